@@ -1,0 +1,107 @@
+"""Command line: ``python -m cxlib COMMAND FILE [options] --json``.
+
+Each analysis command lives in its own module, registered in ``COMMANDS``; the module provides
+``cli_arguments(parser)`` (its options) and ``cli_run(dataset, args) -> dict`` (the JSON object).
+This file owns loading, error handling and printing, so every command follows the same rules:
+bad input -> exit 2 and one ``error: ...`` line on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from pathlib import Path
+
+from cxlib.errors import CxDataError
+
+# command -> (module, role the file must have, one-line help)
+COMMANDS: dict[str, tuple[str, str | None, str]] = {
+    "inspect": ("cxlib.cli_core", None, "detect role, encoding and columns of a file"),
+    "normalize": ("cxlib.cli_core", None, "write the canonical table of a file as CSV"),
+    "orders": ("cxlib.orders", "orders", "order metrics: orders, customers, net revenue, repeat customers"),
+    "survey": ("cxlib.survey", "responses", "NPS, CSAT and CES from survey responses"),
+    "support": ("cxlib.support", "tickets", "first reply times, SLA and ticket CSAT"),
+    "funnel": ("cxlib.funnel", "events", "funnel users and conversion per step"),
+    "abtest": ("cxlib.experiment", "experiment", "A/B test: lifts, p-values, SRM and a verdict"),
+    "rfm": ("cxlib.segments", "orders", "RFM scores and named segments"),
+    "cohorts": ("cxlib.retention", "orders", "monthly retention cohorts"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:          # argparse exits 2 already; keep one line
+        sys.stderr.write(f"error: {message} (see python -m cxlib {self.prog.split()[-1]} --help)\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m cxlib", description="CX Workbench command line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (module, role, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("file", help="input file (CSV, TSV, TXT, XLSX, XLS, Parquet, JSON lines; .gz/.zip ok)")
+        p.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
+        p.add_argument("--role", help="force the role instead of detecting it")
+        p.add_argument("--definitions", help="metric definitions JSON saved from the app")
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:                          # a module not built yet: command unavailable
+            p.set_defaults(_missing=module)
+            continue
+        if hasattr(mod, "cli_arguments"):
+            mod.cli_arguments(p) if module != "cxlib.cli_core" else mod.cli_arguments(p, name)
+    return parser
+
+
+def _clean(obj):
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        try:
+            obj = obj.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "_missing", None):
+        sys.stderr.write(f"error: the '{args.command}' command is not available in this version.\n")
+        return 2
+    module, role, _ = COMMANDS[args.command]
+    try:
+        from cxlib.load import load_path
+        path = Path(args.file)
+        ds = load_path(path, role=args.role or role, expect_role=role)
+        mod = importlib.import_module(module)
+        out = mod.cli_run(ds, args)
+        out["warnings"] = [str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]
+    except CxDataError as err:
+        sys.stderr.write("error: " + " ".join(str(err).split()) + "\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write(f"error: {args.file}: the file is too large to analyse in memory; "
+                         "split it or filter it first.\n")
+        return 2
+    sys.stdout.write(json.dumps(_clean(out), ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(2)
+    except Exception as exc:  # last resort: the contract forbids tracebacks
+        sys.stderr.write(f"error: unexpected failure ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+                         "please report it with the file's first lines.\n")
+        sys.exit(1)

@@ -1,0 +1,35 @@
+"""``inspect`` and ``normalize``: what a file is understood as, and its canonical table."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cxlib import export
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+
+def cli_arguments(parser: argparse.ArgumentParser, command: str) -> None:
+    if command == "normalize":
+        parser.add_argument("-o", "--output", required=True, help="where to write the canonical CSV")
+
+
+def inspect_json(ds: Dataset) -> dict:
+    r = ds.report
+    return {"role": ds.role, "encoding": r.encoding, "delimiter": r.delimiter, "header_rows": r.header_rows,
+            "rows": r.rows, "rows_in": r.rows_in, "columns": dict(ds.mapping),
+            "recognized_as": r.recognized_as, "date_range": list(r.date_range) if r.date_range else None,
+            "duplicates": r.duplicates, "missing": dict(r.missing), "warnings": []}
+
+
+def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+    out = inspect_json(ds)
+    if args.command == "normalize":
+        target = Path(args.output)
+        try:
+            target.write_bytes(export.to_csv_bytes(ds.df))
+        except OSError as err:
+            raise CxDataError(f"cannot write the output ({err.strerror}).", file=str(target),
+                              hint="Choose a writable path with -o.") from None
+        out["output"] = str(target)
+    return out

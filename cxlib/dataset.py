@@ -1,0 +1,86 @@
+"""The Dataset: what every analysis consumes.
+
+A Dataset is one loaded file understood as one *role* (events, orders, responses, tickets,
+experiment, customers). Its ``df`` holds the canonical columns first, with canonical dtypes
+(see ``cxlib.schema.ROLES``), followed by any other source columns kept as text. ``mapping``
+says which source column became which canonical field; ``report`` says what was understood
+and what was not.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ColumnIssue:
+    """Cells of one column that could not be understood."""
+
+    column: str                      # canonical field (or source column)
+    source: str                      # the file's own header
+    problem: str                     # e.g. "not a number", "not a date", "out of range"
+    count: int
+    examples: tuple[tuple[int, str], ...] = ()   # (1-based file row, raw text)
+
+    def sentence(self) -> str:
+        ex = ", ".join(f"row {r}: {v!r}" for r, v in self.examples[:3])
+        return (f"{self.count} cell(s) in column '{self.source}' ({self.column}) are {self.problem}"
+                f" and were left empty" + (f" (e.g. {ex})" if ex else "") + ".")
+
+
+@dataclass(frozen=True)
+class Report:
+    """What loading understood: counts, problems, ranges. Shown on the Data page."""
+
+    rows_in: int = 0                 # data rows read from the file
+    rows: int = 0                    # units of the role (orders after collapsing line items, ...)
+    encoding: str = "utf-8"
+    delimiter: str | None = ","
+    header_rows: int = 1
+    file_format: str = "csv"         # csv | xlsx | xls | parquet | jsonl
+    recognized_as: str | None = None  # e.g. "Shopify orders export"
+    confidence: float = 1.0          # 0..1: how sure role/mapping detection is
+    issues: tuple[ColumnIssue, ...] = ()
+    missing: dict[str, int] = field(default_factory=dict)     # canonical field -> empty cells
+    duplicates: int = 0              # duplicate rows (or duplicate ids for the role's unit)
+    date_range: tuple[str, str] | None = None  # ISO dates of the role's main timestamp
+    formulas: int = 0                # text cells that look like spreadsheet formulas
+    warnings: tuple[str, ...] = ()   # every partial problem, as sentences
+
+    def all_warnings(self) -> list[str]:
+        return list(self.warnings) + [i.sentence() for i in self.issues]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One file understood as one role."""
+
+    name: str                        # file name as uploaded
+    role: str
+    df: pd.DataFrame
+    mapping: dict[str, str]          # canonical field -> source column
+    report: Report = field(default_factory=Report)
+    content_hash: str = ""           # sha256 of the uploaded bytes (or of the frame)
+
+    @property
+    def key(self) -> str:
+        """Stable identity: role + content hash (+ mapping), used for caching."""
+        m = ";".join(f"{k}={v}" for k, v in sorted(self.mapping.items()))
+        return hashlib.sha256(f"{self.role}|{self.content_hash}|{m}".encode()).hexdigest()[:16]
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.report.all_warnings()
+
+    def has(self, field_name: str) -> bool:
+        """True when the canonical field is present and not entirely empty."""
+        return field_name in self.df.columns and bool(self.df[field_name].notna().any())
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, role: str, name: str = "frame") -> "Dataset":
+        """Wrap an already-canonical frame (tests, notebooks). Columns must use canonical names;
+        dtypes are coerced the way ``cxlib.schema`` does."""
+        from cxlib import schema   # local import: schema imports this module
+        return schema.from_canonical(df, role, name=name)

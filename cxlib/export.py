@@ -1,0 +1,66 @@
+"""Safe exports: CSV/Excel bytes with spreadsheet formulas neutralized.
+
+A text cell that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is read as a
+formula by Excel/LibreOffice/Sheets (CSV injection). Such cells get a leading apostrophe.
+Numbers (including negative numbers stored as numbers) are left alone.
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: object) -> bool:
+    """True for text a spreadsheet would evaluate as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def neutralize(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` where every formula-looking text cell is prefixed with ``'``."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            mask = s.map(looks_like_formula, na_action="ignore").fillna(False).astype(bool)
+            if mask.any():
+                out[col] = s.astype(object).where(~mask, "'" + s.astype(str))
+    out.columns = [("'" + c) if looks_like_formula(c) else c for c in map(str, out.columns)]
+    return out
+
+
+def count_formulas(df: pd.DataFrame) -> int:
+    """How many text cells in ``df`` look like spreadsheet formulas."""
+    n = 0
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            n += int(s.map(looks_like_formula, na_action="ignore").fillna(False).astype(bool).sum())
+    return n
+
+
+def _iso_utc(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(out[col]):
+            s = out[col]
+            if getattr(s.dt, "tz", None) is None:
+                s = s.dt.tz_localize("UTC")
+            out[col] = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object)
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame, *, index: bool = False) -> bytes:
+    """UTF-8 (with BOM, so Excel opens it correctly) CSV, formulas neutralized, timestamps ISO-8601 UTC."""
+    buf = io.StringIO()
+    neutralize(_iso_utc(df)).to_csv(buf, index=index)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "data") -> bytes:
+    """XLSX bytes, formulas neutralized, timestamps as ISO text."""
+    buf = io.BytesIO()
+    neutralize(_iso_utc(df)).to_excel(buf, index=False, sheet_name=sheet[:31])
+    return buf.getvalue()

@@ -1,0 +1,54 @@
+"""One call from bytes (or a path) to a Dataset: read -> detect -> build."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from cxlib import io as cxio
+from cxlib import schema
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+
+def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
+               limits: cxio.Limits | None = None, expect_role: str | None = None) -> Dataset:
+    """Understand an uploaded file.
+
+    Parameters
+    ----------
+    data, name : the file's bytes and its name (used in every message).
+    role : force a role instead of detecting it.
+    mapping : canonical field -> source column, overriding detection (e.g. edited on the Data page).
+    expect_role : raise a clear error when the file is detected as another role.
+    """
+    table = cxio.read_table(data, name, limits)
+    digest = hashlib.sha256(data).hexdigest()
+    det = schema.detect(table, role=role) if role else schema.detect(table)
+    use_role = role or det.role
+    if use_role is None:
+        raise CxDataError("could not tell what kind of data this is (orders, events, survey responses, "
+                          "tickets, experiment or customers).", file=name,
+                          hint=f"Columns found: {', '.join(map(str, table.df.columns[:12]))}. Rename the key "
+                               "columns (e.g. customer_id, order_date, amount) or pick the role on the Data page.")
+    if expect_role and use_role != expect_role:
+        raise CxDataError(f"this looks like {schema.ROLES_BY_NAME[use_role].label.lower()} data, "
+                          f"not {schema.ROLES_BY_NAME[expect_role].label.lower()}.", file=name,
+                          hint=f"Pass --role {expect_role} to force it, or use the matching command.")
+    use_mapping = dict(det.mapping if (mapping is None and det.role == use_role) else (mapping or {}))
+    if mapping is None and det.role != use_role:
+        use_mapping = schema.detect(table, role=use_role).mapping
+    return schema.build(table, use_role, use_mapping, content_hash=digest, detection=det)
+
+
+def load_path(path: str | Path, **kwargs) -> Dataset:
+    path = Path(path)
+    if not path.exists():
+        raise CxDataError("file not found.", file=str(path), hint="Check the path and try again.")
+    if path.is_dir():
+        raise CxDataError("this is a folder, not a file.", file=str(path))
+    limits = kwargs.pop("limits", None) or cxio.Limits()
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise CxDataError(f"the file is {size / 2**20:.0f} MB, over the {limits.max_bytes / 2**20:.0f} MB limit.",
+                          file=path.name, hint="Split the file or filter it to the period you need.")
+    return load_bytes(path.read_bytes(), path.name, limits=limits, **kwargs)
