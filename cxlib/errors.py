@@ -28,3 +28,16 @@ class CxDataError(ValueError):
 
 class CxLimitError(CxDataError):
     """Input larger than the configured limits (size, rows, decompressed size)."""
+
+
+class CxNeedsMapping(CxDataError):
+    """The file was read, but its role or a required column could not be told: ask the user.
+
+    ``columns`` are the file's headers, ``role`` the best guess (or None), ``mapping`` the
+    partial mapping found, ``missing`` the required fields not found.
+    """
+
+    def __init__(self, message: str, *, file: str, columns: list[str], role: str | None,
+                 mapping: dict[str, str], missing: list[str], hint: str | None = None) -> None:
+        super().__init__(message, file=file, hint=hint)
+        self.columns, self.role, self.mapping, self.missing = columns, role, mapping, missing

@@ -7,7 +7,7 @@ from pathlib import Path
 from cxlib import io as cxio
 from cxlib import schema
 from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
+from cxlib.errors import CxDataError, CxNeedsMapping
 
 
 def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
@@ -25,11 +25,13 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     digest = hashlib.sha256(data).hexdigest()
     det = schema.detect(table, role=role) if role else schema.detect(table)
     use_role = role or det.role
+    columns = [str(c) for c in table.df.columns]
     if use_role is None:
-        raise CxDataError("could not tell what kind of data this is (orders, events, survey responses, "
+        raise CxNeedsMapping("could not tell what kind of data this is (orders, events, survey responses, "
                           "tickets, experiment or customers).", file=name,
                           hint=f"Columns found: {', '.join(map(str, table.df.columns[:12]))}. Rename the key "
-                               "columns (e.g. customer_id, order_date, amount) or pick the role on the Data page.")
+                               "columns (e.g. customer_id, order_date, amount) or pick the role on the Data page.",
+                             columns=columns, role=None, mapping={}, missing=[])
     if expect_role and use_role != expect_role:
         raise CxDataError(f"this looks like {schema.ROLES_BY_NAME[use_role].label.lower()} data, "
                           f"not {schema.ROLES_BY_NAME[expect_role].label.lower()}.", file=name,
@@ -37,6 +39,16 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     use_mapping = dict(det.mapping if (mapping is None and det.role == use_role) else (mapping or {}))
     if mapping is None and det.role != use_role:
         use_mapping = schema.detect(table, role=use_role).mapping
+    spec = schema.ROLES_BY_NAME[use_role]
+    missing = [f for f in spec.required if f not in use_mapping]
+    one_of = schema.ONE_OF.get(use_role)
+    if one_of and not any(f in use_mapping for f in one_of):
+        missing.append(" or ".join(one_of))
+    if missing:
+        raise CxNeedsMapping(f"no column found for {', '.join(missing)} ({spec.label.lower()} data).", file=name,
+                             hint=f"Columns found: {', '.join(columns[:12])}. Pick the columns on the Data page "
+                                  "or rename them in the file.",
+                             columns=columns, role=use_role, mapping=use_mapping, missing=missing)
     return schema.build(table, use_role, use_mapping, content_hash=digest, detection=det)
 
 

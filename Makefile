@@ -1,0 +1,56 @@
+# CX Workbench: two commands on a fresh Debian machine with Python 3.11.
+#   make run   - install what is missing, start the app with the sample shop's data loaded
+#   make test  - install what is missing (incl. Debian chromium for browser tests), run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-fast bench serve samples install install-dev browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when a requirements file changed (idempotent, fast when up to date).
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Debian's chromium for the real-browser tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for browser tests..."; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation fonts-noto-cjk >/dev/null; }
+
+run: install
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+test: install-dev browser
+	$(BIN)/python -m pytest
+
+# Fast loop without the real-browser tests.
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not e2e"
+
+bench: install-dev
+	$(BIN)/python benchmarks/run.py
+
+samples: install
+	$(BIN)/python sample_data/make_samples.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis tests/e2e/artifacts
+
+# Refresh the README screenshots from the last browser-test run.
+screenshots:
+	mkdir -p docs/screenshots && cp tests/e2e/artifacts/*.png docs/screenshots/

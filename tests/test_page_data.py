@@ -1,0 +1,72 @@
+"""AppTest of the Data page: upload via the page, mapping change, download, errors keep data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+def _fresh() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["samples_removed"] = True      # start empty: this test is about uploads
+    at.run()
+    return at.switch_page("pages/0_Data.py").run()
+
+
+def test_upload_shows_report_and_keeps_dataset():
+    at = _fresh()
+    assert not at.exception
+    csv = b"user_id,event,timestamp\nu1,view,2024-01-01 10:00\nu2,cart,2024-01-01 11:00\n"
+    at.file_uploader(key="uploader").set_value(("events.csv", csv, "text/csv")).run()
+    assert not at.exception
+    loaded = at.session_state["datasets"]
+    assert len(loaded) == 1
+    ds = next(iter(loaded.values()))
+    assert ds.role == "events" and ds.report.rows == 2
+    assert any("2" == m.value for m in at.metric)
+
+
+def test_bad_upload_shows_error_and_keeps_previous_data():
+    at = _fresh()
+    good = b"user_id,event,timestamp\nu1,view,2024-01-01 10:00\n"
+    at.file_uploader(key="uploader").set_value(("good.csv", good, "text/csv")).run()
+    at.file_uploader(key="uploader").set_value([("good.csv", good, "text/csv"),
+                                                 ("broken.csv", b"", "text/csv")]).run()
+    assert not at.exception
+    assert len(at.session_state["datasets"]) == 1
+    assert any("broken" in e.value and "empty" in e.value for e in at.error)
+
+
+def test_mapping_change_rebuilds_dataset():
+    at = _fresh()
+    csv = b"who,what,when,where\nu1,view,2024-01-01 10:00,DE\nu2,cart,2024-01-02 11:00,FR\n"
+    at.file_uploader(key="uploader").set_value(("x.csv", csv, "text/csv")).run()
+    assert not at.session_state["datasets"]          # not understood: the page asks
+    ds_id = "pending_x_csv"
+    at.selectbox(key=f"role_{ds_id}").select("events").run()
+    at.selectbox(key=f"map_{ds_id}_events_user_id").select("who").run()
+    at.selectbox(key=f"map_{ds_id}_events_event").select("what").run()
+    at.selectbox(key=f"map_{ds_id}_events_timestamp").select("when").run()
+    at.selectbox(key=f"map_{ds_id}_events_country").select("where").run()
+    at.button(key=f"apply_{ds_id}").click().run()
+    assert not at.exception
+    (new_id, new), = at.session_state["datasets"].items()
+    assert new.role == "events" and new.mapping["country"] == "where"
+    assert list(new.df["country"]) == ["DE", "FR"]
+    # and the mapping can be changed again on the loaded dataset
+    at.selectbox(key=f"map_{new_id}_events_country").select("—").run()
+    at.button(key=f"apply_{new_id}").click().run()
+    (_, again), = at.session_state["datasets"].items()
+    assert "country" not in again.mapping
+
+
+def test_download_button_offers_clean_csv():
+    at = _fresh()
+    at.file_uploader(key="uploader").set_value(
+        ("e.csv", b"user_id,event,timestamp\nu1,=cmd(),2024-01-01\n", "text/csv")).run()
+    (ds_id, _), = at.session_state["datasets"].items()
+    btn = at.get("download_button")
+    assert btn, "a download button is shown"

@@ -1,0 +1,136 @@
+"""The Data page's per-dataset panel: what was understood, the mapping editor, report, preview."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+from cxlib.schema import ROLES, ROLES_BY_NAME
+from ui import state
+from ui.i18n import t
+from ui.text import esc as ui_esc
+from ui.text import show_error, show_warnings
+from ui.widgets import download_table
+
+NONE = "—"
+
+
+def raw_store() -> dict[str, tuple[str, bytes]]:
+    """content_hash -> (file name, bytes): kept so a mapping change can re-read the file."""
+    return st.session_state.setdefault("raw_files", {})
+
+
+def issues_frame(ds: Dataset) -> pd.DataFrame:
+    rows = [{t("Column"): i.source, t("Field"): i.column, t("Problem"): i.problem, t("Cells"): i.count,
+             t("Examples (row: value)"): "; ".join(f"{r}: {v}" for r, v in i.examples[:5])}
+            for i in ds.report.issues]
+    return pd.DataFrame(rows)
+
+
+def render_dataset(ds_id: str, ds: Dataset) -> None:
+    r = ds.report
+    role = ROLES_BY_NAME[ds.role]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("Rows in file"), f"{r.rows_in:,}")
+    c2.metric(t(role.label), f"{r.rows:,}")
+    c3.metric(t("Duplicates"), f"{r.duplicates:,}")
+    c4.metric(t("Date range"), f"{r.date_range[0]} → {r.date_range[1]}" if r.date_range else NONE)
+    fmt = t("Format: {fmt}, encoding {enc}, delimiter {delim}, header rows {h}.", fmt=r.file_format,
+            enc=r.encoding, delim=repr(r.delimiter) if r.delimiter else NONE, h=r.header_rows)
+    st.text(fmt + ("  " + t("Recognized as: {what}.", what=r.recognized_as) if r.recognized_as else ""))
+    if r.confidence < 0.6:
+        st.warning(t("The kind of data and the columns were hard to tell apart. Check the mapping below."),
+                   icon=":material/help:")
+    show_warnings(ds.warnings)
+    if r.issues:
+        st.dataframe(issues_frame(ds), hide_index=True, width="stretch")
+    if r.formulas:
+        st.info(t("{n} text cells look like spreadsheet formulas; downloads neutralize them.", n=r.formulas))
+    _mapping_editor(ds_id, ds)
+    st.caption(t("Preview (first 50 rows of the cleaned table)"))
+    st.dataframe(ds.df.head(50), hide_index=True, width="stretch")
+    b1, b2 = st.columns(2)
+    with b1:
+        download_table(ds.df, f"{ds.name.rsplit('.', 1)[0]}_clean.csv", key=f"dl_{ds_id}",
+                       label=t("Download cleaned table (CSV)"))
+    with b2:
+        if st.button(t("Remove this dataset"), key=f"rm_{ds_id}", icon=":material/delete:"):
+            state.remove(ds_id)
+            st.rerun()
+
+
+def _mapping_editor(ds_id: str, ds: Dataset) -> None:
+    raw = raw_store().get(ds.content_hash)
+    with st.expander(t("Kind of data and column mapping"), expanded=ds.report.confidence < 0.6):
+        if raw is None:
+            st.caption(t("The mapping of sample data is fixed. Upload the file to change it."))
+            st.table(pd.DataFrame({t("Field"): list(ds.mapping), t("Column in file"): list(ds.mapping.values())}))
+            return
+        picked = mapping_form(ds_id, _source_columns(ds), ds.role, ds.mapping)
+        if picked:
+            name, data = raw
+            try:
+                new = state.load_upload(name, data, role=picked[0], mapping=picked[1])
+            except CxDataError as err:
+                show_error(err)
+                return
+            _replace(ds_id, new)
+            st.rerun()
+
+
+def mapping_form(prefix: str, columns: list[str], role: str | None,
+                 current: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """Role + one selectbox per canonical field. Returns (role, mapping) when Apply is clicked."""
+    roles = [x.name for x in ROLES]
+    new_role = st.selectbox(t("Kind of data"), roles, index=roles.index(role) if role in roles else 0,
+                            format_func=lambda x: t(ROLES_BY_NAME[x].label), key=f"role_{prefix}")
+    mapping = {}
+    for f in ROLES_BY_NAME[new_role].fields:
+        now = current.get(f.name) if new_role == role else None
+        opts = [NONE] + columns
+        pick = st.selectbox(f.name + (" *" if f.required else ""), opts, index=opts.index(now) if now in opts else 0,
+                            key=f"map_{prefix}_{new_role}_{f.name}", help=f.help or None)
+        if pick != NONE:
+            mapping[f.name] = pick
+    st.caption(t("* required"))
+    if st.button(t("Apply"), key=f"apply_{prefix}", type="primary"):
+        return new_role, mapping
+    return None
+
+
+def render_pending(name: str, data: bytes, err) -> None:
+    """A file that was read but not understood: ask for its kind and columns."""
+    st.warning(ui_esc(str(err)), icon=":material/help:")
+    picked = mapping_form(f"pending_{_slug(name)}", list(err.columns), err.role, dict(err.mapping))
+    if picked:
+        try:
+            ds = state.load_upload(name, data, role=picked[0], mapping=picked[1])
+        except CxDataError as again:
+            show_error(again)
+            return
+        raw_store()[ds.content_hash] = (name, data)
+        state.add(ds)
+        st.session_state.get("pending_files", {}).pop(name, None)
+        st.rerun()
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def _source_columns(ds: Dataset) -> list[str]:
+    mapped = list(ds.mapping.values())
+    extra = [c for c in ds.df.columns if c not in ds.mapping]
+    return list(dict.fromkeys(mapped + extra))
+
+
+def _replace(old_id: str, new: Dataset) -> None:
+    store = state.datasets()
+    items = [(k, v) for k, v in store.items()]
+    store.clear()
+    for k, v in items:
+        if k == old_id:
+            store[new.key] = new
+        elif k != new.key:
+            store[k] = v

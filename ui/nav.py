@@ -1,0 +1,33 @@
+"""The page registry: order, labels and icons of the sidebar navigation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    path: str        # relative to app.py
+    label: str       # English message id (translated at render time)
+    icon: str
+
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry("app.py", "Scorecard", ":material/dashboard:"),
+    PageEntry("pages/0_Data.py", "Data", ":material/folder_open:"),
+    PageEntry("pages/1_Survey.py", "Survey", ":material/forum:"),
+    PageEntry("pages/2_Orders.py", "Orders", ":material/shopping_cart:"),
+    PageEntry("pages/3_Support.py", "Support", ":material/support_agent:"),
+    PageEntry("pages/4_Funnels.py", "Funnels", ":material/filter_alt:"),
+    PageEntry("pages/5_Segments.py", "Segments", ":material/group_work:"),
+    PageEntry("pages/6_Retention.py", "Retention", ":material/autorenew:"),
+    PageEntry("pages/7_Experiments.py", "Experiments", ":material/science:"),
+    PageEntry("pages/8_Definitions.py", "Definitions", ":material/rule:"),
+)
+
+
+def available() -> list[PageEntry]:
+    """Pages present in this build (a page file may not exist yet)."""
+    return [p for p in PAGES if (ROOT / p.path).exists()]

@@ -1,0 +1,30 @@
+"""shell(): the first call of every page: page config, session data, sidebar."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import nav, state
+from ui.i18n import LANGUAGES, t
+from ui.widgets import dataset_label
+
+
+def shell(title: str, *, icon: str = ":material/analytics:") -> None:
+    """Configure the page and draw the sidebar with the loaded datasets and their roles."""
+    st.set_page_config(page_title=f"{title} · CX Workbench", page_icon=icon, layout="wide")
+    state.ensure_samples()
+    with st.sidebar:
+        st.markdown("**CX Workbench**")
+        for entry in nav.available():
+            st.page_link(entry.path, label=t(entry.label), icon=entry.icon)
+        st.divider()
+        loaded = state.datasets()
+        if loaded:
+            st.caption(t("Loaded data"))
+            from cxlib.schema import ROLES_BY_NAME
+            for ds in loaded.values():
+                st.text(f"{t(ROLES_BY_NAME[ds.role].label)}: {dataset_label(ds)}")
+        else:
+            st.caption(t("No data loaded yet."))
+        if len(LANGUAGES) > 1:
+            st.selectbox(t("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    st.title(title)

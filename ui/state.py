@@ -1,0 +1,90 @@
+"""Session state: the datasets loaded in this browser session, and the definitions in use.
+
+``st.session_state["datasets"]`` is a dict ``{dataset_id: Dataset}`` in load order (dataset_id =
+``Dataset.key``). Sample data from ``sample_data/MANIFEST.json`` is loaded on a session's first run
+unless the user removed it. Parsing is cached on the upload's bytes (never on a DataFrame: Streamlit
+hashes only a sample of large frames, see STREAMLIT.md §5).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "sample_data"
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _load_cached(name: str, data: bytes, role: str | None, mapping_json: str | None) -> Dataset:
+    from cxlib.load import load_bytes
+    mapping = json.loads(mapping_json) if mapping_json else None
+    return load_bytes(data, name, role=role, mapping=mapping)
+
+
+def load_upload(name: str, data: bytes, *, role: str | None = None,
+                mapping: dict[str, str] | None = None) -> Dataset:
+    """Parse an upload (cached on its bytes). Raises CxDataError with a user-facing message."""
+    from cxlib import io as cxio
+    limits = cxio.Limits.from_env() if hasattr(cxio.Limits, "from_env") else cxio.Limits()
+    if len(data) > limits.max_bytes:
+        raise CxDataError(f"the file is {len(data) / 2**20:.0f} MB, over the "
+                          f"{limits.max_bytes / 2**20:.0f} MB limit.", file=name,
+                          hint="Split the file or filter it to the period you need.")
+    return _load_cached(name, data, role, json.dumps(mapping, sort_keys=True) if mapping else None)
+
+
+def datasets() -> dict[str, Dataset]:
+    return st.session_state.setdefault("datasets", {})
+
+
+def of_role(role: str) -> list[Dataset]:
+    return [d for d in datasets().values() if d.role == role]
+
+
+def add(ds: Dataset) -> str:
+    """Add (or replace, when the same file+mapping is loaded again) a dataset; returns its id."""
+    store = datasets()
+    store[ds.key] = ds
+    return ds.key
+
+
+def remove(dataset_id: str) -> None:
+    datasets().pop(dataset_id, None)
+    st.session_state["samples_removed"] = True
+
+
+def sample_manifest() -> list[dict]:
+    path = SAMPLE_DIR / "MANIFEST.json"
+    if not path.exists():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ensure_samples() -> None:
+    """Load the default sample files once per session (unless the user removed data)."""
+    if st.session_state.get("samples_loaded") or st.session_state.get("samples_removed"):
+        return
+    st.session_state["samples_loaded"] = True
+    problems = []
+    for item in sample_manifest():
+        if not item.get("default"):
+            continue
+        path = SAMPLE_DIR / item["file"]
+        try:
+            add(load_upload(path.name, path.read_bytes(), role=item.get("role")))
+        except (CxDataError, OSError) as err:       # sample data must never break the app
+            problems.append(str(err))
+    st.session_state["sample_problems"] = problems
+
+
+def definitions():
+    """The session's metric definitions (cxlib.definitions.DefinitionSet)."""
+    if "definitions" not in st.session_state:
+        from cxlib.definitions import DefinitionSet
+        st.session_state["definitions"] = DefinitionSet.default()
+    return st.session_state["definitions"]
