@@ -2,14 +2,14 @@
 import streamlit as st
 
 import ui
-from ui import state
+from ui import nav, state
 from ui.i18n import t
 
 ui.shell(t("CX scorecard"), icon=":material/dashboard:")
 
 if not state.datasets():
     st.info(t("No data loaded. Upload your exports on the Data page to see the scorecard."))
-    st.page_link("pages/0_Data.py", label=t("Go to the Data page"), icon=":material/folder_open:")
+    nav.link("pages/0_Data.py", t("Go to the Data page"), ":material/folder_open:")
     st.stop()
 
 try:

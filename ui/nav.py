@@ -31,3 +31,13 @@ PAGES: tuple[PageEntry, ...] = (
 def available() -> list[PageEntry]:
     """Pages present in this build (a page file may not exist yet)."""
     return [p for p in PAGES if (ROOT / p.path).exists()]
+
+
+def link(path: str, label: str, icon: str | None = None) -> None:
+    """st.page_link that degrades to nothing when the page runs as its own entry point (tests)."""
+    import streamlit as st
+    from streamlit.errors import StreamlitAPIException
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitAPIException:
+        pass

@@ -15,7 +15,7 @@ def shell(title: str, *, icon: str = ":material/analytics:") -> None:
     with st.sidebar:
         st.markdown("**CX Workbench**")
         for entry in nav.available():
-            st.page_link(entry.path, label=t(entry.label), icon=entry.icon)
+            nav.link(entry.path, t(entry.label), entry.icon)
         st.divider()
         loaded = state.datasets()
         if loaded:

@@ -28,7 +28,8 @@ def pick_dataset(role: str, *, key: str, label: str | None = None) -> Dataset:
         from cxlib.schema import ROLES_BY_NAME
         st.info(t("No {what} loaded yet. Upload a file on the Data page.",
                   what=t(ROLES_BY_NAME[role].label).lower()), icon=":material/info:")
-        st.page_link(DATA_PAGE, label=t("Go to the Data page"), icon=":material/folder_open:")
+        from ui.nav import link
+        link(DATA_PAGE, t("Go to the Data page"), ":material/folder_open:")
         st.stop()
     if len(options) == 1:
         return options[0]

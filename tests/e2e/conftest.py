@@ -40,7 +40,8 @@ def server():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
     port = _free_port()
-    log = open(ARTIFACTS.parent / ".server.log", "w") if ARTIFACTS.parent.exists() else subprocess.DEVNULL
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
