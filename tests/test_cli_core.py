@@ -1,0 +1,76 @@
+"""`python -m cxlib inspect|normalize`: the public contract and the error rules."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = b"user_id,event,timestamp\n00123,view,2024-01-01 10:00:00+02:00\n00124,=cmd|' /C calc'!A0,2024-01-01 11:00\n"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cxlib", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+@pytest.fixture
+def events_file(tmp_path) -> Path:
+    path = tmp_path / "events.csv"
+    path.write_bytes(EVENTS)
+    return path
+
+
+def test_inspect_contract_shape(events_file, contract_problems):
+    assert contract_problems("inspect", str(events_file)) == []
+
+
+def test_inspect_reports_role_and_mapping(events_file):
+    out = json.loads(run("inspect", str(events_file), "--json").stdout)
+    assert out["role"] == "events" and out["rows"] == 2 and out["encoding"].lower().replace("_", "-") in ("utf-8", "ascii")
+    assert out["columns"] == {"user_id": "user_id", "event": "event", "timestamp": "timestamp"}
+
+
+def test_normalize_writes_canonical_csv(events_file, tmp_path, contract_problems):
+    target = tmp_path / "clean.csv"
+    assert contract_problems("normalize", str(events_file), "-o", str(target)) == []
+    clean = pd.read_csv(target, dtype=str, encoding="utf-8-sig")
+    assert list(clean["user_id"]) == ["00123", "00124"]                  # ids stay text
+    assert clean["timestamp"].iloc[0] == "2024-01-01T08:00:00Z"          # ISO-8601 UTC
+    assert clean["event"].iloc[1].startswith("'=")                       # formula neutralized
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", "empty"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" + bytes(range(256)) * 4, ""),
+])
+def test_unreadable_input_exits_2_with_one_line(tmp_path, content, needle, contract_problems):
+    path = tmp_path / "report.csv"
+    path.write_bytes(content)
+    p = run("inspect", str(path), "--json")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.startswith("error: ") and len(p.stderr.strip().splitlines()) == 1
+    assert "report.csv" in p.stderr and needle in p.stderr
+    assert contract_problems("inspect", str(path)) == []
+
+
+def test_missing_file_and_bad_options_exit_2(tmp_path):
+    p = run("inspect", str(tmp_path / "nope.csv"))
+    assert p.returncode == 2 and p.stderr.startswith("error: ") and "not found" in p.stderr
+    p = run("normalize", str(tmp_path / "nope.csv"))            # -o is required
+    assert p.returncode == 2 and p.stderr.startswith("error: ")
+
+
+def test_normalize_to_unwritable_path_is_a_clear_error(events_file, tmp_path):
+    p = run("normalize", str(events_file), "-o", str(tmp_path / "no" / "such" / "dir" / "x.csv"))
+    assert p.returncode == 2 and "cannot write" in p.stderr
+
+
+def test_wrong_role_for_command_says_what_to_do(events_file):
+    p = run("orders", str(events_file), "--json")
+    assert p.returncode == 2
+    assert p.stderr.startswith("error: ") and ("events" in p.stderr or "not available" in p.stderr)

@@ -1,0 +1,52 @@
+"""Exports neutralize spreadsheet formulas and write ISO-8601 UTC timestamps."""
+import io
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from cxlib import export
+
+
+@pytest.mark.parametrize("cell,expected", [
+    ("=HYPERLINK(\"http://x\",\"click\")", True), ("+1-555", True), ("-cmd", True), ("@SUM(A1)", True),
+    ("\t=1", True), ("\r=1", True), ("hello", False), ("", False), ("a=b", False), (None, False), (3.5, False),
+])
+def test_looks_like_formula(cell, expected):
+    assert export.looks_like_formula(cell) is expected
+
+
+def test_csv_neutralizes_text_but_not_numbers():
+    df = pd.DataFrame({"comment": ["=1+1", "fine", "@cmd"], "amount": [-5.0, 3.0, 1.5]})
+    text = export.to_csv_bytes(df).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text))
+    assert list(back["comment"]) == ["'=1+1", "fine", "'@cmd"]
+    assert list(back["amount"]) == [-5.0, 3.0, 1.5]            # negative numbers stay numbers
+    assert export.count_formulas(df) == 2
+
+
+def test_csv_writes_timestamps_as_iso_utc():
+    ts = pd.Series(pd.to_datetime(["2024-03-05 14:03:11+01:00"], utc=True))
+    text = export.to_csv_bytes(pd.DataFrame({"t": ts})).decode("utf-8-sig")
+    assert "2024-03-05T13:03:11Z" in text
+
+
+def test_formula_header_is_neutralized_too():
+    text = export.to_csv_bytes(pd.DataFrame({"=evil": [1]})).decode("utf-8-sig")
+    assert text.splitlines()[0] == "'=evil"
+
+
+def test_xlsx_cells_are_text_not_formulas():
+    from openpyxl import load_workbook
+    data = export.to_xlsx_bytes(pd.DataFrame({"c": ["=1+1", "ok"]}))
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["A2"].value == "'=1+1" and ws["A2"].data_type == "s"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=8))
+def test_no_exported_cell_starts_like_a_formula(cells):
+    text = export.to_csv_bytes(pd.DataFrame({"c": cells})).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    for value in back["c"]:
+        assert not export.looks_like_formula(value)
