@@ -5,6 +5,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+CX_MAX_UPLOAD_MB ?= 200
+export CX_MAX_UPLOAD_MB
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-fast bench serve samples install install-dev browser clean
@@ -33,7 +35,8 @@ browser:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation fonts-noto-cjk >/dev/null; }
 
 run: install
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.maxUploadSize $(CX_MAX_UPLOAD_MB) \
+	  --browser.gatherUsageStats false
 
 test: install-dev browser
 	$(BIN)/python -m pytest

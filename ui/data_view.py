@@ -44,7 +44,15 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
                    icon=":material/help:")
     show_warnings(ds.warnings)
     if r.issues:
+        st.caption(t("Cells that could not be understood (left empty)"))
         st.dataframe(issues_frame(ds), hide_index=True, width="stretch")
+    missing = {k: v for k, v in (r.missing or {}).items() if v}
+    if missing:
+        st.caption(t("Empty cells per field"))
+        total = max(r.rows, 1)
+        st.dataframe(pd.DataFrame({t("Field"): list(missing), t("Empty cells"): list(missing.values()),
+                                   t("Share"): [f"{v / total:.1%}" for v in missing.values()]}),
+                     hide_index=True)
     if r.formulas:
         st.info(t("{n} text cells look like spreadsheet formulas; downloads neutralize them.", n=r.formulas))
     _mapping_editor(ds_id, ds)
