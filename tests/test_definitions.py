@@ -1,0 +1,108 @@
+"""Definitions as data: defaults, JSON round trip, validation, one-sentence descriptions."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxlib.definitions import (METRICS, METRICS_BY_NAME, CsatDef, DefinitionSet, NpsDef, RevenueDef, SlaDef,
+                               load_definitions)
+from cxlib.errors import CxDataError
+
+
+def test_defaults_match_design_md():
+    d = DefinitionSet.default()
+    assert (d.nps.promoter_min, d.nps.detractor_max) == (9, 6)
+    assert (d.csat.scale_max, d.csat.mode, d.csat.top2_min) == (5, "top2_pct", 4)
+    assert d.net_revenue.valid_statuses == ("completed", "refunded", "partially_refunded")
+    assert d.net_revenue.subtract_refunds is True
+    assert d.repeat.min_orders == 2
+    assert d.churn.inactive_days == 90
+    assert d.sla.first_response_hours == 24
+    assert d.targets == {}
+
+
+def test_json_round_trip_is_identity_and_versioned():
+    d = DefinitionSet.default().replace(sla=SlaDef(8), csat=CsatDef(7, "mean")).with_target("nps", 30)
+    obj = json.loads(json.dumps(d.to_json()))
+    assert obj["version"] == 1
+    assert obj["targets"] == {"nps": 30.0}
+    assert DefinitionSet.from_json(obj) == d
+    assert DefinitionSet.loads(d.dumps()) == d
+
+
+def test_missing_parts_take_defaults():
+    d = DefinitionSet.from_json({"version": 1, "sla": {"first_response_hours": 4}})
+    assert d.sla.first_response_hours == 4
+    assert d.nps == NpsDef()
+
+
+@pytest.mark.parametrize("obj, fragment", [
+    ({"version": 1, "colour": "red"}, "unknown key(s) colour"),
+    ({"version": 1, "nps": {"promoter_min": 9, "shade": 1}}, "unknown key(s) shade"),
+    ({"version": 2}, "unsupported version 2"),
+    ({}, "unsupported version None"),
+    ({"version": 1, "nps": {"promoter_min": 6, "detractor_max": 6}}, "below promoter_min"),
+    ({"version": 1, "csat": {"scale_max": 4}}, "5, 7 or 10"),
+    ({"version": 1, "csat": {"mode": "median"}}, "CSAT mode"),
+    ({"version": 1, "sla": {"first_response_hours": -1}}, "above 0"),
+    ({"version": 1, "net_revenue": {"valid_statuses": ["paid"]}}, "valid order statuses"),
+    ({"version": 1, "targets": {"happiness": 3}}, "unknown metric"),
+    ({"version": 1, "targets": {"nps": 150}}, "from -100 to 100"),
+    ({"version": 1, "churn": {"as_of": "not a date"}}, "as_of"),
+    ([1, 2], "one JSON object"),
+])
+def test_bad_json_raises_clear_error(obj, fragment):
+    with pytest.raises(CxDataError, match="invalid definition") as err:
+        DefinitionSet.from_json(obj)
+    assert fragment in str(err.value)
+
+
+def test_invalid_json_text_raises_cxdataerror():
+    with pytest.raises(CxDataError, match="not valid JSON"):
+        DefinitionSet.loads("{nope")
+
+
+def test_load_definitions_names_the_file(tmp_path):
+    p = tmp_path / "defs.json"
+    p.write_text('{"version": 1, "bogus": 1}')
+    with pytest.raises(CxDataError, match="defs.json"):
+        load_definitions(str(p))
+    assert load_definitions(None) == DefinitionSet.default()
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.name)
+def test_every_metric_has_one_sentence(metric):
+    text = DefinitionSet.default().describe(metric.name)
+    assert text.endswith(".") and text.count(". ") == 0 and len(text) < 260
+
+
+def test_description_follows_the_definition():
+    d = DefinitionSet.default()
+    assert "24 h" in d.describe("first_reply_sla")
+    assert "8 h" in d.replace(sla=SlaDef(8)).describe("first_reply_sla")
+    assert "top two boxes (6-7)" in d.replace(csat=CsatDef(7)).describe("csat")
+    assert "mean" in d.replace(csat=CsatDef(5, "mean")).describe("csat")
+    assert "refunds not subtracted" in d.replace(
+        net_revenue=RevenueDef(("completed",), False)).describe("net_revenue")
+
+
+def test_with_target_sets_and_removes():
+    d = DefinitionSet.default().with_target("csat", 80).with_target("nps", 20)
+    assert d.target("csat") == 80 and d.target("nps") == 20
+    assert d.with_target("csat", None).target("csat") is None
+    assert set(METRICS_BY_NAME) >= set(d.targets)
+
+
+@settings(max_examples=100, deadline=None)
+@given(prom=st.integers(1, 10), det=st.integers(0, 9), hours=st.floats(0.1, 1000),
+       target=st.floats(-100, 100, allow_nan=False))
+def test_round_trip_property(prom, det, hours, target):
+    if det >= prom:
+        with pytest.raises(CxDataError):
+            NpsDef(prom, det)
+        return
+    d = DefinitionSet(nps=NpsDef(prom, det), sla=SlaDef(hours), targets={"nps": target})
+    assert DefinitionSet.loads(d.dumps()) == d

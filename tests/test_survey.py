@@ -1,0 +1,167 @@
+"""Survey metrics checked against hand computations, statsmodels and scipy."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cxlib import survey
+from cxlib.dataset import Dataset
+from cxlib.definitions import CesDef, CsatDef, DefinitionSet, NpsDef
+
+
+def _ds(**cols) -> Dataset:
+    return Dataset.from_frame(pd.DataFrame(cols), "responses")
+
+
+def test_nps_and_ci_match_hand_computation():
+    # 10 promoters, 6 passives, 4 detractors, plus a blank and an out-of-range 11
+    answers = [10] * 6 + [9] * 4 + [8] * 3 + [7] * 3 + [6, 3, 0, 0] + [None, 11]
+    res = survey.nps(_ds(nps=answers))
+    # by hand: p_prom = 0.5, p_detr = 0.2 -> NPS 30; var = (0.7 - 0.3^2)/20 = 0.0305
+    # half width = 1.959964 * sqrt(0.0305) = 1.959964 * 0.1746425 = 0.342293 -> 34.2293 points
+    assert (res.n, res.promoters, res.passives, res.detractors) == (20, 10, 6, 4)
+    assert res.score == pytest.approx(30.0)
+    assert res.ci95[0] == pytest.approx(30 - 34.2293, abs=1e-3)
+    assert res.ci95[1] == pytest.approx(30 + 34.2293, abs=1e-3)
+    assert res.distribution[10] == 6 and res.distribution[0] == 2 and sum(res.distribution) == 20
+    assert any("outside the 0-10 scale" in w and "1 NPS" in w for w in res.warnings)
+
+
+def test_nps_ci_is_clipped_to_plus_minus_100():
+    res = survey.nps(_ds(nps=[10, 10, 9, 2]))
+    assert res.ci95[1] == 100.0 and res.ci95[0] >= -100
+
+
+def test_nps_bands_follow_the_definition():
+    defs = DefinitionSet.default().replace(nps=NpsDef(promoter_min=8, detractor_max=5))
+    res = survey.nps(_ds(nps=[8, 9, 6, 5, 7]), defs)
+    assert (res.promoters, res.passives, res.detractors) == (2, 2, 1)
+    assert res.score == pytest.approx(20.0)
+
+
+def test_nps_on_empty_answers_is_nan_with_warning():
+    res = survey.nps(_ds(nps=[None, None], csat=[1, 2]))
+    assert res.n == 0 and math.isnan(res.score)
+    assert any("No valid NPS" in w for w in res.warnings)
+
+
+def test_csat_top2_matches_statsmodels_wilson_and_mean_matches_scipy_t():
+    answers = [5, 5, 4, 4, 4, 3, 2, 1, 5, 4, 3, 3]
+    res = survey.csat(_ds(csat=answers))
+    k = sum(a >= 4 for a in answers)
+    lo, hi = proportion_confint(k, len(answers), alpha=0.05, method="wilson")
+    assert res.share_pct == pytest.approx(100 * k / 12)
+    assert res.share_ci95 == pytest.approx((100 * lo, 100 * hi), rel=1e-6)
+    m = np.mean(answers)
+    tlo, thi = stats.t.interval(0.95, len(answers) - 1, loc=m, scale=stats.sem(answers))
+    assert res.mean == pytest.approx(m)
+    assert res.mean_ci95 == pytest.approx((tlo, thi), rel=1e-9)
+    assert res.headline == res.share_pct
+
+
+def test_csat_mean_mode_makes_the_mean_the_headline():
+    defs = DefinitionSet.default().replace(csat=CsatDef(5, "mean"))
+    res = survey.csat(_ds(csat=[1, 2, 3, 4, 5]), defs)
+    assert res.headline == pytest.approx(3.0)
+    assert res.headline_ci95 == res.mean_ci95
+
+
+def test_csat_text_labels_and_bad_answers():
+    s = pd.Series(["Very satisfied", "satisfied", "Dissatisfied", "n/a", "", None, "4", "9"], dtype="string")
+    sc = survey.clean_scores(s, "csat")
+    assert sorted(sc.values.tolist()) == [2.0, 4.0, 4.0, 5.0]
+    assert (sc.blank, sc.non_numeric, sc.out_of_range) == (2, 1, 1)
+    assert any("'n/a'" in w for w in sc.warnings)
+    assert any("1-7 or 1-10 scale" in w for w in sc.warnings)
+
+
+@pytest.mark.parametrize("scale, answers, top2", [
+    (7, [7, 6, 5, 1], 50.0), (10, [10, 9, 8, 1, 7], 40.0), (5, [5, 4, 3, 2], 50.0)])
+def test_csat_scales_top_two_boxes(scale, answers, top2):
+    res = survey.csat(_ds(csat=answers), DefinitionSet.default().replace(csat=CsatDef(scale)))
+    assert res.share_pct == pytest.approx(top2)
+    assert res.n == len(answers)
+
+
+def test_ces_agreement_and_effort_scales():
+    res = survey.ces(_ds(ces=[7, 6, 5, 4, 1]))
+    assert res.share_pct == pytest.approx(60.0) and res.mean == pytest.approx(4.6)
+    effort = DefinitionSet.default().replace(ces=CesDef("0-10", easy_max=3))
+    res = survey.ces(_ds(ces=[0, 3, 4, 10]), effort)
+    assert res.share_pct == pytest.approx(50.0)
+
+
+def test_by_segment_matches_per_group_hand_values():
+    ds = _ds(nps=[10, 9, 0, 10, 5, 5, 8], country=["DE", "DE", "DE", "FR", "FR", "FR", None])
+    res = survey.by_segment(ds, "nps", "country")
+    f = res.to_frame().set_index("group")
+    # DE: 2 prom, 1 det of 3 -> 33.33; FR: 1 prom, 2 det of 3 -> -33.33; blank: passive -> 0
+    assert f.loc["DE", "value"] == pytest.approx(100 / 3)
+    assert f.loc["FR", "value"] == pytest.approx(-100 / 3)
+    assert f.loc["(blank)", "value"] == 0 and f.loc["(blank)", "n"] == 1
+    s, lo, hi = survey.nps_ci(2, 1, 3)
+    assert f.loc["DE", "ci_low"] == pytest.approx(float(lo))
+    assert any("fewer than 30" in w for w in res.warnings)
+
+
+def test_over_time_groups_by_calendar_month_and_iso_week():
+    ds = _ds(csat=[5, 1, 4, 4], answered_at=["2024-01-31", "2024-01-01", "2024-02-01", "2024-02-05"])
+    f = survey.over_time(ds, "csat", "month").to_frame()
+    assert f["group"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02"]
+    assert f["value"].tolist() == pytest.approx([50.0, 100.0])
+    w = survey.over_time(ds, "csat", "week").to_frame()
+    assert w["group"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-01-29", "2024-02-05"]
+    assert w["group"].dt.day_of_week.eq(0).all()
+
+
+def test_comments_search_is_literal_and_keeps_scores():
+    ds = _ds(nps=[10, 2, 7], comment=["Great (really)!", "=HYPERLINK(\"x\")", " "],
+             answered_at=["2024-01-01", "2024-01-02", "2024-01-03"])
+    all_c = survey.comments(ds)
+    assert all_c["comment"].tolist() == ["=HYPERLINK(\"x\")", "Great (really)!"]   # newest first, blank dropped
+    assert all_c["nps"].tolist() == [2.0, 10.0]
+    assert survey.comments(ds, "(REALLY)")["nps"].tolist() == [10.0]
+    assert survey.comments(ds, ".*").empty
+
+
+def test_summary_json_has_contract_keys():
+    ds = _ds(nps=[10, 9, 3], csat=[5, 4, 1], answered_at=["2024-01-01"] * 3)
+    out = json.loads(json.dumps(survey.summarize(ds).to_json()))
+    assert set(out) >= {"responses", "nps", "csat", "ces", "warnings"}
+    assert out["ces"] is None
+    assert set(out["nps"]) >= {"score", "n", "promoters", "passives", "detractors", "ci95"}
+    assert out["csat"]["top2_pct"] == pytest.approx(66.67)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.integers(-3, 13), st.none()), min_size=1, max_size=60))
+def test_nps_property_matches_plain_python(answers):
+    res = survey.nps(_ds(nps=[float(a) if a is not None else None for a in answers]))
+    valid = [a for a in answers if a is not None and 0 <= a <= 10]
+    assert res.n == len(valid)
+    if valid:
+        ref = 100 * (sum(a >= 9 for a in valid) - sum(a <= 6 for a in valid)) / len(valid)
+        assert res.score == pytest.approx(ref)
+        assert -100 <= res.ci95[0] <= res.score + 1e-9 <= res.ci95[1] + 2e-9 <= 100 + 2e-9
+
+
+def test_cli_contract_and_definitions_file(tmp_path, contract_problems):
+    f = tmp_path / "survey.csv"
+    f.write_text("respondent_id,nps,csat,comment\n1,10,5,great\n2,6,2,bad\n3,9,4,\n4,8,5,ok\n")
+    assert contract_problems("survey", str(f)) == []
+    import subprocess
+    import sys
+    defs = tmp_path / "defs.json"
+    defs.write_text(json.dumps(DefinitionSet.default().replace(nps=NpsDef(8, 6)).to_json()))
+    out = json.loads(subprocess.run([sys.executable, "-m", "cxlib", "survey", str(f), "--definitions", str(defs),
+                                     "--json"], capture_output=True, text=True, check=True).stdout)
+    assert out["nps"]["score"] == 50.0     # 10, 9, 8 promoters; 6 detractor -> (3 - 1)/4
+    assert contract_problems("survey", str(f), "--definitions", str(defs)) == []
