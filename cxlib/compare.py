@@ -1,0 +1,322 @@
+"""Compare two or more customer segments on one metric, with the right test for the metric.
+
+- rates (conversion, repeat rate, CSAT top-2-box, ticket rate): Wilson CI per segment; pairwise
+  two-proportion z-test (statsmodels ``proportions_ztest``, pooled) with a Newcombe CI of the
+  difference; overall chi-square test of the k x 2 table (``scipy.stats.chi2_contingency``,
+  no continuity correction, so with two segments it equals the z-test).
+- money (AOV per order, revenue per customer): t CI of each mean; pairwise Welch t-test
+  (``scipy.stats.ttest_ind(equal_var=False)``, Welch-Satterthwaite CI of the difference) and
+  Mann-Whitney U (``scipy.stats.mannwhitneyu``) as a check robust to outliers; overall
+  Kruskal-Wallis.
+- NPS: CI from the multinomial variance ``(p_prom + p_detr - NPS^2) / n``; pairwise z-test on that
+  variance and a seeded bootstrap percentile CI of the difference (resampling each segment's
+  promoter/passive/detractor counts, vectorized as multinomial draws).
+
+Pairwise p-values are corrected with Holm (``statsmodels.stats.multitest.multipletests``); a
+difference is called real when its Holm-adjusted p-value is below ``alpha``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
+
+from cxlib.errors import CxDataError
+from cxlib.segments import CustomerView
+
+MetricKind = Literal["rate", "money", "nps"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompareMetric:
+    name: str
+    label: str
+    kind: MetricKind
+    unit: str                        # what one observation is: customers, orders, responses
+    needs: str | None                # "responses" or "tickets" when that join is required
+    definition: str
+
+    def describe(self) -> str:
+        return f"{self.label}: {self.definition}"
+
+
+METRICS: tuple[CompareMetric, ...] = (
+    CompareMetric("conversion", "Conversion", "rate", "customers", None,
+                  "share of the segment's customers with at least one valid order."),
+    CompareMetric("repeat_rate", "Repeat rate", "rate", "customers", None,
+                  "share of the segment's buying customers with two or more valid orders."),
+    CompareMetric("aov", "Average order value", "money", "orders", None,
+                  "mean net amount of the segment's valid orders."),
+    CompareMetric("revenue_per_customer", "Revenue per customer", "money", "customers", None,
+                  "mean net revenue per customer in the segment (0 for customers without orders)."),
+    CompareMetric("nps", "NPS", "nps", "responses", "responses",
+                  "% promoters (9-10) minus % detractors (0-6) among the segment's survey answers."),
+    CompareMetric("csat", "CSAT", "rate", "responses", "responses",
+                  "share of the segment's CSAT answers that are 4 or 5 (top-2-box on a 1-5 scale)."),
+    CompareMetric("ticket_rate", "Ticket rate", "rate", "customers", "tickets",
+                  "share of the segment's customers who opened at least one support ticket."),
+)
+METRICS_BY_NAME: dict[str, CompareMetric] = {m.name: m for m in METRICS}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStat:
+    segment: str
+    n: int                           # observations (customers, orders or responses)
+    value: float                     # rate (fraction), mean money, or NPS points (-100..100)
+    ci_low: float
+    ci_high: float
+    successes: int | None = None     # rates: observations counted as yes
+
+
+@dataclass(frozen=True, slots=True)
+class PairTest:
+    a: str
+    b: str
+    diff: float                      # value(a) - value(b)
+    ci_low: float
+    ci_high: float
+    test: str
+    p_value: float
+    p_holm: float
+    significant: bool
+    mw_p_value: float | None = None  # money: Mann-Whitney U
+    mw_p_holm: float | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    metric: CompareMetric
+    groups: tuple[GroupStat, ...]
+    pairs: tuple[PairTest, ...]
+    omnibus_test: str
+    omnibus_p: float
+    alpha: float = 0.05
+    warnings: tuple[str, ...] = ()
+
+    def _fmt(self, v: float, signed: bool = False) -> str:
+        s = "+" if signed else ""
+        if self.metric.kind == "rate":
+            return f"{100 * v:{s}.1f} pts" if signed else f"{100 * v:.1f}%"
+        if self.metric.kind == "nps":
+            return f"{v:{s}.1f}"
+        return f"{v:{s},.2f}"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per segment: n, value and its 95 % CI."""
+        return pd.DataFrame([{"segment": g.segment, "n": g.n, "value": g.value, "ci_low": g.ci_low,
+                              "ci_high": g.ci_high, "successes": g.successes} for g in self.groups])
+
+    def pairs_frame(self) -> pd.DataFrame:
+        cols = ["a", "b", "diff", "ci_low", "ci_high", "test", "p_value", "p_holm", "significant", "mw_p_value", "mw_p_holm"]
+        return pd.DataFrame([{c: getattr(p, c) for c in cols} for p in self.pairs], columns=cols)
+
+    def summary(self) -> str:
+        """What is, and is not, a real difference (Holm-adjusted)."""
+        label = self.metric.label
+        real = [p for p in self.pairs if p.significant]
+        not_real = [p for p in self.pairs if not p.significant and np.isfinite(p.p_holm)]
+        parts = []
+        if real:
+            parts.append(f"Real differences in {label} (Holm-adjusted p < {self.alpha:g}): " + "; ".join(
+                f"{p.a} vs {p.b} {self._fmt(p.diff, True)} (p = {p.p_holm:.3g})" for p in real) + ".")
+        if not_real:
+            parts.append(("No real difference" if not real else "Not a real difference") + " (could be chance): "
+                         + "; ".join(f"{p.a} vs {p.b} {self._fmt(p.diff, True)} (p = {p.p_holm:.3g})" for p in not_real) + ".")
+        if not parts:
+            parts.append(f"Not enough data to test differences in {label}.")
+        return " ".join(parts)
+
+    def to_json(self) -> dict:
+        money = self.metric.kind == "money"
+        nps = self.metric.kind == "nps"
+
+        def num(v):
+            return round(v, 2) if (money or nps) and np.isfinite(v) else v
+        return {"metric": self.metric.name, "alpha": self.alpha, "omnibus_test": self.omnibus_test,
+                "omnibus_p": self.omnibus_p,
+                "groups": [{"segment": g.segment, "n": g.n, "value": num(g.value), "ci95": [num(g.ci_low), num(g.ci_high)],
+                            "successes": g.successes} for g in self.groups],
+                "pairs": [{"a": p.a, "b": p.b, "diff": num(p.diff), "ci95": [num(p.ci_low), num(p.ci_high)],
+                           "test": p.test, "p_value": p.p_value, "p_holm": p.p_holm, "significant": p.significant,
+                           "mw_p_value": p.mw_p_value, "mw_p_holm": p.mw_p_holm} for p in self.pairs],
+                "summary": self.summary(), "warnings": list(self.warnings)}
+
+
+def _observations(view: CustomerView, mask: np.ndarray, metric: CompareMetric, csat_top: float) -> np.ndarray:
+    """The metric's observations for one segment: 0/1 for rates, money values, or -1/0/+1 for NPS."""
+    c = view.customers[mask]
+    name = metric.name
+    if name == "conversion":
+        return (c["orders"].fillna(0) > 0).to_numpy(dtype=float)
+    if name == "repeat_rate":
+        buyers = c["orders"].fillna(0)
+        return (buyers[buyers > 0] >= 2).to_numpy(dtype=float)
+    if name == "revenue_per_customer":
+        return c["net_revenue"].fillna(0.0).to_numpy(dtype=float)
+    if name == "aov":
+        return view.orders.loc[view.orders["customer_id"].isin(c["customer_id"]), "net"].to_numpy(dtype=float)
+    if name == "ticket_rate":
+        return (c["tickets"].fillna(0) > 0).to_numpy(dtype=float)
+    r = view.responses
+    col = "nps" if name == "nps" else "csat"
+    vals = r.loc[r["customer_id"].isin(c["customer_id"]), col].dropna().to_numpy(dtype=float)
+    if name == "nps":
+        vals = vals[(vals >= 0) & (vals <= 10)]
+        return np.where(vals >= 9, 1.0, np.where(vals <= 6, -1.0, 0.0))
+    return (vals >= csat_top).astype(float)
+
+
+def _nps_var(x: np.ndarray) -> float:
+    """Multinomial variance of one response's NPS contribution: p_prom + p_detr - NPS^2."""
+    pp, pd_ = float(np.mean(x == 1)), float(np.mean(x == -1))
+    return pp + pd_ - (pp - pd_) ** 2
+
+
+def _group_stat(name: str, x: np.ndarray, kind: MetricKind, alpha: float) -> GroupStat:
+    n = len(x)
+    if n == 0:
+        return GroupStat(name, 0, float("nan"), float("nan"), float("nan"), 0 if kind == "rate" else None)
+    if kind == "rate":
+        k = int(x.sum())
+        lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
+        return GroupStat(name, n, k / n, float(lo), float(hi), k)
+    if kind == "money":
+        m = float(x.mean())
+        if n < 2:
+            return GroupStat(name, n, m, float("nan"), float("nan"))
+        half = stats.t.ppf(1 - alpha / 2, n - 1) * float(x.std(ddof=1)) / np.sqrt(n)
+        return GroupStat(name, n, m, m - half, m + half)
+    score = 100 * float(x.mean())
+    half = 100 * stats.norm.ppf(1 - alpha / 2) * np.sqrt(_nps_var(x) / n)
+    return GroupStat(name, n, score, score - half, score + half)
+
+
+def _pair(a: str, xa: np.ndarray, b: str, xb: np.ndarray, kind: MetricKind, alpha: float,
+          rng: np.random.Generator, n_boot: int) -> tuple:
+    """(diff, ci_low, ci_high, test, p, mw_p) for value(a) - value(b)."""
+    na, nb = len(xa), len(xb)
+    nan = float("nan")
+    if kind == "rate":
+        ka, kb = int(xa.sum()), int(xb.sum())
+        if na == 0 or nb == 0:
+            return nan, nan, nan, "two-proportion z", nan, None
+        diff = ka / na - kb / nb
+        lo, hi = confint_proportions_2indep(ka, na, kb, nb, method="newcomb", compare="diff", alpha=alpha)
+        pooled = (ka + kb) / (na + nb)
+        p = float(proportions_ztest([ka, kb], [na, nb])[1]) if 0 < pooled < 1 else nan
+        return diff, float(lo), float(hi), "two-proportion z", p, None
+    if kind == "money":
+        if na < 2 or nb < 2:
+            return (float(xa.mean() - xb.mean()) if na and nb else nan), nan, nan, "Welch t", nan, None
+        diff = float(xa.mean() - xb.mean())
+        va, vb = xa.var(ddof=1) / na, xb.var(ddof=1) / nb
+        se = np.sqrt(va + vb)
+        if se == 0:
+            return diff, diff, diff, "Welch t", nan, nan
+        df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))     # Welch-Satterthwaite df
+        half = stats.t.ppf(1 - alpha / 2, df) * se
+        p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)
+        mw = float(stats.mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
+        return diff, diff - half, diff + half, "Welch t", p, mw
+    if na == 0 or nb == 0:
+        return nan, nan, nan, "NPS z + bootstrap CI", nan, None
+    diff = 100 * float(xa.mean() - xb.mean())
+    se = np.sqrt(_nps_var(xa) / na + _nps_var(xb) / nb)
+    p = float(2 * stats.norm.sf(abs(diff / 100) / se)) if se > 0 else nan
+    boot = []
+    for x, n in ((xa, na), (xb, nb)):
+        probs = [np.mean(x == 1), np.mean(x == 0), np.mean(x == -1)]
+        counts = rng.multinomial(n, probs, size=n_boot)          # resampling n answers with replacement
+        boot.append(100 * (counts[:, 0] - counts[:, 2]) / n)
+    lo, hi = np.quantile(boot[0] - boot[1], [alpha / 2, 1 - alpha / 2])
+    return diff, float(lo), float(hi), "NPS z + bootstrap CI", p, None
+
+
+def _holm(pvals: list[float], alpha: float) -> np.ndarray:
+    out = np.full(len(pvals), np.nan)
+    finite = [i for i, p in enumerate(pvals) if p is not None and np.isfinite(p)]
+    if finite:
+        out[finite] = multipletests([pvals[i] for i in finite], alpha=alpha, method="holm")[1]
+    return out
+
+
+def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: str, *, alpha: float = 0.05,
+                     n_boot: int = 2000, seed: int = 0, csat_top: float = 4) -> Comparison:
+    """Compare segments (``name -> boolean mask over view.customers``) on ``metric`` (see ``METRICS``).
+
+    Examples
+    --------
+    >>> cmp = compare_segments(view, segment_groups(view, ["Champions", "At risk"]), "revenue_per_customer")
+    >>> cmp.summary()
+    """
+    if metric not in METRICS_BY_NAME:
+        raise CxDataError(f"unknown comparison metric {metric!r}.", hint=f"Use one of: {', '.join(METRICS_BY_NAME)}.")
+    m = METRICS_BY_NAME[metric]
+    if len(groups) < 2:
+        raise CxDataError("pick at least two segments to compare.")
+    if m.needs == "responses" and (view.responses is None or m.name not in view.responses.columns):
+        raise CxDataError(f"{m.label} needs survey responses with a {m.name} score joined to customers.",
+                          hint="Load a responses file that has a customer id or email column and pick it.")
+    if m.needs == "tickets" and "tickets" not in view.customers.columns:
+        raise CxDataError("Ticket rate needs support tickets joined to customers.",
+                          hint="Load a tickets file with a customer id, email or requester column and pick it.")
+    warnings: list[str] = []
+    masks = {name: np.asarray(mask, dtype=bool) for name, mask in groups.items()}
+    overlap = int((np.sum(list(masks.values()), axis=0) > 1).sum())
+    if overlap:
+        warnings.append(f"{overlap} customer(s) are in more than one of the compared segments; the tests assume "
+                        "separate groups, so treat p-values as approximate.")
+    obs = {name: _observations(view, mask, m, csat_top) for name, mask in masks.items()}
+    gstats = tuple(_group_stat(name, x, m.kind, alpha) for name, x in obs.items())
+    for g in gstats:
+        if g.n == 0:
+            warnings.append(f"'{g.segment}' has no {m.unit} to measure {m.label}.")
+        elif g.n < 30:
+            warnings.append(f"'{g.segment}' has only {g.n} {m.unit}: its {m.label} is imprecise.")
+    rng = np.random.default_rng(seed)
+    raw = [(a, b, *_pair(a, obs[a], b, obs[b], m.kind, alpha, rng, n_boot)) for a, b in combinations(obs, 2)]
+    p_holm = _holm([r[6] for r in raw], alpha)
+    mw_holm = _holm([r[7] for r in raw], alpha) if m.kind == "money" else [None] * len(raw)
+    pairs = tuple(PairTest(a, b, diff, lo, hi, test, p, float(ph), bool(np.isfinite(ph) and ph < alpha),
+                           mw, (None if mwh is None or not np.isfinite(mwh) else float(mwh)))
+                  for (a, b, diff, lo, hi, test, p, mw), ph, mwh in zip(raw, p_holm, mw_holm))
+    for p in pairs:
+        if p.mw_p_holm is not None and (p.mw_p_holm < alpha) != p.significant:
+            warnings.append(f"{p.a} vs {p.b}: the Welch t-test and the Mann-Whitney test disagree, so the difference "
+                            "depends on a few large values; look at the distribution before acting on it.")
+    omnibus_test, omnibus_p = _omnibus(obs, m.kind)
+    return Comparison(m, gstats, pairs, omnibus_test, omnibus_p, alpha, tuple(warnings))
+
+
+def _omnibus(obs: dict[str, np.ndarray], kind: MetricKind) -> tuple[str, float]:
+    present = [x for x in obs.values() if len(x)]
+    nan = float("nan")
+    if len(present) < 2:
+        return "none", nan
+    if kind == "rate":
+        table = np.array([[x.sum(), len(x) - x.sum()] for x in present])
+        if (table.sum(axis=0) == 0).any():
+            return "chi-square", nan
+        return "chi-square", float(stats.chi2_contingency(table, correction=False).pvalue)
+    if kind == "money":
+        if all(np.ptp(x) == 0 for x in present) and len({float(x[0]) for x in present}) == 1:
+            return "Kruskal-Wallis", nan
+        return "Kruskal-Wallis", float(stats.kruskal(*present).pvalue)
+    table = np.array([[np.sum(x == v) for v in (1, 0, -1)] for x in present])
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2:
+        return "chi-square", nan
+    return "chi-square", float(stats.chi2_contingency(table, correction=False).pvalue)
+
+
+def segment_groups(view: CustomerView, names: list[str], column: str = "segment") -> dict[str, np.ndarray]:
+    """Masks for values of a segment column (RFM ``segment`` by default, or ``value_tier``)."""
+    col = view.customers[column].astype("string")
+    return {str(n): (col == n).fillna(False).to_numpy(dtype=bool) for n in names}

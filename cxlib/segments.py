@@ -1,0 +1,559 @@
+"""Customer segments: RFM scores and named segments, value tiers, rule segments, joins.
+
+RFM (as of a date ``D``, over *valid* orders placed on or before ``D``):
+
+- recency ``R``: whole calendar days (UTC) from the customer's last valid order to ``D``;
+- frequency ``F``: number of valid orders;
+- monetary ``M``: net revenue, ``sum(amount - refunded)`` (``refunded`` missing -> 0).
+
+Quintile scores 1-5 (5 = best: most recent, most orders, most revenue). Customers are sorted by
+the value (recency reversed) and then by ``customer_id``, numbered 1..n, and cut into five
+equal-count bins: ``score = max(1, ceil(5 * (rank - 1) / (n - 1)))`` -- exactly
+``pandas.qcut(rank, 5, labels=False) + 1``. With ``quintile_method="ties_share"`` (default) a tie
+group (e.g. every one-order customer) shares the score of its first member, so equal values always
+get equal scores; ``"rank"`` keeps exactly equal-sized bins and splits ties by customer id.
+
+Named segments come from the R x FM grid (``FM = ceil((F + M) / 2)``): ``DEFAULT_SCORE_MAP`` is
+data (a tuple of :class:`ScoreRule`), editable, validated to cover each of the 25 cells once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+QuintileMethod = Literal["ties_share", "rank"]
+QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
+ORDER_STATUSES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
+DEFAULT_VALID_STATUSES = ("completed", "refunded", "partially_refunded")
+NO_ORDERS = "No orders"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRule:
+    """Customers with ``r_min <= R <= r_max`` and ``fm_min <= FM <= fm_max`` are in ``segment``."""
+
+    segment: str
+    r_min: int
+    r_max: int
+    fm_min: int
+    fm_max: int
+
+    def to_json(self) -> dict:
+        return {"segment": self.segment, "r": [self.r_min, self.r_max], "fm": [self.fm_min, self.fm_max]}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "ScoreRule":
+        return cls(str(obj["segment"]), int(obj["r"][0]), int(obj["r"][1]), int(obj["fm"][0]), int(obj["fm"][1]))
+
+
+DEFAULT_SCORE_MAP: tuple[ScoreRule, ...] = (
+    ScoreRule("Champions", 5, 5, 4, 5),
+    ScoreRule("Loyal", 3, 4, 4, 5),
+    ScoreRule("Potential loyalists", 4, 5, 2, 3),
+    ScoreRule("New", 5, 5, 1, 1),
+    ScoreRule("Promising", 4, 4, 1, 1),
+    ScoreRule("Need attention", 3, 3, 1, 3),
+    ScoreRule("At risk", 1, 2, 3, 4),
+    ScoreRule("Can't lose", 1, 2, 5, 5),
+    ScoreRule("Hibernating", 2, 2, 1, 2),
+    ScoreRule("Lost", 1, 1, 1, 2),
+)
+SEGMENT_NAMES: tuple[str, ...] = tuple(r.segment for r in DEFAULT_SCORE_MAP)
+
+
+def score_grid(score_map: tuple[ScoreRule, ...]) -> np.ndarray:
+    """5x5 array of segment names, ``grid[r - 1, fm - 1]``; raises CxDataError unless every cell is
+    covered exactly once."""
+    grid = np.full((5, 5), None, dtype=object)
+    problems: list[str] = []
+    for rule in score_map:
+        bounds = (rule.r_min, rule.r_max, rule.fm_min, rule.fm_max)
+        if not str(rule.segment).strip():
+            problems.append("a rule has no segment name")
+            continue
+        if any(not 1 <= b <= 5 for b in bounds) or rule.r_min > rule.r_max or rule.fm_min > rule.fm_max:
+            problems.append(f"'{rule.segment}' has ranges R {rule.r_min}-{rule.r_max}, FM {rule.fm_min}-{rule.fm_max}; "
+                            "scores run from 1 to 5 and min must not exceed max")
+            continue
+        for r in range(rule.r_min, rule.r_max + 1):
+            for fm in range(rule.fm_min, rule.fm_max + 1):
+                if grid[r - 1, fm - 1] is not None:
+                    problems.append(f"cell R={r}, FM={fm} is in both '{grid[r - 1, fm - 1]}' and '{rule.segment}'")
+                else:
+                    grid[r - 1, fm - 1] = rule.segment
+    missing = [f"R={r}, FM={fm}" for r in range(1, 6) for fm in range(1, 6) if grid[r - 1, fm - 1] is None]
+    if missing and not problems:
+        problems.append(f"no segment covers {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
+    if problems:
+        raise CxDataError("the RFM score map is not valid: " + "; ".join(problems[:4]) + ".",
+                          hint="Every combination of R score (1-5) and FM score (1-5) must belong to exactly one "
+                               "segment; fix the ranges or reset to the default map.")
+    return grid
+
+
+def score_map_frame(score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP) -> pd.DataFrame:
+    """The score map as an editable table (segment, r_min, r_max, fm_min, fm_max)."""
+    return pd.DataFrame([{"segment": r.segment, "r_min": r.r_min, "r_max": r.r_max,
+                          "fm_min": r.fm_min, "fm_max": r.fm_max} for r in score_map])
+
+
+def score_map_from_frame(df: pd.DataFrame) -> tuple[ScoreRule, ...]:
+    """Score map from an edited table; validated (CxDataError names the problem)."""
+    rules = []
+    for i, row in enumerate(df.to_dict("records"), start=1):
+        if all(pd.isna(v) or str(v).strip() == "" for v in row.values()):
+            continue
+        try:
+            rules.append(ScoreRule(str(row["segment"]).strip(), *(int(row[k]) for k in ("r_min", "r_max", "fm_min", "fm_max"))))
+        except (TypeError, ValueError, KeyError):
+            raise CxDataError(f"row {i} of the score map needs a segment name and four whole numbers 1-5 "
+                              "(r_min, r_max, fm_min, fm_max).") from None
+    rules = tuple(rules)
+    score_grid(rules)
+    return rules
+
+
+@dataclass(frozen=True, slots=True)
+class RFMSpec:
+    """How RFM is computed. ``as_of=None`` means the date of the latest valid order."""
+
+    as_of: date | None = None
+    valid_statuses: tuple[str, ...] = DEFAULT_VALID_STATUSES
+    subtract_refunds: bool = True
+    score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP
+    quintile_method: QuintileMethod = "ties_share"
+
+    def __post_init__(self) -> None:
+        bad = [s for s in self.valid_statuses if s not in ORDER_STATUSES]
+        if bad or not self.valid_statuses:
+            raise CxDataError(f"unknown order status(es) {bad} in the RFM definition." if bad else
+                              "the RFM definition counts no order status as valid.",
+                              hint=f"Use some of: {', '.join(ORDER_STATUSES)}.")
+        if self.quintile_method not in QUINTILE_METHODS:
+            raise CxDataError(f"unknown quintile method {self.quintile_method!r}.",
+                              hint=f"Use one of: {', '.join(QUINTILE_METHODS)}.")
+        score_grid(self.score_map)
+
+    def describe(self) -> str:
+        when = f"as of {self.as_of.isoformat()}" if self.as_of else "as of the latest order date"
+        net = "amount minus refunds" if self.subtract_refunds else "order amount"
+        ties = ("equal values share a score" if self.quintile_method == "ties_share"
+                else "equal-sized bins, ties split by customer id")
+        return (f"RFM {when} over orders with status {', '.join(self.valid_statuses)}: recency in days since the "
+                f"last order, frequency = number of orders, monetary = {net}; each scored 1-5 by quintile "
+                f"({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.")
+
+    def to_json(self) -> dict:
+        return {"as_of": self.as_of.isoformat() if self.as_of else None, "valid_statuses": list(self.valid_statuses),
+                "subtract_refunds": self.subtract_refunds, "quintile_method": self.quintile_method,
+                "score_map": [r.to_json() for r in self.score_map]}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "RFMSpec":
+        as_of = obj.get("as_of")
+        return cls(as_of=date.fromisoformat(as_of) if as_of else None,
+                   valid_statuses=tuple(obj.get("valid_statuses", DEFAULT_VALID_STATUSES)),
+                   subtract_refunds=bool(obj.get("subtract_refunds", True)),
+                   score_map=tuple(ScoreRule.from_json(r) for r in obj["score_map"]) if obj.get("score_map")
+                   else DEFAULT_SCORE_MAP,
+                   quintile_method=obj.get("quintile_method", "ties_share"))
+
+
+def quintile_scores(values: pd.Series, ids: pd.Series, *, method: QuintileMethod = "ties_share") -> np.ndarray:
+    """Scores 1-5, higher value -> higher score (negate a value where lower is better).
+
+    Customers are numbered 1..n by (value, id); ``score = max(1, ceil(5 (rank - 1) / (n - 1)))``,
+    which equals ``pd.qcut(rank, 5, labels=False) + 1``. ``"ties_share"`` gives a tie group the
+    score of its first member."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    frame = pd.DataFrame({"v": np.asarray(values, dtype=float), "id": np.asarray(ids, dtype=object)})
+    order = frame.sort_values(["v", "id"], kind="mergesort").index.to_numpy()
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    if method == "ties_share":
+        rank = frame["v"].rank(method="min").to_numpy().astype(np.int64)
+    denom = max(n - 1, 1)
+    return np.maximum(1, (5 * (rank - 1) + denom - 1) // denom)   # integer ceil: exact
+
+
+@dataclass(frozen=True)
+class RFMResult:
+    """One row per customer with a valid order (``customers``) plus the valid orders used."""
+
+    customers: pd.DataFrame          # customer_id, email, orders, net_revenue, aov, first/last_order_at,
+    #                                  recency_days, r, f, m, fm, rfm, segment, value_tier
+    orders: pd.DataFrame             # customer_id, ordered_at, net (valid orders up to as_of)
+    as_of: date
+    spec: RFMSpec
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def segment_counts(self) -> dict[str, int]:
+        counts = self.customers["segment"].value_counts()
+        names = list(dict.fromkeys(r.segment for r in self.spec.score_map))
+        return {name: int(counts.get(name, 0)) for name in names}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per segment (score-map order): customers, shares, revenue, typical R/F/M."""
+        c = self.customers
+        g = c.groupby("segment", observed=True).agg(customers=("customer_id", "size"), net_revenue=("net_revenue", "sum"),
+                                                    recency_days_median=("recency_days", "median"),
+                                                    orders_mean=("orders", "mean"), net_revenue_mean=("net_revenue", "mean"))
+        g = g.reindex(list(self.segment_counts)).fillna({"customers": 0, "net_revenue": 0.0})
+        g["customers"] = g["customers"].astype(int)
+        total_rev = float(c["net_revenue"].sum())
+        g["customers_pct"] = (100 * g["customers"] / max(len(c), 1)).round(2)
+        g["revenue_share_pct"] = (100 * g["net_revenue"] / total_rev).round(2) if total_rev else 0.0
+        g["net_revenue"] = g["net_revenue"].round(2)
+        cols = ["customers", "customers_pct", "net_revenue", "revenue_share_pct", "recency_days_median",
+                "orders_mean", "net_revenue_mean"]
+        return g[cols].rename_axis("segment").reset_index()
+
+    def grid_frame(self) -> pd.DataFrame:
+        """Customers per (R, FM) cell with the cell's segment: 25 rows."""
+        grid = score_grid(self.spec.score_map)
+        counts = self.customers.groupby(["r", "fm"]).size()
+        rows = [{"r": r, "fm": fm, "segment": grid[r - 1, fm - 1], "customers": int(counts.get((r, fm), 0))}
+                for r in range(1, 6) for fm in range(1, 6)]
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        counts = {k: v for k, v in sorted(self.segment_counts.items(), key=lambda kv: -kv[1]) if v}
+        top = ", ".join(f"{k} {v}" for k, v in list(counts.items())[:4])
+        return f"{len(self.customers)} customers as of {self.as_of.isoformat()}; largest segments: {top or 'none'}."
+
+    def to_json(self) -> dict:
+        return {"customers": int(len(self.customers)), "segments": self.segment_counts,
+                "as_of": self.as_of.isoformat(), "definition": self.spec.to_json(),
+                "net_revenue": round(float(self.customers["net_revenue"].sum()), 2),
+                "segment_table": self.to_frame().to_dict("records"), "warnings": list(self.warnings)}
+
+
+def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[str]) -> tuple[pd.DataFrame, date]:
+    df = orders.df
+    for col in ("customer_id", "ordered_at", "amount"):
+        if col not in df.columns:
+            raise CxDataError(f"RFM needs an orders table with '{col}'.", file=orders.name,
+                              hint="Map the customer id, order date and amount columns on the Data page.")
+    status = (df["status"].astype("string").str.strip().str.lower().fillna("completed")
+              if "status" in df.columns else pd.Series("completed", index=df.index, dtype="string"))
+    refunded = df["refunded"].fillna(0.0) if ("refunded" in df.columns and spec.subtract_refunds) else 0.0
+    frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"), "ordered_at": df["ordered_at"],
+                          "net": df["amount"] - refunded,
+                          "email": df["email"].astype("string") if "email" in df.columns else pd.NA})
+    frame = frame[status.isin(spec.valid_statuses).to_numpy()]
+    no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
+    if no_id.any():
+        warnings.append(f"{int(no_id.sum())} valid order(s) have no customer id or order date and are left out of RFM.")
+        frame = frame[~no_id]
+    no_amount = frame["net"].isna()
+    if no_amount.any():
+        warnings.append(f"{int(no_amount.sum())} valid order(s) have no amount; they count as orders with 0 revenue.")
+        frame = frame.assign(net=frame["net"].fillna(0.0))
+    if frame.empty:
+        raise CxDataError("there are no valid orders with a customer id and a date to score.", file=orders.name,
+                          hint=f"Valid statuses are {', '.join(spec.valid_statuses)}; check the status column "
+                               "or widen the definition.")
+    as_of = spec.as_of or frame["ordered_at"].max().date()
+    cutoff = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
+    later = frame["ordered_at"] >= cutoff
+    if later.any():
+        warnings.append(f"{int(later.sum())} valid order(s) placed after {as_of.isoformat()} are ignored.")
+        frame = frame[~later]
+    if frame.empty:
+        raise CxDataError(f"no valid orders were placed on or before {as_of.isoformat()}.",
+                          hint="Choose a later as-of date.")
+    return frame.reset_index(drop=True), as_of
+
+
+def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
+    """RFM scores and named segments for every customer with a valid order.
+
+    Examples
+    --------
+    >>> res = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    >>> res.segment_counts["Champions"]
+    """
+    spec = spec or RFMSpec()
+    warnings: list[str] = []
+    valid, as_of = _valid_orders(orders, spec, warnings)
+    c = valid.groupby("customer_id", sort=True).agg(
+        email=("email", "first"), orders=("net", "size"), net_revenue=("net", "sum"),
+        first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max")).reset_index()
+    c["orders"] = c["orders"].astype(int)
+    c["aov"] = c["net_revenue"] / c["orders"]
+    last_day = c["last_order_at"].dt.tz_convert("UTC").dt.normalize()
+    c["recency_days"] = ((pd.Timestamp(as_of, tz="UTC") - last_day).dt.days).astype(int)
+    ids = c["customer_id"]
+    c["r"] = quintile_scores(-c["recency_days"], ids, method=spec.quintile_method)
+    c["f"] = quintile_scores(c["orders"], ids, method=spec.quintile_method)
+    c["m"] = quintile_scores(c["net_revenue"], ids, method=spec.quintile_method)
+    c["fm"] = (c["f"] + c["m"] + 1) // 2
+    c["rfm"] = c["r"].astype(str) + c["f"].astype(str) + c["m"].astype(str)
+    grid = score_grid(spec.score_map)
+    c["segment"] = pd.Series(grid[c["r"].to_numpy() - 1, c["fm"].to_numpy() - 1], index=c.index, dtype="string")
+    c["value_tier"] = value_tiers(c["net_revenue"], ids)
+    n = len(c)
+    if n < 25:
+        warnings.append(f"only {n} customer(s): quintile scores on so few customers are coarse; read segments with care.")
+    for name, col in (("Recency", "recency_days"), ("Frequency", "orders"), ("Monetary", "net_revenue")):
+        distinct = c[col].nunique()
+        if spec.quintile_method == "ties_share" and n >= 25 and distinct < 5:
+            warnings.append(f"{name} has only {distinct} distinct value(s), so its scores use fewer than 5 levels.")
+    return RFMResult(customers=c, orders=valid[["customer_id", "ordered_at", "net"]], as_of=as_of, spec=spec,
+                     warnings=tuple(warnings))
+
+
+VALUE_TIERS: tuple[tuple[str, float], ...] = (("Top 10%", 0.10), ("Next 20%", 0.30), ("Middle 30%", 0.60),
+                                              ("Bottom 40%", 1.0))
+
+
+def value_tiers(net_revenue: pd.Series, ids: pd.Series) -> pd.Series:
+    """Value tier per customer: customers ranked by net revenue (highest first, then id) and cut at
+    10 %, 30 % and 60 % of customers (``VALUE_TIERS``)."""
+    n = len(net_revenue)
+    frame = pd.DataFrame({"v": -np.asarray(net_revenue, dtype=float), "id": np.asarray(ids, dtype=object)})
+    order = frame.sort_values(["v", "id"], kind="mergesort").index.to_numpy()
+    pos = np.empty(n, dtype=float)
+    pos[order] = np.arange(1, n + 1) / max(n, 1)          # share of customers at or above this one
+    labels = np.array([t for t, _ in VALUE_TIERS], dtype=object)
+    idx = np.searchsorted(np.array([c for _, c in VALUE_TIERS]), pos - 1e-12, side="left")
+    return pd.Series(labels[np.minimum(idx, len(labels) - 1)], index=net_revenue.index, dtype="string")
+
+
+def value_tier_frame(customers: pd.DataFrame) -> pd.DataFrame:
+    """Customers and net revenue share per value tier."""
+    total = float(customers["net_revenue"].sum())
+    g = customers.groupby("value_tier", observed=True).agg(customers=("customer_id", "size"),
+                                                           net_revenue=("net_revenue", "sum"))
+    g = g.reindex([t for t, _ in VALUE_TIERS]).fillna(0)
+    g["customers"] = g["customers"].astype(int)
+    g["revenue_share_pct"] = (100 * g["net_revenue"] / total).round(2) if total else 0.0
+    g["net_revenue"] = g["net_revenue"].round(2)
+    return g.rename_axis("value_tier").reset_index()
+
+
+# ---- command line -------------------------------------------------------------------------
+def cli_arguments(parser) -> None:
+    parser.add_argument("--as-of", dest="as_of", help="analysis date YYYY-MM-DD (default: date of the latest order)")
+    parser.add_argument("--ties", choices=QUINTILE_METHODS, default="ties_share",
+                        help="how equal values are scored (default: ties_share)")
+
+
+def cli_run(ds: Dataset, args) -> dict:
+    as_of = None
+    if getattr(args, "as_of", None):
+        try:
+            as_of = date.fromisoformat(args.as_of)
+        except ValueError:
+            raise CxDataError(f"--as-of {args.as_of!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.") from None
+    res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share")))
+    return res.to_json()
+
+
+
+# ---- joins: customers, survey responses and tickets onto the RFM table -----------------------
+@dataclass(frozen=True, slots=True)
+class JoinStats:
+    """How rows of another table were matched to customers."""
+
+    source: str                      # "customers", "responses" or "tickets"
+    rows: int
+    by_customer_id: int
+    by_email: int
+    unmatched: int
+
+    @property
+    def matched(self) -> int:
+        return self.by_customer_id + self.by_email
+
+    def sentence(self) -> str:
+        return (f"{self.source}: {self.matched} of {self.rows} rows matched to customers "
+                f"({self.by_customer_id} by customer id, {self.by_email} by email); {self.unmatched} unmatched.")
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "rows": self.rows, "by_customer_id": self.by_customer_id,
+                "by_email": self.by_email, "matched": self.matched, "unmatched": self.unmatched}
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """Everything known per customer: RFM + attributes + latest NPS/CSAT + ticket count.
+
+    ``customers`` has one row per customer (buyers, plus customers-file rows without a valid
+    order, whose ``segment`` is ``"No orders"``). ``responses``/``tickets`` keep the matched rows
+    (with ``customer_id``) for comparisons at the response/ticket level."""
+
+    customers: pd.DataFrame
+    orders: pd.DataFrame
+    responses: pd.DataFrame | None = None
+    tickets: pd.DataFrame | None = None
+    joins: tuple[JoinStats, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def describe_joins(self) -> str:
+        return " ".join(j.sentence() for j in self.joins) or "No other table joined."
+
+
+def _norm_email(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip().str.lower().replace("", pd.NA)
+
+
+def _match(ids: pd.Series | None, emails: pd.Series | None, known_ids: pd.Series,
+           email_to_id: pd.Series) -> tuple[pd.Series, int, int]:
+    """customer_id per row: by customer id first, else by normalized email."""
+    n = len(ids if ids is not None else emails)
+    out = pd.Series(pd.NA, index=range(n), dtype="string")
+    by_id = 0
+    if ids is not None:
+        ids = ids.astype("string").str.strip().reset_index(drop=True)
+        out = ids.where(ids.isin(known_ids), pd.NA).astype("string")
+        by_id = int(out.notna().sum())
+    by_email = 0
+    if emails is not None and len(email_to_id):
+        via = _norm_email(emails.reset_index(drop=True)).map(email_to_id).astype("string")
+        fill = out.isna() & via.notna()
+        out = out.mask(fill, via)
+        by_email = int(fill.sum())
+    return out, by_id, by_email
+
+
+def _latest(df: pd.DataFrame, col: str, time_col: str | None) -> pd.Series:
+    d = df[df[col].notna()]
+    if time_col and time_col in d.columns:
+        d = d.sort_values(time_col, kind="mergesort", na_position="first")
+    return d.groupby("customer_id", sort=False)[col].last()
+
+
+def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, responses: Dataset | None = None,
+                        tickets: Dataset | None = None) -> CustomerView:
+    """Join customer attributes, survey responses and tickets to the RFM table (customer id first,
+    else email normalized to lower case without spaces); counts of matched/unmatched rows in ``joins``."""
+    base = rfm.customers.copy()
+    joins: list[JoinStats] = []
+    warnings: list[str] = []
+    if customers is not None:
+        attrs = customers.df.copy()
+        attrs["customer_id"] = attrs["customer_id"].astype("string").str.strip()
+        attrs = attrs[attrs["customer_id"].notna()]
+        dup = attrs["customer_id"].duplicated()
+        if dup.any():
+            warnings.append(f"{int(dup.sum())} repeated customer id(s) in {customers.name}; the first row of each is used.")
+            attrs = attrs[~dup]
+        clash = [c for c in attrs.columns if c in base.columns and c not in ("customer_id", "email")]
+        attrs = attrs.rename(columns={c: f"{c}_attr" for c in clash})
+        if "email" in attrs.columns:
+            attrs = attrs.rename(columns={"email": "email_attr"})
+        in_rfm = attrs["customer_id"].isin(base["customer_id"])
+        base = base.merge(attrs, on="customer_id", how="outer", sort=True)
+        if "email_attr" in base.columns:
+            base["email"] = base["email_attr"].astype("string").fillna(base["email"].astype("string"))
+            base = base.drop(columns="email_attr")
+        no_orders = base["orders"].isna()
+        base.loc[no_orders, ["orders", "net_revenue"]] = 0
+        base["orders"] = base["orders"].astype(int)
+        base["segment"] = base["segment"].astype("string").fillna(NO_ORDERS)
+        joins.append(JoinStats("customers", len(attrs), int(in_rfm.sum()), 0, int((~in_rfm).sum())))
+    base["email_norm"] = _norm_email(base["email"]) if "email" in base.columns else pd.NA
+    emails = base.dropna(subset=["email_norm"]).drop_duplicates("email_norm")
+    email_to_id = pd.Series(emails["customer_id"].to_numpy(), index=emails["email_norm"].to_numpy())
+    resp_out = None
+    if responses is not None:
+        r = responses.df
+        ids = r["customer_id"] if responses.has("customer_id") else None
+        em = r["email"] if responses.has("email") else None
+        if ids is None and em is None:
+            warnings.append(f"{responses.name} has no customer id or email column, so responses cannot be joined.")
+        else:
+            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
+            keep = [c for c in ("nps", "csat", "ces", "answered_at") if c in r.columns]
+            resp_out = r[keep].reset_index(drop=True).assign(customer_id=cid)
+            resp_out = resp_out[resp_out["customer_id"].notna()].reset_index(drop=True)
+            joins.append(JoinStats("responses", len(r), by_id, by_em, len(r) - by_id - by_em))
+            for col in ("nps", "csat"):
+                if col in resp_out.columns:
+                    base[col] = base["customer_id"].map(_latest(resp_out, col, "answered_at")).astype(float)
+    tick_out = None
+    if tickets is not None:
+        t = tickets.df
+        ids = next((t[c] for c in ("customer_id", "requester") if c in t.columns and t[c].notna().any()), None)
+        em = next((t[c] for c in ("email", "requester_email", "requester") if c in t.columns and t[c].notna().any()), None)
+        if ids is None and em is None:
+            warnings.append(f"{tickets.name} has no customer id, email or requester column, so tickets cannot be joined.")
+        else:
+            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
+            tick_out = pd.DataFrame({"ticket_id": t["ticket_id"].to_numpy(), "customer_id": cid})
+            tick_out = tick_out[tick_out["customer_id"].notna()].reset_index(drop=True)
+            joins.append(JoinStats("tickets", len(t), by_id, by_em, len(t) - by_id - by_em))
+            counts = tick_out.groupby("customer_id").size()
+            base["tickets"] = base["customer_id"].map(counts).fillna(0).astype(int)
+    for j in joins:
+        if j.source != "customers" and j.rows and j.matched == 0:
+            warnings.append(f"none of the {j.rows} {j.source} rows match a customer by id or email.")
+    return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.orders, responses=resp_out,
+                        tickets=tick_out, joins=tuple(joins), warnings=tuple(rfm.warnings) + tuple(warnings))
+
+
+# ---- rule segments and member lists ------------------------------------------------------------
+@dataclass(frozen=True)
+class RuleSegment:
+    """Customers matching a rule such as ``country = DE and orders >= 2``."""
+
+    name: str
+    rule: str
+    mask: np.ndarray                 # aligned with CustomerView.customers
+    customers: int
+    share_pct: float                 # of all customers in the view
+    net_revenue: float
+    revenue_share_pct: float
+
+    def describe(self) -> str:
+        return f"Segment '{self.name}': customers matching {' '.join(self.rule.split())}."
+
+    def summary(self) -> str:
+        return (f"{self.customers} customers ({self.share_pct:.2f}% of all) match; they bring "
+                f"{self.net_revenue:,.2f} net revenue ({self.revenue_share_pct:.2f}% of the total).")
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "rule": self.rule, "customers": self.customers, "share_pct": self.share_pct,
+                "net_revenue": self.net_revenue, "revenue_share_pct": self.revenue_share_pct}
+
+
+def rule_segment(view: CustomerView, rule: str, name: str = "Rule segment") -> RuleSegment:
+    """Evaluate ``rule`` (see :mod:`cxlib.segment_rules`) on the customer table."""
+    from cxlib.segment_rules import rule_mask
+    c = view.customers
+    mask = rule_mask(rule, c)
+    rev = c["net_revenue"].fillna(0.0)
+    total = float(rev.sum())
+    seg_rev = float(rev[mask].sum())
+    return RuleSegment(name=name, rule=rule, mask=mask, customers=int(mask.sum()),
+                       share_pct=round(100 * float(mask.mean()), 2) if len(c) else 0.0,
+                       net_revenue=round(seg_rev, 2),
+                       revenue_share_pct=round(100 * seg_rev / total, 2) if total else 0.0)
+
+
+MEMBER_COLUMNS = ("customer_id", "email", "segment", "value_tier", "orders", "net_revenue", "aov", "recency_days",
+                  "last_order_at", "r", "f", "m", "rfm", "country", "nps", "csat", "tickets")
+
+
+def members_frame(view: CustomerView, mask: np.ndarray | None = None, segment_name: str | None = None) -> pd.DataFrame:
+    """Member list for campaigns: id, email, segment and metrics (export with
+    ``cxlib.export.to_csv_bytes``, which neutralizes formulas)."""
+    c = view.customers if mask is None else view.customers[np.asarray(mask, dtype=bool)]
+    out = c[[col for col in MEMBER_COLUMNS if col in c.columns]].copy()
+    for col in ("net_revenue", "aov"):
+        if col in out.columns:
+            out[col] = out[col].round(2)
+    if segment_name is not None:
+        out.insert(2, "list", segment_name)
+    return out.sort_values(["net_revenue", "customer_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
