@@ -1,26 +1,81 @@
-"""Reading uploaded bytes into a table (STUB: to be replaced by the full implementation).
+"""Reading uploaded bytes into a table, and the cell parsers used to give columns their types.
 
 Public API (stable):
 - ``read_table(data, name, limits=None) -> Table``: bytes -> all-text DataFrame + metadata.
+  Formats are told apart by their content (magic bytes), never by the file name: CSV/TSV/TXT
+  (also whitespace-aligned and headerless), XLSX, XLS, Parquet, JSON lines, each optionally
+  gzip- or zip-compressed.
 - ``parse_numbers(series) -> (float64 series, bad mask)``
 - ``parse_datetimes(series) -> (datetime64[us, UTC] series, bad mask)``
 - ``parse_flags(series) -> (float64 0/1 series, bad mask)``
+- ``datetime_format_note(series) -> str | None``: the one ambiguity a caller should warn about.
+
+``bad`` marks non-empty cells that could not be parsed; callers turn them into warnings with
+counts and example rows, so nothing becomes NaN silently. Nothing here evaluates cell content
+(no eval, no pickle, formulas stay text).
 """
 from __future__ import annotations
 
+import csv
 import io as _io
+import json
+import os
+import re
+import unicodedata
+import zipfile
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
 
-from cxlib.errors import CxDataError
+from cxlib.errors import CxDataError, CxLimitError
+
+__all__ = ["Limits", "Table", "read_table", "parse_numbers", "parse_datetimes", "parse_flags",
+           "datetime_format_note"]
+
+STRING = pd.StringDtype("pyarrow")     # every Table cell: pyarrow-backed text, <NA> when empty
+MiB = 1024 * 1024
+_SAMPLE_BYTES = 64 * 1024
+_REEXPORT = "Export the data again from the source system (CSV or XLSX) and upload that file."
 
 
+# --------------------------------------------------------------------------------------------
+# Limits and Table
+# --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Limits:
-    max_bytes: int = 200 * 1024 * 1024
+    """Upper bounds that protect the app and the CLI from oversized or malicious files."""
+
+    max_bytes: int = 200 * MiB
     max_rows: int = 20_000_000
-    max_decompressed_bytes: int = 1024 * 1024 * 1024
+    max_decompressed_bytes: int = 1024 * MiB
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Defaults overridden by ``CX_MAX_UPLOAD_MB``, ``CX_MAX_ROWS`` (and ``CX_MAX_DECOMPRESSED_MB``)."""
+        base = cls()
+        return cls(max_bytes=_env_number("CX_MAX_UPLOAD_MB", base.max_bytes, MiB),
+                   max_rows=_env_number("CX_MAX_ROWS", base.max_rows, 1),
+                   max_decompressed_bytes=_env_number("CX_MAX_DECOMPRESSED_MB", base.max_decompressed_bytes, MiB))
+
+
+def _env_number(var: str, default: int, unit: int) -> int:
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value != value or value == float("inf"):
+        raise CxDataError(f"the setting {var}={raw!r} is not a positive number.",
+                          hint=f"Set {var} to a positive number or unset it to use the default.")
+    return int(value * unit)
 
 
 @dataclass(frozen=True)
@@ -32,37 +87,1163 @@ class Table:
     encoding: str = "utf-8"
     delimiter: str | None = ","
     header_rows: int = 1
-    file_format: str = "csv"
+    file_format: str = "csv"         # csv | xlsx | xls | parquet | jsonl
     warnings: tuple[str, ...] = field(default_factory=tuple)
     first_data_row: int = 2          # 1-based file row of df.iloc[0] (for messages)
 
 
+# --------------------------------------------------------------------------------------------
+# read_table: containers and format dispatch
+# --------------------------------------------------------------------------------------------
+_BINARY_MAGIC = (
+    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"Rar!", "a RAR archive"),
+    (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ\x00", "an xz archive"), (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"), (b"SQLite format 3", "an SQLite database"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive"), (b"{\\rtf", "an RTF document"),
+)
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def read_table(data: bytes, name: str, limits: Limits | None = None) -> Table:
-    if not data:
-        raise CxDataError("the file is empty.", file=name, hint="Export the data again and upload the file.")
-    df = pd.read_csv(_io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""], sep=None, engine="python")
-    return Table(name=name, df=df)
+    """Read an uploaded file into a :class:`Table` of text cells.
+
+    Parameters
+    ----------
+    data : the file's bytes.
+    name : the file name as uploaded (used in every message; the format is told by content).
+    limits : size/row limits; default ``Limits.from_env()``.
+
+    Returns
+    -------
+    Table with unique, stripped column names and every cell as text (<NA> when empty).
+
+    Raises
+    ------
+    CxDataError for unusable files (empty, binary, damaged, header without data...),
+    CxLimitError for files over the limits.
+
+    Examples
+    --------
+    >>> read_table(b"order_id;amount\\n1;12,50\\n", "orders.csv").df["amount"].tolist()
+    ['12,50']
+    """
+    limits = limits or Limits.from_env()
+    if len(data) > limits.max_bytes:
+        raise CxLimitError(f"the file is {len(data) / MiB:.1f} MB, over the {limits.max_bytes / MiB:.0f} MB limit.",
+                           file=name, hint="Split the file, or filter it to the period and columns you need.")
+    return _read_any(bytes(data), name, limits, depth=0, notes=())
+
+
+def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[str, ...]) -> Table:
+    if not data.strip():
+        what = "empty (0 bytes)" if not data else "empty (only blank space)"
+        raise CxDataError(f"the file is {what}.", file=name, hint=_REEXPORT)
+    if data[:2] == b"\x1f\x8b":
+        if depth >= 2:
+            raise CxDataError("the file is compressed several times over.", file=name, hint="Decompress it and upload the inner file.")
+        return _read_any(_gunzip(data, name, limits), name, limits, depth + 1, notes)
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return _read_zip(data, name, limits, depth, notes)
+    if data[:8] == _OLE2:
+        return _with_notes(_read_xls(data, name, limits), notes)
+    if data[:4] == b"PAR1" and data[-4:] == b"PAR1":
+        return _with_notes(_read_parquet(data, name, limits), notes)
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise CxDataError(f"this is {what}, not a data table.", file=name,
+                              hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
+    text, encoding, warnings = _decode(data, name)
+    head = text.lstrip("\ufeff \t\r\n")[:1]
+    if head in ("{", "["):
+        table = _read_json(text, name, limits, encoding)
+        if table is not None:
+            return _with_notes(table, notes + tuple(warnings))
+    return _with_notes(_read_text(text, name, limits, encoding), notes + tuple(warnings))
+
+
+def _with_notes(table: Table, notes: tuple[str, ...]) -> Table:
+    if not notes:
+        return table
+    return Table(table.name, table.df, table.encoding, table.delimiter, table.header_rows, table.file_format,
+                 tuple(notes) + table.warnings, table.first_data_row)
+
+
+def _gunzip(data: bytes, name: str, limits: Limits) -> bytes:
+    """Stream-decompress (all members of) a gzip file, refusing output over the cap (gzip bombs)."""
+    cap, out, buf = limits.max_decompressed_bytes, bytearray(), data
+    while buf:
+        dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += dec.decompress(buf, cap + 1 - len(out))
+            while dec.unconsumed_tail and len(out) <= cap:
+                out += dec.decompress(dec.unconsumed_tail, cap + 1 - len(out))
+        except zlib.error:
+            raise CxDataError("the gzip-compressed file is damaged.", file=name, hint=_REEXPORT) from None
+        if len(out) > cap:
+            raise CxLimitError(f"the file decompresses to more than {cap / MiB:.0f} MB.", file=name,
+                               hint="Upload a smaller extract (or the uncompressed file if it is under the upload limit).")
+        if not dec.eof:
+            raise CxDataError("the gzip-compressed file is truncated (incomplete download or copy).", file=name,
+                              hint=_REEXPORT)
+        buf = dec.unused_data
+        if buf[:2] != b"\x1f\x8b":
+            break
+    return bytes(out)
+
+
+_TABLE_EXT = (".csv", ".tsv", ".txt", ".tab", ".dat", ".xlsx", ".xls", ".parquet", ".json", ".jsonl", ".ndjson", ".gz")
+
+
+def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    """Refuse zip bombs from the central directory alone, before anything is decompressed."""
+    infos = zf.infolist()
+    if len(infos) > 10_000:
+        raise CxLimitError(f"the archive holds {len(infos)} entries.", file=name, hint="Upload the data file itself.")
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if total > limits.max_decompressed_bytes:
+        raise CxLimitError(f"the archive would decompress to {total / MiB:.0f} MB, over the "
+                           f"{limits.max_decompressed_bytes / MiB:.0f} MB limit.", file=name,
+                           hint="Upload a smaller extract of the data.")
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 32 * MiB and ratio > 200:
+            raise CxLimitError(f"the archive entry '{info.filename}' is compressed {ratio:.0f}:1 "
+                               f"({info.file_size / MiB:.0f} MB), which looks like a zip bomb.", file=name,
+                               hint="If the file is genuine, save it again as CSV and upload that.")
+    if total > 64 * MiB and total / max(packed, 1) > 200:
+        raise CxLimitError("the archive is compressed more than 200:1, which looks like a zip bomb.", file=name,
+                           hint="If the file is genuine, save it again as CSV and upload that.")
+
+
+def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[str, ...]) -> Table:
+    try:
+        zf = zipfile.ZipFile(_io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise CxDataError("the file is a damaged zip archive (XLSX files are zip archives too).", file=name,
+                          hint=_REEXPORT) from None
+    with zf:
+        _check_zip(zf, name, limits)
+        names = set(zf.namelist())
+        if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+            return _with_notes(_read_xlsx(data, name, limits), notes)
+        if "[Content_Types].xml" in names:
+            raise CxDataError("this is a Word/PowerPoint-style document, not a data table.", file=name,
+                              hint="Upload a CSV or XLSX export of the data.")
+        members = [i for i in zf.infolist() if not i.is_dir() and i.file_size > 0
+                   and not i.filename.startswith("__MACOSX/") and not i.filename.rsplit("/", 1)[-1].startswith(".")]
+        if not members:
+            raise CxDataError("the zip archive contains no data file.", file=name, hint="Zip the CSV/XLSX file itself.")
+        if depth >= 2:
+            raise CxDataError("the archive is nested too deeply.", file=name, hint="Upload the inner data file.")
+        tabular = [i for i in members if i.filename.lower().endswith(_TABLE_EXT)] or members
+        chosen = max(tabular, key=lambda i: i.file_size)
+        if any(i.flag_bits & 0x1 for i in members):
+            raise CxDataError("the zip archive is password-protected.", file=name, hint="Upload the unencrypted file.")
+        try:
+            with zf.open(chosen) as fh:
+                inner = fh.read(limits.max_decompressed_bytes + 1)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError):
+            raise CxDataError("the zip archive is damaged or uses an unsupported compression method.", file=name,
+                              hint=_REEXPORT) from None
+    extra = (f"The archive holds {len(members)} files; read '{chosen.filename}' (the largest table).",) \
+        if len(members) > 1 else ()
+    return _read_any(inner, name, limits, depth + 1, notes + extra)
+
+
+# --------------------------------------------------------------------------------------------
+# Text decoding
+# --------------------------------------------------------------------------------------------
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_GOOD_PUNCT = set("«»–—“”‘’„…№°€£¥·•×")
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    """Bytes -> text. Strict UTF-8 first; UTF-16 by BOM or NUL pattern; else GBK/cp1251/latin-1 by plausibility."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc.replace("-sig", "")), enc.replace("-le", "").replace("-be", "") \
+                    if enc.startswith("utf-16") else enc, []
+            except UnicodeDecodeError:
+                raise CxDataError(f"the file starts with a {enc} marker but is not valid {enc} text.", file=name,
+                                  hint="Save the file again as UTF-8 CSV.") from None
+    head = data[:8192]
+    if b"\x00" in head:
+        enc = _utf16_by_nuls(head)
+        if enc:
+            try:
+                return data.decode(enc), enc, []
+            except UnicodeDecodeError:
+                pass
+        raise CxDataError("this is a binary file, not a text or spreadsheet table.", file=name,
+                          hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    if controls > max(8, len(head) // 50):
+        raise CxDataError("this is a binary file, not a text or spreadsheet table.", file=name,
+                          hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError:
+        pass
+    enc = _guess_legacy_encoding(data)
+    text = data.decode(enc, errors="replace")
+    warn = [] if enc != "latin-1-guess" else [
+        "The text encoding could not be identified with confidence; it was read as latin-1. "
+        "If letters look wrong, save the file as UTF-8 CSV and upload it again."]
+    return text, ("latin-1" if enc == "latin-1-guess" else enc), warn
+
+
+def _utf16_by_nuls(head: bytes) -> str | None:
+    even, odd = head[0::2], head[1::2]
+    z_even, z_odd = even.count(0) / max(len(even), 1), odd.count(0) / max(len(odd), 1)
+    if z_odd > 0.3 and z_even < 0.05:
+        return "utf-16-le"
+    if z_even > 0.3 and z_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _guess_legacy_encoding(data: bytes) -> str:
+    """Pick among GB18030 (GBK), cp1251 and cp1252/latin-1 by how plausible the decoded text is."""
+    sample = data[:256 * 1024]
+    if len(data) > len(sample):
+        cut = sample.rfind(b"\n")
+        sample = sample[:cut] if cut > 0 else sample
+    scores = []
+    for order, enc in enumerate(("gb18030", "cp1251", "cp1252")):
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        scores.append((_implausibility(text, enc), order, enc))
+    if scores:
+        best = min(scores)
+        if best[0] <= 0.25:
+            return "latin-1" if best[2] == "cp1252" and not re.search(rb"[\x80-\x9f]", data) else best[2]
+    from charset_normalizer import from_bytes   # only for encodings outside our three candidates
+    match = from_bytes(sample).best()
+    if match is not None:
+        try:
+            data.decode(match.encoding)
+            return match.encoding
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return "latin-1-guess"
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _implausibility(text: str, enc: str) -> float:
+    """Share of non-ASCII characters that would be odd in real text of that encoding's language."""
+    bad = 0.0
+    nonascii = 0
+    for ch in text:
+        if ch < "\x80":
+            continue
+        nonascii += 1
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Co", "Cn", "Cs"):
+            bad += 1
+        elif enc == "gb18030":
+            if "\u4e00" <= ch <= "\u9fff":
+                try:
+                    lead = ch.encode("gb2312")[0]
+                    bad += 0.0 if 0xB0 <= lead <= 0xD7 else 0.7   # GB2312 level 1 = common characters
+                except UnicodeEncodeError:
+                    bad += 1
+            elif not ("\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in _GOOD_PUNCT):
+                bad += 1
+        elif enc == "cp1251":
+            if not ("\u0410" <= ch <= "\u044f" or ch in "Ёё" or ch in _GOOD_PUNCT or ch == "\xa0"):
+                bad += 1
+        elif not (cat.startswith("L") or ch in _GOOD_PUNCT or ch in "\xa0°²³½¼¾©®§µ¿¡ªº"):
+            bad += 1
+    if nonascii == 0:
+        return 0.0
+    for word in _WORD.findall(text):
+        if word.isascii():
+            continue
+        if enc == "cp1251":
+            cyr = sum(1 for c in word if "\u0400" <= c <= "\u04ff")
+            if cyr < len(word) or any(a.islower() and b.isupper() for a, b in zip(word, word[1:])):
+                bad += 1      # Latin+Cyrillic mix or "иВан": not Russian
+        elif enc == "cp1252" and len(word) >= 3 and sum(1 for c in word if c >= "\x80") * 2 > len(word):
+            bad += len(word)  # "Ïðèâåò": Cyrillic or Chinese bytes read as latin-1
+    return bad / nonascii
+
+
+# --------------------------------------------------------------------------------------------
+# Delimited text
+# --------------------------------------------------------------------------------------------
+_DELIMS = (",", ";", "\t", "|")
+
+
+def _read_text(text: str, name: str, limits: Limits, encoding: str) -> Table:
+    text = text.lstrip("\ufeff")
+    stripped = text.lstrip("\r\n")
+    blank_lines = text[: len(text) - len(stripped)].count("\n")
+    text = stripped
+    sample = text[:_SAMPLE_BYTES]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rfind("\n") + 1]
+    delim, records = _sniff(sample)
+    if not records:
+        raise CxDataError("the file is empty (only blank lines).", file=name, hint=_REEXPORT)
+    warnings: list[str] = []
+    width = Counter(len(r) for _, r in records[:50]).most_common(1)[0][0]
+    skip = 0
+    while skip < min(10, len(records) - 1) and len(records[skip][1]) < width and width >= 3 \
+            and sum(1 for c in records[skip][1] if c.strip()) <= 2:
+        skip += 1
+    if skip:
+        warnings.append(f"Skipped {records[skip - 1][0]} line(s) above the table header (titles or notes).")
+    rows = [[c if c.strip() else None for c in r] for _, r in records[skip:60]]
+    header_rows = _header_rows(rows)
+    end_line = records[skip + header_rows - 1][0] if header_rows else (records[skip - 1][0] if skip else 0)
+    offset = _line_offset(text, end_line)
+    body_text = text[offset:]
+    if header_rows:
+        names = _merge_header(rows[:header_rows])
+    else:
+        names = [f"column_{i + 1}" for i in range(width)]
+    body = body_text.encode("utf-8")
+    first = blank_lines + end_line + 1
+    if not body.strip():
+        raise CxDataError("the file has a header but no data rows.", file=name,
+                          hint="Export again including the data rows (check any filters in the export).")
+    if delim == " ":
+        df, more = _parse_whitespace(body, names, first)
+    else:
+        df, more = _parse_delimited(body, names, delim, name, first)
+    warnings += more
+    _check_rows(len(df), name, limits)
+    return _finish(name, df, names, encoding, "whitespace" if delim == " " else delim, header_rows, "csv",
+                   warnings, first)
+
+
+def _line_offset(text: str, lines: int) -> int:
+    pos = 0
+    for _ in range(lines):
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        pos = nxt + 1
+    return pos
+
+
+def _sniff(sample: str) -> tuple[str, list[tuple[int, list[str]]]]:
+    """Choose the delimiter that splits the sample's records most consistently into > 1 field.
+
+    Returns the delimiter (" " means whitespace-aligned) and the sample's records as
+    (last physical line number of the record, fields)."""
+    best = None
+    for rank, delim in enumerate(_DELIMS):
+        recs = _records(sample, delim)
+        counts = [len(r) for _, r in recs[:100]]
+        if not counts:
+            continue
+        mode, freq = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        score = (freq / len(counts), counts[0] == mode, mode, -rank)
+        if best is None or score > best[0]:
+            best = (score, delim, recs)
+    if best and best[0][0] >= 0.6:
+        return best[1], best[2]
+    lines = [ln for ln in sample.splitlines() if ln.strip()][:100]
+    splits = [ln.split() for ln in lines]
+    if lines and len({len(s) for s in splits[1:] or splits}) == 1 and len(splits[-1]) > 1 \
+            and (len(splits[0]) == len(splits[-1]) or len(splits) == 1):
+        recs, line_no = [], 0
+        for raw in sample.splitlines():
+            line_no += 1
+            if raw.strip():
+                recs.append((line_no, raw.split()))
+        return " ", recs
+    if best:
+        return best[1], best[2]
+    return ",", _records(sample, ",")
+
+
+def _records(sample: str, delim: str) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(_io.StringIO(sample), delimiter=delim)
+    out = []
+    try:
+        for rec in reader:
+            if rec and any(c.strip() for c in rec):
+                out.append((reader.line_num, rec))
+            if len(out) >= 200:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+_DATA_LIKE = re.compile(r"[\s(+\-−$€£¥￥₽]*\d[\d\s.,'’:/\-+T Z%年月日)APMapm\u00a0\u202f]*(?:UTC|GMT)?")
+
+
+def _data_like(cell: str | None) -> bool:
+    return cell is not None and bool(_DATA_LIKE.fullmatch(cell.strip()))
+
+
+def _header_rows(rows: list[list[str | None]]) -> int:
+    """0 (headerless: the first row is data), 1, or 2 (a question row above an option row)."""
+    first = rows[0]
+    filled = [c for c in first if c is not None]
+    if filled and all(_data_like(c) for c in filled):
+        return 0
+    if len(rows) < 3:
+        return 1
+    second = rows[1]
+    labels = {(c or "").strip().casefold() for c in second}
+    if labels & {"response", "open-ended response"}:
+        return 2
+    width = min(len(first), len(second))
+    fills = sum(1 for i in range(1, width) if first[i] is None and second[i] is not None
+                and any(first[j] is not None for j in range(i)))
+    if fills == 0 or any(_data_like(c) for c in second if c is not None):
+        return 1
+    below = [r for r in rows[2:12]]
+    typed = any(second[i] is not None and sum(_data_like(r[i]) for r in below if i < len(r)) > len(below) / 2
+                for i in range(width))
+    return 2 if typed else 1
+
+
+_DROP_LABELS = {"response", "open-ended response", "responses"}
+
+
+def _merge_header(rows: list[list[str | None]]) -> list[str | None]:
+    if len(rows) == 1:
+        return [None if c is None else str(c) for c in rows[0]]
+    top, sub = rows[0], rows[1]
+    width = max(len(top), len(sub))
+    top = list(top) + [None] * (width - len(top))
+    sub = list(sub) + [None] * (width - len(sub))
+    names, current = [], None
+    for q, o in zip(top, sub):
+        if q is not None:
+            current = q.strip()
+        elif o is None:
+            current = None
+        question = q.strip() if q is not None else current
+        option = o.strip() if o is not None else None
+        if option is None or option.casefold() in _DROP_LABELS:
+            names.append(question)
+        elif not question:
+            names.append(option)
+        else:
+            names.append(f"{question} - {option}")
+    return names
+
+
+def _parse_delimited(body: bytes, names: list[str | None], delim: str, name: str, first: int
+                     ) -> tuple[pd.DataFrame, list[str]]:
+    """Fast path: pyarrow (multi-threaded, all columns text). Ragged rows or odd quotes: pandas."""
+    n = len(names)
+    invalid: list[int] = []
+    if body.count(b'"') % 2 == 0:
+        cols = [f"f{i}" for i in range(n)]
+        try:
+            tbl = pv.read_csv(
+                _io.BytesIO(body),
+                read_options=pv.ReadOptions(column_names=cols, block_size=16 * MiB),
+                parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                              invalid_row_handler=lambda row: invalid.append(1) or "skip"),
+                convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in cols},
+                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                                  null_values=[""]))
+        except (pa.ArrowInvalid, pa.ArrowException):
+            invalid.append(1)
+        else:
+            if not invalid:
+                return _arrow_to_frame(tbl, n), []
+    return _parse_ragged(body, n, delim, name, first)
+
+
+def _arrow_to_frame(tbl: pa.Table, n: int) -> pd.DataFrame:
+    arrays = [_clean_text(tbl.column(i)) for i in range(n)]
+    return pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(a), copy=False) for i, a in enumerate(arrays)})
+
+
+def _parse_ragged(body: bytes, n: int, delim: str, name: str, first: int) -> tuple[pd.DataFrame, list[str]]:
+    counts = _field_counts(body, delim)
+    width = max([n, *counts.values()]) if counts else n
+    try:
+        df = pd.read_csv(_io.BytesIO(body), sep=delim, header=None, names=list(range(width)), dtype=STRING,
+                         keep_default_na=False, na_values=[""], skip_blank_lines=True, engine="c",
+                         quotechar='"', doublequote=True)
+    except pd.errors.ParserError as err:
+        m = re.search(r"EOF inside string starting at row (\d+)", str(err))
+        if m:
+            line = first + int(m.group(1))
+            raise CxDataError(f"a quoted field that opens on line {line} is never closed (a \" is missing).",
+                              file=name, row=line,
+                              hint="Fix or remove the stray quote on that line, or export again with standard CSV quoting.") from None
+        raise CxDataError(f"the file could not be read as a table ({err}).", file=name, hint=_REEXPORT) from None
+    warnings = []
+    more = {ln: c for ln, c in counts.items() if c > n}
+    fewer = {ln: c for ln, c in counts.items() if c < n}
+    if more:
+        ex = ", ".join(str(first + ln) for ln in sorted(more)[:5])
+        warnings.append(f"{len(more)} row(s) have more fields than the header's {n} (e.g. lines {ex}); the extra "
+                        f"values were kept in added columns. A delimiter inside an unquoted value usually causes this.")
+    if fewer:
+        ex = ", ".join(str(first + ln) for ln in sorted(fewer)[:5])
+        warnings.append(f"{len(fewer)} row(s) have fewer fields than the header's {n} (e.g. lines {ex}); "
+                        "the missing values were left empty.")
+    df = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
+        [pa.array(df[i].to_numpy(dtype=object, na_value=None), type=pa.string())]))), copy=False)
+        for i in range(width)})
+    return df, warnings
+
+
+def _field_counts(body: bytes, delim: str) -> dict[int, int]:
+    """Lines (0-based from the body start) whose record has an unusual field count -> that count."""
+    invalid: list[tuple[int | None, int]] = []
+
+    def handler(row: pv.InvalidRow) -> str:
+        if len(invalid) < 100_000:
+            invalid.append((row.number, row.actual_columns))
+        return "skip"
+    try:
+        first_line = body.split(b"\n", 1)[0]
+        ncol = len(next(csv.reader([first_line.decode("utf-8", "replace")], delimiter=delim)))
+        pv.read_csv(_io.BytesIO(body),
+                    read_options=pv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+                    parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
+                    convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(ncol)}))
+    except (pa.ArrowException, StopIteration, csv.Error):
+        return {}
+    return {(num or 1) - 1: count for num, count in invalid}
+
+
+def _parse_whitespace(body: bytes, names: list[str | None], first: int) -> tuple[pd.DataFrame, list[str]]:
+    n = len(names)
+    extra: list[int] = []
+
+    def bad_line(fields: list[str]) -> list[str]:
+        extra.append(len(fields))
+        return fields[: n - 1] + [" ".join(fields[n - 1:])]
+    df = pd.read_csv(_io.BytesIO(body), sep=r"\s+", header=None, names=list(range(n)), dtype=STRING,
+                     keep_default_na=False, na_values=[""], engine="python", on_bad_lines=bad_line) \
+        if _ragged_whitespace(body, n) else \
+        pd.read_csv(_io.BytesIO(body), sep=r"\s+", header=None, names=list(range(n)), dtype=STRING,
+                    keep_default_na=False, na_values=[""])
+    warnings = []
+    if extra:
+        warnings.append(f"{len(extra)} row(s) have more space-separated values than the header's {n}; "
+                        "the extra values were joined into the last column.")
+    df = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
+        [pa.array(df[i].to_numpy(dtype=object, na_value=None), type=pa.string())]))), copy=False) for i in range(n)})
+    return df, warnings
+
+
+def _ragged_whitespace(body: bytes, n: int) -> bool:
+    sample = body[:_SAMPLE_BYTES].decode("utf-8", "ignore").splitlines()
+    return any(len(ln.split()) > n for ln in sample)
+
+
+def _clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Whitespace-only -> null; Excel text wrappers ="..." unwrapped (never evaluated)."""
+    if arr.type != pa.string():
+        arr = pc.cast(arr, pa.large_string()).cast(pa.string()) if pa.types.is_large_string(arr.type) \
+            else pc.cast(arr, pa.string())
+    blank = pc.match_substring_regex(arr, r"^\s*$")
+    arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
+    if pc.any(pc.starts_with(arr, '="')).as_py():
+        arr = pc.replace_substring_regex(arr, r'^="(.*)"$', r"\1")
+    return arr
+
+
+def _check_rows(rows: int, name: str, limits: Limits) -> None:
+    if rows > limits.max_rows:
+        raise CxLimitError(f"the file has {rows:,} rows, over the {limits.max_rows:,}-row limit.", file=name,
+                           hint="Filter the export to a shorter period or split it into several files.")
+
+
+def _unique_names(raw: list[str | None]) -> list[str]:
+    """Stripped, non-blank ("column_3") and unique ("a", "a.1") column names."""
+    base = [(str(c).strip() if c is not None else "") or f"column_{i + 1}" for i, c in enumerate(raw)]
+    seen: set[str] = set()
+    out = []
+    taken = set(base)
+    for b in base:
+        candidate, k = b, 0
+        while candidate in seen:
+            k += 1
+            candidate = f"{b}.{k}"
+            if candidate in taken and candidate not in seen and k > 0:
+                continue
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _finish(name: str, df: pd.DataFrame, names: list[str | None], encoding: str, delimiter: str | None,
+            header_rows: int, file_format: str, warnings: list[str], first: int) -> Table:
+    names = list(names) + [None] * (df.shape[1] - len(names))
+    df = df.set_axis(_unique_names(names[: df.shape[1]]), axis=1)
+    if df.empty:
+        raise CxDataError("the file has a header but no data rows.", file=name,
+                          hint="Export again including the data rows (check any filters in the export).")
+    return Table(name=name, df=df.reset_index(drop=True), encoding=encoding, delimiter=delimiter,
+                 header_rows=header_rows, file_format=file_format, warnings=tuple(warnings), first_data_row=first)
+
+
+# --------------------------------------------------------------------------------------------
+# Spreadsheets, Parquet, JSON lines: rows of Python values -> text columns
+# --------------------------------------------------------------------------------------------
+def _cell_text(value: object) -> str | None:
+    """Excel/JSON value -> text: ints without ".0", 15 significant digits like Excel, dates as ISO."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if hasattr(value, "isoformat"):
+        if hasattr(value, "hour") and hasattr(value, "date") and not (value.hour or value.minute or value.second
+                                                                       or value.microsecond):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ") if hasattr(value, "date") else value.isoformat()
+    return str(value)
+
+
+def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: list[str]) -> Table:
+    """Rows as (1-based file row, [text|None, ...]) -> Table; detects 0/1/2 header rows."""
+    rows = iter(rows)
+    head: list[tuple[int, list[str | None]]] = []
+    for item in rows:
+        head.append(item)
+        if len(head) >= 60:
+            break
+    if not head:
+        raise CxDataError("the file has no data (every sheet is empty).", file=name,
+                          hint="Check that you exported the right sheet or report.")
+    header_rows = _header_rows([r for _, r in head])
+    names = _merge_header([r for _, r in head[:header_rows]]) if header_rows else []
+    if len(head) <= header_rows:
+        raise CxDataError("the file has a header but no data rows.", file=name,
+                          hint="Export again including the data rows (check any filters in the export).")
+    first = head[header_rows][0]
+    columns: list[list[pa.Array]] = []
+    count = 0
+    chunk: list[list[str | None]] = []
+
+    def flush() -> None:
+        width = max([len(columns), *(len(r) for r in chunk)])
+        while len(columns) < width:
+            columns.append([pa.nulls(count - len(chunk), pa.string())] if count > len(chunk) else [])
+        for i in range(width):
+            columns[i].append(pa.array([r[i] if i < len(r) else None for r in chunk], type=pa.string()))
+        chunk.clear()
+    for _, values in _chain(head[header_rows:], rows):
+        chunk.append(values)
+        count += 1
+        if count > limits.max_rows:
+            _check_rows(count, name, limits)
+        if len(chunk) >= 100_000:
+            flush()
+    flush()
+    if not header_rows:
+        names = [f"column_{i + 1}" for i in range(len(columns))]
+    keep = [i for i in range(len(columns)) if (i < len(names) and names[i])
+            or any(a.null_count < len(a) for a in columns[i])]
+    df = pd.DataFrame({k: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(columns[i], pa.string()))),
+                                    copy=False) for k, i in enumerate(keep)})
+    kept_names = [names[i] if i < len(names) else None for i in keep]
+    if not header_rows:
+        kept_names = [f"column_{k + 1}" for k in range(len(keep))]
+    return _finish(name, df, kept_names, "binary", None, header_rows, file_format, warnings, first)
+
+
+def _chain(first_items, rest):
+    yield from first_items
+    yield from rest
+
+
+def _nonempty_rows(raw_rows, convert=_cell_text):
+    """Enumerate sheet rows (1-based), converting cells to text and dropping fully empty rows."""
+    for number, values in enumerate(raw_rows, start=1):
+        cells = [convert(v) for v in values]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if cells:
+            yield number, cells
+
+
+def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
+    import openpyxl   # lazy: only Excel uploads pay for the import
+    try:
+        wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:   # openpyxl raises many types (KeyError, XML errors...) on damaged files
+        raise CxDataError(f"the Excel file is damaged or not a real .xlsx ({type(err).__name__}).", file=name,
+                          hint="Open it in Excel and save it again as .xlsx or CSV.") from None
+    try:
+        sheets = wb.worksheets
+        for ws in sheets:
+            try:
+                ws.reset_dimensions()
+                rows = _nonempty_rows(ws.iter_rows(values_only=True))
+                first = next(rows, None)
+            except Exception as err:
+                raise CxDataError(f"the Excel file is damaged ({type(err).__name__} in sheet '{ws.title}').",
+                                  file=name, hint="Open it in Excel and save it again as .xlsx or CSV.") from None
+            if first is None:
+                continue
+            notes = [f"Read sheet '{ws.title}', the first sheet with data (the workbook has {len(sheets)} sheets)."] \
+                if len(sheets) > 1 else []
+            try:
+                return _rows_to_table(name, _chain([first], rows), limits, "xlsx", notes)
+            except (KeyError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, EOFError) as err:
+                if isinstance(err, CxDataError):
+                    raise
+                raise CxDataError(f"the Excel file is damaged ({type(err).__name__}).", file=name,
+                                  hint="Open it in Excel and save it again as .xlsx or CSV.") from None
+    finally:
+        wb.close()
+    raise CxDataError("the workbook has no data (every sheet is empty).", file=name,
+                      hint="Check that you exported the right report, or fill in the sheet and save again.")
+
+
+def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
+    import xlrd
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except Exception as err:   # xlrd: XLRDError, CompDocError, struct errors on damaged files
+        text = str(err).lower()
+        why = "password-protected (encrypted)" if "encrypt" in text or "workbook is encrypted" in text \
+            or b"EncryptionInfo" in data[:65536].replace(b"\x00", b"") else "damaged or not a real .xls"
+        raise CxDataError(f"the Excel file is {why}.", file=name,
+                          hint="Open it in Excel, remove any password, and save it as .xlsx or CSV.") from None
+
+    def convert_row(sheet, r: int) -> list[object]:
+        out = []
+        for c, (ctype, value) in enumerate(zip(sheet.row_types(r), sheet.row_values(r))):
+            if ctype == xlrd.XL_CELL_DATE:
+                try:
+                    value = xlrd.xldate_as_datetime(value, book.datemode)
+                except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                    pass
+            elif ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                value = None
+            elif ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(value)
+            out.append(value)
+        return out
+    try:
+        names = book.sheet_names()
+        for idx in range(book.nsheets):
+            sheet = book.sheet_by_index(idx)
+            if sheet.nrows == 0:
+                continue
+            rows = _nonempty_rows(convert_row(sheet, r) for r in range(sheet.nrows))
+            first = next(rows, None)
+            if first is None:
+                continue
+            notes = [f"Read sheet '{names[idx]}', the first sheet with data (the workbook has {len(names)} sheets)."] \
+                if len(names) > 1 else []
+            return _rows_to_table(name, _chain([first], rows), limits, "xls", notes)
+    finally:
+        book.release_resources()
+    raise CxDataError("the workbook has no data (every sheet is empty).", file=name,
+                      hint="Check that you exported the right report.")
+
+
+def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
+    import pyarrow.parquet as pq
+    try:
+        pf = pq.ParquetFile(pa.BufferReader(data))
+        meta = pf.metadata
+        _check_rows(meta.num_rows, name, limits)
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if size > limits.max_decompressed_bytes:
+            raise CxLimitError(f"the Parquet file holds {size / MiB:.0f} MB of data, over the "
+                               f"{limits.max_decompressed_bytes / MiB:.0f} MB limit.", file=name,
+                               hint="Upload a smaller extract.")
+        tbl = pf.read()
+    except CxDataError:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise CxDataError(f"the Parquet file is damaged ({type(err).__name__}).", file=name, hint=_REEXPORT) from None
+    if tbl.num_rows == 0:
+        raise CxDataError("the file has a header but no data rows.", file=name, hint=_REEXPORT)
+    cols = {}
+    for i, fld in enumerate(tbl.schema):
+        col = tbl.column(i)
+        if pa.types.is_dictionary(fld.type):
+            col = col.cast(fld.type.value_type)
+            fld = pa.field(fld.name, fld.type.value_type)
+        if pa.types.is_floating(fld.type):
+            text = pa.chunked_array([pa.array([_cell_text(v) for v in col.to_pylist()], pa.string())])
+        elif pa.types.is_timestamp(fld.type) or pa.types.is_date(fld.type) or pa.types.is_string(fld.type) \
+                or pa.types.is_large_string(fld.type) or pa.types.is_integer(fld.type) \
+                or pa.types.is_boolean(fld.type) or pa.types.is_decimal(fld.type):
+            text = pc.cast(col, pa.string())
+        else:
+            text = pa.chunked_array([pa.array([None if v is None else v if isinstance(v, str)
+                                               else json.dumps(v, default=str, ensure_ascii=False)
+                                               for v in col.to_pylist()], pa.string())])
+        cols[i] = pd.Series(pd.arrays.ArrowStringArray(_clean_text(text)), copy=False)
+    return _finish(name, pd.DataFrame(cols), list(tbl.schema.names), "binary", None, 1, "parquet", [], 1)
+
+
+def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | None:
+    """JSON lines (one object per line) or a JSON array of objects; None when it is not JSON."""
+    text = text.lstrip("\ufeff \t\r\n")
+    hooks = {"parse_float": str, "parse_int": str, "parse_constant": lambda c: None}
+    records: list[tuple[int, dict]] = []
+    bad: list[int] = []
+    if text.startswith("["):
+        try:
+            items = json.loads(text, **hooks)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+        if not isinstance(items, list) or not all(isinstance(r, dict) for r in items):
+            return None
+        records = [(i + 2, r) for i, r in enumerate(items)]
+    else:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line, **hooks)
+            except (json.JSONDecodeError, RecursionError):
+                obj = None
+            if not isinstance(obj, dict):
+                if not records and number == 1:
+                    return None
+                bad.append(number)
+                continue
+            records.append((number, obj))
+            if len(records) > limits.max_rows:
+                _check_rows(len(records), name, limits)
+    if not records:
+        raise CxDataError("the JSON file holds no records.", file=name, hint="Export one JSON object per line.")
+    keys: dict[str, None] = {}
+    for _, rec in records[:100_000]:
+        keys.update(dict.fromkeys(rec))
+    for _, rec in records[100_000:]:
+        if len(rec) != len(keys) or any(k not in keys for k in rec):
+            keys.update(dict.fromkeys(rec))
+    cols = {}
+    for i, key in enumerate(keys):
+        vals = [rec.get(key) for _, rec in records]
+        arr = pa.array([v if v is None or isinstance(v, str) else
+                        (("true" if v else "false") if isinstance(v, bool) else json.dumps(v, ensure_ascii=False))
+                        for v in vals], pa.string())
+        cols[i] = pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array([arr]))), copy=False)
+    warnings = []
+    if bad:
+        warnings.append(f"{len(bad)} line(s) are not JSON objects and were skipped "
+                        f"(e.g. lines {', '.join(map(str, bad[:5]))}).")
+    return _finish(name, pd.DataFrame(cols), list(keys), encoding, None, 0 if not keys else 1, "jsonl",
+                   warnings, records[0][0])
+
+
+# --------------------------------------------------------------------------------------------
+# Cell parsers (column-level decisions, vectorized)
+# --------------------------------------------------------------------------------------------
+_NULL_TOKENS = ("nan", "null", "none", "n/a", "na", "#n/a", "-", "--", "—", "–")
+_CURRENCY = r"(?i)(?:руб\.?|р\.|rmb|cny|usd|eur|rub|gbp|jpy|[￥¥€$£₽元])"
+_GROUP_CHARS = " \u00a0\u202f\u2009'’"
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Any series -> stripped pyarrow text, <NA> for empty cells, Excel ="..." wrappers removed."""
+    s = series if series.dtype == STRING else series.astype(STRING)
+    s = s.str.strip()
+    s = s.mask(s == "")
+    if s.str.startswith('="').any():
+        s = s.str.replace(r'^="(.*)"$', r"\1", regex=True)
+    return s
+
+
+def _false(index: pd.Index) -> pd.Series:
+    return pd.Series(np.zeros(len(index), dtype=bool), index=index)
 
 
 def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    values = pd.to_numeric(series, errors="coerce").astype("float64")
-    bad = values.isna() & series.notna() & (series.astype("string").str.strip() != "")
-    return values, bad.fillna(False).astype(bool)
+    """Text cells -> float64, deciding the decimal mark per column.
+
+    Handles decimal comma and thousands separators (space, NBSP, narrow NBSP, apostrophe, dot,
+    comma), currency symbols/codes anywhere, accounting negatives "(12.00)", trailing minus,
+    "%" (the number as written, not /100) and Excel ``="..."``. Returns ``(values, bad)``.
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["1.234,56 €", "(12,00)", "12,5"]))[0].tolist()
+    [1234.56, -12.0, 12.5]
+    """
+    index = series.index
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("float64"), _false(index)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.astype("float64"), _false(index)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype) or isinstance(series.dtype, pd.PeriodDtype):
+        return pd.Series(np.nan, index=index, dtype="float64"), series.notna().astype(bool)
+    s = _as_text(series)
+    try:
+        fast = pc.cast(pa.array(s, type=pa.string()), pa.float64())
+        return pd.Series(fast.to_numpy(zero_copy_only=False), index=index, dtype="float64"), _false(index)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    present = s.notna()
+    s = s.mask(s.str.lower().isin(_NULL_TOKENS))
+    neg = s.str.fullmatch(r"\(.*\)").fillna(False) | s.str.endswith("-").fillna(False)
+    t = s.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(r"-$", "", regex=True)
+    t = t.str.replace("\u2212", "-", regex=False).str.replace(_CURRENCY, "", regex=True)
+    t = t.str.replace("%", "", regex=False).str.strip()
+    neg = neg ^ t.str.startswith("-").fillna(False)
+    t = t.str.replace(r"^[+-]\s*", "", regex=True)
+    dec = _decimal_mark(t)
+    group = re.escape(_GROUP_CHARS + ("." if dec == "," else ","))
+    pattern = rf"(?:\d{{1,3}}(?:[{group}]\d{{3}})+|\d*)(?:{re.escape(dec)}\d*)?(?:[eE][+-]?\d+)?"
+    ok = t.str.fullmatch(pattern).fillna(False) & t.str.contains(r"\d").fillna(False)
+    clean = t.where(ok).str.replace(rf"[{group}]", "", regex=True)
+    if dec == ",":
+        clean = clean.str.replace(",", ".", regex=False)
+    values = pd.Series(pc.cast(pa.array(clean, type=pa.string()), pa.float64()).to_numpy(zero_copy_only=False),
+                       index=index, dtype="float64")
+    values = values.where(~neg.to_numpy(), -values)
+    bad = present & values.isna() & s.notna()
+    return values, bad.astype(bool)
 
 
-def parse_datetimes(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        values = series.dt.tz_convert("UTC")
-    else:
-        values = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
-    values = values.astype("datetime64[us, UTC]")
-    bad = values.isna() & series.notna()
-    return values, bad.fillna(False).astype(bool)
+def _decimal_mark(t: pd.Series) -> str:
+    """',' when the column's cells show a decimal comma ("12,50", "1.234,56", "1.234.567"), else '.'."""
+    comma = (t.str.contains(r"\.[^,]*,\d*$").fillna(False).sum()                # 1.234,56
+             + t.str.fullmatch(r"[^.,]*,(?:\d{1,2}|\d{4,})").fillna(False).sum()  # 12,5 / 0,0001
+             + t.str.contains(r"\..*\.").fillna(False).sum())                    # 1.234.567
+    dot = (t.str.contains(r",[^.]*\.\d*$").fillna(False).sum()
+           + t.str.fullmatch(r"[^.,]*\.(?:\d{1,2}|\d{4,})").fillna(False).sum()
+           + t.str.contains(r",.*,").fillna(False).sum())
+    return "," if comma > dot else "."
+
+
+_FLAGS = {"1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0,
+          "y": 1.0, "n": 0.0, "t": 1.0, "f": 0.0, "on": 1.0, "off": 0.0, "да": 1.0, "нет": 0.0,
+          "是": 1.0, "否": 0.0, "converted": 1.0, "not converted": 0.0}
 
 
 def parse_flags(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    m = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0, "1.0": 1.0, "0.0": 0.0}
-    s = series.astype("string").str.strip().str.lower()
-    values = s.map(m).astype("float64")
-    bad = values.isna() & s.notna() & (s != "")
+    """Yes/no cells -> float64 1.0/0.0 (1/0, true/false, yes/no, y/n, да/нет, 是/否)."""
+    index = series.index
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("float64"), _false(index)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.astype("float64")
+        bad = values.notna() & ~values.isin([0.0, 1.0])
+        return values.where(~bad), bad.astype(bool)
+    s = _as_text(series).str.lower()
+    values = s.map(_FLAGS).astype("float64")
+    bad = values.isna() & s.notna() & ~s.isin(_NULL_TOKENS)
     return values, bad.fillna(False).astype(bool)
+
+
+# Date shapes: the cell with every digit replaced by "0" (few distinct shapes per column).
+_TIME = r"(?:(?P<tsep>[ T])0{1,2}:0{2}(?P<sec>:0{2})?(?P<frac>[.,]0+)?(?P<ampm>\s?[AaPp]\.?[Mm]\.?)?)?"
+_SHAPES = (
+    ("iso", re.compile(r"0{4}-0{1,2}-0{1,2}(?:[T ]0{1,2}:0{2}(?::0{2}(?:[.,]0+)?)?)?(?:Z|[+-]0{2}(?::?0{2})?)?")),
+    ("ymd", re.compile(r"0{4}(?P<sep>[/.])0{1,2}(?P=sep)0{1,2}" + _TIME)),
+    ("dot", re.compile(r"0{1,2}\.0{1,2}\.(?P<year>0{4}|0{2})" + _TIME)),
+    ("slash", re.compile(r"0{1,2}(?P<sep>[/-])0{1,2}(?P=sep)(?P<year>0{4}|0{2})" + _TIME)),
+    ("compact", re.compile(r"0{8}|0{14}")),
+    ("epoch", re.compile(r"0{9,19}(?:\.0+)?")),
+    ("serial", re.compile(r"0{5}(?:\.0+)?")),
+)
+_SLASH_PARTS = r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}"
+
+
+def _shape_kind(cell: str) -> tuple[str, re.Match] | None:
+    shape = re.sub(r"\d", "0", cell)
+    for kind, rx in _SHAPES:
+        m = rx.fullmatch(shape)
+        if m:
+            return kind, m
+    return None
+
+
+def _format_for(kind: str, m: re.Match, cell: str, dayfirst: bool) -> str | None:
+    """A ``pd.to_datetime`` format for one date shape ("ISO8601", "%d.%m.%Y %H:%M", ...)."""
+    if kind == "iso":
+        return "ISO8601"
+    if kind == "compact":
+        return "%Y%m%d" if len(cell) == 8 else "%Y%m%d%H%M%S"
+    if kind in ("epoch", "serial"):
+        return kind
+    year = "%Y" if kind == "ymd" or len(m.group("year")) == 4 else "%y"
+    if kind == "ymd":
+        date = f"%Y{m.group('sep')}%m{m.group('sep')}%d"
+    elif kind == "dot":
+        date = f"%d.%m.{year}"
+    else:
+        sep = m.group("sep")
+        date = f"%d{sep}%m{sep}{year}" if dayfirst else f"%m{sep}%d{sep}{year}"
+    if not m.group("tsep"):
+        return date
+    ampm = m.group("ampm")
+    time = m.group("tsep") + ("%I" if ampm else "%H") + ":%M" + (":%S" if m.group("sec") else "")
+    if m.group("frac"):
+        time += m.group("frac")[0] + "%f"
+    if ampm:
+        time += (" " if ampm[0].isspace() else "") + "%p"
+    return date + time
+
+
+def _dayfirst(s: pd.Series) -> tuple[bool, bool]:
+    """(dayfirst, ambiguous) for d/m/y-or-m/d/y cells, decided on the whole column."""
+    parts = s.str.extract(_SLASH_PARTS)
+    if parts.empty or parts[0].isna().all():
+        return False, False
+    a = pd.to_numeric(parts[0], errors="coerce")
+    b = pd.to_numeric(parts[1], errors="coerce")
+    day_first_evidence, month_first_evidence = int((a > 12).sum()), int((b > 12).sum())
+    if day_first_evidence or month_first_evidence:
+        return day_first_evidence > month_first_evidence, False
+    return False, True
+
+
+def parse_datetimes(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text cells -> ``datetime64[us, UTC]``; each format group parsed vectorized with its own format.
+
+    ISO 8601 (T or space, fractions, Z/+03:00/+0300, trailing " UTC"), dd.mm.yyyy[ hh:mm[:ss]],
+    yyyy/mm/dd, yyyymmdd, US mm/dd/yyyy hh:mm:ss AM/PM, dd/mm/yyyy when a day > 12 proves it,
+    2024年3月5日 14:03, Unix epoch seconds/ms/µs/ns (by magnitude) and Excel serial day numbers.
+    Offsets are converted to UTC; naive times are taken as UTC. Returns ``(values, bad)``.
+    """
+    index = series.index
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC").astype("datetime64[us, UTC]"), _false(index)
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return series.dt.tz_localize("UTC").astype("datetime64[us, UTC]"), _false(index)
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        values = _from_number(series.astype("float64"))
+        return values, (values.isna() & series.notna()).astype(bool)
+    s = _as_text(series)
+    s = s.str.replace(r"\s*(?:UTC|GMT)$", "", regex=True)
+    if s.str.contains("年", regex=False).any():
+        s = s.str.replace(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*", r"\1-\2-\3 ", regex=True).str.strip()
+    out = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
+    dayfirst = _dayfirst(s)[0]
+    pending = np.array(s.notna().to_numpy(), dtype=bool)
+    tried: set[str] = set()
+    for _ in range(12):
+        todo = s[pending]
+        if todo.empty:
+            break
+        fmt = _best_format(todo, dayfirst, tried)
+        if fmt is None:
+            break
+        tried.add(fmt)
+        parsed = _parse_group(todo, fmt)
+        hit = parsed.notna().to_numpy()
+        where = np.flatnonzero(pending)[hit]
+        out.iloc[where] = parsed[hit].to_numpy()
+        pending[where] = False
+    if pending.any():
+        _parse_named_months(s, out, pending, dayfirst)
+    bad = pd.Series(pending, index=index) & s.notna()
+    return out, bad.astype(bool)
+
+
+def _best_format(todo: pd.Series, dayfirst: bool, tried: set[str]) -> str | None:
+    counts: Counter[str] = Counter()
+    for cell in todo.iloc[:300].tolist() + todo.iloc[-100:].tolist():
+        found = _shape_kind(cell)
+        if found:
+            fmt = _format_for(found[0], found[1], cell, dayfirst)
+            if fmt and fmt not in tried:
+                counts[fmt] += 1
+    if not counts and len(todo) > 400:
+        for cell in todo.sample(min(len(todo), 2000), random_state=0).tolist():
+            found = _shape_kind(cell)
+            if found:
+                fmt = _format_for(found[0], found[1], cell, dayfirst)
+                if fmt and fmt not in tried:
+                    counts[fmt] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _parse_group(todo: pd.Series, fmt: str) -> pd.Series:
+    if fmt in ("epoch", "serial"):
+        numeric = pd.to_numeric(todo.where(todo.str.fullmatch(r"\d+(?:\.\d+)?").fillna(False)), errors="coerce")
+        numeric = numeric.astype("float64")
+        if fmt == "serial":
+            numeric = numeric.where((numeric >= 20_000) & (numeric < 80_000))
+        else:
+            numeric = numeric.where(numeric >= 1e8)
+        return _from_number(numeric)
+    parsed = pd.to_datetime(todo, format=fmt, errors="coerce", utc=True)
+    return parsed.astype("datetime64[us, UTC]")
+
+
+def _from_number(values: pd.Series) -> pd.Series:
+    """Unix epoch by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns); 20000-80000 = Excel serial days."""
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    mag = np.abs(v)
+    micros = np.select([mag < 80_000, mag < 1e11, mag < 1e14, mag < 1e17],
+                       [(v - 25569.0) * 86_400e6, v * 1e6, v * 1e3, v], v / 1e3)
+    micros = np.where((mag < 20_000) | ~np.isfinite(v) | (np.abs(micros) > 9.2e15), np.nan, micros)
+    micros = np.where((mag >= 80_000) & (mag < 1e8), np.nan, micros)
+    stamps = pd.to_datetime(pd.Series(np.round(micros), index=values.index), unit="us", utc=True, errors="coerce")
+    return stamps.astype("datetime64[us, UTC]")
+
+
+def _parse_named_months(s: pd.Series, out: pd.Series, pending: np.ndarray, dayfirst: bool) -> None:
+    """Last resort for cells with month names ("5 Mar 2024", "March 5, 2024 2:03 PM"): per distinct value."""
+    todo = s[pending]
+    named = todo[todo.str.contains(r"[A-Za-z]{3,}").fillna(False) & todo.str.contains(r"\d{4}").fillna(False)]
+    if named.empty:
+        return
+    uniq = pd.Series(named.unique())
+    if len(uniq) > 200_000:
+        return
+    import warnings as _warnings
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(uniq, format="mixed", dayfirst=dayfirst, errors="coerce", utc=True)
+    lookup = dict(zip(uniq.tolist(), parsed.astype("datetime64[us, UTC]").tolist()))
+    values = named.map(lookup)
+    ok = values.notna()
+    idx = named.index[ok.to_numpy()]
+    locs = s.index.get_indexer(idx)
+    out.iloc[locs] = pd.to_datetime(values[ok]).astype("datetime64[us, UTC]").to_numpy()
+    pending[locs] = False
+
+
+def datetime_format_note(series: pd.Series) -> str | None:
+    """One plain-English sentence when the column's dates were read by a guess, else None.
+
+    Examples: slash dates that are all <= 12 on both sides (read as month/day/year), Unix epoch
+    numbers, Excel serial day numbers.
+    """
+    if not (pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)):
+        return None
+    s = _as_text(series).dropna()
+    if s.empty:
+        return None
+    dayfirst, ambiguous = _dayfirst(s)
+    if ambiguous:
+        example = s[s.str.contains(r"^\d{1,2}[/-]\d{1,2}[/-]\d{2,4}").fillna(False)].iloc[0]
+        return (f"Dates such as '{example}' could be day/month or month/day; nothing in the column proves which, "
+                "so they were read as month/day/year (US style). If that is wrong, export dates as YYYY-MM-DD.")
+    sample = s.iloc[:200].tolist()
+    kinds = Counter((_shape_kind(c) or ("",))[0] for c in sample)
+    if kinds["epoch"] > len(sample) / 2:
+        return "Numbers in this column were read as Unix timestamps (seconds, ms or µs since 1970, by magnitude)."
+    if kinds["serial"] > len(sample) / 2:
+        return "Numbers in this column were read as Excel serial dates (days since 1899-12-30)."
+    return None
