@@ -17,7 +17,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cxlib.dataset import Dataset, Report
+from cxlib import convert, recognizers, statuses
+from cxlib import io as cxio
+from cxlib.dataset import ColumnIssue, Dataset, Report
+from cxlib.errors import CxDataError
+from cxlib.recognizers import Recognizer
+from cxlib.synonyms import norm_header, synonyms_for
 
 Kind = str  # "id" | "text" | "datetime" | "number" | "flag"
 
@@ -100,7 +105,6 @@ def coerce(series: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
 
     Returns ``(values, bad)`` where ``bad`` marks non-empty cells that could not be converted.
     """
-    from cxlib import io as cxio
     if kind in ("id", "text"):
         if pd.api.types.is_float_dtype(series) and kind == "id":
             # 12923.0 -> "12923" (ids written as floats by some tools)
@@ -142,41 +146,430 @@ class Detection:
 
     role: str | None
     mapping: dict[str, str]
-    confidence: float = 0.0          # 0..1
+    confidence: float = 0.0          # 0..1; below 0.6 the Data page asks the user to confirm
     recognized_as: str | None = None  # name of a known export, when a recognizer matched
     candidates: tuple[tuple[str, float], ...] = ()   # (role, score) best first
 
 
 def _norm(header: str) -> str:
-    return "".join(ch for ch in str(header).lower() if ch.isalnum())
+    return norm_header(header)
+
+
+# ---------------------------------------------------------------- detection
+_SAMPLE_ROWS = 500
+_STRONG, _KEYWORD, _WEAK, _BY_VALUE = 1.0, 0.8, 0.5, 0.7
+CONFIDENT = 0.6                      # detections below this ask the user
+
+
+@dataclass(frozen=True)
+class _RoleGuess:
+    role: str
+    mapping: dict[str, str]
+    score: float                     # 0..1
+    evidence: float                  # ranking: 2 x required scores + optional scores
+    complete: bool
+
+
+class _Sample:
+    """First rows of a table with cached per-column value checks."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df.head(_SAMPLE_ROWS)
+        self.headers = {c: norm_header(c) for c in df.columns}
+        self._cache: dict[tuple[str, str], float] = {}
+
+    def values(self, col: str) -> pd.Series:
+        s = self.df[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            s = convert.blank_na_tokens(s)
+        return s.dropna()
+
+    def fit(self, col: str, role: str, f: Field) -> float:
+        key = (col, f"{role}.{f.name}")
+        if key not in self._cache:
+            self._cache[key] = self._fit(col, role, f)
+        return self._cache[key]
+
+    def _fit(self, col: str, role: str, f: Field) -> float:
+        """Share of sample values that suit the field (0..1); 0.5 for an empty column."""
+        s = self.values(col)
+        if s.empty:
+            return 0.5
+        if f.name in ("nps", "csat", "ces"):
+            v, bad = convert.scores(s, f.name)
+            return float((~bad & v.between(0, 10)).mean())
+        if role == "orders" and f.name == "status":
+            return max(0.6, statuses.share_known(s, statuses.ORDER_STATUS_TABLE))
+        if f.name == "satisfaction":
+            return max(0.3, statuses.share_known(s, statuses.SATISFACTION_TABLE))
+        if f.name.endswith("_minutes"):
+            return float(1 - convert.minutes(s, col)[1].mean())
+        if f.kind == "datetime":
+            return float(1 - cxio.parse_datetimes(s)[1].mean())
+        if f.kind == "number":
+            return float(1 - convert.numbers(s)[1].mean())
+        if f.kind == "flag":
+            return float(1 - cxio.parse_flags(s)[1].mean())
+        return 1.0
+
+    def by_value(self, col: str, role: str, f: Field) -> float:
+        """Evidence from values alone, for columns whose header says nothing."""
+        s = self.values(col)
+        if s.empty:
+            return 0.0
+        if role == "orders" and f.name == "status":
+            ok = statuses.share_known(s, statuses.ORDER_STATUS_TABLE) >= 0.8
+        elif role == "tickets" and f.name == "satisfaction":
+            ok = statuses.share_known(s, statuses.SATISFACTION_TABLE) >= 0.8
+        elif f.name == "csat":
+            ok = statuses.share_known(s, statuses.csat_table(s)) >= 0.8
+        elif role == "experiment" and f.name == "variant":
+            u = s.astype("string").str.strip().str.casefold().unique()
+            ok = 2 <= len(u) <= 10 and any(x in ("control", "baseline", "a") for x in u)
+        else:
+            ok = False
+        return _BY_VALUE if ok else 0.0
+
+
+def _header_score(header: str, role: str, f: Field) -> float:
+    strong, weak, keywords = synonyms_for(role, f.name)
+    if header in strong:
+        return _STRONG
+    if any(k and k in header for k in keywords):
+        return _KEYWORD
+    if header in weak:
+        return _WEAK
+    return 0.0
+
+
+def _assign(sample: _Sample, spec: Role, fields: tuple[str, ...] | None = None,
+            taken: frozenset[str] = frozenset()) -> dict[str, tuple[str, float]]:
+    """Greedy best field <- column assignment: canonical -> (column, score)."""
+    options = []
+    for order, f in enumerate(spec.fields):
+        if fields is not None and f.name not in fields:
+            continue
+        for col, header in sample.headers.items():
+            if col in taken:
+                continue
+            h = _header_score(header, spec.name, f)
+            score = h * _fit_factor(sample.fit(col, spec.name, f)) if h else sample.by_value(col, spec.name, f)
+            if score >= 0.2:
+                options.append((-score, -int(f.required), order, col, f.name, score))
+    options.sort(key=lambda t: t[:3])
+    chosen: dict[str, tuple[str, float]] = {}
+    used: set[str] = set()
+    for *_, col, name, score in options:
+        if name not in chosen and col not in used:
+            chosen[name] = (col, score)
+            used.add(col)
+    return chosen
+
+
+def _fit_factor(share: float) -> float:
+    return share if share >= 0.8 else 0.3 * share
+
+
+def _guess(sample: _Sample, spec: Role) -> _RoleGuess:
+    chosen = _assign(sample, spec)
+    got = {k: s for k, (_, s) in chosen.items()}
+    needed: list[float] = []
+    for name in spec.required:
+        if spec.name == "orders" and name == "amount" and "amount" not in got:
+            needed.append(min(got.get("quantity", 0.0), got.get("unit_price", 0.0)))
+        else:
+            needed.append(got.get(name, 0.0))
+    if spec.name in ONE_OF:
+        needed.append(max(got.get(n, 0.0) for n in ONE_OF[spec.name]))
+    complete = all(v > 0 for v in needed)
+    req_cov = sum(needed) / len(needed)
+    optional = sum(s for k, s in got.items() if k not in spec.required)
+    if complete:
+        score = req_cov * (0.75 + 0.25 * min(1.0, optional / 2))
+    else:
+        score = 0.4 * req_cov
+    evidence = 2 * sum(needed) + optional
+    return _RoleGuess(spec.name, {k: c for k, (c, _) in chosen.items()}, round(score, 3), evidence, complete)
 
 
 def detect(table, role: str | None = None) -> Detection:
-    """STUB: exact canonical-name matching only (the full version adds synonyms and recognizers).
+    """Guess the role and the mapping of a table (``cxlib.io.Table``).
 
-    With ``role`` given, returns the best mapping for that role."""
-    cols = {_norm(c): c for c in table.df.columns}
-    scores = []
-    for spec in ROLES:
-        mapping = {f.name: cols[_norm(f.name)] for f in spec.fields if _norm(f.name) in cols}
-        ok = all(r in mapping for r in spec.required) and (
-            spec.name not in ONE_OF or any(f in mapping for f in ONE_OF[spec.name]))
-        scores.append((spec.name, (len(mapping) / len(spec.fields)) if ok else 0.0, mapping))
-    if role:
-        scores = [t for t in scores if t[0] == role] or [(role, 0.0, {})]
-    scores.sort(key=lambda t: -t[1])
-    best = scores[0]
-    return Detection(role=best[0] if (best[1] > 0 or role) else None, mapping=best[2], confidence=best[1],
-                     candidates=tuple((r, s) for r, s, _ in scores))
+    Known exports (Shopify, Taobao, Ozon, Wildberries, UCI Online Retail, CDNOW, GA4, REES46, SurveyMonkey,
+    Typeform, Google Forms, Zendesk, Freshdesk, experiment logs) are recognized by their headers and get a
+    fixed mapping. Otherwise every role is scored by how well its required fields are covered by header
+    synonyms (en/zh/ru) confirmed by values; ties and weak evidence give ``confidence`` < 0.6.
+    With ``role`` given, returns the best mapping for that role.
+    """
+    if role is not None and role not in ROLES_BY_NAME:
+        raise CxDataError(f"unknown role '{role}'.", file=table.name,
+                          hint=f"Use one of: {', '.join(ROLES_BY_NAME)}.")
+    sample = _Sample(table.df)
+    guesses = [_guess(sample, spec) for spec in ROLES if role in (None, spec.name)]
+    guesses.sort(key=lambda g: (g.complete, g.evidence, g.score), reverse=True)
+    candidates = tuple((g.role, g.score) for g in guesses)
+    found = recognizers.match(table.df)
+    if found and role in (None, found[0].role):
+        return _recognized(sample, found[0], found[1], candidates)
+    best = guesses[0]
+    if role is None and not best.complete:
+        return Detection(None, {}, best.score, None, candidates)
+    confidence = best.score
+    runner = guesses[1] if len(guesses) > 1 else None
+    if runner is not None and runner.complete and runner.evidence >= 0.8 * best.evidence:
+        confidence = min(confidence, 0.55)       # two roles fit about equally: ask
+    recognized = _generic_recognizer(table.df, best)
+    if recognized:
+        confidence = max(confidence, 0.9 if best.complete else confidence)
+    return Detection(best.role, best.mapping, round(confidence, 3), recognized, candidates)
 
 
-def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "", detection: Detection | None = None) -> Dataset:
-    """STUB: coerce mapped columns to canonical dtypes (the full version reports issues)."""
+def _recognized(sample: _Sample, rec: Recognizer, mapping: dict[str, str],
+                candidates: tuple[tuple[str, float], ...]) -> Detection:
+    mapping = dict(mapping)
+    spec = ROLES_BY_NAME[rec.role]
+    if rec.generic:
+        extra = _assign(sample, spec, rec.generic, frozenset(mapping.values()))
+        mapping.update({k: c for k, (c, _) in extra.items() if k not in mapping})
+    complete = _missing_required(spec, mapping, rec) == []
+    confidence = 0.95 if complete else 0.5
+    others = tuple((r, s) for r, s in candidates if r != rec.role)
+    return Detection(rec.role, mapping, confidence, rec.name, ((rec.role, confidence),) + others)
+
+
+def _generic_recognizer(df: pd.DataFrame, guess: _RoleGuess) -> str | None:
+    """Names for exports recognized by shape rather than exact headers."""
+    if not guess.complete:
+        return None
+    if guess.role == "responses" and len(df.columns) and norm_header(df.columns[0]) in {
+            norm_header(h) for h in recognizers.GOOGLE_FORMS.signature[0]}:
+        return recognizers.GOOGLE_FORMS.name
+    if guess.role == "experiment":
+        return recognizers.EXPERIMENT_LOG.name
+    return None
+
+
+def _missing_required(spec: Role, mapping: dict[str, str], rec: Recognizer | None = None) -> list[str]:
+    ok_absent = set(rec.absent_ok) if rec else set()
+    missing = [f for f in spec.required if f not in mapping and f not in ok_absent]
+    if spec.name == "orders" and "amount" in missing and {"quantity", "unit_price"} <= set(mapping):
+        missing.remove("amount")
+    if spec.name in ONE_OF and not any(f in mapping for f in ONE_OF[spec.name]):
+        missing.append(" or ".join(ONE_OF[spec.name]))
+    return missing
+
+
+# ---------------------------------------------------------------- build
+def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
+          detection: Detection | None = None) -> Dataset:
+    """Turn a table into a Dataset of ``role`` using ``mapping`` (canonical field -> source column).
+
+    Renames and converts the mapped columns to canonical dtypes, applies the recognized export's special
+    handling, collapses order line items to one row per order, keeps the other source columns as text, and
+    fills the :class:`~cxlib.dataset.Report` (issues with file rows, missing cells, duplicates, date range,
+    formula-looking cells, warnings). Raises :class:`CxDataError` when a required field is not mapped.
+    """
+    if role not in ROLES_BY_NAME:
+        raise CxDataError(f"unknown role '{role}'.", file=table.name,
+                          hint=f"Use one of: {', '.join(ROLES_BY_NAME)}.")
     spec = ROLES_BY_NAME[role]
-    frame = pd.DataFrame({canon: table.df[src] for canon, src in mapping.items()})
-    ds = from_canonical(pd.concat([frame, table.df[[c for c in table.df.columns if c not in mapping.values()]]], axis=1),
-                        role, name=table.name)
-    return Dataset(name=table.name, role=role, df=ds.df, mapping=dict(mapping),
-                   report=Report(rows_in=len(table.df), rows=len(ds.df), encoding=table.encoding,
-                                 delimiter=table.delimiter, header_rows=table.header_rows),
-                   content_hash=content_hash or ds.content_hash)
+    _check_mapping(table, spec, mapping)
+    rec = _recognizer_for(table, role, mapping, detection)
+    df, use_map, notes = table.df, dict(mapping), []
+    if rec is not None and rec.prepare is not None:
+        df, use_map, notes = rec.prepare(df, use_map)
+        notes = list(notes)
+    missing = _missing_required(spec, use_map, rec)
+    if missing:
+        raise _missing_error(table, spec, missing)
+    canon, issues, value_notes = _convert_all(df, spec, use_map, mapping, table, rec)
+    extras = _extras(table.df, mapping, spec)
+    frame = pd.concat([canon, extras], axis=1)
+    for name in (rec.absent_ok if rec else ()):
+        if name not in frame:
+            frame.insert(0, name, pd.Series(pd.NA, index=frame.index, dtype="string"))
+    duplicates, dup_note = _duplicates(table.df, frame, spec, use_map)
+    if role == "orders":
+        frame, order_notes = _orders(frame, rec)
+        notes += order_notes
+    frame = _ordered(frame, spec)
+    warnings = list(getattr(table, "warnings", ())) + ([rec.note] if rec and rec.note else [])
+    warnings += value_notes + notes + ([dup_note] if dup_note else [])
+    warnings += _empty_required(frame, spec, mapping, rec)
+    formulas = convert.formula_cells(table.df)
+    if formulas:
+        warnings.append(f"{formulas:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); "
+                        "they are kept as text and neutralized in every export.")
+    report = Report(
+        rows_in=len(table.df), rows=len(frame), encoding=getattr(table, "encoding", "utf-8"),
+        delimiter=getattr(table, "delimiter", ","), header_rows=getattr(table, "header_rows", 1),
+        file_format=getattr(table, "file_format", "csv"), recognized_as=rec.name if rec else None,
+        confidence=_confidence(role, mapping, detection), issues=tuple(issues),
+        missing={f.name: int(frame[f.name].isna().sum()) for f in spec.fields if f.name in frame},
+        duplicates=duplicates, date_range=_date_range(frame, spec), formulas=formulas,
+        warnings=tuple(dict.fromkeys(warnings)))
+    digest = content_hash or hashlib.sha256(
+        pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).hexdigest()
+    return Dataset(name=table.name, role=role, df=frame, mapping=dict(mapping), report=report, content_hash=digest)
+
+
+def _check_mapping(table, spec: Role, mapping: dict[str, str]) -> None:
+    for canon, src in mapping.items():
+        if spec.field(canon) is None:
+            raise CxDataError(f"'{canon}' is not a field of {spec.label.lower()} data.", file=table.name,
+                              hint=f"Fields: {', '.join(f.name for f in spec.fields)}.")
+        if src not in table.df.columns:
+            raise CxDataError(f"column '{src}' (for {canon}) is not in the file.", file=table.name,
+                              hint=f"Columns found: {_columns_list(table)}.")
+    if len(set(mapping.values())) < len(mapping):
+        raise CxDataError("the same column is mapped to two fields.", file=table.name,
+                          hint="Pick a different column for one of them on the Data page.")
+
+
+def _columns_list(table) -> str:
+    cols = [str(c) for c in table.df.columns]
+    return ", ".join(cols[:15]) + (f" and {len(cols) - 15} more" if len(cols) > 15 else "")
+
+
+def _missing_error(table, spec: Role, missing: list[str]) -> CxDataError:
+    hint = ""
+    try:
+        other = detect(table)
+        if other.role and other.role != spec.name:
+            label = other.recognized_as or ROLES_BY_NAME[other.role].label.lower()
+            hint = f" This file looks like {label} data."
+    except CxDataError:
+        pass
+    return CxDataError(
+        f"no column for the required field(s) {', '.join(missing)} of {spec.label.lower()} data.{hint}",
+        file=table.name,
+        hint=f"Columns found: {_columns_list(table)}. Pick the column on the Data page or rename it "
+             f"(e.g. to '{missing[0].split(' or ')[0]}').")
+
+
+def _recognizer_for(table, role: str, mapping: dict[str, str], detection: Detection | None) -> Recognizer | None:
+    if detection is not None:
+        rec = recognizers.RECOGNIZERS_BY_NAME.get(detection.recognized_as or "")
+        return rec if rec is not None and rec.role == role else None
+    found = recognizers.match(table.df)
+    return found[0] if found and found[0].role == role else None
+
+
+def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: dict[str, str], table,
+                 rec: Recognizer | None):
+    first_row = getattr(table, "first_data_row", 2)
+    note_fn = getattr(cxio, "datetime_format_note", None)
+    cols, issues, notes = {}, [], []
+    for f in spec.fields:
+        if f.name not in mapping:
+            continue
+        src = mapping[f.name]
+        raw = df[src]
+        values, bad, problem = _convert_one(raw, spec.name, f, src)
+        if f.kind == "datetime":
+            if rec is not None and rec.local_tz:
+                values = convert.localize(values, raw, rec.local_tz)
+            note = note_fn(raw) if note_fn else None
+            if note:
+                notes.append(f"Column '{given.get(f.name, src)}' ({f.name}): {note}")
+        cols[f.name] = values
+        if bad.any():
+            issues.append(ColumnIssue(f.name, str(given.get(f.name, src)), problem, int(bad.sum()),
+                                      convert.examples(raw, bad, first_row, distinct=problem != _NOT[f.kind])))
+    return pd.DataFrame(cols, index=df.index), issues, notes
+
+
+_NOT = {"datetime": "not dates", "number": "not numbers", "flag": "not yes/no or 0/1 values",
+        "id": "", "text": ""}
+
+
+def _convert_one(raw: pd.Series, role: str, f: Field, header: str) -> tuple[pd.Series, pd.Series, str]:
+    if role == "orders" and f.name == "status":
+        v, bad = convert.labels(raw, statuses.ORDER_STATUS_TABLE)
+        return v, bad, "order statuses we do not know (an empty status counts as completed)"
+    if f.name == "satisfaction":
+        v, bad = convert.labels(raw, statuses.SATISFACTION_TABLE)
+        return v, bad, "ratings we do not know (expected good, bad, offered or unoffered)"
+    if f.name in ("nps", "csat", "ces"):
+        v, bad = convert.scores(raw, f.name)
+        return v, bad, "not scores"
+    if f.name.endswith("_minutes"):
+        v, bad = convert.minutes(raw, header)
+        return v, bad, "not durations"
+    if f.kind == "id":
+        v, bad = convert.ids(raw)
+        return v, bad, ""
+    if f.kind == "number":
+        v, bad = convert.numbers(raw)
+        return v, bad, _NOT["number"]
+    if f.kind in ("datetime", "flag"):
+        v, bad = coerce(convert.blank_na_tokens(raw) if not _typed(raw) else raw, f.kind)
+        return v, bad, _NOT[f.kind]
+    v, bad = coerce(raw, f.kind)
+    return v, bad, ""
+
+
+def _typed(s: pd.Series) -> bool:
+    return not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype))
+
+
+def _extras(source: pd.DataFrame, mapping: dict[str, str], spec: Role) -> pd.DataFrame:
+    """Unmapped source columns as text; a name equal to a canonical field gets ' (source)'."""
+    used = set(mapping.values())
+    keep = [c for c in source.columns if c not in used]
+    out = pd.DataFrame({c: source[c] if not _typed(source[c]) else source[c].astype("string") for c in keep},
+                       index=source.index)
+    names = {f.name for f in spec.fields} | {"items"}
+    return out.rename(columns={c: f"{c} (source)" for c in keep if c in names})
+
+
+def _orders(frame: pd.DataFrame, rec: Recognizer | None) -> tuple[pd.DataFrame, list[str]]:
+    frame, notes = convert.collapse_orders(frame, rec.amount_agg if rec else "auto")
+    frame, more = convert.credit_notes(frame)
+    notes += more
+    frame, more = convert.refund_statuses(frame)
+    return frame, notes + more
+
+
+def _ordered(frame: pd.DataFrame, spec: Role) -> pd.DataFrame:
+    canon = [f.name for f in spec.fields if f.name in frame]
+    return frame[canon + [c for c in frame.columns if c not in canon]].reset_index(drop=True)
+
+
+def _duplicates(source: pd.DataFrame, frame: pd.DataFrame, spec: Role, mapping: dict[str, str]):
+    """Duplicate unit ids for one-row-per-unit roles, else rows identical to an earlier row."""
+    id_field = {"tickets": "ticket_id", "responses": "respondent_id", "customers": "customer_id",
+                "experiment": "unit_id"}.get(spec.name)
+    if id_field and id_field in frame:
+        ids = frame[id_field].dropna()
+        n = int(ids.duplicated().sum())
+        return n, (f"{n:,} row(s) repeat a {id_field} seen earlier in the file." if n else None)
+    n = convert.duplicate_rows(source)
+    return n, (f"{n:,} row(s) are exact copies of an earlier row." if n else None)
+
+
+def _empty_required(frame: pd.DataFrame, spec: Role, mapping: dict[str, str], rec: Recognizer | None) -> list[str]:
+    out = []
+    skip = set(rec.absent_ok) if rec else set()
+    fields = list(spec.required) + list(ONE_OF.get(spec.name, ()))
+    for name in fields:
+        if name in frame and name not in skip and len(frame) and frame[name].isna().all():
+            out.append(f"Required field '{name}' (column '{mapping.get(name, name)}') has no usable value.")
+    return out
+
+
+def _date_range(frame: pd.DataFrame, spec: Role) -> tuple[str, str] | None:
+    if not spec.main_time or spec.main_time not in frame:
+        return None
+    s = frame[spec.main_time].dropna()
+    if s.empty:
+        return None
+    return s.min().date().isoformat(), s.max().date().isoformat()
+
+
+def _confidence(role: str, mapping: dict[str, str], detection: Detection | None) -> float:
+    """Detection's confidence when its guess is used as is; 1.0 when the caller chose role and mapping."""
+    if detection is None or detection.role != role or dict(detection.mapping) != dict(mapping):
+        return 1.0
+    return float(detection.confidence)
+
