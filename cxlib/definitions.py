@@ -223,58 +223,87 @@ class SlaDef(_Spec):
                 f"{self.first_response_hours:g} h; unanswered tickets counted separately.")
 
 
+# Churn, retention and CLV settings belong to the retention engineer's modules (cxlib.retention,
+# cxlib.clv); the set holds THOSE dataclasses. The fallbacks below (same fields) keep definitions
+# usable when those modules are absent.
+try:
+    from cxlib.retention import ChurnSpec, CohortSpec
+except ImportError:  # pragma: no cover - fallback only
+    @dataclass(frozen=True)
+    class ChurnSpec(_Spec):  # type: ignore[no-redef]
+        inactive_days: int = 90
+        as_of: str | None = None
+
+        def __post_init__(self) -> None:
+            _check_int("churn inactive_days", self.inactive_days, 1, 3650)
+
+        def describe(self) -> str:
+            when = f"on {self.as_of}" if self.as_of else "on the date of the last order in the data"
+            return (f"A customer is churned when they have no valid order in the {self.inactive_days} days "
+                    f"up to the analysis date ({when}).")
+
+        def describe_retention(self) -> str:
+            n = self.inactive_days
+            return (f"Retention rate: of the customers with a valid order in the {n} days before the latest "
+                    f"{n}-day window, the share who ordered again within that latest window.")
+
+    @dataclass(frozen=True)
+    class CohortSpec(_Spec):  # type: ignore[no-redef]
+        period: Period = "month"
+        max_periods: int = 12
+
+        def describe(self) -> str:
+            return (f"Customers are grouped by the {self.period} of their first valid order; each cell is "
+                    f"the share of the cohort with a valid order k {self.period}s later.")
+try:
+    from cxlib.clv import CLVSpec
+except ImportError:  # pragma: no cover - fallback only
+    @dataclass(frozen=True)
+    class CLVSpec(_Spec):  # type: ignore[no-redef]
+        horizon_days: int = 365
+        time_unit: str = "week"
+        count_per: str = "day"
+        calibration_end: str | None = None
+        margin: float = 1.0
+
+        def describe(self) -> str:
+            return (f"Predicted CLV is the net revenue a customer is expected to bring in the next "
+                    f"{self.horizon_days} days (BG/NBD x Gamma-Gamma).")
+
+
 @dataclass(frozen=True)
-class ChurnDef(_Spec):
-    """Churned = no valid order within ``inactive_days`` before the analysis date (None: last order date)."""
-
-    inactive_days: int = 90
-    as_of: str | None = None
-
-    def __post_init__(self) -> None:
-        _check_int("churn inactive_days", self.inactive_days, 1, 3650)
-        if self.as_of is not None:
-            try:
-                import pandas as pd
-                pd.Timestamp(self.as_of)
-            except (ValueError, TypeError):
-                raise _bad(f"churn as_of must be a date like 2024-12-31, got {self.as_of!r}") from None
-
-    def describe(self) -> str:
-        when = f"on {self.as_of}" if self.as_of else "on the last order date in the data"
-        return (f"Churn rate = share of customers with no valid order in the {self.inactive_days} days "
-                f"before the analysis date ({when}).")
-
-
-@dataclass(frozen=True)
-class RetentionDef(_Spec):
-    """Retention by cohort of first valid order, per period."""
-
-    period: Period = "month"
-
-    def __post_init__(self) -> None:
-        _check_choice("retention period", self.period, Period)
-
-    def describe(self) -> str:
-        return (f"Retention = share of customers in each {self.period}ly cohort (by first valid order) "
-                f"who order again in the next {self.period}.")
-
-
-@dataclass(frozen=True)
-class ClvDef(_Spec):
-    """Customer lifetime value method."""
+class ClvMethodDef(_Spec):
+    """Which CLV the scorecard shows: historical (net revenue so far) or predictive."""
 
     method: ClvMethod = "historical"
-    horizon_months: int = 12
 
     def __post_init__(self) -> None:
         _check_choice("CLV method", self.method, ClvMethod)
-        _check_int("CLV horizon_months", self.horizon_months, 1, 120)
 
     def describe(self) -> str:
-        if self.method == "predictive":
-            return (f"CLV = expected net revenue per customer over the next {self.horizon_months} months "
-                    "(BG/NBD purchases x Gamma-Gamma order value).")
-        return "CLV = historical net revenue per customer (valid orders, refunds subtracted)."
+        return ("Historical CLV = net revenue of a customer's valid orders so far (refunds subtracted), "
+                "averaged over customers.")
+
+
+def _foreign_to_json(spec) -> dict:
+    return dict(spec.to_json())
+
+
+def _foreign_from_json(cls, obj):
+    """Parse a spec owned by another module, rejecting unknown keys and wrapping its errors."""
+    if not isinstance(obj, dict):
+        raise _bad(f"{cls.__name__} must be a JSON object, got {type(obj).__name__}")
+    known = set(cls().to_json())
+    unknown = sorted(set(obj) - known)
+    if unknown:
+        raise _bad(f"unknown key(s) {', '.join(unknown)} in {cls.__name__}",
+                   hint=f"Known keys: {', '.join(sorted(known))}.")
+    try:
+        return cls.from_json(obj)
+    except CxDataError as err:
+        raise _bad(f"{cls.__name__}: {err}") from None
+    except (TypeError, ValueError) as err:
+        raise _bad(f"{cls.__name__}: {err}") from None
 
 
 @dataclass(frozen=True)
@@ -300,7 +329,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("repeat_rate", "Repeat customer rate", "repeat", "orders", True, "%", 0, 100),
     Metric("churn_rate", "Churn rate", "churn", "orders", False, "%", 0, 100),
     Metric("retention_rate", "Retention rate", "retention", "orders", True, "%", 0, 100),
-    Metric("clv", "Customer lifetime value", "clv", "orders", True, "money", 0),
+    Metric("clv", "Customer lifetime value", "clv_method", "orders", True, "money", 0),
     Metric("cart_abandonment", "Cart abandonment", "cart", "events", False, "%", 0, 100),
     Metric("first_reply_sla", "First reply within SLA", "sla", "tickets", True, "%", 0, 100),
     Metric("first_reply_median", "Median first reply", "sla", "tickets", False, "min", 0),
@@ -317,8 +346,10 @@ _EXTRA_SENTENCES = {
 
 _SPECS: dict[str, type] = {
     "nps": NpsDef, "csat": CsatDef, "ces": CesDef, "net_revenue": RevenueDef, "repeat": RepeatDef,
-    "churn": ChurnDef, "retention": RetentionDef, "clv": ClvDef, "cart": CartDef, "sla": SlaDef,
+    "cart": CartDef, "sla": SlaDef, "churn": ChurnSpec, "retention": CohortSpec, "clv": CLVSpec,
+    "clv_method": ClvMethodDef,
 }
+_FOREIGN = ("churn", "retention", "clv")
 
 
 @dataclass(frozen=True)
@@ -330,9 +361,10 @@ class DefinitionSet:
     ces: CesDef = field(default_factory=CesDef)
     net_revenue: RevenueDef = field(default_factory=RevenueDef)
     repeat: RepeatDef = field(default_factory=RepeatDef)
-    churn: ChurnDef = field(default_factory=ChurnDef)
-    retention: RetentionDef = field(default_factory=RetentionDef)
-    clv: ClvDef = field(default_factory=ClvDef)
+    churn: ChurnSpec = field(default_factory=ChurnSpec)
+    retention: CohortSpec = field(default_factory=CohortSpec)
+    clv: CLVSpec = field(default_factory=CLVSpec)
+    clv_method: ClvMethodDef = field(default_factory=ClvMethodDef)
     cart: CartDef = field(default_factory=CartDef)
     sla: SlaDef = field(default_factory=SlaDef)
     targets: dict[str, float] = field(default_factory=dict)
@@ -357,6 +389,10 @@ class DefinitionSet:
         """One plain-English sentence for a metric name (``METRICS``) or a definition name."""
         if metric in _EXTRA_SENTENCES:
             return _EXTRA_SENTENCES[metric]
+        if metric == "retention_rate" and hasattr(self.churn, "describe_retention"):
+            return self.churn.describe_retention()
+        if metric == "clv":
+            return self.clv_method.describe() if self.clv_method.method == "historical" else self.clv.describe()
         if metric in _SPECS:
             return getattr(self, metric).describe()
         m = METRICS_BY_NAME.get(metric)
@@ -381,7 +417,7 @@ class DefinitionSet:
     def to_json(self) -> dict:
         out: dict = {"version": VERSION}
         for name in _SPECS:
-            out[name] = getattr(self, name).to_json()
+            out[name] = _foreign_to_json(getattr(self, name)) if name in _FOREIGN else getattr(self, name).to_json()
         out["targets"] = dict(self.targets)
         return out
 
@@ -403,7 +439,8 @@ class DefinitionSet:
         if unknown:
             raise _bad(f"unknown key(s) {', '.join(unknown)}",
                        hint=f"Known keys: version, targets, {', '.join(_SPECS)}.")
-        kwargs = {name: spec.from_json(obj[name]) for name, spec in _SPECS.items() if name in obj}
+        kwargs = {name: (_foreign_from_json(spec, obj[name]) if name in _FOREIGN else spec.from_json(obj[name]))
+                  for name, spec in _SPECS.items() if name in obj}
         targets = obj.get("targets", {}) or {}
         if not isinstance(targets, dict):
             raise _bad("targets must be an object {metric: value}")

@@ -51,7 +51,9 @@ def test_missing_parts_take_defaults():
     ({"version": 1, "net_revenue": {"valid_statuses": ["paid"]}}, "valid order statuses"),
     ({"version": 1, "targets": {"happiness": 3}}, "unknown metric"),
     ({"version": 1, "targets": {"nps": 150}}, "from -100 to 100"),
-    ({"version": 1, "churn": {"as_of": "not a date"}}, "as_of"),
+    ({"version": 1, "churn": {"as_of": "not a date"}}, "not a date"),
+    ({"version": 1, "churn": {"inactive_days": 90, "days": 3}}, "unknown key(s) days"),
+    ({"version": 1, "clv_method": {"method": "magic"}}, "CLV method"),
     ([1, 2], "one JSON object"),
 ])
 def test_bad_json_raises_clear_error(obj, fragment):
@@ -87,6 +89,17 @@ def test_description_follows_the_definition():
     assert "mean" in d.replace(csat=CsatDef(5, "mean")).describe("csat")
     assert "refunds not subtracted" in d.replace(
         net_revenue=RevenueDef(("completed",), False)).describe("net_revenue")
+
+
+def test_churn_and_clv_definitions_are_the_retention_modules_specs():
+    pytest.importorskip("cxlib.retention")
+    from cxlib.retention import ChurnSpec, CohortSpec
+    d = DefinitionSet.default()
+    assert isinstance(d.churn, ChurnSpec) and isinstance(d.retention, CohortSpec)
+    d2 = DefinitionSet.from_json({"version": 1, "churn": {"inactive_days": 30, "as_of": "2024-06-30"}})
+    assert d2.churn == ChurnSpec(30, "2024-06-30")
+    assert "30 days" in d2.describe("churn_rate") and "2024-06-30" in d2.describe("churn_rate")
+    assert d2.describe("retention_rate") == d2.churn.describe_retention()
 
 
 def test_with_target_sets_and_removes():

@@ -1,0 +1,155 @@
+"""Scorecard: tiles per loaded data, uncertainty-aware status, definitions flowing into figures; charts."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlib import charts_scorecard as charts
+from cxlib import orders, scorecard, support, survey
+from cxlib.dataset import Dataset
+from cxlib.definitions import CartDef, DefinitionSet, NpsDef, RevenueDef, SlaDef
+
+
+@pytest.mark.parametrize("value, ci, target, higher, expected", [
+    (42, (30, 54), 40, True, "not enough data to tell"),
+    (42, (40, 44), 40, True, "met"),           # bound equal to target counts as met
+    (42, (41, 43), 45, True, "not met"),
+    (10, (8, 12), 12, False, "met"),
+    (10, (8, 12), 9, False, "not enough data to tell"),
+    (10, (9.5, 12), 9, False, "not met"),
+    (100, None, 100, True, "met"),
+    (99.99, None, 100, True, "not met"),
+    (30, None, 45, False, "met"),
+    (30, None, None, True, "no target"),
+    (float("nan"), (0, 1), 5, True, "no data"),
+    (5, (float("nan"), float("nan")), 4, True, "met"),   # CI not computable -> value decides
+])
+def test_judge_table(value, ci, target, higher, expected):
+    assert scorecard.judge(value, ci, target, higher) == expected
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(3)
+    n = 240
+    o = Dataset.from_frame(pd.DataFrame({
+        "order_id": [str(i) for i in range(n)], "customer_id": [f"c{i}" for i in rng.integers(0, 80, n)],
+        "ordered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 250, n), "D"),
+        "amount": rng.gamma(2, 30, n).round(2), "status": rng.choice(["completed", "cancelled"], n, p=[.9, .1]),
+        "refunded": rng.choice([0.0, 10.0], n, p=[.95, .05])}), "orders", name="orders.csv")
+    r = Dataset.from_frame(pd.DataFrame({
+        "nps": rng.integers(0, 11, 150), "csat": rng.integers(1, 6, 150),
+        "answered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, 150), "D")}),
+        "responses", name="survey.csv")
+    t = Dataset.from_frame(pd.DataFrame({
+        "ticket_id": [str(i) for i in range(120)],
+        "created_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 50, 120), "D"),
+        "first_reply_minutes": rng.exponential(500, 120).round(), "channel": rng.choice(["email", "chat"], 120),
+        "satisfaction": rng.choice(["good", "bad", "offered"], 120)}), "tickets", name="tickets.csv")
+    return {"orders": o, "responses": r, "tickets": t}
+
+
+def test_tiles_follow_the_loaded_data(data):
+    only_survey = scorecard.build([data["responses"]])
+    assert [t.metric for t in only_survey.tiles] == ["nps", "csat"]
+    every = scorecard.build(data)
+    names = [t.metric for t in every.tiles]
+    assert {"nps", "csat", "net_revenue", "aov", "repeat_rate", "first_reply_sla", "first_reply_median",
+            "ticket_csat"} <= set(names)
+    assert "ces" not in names and "cart_abandonment" not in names
+    assert scorecard.build([]).tiles == ()
+
+
+def test_tile_values_equal_the_metric_modules(data):
+    defs = DefinitionSet.default()
+    sc = scorecard.build(data, defs)
+    n = survey.nps(data["responses"], defs)
+    assert sc.tile("nps").value == n.score and sc.tile("nps").ci95 == n.ci95 and sc.tile("nps").n == n.n
+    o = orders.summarize(data["orders"], defs)
+    assert sc.tile("net_revenue").value == pytest.approx(o.net_revenue)
+    assert sc.tile("net_revenue").ci95 is None
+    assert sc.tile("repeat_rate").value == pytest.approx(100 * o.repeat_rate)
+    s = support.summarize(data["tickets"], defs)
+    assert sc.tile("first_reply_sla").value == pytest.approx(s.within_sla_pct)
+    assert sc.tile("first_reply_median").value == s.first_reply_median_min
+
+
+def test_setting_a_target_changes_the_status(data):
+    base = scorecard.build(data).tile("nps")
+    lo, hi = base.ci95
+    assert base.status == "no target"
+    assert scorecard.build(data, DefinitionSet.default().with_target("nps", lo - 1)).tile("nps").status == "met"
+    assert scorecard.build(data, DefinitionSet.default().with_target("nps", hi + 1)).tile("nps").status == "not met"
+    mid = scorecard.build(data, DefinitionSet.default().with_target("nps", (lo + hi) / 2)).tile("nps")
+    assert mid.status == "not enough data to tell" and mid.target == (lo + hi) / 2
+
+
+def test_changing_a_definition_changes_figure_and_sentence(data):
+    a = scorecard.build(data)
+    b = scorecard.build(data, DefinitionSet.default().replace(
+        nps=NpsDef(8, 6), sla=SlaDef(2), net_revenue=RevenueDef(("completed", "cancelled"), False)))
+    assert b.tile("nps").value > a.tile("nps").value
+    assert "(8-10)" in b.tile("nps").description and "(9-10)" in a.tile("nps").description
+    assert b.tile("first_reply_sla").value < a.tile("first_reply_sla").value
+    assert "2 h" in b.tile("first_reply_sla").description
+    assert b.tile("net_revenue").value > a.tile("net_revenue").value
+
+
+def test_cart_abandonment_matches_hand_computation():
+    ev = Dataset.from_frame(pd.DataFrame({
+        "user_id": ["u1", "u1", "u2", "u3", "u3", "u4", "u5"],
+        "event": ["add_to_cart", "purchase", "add_to_cart", "add_to_cart", "view", "purchase", "basket"],
+        "timestamp": pd.date_range("2024-01-01", periods=7, freq="D")}), "events")
+    rate, ci, n, _ = scorecard.cart_abandonment(ev)
+    assert n == 3 and rate == pytest.approx(2 / 3)          # u1 bought; u2, u3 abandoned
+    assert ci[0] < rate < ci[1]
+    defs = DefinitionSet.default().replace(cart=CartDef(("add_to_cart", "basket"), ("purchase",)))
+    rate, _, n, _ = scorecard.cart_abandonment(ev, defs)
+    assert n == 4 and rate == pytest.approx(3 / 4)
+    tile = scorecard.build([ev], defs).tile("cart_abandonment")
+    assert tile.value == pytest.approx(75.0) and not tile.higher_is_better and "basket" in tile.description
+
+
+def test_weak_data_warns_instead_of_raising():
+    o = Dataset.from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [5.0],
+                                         "status": ["cancelled"]}), "orders")
+    sc = scorecard.build([o])
+    assert all(t.metric not in ("net_revenue", "aov") for t in sc.tiles)
+    r = Dataset.from_frame(pd.DataFrame({"nps": [10, 3]}), "responses")
+    tile = scorecard.build([r]).tile("nps")
+    assert tile.trend is None and any("Only 2" in w for w in tile.warnings)
+
+
+def test_json_and_frame_are_complete(data):
+    sc = scorecard.build(data, DefinitionSet.default().with_target("csat", 50))
+    obj = json.loads(json.dumps(sc.to_json()))
+    assert {t["metric"] for t in obj["tiles"]} == set(sc.to_frame()["metric"])
+    assert obj["tiles"][0]["description"]
+    assert sc.tile("csat").formatted().endswith("%")
+    assert "metrics" in sc.summary()
+
+
+def test_charts_build_valid_specs(data):
+    sc = scorecard.build(data, DefinitionSet.default().with_target("nps", 0))
+    spark = charts.sparkline(sc.tile("nps"))
+    spec = spark.to_dict()
+    assert spec["title"]["text"] == "NPS" and len(spec["layer"]) == 2
+    assert charts.sparkline(sc.tile("repeat_rate")) is None
+    r = data["responses"]
+    assert charts.nps_distribution(survey.nps(r), 9, 6).to_dict()["mark"]["type"] == "bar"
+    assert charts.score_distribution(survey.csat(r)).to_dict()["encoding"]["x"]["title"] == "CSAT answer"
+    assert len(charts.grouped_trend(survey.over_time(r, "nps", "month"), unit="pts", target=10).to_dict()["layer"]) == 3
+    r2 = Dataset.from_frame(r.df.assign(seg=["a", "b", "c"] * 50), "responses")
+    assert charts.grouped_bars(survey.by_segment(r2, "nps", "seg")).to_dict()["title"] == "NPS by seg with 95% CI"
+    o = data["orders"]
+    assert charts.revenue_trend(orders.over_time(o), "EUR").to_dict()["encoding"]["y"]["title"] == "Net revenue (EUR)"
+    assert charts.order_status(orders.summarize(o).status_counts).to_dict()["mark"]["type"] == "bar"
+    s = support.summarize(data["tickets"])
+    spec = charts.first_reply_by_channel(s).to_dict()
+    assert spec["layer"][1]["mark"]["type"] == "rule"
+    assert [{"sla": 1440.0}] in spec["datasets"].values()
+    assert charts.support_trend(support.over_time(data["tickets"]), "within_sla_pct").to_dict()["mark"]["type"] == "line"
+    assert charts.scorecard_overview(sc.tiles).to_dict()["title"] == "CX scorecard"
