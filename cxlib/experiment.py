@@ -1,0 +1,705 @@
+"""A/B tests: data checks first, then per-variant results, lifts with intervals, and a verdict.
+
+Inputs
+------
+- an experiment :class:`~cxlib.dataset.Dataset` (unit_id, variant, converted and/or revenue): :func:`analyze`;
+- aggregate counts typed by hand ``{variant: (users, conversions)}``: :func:`analyze_counts`;
+- assignments + events: :func:`conversions_from_events` derives ``converted`` (and revenue) within a
+  window after exposure, then :func:`analyze`.
+
+Data checks (always run, reported in ``result.checks``): rows without a unit or variant (excluded),
+exact duplicate rows (dropped), units seen in more than one variant (counted, all their rows
+excluded), several rows for one unit (collapsed: converted = max, revenue = sum), and sample ratio
+mismatch (Pearson chi-square against the intended split, flagged at p < 0.001). With SRM the verdict
+says the result is not trustworthy.
+
+Statistics (see :mod:`cxlib.abstats` for the formulas): Wilson intervals per variant; two-proportion
+z-test; Welch t-test on revenue per user with a Mann-Whitney U robustness check; ratio metrics
+(average order value) by the delta method with the user as the unit; optional winsorization, CUPED
+with pre-experiment revenue from an orders dataset, Holm correction for several variants, Beta-Binomial
+chance to beat control and expected loss, always-valid sequential intervals.
+
+Example
+-------
+>>> res = analyze_counts({"A": (10000, 410), "B": (10000, 462)}, ExperimentSpec(control="A"))
+>>> round(res.comparisons[0].p_value, 3)
+0.073
+"""
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import asdict, dataclass, field, replace
+from typing import Literal, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlib import abstats
+from cxlib.abstats import Alternative, LiftTest
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+Metric = Literal["converted", "revenue", "aov"]
+Correction = Literal["holm", "none"]
+METRIC_LABELS: dict[str, str] = {"converted": "conversion", "revenue": "revenue per user",
+                                  "aov": "average order value"}
+CONTROL_NAMES = ("control", "a", "baseline", "original", "old", "base", "default", "champion")
+MIN_CONVERSIONS = 10
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """How to read an experiment. Every field has a trustworthy default."""
+
+    control: str | None = None                 # None: a variant named control/A/baseline…, else the first
+    metric: Metric = "converted"
+    alpha: float = 0.05
+    alternative: Alternative = "two-sided"     # "larger": the variant is expected to be better
+    split: tuple[tuple[str, float], ...] = ()  # intended traffic split; () = equal
+    correction: Correction = "holm"            # across variant-vs-control comparisons
+    winsorize_pct: float | None = None         # e.g. 99: cap revenue at the pooled 99th percentile
+    cuped: bool = True                         # use pre-experiment revenue when orders are given
+    bayesian: bool = False                     # chance to beat control and expected loss (conversion)
+    sequential: bool = False                   # always-valid intervals and p-values (peeking-safe)
+    planned_users_per_variant: int | None = None
+    srm_threshold: float = 0.001
+    question: str = ""                         # what the test is meant to decide (for the memo)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alpha < 0.5:
+            raise CxDataError(f"alpha must be between 0 and 0.5 (got {self.alpha}).", hint="Use 0.05 or 0.01.")
+        if self.metric not in METRIC_LABELS:
+            raise CxDataError(f"unknown metric {self.metric!r}.", hint=f"Use one of: {', '.join(METRIC_LABELS)}.")
+        if self.alternative not in abstats.ALTERNATIVES:
+            raise CxDataError(f"unknown alternative {self.alternative!r}.",
+                              hint="Use two-sided, larger or smaller.")
+        if self.winsorize_pct is not None and not 50 <= self.winsorize_pct < 100:
+            raise CxDataError(f"the winsorization percentile must be between 50 and 100 (got {self.winsorize_pct}).",
+                              hint="99 caps revenue at its 99th percentile.")
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["split"] = [list(p) for p in self.split]
+        return d
+
+    @classmethod
+    def from_json(cls, obj: Mapping) -> "ExperimentSpec":
+        d = dict(obj)
+        d["split"] = tuple((str(k), float(v)) for k, v in d.get("split", ()))
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+    def describe(self) -> str:
+        sides = {"two-sided": "two-sided", "larger": "one-sided (variant better)",
+                 "smaller": "one-sided (variant worse)"}[self.alternative]
+        test = {"converted": "two-proportion z-test", "revenue": "Welch t-test",
+                "aov": "delta-method t-test"}[self.metric]
+        extra = []
+        if self.sequential:
+            extra.append("always-valid sequential intervals")
+        if self.winsorize_pct:
+            extra.append(f"revenue capped at its {self.winsorize_pct:g}th percentile")
+        split = " / ".join(f"{k} {v:g}" for k, v in self.split) if self.split else "an equal split"
+        return (f"Each variant's {METRIC_LABELS[self.metric]} is compared with the control by a {sides} {test} "
+                f"at {self.alpha:.0%} significance" + (", Holm-corrected across variants" if self.correction == "holm"
+                                                        else "")
+                + (", with " + " and ".join(extra) if extra else "")
+                + f"; the traffic split is checked against {split} (flagged at p < {self.srm_threshold:g}).")
+
+
+@dataclass(frozen=True)
+class DataChecks:
+    """What the data checks found, before any statistics."""
+
+    rows: int = 0
+    units: int = 0                             # units analysed
+    rows_missing_unit_or_variant: int = 0
+    duplicate_rows: int = 0
+    units_with_several_rows: int = 0
+    units_in_multiple_variants: int = 0
+    rows_in_multiple_variants: int = 0
+    expected_split: tuple[tuple[str, float], ...] = ()
+    observed: tuple[tuple[str, int], ...] = ()
+    missing_variants: tuple[str, ...] = ()     # named in the intended split, no users
+    srm_p_value: float = 1.0
+    srm_flag: bool = False
+
+    def sentences(self) -> list[str]:
+        obs = ", ".join(f"{k}: {v:,}" for k, v in self.observed)
+        out = [f"{self.units:,} units analysed ({obs})."]
+        if self.rows:
+            out.append(f"{self.rows:,} rows read; {self.rows_missing_unit_or_variant:,} without unit or variant, "
+                       f"{self.duplicate_rows:,} exact duplicates, {self.units_in_multiple_variants:,} units in more "
+                       f"than one variant ({self.rows_in_multiple_variants:,} rows), "
+                       f"{self.units_with_several_rows:,} units with several rows (collapsed).")
+        exp = " / ".join(f"{k} {v:.1%}" for k, v in self.expected_split)
+        out.append(f"Sample ratio check against {exp}: {_p_eq(self.srm_p_value)}"
+                   + (" - MISMATCH." if self.srm_flag else " - no mismatch."))
+        return out
+
+
+@dataclass(frozen=True)
+class VariantSummary:
+    name: str
+    users: int
+    conversions: int
+    rate: float
+    rate_ci: tuple[float, float]               # Wilson
+    revenue: float | None = None               # total (after winsorization)
+    revenue_per_user: float | None = None
+    value: float = float("nan")                # the analysed metric's value
+
+
+@dataclass(frozen=True)
+class Comparison:
+    variant: str
+    control: str
+    metric: str
+    test: LiftTest
+    p_value_adjusted: float
+    significant: bool
+    mann_whitney_p: float | None = None        # robustness check for revenue
+    chance_to_beat: float | None = None        # Bayesian, conversion only
+    expected_loss: float | None = None         # absolute rate lost if the variant is shipped and is worse
+    sequential: bool = False
+
+    @property
+    def p_value(self) -> float:
+        return self.test.p_value
+
+
+@dataclass(frozen=True)
+class CupedInfo:
+    theta: float
+    variance_reduction: float                  # 1 - Var(adjusted) / Var(raw)
+    units_with_pre_data: int
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    spec: ExperimentSpec
+    control: str
+    variants: tuple[VariantSummary, ...]
+    comparisons: tuple[Comparison, ...]
+    checks: DataChecks
+    verdict: str
+    warnings: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
+    cuped: CupedInfo | None = None
+    dataset_name: str = ""
+    data_hash: str = ""
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.checks.srm_flag
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per variant: counts, rates with Wilson CI, and the comparison with the control."""
+        comps = {c.variant: c for c in self.comparisons}
+        rows = []
+        for v in self.variants:
+            c = comps.get(v.name)
+            t = c.test if c else None
+            rows.append({
+                "variant": v.name, "is_control": v.name == self.control, "users": v.users,
+                "conversions": v.conversions, "rate": v.rate, "rate_ci_low": v.rate_ci[0], "rate_ci_high": v.rate_ci[1],
+                "revenue_per_user": v.revenue_per_user, "metric": self.spec.metric, "value": v.value,
+                "abs_lift": t.abs_lift if t else None, "abs_ci_low": t.abs_ci[0] if t else None,
+                "abs_ci_high": t.abs_ci[1] if t else None, "rel_lift": t.rel_lift if t else None,
+                "rel_ci_low": t.rel_ci[0] if t else None, "rel_ci_high": t.rel_ci[1] if t else None,
+                "p_value": t.p_value if t else None, "p_value_adjusted": c.p_value_adjusted if c else None,
+                "significant": c.significant if c else None,
+                "mann_whitney_p": c.mann_whitney_p if c else None,
+                "chance_to_beat": c.chance_to_beat if c else None, "expected_loss": c.expected_loss if c else None,
+            })
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        lines = [self.verdict, *self.checks.sentences()]
+        if self.cuped:
+            lines.append(f"CUPED reduced the variance by {self.cuped.variance_reduction:.1%}.")
+        return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
+
+    def to_json(self) -> dict:
+        """The ``abtest`` CLI object (DESIGN.md keys) plus details. ``ci95`` is the interval of
+        ``abs_lift`` at the reported level (``ci_level``); ``rel_ci95`` that of ``rel_lift``."""
+        variants = {v.name: {"users": v.users, "conversions": v.conversions, "rate": v.rate,
+                             "rate_ci95": list(v.rate_ci), "value": v.value,
+                             "revenue_per_user": None if v.revenue_per_user is None else round(v.revenue_per_user, 2)}
+                    for v in self.variants}
+        comps = [{"variant": c.variant, "abs_lift": c.test.abs_lift, "rel_lift": c.test.rel_lift,
+                  "ci95": list(c.test.abs_ci), "rel_ci95": list(c.test.rel_ci), "ci_level": c.test.ci_level,
+                  "p_value": c.test.p_value, "p_value_adjusted": c.p_value_adjusted, "significant": c.significant,
+                  "test": c.test.test, "mann_whitney_p": c.mann_whitney_p, "chance_to_beat": c.chance_to_beat,
+                  "expected_loss": c.expected_loss} for c in self.comparisons]
+        ch = self.checks
+        return {"variants": variants, "comparisons": comps,
+                "srm": {"p_value": ch.srm_p_value, "flag": ch.srm_flag, "observed": dict(ch.observed),
+                        "expected_split": dict(ch.expected_split)},
+                "users_in_multiple_variants": ch.units_in_multiple_variants,
+                "verdict": self.verdict, "warnings": list(self.warnings), "caveats": list(self.caveats),
+                "control": self.control, "metric": self.spec.metric, "spec": self.spec.to_json(),
+                "checks": {k: v for k, v in asdict(ch).items() if k not in ("expected_split", "observed")},
+                "cuped": asdict(self.cuped) if self.cuped else None, "data_hash": self.data_hash}
+
+
+# ---------------------------------------------------------------- data preparation
+
+def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str]]:
+    """One row per analysable unit (unit_id, variant, converted, revenue, orders, exposed_at) + checks."""
+    df = ds.df
+    warnings: list[str] = []
+    cols = [c for c in ("unit_id", "variant", "converted", "revenue", "exposed_at", "orders") if c in df.columns]
+    work = df[cols].copy()
+    if "orders" in work.columns:
+        work["orders"] = pd.to_numeric(work["orders"], errors="coerce")
+    n_rows = len(work)
+    bad = work["unit_id"].isna() | work["variant"].isna()
+    work = work.loc[~bad]
+    dup = work.duplicated()
+    work = work.loc[~dup]
+    per_unit = work.groupby("unit_id", observed=True, sort=False)["variant"].nunique()
+    multi_ids = per_unit.index[per_unit > 1]
+    in_multi = work["unit_id"].isin(multi_ids)
+    rows_multi = int(in_multi.sum())
+    work = work.loc[~in_multi]
+    if metric == "converted" and not ds.has("converted"):
+        if not ds.has("revenue"):
+            raise CxDataError("the experiment has neither a 'converted' nor a 'revenue' column.", file=ds.name,
+                              hint="Map a 0/1 conversion column (or a revenue column) on the Data page.")
+        warnings.append("No conversion column: a unit counts as converted when its revenue is above 0.")
+    if metric in ("revenue", "aov") and not ds.has("revenue"):
+        raise CxDataError(f"the {METRIC_LABELS[metric]} metric needs a 'revenue' column.", file=ds.name,
+                          hint="Map the revenue column, or choose the conversion metric.")
+    conv = work["converted"] if "converted" in work.columns else pd.Series(np.nan, index=work.index)
+    rev = work["revenue"] if "revenue" in work.columns else pd.Series(np.nan, index=work.index)
+    if "converted" in work.columns and conv.isna().any() and metric == "converted":
+        warnings.append(f"{int(conv.isna().sum()):,} rows have no conversion value; they count as not converted.")
+    if ds.has("revenue") and rev.isna().any() and metric != "converted":
+        warnings.append(f"{int(rev.isna().sum()):,} rows have no revenue; they count as 0.")
+    frame = pd.DataFrame({"unit_id": work["unit_id"], "variant": work["variant"],
+                          "converted": conv.fillna(0.0) if "converted" in work.columns else (rev.fillna(0) > 0) * 1.0,
+                          "revenue": rev.fillna(0.0),
+                          "orders": work["orders"].fillna(0.0) if "orders" in work.columns
+                          else (conv.fillna(0.0) if "converted" in work.columns else (rev.fillna(0) > 0) * 1.0),
+                          "exposed_at": work["exposed_at"] if "exposed_at" in work.columns else pd.NaT})
+    g = frame.groupby(["unit_id", "variant"], observed=True, sort=False)
+    units = g.agg(converted=("converted", "max"), revenue=("revenue", "sum"), orders=("orders", "sum"),
+                  exposed_at=("exposed_at", "min"), n=("converted", "size")).reset_index()
+    several = int((units["n"] > 1).sum())
+    checks = DataChecks(rows=n_rows, units=len(units), rows_missing_unit_or_variant=int(bad.sum()),
+                        duplicate_rows=int(dup.sum()), units_with_several_rows=several,
+                        units_in_multiple_variants=len(multi_ids), rows_in_multiple_variants=rows_multi)
+    if checks.rows_missing_unit_or_variant:
+        warnings.append(f"{checks.rows_missing_unit_or_variant:,} rows have no unit id or no variant and were excluded.")
+    if checks.duplicate_rows:
+        warnings.append(f"{checks.duplicate_rows:,} exact duplicate rows were dropped.")
+    if checks.units_in_multiple_variants:
+        warnings.append(f"{checks.units_in_multiple_variants:,} units were seen in more than one variant; all their "
+                        f"{rows_multi:,} rows were excluded. Check the assignment: a unit must stay in one variant.")
+    if several:
+        warnings.append(f"{several:,} units have several rows in their variant; they were combined into one "
+                        "(converted if any row converted, revenue summed).")
+    return units, checks, warnings
+
+
+def pre_period_revenue(units: pd.DataFrame, orders: Dataset) -> pd.Series:
+    """Each unit's net revenue (amount − refunded over valid orders: completed, refunded, partially
+    refunded, or no status) from orders placed
+    before the unit's exposure (or before the experiment's first exposure when a unit has none).
+    Units are matched on ``unit_id == customer_id``. Returns a float Series aligned with ``units``."""
+    if orders.role != "orders":
+        raise CxDataError(f"'{orders.name}' is {orders.role} data, not orders.", hint="Pick an orders dataset for CUPED.")
+    start = units["exposed_at"]
+    if start.isna().all():
+        raise CxDataError("CUPED needs exposure times to know what is 'before the experiment'.",
+                          hint="Map the exposure time column (exposed_at), or turn CUPED off.")
+    start = start.fillna(start.min())
+    o = orders.df
+    net = o["amount"].fillna(0.0) - (o["refunded"].fillna(0.0) if "refunded" in o.columns else 0.0)
+    valid = ["completed", "refunded", "partially_refunded"]            # DESIGN.md net revenue; missing = completed
+    keep = (o["status"].isna() | o["status"].isin(valid)) if "status" in o.columns else pd.Series(True, index=o.index)
+    od = pd.DataFrame({"unit_id": o["customer_id"], "ordered_at": o["ordered_at"], "net": net}).loc[keep.to_numpy(bool)]
+    u = pd.DataFrame({"row": np.arange(len(units)), "unit_id": units["unit_id"].to_numpy(), "start": start.to_numpy()})
+    m = u.merge(od, on="unit_id", how="inner")
+    m = m.loc[m["ordered_at"] < m["start"]]
+    sums = m.groupby("row")["net"].sum()
+    return pd.Series(sums.reindex(np.arange(len(units)), fill_value=0.0).to_numpy(), index=units.index)
+
+
+def _pick_control(names: list[str], control: str | None) -> str:
+    if control is not None:
+        if control not in names:
+            raise CxDataError(f"control variant '{control}' is not in the data.",
+                              hint=f"Variants found: {', '.join(names[:20])}.")
+        return control
+    for cand in CONTROL_NAMES:
+        for n in names:
+            if n.strip().lower() == cand:
+                return n
+    return sorted(names)[0]
+
+
+def _split(names: list[str], spec: ExperimentSpec) -> tuple[dict[str, float], tuple[str, ...]]:
+    if not spec.split:
+        return {n: 1 / len(names) for n in names}, ()
+    w = {k: float(v) for k, v in spec.split}
+    if any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
+        raise CxDataError("the intended split must be non-negative shares.", hint="E.g. control=50, treatment=50.")
+    unknown = [n for n in names if n not in w]
+    if unknown:
+        raise CxDataError(f"the intended split does not name variant(s) {', '.join(unknown)}.",
+                          hint="Give a share for every variant in the data.")
+    total = sum(w.values())
+    return {k: w[k] / total for k in [*names, *(k for k in w if k not in names)]}, tuple(k for k in w if k not in names)
+
+
+# ---------------------------------------------------------------- analysis
+
+def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset | None = None,
+            **options) -> ExperimentResult:
+    """Analyse an experiment dataset (one or more rows per unit).
+
+    Parameters
+    ----------
+    ds : experiment Dataset (unit_id, variant, converted and/or revenue; exposed_at for CUPED).
+    spec : an :class:`ExperimentSpec`; keyword ``options`` override its fields.
+    orders : an orders Dataset with pre-experiment purchases of the same users (customer_id = unit_id),
+        used for CUPED on the revenue metrics when ``spec.cuped``.
+    """
+    if ds.role != "experiment":
+        raise CxDataError(f"'{ds.name}' is {ds.role} data, not an experiment.",
+                          hint="Pick an experiment dataset (unit id and variant per row).")
+    spec = replace(spec or ExperimentSpec(), **options)
+    units, checks, warnings = _units(ds, spec.metric)
+    names = [str(v) for v in pd.unique(units["variant"])]
+    control = _pick_control(names, spec.control)
+    if len(names) < 2:
+        raise CxDataError(f"only one variant ({', '.join(names) or 'none'}) has usable rows; an A/B test needs two "
+                          "or more.", file=ds.name, hint="Check the variant column and the excluded rows.")
+    cuped_info = None
+    y = units["revenue"].to_numpy(float)
+    if spec.metric != "converted" and spec.winsorize_pct:
+        cap = float(np.percentile(y, spec.winsorize_pct))
+        n_capped = int((y > cap).sum())
+        y = np.minimum(y, cap)
+        warnings.append(f"Revenue was capped at {cap:,.2f} (the {spec.winsorize_pct:g}th percentile); "
+                        f"{n_capped:,} units were capped.")
+    raw_y = y
+    if spec.metric == "revenue" and orders is not None and spec.cuped:
+        x = pre_period_revenue(units, orders).to_numpy(float)
+        y, theta, red = abstats.cuped(y, x)
+        cuped_info = CupedInfo(theta, red, int((x != 0).sum()))
+        if theta == 0:
+            warnings.append("CUPED had no effect: no unit has pre-experiment revenue that varies.")
+    units = units.assign(value=y, raw_value=raw_y)
+    order = [control] + sorted(n for n in names if n != control)
+    g = units.groupby("variant", observed=True, sort=False)
+    agg = g.agg(users=("unit_id", "size"), conversions=("converted", "sum"), revenue=("raw_value", "sum"),
+                ysum=("value", "sum"), yvar=("value", "var"), orders=("orders", "sum")).reindex(order)
+    arrays = {n: grp for n, grp in g} if spec.metric != "converted" else {}
+    weights, missing = _split(order, spec)
+    checks = replace(checks, expected_split=tuple(weights.items()), missing_variants=missing)
+    variants, tests = [], {}
+    has_rev = "revenue" in ds.df.columns and ds.has("revenue")
+    for n in order:
+        r = agg.loc[n]
+        users, conv = int(r["users"]), int(r["conversions"])
+        value = conv / users
+        if spec.metric == "revenue":
+            value = float(r["ysum"]) / users
+        elif spec.metric == "aov":
+            value = float(r["revenue"]) / float(r["orders"]) if r["orders"] else float("nan")
+        variants.append(VariantSummary(n, users, conv, conv / users, abstats.wilson_interval(conv, users, spec.alpha),
+                                       float(r["revenue"]) if has_rev else None,
+                                       float(r["revenue"]) / users if has_rev else None, value))
+    return _finish(spec, control, variants, checks, warnings, ds.name, ds.content_hash, cuped_info,
+                   arrays=arrays, agg=agg)
+
+
+def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec | None = None,
+                   **options) -> ExperimentResult:
+    """Quick check from aggregate counts typed by hand: ``{variant: (users, conversions)}``.
+
+    Only the conversion metric is possible; the SRM check uses the users per variant.
+    """
+    spec = replace(spec or ExperimentSpec(), **options)
+    if spec.metric != "converted":
+        raise CxDataError("aggregate counts only support the conversion metric.",
+                          hint="Load unit-level data to analyse revenue.")
+    clean: dict[str, tuple[int, int]] = {}
+    for name, pair in counts.items():
+        try:
+            users, conv = (int(v) for v in pair)
+        except (TypeError, ValueError):
+            raise CxDataError(f"variant '{name}': users and conversions must be whole numbers.",
+                              hint="Enter counts such as 10000 and 412.") from None
+        if users <= 0 or conv < 0 or conv > users:
+            raise CxDataError(f"variant '{name}': {conv} conversions out of {users} users is impossible.",
+                              hint="Users must be positive and conversions between 0 and users.")
+        clean[str(name)] = (users, conv)
+    if len(clean) < 2:
+        raise CxDataError("an A/B test needs at least two variants.", hint="Add a row for each variant.")
+    names = list(clean)
+    control = _pick_control(names, spec.control)
+    order = [control] + [n for n in names if n != control]
+    weights, missing = _split(order, spec)
+    variants = [VariantSummary(n, clean[n][0], clean[n][1], clean[n][1] / clean[n][0],
+                               abstats.wilson_interval(clean[n][1], clean[n][0], spec.alpha), value=clean[n][1] / clean[n][0])
+                for n in order]
+    checks = DataChecks(units=sum(u for u, _ in clean.values()), expected_split=tuple(weights.items()),
+                        missing_variants=missing)
+    return _finish(spec, control, variants, checks, [], "counts typed in", "", None)
+
+
+def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_info, *, arrays=None, agg=None
+            ) -> ExperimentResult:
+    weights = dict(checks.expected_split)
+    obs = [v.users for v in variants] + [0 for _ in checks.missing_variants]
+    w = [weights[v.name] for v in variants] + [weights[m] for m in checks.missing_variants]
+    srm_p = abstats.srm_p_value(obs, w)
+    checks = replace(checks, observed=tuple((v.name, v.users) for v in variants), srm_p_value=srm_p,
+                     srm_flag=bool(srm_p < spec.srm_threshold))
+    if checks.missing_variants:
+        warnings.append(f"Variant(s) {', '.join(checks.missing_variants)} of the intended split have no users.")
+    ctrl = variants[0]
+    raw = []
+    for v in variants[1:]:
+        raw.append((v, _compare(spec, ctrl, v, agg, arrays, sum(x.users for x in variants))))
+    ps = [t.p_value for _, (t, _mw, _b) in raw]
+    adj = abstats.holm(ps) if spec.correction == "holm" and len(ps) > 1 else ps
+    comps = tuple(Comparison(v.name, control, spec.metric, t, p_adj, bool(p_adj < spec.alpha), mw,
+                             bayes[0] if bayes else None, bayes[1] if bayes else None, spec.sequential)
+                  for (v, (t, mw, bayes)), p_adj in zip(raw, adj))
+    warnings += _warnings(spec, variants, comps, checks, cuped_info)
+    caveats = _caveats(spec, comps, cuped_info)
+    verdict = _verdict(spec, variants, comps, checks)
+    return ExperimentResult(spec, control, tuple(variants), comps, checks, verdict, tuple(warnings), tuple(caveats),
+                            cuped_info, name, data_hash)
+
+
+def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -> tuple:
+    mw = bayes = None
+    if spec.metric == "converted":
+        t = abstats.proportion_test(a.conversions, a.users, b.conversions, b.users, alpha=spec.alpha,
+                                    alternative=spec.alternative)
+        va, vb = t.mean_a * (1 - t.mean_a), t.mean_b * (1 - t.mean_b)
+        if spec.bayesian:
+            ctb, loss_b, _ = abstats.beta_binomial(a.conversions, a.users, b.conversions, b.users)
+            bayes = (ctb if spec.alternative != "smaller" else 1 - ctb, loss_b)
+    elif spec.metric == "revenue":
+        ra, rb = agg.loc[a.name], agg.loc[b.name]
+        va, vb = float(ra["yvar"]), float(rb["yvar"])
+        t = abstats.mean_test(a.value, va, a.users, b.value, vb, b.users, alpha=spec.alpha, alternative=spec.alternative)
+        mw = float(stats.mannwhitneyu(arrays[b.name]["raw_value"], arrays[a.name]["raw_value"],
+                                      alternative={"two-sided": "two-sided", "larger": "greater",
+                                                   "smaller": "less"}[spec.alternative]).pvalue)
+    else:
+        sa = abstats.RatioStats.from_arrays(arrays[a.name]["raw_value"], arrays[a.name]["orders"])
+        sb = abstats.RatioStats.from_arrays(arrays[b.name]["raw_value"], arrays[b.name]["orders"])
+        t = abstats.ratio_test(sa, sb, alpha=spec.alpha, alternative=spec.alternative)
+        va, vb = sa.unit_variance, sb.unit_variance
+    if spec.sequential and np.isfinite(t.abs_lift):
+        tuning = 2 * spec.planned_users_per_variant if spec.planned_users_per_variant else 5000
+        n = a.users + b.users
+        abs_ci, p = abstats.always_valid(t.abs_lift, va / a.users + vb / b.users, n, alpha=spec.alpha, tuning=tuning)
+        rel_var = abstats.relative_variance(t.mean_a, va, a.users, t.mean_b, vb, b.users)
+        rel_ci, _ = abstats.always_valid(t.rel_lift, rel_var, n, alpha=spec.alpha, tuning=tuning)
+        t = replace(t, abs_ci=abs_ci, rel_ci=rel_ci, p_value=p, test=t.test + " (always-valid)",
+                    ci_level=1 - spec.alpha)
+    return t, mw, bayes
+
+
+# ---------------------------------------------------------------- words
+
+def _fmt_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else (f"{p:.3f}" if p < 0.01 else f"{p:.2f}")
+
+
+def _p_eq(p: float, name: str = "p") -> str:
+    """'p = 0.03' or 'p < 0.001'."""
+    text = _fmt_p(p)
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
+
+
+def _fmt_value(x: float, metric: str) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x * 100:.2f} %" if metric == "converted" else f"{x:,.2f}"
+
+
+def _fmt_pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x * 100:+.1f} %".replace("-", "\u2212")
+
+
+def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSummary, c: Comparison) -> str:
+    """One plain sentence: what changed, by how much, how sure."""
+    t = c.test
+    label = METRIC_LABELS[spec.metric]
+    level = f"{t.ci_level:.0%}".replace("%", " %")
+    ci = f"{level} CI {_fmt_pct(t.rel_ci[0])} to {_fmt_pct(t.rel_ci[1])}"
+    p_txt = ("always-valid p" if c.sequential else ("one-sided p" if spec.alternative != "two-sided" else "p"))
+    p_val = c.p_value_adjusted if c.p_value_adjusted != t.p_value else t.p_value
+    adj = " (Holm-adjusted)" if c.p_value_adjusted != t.p_value else ""
+    alpha = f"{spec.alpha * 100:g} %"
+    if c.significant:
+        verb = "raised" if t.abs_lift > 0 else "lowered"
+        return (f"{b.name} {verb} {label} from {_fmt_value(a.value, spec.metric)} to {_fmt_value(b.value, spec.metric)} "
+                f"({_fmt_pct(t.rel_lift)}, {ci}); {_p_eq(p_val, p_txt)}{adj}, significant at {alpha}.")
+    return (f"{b.name} did not significantly change {label}: {_fmt_value(a.value, spec.metric)} in {a.name} vs "
+            f"{_fmt_value(b.value, spec.metric)} ({_fmt_pct(t.rel_lift)}, {ci}); {_p_eq(p_val, p_txt)}{adj}, "
+            f"not significant at {alpha}.")
+
+
+def _verdict(spec, variants, comps, checks: DataChecks) -> str:
+    by = {v.name: v for v in variants}
+    parts = [comparison_sentence(spec, variants[0], by[c.variant], c) for c in comps]
+    if checks.srm_flag:
+        obs = " / ".join(f"{k} {v:,}" for k, v in checks.observed)
+        return (f"Not trustworthy: the users per variant ({obs}) do not match the intended split "
+                f"(sample ratio mismatch, {_p_eq(checks.srm_p_value)}), so assignment or tracking is broken and "
+                "the lifts below may be biased. Fix the cause before deciding. As measured: " + " ".join(parts))
+    if len(parts) > 2:
+        sig = [c.variant for c in comps if c.significant]
+        head = (f"{len(sig)} of {len(comps)} variants differ significantly from {variants[0].name}"
+                + (f" ({', '.join(sig)})." if sig else "."))
+        return head + " " + " ".join(p for p, c in zip(parts, comps) if c.significant)
+    return " ".join(parts)
+
+
+def _warnings(spec, variants, comps, checks, cuped_info) -> list[str]:
+    out = []
+    if checks.srm_flag:
+        out.append(f"Sample ratio mismatch ({_p_eq(checks.srm_p_value)}, flagged below {spec.srm_threshold:g}): the split "
+                   "of users differs from the intended one; the result is not trustworthy until the cause is found.")
+    if spec.metric == "converted":
+        few = [v.name for v in variants if v.conversions < MIN_CONVERSIONS or v.users - v.conversions < MIN_CONVERSIONS]
+        if few:
+            out.append(f"Fewer than {MIN_CONVERSIONS} conversions (or non-conversions) in {', '.join(few)}: the normal "
+                       "approximation behind the p-value and intervals is unreliable.")
+    if spec.planned_users_per_variant and not spec.sequential:
+        smallest = min(v.users for v in variants)
+        if smallest < spec.planned_users_per_variant:
+            out.append(f"The planned sample ({spec.planned_users_per_variant:,} users per variant) is not reached yet "
+                       f"(smallest variant: {smallest:,}). Stopping early on a significant result inflates false "
+                       "positives (peeking); wait for the plan, or use the sequential option.")
+    for c in comps:
+        if c.mann_whitney_p is not None and (c.mann_whitney_p < spec.alpha) != (c.test.p_value < spec.alpha):
+            out.append(f"For {c.variant}, the Welch t-test ({_p_eq(c.test.p_value)}) and the Mann-Whitney check "
+                       f"({_p_eq(c.mann_whitney_p)}) disagree: a few large values may drive the revenue result; "
+                       "consider winsorizing.")
+    if spec.sequential and spec.alternative != "two-sided":
+        out.append("Sequential intervals and p-values are two-sided; the one-sided setting was not applied to them.")
+    return out
+
+
+def _caveats(spec, comps, cuped_info) -> list[str]:
+    out = []
+    if len(comps) > 1:
+        out.append(("p-values are Holm-adjusted for " if spec.correction == "holm" else "p-values are NOT adjusted for ")
+                   + f"{len(comps)} comparisons with the control; intervals are not adjusted.")
+    if spec.alternative != "two-sided":
+        out.append(f"One-sided test: the interval shown is the two-sided {1 - 2 * spec.alpha:.0%} interval, whose "
+                   "relevant bound matches the one-sided test.")
+    if cuped_info:
+        out.append(f"CUPED used pre-experiment revenue of {cuped_info.units_with_pre_data:,} units and reduced the "
+                   f"variance by {cuped_info.variance_reduction:.1%}.")
+    if spec.metric == "aov":
+        out.append("Average order value is a ratio metric: its variance uses the delta method with users (the unit of "
+                   "randomization) as the unit, not orders.")
+    out.append("Relative-lift intervals use the delta method on the ratio of means.")
+    return out
+
+
+# ---------------------------------------------------------------- events + assignments
+
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "min": "minutes", "m": "minutes", "s": "seconds"}
+
+
+def parse_window(window: str | pd.Timedelta) -> pd.Timedelta:
+    """'7d', '24h', '30min', '2w', '90s' (or a Timedelta) -> Timedelta."""
+    if isinstance(window, pd.Timedelta):
+        return window
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)\s*", str(window).lower())
+    if not m:
+        raise CxDataError(f"cannot read the window {window!r}.", hint="Use e.g. 7d, 24h or 30min.")
+    return pd.Timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+
+
+def conversions_from_events(experiment: Dataset, events: Dataset, event: str, window: str | pd.Timedelta = "7d"
+                            ) -> Dataset:
+    """Experiment dataset whose ``converted`` says whether the unit did ``event`` within ``window`` after
+    its exposure (``exposed_at <= timestamp <= exposed_at + window``) and whose ``revenue`` sums the
+    events' revenue in that window (when events carry revenue). Units match on unit_id = user_id.
+    One DuckDB range join, no per-user loop. Rows without exposure time get converted = NaN."""
+    import duckdb
+    win = parse_window(window)
+    if win <= pd.Timedelta(0):
+        raise CxDataError("the conversion window must be positive.", hint="Use e.g. 7d.")
+    if not experiment.has("exposed_at"):
+        raise CxDataError("the assignments have no exposure time.", file=experiment.name,
+                          hint="Map the exposure timestamp (exposed_at) to join events within a window.")
+    names = events.df["event"].dropna().unique()
+    if event not in set(names):
+        raise CxDataError(f"event '{event}' does not occur in the events data.", file=events.name,
+                          hint=f"Events found: {', '.join(map(str, sorted(names)[:15]))}.")
+    u = pd.DataFrame({"rid": np.arange(len(experiment.df)), "unit_id": experiment.df["unit_id"].astype(object),
+                      "t0": experiment.df["exposed_at"]})
+    e = events.df.loc[events.df["event"] == event]
+    ev = pd.DataFrame({"user_id": e["user_id"].astype(object), "ts": e["timestamp"],
+                       "rev": e["revenue"] if "revenue" in e.columns else 0.0})
+    con = duckdb.connect()
+    try:
+        con.register("u", u)
+        con.register("ev", ev)
+        out = con.execute("""
+            SELECT u.rid, count(ev.user_id) AS hits, coalesce(sum(ev.rev), 0) AS rev
+            FROM u LEFT JOIN ev ON ev.user_id = u.unit_id AND ev.ts >= u.t0
+                 AND ev.ts <= u.t0 + to_microseconds(?::BIGINT)
+            GROUP BY u.rid ORDER BY u.rid""", [int(win / pd.Timedelta(microseconds=1))]).df()
+    finally:
+        con.close()
+    df = experiment.df.copy()
+    conv = (out["hits"].to_numpy() > 0).astype(float)
+    df["converted"] = np.where(df["exposed_at"].isna().to_numpy(), np.nan, conv)
+    if "revenue" in events.df.columns and not experiment.has("revenue"):
+        df["revenue"] = out["rev"].to_numpy(float)
+    report = replace(experiment.report, warnings=experiment.report.warnings + (
+        (f"{int(df['exposed_at'].isna().sum()):,} units have no exposure time: conversion unknown.",)
+        if df["exposed_at"].isna().any() else ()))
+    mapping = {**experiment.mapping, "converted": f"{event} within {window}"}
+    return Dataset(name=f"{experiment.name} + {events.name}", role="experiment", df=df, mapping=mapping,
+                   report=report, content_hash=f"{experiment.content_hash}|{events.content_hash}|{event}|{win}")
+
+
+# ---------------------------------------------------------------- command line
+
+def cli_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--control", help="name of the control variant (default: control/A/baseline, else first)")
+    parser.add_argument("--metric", choices=list(METRIC_LABELS), default="converted")
+    parser.add_argument("--alpha", type=float, default=0.05)
+    parser.add_argument("--alternative", choices=list(abstats.ALTERNATIVES), default="two-sided")
+    parser.add_argument("--split", help="intended split, e.g. control=50,treatment=50 (default: equal)")
+    parser.add_argument("--winsorize", type=float, help="cap revenue at this percentile, e.g. 99")
+    parser.add_argument("--bayesian", action="store_true", help="add chance to beat control and expected loss")
+    parser.add_argument("--sequential", action="store_true", help="always-valid intervals and p-values")
+    parser.add_argument("--planned", type=int, help="planned users per variant (peeking warning)")
+
+
+def _parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
+    if not text:
+        return ()
+    try:
+        return tuple((k.strip(), float(v)) for k, v in (part.rsplit("=", 1) for part in text.split(",")))
+    except ValueError:
+        raise CxDataError(f"cannot read --split {text!r}.", hint="Use name=share pairs, e.g. control=50,treatment=50.") from None
+
+
+def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+    spec = ExperimentSpec(control=args.control, metric=args.metric, alpha=args.alpha, alternative=args.alternative,
+                          split=_parse_split(args.split), winsorize_pct=args.winsorize, bayesian=args.bayesian,
+                          sequential=args.sequential, planned_users_per_variant=args.planned)
+    return analyze(ds, spec).to_json()

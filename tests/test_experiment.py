@@ -1,0 +1,346 @@
+"""cxlib.experiment: data checks, per-variant results, verdicts, events join and the abtest CLI.
+
+Numbers are checked against independent computations (plain pandas counts, scipy, statsmodels)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.proportion import proportions_ztest
+
+from cxlib import experiment as ex
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+ROOT = Path(__file__).resolve().parents[1]
+AB_DATA = Path(__file__).resolve().parents[2] / "shared/data/real/ab_data/ab_data.csv.gz"
+TOOLS = Path(__file__).resolve().parents[2] / "shared/tools"
+
+
+def exp_ds(rows: list[tuple], columns=("unit_id", "variant", "converted")) -> Dataset:
+    return Dataset.from_frame(pd.DataFrame(rows, columns=list(columns)), "experiment")
+
+
+def simulated(n=4000, lift=5.0, seed=1) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    variant = np.where(rng.random(n) < 0.5, "control", "treatment")
+    pre = rng.gamma(1, 50, n) * (rng.random(n) < 0.6)
+    revenue = np.maximum(0, 0.8 * pre + rng.normal(0, 20, n) + (variant == "treatment") * lift)
+    df = pd.DataFrame({"unit_id": [f"u{i}" for i in range(n)], "variant": variant, "revenue": revenue,
+                       "converted": (revenue > 0) * 1.0, "exposed_at": pd.Timestamp("2024-02-01", tz="UTC")})
+    return df, pre
+
+
+# ------------------------------------------------------------------ data checks
+
+def test_units_in_both_variants_are_counted_and_excluded():
+    ds = exp_ds([("u1", "A", 1), ("u1", "B", 0), ("u2", "A", 0), ("u3", "B", 1), ("u4", "A", 1), ("u5", "B", 0)])
+    res = ex.analyze(ds)
+    assert res.checks.units_in_multiple_variants == 1 and res.checks.rows_in_multiple_variants == 2
+    assert dict(res.checks.observed) == {"A": 2, "B": 2}
+    assert res.to_json()["users_in_multiple_variants"] == 1
+    assert any("more than one variant" in w for w in res.warnings)
+
+
+def test_duplicate_rows_and_repeated_units_are_collapsed():
+    ds = exp_ds([("u1", "A", 0), ("u1", "A", 0), ("u1", "A", 1), ("u2", "A", 0), ("u3", "B", 1), ("u3", "B", 1),
+                 (None, "B", 1), ("u9", None, 1)])
+    res = ex.analyze(ds)
+    ch = res.checks
+    assert (ch.rows, ch.rows_missing_unit_or_variant, ch.duplicate_rows, ch.units_with_several_rows) == (8, 2, 2, 1)
+    a = res.variants[0]
+    assert (a.name, a.users, a.conversions) == ("A", 2, 1)          # u1 converted in one of its rows
+
+
+def test_srm_flag_makes_the_verdict_untrustworthy():
+    rows = [(f"a{i}", "A", int(i < 50)) for i in range(1000)] + [(f"b{i}", "B", int(i < 70)) for i in range(1200)]
+    res = ex.analyze(exp_ds(rows))
+    expected = stats.chisquare([1000, 1200]).pvalue
+    assert res.checks.srm_p_value == pytest.approx(expected) and expected < 0.001
+    assert res.checks.srm_flag and not res.trustworthy
+    assert res.verdict.startswith("Not trustworthy") and "sample ratio mismatch" in res.verdict
+    assert res.to_json()["srm"] == {"p_value": pytest.approx(expected), "flag": True, "observed": {"A": 1000, "B": 1200},
+                                    "expected_split": {"A": 0.5, "B": 0.5}}
+
+
+def test_intended_split_removes_the_srm_flag():
+    rows = [(f"a{i}", "A", int(i < 50)) for i in range(1000)] + [(f"b{i}", "B", int(i < 70)) for i in range(1500)]
+    res = ex.analyze(exp_ds(rows), split=(("A", 40), ("B", 60)))
+    assert res.checks.srm_p_value == pytest.approx(1.0) and not res.checks.srm_flag
+
+
+def test_missing_variant_of_the_intended_split_is_reported():
+    res = ex.analyze_counts({"A": (1000, 40), "B": (1000, 50)}, split=(("A", 1), ("B", 1), ("C", 1)))
+    assert res.checks.missing_variants == ("C",) and res.checks.srm_flag
+    assert any("C" in w and "no users" in w for w in res.warnings)
+
+
+# ------------------------------------------------------------------ numbers
+
+def test_conversion_results_match_statsmodels_and_the_verdict_quotes_them():
+    res = ex.analyze_counts({"old": (25000, 1025), "new": (25000, 1155)}, control="old")
+    z, p = proportions_ztest([1155, 1025], [25000, 25000])
+    c = res.comparisons[0]
+    assert c.p_value == pytest.approx(p) and c.significant
+    assert res.variants[0].rate == pytest.approx(0.041)
+    assert res.verdict.startswith("new raised conversion from 4.10 % to 4.62 % (+12.7 %, 95 % CI +")
+    assert f"p = {p:.3f}" in res.verdict and "significant at 5 %" in res.verdict
+
+
+def test_holm_applies_with_three_variants():
+    res = ex.analyze_counts({"A": (10000, 400), "B": (10000, 470), "C": (10000, 455)})
+    ps = [proportions_ztest([cb, 400], [10000, 10000])[1] for cb in (470, 455)]
+    from statsmodels.stats.multitest import multipletests
+    adj = multipletests(ps, method="holm")[1]
+    assert [c.p_value_adjusted for c in res.comparisons] == pytest.approx(list(adj))
+    assert [c.significant for c in res.comparisons] == [bool(x < 0.05) for x in adj]
+    assert any("Holm" in c for c in res.caveats)
+
+
+def test_revenue_welch_and_mann_whitney_match_scipy():
+    df, _ = simulated()
+    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue")
+    a = df.loc[df.variant == "control", "revenue"].to_numpy()
+    b = df.loc[df.variant == "treatment", "revenue"].to_numpy()
+    c = res.comparisons[0]
+    assert c.test.abs_lift == pytest.approx(b.mean() - a.mean())
+    assert c.p_value == pytest.approx(stats.ttest_ind(b, a, equal_var=False).pvalue, rel=1e-9)
+    assert c.mann_whitney_p == pytest.approx(stats.mannwhitneyu(b, a).pvalue, rel=1e-9)
+    assert res.variants[1].revenue_per_user == pytest.approx(b.mean())
+
+
+def test_winsorization_caps_at_the_pooled_percentile():
+    df, _ = simulated()
+    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", winsorize_pct=95)
+    cap = np.percentile(df.revenue, 95)
+    capped = np.minimum(df.revenue, cap)
+    assert res.variants[0].value == pytest.approx(capped[df.variant == "control"].mean())
+    assert any("capped" in w for w in res.warnings)
+
+
+def test_cuped_uses_pre_period_orders_only_and_matches_hand_computation():
+    df, pre = simulated()
+    orders = pd.DataFrame({"customer_id": list(df.unit_id) * 2,
+                           "ordered_at": [pd.Timestamp("2024-01-10", tz="UTC")] * len(df)
+                           + [pd.Timestamp("2024-03-01", tz="UTC")] * len(df),     # after exposure: ignored
+                           "amount": np.concatenate([pre, np.full(len(df), 999.0)])})
+    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue",
+                     orders=Dataset.from_frame(orders, "orders"))
+    y, x = df.revenue.to_numpy(), pre
+    theta = np.cov(y, x)[0, 1] / np.var(x, ddof=1)
+    adj = y - theta * (x - x.mean())
+    assert res.cuped.theta == pytest.approx(theta)
+    assert res.cuped.variance_reduction == pytest.approx(1 - adj.var(ddof=1) / y.var(ddof=1))
+    assert res.cuped.variance_reduction > 0.5
+    t = df.variant == "treatment"
+    plain = stats.ttest_ind(adj[t], adj[~t], equal_var=False)
+    assert res.comparisons[0].p_value == pytest.approx(plain.pvalue, rel=1e-9)
+    assert any("CUPED" in c for c in res.caveats)
+
+
+def test_aov_is_a_user_level_delta_method_ratio():
+    df = pd.DataFrame({"unit_id": [f"u{i}" for i in range(8)], "variant": ["A"] * 4 + ["B"] * 4,
+                       "revenue": [0, 30, 50, 20, 0, 0, 90, 60], "orders": [0, 1, 2, 1, 0, 0, 2, 1],
+                       "converted": [0, 1, 1, 1, 0, 0, 1, 1]})
+    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="aov")
+    assert res.variants[0].value == pytest.approx(100 / 4) and res.variants[1].value == pytest.approx(150 / 3)
+    assert res.comparisons[0].test.test == "delta-method t-test"
+
+
+def test_bayesian_option_reports_chance_to_beat_and_loss():
+    res = ex.analyze_counts({"A": (1000, 41), "B": (1000, 52)}, bayesian=True)
+    c = res.comparisons[0]
+    assert 0.85 < c.chance_to_beat < 0.9 and c.expected_loss > 0
+
+
+def test_sequential_option_widens_intervals_and_suppresses_peeking_warning():
+    fixed = ex.analyze_counts({"A": (5000, 230), "B": (5100, 290)}, planned_users_per_variant=20000)
+    seq = ex.analyze_counts({"A": (5000, 230), "B": (5100, 290)}, sequential=True, planned_users_per_variant=20000)
+    assert any("peeking" in w for w in fixed.warnings) and not any("peeking" in w for w in seq.warnings)
+    f, s = fixed.comparisons[0].test, seq.comparisons[0].test
+    assert s.abs_ci[0] < f.abs_ci[0] and s.abs_ci[1] > f.abs_ci[1] and s.p_value >= f.p_value
+    assert "always-valid p" in seq.verdict
+
+
+def test_control_is_picked_by_name_then_alphabetically():
+    assert ex.analyze_counts({"treatment": (100, 5), "Control": (100, 4)}).control == "Control"
+    assert ex.analyze_counts({"v2": (100, 5), "v1": (100, 4)}).control == "v1"
+
+
+@pytest.mark.parametrize("call,needle", [
+    (lambda: ex.analyze_counts({"A": (100, 5)}), "two variants"),
+    (lambda: ex.analyze_counts({"A": (100, 500), "B": (100, 4)}), "impossible"),
+    (lambda: ex.analyze_counts({"A": (100, 5), "B": (100, 4)}, control="Z"), "not in the data"),
+    (lambda: ex.analyze(exp_ds([("u1", "A", 1), ("u2", "A", 0)])), "only one variant"),
+    (lambda: ex.analyze(exp_ds([("u1", "A", 1), ("u2", "B", 0)]), metric="revenue"), "revenue"),
+    (lambda: ex.ExperimentSpec(alpha=0.9), "alpha"),
+])
+def test_misuse_raises_a_clear_error(call, needle):
+    with pytest.raises(CxDataError, match=needle):
+        call()
+
+
+def test_spec_json_round_trip_and_one_sentence_description():
+    spec = ex.ExperimentSpec(control="A", metric="revenue", split=(("A", 50.0), ("B", 50.0)), winsorize_pct=99)
+    assert ex.ExperimentSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
+    text = spec.describe()
+    assert text.endswith(".") and ". " not in text and "Welch t-test" in text and "99th percentile" in text
+
+
+def test_to_frame_is_one_row_per_variant():
+    res = ex.analyze_counts({"A": (1000, 41), "B": (1000, 52), "C": (1000, 45)})
+    df = res.to_frame()
+    assert list(df["variant"]) == ["A", "B", "C"] and df["is_control"].tolist() == [True, False, False]
+    assert df.loc[1, "abs_lift"] == pytest.approx(0.011)
+
+
+@settings(max_examples=60, deadline=None)
+@given(na=st.integers(20, 5000), nb=st.integers(20, 5000), fa=st.floats(0, 1), fb=st.floats(0, 1))
+def test_swapping_control_flips_the_lift(na, nb, fa, fb):
+    counts = {"A": (na, int(fa * na)), "B": (nb, int(fb * nb))}
+    ab, ba = ex.analyze_counts(counts, control="A"), ex.analyze_counts(counts, control="B")
+    assert ab.comparisons[0].test.abs_lift == pytest.approx(-ba.comparisons[0].test.abs_lift, abs=1e-12)
+    assert 0 <= ab.comparisons[0].p_value <= 1
+    assert ab.comparisons[0].p_value == pytest.approx(ba.comparisons[0].p_value, abs=1e-9)
+    if na == nb:
+        assert not ab.checks.srm_flag
+
+
+# ------------------------------------------------------------------ events + assignments
+
+def test_conversions_from_events_matches_a_pandas_reference():
+    t0 = pd.Timestamp("2024-03-01", tz="UTC")
+    assign = pd.DataFrame({"unit_id": ["u1", "u2", "u3", "u4", "u5"], "variant": ["A", "B", "A", "B", "A"],
+                           "exposed_at": [t0, t0, t0 + pd.Timedelta("1D"), t0, None]})
+    events = pd.DataFrame({
+        "user_id": ["u1", "u2", "u2", "u3", "u4", "u5", "u1"],
+        "event": ["purchase", "purchase", "view", "purchase", "purchase", "purchase", "purchase"],
+        "timestamp": [t0 + pd.Timedelta("2D"), t0 + pd.Timedelta("8D"), t0, t0, t0 + pd.Timedelta("7D"), t0,
+                      t0 + pd.Timedelta("3D")],
+        "revenue": [10.0, 20, 0, 5, 7, 1, 3]})
+    out = ex.conversions_from_events(Dataset.from_frame(assign, "experiment"), Dataset.from_frame(events, "events"),
+                                     "purchase", "7d")
+    ref = assign.merge(events[events.event == "purchase"], left_on="unit_id", right_on="user_id", how="left")
+    inside = (ref.timestamp >= ref.exposed_at) & (ref.timestamp <= ref.exposed_at + pd.Timedelta("7D"))
+    ref_conv = inside.groupby(ref.unit_id).any().reindex(assign.unit_id).astype(float).to_numpy()
+    ref_rev = ref.revenue.where(inside, 0).groupby(ref.unit_id).sum().reindex(assign.unit_id).to_numpy()
+    conv = out.df["converted"].to_numpy()
+    assert np.isnan(conv[4])                                     # no exposure time: unknown
+    assert conv[:4].tolist() == ref_conv[:4].tolist() == [1.0, 0.0, 0.0, 1.0]
+    assert out.df["revenue"].to_numpy()[:4].tolist() == ref_rev[:4].tolist() == [13.0, 0.0, 0.0, 7.0]
+    assert any("no exposure time" in w for w in out.warnings)
+
+
+def test_conversions_from_events_names_the_known_events_when_the_event_is_missing():
+    a = Dataset.from_frame(pd.DataFrame({"unit_id": ["u1"], "variant": ["A"],
+                                         "exposed_at": [pd.Timestamp("2024-01-01", tz="UTC")]}), "experiment")
+    e = Dataset.from_frame(pd.DataFrame({"user_id": ["u1"], "event": ["view"],
+                                         "timestamp": [pd.Timestamp("2024-01-01", tz="UTC")]}), "events")
+    with pytest.raises(CxDataError, match="Events found: view"):
+        ex.conversions_from_events(a, e, "purchase")
+
+
+# ------------------------------------------------------------------ real data
+
+@pytest.fixture(scope="module")
+def ab_data() -> pd.DataFrame:
+    if not AB_DATA.exists():
+        pytest.skip("real ab_data not available")
+    return pd.read_csv(AB_DATA).rename(columns={"user_id": "unit_id", "group": "variant", "timestamp": "exposed_at"})
+
+
+@pytest.mark.slow
+def test_ab_data_raw_counts_of_units_in_both_groups_and_duplicates(ab_data):
+    res = ex.analyze(Dataset.from_frame(ab_data, "experiment"))
+    nvar = ab_data.groupby("unit_id")["variant"].nunique()
+    both = set(nvar.index[nvar > 1])
+    rest = ab_data[~ab_data.unit_id.isin(both)]
+    assert res.checks.units_in_multiple_variants == len(both) == 1895
+    assert res.checks.rows_in_multiple_variants == int(ab_data.unit_id.isin(both).sum())
+    assert res.checks.units_with_several_rows == int((rest.groupby("unit_id").size() > 1).sum())
+    assert dict(res.checks.observed) == rest.groupby("variant")["unit_id"].nunique().to_dict()
+
+
+@pytest.mark.slow
+def test_ab_data_oracle_after_dropping_exposure_mismatches(ab_data):
+    mismatch = (ab_data.variant == "treatment") != (ab_data.landing_page == "new_page")
+    res = ex.analyze(Dataset.from_frame(ab_data[~mismatch], "experiment"), alternative="larger")
+    oracle = ab_data[~mismatch].drop_duplicates("unit_id").groupby("variant")["converted"].agg(["size", "sum"])
+    got = {v.name: (v.users, v.conversions) for v in res.variants}
+    assert got == {k: (int(r["size"]), int(r["sum"])) for k, r in oracle.iterrows()}
+    assert got == {"control": (145274, 17489), "treatment": (145310, 17264)}
+    assert res.checks.units_with_several_rows == 1 and not res.checks.srm_flag
+    assert res.comparisons[0].p_value == pytest.approx(0.9051, abs=1e-4)   # published Udacity figure
+    assert "did not significantly change conversion" in res.verdict
+
+
+# ------------------------------------------------------------------ CLI
+
+@pytest.fixture()
+def exp_csv(tmp_path) -> Path:
+    rows = ["unit_id,variant,converted,revenue"]
+    rows += [f"a{i},control,{int(i < 410)},{25.0 if i < 410 else 0}" for i in range(10000)]
+    rows += [f"b{i},treatment,{int(i < 470)},{26.0 if i < 470 else 0}" for i in range(10000)]
+    rows += ["a1,treatment,0,0"]                       # a unit in both variants
+    path = tmp_path / "exp.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cxlib", "abtest", *map(str, args), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_abtest_json_keys_and_values(exp_csv):
+    p = _cli(exp_csv, "--control", "control")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert set(out) >= {"variants", "comparisons", "srm", "users_in_multiple_variants", "verdict", "warnings"}
+    assert out["variants"]["control"] == {**out["variants"]["control"], "users": 9999, "conversions": 409}
+    assert out["users_in_multiple_variants"] == 1
+    c = out["comparisons"][0]
+    assert set(c) >= {"variant", "abs_lift", "rel_lift", "ci95", "p_value", "significant"}
+    assert c["p_value"] == pytest.approx(proportions_ztest([470, 409], [10000, 9999])[1])
+
+
+def test_cli_abtest_contract_holds(exp_csv):
+    if not (TOOLS / "check_contract.py").exists():
+        pytest.skip("check_contract.py not available")
+    sys.path.insert(0, str(TOOLS))
+    from check_contract import problems
+    assert problems("abtest", str(exp_csv), python=sys.executable) == []
+    assert problems("abtest", str(exp_csv), "--metric", "revenue", python=sys.executable) == []
+
+
+def test_cli_abtest_bad_control_is_one_error_line(exp_csv):
+    p = _cli(exp_csv, "--control", "nope")
+    assert p.returncode == 2 and p.stderr.startswith("error: ") and "Variants found" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("text,expected", [("7d", "7D"), ("24h", "1D"), ("30min", "30min"), ("2w", "14D"),
+                                           ("90s", "90s")])
+def test_parse_window_matches_pandas(text, expected):
+    assert ex.parse_window(text) == pd.Timedelta(expected)
+
+
+def test_parse_window_rejects_nonsense():
+    with pytest.raises(CxDataError, match="7d"):
+        ex.parse_window("a week")
+
+
+def test_cuped_ignores_cancelled_pre_period_orders():
+    units = pd.DataFrame({"unit_id": ["u1", "u2"], "exposed_at": [pd.Timestamp("2024-02-01", tz="UTC")] * 2})
+    orders = Dataset.from_frame(pd.DataFrame({
+        "customer_id": ["u1", "u1", "u2"], "ordered_at": [pd.Timestamp("2024-01-05", tz="UTC")] * 3,
+        "amount": [10.0, 50.0, 7.0], "status": ["completed", "cancelled", None], "refunded": [2.0, 0, None]}), "orders")
+    assert ex.pre_period_revenue(units, orders).tolist() == [8.0, 7.0]
