@@ -37,7 +37,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m cxlib", description="CX Workbench command line.")
+    parser = _Parser(prog="python -m cxlib", description="CX Workbench command line. "
+                     "Also: python -m cxlib users add|remove|list (hosted-mode accounts).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (module, role, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -72,6 +73,10 @@ def _clean(obj):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["users"]:                    # account management for hosted mode (no FILE)
+        from cxlib.users import cli
+        return cli(argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "_missing", None):
         sys.stderr.write(f"error: the '{args.command}' command is not available in this version.\n")
