@@ -1,0 +1,559 @@
+"""Retention: cohorts of first valid order, churn at a date and over time, retention rate.
+
+Definitions (DESIGN.md "Default metric definitions"):
+
+- valid orders are those with status completed, refunded or partially_refunded; a missing status
+  counts as completed; net = amount - refunded (missing refunded -> 0);
+- a customer is *churned* at an analysis date when they have no valid order in the ``inactive_days``
+  days up to and including that date (default 90); only customers whose first valid order is on or
+  before the date are counted;
+- retention is read by cohort: customers grouped by the month of their first valid order, and the
+  share of each cohort with a valid order ``k`` months later.
+
+Dates are handled by calendar day in UTC: an analysis date ``D`` covers orders up to the end of day
+``D``, and the churn window is the ``inactive_days`` calendar days ending with ``D``.
+
+Examples
+--------
+>>> res = cohort_table(ds)                      # doctest: +SKIP
+>>> res.to_frame().head()                       # cohort, period, customers, active, retention, ...
+>>> churn_rate(ds, ChurnSpec(inactive_days=60)).value
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+if TYPE_CHECKING:   # cxlib.definitions imports this module for ChurnSpec/CohortSpec
+    from cxlib.definitions import DefinitionSet
+
+VALID_STATUSES = ("completed", "refunded", "partially_refunded")
+Period = Literal["month", "week"]
+PERIODS: tuple[str, ...] = ("month", "week")
+SMALL_COHORT = 30            # cohorts smaller than this get a noise warning
+DAY = pd.Timedelta(days=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Definitions
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CohortSpec:
+    """How cohorts are built: by the month (or ISO week) of each customer's first valid order."""
+
+    period: Period = "month"
+    max_periods: int = 12            # show periods 0..max_periods after the first order
+
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise CxDataError(f"unknown cohort period {self.period!r}.", hint="Use 'month' or 'week'.")
+        if int(self.max_periods) < 1:
+            raise CxDataError("the number of cohort periods must be at least 1.",
+                              hint="Choose 1 or more periods, e.g. 12 months.")
+
+    def to_json(self) -> dict:
+        return {"period": self.period, "max_periods": int(self.max_periods)}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "CohortSpec":
+        return cls(period=obj.get("period", "month"), max_periods=int(obj.get("max_periods", 12)))
+
+    def describe(self) -> str:
+        return (f"Customers are grouped by the {self.period} of their first valid order (completed, refunded "
+                f"or partially refunded); each cell is the share of the cohort with a valid order k "
+                f"{self.period}s later, for k up to {self.max_periods}.")
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnSpec:
+    """Churn definition: no valid order in the ``inactive_days`` days up to the analysis date."""
+
+    inactive_days: int = 90
+    as_of: str | None = None         # ISO date; None -> the date of the last order in the data
+
+    def __post_init__(self) -> None:
+        if int(self.inactive_days) < 1:
+            raise CxDataError("the churn window must be at least 1 day.",
+                              hint="Set inactive days to a positive number such as 90.")
+        if self.as_of is not None:
+            _parse_day(self.as_of)   # fail early on a bad date
+
+    def to_json(self) -> dict:
+        return {"inactive_days": int(self.inactive_days), "as_of": self.as_of}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "ChurnSpec":
+        return cls(inactive_days=int(obj.get("inactive_days", 90)), as_of=obj.get("as_of"))
+
+    def describe(self) -> str:
+        when = f"on {self.as_of}" if self.as_of else "on the date of the last order in the data"
+        return (f"A customer is churned when they have no valid order (completed, refunded or partially "
+                f"refunded) in the {int(self.inactive_days)} days up to the analysis date ({when}); "
+                f"customers count from their first valid order.")
+
+    def describe_retention(self) -> str:
+        n = int(self.inactive_days)
+        return (f"Retention rate: of the customers with a valid order in the {n} days before the latest "
+                f"{n}-day window, the share who ordered again within that latest window.")
+
+
+def _parse_day(value: str | pd.Timestamp) -> pd.Timestamp:
+    """An ISO date (or timestamp) -> midnight UTC of that calendar day."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise CxDataError(f"the analysis date {value!r} is not a date.",
+                          hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.") from None
+    if ts is pd.NaT:
+        raise CxDataError("the analysis date is empty.", hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.normalize().as_unit("us")
+
+
+# ----------------------------------------------------------------------------------------------
+# Valid orders
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ValidOrders:
+    """Valid orders of a dataset: one row per order (customer_id, ordered_at, net) + data facts."""
+
+    orders: pd.DataFrame             # customer_id (string), ordered_at (UTC), net (float), row (in ds.df)
+    data_end: pd.Timestamp           # midnight UTC of the last day with any order (valid or not)
+    warnings: tuple[str, ...] = ()
+
+
+def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
+    """The valid orders of an orders dataset, with net revenue per order.
+
+    Valid statuses and refund handling come from ``defs.net_revenue`` (default: completed, refunded,
+    partially_refunded; net = amount - refunded). A missing status counts as completed. Orders without
+    a customer or a date are left out with a warning. Raises ``CxDataError`` when ``ds`` is not an
+    orders dataset or holds no usable valid order.
+    """
+    if ds.role != "orders":
+        raise CxDataError(f"retention needs an orders dataset, not {ds.role}.", file=ds.name,
+                          hint="Load an orders export (customer, order date, amount).")
+    statuses = tuple(defs.net_revenue.valid_statuses) if defs is not None else VALID_STATUSES
+    subtract = bool(defs.net_revenue.subtract_refunds) if defs is not None else True
+    df = ds.df
+    warnings: list[str] = []
+    status = (df["status"].astype("string").str.strip().str.lower() if "status" in df.columns
+              else pd.Series(pd.NA, index=df.index, dtype="string"))
+    status = status.fillna("completed")
+    refunded = df["refunded"] if ("refunded" in df.columns and subtract) else pd.Series(0.0, index=df.index)
+    amount = df["amount"].astype("float64")
+    frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"),
+                          "ordered_at": df["ordered_at"],
+                          "net": amount - refunded.astype("float64").fillna(0.0),
+                          "valid": status.isin(statuses).to_numpy(dtype=bool)})
+    unusable = frame["customer_id"].isna() | frame["ordered_at"].isna()
+    if unusable.any():
+        warnings.append(f"{int(unusable.sum())} order(s) without a customer or an order date were left out.")
+    frame = frame[~unusable]
+    if frame.empty:
+        raise CxDataError("no order has both a customer and an order date.", file=ds.name,
+                          hint="Check the mapping of customer_id and ordered_at on the Data page.")
+    data_end = frame["ordered_at"].max().normalize()
+    valid = frame[frame["valid"]].drop(columns="valid")
+    if valid.empty:
+        raise CxDataError("no valid order (completed, refunded or partially refunded) was found.",
+                          file=ds.name, hint="Check the status column mapping, or remove it to count every "
+                          "order as completed.")
+    no_amount = valid["net"].isna()
+    if no_amount.any():
+        warnings.append(f"{int(no_amount.sum())} valid order(s) have no amount; they count as orders "
+                        "with 0 net revenue.")
+        valid = valid.assign(net=valid["net"].fillna(0.0))
+    valid = valid.assign(row=valid.index.to_numpy()).reset_index(drop=True)
+    return ValidOrders(valid, data_end, tuple(warnings))
+
+
+def _period_index(ts: pd.Series, period: Period) -> np.ndarray:
+    """Integer period number: months since year 0, or ISO weeks (Mondays) since 1970-01-05."""
+    if period == "month":
+        return (ts.dt.year.to_numpy() * 12 + ts.dt.month.to_numpy() - 1).astype(np.int64)
+    days = (ts.dt.tz_convert("UTC").dt.floor("D") - pd.Timestamp("1970-01-05", tz="UTC")).dt.days
+    return np.floor_divide(days.to_numpy(dtype=np.int64), 7)
+
+
+def _period_complete(day: pd.Timestamp, period: Period) -> bool:
+    """True when ``day`` is the last day of its month (or ISO week): that period is fully observed."""
+    return bool(day.is_month_end) if period == "month" else day.day_of_week == 6
+
+
+def _period_label(idx: np.ndarray, period: Period) -> list[str]:
+    if period == "month":
+        return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in idx]
+    start = pd.Timestamp("1970-01-05") + pd.to_timedelta(np.asarray(idx) * 7, unit="D")
+    return [d.strftime("%Y-%m-%d") for d in start]
+
+
+# ----------------------------------------------------------------------------------------------
+# Cohorts
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CohortResult:
+    """Retention by cohort of first valid order.
+
+    ``table`` is tidy: one row per (cohort, period k) with ``customers`` (cohort size), ``active``
+    (customers with a valid order in period k), ``retention`` (active / customers, a fraction) and
+    ``partial`` (the period is the last one of the data, so it is still incomplete). Periods after the
+    end of the data are absent.
+    """
+
+    spec: CohortSpec
+    table: pd.DataFrame
+    customers: int
+    data_end: str                    # ISO date of the last order in the data
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def matrix(self) -> pd.DataFrame:
+        """Cohorts as rows, periods 0..k as columns, retention fractions (NaN = not observed yet)."""
+        return self.table.pivot(index="cohort", columns="period", values="retention")
+
+    def curve(self) -> pd.DataFrame:
+        """Average retention by period over the cohorts that were observed for that period."""
+        t = self.table
+        g = t.groupby("period", observed=True).agg(customers=("customers", "sum"), active=("active", "sum"))
+        g["retention"] = g["active"] / g["customers"]
+        return g.reset_index()
+
+    def summary(self) -> str:
+        c = self.curve()
+        k1 = c.loc[c["period"] == 1, "retention"]
+        n = self.table["cohort"].nunique()
+        tail = (f" On average {k1.iloc[0]:.1%} of a cohort ordered again one {self.spec.period} after "
+                f"their first order." if len(k1) else "")
+        return f"{self.customers:,} customers in {n} {self.spec.period}ly cohort(s).{tail}"
+
+    def to_json(self) -> dict:
+        cohorts = []
+        for cohort, g in self.table.groupby("cohort", sort=True, observed=True):
+            cohorts.append({"cohort": str(cohort), "customers": int(g["customers"].iloc[0]),
+                            "active": [int(a) for a in g["active"]],
+                            "retention_pct": [round(float(r) * 100, 2) for r in g["retention"]]})
+        return {"customers": int(self.customers), "period": self.spec.period, "data_end": self.data_end,
+                "cohorts": cohorts, "definition": self.spec.describe(), "spec": self.spec.to_json(),
+                "warnings": list(self.warnings)}
+
+
+def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: DefinitionSet | None = None
+                 ) -> CohortResult:
+    """Retention by cohort of first valid order (vectorized groupby).
+
+    Parameters
+    ----------
+    ds : Dataset
+        An orders dataset.
+    spec : CohortSpec, optional
+        Period (month or ISO week) and how many periods after the first order to show.
+    defs : DefinitionSet, optional
+        Which statuses are valid orders (``defs.net_revenue``); default per DESIGN.md.
+
+    Returns
+    -------
+    CohortResult
+        ``to_frame()`` has one row per cohort and period; ``matrix()`` is the heatmap table.
+    """
+    spec = spec or CohortSpec()
+    vo = valid_orders(ds, defs)
+    o = vo.orders
+    p = _period_index(o["ordered_at"], spec.period)
+    cust = o["customer_id"].to_numpy()
+    first = pd.Series(p).groupby(cust).transform("min").to_numpy()
+    k = p - first
+    last_p = int(_period_index(pd.Series([vo.data_end]), spec.period)[0])
+    cells = pd.DataFrame({"customer_id": cust, "cohort": first, "period": k})
+    sizes = cells.loc[cells["period"] == 0].drop_duplicates("customer_id").groupby("cohort").size()
+    active = (cells[cells["period"] <= spec.max_periods].drop_duplicates()
+              .groupby(["cohort", "period"]).size())
+    # every observable (cohort, k): cohort + k up to the data's last period
+    grid = [(c, kk) for c in sizes.index for kk in range(0, min(spec.max_periods, last_p - c) + 1)]
+    idx = pd.MultiIndex.from_tuples(grid, names=["cohort", "period"])
+    table = pd.DataFrame({"active": active.reindex(idx, fill_value=0)}).reset_index()
+    table["customers"] = sizes.reindex(table["cohort"]).to_numpy()
+    table["retention"] = table["active"] / table["customers"]
+    last_complete = _period_complete(vo.data_end, spec.period)
+    table["partial"] = ((table["cohort"] + table["period"]) == last_p) & (not last_complete)
+    labels = dict(zip(sizes.index, _period_label(sizes.index.to_numpy(), spec.period)))
+    table["cohort_start"] = table["cohort"].map(labels)
+    table = table.assign(cohort=table["cohort_start"])[
+        ["cohort", "period", "customers", "active", "retention", "partial"]]
+    table = table.astype({"cohort": "string", "period": "int64", "customers": "int64", "active": "int64",
+                          "retention": "float64", "partial": "bool"})
+    warnings = list(vo.warnings)
+    small = int((sizes < SMALL_COHORT).sum())
+    if small:
+        warnings.append(f"{small} of {len(sizes)} cohort(s) have fewer than {SMALL_COHORT} customers; "
+                        "their percentages move a lot with a few orders.")
+    if len(sizes) < 2:
+        warnings.append(f"All customers fall in one {spec.period}; cohorts need data spanning several "
+                        f"{spec.period}s.")
+    if table["partial"].any():
+        warnings.append(f"The last {spec.period} in the data ({_period_label(np.array([last_p]), spec.period)[0]}) "
+                        "is incomplete, so its retention is understated.")
+    return CohortResult(spec=spec, table=table.reset_index(drop=True), customers=int(sizes.sum()),
+                        data_end=vo.data_end.date().isoformat(), warnings=tuple(warnings))
+
+
+# ----------------------------------------------------------------------------------------------
+# Churn and retention rates (scorecard metrics)
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RateResult:
+    """A proportion with its Wilson 95% interval: churn rate or retention rate at one date."""
+
+    metric: Literal["churn_rate", "retention_rate"]
+    value: float                     # fraction; NaN when n == 0
+    count: int                       # churned (or retained) customers
+    n: int                           # customers counted
+    ci95: tuple[float, float]        # Wilson score interval, fractions
+    as_of: str                       # ISO date of the analysis
+    definition: str
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"metric": self.metric, "as_of": self.as_of, "value": self.value,
+                              "count": self.count, "n": self.n, "ci_low": self.ci95[0],
+                              "ci_high": self.ci95[1]}])
+
+    def summary(self) -> str:
+        label = "Churn rate" if self.metric == "churn_rate" else "Retention rate"
+        if self.n == 0:
+            return f"{label} on {self.as_of}: no customers to count."
+        return (f"{label} on {self.as_of}: {self.value:.1%} ({self.count:,} of {self.n:,} customers; "
+                f"95% CI {self.ci95[0]:.1%} to {self.ci95[1]:.1%}).")
+
+    def to_json(self) -> dict:
+        return {"metric": self.metric, "value": _num(self.value), "pct": _pct(self.value), "count": self.count,
+                "n": self.n, "ci95": [_num(v) for v in self.ci95], "as_of": self.as_of, "definition": self.definition,
+                "warnings": list(self.warnings)}
+
+
+def _num(x: float) -> float | None:
+    """JSON-safe number: NaN/inf -> None."""
+    return float(x) if np.isfinite(x) else None
+
+
+def _pct(x: float) -> float | None:
+    return None if not np.isfinite(x) else round(float(x) * 100, 2)
+
+
+def wilson(count: np.ndarray | int, n: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score 95% interval (statsmodels ``proportion_confint(method="wilson")``); NaN when n == 0."""
+    count = np.atleast_1d(np.asarray(count, dtype=float))
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    safe = np.where(n > 0, n, 1.0)
+    lo, hi = proportion_confint(count, safe, alpha=0.05, method="wilson")
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
+
+
+def _as_of(vo: ValidOrders, spec: ChurnSpec) -> pd.Timestamp:
+    return _parse_day(spec.as_of) if spec.as_of else vo.data_end
+
+
+def _counts_at(o: pd.DataFrame, ends: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each exclusive end ``e``: customers with a first valid order before ``e``, and those of them
+    with a valid order in ``[e - days, e)``; a DuckDB range join, no per-customer loop."""
+    first = np.sort(o.groupby("customer_id", observed=True)["ordered_at"].min().to_numpy())
+    ends = pd.DatetimeIndex(ends)
+    customers = np.searchsorted(first, ends.to_numpy(), side="left")
+    evals = pd.DataFrame({"i": np.arange(len(ends)), "hi": ends, "lo": ends - pd.Timedelta(days=days)})
+    con = duckdb.connect()
+    try:
+        con.register("o", o[["customer_id", "ordered_at"]])
+        con.register("e", evals)
+        act = con.execute("SELECT e.i, count(DISTINCT o.customer_id) AS n FROM e JOIN o "
+                          "ON o.ordered_at >= e.lo AND o.ordered_at < e.hi GROUP BY e.i").df()
+    finally:
+        con.close()
+    active = np.zeros(len(ends), dtype=np.int64)
+    active[act["i"].to_numpy(dtype=np.int64)] = act["n"].to_numpy(dtype=np.int64)
+    return customers.astype(np.int64), active
+
+
+def churn_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSet | None = None) -> RateResult:
+    """Share of customers with no valid order in the ``spec.inactive_days`` days up to ``spec.as_of``.
+
+    Customers counted: those whose first valid order is on or before the analysis date. The interval is
+    the Wilson score interval.
+
+    Examples
+    --------
+    >>> churn_rate(ds, ChurnSpec(inactive_days=90, as_of="2024-06-30")).value   # doctest: +SKIP
+    0.62
+    """
+    spec = spec or ChurnSpec()
+    vo = valid_orders(ds, defs)
+    as_of = _as_of(vo, spec)
+    n, active = (int(v[0]) for v in _counts_at(vo.orders, np.array([as_of + DAY]), int(spec.inactive_days)))
+    churned = n - active
+    lo, hi = wilson(churned, n)
+    warnings = list(vo.warnings)
+    warnings += _window_warnings(vo, as_of, spec)
+    if 0 < n < SMALL_COHORT:
+        warnings.append(f"Only {n} customers are counted; the churn rate is uncertain.")
+    return RateResult("churn_rate", churned / n if n else float("nan"), churned, n,
+                      (float(lo[0]), float(hi[0])), as_of.date().isoformat(), spec.describe(), tuple(warnings))
+
+
+def _window_warnings(vo: ValidOrders, as_of: pd.Timestamp, spec: ChurnSpec) -> list[str]:
+    out = []
+    start = vo.orders["ordered_at"].min().normalize()
+    if as_of - start < pd.Timedelta(days=int(spec.inactive_days)):
+        out.append(f"The data starts less than {int(spec.inactive_days)} days before the analysis date, so "
+                   "no customer can be churned yet; the rate is not meaningful.")
+    if as_of > vo.data_end:
+        out.append(f"The analysis date {as_of.date()} is after the last order ({vo.data_end.date()}); "
+                   "customers look more churned than they may be.")
+    return out
+
+
+def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSet | None = None
+                   ) -> RateResult:
+    """Period-over-period retention: of the customers with a valid order in the ``N`` days before the
+    latest ``N``-day window (``N = spec.inactive_days``), the share with a valid order in that window.
+
+    The latest window is the ``N`` days up to ``spec.as_of``; the previous window the ``N`` days before
+    it. Wilson 95% interval.
+    """
+    spec = spec or ChurnSpec()
+    vo = valid_orders(ds, defs)
+    as_of = _as_of(vo, spec)
+    n_days = pd.Timedelta(days=int(spec.inactive_days))
+    end = as_of + DAY
+    o = vo.orders
+    prev = set(o.loc[(o["ordered_at"] >= end - 2 * n_days) & (o["ordered_at"] < end - n_days), "customer_id"])
+    curr = o.loc[(o["ordered_at"] >= end - n_days) & (o["ordered_at"] < end), "customer_id"]
+    n = len(prev)
+    retained = int(curr[curr.isin(prev)].nunique()) if n else 0
+    lo, hi = wilson(retained, n)
+    warnings = list(vo.warnings)
+    if n == 0:
+        warnings.append(f"No customer ordered in the {int(spec.inactive_days)} days before the latest "
+                        "window; the retention rate cannot be computed.")
+    elif n < SMALL_COHORT:
+        warnings.append(f"Only {n} customers are counted; the retention rate is uncertain.")
+    if as_of - o["ordered_at"].min().normalize() < 2 * n_days - DAY:
+        warnings.append(f"The data covers less than two {int(spec.inactive_days)}-day windows before the "
+                        "analysis date; the previous window is incomplete.")
+    return RateResult("retention_rate", retained / n if n else float("nan"), retained, n,
+                      (float(lo[0]), float(hi[0])), as_of.date().isoformat(), spec.describe_retention(),
+                      tuple(warnings))
+
+
+# ----------------------------------------------------------------------------------------------
+# Churn over time
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ChurnTrend:
+    """Churn rate at the end of each month (or week), with Wilson 95% intervals."""
+
+    spec: ChurnSpec
+    freq: Period
+    table: pd.DataFrame              # as_of, customers, churned, churn_rate, ci_low, ci_high
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def summary(self) -> str:
+        if self.table.empty:
+            return "Not enough history for a churn trend."
+        last = self.table.iloc[-1]
+        first = self.table.iloc[0]
+        return (f"Churn rate {first['churn_rate']:.1%} on {first['as_of']} and {last['churn_rate']:.1%} on "
+                f"{last['as_of']} ({len(self.table)} points, {int(self.spec.inactive_days)}-day window).")
+
+    def to_json(self) -> dict:
+        pts = [{"as_of": r.as_of, "customers": int(r.customers), "churned": int(r.churned),
+                "churn_rate": float(r.churn_rate), "ci95": [float(r.ci_low), float(r.ci_high)]}
+               for r in self.table.itertuples(index=False)]
+        return {"freq": self.freq, "points": pts, "definition": self.spec.describe(),
+                "spec": self.spec.to_json(), "warnings": list(self.warnings)}
+
+
+def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "month", *,
+                defs: DefinitionSet | None = None) -> ChurnTrend:
+    """Churn rate at each month (or week) end, from the first date at which a customer could be churned
+    (first order + ``inactive_days``) to the analysis date (always the last point)."""
+    spec = spec or ChurnSpec()
+    if freq not in PERIODS:
+        raise CxDataError(f"unknown trend frequency {freq!r}.", hint="Use 'month' or 'week'.")
+    vo = valid_orders(ds, defs)
+    as_of = _as_of(vo, spec)
+    start = vo.orders["ordered_at"].min().normalize() + pd.Timedelta(days=int(spec.inactive_days))
+    rule = "ME" if freq == "month" else "W-SUN"
+    days = pd.date_range(start, as_of, freq=rule, tz="UTC") if start <= as_of else pd.DatetimeIndex([], tz="UTC")
+    days = days.normalize().as_unit("us")
+    if start <= as_of and (len(days) == 0 or days[-1] != as_of):
+        days = days.append(pd.DatetimeIndex([as_of]))
+    warnings = list(vo.warnings)
+    if len(days) == 0:
+        warnings.append(f"The data spans less than {int(spec.inactive_days)} days before the analysis date; "
+                        "there is no churn trend to show.")
+        table = pd.DataFrame({"as_of": pd.Series(dtype="string"), "customers": pd.Series(dtype="int64"),
+                              "churned": pd.Series(dtype="int64"), "churn_rate": pd.Series(dtype="float64"),
+                              "ci_low": pd.Series(dtype="float64"), "ci_high": pd.Series(dtype="float64")})
+        return ChurnTrend(spec, freq, table, tuple(warnings))
+    customers, active = _counts_at(vo.orders, (days + DAY).to_numpy(), int(spec.inactive_days))
+    churned = customers - active
+    lo, hi = wilson(churned, customers)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(customers > 0, churned / np.maximum(customers, 1), np.nan)
+    table = pd.DataFrame({"as_of": pd.array([d.date().isoformat() for d in days], dtype="string"),
+                          "customers": customers, "churned": churned, "churn_rate": rate,
+                          "ci_low": lo, "ci_high": hi})
+    if len(table) < 3:
+        warnings.append("Fewer than 3 points in the churn trend; the data covers too short a period.")
+    return ChurnTrend(spec, freq, table, tuple(warnings))
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line: python -m cxlib cohorts FILE
+# ----------------------------------------------------------------------------------------------
+def cli_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--period", choices=PERIODS, default=None, help="cohort period (default month)")
+    parser.add_argument("--max-periods", type=int, default=None, help="periods after the first order (default 12)")
+    parser.add_argument("--inactive-days", type=int, default=None,
+                        help="churned after this many days without a valid order (default 90)")
+    parser.add_argument("--as-of", default=None, help="analysis date YYYY-MM-DD (default: last order date)")
+
+
+def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+    """``cohorts`` -> {customers, cohorts: [{cohort, customers, active, retention_pct}], churn, warnings}.
+
+    Options override the definitions file (``--definitions``), which overrides the defaults.
+    """
+    from cxlib.definitions import load_definitions
+    defs = load_definitions(getattr(args, "definitions", None))
+    base_c, base_ch = CohortSpec.from_json(defs.retention.to_json()), ChurnSpec.from_json(defs.churn.to_json())
+    cspec = CohortSpec(period=args.period or base_c.period,
+                       max_periods=args.max_periods if args.max_periods is not None else base_c.max_periods)
+    chspec = ChurnSpec(inactive_days=args.inactive_days if args.inactive_days is not None else base_ch.inactive_days,
+                       as_of=args.as_of or base_ch.as_of)
+    res = cohort_table(ds, cspec, defs=defs)
+    churn = churn_rate(ds, chspec, defs=defs)
+    out = res.to_json()
+    out["churn"] = {"churn_pct": _pct(churn.value), "rate": _num(churn.value), "churned": churn.count,
+                    "n": churn.n, "ci95": [_num(v) for v in churn.ci95], "as_of": churn.as_of,
+                    "inactive_days": int(chspec.inactive_days),
+                    "definition": churn.definition}
+    out["warnings"] = list(dict.fromkeys(list(res.warnings) + list(churn.warnings)))
+    return out
+
+
+__all__ = ["ChurnSpec", "ChurnTrend", "CohortResult", "CohortSpec", "RateResult", "ValidOrders",
+           "churn_rate", "churn_trend", "cohort_table", "retention_rate", "valid_orders", "wilson"]
