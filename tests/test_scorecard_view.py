@@ -1,0 +1,100 @@
+"""AppTest of the home page (app.py): the scorecard tiles, targets and their status."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxlib.dataset import Dataset
+from cxlib.definitions import DefinitionSet
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    import streamlit as st
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _datasets() -> dict:
+    rng = np.random.default_rng(5)
+    r = Dataset.from_frame(pd.DataFrame({
+        "nps": rng.choice(np.arange(11), 400, p=[.02] * 5 + [.04, .04, .07, .2, .25, .3]),
+        "csat": rng.integers(1, 6, 400),
+        "answered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, 400), "D")}),
+        "responses", name="survey.csv")
+    t = Dataset.from_frame(pd.DataFrame({
+        "ticket_id": [str(i) for i in range(100)],
+        "created_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 50, 100), "D"),
+        "first_reply_minutes": rng.exponential(400, 100).round(), "satisfaction": rng.choice(["good", "bad"], 100)}),
+        "tickets", name="tickets.csv")
+    return {d.key: d for d in (r, t)}
+
+
+def _app(defs: DefinitionSet | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = _datasets()
+    if defs is not None:
+        at.session_state["definitions"] = defs
+    return at.run()
+
+
+def _captions(at: AppTest) -> list[str]:
+    """Caption texts with the markdown escaping (ui.esc) removed."""
+    return [c.value.replace("\\", "") for c in at.caption]
+
+
+def _badges(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "-badge[" in m.value]
+
+
+def test_scorecard_shows_a_tile_per_supported_metric():
+    at = _app()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == ["NPS", "CSAT", "First reply within SLA", "Median first reply", "Ticket CSAT (good %)"]
+    from cxlib import survey
+    ds = next(d for d in _datasets().values() if d.role == "responses")
+    assert at.metric[0].value == f"{survey.nps(ds).score:+.1f}"
+    assert all("No target set" in b for b in _badges(at))
+    assert any("NPS = % promoters (9-10)" in c for c in _captions(at))
+
+
+def test_setting_a_target_changes_status_and_is_saved_in_definitions():
+    at = _app()
+    from cxlib import survey
+    ds = next(d for d in _datasets().values() if d.role == "responses")
+    lo, hi = survey.nps(ds).ci95
+    at.number_input(key="target_nps").set_value(round(lo - 5)).run()
+    assert not at.exception
+    assert at.session_state["definitions"].target("nps") == round(lo - 5)
+    assert "Target met" in _badges(at)[0]
+    at.number_input(key="target_nps").set_value(round(hi + 5)).run()
+    assert "Target not met" in _badges(at)[0]
+    at.number_input(key="target_nps").set_value(round((lo + hi) / 2)).run()
+    assert "Not enough data to tell" in _badges(at)[0]
+
+
+def test_definitions_change_every_affected_figure():
+    from cxlib.definitions import NpsDef
+    at = _app(DefinitionSet.default().replace(nps=NpsDef(8, 6)).with_target("csat", 10))
+    assert not at.exception
+    assert any("(8-10)" in c for c in _captions(at))
+    assert at.number_input(key="target_csat").value == 10
+    assert "Target met" in _badges(at)[1]
+
+
+def test_with_the_default_sample_data():
+    if not (ROOT / "sample_data" / "MANIFEST.json").exists():
+        pytest.skip("sample data not generated yet")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception
+    assert len(at.metric) >= 3

@@ -1,0 +1,116 @@
+"""The CX scorecard on the home page: one tile per metric the loaded data supports.
+
+``render()`` is called by app.py. Each tile shows the value (with its 95 % CI where one applies),
+the status against the user's target, a sparkline and the definition sentence. Targets are edited
+in the tile and saved in the session's DefinitionSet (so they travel with the definitions JSON).
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import streamlit as st
+
+import ui
+from cxlib import charts_scorecard, scorecard
+from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
+from ui.i18n import t
+
+COLUMNS = 3
+_BADGE = {"met": "green", "not met": "red", "not enough data to tell": "orange", "no target": "gray",
+          "no data": "gray"}
+
+
+def status_text(status: str) -> str:
+    return {"met": t("Target met"), "not met": t("Target not met"),
+            "not enough data to tell": t("Not enough data to tell"), "no target": t("No target set"),
+            "no data": t("No data")}.get(status, status)
+
+
+def metric_label(metric: str) -> str:
+    return {"nps": t("NPS"), "csat": t("CSAT"), "ces": t("CES"), "net_revenue": t("Net revenue"),
+            "aov": t("Average order value"), "repeat_rate": t("Repeat customer rate"),
+            "churn_rate": t("Churn rate"), "retention_rate": t("Retention rate"),
+            "clv": t("Customer lifetime value"), "cart_abandonment": t("Cart abandonment"),
+            "first_reply_sla": t("First reply within SLA"), "first_reply_median": t("Median first reply"),
+            "ticket_csat": t("Ticket CSAT (good %)")}.get(metric, metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _build(_datasets: tuple, keys: tuple[str, ...], defs_json: str) -> scorecard.Scorecard:
+    return scorecard.build(list(_datasets), DefinitionSet.from_json(json.loads(defs_json)))
+
+
+def compute(defs: DefinitionSet | None = None) -> scorecard.Scorecard:
+    """The scorecard of every loaded dataset under the session's definitions (cached)."""
+    defs = defs or ui.definitions()
+    loaded = tuple(ui.datasets().values())
+    return _build(loaded, tuple(d.key for d in loaded), json.dumps(defs.to_json(), sort_keys=True))
+
+
+def _set_target(metric: str) -> None:
+    value = st.session_state.get(f"target_{metric}")
+    defs = ui.definitions()
+    try:
+        st.session_state["definitions"] = defs.with_target(
+            metric, None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value))
+    except Exception as err:           # CxDataError: out-of-range target; keep the old one
+        st.session_state["target_error"] = str(err)
+
+
+def _tile(tile: scorecard.Tile, defs: DefinitionSet) -> None:
+    m = METRICS_BY_NAME[tile.metric]
+    with st.container(border=True, key=f"tile_{tile.metric}"):
+        st.metric(metric_label(tile.metric), tile.formatted(),
+                  help=t("n = {n} · {file}", n=f"{tile.n:,}" if tile.n is not None else "?", file=tile.dataset))
+        if tile.ci_text():
+            st.caption(ui.esc(tile.ci_text()))
+        color = _BADGE.get(tile.status, "gray")
+        st.markdown(f":{color}-badge[{ui.esc(status_text(tile.status))}]")
+        spark = charts_scorecard.sparkline(tile)
+        if spark is not None:
+            st.altair_chart(spark, width="stretch")
+        key = f"target_{tile.metric}"
+        st.session_state[key] = defs.target(tile.metric)       # definitions are the source of truth
+        lo = None if math.isinf(m.target_min) else float(m.target_min)
+        hi = None if math.isinf(m.target_max) else float(m.target_max)
+        st.number_input(t("Target"), min_value=lo, max_value=hi, value=None, key=key,
+                        on_change=_set_target, args=(tile.metric,),
+                        help=t("Higher is better") if m.higher_is_better else t("Lower is better"),
+                        placeholder=t("No target"))
+        ui.caption(tile.description)
+        if tile.warnings:
+            with st.expander(t("{n} notes", n=len(tile.warnings))):
+                for w in tile.warnings:
+                    st.text(w)
+
+
+def render() -> None:
+    """Draw the scorecard of the loaded data (home page)."""
+    defs = ui.definitions()
+    with st.spinner(t("Computing the scorecard...")):
+        sc = compute(defs)
+    err = st.session_state.pop("target_error", None)
+    if err:
+        st.error(ui.esc(err))
+    if not sc.tiles:
+        st.info(t("None of the loaded data supports a scorecard metric yet: load orders, survey "
+                  "responses, support tickets or events on the Data page."))
+        ui.show_warnings(sc.warnings)
+        return
+    counts = {s: sum(1 for x in sc.tiles if x.status == s) for s in ("met", "not met", "not enough data to tell")}
+    st.caption(t("{met} targets met, {not_met} not met, {unsure} not enough data to tell; {n} metrics.",
+                 met=counts["met"], not_met=counts["not met"], unsure=counts["not enough data to tell"],
+                 n=len(sc.tiles)))
+    for start in range(0, len(sc.tiles), COLUMNS):
+        cols = st.columns(COLUMNS)
+        for col, tile in zip(cols, sc.tiles[start:start + COLUMNS]):
+            with col:
+                _tile(tile, defs)
+    ui.show_warnings(sc.warnings)
+    frame = sc.to_frame()
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.download_table(frame, "scorecard.csv", key="dl_scorecard_csv")
+    with c2:
+        ui.download_chart(charts_scorecard.scorecard_overview(sc.tiles), "scorecard.png", key="dl_scorecard_png")
