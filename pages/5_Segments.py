@@ -1,0 +1,123 @@
+"""Segments: RFM segments and value tiers, rule segments with member download, comparisons."""
+import json
+
+import streamlit as st
+
+import ui
+from cxlib import charts_segments as charts
+from cxlib.compare import METRICS, compare_segments, segment_groups
+from cxlib.errors import CxDataError
+from cxlib.segments import (DEFAULT_VALID_STATUSES, ORDER_STATUSES, RFMSpec, build_customer_view, compute_rfm,
+                            members_frame, rule_segment, score_map_frame, score_map_from_frame, value_tier_frame)
+from ui import t
+
+ui.shell(t("Segments"), icon=":material/group_work:")
+orders = ui.pick_dataset("orders", key="seg_orders", label=t("Orders"))
+
+
+def optional(role: str, label: str, key: str):
+    found = {d.key: d for d in ui.datasets().values() if d.role == role}
+    choice = st.selectbox(label, ["", *found], index=1 if found else 0, key=key,
+                          format_func=lambda k: ui.dataset_label(found[k]) if k else t("none"))
+    return found.get(choice)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def segment_view(_orders, _customers, _responses, _tickets, keys: str, spec_json: str):
+    rfm = compute_rfm(_orders, RFMSpec.from_json(json.loads(spec_json)))
+    return rfm, build_customer_view(rfm, _customers, _responses, _tickets)
+
+
+with st.expander(t("Data and RFM definition")):
+    c1, c2, c3 = st.columns(3)
+    customers = optional("customers", t("Customer attributes"), "seg_customers")
+    responses = optional("responses", t("Survey responses"), "seg_responses")
+    tickets = optional("tickets", t("Support tickets"), "seg_tickets")
+    latest = orders.df["ordered_at"].max() if orders.has("ordered_at") else None
+    as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None, key="seg_as_of")
+    method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func=lambda m: {
+        "ties_share": t("share a score"), "rank": t("split into equal-sized groups")}[m])
+    refunds = c3.checkbox(t("Subtract refunds"), value=True, key="seg_refunds")
+    statuses = st.multiselect(t("Valid order statuses"), ORDER_STATUSES, default=DEFAULT_VALID_STATUSES,
+                              key="seg_statuses")
+    st.caption(t("Segment map: each segment covers a range of R scores and FM scores (1-5); every cell once."))
+    edited = st.data_editor(score_map_frame(), num_rows="dynamic", hide_index=True, key="seg_score_map")
+try:
+    spec = RFMSpec(as_of=as_of, valid_statuses=tuple(statuses), subtract_refunds=refunds,
+                   score_map=score_map_from_frame(edited), quintile_method=method)
+    keys = "|".join(d.key if d else "-" for d in (orders, customers, responses, tickets))
+    with st.spinner(t("Scoring customers…")):
+        rfm, view = segment_view(orders, customers, responses, tickets, keys, json.dumps(spec.to_json()))
+except CxDataError as err:
+    st.error(ui.esc(str(err)))
+    st.stop()
+ui.caption(spec.describe())
+ui.show_warnings(view.warnings)
+
+tab_rfm, tab_rule, tab_cmp = st.tabs([t("RFM segments"), t("Rule segment"), t("Compare segments")])
+with tab_rfm:
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("Customers with orders"), f"{len(rfm.customers):,}")
+    m2.metric(t("Net revenue"), f"{rfm.customers['net_revenue'].sum():,.2f}")
+    m3.metric(t("As of"), rfm.as_of.isoformat())
+    share = charts.segment_share_chart(rfm, title=t("Segment size and value share"))
+    st.altair_chart(share)
+    ui.download_chart(share, "segments.png", key="dl_segments_png")
+    left, right = st.columns(2)
+    left.altair_chart(charts.rfm_grid_chart(rfm, title=t("Customers by R and FM score")))
+    tiers = value_tier_frame(rfm.customers)
+    right.altair_chart(charts.value_tier_chart(tiers, title=t("Net revenue share by value tier")))
+    table = rfm.to_frame()
+    st.dataframe(table, hide_index=True)
+    ui.download_table(table, "segments.csv", key="dl_segments_csv")
+    pick = st.selectbox(t("Members of segment"), table["segment"].tolist(), key="seg_members_of")
+    ui.download_table(members_frame(view, (view.customers["segment"] == pick).to_numpy(), pick),
+                      "segment_members.csv", key="dl_rfm_members", label=t("Download members (CSV)"))
+    if view.joins:
+        ui.caption(view.describe_joins())
+
+with tab_rule:
+    rule = st.text_input(t("Rule"), value="orders >= 2 and recency_days <= 90", key="seg_rule",
+                         help=t("Conditions field op value joined by and/or, e.g. country = DE and orders >= 2. "
+                                "Operators: = != < <= > >= in contains."))
+    name = st.text_input(t("Segment name"), value=t("Rule segment"), key="seg_rule_name")
+    try:
+        seg = rule_segment(view, rule, name=name or t("Rule segment"))
+    except CxDataError as err:
+        st.error(ui.esc(str(err)))
+        seg = None
+    if seg is not None:
+        r1, r2, r3 = st.columns(3)
+        r1.metric(t("Customers"), f"{seg.customers:,}")
+        r2.metric(t("Share of customers"), f"{seg.share_pct:.2f}%")
+        r3.metric(t("Share of net revenue"), f"{seg.revenue_share_pct:.2f}%")
+        ui.caption(seg.describe())
+        members = members_frame(view, seg.mask, seg.name)
+        st.dataframe(members.head(500), hide_index=True)
+        ui.download_table(members, "segment_members.csv", key="dl_rule_members", label=t("Download members (CSV)"))
+    st.caption(t("Fields: {fields}", fields=", ".join(c for c in view.customers.columns)))
+
+with tab_cmp:
+    present = [s for s in rfm.segment_counts if rfm.segment_counts[s]]
+    options = present + ([t("Rule segment")] if seg is not None else [])
+    chosen = st.multiselect(t("Segments to compare"), options, default=present[:2], key="seg_cmp_groups")
+    usable = [m for m in METRICS if m.needs is None or (m.needs == "responses" and view.responses is not None
+              and m.name in view.responses.columns) or (m.needs == "tickets" and view.tickets is not None)]
+    metric = st.selectbox(t("Metric"), [m.name for m in usable], key="seg_cmp_metric",
+                          format_func=lambda n: t(next(m.label for m in usable if m.name == n)))
+    if len(chosen) >= 2:
+        groups = segment_groups(view, [c for c in chosen if c != t("Rule segment")])
+        if t("Rule segment") in chosen:
+            groups[t("Rule segment")] = seg.mask
+        try:
+            cmp = compare_segments(view, groups, metric)
+        except CxDataError as err:
+            st.error(ui.esc(str(err)))
+            st.stop()
+        st.altair_chart(charts.comparison_chart(cmp))
+        st.info(ui.esc(cmp.summary()))
+        ui.caption(cmp.metric.describe())
+        st.dataframe(cmp.pairs_frame(), hide_index=True)
+        ui.show_warnings(cmp.warnings)
+    else:
+        st.info(t("Pick at least two segments to compare."))
