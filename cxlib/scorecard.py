@@ -184,17 +184,24 @@ def order_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
               currency=s.currency),
         _tile("repeat_rate", defs, 100 * s.repeat_rate, tuple(100 * x for x in s.repeat_rate_ci95), s.buyers, ds),
     ]
-    cust = work[work["valid"] & work["customer_id"].notna()].groupby("customer_id")["net"].sum()
-    if len(cust) and defs.clv_method.method == "historical":
-        clv, lo, hi = survey_mod.mean_ci(cust.sum(), (cust ** 2).sum(), len(cust))
-        tiles.append(_tile("clv", defs, float(clv), (float(lo), float(hi)), len(cust), ds, currency=s.currency))
-    elif len(cust):
-        tiles += _predictive_clv(ds, defs, s.currency)
-    tiles += _retention_tiles(ds, defs)
     return tiles
 
 
-def _predictive_clv(ds: Dataset, defs: DefinitionSet, currency: str | None) -> list[Tile]:
+def clv_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
+    """Mean CLV per customer: historical (net revenue so far) or predictive, per ``defs.clv_method``."""
+    if defs.clv_method.method == "predictive":
+        return _predictive_clv(ds, defs)
+    work, _ = orders_mod.prepare(ds, defs)
+    cust = work[work["valid"] & work["customer_id"].notna()].groupby("customer_id")["net"].sum()
+    if not len(cust):
+        return []
+    clv, lo, hi = survey_mod.mean_ci(cust.sum(), (cust ** 2).sum(), len(cust))
+    cur = work["currency"].dropna().mode() if "currency" in work.columns else pd.Series([], dtype=object)
+    return [_tile("clv", defs, float(clv), (float(lo), float(hi)), len(cust), ds,
+                  currency=str(cur.iloc[0]) if len(cur) else None)]
+
+
+def _predictive_clv(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     try:
         from cxlib.clv import predict_clv
     except ImportError:
@@ -205,11 +212,13 @@ def _predictive_clv(ds: Dataset, defs: DefinitionSet, currency: str | None) -> l
         return []
     v = c["predicted_clv"].dropna()
     clv, lo, hi = survey_mod.mean_ci(v.sum(), (v ** 2).sum(), len(v))
-    return [_tile("clv", defs, float(clv), (float(lo), float(hi)), len(v), ds, currency=currency,
-                  warnings=res.warnings)]
+    cur = ds.df["currency"].dropna().mode() if "currency" in ds.df.columns else pd.Series([], dtype=object)
+    return [_tile("clv", defs, float(clv), (float(lo), float(hi)), len(v), ds,
+                  currency=str(cur.iloc[0]) if len(cur) else None, warnings=res.warnings)]
 
 
-def _retention_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
+def retention_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
+    """Churn and retention rate via cxlib.retention (absent module -> no tiles)."""
     try:
         from cxlib import retention
     except ImportError:
@@ -281,7 +290,8 @@ def event_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
                   _trend(weekly["period"], 100 * weekly["rate"]))]
 
 
-_BUILDERS = {"responses": survey_tiles, "orders": order_tiles, "tickets": support_tiles, "events": event_tiles}
+_BUILDERS = {"responses": (survey_tiles,), "orders": (order_tiles, clv_tiles, retention_tiles),
+             "tickets": (support_tiles,), "events": (event_tiles,)}
 
 
 def build(datasets: Iterable[Dataset] | Mapping[str, Dataset], defs: DefinitionSet | None = None) -> Scorecard:
@@ -296,14 +306,17 @@ def build(datasets: Iterable[Dataset] | Mapping[str, Dataset], defs: DefinitionS
     warnings: list[str] = []
     seen: set[str] = set()
     for ds in items:
-        builder = _BUILDERS.get(ds.role)
-        if builder is None or ds.role in seen:
+        builders = _BUILDERS.get(ds.role)
+        if builders is None or ds.role in seen:
             continue
         seen.add(ds.role)
-        try:
-            tiles += builder(ds, defs)
-        except CxDataError as err:
-            warnings.append(f"{ds.name}: {err}")
+        for builder in builders:
+            try:
+                tiles += builder(ds, defs)
+            except CxDataError as err:
+                msg = str(err) if str(err).startswith(ds.name) else f"{ds.name}: {err}"
+                if msg not in warnings:
+                    warnings.append(msg)
     order = {m: i for i, m in enumerate(METRICS_BY_NAME)}
     tiles.sort(key=lambda t: order[t.metric])
     return Scorecard(tuple(tiles), tuple(warnings))
