@@ -26,6 +26,7 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -370,7 +371,7 @@ def _implausibility(text: str, enc: str) -> float:
             cyr = sum(1 for c in word if "\u0400" <= c <= "\u04ff")
             if cyr < len(word) or any(a.islower() and b.isupper() for a, b in zip(word, word[1:])):
                 bad += 1      # Latin+Cyrillic mix or "иВан": not Russian
-        elif enc == "cp1252" and len(word) >= 3 and sum(1 for c in word if c >= "\x80") * 2 > len(word):
+        elif enc == "cp1252" and len(word) >= 4 and sum(1 for c in word if c >= "\x80") * 2 > len(word):
             bad += len(word)  # "Ïðèâåò": Cyrillic or Chinese bytes read as latin-1
     return bad / nonascii
 
@@ -393,7 +394,7 @@ def _read_text(text: str, name: str, limits: Limits, encoding: str) -> Table:
     if not records:
         raise CxDataError("the file is empty (only blank lines).", file=name, hint=_REEXPORT)
     warnings: list[str] = []
-    width = Counter(len(r) for _, r in records[:50]).most_common(1)[0][0]
+    width = _width([len(r) for _, r in records[:100]])
     skip = 0
     while skip < min(10, len(records) - 1) and len(records[skip][1]) < width and width >= 3 \
             and sum(1 for c in records[skip][1] if c.strip()) <= 2:
@@ -443,12 +444,12 @@ def _sniff(sample: str) -> tuple[str, list[tuple[int, list[str]]]]:
     for rank, delim in enumerate(_DELIMS):
         recs = _records(sample, delim)
         counts = [len(r) for _, r in recs[:100]]
-        if not counts:
-            continue
-        mode, freq = Counter(counts).most_common(1)[0]
+        mode = _width(counts)
         if mode < 2:
             continue
-        score = (freq / len(counts), counts[0] == mode, mode, -rank)
+        start = counts.index(mode)
+        tail = counts[start:]
+        score = (tail.count(mode) / len(tail) - start / len(counts), mode, -rank)
         if best is None or score > best[0]:
             best = (score, delim, recs)
     if best and best[0][0] >= 0.6:
@@ -466,6 +467,12 @@ def _sniff(sample: str) -> tuple[str, list[tuple[int, list[str]]]]:
     if best:
         return best[1], best[2]
     return ",", _records(sample, ",")
+
+
+def _width(counts: list[int]) -> int:
+    """The table's field count: the most frequent count above 1 (ties: the wider), else 1."""
+    wide = Counter(c for c in counts if c > 1)
+    return max(wide.items(), key=lambda kv: (kv[1], kv[0]))[0] if wide else 1
 
 
 def _records(sample: str, delim: str) -> list[tuple[int, list[str]]]:
@@ -667,17 +674,16 @@ def _check_rows(rows: int, name: str, limits: Limits) -> None:
 def _unique_names(raw: list[str | None]) -> list[str]:
     """Stripped, non-blank ("column_3") and unique ("a", "a.1") column names."""
     base = [(str(c).strip() if c is not None else "") or f"column_{i + 1}" for i, c in enumerate(raw)]
+    taken = set(base)
     seen: set[str] = set()
     out = []
-    taken = set(base)
     for b in base:
         candidate, k = b, 0
-        while candidate in seen:
+        while candidate in seen or (k and candidate in taken):
             k += 1
             candidate = f"{b}.{k}"
-            if candidate in taken and candidate not in seen and k > 0:
-                continue
         seen.add(candidate)
+        taken.add(candidate)
         out.append(candidate)
     return out
 
@@ -720,7 +726,8 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: list[str]) -> Table:
+def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: list[str],
+                   encoding: str = "utf-8") -> Table:
     """Rows as (1-based file row, [text|None, ...]) -> Table; detects 0/1/2 header rows."""
     rows = iter(rows)
     head: list[tuple[int, list[str | None]]] = []
@@ -765,7 +772,7 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
     kept_names = [names[i] if i < len(names) else None for i in keep]
     if not header_rows:
         kept_names = [f"column_{k + 1}" for k in range(len(keep))]
-    return _finish(name, df, kept_names, "binary", None, header_rows, file_format, warnings, first)
+    return _finish(name, df, kept_names, encoding, None, header_rows, file_format, warnings, first)
 
 
 def _chain(first_items, rest):
@@ -854,7 +861,8 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
                 continue
             notes = [f"Read sheet '{names[idx]}', the first sheet with data (the workbook has {len(names)} sheets)."] \
                 if len(names) > 1 else []
-            return _rows_to_table(name, _chain([first], rows), limits, "xls", notes)
+            return _rows_to_table(name, _chain([first], rows), limits, "xls", notes,
+                                  encoding=str(book.encoding or "utf-16-le").replace("_", "-"))
     finally:
         book.release_resources()
     raise CxDataError("the workbook has no data (every sheet is empty).", file=name,
@@ -896,13 +904,23 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
                                                else json.dumps(v, default=str, ensure_ascii=False)
                                                for v in col.to_pylist()], pa.string())])
         cols[i] = pd.Series(pd.arrays.ArrowStringArray(_clean_text(text)), copy=False)
-    return _finish(name, pd.DataFrame(cols), list(tbl.schema.names), "binary", None, 1, "parquet", [], 1)
+    return _finish(name, pd.DataFrame(cols), list(tbl.schema.names), "utf-8", None, 1, "parquet", [], 1)
+
+
+def _json_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=float)
 
 
 def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | None:
     """JSON lines (one object per line) or a JSON array of objects; None when it is not JSON."""
     text = text.lstrip("\ufeff \t\r\n")
-    hooks = {"parse_float": str, "parse_int": str, "parse_constant": lambda c: None}
+    hooks = {"parse_float": Decimal, "parse_constant": lambda c: None}   # ints are exact in Python
     records: list[tuple[int, dict]] = []
     bad: list[int] = []
     if text.startswith("["):
@@ -940,9 +958,7 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
     cols = {}
     for i, key in enumerate(keys):
         vals = [rec.get(key) for _, rec in records]
-        arr = pa.array([v if v is None or isinstance(v, str) else
-                        (("true" if v else "false") if isinstance(v, bool) else json.dumps(v, ensure_ascii=False))
-                        for v in vals], pa.string())
+        arr = pa.array([_json_text(v) for v in vals], pa.string())
         cols[i] = pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array([arr]))), copy=False)
     warnings = []
     if bad:

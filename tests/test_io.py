@@ -1,0 +1,636 @@
+"""Tests for cxlib.io: bytes -> Table, and the number / date / flag cell parsers.
+
+Oracles: hand-written expected tables, values formatted by Python itself (hypothesis round trips),
+and the counts documented in /work/shared/data/real/*/SOURCE.md for the real files.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxlib.errors import CxDataError, CxLimitError
+from cxlib.io import (Limits, Table, datetime_format_note, parse_datetimes, parse_flags, parse_numbers,
+                      read_table)
+from tests import io_samples as samples
+from tests.conftest import real_file
+
+UTC = dt.timezone.utc
+
+
+def cells(table: Table) -> list[list[object]]:
+    return [[None if pd.isna(v) else v for v in row] for row in table.df.itertuples(index=False)]
+
+
+# --------------------------------------------------------------------------------------------
+# Table contract
+# --------------------------------------------------------------------------------------------
+def test_cells_are_pyarrow_text_and_empty_is_na():
+    t = read_table(b"a,b,c\n1,,x\n2,  ,\n", "t.csv")
+    assert all(dtype == pd.StringDtype("pyarrow") for dtype in t.df.dtypes)
+    assert cells(t) == [["1", None, "x"], ["2", None, None]]
+    assert (t.encoding, t.delimiter, t.header_rows, t.file_format, t.first_data_row) == ("utf-8", ",", 1, "csv", 2)
+
+
+def test_column_names_are_stripped_unique_and_blank_ones_numbered():
+    t = read_table(b" a ,a,,a.1,a\n1,2,3,4,5\n", "t.csv")
+    assert list(t.df.columns) == ["a", "a.2", "column_3", "a.1", "a.3"]
+
+
+def test_leading_blank_lines_shift_first_data_row():
+    t = read_table(b"\n\nid,amount\n7,1.5\n", "t.csv")
+    assert cells(t) == [["7", "1.5"]]
+    assert t.first_data_row == 4
+
+
+def test_title_lines_above_the_header_are_skipped_with_a_warning():
+    t = read_table(b"Orders report\nGenerated 2024-03-05\nid,amount,status\n1,2,paid\n", "t.csv")
+    assert list(t.df.columns) == ["id", "amount", "status"]
+    assert t.first_data_row == 4
+    assert any("Skipped 2 line" in w for w in t.warnings)
+
+
+# --------------------------------------------------------------------------------------------
+# Encodings
+# --------------------------------------------------------------------------------------------
+ROWS = {
+    "zh": "姓名,城市,金额\n张三,北京,12.50\n李四,上海,8.00\n",
+    "ru": "Имя,Город,Сумма\nИван,Москва,12.50\nПётр,Санкт-Петербург,8.00\n",
+    "fr": "name,city,amount\nJosé,Köln,12.50\nRenée,Zürich,8.00\n",
+}
+
+
+@pytest.mark.parametrize("encoding, text, expected", [
+    ("utf-8", ROWS["zh"], "utf-8"),
+    ("utf-8-sig", ROWS["ru"], "utf-8-sig"),
+    ("utf-16", ROWS["zh"], "utf-16"),          # with BOM (little-endian on this platform)
+    ("utf-16-be", "\ufeff" + ROWS["ru"], "utf-16"),
+    ("utf-16-le", ROWS["fr"], "utf-16-le"),    # no BOM: told by the NUL-byte pattern
+    ("utf-16-be", ROWS["zh"], "utf-16-be"),
+    ("gbk", ROWS["zh"], "gb18030"),
+    ("gb18030", ROWS["zh"], "gb18030"),
+    ("cp1251", ROWS["ru"], "cp1251"),
+    ("latin-1", ROWS["fr"], "latin-1"),
+])
+def test_encoding_is_detected_and_text_decoded_exactly(encoding, text, expected):
+    t = read_table(text.encode(encoding), "t.csv")
+    header, *body = text.lstrip("\ufeff").splitlines()
+    assert t.encoding == expected
+    assert list(t.df.columns) == header.split(",")
+    assert cells(t) == [line.split(",") for line in body]
+
+
+def test_cp1252_curly_quotes_and_euro_decode():
+    text = "product,note\nCafé,“best” price €5\n"
+    t = read_table(text.encode("cp1252"), "t.csv")
+    assert t.encoding == "cp1252"
+    assert cells(t) == [["Café", "“best” price €5"]]
+
+
+@pytest.mark.parametrize("word, encoding", [
+    ("Иван", "cp1251"), ("Пётр", "cp1251"), ("Москва", "cp1251"), ("Доставлен", "cp1251"),
+    ("北京", "gbk"), ("交易成功", "gbk"), ("张三", "gbk"), ("卖家已发货", "gbk"),
+    ("Müller", "latin-1"), ("São Paulo", "latin-1"), ("Señor", "latin-1"), ("Ærø", "latin-1"),
+])
+def test_legacy_encoding_decided_right_on_a_two_line_file(word, encoding):
+    t = read_table(f"name\n{word}\n".encode(encoding), "t.csv")
+    assert t.df.iloc[0, 0] == word
+
+
+# --------------------------------------------------------------------------------------------
+# Delimiters, whitespace-aligned, headerless, multi-row headers
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
+def test_delimiter_is_detected(delim):
+    text = delim.join(["id", "name", "amount"]) + "\n" + delim.join(["1", "Ann, Bob", "12"]).replace(
+        "Ann, Bob", '"Ann, Bob"' if delim == "," else "Ann, Bob") + "\n" + delim.join(["2", "Cy", "3"]) + "\n"
+    t = read_table(text.encode(), "t.txt")
+    assert t.delimiter == delim
+    assert cells(t) == [["1", "Ann, Bob", "12"], ["2", "Cy", "3"]]
+
+
+def test_semicolon_file_with_decimal_commas_is_not_split_on_commas():
+    t = read_table(b"id;amount;fee\n1;12,50;0,5\n2;1.234,56;1,0\n", "t.csv")
+    assert t.delimiter == ";"
+    assert cells(t) == [["1", "12,50", "0,5"], ["2", "1.234,56", "1,0"]]
+
+
+def test_whitespace_aligned_text_with_a_header():
+    text = b" customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n 00002 19970112  1   12.00\r\n"
+    t = read_table(text, "t.txt")
+    assert (t.delimiter, t.header_rows) == ("whitespace", 1)
+    assert list(t.df.columns) == ["customer_id", "date", "number_of_cds", "dollar_value"]
+    assert cells(t) == [["00001", "19970101", "1", "11.77"], ["00002", "19970112", "1", "12.00"]]
+
+
+def test_headerless_numeric_file_gets_numbered_columns():
+    t = read_table(b"00004 0001 19970101 2 29.33\n00004 0001 19970118 2 29.73\n", "t.txt")
+    assert t.header_rows == 0 and t.first_data_row == 1
+    assert list(t.df.columns) == [f"column_{i}" for i in range(1, 6)]
+    assert cells(t)[0] == ["00004", "0001", "19970101", "2", "29.33"]
+
+
+def test_single_column_file():
+    t = read_table(b"email\na@x.com\nb@y.org\n", "t.csv")
+    assert cells(t) == [["a@x.com"], ["b@y.org"]]
+
+
+def test_surveymonkey_style_two_row_csv_header_is_merged():
+    text = ("Respondent ID,How likely are you to recommend us?,Which channels do you use?,,Any comments?\n"
+            ",Response,Email,Phone,Open-Ended Response\n"
+            "1001,9,Email,,Great\n1002,4,,Phone,\n")
+    t = read_table(text.encode(), "survey.csv")
+    assert t.header_rows == 2 and t.first_data_row == 3
+    assert list(t.df.columns) == ["Respondent ID", "How likely are you to recommend us?",
+                                  "Which channels do you use? - Email", "Which channels do you use? - Phone",
+                                  "Any comments?"]
+    assert cells(t)[1] == ["1002", "4", None, "Phone", None]
+
+
+def test_two_row_header_detected_without_surveymonkey_labels_when_types_prove_it():
+    text = "id,Revenue,,Orders,\n,Web,App,Web,App\n1,10.5,12.0,3,4\n2,7.25,8.0,1,2\n3,1.0,2.0,5,6\n"
+    t = read_table(text.encode(), "t.csv")
+    assert t.header_rows == 2
+    assert list(t.df.columns)[1:] == ["Revenue - Web", "Revenue - App", "Orders - Web", "Orders - App"]
+
+
+def test_ordinary_header_with_a_text_first_row_stays_one_row():
+    t = read_table(b"id,name,city\nA1,Ann,Paris\nB2,Bob,Rome\n", "t.csv")
+    assert t.header_rows == 1 and cells(t)[0] == ["A1", "Ann", "Paris"]
+
+
+# --------------------------------------------------------------------------------------------
+# Excel text wrappers, long ids, formulas
+# --------------------------------------------------------------------------------------------
+def test_excel_text_wrappers_unwrapped_in_csv_cells():
+    text = b'order_id,sku\n="000123",="0042"\n"=""000124""",plain\n'
+    t = read_table(text, "t.csv")
+    assert cells(t) == [["000123", "0042"], ["000124", "plain"]]
+
+
+def test_ids_longer_than_15_digits_survive_csv_exactly():
+    t = read_table(b"user_id,category_id\n12345678901234567890,2103807459595387724\n", "t.csv")
+    assert cells(t) == [["12345678901234567890", "2103807459595387724"]]
+
+
+def test_ids_longer_than_15_digits_survive_xlsx_text_cells():
+    data = samples.xlsx_bytes({"S": [["user_id", "n"], ["12345678901234567890", 3]]}, text_cells=[("S", "A2")])
+    t = read_table(data, "t.xlsx")
+    assert cells(t) == [["12345678901234567890", "3"]]
+
+
+def test_formula_text_in_csv_stays_text():
+    t = read_table(b'a,b\n=1+1,"=HYPERLINK(""http://x"",""y"")"\n@SUM(A1),-2+3\n', "t.csv")
+    assert cells(t) == [["=1+1", '=HYPERLINK("http://x","y")'], ["@SUM(A1)", "-2+3"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Excel, XLS, Parquet, JSON
+# --------------------------------------------------------------------------------------------
+def test_xlsx_values_become_text_like_excel_shows_them():
+    rows = [["id", "amount", "count", "ordered_at", "day", "ok"],
+            [1, 12.5, 3.0, dt.datetime(2024, 3, 5, 14, 3, 7), dt.datetime(2024, 3, 5), True],
+            [2, 0.1 + 0.2, 10.0, dt.datetime(2024, 3, 6, 9, 0), dt.datetime(2024, 3, 6), False]]
+    t = read_table(samples.xlsx_bytes({"Orders": rows}), "orders.xlsx")
+    assert t.file_format == "xlsx" and t.delimiter is None
+    assert cells(t) == [["1", "12.5", "3", "2024-03-05 14:03:07", "2024-03-05", "true"],
+                        ["2", "0.3", "10", "2024-03-06 09:00:00", "2024-03-06", "false"]]
+
+
+def test_xlsx_first_non_empty_sheet_and_leading_blank_rows():
+    data = samples.xlsx_bytes({"Cover": [], "Data": [[None], [None], ["id", "v"], [1, "x"]]})
+    t = read_table(data, "t.xlsx")
+    assert cells(t) == [["1", "x"]]
+    assert t.first_data_row == 4
+    assert any("Data" in w for w in t.warnings)
+
+
+def test_xlsx_surveymonkey_two_row_header_with_merged_question_cells():
+    data = samples.xlsx_bytes({"Sheet": samples.surveymonkey_rows()}, merges=[("Sheet", "D1:F1")])
+    t = read_table(data, "survey.xlsx")
+    assert t.header_rows == 2 and t.first_data_row == 3
+    assert list(t.df.columns) == ["Respondent ID", "Start Date", "How likely are you to recommend us?",
+                                  "Which channels do you use? - Email", "Which channels do you use? - Phone",
+                                  "Which channels do you use? - Chat", "Any comments?"]
+    assert cells(t)[0] == ["11849960521", "2024-03-05 14:03:00", "9", "Email", None, "Chat", "Great service"]
+
+
+def test_xls_is_read_with_dates_and_integers():
+    data = samples.xls_bytes([["id", "when", "amount"], [12, dt.datetime(2024, 3, 5, 14, 3), 9.99]])
+    t = read_table(data, "legacy.xls")
+    assert t.file_format == "xls"
+    assert cells(t) == [["12", "2024-03-05 14:03:00", "9.99"]]
+
+
+def test_parquet_columns_become_text():
+    data = samples.parquet_bytes({"id": [1, 2], "amount": [1.5, 3.0], "name": ["a", None],
+                                  "at": pa_timestamps(["2024-03-05 14:03:00"] * 2)})
+    t = read_table(data, "t.parquet")
+    assert t.file_format == "parquet"
+    assert cells(t)[0][:3] == ["1", "1.5", "a"] and cells(t)[1][:3] == ["2", "3", None]
+    assert parse_datetimes(t.df["at"])[0].iloc[0] == pd.Timestamp("2024-03-05 14:03:00", tz="UTC")
+
+
+def pa_timestamps(values: list[str]):
+    import pyarrow as pa
+    return pa.array(pd.to_datetime(values).to_pydatetime(), pa.timestamp("us", tz="UTC"))
+
+
+def test_json_lines_keep_number_text_exact_and_skip_bad_lines():
+    data = (b'{"user_id": 12345678901234567890, "event": "view", "price": 1.10}\n'
+            b'not json\n{"user_id": 7, "event": "cart", "extra": {"a": 1}}\n')
+    t = read_table(data, "events.jsonl")
+    assert t.file_format == "jsonl"
+    assert list(t.df.columns) == ["user_id", "event", "price", "extra"]
+    assert cells(t) == [["12345678901234567890", "view", "1.10", None], ["7", "cart", None, '{"a": 1}']]
+    assert any("line(s) are not JSON" in w and "2" in w for w in t.warnings)
+
+
+def test_json_array_of_objects():
+    t = read_table(b'[{"a": 1, "b": "x"}, {"a": 2, "b": null}]', "t.json")
+    assert cells(t) == [["1", "x"], ["2", None]]
+
+
+# --------------------------------------------------------------------------------------------
+# Compression
+# --------------------------------------------------------------------------------------------
+def test_gzip_by_magic_bytes_not_extension():
+    t = read_table(gzip.compress("id;amount\n1;12,5\n".encode("cp1251")), "orders.csv")
+    assert cells(t) == [["1", "12,5"]]
+
+
+def test_zip_with_a_csv_and_macos_junk():
+    data = samples.zip_bytes({"__MACOSX/._orders.csv": b"junk", "orders.csv": b"id,amount\n1,2\n"})
+    assert cells(read_table(data, "orders.zip")) == [["1", "2"]]
+
+
+def test_zip_with_several_files_reads_the_largest_table_and_says_so():
+    data = samples.zip_bytes({"readme.txt": b"hello", "orders.csv": b"id,amount\n1,2\n3,4\n5,6\n"})
+    t = read_table(data, "bundle.zip")
+    assert cells(t)[0] == ["1", "2"]
+    assert any("orders.csv" in w for w in t.warnings)
+
+
+def test_gzipped_xlsx():
+    data = gzip.compress(samples.xlsx_bytes({"S": [["a"], [1]]}))
+    assert cells(read_table(data, "t.xlsx.gz")) == [["1"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile input
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("data, words", [
+    (b"", "empty (0 bytes)"),
+    (b"  \r\n\t\n ", "only blank space"),
+    (b"id,amount,status\n", "header but no data rows"),
+    (b"id,amount\n\n\n", "header but no data rows"),
+    (samples.MINIMAL_PDF, "PDF"),
+    (samples.MINIMAL_PNG, "PNG"),
+    (bytes(range(256)) * 4, "binary"),
+    (b"PK\x03\x04garbage that is not a zip", "damaged zip"),
+    (b"\x1f\x8b\x08\x00garbage", "gzip"),
+])
+def test_unusable_files_raise_a_clear_error_naming_the_file(data, words):
+    with pytest.raises(CxDataError) as err:
+        read_table(data, "upload.csv")
+    assert words in str(err.value) and "upload.csv" in str(err.value)
+    assert err.value.file == "upload.csv" and err.value.hint
+
+
+def test_ragged_rows_are_kept_with_a_warning_naming_lines():
+    t = read_table(b"a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n", "t.csv")
+    assert cells(t) == [["1", "2", "3", None], ["4", "5", None, None], ["6", "7", "8", "9"], ["10", "11", "12", None]]
+    assert list(t.df.columns) == ["a", "b", "c", "column_4"]
+    text = " ".join(t.warnings)
+    assert "1 row(s) have more fields" in text and "lines 4" in text
+    assert "1 row(s) have fewer fields" in text and "lines 3" in text
+
+
+def test_unterminated_quote_error_names_the_line_where_it_opens():
+    with pytest.raises(CxDataError) as err:
+        read_table(b'a,b,c\n1,2,3\n4,"5,6\n7,8,9\n', "t.csv")
+    assert err.value.row == 3 and "never closed" in str(err.value) and "line 3" in str(err.value)
+
+
+def test_stray_quote_inside_a_value_is_literal_text():
+    t = read_table(b'product,size\n5" screen,big\nTV,small\n', "t.csv")
+    assert cells(t) == [['5" screen', "big"], ["TV", "small"]]
+
+
+def test_file_over_max_bytes_is_refused():
+    with pytest.raises(CxLimitError, match="over the 1 MB limit"):
+        read_table(b"a\n" + b"1\n" * 600_000, "big.csv", Limits(max_bytes=1024 * 1024))
+
+
+def test_more_rows_than_max_rows_is_refused():
+    with pytest.raises(CxLimitError, match="over the 100-row limit"):
+        read_table(b"a\n" + b"1\n" * 101, "rows.csv", Limits(max_rows=100))
+    with pytest.raises(CxLimitError):
+        read_table(samples.xlsx_bytes({"S": [["a"]] + [[i] for i in range(101)]}), "rows.xlsx", Limits(max_rows=100))
+
+
+@pytest.mark.slow
+def test_zip_bomb_dressed_as_xlsx_refused_from_the_central_directory_within_a_second():
+    bomb = samples.zip_bomb_xlsx(300)
+    assert len(bomb) < 2 * 1024 * 1024
+    start = time.perf_counter()
+    with pytest.raises(CxLimitError, match="zip bomb"):
+        read_table(bomb, "report.xlsx")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_zip_declaring_more_than_the_decompressed_limit_is_refused():
+    data = samples.zip_bytes({"a.csv": b"x\n" + b"1\n" * 400_000})
+    with pytest.raises(CxLimitError, match="would decompress"):
+        read_table(data, "a.zip", Limits(max_decompressed_bytes=512 * 1024))
+
+
+def test_gzip_bomb_is_stopped_at_the_cap():
+    bomb = samples.gzip_bomb(20)
+    start = time.perf_counter()
+    with pytest.raises(CxLimitError, match="decompresses to more than 8 MB"):
+        read_table(bomb, "data.csv.gz", Limits(max_decompressed_bytes=8 * 1024 * 1024))
+    assert time.perf_counter() - start < 2.0
+
+
+def test_truncated_gzip_is_reported():
+    data = gzip.compress(b"a,b\n" + b"1,2\n" * 10_000)
+    with pytest.raises(CxDataError, match="truncated"):
+        read_table(data[: len(data) // 2], "t.csv.gz")
+
+
+def test_corrupted_xlsx_is_reported_not_crashing():
+    good = samples.xlsx_bytes({"S": [["a", "b"], [1, 2]]})
+    corrupt = good.replace(b"worksheets/sheet1.xml", b"worksheets/sheetX.xml", 1)
+    with pytest.raises(CxDataError, match="damaged"):
+        read_table(corrupt, "t.xlsx")
+    with pytest.raises(CxDataError, match="damaged"):
+        read_table(good[:-200], "t.xlsx")
+
+
+def test_xlsx_with_no_data_is_reported():
+    with pytest.raises(CxDataError, match="no data"):
+        read_table(samples.xlsx_bytes({"Empty": [], "Also": []}), "t.xlsx")
+
+
+def test_xlsx_with_a_header_only_is_reported():
+    with pytest.raises(CxDataError, match="header but no data rows"):
+        read_table(samples.xlsx_bytes({"S": [["id", "amount"]]}), "t.xlsx")
+
+
+def test_limits_from_env(monkeypatch):
+    monkeypatch.setenv("CX_MAX_UPLOAD_MB", "5")
+    monkeypatch.setenv("CX_MAX_ROWS", "1000")
+    assert Limits.from_env() == Limits(max_bytes=5 * 1024 * 1024, max_rows=1000)
+    monkeypatch.setenv("CX_MAX_ROWS", "lots")
+    with pytest.raises(CxDataError, match="CX_MAX_ROWS"):
+        Limits.from_env()
+
+
+def test_read_table_uses_env_limits_by_default(monkeypatch):
+    monkeypatch.setenv("CX_MAX_ROWS", "2")
+    with pytest.raises(CxLimitError):
+        read_table(b"a\n1\n2\n3\n", "t.csv")
+
+
+# --------------------------------------------------------------------------------------------
+# parse_numbers
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("column, expected", [
+    (["1,234.56", "12.50", "1,000"], [1234.56, 12.5, 1000.0]),
+    (["1.234,56", "12,50", "1.000"], [1234.56, 12.5, 1000.0]),
+    (["12,50", "3,5", "100"], [12.5, 3.5, 100.0]),
+    (["1 234", "1 234,5", "12"], [1234.0, 1234.5, 12.0]),
+    (["1\u00a0234,56", "7\u00a0000"], [1234.56, 7000.0]),
+    (["1\u202f234,56", "99"], [1234.56, 99.0]),
+    (["1'234.56", "1’000"], [1234.56, 1000.0]),
+    (["1.234.567", "12"], [1234567.0, 12.0]),
+    (["1,234,567", "12"], [1234567.0, 12.0]),
+    (["(12.00)", "12.00-", "-3", "+4", "−5"], [-12.0, -12.0, -3.0, 4.0, -5.0]),
+    (["￥12.5", "¥3", "€ 4.5", "$1,200.00", "£7", "₽ 1 000", "100 руб.", "100 руб", "50 р.", "RMB 8",
+      "CNY9", "12 USD", "EUR 2", "RUB 3", "30元"], [12.5, 3, 4.5, 1200, 7, 1000, 100, 100, 50, 8, 9, 12, 2, 3, 30]),
+    (["5%", "12.5 %", "-1%"], [5.0, 12.5, -1.0]),
+    (['="0042"', '="1,5"'], [42.0, 1.5]),
+    (["-$12.00", "$-3", "($4.00)"], [-12.0, -3.0, -4.0]),
+    (["1e3", ".5", "0.25"], [1000.0, 0.5, 0.25]),
+])
+def test_number_styles_parse_to_hand_computed_values(column, expected):
+    values, bad = parse_numbers(pd.Series(column, dtype="string"))
+    assert values.tolist() == pytest.approx(expected)
+    assert not bad.any()
+
+
+def test_unparseable_numbers_are_flagged_bad_and_blanks_are_not():
+    values, bad = parse_numbers(pd.Series(["12", "abc", None, "", "  ", "N/A", "1 2 3 4", "12.5.6,7"]))
+    assert bad.tolist() == [False, True, False, False, False, False, True, True]
+    assert values.iloc[0] == 12 and values.iloc[1:].isna().all()
+
+
+def test_numbers_already_numeric_pass_through():
+    values, bad = parse_numbers(pd.Series([1, 2, None], dtype="Int64"))
+    assert values.dtype == "float64" and values.tolist()[:2] == [1.0, 2.0] and np.isnan(values.iloc[2])
+    assert not bad.any()
+    values, bad = parse_numbers(pd.Series([True, False]))
+    assert values.tolist() == [1.0, 0.0] and not bad.any()
+
+
+def _style_number(x: float, style: str) -> str:
+    """Render x (2 decimals) in a locale style, independently of the parser."""
+    neg = x < 0
+    whole, frac = f"{abs(x):.2f}".split(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    sep, dec, fmt = {
+        "us": (",", ".", "{}"), "de": (".", ",", "{}"), "ru": ("\u00a0", ",", "{} руб."),
+        "fr": ("\u202f", ",", "{} €"), "ch": ("'", ".", "CHF {}".replace("CHF ", "")),
+        "cn": (",", ".", "￥{}"), "space": (" ", ".", "{}"), "gb": (",", ".", "£{}"),
+    }[style]
+    body = fmt.format(sep.join(groups) + dec + frac)
+    if neg:
+        return {"us": f"({body})", "de": f"{body}-", "gb": f"-{body}"}.get(style, f"-{body}")
+    return body
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), min_size=1, max_size=8),
+       style=st.sampled_from(["us", "de", "ru", "fr", "ch", "cn", "space", "gb"]))
+def test_number_round_trip_to_the_cent_in_every_style(values, style):
+    column = [_style_number(v, style) for v in values]
+    parsed, bad = parse_numbers(pd.Series(column, dtype="string"))
+    assert not bad.any(), column
+    assert parsed.tolist() == [float(f"{v:.2f}") if f"{v:.2f}" != "-0.00" else 0.0 for v in values], column
+
+
+# --------------------------------------------------------------------------------------------
+# parse_datetimes
+# --------------------------------------------------------------------------------------------
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+@pytest.mark.parametrize("column, expected", [
+    (["2024-03-05T14:03:00", "2024-03-05 14:03"], ["2024-03-05 14:03", "2024-03-05 14:03"]),
+    (["2024-03-05T14:03:00.123456Z"], ["2024-03-05 14:03:00.123456"]),
+    (["2024-03-05T14:03:00+03:00", "2024-03-05 14:03:00+0300", "2024-03-05T14:03:00-0130"],
+     ["2024-03-05 11:03", "2024-03-05 11:03", "2024-03-05 15:33"]),
+    (["2019-10-01 00:00:00 UTC"], ["2019-10-01 00:00"]),
+    (["05.03.2024", "05.03.2024 14:03", "5.3.2024 14:03:09"], ["2024-03-05", "2024-03-05 14:03", "2024-03-05 14:03:09"]),
+    (["2024/03/05", "2024/03/05 14:03:00"], ["2024-03-05", "2024-03-05 14:03"]),
+    (["19970101", "19980630"], ["1997-01-01", "1998-06-30"]),
+    (["3/5/2024 2:03:04 PM", "12/31/2023 11:59:59 AM", "1/1/2024 12:00:00 AM"],
+     ["2024-03-05 14:03:04", "2023-12-31 11:59:59", "2024-01-01 00:00"]),
+    (["13/03/2024", "05/03/2024"], ["2024-03-13", "2024-03-05"]),
+    (["03/13/2024", "05/03/2024"], ["2024-03-13", "2024-05-03"]),
+    (["2024年3月5日 14:03", "2024年12月25日"], ["2024-03-05 14:03", "2024-12-25"]),
+    (["1709647380", "1709647380000", "1709647380000000"], ["2024-03-05 14:03"] * 3),
+    (["45356.5"], ["2024-03-05 12:00"]),
+    (["5 Mar 2024", "March 6, 2024 2:03 PM"], ["2024-03-05", "2024-03-06 14:03"]),
+])
+def test_date_styles_parse_to_hand_computed_values(column, expected):
+    values, bad = parse_datetimes(pd.Series(column, dtype="string"))
+    assert str(values.dtype) == "datetime64[us, UTC]"
+    assert values.tolist() == [ts(e) for e in expected]
+    assert not bad.any()
+
+
+def test_mixed_formats_in_one_column_each_parsed_with_its_own_format():
+    column = ["2024-03-05 14:03:00", "06.03.2024 10:00", "1709820000", None, "not a date", "20240308"] * 50
+    values, bad = parse_datetimes(pd.Series(column))
+    expected = [ts("2024-03-05 14:03"), ts("2024-03-06 10:00"), ts("2024-03-07 14:00"), pd.NaT, pd.NaT,
+                ts("2024-03-08")] * 50
+    assert values.tolist() == expected
+    assert bad.tolist() == [False, False, False, False, True, False] * 50
+
+
+def test_bad_dates_are_flagged_not_silently_dropped():
+    values, bad = parse_datetimes(pd.Series(["2024-02-30", "2024-13-01", "12", "yesterday", "", None]))
+    assert values.isna().all()
+    assert bad.tolist() == [True, True, True, True, False, False]
+
+
+def test_datetime_inputs_are_converted_to_utc_microseconds():
+    aware = pd.Series(pd.to_datetime(["2024-03-05 14:03"]).tz_localize("Europe/Moscow"))
+    assert parse_datetimes(aware)[0].iloc[0] == ts("2024-03-05 11:03")
+    naive = pd.Series(pd.to_datetime(["2024-03-05 14:03"]))
+    values, bad = parse_datetimes(naive)
+    assert values.iloc[0] == ts("2024-03-05 14:03") and str(values.dtype) == "datetime64[us, UTC]"
+    epoch = pd.Series([1709647380.0, np.nan])
+    assert parse_datetimes(epoch)[0].iloc[0] == ts("2024-03-05 14:03")
+
+
+def test_datetime_format_note_only_for_ambiguous_or_guessed_columns():
+    assert "month/day/year" in datetime_format_note(pd.Series(["03/04/2024", "05/06/2024"]))
+    assert datetime_format_note(pd.Series(["13/04/2024", "05/06/2024"])) is None
+    assert datetime_format_note(pd.Series(["2024-03-04"])) is None
+    assert "Unix" in datetime_format_note(pd.Series(["1709647380", "1709647390"]))
+
+
+DATE_FORMATS = {
+    "iso_t": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S"),
+    "iso_space_frac": lambda d: d.strftime("%Y-%m-%d %H:%M:%S.%f"),
+    "iso_z": lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "iso_offset": lambda d: (d + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S+03:00"),
+    "iso_offset_compact": lambda d: (d - dt.timedelta(hours=5)).strftime("%Y-%m-%d %H:%M:%S-0500"),
+    "utc_suffix": lambda d: d.strftime("%Y-%m-%d %H:%M:%S UTC"),
+    "dotted": lambda d: d.strftime("%d.%m.%Y %H:%M:%S"),
+    "ymd_slash": lambda d: d.strftime("%Y/%m/%d %H:%M:%S"),
+    "us_ampm": lambda d: f"{d.month}/{d.day}/{d.year} {(d.hour % 12) or 12}:{d:%M:%S} {'AM' if d.hour < 12 else 'PM'}",
+    "chinese": lambda d: f"{d.year}年{d.month}月{d.day}日 {d:%H:%M:%S}",
+    "epoch_s": lambda d: str(int(d.timestamp())),
+    "epoch_ms": lambda d: str(int(d.timestamp()) * 1000),
+    "epoch_us": lambda d: str(int(d.timestamp()) * 1_000_000),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(moments=st.lists(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2035, 12, 31)),
+                        min_size=1, max_size=6),
+       style=st.sampled_from(sorted(DATE_FORMATS)))
+def test_date_round_trip_in_every_format(moments, style):
+    moments = [m.replace(microsecond=0, tzinfo=UTC) if style != "iso_space_frac" else m.replace(tzinfo=UTC)
+               for m in moments]
+    column = [DATE_FORMATS[style](m) for m in moments]
+    values, bad = parse_datetimes(pd.Series(column, dtype="string"))
+    assert not bad.any(), column
+    assert values.tolist() == [pd.Timestamp(m) for m in moments], column
+
+
+@settings(max_examples=100, deadline=None)
+@given(moments=st.lists(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2040, 12, 31)), min_size=1,
+                        max_size=6))
+def test_day_first_slash_dates_round_trip_when_one_day_exceeds_12(moments):
+    column = ["13/01/2020"] + [m.strftime("%d/%m/%Y") for m in moments]
+    values, bad = parse_datetimes(pd.Series(column))
+    assert not bad.any()
+    assert values.tolist()[1:] == [pd.Timestamp(m, tz="UTC") for m in moments]
+
+
+# --------------------------------------------------------------------------------------------
+# parse_flags
+# --------------------------------------------------------------------------------------------
+def test_flags_from_words_numbers_and_languages():
+    values, bad = parse_flags(pd.Series(["1", "0", "TRUE", "false", "Yes", "no", "да", "нет", "是", "否",
+                                         "1.0", "", None, "maybe"]))
+    assert values.tolist()[:11] == [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]
+    assert values.iloc[11:].isna().all()
+    assert bad.tolist() == [False] * 13 + [True]
+
+
+def test_flags_from_numeric_and_bool_dtypes():
+    values, bad = parse_flags(pd.Series([1, 0, 2]))
+    assert values.tolist()[:2] == [1.0, 0.0] and np.isnan(values.iloc[2]) and bad.tolist() == [False, False, True]
+    assert parse_flags(pd.Series([True, False]))[0].tolist() == [1.0, 0.0]
+
+
+# --------------------------------------------------------------------------------------------
+# Real public files (skipped when /work/shared/data/real is absent)
+# --------------------------------------------------------------------------------------------
+def test_real_cdnow_master_whitespace_aligned():
+    t = read_table(real_file("cdnow", "CDNOW_master.txt").read_bytes(), "CDNOW_master.txt")
+    assert t.df.shape == (69_659, 4) and t.delimiter == "whitespace" and t.header_rows == 1
+    assert t.df["customer_id"].iloc[0] == "00001"
+    assert parse_numbers(t.df["dollar_value"])[0].sum() == pytest.approx(2_500_315.63)
+    assert parse_numbers(t.df["number_of_cds"])[0].sum() == 167_881
+    dates, bad = parse_datetimes(t.df["date"])
+    assert not bad.any() and (dates.min(), dates.max()) == (ts("1997-01-01"), ts("1998-06-30"))
+
+
+def test_real_cdnow_sample_headerless():
+    t = read_table(real_file("cdnow", "CDNOW_sample.txt").read_bytes(), "CDNOW_sample.txt")
+    assert t.df.shape == (6_919, 5) and t.header_rows == 0 and t.first_data_row == 1
+    assert t.df["column_1"].nunique() == 2_357
+    assert parse_numbers(t.df["column_5"])[0].sum() == pytest.approx(244_091.94)
+
+
+def test_real_online_retail_gz():
+    t = read_table(real_file("online_retail", "online_retail_sample30k.csv.gz").read_bytes(), "retail.csv.gz")
+    assert t.df.shape == (30_000, 8)
+    assert t.df["InvoiceNo"].str.startswith("C").sum() == 620
+    assert t.df["CustomerID"].isna().sum() == 2_000 and t.df["Country"].nunique() == 38
+    assert not parse_datetimes(t.df["InvoiceDate"])[1].any()
+
+
+def test_real_ab_data_gz():
+    t = read_table(real_file("ab_data", "ab_data.csv.gz").read_bytes(), "ab_data.csv.gz")
+    assert t.df.shape == (294_478, 5) and t.df["user_id"].nunique() == 290_584
+    dates, bad = parse_datetimes(t.df["timestamp"])
+    assert not bad.any() and dates.min() >= ts("2017-01-02") and dates.max() < ts("2017-01-25")
+    assert set(parse_flags(t.df["converted"])[0].unique()) == {0.0, 1.0}
+
+
+def test_real_rees46_events():
+    t = read_table(real_file("rees46_events", "2019-Oct-sample.csv").read_bytes(), "2019-Oct-sample.csv")
+    assert t.df.shape == (1_000, 9)
+    assert t.df["event_type"].value_counts().to_dict() == {"view": 987, "purchase": 10, "cart": 3}
+    assert t.df["category_id"].iloc[0] == "2103807459595387724"
+    dates, bad = parse_datetimes(t.df["event_time"])
+    assert not bad.any() and (dates.min(), dates.max()) == (ts("2019-10-01 00:00:00"), ts("2019-10-01 00:17:26"))
