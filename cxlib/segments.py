@@ -33,6 +33,7 @@ QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
 ORDER_STATUSES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
 DEFAULT_VALID_STATUSES = ("completed", "refunded", "partially_refunded")
 NO_ORDERS = "No orders"
+ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the value on the latest valid order
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +251,9 @@ def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[str]) -> tuple[
     frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"), "ordered_at": df["ordered_at"],
                           "net": df["amount"] - refunded,
                           "email": df["email"].astype("string") if "email" in df.columns else pd.NA})
+    for col in ORDER_ATTRIBUTES:
+        if col in df.columns:
+            frame[col] = df[col].astype("string")
     frame = frame[status.isin(spec.valid_statuses).to_numpy()]
     no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
     if no_id.any():
@@ -286,9 +290,11 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     spec = spec or RFMSpec()
     warnings: list[str] = []
     valid, as_of = _valid_orders(orders, spec, warnings)
+    valid = valid.sort_values("ordered_at", kind="mergesort")
+    attrs = {col: (col, "last") for col in ORDER_ATTRIBUTES if col in valid.columns}   # from the latest order
     c = valid.groupby("customer_id", sort=True).agg(
-        email=("email", "first"), orders=("net", "size"), net_revenue=("net", "sum"),
-        first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max")).reset_index()
+        email=("email", "last"), orders=("net", "size"), net_revenue=("net", "sum"),
+        first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"), **attrs).reset_index()
     c["orders"] = c["orders"].astype(int)
     c["aov"] = c["net_revenue"] / c["orders"]
     last_day = c["last_order_at"].dt.tz_convert("UTC").dt.normalize()
@@ -437,7 +443,11 @@ def _latest(df: pd.DataFrame, col: str, time_col: str | None) -> pd.Series:
 def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, responses: Dataset | None = None,
                         tickets: Dataset | None = None) -> CustomerView:
     """Join customer attributes, survey responses and tickets to the RFM table (customer id first,
-    else email normalized to lower case without spaces); counts of matched/unmatched rows in ``joins``."""
+    else email normalized to lower case without spaces); counts of matched/unmatched rows in ``joins``.
+
+    Attributes in both the customers file and the orders (email, country, channel) take the
+    customers file's value, falling back to the latest order's; other clashing columns of the
+    customers file get a ``_attr`` suffix."""
     base = rfm.customers.copy()
     joins: list[JoinStats] = []
     warnings: list[str] = []
@@ -449,15 +459,15 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
         if dup.any():
             warnings.append(f"{int(dup.sum())} repeated customer id(s) in {customers.name}; the first row of each is used.")
             attrs = attrs[~dup]
-        clash = [c for c in attrs.columns if c in base.columns and c not in ("customer_id", "email")]
-        attrs = attrs.rename(columns={c: f"{c}_attr" for c in clash})
-        if "email" in attrs.columns:
-            attrs = attrs.rename(columns={"email": "email_attr"})
+        shared = [c for c in attrs.columns if c in base.columns and c != "customer_id"
+                  and (c == "email" or c in ORDER_ATTRIBUTES)]        # customers file wins, orders fill gaps
+        clash = [c for c in attrs.columns if c in base.columns and c != "customer_id" and c not in shared]
+        attrs = attrs.rename(columns={c: f"{c}_attr" for c in shared + clash})
         in_rfm = attrs["customer_id"].isin(base["customer_id"])
         base = base.merge(attrs, on="customer_id", how="outer", sort=True)
-        if "email_attr" in base.columns:
-            base["email"] = base["email_attr"].astype("string").fillna(base["email"].astype("string"))
-            base = base.drop(columns="email_attr")
+        for col in shared:
+            base[col] = base[f"{col}_attr"].astype("string").fillna(base[col].astype("string"))
+            base = base.drop(columns=f"{col}_attr")
         no_orders = base["orders"].isna()
         base.loc[no_orders, ["orders", "net_revenue"]] = 0
         base["orders"] = base["orders"].astype(int)

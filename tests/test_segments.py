@@ -204,6 +204,18 @@ def test_joins_match_by_customer_id_then_email():
     assert "2 of 4 rows matched" in view.describe_joins()
 
 
+def test_order_attributes_come_from_latest_order_unless_customers_file_has_them():
+    df = small_orders().df.assign(country=["DE", "FR", "NL", None, "PL", "PL", "ES", "IT", "SE"])
+    rfm = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    country = rfm.customers.set_index("customer_id")["country"]
+    assert country.dropna().to_dict() == {"a": "FR", "b": "NL", "d": "ES"}   # c's valid order has none
+    customers = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "c"], "country": ["AT", None],
+                                                 "orders": ["x", "y"]}), "customers")
+    c = build_customer_view(rfm, customers=customers).customers.set_index("customer_id")
+    assert c["country"].dropna().to_dict() == {"a": "AT", "b": "NL", "d": "ES"}
+    assert c.loc["a", "orders_attr"] == "x" and c.loc["a", "orders"] == 2
+
+
 def test_rule_segment_and_member_download_neutralize_formulas():
     df = small_orders().df.copy()
     df.loc[2, "email"] = "=HYPERLINK(\"http://x\")"
