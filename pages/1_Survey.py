@@ -1,0 +1,100 @@
+"""Survey: NPS, CSAT and CES with CIs, distribution, trend, by segment, and searchable comments."""
+import json
+
+import streamlit as st
+
+import ui
+from cxlib import charts_scorecard as charts
+from cxlib import survey
+from cxlib.definitions import DefinitionSet
+from cxlib.errors import CxDataError
+from ui import t
+
+ui.shell(t("Survey"), icon=":material/forum:")
+ds = ui.pick_dataset("responses", key="survey_dataset")
+defs = ui.definitions()
+DEFS = json.dumps(defs.to_json(), sort_keys=True)
+NAMES = {"nps": t("NPS"), "csat": t("CSAT"), "ces": t("CES")}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def run(_ds, key: str, what: str, defs_json: str, options: str):
+    d, o = DefinitionSet.from_json(json.loads(defs_json)), json.loads(options)
+    if what == "summary":
+        return survey.summarize(_ds, d)
+    if what == "trend":
+        return survey.over_time(_ds, o["metric"], o["freq"], d)
+    return survey.by_segment(_ds, o["metric"], o["by"], d)
+
+
+try:
+    res = run(ds, ds.key, "summary", DEFS, "{}")
+except CxDataError as err:
+    st.error(ui.esc(str(err)))
+    st.stop()
+ui.show_warnings(res.warnings)
+have = [m for m in ("nps", "csat", "ces") if getattr(res, m) is not None]
+cols = st.columns(len(have) + 1)
+cols[0].metric(t("Responses"), f"{res.responses:,}")
+for col, m in zip(cols[1:], have):
+    r = getattr(res, m)
+    if m == "nps":
+        col.metric(NAMES[m], f"{r.score:+.1f}", help=t("95% CI {lo:+.1f} to {hi:+.1f}; n = {n}",
+                                                       lo=r.ci95[0], hi=r.ci95[1], n=r.n))
+    else:
+        unit = "%" if m == "csat" and defs.csat.mode == "top2_pct" else ""
+        col.metric(NAMES[m], f"{r.headline:.1f}{unit}" if unit else f"{r.headline:.2f}",
+                   help=t("95% CI {lo:.2f} to {hi:.2f}; n = {n}", lo=r.headline_ci95[0], hi=r.headline_ci95[1], n=r.n))
+
+metric = st.radio(t("Metric"), have, format_func=NAMES.get, horizontal=True, key="survey_metric")
+unit = {"nps": "pts", "csat": "%" if defs.csat.mode == "top2_pct" else "", "ces": ""}[metric]
+ui.caption(defs.describe(metric))
+r = getattr(res, metric)
+st.subheader(t("Distribution"))
+dist = (charts.nps_distribution(r, defs.nps.promoter_min, defs.nps.detractor_max) if metric == "nps"
+        else charts.score_distribution(r))
+st.altair_chart(dist, width="stretch")
+c1, c2 = st.columns(2)
+with c1:
+    ui.download_chart(dist, f"{metric}_distribution.png", key="dl_survey_dist_png")
+with c2:
+    ui.download_table(r.to_frame(), f"{metric}_distribution.csv", key="dl_survey_dist_csv")
+
+st.subheader(t("Trend"))
+if ds.has("answered_at"):
+    freq = st.radio(t("Period"), ["month", "week"], horizontal=True, key="survey_freq",
+                    format_func=lambda f: {"month": t("Month"), "week": t("Week")}[f])
+    trend = run(ds, ds.key, "trend", DEFS, json.dumps({"metric": metric, "freq": freq}))
+    chart = charts.grouped_trend(trend, unit=unit, target=defs.target(metric))
+    st.altair_chart(chart, width="stretch")
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.download_chart(chart, f"{metric}_trend.png", key="dl_survey_trend_png")
+    with c2:
+        ui.download_table(trend.to_frame(), f"{metric}_trend.csv", key="dl_survey_trend_csv")
+else:
+    st.info(t("No answer date in this file, so there is no trend."))
+
+st.subheader(t("By segment"))
+skip = {"nps", "csat", "ces", "comment", "answered_at", "respondent_id", "customer_id", "email"}
+fields = [c for c in ds.df.columns if c not in skip and 1 < ds.df[c].nunique() <= 50]
+if fields:
+    by = st.selectbox(t("Break down by"), fields, key="survey_by")
+    seg = run(ds, ds.key, "segment", DEFS, json.dumps({"metric": metric, "by": by}))
+    ui.show_warnings([w for w in seg.warnings if w not in res.warnings])
+    chart = charts.grouped_bars(seg, unit=unit)
+    st.altair_chart(chart, width="stretch")
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.download_chart(chart, f"{metric}_by_{by}.png", key="dl_survey_seg_png")
+    with c2:
+        ui.download_table(seg.to_frame(), f"{metric}_by_{by}.csv", key="dl_survey_seg_csv")
+else:
+    st.info(t("No column with a few distinct values to break the scores down by."))
+
+st.subheader(t("Comments"))
+query = st.text_input(t("Search comments"), key="survey_search", placeholder=t("word or phrase"))
+found = survey.comments(ds, query, metric)
+st.caption(t("{n} comments shown", n=len(found)))
+st.dataframe(found, hide_index=True, width="stretch")
+ui.download_table(found, "comments.csv", key="dl_survey_comments_csv")
