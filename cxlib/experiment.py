@@ -102,7 +102,7 @@ class ExperimentSpec:
             extra.append(f"revenue capped at its {self.winsorize_pct:g}th percentile")
         split = " / ".join(f"{k} {v:g}" for k, v in self.split) if self.split else "an equal split"
         return (f"Each variant's {METRIC_LABELS[self.metric]} is compared with the control by a {sides} {test} "
-                f"at {self.alpha:.0%} significance" + (", Holm-corrected across variants" if self.correction == "holm"
+                f"at {self.alpha:.0%} significance" + (", Holm-corrected when several variants are compared" if self.correction == "holm"
                                                         else "")
                 + (", with " + " and ".join(extra) if extra else "")
                 + f"; the traffic split is checked against {split} (flagged at p < {self.srm_threshold:g}).")
@@ -149,6 +149,7 @@ class VariantSummary:
     revenue: float | None = None               # total (after winsorization)
     revenue_per_user: float | None = None
     value: float = float("nan")                # the analysed metric's value
+    value_ci: tuple[float, float] = (float("nan"), float("nan"))   # its interval (level 1 - alpha)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class ExperimentResult:
                 "variant": v.name, "is_control": v.name == self.control, "users": v.users,
                 "conversions": v.conversions, "rate": v.rate, "rate_ci_low": v.rate_ci[0], "rate_ci_high": v.rate_ci[1],
                 "revenue_per_user": v.revenue_per_user, "metric": self.spec.metric, "value": v.value,
+                "value_ci_low": v.value_ci[0], "value_ci_high": v.value_ci[1],
                 "abs_lift": t.abs_lift if t else None, "abs_ci_low": t.abs_ci[0] if t else None,
                 "abs_ci_high": t.abs_ci[1] if t else None, "rel_lift": t.rel_lift if t else None,
                 "rel_ci_low": t.rel_ci[0] if t else None, "rel_ci_high": t.rel_ci[1] if t else None,
@@ -225,7 +227,7 @@ class ExperimentResult:
         """The ``abtest`` CLI object (DESIGN.md keys) plus details. ``ci95`` is the interval of
         ``abs_lift`` at the reported level (``ci_level``); ``rel_ci95`` that of ``rel_lift``."""
         variants = {v.name: {"users": v.users, "conversions": v.conversions, "rate": v.rate,
-                             "rate_ci95": list(v.rate_ci), "value": v.value,
+                             "rate_ci95": list(v.rate_ci), "value": v.value, "value_ci": list(v.value_ci),
                              "revenue_per_user": None if v.revenue_per_user is None else round(v.revenue_per_user, 2)}
                     for v in self.variants}
         comps = [{"variant": c.variant, "abs_lift": c.test.abs_lift, "rel_lift": c.test.rel_lift,
@@ -401,21 +403,31 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
     arrays = {n: grp for n, grp in g} if spec.metric != "converted" else {}
     weights, missing = _split(order, spec)
     checks = replace(checks, expected_split=tuple(weights.items()), missing_variants=missing)
-    variants, tests = [], {}
     has_rev = "revenue" in ds.df.columns and ds.has("revenue")
-    for n in order:
-        r = agg.loc[n]
-        users, conv = int(r["users"]), int(r["conversions"])
-        value = conv / users
-        if spec.metric == "revenue":
-            value = float(r["ysum"]) / users
-        elif spec.metric == "aov":
-            value = float(r["revenue"]) / float(r["orders"]) if r["orders"] else float("nan")
-        variants.append(VariantSummary(n, users, conv, conv / users, abstats.wilson_interval(conv, users, spec.alpha),
-                                       float(r["revenue"]) if has_rev else None,
-                                       float(r["revenue"]) / users if has_rev else None, value))
+    variants = [_variant_summary(spec, n, agg.loc[n], arrays, has_rev) for n in order]
     return _finish(spec, control, variants, checks, warnings, ds.name, ds.content_hash, cuped_info,
                    arrays=arrays, agg=agg)
+
+
+def _variant_summary(spec: ExperimentSpec, name: str, r: pd.Series, arrays: dict, has_rev: bool) -> VariantSummary:
+    """Counts, conversion rate (Wilson CI) and the analysed metric's value with its interval:
+    Wilson (conversion), Student t (revenue per user), delta method (ratio metrics)."""
+    users, conv = int(r["users"]), int(r["conversions"])
+    rate_ci = abstats.wilson_interval(conv, users, spec.alpha)
+    value, value_ci = conv / users, rate_ci
+    if spec.metric == "revenue":
+        value = float(r["ysum"]) / users
+        half = (stats.t.ppf(1 - spec.alpha / 2, users - 1) * np.sqrt(r["yvar"] / users)) if users > 1 else np.nan
+        value_ci = (value - half, value + half)
+    elif spec.metric == "aov":
+        rs = abstats.RatioStats.from_arrays(arrays[name]["raw_value"], arrays[name]["orders"])
+        value = rs.ratio
+        half = stats.norm.ppf(1 - spec.alpha / 2) * np.sqrt(rs.unit_variance / users) if users > 1 else np.nan
+        value_ci = (value - half, value + half)
+    revenue = float(r["revenue"]) if has_rev else None
+    return VariantSummary(name, users, conv, conv / users, rate_ci, revenue,
+                          revenue / users if revenue is not None else None, float(value),
+                          (float(value_ci[0]), float(value_ci[1])))
 
 
 def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec | None = None,
@@ -446,7 +458,8 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
     order = [control] + [n for n in names if n != control]
     weights, missing = _split(order, spec)
     variants = [VariantSummary(n, clean[n][0], clean[n][1], clean[n][1] / clean[n][0],
-                               abstats.wilson_interval(clean[n][1], clean[n][0], spec.alpha), value=clean[n][1] / clean[n][0])
+                               abstats.wilson_interval(clean[n][1], clean[n][0], spec.alpha), value=clean[n][1] / clean[n][0],
+                               value_ci=abstats.wilson_interval(clean[n][1], clean[n][0], spec.alpha))
                 for n in order]
     checks = DataChecks(units=sum(u for u, _ in clean.values()), expected_split=tuple(weights.items()),
                         missing_variants=missing)

@@ -344,3 +344,13 @@ def test_cuped_ignores_cancelled_pre_period_orders():
         "customer_id": ["u1", "u1", "u2"], "ordered_at": [pd.Timestamp("2024-01-05", tz="UTC")] * 3,
         "amount": [10.0, 50.0, 7.0], "status": ["completed", "cancelled", None], "refunded": [2.0, 0, None]}), "orders")
     assert ex.pre_period_revenue(units, orders).tolist() == [8.0, 7.0]
+
+
+def test_variant_value_intervals_match_scipy_and_wilson():
+    df, _ = simulated()
+    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue")
+    a = df.loc[df.variant == "control", "revenue"]
+    ci = stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=stats.sem(a))
+    assert res.variants[0].value_ci == pytest.approx(ci)
+    conv = ex.analyze(Dataset.from_frame(df, "experiment"))
+    assert conv.variants[0].value_ci == conv.variants[0].rate_ci
