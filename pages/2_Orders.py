@@ -1,0 +1,90 @@
+"""Orders: orders, customers, net revenue, AOV, repeat customers, revenue over time and by segment."""
+import json
+
+import streamlit as st
+
+import ui
+from cxlib import charts_scorecard as charts
+from cxlib import orders
+from cxlib.definitions import DefinitionSet
+from cxlib.errors import CxDataError
+from ui import t
+
+ui.shell(t("Orders"), icon=":material/shopping_cart:")
+ds = ui.pick_dataset("orders", key="orders_dataset")
+defs = ui.definitions()
+DEFS = json.dumps(defs.to_json(), sort_keys=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def run(_ds, key: str, what: str, defs_json: str, options: str):
+    d, o = DefinitionSet.from_json(json.loads(defs_json)), json.loads(options)
+    if what == "summary":
+        return orders.summarize(_ds, d)
+    if what == "trend":
+        return orders.over_time(_ds, o["freq"], d)
+    if what == "customers":
+        return orders.customer_table(_ds, d)
+    return orders.by_field(_ds, o["by"], d)
+
+
+try:
+    res = run(ds, ds.key, "summary", DEFS, "{}")
+except CxDataError as err:
+    st.error(ui.esc(str(err)))
+    st.stop()
+ui.show_warnings(res.warnings)
+cur = res.currency or ""
+money = (lambda v: f"{v:,.2f} {cur}".strip() if v == v else "n/a")
+c = st.columns(6)
+c[0].metric(t("Orders"), f"{res.orders:,}")
+c[1].metric(t("Valid orders"), f"{res.valid_orders:,}")
+c[2].metric(t("Customers"), f"{res.customers:,}")
+c[3].metric(t("Net revenue"), money(res.net_revenue))
+c[4].metric(t("Average order value"), money(res.aov))
+c[5].metric(t("Repeat customers"), f"{res.repeat_customers:,}",
+            help=t("{pct:.1f}% of {n} buying customers (95% CI {lo:.1f}% to {hi:.1f}%)", pct=100 * res.repeat_rate,
+                   n=res.buyers, lo=100 * res.repeat_rate_ci95[0], hi=100 * res.repeat_rate_ci95[1]))
+ui.caption(defs.describe("net_revenue"))
+ui.caption(defs.describe("repeat_rate"))
+
+st.subheader(t("Revenue over time"))
+freq = st.radio(t("Period"), ["month", "week", "day"], horizontal=True, key="orders_freq",
+                format_func=lambda f: {"month": t("Month"), "week": t("Week"), "day": t("Day")}[f])
+trend = run(ds, ds.key, "trend", DEFS, json.dumps({"freq": freq}))
+ui.show_warnings([w for w in trend.warnings if w not in res.warnings])
+chart = charts.revenue_trend(trend, res.currency)
+st.altair_chart(chart, width="stretch")
+c1, c2 = st.columns(2)
+with c1:
+    ui.download_chart(chart, f"revenue_by_{freq}.png", key="dl_orders_trend_png")
+with c2:
+    ui.download_table(trend.to_frame(), f"revenue_by_{freq}.csv", key="dl_orders_trend_csv")
+
+st.subheader(t("By segment"))
+skip = {"order_id", "customer_id", "ordered_at", "amount", "refunded", "quantity", "unit_price", "items", "email"}
+fields = [f for f in ("channel", "country", "status", "currency") if ds.has(f)]
+fields += [f for f in ds.df.columns if f not in skip and f not in fields and 1 < ds.df[f].nunique() <= 50]
+if fields:
+    by = st.selectbox(t("Break down by"), fields, key="orders_by")
+    table = run(ds, ds.key, "by", DEFS, json.dumps({"by": by}))
+    chart = charts.orders_by(table, res.currency)
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(table.to_frame(), hide_index=True, width="stretch")
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.download_chart(chart, f"revenue_by_{by}.png", key="dl_orders_by_png")
+    with c2:
+        ui.download_table(table.to_frame(), f"revenue_by_{by}.csv", key="dl_orders_by_csv")
+else:
+    st.info(t("No channel, country or other column with a few distinct values to break orders down by."))
+
+st.subheader(t("Order status"))
+chart = charts.order_status(res.status_counts)
+st.altair_chart(chart, width="stretch")
+ui.download_chart(chart, "order_status.png", key="dl_orders_status_png")
+
+st.subheader(t("Top customers"))
+top = run(ds, ds.key, "customers", DEFS, "{}")
+st.dataframe(top.head(50), hide_index=True, width="stretch")
+ui.download_table(top, "customers.csv", key="dl_orders_customers_csv")

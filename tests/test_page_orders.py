@@ -1,0 +1,76 @@
+"""AppTest of pages/2_Orders.py with sample data and with a seeded orders table."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxlib.dataset import Dataset
+from cxlib.definitions import DefinitionSet, RevenueDef
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "2_Orders.py")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    import streamlit as st
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _seeded(defs: DefinitionSet | None = None) -> AppTest:
+    ds = Dataset.from_frame(pd.DataFrame({
+        "order_id": ["1", "2", "3", "4", "5"], "customer_id": ["a", "a", "b", "c", "c"],
+        "ordered_at": ["2024-01-05", "2024-02-10", "2024-02-11", "2024-03-01", "2024-03-20"],
+        "amount": [100.0, 50.0, 30.0, 20.0, 80.0], "refunded": [0.0, 50.0, 0.0, 5.0, 0.0],
+        "status": ["completed", "refunded", "cancelled", "partially_refunded", "completed"],
+        "currency": ["EUR"] * 5, "channel": ["web", "app", "web", "web", "=cmd|' /C calc'!A0"],
+    }), "orders", name="o.csv")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {ds.key: ds}
+    if defs is not None:
+        at.session_state["definitions"] = defs
+    return at.run()
+
+
+def test_headline_numbers_and_charts():
+    at = _seeded()
+    assert not at.exception
+    m = {x.label: x.value for x in at.metric}
+    # valid: 1 (100), 2 (50-50), 4 (20-5), 5 (80) -> 195 over 4 valid orders
+    assert m["Net revenue"] == "195.00 EUR" and m["Valid orders"] == "4" and m["Orders"] == "5"
+    assert m["Average order value"] == "48.75 EUR" and m["Repeat customers"] == "2"
+    specs = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+    assert [s["title"] for s in specs] == ["Net revenue over time", "Net revenue by channel", "Orders by status"]
+    by = at.dataframe[0].value.set_index("channel")
+    assert by.loc["web", "net_revenue"] == pytest.approx(115.0)
+
+
+def test_definition_change_changes_revenue_and_sentence():
+    at = _seeded(DefinitionSet.default().replace(net_revenue=RevenueDef(("completed", "cancelled"), False)))
+    assert not at.exception
+    m = {x.label: x.value for x in at.metric}
+    assert m["Net revenue"] == "210.00 EUR"          # 100 + 30 + 80
+    assert any("refunds not subtracted" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_switch_period_and_breakdown():
+    at = _seeded()
+    at.radio(key="orders_freq").set_value("week").run()
+    at.selectbox(key="orders_by").set_value("status").run()
+    assert not at.exception
+    assert at.dataframe[0].value["status"].tolist()[0] == "completed"
+
+
+def test_with_sample_data():
+    if not (ROOT / "sample_data" / "MANIFEST.json").exists():
+        pytest.skip("sample data not generated yet")
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    assert not at.exception
+    assert {x.label for x in at.metric} >= {"Orders", "Net revenue"}
