@@ -37,7 +37,11 @@ def text(series: pd.Series) -> pd.Series:
 def blank_na_tokens(series: pd.Series) -> pd.Series:
     """Text column where 'N/A', 'none', '-' ... are empty."""
     s = text(series)
-    return s.mask(s.str.casefold().isin(NA_TOKENS))
+    short = s.str.len() <= 14
+    if not short.any():
+        return s
+    hit = s[short.fillna(False)].str.casefold().isin(NA_TOKENS)
+    return s.mask(hit.reindex(s.index, fill_value=False)) if hit.any() else s
 
 
 def ids(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -96,6 +100,20 @@ def labels(series: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Seri
     return values.astype("string"), unknown
 
 
+_SPACED_OFFSET = r"\s+([+-]\d{2}:?\d{2})$"
+
+
+def datetimes(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Timestamps via ``cxlib.io.parse_datetimes``; "2024-03-05 14:03:11 +0100" (Shopify: a space before
+    the offset) is closed up first."""
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        return cxio.parse_datetimes(series)
+    s = blank_na_tokens(series)
+    if s.dropna().head(200).str.contains(r"\s[+-]\d{2}:?\d{2}$", regex=True).any():
+        s = s.str.replace(_SPACED_OFFSET, r"\1", regex=True)
+    return cxio.parse_datetimes(s)
+
+
 def localize(values: pd.Series, raw: pd.Series, tz: str) -> pd.Series:
     """Reinterpret timestamps written without an offset as wall-clock time in ``tz``, then UTC."""
     sample = text(raw).dropna().head(200)
@@ -136,12 +154,15 @@ def formula_cells(df: pd.DataFrame) -> int:
     return n
 
 
-def duplicate_rows(df: pd.DataFrame) -> int:
-    """Rows identical to an earlier row (hash-based, vectorized)."""
-    if df.empty:
-        return 0
-    h = pd.util.hash_pandas_object(df, index=False)
-    return int(h.duplicated().sum())
+def row_hashes(df: pd.DataFrame) -> pd.Series:
+    """One uint64 per row (vectorized), for duplicate counts and content digests."""
+    return pd.util.hash_pandas_object(df, index=False)
+
+
+def spread_sample(series: pd.Series, n: int = 200_000) -> pd.Series:
+    """At most ``n`` values taken evenly across the column (not just its start)."""
+    step = max(1, len(series) // n)
+    return series.iloc[::step]
 
 
 # ---------------------------------------------------------------- orders: one row per order

@@ -20,7 +20,7 @@ import pandas as pd
 from cxlib import convert, recognizers, statuses
 from cxlib import io as cxio
 from cxlib.dataset import ColumnIssue, Dataset, Report
-from cxlib.errors import CxDataError
+from cxlib.errors import CxDataError, CxNeedsMapping
 from cxlib.recognizers import Recognizer
 from cxlib.synonyms import norm_header, synonyms_for
 
@@ -205,7 +205,7 @@ class _Sample:
         if f.name.endswith("_minutes"):
             return float(1 - convert.minutes(s, col)[1].mean())
         if f.kind == "datetime":
-            return float(1 - cxio.parse_datetimes(s)[1].mean())
+            return float(1 - convert.datetimes(s)[1].mean())
         if f.kind == "number":
             return float(1 - convert.numbers(s)[1].mean())
         if f.kind == "flag":
@@ -349,6 +349,15 @@ def _generic_recognizer(df: pd.DataFrame, guess: _RoleGuess) -> str | None:
     return None
 
 
+def missing_required(role: str, mapping: dict[str, str], recognized_as: str | None = None) -> list[str]:
+    """Required fields of ``role`` that ``mapping`` leaves without a column ([] when usable).
+
+    Knows the alternatives: orders need amount *or* quantity and unit_price; responses need one of
+    nps/csat/ces; a recognized export may lack a field by design (Ozon and Wildberries have no buyer id).
+    """
+    return _missing_required(ROLES_BY_NAME[role], mapping, recognizers.RECOGNIZERS_BY_NAME.get(recognized_as or ""))
+
+
 def _missing_required(spec: Role, mapping: dict[str, str], rec: Recognizer | None = None) -> list[str]:
     ok_absent = set(rec.absent_ok) if rec else set()
     missing = [f for f in spec.required if f not in mapping and f not in ok_absent]
@@ -381,14 +390,15 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
         notes = list(notes)
     missing = _missing_required(spec, use_map, rec)
     if missing:
-        raise _missing_error(table, spec, missing)
+        raise _missing_error(table, spec, missing, mapping)
     canon, issues, value_notes = _convert_all(df, spec, use_map, mapping, table, rec)
     extras = _extras(table.df, mapping, spec)
     frame = pd.concat([canon, extras], axis=1)
     for name in (rec.absent_ok if rec else ()):
         if name not in frame:
             frame.insert(0, name, pd.Series(pd.NA, index=frame.index, dtype="string"))
-    duplicates, dup_note = _duplicates(table.df, frame, spec, use_map)
+    hashes = convert.row_hashes(table.df)
+    duplicates, dup_note = _duplicates(hashes, frame, spec)
     if role == "orders":
         frame, order_notes = _orders(frame, rec)
         notes += order_notes
@@ -408,8 +418,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
         missing={f.name: int(frame[f.name].isna().sum()) for f in spec.fields if f.name in frame},
         duplicates=duplicates, date_range=_date_range(frame, spec), formulas=formulas,
         warnings=tuple(dict.fromkeys(warnings)))
-    digest = content_hash or hashlib.sha256(
-        pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).hexdigest()
+    digest = content_hash or hashlib.sha256(hashes.to_numpy().tobytes()).hexdigest()
     return Dataset(name=table.name, role=role, df=frame, mapping=dict(mapping), report=report, content_hash=digest)
 
 
@@ -431,7 +440,7 @@ def _columns_list(table) -> str:
     return ", ".join(cols[:15]) + (f" and {len(cols) - 15} more" if len(cols) > 15 else "")
 
 
-def _missing_error(table, spec: Role, missing: list[str]) -> CxDataError:
+def _missing_error(table, spec: Role, missing: list[str], mapping: dict[str, str]) -> CxNeedsMapping:
     hint = ""
     try:
         other = detect(table)
@@ -440,11 +449,12 @@ def _missing_error(table, spec: Role, missing: list[str]) -> CxDataError:
             hint = f" This file looks like {label} data."
     except CxDataError:
         pass
-    return CxDataError(
+    return CxNeedsMapping(
         f"no column for the required field(s) {', '.join(missing)} of {spec.label.lower()} data.{hint}",
         file=table.name,
         hint=f"Columns found: {_columns_list(table)}. Pick the column on the Data page or rename it "
-             f"(e.g. to '{missing[0].split(' or ')[0]}').")
+             f"(e.g. to '{missing[0].split(' or ')[0]}').",
+        columns=[str(c) for c in table.df.columns], role=spec.name, mapping=dict(mapping), missing=missing)
 
 
 def _recognizer_for(table, role: str, mapping: dict[str, str], detection: Detection | None) -> Recognizer | None:
@@ -469,7 +479,7 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
         if f.kind == "datetime":
             if rec is not None and rec.local_tz:
                 values = convert.localize(values, raw, rec.local_tz)
-            note = note_fn(raw) if note_fn else None
+            note = note_fn(convert.spread_sample(raw)) if note_fn and not _typed(raw) else None
             if note:
                 notes.append(f"Column '{given.get(f.name, src)}' ({f.name}): {note}")
         cols[f.name] = values
@@ -502,7 +512,10 @@ def _convert_one(raw: pd.Series, role: str, f: Field, header: str) -> tuple[pd.S
     if f.kind == "number":
         v, bad = convert.numbers(raw)
         return v, bad, _NOT["number"]
-    if f.kind in ("datetime", "flag"):
+    if f.kind == "datetime":
+        v, bad = convert.datetimes(raw)
+        return v, bad, _NOT[f.kind]
+    if f.kind == "flag":
         v, bad = coerce(convert.blank_na_tokens(raw) if not _typed(raw) else raw, f.kind)
         return v, bad, _NOT[f.kind]
     v, bad = coerce(raw, f.kind)
@@ -536,7 +549,7 @@ def _ordered(frame: pd.DataFrame, spec: Role) -> pd.DataFrame:
     return frame[canon + [c for c in frame.columns if c not in canon]].reset_index(drop=True)
 
 
-def _duplicates(source: pd.DataFrame, frame: pd.DataFrame, spec: Role, mapping: dict[str, str]):
+def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int, str | None]:
     """Duplicate unit ids for one-row-per-unit roles, else rows identical to an earlier row."""
     id_field = {"tickets": "ticket_id", "responses": "respondent_id", "customers": "customer_id",
                 "experiment": "unit_id"}.get(spec.name)
@@ -544,7 +557,7 @@ def _duplicates(source: pd.DataFrame, frame: pd.DataFrame, spec: Role, mapping: 
         ids = frame[id_field].dropna()
         n = int(ids.duplicated().sum())
         return n, (f"{n:,} row(s) repeat a {id_field} seen earlier in the file." if n else None)
-    n = convert.duplicate_rows(source)
+    n = int(hashes.duplicated().sum())
     return n, (f"{n:,} row(s) are exact copies of an earlier row." if n else None)
 
 

@@ -159,7 +159,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "nps": _n("recommend", "推荐", "рекомендова", "порекомендуете", "посоветуете", "посоветовать"),
     "csat": _n("satisfied", "satisfaction", "满意", "доволь", "удовлетвор"),
     "ces": _n("easy", "effort", "easier", "容易", "费力", "легко", "усили"),
-    "comment": _n("comment", "feedback", "anything else", "why", "improve", "suggestion", "评论", "建议",
+    "comment": _n("comment", "feedback", "anything else", "why", "improve", "do better", "suggestion", "评论", "建议",
                   "意见", "комментар", "отзыв", "почему", "пожелани"),
     "first_reply_minutes": _n("first reply", "first response", "首次响应", "首次回复", "первого ответа"),
     "resolution_minutes": _n("resolution time", "time to resolution", "解决时间", "время решения"),
