@@ -1,0 +1,98 @@
+"""AppTest of pages/8_Definitions.py: editing, targets, JSON download/upload, bad JSON."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxlib.definitions import DefinitionSet, SlaDef
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "8_Definitions.py")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    import streamlit as st
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {}
+    return at.run()
+
+
+def _captions(at) -> list[str]:
+    return [c.value.replace("\\", "") for c in at.caption]
+
+
+def test_editing_a_definition_updates_the_set_and_its_sentence():
+    at = _app()
+    assert not at.exception
+    assert any("within 24 h" in c for c in _captions(at))
+    at.number_input(key="def_sla_hours").set_value(8.0).run()
+    assert not at.exception
+    assert at.session_state["definitions"].sla == SlaDef(8.0)
+    assert any("within 8 h" in c for c in _captions(at))
+    at.number_input(key="def_nps_prom").set_value(8).run()
+    assert at.session_state["definitions"].nps.promoter_min == 8
+    assert at.session_state["definitions"].sla == SlaDef(8.0)      # earlier edit kept
+    at.multiselect(key="def_rev_states").set_value(["completed"]).run()
+    assert at.session_state["definitions"].net_revenue.valid_statuses == ("completed",)
+
+
+def test_invalid_combination_is_refused_with_a_message():
+    at = _app()
+    at.number_input(key="def_nps_det").set_value(9).run()     # 9 >= promoters from 9
+    assert not at.exception
+    assert at.error and "below promoter_min" in at.error[0].value.replace("\\", "")
+    assert at.session_state["definitions"].nps.detractor_max == 6
+    assert at.number_input(key="def_nps_det").value == 6        # widget shows the kept value
+
+
+def test_targets_are_saved_and_cleared():
+    at = _app()
+    at.number_input(key="def_tg_nps").set_value(25.0).run()
+    assert at.session_state["definitions"].targets == {"nps": 25.0}
+    at.number_input(key="def_tg_nps").set_value(None).run()
+    assert at.session_state["definitions"].targets == {}
+
+
+def test_download_gives_the_session_json():
+    at = _app()
+    at.number_input(key="def_tg_csat").set_value(80.0).run()
+    btn = at.get("download_button")[0]
+    assert btn.proto.label == "Download definitions (JSON)"
+    assert DefinitionSet.default().with_target("csat", 80).dumps() == at.session_state["definitions"].dumps()
+
+
+def test_upload_good_and_bad_json():
+    at = _app()
+    good = DefinitionSet.default().replace(sla=SlaDef(4)).with_target("nps", 10).dumps().encode()
+    at.file_uploader(key="definitions_upload").set_value(("defs.json", good, "application/json")).run()
+    assert not at.exception
+    assert at.session_state["definitions"].sla == SlaDef(4)
+    assert at.number_input(key="def_sla_hours").value == 4.0
+    at.file_uploader(key="definitions_upload").set_value(("bad.json", b'{"version": 1, "oops": 2}',
+                                                           "application/json")).run()
+    assert not at.exception
+    msg = at.error[0].value.replace("\\", "")
+    assert "bad.json" in msg and "unknown key(s) oops" in msg and "unchanged" in msg
+    assert at.session_state["definitions"].sla == SlaDef(4)      # nothing lost
+    at.file_uploader(key="definitions_upload").set_value(("x.json", b"\xff\x00not json", "application/json")).run()
+    assert not at.exception and "not valid JSON" in at.error[0].value.replace("\\", "")
+
+
+def test_reset_keeps_targets():
+    at = _app()
+    at.number_input(key="def_sla_hours").set_value(2.0).run()
+    at.number_input(key="def_tg_nps").set_value(5.0).run()
+    at.button(key="definitions_reset").click().run()
+    d = at.session_state["definitions"]
+    assert d.sla == SlaDef() and d.targets == {"nps": 5.0}
