@@ -330,7 +330,9 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset) -> pd.Series:
     return pd.Series(sums.reindex(np.arange(len(units)), fill_value=0.0).to_numpy(), index=units.index)
 
 
-def _pick_control(names: list[str], control: str | None) -> str:
+def pick_control(names: list[str], control: str | None = None) -> str:
+    """``control`` when given (it must exist), else a variant named control/A/baseline/original…,
+    else the alphabetically first."""
     if control is not None:
         if control not in names:
             raise CxDataError(f"control variant '{control}' is not in the data.",
@@ -376,7 +378,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
     spec = replace(spec or ExperimentSpec(), **options)
     units, checks, warnings = _units(ds, spec.metric)
     names = [str(v) for v in pd.unique(units["variant"])]
-    control = _pick_control(names, spec.control)
+    control = pick_control(names, spec.control)
     if len(names) < 2:
         raise CxDataError(f"only one variant ({', '.join(names) or 'none'}) has usable rows; an A/B test needs two "
                           "or more.", file=ds.name, hint="Check the variant column and the excluded rows.")
@@ -454,7 +456,7 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
     if len(clean) < 2:
         raise CxDataError("an A/B test needs at least two variants.", hint="Add a row for each variant.")
     names = list(clean)
-    control = _pick_control(names, spec.control)
+    control = pick_control(names, spec.control)
     order = [control] + [n for n in names if n != control]
     weights, missing = _split(order, spec)
     variants = [VariantSummary(n, clean[n][0], clean[n][1], clean[n][1] / clean[n][0],
@@ -702,7 +704,7 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--planned", type=int, help="planned users per variant (peeking warning)")
 
 
-def _parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
+def parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
     if not text:
         return ()
     try:
@@ -713,6 +715,6 @@ def _parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
 
 def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
     spec = ExperimentSpec(control=args.control, metric=args.metric, alpha=args.alpha, alternative=args.alternative,
-                          split=_parse_split(args.split), winsorize_pct=args.winsorize, bayesian=args.bayesian,
+                          split=parse_split(args.split), winsorize_pct=args.winsorize, bayesian=args.bayesian,
                           sequential=args.sequential, planned_users_per_variant=args.planned)
     return analyze(ds, spec).to_json()

@@ -1,0 +1,131 @@
+"""Experiments: A/B test verdicts with data checks first, a decision memo, and a sample-size calculator."""
+import json
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from cxlib import charts_experiment as charts
+from cxlib import experiment as ex
+from cxlib import memo, power
+from cxlib.errors import CxDataError
+from ui import state, t
+
+ui.shell(t("Experiments"), icon=":material/science:")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def run(_ds, key: str, spec_json: str, _orders=None, orders_key: str = "") -> ex.ExperimentResult:
+    return ex.analyze(_ds, ex.ExperimentSpec.from_json(json.loads(spec_json)), orders=_orders)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def memo_html(_res: ex.ExperimentResult, key: str) -> bytes:
+    return memo.memo_html(_res).encode("utf-8")
+
+
+def show_result(res: ex.ExperimentResult, key: str) -> None:
+    ch = res.checks
+    if ch.srm_flag:
+        st.error(t("Sample ratio mismatch: the users per variant do not match the intended split (p = {p:.2g}). "
+                   "The result is not trustworthy until the cause is found.", p=ch.srm_p_value), icon=":material/error:")
+    else:
+        st.success(t("Sample ratio check passed (p = {p:.2f}): the split matches the intended one.", p=ch.srm_p_value),
+                   icon=":material/check_circle:")
+    (st.warning if not res.trustworthy else st.info)(ui.esc(res.verdict), icon=":material/gavel:")
+    ui.show_warnings(res.warnings)
+    st.dataframe(res.to_frame(), hide_index=True, width="stretch", key=f"{key}_table")
+    c1, c2 = st.columns(2)
+    rates, lift = charts.rates_chart(res), charts.lift_chart(res)
+    c1.altair_chart(rates, width="stretch")
+    c2.altair_chart(lift, width="stretch")
+    ui.caption(res.spec.describe())
+    for note in res.caveats:
+        ui.caption(note)
+    d = st.columns(4)
+    with d[0]:
+        ui.download_table(res.to_frame(), "ab_results.csv", key=f"{key}_dl_csv", label=t("Results (CSV)"))
+    d[1].download_button(t("Decision memo (Markdown)"), data=memo.memo_markdown(res), file_name="decision_memo.md",
+                         mime="text/markdown", key=f"{key}_dl_md", on_click="ignore", icon=":material/description:")
+    d[2].download_button(t("Decision memo (HTML)"), data=lambda: memo_html(res, key), file_name="decision_memo.html",
+                         mime="text/html", key=f"{key}_dl_html", on_click="ignore", icon=":material/article:")
+    with d[3]:
+        ui.download_chart(lift, "ab_lift.png", key=f"{key}_dl_png", label=t("Lift chart (PNG)"))
+
+
+tab_data, tab_counts, tab_plan = st.tabs([t("Analyse a test"), t("Quick check from counts"), t("Sample size")])
+
+with tab_data:
+    up = st.file_uploader(t("Upload an experiment file (unit id, variant, converted and/or revenue)"),
+                          key="exp_upload", type=["csv", "tsv", "txt", "xlsx", "xls", "parquet", "jsonl", "gz", "zip"])
+    if up is not None and st.session_state.get("exp_uploaded") != up.file_id:
+        try:
+            st.session_state["exp_dataset"] = state.add(state.load_upload(up.name, up.getvalue(), role="experiment"))
+            st.session_state["exp_uploaded"] = up.file_id      # select the new file once, then leave the choice
+        except CxDataError as err:
+            st.error(ui.esc(str(err)))
+    ds = ui.pick_dataset("experiment", key="exp_dataset")
+    ui.show_warnings(ds.warnings)
+    names = sorted(str(v) for v in ds.df["variant"].dropna().unique())
+    metrics = ["converted"] + (["revenue", "aov"] if ds.has("revenue") else [])
+    c = st.columns(4)
+    control = c[0].selectbox(t("Control"), names, index=names.index(ex.pick_control(names)) if names else 0,
+                             key="exp_control")
+    metric = c[1].selectbox(t("Metric"), metrics, key="exp_metric", format_func=lambda m: t(ex.METRIC_LABELS[m]))
+    alpha = c[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="exp_alpha")
+    alternative = c[3].selectbox(t("Test"), ["two-sided", "larger", "smaller"], key="exp_alt", format_func=lambda a: {
+        "two-sided": t("Two-sided"), "larger": t("One-sided: variant better"),
+        "smaller": t("One-sided: variant worse")}[a])
+    with st.expander(t("More options: split, winsorizing, CUPED, Bayesian, sequential")):
+        o = st.columns(3)
+        split = o[0].text_input(t("Intended split (empty = equal)"), key="exp_split", placeholder="control=50,B=50")
+        wins = o[1].number_input(t("Cap revenue at percentile (0 = off)"), 0.0, 99.9, 0.0, key="exp_wins")
+        planned = o[2].number_input(t("Planned users per variant (0 = none)"), 0, 10**9, 0, key="exp_planned")
+        orders_all = state.of_role("orders")
+        o_key = o[0].selectbox(t("CUPED: pre-experiment orders"), ["-"] + [d.key for d in orders_all], key="exp_cuped",
+                               format_func=lambda k: t("none") if k == "-" else ui.dataset_label(
+                                   next(d for d in orders_all if d.key == k)), disabled=metric != "revenue")
+        bayes = o[1].checkbox(t("Bayesian chance to beat control"), key="exp_bayes", disabled=metric != "converted")
+        seq = o[2].checkbox(t("Sequential (always-valid) testing"), key="exp_seq")
+    orders_ds = next((d for d in orders_all if d.key == o_key), None) if metric == "revenue" else None
+    try:
+        spec = ex.ExperimentSpec(control=control, metric=metric, alpha=alpha, alternative=alternative,
+                                 split=ex.parse_split(split), winsorize_pct=wins or None, bayesian=bayes,
+                                 sequential=seq, planned_users_per_variant=int(planned) or None)
+        with st.spinner(t("Analysing the experiment...")):
+            result = run(ds, ds.key, json.dumps(spec.to_json(), sort_keys=True), orders_ds,
+                         orders_ds.key if orders_ds else "")
+    except CxDataError as err:
+        st.error(ui.esc(str(err)))
+    else:
+        show_result(result, "exp")
+
+with tab_counts:
+    st.caption(t("Type users and conversions per variant; the first row is the control."))
+    start = pd.DataFrame({"variant": ["A", "B"], "users": [10000, 10000], "conversions": [410, 462]})
+    table = st.data_editor(start, num_rows="dynamic", key="exp_counts", hide_index=True)
+    try:
+        rows = table.dropna()
+        counts = {str(r.variant): (int(r.users), int(r.conversions)) for r in rows.itertuples()}
+        show_result(ex.analyze_counts(counts, control=str(rows["variant"].iloc[0]) if len(rows) else None), "cnt")
+    except CxDataError as err:
+        st.error(ui.esc(str(err)))
+
+with tab_plan:
+    p = st.columns(5)
+    base = p[0].number_input(t("Baseline conversion (%)"), 0.01, 99.0, 3.0, key="plan_base")
+    mde = p[1].number_input(t("Minimum detectable effect (% relative)"), 0.1, 500.0, 10.0, key="plan_mde")
+    p_alpha = p[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="plan_alpha")
+    p_power = p[3].selectbox(t("Power"), [0.8, 0.9, 0.95], key="plan_power")
+    sides = p[4].selectbox(t("Test"), ["two-sided", "one-sided"], key="plan_sides")
+    try:
+        plan = power.sample_size(base / 100, mde / 100, alpha=p_alpha, power=p_power, sides=sides)
+        m = st.columns(2)
+        m[0].metric(t("Users per variant"), f"{plan.n_per_variant:,}")
+        m[1].metric(t("Users in total (2 variants)"), f"{plan.total:,}")
+        ui.caption(plan.describe())
+        have = st.number_input(t("Users per variant you can get"), 10, 10**9, 20000, key="plan_have")
+        got = power.minimum_detectable_effect(base / 100, int(have), alpha=p_alpha, power=p_power, sides=sides)
+        st.metric(t("Smallest detectable relative effect"), f"{got:+.1%}" if got == got else t("none"))
+    except CxDataError as err:
+        st.error(ui.esc(str(err)))

@@ -1,0 +1,89 @@
+"""AppTest of pages/7_Experiments.py: sample data, seeded data with SRM, an upload, counts and the planner."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportions_ztest
+from streamlit.testing.v1 import AppTest
+
+from cxlib.dataset import Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "7_Experiments.py")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    import streamlit as st
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _specs(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def _seeded(rows_a: int, conv_a: int, rows_b: int, conv_b: int) -> AppTest:
+    rows = [(f"a{i}", "control", int(i < conv_a)) for i in range(rows_a)]
+    rows += [(f"b{i}", "new_checkout", int(i < conv_b)) for i in range(rows_b)]
+    ds = Dataset.from_frame(pd.DataFrame(rows, columns=["unit_id", "variant", "converted"]), "experiment", name="t.csv")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {ds.key: ds}
+    return at.run()
+
+
+def test_sample_experiment_shows_verdict_table_and_charts():
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert at.selectbox(key="exp_control").value == "control"
+    verdict = [i.value for i in at.info if "conversion" in i.value]
+    assert verdict and "one\\_page\\_checkout raised conversion from 4\\.10 %" in verdict[0]
+    table = at.dataframe[0].value
+    assert table["users"].tolist() == [5981, 6009]
+    titles = [s["title"] for s in _specs(at)]
+    assert "Conversion by variant" in titles and "Lift in conversion over control" in titles
+    assert any("Sample ratio check passed" in s.value for s in at.success)
+
+
+def test_srm_banner_and_untrustworthy_verdict():
+    at = _seeded(1000, 50, 1300, 70)
+    assert not at.exception
+    assert any("Sample ratio mismatch" in e.value for e in at.error)
+    assert any(w.value.startswith("Not trustworthy") for w in at.warning)
+
+
+def test_metric_alpha_and_one_sided_options_change_the_numbers():
+    at = _seeded(20000, 820, 20000, 900)
+    p_two = at.dataframe[0].value["p_value"].iloc[1]
+    assert p_two == pytest.approx(proportions_ztest([900, 820], [20000, 20000])[1])
+    at.selectbox(key="exp_alt").select("larger").run()
+    assert not at.exception
+    p_one = at.dataframe[0].value["p_value"].iloc[1]
+    assert p_one == pytest.approx(proportions_ztest([900, 820], [20000, 20000], alternative="larger")[1])
+    at.selectbox(key="exp_control").select("new_checkout").run()
+    lift = at.dataframe[0].value["abs_lift"].iloc[1]
+    assert lift == pytest.approx(820 / 20000 - 900 / 20000)
+
+
+def test_upload_on_the_page_selects_the_new_file():
+    at = _seeded(500, 20, 500, 30)
+    csv = "unit_id,variant,converted\n" + "".join(f"u{i},{'A' if i % 2 else 'B'},{int(i % 7 == 0)}\n" for i in range(400))
+    at.file_uploader(key="exp_upload").set_value(("up.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception
+    assert at.dataframe[0].value["variant"].tolist() == ["A", "B"]
+    assert at.dataframe[0].value["users"].sum() == 400
+
+
+def test_counts_tab_and_sample_size_calculator():
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    counts = [i.value for i in at.info if "B did not significantly change" in i.value.replace("\\", "")]
+    assert counts, [i.value for i in at.info]
+    users = {m.label: m.value for m in at.metric}
+    assert users["Users per variant"] == "53,211"
+    at.number_input(key="plan_mde").set_value(20.0).run()
+    assert {m.label: m.value for m in at.metric}["Users per variant"] != "53,211"
