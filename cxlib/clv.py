@@ -220,10 +220,17 @@ def fit_bgnbd(frequency, recency, T) -> BGNBD:
     return BGNBD(float(r), float(alpha / scale), float(a), float(b), ll, int(len(x)), bool(best.success))
 
 
+LOG_BOUND = 10.0                 # parameters kept within exp(+-10) of the rescaled problem
+
+
 def _minimize(fun, x0: np.ndarray):
-    first = optimize.minimize(fun, x0, method="L-BFGS-B")
-    polish = optimize.minimize(fun, first.x, method="Nelder-Mead",
-                               options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 4000})
+    """L-BFGS-B then a Nelder-Mead polish, both bounded: when the likelihood keeps rising towards a
+    limit (e.g. a, b -> infinity: the same dropout probability for everyone) the fit stops at the bound
+    instead of wandering."""
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
+    first = optimize.minimize(fun, x0, method="L-BFGS-B", bounds=bounds)
+    polish = optimize.minimize(fun, first.x, method="Nelder-Mead", bounds=bounds,
+                               options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 3000})
     best = polish if polish.fun <= first.fun else first
     best.success = bool(first.success or polish.success)
     return best
@@ -455,6 +462,9 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
         purchases = bg.expected_purchases(horizon, c["frequency"], c["recency"], c["T"])
         if not bg.converged:
             warnings.append("The BG/NBD fit did not fully converge; treat predictions as rough.")
+        if max(bg.a, bg.b) > np.exp(LOG_BOUND - 0.5):
+            warnings.append("Customers look alike in how likely they are to stop buying (the BG/NBD dropout "
+                            "parameters reached their limit); predictions are still usable.")
         if bg.a <= 1 and not np.all(np.isfinite(purchases)):
             warnings.append("The purchase model is degenerate on this data (a <= 1).")
         try:

@@ -1,0 +1,125 @@
+"""Retention: cohort heatmap, churn trend, CLV distribution and top customers."""
+import json
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from cxlib import charts_retention as charts
+from cxlib.clv import CLVSpec, historical_clv, predict_clv
+from cxlib.errors import CxDataError
+from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
+from ui import t
+
+ui.shell(t("Retention"), icon=":material/autorenew:")
+ds = ui.pick_dataset("orders", key="ret_dataset", label=t("Orders"))
+defs = ui.definitions()
+defs_key = json.dumps(defs.to_json(), sort_keys=True, default=str)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def retention_view(_ds, _defs, key: str, defs_json: str, spec_json: str):
+    s = json.loads(spec_json)
+    cspec, chspec = CohortSpec.from_json(s["cohort"]), ChurnSpec.from_json(s["churn"])
+    return (cohort_table(_ds, cspec, defs=_defs), churn_rate(_ds, chspec, defs=_defs),
+            retention_rate(_ds, chspec, defs=_defs), churn_trend(_ds, chspec, cspec.period, defs=_defs))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def clv_view(_ds, _defs, key: str, defs_json: str, spec_json: str, by: str):
+    spec = CLVSpec.from_json(json.loads(spec_json))
+    return historical_clv(_ds, by=by or None, defs=_defs), predict_clv(_ds, spec, defs=_defs)
+
+
+last = ds.df["ordered_at"].max() if ds.has("ordered_at") else None
+with st.expander(t("Settings for this page")):
+    c1, c2, c3 = st.columns(3)
+    period = c1.selectbox(t("Cohort period"), ["month", "week"], key="ret_period",
+                          index=["month", "week"].index(defs.retention.period),
+                          format_func=lambda p: {"month": t("Month"), "week": t("Week")}[p])
+    max_periods = c1.number_input(t("Periods shown after the first order"), 1, 60, int(defs.retention.max_periods),
+                                  key="ret_max_periods")
+    inactive = c2.number_input(t("Churned after this many days without a valid order"), 1, 3650,
+                               int(defs.churn.inactive_days), key="ret_inactive_days")
+    as_of = c2.date_input(t("Analysis date"), value=last.date() if pd.notna(last) else None, key="ret_as_of")
+    horizon = c3.number_input(t("CLV horizon (days)"), 1, 3650, int(defs.clv.horizon_days), key="ret_horizon")
+    margin = c3.number_input(t("Profit margin (1 = revenue)"), 0.01, 1.0, float(defs.clv.margin), step=0.05,
+                             key="ret_margin")
+try:
+    cohort_spec = CohortSpec(period=period, max_periods=int(max_periods))
+    churn_spec = ChurnSpec(inactive_days=int(inactive), as_of=as_of.isoformat() if as_of else None)
+    clv_spec = CLVSpec(horizon_days=int(horizon), time_unit=defs.clv.time_unit, count_per=defs.clv.count_per,
+                       calibration_end=churn_spec.as_of, margin=float(margin))
+    spec_json = json.dumps({"cohort": cohort_spec.to_json(), "churn": churn_spec.to_json()})
+    with st.spinner(t("Building cohorts and churn…")):
+        cohorts, churn, retention, trend = retention_view(ds, defs, ds.key, defs_key, spec_json)
+except CxDataError as err:
+    st.error(ui.esc(str(err)))
+    st.stop()
+
+tab_cohorts, tab_churn, tab_clv = st.tabs([t("Cohorts"), t("Churn"), t("Customer lifetime value")])
+with tab_cohorts:
+    curve = cohorts.curve().set_index("period")["retention"]
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("Customers"), f"{cohorts.customers:,}")
+    m2.metric(t("Cohorts"), f"{cohorts.table['cohort'].nunique():,}")
+    m3.metric(t("Ordered again 1 period later"), f"{curve.get(1, float('nan')):.1%}" if 1 in curve else "—")
+    heat = charts.cohort_heatmap(cohorts, title=t("Retention by cohort of first valid order"))
+    st.altair_chart(heat)
+    ui.caption(cohort_spec.describe())
+    ui.show_warnings(cohorts.warnings)
+    ui.download_chart(heat, "cohorts.png", key="dl_cohorts_png")
+    ui.download_table(cohorts.to_frame(), "cohorts.csv", key="dl_cohorts_csv")
+
+with tab_churn:
+    m1, m2 = st.columns(2)
+    m1.metric(t("Churn rate on {date}", date=churn.as_of), f"{churn.value:.1%}" if churn.n else "—",
+              help=t("95% CI {lo:.1%} to {hi:.1%}; {n} customers", lo=churn.ci95[0], hi=churn.ci95[1],
+                     n=f"{churn.n:,}") if churn.n else None)
+    m2.metric(t("Retention rate"), f"{retention.value:.1%}" if retention.n else "—",
+              help=t("95% CI {lo:.1%} to {hi:.1%}; {n} customers", lo=retention.ci95[0], hi=retention.ci95[1],
+                     n=f"{retention.n:,}") if retention.n else None)
+    ui.caption(churn_spec.describe())
+    ui.caption(churn_spec.describe_retention())
+    if not trend.table.empty:
+        line = charts.churn_trend_chart(trend, title=t("Churn rate over time, with 95% CI"))
+        st.altair_chart(line)
+        ui.download_chart(line, "churn_trend.png", key="dl_churn_png")
+        ui.download_table(trend.to_frame(), "churn_trend.csv", key="dl_churn_csv")
+    ui.show_warnings(list(dict.fromkeys(churn.warnings + retention.warnings + trend.warnings)))
+
+with tab_clv:
+    segment_cols = [c for c in ("channel", "country", "currency") if ds.has(c)]
+    by = st.selectbox(t("Historical CLV by"), ["", *segment_cols], key="ret_clv_by",
+                      format_func=lambda c: t("all customers") if not c else c)
+    try:
+        with st.spinner(t("Fitting the CLV models…")):
+            hist, pred = clv_view(ds, defs, ds.key, defs_key, json.dumps(clv_spec.to_json()), by)
+    except CxDataError as err:
+        st.error(ui.esc(str(err)))
+        st.stop()
+    per = hist.customers["net_revenue"]
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("Mean historical CLV"), f"{per.mean():,.2f}")
+    m2.metric(t("Median historical CLV"), f"{per.median():,.2f}")
+    m3.metric(t("Predicted CLV, next {days} days", days=int(horizon)),
+              f"{pred.customers['predicted_clv'].sum():,.2f}" if pred.bgnbd else "—")
+    left, right = st.columns(2)
+    left.altair_chart(charts.clv_histogram(hist, title=t("Historical CLV per customer")))
+    if by:
+        right.altair_chart(charts.clv_segments_chart(hist, title=t("Mean historical CLV by {field}", field=by)))
+    ui.show_warnings(hist.warnings + pred.warnings)
+    if pred.bgnbd is not None:
+        left, right = st.columns(2)
+        dist = charts.clv_histogram(pred, title=t("Predicted CLV per customer"))
+        left.altair_chart(dist)
+        top = charts.top_customers_chart(pred, 20, title=t("Top 20 customers by predicted CLV"))
+        right.altair_chart(top)
+        ui.caption(clv_spec.describe())
+        ui.download_chart(top, "top_customers.png", key="dl_top_png")
+        st.dataframe(pred.top(100), hide_index=True)
+        ui.download_table(pred.to_frame(), "clv.csv", key="dl_clv_csv")
+        with st.expander(t("Model parameters")):
+            st.dataframe(pd.DataFrame([{**pred.bgnbd.to_json(), "model": "BG/NBD"},
+                                       {**(pred.gamma_gamma.to_json() if pred.gamma_gamma else {}),
+                                        "model": "Gamma-Gamma"}]), hide_index=True)
