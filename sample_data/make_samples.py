@@ -333,6 +333,41 @@ SHOPIFY_HEADER = ["Name", "Email", "Financial Status", "Paid at", "Fulfillment S
                   "Shipping", "Taxes", "Total", "Discount Code", "Discount Amount", "Created at", "Lineitem quantity",
                   "Lineitem name", "Lineitem price", "Lineitem sku", "Refunded Amount", "Billing Country", "Source",
                   "Customer ID"]
+SHOPIFY_LINE_FIELDS = ("Name", "Email", "Created at", "Lineitem quantity", "Lineitem name", "Lineitem price",
+                       "Lineitem sku", "Customer ID")
+
+
+def _order_money(rng: np.random.Generator, o: Order, first_order: bool) -> dict[str, str]:
+    """Order-level money columns. Prices include VAT (destination rate); Total = Subtotal + Shipping;
+    free shipping from 49 EUR in DE, 69 EUR elsewhere; refunds follow the financial status."""
+    c = o.customer
+    gross = cents(sum(p.price * q for p, q in o.lines))
+    code, disc = _discount(rng, o, gross, first_order)
+    subtotal = cents(gross - disc)
+    free_from = 49.0 if c.country == "DE" else 69.0
+    shipping = 0.0 if (subtotal >= free_from or o.channel == "pos") else (4.90 if c.country == "DE" else 7.90)
+    total = cents(subtotal + shipping)
+    taxes = cents(total * VAT[c.country] / (1 + VAT[c.country]))
+    if o.status == "refunded":
+        refunded = total
+    elif o.status == "partially_refunded":
+        p, _ = max(o.lines, key=lambda pq: pq[0].price) if len(o.lines) > 1 else o.lines[0]
+        refunded = cents(min(p.price, total * 0.5))
+    else:
+        refunded = 0.0
+    o.total, o.refunded = total, refunded
+    return {"Subtotal": money(subtotal), "Shipping": money(shipping), "Taxes": money(taxes), "Total": money(total),
+            "Discount Code": code, "Discount Amount": money(disc), "Refunded Amount": money(refunded)}
+
+
+def _fulfilment(rng: np.random.Generator, o: Order, age_days: float) -> str:
+    if o.status in ("pending", "voided"):
+        return "unfulfilled"
+    if o.status == "refunded" and rng.random() < 0.3:
+        return "unfulfilled"                    # refunded before it shipped
+    if age_days < 2.5:
+        return "unfulfilled" if rng.random() < 0.7 else ("partial" if len(o.lines) > 1 else "fulfilled")
+    return "fulfilled"
 
 
 def write_orders(orders: list[Order], path: Path) -> None:
@@ -342,44 +377,20 @@ def write_orders(orders: list[Order], path: Path) -> None:
     rows = []
     for o in orders:
         c = o.customer
-        gross = cents(sum(p.price * q for p, q in o.lines))
-        code, disc = _discount(rng, o, gross, c.customer_id not in seen)
+        cells = _order_money(rng, o, c.customer_id not in seen)
         seen.add(c.customer_id)
-        subtotal = cents(gross - disc)
-        free_from = 49.0 if c.country == "DE" else 69.0
-        shipping = 0.0 if (subtotal >= free_from or o.channel == "pos") else (4.90 if c.country == "DE" else 7.90)
-        total = cents(subtotal + shipping)
-        vat = VAT[c.country]
-        taxes = cents(total * vat / (1 + vat))
-        if o.status == "refunded":
-            refunded = total
-        elif o.status == "partially_refunded":
-            p, _ = max(o.lines, key=lambda pq: pq[0].price) if len(o.lines) > 1 else o.lines[0]
-            refunded = cents(min(p.price, total * 0.5))
-        else:
-            refunded = 0.0
-        o.total, o.refunded = total, refunded
-        age_days = (end - o.created).total_seconds() / 86400
-        paid_at = "" if o.status in ("pending", "voided") else fmt_shopify_time(
+        cells["Name"], cells["Email"], cells["Created at"] = o.name, c.email, fmt_shopify_time(o.created)
+        cells["Paid at"] = "" if o.status in ("pending", "voided") else fmt_shopify_time(
             o.created + timedelta(seconds=int(rng.integers(2, 90))))
-        if o.status in ("pending", "voided"):
-            fulfil = "unfulfilled"
-        elif o.status == "refunded" and rng.random() < 0.3:
-            fulfil = "unfulfilled"                  # refunded before it shipped
-        elif age_days < 2.5:
-            fulfil = "unfulfilled" if rng.random() < 0.7 else ("partial" if len(o.lines) > 1 else "fulfilled")
-        else:
-            fulfil = "fulfilled"
-        created = fmt_shopify_time(o.created)
+        cells["Fulfillment Status"] = _fulfilment(rng, o, (end - o.created).total_seconds() / 86400)
+        cells.update({"Financial Status": o.status, "Currency": "EUR", "Billing Country": c.country,
+                      "Source": o.channel, "Customer ID": c.customer_id})
         for i, (p, q) in enumerate(o.lines):
-            line = [str(q), p.name, money(p.price), p.sku]
-            if i == 0:
-                rows.append([o.name, c.email, o.status, paid_at, fulfil, "EUR", money(subtotal), money(shipping),
-                             money(taxes), money(total), code, money(disc), created, *line, money(refunded),
-                             c.country, o.channel, c.customer_id])
-            else:   # as Shopify does: order-level fields only on the first line row
-                rows.append([o.name, c.email, "", "", "", "", "", "", "", "", "", "", created, *line, "", "", "",
-                             c.customer_id])
+            cells.update({"Lineitem quantity": str(q), "Lineitem name": p.name, "Lineitem price": money(p.price),
+                          "Lineitem sku": p.sku})
+            # As Shopify does: order-level fields only on the first line row.
+            keep = SHOPIFY_HEADER if i == 0 else SHOPIFY_LINE_FIELDS
+            rows.append([cells[h] if h in keep else "" for h in SHOPIFY_HEADER])
     write_csv(path, SHOPIFY_HEADER, rows)
 
 
@@ -571,11 +582,8 @@ EXP_BOTH_VARIANTS = 10
 EXP_DUPLICATE_ROWS = 6
 
 
-def make_experiment(events: list[Event], path: Path) -> None:
-    """Units exposed to the checkout test. Users of the event log who visited during the test keep
-    their real first visit as exposure and their real purchases as conversions; the other units
-    (users outside the event sample) are drawn so each arm has exactly the planned conversions."""
-    rng = rng_for("experiment")
+def _test_visits(events: list[Event]) -> tuple[dict[str, datetime], dict[str, list[tuple[datetime, str]]]]:
+    """Event-log users seen during the test: first page view (exposure) and purchases in the window."""
     exposure: dict[str, datetime] = {}
     bought: dict[str, list[tuple[datetime, str]]] = {}
     for e in sorted(events, key=lambda e: (e.ts, e.user_id)):
@@ -584,40 +592,37 @@ def make_experiment(events: list[Event], path: Path) -> None:
                 exposure.setdefault(e.user_id, e.ts)
             elif e.event == "purchase":
                 bought.setdefault(e.user_id, []).append((e.ts, e.revenue))
-    ids = _Ids(rng_for("experiment-ids"), "u", 6)
-    ids.used |= {e.user_id for e in events}              # new units never collide with event-log users
-    units = sorted(exposure)
-    n_total = sum(EXP_UNITS.values())
-    while len(units) < n_total:
-        units.append(ids.next())
-    order = rng.permutation(len(units))
-    arms = {}
-    n_c = EXP_UNITS["control"]
-    for rank, i in enumerate(order):
-        arms[units[int(i)]] = "control" if rank < n_c else "one_page_checkout"
-    rows: list[list[str]] = []
-    for arm in EXP_UNITS:
-        members = [u for u in units if arms[u] == arm]
-        conv: dict[str, str] = {}
-        for u in members:
-            if u in exposure:
-                rev = [float(r) for t, r in bought.get(u, []) if t >= exposure[u]]
-                if rev:
-                    conv[u] = money(sum(rev))
-        pool = [u for u in members if u not in exposure]
-        need = EXP_CONVERSIONS[arm] - len(conv)
-        if need < 0:
-            raise RuntimeError(f"{arm}: event-log users alone exceed the planned conversions")
-        for i in rng.choice(len(pool), size=need, replace=False):
-            conv[pool[int(i)]] = money(max(9.9, float(rng.lognormal(np.log(58), 0.45))))
-        for u in members:
-            t = exposure.get(u)
-            if t is None:
-                day = int(rng.integers(0, (EXP_END - EXP_START).days))
-                t = local_to_utc(random_local_times(rng, np.array([day]), date(2026, 9, 14))[0])
-            rows.append([u, arm, f"{t:%Y-%m-%dT%H:%M:%S}Z", "1" if u in conv else "0", conv.get(u, "0")])
-    rows.sort(key=lambda r: (r[2], r[0]))
-    # Data-quality problems the checks must find: units logged in both arms, exact duplicate rows.
+    return exposure, bought
+
+
+def _arm_rows(rng: np.random.Generator, arm: str, members: list[str], exposure: dict[str, datetime],
+              bought: dict[str, list[tuple[datetime, str]]]) -> list[list[str]]:
+    """Rows of one arm with exactly EXP_CONVERSIONS[arm] conversions: event-log users convert when
+    they really bought after exposure, the rest are drawn among the other units."""
+    conv: dict[str, str] = {}
+    for u in members:
+        if u in exposure:
+            rev = [float(r) for t, r in bought.get(u, []) if t >= exposure[u]]
+            if rev:
+                conv[u] = money(sum(rev))
+    pool = [u for u in members if u not in exposure]
+    need = EXP_CONVERSIONS[arm] - len(conv)
+    if need < 0:
+        raise RuntimeError(f"{arm}: event-log users alone exceed the planned conversions")
+    for i in rng.choice(len(pool), size=need, replace=False):
+        conv[pool[int(i)]] = money(max(9.9, float(rng.lognormal(np.log(58), 0.45))))
+    rows = []
+    for u in members:
+        t = exposure.get(u)
+        if t is None:
+            day = int(rng.integers(0, (EXP_END - EXP_START).days))
+            t = local_to_utc(random_local_times(rng, np.array([day]), date(2026, 9, 14))[0])
+        rows.append([u, arm, f"{t:%Y-%m-%dT%H:%M:%S}Z", "1" if u in conv else "0", conv.get(u, "0")])
+    return rows
+
+
+def _add_quality_problems(rng: np.random.Generator, rows: list[list[str]], exposure: dict[str, datetime]) -> None:
+    """Units logged in both arms (a second, later exposure) and exact duplicate rows (logging retries)."""
     clean = [r for r in rows if r[0] not in exposure and r[3] == "0"]
     for i in rng.choice(len(clean), size=EXP_BOTH_VARIANTS, replace=False):
         r = clean[int(i)]
@@ -626,7 +631,28 @@ def make_experiment(events: list[Event], path: Path) -> None:
         rows.append([r[0], other, f"{later:%Y-%m-%dT%H:%M:%S}Z", "0", "0"])
     rows.sort(key=lambda r: (r[2], r[0], r[1]))
     for i in sorted(rng.choice(len(rows), size=EXP_DUPLICATE_ROWS, replace=False).tolist(), reverse=True):
-        rows.insert(int(i) + 1, list(rows[int(i)]))          # a logging retry: the same row twice
+        rows.insert(int(i) + 1, list(rows[int(i)]))
+
+
+def make_experiment(events: list[Event], path: Path) -> None:
+    """Units exposed to the checkout test. Users of the event log who visited during the test keep
+    their real first visit as exposure and their real purchases as conversions; the other units
+    (users outside the event sample) are drawn so each arm has exactly the planned conversions."""
+    rng = rng_for("experiment")
+    exposure, bought = _test_visits(events)
+    ids = _Ids(rng_for("experiment-ids"), "u", 6)
+    ids.used |= {e.user_id for e in events}              # new units never collide with event-log users
+    units = sorted(exposure)
+    while len(units) < sum(EXP_UNITS.values()):
+        units.append(ids.next())
+    order = rng.permutation(len(units))
+    arms = {units[int(i)]: ("control" if rank < EXP_UNITS["control"] else "one_page_checkout")
+            for rank, i in enumerate(order)}
+    rows: list[list[str]] = []
+    for arm in EXP_UNITS:
+        rows += _arm_rows(rng, arm, [u for u in units if arms[u] == arm], exposure, bought)
+    rows.sort(key=lambda r: (r[2], r[0]))
+    _add_quality_problems(rng, rows, exposure)
     write_csv(path, ["user_id", "variant", "exposed_at", "converted", "revenue"], rows)
 
 
@@ -671,22 +697,26 @@ def _month_index(d: date) -> int:
     return (d.year - PERIOD_START.year) * 12 + d.month - PERIOD_START.month
 
 
-def write_survey(orders: list[Order], path: Path) -> list[tuple[Order, datetime]]:
-    rng = rng_for("survey")
+def _respondents(rng: np.random.Generator, orders: list[Order]) -> list[tuple[datetime, Order]]:
+    """Paid orders whose customer answered the post-purchase survey 2-10 days later (before the end)."""
     end = local_to_utc(datetime(2026, 10, 31, 23, 59, 59))
     candidates = [o for o in orders if o.status == "paid"]
-    chosen = sorted(rng.choice(len(candidates), size=N_RESPONSES, replace=False).tolist())
     answered = []
-    for i in chosen:
+    for i in sorted(rng.choice(len(candidates), size=N_RESPONSES, replace=False).tolist()):
         o = candidates[i]
         t = o.created + timedelta(days=float(rng.uniform(2, 10)), seconds=int(rng.integers(0, 3600)))
         if t < end:
             answered.append((t, o))
     answered.sort(key=lambda x: (x[0], x[1].name))
+    return answered
+
+
+def _nps_classes(rng: np.random.Generator, times: list[datetime]) -> list[str]:
+    """promoter/passive/detractor per response, with each month's counts fixed by _nps_targets."""
     by_month: dict[int, list[int]] = {}
-    for k, (t, _) in enumerate(answered):
+    for k, t in enumerate(times):
         by_month.setdefault(_month_index(to_local(t)[0].date()), []).append(k)
-    klass = [""] * len(answered)
+    klass = [""] * len(times)
     for m in sorted(by_month):
         idx = by_month[m]
         prom, detr = _nps_targets(m)
@@ -694,6 +724,26 @@ def write_survey(orders: list[Order], path: Path) -> list[tuple[Order, datetime]
         labels = ["promoter"] * n_p + ["detractor"] * n_d + ["passive"] * (len(idx) - n_p - n_d)
         for k, lab in zip(idx, rng.permutation(np.array(labels, dtype=object))):
             klass[k] = str(lab)
+    return klass
+
+
+def _scores(rng: np.random.Generator, klass: str) -> tuple[int, int, int]:
+    """(NPS 0-10, CSAT 1-5, CES 1-7) for one respondent; CSAT and CES follow the NPS class."""
+    if klass == "promoter":
+        return (int(rng.choice([9, 10], p=[0.45, 0.55])), int(rng.choice([3, 4, 5], p=[0.03, 0.32, 0.65])),
+                int(rng.choice([5, 6, 7], p=[0.15, 0.35, 0.50])))
+    if klass == "passive":
+        return (int(rng.choice([7, 8], p=[0.45, 0.55])), int(rng.choice([2, 3, 4, 5], p=[0.05, 0.25, 0.55, 0.15])),
+                int(rng.choice([3, 4, 5, 6, 7], p=[0.08, 0.17, 0.35, 0.28, 0.12])))
+    return (int(rng.choice(7, p=[0.08, 0.05, 0.07, 0.12, 0.13, 0.25, 0.30])),
+            int(rng.choice([1, 2, 3, 4], p=[0.25, 0.40, 0.28, 0.07])),
+            int(rng.choice([1, 2, 3, 4, 5], p=[0.15, 0.22, 0.28, 0.22, 0.13])))
+
+
+def write_survey(orders: list[Order], path: Path) -> None:
+    rng = rng_for("survey")
+    answered = _respondents(rng, orders)
+    klass = _nps_classes(rng, [t for t, _ in answered])
     rid = _Ids(rng, "", 11)
     special_at = {int(i): s for i, s in zip(rng.choice(len(answered), size=len(SPECIAL_COMMENTS), replace=False),
                                             SPECIAL_COMMENTS)}
@@ -701,35 +751,18 @@ def write_survey(orders: list[Order], path: Path) -> list[tuple[Order, datetime]
                                          ["N/A", "11"] + [""] * 12)}
     rows = []
     for k, (t, o) in enumerate(answered):
-        c, kl = o.customer, klass[k]
-        if kl == "promoter":
-            nps = int(rng.choice([9, 10], p=[0.45, 0.55]))
-            csat = int(rng.choice([3, 4, 5], p=[0.03, 0.32, 0.65]))
-            ces = int(rng.choice([5, 6, 7], p=[0.15, 0.35, 0.50]))
-        elif kl == "passive":
-            nps = int(rng.choice([7, 8], p=[0.45, 0.55]))
-            csat = int(rng.choice([2, 3, 4, 5], p=[0.05, 0.25, 0.55, 0.15]))
-            ces = int(rng.choice([3, 4, 5, 6, 7], p=[0.08, 0.17, 0.35, 0.28, 0.12]))
-        else:
-            nps = int(rng.choice(7, p=[0.08, 0.05, 0.07, 0.12, 0.13, 0.25, 0.30]))
-            csat = int(rng.choice([1, 2, 3, 4], p=[0.25, 0.40, 0.28, 0.07]))
-            ces = int(rng.choice([1, 2, 3, 4, 5], p=[0.15, 0.22, 0.28, 0.22, 0.13]))
-        comment = ""
-        if k in special_at:
-            comment = special_at[k]
-        elif rng.random() < 0.35:
-            pool = COMMENTS[kl]
+        nps, csat, ces = _scores(rng, klass[k])
+        comment = special_at.get(k, "")
+        if k not in special_at and rng.random() < 0.35:
+            pool = COMMENTS[klass[k]]
             comment = pool[int(rng.integers(len(pool)))]
-        nps_cell = odd_nps.get(k, str(nps))
         csat_cell = "" if rng.random() < 0.04 else CSAT_LABELS[csat - 1]
         ces_cell = "" if rng.random() < 0.07 else str(ces)
         device = pick(rng, {"mobile": 0.58, "desktop": 0.34, "tablet": 0.08})
-        loc = to_local(t)[0]
-        rows.append([rid.next(), f"{loc:%d.%m.%Y %H:%M}", c.email, c.customer_id, nps_cell, csat_cell, ces_cell,
-                     comment, c.country, device])
+        rows.append([rid.next(), f"{to_local(t)[0]:%d.%m.%Y %H:%M}", o.customer.email, o.customer.customer_id,
+                     odd_nps.get(k, str(nps)), csat_cell, ces_cell, comment, o.customer.country, device])
     write_csv(path, ["Respondent ID", "Submitted", "Email", "customer_id", NPS_Q, CSAT_Q, CES_Q, COMMENT_Q,
                      "Country", "Device"], rows)
-    return [(o, t) for t, o in answered]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -754,56 +787,68 @@ VIA_FIRST_REPLY = {   # channel: (share, median minutes, log-sd)
 }
 
 
-def write_tickets(customers: list[Customer], orders: list[Order], path: Path) -> None:
-    rng = rng_for("tickets")
-    end = local_to_utc(datetime(2026, 10, 31, 23, 59, 59))
+def _ticket_drafts(rng: np.random.Generator, customers: list[Customer], orders: list[Order],
+                   end: datetime) -> list[tuple[datetime, str, str, str]]:
+    """(created, topic, requester email, order name) sorted by time: most tickets follow an order,
+    pre-sales questions come from customers without orders."""
     topics = list(TICKET_TOPICS)
     topic_p = np.array([TICKET_TOPICS[t][2] for t in topics])
     prospects = [c for c in customers if c.n_orders == 0]
+    p_day = seasonal_day_weights()
     drafts = []
     for _ in range(N_TICKETS):
         topic = topics[int(rng.choice(len(topics), p=topic_p / topic_p.sum()))]
         if topic in ("product", "code") and rng.random() < 0.6:
             c = prospects[int(rng.integers(len(prospects)))]
-            created = local_to_utc(random_local_times(rng, rng.choice(PERIOD_DAYS, size=1, p=seasonal_day_weights()),
-                                                      PERIOD_START)[0])
+            created = local_to_utc(random_local_times(rng, rng.choice(PERIOD_DAYS, size=1, p=p_day), PERIOD_START)[0])
             order = ""
         else:
             o = orders[int(rng.integers(len(orders)))]
             c, order = o.customer, o.name
             created = o.created + timedelta(days=float(rng.uniform(0.1, 3 if topic == "payment" else 16)))
-        if created >= end:
-            continue
-        drafts.append((created, topic, c.email, order))
+        if created < end:
+            drafts.append((created, topic, c.email, order))
     drafts.sort(key=lambda d: (d[0], d[2]))
-    rows = []
+    return drafts
+
+
+def _ticket_outcome(rng: np.random.Generator, via: str, created: datetime, end: datetime) -> tuple[str, str, str, str]:
+    """(status, first reply minutes, resolution minutes, satisfaction) for one ticket. First replies
+    are log-normal per channel and slower in Nov/Dec; slow replies are rated Bad more often."""
+    _, median, sd = VIA_FIRST_REPLY[via]
+    busy = 1.7 if to_local(created)[0].month in (11, 12) else 1.0      # peak season backlog
+    age_min = (end - created).total_seconds() / 60
+    first = float(median * busy * np.exp(rng.normal(0, sd)))
+    unanswered = rng.random() < 0.05 or first > age_min
+    resolution = first + float(rng.lognormal(np.log(15 if via in ("Chat", "Phone") else 1300), 0.9))
+    if unanswered:                                                  # closed without reply (spam, merged) or new
+        status = "New" if age_min < 3 * 1440 else "Closed"
+        first_cell, res_cell = "", ("" if status == "New" else str(int(round(resolution))))
+    else:
+        first_cell = str(max(0, int(round(first))))
+        if resolution > age_min:
+            status, res_cell = ("Pending" if rng.random() < 0.5 else "Open"), ""
+        else:
+            status = "Solved" if age_min - resolution < 4 * 1440 else "Closed"
+            res_cell = str(int(round(resolution)))
+    if via == "Phone" or unanswered or status in ("Open", "Pending", "New"):
+        sat = "Unoffered"
+    elif rng.random() < 0.45:
+        sat = "Offered"
+    else:
+        sat = "Bad" if rng.random() < (0.40 if first > 1440 else 0.11) else "Good"
+    return status, first_cell, res_cell, sat
+
+
+def write_tickets(customers: list[Customer], orders: list[Order], path: Path) -> None:
+    rng = rng_for("tickets")
+    end = local_to_utc(datetime(2026, 10, 31, 23, 59, 59))
     vias = list(VIA_FIRST_REPLY)
     via_p = np.array([VIA_FIRST_REPLY[v][0] for v in vias])
-    for k, (created, topic, email, order) in enumerate(drafts):
+    rows = []
+    for k, (created, topic, email, order) in enumerate(_ticket_drafts(rng, customers, orders, end)):
         via = vias[int(rng.choice(len(vias), p=via_p))]
-        _, median, sd = VIA_FIRST_REPLY[via]
-        busy = 1.7 if to_local(created)[0].month in (11, 12) else 1.0      # peak season backlog
-        age_min = (end - created).total_seconds() / 60
-        first = float(median * busy * np.exp(rng.normal(0, sd)))
-        unanswered = rng.random() < 0.05 or first > age_min
-        resolution = first + float(rng.lognormal(np.log(15 if via in ("Chat", "Phone") else 1300), 0.9))
-        if unanswered:
-            status = "New" if age_min < 3 * 1440 else "Closed"
-            first_cell, res_cell = "", ("" if status == "New" else str(int(round(resolution))))
-        else:
-            first_cell = str(max(0, int(round(first))))
-            if resolution > age_min:
-                status, res_cell = ("Pending" if rng.random() < 0.5 else "Open"), ""
-            else:
-                status = "Solved" if age_min - resolution < 4 * 1440 else "Closed"
-                res_cell = str(int(round(resolution)))
-        if via == "Phone" or unanswered or status in ("Open", "Pending", "New"):
-            sat = "Unoffered"
-        elif rng.random() < 0.45:
-            sat = "Offered"
-        else:
-            p_bad = 0.40 if (first > 1440) else 0.11
-            sat = "Bad" if rng.random() < p_bad else "Good"
+        status, first_cell, res_cell, sat = _ticket_outcome(rng, via, created, end)
         template, group, _ = TICKET_TOPICS[topic]
         product = PRODUCTS[int(rng.choice(len(PRODUCTS), p=PRODUCT_P))].name
         rows.append([str(20431 + k), template.format(order=order, product=product), email, fmt_iso_offset(created),
