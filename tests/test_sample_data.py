@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
+import os
 import subprocess
 import sys
 import zoneinfo
@@ -92,8 +92,10 @@ def survey() -> pd.DataFrame:
 # ------------------------------------------------------------------------------------ the files
 @pytest.mark.slow
 def test_regeneration_is_byte_identical(tmp_path, manifest):
+    # Another time zone, hash seed and working directory must not change a byte.
+    env = {**os.environ, "TZ": "Pacific/Auckland", "PYTHONHASHSEED": "12345"}
     run = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path)], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     expected = sorted([m["file"] for m in manifest] + ["MANIFEST.json"])
@@ -118,6 +120,12 @@ def test_manifest_has_one_default_file_per_role(manifest):
         assert set(m) >= {"file", "role", "title", "default"} and m["title"]
         assert m["role"] in ROLES
         sample(m["file"])
+
+
+def test_default_files_parse_with_plain_pandas(manifest):
+    for m in (m for m in manifest if m["default"]):
+        df = pd.read_csv(sample(m["file"]))
+        assert len(df) > 500 and not any(str(c).startswith("Unnamed") for c in df.columns), m["file"]
 
 
 def test_readme_quotes_the_measured_numbers():
