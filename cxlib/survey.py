@@ -124,7 +124,7 @@ def wilson_ci(k, n) -> tuple:
         den = 1 + Z95 ** 2 / n
         centre = (p + Z95 ** 2 / (2 * n)) / den
         half = Z95 * np.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n ** 2)) / den
-    return p, centre - half, centre + half
+    return p, np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def mean_ci(total, total_sq, n) -> tuple:

@@ -131,3 +131,79 @@ def test_cli_contract(tmp_path, contract_problems):
                                     capture_output=True, text=True, check=True).stdout)
     assert (out["orders"], out["valid_orders"], out["net_revenue"], out["repeat_customers"]) == (3, 2, 10.0, 1)
     assert out["first_order_at"].startswith("2024-01-01")
+
+
+# --- end to end: export-shaped files (tests/exports.py) through the loader --------------------------
+def _load(data: bytes, name: str, mapping: dict | None = None) -> Dataset:
+    exports = pytest.importorskip("tests.exports")
+    assert exports
+    from cxlib.load import load_bytes
+    return load_bytes(data, name, role="orders", mapping=mapping)
+
+
+def test_shopify_line_items_net_revenue_by_hand():
+    from tests import exports
+    s = orders.summarize(_load(exports.shopify_orders(), "orders_export.csv"))
+    # 9 line rows -> 5 orders; valid: #1001 paid 29.90, #1002 refunded 15.00 - 15.00, #1003 partially
+    # refunded 60.00 - 20.00; #1004 voided (cancelled) and #1005 pending are not valid
+    assert (s.orders, s.valid_orders, s.customers) == (5, 3, 4)
+    assert s.net_revenue == pytest.approx(29.90 + 0.0 + 40.0)
+    assert s.repeat_customers == 0                 # anna's second order (#1005) is pending
+    assert s.first_order_at == pd.Timestamp("2024-03-05 13:03:11", tz="UTC")
+    assert s.currency == "EUR"
+
+
+def test_taobao_gbk_net_revenue_by_hand():
+    from tests import exports
+    ds = _load(exports.taobao_orders(), "ExportOrderList.csv")
+    s = orders.summarize(ds)
+    # valid: ...0001 交易成功 128.00; ...0005 refunded 88.00 - 88.00; ...0006 partially refunded 100 - 10
+    assert (s.orders, s.valid_orders, s.customers) == (6, 3, 4)
+    assert s.net_revenue == pytest.approx(128.0 + 0.0 + 90.0)
+    assert s.repeat_customers == 1                 # 小明: 0001 and 0006
+    assert s.first_order_at == pd.Timestamp("2024-03-05 06:03:11", tz="UTC")
+    assert "3712345678901230006" in set(ds.df["order_id"])   # 19-digit ids kept exactly
+
+
+def _ozon_mapping() -> dict:
+    from tests import exports
+    from cxlib import io as cxio
+    from cxlib import schema
+    det = schema.detect(cxio.read_table(exports.ozon_postings(), "postings.csv"), role="orders")
+    # Ozon postings carry no buyer id: every posting here goes to one delivery region = one "customer"
+    return {**det.mapping, "customer_id": "Регион доставки"}
+
+
+def test_ozon_cp1251_net_revenue_by_hand():
+    from tests import exports
+    s = orders.summarize(_load(exports.ozon_postings(), "postings.csv", _ozon_mapping()))
+    # 4 orders: 0001 Доставлен 1 299,00 + 450,00 (two postings); 0002 Доставляется (in transit);
+    # 0003 Отменён; 0004 Ожидает сборки (pending) -> only 0001 is valid
+    assert (s.orders, s.valid_orders) == (4, 1)
+    assert s.net_revenue == pytest.approx(1749.00)
+    assert s.status_counts == {"completed": 1, "in_transit": 1, "cancelled": 1, "pending": 1}
+    assert s.first_order_at == pd.Timestamp("2024-03-05 11:03:11", tz="UTC")
+
+
+@pytest.mark.xfail(reason="Ozon postings have no buyer column and the orders role requires customer_id; "
+                          "schema asks for a mapping (CxNeedsMapping)", strict=False)
+def test_ozon_loads_without_a_mapping():
+    from tests import exports
+    assert orders.summarize(_load(exports.ozon_postings(), "postings.csv")).net_revenue == pytest.approx(1749.0)
+
+
+def test_same_definitions_json_gives_same_numbers_in_cli_and_library(tmp_path):
+    import subprocess
+    import sys
+    from tests import exports
+    f = tmp_path / "ExportOrderList.csv"
+    f.write_bytes(exports.taobao_orders())
+    defs = DefinitionSet.default().replace(net_revenue=RevenueDef(("completed", "in_transit"), False))
+    p = tmp_path / "defs.json"
+    p.write_text(defs.dumps(), encoding="utf-8")
+    out = json.loads(subprocess.run([sys.executable, "-m", "cxlib", "orders", str(f), "--definitions", str(p),
+                                     "--json"], capture_output=True, text=True, check=True).stdout)
+    lib = orders.summarize(_load(exports.taobao_orders(), "ExportOrderList.csv"), defs)
+    # completed ...0001 (128.00) + in_transit ...0002 (59.90); the partially refunded ...0006 no longer counts
+    assert out["net_revenue"] == round(lib.net_revenue, 2) == pytest.approx(128.0 + 59.90)
+    assert out["valid_orders"] == lib.valid_orders == 2

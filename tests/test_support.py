@@ -106,3 +106,15 @@ def test_cli_contract_and_sla_option(tmp_path, contract_problems):
     p = subprocess.run([sys.executable, "-m", "cxlib", "support", str(f), "--sla-hours", "-1", "--json"],
                        capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.startswith("error: ")
+
+
+def test_zendesk_export_end_to_end_by_hand():
+    exports = pytest.importorskip("tests.exports")
+    from cxlib.load import load_bytes
+    s = support.summarize(load_bytes(exports.zendesk_tickets(), "tickets.csv", role="tickets"))
+    # first reply 12, 1500, (blank), 3 -> answered 3, median 12, within 24 h: 12 and 3
+    assert (s.tickets, s.answered, s.unanswered) == (4, 3, 1)
+    assert s.first_reply_median_min == 12.0
+    assert s.within_sla == 2 and s.within_sla_pct == pytest.approx(200 / 3)
+    # satisfaction good, bad, offered, unoffered -> 1 good of 2 rated
+    assert (s.good, s.rated, s.csat_good_pct) == (1, 2, 50.0)

@@ -165,3 +165,19 @@ def test_cli_contract_and_definitions_file(tmp_path, contract_problems):
                                      "--json"], capture_output=True, text=True, check=True).stdout)
     assert out["nps"]["score"] == 50.0     # 10, 9, 8 promoters; 6 detractor -> (3 - 1)/4
     assert contract_problems("survey", str(f), "--definitions", str(defs)) == []
+
+
+@pytest.mark.parametrize("make, name, nps_ref, csat_top2", [
+    ("google_forms_responses", "responses.csv", (9, 7, 10), 2 / 3),      # CSAT labels 5, 4, 2
+    ("surveymonkey_responses", "survey.xlsx", (10, 9, 6), 2 / 4),        # CSAT 5, 4, 1, 3
+])
+def test_survey_exports_end_to_end_by_hand(make, name, nps_ref, csat_top2):
+    exports = pytest.importorskip("tests.exports")
+    from cxlib.load import load_bytes
+    ds = load_bytes(getattr(exports, make)(), name, role="responses")
+    res = survey.summarize(ds)
+    prom = sum(v >= 9 for v in nps_ref)
+    det = sum(v <= 6 for v in nps_ref)
+    assert res.nps.n == len(nps_ref)
+    assert res.nps.score == pytest.approx(100 * (prom - det) / len(nps_ref))
+    assert res.csat.share_pct == pytest.approx(100 * csat_top2)
