@@ -14,9 +14,10 @@ def cohort_heatmap(res: CohortResult, title: str | None = None) -> alt.LayerChar
     df = res.to_frame()
     df["label"] = (df["retention"] * 100).round(0).astype(int).astype(str) + "%"
     df["note"] = df["partial"].map({True: f"{unit} still in progress", False: ""})
+    df["row"] = df["cohort"] + " (" + df["customers"].map("{:,}".format) + ")"
     base = alt.Chart(df).encode(
         x=alt.X("period:O", title=f"{unit.capitalize()}s since first order", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("cohort:O", title=f"Cohort ({unit} of first valid order)", sort="ascending"),
+        y=alt.Y("row:O", title=f"Cohort ({unit} of first valid order, customers)", sort="ascending"),
         tooltip=[alt.Tooltip("cohort:N", title="Cohort"),
                  alt.Tooltip("period:O", title=f"{unit.capitalize()}s later"),
                  alt.Tooltip("customers:Q", title="Customers in cohort", format=","),
@@ -30,9 +31,8 @@ def cohort_heatmap(res: CohortResult, title: str | None = None) -> alt.LayerChar
     text = base.mark_text(fontSize=10).encode(
         text="label:N",
         color=alt.condition(alt.datum.retention > 0.55, alt.value("white"), alt.value("black")))
-    rows = max(df["cohort"].nunique(), 1)
     return (rect + text).properties(title=title or f"Retention by {unit}ly cohort",
-                                    height=min(22 * rows + 40, 700))
+                                    width=alt.Step(40), height=alt.Step(22))
 
 
 def churn_trend_chart(trend: ChurnTrend, title: str | None = None) -> alt.LayerChart:

@@ -462,7 +462,11 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
         purchases = bg.expected_purchases(horizon, c["frequency"], c["recency"], c["T"])
         if not bg.converged:
             warnings.append("The BG/NBD fit did not fully converge; treat predictions as rough.")
-        if max(bg.a, bg.b) > np.exp(LOG_BOUND - 0.5):
+        if bg.a / (bg.a + bg.b) < 1e-3:
+            warnings.append("The orders show almost no sign of customers stopping after a purchase (estimated "
+                            "dropout probability near 0), so P(alive) is close to 100% for everyone; check the "
+                            "churn trend and prefer a longer order history.")
+        elif max(bg.a, bg.b) > np.exp(LOG_BOUND - 0.5):
             warnings.append("Customers look alike in how likely they are to stop buying (the BG/NBD dropout "
                             "parameters reached their limit); predictions are still usable.")
         if bg.a <= 1 and not np.all(np.isfinite(purchases)):
@@ -474,7 +478,8 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
                 warnings.append("The spend model has no finite average (q <= 1); values of one-time buyers "
                                 "are unreliable.")
             rep = c[(c["frequency"] > 0) & (c["monetary_value"] > 0)]
-            corr = float(np.corrcoef(rep["frequency"], rep["monetary_value"])[0, 1]) if len(rep) > 2 else 0.0
+            varies = len(rep) > 2 and rep["frequency"].std() > 0 and rep["monetary_value"].std() > 0
+            corr = float(np.corrcoef(rep["frequency"], rep["monetary_value"])[0, 1]) if varies else 0.0
             if abs(corr) > 0.3:
                 warnings.append(f"Purchase value and frequency are correlated (r = {corr:.2f}); the "
                                 "Gamma-Gamma model assumes they are not, so CLV may be biased.")

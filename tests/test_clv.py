@@ -369,3 +369,19 @@ def test_clv_spec_round_trips_json_and_describes_in_one_sentence(spec):
 def test_clv_spec_rejects_bad_values(kwargs):
     with pytest.raises(CxDataError):
         CLVSpec(**kwargs)
+
+
+def test_predict_clv_warns_when_nobody_seems_to_stop_buying():
+    # 80 customers buying every 5-15 days right up to the end: the fit puts the dropout probability at ~0
+    rng = np.random.default_rng(2)
+    rows = []
+    for i in range(80):
+        day = int(rng.integers(0, 30))
+        while day < 300:
+            rows.append((f"c{i}", pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=day), 20.0))
+            day += int(rng.integers(5, 16))
+    ds = Dataset.from_frame(pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"]), "orders")
+    res = predict_clv(ds)
+    assert res.bgnbd.a / (res.bgnbd.a + res.bgnbd.b) < 1e-3
+    assert res.to_frame()["p_alive"].min() > 0.99
+    assert any("no sign of customers stopping" in w for w in res.warnings)
