@@ -125,7 +125,8 @@ def random_local_times(rng: np.random.Generator, days: np.ndarray, base: date) -
     """Local wall-clock datetimes on ``base + days`` with the shop's hour-of-day profile."""
     hours = rng.choice(24, size=len(days), p=HOUR_P)
     secs = rng.integers(0, 3600, size=len(days))
-    return [datetime.combine(base + timedelta(days=int(d)), datetime.min.time()) + timedelta(hours=int(h), seconds=int(s))
+    return [datetime.combine(base + timedelta(days=int(d)), datetime.min.time())
+            + timedelta(hours=int(h), seconds=int(s))
             for d, h, s in zip(days, hours, secs)]
 
 
@@ -325,7 +326,8 @@ def _discount(rng: np.random.Generator, o: Order, gross: float, first_order: boo
     if first_order and rng.random() < 0.25:
         return "WELCOME10", cents(gross * 0.10)
     if rng.random() < 0.05:
-        return "SPRING15" if 3 <= local.month <= 5 else "NEWSLETTER5", (cents(gross * 0.15) if 3 <= local.month <= 5 else 5.0)
+        spring = 3 <= local.month <= 5
+        return ("SPRING15", cents(gross * 0.15)) if spring else ("NEWSLETTER5", 5.0)
     return "", 0.0
 
 
@@ -933,13 +935,16 @@ def write_ozon(path: Path) -> None:
             status = "Доставляется"
         name, price, sku = OZON_ITEMS[int(rng.integers(len(OZON_ITEMS)))]
         qty = int(rng.choice([1, 2], p=[0.88, 0.12]))
-        shipped = "" if status == "Отменён" else f"{accepted + timedelta(hours=float(rng.uniform(4, 40))):%d.%m.%Y %H:%M:%S}"
+        shipped = "" if status == "Отменён" else \
+            f"{accepted + timedelta(hours=float(rng.uniform(4, 40))):%d.%m.%Y %H:%M:%S}"
         delivered = "" if status != "Доставлен" else \
             f"{accepted + timedelta(days=float(rng.uniform(2, 7))):%d.%m.%Y %H:%M:%S}"
         order_no = f"{base + 37 * k}-{int(rng.integers(1, 200)):04d}"
         rows.append([order_no, f"{order_no}-1", f"{accepted:%d.%m.%Y %H:%M:%S}", shipped, status, delivered,
-                     _ru_money(price * qty), "RUB", name, sku, str(qty), _ru_money(0.0 if price * qty >= 1500 else 149.0),
-                     OZON_BUYERS[int(rng.integers(len(OZON_BUYERS)))], OZON_CITIES[int(rng.integers(len(OZON_CITIES)))]])
+                     _ru_money(price * qty), "RUB", name, sku, str(qty),
+                     _ru_money(0.0 if price * qty >= 1500 else 149.0),
+                     OZON_BUYERS[int(rng.integers(len(OZON_BUYERS)))],
+                     OZON_CITIES[int(rng.integers(len(OZON_CITIES)))]])
     write_csv(path, ["Номер заказа", "Номер отправления", "Принят в обработку", "Дата отгрузки", "Статус",
                      "Дата доставки", "Сумма отправления", "Код валюты отправления", "Наименование товара", "Артикул",
                      "Количество", "Стоимость доставки", "Покупатель", "Город доставки"], rows,
@@ -1028,7 +1033,8 @@ MANIFEST = [
      "default": False, "description": "Taobao seller order report: GBK encoding, =\"...\" order numbers, ￥ amounts."},
     {"file": "exotic/ozon_orders_cp1251.csv", "role": "orders", "title": "Ozon postings (cp1251, Russian headers)",
      "default": False, "description": "Ozon seller report: cp1251, semicolons, decimal comma, dd.mm.yyyy dates."},
-    {"file": "exotic/surveymonkey_responses.xlsx", "role": "responses", "title": "SurveyMonkey export (XLSX, 2 header rows)",
+    {"file": "exotic/surveymonkey_responses.xlsx", "role": "responses",
+     "title": "SurveyMonkey export (XLSX, 2 header rows)",
      "default": False, "description": "SurveyMonkey XLSX export with a question row and a Response row."},
 ]
 

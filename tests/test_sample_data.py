@@ -285,7 +285,8 @@ def test_experiment_lift_is_significant_with_statsmodels_and_no_srm():
     clean = ex[ex["user_id"].isin(arms.index[arms == 1])]
     g = clean.groupby("variant")["converted"].agg(["size", "sum"])
     assert len(clean) == FACTS["exp_units"]
-    assert tuple(g.loc["control"]) == FACTS["exp_control"] and tuple(g.loc["one_page_checkout"]) == FACTS["exp_treatment"]
+    assert tuple(g.loc["control"]) == FACTS["exp_control"]
+    assert tuple(g.loc["one_page_checkout"]) == FACTS["exp_treatment"]
     _, p = proportions_ztest(g["sum"].to_numpy(), g["size"].to_numpy())
     assert p < 0.05 and f"{p:.3f}" == FACTS["exp_p"]
     assert chisquare(g["size"].to_numpy()).pvalue > 0.5                 # ~50/50 split: no SRM
