@@ -63,7 +63,8 @@ def berlin_offset_hours(utc_dt: datetime) -> int:
 
 
 def local_to_utc(local_naive: datetime) -> datetime:
-    """Berlin wall-clock time -> aware UTC (ambiguous/skipped hours resolved with the winter offset)."""
+    """Berlin wall-clock time -> aware UTC. A time in the skipped spring hour lands an hour earlier;
+    the repeated autumn hour takes the winter offset. Either way the formatted result is valid."""
     guess = local_naive.replace(tzinfo=UTC) - timedelta(hours=1)
     return local_naive.replace(tzinfo=UTC) - timedelta(hours=berlin_offset_hours(guess))
 
@@ -131,9 +132,9 @@ def random_local_times(rng: np.random.Generator, days: np.ndarray, base: date) -
 
 
 def seasonal_day_weights() -> np.ndarray:
-    """Relative order volume per day of the observed year: November peak (Black Friday week and
-    Cyber Monday), busy December until the 18th, quiet late December and January, weekend dip,
-    and ~15 % growth over the year."""
+    """Relative order volume per day of the observed year: November peak (Black Friday to Cyber
+    Monday x3), busy December with a Christmas-week dip, quiet January-February, a Saturday dip and
+    Sunday bump, and ~15 % growth over the year."""
     month_factor = {11: 1.55, 12: 1.25, 1: 0.78, 2: 0.74, 3: 0.85, 4: 0.88, 5: 0.92, 6: 0.88,
                     7: 0.84, 8: 0.86, 9: 0.97, 10: 1.06}
     w = np.empty(PERIOD_DAYS)
