@@ -440,6 +440,23 @@ def _latest(df: pd.DataFrame, col: str, time_col: str | None) -> pd.Series:
     return d.groupby("customer_id", sort=False)[col].last()
 
 
+def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
+    """True when ``other`` (customers, responses or tickets) has a customer id or an email that also
+    appears in one of ``sources`` (orders, customers): a cheap test of whether a join makes sense."""
+    ids = [d.df["customer_id"].astype("string").str.strip() for d in sources if d is not None and "customer_id" in d.df]
+    emails = [_norm_email(d.df["email"]) for d in sources if d is not None and "email" in d.df]
+    ids = pd.concat(ids).dropna() if ids else pd.Series([], dtype="string")
+    emails = pd.concat(emails).dropna() if emails else pd.Series([], dtype="string")
+    d = other.df
+    for col in ("customer_id", "requester"):
+        if col in d.columns and d[col].astype("string").str.strip().isin(ids).any():
+            return True
+    for col in ("email", "requester"):
+        if col in d.columns and _norm_email(d[col]).isin(emails).any():
+            return True
+    return False
+
+
 def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, responses: Dataset | None = None,
                         tickets: Dataset | None = None) -> CustomerView:
     """Join customer attributes, survey responses and tickets to the RFM table (customer id first,

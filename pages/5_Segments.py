@@ -8,16 +8,25 @@ from cxlib import charts_segments as charts
 from cxlib.compare import METRICS, compare_segments, segment_groups
 from cxlib.errors import CxDataError
 from cxlib.segments import (DEFAULT_VALID_STATUSES, ORDER_STATUSES, RFMSpec, build_customer_view, compute_rfm,
-                            members_frame, rule_segment, score_map_frame, score_map_from_frame, value_tier_frame)
+                            members_frame, rule_segment, score_map_frame, score_map_from_frame, shares_customers,
+                            value_tier_frame)
 from ui import t
 
 ui.shell(t("Segments"), icon=":material/group_work:")
 orders = ui.pick_dataset("orders", key="seg_orders", label=t("Orders"))
 
 
-def optional(role: str, label: str, key: str):
+@st.cache_data(show_spinner=False, max_entries=64)
+def linked(_other, _orders, _customers, keys: str) -> bool:
+    return shares_customers(_other, _orders, _customers)
+
+
+def optional(role: str, label: str, key: str, customers=None):
+    """Pick a dataset to join; the default is the first that shares customers with orders/customers."""
     found = {d.key: d for d in ui.datasets().values() if d.role == role}
-    choice = st.selectbox(label, ["", *found], index=1 if found else 0, key=key,
+    first = next((i for i, d in enumerate(found.values(), start=1)
+                  if linked(d, orders, customers, "|".join(x.key for x in (d, orders, customers) if x))), 0)
+    choice = st.selectbox(label, ["", *found], index=first, key=f"{key}_{orders.key}",   # default per orders
                           format_func=lambda k: ui.dataset_label(found[k]) if k else t("none"))
     return found.get(choice)
 
@@ -31,8 +40,8 @@ def segment_view(_orders, _customers, _responses, _tickets, keys: str, spec_json
 with st.expander(t("Data and RFM definition")):
     c1, c2, c3 = st.columns(3)
     customers = optional("customers", t("Customer attributes"), "seg_customers")
-    responses = optional("responses", t("Survey responses"), "seg_responses")
-    tickets = optional("tickets", t("Support tickets"), "seg_tickets")
+    responses = optional("responses", t("Survey responses"), "seg_responses", customers)
+    tickets = optional("tickets", t("Support tickets"), "seg_tickets", customers)
     latest = orders.df["ordered_at"].max() if orders.has("ordered_at") else None
     as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None, key="seg_as_of")
     method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func=lambda m: {

@@ -21,7 +21,7 @@ from cxlib.export import to_csv_bytes
 from cxlib.segment_rules import parse_rule, rule_mask
 from cxlib.segments import (DEFAULT_SCORE_MAP, RFMSpec, ScoreRule, build_customer_view, compute_rfm,
                             members_frame, quintile_scores, rule_segment, score_grid, score_map_frame,
-                            score_map_from_frame, value_tier_frame)
+                            score_map_from_frame, shares_customers, value_tier_frame)
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared/data/real"
@@ -202,6 +202,11 @@ def test_joins_match_by_customer_id_then_email():
     assert c.loc["a", "nps"] == 3 and c.loc["d", "nps"] == 10 and pd.isna(c.loc["b", "nps"])
     assert c["tickets"].to_dict() == {"a": 0, "b": 2, "c": 1, "d": 0, "q": 0}
     assert "2 of 4 rows matched" in view.describe_joins()
+    assert shares_customers(resp, small_orders()) and shares_customers(tickets, small_orders())
+    other = Dataset.from_frame(pd.DataFrame({"customer_id": ["zz"], "email": ["Z@x.com"]}), "customers")
+    assert not shares_customers(other, small_orders())
+    assert shares_customers(other, small_orders(), Dataset.from_frame(
+        pd.DataFrame({"customer_id": ["y"], "email": ["z@x.com"]}), "customers"))        # via a customers file
 
 
 def test_order_attributes_come_from_latest_order_unless_customers_file_has_them():
