@@ -18,8 +18,9 @@ STATUS_COLORS = {"met": "#2e7d32", "not met": "#c62828", "not enough data to tel
 _METRIC_TITLES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 
 
-def sparkline(tile: Tile, *, width: int = 180, height: int = 40) -> alt.Chart | None:
-    """A small line of the tile's trend (None when the tile has no trend), with its target as a rule."""
+def sparkline(tile: Tile, *, width: int = 180, height: int = 80) -> alt.Chart | None:
+    """A small line of the tile's trend (None when the tile has no trend), with the target as a dashed
+    rule when it lies near the trend (a far-away target would flatten the line)."""
     if tile.trend is None or len(tile.trend.dropna()) < 2:
         return None
     data = tile.trend.dropna()
@@ -28,11 +29,14 @@ def sparkline(tile: Tile, *, width: int = 180, height: int = 40) -> alt.Chart | 
         y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False), title=tile.label),
         tooltip=[alt.Tooltip("period:T", title="Period"), alt.Tooltip("value:Q", title=tile.label, format=",.2f")])
     chart = line
-    if tile.target is not None:
+    lo, hi = float(data["value"].min()), float(data["value"].max())
+    span = max(hi - lo, abs(hi) * 0.05, 1e-9)
+    if tile.target is not None and lo - span <= tile.target <= hi + span:
         rule = alt.Chart(pd.DataFrame({"target": [tile.target]})).mark_rule(strokeDash=[3, 3], color="#888").encode(
             y="target:Q", tooltip=[alt.Tooltip("target:Q", title="Target")])
         chart = alt.layer(line, rule)
-    return chart.properties(width=width, height=height, title=alt.TitleParams(tile.label, fontSize=10))
+    # no title: the tile shows the label, and in Streamlit a title squeezes a short chart flat
+    return chart.properties(width=width, height=height, description=f"{tile.label} trend")
 
 
 def scorecard_overview(tiles: list[Tile] | tuple[Tile, ...]) -> alt.Chart:

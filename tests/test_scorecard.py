@@ -133,10 +133,12 @@ def test_json_and_frame_are_complete(data):
 
 
 def test_charts_build_valid_specs(data):
-    sc = scorecard.build(data, DefinitionSet.default().with_target("nps", 0))
-    spark = charts.sparkline(sc.tile("nps"))
-    spec = spark.to_dict()
-    assert spec["title"]["text"] == "NPS" and len(spec["layer"]) == 2
+    value = scorecard.build(data).tile("nps").value
+    sc = scorecard.build(data, DefinitionSet.default().with_target("nps", round(value)))
+    spec = charts.sparkline(sc.tile("nps")).to_dict()
+    assert spec["description"] == "NPS trend" and len(spec["layer"]) == 2      # line + target rule
+    far = scorecard.build(data, DefinitionSet.default().with_target("nps", 100)).tile("nps")
+    assert "layer" not in charts.sparkline(far).to_dict()                        # a far target is left out
     assert charts.sparkline(sc.tile("repeat_rate")) is None
     r = data["responses"]
     assert charts.nps_distribution(survey.nps(r), 9, 6).to_dict()["mark"]["type"] == "bar"

@@ -80,7 +80,7 @@ def _tile(tile: scorecard.Tile, defs: DefinitionSet) -> None:
                         placeholder=t("No target"))
         ui.caption(tile.description)
         if tile.warnings:
-            with st.expander(t("{n} notes", n=len(tile.warnings))):
+            with st.expander(t("Notes ({n})", n=len(tile.warnings))):
                 for w in tile.warnings:
                     st.text(w)
 
