@@ -96,3 +96,28 @@ def test_reset_keeps_targets():
     at.button(key="definitions_reset").click().run()
     d = at.session_state["definitions"]
     assert d.sla == SlaDef() and d.targets == {"nps": 5.0}
+
+
+def test_edit_on_definitions_page_changes_scorecard_figure_and_sentence():
+    import numpy as np
+    import pandas as pd
+
+    from cxlib.dataset import Dataset
+    rng = np.random.default_rng(2)
+    t = Dataset.from_frame(pd.DataFrame({
+        "ticket_id": [str(i) for i in range(60)],
+        "created_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 40, 60), "D"),
+        "first_reply_minutes": rng.exponential(600, 60).round()}), "tickets", name="t.csv")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {t.key: t}
+    at.run()
+    before = {m.label: m.value for m in at.metric}["First reply within SLA"]
+    at.switch_page("pages/8_Definitions.py").run()
+    at.number_input(key="def_sla_hours").set_value(1.0).run()
+    at.switch_page("app.py").run()
+    assert not at.exception
+    after = {m.label: m.value for m in at.metric}["First reply within SLA"]
+    fr = t.df["first_reply_minutes"]
+    assert after == f"{100 * (fr <= 60).mean():.1f}%" != before
+    assert any("within 1 h" in c for c in _captions(at))
