@@ -969,21 +969,34 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
 
 
 # --------------------------------------------------------------------------------------------
-# Cell parsers (column-level decisions, vectorized)
+# Cell parsers: column-level decisions, vectorized with pyarrow compute (RE2 regexes, C strptime)
 # --------------------------------------------------------------------------------------------
-_NULL_TOKENS = ("nan", "null", "none", "n/a", "na", "#n/a", "-", "--", "—", "–")
+_NULL_TOKENS = pa.array(["nan", "null", "none", "n/a", "na", "#n/a", "-", "--", "—", "–"])
 _CURRENCY = r"(?i)(?:руб\.?|р\.|rmb|cny|usd|eur|rub|gbp|jpy|[￥¥€$£₽元])"
-_GROUP_CHARS = " \u00a0\u202f\u2009'’"
+_GROUP_CHARS = " \u00a0\u202f\u2009'’"      # thousands separators besides the non-decimal . or ,
+_NAT = np.iinfo(np.int64).min                # NaT as int64 microseconds
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Any series -> stripped pyarrow text, <NA> for empty cells, Excel ="..." wrappers removed."""
+def _text_array(series: pd.Series) -> pa.Array:
+    """Any series -> pyarrow text, trimmed, null for empty cells, Excel ="..." wrappers removed."""
     s = series if series.dtype == STRING else series.astype(STRING)
-    s = s.str.strip()
-    s = s.mask(s == "")
-    if s.str.startswith('="').any():
-        s = s.str.replace(r'^="(.*)"$', r"\1", regex=True)
-    return s
+    arr = pa.array(s)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    if pc.any(pc.starts_with(arr, '="')).as_py():
+        arr = pc.replace_substring_regex(arr, r'^="(.*)"$', r"\1")
+    return arr
+
+
+def _mask(arr: pa.Array) -> np.ndarray:
+    """Boolean pyarrow array -> numpy bool, null as False."""
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _matches(arr: pa.Array, pattern: str) -> pa.Array:
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
 
 
 def _false(index: pd.Index) -> pd.Series:
@@ -991,11 +1004,12 @@ def _false(index: pd.Index) -> pd.Series:
 
 
 def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text cells -> float64, deciding the decimal mark per column.
+    """Text cells -> float64, deciding the decimal mark once per column.
 
     Handles decimal comma and thousands separators (space, NBSP, narrow NBSP, apostrophe, dot,
     comma), currency symbols/codes anywhere, accounting negatives "(12.00)", trailing minus,
-    "%" (the number as written, not /100) and Excel ``="..."``. Returns ``(values, bad)``.
+    "%" (the number as written, not /100) and Excel ``="..."``. Placeholders such as "N/A" or
+    "-" count as empty. Returns ``(values, bad)``; ``bad`` marks non-empty unparseable cells.
 
     Examples
     --------
@@ -1003,48 +1017,75 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     [1234.56, -12.0, 12.5]
     """
     index = series.index
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.astype("float64"), _false(index)
-    if pd.api.types.is_numeric_dtype(series.dtype):
+    if pd.api.types.is_bool_dtype(series.dtype) or (pd.api.types.is_numeric_dtype(series.dtype)
+                                                    and not pd.api.types.is_complex_dtype(series.dtype)):
         return series.astype("float64"), _false(index)
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or isinstance(series.dtype, pd.PeriodDtype):
         return pd.Series(np.nan, index=index, dtype="float64"), series.notna().astype(bool)
-    s = _as_text(series)
-    try:
-        fast = pc.cast(pa.array(s, type=pa.string()), pa.float64())
-        return pd.Series(fast.to_numpy(zero_copy_only=False), index=index, dtype="float64"), _false(index)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    present = s.notna()
-    s = s.mask(s.str.lower().isin(_NULL_TOKENS))
-    neg = s.str.fullmatch(r"\(.*\)").fillna(False) | s.str.endswith("-").fillna(False)
-    t = s.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(r"-$", "", regex=True)
-    t = t.str.replace("\u2212", "-", regex=False).str.replace(_CURRENCY, "", regex=True)
-    t = t.str.replace("%", "", regex=False).str.strip()
-    neg = neg ^ t.str.startswith("-").fillna(False)
-    t = t.str.replace(r"^[+-]\s*", "", regex=True)
+    arr = _text_array(series)
+    sample = arr.slice(0, 2000).drop_null().to_pylist()
+    if all(_PLAIN_NUMBER.fullmatch(c) for c in sample):
+        try:     # fast path: plain numbers
+            return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=index), _false(index)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    present = _mask(pc.is_valid(arr))
+    arr = pc.if_else(pc.is_in(pc.utf8_lower(arr), value_set=_NULL_TOKENS), pa.scalar(None, arr.type), arr)
+    neg = np.zeros(len(arr), dtype=bool)
+    t = arr
+    if _any(t, "("):
+        neg |= _mask(pc.match_substring_regex(t, r"^\(.*\)$"))
+        t = pc.replace_substring_regex(t, r"^\((.*)\)$", r"\1")
+    if _any(t, "-"):
+        trailing = _mask(pc.ends_with(t, "-"))
+        if trailing.any():
+            neg |= trailing
+            t = pc.replace_substring_regex(t, r"-$", "")
+    if _any(t, "\u2212"):
+        t = pc.replace_substring(t, "\u2212", "-")
+    if _any(t, "%"):
+        t = pc.replace_substring(t, "%", "")
+    if pc.any(_matches(t, r"[^\d.,+\-eE]")).as_py():
+        t = pc.utf8_trim_whitespace(pc.replace_substring_regex(t, _CURRENCY, ""))
+    if _any(t, "-") or _any(t, "+"):
+        neg ^= _mask(pc.starts_with(t, "-"))
+        t = pc.replace_substring_regex(t, r"^[+-]\s*", "")
     dec = _decimal_mark(t)
-    group = re.escape(_GROUP_CHARS + ("." if dec == "," else ","))
-    pattern = rf"(?:\d{{1,3}}(?:[{group}]\d{{3}})+|\d*)(?:{re.escape(dec)}\d*)?(?:[eE][+-]?\d+)?"
-    ok = t.str.fullmatch(pattern).fillna(False) & t.str.contains(r"\d").fillna(False)
-    clean = t.where(ok).str.replace(rf"[{group}]", "", regex=True)
+    group = f"[{_GROUP_CHARS}{'.' if dec == ',' else ','}]"
+    point = r"\." if dec == "." else ","
+    pattern = rf"^(?:\d{{1,3}}(?:{group}\d{{3}})+(?:{point}\d*)?|\d+(?:{point}\d*)?|{point}\d+)(?:[eE][+-]?\d+)?$"
+    ok = _matches(t, pattern)
+    clean = pc.replace_substring_regex(pc.if_else(ok, t, pa.scalar(None, t.type)), group, "")
     if dec == ",":
-        clean = clean.str.replace(",", ".", regex=False)
-    values = pd.Series(pc.cast(pa.array(clean, type=pa.string()), pa.float64()).to_numpy(zero_copy_only=False),
-                       index=index, dtype="float64")
-    values = values.where(~neg.to_numpy(), -values)
-    bad = present & values.isna() & s.notna()
-    return values, bad.astype(bool)
+        clean = pc.replace_substring(clean, ",", ".")
+    values = np.asarray(pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+    values = np.where(neg, -values, values)
+    bad = present & np.isnan(values) & _mask(pc.is_valid(arr))
+    return pd.Series(values, index=index), pd.Series(bad, index=index)
 
 
-def _decimal_mark(t: pd.Series) -> str:
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _any(arr: pa.Array, literal: str) -> bool:
+    return bool(pc.any(pc.fill_null(pc.match_substring(arr, literal), False)).as_py())
+
+
+def _count(arr: pa.Array, pattern: str) -> int:
+    return int(np.count_nonzero(_mask(pc.match_substring_regex(arr, pattern))))
+
+
+def _decimal_mark(t: pa.Array) -> str:
     """',' when the column's cells show a decimal comma ("12,50", "1.234,56", "1.234.567"), else '.'."""
-    comma = (t.str.contains(r"\.[^,]*,\d*$").fillna(False).sum()                # 1.234,56
-             + t.str.fullmatch(r"[^.,]*,(?:\d{1,2}|\d{4,})").fillna(False).sum()  # 12,5 / 0,0001
-             + t.str.contains(r"\..*\.").fillna(False).sum())                    # 1.234.567
-    dot = (t.str.contains(r",[^.]*\.\d*$").fillna(False).sum()
-           + t.str.fullmatch(r"[^.,]*\.(?:\d{1,2}|\d{4,})").fillna(False).sum()
-           + t.str.contains(r",.*,").fillna(False).sum())
+    has_comma, has_dot = _any(t, ","), _any(t, ".")
+    single_dot = r"^[^.,]*\.(?:\d{1,2}|\d{4,})$"                  # 12.5 / 0.0001
+    if not has_comma:
+        return "," if _count(t, r"^[^.]*\.[^.]*\.") > _count(t, single_dot) else "."
+    comma = _count(t, r"^[^.,]*,(?:\d{1,2}|\d{4,})$")             # 12,5 / 0,0001
+    dot = _count(t, r"^[^,]*,[^,]*,")                               # 1,234,567
+    if has_dot:
+        comma += _count(t, r"^[^,]*\.[^,]*,\d*$") + _count(t, r"^[^.]*\.[^.]*\.")   # 1.234,56 / 1.234.567
+        dot += _count(t, r"^[^.]*,[^.]*\.\d*$") + _count(t, single_dot)
     return "," if comma > dot else "."
 
 
@@ -1062,14 +1103,16 @@ def parse_flags(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values = series.astype("float64")
         bad = values.notna() & ~values.isin([0.0, 1.0])
         return values.where(~bad), bad.astype(bool)
-    s = _as_text(series).str.lower()
-    values = s.map(_FLAGS).astype("float64")
-    bad = values.isna() & s.notna() & ~s.isin(_NULL_TOKENS)
-    return values, bad.fillna(False).astype(bool)
+    arr = pc.utf8_lower(_text_array(series))
+    keys = pa.array(list(_FLAGS), arr.type)
+    pos = pc.index_in(arr, value_set=keys)
+    values = np.asarray(pc.take(pa.array(list(_FLAGS.values())), pos).to_numpy(zero_copy_only=False), "float64")
+    bad = np.isnan(values) & _mask(pc.is_valid(arr)) & ~_mask(pc.is_in(arr, value_set=_NULL_TOKENS))
+    return pd.Series(values, index=index), pd.Series(bad, index=index)
 
 
 # Date shapes: the cell with every digit replaced by "0" (few distinct shapes per column).
-_TIME = r"(?:(?P<tsep>[ T])0{1,2}:0{2}(?P<sec>:0{2})?(?P<frac>[.,]0+)?(?P<ampm>\s?[AaPp]\.?[Mm]\.?)?)?"
+_TIME = r"(?:(?P<tsep>[ T])0{1,2}:0{2}(?P<sec>:0{2})?(?P<frac>[.,]0+)?(?P<ampm>\s?[AaPp][Mm])?)?"
 _SHAPES = (
     ("iso", re.compile(r"0{4}-0{1,2}-0{1,2}(?:[T ]0{1,2}:0{2}(?::0{2}(?:[.,]0+)?)?)?(?:Z|[+-]0{2}(?::?0{2})?)?")),
     ("ymd", re.compile(r"0{4}(?P<sep>[/.])0{1,2}(?P=sep)0{1,2}" + _TIME)),
@@ -1079,7 +1122,8 @@ _SHAPES = (
     ("epoch", re.compile(r"0{9,19}(?:\.0+)?")),
     ("serial", re.compile(r"0{5}(?:\.0+)?")),
 )
-_SLASH_PARTS = r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}"
+_SLASH_PARTS = r"^(?P<a>\d{1,2})[/-](?P<b>\d{1,2})[/-]\d{2,4}(?:\D|$)"
+_PLAUSIBLE_US = (631_152_000_000_000, 4_102_444_800_000_000)   # epoch/serial numbers: 1990-01-01..2100-01-01
 
 
 def _shape_kind(cell: str) -> tuple[str, re.Match] | None:
@@ -1091,8 +1135,8 @@ def _shape_kind(cell: str) -> tuple[str, re.Match] | None:
     return None
 
 
-def _format_for(kind: str, m: re.Match, cell: str, dayfirst: bool) -> str | None:
-    """A ``pd.to_datetime`` format for one date shape ("ISO8601", "%d.%m.%Y %H:%M", ...)."""
+def _format_for(kind: str, m: re.Match, cell: str, dayfirst: bool) -> str:
+    """A strptime-style format for one date shape ("ISO8601", "%d.%m.%Y %H:%M", "epoch"...)."""
     if kind == "iso":
         return "ISO8601"
     if kind == "compact":
@@ -1118,16 +1162,18 @@ def _format_for(kind: str, m: re.Match, cell: str, dayfirst: bool) -> str | None
     return date + time
 
 
-def _dayfirst(s: pd.Series) -> tuple[bool, bool]:
-    """(dayfirst, ambiguous) for d/m/y-or-m/d/y cells, decided on the whole column."""
-    parts = s.str.extract(_SLASH_PARTS)
-    if parts.empty or parts[0].isna().all():
+def _dayfirst(arr: pa.Array) -> tuple[bool, bool]:
+    """(dayfirst, ambiguous) for d/m/y-or-m/d/y cells, decided on the whole column: a first part
+    above 12 proves day-first, a second part above 12 proves month-first."""
+    parts = pc.extract_regex(pc.if_else(_matches(arr, _SLASH_PARTS), arr, pa.scalar(None, arr.type)), _SLASH_PARTS)
+    a = pc.cast(pc.struct_field(parts, "a"), pa.int64())
+    b = pc.cast(pc.struct_field(parts, "b"), pa.int64())
+    if a.null_count == len(a):
         return False, False
-    a = pd.to_numeric(parts[0], errors="coerce")
-    b = pd.to_numeric(parts[1], errors="coerce")
-    day_first_evidence, month_first_evidence = int((a > 12).sum()), int((b > 12).sum())
-    if day_first_evidence or month_first_evidence:
-        return day_first_evidence > month_first_evidence, False
+    day_first = int(np.count_nonzero(_mask(pc.greater(a, 12))))
+    month_first = int(np.count_nonzero(_mask(pc.greater(b, 12))))
+    if day_first or month_first:
+        return day_first > month_first, False
     return False, True
 
 
@@ -1135,9 +1181,15 @@ def parse_datetimes(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Text cells -> ``datetime64[us, UTC]``; each format group parsed vectorized with its own format.
 
     ISO 8601 (T or space, fractions, Z/+03:00/+0300, trailing " UTC"), dd.mm.yyyy[ hh:mm[:ss]],
-    yyyy/mm/dd, yyyymmdd, US mm/dd/yyyy hh:mm:ss AM/PM, dd/mm/yyyy when a day > 12 proves it,
-    2024年3月5日 14:03, Unix epoch seconds/ms/µs/ns (by magnitude) and Excel serial day numbers.
-    Offsets are converted to UTC; naive times are taken as UTC. Returns ``(values, bad)``.
+    yyyy/mm/dd, yyyymmdd, US mm/dd/yyyy hh:mm:ss AM/PM, dd/mm/yyyy when a day > 12 proves it
+    (else month first), 2024年3月5日 14:03, Unix epoch seconds/ms/µs/ns (by magnitude) and Excel
+    serial day numbers (both only within 1990-2100), month names ("5 Mar 2024"). Offsets are
+    converted to UTC; naive times are taken as UTC. Returns ``(values, bad)``.
+
+    Examples
+    --------
+    >>> parse_datetimes(pd.Series(["05.03.2024 14:03", "2024-03-05T14:03:00+03:00"]))[0].tolist()
+    [Timestamp('2024-03-05 14:03:00+0000', tz='UTC'), Timestamp('2024-03-05 11:03:00+0000', tz='UTC')]
     """
     index = series.index
     dtype = series.dtype
@@ -1146,117 +1198,211 @@ def parse_datetimes(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_dtype(dtype):
         return series.dt.tz_localize("UTC").astype("datetime64[us, UTC]"), _false(index)
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        values = _from_number(series.astype("float64"))
-        return values, (values.isna() & series.notna()).astype(bool)
-    s = _as_text(series)
-    s = s.str.replace(r"\s*(?:UTC|GMT)$", "", regex=True)
-    if s.str.contains("年", regex=False).any():
-        s = s.str.replace(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*", r"\1-\2-\3 ", regex=True).str.strip()
-    out = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
-    dayfirst = _dayfirst(s)[0]
-    pending = np.array(s.notna().to_numpy(), dtype=bool)
+        micros = _from_number(series.to_numpy(dtype="float64", na_value=np.nan))
+        return _as_utc(micros, index), pd.Series((micros == _NAT) & series.notna().to_numpy(), index=index)
+    arr = _normalize_dates(_text_array(series))
+    micros = np.full(len(arr), _NAT, dtype=np.int64)
+    pending = _mask(pc.is_valid(arr)).copy()
+    dayfirst: list[bool] = []           # decided once, on the whole column, when a slash format shows up
+    _parse_pending(arr, arr, micros, pending, dayfirst)
+    if pending.any():
+        where = np.flatnonzero(pending)
+        rare = _normalize_rare(arr.take(pa.array(where)))
+        sub_micros = np.full(len(where), _NAT, dtype=np.int64)
+        sub_pending = np.ones(len(where), dtype=bool)
+        _parse_pending(rare, arr, sub_micros, sub_pending, dayfirst)
+        micros[where] = sub_micros
+        pending[where] = sub_pending
+    if pending.any():
+        _parse_named_months(arr, micros, pending, bool(dayfirst and dayfirst[0]))
+    return _as_utc(micros, index), pd.Series(pending, index=index)
+
+
+def _parse_pending(arr: pa.Array, column: pa.Array, micros: np.ndarray, pending: np.ndarray,
+                   dayfirst: list[bool]) -> None:
+    """Repeatedly take the most common format among pending cells and parse all cells of that shape."""
     tried: set[str] = set()
     for _ in range(12):
-        todo = s[pending]
-        if todo.empty:
+        where = np.flatnonzero(pending)
+        if not len(where):
             break
-        fmt = _best_format(todo, dayfirst, tried)
+        todo = arr if len(where) == len(arr) else arr.take(pa.array(where))
+        fmt, uniform = _best_format(todo, column, dayfirst, tried)
         if fmt is None:
             break
         tried.add(fmt)
-        parsed = _parse_group(todo, fmt)
-        hit = parsed.notna().to_numpy()
-        where = np.flatnonzero(pending)[hit]
-        out.iloc[where] = parsed[hit].to_numpy()
-        pending[where] = False
-    if pending.any():
-        _parse_named_months(s, out, pending, dayfirst)
-    bad = pd.Series(pending, index=index) & s.notna()
-    return out, bad.astype(bool)
+        got = _parse_group(todo, fmt, uniform)
+        hit = got != _NAT
+        micros[where[hit]] = got[hit]
+        pending[where[hit]] = False
 
 
-def _best_format(todo: pd.Series, dayfirst: bool, tried: set[str]) -> str | None:
+def _as_utc(micros: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(micros.view("datetime64[us]"), index=index).dt.tz_localize("UTC")
+
+
+def _normalize_dates(arr: pa.Array) -> pa.Array:
+    """Trailing " UTC"/" GMT" dropped (naive means UTC anyway); 2024年3月5日 -> 2024-3-5."""
+    zone = pc.or_(pc.fill_null(pc.ends_with(arr, "UTC"), False), pc.fill_null(pc.ends_with(arr, "GMT"), False))
+    if pc.any(zone).as_py():
+        arr = pc.if_else(zone, pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(arr, 0, -3)), arr)
+    if _any(arr, "年"):
+        arr = pc.replace_substring_regex(arr, r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*", r"\1-\2-\3 ")
+        arr = pc.utf8_trim_whitespace(arr)
+    return arr
+
+
+def _normalize_rare(arr: pa.Array) -> pa.Array:
+    """Second-chance fixes, applied only to cells no format matched: "14:03:00 +03:00" -> "14:03:00+03:00"."""
+    return pc.replace_substring_regex(arr, r"(\d)\s+([+-]\d{2}:?\d{2})$", r"\1\2")
+
+
+def _best_format(todo: pa.Array, column: pa.Array, dayfirst: list[bool], tried: set[str]
+                 ) -> tuple[str | None, bool]:
+    """The most common not-yet-tried format among a sample of the pending cells, and whether
+    every sampled cell has it."""
+    n = len(todo)
+    sample = todo.slice(0, 300).to_pylist() + todo.slice(max(300, n - 100)).to_pylist()
+    if n > 400:
+        sample += todo.take(pa.array(np.random.default_rng(0).integers(0, n, 600))).to_pylist()
     counts: Counter[str] = Counter()
-    for cell in todo.iloc[:300].tolist() + todo.iloc[-100:].tolist():
+    for cell in sample:
         found = _shape_kind(cell)
-        if found:
-            fmt = _format_for(found[0], found[1], cell, dayfirst)
-            if fmt and fmt not in tried:
-                counts[fmt] += 1
-    if not counts and len(todo) > 400:
-        for cell in todo.sample(min(len(todo), 2000), random_state=0).tolist():
-            found = _shape_kind(cell)
-            if found:
-                fmt = _format_for(found[0], found[1], cell, dayfirst)
-                if fmt and fmt not in tried:
-                    counts[fmt] += 1
-    return counts.most_common(1)[0][0] if counts else None
+        if found is None:
+            continue
+        if found[0] == "slash" and not dayfirst:
+            dayfirst.append(_dayfirst(column)[0])
+        fmt = _format_for(found[0], found[1], cell, bool(dayfirst and dayfirst[0]))
+        if fmt not in tried:
+            counts[fmt] += 1
+    if not counts:
+        return None, False
+    fmt, hits = counts.most_common(1)[0]
+    return fmt, hits == len(sample)
 
 
-def _parse_group(todo: pd.Series, fmt: str) -> pd.Series:
+def _parse_group(todo: pa.Array, fmt: str, uniform: bool) -> np.ndarray:
+    """Parse the pending cells that have ``fmt``'s shape -> int64 microseconds (NaT elsewhere)."""
+    if fmt == "ISO8601" and uniform:
+        whole = _iso_cast(todo)
+        if whole is not None:
+            return whole
+    fits = _mask(_matches(todo, _format_regex(fmt)))
+    out = np.full(len(todo), _NAT, dtype=np.int64)
+    if fits.any():
+        out[fits] = _parse_fitting(todo.filter(pa.array(fits)), fmt)
+    return out
+
+
+def _iso_cast(cells: pa.Array) -> np.ndarray | None:
+    """Arrow's ISO 8601 cast: fast but all-or-nothing (None when any cell does not fit)."""
+    first = cells.drop_null()[:1].to_pylist()
+    zoned = bool(first) and bool(re.search(r"(?:Z|[+-]\d{2}:?\d{2})$", first[0]))
+    targets = (pa.timestamp("us"), pa.timestamp("us", "UTC"))
+    for target in (targets[::-1] if zoned else targets):
+        try:
+            return np.asarray(pc.cast(pc.cast(cells, target), pa.int64()).fill_null(_NAT).to_numpy(), np.int64)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return None
+
+
+def _parse_fitting(cells: pa.Array, fmt: str) -> np.ndarray:
     if fmt in ("epoch", "serial"):
-        numeric = pd.to_numeric(todo.where(todo.str.fullmatch(r"\d+(?:\.\d+)?").fillna(False)), errors="coerce")
-        numeric = numeric.astype("float64")
-        if fmt == "serial":
-            numeric = numeric.where((numeric >= 20_000) & (numeric < 80_000))
+        values = np.asarray(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+        mag = np.abs(values)
+        return _from_number(np.where((mag < 80_000) if fmt == "serial" else (mag >= 1e8), values, np.nan))
+    if fmt == "ISO8601":
+        whole = _iso_cast(cells)
+        if whole is not None:
+            return whole
+    if fmt == "ISO8601" or "%f" in fmt:
+        s = pd.Series(pd.arrays.ArrowStringArray(pc.cast(cells, pa.large_string())))
+        parsed = pd.to_datetime(s, format=fmt, errors="coerce", utc=True)
+        return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view("int64")
+    parsed = pc.strptime(cells, format=fmt, unit="us", error_is_null=True)
+    # C strptime rolls 30.02 over to 01.03: the parsed day must be the written day.
+    day = pc.cast(pc.struct_field(pc.extract_regex(cells, _format_regex(fmt)), "d"), pa.int64())
+    ok = _mask(pc.equal(pc.day(parsed), day))
+    micros = np.asarray(pc.cast(parsed, pa.int64()).to_numpy(zero_copy_only=False), dtype="float64")
+    return np.where(ok & ~np.isnan(micros), np.nan_to_num(micros), _NAT).astype(np.int64)
+
+
+_FORMAT_PARTS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"(?P<d>\d{1,2})", "%H": r"\d{1,2}",
+                 "%I": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%p": r"[AaPp][Mm]", "%f": r"\d+"}
+
+
+_ISO_RE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+
+
+def _format_regex(fmt: str) -> str:
+    """RE2 pattern a cell must fully match to be parsed with ``fmt`` (captures the day as ``d``)."""
+    if fmt == "ISO8601":
+        return _ISO_RE
+    if fmt in ("epoch", "serial"):
+        return r"^\d+(?:\.\d+)?$"
+    compact = fmt in ("%Y%m%d", "%Y%m%d%H%M%S")
+    out = []
+    for token in re.findall(r"%.|[^%]", fmt):
+        part = _FORMAT_PARTS.get(token)
+        if part is None:
+            out.append(re.escape(token) if token.isascii() else token)
         else:
-            numeric = numeric.where(numeric >= 1e8)
-        return _from_number(numeric)
-    parsed = pd.to_datetime(todo, format=fmt, errors="coerce", utc=True)
-    return parsed.astype("datetime64[us, UTC]")
+            out.append(part.replace(r"\d{1,2}", r"\d{2}") if compact else part)
+    return "^" + "".join(out) + "$"
 
 
-def _from_number(values: pd.Series) -> pd.Series:
-    """Unix epoch by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns); 20000-80000 = Excel serial days."""
-    v = values.to_numpy(dtype="float64", na_value=np.nan)
+def _from_number(values: np.ndarray) -> np.ndarray:
+    """Numbers -> int64 µs: Unix epoch by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns),
+    20000-80000 as Excel serial days; only results within 1990-2100 are accepted."""
+    v = np.asarray(values, dtype="float64")
     mag = np.abs(v)
-    micros = np.select([mag < 80_000, mag < 1e11, mag < 1e14, mag < 1e17],
-                       [(v - 25569.0) * 86_400e6, v * 1e6, v * 1e3, v], v / 1e3)
-    micros = np.where((mag < 20_000) | ~np.isfinite(v) | (np.abs(micros) > 9.2e15), np.nan, micros)
-    micros = np.where((mag >= 80_000) & (mag < 1e8), np.nan, micros)
-    stamps = pd.to_datetime(pd.Series(np.round(micros), index=values.index), unit="us", utc=True, errors="coerce")
-    return stamps.astype("datetime64[us, UTC]")
+    with np.errstate(invalid="ignore", over="ignore"):
+        micros = np.select([mag < 80_000, mag < 1e11, mag < 1e14, mag < 1e17],
+                           [(v - 25_569.0) * 86_400e6, v * 1e6, v * 1e3, v], v / 1e3)
+        ok = np.isfinite(micros) & (micros >= _PLAUSIBLE_US[0]) & (micros < _PLAUSIBLE_US[1])
+        return np.where(ok, np.round(np.where(ok, micros, 0)), _NAT).astype(np.int64)
 
 
-def _parse_named_months(s: pd.Series, out: pd.Series, pending: np.ndarray, dayfirst: bool) -> None:
+def _parse_named_months(arr: pa.Array, micros: np.ndarray, pending: np.ndarray, dayfirst: bool) -> None:
     """Last resort for cells with month names ("5 Mar 2024", "March 5, 2024 2:03 PM"): per distinct value."""
-    todo = s[pending]
-    named = todo[todo.str.contains(r"[A-Za-z]{3,}").fillna(False) & todo.str.contains(r"\d{4}").fillna(False)]
-    if named.empty:
+    where = np.flatnonzero(pending)
+    todo = arr.take(pa.array(where))
+    named = _mask(pc.and_(_matches(todo, r"[A-Za-z]{3,}"), _matches(todo, r"\d{4}")))
+    if not named.any():
         return
-    uniq = pd.Series(named.unique())
+    values = pd.Series(todo.filter(pa.array(named)).to_pylist())
+    uniq = values.drop_duplicates()
     if len(uniq) > 200_000:
         return
     import warnings as _warnings
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
         parsed = pd.to_datetime(uniq, format="mixed", dayfirst=dayfirst, errors="coerce", utc=True)
-    lookup = dict(zip(uniq.tolist(), parsed.astype("datetime64[us, UTC]").tolist()))
-    values = named.map(lookup)
-    ok = values.notna()
-    idx = named.index[ok.to_numpy()]
-    locs = s.index.get_indexer(idx)
-    out.iloc[locs] = pd.to_datetime(values[ok]).astype("datetime64[us, UTC]").to_numpy()
-    pending[locs] = False
+    lookup = pd.Series(parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view("int64"), index=uniq.values)
+    got = lookup.reindex(values.values).to_numpy()
+    rows = where[named]
+    hit = got != _NAT
+    micros[rows[hit]] = got[hit]
+    pending[rows[hit]] = False
 
 
 def datetime_format_note(series: pd.Series) -> str | None:
     """One plain-English sentence when the column's dates were read by a guess, else None.
 
-    Examples: slash dates that are all <= 12 on both sides (read as month/day/year), Unix epoch
-    numbers, Excel serial day numbers.
+    Cases: slash dates that are all <= 12 on both sides (read as month/day/year), Unix epoch
+    numbers, Excel serial day numbers. Schema adds it to the load report as a warning.
     """
     if not (pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)):
         return None
-    s = _as_text(series).dropna()
-    if s.empty:
+    arr = _text_array(series).drop_null()
+    if not len(arr):
         return None
-    dayfirst, ambiguous = _dayfirst(s)
-    if ambiguous:
-        example = s[s.str.contains(r"^\d{1,2}[/-]\d{1,2}[/-]\d{2,4}").fillna(False)].iloc[0]
+    if _dayfirst(arr)[1]:
+        example = arr.filter(_matches(arr, _SLASH_PARTS))[0].as_py()
         return (f"Dates such as '{example}' could be day/month or month/day; nothing in the column proves which, "
                 "so they were read as month/day/year (US style). If that is wrong, export dates as YYYY-MM-DD.")
-    sample = s.iloc[:200].tolist()
+    sample = arr.slice(0, 200).to_pylist()
     kinds = Counter((_shape_kind(c) or ("",))[0] for c in sample)
     if kinds["epoch"] > len(sample) / 2:
         return "Numbers in this column were read as Unix timestamps (seconds, ms or µs since 1970, by magnitude)."
