@@ -24,7 +24,7 @@ def rates_chart(res: ExperimentResult) -> alt.LayerChart:
                         "arm": "control" if v.name == res.control else "variant"} for v in res.variants])
     fmt = ".2%" if is_rate else ",.2f"
     order = [v.name for v in res.variants]
-    y = alt.Y("variant:N", sort=order, title="Variant")
+    y = alt.Y("variant:N", sort=order, title="Variant", axis=alt.Axis(labelLimit=240))
     base = alt.Chart(df)
     tooltip = [alt.Tooltip("variant:N", title="Variant"), alt.Tooltip("value:Q", title=label.capitalize(), format=fmt),
                alt.Tooltip("low:Q", title="CI low", format=fmt), alt.Tooltip("high:Q", title="CI high", format=fmt),
@@ -34,10 +34,10 @@ def rates_chart(res: ExperimentResult) -> alt.LayerChart:
         y=y, x=alt.X("low:Q", title=f"{label.capitalize()} ({1 - res.spec.alpha:.0%} interval)",
                      axis=alt.Axis(format=".1%" if is_rate else ",.2f"), scale=alt.Scale(zero=False)),
         x2="high:Q", color=alt.Color("arm:N", scale=alt.Scale(domain=list(_PALETTE)[:2],
-                                                              range=list(_PALETTE.values())[:2]), title=None),
+                                                              range=list(_PALETTE.values())[:2]), title=None, legend=alt.Legend(orient="bottom")),
         tooltip=tooltip)
     points = base.mark_point(filled=True, size=90).encode(y=y, x="value:Q", color="arm:N", tooltip=tooltip)
-    return (bars + points).properties(title=f"{label.capitalize()} by variant", height=max(80, 40 * len(df)))
+    return (bars + points).properties(title=f"{label.capitalize()} by variant", height=alt.Step(44))
 
 
 def lift_chart(res: ExperimentResult) -> alt.LayerChart:
@@ -49,11 +49,11 @@ def lift_chart(res: ExperimentResult) -> alt.LayerChart:
         rows.append({"variant": c.variant, "lift": t.rel_lift, "low": t.rel_ci[0], "high": t.rel_ci[1],
                      "p": c.p_value_adjusted, "status": status})
     df = pd.DataFrame(rows)
-    y = alt.Y("variant:N", sort=[c.variant for c in res.comparisons], title="Variant")
+    y = alt.Y("variant:N", sort=[c.variant for c in res.comparisons], title="Variant", axis=alt.Axis(labelLimit=240))
     tooltip = [alt.Tooltip("variant:N", title="Variant"), alt.Tooltip("lift:Q", title="Relative lift", format="+.2%"),
                alt.Tooltip("low:Q", title="CI low", format="+.2%"), alt.Tooltip("high:Q", title="CI high", format="+.2%"),
                alt.Tooltip("p:Q", title="p-value", format=".4f"), alt.Tooltip("status:N", title="Result")]
-    color = alt.Color("status:N", title=None, scale=alt.Scale(domain=list(_PALETTE)[2:], range=list(_PALETTE.values())[2:]))
+    color = alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom"), scale=alt.Scale(domain=list(_PALETTE)[2:], range=list(_PALETTE.values())[2:]))
     base = alt.Chart(df)
     bars = base.mark_rule(strokeWidth=3).encode(
         y=y, x=alt.X("low:Q", title=f"Relative lift vs {res.control} ({_level(res)} interval)",
@@ -61,4 +61,4 @@ def lift_chart(res: ExperimentResult) -> alt.LayerChart:
     points = base.mark_point(filled=True, size=90).encode(y=y, x="lift:Q", color=color, tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color="black").encode(x="x:Q")
     return (bars + points + zero).properties(title=f"Lift in {METRIC_LABELS[res.spec.metric]} over {res.control}",
-                                             height=max(80, 40 * len(df)))
+                                             height=alt.Step(44))

@@ -45,7 +45,7 @@ Metric = Literal["converted", "revenue", "aov"]
 Correction = Literal["holm", "none"]
 METRIC_LABELS: dict[str, str] = {"converted": "conversion", "revenue": "revenue per user",
                                   "aov": "average order value"}
-CONTROL_NAMES = ("control", "a", "baseline", "original", "old", "base", "default", "champion")
+CONTROL_NAMES = ("control", "a", "baseline", "original", "old", "base", "default", "champion", "existing", "current")
 MIN_CONVERSIONS = 10
 
 
@@ -338,9 +338,13 @@ def pick_control(names: list[str], control: str | None = None) -> str:
             raise CxDataError(f"control variant '{control}' is not in the data.",
                               hint=f"Variants found: {', '.join(names[:20])}.")
         return control
-    for cand in CONTROL_NAMES:
+    for cand in CONTROL_NAMES:                     # exact name first ("A", "control")
         for n in names:
             if n.strip().lower() == cand:
+                return n
+    for cand in CONTROL_NAMES[:1] + CONTROL_NAMES[2:]:   # then a word of the name ("old_checkout")
+        for n in names:
+            if cand in re.split(r"[^0-9a-z]+", n.lower()):
                 return n
     return sorted(names)[0]
 

@@ -57,7 +57,8 @@ def results_rows(res: ExperimentResult) -> tuple[list[str], list[list[str]]]:
     rows = []
     for v in res.variants:
         c = comps.get(v.name)
-        row = [v.name + (" (control)" if v.name == res.control else ""), f"{v.users:,}", f"{v.conversions:,}",
+        is_ctrl = v.name == res.control and "control" not in v.name.lower()
+        row = [v.name + (" (control)" if is_ctrl else ""), f"{v.users:,}", f"{v.conversions:,}",
                _fmt(v.value, pct)]
         if c:
             t = c.test

@@ -34,7 +34,10 @@ def show_result(res: ex.ExperimentResult, key: str) -> None:
                    icon=":material/check_circle:")
     (st.warning if not res.trustworthy else st.info)(ui.esc(res.verdict), icon=":material/gavel:")
     ui.show_warnings(res.warnings)
-    st.dataframe(res.to_frame(), hide_index=True, width="stretch", key=f"{key}_table")
+    head, rows = memo.results_rows(res)
+    st.dataframe(pd.DataFrame(rows, columns=head), hide_index=True, width="stretch")
+    with st.expander(t("All numbers (unrounded)")):
+        st.dataframe(res.to_frame().dropna(axis=1, how="all"), hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
     rates, lift = charts.rates_chart(res), charts.lift_chart(res)
     c1.altair_chart(rates, width="stretch")

@@ -173,6 +173,8 @@ def test_sequential_option_widens_intervals_and_suppresses_peeking_warning():
 def test_control_is_picked_by_name_then_alphabetically():
     assert ex.analyze_counts({"treatment": (100, 5), "Control": (100, 4)}).control == "Control"
     assert ex.analyze_counts({"v2": (100, 5), "v1": (100, 4)}).control == "v1"
+    assert ex.pick_control(["new_checkout", "old_checkout"]) == "old_checkout"
+    assert ex.pick_control(["B", "A", "Control group"]) == "A"
 
 
 @pytest.mark.parametrize("call,needle", [

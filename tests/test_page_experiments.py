@@ -37,14 +37,18 @@ def _seeded(rows_a: int, conv_a: int, rows_b: int, conv_b: int) -> AppTest:
     return at.run()
 
 
+@pytest.mark.slow
 def test_sample_experiment_shows_verdict_table_and_charts():
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     assert at.selectbox(key="exp_control").value == "control"
     verdict = [i.value for i in at.info if "conversion" in i.value]
     assert verdict and "one\\_page\\_checkout raised conversion from 4\\.10 %" in verdict[0]
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value
     assert table["users"].tolist() == [5981, 6009]
+    shown = at.dataframe[0].value
+    assert shown["Variant"].tolist() == ["control", "one_page_checkout"]
+    assert shown.iloc[1]["Significant"] == "yes" and shown.iloc[1]["Conversion"] == "4.91 %"
     titles = [s["title"] for s in _specs(at)]
     assert "Conversion by variant" in titles and "Lift in conversion over control" in titles
     assert any("Sample ratio check passed" in s.value for s in at.success)
@@ -59,14 +63,14 @@ def test_srm_banner_and_untrustworthy_verdict():
 
 def test_metric_alpha_and_one_sided_options_change_the_numbers():
     at = _seeded(20000, 820, 20000, 900)
-    p_two = at.dataframe[0].value["p_value"].iloc[1]
+    p_two = at.dataframe[1].value["p_value"].iloc[1]
     assert p_two == pytest.approx(proportions_ztest([900, 820], [20000, 20000])[1])
     at.selectbox(key="exp_alt").select("larger").run()
     assert not at.exception
-    p_one = at.dataframe[0].value["p_value"].iloc[1]
+    p_one = at.dataframe[1].value["p_value"].iloc[1]
     assert p_one == pytest.approx(proportions_ztest([900, 820], [20000, 20000], alternative="larger")[1])
     at.selectbox(key="exp_control").select("new_checkout").run()
-    lift = at.dataframe[0].value["abs_lift"].iloc[1]
+    lift = at.dataframe[1].value["abs_lift"].iloc[1]
     assert lift == pytest.approx(820 / 20000 - 900 / 20000)
 
 
@@ -75,8 +79,8 @@ def test_upload_on_the_page_selects_the_new_file():
     csv = "unit_id,variant,converted\n" + "".join(f"u{i},{'A' if i % 2 else 'B'},{int(i % 7 == 0)}\n" for i in range(400))
     at.file_uploader(key="exp_upload").set_value(("up.csv", csv.encode(), "text/csv")).run()
     assert not at.exception
-    assert at.dataframe[0].value["variant"].tolist() == ["A", "B"]
-    assert at.dataframe[0].value["users"].sum() == 400
+    assert at.dataframe[1].value["variant"].tolist() == ["A", "B"]
+    assert at.dataframe[1].value["users"].sum() == 400
 
 
 def test_counts_tab_and_sample_size_calculator():
