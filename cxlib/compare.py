@@ -28,7 +28,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
 
 from cxlib.errors import CxDataError
-from cxlib.segments import CustomerView
+from cxlib.segments import CustomerView, index_in
 
 MetricKind = Literal["rate", "money", "nps"]
 
@@ -149,7 +149,16 @@ class Comparison:
                 "summary": self.summary(), "warnings": list(self.warnings)}
 
 
-def _observations(view: CustomerView, mask: np.ndarray, metric: CompareMetric, csat_top: float) -> np.ndarray:
+def _positions(view: CustomerView, metric: CompareMetric) -> np.ndarray | None:
+    """Row of view.customers for each row of the metric's unit table (orders, responses); -1 if none."""
+    table = view.orders if metric.name == "aov" else view.responses if metric.needs == "responses" else None
+    if table is None:
+        return None
+    return index_in(table["customer_id"], view.customers["customer_id"])
+
+
+def _observations(view: CustomerView, mask: np.ndarray, metric: CompareMetric, csat_top: float,
+                  pos: np.ndarray | None) -> np.ndarray:
     """The metric's observations for one segment: 0/1 for rates, money values, or -1/0/+1 for NPS."""
     c = view.customers[mask]
     name = metric.name
@@ -160,13 +169,15 @@ def _observations(view: CustomerView, mask: np.ndarray, metric: CompareMetric, c
         return (buyers[buyers > 0] >= 2).to_numpy(dtype=float)
     if name == "revenue_per_customer":
         return c["net_revenue"].fillna(0.0).to_numpy(dtype=float)
+    member = (pos >= 0) & mask[np.maximum(pos, 0)] if pos is not None else None
     if name == "aov":
-        return view.orders.loc[view.orders["customer_id"].isin(c["customer_id"]), "net"].to_numpy(dtype=float)
+        return view.orders["net"].to_numpy(dtype=float)[member]
     if name == "ticket_rate":
         return (c["tickets"].fillna(0) > 0).to_numpy(dtype=float)
     r = view.responses
     col = "nps" if name == "nps" else "csat"
-    vals = r.loc[r["customer_id"].isin(c["customer_id"]), col].dropna().to_numpy(dtype=float)
+    vals = r[col].to_numpy(dtype=float)[member]
+    vals = vals[~np.isnan(vals)]
     if name == "nps":
         vals = vals[(vals >= 0) & (vals <= 10)]
         return np.where(vals >= 9, 1.0, np.where(vals <= 6, -1.0, 0.0))
@@ -273,7 +284,8 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
     if overlap:
         warnings.append(f"{overlap} customer(s) are in more than one of the compared segments; the tests assume "
                         "separate groups, so treat p-values as approximate.")
-    obs = {name: _observations(view, mask, m, csat_top) for name, mask in masks.items()}
+    pos = _positions(view, m)
+    obs = {name: _observations(view, mask, m, csat_top, pos) for name, mask in masks.items()}
     gstats = tuple(_group_stat(name, x, m.kind, alpha) for name, x in obs.items())
     for g in gstats:
         if g.n == 0:

@@ -24,6 +24,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
@@ -167,6 +169,15 @@ class RFMSpec:
                    quintile_method=obj.get("quintile_method", "ties_share"))
 
 
+def _order(v: np.ndarray, ids) -> np.ndarray:
+    """Positions sorted by value, then id (integer ids, e.g. positions of an id-sorted table, are
+    used as they are; text ids are ranked once)."""
+    codes = np.asarray(ids)
+    if not np.issubdtype(codes.dtype, np.integer):
+        codes = pd.factorize(pd.Series(ids, dtype="string"), sort=True)[0]
+    return np.lexsort((codes, v))
+
+
 def quintile_scores(values: pd.Series, ids: pd.Series, *, method: QuintileMethod = "ties_share") -> np.ndarray:
     """Scores 1-5, higher value -> higher score (negate a value where lower is better).
 
@@ -176,12 +187,12 @@ def quintile_scores(values: pd.Series, ids: pd.Series, *, method: QuintileMethod
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    frame = pd.DataFrame({"v": np.asarray(values, dtype=float), "id": np.asarray(ids, dtype=object)})
-    order = frame.sort_values(["v", "id"], kind="mergesort").index.to_numpy()
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(1, n + 1)
+    v = np.asarray(values, dtype=float)
     if method == "ties_share":
-        rank = frame["v"].rank(method="min").to_numpy().astype(np.int64)
+        rank = pd.Series(v).rank(method="min").to_numpy().astype(np.int64)
+    else:
+        rank = np.empty(n, dtype=np.int64)
+        rank[_order(v, ids)] = np.arange(1, n + 1)
     denom = max(n - 1, 1)
     return np.maximum(1, (5 * (rank - 1) + denom - 1) // denom)   # integer ceil: exact
 
@@ -299,7 +310,7 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     c["aov"] = c["net_revenue"] / c["orders"]
     last_day = c["last_order_at"].dt.tz_convert("UTC").dt.normalize()
     c["recency_days"] = ((pd.Timestamp(as_of, tz="UTC") - last_day).dt.days).astype(int)
-    ids = c["customer_id"]
+    ids = np.arange(len(c))                               # c is sorted by customer_id: ties break by id
     c["r"] = quintile_scores(-c["recency_days"], ids, method=spec.quintile_method)
     c["f"] = quintile_scores(c["orders"], ids, method=spec.quintile_method)
     c["m"] = quintile_scores(c["net_revenue"], ids, method=spec.quintile_method)
@@ -327,8 +338,7 @@ def value_tiers(net_revenue: pd.Series, ids: pd.Series) -> pd.Series:
     """Value tier per customer: customers ranked by net revenue (highest first, then id) and cut at
     10 %, 30 % and 60 % of customers (``VALUE_TIERS``)."""
     n = len(net_revenue)
-    frame = pd.DataFrame({"v": -np.asarray(net_revenue, dtype=float), "id": np.asarray(ids, dtype=object)})
-    order = frame.sort_values(["v", "id"], kind="mergesort").index.to_numpy()
+    order = _order(-np.asarray(net_revenue, dtype=float), ids)
     pos = np.empty(n, dtype=float)
     pos[order] = np.arange(1, n + 1) / max(n, 1)          # share of customers at or above this one
     labels = np.array([t for t, _ in VALUE_TIERS], dtype=object)
@@ -410,6 +420,13 @@ class CustomerView:
         return " ".join(j.sentence() for j in self.joins) or "No other table joined."
 
 
+def index_in(values: pd.Series, value_set: pd.Series) -> np.ndarray:
+    """Position of each value in ``value_set`` (unique), -1 when absent: an Arrow hash lookup, much
+    faster than ``isin``/``get_indexer`` on text columns."""
+    found = pc.index_in(pa.array(values.astype("string")), value_set=pa.array(value_set.astype("string")))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _norm_email(s: pd.Series) -> pd.Series:
     return s.astype("string").str.strip().str.lower().replace("", pd.NA)
 
@@ -422,7 +439,8 @@ def _match(ids: pd.Series | None, emails: pd.Series | None, known_ids: pd.Series
     by_id = 0
     if ids is not None:
         ids = ids.astype("string").str.strip().reset_index(drop=True)
-        out = ids.where(ids.isin(known_ids), pd.NA).astype("string")
+        found = index_in(ids, known_ids) >= 0
+        out = ids.where(found, pd.NA).astype("string")
         by_id = int(out.notna().sum())
     by_email = 0
     if emails is not None and len(email_to_id):

@@ -308,7 +308,7 @@ rules = st.recursive(conditions(), lambda kids: st.one_of(
 def render(node, quote) -> str:
     if node[0] == "cond":
         _, f, op, vals = node
-        lit = [(f"'{v}'".replace("'t", "''t") if quote else str(v)) if f in TEXT else str(v) for v in vals]
+        lit = [("'" + str(v).replace("'", "''") + "'" if quote else str(v)) if f in TEXT else str(v) for v in vals]
         if op == "in":
             return f"{f} in ({', '.join(lit)})"
         return f"{f} {op} {lit[0]}"
