@@ -19,6 +19,11 @@ def run(_ds, key: str, spec_json: str, _orders=None, orders_key: str = "") -> ex
     return ex.analyze(_ds, ex.ExperimentSpec.from_json(json.loads(spec_json)), orders=_orders)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def joined(_exp, exp_key: str, _events, events_key: str, event: str, window: str):
+    return ex.conversions_from_events(_exp, _events, event, window)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def memo_html(_res: ex.ExperimentResult, key: str) -> bytes:
     return memo.memo_html(_res).encode("utf-8")
@@ -68,6 +73,21 @@ with tab_data:
         except CxDataError as err:
             st.error(ui.esc(str(err)))
     ds = ui.pick_dataset("experiment", key="exp_dataset")
+    events_all = state.of_role("events")
+    with st.expander(t("Conversion from events (instead of the file's converted column)")):
+        e = st.columns(3)
+        by_key = {d.key: d for d in events_all}
+        ev_ds = by_key.get(e[0].selectbox(t("Events dataset"), ["-", *by_key], key="exp_events", format_func=lambda k:
+                                          t("none") if k == "-" else ui.dataset_label(by_key[k])))
+        event = e[1].selectbox(t("Conversion event"), sorted(ev_ds.df["event"].dropna().unique()),
+                               key=f"exp_event_{ev_ds.key}") if ev_ds else None
+        window = e[2].text_input(t("Window after exposure"), "7d", key="exp_window") if ev_ds else "7d"
+    if ev_ds is not None and event:
+        try:
+            ds = joined(ds, ds.key, ev_ds, ev_ds.key, event, window)
+        except CxDataError as err:
+            st.error(ui.esc(str(err)))
+            st.stop()
     ui.show_warnings(ds.warnings)
     names = sorted(str(v) for v in ds.df["variant"].dropna().unique())
     metrics = ["converted"] + (["revenue", "aov"] if ds.has("revenue") else [])
@@ -130,5 +150,12 @@ with tab_plan:
         have = st.number_input(t("Users per variant you can get"), 10, 10**9, 20000, key="plan_have")
         got = power.minimum_detectable_effect(base / 100, int(have), alpha=p_alpha, power=p_power, sides=sides)
         st.metric(t("Smallest detectable relative effect"), f"{got:+.1%}" if got == got else t("none"))
+        if "result" in globals() and result.spec.metric == "converted" and 0 < result.variants[0].rate < 1:
+            a, b = result.variants[0], result.variants[1]
+            pw = power.achieved_power(a.rate, min(0.999, a.rate * (1 + mde / 100)), a.users, b.users, alpha=p_alpha,
+                                      sides=sides)
+            st.metric(t("Power of the loaded test to detect this effect"), f"{pw:.0%}",
+                      help=t("{n_a} and {n_b} users, control conversion {rate:.2%}.", n_a=f"{a.users:,}",
+                             n_b=f"{b.users:,}", rate=a.rate))
     except CxDataError as err:
         st.error(ui.esc(str(err)))

@@ -91,3 +91,28 @@ def test_counts_tab_and_sample_size_calculator():
     assert users["Users per variant"] == "53,211"
     at.number_input(key="plan_mde").set_value(20.0).run()
     assert {m.label: m.value for m in at.metric}["Users per variant"] != "53,211"
+
+
+def test_conversion_from_events_and_achieved_power():
+    t0 = pd.Timestamp("2026-09-01", tz="UTC")
+    exp = Dataset.from_frame(pd.DataFrame({
+        "unit_id": [f"u{i}" for i in range(400)], "variant": ["A", "B"] * 200,
+        "exposed_at": [t0] * 400}), "experiment", name="assign.csv")
+    # B users u1, u3, ... u79 purchase within 2 days; A users u0, u2, ... u38 purchase after 10 days (outside)
+    ev = Dataset.from_frame(pd.DataFrame({
+        "user_id": [f"u{i}" for i in range(1, 80, 2)] + [f"u{i}" for i in range(0, 40, 2)],
+        "event": ["purchase"] * 60,
+        "timestamp": [t0 + pd.Timedelta("2D")] * 40 + [t0 + pd.Timedelta("10D")] * 20}), "events", name="ev.csv")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {exp.key: exp, ev.key: ev}
+    at.run()
+    at.selectbox(key="exp_events").select(ev.key).run()
+    assert not at.exception
+    assert at.selectbox(key=f"exp_event_{ev.key}").value == "purchase"
+    table = at.dataframe[1].value.set_index("variant")
+    assert table.loc["A", "conversions"] == 0 and table.loc["B", "conversions"] == 40
+    at.text_input(key="exp_window").set_value("14d").run()
+    assert at.dataframe[1].value.set_index("variant").loc["A", "conversions"] == 20
+    m = {x.label: x.value for x in at.metric}
+    assert m["Power of the loaded test to detect this effect"].endswith("%")
