@@ -30,7 +30,7 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
     """
     defs = defs or DefinitionSet.default()
     df = ds.df
-    for col in ("customer_id", "ordered_at", "amount"):
+    for col in ("ordered_at", "amount"):
         if col not in df.columns:
             raise CxDataError(f"the orders table has no {col} column.", file=ds.name, column=col,
                               hint="Map it on the Data page (or rename the column) and try again.")
@@ -38,6 +38,9 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
     keep = [c for c in ("order_id", "customer_id", "ordered_at", "amount", "refunded", "status", "currency",
                         "channel", "country") if c in df.columns]
     work = df[keep].copy()
+    if "customer_id" not in work.columns or not work["customer_id"].notna().any():
+        work["customer_id"] = pd.Series(pd.NA, index=work.index, dtype="string")
+        warnings.append("The file does not identify customers: customer counts and repeat rates are not available.")
     if "order_id" in work.columns and work["order_id"].notna().any() and work["order_id"].duplicated().any():
         dup = int(work["order_id"].duplicated().sum())
         warnings.append(f"{dup} row(s) repeat an order number already seen: treated as line items of the "
@@ -59,7 +62,7 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
     if missing_amount:
         warnings.append(f"{missing_amount} valid order(s) have no amount and add nothing to revenue.")
     no_customer = int(work["customer_id"].isna().sum())
-    if no_customer:
+    if 0 < no_customer < len(work):
         warnings.append(f"{no_customer} order(s) have no customer id: counted in orders and revenue, "
                         "not in customers or repeat rate.")
     if "currency" in work.columns:

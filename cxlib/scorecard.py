@@ -7,6 +7,7 @@ tell"; without a CI (net revenue, median reply time) the value alone decides.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -182,8 +183,10 @@ def order_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
               s.warnings, s.currency),
         _tile("aov", defs, s.aov, (float(alo), float(ahi)), s.valid_orders, ds, _trend(t["period"], t["aov"]),
               currency=s.currency),
-        _tile("repeat_rate", defs, 100 * s.repeat_rate, tuple(100 * x for x in s.repeat_rate_ci95), s.buyers, ds),
     ]
+    if s.buyers:
+        tiles.append(_tile("repeat_rate", defs, 100 * s.repeat_rate, tuple(100 * x for x in s.repeat_rate_ci95),
+                           s.buyers, ds))
     return tiles
 
 
@@ -206,7 +209,9 @@ def _predictive_clv(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
         from cxlib.clv import predict_clv
     except ImportError:
         return []
-    res = predict_clv(ds, defs.clv)
+    if not ds.has("customer_id"):
+        return []
+    res = predict_clv(ds, defs.clv, **_with_defs(predict_clv, defs))
     c = res.customers
     if res.bgnbd is None or c.empty:
         return []
@@ -217,24 +222,31 @@ def _predictive_clv(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
                   currency=str(cur.iloc[0]) if len(cur) else None, warnings=res.warnings)]
 
 
+def _with_defs(fn, defs: DefinitionSet) -> dict:
+    """``{"defs": defs}`` when the retention/CLV function accepts our definitions (valid statuses)."""
+    return {"defs": defs} if "defs" in inspect.signature(fn).parameters else {}
+
+
 def retention_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
-    """Churn and retention rate via cxlib.retention (absent module -> no tiles)."""
+    """Churn and retention rate via cxlib.retention (absent module or no customer ids -> no tiles)."""
     try:
         from cxlib import retention
     except ImportError:
         return []
+    if not ds.has("customer_id"):
+        return []
     tiles = []
-    churn = retention.churn_rate(ds, defs.churn)
+    churn = retention.churn_rate(ds, defs.churn, **_with_defs(retention.churn_rate, defs))
     if churn.n:
         trend = None
         try:
-            tr = retention.churn_trend(ds, defs.churn, "month").table
+            tr = retention.churn_trend(ds, defs.churn, "month", **_with_defs(retention.churn_trend, defs)).table
             trend = _trend(tr["as_of"], 100 * tr["churn_rate"]) if len(tr) else None
         except CxDataError:
             pass
         tiles.append(_tile("churn_rate", defs, 100 * churn.value, tuple(100 * x for x in churn.ci95), churn.n, ds,
                            trend, churn.warnings))
-    ret = retention.retention_rate(ds, defs.churn)
+    ret = retention.retention_rate(ds, defs.churn, **_with_defs(retention.retention_rate, defs))
     if ret.n:
         tiles.append(_tile("retention_rate", defs, 100 * ret.value, tuple(100 * x for x in ret.ci95), ret.n, ds,
                            warnings=ret.warnings))

@@ -207,3 +207,16 @@ def test_same_definitions_json_gives_same_numbers_in_cli_and_library(tmp_path):
     # completed ...0001 (128.00) + in_transit ...0002 (59.90); the partially refunded ...0006 no longer counts
     assert out["net_revenue"] == round(lib.net_revenue, 2) == pytest.approx(128.0 + 59.90)
     assert out["valid_orders"] == lib.valid_orders == 2
+
+
+def test_orders_without_customer_ids_still_give_revenue():
+    df = pd.DataFrame({"order_id": ["1", "2"], "ordered_at": ["2024-01-01", "2024-01-02"], "amount": [5.0, 7.0]})
+    ds = Dataset(name="x.csv", role="orders", df=Dataset.from_frame(df.assign(customer_id=None), "orders").df
+                 .drop(columns="customer_id"), mapping={})
+    s = orders.summarize(ds)
+    assert (s.orders, s.valid_orders, s.customers, s.repeat_customers) == (2, 2, 0, 0)
+    assert s.net_revenue == pytest.approx(12.0)
+    assert any("does not identify customers" in w for w in s.warnings)
+    from cxlib import scorecard
+    assert {t.metric for t in scorecard.build([ds]).tiles} >= {"net_revenue", "aov"}
+    assert scorecard.build([ds]).tile("repeat_rate") is None

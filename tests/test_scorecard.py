@@ -155,3 +155,20 @@ def test_charts_build_valid_specs(data):
     assert [{"sla": 1440.0}] in spec["datasets"].values()
     assert charts.support_trend(support.over_time(data["tickets"]), "within_sla_pct").to_dict()["mark"]["type"] == "line"
     assert charts.scorecard_overview(sc.tiles).to_dict()["title"] == "CX scorecard"
+
+
+def test_churn_tile_follows_valid_order_definition():
+    retention = pytest.importorskip("cxlib.retention")
+    import inspect
+    if "defs" not in inspect.signature(retention.churn_rate).parameters:
+        pytest.skip("cxlib.retention does not take definitions yet")
+    # a: completed 2024-01-01 and pending 2024-06-20; b: completed 2024-06-25 (analysis date = last order)
+    o = Dataset.from_frame(pd.DataFrame({
+        "order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+        "ordered_at": ["2024-01-01", "2024-06-20", "2024-06-25"], "amount": [10.0, 10.0, 10.0],
+        "status": ["completed", "pending", "completed"]}), "orders")
+    default = scorecard.build([o]).tile("churn_rate")
+    assert default.value == pytest.approx(50.0)                  # a has no valid order in the last 90 days
+    loose = scorecard.build([o], DefinitionSet.default().replace(
+        net_revenue=RevenueDef(("completed", "pending")))).tile("churn_rate")
+    assert loose.value == pytest.approx(0.0)
