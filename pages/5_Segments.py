@@ -7,9 +7,9 @@ import ui
 from cxlib import charts_segments as charts
 from cxlib.compare import METRICS, compare_segments, segment_groups
 from cxlib.errors import CxDataError
-from cxlib.segments import (DEFAULT_VALID_STATUSES, ORDER_STATUSES, RFMSpec, build_customer_view, compute_rfm,
-                            members_frame, rule_segment, score_map_frame, score_map_from_frame, shares_customers,
-                            value_tier_frame)
+from cxlib.segments import (DEFAULT_VALID_STATUSES, NO_ORDERS, ORDER_STATUSES, VALUE_TIERS, RFMSpec,
+                            build_customer_view, compute_rfm, members_frame, rule_segment, score_map_frame,
+                            score_map_from_frame, shares_customers, value_tier_frame)
 from ui import t
 
 ui.shell(t("Segments"), icon=":material/group_work:")
@@ -107,19 +107,19 @@ with tab_rule:
     st.caption(t("Fields: {fields}", fields=", ".join(c for c in view.customers.columns)))
 
 with tab_cmp:
-    present = [s for s in rfm.segment_counts if rfm.segment_counts[s]]
-    options = present + ([t("Rule segment")] if seg is not None else [])
-    chosen = st.multiselect(t("Segments to compare"), options, default=present[:2], key="seg_cmp_groups")
+    segs = [s for s in [*rfm.segment_counts, NO_ORDERS] if (view.customers["segment"] == s).any()]
+    groups_all = segment_groups(view, segs) | segment_groups(view, [n for n, _ in VALUE_TIERS], "value_tier")
+    if seg is not None:
+        groups_all |= {seg.name: seg.mask, t("Everyone else"): ~seg.mask}
+    default = [seg.name, t("Everyone else")] if seg is not None and 0 < seg.customers < len(seg.mask) else segs[:2]
+    chosen = st.multiselect(t("Segments to compare"), list(groups_all), default=default, key="seg_cmp_groups")
     usable = [m for m in METRICS if m.needs is None or (m.needs == "responses" and view.responses is not None
               and m.name in view.responses.columns) or (m.needs == "tickets" and view.tickets is not None)]
     metric = st.selectbox(t("Metric"), [m.name for m in usable], key="seg_cmp_metric",
                           format_func=lambda n: t(next(m.label for m in usable if m.name == n)))
     if len(chosen) >= 2:
-        groups = segment_groups(view, [c for c in chosen if c != t("Rule segment")])
-        if t("Rule segment") in chosen:
-            groups[t("Rule segment")] = seg.mask
         try:
-            cmp = compare_segments(view, groups, metric)
+            cmp = compare_segments(view, {name: groups_all[name] for name in chosen}, metric)
         except CxDataError as err:
             st.error(ui.esc(str(err)))
             st.stop()

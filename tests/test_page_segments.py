@@ -110,6 +110,21 @@ def test_compare_two_segments_on_nps_states_verdict():
     assert any(str(s.get("title", "")).startswith("NPS by segment") for s in specs)
 
 
+def test_default_comparison_is_rule_segment_against_everyone_else():
+    at = run_page()
+    at.text_input(key="seg_rule").set_value("country = FR").run()
+    at.selectbox(key="seg_cmp_metric").select("conversion").run()
+    assert not at.exception
+    assert at.multiselect(key="seg_cmp_groups").value == ["Rule segment", "Everyone else"]
+    pairs = frame_with(at, "p_holm")
+    cust = next(d for d in shop().values() if d.role == "customers").df
+    buyers = set(next(d for d in shop().values() if d.role == "orders").df["customer_id"])
+    fr = cust["country"] == "FR"
+    bought = cust["customer_id"].isin(buyers)
+    expected = bought[fr].mean() - bought[~fr].mean()          # conversion of FR minus the rest
+    assert pairs.loc[0, "diff"] == pytest.approx(expected)
+
+
 def test_page_runs_on_sample_data_when_present():
     if not (ROOT / "sample_data/MANIFEST.json").exists():
         pytest.skip("sample data not generated in this checkout")

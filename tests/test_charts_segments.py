@@ -1,0 +1,48 @@
+"""cxlib.charts_segments: charts build valid Vega-Lite with titles, axis titles and tooltips."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from cxlib.charts_segments import comparison_chart, rfm_grid_chart, segment_share_chart, value_tier_chart
+from cxlib.compare import compare_segments, segment_groups
+from cxlib.segments import RFMSpec, build_customer_view, compute_rfm, value_tier_frame
+from tests.test_segments import generated_orders
+from cxlib.dataset import Dataset
+
+
+@pytest.fixture(scope="module")
+def rfm():
+    return compute_rfm(Dataset.from_frame(generated_orders(600), "orders"), RFMSpec(as_of=date(2024, 5, 31)))
+
+
+def spec(chart) -> dict:
+    return json.loads(chart.to_json())
+
+
+def test_segment_share_chart_has_both_shares_per_segment(rfm):
+    s = spec(segment_share_chart(rfm))
+    rows = next(iter(s["datasets"].values()))
+    assert s["title"] == "Segment size and value share" and len(rows) == 2 * len(rfm.segment_counts)
+    assert {r["measure"] for r in rows} == {"Customers", "Net revenue"}
+    assert s["encoding"]["x"]["title"] == "Share of total (%)" and len(s["encoding"]["tooltip"]) == 5
+    assert sum(r["pct"] for r in rows if r["measure"] == "Customers") == pytest.approx(100, abs=0.1)
+
+
+def test_rfm_grid_chart_has_25_cells_summing_to_customers(rfm):
+    s = spec(rfm_grid_chart(rfm))
+    rows = next(iter(s["datasets"].values()))
+    assert len(rows) == 25 and sum(r["customers"] for r in rows) == len(rfm.customers)
+    assert s["title"].startswith("Customers by recency")
+
+
+def test_value_tier_and_comparison_charts(rfm):
+    s = spec(value_tier_chart(value_tier_frame(rfm.customers)))
+    assert s["encoding"]["y"]["title"] == "Share of net revenue (%)"
+    view = build_customer_view(rfm)
+    cmp = compare_segments(view, segment_groups(view, ["Champions", "Lost"]), "conversion")
+    c = spec(comparison_chart(cmp))
+    assert c["title"].startswith("Conversion by segment") and len(c["layer"]) == 2
+    assert c["layer"][0]["encoding"]["x"]["axis"]["format"] == ".0%"
