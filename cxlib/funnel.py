@@ -1,0 +1,639 @@
+"""Funnels: unique users (or sessions) per ordered step, drop-off, breakdowns, time to convert.
+
+Semantics (DESIGN.md "Funnel semantics"): ordered steps s1..sk and a conversion window W. A unit
+(a user, or a user's session) reaches level j when some occurrence of s1 at time t0 is followed
+by s2..sj, each at a time >= the previous matched step (ties allowed, so one event may satisfy
+two consecutive steps when it matches both), all <= t0 + W; other events may interleave. Each
+unit counts at the deepest level reached from any s1 occurrence ("any" start) or from its first
+s1 occurrence only ("first" start). Options:
+
+- ``order="strict"``: between two consecutive matched steps no event of another funnel step may
+  occur (repeats of the earlier step are allowed; events at the same instant never break it).
+- ``exclude``: an attempt (a path from one s1 occurrence) during which the exclusion event
+  happens strictly between step 1 and the last step it reached is dropped; units left without
+  any attempt are excluded from every step (and counted in ``excluded_units``).
+- The path shown for a unit (times to convert, drop-off lists) is its deepest, earliest-completed
+  attempt, latest start first, with each step at its earliest possible time.
+- A breakdown value is the unit's value on its first s1 event; trends use that event's time.
+
+Engine: DuckDB, one in-process connection per call. Each step is one ASOF join (the greedy
+earliest match is optimal for every option above); s1 occurrences that share their s2 match are
+pruned to the latest one first, which changes no result. Units are joined on a 64-bit hash of the
+id (probability of any collision below 3e-6 even with 10 million units). Small frames: pandas.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlib.dataset import Dataset
+from cxlib.errors import CxDataError
+
+Order = Literal["any", "strict"]
+Start = Literal["any", "first"]
+Unit = Literal["user", "session"]
+Period = Literal["day", "week"]
+MISSING = "(missing)"
+OTHER = "Other"
+QUANTILES = (0.5, 0.75, 0.9, 0.95)
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+# --------------------------------------------------------------------------------- definition
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One funnel step: an event name, optionally restricted to events where column ``prop == value``."""
+
+    event: str
+    prop: str | None = None
+    value: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.event if self.prop is None else f"{self.event} ({self.prop} = {self.value})"
+
+    def describe(self) -> str:
+        return f"'{self.event}'" + ("" if self.prop is None else f" where {self.prop} = {self.value}")
+
+    @classmethod
+    def parse(cls, text: str) -> "Step":
+        """``"page_view"`` or ``"page_view[page=/checkout]"``."""
+        m = re.fullmatch(r"\s*([^\[\]]+?)\s*(?:\[\s*([^=\]]+?)\s*=\s*([^\]]*?)\s*\])?\s*", text)
+        if not m or not m.group(1):
+            raise CxDataError(f"cannot read the step {text!r}.",
+                              hint="Write an event name, optionally with a filter: page_view[page=/checkout].")
+        return cls(m.group(1), m.group(2), m.group(3) if m.group(2) else None)
+
+    def to_json(self) -> dict:
+        return {"event": self.event, "prop": self.prop, "value": self.value}
+
+    @classmethod
+    def from_json(cls, obj: dict | str) -> "Step":
+        if isinstance(obj, str):
+            return cls.parse(obj)
+        return cls(obj["event"], obj.get("prop", obj.get("property")), obj.get("value"))
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelSpec:
+    """A funnel definition, saved as JSON with the analysis."""
+
+    steps: tuple[Step, ...]
+    window_seconds: float = 7 * 86400.0
+    order: Order = "any"
+    start: Start = "any"
+    unit: Unit = "user"
+    exclude: Step | None = None
+    by: str | None = None
+    top_n: int = 10
+    period: Period = "day"
+
+    def __post_init__(self) -> None:
+        if len(self.steps) < 2:
+            raise CxDataError("a funnel needs at least two steps.", hint="Pick two or more events in order.")
+        if not (self.window_seconds >= 0 and math.isfinite(self.window_seconds)):
+            raise CxDataError("the conversion window must be a duration of zero or more.",
+                              hint="For example 7d, 12h or 30m.")
+        for name, val, ok in (("order", self.order, ("any", "strict")), ("start", self.start, ("any", "first")),
+                              ("unit", self.unit, ("user", "session")), ("period", self.period, ("day", "week"))):
+            if val not in ok:
+                raise CxDataError(f"unknown funnel {name} {val!r}.", hint=f"Use one of: {', '.join(ok)}.")
+        if self.top_n < 1:
+            raise CxDataError("top_n must be at least 1.")
+
+    def describe(self) -> str:
+        units = "users" if self.unit == "user" else "sessions"
+        path = " -> ".join(s.describe() for s in self.steps)
+        start = "their first" if self.start == "first" else "any"
+        order = (", with no other funnel step in between" if self.order == "strict"
+                 else ", other events allowed in between")
+        excl = f"; attempts with {self.exclude.describe()} between steps are excluded" if self.exclude else ""
+        by = f"; broken down by {self.by} on the first {self.steps[0].event}" if self.by else ""
+        return (f"Unique {units} who did {path} in this order within {format_window(self.window_seconds)} "
+                f"of {start} {self.steps[0].event}{order}{excl}{by}.")
+
+    def to_json(self) -> dict:
+        return {"steps": [s.to_json() for s in self.steps], "window_seconds": self.window_seconds,
+                "order": self.order, "start": self.start, "unit": self.unit,
+                "exclude": self.exclude.to_json() if self.exclude else None, "by": self.by,
+                "top_n": self.top_n, "period": self.period}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "FunnelSpec":
+        return cls(steps=tuple(Step.from_json(s) for s in obj["steps"]),
+                   window_seconds=float(obj.get("window_seconds", 7 * 86400)), order=obj.get("order", "any"),
+                   start=obj.get("start", "any"), unit=obj.get("unit", "user"),
+                   exclude=Step.from_json(obj["exclude"]) if obj.get("exclude") else None,
+                   by=obj.get("by"), top_n=int(obj.get("top_n", 10)), period=obj.get("period", "day"))
+
+
+def parse_window(text: str | float | int) -> float:
+    """``"7d"``, ``"12h"``, ``"30m"``, ``"90s"``, ``"2w"`` (or a number of seconds) -> seconds."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*", str(text).lower())
+    if not m:
+        raise CxDataError(f"cannot read the window {text!r}.", hint="Write a number and a unit: 30m, 12h, 7d or 2w.")
+    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
+
+
+def format_window(seconds: float) -> str:
+    for unit, size in (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds:g} seconds"
+
+
+# --------------------------------------------------------------------------------- statistics
+def wilson_ci(successes: np.ndarray | int, n: np.ndarray | int, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial proportion (NaN where n == 0)."""
+    x, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    z = stats.norm.ppf(1 - alpha / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def chi_square(table: np.ndarray) -> tuple[float, int, float, float]:
+    """Pearson chi-square test of independence (no continuity correction).
+
+    Returns ``(statistic, dof, p_value, min_expected)``; NaN statistic when a margin is empty."""
+    obs = np.asarray(table, dtype=float)
+    obs = obs[obs.sum(axis=1) > 0][:, obs.sum(axis=0) > 0]
+    if obs.ndim != 2 or min(obs.shape) < 2:
+        return math.nan, 0, math.nan, math.nan
+    expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / obs.sum()
+    chi2 = float(((obs - expected) ** 2 / expected).sum())
+    dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
+    return chi2, dof, float(stats.chi2.sf(chi2, dof)), float(expected.min())
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values."""
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+# --------------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class BreakdownTest:
+    """Does full-funnel conversion differ across breakdown values? Pearson chi-square + Holm pairs."""
+
+    chi2: float
+    dof: int
+    p_value: float
+    pairwise: pd.DataFrame           # a, b, chi2, p_value, p_holm, significant
+
+    def to_json(self) -> dict:
+        return {"chi2": self.chi2, "dof": self.dof, "p_value": self.p_value,
+                "pairwise": self.pairwise.to_dict(orient="records")}
+
+
+@dataclass(frozen=True, eq=False)
+class FunnelResult:
+    """Counts per step with conversion CIs, drop-off, time to convert, breakdown, trend."""
+
+    spec: FunnelSpec
+    steps: tuple[str, ...]           # step labels
+    units: tuple[int, ...]           # unique users (or sessions) reaching each step
+    excluded_units: int
+    breakdown: pd.DataFrame | None   # value, step, step_index, units, conversion (from step 1)
+    test: BreakdownTest | None
+    paths: pd.DataFrame = field(repr=False)   # one row per unit: ids, level, t1..tk, value
+    warnings: tuple[str, ...] = ()
+
+    # ---- per-step numbers
+    @property
+    def unit_name(self) -> str:
+        return "users" if self.spec.unit == "user" else "sessions"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per step: units, conversion from step 1 and from the previous step (with Wilson
+        95 % CIs), drop-off from the previous step."""
+        n = np.array(self.units, dtype=float)
+        prev = np.concatenate([[n[0]], n[:-1]])
+        first_lo, first_hi = wilson_ci(n, np.full_like(n, n[0]))
+        prev_lo, prev_hi = wilson_ci(n, prev)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return pd.DataFrame({
+                "step_index": np.arange(1, len(n) + 1), "step": list(self.steps), "units": n.astype(int),
+                "conversion_from_first": n / n[0], "ci_low_from_first": first_lo, "ci_high_from_first": first_hi,
+                "conversion_from_previous": n / prev, "ci_low_from_previous": prev_lo,
+                "ci_high_from_previous": prev_hi, "drop_off": (prev - n).astype(int),
+                "drop_off_rate": (prev - n) / prev})
+
+    def durations(self, step_index: int) -> np.ndarray:
+        """Seconds from step ``step_index - 1`` to step ``step_index`` (1-based, >= 2) for units reaching it."""
+        if not 2 <= step_index <= len(self.steps):
+            raise CxDataError(f"step {step_index} has no previous step.", hint=f"Use 2..{len(self.steps)}.")
+        p = self.paths
+        reached = p["level"].to_numpy() >= step_index
+        a = p[f"t{step_index - 1}"].to_numpy()[reached]
+        b = p[f"t{step_index}"].to_numpy()[reached]
+        return (b - a).astype("timedelta64[us]").astype(np.int64) / 1e6
+
+    def time_to_convert(self) -> pd.DataFrame:
+        """Median, p75, p90 and p95 seconds between consecutive steps (and step 1 -> last)."""
+        rows = []
+        k = len(self.steps)
+        pairs = [(j - 1, j) for j in range(2, k + 1)] + ([(1, k)] if k > 2 else [])
+        p = self.paths
+        for a, b in pairs:
+            reached = p["level"].to_numpy() >= b
+            d = ((p[f"t{b}"].to_numpy()[reached] - p[f"t{a}"].to_numpy()[reached])
+                 .astype("timedelta64[us]").astype(np.int64) / 1e6)
+            q = np.quantile(d, QUANTILES) if len(d) else [math.nan] * 4
+            rows.append({"from_step": a, "to_step": b, "from": self.steps[a - 1], "to": self.steps[b - 1],
+                         "n": int(len(d)), "median_s": q[0], "p75_s": q[1], "p90_s": q[2], "p95_s": q[3]})
+        return pd.DataFrame(rows)
+
+    def time_histogram(self, step_index: int, bin_seconds: float) -> pd.DataFrame:
+        """Counts of time to convert into step ``step_index`` in fixed bins of ``bin_seconds``
+        (bins are [start, end), starting at 0)."""
+        if not bin_seconds > 0:
+            raise CxDataError("the histogram bin width must be positive.")
+        d = self.durations(step_index)
+        if len(d) == 0:
+            return pd.DataFrame({"bin_start_s": [], "bin_end_s": [], "units": []})
+        idx = np.floor(d / bin_seconds).astype(np.int64)
+        counts = np.bincount(idx)
+        start = np.arange(len(counts)) * bin_seconds
+        return pd.DataFrame({"bin_start_s": start, "bin_end_s": start + bin_seconds, "units": counts})
+
+    def dropped_at(self, step_index: int) -> pd.DataFrame:
+        """Units that reached step ``step_index`` but not the next one (their path so far)."""
+        if not 1 <= step_index < len(self.steps):
+            raise CxDataError(f"no drop-off after step {step_index}.", hint=f"Use 1..{len(self.steps) - 1}.")
+        p = self.paths
+        ids = ["user_id"] + (["session_id"] if "session_id" in p.columns else [])
+        keep = ids + [f"t{j}" for j in range(1, step_index + 1)] + (["value"] if self.spec.by else [])
+        out = p.loc[p["level"] == step_index, keep].rename(
+            columns={f"t{j}": f"step{j}_at" for j in range(1, step_index + 1)})
+        return out.sort_values(ids).reset_index(drop=True)
+
+    def trend(self, period: Period | None = None) -> pd.DataFrame:
+        """Overall conversion (step 1 -> last) by day or ISO week (from Monday) of each unit's first
+        step-1 event: period, units, converted, rate, ci_low, ci_high (Wilson 95 %)."""
+        period = period or self.spec.period
+        if period not in ("day", "week"):
+            raise CxDataError(f"unknown trend period {period!r}.", hint="Use day or week.")
+        p = self.paths
+        if len(p) == 0:
+            return pd.DataFrame({"period": pd.Series([], dtype="datetime64[us, UTC]"), "units": [],
+                                 "converted": [], "rate": [], "ci_low": [], "ci_high": []})
+        day = p["first_ts"].dt.floor("D")
+        start = day - pd.to_timedelta(day.dt.day_of_week, unit="D") if period == "week" else day
+        g = pd.DataFrame({"period": start, "converted": p["level"] >= len(self.steps)}).groupby("period")
+        out = g["converted"].agg(units="size", converted="sum").reset_index()
+        out["converted"] = out["converted"].astype(int)
+        out["rate"] = out["converted"] / out["units"]
+        out["ci_low"], out["ci_high"] = wilson_ci(out["converted"].to_numpy(), out["units"].to_numpy())
+        return out
+
+    def summary(self) -> str:
+        f = self.to_frame()
+        parts = [f"{r.step}: {r.units:,} ({100 * r.conversion_from_first:.1f}%)" if r.units == r.units else ""
+                 for r in f.itertuples()]
+        text = f"Funnel of {self.units[0]:,} {self.unit_name}: " + " -> ".join(parts) + "."
+        if self.test is not None and not math.isnan(self.test.p_value):
+            text += f" Conversion differs by {self.spec.by}: p = {self.test.p_value:.3g}."
+        return text
+
+    def to_json(self) -> dict:
+        f = self.to_frame()
+        first = self.units[0]
+        pct = [round(100 * u / first, 2) if first else None for u in self.units]
+        prev_pct = [None if math.isnan(v) else round(100 * v, 2) for v in f["conversion_from_previous"]]
+        breakdown = None
+        if self.breakdown is not None:
+            breakdown = {str(v): [int(x) for x in g.sort_values("step_index")["units"]]
+                         for v, g in self.breakdown.groupby("value", sort=False, observed=True)}
+        ttc = self.time_to_convert()
+        return {
+            "steps": list(self.steps), "users": [int(u) for u in self.units], "conversion_pct": pct,
+            "breakdown": breakdown, "warnings": list(self.warnings), "unit": self.unit_name,
+            "definition": self.spec.describe(), "spec": self.spec.to_json(),
+            "conversion_from_previous_pct": prev_pct,
+            "ci95_from_first": [[lo, hi] for lo, hi in zip(f["ci_low_from_first"], f["ci_high_from_first"])],
+            "ci95_from_previous": [[lo, hi] for lo, hi in zip(f["ci_low_from_previous"], f["ci_high_from_previous"])],
+            "drop_off": [{"step": s, "users": int(d), "pct": None if math.isnan(r) else round(100 * r, 2)}
+                         for s, d, r in zip(f["step"], f["drop_off"], f["drop_off_rate"])],
+            "time_to_convert": ttc.to_dict(orient="records"),
+            "tests": self.test.to_json() if self.test is not None else None,
+            "excluded_units": self.excluded_units,
+        }
+
+
+# --------------------------------------------------------------------------------- engine
+def event_counts(ds: Dataset) -> pd.DataFrame:
+    """Events of the dataset with their row counts, most frequent first (for step pickers)."""
+    if "event" not in ds.df.columns:
+        raise CxDataError("the events table has no event column.", file=ds.name,
+                          hint="Map a column to it on the Data page.")
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        con.register("src", pd.DataFrame({"ev": ds.df["event"]}, copy=False))
+        return con.sql("SELECT ev AS event, count(*) AS events FROM src WHERE ev IS NOT NULL "
+                       "GROUP BY ev ORDER BY events DESC, event").df()
+    finally:
+        con.close()
+
+
+def resolve_column(ds: Dataset, name: str) -> str:
+    """A column of ``ds.df`` from a canonical name, the file's own header, or either case-insensitively."""
+    if name in ds.df.columns:
+        return name
+    source_to_canon = {src: canon for canon, src in ds.mapping.items()}
+    if name in source_to_canon and source_to_canon[name] in ds.df.columns:
+        return source_to_canon[name]
+    folded = {str(c).casefold(): c for c in ds.df.columns}
+    folded.update({str(s).casefold(): c for s, c in source_to_canon.items() if c in ds.df.columns})
+    if name.casefold() in folded:
+        return folded[name.casefold()]
+    raise CxDataError(f"there is no column {name!r}.", file=ds.name,
+                      hint="Columns: " + ", ".join(map(str, list(ds.df.columns)[:30])) + ".")
+
+
+def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
+    """Compute a funnel over an events dataset.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Role ``events`` (user_id, event, timestamp; session_id for session funnels).
+    spec : FunnelSpec
+        Steps, window, order, start, unit, exclusion step, breakdown field.
+
+    Returns
+    -------
+    FunnelResult
+
+    Examples
+    --------
+    >>> spec = FunnelSpec((Step("page_view"), Step("add_to_cart"), Step("purchase")), parse_window("7d"))
+    >>> funnel(ds, spec).units            # doctest: +SKIP
+    (1200, 310, 95)
+    """
+    if ds.role != "events":
+        raise CxDataError(f"a funnel needs an events file, not {ds.role}.", file=ds.name,
+                          hint="Load an event log with user, event and timestamp columns.")
+    warnings: list[str] = []
+    frame, spec = _prepare(ds, spec, warnings)
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        con.register("src", frame)
+        spec = _resolve_events(con, spec, warnings)
+        paths = con.sql(_paths_sql(spec)).to_arrow_table().to_pandas()
+    finally:
+        con.close()
+    return _assemble(ds, spec, paths, warnings)
+
+
+def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[str]) -> tuple[pd.DataFrame, FunnelSpec]:
+    """The columns the SQL needs, under safe names (u_id, s_id, ts, ev, p<i>, bv); no copy of the data."""
+    df = ds.df
+    for col in ("user_id", "event", "timestamp"):
+        if col not in df.columns:
+            raise CxDataError(f"the events table has no {col} column.", file=ds.name,
+                              hint="Map a column to it on the Data page.")
+    if spec.unit == "session" and not ds.has("session_id"):
+        raise CxDataError("a session funnel needs a session_id column.", file=ds.name,
+                          hint="Map the session column, or use a user funnel.")
+    cols = {"u_id": df["user_id"], "ts": df["timestamp"], "ev": df["event"]}
+    if spec.unit == "session":
+        cols["s_id"] = df["session_id"]
+    for i, s in enumerate(spec.steps + ((spec.exclude,) if spec.exclude else ())):
+        if s.prop is not None:
+            cols[f"p{i}"] = _as_text(df[resolve_column(ds, s.prop)])
+    by = None
+    if spec.by:
+        by = resolve_column(ds, spec.by)
+        cols["bv"] = _as_text(df[by])
+    dropped = int((df["user_id"].isna() | df["timestamp"].isna()).sum())
+    if dropped:
+        warnings.append(f"{dropped:,} event(s) without a user or a time were left out.")
+    if spec.unit == "session" and (no_session := int(df["session_id"].isna().sum())):
+        warnings.append(f"{no_session:,} event(s) without a session were left out of this session funnel.")
+    spec = FunnelSpec(spec.steps, spec.window_seconds, spec.order, spec.start, spec.unit, spec.exclude, by,
+                      spec.top_n, spec.period)
+    return pd.DataFrame(cols, copy=False), spec
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    return col if isinstance(col.dtype, pd.StringDtype) else col.astype("string")
+
+
+def _resolve_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[str]) -> FunnelSpec:
+    """Step events as spelled in the data (exact, else the unique case-insensitive match); warn on absent ones."""
+    wanted = {s.event for s in spec.steps + ((spec.exclude,) if spec.exclude else ())}
+    found = {r[0] for r in con.execute("SELECT DISTINCT ev FROM src WHERE ev IN (SELECT unnest(?))",
+                                       [sorted(wanted)]).fetchall()}
+    rename = {}
+    if wanted - found:
+        folded = {w.strip().casefold(): w for w in wanted - found}
+        for (name,) in con.execute("SELECT DISTINCT ev FROM src WHERE lower(trim(ev)) IN (SELECT unnest(?))",
+                                   [sorted(folded)]).fetchall():
+            rename.setdefault(folded.get(name.strip().casefold()), []).append(name)
+    fix = {w: names[0] for w, names in rename.items() if w is not None and len(names) == 1}
+    steps = tuple(Step(fix.get(s.event, s.event), s.prop, s.value) for s in spec.steps)
+    exclude = Step(fix.get(spec.exclude.event, spec.exclude.event), spec.exclude.prop, spec.exclude.value) \
+        if spec.exclude else None
+    for s in steps:
+        if s.event not in found and s.event not in fix.values():
+            warnings.append(f"The event '{s.event}' never occurs in this file; every later step is 0.")
+    for a, b in zip(steps, steps[1:]):
+        if a == b:
+            warnings.append(f"Two consecutive steps are both {a.describe()}: one event satisfies both.")
+    return FunnelSpec(steps, spec.window_seconds, spec.order, spec.start, spec.unit, exclude, spec.by,
+                      spec.top_n, spec.period)
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _cond(i: int, step: Step) -> str:
+    """SQL condition for one step (``p{i}`` holds its property column as text)."""
+    if step.prop is None:
+        return f"ev = {_lit(step.event)}"
+    return f"(ev = {_lit(step.event)} AND p{i} = {_lit(step.value)})"
+
+
+def _paths_sql(spec: FunnelSpec) -> str:
+    """One row per unit with a step-1 event: ids, first step-1 time and breakdown value, and its
+    deepest, earliest-completed attempt (level, t1..tk in epoch microseconds; NULL when excluded)."""
+    k = len(spec.steps)
+    session = spec.unit == "session"
+    key = "hash(u_id, s_id)" if session else "hash(u_id)"
+    valid = "u_id IS NOT NULL AND ts IS NOT NULL" + (" AND s_id IS NOT NULL" if session else "")
+    conds = [_cond(i, s) for i, s in enumerate(spec.steps)]
+    by = f"coalesce(bv, {_lit(MISSING)})" if spec.by else "NULL::VARCHAR"
+    # every step reads the registered frame directly (a shared CTE would be materialized)
+    def rows(cond: str) -> str:
+        return f"SELECT {key} AS u, epoch_us(ts) AS ts FROM src WHERE {valid} AND {cond}"
+
+    ctes = [f"s{j} AS ({rows(conds[j - 1])})" for j in range(1, k + 1)]
+    ctes.append(f"firsts AS (SELECT {key} AS u, any_value(u_id) AS user_id"
+                + (", arg_min(s_id, ts) AS session_id" if session else "")
+                + f", epoch_us(min(ts)) AS first_ts, arg_min({by}, struct_pack(a := ts, b := {by})) AS value "
+                f"FROM src WHERE {valid} AND {conds[0]} GROUP BY ALL)")
+    start = "(SELECT u, min(ts) AS ts FROM s1 GROUP BY u)" if spec.start == "first" else "s1"
+    # of the s1 occurrences sharing their s2 match, the latest one dominates: keep only it
+    ctes.append(f"p2 AS (SELECT a.u, max(a.ts) AS t1, b.ts AS t2 FROM {start} a "
+                f"ASOF LEFT JOIN s2 b ON a.u = b.u AND b.ts >= a.ts GROUP BY a.u, b.ts)")
+    for j in range(3, k + 1):
+        ctes.append(f"p{j} AS (SELECT a.*, b.ts AS t{j} FROM p{j - 1} a "
+                    f"ASOF LEFT JOIN s{j} b ON a.u = b.u AND b.ts >= a.t{j - 1})")
+    last = f"p{k}"
+    w = int(round(spec.window_seconds * 1e6))
+    oks = [f"t{j} <= t1 + {w}" for j in range(2, k + 1)]
+    if spec.order == "strict":
+        any_step = " OR ".join(conds)
+        for j in range(1, k):
+            # first event of another funnel step strictly after step j (repeats of step j allowed)
+            ctes.append(f"v{j} AS ({rows(f'({any_step}) AND NOT coalesce({conds[j - 1]}, false)')})")
+            ctes.append(f"q{j} AS (SELECT a.*, b.ts AS n{j} FROM {last} a "
+                        f"ASOF LEFT JOIN v{j} b ON a.u = b.u AND b.ts > a.t{j})")
+            last = f"q{j}"
+        oks = [f"{ok} AND (n{j - 1} IS NULL OR n{j - 1} >= t{j})" for j, ok in zip(range(2, k + 1), oks)]
+    level = ("CASE " + " ".join(f"WHEN NOT coalesce({ok}, false) THEN {j - 1}" for j, ok in zip(range(2, k + 1), oks))
+             + f" ELSE {k} END")
+    ts_cols = ", ".join(f"t{j}" for j in range(1, k + 1))
+    ctes.append(f"lv AS (SELECT u, {ts_cols}, {level} AS level FROM {last})")
+    done = "CASE level " + " ".join(f"WHEN {j} THEN t{j}" for j in range(1, k + 1)) + " END"
+    ctes.append(f"att AS (SELECT *, {done} AS t_done FROM lv)")
+    att = "att"
+    if spec.exclude is not None:
+        ctes.append(f"x AS ({rows(_cond(k, spec.exclude))})")
+        ctes.append("kept AS (SELECT a.* FROM att a ASOF LEFT JOIN x b ON a.u = b.u AND b.ts > a.t1 "
+                    "WHERE b.ts IS NULL OR b.ts >= a.t_done)")
+        att = "kept"
+    path = ", ".join(f"t{j} := CASE WHEN level >= {j} THEN t{j} END" for j in range(1, k + 1))
+    ctes.append(f"best AS (SELECT u, arg_max(struct_pack(level := level, {path}), "
+                f"struct_pack(l := level, d := -t_done, s := t1)) AS b FROM {att} GROUP BY u)")
+    ids = "f.user_id" + (", f.session_id" if session else "")
+    # a level-1 path completes earliest at the unit's first step-1 event (pruning may have dropped it)
+    out = "CASE WHEN b.b.level = 1 THEN f.first_ts ELSE b.b.t1 END AS t1, " + ", ".join(
+        f"b.b.t{j} AS t{j}" for j in range(2, k + 1))
+    return ("WITH " + ",\n".join(ctes) + f"\nSELECT {ids}, f.first_ts, f.value, b.b.level AS level, {out} "
+            "FROM firsts f LEFT JOIN best b ON f.u = b.u")
+
+
+def _assemble(ds: Dataset, spec: FunnelSpec, raw: pd.DataFrame, warnings: list[str]) -> FunnelResult:
+    """Counts, breakdown, chi-square tests and trend from the per-unit paths (small, pandas)."""
+    k = len(spec.steps)
+    excluded = int(raw["level"].isna().sum())
+    paths = raw[raw["level"].notna()].reset_index(drop=True)
+    level = paths["level"].to_numpy(dtype=np.int64)
+    units = tuple(int((level >= j).sum()) for j in range(1, k + 1))
+    conv = pd.DataFrame({c: pd.to_datetime(paths[c], unit="us", utc=True) for c in
+                         ["first_ts"] + [f"t{j}" for j in range(1, k + 1)]})
+    paths = pd.concat([paths.drop(columns=conv.columns), conv], axis=1)
+    paths["level"] = level
+    name = "users" if spec.unit == "user" else "sessions"
+    if excluded:
+        warnings.append(f"{excluded:,} {name} were excluded: {spec.exclude.describe()} happened between "
+                        "their steps in every attempt.")
+    if 0 < units[0] < 30:
+        warnings.append(f"Only {units[0]} {name} reached step 1: conversion rates are very uncertain.")
+    breakdown, test = None, None
+    if spec.by:
+        breakdown, test, paths = _breakdown(spec, paths, level, name, warnings)
+    return FunnelResult(spec=spec, steps=tuple(s.label for s in spec.steps), units=units, excluded_units=excluded,
+                        breakdown=breakdown, test=test, paths=paths, warnings=tuple(warnings))
+
+
+def _breakdown(spec: FunnelSpec, paths: pd.DataFrame, level: np.ndarray, name: str,
+               warnings: list[str]) -> tuple[pd.DataFrame, BreakdownTest, pd.DataFrame]:
+    k = len(spec.steps)
+    values = paths["value"].astype("string").fillna(MISSING)
+    counts = values.value_counts(sort=False)
+    counts = counts.iloc[np.lexsort((counts.index.to_numpy(dtype=object).astype(str), -counts.to_numpy()))]
+    if len(counts) > spec.top_n:
+        top = list(counts.index[:spec.top_n])
+        warnings.append(f"{spec.by} has {len(counts):,} values; the {spec.top_n} largest are shown and "
+                        f"the other {len(counts) - spec.top_n:,} are grouped as '{OTHER}'.")
+        values = values.where(values.isin(top), OTHER)
+        order = top + [OTHER]
+    else:
+        order = list(counts.index)
+    paths = paths.assign(value=values.astype(object).to_numpy())
+    codes = pd.Categorical(values, categories=order).codes
+    per = np.zeros((len(order), k), dtype=np.int64)          # units reaching >= step j, per value
+    for j in range(1, k + 1):
+        per[:, j - 1] = np.bincount(codes[level >= j], minlength=len(order))
+    rows = [{"value": v, "step_index": j, "step": spec.steps[j - 1].label, "units": int(per[i, j - 1]),
+             "conversion": per[i, j - 1] / per[i, 0] if per[i, 0] else math.nan}
+            for i, v in enumerate(order) for j in range(1, k + 1)]
+    frame = pd.DataFrame(rows)
+    conv, total = per[:, k - 1], per[:, 0]
+    table = np.column_stack([conv, total - conv])
+    chi2, dof, p, min_exp = chi_square(table)
+    if not math.isnan(min_exp) and min_exp < 5:
+        warnings.append("Some breakdown groups are small (expected count below 5): the chi-square test "
+                        "of conversion differences is approximate.")
+    pairs = []
+    for a in range(len(order)):
+        for b in range(a + 1, len(order)):
+            c2, _, pv, _ = chi_square(table[[a, b]])
+            pairs.append({"a": order[a], "b": order[b], "rate_a": conv[a] / total[a] if total[a] else math.nan,
+                          "rate_b": conv[b] / total[b] if total[b] else math.nan, "chi2": c2, "p_value": pv})
+    pw = pd.DataFrame(pairs, columns=["a", "b", "rate_a", "rate_b", "chi2", "p_value"])
+    ok = pw["p_value"].notna().to_numpy()
+    pw["p_holm"] = np.nan
+    pw.loc[ok, "p_holm"] = holm(pw.loc[ok, "p_value"].to_numpy())
+    pw["significant"] = pw["p_holm"] < 0.05
+    return frame, BreakdownTest(chi2, dof, p, pw), paths
+
+
+# --------------------------------------------------------------------------------- CLI
+def cli_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--steps", required=True,
+                        help="comma-separated event names in order; a step may filter: page_view[page=/checkout]")
+    parser.add_argument("--window", default="7d", help="conversion window, e.g. 30m, 12h, 7d (default 7d)")
+    parser.add_argument("--by", help="break down by this field (value on the first step-1 event)")
+    parser.add_argument("--order", choices=["any", "strict"], default="any")
+    parser.add_argument("--start", choices=["any", "first"], default="any",
+                        help="count from any step-1 occurrence (default) or only the first")
+    parser.add_argument("--unit", choices=["user", "session"], default="user")
+    parser.add_argument("--exclude", help="exclusion step: attempts with this event between steps are dropped")
+    parser.add_argument("--top", type=int, default=10, help="breakdown values shown before 'Other' (default 10)")
+
+
+def _split_steps(text: str) -> list[str]:
+    """Split on commas outside [...] filters."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        depth += (ch == "[") - (ch == "]")
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [p for p in (x.strip() for x in parts + [cur]) if p]
+
+
+def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+    spec = FunnelSpec(steps=tuple(Step.parse(s) for s in _split_steps(args.steps)),
+                      window_seconds=parse_window(args.window), order=args.order, start=args.start,
+                      unit=args.unit, exclude=Step.parse(args.exclude) if args.exclude else None,
+                      by=args.by, top_n=args.top)
+    return funnel(ds, spec).to_json()
