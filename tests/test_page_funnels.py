@@ -1,0 +1,103 @@
+"""AppTest of pages/4_Funnels.py: sample data by default, and a seeded event log checked by hand."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxlib.dataset import Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "4_Funnels.py")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    import streamlit as st
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _specs(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def _data(at, i: int = 0) -> pd.DataFrame:
+    """The (first) dataset Streamlit sent with chart ``i`` (Arrow IPC in the proto)."""
+    import pyarrow as pa
+    return pa.ipc.open_stream(at.get("vega_lite_chart")[i].proto.datasets[0].data.data).read_pandas()
+
+
+def _seeded() -> AppTest:
+    t0 = pd.Timestamp("2026-05-04 09:00", tz="UTC")
+    rows = [("a", "page_view", 0, "mobile"), ("a", "add_to_cart", 60, "mobile"), ("a", "purchase", 120, "mobile"),
+            ("b", "page_view", 0, "desktop"), ("b", "add_to_cart", 600, "desktop"),
+            ("c", "page_view", 0, "desktop"), ("d", "page_view", 86400, "mobile"),
+            ("d", "add_to_cart", 86400 + 30, "mobile")]
+    df = pd.DataFrame(rows, columns=["user_id", "event", "sec", "device"])
+    df["timestamp"] = t0 + pd.to_timedelta(df.pop("sec"), unit="s")
+    ds = Dataset.from_frame(df, "events", name="ev.csv")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {ds.key: ds}
+    return at
+
+
+def test_sample_data_four_step_funnel_renders():
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    assert not at.exception
+    steps = [at.selectbox(key=f"funnel_step_{i}").value for i in range(4)]
+    assert len(set(steps)) == 4
+    specs = _specs(at)
+    assert specs[0]["title"].startswith("Funnel:")
+    values = _data(at)
+    assert values["step"].tolist() == [f"{i + 1}. {s}" for i, s in enumerate(steps)]
+    assert values["units"].is_monotonic_decreasing and values["units"].iloc[-1] > 0
+
+
+def test_seeded_funnel_numbers_breakdown_and_dropoff_list():
+    at = _seeded().run()
+    assert not at.exception
+    at.number_input(key="funnel_n_steps").set_value(3).run()
+    for i, e in enumerate(["page_view", "add_to_cart", "purchase"]):
+        at.selectbox(key=f"funnel_step_{i}").set_value(e)
+    at.selectbox(key="funnel_by").set_value("device").run()
+    assert not at.exception
+    m = {x.label: x.value for x in at.metric}
+    assert m == {"Entered the funnel": "4", "Completed": "1", "Overall conversion": "25.00%"}
+    specs = _specs(at)
+    funnel_data = _data(at)
+    assert funnel_data["units"].tolist() == [4, 3, 1]
+    assert funnel_data["drop_label"].tolist()[1:] == ["-1 (-25.0%)", "-2 (-66.7%)"]
+    assert specs[1]["encoding"]["xOffset"]["field"] == "value"          # grouped breakdown bars
+    assert at.selectbox(key="funnel_drop_step").value == 1
+    at.selectbox(key="funnel_drop_step").set_value(2).run()
+    dropped = at.dataframe[-1].value
+    assert sorted(dropped["user_id"]) == ["b", "d"]
+
+
+def test_changing_only_the_histogram_does_not_recompute(monkeypatch):
+    from cxlib import funnel as fn
+    calls = []
+    real = fn.funnel
+    monkeypatch.setattr(fn, "funnel", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = _seeded().run()
+    assert not at.exception and len(calls) == 1
+    at.number_input(key="funnel_hist_bin").set_value(5).run()
+    at.radio(key="funnel_period").set_value("week").run()
+    assert not at.exception and len(calls) == 1
+    hist = [s for s in _specs(at) if s.get("title") == "Time to convert"]
+    assert hist and hist[0]["encoding"]["x"]["title"] == "Time to convert (minutes)"
+
+
+def test_bad_filter_property_shows_error_not_traceback():
+    at = _seeded().run()
+    at.selectbox(key="funnel_filter_step").set_value(1)
+    at.selectbox(key="funnel_filter_prop").set_value("device")
+    at.text_input(key="funnel_filter_value").set_value("tablet").run()
+    assert not at.exception
+    assert at.metric[1].value == "0"
