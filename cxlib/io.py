@@ -104,6 +104,7 @@ _BINARY_MAGIC = (
     (b"\x28\xb5\x2f\xfd", "a zstd archive"), (b"{\\rtf", "an RTF document"),
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_NON_SPACE = re.compile(rb"[^\s\x00]")   # any visible byte (UTF-16 spaces are NUL-padded)
 
 
 def read_table(data: bytes, name: str, limits: Limits | None = None) -> Table:
@@ -137,7 +138,7 @@ def read_table(data: bytes, name: str, limits: Limits | None = None) -> Table:
 
 
 def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[str, ...]) -> Table:
-    if not data.strip():
+    if not _NON_SPACE.search(data):
         what = "empty (0 bytes)" if not data else "empty (only blank space)"
         raise CxDataError(f"the file is {what}.", file=name, hint=_REEXPORT)
     if data[:2] == b"\x1f\x8b":
@@ -154,13 +155,13 @@ def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
         if data.startswith(magic):
             raise CxDataError(f"this is {what}, not a data table.", file=name,
                               hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
-    text, encoding, warnings = _decode(data, name)
-    head = text.lstrip("\ufeff \t\r\n")[:1]
-    if head in ("{", "["):
-        table = _read_json(text, name, limits, encoding)
+    utf8, encoding, warnings = _decode(data, name)
+    del data
+    if utf8.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        table = _read_json(utf8.decode("utf-8"), name, limits, encoding)
         if table is not None:
             return _with_notes(table, notes + tuple(warnings))
-    return _with_notes(_read_text(text, name, limits, encoding), notes + tuple(warnings))
+    return _with_notes(_read_text(utf8, name, limits, encoding), notes + tuple(warnings))
 
 
 def _with_notes(table: Table, notes: tuple[str, ...]) -> Table:
@@ -260,22 +261,25 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff
 _GOOD_PUNCT = set("«»–—“”‘’„…№°€£¥·•×")
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
-    """Bytes -> text. Strict UTF-8 first; UTF-16 by BOM or NUL pattern; else GBK/cp1251/latin-1 by plausibility."""
+def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
+    """Bytes -> UTF-8 bytes + the source encoding. Strict UTF-8 first (kept as is, no copy); UTF-16
+    by BOM or NUL pattern; else GBK/cp1251/latin-1 by plausibility of the decoded text."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
+            if enc == "utf-8-sig":
+                body = data[len(bom):]
+                return (body, enc, []) if _valid_utf8(body) else _mostly_utf8(body, name, enc)
             try:
-                return data[len(bom):].decode(enc.replace("-sig", "")), enc.replace("-le", "").replace("-be", "") \
-                    if enc.startswith("utf-16") else enc, []
+                return data[len(bom):].decode(enc).encode("utf-8"), "utf-16", []
             except UnicodeDecodeError:
-                raise CxDataError(f"the file starts with a {enc} marker but is not valid {enc} text.", file=name,
+                raise CxDataError("the file starts with a UTF-16 marker but is not valid UTF-16 text.", file=name,
                                   hint="Save the file again as UTF-8 CSV.") from None
     head = data[:8192]
     if b"\x00" in head:
         enc = _utf16_by_nuls(head)
         if enc:
             try:
-                return data.decode(enc), enc, []
+                return data.decode(enc).encode("utf-8"), enc, []
             except UnicodeDecodeError:
                 pass
         raise CxDataError("this is a binary file, not a text or spreadsheet table.", file=name,
@@ -284,16 +288,40 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
     if controls > max(8, len(head) // 50):
         raise CxDataError("this is a binary file, not a text or spreadsheet table.", file=name,
                           hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
-    try:
-        return data.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError:
-        pass
+    if _valid_utf8(data):
+        return data, "utf-8", []
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    if sum(1 for ch in text[:2_000_000] if ch > "\x7f") >= 20 * broken:   # a few damaged bytes in UTF-8
+        return _mostly_utf8(data, name, "utf-8")
+    del text
     enc = _guess_legacy_encoding(data)
-    text = data.decode(enc, errors="replace")
-    warn = [] if enc != "latin-1-guess" else [
-        "The text encoding could not be identified with confidence; it was read as latin-1. "
-        "If letters look wrong, save the file as UTF-8 CSV and upload it again."]
-    return text, ("latin-1" if enc == "latin-1-guess" else enc), warn
+    if enc == "latin-1-guess":
+        return data.decode("latin-1").encode("utf-8"), "latin-1", [
+            "The text encoding could not be identified with confidence; it was read as latin-1. "
+            "If letters look wrong, save the file as UTF-8 CSV and upload it again."]
+    return data.decode(enc, errors="replace").encode("utf-8"), enc, []
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Strict UTF-8 check in 16 MB steps (no full-size text copy)."""
+    import codecs
+    dec = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for pos in range(0, len(data), 16 * MiB):
+            dec.decode(view[pos:pos + 16 * MiB], final=pos + 16 * MiB >= len(data))
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _mostly_utf8(data: bytes, name: str, enc: str) -> tuple[bytes, str, list[str]]:
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    return text.encode("utf-8"), enc, [
+        f"{broken} damaged character(s) (invalid UTF-8 bytes) were replaced by '\ufffd'. "
+        "If that matters, export the file again."]
 
 
 def _utf16_by_nuls(head: bytes) -> str | None:
@@ -382,15 +410,15 @@ def _implausibility(text: str, enc: str) -> float:
 _DELIMS = (",", ";", "\t", "|")
 
 
-def _read_text(text: str, name: str, limits: Limits, encoding: str) -> Table:
-    text = text.lstrip("\ufeff")
-    stripped = text.lstrip("\r\n")
-    blank_lines = text[: len(text) - len(stripped)].count("\n")
-    text = stripped
-    sample = text[:_SAMPLE_BYTES]
-    if len(text) > len(sample) and "\n" in sample:
-        sample = sample[: sample.rfind("\n") + 1]
-    delim, records = _sniff(sample)
+def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
+    start = 0
+    while start < len(utf8) and utf8[start] in b"\r\n":
+        start += 1
+    blank_lines = utf8.count(b"\n", 0, start)
+    head = utf8[start:start + _SAMPLE_BYTES]
+    if len(utf8) - start > len(head) and b"\n" in head:
+        head = head[: head.rfind(b"\n") + 1]
+    delim, records = _sniff(head.decode("utf-8", errors="replace"))
     if not records:
         raise CxDataError("the file is empty (only blank lines).", file=name, hint=_REEXPORT)
     warnings: list[str] = []
@@ -404,33 +432,30 @@ def _read_text(text: str, name: str, limits: Limits, encoding: str) -> Table:
     rows = [[c if c.strip() else None for c in r] for _, r in records[skip:60]]
     header_rows = _header_rows(rows)
     end_line = records[skip + header_rows - 1][0] if header_rows else (records[skip - 1][0] if skip else 0)
-    offset = _line_offset(text, end_line)
-    body_text = text[offset:]
-    if header_rows:
-        names = _merge_header(rows[:header_rows])
-    else:
-        names = [f"column_{i + 1}" for i in range(width)]
-    body = body_text.encode("utf-8")
+    offset = _line_offset(utf8, start, end_line)
+    names = _merge_header(rows[:header_rows]) if header_rows else [f"column_{i + 1}" for i in range(width)]
     first = blank_lines + end_line + 1
-    if not body.strip():
+    if not _NON_SPACE.search(utf8, offset):
         raise CxDataError("the file has a header but no data rows.", file=name,
                           hint="Export again including the data rows (check any filters in the export).")
+    body = memoryview(utf8)[offset:]
     if delim == " ":
         df, more = _parse_whitespace(body, names, first)
     else:
-        df, more = _parse_delimited(body, names, delim, name, first)
+        df, more = _parse_delimited(body, utf8.count(b'"', offset) % 2 == 1, names, delim, name, first)
     warnings += more
     _check_rows(len(df), name, limits)
     return _finish(name, df, names, encoding, "whitespace" if delim == " " else delim, header_rows, "csv",
                    warnings, first)
 
 
-def _line_offset(text: str, lines: int) -> int:
-    pos = 0
+def _line_offset(data: bytes, start: int, lines: int) -> int:
+    """Byte offset just after ``lines`` newlines counted from ``start``."""
+    pos = start
     for _ in range(lines):
-        nxt = text.find("\n", pos)
+        nxt = data.find(b"\n", pos)
         if nxt < 0:
-            return len(text)
+            return len(data)
         pos = nxt + 1
     return pos
 
@@ -546,28 +571,90 @@ def _merge_header(rows: list[list[str | None]]) -> list[str | None]:
     return names
 
 
-def _parse_delimited(body: bytes, names: list[str | None], delim: str, name: str, first: int
-                     ) -> tuple[pd.DataFrame, list[str]]:
-    """Fast path: pyarrow (multi-threaded, all columns text). Ragged rows or odd quotes: pandas."""
+def _parse_delimited(body: memoryview, odd_quotes: bool, names: list[str | None], delim: str, name: str,
+                     first: int) -> tuple[pd.DataFrame, list[str]]:
+    """pyarrow (multi-threaded, all columns text); ragged rows re-read single-threaded and put back in
+    place; an odd number of quotes goes to pandas, which names the line of an unclosed quote."""
     n = len(names)
-    invalid: list[int] = []
-    if body.count(b'"') % 2 == 0:
-        cols = [f"f{i}" for i in range(n)]
+    if odd_quotes:
+        return _parse_with_pandas(body, n, delim, name, first)
+    try:
+        tbl, invalid = _arrow_csv(body, n, delim, collect=False)
+        if not invalid:
+            return _arrow_to_frame(tbl, n), []
+        tbl, invalid = _arrow_csv(body, n, delim, collect=True)
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return _parse_with_pandas(body, n, delim, name, first)
+    if len(invalid) > 2_000_000:
+        return _parse_with_pandas(body, n, delim, name, first)
+    return _merge_ragged(tbl, invalid, n, delim, first)
+
+
+def _arrow_csv(body: memoryview, n: int, delim: str, collect: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """All-text pyarrow read; ``collect`` (single-threaded) records each bad row's record number and text."""
+    invalid: list[tuple[int, str]] = []
+
+    def handler(row: pv.InvalidRow) -> str:
+        invalid.append((row.number or 0, row.text) if collect else (0, ""))
+        return "skip"
+    cols = [f"f{i}" for i in range(n)]
+    tbl = pv.read_csv(
+        pa.BufferReader(pa.py_buffer(body)),
+        read_options=pv.ReadOptions(column_names=cols, block_size=16 * MiB, use_threads=not collect),
+        parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
+        convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in cols}, strings_can_be_null=True,
+                                          quoted_strings_can_be_null=True, null_values=[""]))
+    return tbl, invalid
+
+
+def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: str, first: int
+                  ) -> tuple[pd.DataFrame, list[str]]:
+    """Put rows with more/fewer fields back at their place (pyarrow numbers records from 1),
+    padded with empty cells; extra fields go to added columns."""
+    rows: list[tuple[int, list[str]]] = []
+    blanks: list[int] = []
+    for number, text in invalid:
+        if not text.strip():
+            blanks.append(number)          # a line of spaces: not a record
+            continue
         try:
-            tbl = pv.read_csv(
-                _io.BytesIO(body),
-                read_options=pv.ReadOptions(column_names=cols, block_size=16 * MiB),
-                parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                                              invalid_row_handler=lambda row: invalid.append(1) or "skip"),
-                convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in cols},
-                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                  null_values=[""]))
-        except (pa.ArrowInvalid, pa.ArrowException):
-            invalid.append(1)
-        else:
-            if not invalid:
-                return _arrow_to_frame(tbl, n), []
-    return _parse_ragged(body, n, delim, name, first)
+            records = list(csv.reader(_io.StringIO(text), delimiter=delim))
+        except csv.Error:
+            records = [text.split(delim)]
+        rows.append((number, [f for rec in records for f in rec]))
+    width = max([n, *(len(f) for _, f in rows)])
+    total = tbl.num_rows + len(rows)
+    blank_sorted = np.array(sorted(blanks), dtype=np.int64)
+    numbers = np.array([num for num, _ in rows], dtype=np.int64)
+    pos = numbers - 1 - np.searchsorted(blank_sorted, numbers)
+    placed = np.zeros(total, dtype=bool)
+    placed[pos] = True
+    perm = np.empty(total, dtype=np.int64)
+    perm[~placed] = np.arange(tbl.num_rows)
+    perm[pos] = tbl.num_rows + np.arange(len(rows))
+    order = pa.array(perm)
+    columns = {}
+    for i in range(width):
+        valid = tbl.column(i).combine_chunks() if i < n else pa.nulls(tbl.num_rows, pa.string())
+        extra = pa.array([f[i] if i < len(f) else None for _, f in rows], pa.string())
+        columns[i] = pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
+            [pa.concat_arrays([valid.cast(pa.string()), extra]).take(order)]))), copy=False)
+    more = [num for num, f in rows if len(f) > n]
+    fewer = [num for num, f in rows if len(f) < n]
+    return pd.DataFrame(columns), _ragged_warnings(more, fewer, n, first)
+
+
+def _ragged_warnings(more: list[int], fewer: list[int], n: int, first: int) -> list[str]:
+    warnings = []
+    if more:
+        ex = ", ".join(str(first + r - 1) for r in sorted(more)[:5])
+        warnings.append(f"{len(more)} row(s) have more fields than the header's {n} (e.g. lines {ex}); the extra "
+                        f"values were kept in added columns. A delimiter inside an unquoted value usually causes this.")
+    if fewer:
+        ex = ", ".join(str(first + r - 1) for r in sorted(fewer)[:5])
+        warnings.append(f"{len(fewer)} row(s) have fewer fields than the header's {n} (e.g. lines {ex}); "
+                        "the missing values were left empty.")
+    return warnings
 
 
 def _arrow_to_frame(tbl: pa.Table, n: int) -> pd.DataFrame:
@@ -575,8 +662,9 @@ def _arrow_to_frame(tbl: pa.Table, n: int) -> pd.DataFrame:
     return pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(a), copy=False) for i, a in enumerate(arrays)})
 
 
-def _parse_ragged(body: bytes, n: int, delim: str, name: str, first: int) -> tuple[pd.DataFrame, list[str]]:
-    counts = _field_counts(body, delim)
+def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: int) -> tuple[pd.DataFrame, list[str]]:
+    """pandas' C parser: pads short rows, and reports where an unclosed quote starts."""
+    counts = _field_counts(body, n, delim)
     width = max([n, *counts.values()]) if counts else n
     try:
         df = pd.read_csv(_io.BytesIO(body), sep=delim, header=None, names=list(range(width)), dtype=STRING,
@@ -590,44 +678,33 @@ def _parse_ragged(body: bytes, n: int, delim: str, name: str, first: int) -> tup
                               file=name, row=line,
                               hint="Fix or remove the stray quote on that line, or export again with standard CSV quoting.") from None
         raise CxDataError(f"the file could not be read as a table ({err}).", file=name, hint=_REEXPORT) from None
-    warnings = []
-    more = {ln: c for ln, c in counts.items() if c > n}
-    fewer = {ln: c for ln, c in counts.items() if c < n}
-    if more:
-        ex = ", ".join(str(first + ln) for ln in sorted(more)[:5])
-        warnings.append(f"{len(more)} row(s) have more fields than the header's {n} (e.g. lines {ex}); the extra "
-                        f"values were kept in added columns. A delimiter inside an unquoted value usually causes this.")
-    if fewer:
-        ex = ", ".join(str(first + ln) for ln in sorted(fewer)[:5])
-        warnings.append(f"{len(fewer)} row(s) have fewer fields than the header's {n} (e.g. lines {ex}); "
-                        "the missing values were left empty.")
-    df = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
-        [pa.array(df[i].to_numpy(dtype=object, na_value=None), type=pa.string())]))), copy=False)
-        for i in range(width)})
-    return df, warnings
+    more = [r for r, c in counts.items() if c > n]
+    fewer = [r for r, c in counts.items() if c < n]
+    frame = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
+        [pa.array(df[i], type=pa.large_string()).cast(pa.string())]))), copy=False) for i in range(width)})
+    return frame, _ragged_warnings(more, fewer, n, first)
 
 
-def _field_counts(body: bytes, delim: str) -> dict[int, int]:
-    """Lines (0-based from the body start) whose record has an unusual field count -> that count."""
-    invalid: list[tuple[int | None, int]] = []
+def _field_counts(body: memoryview, n: int, delim: str) -> dict[int, int]:
+    """Record number (1-based from the body start) -> field count, for records with other than ``n`` fields."""
+    invalid: list[tuple[int, int]] = []
 
     def handler(row: pv.InvalidRow) -> str:
-        if len(invalid) < 100_000:
-            invalid.append((row.number, row.actual_columns))
+        if len(invalid) < 100_000 and row.text.strip():
+            invalid.append((row.number or 1, row.actual_columns))
         return "skip"
+    cols = [f"f{i}" for i in range(n)]
     try:
-        first_line = body.split(b"\n", 1)[0]
-        ncol = len(next(csv.reader([first_line.decode("utf-8", "replace")], delimiter=delim)))
-        pv.read_csv(_io.BytesIO(body),
-                    read_options=pv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+        pv.read_csv(pa.BufferReader(pa.py_buffer(body)),
+                    read_options=pv.ReadOptions(column_names=cols, use_threads=False),
                     parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
-                    convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(ncol)}))
-    except (pa.ArrowException, StopIteration, csv.Error):
+                    convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in cols}))
+    except pa.ArrowException:
         return {}
-    return {(num or 1) - 1: count for num, count in invalid}
+    return dict(invalid)
 
 
-def _parse_whitespace(body: bytes, names: list[str | None], first: int) -> tuple[pd.DataFrame, list[str]]:
+def _parse_whitespace(body: memoryview, names: list[str | None], first: int) -> tuple[pd.DataFrame, list[str]]:
     n = len(names)
     extra: list[int] = []
 
@@ -648,8 +725,8 @@ def _parse_whitespace(body: bytes, names: list[str | None], first: int) -> tuple
     return df, warnings
 
 
-def _ragged_whitespace(body: bytes, n: int) -> bool:
-    sample = body[:_SAMPLE_BYTES].decode("utf-8", "ignore").splitlines()
+def _ragged_whitespace(body: memoryview, n: int) -> bool:
+    sample = bytes(body[:_SAMPLE_BYTES]).decode("utf-8", "ignore").splitlines()
     return any(len(ln.split()) > n for ln in sample)
 
 
@@ -658,8 +735,9 @@ def _clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.large_string()).cast(pa.string()) if pa.types.is_large_string(arr.type) \
             else pc.cast(arr, pa.string())
-    blank = pc.match_substring_regex(arr, r"^\s*$")
-    arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
+    blank = pc.utf8_is_space(arr)
+    if pc.any(blank).as_py():
+        arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
     if pc.any(pc.starts_with(arr, '="')).as_py():
         arr = pc.replace_substring_regex(arr, r'^="(.*)"$', r"\1")
     return arr

@@ -634,3 +634,32 @@ def test_real_rees46_events():
     assert t.df["category_id"].iloc[0] == "2103807459595387724"
     dates, bad = parse_datetimes(t.df["event_time"])
     assert not bad.any() and (dates.min(), dates.max()) == (ts("2019-10-01 00:00:00"), ts("2019-10-01 00:17:26"))
+
+
+# --------------------------------------------------------------------------------------------
+# More ragged / damaged text cases
+# --------------------------------------------------------------------------------------------
+def test_ragged_rows_keep_file_order_around_blank_lines_and_multiline_values():
+    text = b'id,note,amount\n1,"two\nlines",5\n\n2,short\n   \n3,x,7,extra\n4,y,8\n'
+    t = read_table(text, "t.csv")
+    assert cells(t) == [["1", "two\nlines", "5", None], ["2", "short", None, None],
+                        ["3", "x", "7", "extra"], ["4", "y", "8", None]]
+
+
+def test_many_ragged_rows_reported_with_count_and_first_examples():
+    lines = ["a,b,c"] + [("1,2" if i % 2 else "1,2,3") for i in range(1, 1001)]
+    t = read_table("\n".join(lines).encode(), "t.csv")
+    assert len(t.df) == 1000 and t.df["c"].isna().sum() == 500
+    assert any(w.startswith("500 row(s) have fewer fields") and "lines 2, 4, 6, 8, 10" in w for w in t.warnings)
+
+
+def test_a_few_damaged_bytes_in_utf8_are_replaced_with_a_warning():
+    text = ("name,city\n" + "Пётр,Москва\n" * 50).encode() + b"Bad\xff,x\n"
+    t = read_table(text, "t.csv")
+    assert t.encoding == "utf-8" and t.df.iloc[0, 0] == "Пётр" and t.df.iloc[-1, 0] == "Bad\ufffd"
+    assert any("1 damaged character" in w for w in t.warnings)
+
+
+def test_utf16_whitespace_only_file_is_empty():
+    with pytest.raises(CxDataError, match="empty"):
+        read_table("  \n \n".encode("utf-16-le"), "t.csv")
