@@ -97,11 +97,11 @@ class Table:
 # read_table: containers and format dispatch
 # --------------------------------------------------------------------------------------------
 _BINARY_MAGIC = (
-    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"Rar!", "a RAR archive"),
-    (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ\x00", "an xz archive"), (b"\x7fELF", "a program"),
-    (b"MZ", "a Windows program"), (b"SQLite format 3", "an SQLite database"),
-    (b"\x28\xb5\x2f\xfd", "a zstd archive"), (b"{\\rtf", "an RTF document"),
+    (b"%PDF-", "a PDF document"), (b"\x89PNG\r\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"), (b"\xfd7zXZ\x00", "an xz archive"), (b"\x7fELF", "a program"),
+    (b"SQLite format 3\x00", "an SQLite database"), (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+    (b"{\\rtf1", "an RTF document"), (b"BZh91AY&SY", "a bzip2 archive"),
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NON_SPACE = re.compile(rb"[^\s\x00]")   # any visible byte (UTF-16 spaces are NUL-padded)
@@ -336,7 +336,7 @@ def _utf16_by_nuls(head: bytes) -> str | None:
 
 def _guess_legacy_encoding(data: bytes) -> str:
     """Pick among GB18030 (GBK), cp1251 and cp1252/latin-1 by how plausible the decoded text is."""
-    sample = data[:256 * 1024]
+    sample = data[:128 * 1024]
     if len(data) > len(sample):
         cut = sample.rfind(b"\n")
         sample = sample[:cut] if cut > 0 else sample
@@ -386,7 +386,7 @@ def _implausibility(text: str, enc: str) -> float:
             elif not ("\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in _GOOD_PUNCT):
                 bad += 1
         elif enc == "cp1251":
-            if not ("\u0410" <= ch <= "\u044f" or ch in "Ёё" or ch in _GOOD_PUNCT or ch == "\xa0"):
+            if not ("\u0410" <= ch <= "\u044f" or ch in "ЁёІіЇїЄєҐґЎў" or ch in _GOOD_PUNCT or ch == "\xa0"):
                 bad += 1
         elif not (cat.startswith("L") or ch in _GOOD_PUNCT or ch in "\xa0°²³½¼¾©®§µ¿¡ªº"):
             bad += 1
@@ -479,10 +479,7 @@ def _sniff(sample: str) -> tuple[str, list[tuple[int, list[str]]]]:
             best = (score, delim, recs)
     if best and best[0][0] >= 0.6:
         return best[1], best[2]
-    lines = [ln for ln in sample.splitlines() if ln.strip()][:100]
-    splits = [ln.split() for ln in lines]
-    if lines and len({len(s) for s in splits[1:] or splits}) == 1 and len(splits[-1]) > 1 \
-            and (len(splits[0]) == len(splits[-1]) or len(splits) == 1):
+    if _whitespace_aligned([ln for ln in sample.splitlines() if ln.strip()][:100]):
         recs, line_no = [], 0
         for raw in sample.splitlines():
             line_no += 1
@@ -492,6 +489,17 @@ def _sniff(sample: str) -> tuple[str, list[tuple[int, list[str]]]]:
     if best:
         return best[1], best[2]
     return ",", _records(sample, ",")
+
+
+def _whitespace_aligned(lines: list[str]) -> bool:
+    """Columns separated by runs of spaces (CDNOW style): same count > 1 on every line, and either
+    wide gaps or mostly numbers (so a list of two-word names is not split in two)."""
+    splits = [ln.split() for ln in lines]
+    if not lines or len({len(f) for f in splits}) != 1 or len(splits[0]) < 2:
+        return False
+    gaps = sum(1 for ln in lines if re.search(r"\S(?: {2,}|\t)\S", ln) or ln[:1] == " ")
+    fields = [f for parts in splits for f in parts]
+    return gaps * 2 >= len(lines) or sum(map(_data_like, fields)) * 2 >= len(fields)
 
 
 def _width(counts: list[int]) -> int:
@@ -524,9 +532,11 @@ def _data_like(cell: str | None) -> bool:
 def _header_rows(rows: list[list[str | None]]) -> int:
     """0 (headerless: the first row is data), 1, or 2 (a question row above an option row)."""
     first = rows[0]
-    filled = [c for c in first if c is not None]
-    if filled and all(_data_like(c) for c in filled):
-        return 0
+    filled = [i for i, c in enumerate(first) if c is not None]
+    if filled and all(_data_like(first[i]) for i in filled) and all(
+            sum(_data_like(r[i]) for r in rows[1:20] if i < len(r) and r[i] is not None) * 2
+            >= sum(1 for r in rows[1:20] if i < len(r) and r[i] is not None) for i in filled):
+        return 0                       # the first row looks like the data below it: no header
     if len(rows) < 3:
         return 1
     second = rows[1]

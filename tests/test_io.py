@@ -663,3 +663,24 @@ def test_a_few_damaged_bytes_in_utf8_are_replaced_with_a_warning():
 def test_utf16_whitespace_only_file_is_empty():
     with pytest.raises(CxDataError, match="empty"):
         read_table("  \n \n".encode("utf-16-le"), "t.csv")
+
+
+def test_two_word_values_in_a_one_column_file_are_not_split_on_spaces():
+    t = read_table(b"full name\nAnn Lee\nBob Ray\n", "names.txt")
+    assert list(t.df.columns) == ["full name"] and cells(t) == [["Ann Lee"], ["Bob Ray"]]
+
+
+def test_numeric_looking_header_over_text_data_is_still_a_header():
+    t = read_table(b"2023,2024\nup,down\nflat,up\n", "t.csv")
+    assert t.header_rows == 1 and list(t.df.columns) == ["2023", "2024"]
+
+
+@pytest.mark.parametrize("data", [b"MZ_code,amount\n1,2\n", b"BZh,amount\n1,2\n", b"GIF8,x\n1,2\n"])
+def test_text_files_starting_like_a_magic_number_are_still_text(data):
+    assert cells(read_table(data, "t.csv")) == [["1", "2"]]
+
+
+def test_encrypted_office_file_is_reported_as_password_protected():
+    fake = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 400
+    with pytest.raises(CxDataError, match="password-protected"):
+        read_table(fake, "secret.xlsx")
