@@ -25,8 +25,9 @@ def test_upload_experiment_and_see_verdict(server, page, shot, tmp_path):
     panel = page.get_by_role("tabpanel", name="Analyse a test")
     verdict = panel.get_by_text("new_checkout raised conversion from 4.10 % to 5.20 %", exact=False)
     expect(verdict).to_be_visible(timeout=SLOW)
-    expect(panel.get_by_text("Sample ratio check passed", exact=False)).to_be_visible()
-    with page.expect_download() as info:
+    expect(panel.get_by_text("Sample ratio check passed", exact=False)).to_be_visible(timeout=SLOW)
+    wait_idle(page)
+    with page.expect_download(timeout=SLOW) as info:
         panel.get_by_role("button", name="Decision memo (HTML)").first.click()
     html = open(info.value.path(), encoding="utf-8").read()
     assert "new_checkout raised conversion" in html and "<svg" in html
