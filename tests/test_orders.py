@@ -120,17 +120,23 @@ def test_randomized_against_plain_python():
     assert s.repeat_customers == sum(v >= 2 for v in counts.values())
 
 
+@pytest.mark.slow
 def test_cli_contract(tmp_path, contract_problems):
+    f = tmp_path / "orders.csv"
+    f.write_text("order_id,customer_id,ordered_at,amount,status,refunded\n1,a,2024-01-01,10,completed,0\n")
+    assert contract_problems("orders", str(f)) == []
+
+
+def test_cli_values(tmp_path, capsys):
+    from cxlib.__main__ import main
     f = tmp_path / "orders.csv"
     f.write_text("order_id,customer_id,ordered_at,amount,status,refunded\n1,a,2024-01-01,10,completed,0\n"
                  "2,a,2024-02-01,20,refunded,20\n3,b,2024-02-03,5,cancelled,0\n")
-    assert contract_problems("orders", str(f)) == []
-    import subprocess
-    import sys
-    out = json.loads(subprocess.run([sys.executable, "-m", "cxlib", "orders", str(f), "--json"],
-                                    capture_output=True, text=True, check=True).stdout)
+    assert main(["orders", str(f), "--by", "status", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
     assert (out["orders"], out["valid_orders"], out["net_revenue"], out["repeat_customers"]) == (3, 2, 10.0, 1)
     assert out["first_order_at"].startswith("2024-01-01")
+    assert {r["status"]: r["orders"] for r in out["by"]} == {"completed": 1, "refunded": 1, "cancelled": 1}
 
 
 # --- end to end: export-shaped files (tests/exports.py) through the loader --------------------------
@@ -192,17 +198,16 @@ def test_ozon_loads_without_a_mapping():
     assert orders.summarize(_load(exports.ozon_postings(), "postings.csv")).net_revenue == pytest.approx(1749.0)
 
 
-def test_same_definitions_json_gives_same_numbers_in_cli_and_library(tmp_path):
-    import subprocess
-    import sys
+def test_same_definitions_json_gives_same_numbers_in_cli_and_library(tmp_path, capsys):
+    from cxlib.__main__ import main
     from tests import exports
     f = tmp_path / "ExportOrderList.csv"
     f.write_bytes(exports.taobao_orders())
     defs = DefinitionSet.default().replace(net_revenue=RevenueDef(("completed", "in_transit"), False))
     p = tmp_path / "defs.json"
     p.write_text(defs.dumps(), encoding="utf-8")
-    out = json.loads(subprocess.run([sys.executable, "-m", "cxlib", "orders", str(f), "--definitions", str(p),
-                                     "--json"], capture_output=True, text=True, check=True).stdout)
+    assert main(["orders", str(f), "--definitions", str(p), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
     lib = orders.summarize(_load(exports.taobao_orders(), "ExportOrderList.csv"), defs)
     # completed ...0001 (128.00) + in_transit ...0002 (59.90); the partially refunded ...0006 no longer counts
     assert out["net_revenue"] == round(lib.net_revenue, 2) == pytest.approx(128.0 + 59.90)

@@ -91,21 +91,31 @@ def test_no_reply_column_and_negative_times_warn():
     assert s.answered == 1 and any("negative" in w for w in s.warnings)
 
 
-def test_cli_contract_and_sla_option(tmp_path, contract_problems):
+def _cli(argv, capsys) -> tuple[int, dict | None, str]:
+    """Run ``python -m cxlib`` in-process (the contract checker covers the real subprocess)."""
+    from cxlib.__main__ import main
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if code == 0 else None), err
+
+
+@pytest.mark.slow
+def test_cli_contract(tmp_path, contract_problems):
+    f = tmp_path / "tickets.csv"
+    f.write_text("ticket_id,created_at,channel,first_reply_minutes,satisfaction\n1,2024-01-01,email,30,good\n")
+    assert contract_problems("support", str(f), "--sla-hours", "2") == []
+
+
+def test_cli_values_and_sla_option(tmp_path, capsys):
     f = tmp_path / "tickets.csv"
     f.write_text("ticket_id,created_at,channel,first_reply_minutes,satisfaction\n1,2024-01-01,email,30,good\n"
                  "2,2024-01-02,chat,300,bad\n3,2024-01-03,chat,,offered\n")
-    assert contract_problems("support", str(f)) == []
-    assert contract_problems("support", str(f), "--sla-hours", "2") == []
-    import subprocess
-    import sys
-    out = json.loads(subprocess.run([sys.executable, "-m", "cxlib", "support", str(f), "--sla-hours", "2", "--json"],
-                                    capture_output=True, text=True, check=True).stdout)
+    code, out, _ = _cli(["support", str(f), "--sla-hours", "2", "--json"], capsys)
+    assert code == 0
     assert out["within_sla_pct"] == 50.0 and out["csat_good_pct"] == 50.0
     assert out["first_reply_median_min_by_channel"] == {"chat": 300.0, "email": 30.0}
-    p = subprocess.run([sys.executable, "-m", "cxlib", "support", str(f), "--sla-hours", "-1", "--json"],
-                       capture_output=True, text=True)
-    assert p.returncode == 2 and p.stderr.startswith("error: ")
+    code, _, err = _cli(["support", str(f), "--sla-hours", "-1", "--json"], capsys)
+    assert code == 2 and err.startswith("error: ") and "--sla-hours" in err
 
 
 def test_zendesk_export_end_to_end_by_hand():

@@ -153,18 +153,31 @@ def test_nps_property_matches_plain_python(answers):
         assert -100 <= res.ci95[0] <= res.score + 1e-9 <= res.ci95[1] + 2e-9 <= 100 + 2e-9
 
 
-def test_cli_contract_and_definitions_file(tmp_path, contract_problems):
+@pytest.mark.slow
+def test_cli_contract_with_definitions_file(tmp_path, contract_problems):
     f = tmp_path / "survey.csv"
     f.write_text("respondent_id,nps,csat,comment\n1,10,5,great\n2,6,2,bad\n3,9,4,\n4,8,5,ok\n")
-    assert contract_problems("survey", str(f)) == []
-    import subprocess
-    import sys
     defs = tmp_path / "defs.json"
-    defs.write_text(json.dumps(DefinitionSet.default().replace(nps=NpsDef(8, 6)).to_json()))
-    out = json.loads(subprocess.run([sys.executable, "-m", "cxlib", "survey", str(f), "--definitions", str(defs),
-                                     "--json"], capture_output=True, text=True, check=True).stdout)
-    assert out["nps"]["score"] == 50.0     # 10, 9, 8 promoters; 6 detractor -> (3 - 1)/4
+    defs.write_text(DefinitionSet.default().replace(nps=NpsDef(8, 6)).dumps())
     assert contract_problems("survey", str(f), "--definitions", str(defs)) == []
+
+
+def test_cli_uses_the_definitions_file(tmp_path, capsys):
+    from cxlib.__main__ import main
+    f = tmp_path / "survey.csv"
+    f.write_text("respondent_id,nps,csat,comment\n1,10,5,great\n2,6,2,bad\n3,9,4,\n4,8,5,ok\n")
+    defs = tmp_path / "defs.json"
+    defs.write_text(DefinitionSet.default().replace(nps=NpsDef(8, 6)).dumps())
+    assert main(["survey", str(f), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["nps"]["score"] == 25.0     # 10, 9 promoters; 6 detractor
+    assert main(["survey", str(f), "--definitions", str(defs), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["nps"]["score"] == 50.0     # 10, 9, 8 promoters; 6 detractor -> (3 - 1)/4
+    assert "(8-10)" in out["definitions"]["nps"]
+    defs.write_text('{"version": 1, "nps": {"promoters": 9}}')
+    assert main(["survey", str(f), "--definitions", str(defs), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "defs.json" in err and "unknown key(s) promoters" in err
 
 
 @pytest.mark.parametrize("make, name, nps_ref, csat_top2", [
