@@ -177,12 +177,15 @@ class _Sample:
         self.df = df.head(_SAMPLE_ROWS)
         self.headers = {c: norm_header(c) for c in df.columns}
         self._cache: dict[tuple[str, str], float] = {}
+        self._values: dict[str, pd.Series] = {}
 
     def values(self, col: str) -> pd.Series:
-        s = self.df[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            s = convert.blank_na_tokens(s)
-        return s.dropna()
+        if col not in self._values:
+            s = self.df[col]
+            if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+                s = convert.blank_na_tokens(s)
+            self._values[col] = s.dropna()
+        return self._values[col]
 
     def fit(self, col: str, role: str, f: Field) -> float:
         key = (col, f"{role}.{f.name}")
@@ -198,10 +201,10 @@ class _Sample:
         if f.name in ("nps", "csat", "ces"):
             v, bad = convert.scores(s, f.name)
             return float((~bad & v.between(0, 10)).mean())
-        if role == "orders" and f.name == "status":
-            return max(0.6, statuses.share_known(s, statuses.ORDER_STATUS_TABLE))
+        if role == "orders" and f.name == "status":       # a header says it: unknown labels are reported
+            return 0.8 + 0.2 * statuses.share_known(s, statuses.ORDER_STATUS_TABLE)
         if f.name == "satisfaction":
-            return max(0.3, statuses.share_known(s, statuses.SATISFACTION_TABLE))
+            return 0.8 + 0.2 * statuses.share_known(s, statuses.SATISFACTION_TABLE)
         if f.name.endswith("_minutes"):
             return float(1 - convert.minutes(s, col)[1].mean())
         if f.kind == "datetime":
@@ -214,6 +217,14 @@ class _Sample:
 
     def by_value(self, col: str, role: str, f: Field) -> float:
         """Evidence from values alone, for columns whose header says nothing."""
+        if (role, f.name) not in _VALUE_HINTS and f.name != "csat":
+            return 0.0
+        key = (col, f"value:{role}.{f.name}")
+        if key not in self._cache:
+            self._cache[key] = self._by_value(col, role, f)
+        return self._cache[key]
+
+    def _by_value(self, col: str, role: str, f: Field) -> float:
         s = self.values(col)
         if s.empty:
             return 0.0
@@ -229,6 +240,9 @@ class _Sample:
         else:
             ok = False
         return _BY_VALUE if ok else 0.0
+
+
+_VALUE_HINTS = {("orders", "status"), ("tickets", "satisfaction"), ("experiment", "variant")}
 
 
 def _header_score(header: str, role: str, f: Field) -> float:
