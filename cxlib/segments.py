@@ -265,6 +265,11 @@ def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[str]) -> tuple[
     for col in ORDER_ATTRIBUTES:
         if col in df.columns:
             frame[col] = df[col].astype("string")
+    unknown = ~status.isin(ORDER_STATUSES)
+    if unknown.any():
+        examples = ", ".join(repr(v) for v in status[unknown].value_counts().index[:3])
+        warnings.append(f"{int(unknown.sum())} order(s) have a status that is not understood ({examples}) and are "
+                        "not counted as valid; map the status column on the Data page if they are sales.")
     frame = frame[status.isin(spec.valid_statuses).to_numpy()]
     no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
     if no_id.any():

@@ -74,6 +74,14 @@ def test_missing_status_counts_as_completed_and_refunds_optional():
     assert only_completed.customers.set_index("customer_id").loc["a", "orders"] == 1
 
 
+def test_unknown_statuses_are_excluded_with_a_warning():
+    df = small_orders().df.assign(status=["completed", "paid", "paid", "completed", "completed", "completed",
+                                          "completed", "cancelled", "completed"])
+    res = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    assert "b" not in set(res.customers["customer_id"])
+    assert any(w.startswith("2 order(s) have a status that is not understood ('paid')") for w in res.warnings)
+
+
 def _reference_scores(values: pd.Series, ids: pd.Series, method: str) -> np.ndarray:
     """Independent: qcut on 1..n ranks of a (value, id) sort; ties_share = min score per tie group."""
     order = sorted(range(len(values)), key=lambda i: (values.iloc[i], ids.iloc[i]))
