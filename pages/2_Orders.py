@@ -1,6 +1,7 @@
 """Orders: orders, customers, net revenue, AOV, repeat customers, revenue over time and by segment."""
 import json
 
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -82,7 +83,12 @@ else:
 st.subheader(t("Order status"))
 chart = charts.order_status(res.status_counts)
 st.altair_chart(chart, width="stretch")
-ui.download_chart(chart, "order_status.png", key="dl_orders_status_png")
+c1, c2 = st.columns(2)
+with c1:
+    ui.download_chart(chart, "order_status.png", key="dl_orders_status_png")
+with c2:
+    ui.download_table(pd.DataFrame({"status": list(res.status_counts), "orders": list(res.status_counts.values())}),
+                      "order_status.csv", key="dl_orders_status_csv")
 
 st.subheader(t("Top customers"))
 top = run(ds, ds.key, "customers", DEFS, "{}")
