@@ -1,7 +1,6 @@
 """AppTest of pages/8_Definitions.py: editing, targets, JSON download/upload, bad JSON."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
