@@ -177,6 +177,16 @@ def test_ozon_postings_sum_once_per_posting_and_moscow_time():
     assert any("do not identify buyers" in w for w in ds.warnings)
 
 
+def test_ozon_report_with_a_buyer_column_uses_it_and_does_not_warn():
+    tab = cxio.read_table(exports.ozon_postings(), "ozon.csv")
+    df = tab.df.assign(**{"Покупатель": pd.array(["Иван"] * 3 + ["Пётр", "Иван", "Анна"], dtype="string")})
+    tab = cxio.Table("ozon.csv", df)
+    det = schema.detect(tab)
+    ds = schema.build(tab, det.role, det.mapping, detection=det)
+    assert det.mapping["customer_id"] == "Покупатель" and ds.df["customer_id"].nunique() == 3
+    assert not any("do not identify buyers" in w for w in ds.warnings)
+
+
 def test_wildberries_items_add_up_per_order():
     ds = load("wildberries_orders")
     o = rows_by(ds, "order_id")
@@ -405,6 +415,13 @@ def test_ambiguous_headers_give_low_confidence_and_candidates():
     det = schema.detect(table({"id": ["1", "2"], "date": ["2024-01-01", "2024-01-02"], "value": ["3", "4"]}))
     assert det.confidence < schema.CONFIDENT
     assert {r for r, _ in det.candidates} == set(schema.ROLES_BY_NAME)
+
+
+def test_two_roles_fitting_equally_well_give_low_confidence():
+    det = schema.detect(table({"user_id": ["1", "2"], "event": ["view", "buy"], "variant": ["control", "b"],
+                               "timestamp": ["2024-01-01", "2024-01-02"]}))
+    assert det.role in ("events", "experiment") and det.confidence < schema.CONFIDENT
+    assert {r for r, _ in det.candidates[:2]} == {"events", "experiment"}
 
 
 def test_unrecognizable_table_has_no_role():
