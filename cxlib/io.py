@@ -222,7 +222,7 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
 def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[str, ...]) -> Table:
     try:
         zf = zipfile.ZipFile(_io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError):
         raise CxDataError("the file is a damaged zip archive (XLSX files are zip archives too).", file=name,
                           hint=_REEXPORT) from None
     with zf:
@@ -246,7 +246,9 @@ def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
         try:
             with zf.open(chosen) as fh:
                 inner = fh.read(limits.max_decompressed_bytes + 1)
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError):
+        except MemoryError:
+            raise
+        except Exception:   # zipfile raises BadZipFile, ValueError (bad offsets), NotImplementedError, zlib.error...
             raise CxDataError("the zip archive is damaged or uses an unsupported compression method.", file=name,
                               hint=_REEXPORT) from None
     extra = (f"The archive holds {len(members)} files; read '{chosen.filename}' (the largest table).",) \
@@ -690,8 +692,7 @@ def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: i
         raise CxDataError(f"the file could not be read as a table ({err}).", file=name, hint=_REEXPORT) from None
     more = [r for r, c in counts.items() if c > n]
     fewer = [r for r, c in counts.items() if c < n]
-    frame = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
-        [pa.array(df[i], type=pa.large_string()).cast(pa.string())]))), copy=False) for i in range(width)})
+    frame = pd.DataFrame({i: _frame_column(df[i]) for i in range(width)})
     return frame, _ragged_warnings(more, fewer, n, first)
 
 
@@ -715,36 +716,36 @@ def _field_counts(body: memoryview, n: int, delim: str) -> dict[int, int]:
 
 
 def _parse_whitespace(body: memoryview, names: list[str | None], first: int) -> tuple[pd.DataFrame, list[str]]:
+    """Whitespace-aligned text (pandas' C parser); lines with extra values get them joined into the last column."""
     n = len(names)
     extra: list[int] = []
 
     def bad_line(fields: list[str]) -> list[str]:
         extra.append(len(fields))
         return fields[: n - 1] + [" ".join(fields[n - 1:])]
-    df = pd.read_csv(_io.BytesIO(body), sep=r"\s+", header=None, names=list(range(n)), dtype=STRING,
-                     keep_default_na=False, na_values=[""], engine="python", on_bad_lines=bad_line) \
-        if _ragged_whitespace(body, n) else \
-        pd.read_csv(_io.BytesIO(body), sep=r"\s+", header=None, names=list(range(n)), dtype=STRING,
-                    keep_default_na=False, na_values=[""])
+    options = dict(sep=r"\s+", header=None, names=list(range(n)), dtype=STRING, keep_default_na=False,
+                   na_values=[""])
+    try:
+        df = pd.read_csv(_io.BytesIO(body), **options)
+    except pd.errors.ParserError:
+        df = pd.read_csv(_io.BytesIO(body), engine="python", on_bad_lines=bad_line, **options)
     warnings = []
     if extra:
         warnings.append(f"{len(extra)} row(s) have more space-separated values than the header's {n}; "
                         "the extra values were joined into the last column.")
-    df = pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
-        [pa.array(df[i].to_numpy(dtype=object, na_value=None), type=pa.string())]))), copy=False) for i in range(n)})
-    return df, warnings
+    return pd.DataFrame({i: _frame_column(df[i]) for i in range(n)}), warnings
 
 
-def _ragged_whitespace(body: memoryview, n: int) -> bool:
-    sample = bytes(body[:_SAMPLE_BYTES]).decode("utf-8", "ignore").splitlines()
-    return any(len(ln.split()) > n for ln in sample)
+def _frame_column(column: pd.Series) -> pd.Series:
+    """A pandas text column -> cleaned pyarrow-backed text column."""
+    arr = pa.chunked_array([pa.array(column, type=pa.large_string()).cast(pa.string())])
+    return pd.Series(pd.arrays.ArrowStringArray(_clean_text(arr)), copy=False)
 
 
 def _clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """Whitespace-only -> null; Excel text wrappers ="..." unwrapped (never evaluated)."""
     if arr.type != pa.string():
-        arr = pc.cast(arr, pa.large_string()).cast(pa.string()) if pa.types.is_large_string(arr.type) \
-            else pc.cast(arr, pa.string())
+        arr = arr.cast(pa.string())
     blank = pc.utf8_is_space(arr)
     if pc.any(blank).as_py():
         arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
@@ -878,34 +879,35 @@ def _nonempty_rows(raw_rows, convert=_cell_text):
             yield number, cells
 
 
+_DAMAGED_XLSX = "Open it in Excel and save it again as .xlsx or CSV."
+
+
 def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
+    """First non-empty sheet of an .xlsx (openpyxl read-only, cached formula values, never formulas)."""
     import openpyxl   # lazy: only Excel uploads pay for the import
     try:
         wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+    except MemoryError:
+        raise
     except Exception as err:   # openpyxl raises many types (KeyError, XML errors...) on damaged files
         raise CxDataError(f"the Excel file is damaged or not a real .xlsx ({type(err).__name__}).", file=name,
-                          hint="Open it in Excel and save it again as .xlsx or CSV.") from None
+                          hint=_DAMAGED_XLSX) from None
     try:
         sheets = wb.worksheets
         for ws in sheets:
-            try:
-                ws.reset_dimensions()
-                rows = _nonempty_rows(ws.iter_rows(values_only=True))
-                first = next(rows, None)
-            except Exception as err:
-                raise CxDataError(f"the Excel file is damaged ({type(err).__name__} in sheet '{ws.title}').",
-                                  file=name, hint="Open it in Excel and save it again as .xlsx or CSV.") from None
+            ws.reset_dimensions()      # trust the cells, not the sheet's declared size
+            rows = _nonempty_rows(ws.iter_rows(values_only=True))
+            first = next(rows, None)
             if first is None:
                 continue
             notes = [f"Read sheet '{ws.title}', the first sheet with data (the workbook has {len(sheets)} sheets)."] \
                 if len(sheets) > 1 else []
-            try:
-                return _rows_to_table(name, _chain([first], rows), limits, "xlsx", notes)
-            except (KeyError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, EOFError) as err:
-                if isinstance(err, CxDataError):
-                    raise
-                raise CxDataError(f"the Excel file is damaged ({type(err).__name__}).", file=name,
-                                  hint="Open it in Excel and save it again as .xlsx or CSV.") from None
+            return _rows_to_table(name, _chain([first], rows), limits, "xlsx", notes)
+    except (CxDataError, MemoryError):
+        raise
+    except Exception as err:   # damaged XML/zip parts surface while iterating rows
+        raise CxDataError(f"the Excel file is damaged ({type(err).__name__}).", file=name,
+                          hint=_DAMAGED_XLSX) from None
     finally:
         wb.close()
     raise CxDataError("the workbook has no data (every sheet is empty).", file=name,
@@ -915,7 +917,7 @@ def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
 def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
     import xlrd
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=_io.StringIO())  # not stdout
     except Exception as err:   # xlrd: XLRDError, CompDocError, struct errors on damaged files
         text = str(err).lower()
         why = "password-protected (encrypted)" if "encrypt" in text or "workbook is encrypted" in text \
@@ -951,6 +953,11 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
                 if len(names) > 1 else []
             return _rows_to_table(name, _chain([first], rows), limits, "xls", notes,
                                   encoding=str(book.encoding or "utf-16-le").replace("_", "-"))
+    except (CxDataError, MemoryError):
+        raise
+    except Exception as err:   # xlrd: damaged records surface while reading sheets
+        raise CxDataError(f"the Excel file is damaged ({type(err).__name__}).", file=name,
+                          hint=_DAMAGED_XLSX) from None
     finally:
         book.release_resources()
     raise CxDataError("the workbook has no data (every sheet is empty).", file=name,

@@ -684,3 +684,57 @@ def test_encrypted_office_file_is_reported_as_password_protected():
     fake = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 400
     with pytest.raises(CxDataError, match="password-protected"):
         read_table(fake, "secret.xlsx")
+
+
+def test_whitespace_aligned_row_with_extra_values_far_below_the_sample_is_kept():
+    lines = [" id  amount  note"] + [f" {i}  {i}.50  ok" for i in range(5000)] + [" 9999  1.00  two words"]
+    t = read_table("\n".join(lines).encode(), "t.txt")
+    assert len(t.df) == 5001 and t.df["note"].iloc[-1] == "two words"
+    assert any("1 row(s) have more space-separated values" in w for w in t.warnings)
+
+
+# --------------------------------------------------------------------------------------------
+# Fuzzing: damaged files raise CxDataError (a message for the user), never another exception
+# --------------------------------------------------------------------------------------------
+FUZZ_BASES = {
+    "xlsx": lambda: samples.xlsx_bytes({"S": [["id", "amount", "when"], [1, 2.5, dt.datetime(2024, 1, 1)]]}),
+    "xls": lambda: samples.xls_bytes([["id", "amount"], [1, 2.5]]),
+    "parquet": lambda: samples.parquet_bytes({"a": [1, 2], "b": ["x", "y"]}),
+    "csv": lambda: "id;name;amount\n1;Пётр;12,5\n2;\"a;b\";3\n".encode("cp1251"),
+    "gz": lambda: gzip.compress(b"a,b\n1,2\n3,4\n"),
+    "zip": lambda: samples.zip_bytes({"a.csv": b"a,b\n1,2\n"}),
+    "jsonl": lambda: b'{"a": 1}\n{"a": 2}\n',
+}
+_FUZZ_CACHE: dict[str, bytes] = {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(sorted(FUZZ_BASES)), edits=st.lists(
+    st.tuples(st.floats(0, 1, exclude_max=True), st.sampled_from(["set", "cut", "insert"]), st.binary(min_size=1, max_size=8)),
+    min_size=1, max_size=12))
+def test_damaged_files_raise_only_cx_data_error(kind, edits):
+    data = bytearray(_FUZZ_CACHE.setdefault(kind, FUZZ_BASES[kind]()))
+    for where, op, blob in edits:
+        pos = int(where * len(data)) if data else 0
+        if op == "set":
+            data[pos:pos + len(blob)] = blob
+        elif op == "cut":
+            del data[pos:pos + 8 * len(blob)]
+        else:
+            data[pos:pos] = blob
+    try:
+        table = read_table(bytes(data), f"f.{kind}")
+    except CxDataError as err:
+        assert str(err).startswith(f"f.{kind}")
+    else:
+        assert all(dtype == pd.StringDtype("pyarrow") for dtype in table.df.dtypes)
+        assert table.df.columns.is_unique
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_give_a_table_or_a_cx_data_error(data):
+    try:
+        read_table(data, "f.csv")
+    except CxDataError:
+        pass
