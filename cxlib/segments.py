@@ -398,6 +398,9 @@ class JoinStats:
         return self.by_customer_id + self.by_email
 
     def sentence(self) -> str:
+        if self.source == "customers":
+            return (f"customers: {self.matched} of {self.rows} customers in the customers file have valid orders; "
+                    f"{self.unmatched} without orders are kept in the segment '{NO_ORDERS}'.")
         return (f"{self.source}: {self.matched} of {self.rows} rows matched to customers "
                 f"({self.by_customer_id} by customer id, {self.by_email} by email); {self.unmatched} unmatched.")
 

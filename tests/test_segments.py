@@ -210,6 +210,7 @@ def test_joins_match_by_customer_id_then_email():
     assert c.loc["a", "nps"] == 3 and c.loc["d", "nps"] == 10 and pd.isna(c.loc["b", "nps"])
     assert c["tickets"].to_dict() == {"a": 0, "b": 2, "c": 1, "d": 0, "q": 0}
     assert "2 of 4 rows matched" in view.describe_joins()
+    assert "2 of 3 customers in the customers file have valid orders; 1 without orders" in view.describe_joins()
     assert shares_customers(resp, small_orders()) and shares_customers(tickets, small_orders())
     other = Dataset.from_frame(pd.DataFrame({"customer_id": ["zz"], "email": ["Z@x.com"]}), "customers")
     assert not shares_customers(other, small_orders())
