@@ -1218,7 +1218,9 @@ _SHAPES = (
     ("serial", re.compile(r"0{5}(?:\.0+)?")),
 )
 _SLASH_PARTS = r"^(?P<a>\d{1,2})[/-](?P<b>\d{1,2})[/-]\d{2,4}(?:\D|$)"
-_PLAUSIBLE_US = (631_152_000_000_000, 4_102_444_800_000_000)   # epoch/serial numbers: 1990-01-01..2100-01-01
+# Numbers read as dates must land in 1990-01-01..2035-01-01: keeps ids (541312140, 2103807459595387724)
+# and amounts from passing for Unix or Excel dates.
+_PLAUSIBLE_US = (631_152_000_000_000, 2_051_222_400_000_000)
 
 
 def _shape_kind(cell: str) -> tuple[str, re.Match] | None:
@@ -1278,7 +1280,7 @@ def parse_datetimes(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     ISO 8601 (T or space, fractions, Z/+03:00/+0300, trailing " UTC"), dd.mm.yyyy[ hh:mm[:ss]],
     yyyy/mm/dd, yyyymmdd, US mm/dd/yyyy hh:mm:ss AM/PM, dd/mm/yyyy when a day > 12 proves it
     (else month first), 2024年3月5日 14:03, Unix epoch seconds/ms/µs/ns (by magnitude) and Excel
-    serial day numbers (both only within 1990-2100), month names ("5 Mar 2024"). Offsets are
+    serial day numbers (both only when they fall in 1990-2034), month names ("5 Mar 2024"). Offsets are
     converted to UTC; naive times are taken as UTC. Returns ``(values, bad)``.
 
     Examples
@@ -1449,7 +1451,7 @@ def _format_regex(fmt: str) -> str:
 
 def _from_number(values: np.ndarray) -> np.ndarray:
     """Numbers -> int64 µs: Unix epoch by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns),
-    20000-80000 as Excel serial days; only results within 1990-2100 are accepted."""
+    20000-80000 as Excel serial days; only results within 1990-2035 are accepted."""
     v = np.asarray(values, dtype="float64")
     mag = np.abs(v)
     with np.errstate(invalid="ignore", over="ignore"):
