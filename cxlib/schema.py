@@ -194,10 +194,10 @@ class _Sample:
         return self._cache[key]
 
     def _fit(self, col: str, role: str, f: Field) -> float:
-        """Share of sample values that suit the field (0..1); 0.5 for an empty column."""
+        """Share of sample values that suit the field (0..1); 0.8 for an empty column (header only)."""
         s = self.values(col)
         if s.empty:
-            return 0.5
+            return 0.8
         if f.name in ("nps", "csat", "ces"):
             v, bad = convert.scores(s, f.name)
             return float((~bad & v.between(0, 10)).mean())
@@ -267,7 +267,12 @@ def _assign(sample: _Sample, spec: Role, fields: tuple[str, ...] | None = None,
             if col in taken:
                 continue
             h = _header_score(header, spec.name, f)
-            score = h * _fit_factor(sample.fit(col, spec.name, f)) if h else sample.by_value(col, spec.name, f)
+            if h:
+                factor = _fit_factor(sample.fit(col, spec.name, f))
+                # an exact header name is strong evidence even when values disagree: map it, report cells
+                score = h * (max(factor, 0.3) if h == _STRONG else factor)
+            else:
+                score = sample.by_value(col, spec.name, f)
             if score >= 0.2:
                 options.append((-score, -int(f.required), order, col, f.name, score))
     options.sort(key=lambda t: t[:3])

@@ -681,3 +681,40 @@ def test_real_rees46_is_events_of_330_users():
     ds = _load_real("rees46_events", "2019-Oct-sample.csv")
     assert (ds.role, ds.report.rows, ds.df["user_id"].nunique()) == ("events", 1_000, 330)
     assert ds.df["timestamp"].dt.tz is not None and ds.df["timestamp"].notna().all()
+
+
+# --------------------------------------------------------------------------------------------
+# edge cases
+# --------------------------------------------------------------------------------------------
+def test_header_only_columns_still_map_and_build_an_empty_dataset():
+    tab = table({"customer_id": [], "order_date": [], "total": []})
+    det = schema.detect(tab)
+    assert det.role == "orders"
+    ds = schema.build(tab, "orders", det.mapping, detection=det)
+    assert (len(ds.df), ds.report.date_range, ds.report.duplicates) == (0, None, 0)
+    assert ds.df["ordered_at"].dtype == "datetime64[us, UTC]"
+
+
+def test_exact_header_with_unreadable_values_is_mapped_and_reported():
+    tab = table({"user_id": ["u1", "u2"], "event": ["a", "b"], "timestamp": ["soon", "later"]})
+    det = schema.detect(tab)
+    assert det.mapping["timestamp"] == "timestamp"
+    ds = schema.build(tab, "events", det.mapping, detection=det)
+    assert any("Required field 'timestamp'" in w for w in ds.warnings)
+    assert next(i for i in ds.report.issues if i.column == "timestamp").count == 2
+
+
+def test_rows_without_order_id_stay_separate_orders():
+    tab = table({"order_id": ["1", None, None, "1"], "customer_id": ["a", "b", "c", "a"],
+                 "order_date": ["2024-01-01"] * 4, "total": ["5", "2", "3", None]})
+    ds = schema.build(tab, "orders", schema.detect(tab).mapping)
+    assert ds.df["amount"].tolist() == [5.0, 2.0, 3.0]
+    assert any("2 row(s) have no order id" in w for w in ds.warnings)
+
+
+def test_completed_order_with_refund_becomes_refunded_or_partially_refunded():
+    tab = table({"order_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"], "order_date": ["2024-01-01"] * 3,
+                 "total": ["10", "10", "10"], "status": ["delivered", "delivered", "delivered"],
+                 "refund amount": ["10", "4", "0"]})
+    ds = schema.build(tab, "orders", schema.detect(tab).mapping)
+    assert ds.df["status"].tolist() == ["refunded", "partially_refunded", "completed"]
