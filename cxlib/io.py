@@ -210,12 +210,12 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
                            hint="Upload a smaller extract of the data.")
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > 32 * MiB and ratio > 200:
+        if info.file_size > 32 * MiB and ratio > 100:   # real sheets compress ~5-30:1
             raise CxLimitError(f"the archive entry '{info.filename}' is compressed {ratio:.0f}:1 "
                                f"({info.file_size / MiB:.0f} MB), which looks like a zip bomb.", file=name,
                                hint="If the file is genuine, save it again as CSV and upload that.")
-    if total > 64 * MiB and total / max(packed, 1) > 200:
-        raise CxLimitError("the archive is compressed more than 200:1, which looks like a zip bomb.", file=name,
+    if total > 64 * MiB and total / max(packed, 1) > 100:
+        raise CxLimitError("the archive is compressed more than 100:1, which looks like a zip bomb.", file=name,
                            hint="If the file is genuine, save it again as CSV and upload that.")
 
 
@@ -686,7 +686,7 @@ def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: i
         m = re.search(r"EOF inside string starting at row (\d+)", str(err))
         if m:
             line = first + int(m.group(1))
-            raise CxDataError(f"a quoted field that opens on line {line} is never closed (a \" is missing).",
+            raise CxDataError("a quoted field that starts on this line is never closed (a \" is missing).",
                               file=name, row=line,
                               hint="Fix or remove the stray quote on that line, or export again with standard CSV quoting.") from None
         raise CxDataError(f"the file could not be read as a table ({err}).", file=name, hint=_REEXPORT) from None

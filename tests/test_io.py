@@ -315,7 +315,7 @@ def test_ragged_rows_are_kept_with_a_warning_naming_lines():
 def test_unterminated_quote_error_names_the_line_where_it_opens():
     with pytest.raises(CxDataError) as err:
         read_table(b'a,b,c\n1,2,3\n4,"5,6\n7,8,9\n', "t.csv")
-    assert err.value.row == 3 and "never closed" in str(err.value) and "line 3" in str(err.value)
+    assert err.value.row == 3 and "never closed" in str(err.value) and "row 3" in str(err.value)
 
 
 def test_stray_quote_inside_a_value_is_literal_text():
