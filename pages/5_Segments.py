@@ -115,8 +115,9 @@ with tab_cmp:
     chosen = st.multiselect(t("Segments to compare"), list(groups_all), default=default, key="seg_cmp_groups")
     usable = [m for m in METRICS if m.needs is None or (m.needs == "responses" and view.responses is not None
               and m.name in view.responses.columns) or (m.needs == "tickets" and view.tickets is not None)]
-    metric = st.selectbox(t("Metric"), [m.name for m in usable], key="seg_cmp_metric",
-                          format_func=lambda n: t(next(m.label for m in usable if m.name == n)))
+    names = [m.name for m in usable]
+    metric = st.selectbox(t("Metric"), names, index=names.index("nps" if "nps" in names else "aov"),
+                          key="seg_cmp_metric", format_func=lambda n: t(next(m.label for m in usable if m.name == n)))
     if len(chosen) >= 2:
         try:
             cmp = compare_segments(view, {name: groups_all[name] for name in chosen}, metric)
@@ -126,7 +127,9 @@ with tab_cmp:
         st.altair_chart(charts.comparison_chart(cmp))
         st.info(ui.esc(cmp.summary()))
         ui.caption(cmp.metric.describe())
-        st.dataframe(cmp.pairs_frame(), hide_index=True)
+        fmt = {c: st.column_config.NumberColumn(format="%.3g") for c in ("p_value", "p_holm", "mw_p_value", "mw_p_holm")}
+        fmt |= {c: st.column_config.NumberColumn(format="%.4g") for c in ("diff", "ci_low", "ci_high")}
+        st.dataframe(cmp.pairs_frame(), hide_index=True, column_config=fmt)
         ui.show_warnings(cmp.warnings)
     else:
         st.info(t("Pick at least two segments to compare."))
