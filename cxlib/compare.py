@@ -260,12 +260,28 @@ def _holm(pvals: list[float], alpha: float) -> np.ndarray:
 
 def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: str, *, alpha: float = 0.05,
                      n_boot: int = 2000, seed: int = 0, csat_top: float = 4) -> Comparison:
-    """Compare segments (``name -> boolean mask over view.customers``) on ``metric`` (see ``METRICS``).
+    """Compare segments on one metric, every pair tested and Holm-corrected.
+
+    Parameters
+    ----------
+    view : the joined customer table (``segments.build_customer_view``).
+    groups : segment name -> boolean mask over ``view.customers`` (2 or more; see ``segment_groups``).
+    metric : a name from ``METRICS``: conversion, repeat_rate, aov, revenue_per_customer, nps, csat,
+        ticket_rate.
+    alpha : significance level for the Holm-adjusted p-values and the CIs (1 - alpha).
+    n_boot, seed : bootstrap resamples and seed for the NPS difference CI.
+    csat_top : CSAT answers at or above this count as satisfied (top-2-box on 1-5).
+
+    Returns
+    -------
+    Comparison
+        per-segment values with CIs (``to_frame``), pairwise tests (``pairs_frame``), an
+        omnibus test, ``summary()`` (what is and is not a real difference) and ``warnings``.
 
     Examples
     --------
     >>> cmp = compare_segments(view, segment_groups(view, ["Champions", "At risk"]), "revenue_per_customer")
-    >>> cmp.summary()
+    >>> cmp.summary()            # 'Real differences in Revenue per customer (Holm-adjusted p < 0.05): ...'
     """
     if metric not in METRICS_BY_NAME:
         raise CxDataError(f"unknown comparison metric {metric!r}.", hint=f"Use one of: {', '.join(METRICS_BY_NAME)}.")

@@ -298,10 +298,23 @@ def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[str]) -> tuple[
 def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     """RFM scores and named segments for every customer with a valid order.
 
+    Parameters
+    ----------
+    orders : an orders Dataset (one row per order: customer_id, ordered_at, amount; status,
+        refunded, email, country optional).
+    spec : the RFM definition; default ``RFMSpec()`` (as of the latest order date).
+
+    Returns
+    -------
+    RFMResult
+        ``customers`` (one row per customer, sorted by id, with recency_days, orders,
+        net_revenue, r/f/m/fm scores, segment, value_tier), ``segment_counts``, ``warnings``.
+
     Examples
     --------
-    >>> res = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
-    >>> res.segment_counts["Champions"]
+    >>> from cxlib.load import load_path
+    >>> res = compute_rfm(load_path("sample_data/orders_shopify.csv", role="orders"))
+    >>> res.summary()            # '1180 customers as of 2026-10-31; largest segments: Lost 182, ...'
     """
     spec = spec or RFMSpec()
     warnings: list[str] = []
