@@ -105,6 +105,20 @@ def test_quintile_scores_match_qcut_on_ranks(method, n):
         assert np.bincount(got)[1:].max() - np.bincount(got)[1:].min() <= 1 + n // 1000
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-5, 5), min_size=2, max_size=60), st.sampled_from(["rank", "ties_share"]))
+def test_quintile_scores_are_monotone_and_match_qcut_for_any_input(vals, method):
+    values = pd.Series(vals, dtype=float)
+    ids = pd.Series([f"id{(i * 7) % len(vals):03d}-{i}" for i in range(len(vals))])
+    got = quintile_scores(values, ids, method=method)
+    assert np.array_equal(got, _reference_scores(values, ids, method))
+    assert got.min() >= 1 and got.max() <= 5
+    order = sorted(range(len(vals)), key=lambda i: (vals[i], ids[i]))
+    assert (np.diff(got[order]) >= 0).all()                         # never a lower score for a higher value
+    if method == "ties_share":
+        assert (pd.Series(got).groupby(values.to_numpy()).nunique() == 1).all()
+
+
 def generated_orders(n_customers: int = 3000, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     per = rng.geometric(0.55, n_customers)
