@@ -369,6 +369,19 @@ def test_random_rules_evaluate_like_plain_python_reference(node, quote):
     assert got == [reference(node, r) for r in rows], text
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(list("()[],'\"`=!<>  abcdeinorstuDE012.-_")
+                                + ["and ", "or ", "not ", "in ", "contains ", "orders ", "country ", ">= ", "= "]),
+                max_size=25).map("".join) | st.text(max_size=30))
+def test_any_text_parses_or_raises_cxdataerror(text):
+    try:
+        mask = rule_mask(text, RULE_DF)
+    except CxDataError as err:
+        assert str(err).startswith("rule: ")
+    else:
+        assert mask.dtype == bool and len(mask) == len(RULE_DF)
+
+
 def test_rule_parser_never_evaluates_python():
     with pytest.raises(CxDataError):
         parse_rule("country = DE or __class__ = 1", {"country": "text"})
