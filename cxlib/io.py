@@ -1380,8 +1380,8 @@ def _best_format(todo: pa.Array, column: pa.Array, dayfirst: list[bool], tried: 
 
 def _parse_group(todo: pa.Array, fmt: str, uniform: bool) -> np.ndarray:
     """Parse the pending cells that have ``fmt``'s shape -> int64 microseconds (NaT elsewhere)."""
-    if fmt == "ISO8601" and uniform:
-        whole = _iso_cast(todo)
+    if uniform and fmt in ("ISO8601", "epoch", "serial"):     # try the whole array at once
+        whole = _iso_cast(todo) if fmt == "ISO8601" else _number_cast(todo, fmt)
         if whole is not None:
             return whole
     fits = _mask(_matches(todo, _format_regex(fmt)))
@@ -1404,11 +1404,20 @@ def _iso_cast(cells: pa.Array) -> np.ndarray | None:
     return None
 
 
+def _number_cast(cells: pa.Array, fmt: str) -> np.ndarray | None:
+    """Digits -> epoch or serial dates; None when a cell is not a plain non-negative number."""
+    try:
+        values = np.asarray(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    with np.errstate(invalid="ignore"):
+        keep = (values < 80_000) if fmt == "serial" else (values >= 1e8)
+    return _from_number(np.where(keep, values, np.nan))
+
+
 def _parse_fitting(cells: pa.Array, fmt: str) -> np.ndarray:
     if fmt in ("epoch", "serial"):
-        values = np.asarray(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
-        mag = np.abs(values)
-        return _from_number(np.where((mag < 80_000) if fmt == "serial" else (mag >= 1e8), values, np.nan))
+        return _number_cast(cells, fmt)
     if fmt == "ISO8601":
         whole = _iso_cast(cells)
         if whole is not None:
@@ -1453,12 +1462,16 @@ def _from_number(values: np.ndarray) -> np.ndarray:
     """Numbers -> int64 µs: Unix epoch by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns),
     20000-80000 as Excel serial days; only results within 1990-2035 are accepted."""
     v = np.asarray(values, dtype="float64")
-    mag = np.abs(v)
-    with np.errstate(invalid="ignore", over="ignore"):
-        micros = np.select([mag < 80_000, mag < 1e11, mag < 1e14, mag < 1e17],
-                           [(v - 25_569.0) * 86_400e6, v * 1e6, v * 1e3, v], v / 1e3)
-        ok = np.isfinite(micros) & (micros >= _PLAUSIBLE_US[0]) & (micros < _PLAUSIBLE_US[1])
-        return np.where(ok, np.round(np.where(ok, micros, 0)), _NAT).astype(np.int64)
+    unit = np.digitize(np.abs(v), [80_000.0, 1e11, 1e14, 1e17])      # 0 serial, 1 s, 2 ms, 3 µs, 4 ns
+    micros = v * np.array([86_400e6, 1e6, 1e3, 1.0, 1e-3])[unit]
+    serial = unit == 0
+    micros[serial] -= 25_569.0 * 86_400e6                              # Excel day 25569 = 1970-01-01
+    with np.errstate(invalid="ignore"):
+        ok = (micros >= _PLAUSIBLE_US[0]) & (micros < _PLAUSIBLE_US[1])
+    micros[~ok] = 0.0
+    out = np.round(micros).astype(np.int64)
+    out[~ok] = _NAT
+    return out
 
 
 def _parse_named_months(arr: pa.Array, micros: np.ndarray, pending: np.ndarray, dayfirst: bool) -> None:
