@@ -25,9 +25,9 @@ def sparkline(tile: Tile, *, width: int = 180, height: int = 80) -> alt.Chart | 
         return None
     data = tile.trend.dropna()
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12), color="#1f77b4").encode(
-        x=alt.X("period:T", axis=None, title="Period"),
+        x=alt.X("period:T", axis=None, title="Period", scale=alt.Scale(type="utc")),
         y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False), title=tile.label),
-        tooltip=[alt.Tooltip("period:T", title="Period"), alt.Tooltip("value:Q", title=tile.label, format=",.2f")])
+        tooltip=[alt.Tooltip("utcyearmonthdate(period):T", title="Period"), alt.Tooltip("value:Q", title=tile.label, format=",.2f")])
     chart = line
     lo, hi = float(data["value"].min()), float(data["value"].max())
     span = max(hi - lo, abs(hi) * 0.05, 1e-9)
@@ -40,19 +40,21 @@ def sparkline(tile: Tile, *, width: int = 180, height: int = 80) -> alt.Chart | 
 
 
 def scorecard_overview(tiles: list[Tile] | tuple[Tile, ...]) -> alt.Chart:
-    """One row per tile: status-coloured dot (for a PNG export of the whole scorecard)."""
-    data = pd.DataFrame({"metric": [t.label for t in tiles], "value": [t.formatted() for t in tiles],
-                         "status": [t.status for t in tiles], "target": [t.formatted(t.target) if t.target is not None
-                                                                         else "" for t in tiles],
-                         "x": [0] * len(tiles)})
-    base = alt.Chart(data).encode(y=alt.Y("metric:N", sort=None, title=None))
-    dots = base.mark_circle(size=200).encode(
-        x=alt.X("x:Q", axis=None, title=""),
+    """One row per tile: a status-coloured dot, the value, target and status (PNG export of the scorecard)."""
+    def line(t: Tile) -> str:
+        target = f"target {t.formatted(t.target)}" if t.target is not None else "no target"
+        return f"{t.formatted()}  ({target}: {t.status})" if t.target is not None else f"{t.formatted()}  ({target})"
+    data = pd.DataFrame({"metric": [t.label for t in tiles], "text": [line(t) for t in tiles],
+                         "status": [t.status for t in tiles], "x": [0.02] * len(tiles)})
+    x = alt.X("x:Q", axis=None, title="", scale=alt.Scale(domain=[0, 1]))
+    base = alt.Chart(data).encode(y=alt.Y("metric:N", sort=None, title=None), x=x)
+    dots = base.mark_circle(size=160).encode(
         color=alt.Color("status:N", title="Status", scale=alt.Scale(domain=list(STATUS_COLORS),
                                                                      range=list(STATUS_COLORS.values()))),
-        tooltip=["metric", "value", "target", "status"])
-    text = base.mark_text(align="left", dx=12).encode(x=alt.X("x:Q", axis=None), text="value:N")
-    return alt.layer(dots, text).properties(title="CX scorecard", width=300)
+        tooltip=[alt.Tooltip("metric:N", title="Metric"), alt.Tooltip("text:N", title="Value"),
+                 alt.Tooltip("status:N", title="Status")])
+    text = base.mark_text(align="left", dx=12).encode(text="text:N")
+    return alt.layer(dots, text).properties(title="CX scorecard", width=420)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,11 +93,12 @@ def grouped_trend(res: GroupedResult, *, unit: str = "", target: float | None = 
     """Line with a 95 % CI band over periods (``survey.over_time``)."""
     data = res.to_frame().rename(columns={"group": "period"})
     ytitle = _value_title(res, unit)
-    base = alt.Chart(data).encode(x=alt.X("period:T", title="Week" if res.by == "week" else "Month"))
+    base = alt.Chart(data).encode(x=alt.X("period:T", title="Week" if res.by == "week" else "Month",
+                                          scale=alt.Scale(type="utc")))
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci_low:Q", title=ytitle), y2="ci_high:Q")
     line = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title=ytitle),
-        tooltip=[alt.Tooltip("period:T", title="Period"), alt.Tooltip("value:Q", title="Value", format=".2f"),
+        tooltip=[alt.Tooltip("utcyearmonthdate(period):T", title="Period"), alt.Tooltip("value:Q", title="Value", format=".2f"),
                  alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
                  alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"), alt.Tooltip("n:Q", title="Answers")])
     layers = [band, line]
@@ -127,10 +130,13 @@ def grouped_bars(res: GroupedResult, *, unit: str = "") -> alt.Chart:
 def revenue_trend(table: OrdersTable, currency: str | None = None) -> alt.Chart:
     """Net revenue bars per period with valid orders in the tooltip (``orders.over_time``)."""
     money = f"Net revenue ({currency})" if currency else "Net revenue"
+    unit = {"month": "utcyearmonth"}.get(table.freq, "utcyearmonthdate")     # periods are UTC starts
+    title = {"month": "Month", "week": "Week (starting Monday)", "day": "Day"}.get(table.freq, "Period")
+    # a discrete (ordinal) time axis: one visible bar per period, whatever the number of periods
     return alt.Chart(table.to_frame()).mark_bar().encode(
-        x=alt.X("period:T", title="Period"),
+        x=alt.X("period:O", timeUnit=unit, title=title, axis=alt.Axis(labelOverlap=True, labelAngle=-45)),
         y=alt.Y("net_revenue:Q", title=money),
-        tooltip=[alt.Tooltip("period:T", title="Period"), alt.Tooltip("net_revenue:Q", title=money, format=",.2f"),
+        tooltip=[alt.Tooltip("utcyearmonthdate(period):T", title="Period"), alt.Tooltip("net_revenue:Q", title=money, format=",.2f"),
                  alt.Tooltip("valid_orders:Q", title="Valid orders"), alt.Tooltip("orders:Q", title="All orders"),
                  alt.Tooltip("customers:Q", title="Buying customers"),
                  alt.Tooltip("aov:Q", title="AOV", format=",.2f")],
@@ -185,8 +191,8 @@ def support_trend(trend: SupportTrend, column: str = "tickets") -> alt.Chart:
               "Median first reply (minutes)", "csat_good_pct": "Ticket CSAT good (%)"}
     ytitle = titles.get(column, column)
     return alt.Chart(trend.to_frame()).mark_line(point=True).encode(
-        x=alt.X("period:T", title="Week" if trend.freq == "week" else "Month"),
+        x=alt.X("period:T", title="Week" if trend.freq == "week" else "Month", scale=alt.Scale(type="utc")),
         y=alt.Y(f"{column}:Q", title=ytitle),
-        tooltip=[alt.Tooltip("period:T", title="Period"), alt.Tooltip(f"{column}:Q", title=ytitle, format=",.2f"),
+        tooltip=[alt.Tooltip("utcyearmonthdate(period):T", title="Period"), alt.Tooltip(f"{column}:Q", title=ytitle, format=",.2f"),
                  alt.Tooltip("tickets:Q", title="Tickets"), alt.Tooltip("answered:Q", title="Answered")],
     ).properties(title=f"{ytitle} by {trend.freq}")

@@ -189,6 +189,7 @@ class OrdersTable:
     frame: pd.DataFrame              # columns: <by>, orders, valid_orders, net_revenue, customers, aov
     description: str = ""
     warnings: tuple[str, ...] = ()
+    freq: str = ""                   # "day" | "week" | "month" for a table over time
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
@@ -210,7 +211,7 @@ def over_time(ds: Dataset, freq: Freq = "month", defs: DefinitionSet | None = No
     if undated:
         warnings += (f"{undated} order(s) have no date and are left out of the trend.",)
     frame = _table(work, _period(work["ordered_at"], freq), "period")
-    return OrdersTable("period", frame, defs.describe("net_revenue"), warnings)
+    return OrdersTable("period", frame, defs.describe("net_revenue"), warnings, freq)
 
 
 def by_field(ds: Dataset, by: str, defs: DefinitionSet | None = None, *, max_groups: int = 30) -> OrdersTable:

@@ -37,7 +37,7 @@ except CxDataError as err:
 ui.show_warnings(res.warnings)
 cur = res.currency or ""
 money = (lambda v: f"{v:,.2f} {cur}".strip() if v == v else "n/a")
-c = st.columns(6)
+c = st.columns(3) + st.columns(3)
 c[0].metric(t("Orders"), f"{res.orders:,}")
 c[1].metric(t("Valid orders"), f"{res.valid_orders:,}")
 c[2].metric(t("Customers"), f"{res.customers:,}")
