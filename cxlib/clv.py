@@ -97,31 +97,29 @@ def summarize_transactions(df: pd.DataFrame, customer: str, time: str, value: st
     """
     ts = pd.to_datetime(df[time], utc=True)
     end = _parse_day(calibration_end) if calibration_end is not None else ts.max().normalize()
-    keep = ts < end + pd.Timedelta(days=1)
-    t = pd.DataFrame({"customer": df[customer].to_numpy()[keep.to_numpy()],
-                      "p": _period_start(ts[keep], count_per).to_numpy(),
-                      "v": (df[value].to_numpy(dtype=float)[keep.to_numpy()] if value else 0.0)})
-    per = t.groupby(["customer", "p"], sort=True, observed=True)["v"].sum().reset_index()
-    g = per.groupby("customer", sort=True, observed=True)
-    first, last, n = g["p"].min(), g["p"].max(), g["p"].size()
-    unit = pd.Timedelta(days=UNIT_DAYS[time_unit])
-    end_p = _period_start(pd.Series([end]), count_per).iloc[0]
-    first_v = per.drop_duplicates("customer", keep="first").set_index("customer")["v"]
-    total = g["v"].sum()
+    keep = (ts < end + pd.Timedelta(days=1)).to_numpy()
+    codes, uniques = pd.factorize(df[customer][keep])       # integer keys: fast groupby on any id type
+    t = pd.DataFrame({"c": codes, "p": _period_number(ts[keep], count_per),
+                      "v": (df[value].to_numpy(dtype=float)[keep] if value else 0.0)})
+    per = t.groupby(["c", "p"], sort=True)["v"].sum().reset_index()
+    g = per.groupby("c", sort=True)
+    first, last, n, total = g["p"].min(), g["p"].max(), g["p"].size(), g["v"].sum()
+    first_v = per.drop_duplicates("c", keep="first").set_index("c")["v"].reindex(total.index)
+    end_p = _period_number(pd.Series([end]), count_per)[0]
+    unit = UNIT_DAYS[time_unit] / (7.0 if count_per == "week" else 1.0)   # periods per time unit
     freq = (n - 1).astype("int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(freq > 0, (total - first_v.reindex(total.index)) / freq.clip(lower=1), 0.0)
-    out = pd.DataFrame({"frequency": freq, "recency": (last - first) / unit, "T": (end_p - first) / unit,
-                        "monetary_value": monetary}, index=total.index)
-    out.index.name = customer
+    monetary = np.where(freq > 0, (total - first_v) / freq.clip(lower=1), 0.0)
+    out = pd.DataFrame({"frequency": freq.to_numpy(), "recency": ((last - first) / unit).to_numpy(),
+                        "T": ((end_p - first) / unit).to_numpy(), "monetary_value": monetary},
+                       index=pd.Index(np.asarray(uniques)[total.index.to_numpy()], name=customer))
     return out
 
 
-def _period_start(ts: pd.Series, count_per: CountPeriod) -> pd.Series:
-    day = ts.dt.floor("D") if isinstance(ts, pd.Series) else ts.floor("D")
-    if count_per == "week":                       # Monday of the ISO week
-        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
-    return day
+def _period_number(ts: pd.Series, count_per: CountPeriod) -> np.ndarray:
+    """Days since 1970-01-05 (a Monday), or ISO weeks since then, as integers."""
+    days = (ts.dt.tz_convert("UTC").dt.floor("D") - pd.Timestamp("1970-01-05", tz="UTC")).dt.days
+    days = days.to_numpy(dtype=np.int64)
+    return np.floor_divide(days, 7) if count_per == "week" else days
 
 
 def rfm_summary(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet | None = None) -> pd.DataFrame:
@@ -187,20 +185,54 @@ def _dropout_term(m: BGNBD, x, t_x, T) -> np.ndarray:
 
 def bgnbd_log_likelihood(params, x, t_x, T, weights=None) -> float:
     """Total BG/NBD log-likelihood (FHL 2005, eq. 6), computed in log space."""
-    r, alpha, a, b = params
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    lbeta = special.betaln
-    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a1 = lbeta(a, b + x) - lbeta(a, b) - (r + x) * np.log(alpha + T)
+    ux, inv = np.unique(x, return_inverse=True)
+    return _bgnbd_ll(params, ux, inv, x, t_x, T, w)
+
+
+def _bgnbd_ll(params, ux: np.ndarray, inv: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+              w: np.ndarray) -> float:
+    """The log-likelihood with the terms that depend on x alone computed once per distinct x."""
+    return _bgnbd_ll_grad(params, ux, inv, x, t_x, T, w, grad=False)[0]
+
+
+def _bgnbd_ll_grad(params, ux, inv, x, t_x, T, w, grad: bool = True) -> tuple[float, np.ndarray | None]:
+    """Log-likelihood and (optionally) its analytic gradient in (r, alpha, a, b).
+
+    LL_i = C + logaddexp(A1, A2); with w1 = exp(A1 - LL_i + C) the weight of the "alive at T" term,
+    derivatives use digamma: d lB(a, b)/da = psi(a) - psi(a + b)."""
+    r, alpha, a, b = params
+    lb = special.betaln(a, b)
+    common = special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha)
+    b1 = special.betaln(a, b + ux) - lb
+    b2 = np.where(ux > 0, special.betaln(a + 1, b + np.maximum(ux, 1) - 1) - lb, -np.inf)
+    rx = r + x
     with np.errstate(divide="ignore", invalid="ignore"):
-        a2 = np.where(x > 0, lbeta(a + 1, b + np.maximum(x, 1) - 1) - lbeta(a, b)
-                      - (r + x) * np.log(alpha + t_x), -np.inf)
-    return float(np.sum(w * (common + np.logaddexp(a1, a2))))
+        log_aT, log_at = np.log(alpha + T), np.log(alpha + t_x)
+        a1 = b1[inv] - rx * log_aT
+        a2 = b2[inv] - rx * log_at
+        mix = np.logaddexp(a1, a2)
+        ll = float(np.dot(w, common[inv] + mix))
+        if not grad:
+            return ll, None
+        w1 = np.exp(a1 - mix)
+        w2 = 1.0 - w1
+        dg = special.digamma
+        d_r = dg(r + ux)[inv] - dg(r) + np.log(alpha) - w1 * log_aT - w2 * log_at
+        d_alpha = r / alpha - rx * (w1 / (alpha + T) + w2 / (alpha + t_x))
+        da1 = dg(a) - dg(a + b + ux)
+        da2 = np.where(ux > 0, dg(a + 1) - dg(a + b + ux), 0.0)
+        db1 = dg(b + ux) - dg(a + b + ux)
+        db2 = np.where(ux > 0, dg(b + np.maximum(ux, 1) - 1) - dg(a + b + ux), 0.0)
+        d_a = w1 * da1[inv] + w2 * da2[inv] - (dg(a) - dg(a + b))
+        d_b = w1 * db1[inv] + w2 * db2[inv] - (dg(b) - dg(a + b))
+        g = np.array([np.dot(w, d_r), np.dot(w, d_alpha), np.dot(w, d_a), np.dot(w, d_b)])
+    return ll, g
 
 
 def fit_bgnbd(frequency, recency, T) -> BGNBD:
-    """Maximum-likelihood BG/NBD fit (L-BFGS-B on log-parameters, then Nelder-Mead polish).
+    """Maximum-likelihood BG/NBD fit (bounded L-BFGS-B on log-parameters; Nelder-Mead if it fails).
 
     Identical (x, t_x, T) rows are pooled with weights, so large customer bases fit quickly.
     """
@@ -209,30 +241,39 @@ def fit_bgnbd(frequency, recency, T) -> BGNBD:
     pooled = pd.DataFrame({"x": x, "t": t_x, "T": T}).value_counts().reset_index(name="w")
     px, pt, pT, pw = (pooled[c].to_numpy(dtype=float) for c in ("x", "t", "T", "w"))
     scale = 10.0 / max(pT.max(), 1e-12)             # fit on rescaled time: alpha scales, r, a, b do not
+    ux, inv = np.unique(px, return_inverse=True)
+    pt, pT, total = pt * scale, pT * scale, pw.sum()
 
-    def nll(logp: np.ndarray) -> float:
-        val = -bgnbd_log_likelihood(np.exp(logp), px, pt * scale, pT * scale, pw) / pw.sum()
-        return val if np.isfinite(val) else 1e10
+    def nll(logp: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(logp)
+        ll, g = _bgnbd_ll_grad(params, ux, inv, px, pt, pT, pw)
+        if not (np.isfinite(ll) and np.all(np.isfinite(g))):
+            return 1e10, np.zeros(4)
+        return -ll / total, -g * params / total         # chain rule: d/d log(theta) = theta d/d theta
 
     best = _minimize(nll, np.zeros(4))
     r, alpha, a, b = np.exp(best.x)
-    ll = bgnbd_log_likelihood((r, alpha / scale, a, b), x, t_x, T)
-    return BGNBD(float(r), float(alpha / scale), float(a), float(b), ll, int(len(x)), bool(best.success))
+    ll = _bgnbd_ll((r, alpha / scale, a, b), ux, inv, px, pt / scale, pT / scale, pw)
+    return BGNBD(float(r), float(alpha / scale), float(a), float(b), float(ll), int(len(x)), bool(best.success))
 
 
 LOG_BOUND = 10.0                 # parameters kept within exp(+-10) of the rescaled problem
 
 
 def _minimize(fun, x0: np.ndarray):
-    """L-BFGS-B then a Nelder-Mead polish, both bounded: when the likelihood keeps rising towards a
-    limit (e.g. a, b -> infinity: the same dropout probability for everyone) the fit stops at the bound
-    instead of wandering."""
+    """Bounded L-BFGS-B with the analytic gradient (``fun`` returns value and gradient). When the
+    likelihood keeps rising towards a limit (e.g. a, b -> infinity: the same dropout probability for
+    everyone) the fit stops at the bound instead of wandering. If L-BFGS-B reports a failure, a
+    bounded Nelder-Mead search (value only) continues from its point."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
-    first = optimize.minimize(fun, x0, method="L-BFGS-B", bounds=bounds)
-    polish = optimize.minimize(fun, first.x, method="Nelder-Mead", bounds=bounds,
-                               options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 3000})
+    first = optimize.minimize(fun, x0, method="L-BFGS-B", jac=True, bounds=bounds,
+                              options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000})
+    if first.success:
+        return first
+    polish = optimize.minimize(lambda z: fun(z)[0], first.x, method="Nelder-Mead", bounds=bounds,
+                               options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 1500})
     best = polish if polish.fun <= first.fun else first
-    best.success = bool(first.success or polish.success)
+    best.success = bool(polish.success)
     return best
 
 
@@ -282,11 +323,31 @@ class GammaGamma:
 
 def gamma_gamma_log_likelihood(params, x, m) -> float:
     """Gamma-Gamma log-likelihood of the average repeat value ``m`` over ``x`` purchases."""
-    p, q, v = params
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
-    ll = (special.gammaln(p * x + q) - special.gammaln(p * x) - special.gammaln(q) + q * np.log(v)
-          + (p * x - 1) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
-    return float(np.sum(ll))
+    ux, inv = np.unique(x, return_inverse=True)
+    return _gg_ll(params, ux, inv, x, m, np.log(m))
+
+
+def _gg_ll(params, ux: np.ndarray, inv: np.ndarray, x: np.ndarray, m: np.ndarray, log_m: np.ndarray) -> float:
+    return _gg_ll_grad(params, ux, inv, x, m, log_m, grad=False)[0]
+
+
+def _gg_ll_grad(params, ux, inv, x, m, log_m, grad: bool = True) -> tuple[float, np.ndarray | None]:
+    """Gamma-Gamma log-likelihood and (optionally) its analytic gradient in (p, q, v)."""
+    p, q, v = params
+    pux = p * ux
+    per_x = special.gammaln(pux + q) - special.gammaln(pux) - special.gammaln(q) + q * np.log(v) + pux * np.log(ux)
+    px = p * x
+    log_xmv = np.log(x * m + v)
+    ll = float(np.sum(per_x[inv] + (px - 1) * log_m - (px + q) * log_xmv))
+    if not grad:
+        return ll, None
+    dg = special.digamma
+    psi_pq, psi_p = dg(pux + q)[inv], dg(pux)[inv]
+    d_p = np.sum(x * (psi_pq - psi_p + log_m + np.log(x) - log_xmv))
+    d_q = np.sum(psi_pq - dg(q) + np.log(v) - log_xmv)
+    d_v = np.sum(q / v - (px + q) / (x * m + v))
+    return ll, np.array([d_p, d_q, d_v])
 
 
 def fit_gamma_gamma(frequency, monetary_value) -> GammaGamma:
@@ -298,10 +359,16 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGamma:
         raise CxDataError("fewer than 2 repeat customers with a positive order value; the spend model "
                           "cannot be fitted.", hint="Use a longer period of orders.")
     scale = 1.0 / np.median(m)                     # fit on rescaled money: v scales, p, q do not
+    ux, inv = np.unique(x, return_inverse=True)
+    ms = m * scale
+    log_ms = np.log(ms)
 
-    def nll(logp: np.ndarray) -> float:
-        val = -gamma_gamma_log_likelihood(np.exp(logp), x, m * scale) / len(x)
-        return val if np.isfinite(val) else 1e10
+    def nll(logp: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(logp)
+        ll, g = _gg_ll_grad(params, ux, inv, x, ms, log_ms)
+        if not (np.isfinite(ll) and np.all(np.isfinite(g))):
+            return 1e10, np.zeros(3)
+        return -ll / len(x), -g * params / len(x)
 
     best = _minimize(nll, np.zeros(3))
     p, q, v = np.exp(best.x)

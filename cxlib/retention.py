@@ -126,7 +126,8 @@ def _parse_day(value: str | pd.Timestamp) -> pd.Timestamp:
 class ValidOrders:
     """Valid orders of a dataset: one row per order (customer_id, ordered_at, net) + data facts."""
 
-    orders: pd.DataFrame             # customer_id (string), ordered_at (UTC), net (float), row (in ds.df)
+    orders: pd.DataFrame             # customer_id (string), ordered_at (UTC), net (float), row (in ds.df),
+                                     # code (integer per customer: fast grouping)
     data_end: pd.Timestamp           # midnight UTC of the last day with any order (valid or not)
     warnings: tuple[str, ...] = ()
 
@@ -173,7 +174,8 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
         warnings.append(f"{int(no_amount.sum())} valid order(s) have no amount; they count as orders "
                         "with 0 net revenue.")
         valid = valid.assign(net=valid["net"].fillna(0.0))
-    valid = valid.assign(row=valid.index.to_numpy()).reset_index(drop=True)
+    valid = valid.assign(row=valid.index.to_numpy(), code=pd.factorize(valid["customer_id"])[0])
+    valid = valid.reset_index(drop=True)
     return ValidOrders(valid, data_end, tuple(warnings))
 
 
@@ -271,7 +273,7 @@ def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: Definitio
     vo = valid_orders(ds, defs)
     o = vo.orders
     p = _period_index(o["ordered_at"], spec.period)
-    cust = o["customer_id"].to_numpy()
+    cust = o["code"].to_numpy()
     first = pd.Series(p).groupby(cust).transform("min").to_numpy()
     k = p - first
     last_p = int(_period_index(pd.Series([vo.data_end]), spec.period)[0])
@@ -364,18 +366,20 @@ def _as_of(vo: ValidOrders, spec: ChurnSpec) -> pd.Timestamp:
     return _parse_day(spec.as_of) if spec.as_of else vo.data_end
 
 
-def _counts_at(o: pd.DataFrame, ends: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray]:
+def _counts_at(o: pd.DataFrame, ends: pd.DatetimeIndex, days: int) -> tuple[np.ndarray, np.ndarray]:
     """For each exclusive end ``e``: customers with a first valid order before ``e``, and those of them
     with a valid order in ``[e - days, e)``; a DuckDB range join, no per-customer loop."""
-    first = np.sort(o.groupby("customer_id", observed=True)["ordered_at"].min().to_numpy())
+    first = np.sort(o.groupby("code")["ordered_at"].min().dt.tz_convert("UTC").dt.tz_localize(None)
+                    .to_numpy(dtype="datetime64[us]"))          # datetime64, not Timestamp objects: fast sort
     ends = pd.DatetimeIndex(ends)
-    customers = np.searchsorted(first, ends.to_numpy(), side="left")
+    ends = ends.tz_convert("UTC") if ends.tz is not None else ends.tz_localize("UTC")
+    customers = np.searchsorted(first, ends.tz_localize(None).to_numpy(dtype="datetime64[us]"), side="left")
     evals = pd.DataFrame({"i": np.arange(len(ends)), "hi": ends, "lo": ends - pd.Timedelta(days=days)})
     con = duckdb.connect()
     try:
-        con.register("o", o[["customer_id", "ordered_at"]])
+        con.register("o", o[["code", "ordered_at"]])
         con.register("e", evals)
-        act = con.execute("SELECT e.i, count(DISTINCT o.customer_id) AS n FROM e JOIN o "
+        act = con.execute("SELECT e.i, count(DISTINCT o.code) AS n FROM e JOIN o "
                           "ON o.ordered_at >= e.lo AND o.ordered_at < e.hi GROUP BY e.i").df()
     finally:
         con.close()
@@ -398,7 +402,7 @@ def churn_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSe
     spec = spec or ChurnSpec()
     vo = valid_orders(ds, defs)
     as_of = _as_of(vo, spec)
-    n, active = (int(v[0]) for v in _counts_at(vo.orders, np.array([as_of + DAY]), int(spec.inactive_days)))
+    n, active = (int(v[0]) for v in _counts_at(vo.orders, pd.DatetimeIndex([as_of + DAY]), int(spec.inactive_days)))
     churned = n - active
     lo, hi = wilson(churned, n)
     warnings = list(vo.warnings)
@@ -435,10 +439,10 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
     n_days = pd.Timedelta(days=int(spec.inactive_days))
     end = as_of + DAY
     o = vo.orders
-    prev = set(o.loc[(o["ordered_at"] >= end - 2 * n_days) & (o["ordered_at"] < end - n_days), "customer_id"])
-    curr = o.loc[(o["ordered_at"] >= end - n_days) & (o["ordered_at"] < end), "customer_id"]
+    prev = np.unique(o.loc[(o["ordered_at"] >= end - 2 * n_days) & (o["ordered_at"] < end - n_days), "code"])
+    curr = np.unique(o.loc[(o["ordered_at"] >= end - n_days) & (o["ordered_at"] < end), "code"])
     n = len(prev)
-    retained = int(curr[curr.isin(prev)].nunique()) if n else 0
+    retained = int(np.isin(curr, prev).sum())
     lo, hi = wilson(retained, n)
     warnings = list(vo.warnings)
     if n == 0:
@@ -508,7 +512,7 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
                               "churned": pd.Series(dtype="int64"), "churn_rate": pd.Series(dtype="float64"),
                               "ci_low": pd.Series(dtype="float64"), "ci_high": pd.Series(dtype="float64")})
         return ChurnTrend(spec, freq, table, tuple(warnings))
-    customers, active = _counts_at(vo.orders, (days + DAY).to_numpy(), int(spec.inactive_days))
+    customers, active = _counts_at(vo.orders, days + DAY, int(spec.inactive_days))
     churned = customers - active
     lo, hi = wilson(churned, customers)
     with np.errstate(invalid="ignore", divide="ignore"):

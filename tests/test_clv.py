@@ -385,3 +385,27 @@ def test_predict_clv_warns_when_nobody_seems_to_stop_buying():
     assert res.bgnbd.a / (res.bgnbd.a + res.bgnbd.b) < 1e-3
     assert res.to_frame()["p_alive"].min() > 0.99
     assert any("no sign of customers stopping" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize("params", [(0.3, 4.0, 0.8, 2.4), (2.0, 1.5, 3.0, 0.7)])
+def test_bgnbd_gradient_matches_finite_differences(params):
+    from scipy.optimize import approx_fprime
+    from cxlib.clv import _bgnbd_ll_grad
+    x = np.array([0, 0, 1, 2, 5, 9.0])
+    tx, T = np.array([0, 0, 3.0, 10.0, 20.0, 30.5]), np.array([5.0, 40.0, 30.0, 31.0, 35.0, 38.0])
+    ux, inv = np.unique(x, return_inverse=True)
+    w = np.array([3.0, 1, 2, 1, 1, 4])
+    f = lambda p: _bgnbd_ll_grad(p, ux, inv, x, tx, T, w, grad=False)[0]        # noqa: E731
+    g = _bgnbd_ll_grad(np.array(params), ux, inv, x, tx, T, w)[1]
+    assert g == pytest.approx(approx_fprime(np.array(params), f, 1e-7), rel=1e-4, abs=1e-5)
+
+
+@pytest.mark.parametrize("params", [(6.25, 3.74, 15.44), (0.8, 1.5, 2.0)])
+def test_gamma_gamma_gradient_matches_finite_differences(params):
+    from scipy.optimize import approx_fprime
+    from cxlib.clv import _gg_ll_grad
+    x, m = np.array([1, 2, 2, 5, 9.0]), np.array([11.77, 22.35, 5.0, 40.0, 13.3])
+    ux, inv = np.unique(x, return_inverse=True)
+    f = lambda p: _gg_ll_grad(p, ux, inv, x, m, np.log(m), grad=False)[0]        # noqa: E731
+    g = _gg_ll_grad(np.array(params), ux, inv, x, m, np.log(m))[1]
+    assert g == pytest.approx(approx_fprime(np.array(params), f, 1e-7), rel=1e-4, abs=1e-5)
