@@ -1079,7 +1079,9 @@ def _text_array(series: pd.Series) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    empty = pc.equal(arr, "")
+    if pc.any(empty).as_py():
+        arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
     if pc.any(pc.starts_with(arr, '="')).as_py():
         arr = pc.replace_substring_regex(arr, r'^="(.*)"$', r"\1")
     return arr
