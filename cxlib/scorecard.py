@@ -216,9 +216,11 @@ def _predictive_clv(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     if res.bgnbd is None or c.empty:
         return []
     v = c["predicted_clv"].dropna()
-    clv, lo, hi = survey_mod.mean_ci(v.sum(), (v ** 2).sum(), len(v))
+    if v.empty:
+        return []
+    # no CI: the spread of per-customer predictions says nothing about the model's own uncertainty
     cur = ds.df["currency"].dropna().mode() if "currency" in ds.df.columns else pd.Series([], dtype=object)
-    return [_tile("clv", defs, float(clv), (float(lo), float(hi)), len(v), ds,
+    return [_tile("clv", defs, float(v.mean()), None, len(v), ds,
                   currency=str(cur.iloc[0]) if len(cur) else None, warnings=res.warnings)]
 
 

@@ -172,3 +172,17 @@ def test_churn_tile_follows_valid_order_definition():
     loose = scorecard.build([o], DefinitionSet.default().replace(
         net_revenue=RevenueDef(("completed", "pending")))).tile("churn_rate")
     assert loose.value == pytest.approx(0.0)
+
+
+def test_clv_tile_historical_mean_and_predictive_method(data):
+    from cxlib.definitions import ClvMethodDef
+    o = data["orders"]
+    hist = scorecard.build([o]).tile("clv")
+    per_customer = orders.customer_table(o)["net_revenue"]
+    assert hist.value == pytest.approx(per_customer.mean())
+    lo, hi = hist.ci95
+    assert lo < hist.value < hi and "Historical CLV" in hist.description
+    pytest.importorskip("cxlib.clv")
+    pred = scorecard.build([o], DefinitionSet.default().replace(clv_method=ClvMethodDef("predictive"))).tile("clv")
+    if pred is not None:                                   # fitted: value without CI, predictive sentence
+        assert pred.ci95 is None and np.isfinite(pred.value) and "BG/NBD" in pred.description
