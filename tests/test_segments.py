@@ -388,6 +388,7 @@ def test_rule_parser_never_evaluates_python():
 
 
 # ---- CLI -------------------------------------------------------------------------------------
+@pytest.mark.slow                       # two subprocess runs of the CLI
 def test_cli_rfm_contract_and_counts(tmp_path):
     path = tmp_path / "orders.csv"
     df = small_orders().df
