@@ -275,7 +275,8 @@ def _assign(sample: _Sample, spec: Role, fields: tuple[str, ...] | None = None,
                 score = sample.by_value(col, spec.name, f)
             if score >= 0.2:
                 options.append((-score, -int(f.required), order, col, f.name, score))
-    options.sort(key=lambda t: t[:3])
+    # required fields choose first (so "email" can stand in for a missing customer id), best score first
+    options.sort(key=lambda t: (t[1], t[0], t[2]))
     chosen: dict[str, tuple[str, float]] = {}
     used: set[str] = set()
     for *_, col, name, score in options:

@@ -718,3 +718,13 @@ def test_completed_order_with_refund_becomes_refunded_or_partially_refunded():
                  "refund amount": ["10", "4", "0"]})
     ds = schema.build(tab, "orders", schema.detect(tab).mapping)
     assert ds.df["status"].tolist() == ["refunded", "partially_refunded", "completed"]
+
+
+def test_email_stands_in_for_a_missing_customer_id():
+    tab = table({"Email": ["a@x.com", "b@x.com"], "Order date": ["2024-01-01", "2024-01-02"], "Total": ["1", "2"]})
+    det = schema.detect(tab)
+    assert det.role == "orders" and det.mapping["customer_id"] == "Email"
+    with_id = table({"Customer ID": ["1", "2"], "Email": ["a@x.com", "b@x.com"], "Order date": ["2024-01-01"] * 2,
+                     "Total": ["1", "2"]})
+    assert schema.detect(with_id).mapping == {"customer_id": "Customer ID", "email": "Email",
+                                              "ordered_at": "Order date", "amount": "Total"}
