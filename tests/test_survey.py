@@ -194,3 +194,15 @@ def test_survey_exports_end_to_end_by_hand(make, name, nps_ref, csat_top2):
     assert res.nps.n == len(nps_ref)
     assert res.nps.score == pytest.approx(100 * (prom - det) / len(nps_ref))
     assert res.csat.share_pct == pytest.approx(100 * csat_top2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "n/a", "Very satisfied", "neutral", "4", "4.5",
+                                                        "0", "6", "-1", "abc", "1,5"]),
+                          st.text(max_size=6)), max_size=40))
+def test_clean_scores_accounts_for_every_cell(cells):
+    s = pd.Series(cells, dtype="object")
+    sc = survey.clean_scores(s, "csat")
+    assert sc.blank + sc.non_numeric + sc.out_of_range + len(sc.values) == len(cells)
+    assert ((sc.values >= 1) & (sc.values <= 5)).all()
+    assert (sc.non_numeric > 0) == any("not numbers" in w for w in sc.warnings)
