@@ -728,3 +728,36 @@ def test_email_stands_in_for_a_missing_customer_id():
                      "Total": ["1", "2"]})
     assert schema.detect(with_id).mapping == {"customer_id": "Customer ID", "email": "Email",
                                               "ordered_at": "Order date", "amount": "Total"}
+
+
+@pytest.mark.parametrize("headers, nps_header", [
+    (["Отметка времени", "Насколько вероятно, что вы порекомендуете нас друзьям?", "Комментарий"],
+     "Насколько вероятно, что вы порекомендуете нас друзьям?"),
+    (["时间戳记", "您向朋友推荐我们的可能性有多大？", "其他建议"], "您向朋友推荐我们的可能性有多大？"),
+])
+def test_google_forms_in_russian_and_chinese(headers, nps_header):
+    tab = table({headers[0]: ["05.03.2024 14:03:11", "06.03.2024 08:02:00"], headers[1]: ["9", "3"],
+                 headers[2]: ["ok", ""]})
+    det = schema.detect(tab)
+    assert (det.role, det.recognized_as) == ("responses", "Google Forms responses")
+    assert det.mapping["nps"] == nps_header and det.mapping["answered_at"] == headers[0]
+    assert det.mapping["comment"] == headers[2]
+
+
+known_status = st.sampled_from(sorted(statuses.ORDER_STATUS_TABLE))
+
+
+@settings(max_examples=200, deadline=None)
+@given(known_status, st.lists(st.booleans(), min_size=40, max_size=40), st.sampled_from([" ", "  ", "\t"]))
+def test_status_lookup_ignores_case_and_padding(key, upper, pad):
+    variant = pad + "".join(c.upper() if u else c for c, u in zip(key, upper + [False] * len(key))) + pad
+    values, unknown = convert.labels(pd.Series([variant], dtype="string"), statuses.ORDER_STATUS_TABLE)
+    assert values.iloc[0] == statuses.ORDER_STATUS_TABLE[key] and not unknown.any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 99 * 3600 + 3599))
+def test_clock_durations_round_trip_to_minutes(seconds):
+    text = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    values, bad = convert.minutes(pd.Series([text], dtype="string"), "First response time (in hrs)")
+    assert values.iloc[0] == pytest.approx(seconds / 60) and not bad.any()
