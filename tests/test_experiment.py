@@ -356,3 +356,9 @@ def test_variant_value_intervals_match_scipy_and_wilson():
     assert res.variants[0].value_ci == pytest.approx(ci)
     conv = ex.analyze(Dataset.from_frame(df, "experiment"))
     assert conv.variants[0].value_ci == conv.variants[0].rate_ci
+
+
+def test_all_rows_excluded_is_a_clear_error():
+    ds = exp_ds([("u1", "A", 1), ("u1", "B", 0), (None, "A", 1)])
+    with pytest.raises(CxDataError, match="only one variant \\(none\\)"):
+        ex.analyze(ds)
