@@ -309,3 +309,19 @@ def test_cohorts_cli_bad_date_is_one_error_line(tmp_path):
                        capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert p.returncode == 2
     assert p.stderr.startswith("error: ") and "YYYY-MM-DD" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_cohorts_cli_takes_definitions_file_and_options_override_it(tmp_path):
+    from cxlib.definitions import DefinitionSet
+    f = tmp_path / "orders.csv"
+    pd.DataFrame(SHOP, columns=["customer_id", "ordered_at", "amount", "status"]).to_csv(f, index=False)
+    defs = DefinitionSet.default().replace(churn=ChurnSpec(inactive_days=30), retention=CohortSpec(max_periods=1))
+    d = tmp_path / "defs.json"
+    d.write_text(json.dumps(defs.to_json()))
+    run = lambda *extra: json.loads(subprocess.run(                                  # noqa: E731
+        [sys.executable, "-m", "cxlib", "cohorts", str(f), "--definitions", str(d), *extra, "--json"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout)
+    out = run()
+    assert out["churn"]["inactive_days"] == 30 and out["churn"]["churned"] == 2
+    assert out["cohorts"][0]["retention_pct"] == [100.0, 50.0]
+    assert run("--inactive-days", "365")["churn"]["churned"] == 0
