@@ -25,6 +25,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -143,7 +144,8 @@ def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
         raise CxDataError(f"the file is {what}.", file=name, hint=_REEXPORT)
     if data[:2] == b"\x1f\x8b":
         if depth >= 2:
-            raise CxDataError("the file is compressed several times over.", file=name, hint="Decompress it and upload the inner file.")
+            raise CxDataError("the file is compressed several times over.", file=name,
+                              hint="Decompress it and upload the inner file.")
         return _read_any(_gunzip(data, name, limits), name, limits, depth + 1, notes)
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return _read_zip(data, name, limits, depth, notes)
@@ -184,7 +186,7 @@ def _gunzip(data: bytes, name: str, limits: Limits) -> bytes:
             raise CxDataError("the gzip-compressed file is damaged.", file=name, hint=_REEXPORT) from None
         if len(out) > cap:
             raise CxLimitError(f"the file decompresses to more than {cap / MiB:.0f} MB.", file=name,
-                               hint="Upload a smaller extract (or the uncompressed file if it is under the upload limit).")
+                               hint="Upload a smaller extract, or the uncompressed file if under the upload limit.")
         if not dec.eof:
             raise CxDataError("the gzip-compressed file is truncated (incomplete download or copy).", file=name,
                               hint=_REEXPORT)
@@ -388,7 +390,7 @@ def _implausibility(text: str, enc: str) -> float:
             elif not ("\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in _GOOD_PUNCT):
                 bad += 1
         elif enc == "cp1251":
-            if not ("\u0410" <= ch <= "\u044f" or ch in "ЁёІіЇїЄєҐґЎў" or ch in _GOOD_PUNCT or ch == "\xa0"):
+            if not ("\u0410" <= ch <= "\u044f" or ch in "ЁёІіЇїЄєҐґЎў\xa0" or ch in _GOOD_PUNCT):
                 bad += 1
         elif not (cat.startswith("L") or ch in _GOOD_PUNCT or ch in "\xa0°²³½¼¾©®§µ¿¡ªº"):
             bad += 1
@@ -416,11 +418,19 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
     start = 0
     while start < len(utf8) and utf8[start] in b"\r\n":
         start += 1
+    forced = re.match(rb'"?sep=(.)"?[ \t]*\r?\n', utf8[start:start + 16])   # Excel's "sep=;" hint line
+    if forced:
+        start += forced.end()
     blank_lines = utf8.count(b"\n", 0, start)
     head = utf8[start:start + _SAMPLE_BYTES]
     if len(utf8) - start > len(head) and b"\n" in head:
         head = head[: head.rfind(b"\n") + 1]
-    delim, records = _sniff(head.decode("utf-8", errors="replace"))
+    text = head.decode("utf-8", errors="replace")
+    if forced and forced.group(1).decode("latin-1") in _DELIMS:
+        delim = forced.group(1).decode("latin-1")
+        records = _records(text, delim)
+    else:
+        delim, records = _sniff(text)
     if not records:
         raise CxDataError("the file is empty (only blank lines).", file=name, hint=_REEXPORT)
     warnings: list[str] = []
@@ -688,7 +698,8 @@ def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: i
             line = first + int(m.group(1))
             raise CxDataError("a quoted field that starts on this line is never closed (a \" is missing).",
                               file=name, row=line,
-                              hint="Fix or remove the stray quote on that line, or export again with standard CSV quoting.") from None
+                              hint="Fix or remove the stray quote on that line, or export again with standard "
+                                   "CSV quoting.") from None
         raise CxDataError(f"the file could not be read as a table ({err}).", file=name, hint=_REEXPORT) from None
     more = [r for r, c in counts.items() if c > n]
     fewer = [r for r, c in counts.items() if c < n]
@@ -708,7 +719,8 @@ def _field_counts(body: memoryview, n: int, delim: str) -> dict[int, int]:
     try:
         pv.read_csv(pa.BufferReader(pa.py_buffer(body)),
                     read_options=pv.ReadOptions(column_names=cols, use_threads=False),
-                    parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
+                    parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                                  invalid_row_handler=handler),
                     convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in cols}))
     except pa.ArrowException:
         return {}
@@ -844,7 +856,7 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
         for i in range(width):
             columns[i].append(pa.array([r[i] if i < len(r) else None for r in chunk], type=pa.string()))
         chunk.clear()
-    for _, values in _chain(head[header_rows:], rows):
+    for _, values in chain(head[header_rows:], rows):
         chunk.append(values)
         count += 1
         if count > limits.max_rows:
@@ -856,17 +868,12 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
         names = [f"column_{i + 1}" for i in range(len(columns))]
     keep = [i for i in range(len(columns)) if (i < len(names) and names[i])
             or any(a.null_count < len(a) for a in columns[i])]
-    df = pd.DataFrame({k: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(columns[i], pa.string()))),
-                                    copy=False) for k, i in enumerate(keep)})
+    df = pd.DataFrame({k: pd.Series(pd.arrays.ArrowStringArray(
+        _clean_text(pa.chunked_array(columns[i], pa.string()))), copy=False) for k, i in enumerate(keep)})
     kept_names = [names[i] if i < len(names) else None for i in keep]
     if not header_rows:
         kept_names = [f"column_{k + 1}" for k in range(len(keep))]
     return _finish(name, df, kept_names, encoding, None, header_rows, file_format, warnings, first)
-
-
-def _chain(first_items, rest):
-    yield from first_items
-    yield from rest
 
 
 def _nonempty_rows(raw_rows, convert=_cell_text):
@@ -902,7 +909,7 @@ def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
                 continue
             notes = [f"Read sheet '{ws.title}', the first sheet with data (the workbook has {len(sheets)} sheets)."] \
                 if len(sheets) > 1 else []
-            return _rows_to_table(name, _chain([first], rows), limits, "xlsx", notes)
+            return _rows_to_table(name, chain([first], rows), limits, "xlsx", notes)
     except (CxDataError, MemoryError):
         raise
     except Exception as err:   # damaged XML/zip parts surface while iterating rows
@@ -951,7 +958,7 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
                 continue
             notes = [f"Read sheet '{names[idx]}', the first sheet with data (the workbook has {len(names)} sheets)."] \
                 if len(names) > 1 else []
-            return _rows_to_table(name, _chain([first], rows), limits, "xls", notes,
+            return _rows_to_table(name, chain([first], rows), limits, "xls", notes,
                                   encoding=str(book.encoding or "utf-16-le").replace("_", "-"))
     except (CxDataError, MemoryError):
         raise
@@ -1027,7 +1034,7 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
             return None
         records = [(i + 2, r) for i, r in enumerate(items)]
     else:
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):   # not splitlines: U+2028 is valid in JSON
             if not line.strip():
                 continue
             try:

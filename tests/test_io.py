@@ -742,3 +742,13 @@ def test_arbitrary_bytes_give_a_table_or_a_cx_data_error(data):
         read_table(data, "f.csv")
     except CxDataError:
         pass
+
+
+def test_excel_sep_hint_line_sets_the_delimiter_and_is_skipped():
+    t = read_table(b"sep=;\r\nid;amount\r\n1;12,5\r\n", "t.csv")
+    assert t.delimiter == ";" and cells(t) == [["1", "12,5"]] and t.first_data_row == 3
+
+
+def test_json_lines_with_a_unicode_line_separator_inside_a_string():
+    t = read_table('{"a": "x\u2028y"}\n{"a": "z"}\n'.encode(), "t.jsonl")
+    assert cells(t) == [["x\u2028y"], ["z"]]
