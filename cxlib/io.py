@@ -1219,7 +1219,7 @@ def parse_flags(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 _TIME = r"(?:(?P<tsep>[ T])0{1,2}:0{2}(?P<sec>:0{2})?(?P<frac>[.,]0+)?(?P<ampm>\s?[AaPp][Mm])?)?"
 _SHAPES = (
     ("iso", re.compile(r"0{4}-0{1,2}-0{1,2}(?:[T ]0{1,2}:0{2}(?::0{2}(?:[.,]0+)?)?)?(?:Z|[+-]0{2}(?::?0{2})?)?")),
-    ("ymd", re.compile(r"0{4}(?P<sep>[/.])0{1,2}(?P=sep)0{1,2}" + _TIME)),
+    ("ymd", re.compile(r"0{4}(?P<sep>[/.-])0{1,2}(?P=sep)0{1,2}" + _TIME)),
     ("dot", re.compile(r"0{1,2}\.0{1,2}\.(?P<year>0{4}|0{2})" + _TIME)),
     ("slash", re.compile(r"0{1,2}(?P<sep>[/-])0{1,2}(?P=sep)(?P<year>0{4}|0{2})" + _TIME)),
     ("compact", re.compile(r"0{8}|0{14}")),
@@ -1359,8 +1359,10 @@ def _normalize_dates(arr: pa.Array) -> pa.Array:
 
 
 def _normalize_rare(arr: pa.Array) -> pa.Array:
-    """Second-chance fixes, applied only to cells no format matched: "14:03:00 +03:00" -> "14:03:00+03:00"."""
-    return pc.replace_substring_regex(arr, r"(\d)\s+([+-]\d{2}:?\d{2})$", r"\1\2")
+    """Second-chance fixes, applied only to cells no format matched: "14:03:00 +03:00" -> "14:03:00+03:00",
+    "14:03:00,123" -> "14:03:00.123"."""
+    arr = pc.replace_substring_regex(arr, r"(\d)\s+([+-]\d{2}:?\d{2})$", r"\1\2")
+    return pc.replace_substring_regex(arr, r"(\d{2}:\d{2}:\d{2}),(\d+)", r"\1.\2")
 
 
 def _best_format(todo: pa.Array, column: pa.Array, dayfirst: list[bool], tried: set[str]
