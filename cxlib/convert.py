@@ -134,7 +134,7 @@ def examples(raw: pd.Series, mask: pd.Series, first_row: int, distinct: bool = F
             continue
         seen.add(value)
         picked.append((first_row + int(p), value))
-        if len(picked) == 5 or (not distinct and len(picked) == 5):
+        if len(picked) == 5:
             break
     return tuple(picked)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 
@@ -24,7 +25,7 @@ from cxlib.errors import CxDataError, CxNeedsMapping
 from cxlib.recognizers import Recognizer
 from cxlib.synonyms import norm_header, synonyms_for
 
-Kind = str  # "id" | "text" | "datetime" | "number" | "flag"
+Kind = Literal["id", "text", "datetime", "number", "flag"]
 
 
 @dataclass(frozen=True)
@@ -334,13 +335,13 @@ def detect(table, role: str | None = None) -> Detection:
     best = guesses[0]
     if role is None and not best.complete:
         return Detection(None, {}, best.score, None, candidates)
-    confidence = best.score
     runner = guesses[1] if len(guesses) > 1 else None
-    if runner is not None and runner.complete and runner.evidence >= 0.8 * best.evidence:
-        confidence = min(confidence, 0.55)       # two roles fit about equally: ask
+    tie = runner is not None and runner.complete and runner.evidence >= 0.8 * best.evidence
     recognized = _generic_recognizer(table.df, best)
-    if recognized:
-        confidence = max(confidence, 0.9 if best.complete else confidence)
+    if tie:
+        confidence = min(best.score, 0.55)       # two roles fit about equally: ask
+    else:
+        confidence = max(best.score, 0.9) if recognized else best.score
     return Detection(best.role, best.mapping, round(confidence, 3), recognized, candidates)
 
 

@@ -424,6 +424,13 @@ def test_two_roles_fitting_equally_well_give_low_confidence():
     assert {r for r, _ in det.candidates[:2]} == {"events", "experiment"}
 
 
+def test_tie_stays_low_even_when_the_winner_is_a_shape_recognized_export():
+    det = schema.detect(table({"user_id": ["1", "2"], "variant": ["control", "b"], "action": ["view", "buy"],
+                               "timestamp": ["2024-01-01", "2024-01-02"], "converted": ["0", "1"]}))
+    assert det.role == "experiment" and det.recognized_as == "Experiment assignment log"
+    assert det.confidence < schema.CONFIDENT
+
+
 def test_unrecognizable_table_has_no_role():
     det = schema.detect(table({"foo": ["1"], "bar": ["x"]}))
     assert det.role is None and det.mapping == {} and det.confidence == 0
