@@ -1,5 +1,6 @@
 """Retention: cohort heatmap, churn trend, CLV distribution and top customers."""
 import json
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +10,7 @@ from cxlib import charts_retention as charts
 from cxlib.clv import CLVSpec, historical_clv, predict_clv
 from cxlib.errors import CxDataError
 from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
+from cxlib.segments import RFMSpec, compute_rfm
 from ui import t
 
 ui.shell(t("Retention"), icon=":material/autorenew:")
@@ -25,10 +27,20 @@ def retention_view(_ds, _defs, key: str, defs_json: str, spec_json: str):
             retention_rate(_ds, chspec, defs=_defs), churn_trend(_ds, chspec, cspec.period, defs=_defs))
 
 
+RFM_BY = {"segment": "RFM segment", "value_tier": "Value tier"}     # breakdowns from cxlib.segments
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def clv_view(_ds, _defs, key: str, defs_json: str, spec_json: str, by: str):
     spec = CLVSpec.from_json(json.loads(spec_json))
-    return historical_clv(_ds, by=by or None, defs=_defs), predict_clv(_ds, spec, defs=_defs)
+    if by in RFM_BY:
+        as_of = date.fromisoformat(spec.calibration_end) if spec.calibration_end else None
+        rfm = compute_rfm(_ds, RFMSpec.from_definitions(_defs, as_of=as_of)).customers
+        labels = pd.Series(rfm[by].astype("string").to_numpy(), index=rfm["customer_id"], name=RFM_BY[by])
+        hist = historical_clv(_ds, segments=labels, defs=_defs)
+    else:
+        hist = historical_clv(_ds, by=by or None, defs=_defs)
+    return hist, predict_clv(_ds, spec, defs=_defs)
 
 
 last = ds.df["ordered_at"].max() if ds.has("ordered_at") else None
@@ -63,7 +75,7 @@ with tab_cohorts:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("Customers"), f"{cohorts.customers:,}")
     m2.metric(t("Cohorts"), f"{cohorts.table['cohort'].nunique():,}")
-    m3.metric(t("Ordered again 1 period later"), f"{curve.get(1, float('nan')):.1%}" if 1 in curve else "—")
+    m3.metric(t("Ordered again 1 period later"), f"{curve[1]:.1%}" if 1 in curve else "—")
     heat = charts.cohort_heatmap(cohorts, title=t("Retention by cohort of first valid order"))
     st.altair_chart(heat)
     ui.caption(cohort_spec.describe())
@@ -72,13 +84,11 @@ with tab_cohorts:
     ui.download_table(cohorts.to_frame(), "cohorts.csv", key="dl_cohorts_csv")
 
 with tab_churn:
-    m1, m2 = st.columns(2)
-    m1.metric(t("Churn rate on {date}", date=churn.as_of), f"{churn.value:.1%}" if churn.n else "—",
-              help=t("95% CI {lo:.1%} to {hi:.1%}; {n} customers", lo=churn.ci95[0], hi=churn.ci95[1],
-                     n=f"{churn.n:,}") if churn.n else None)
-    m2.metric(t("Retention rate"), f"{retention.value:.1%}" if retention.n else "—",
-              help=t("95% CI {lo:.1%} to {hi:.1%}; {n} customers", lo=retention.ci95[0], hi=retention.ci95[1],
-                     n=f"{retention.n:,}") if retention.n else None)
+    for col, label, res in zip(st.columns(2), (t("Churn rate on {date}", date=churn.as_of), t("Retention rate")),
+                               (churn, retention)):
+        col.metric(label, f"{res.value:.1%}" if res.n else "—", help=t(
+            "95% CI {lo:.1%} to {hi:.1%}; {n} customers", lo=res.ci95[0], hi=res.ci95[1], n=f"{res.n:,}")
+            if res.n else None)
     ui.caption(churn_spec.describe())
     ui.caption(churn_spec.describe_retention())
     if not trend.table.empty:
@@ -90,8 +100,8 @@ with tab_churn:
 
 with tab_clv:
     segment_cols = [c for c in ("channel", "country", "currency") if ds.has(c)]
-    by = st.selectbox(t("Historical CLV by"), ["", *segment_cols], key="ret_clv_by",
-                      format_func=lambda c: t("all customers") if not c else c)
+    by = st.selectbox(t("Historical CLV by"), ["", *RFM_BY, *segment_cols], key="ret_clv_by",
+                      format_func=lambda c: t(RFM_BY[c]) if c in RFM_BY else (c or t("all customers")))
     try:
         with st.spinner(t("Fitting the CLV models…")):
             hist, pred = clv_view(ds, defs, ds.key, defs_key, json.dumps(clv_spec.to_json()), by)
@@ -107,12 +117,13 @@ with tab_clv:
     left, right = st.columns(2)
     left.altair_chart(charts.clv_histogram(hist, title=t("Historical CLV per customer")))
     if by:
-        right.altair_chart(charts.clv_segments_chart(hist, title=t("Mean historical CLV by {field}", field=by)))
-    ui.show_warnings(hist.warnings + pred.warnings)
+        label = t(RFM_BY[by]) if by in RFM_BY else by
+        right.altair_chart(charts.clv_segments_chart(hist, title=t("Mean historical CLV by {field}", field=label)))
+        st.dataframe(hist.to_frame(), hide_index=True)
+    ui.show_warnings(list(dict.fromkeys(hist.warnings + pred.warnings)))
     if pred.bgnbd is not None:
         left, right = st.columns(2)
-        dist = charts.clv_histogram(pred, title=t("Predicted CLV per customer"))
-        left.altair_chart(dist)
+        left.altair_chart(charts.clv_histogram(pred, title=t("Predicted CLV per customer")))
         top = charts.top_customers_chart(pred, 20, title=t("Top 20 customers by predicted CLV"))
         right.altair_chart(top)
         ui.caption(clv_spec.describe())
@@ -120,6 +131,5 @@ with tab_clv:
         st.dataframe(pred.top(100), hide_index=True)
         ui.download_table(pred.to_frame(), "clv.csv", key="dl_clv_csv")
         with st.expander(t("Model parameters")):
-            st.dataframe(pd.DataFrame([{**pred.bgnbd.to_json(), "model": "BG/NBD"},
-                                       {**(pred.gamma_gamma.to_json() if pred.gamma_gamma else {}),
-                                        "model": "Gamma-Gamma"}]), hide_index=True)
+            models = {"BG/NBD": pred.bgnbd, "Gamma-Gamma": pred.gamma_gamma}
+            st.dataframe(pd.DataFrame([{"model": k, **m.to_json()} for k, m in models.items() if m]), hide_index=True)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from cxlib.clv import CLVSpec, predict_clv
 from cxlib.dataset import Dataset
 from cxlib.retention import ChurnSpec, churn_rate, cohort_table
+from cxlib.segments import RFMSpec, compute_rfm
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages/6_Retention.py")
@@ -84,10 +85,17 @@ def test_changing_settings_recomputes_churn():
 
 
 def test_segment_breakdown_draws_segment_chart():
-    at = run_page(shop())
+    ds = shop()
+    at = run_page(ds)
     at.selectbox(key="ret_clv_by").select("channel").run()
     assert not at.exception
     assert "Mean historical CLV by channel" in [c.get("title") for c in specs(at)]
+    at.selectbox(key="ret_clv_by").select("segment").run()
+    assert not at.exception
+    assert "Mean historical CLV by RFM segment" in [c.get("title") for c in specs(at)]
+    table = next(d.value for d in at.dataframe if "share" in d.value.columns)
+    rfm = compute_rfm(ds, RFMSpec(as_of=ds.df["ordered_at"].max().date())).customers
+    assert table.set_index("segment")["customers"].to_dict() == rfm["segment"].value_counts().to_dict()
 
 
 def test_unusable_orders_show_an_error_not_a_traceback():
