@@ -435,10 +435,7 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
         raise CxDataError("the file is empty (only blank lines).", file=name, hint=_REEXPORT)
     warnings: list[str] = []
     width = _width([len(r) for _, r in records[:100]])
-    skip = 0
-    while skip < min(10, len(records) - 1) and len(records[skip][1]) < width and width >= 3 \
-            and sum(1 for c in records[skip][1] if c.strip()) <= 2:
-        skip += 1
+    skip = _preamble([[c if c.strip() else None for c in r] for _, r in records[:60]], width)
     if skip:
         warnings.append(f"Skipped {records[skip - 1][0]} line(s) above the table header (titles or notes).")
     rows = [[c if c.strip() else None for c in r] for _, r in records[skip:60]]
@@ -512,6 +509,15 @@ def _whitespace_aligned(lines: list[str]) -> bool:
     gaps = sum(1 for ln in lines if re.search(r"\S(?: {2,}|\t)\S", ln) or ln[:1] == " ")
     fields = [f for parts in splits for f in parts]
     return gaps * 2 >= len(lines) or sum(map(_data_like, fields)) * 2 >= len(fields)
+
+
+def _preamble(rows: list[list[str | None]], width: int) -> int:
+    """Leading title/note rows above the header: short rows (<= 2 filled cells) in a table >= 3 wide."""
+    skip = 0
+    while skip < min(10, len(rows) - 1) and width >= 3 and len(rows[skip]) < width \
+            and sum(1 for c in rows[skip] if c is not None) <= 2:
+        skip += 1
+    return skip
 
 
 def _width(counts: list[int]) -> int:
@@ -839,6 +845,10 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
     if not head:
         raise CxDataError("the file has no data (every sheet is empty).", file=name,
                           hint="Check that you exported the right sheet or report.")
+    skip = _preamble([r for _, r in head], _width([len(r) for _, r in head]))
+    if skip:
+        warnings = [*warnings, f"Skipped {skip} row(s) above the table header (titles or notes)."]
+        head = head[skip:]
     header_rows = _header_rows([r for _, r in head])
     names = _merge_header([r for _, r in head[:header_rows]]) if header_rows else []
     if len(head) <= header_rows:
@@ -1074,7 +1084,8 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
 # Cell parsers: column-level decisions, vectorized with pyarrow compute (RE2 regexes, C strptime)
 # --------------------------------------------------------------------------------------------
 _NULL_TOKENS = pa.array(["nan", "null", "none", "n/a", "na", "#n/a", "-", "--", "—", "–"])
-_CURRENCY = r"(?i)(?:руб\.?|р\.|rmb|cny|usd|eur|rub|gbp|jpy|[￥¥€$£₽元])"
+_CURRENCY = (r"(?i)(?:руб\.?|р\.|rmb|cny|usd|eur|rub|gbp|jpy|chf|hkd|aud|cad|inr|krw|pln|uah|kzt|byn|"
+             r"[￥¥€$£₽元₹₩₺₴₸])")
 _GROUP_CHARS = " \u00a0\u202f\u2009'’"      # thousands separators besides the non-decimal . or ,
 _NAT = np.iinfo(np.int64).min                # NaT as int64 microseconds
 

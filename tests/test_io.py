@@ -757,3 +757,15 @@ def test_excel_sep_hint_line_sets_the_delimiter_and_is_skipped():
 def test_json_lines_with_a_unicode_line_separator_inside_a_string():
     t = read_table('{"a": "x\u2028y"}\n{"a": "z"}\n'.encode(), "t.jsonl")
     assert cells(t) == [["x\u2028y"], ["z"]]
+
+
+def test_xlsx_title_rows_above_the_header_are_skipped():
+    rows = [["Sales report"], ["Period: March 2024"], [], ["order_id", "amount", "status"], ["A1", 12.5, "paid"]]
+    t = read_table(samples.xlsx_bytes({"Report": rows}), "report.xlsx")
+    assert list(t.df.columns) == ["order_id", "amount", "status"] and cells(t) == [["A1", "12.5", "paid"]]
+    assert t.first_data_row == 5 and any("Skipped 2 row(s)" in w for w in t.warnings)
+
+
+def test_more_currency_codes_and_symbols():
+    values, bad = parse_numbers(pd.Series(["CHF 12.50", "₹1,200", "₩3000", "15 PLN", "HKD 7"]))
+    assert values.tolist() == [12.5, 1200.0, 3000.0, 15.0, 7.0] and not bad.any()
