@@ -236,14 +236,27 @@ class ExperimentResult:
                   "test": c.test.test, "mann_whitney_p": c.mann_whitney_p, "chance_to_beat": c.chance_to_beat,
                   "expected_loss": c.expected_loss} for c in self.comparisons]
         ch = self.checks
-        return {"variants": variants, "comparisons": comps,
+        return _json_safe({"variants": variants, "comparisons": comps,
                 "srm": {"p_value": ch.srm_p_value, "flag": ch.srm_flag, "observed": dict(ch.observed),
                         "expected_split": dict(ch.expected_split)},
                 "users_in_multiple_variants": ch.units_in_multiple_variants,
                 "verdict": self.verdict, "warnings": list(self.warnings), "caveats": list(self.caveats),
                 "control": self.control, "metric": self.spec.metric, "spec": self.spec.to_json(),
                 "checks": {k: v for k, v in asdict(ch).items() if k not in ("expected_split", "observed")},
-                "cuped": asdict(self.cuped) if self.cuped else None, "data_hash": self.data_hash}
+                "cuped": asdict(self.cuped) if self.cuped else None, "data_hash": self.data_hash})
+
+
+def _json_safe(obj):
+    """Plain JSON: tuples -> lists, numpy scalars -> Python, NaN/inf -> None (strict JSON has no NaN)."""
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
 
 
 # ---------------------------------------------------------------- data preparation
@@ -519,7 +532,7 @@ def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -
         va, vb = t.mean_a * (1 - t.mean_a), t.mean_b * (1 - t.mean_b)
         if spec.bayesian:
             ctb, loss_b, _ = abstats.beta_binomial(a.conversions, a.users, b.conversions, b.users)
-            bayes = (ctb if spec.alternative != "smaller" else 1 - ctb, loss_b)
+            bayes = (ctb, loss_b)                       # P(variant > control), loss if shipped
     elif spec.metric == "revenue":
         ra, rb = agg.loc[a.name], agg.loc[b.name]
         va, vb = float(ra["yvar"]), float(rb["yvar"])

@@ -362,3 +362,10 @@ def test_all_rows_excluded_is_a_clear_error():
     ds = exp_ds([("u1", "A", 1), ("u1", "B", 0), (None, "A", 1)])
     with pytest.raises(CxDataError, match="only one variant \\(none\\)"):
         ex.analyze(ds)
+
+
+def test_to_json_is_strict_json_even_for_degenerate_data():
+    res = ex.analyze_counts({"A": (100, 0), "B": (100, 0)})
+    text = json.dumps(res.to_json(), allow_nan=False)
+    c = json.loads(text)["comparisons"][0]
+    assert c["p_value"] == 1.0 and c["rel_lift"] is None and c["significant"] is False
