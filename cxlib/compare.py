@@ -158,7 +158,7 @@ def _positions(view: CustomerView, metric: CompareMetric) -> np.ndarray | None:
 
 
 def _observations(view: CustomerView, mask: np.ndarray, metric: CompareMetric, csat_top: float,
-                  pos: np.ndarray | None) -> np.ndarray:
+                  pos: np.ndarray | None, nps_bands: tuple[int, int] = (9, 6)) -> np.ndarray:
     """The metric's observations for one segment: 0/1 for rates, money values, or -1/0/+1 for NPS."""
     c = view.customers[mask]
     name = metric.name
@@ -180,7 +180,7 @@ def _observations(view: CustomerView, mask: np.ndarray, metric: CompareMetric, c
     vals = vals[~np.isnan(vals)]
     if name == "nps":
         vals = vals[(vals >= 0) & (vals <= 10)]
-        return np.where(vals >= 9, 1.0, np.where(vals <= 6, -1.0, 0.0))
+        return np.where(vals >= nps_bands[0], 1.0, np.where(vals <= nps_bands[1], -1.0, 0.0))
     return (vals >= csat_top).astype(float)
 
 
@@ -259,7 +259,8 @@ def _holm(pvals: list[float], alpha: float) -> np.ndarray:
 
 
 def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: str, *, alpha: float = 0.05,
-                     n_boot: int = 2000, seed: int = 0, csat_top: float = 4) -> Comparison:
+                     n_boot: int = 2000, seed: int = 0, csat_top: float = 4, promoter_min: int = 9,
+                     detractor_max: int = 6) -> Comparison:
     """Compare segments on one metric, every pair tested and Holm-corrected.
 
     Parameters
@@ -271,6 +272,7 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
     alpha : significance level for the Holm-adjusted p-values and the CIs (1 - alpha).
     n_boot, seed : bootstrap resamples and seed for the NPS difference CI.
     csat_top : CSAT answers at or above this count as satisfied (top-2-box on 1-5).
+    promoter_min, detractor_max : NPS bands (``definitions.NpsDef``).
 
     Returns
     -------
@@ -301,7 +303,8 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
         warnings.append(f"{overlap} customer(s) are in more than one of the compared segments; the tests assume "
                         "separate groups, so treat p-values as approximate.")
     pos = _positions(view, m)
-    obs = {name: _observations(view, mask, m, csat_top, pos) for name, mask in masks.items()}
+    obs = {name: _observations(view, mask, m, csat_top, pos, (promoter_min, detractor_max))
+           for name, mask in masks.items()}
     gstats = tuple(_group_stat(name, x, m.kind, alpha) for name, x in obs.items())
     for g in gstats:
         if g.n == 0:

@@ -144,6 +144,12 @@ class RFMSpec:
                               hint=f"Use one of: {', '.join(QUINTILE_METHODS)}.")
         score_grid(self.score_map)
 
+    @classmethod
+    def from_definitions(cls, defs, **changes) -> "RFMSpec":
+        """Valid statuses and refund handling from a ``cxlib.definitions.DefinitionSet``'s net revenue."""
+        rev = defs.net_revenue
+        return cls(valid_statuses=tuple(rev.valid_statuses), subtract_refunds=rev.subtract_refunds, **changes)
+
     def describe(self) -> str:
         when = f"as of {self.as_of.isoformat()}" if self.as_of else "as of the latest order date"
         net = "amount minus refunds" if self.subtract_refunds else "order amount"
@@ -390,7 +396,11 @@ def cli_run(ds: Dataset, args) -> dict:
             as_of = date.fromisoformat(args.as_of)
         except ValueError:
             raise CxDataError(f"--as-of {args.as_of!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.") from None
-    res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share")))
+    from cxlib.definitions import load_definitions
+    revenue = load_definitions(getattr(args, "definitions", None)).net_revenue
+    res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share"),
+                                  valid_statuses=tuple(revenue.valid_statuses),
+                                  subtract_refunds=revenue.subtract_refunds))
     return res.to_json()
 
 

@@ -7,7 +7,7 @@ import ui
 from cxlib import charts_segments as charts
 from cxlib.compare import METRICS, compare_segments, segment_groups
 from cxlib.errors import CxDataError
-from cxlib.segments import (DEFAULT_VALID_STATUSES, NO_ORDERS, ORDER_STATUSES, VALUE_TIERS, RFMSpec,
+from cxlib.segments import (NO_ORDERS, ORDER_STATUSES, VALUE_TIERS, RFMSpec,
                             build_customer_view, compute_rfm, members_frame, rule_segment, score_map_frame,
                             score_map_from_frame, shares_customers, value_tier_frame)
 from ui import t
@@ -46,8 +46,9 @@ with st.expander(t("Data and RFM definition")):
     as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None, key="seg_as_of")
     method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func=lambda m: {
         "ties_share": t("share a score"), "rank": t("split into equal-sized groups")}[m])
-    refunds = c3.checkbox(t("Subtract refunds"), value=True, key="seg_refunds")
-    statuses = st.multiselect(t("Valid order statuses"), ORDER_STATUSES, default=DEFAULT_VALID_STATUSES,
+    revenue = ui.definitions().net_revenue                 # session definition of net revenue
+    refunds = c3.checkbox(t("Subtract refunds"), value=revenue.subtract_refunds, key="seg_refunds")
+    statuses = st.multiselect(t("Valid order statuses"), ORDER_STATUSES, default=list(revenue.valid_statuses),
                               key="seg_statuses")
     st.caption(t("Segment map: each segment covers a range of R scores and FM scores (1-5); every cell once."))
     edited = st.data_editor(score_map_frame(), num_rows="dynamic", hide_index=True, key="seg_score_map")
@@ -120,7 +121,10 @@ with tab_cmp:
                           key="seg_cmp_metric", format_func=lambda n: t(next(m.label for m in usable if m.name == n)))
     if len(chosen) >= 2:
         try:
-            cmp = compare_segments(view, {name: groups_all[name] for name in chosen}, metric)
+            defs = ui.definitions()
+            cmp = compare_segments(view, {name: groups_all[name] for name in chosen}, metric,
+                                   csat_top=defs.csat.top2_min, promoter_min=defs.nps.promoter_min,
+                                   detractor_max=defs.nps.detractor_max)
         except CxDataError as err:
             st.error(ui.esc(str(err)))
             st.stop()

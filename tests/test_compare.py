@@ -128,6 +128,12 @@ def test_nps_difference_matches_hand_computation():
     assert cmp.groups[0].ci_low == pytest.approx(30 - 100 * 1.959964 * np.sqrt(0.61 / 10), rel=1e-5)
 
 
+def test_nps_bands_follow_the_definition():
+    view = nps_view((5, 3, 2), (2, 3, 5))                      # answers 10, 8, 3
+    cmp = compare_segments(view, segment_groups(view, ["A", "B"]), "nps", promoter_min=8)
+    assert [g.value for g in cmp.groups] == pytest.approx([60.0, 0.0])   # 8s now promoters
+
+
 def test_nps_bootstrap_ci_is_seeded_and_close_to_normal_theory():
     view = nps_view((900, 600, 500), (700, 600, 700))
     a = compare_segments(view, segment_groups(view, ["A", "B"]), "nps", seed=3)

@@ -82,6 +82,20 @@ def test_unknown_statuses_are_excluded_with_a_warning():
     assert any(w.startswith("2 order(s) have a status that is not understood ('paid')") for w in res.warnings)
 
 
+def test_rfm_spec_and_cli_follow_the_net_revenue_definition(tmp_path):
+    import argparse
+    from cxlib.definitions import DefinitionSet, RevenueDef
+    from cxlib.segments import cli_run
+    defs = DefinitionSet.default().replace(net_revenue=RevenueDef(valid_statuses=("completed",), subtract_refunds=False))
+    spec = RFMSpec.from_definitions(defs, as_of=date(2024, 6, 30))
+    assert spec.valid_statuses == ("completed",) and spec.subtract_refunds is False
+    path = tmp_path / "defs.json"
+    path.write_text(json.dumps(defs.to_json()), encoding="utf-8")
+    out = cli_run(small_orders(), argparse.Namespace(as_of="2024-06-30", ties="ties_share", definitions=str(path)))
+    assert out["definition"]["valid_statuses"] == ["completed"] and out["customers"] == 4   # missing = completed
+    assert json.dumps(out) == json.dumps(compute_rfm(small_orders(), spec).to_json())     # NaN-safe equality
+
+
 def _reference_scores(values: pd.Series, ids: pd.Series, method: str) -> np.ndarray:
     """Independent: qcut on 1..n ranks of a (value, id) sort; ties_share = min score per tie group."""
     order = sorted(range(len(values)), key=lambda i: (values.iloc[i], ids.iloc[i]))
