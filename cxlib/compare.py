@@ -58,7 +58,7 @@ METRICS: tuple[CompareMetric, ...] = (
     CompareMetric("nps", "NPS", "nps", "responses", "responses",
                   "% promoters (9-10) minus % detractors (0-6) among the segment's survey answers."),
     CompareMetric("csat", "CSAT", "rate", "responses", "responses",
-                  "share of the segment's CSAT answers that are 4 or 5 (top-2-box on a 1-5 scale)."),
+                  "share of the segment's CSAT answers in the top two boxes (4-5 on the default 1-5 scale)."),
     CompareMetric("ticket_rate", "Ticket rate", "rate", "customers", "tickets",
                   "share of the segment's customers who opened at least one support ticket."),
 )
