@@ -769,3 +769,13 @@ def test_xlsx_title_rows_above_the_header_are_skipped():
 def test_more_currency_codes_and_symbols():
     values, bad = parse_numbers(pd.Series(["CHF 12.50", "₹1,200", "₩3000", "15 PLN", "HKD 7"]))
     assert values.tolist() == [12.5, 1200.0, 3000.0, 15.0, 7.0] and not bad.any()
+
+
+def test_parsers_keep_the_input_index_and_accept_object_and_categorical_columns():
+    idx = pd.Index([10, 20, 30])
+    values, bad = parse_numbers(pd.Series([1, "2,5", None], index=idx, dtype=object))
+    assert values.index.equals(idx) and bad.index.equals(idx) and values.tolist()[:2] == [1.0, 2.5]
+    dates, bad = parse_datetimes(pd.Series(["2024-03-05", "x", None], index=idx, dtype="category"))
+    assert dates.index.equals(idx) and bad.tolist() == [False, True, False]
+    flags, bad = parse_flags(pd.Series(["yes", "no", "?"], index=idx))
+    assert flags.index.equals(idx) and bad.tolist() == [False, False, True]
