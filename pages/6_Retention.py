@@ -112,8 +112,10 @@ with tab_clv:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("Mean historical CLV"), f"{per.mean():,.2f}")
     m2.metric(t("Median historical CLV"), f"{per.median():,.2f}")
-    m3.metric(t("Predicted CLV, next {days} days", days=int(horizon)),
-              f"{pred.customers['predicted_clv'].sum():,.2f}" if pred.bgnbd else "—")
+    m3.metric(t("Mean predicted CLV, next {days} days", days=int(horizon)),
+              f"{pred.customers['predicted_clv'].mean():,.2f}" if pred.bgnbd else "—",
+              help=t("All customers together: {total}", total=f"{pred.customers['predicted_clv'].sum():,.2f}")
+              if pred.bgnbd else None)
     left, right = st.columns(2)
     left.altair_chart(charts.clv_histogram(hist, title=t("Historical CLV per customer")))
     if by:

@@ -57,7 +57,7 @@ def test_page_shows_cohorts_churn_and_clv_matching_cxlib():
     churn = churn_rate(ds, ChurnSpec())
     assert metrics[f"Churn rate on {churn.as_of}"] == f"{churn.value:.1%}"
     pred = predict_clv(ds, CLVSpec(calibration_end=churn.as_of))
-    assert metrics["Predicted CLV, next 365 days"] == f"{pred.customers['predicted_clv'].sum():,.2f}"
+    assert metrics["Mean predicted CLV, next 365 days"] == f"{pred.customers['predicted_clv'].mean():,.2f}"
     charts = specs(at)
     titles = [c.get("title") for c in charts]
     assert "Retention by cohort of first valid order" in titles
