@@ -143,7 +143,7 @@ WEAK_SYNONYMS: dict[str, tuple[str, ...]] = {
     "respondent_id": _n("id",),
     "ticket_id": _n("id", "number", "#"),
     "ordered_at": _n("date", "timestamp", "paid at", "日期", "时间", "Дата"),
-    "order_id": _n("name", "number", "#"),
+    "order_id": _n("#",),
     "created_at": _n("date", "timestamp", "日期"),
     "answered_at": _n("date", "start date", "created at", "日期"),
     "signup_at": _n("date",),

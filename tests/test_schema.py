@@ -768,3 +768,11 @@ def test_clock_durations_round_trip_to_minutes(seconds):
     text = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
     values, bad = convert.minutes(pd.Series([text], dtype="string"), "First response time (in hrs)")
     assert values.iloc[0] == pytest.approx(seconds / 60) and not bad.any()
+
+
+def test_a_name_column_is_never_taken_for_an_order_id():
+    tab = table({"name": ["Ann", "Ann"], "customer_id": ["1", "1"], "order_date": ["2024-01-01", "2024-02-01"],
+                 "total": ["5", "7"]})
+    det = schema.detect(tab)
+    assert "order_id" not in det.mapping
+    assert len(schema.build(tab, "orders", det.mapping).df) == 2
