@@ -140,21 +140,23 @@ with tab_plan:
     mde = p[1].number_input(t("Minimum detectable effect (% relative)"), 0.1, 500.0, 10.0, key="plan_mde")
     p_alpha = p[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="plan_alpha")
     p_power = p[3].selectbox(t("Power"), [0.8, 0.9, 0.95], key="plan_power")
-    sides = p[4].selectbox(t("Test"), ["two-sided", "one-sided"], key="plan_sides")
+    sides = p[4].selectbox(t("Test"), ["two-sided", "one-sided"], key="plan_sides",
+                           format_func=lambda x: t("Two-sided") if x == "two-sided" else t("One-sided"))
     try:
         plan = power.sample_size(base / 100, mde / 100, alpha=p_alpha, power=p_power, sides=sides)
         m = st.columns(2)
         m[0].metric(t("Users per variant"), f"{plan.n_per_variant:,}")
         m[1].metric(t("Users in total (2 variants)"), f"{plan.total:,}")
         ui.caption(plan.describe())
-        have = st.number_input(t("Users per variant you can get"), 10, 10**9, 20000, key="plan_have")
+        q = st.columns(3)
+        have = q[0].number_input(t("Users per variant you can get"), 10, 10**9, 20000, key="plan_have")
         got = power.minimum_detectable_effect(base / 100, int(have), alpha=p_alpha, power=p_power, sides=sides)
-        st.metric(t("Smallest detectable relative effect"), f"{got:+.1%}" if got == got else t("none"))
+        q[1].metric(t("Smallest detectable relative effect"), f"{got:+.1%}" if got == got else t("none"))
         if "result" in globals() and result.spec.metric == "converted" and 0 < result.variants[0].rate < 1:
             a, b = result.variants[0], result.variants[1]
             pw = power.achieved_power(a.rate, min(0.999, a.rate * (1 + mde / 100)), a.users, b.users, alpha=p_alpha,
                                       sides=sides)
-            st.metric(t("Power of the loaded test to detect this effect"), f"{pw:.0%}",
+            q[2].metric(t("Power of the loaded test to detect this effect"), f"{pw:.0%}",
                       help=t("{n_a} and {n_b} users, control conversion {rate:.2%}.", n_a=f"{a.users:,}",
                              n_b=f"{b.users:,}", rate=a.rate))
     except CxDataError as err:
