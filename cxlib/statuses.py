@@ -51,13 +51,13 @@ ORDER_STATUS_TABLE: dict[str, str] = _table({
     ),
     "pending": (
         "pending", "authorized", "unpaid", "awaiting payment", "on hold", "processing", "new", "open",
-        "placed", "awaiting fulfillment", "awaiting shipment", "expired", "partially paid",
+        "placed", "awaiting fulfillment", "awaiting shipment", "partially paid",
         "等待买家付款", "买家已付款,等待卖家发货", "等待卖家发货", "待付款", "待发货", "已付款", "买家已付款",
         "ожидает сборки", "ожидает отгрузки", "ожидает оплаты", "ожидает упаковки", "ожидает подтверждения",
         "новый", "в обработке", "принят", "собирается", "на сборке", "арбитраж",
     ),
     "cancelled": (
-        "cancelled", "canceled", "voided", "void", "failed", "declined", "rejected", "abandoned",
+        "cancelled", "canceled", "voided", "void", "failed", "declined", "rejected", "abandoned", "expired",
         "交易关闭", "已取消", "取消", "交易取消", "订单关闭",
         "отменен", "отменено", "отмена", "отменен продавцом", "отменен покупателем", "не выкуплен",
         "отказ", "отклонен",

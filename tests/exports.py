@@ -342,8 +342,8 @@ ZENDESK_HEADER = [
 
 def zendesk_tickets() -> bytes:
     """Zendesk "CSV export" of tickets. Expected: 4 tickets; first reply minutes 12, 1500, (blank), 3;
-    resolution minutes 60, 3000, (blank), 30; satisfaction good, bad, offered, unoffered; channels email,
-    email, web, chat."""
+    resolution minutes 60, 3000, (blank), 30; satisfaction good, bad, offered, unoffered; channels (Via)
+    Mail, Mail, Web form, Chat."""
     def row(tid, req, via, created, status, sat, first, full):
         return ["", tid, req, "3610", "", f"{req.split()[0].lower()}@example.com", "example.com", req, "Eve Agent",
                 "Support", f"Question {tid}", "order", status, "Normal", via, "Question", created, created, created,
