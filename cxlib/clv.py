@@ -162,6 +162,7 @@ class BGNBD:
     def expected_purchases(self, t, x, t_x, T) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` time units (FHL 2005, eq. 10)."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        a = a if abs(a - 1) > 1e-9 else 1 + 1e-9          # the closed form has a removable pole at a = 1
         x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
         t = float(t)
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
@@ -536,8 +537,11 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
         elif max(bg.a, bg.b) > np.exp(LOG_BOUND - 0.5):
             warnings.append("Customers look alike in how likely they are to stop buying (the BG/NBD dropout "
                             "parameters reached their limit); predictions are still usable.")
-        if bg.a <= 1 and not np.all(np.isfinite(purchases)):
-            warnings.append("The purchase model is degenerate on this data (a <= 1).")
+        bad = ~np.isfinite(purchases)
+        if bad.any():
+            purchases = np.where(bad, np.nan, purchases)
+            warnings.append(f"Expected purchases could not be computed for {int(bad.sum())} customer(s) "
+                            "(numerical overflow); they are left empty.")
         try:
             gg = fit_gamma_gamma(c["frequency"], c["monetary_value"])
             value = gg.expected_average_value(c["frequency"], c["monetary_value"])

@@ -409,3 +409,10 @@ def test_gamma_gamma_gradient_matches_finite_differences(params):
     f = lambda p: _gg_ll_grad(p, ux, inv, x, m, np.log(m), grad=False)[0]        # noqa: E731
     g = _gg_ll_grad(np.array(params), ux, inv, x, m, np.log(m))[1]
     assert g == pytest.approx(approx_fprime(np.array(params), f, 1e-7), rel=1e-4, abs=1e-5)
+
+
+def test_expected_purchases_is_continuous_through_a_equal_one():
+    def e(a):
+        return BGNBD(0.5, 4.0, a, 2.0, math.nan, 0, True).expected_purchases(20, [0, 3], [0, 10.0], [30.0, 30.0])
+    at_one, around = e(1.0), (e(1 - 1e-4) + e(1 + 1e-4)) / 2
+    assert np.all(np.isfinite(at_one)) and at_one == pytest.approx(around, rel=1e-3)
