@@ -776,3 +776,31 @@ def test_a_name_column_is_never_taken_for_an_order_id():
     det = schema.detect(tab)
     assert "order_id" not in det.mapping
     assert len(schema.build(tab, "orders", det.mapping).df) == 2
+
+
+def test_ga4_nested_session_param_name_is_found():
+    tab = cxio.read_table(exports.ga4_events(), "ga4.csv")
+    tab = cxio.Table("ga4.csv", tab.df.rename(columns={"ga_session_id": "event_params.ga_session_id"}))
+    det = schema.detect(tab)
+    ds = schema.build(tab, det.role, det.mapping, detection=det)
+    assert det.recognized_as == "GA4 BigQuery export (flattened)" and ds.df["session_id"].nunique() == 2
+
+
+def test_wildberries_without_basket_number_uses_srid():
+    tab = cxio.read_table(exports.wildberries_orders(), "wb.xlsx")
+    tab = cxio.Table("wb.xlsx", tab.df.drop(columns=["Номер заказа"]))
+    det = schema.detect(tab)
+    assert det.recognized_as == "Wildberries orders report" and det.mapping["order_id"] == "Srid"
+    assert len(schema.build(tab, det.role, det.mapping, detection=det).df) == 4
+
+
+@pytest.mark.parametrize("unit, arm, outcome, when", [
+    ("user_id", "group", "converted", "timestamp"), ("unit", "arm", "conversion", "exposed_at"),
+    ("visitor_id", "bucket", "purchased", "assigned_at"), ("uid", "variant", "converted", "time"),
+])
+def test_experiment_log_header_variants(unit, arm, outcome, when):
+    tab = table({unit: ["1", "2", "3", "4"], arm: ["control", "treatment", "control", "treatment"],
+                 outcome: ["0", "1", "1", "0"], when: ["2024-01-01"] * 4})
+    det = schema.detect(tab)
+    assert det.role == "experiment" and det.confidence >= schema.CONFIDENT
+    assert det.mapping == {"unit_id": unit, "variant": arm, "converted": outcome, "exposed_at": when}
