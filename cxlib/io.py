@@ -415,6 +415,9 @@ _DELIMS = (",", ";", "\t", "|")
 
 
 def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
+    """Delimited or whitespace-aligned text (already UTF-8) -> Table."""
+    if b"\r" in utf8[:_SAMPLE_BYTES] and b"\n" not in utf8:
+        utf8 = utf8.replace(b"\r", b"\n")              # classic Mac line endings
     start = 0
     while start < len(utf8) and utf8[start] in b"\r\n":
         start += 1
@@ -489,11 +492,7 @@ def _sniff(sample: str) -> tuple[str, list[tuple[int, list[str]]]]:
     if best and best[0][0] >= 0.6:
         return best[1], best[2]
     if _whitespace_aligned([ln for ln in sample.splitlines() if ln.strip()][:100]):
-        recs, line_no = [], 0
-        for raw in sample.splitlines():
-            line_no += 1
-            if raw.strip():
-                recs.append((line_no, raw.split()))
+        recs = [(number, raw.split()) for number, raw in enumerate(sample.split("\n"), start=1) if raw.strip()]
         return " ", recs
     if best:
         return best[1], best[2]
@@ -772,9 +771,11 @@ def _clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return arr
 
 
-def _check_rows(rows: int, name: str, limits: Limits) -> None:
+def _check_rows(rows: int, name: str, limits: Limits, complete: bool = True) -> None:
+    """Refuse more rows than ``limits.max_rows`` (``complete=False``: counting stopped early)."""
     if rows > limits.max_rows:
-        raise CxLimitError(f"the file has {rows:,} rows, over the {limits.max_rows:,}-row limit.", file=name,
+        count = f"{rows:,} rows" if complete else f"more than {limits.max_rows:,} rows"
+        raise CxLimitError(f"the file has {count}, over the {limits.max_rows:,}-row limit.", file=name,
                            hint="Filter the export to a shorter period or split it into several files.")
 
 
@@ -870,7 +871,7 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
         chunk.append(values)
         count += 1
         if count > limits.max_rows:
-            _check_rows(count, name, limits)
+            _check_rows(count, name, limits, complete=False)
         if len(chunk) >= 100_000:
             flush()
     flush()
@@ -1058,7 +1059,7 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
                 continue
             records.append((number, obj))
             if len(records) > limits.max_rows:
-                _check_rows(len(records), name, limits)
+                _check_rows(len(records), name, limits, complete=False)
     if not records:
         raise CxDataError("the JSON file holds no records.", file=name, hint="Export one JSON object per line.")
     keys: dict[str, None] = {}

@@ -779,3 +779,7 @@ def test_parsers_keep_the_input_index_and_accept_object_and_categorical_columns(
     assert dates.index.equals(idx) and bad.tolist() == [False, True, False]
     flags, bad = parse_flags(pd.Series(["yes", "no", "?"], index=idx))
     assert flags.index.equals(idx) and bad.tolist() == [False, False, True]
+
+
+def test_classic_mac_line_endings():
+    assert cells(read_table(b"a,b\r1,2\r3,4\r", "t.csv")) == [["1", "2"], ["3", "4"]]
