@@ -1043,6 +1043,7 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
             return None
         if not isinstance(items, list) or not all(isinstance(r, dict) for r in items):
             return None
+        _check_rows(len(items), name, limits)
         records = [(i + 2, r) for i, r in enumerate(items)]
     else:
         for number, line in enumerate(text.split("\n"), start=1):   # not splitlines: U+2028 is valid in JSON
