@@ -25,8 +25,8 @@ def joined(_exp, exp_key: str, _events, events_key: str, event: str, window: str
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def memo_html(_res: ex.ExperimentResult, key: str) -> bytes:
-    return memo.memo_html(_res).encode("utf-8")
+def memo_html(_res: ex.ExperimentResult, result_json: str, question: str) -> bytes:
+    return memo.memo_html(_res, question=question or None).encode("utf-8")
 
 
 def show_result(res: ex.ExperimentResult, key: str) -> None:
@@ -50,12 +50,16 @@ def show_result(res: ex.ExperimentResult, key: str) -> None:
     ui.caption(res.spec.describe())
     for note in res.caveats:
         ui.caption(note)
+    question = st.text_input(t("Question this test answers (title of the decision memo)"), key=f"{key}_question",
+                             placeholder=t("Does the one-page checkout raise conversion?"))
     d = st.columns(4)
     with d[0]:
         ui.download_table(res.to_frame(), "ab_results.csv", key=f"{key}_dl_csv", label=t("Results (CSV)"))
-    d[1].download_button(t("Decision memo (Markdown)"), data=memo.memo_markdown(res), file_name="decision_memo.md",
+    d[1].download_button(t("Decision memo (Markdown)"), data=memo.memo_markdown(res, question or None),
+                         file_name="decision_memo.md",
                          mime="text/markdown", key=f"{key}_dl_md", on_click="ignore", icon=":material/description:")
-    d[2].download_button(t("Decision memo (HTML)"), data=lambda: memo_html(res, key), file_name="decision_memo.html",
+    d[2].download_button(t("Decision memo (HTML)"), file_name="decision_memo.html",
+                         data=lambda: memo_html(res, json.dumps(res.to_json(), sort_keys=True), question),
                          mime="text/html", key=f"{key}_dl_html", on_click="ignore", icon=":material/article:")
     with d[3]:
         ui.download_chart(lift, "ab_lift.png", key=f"{key}_dl_png", label=t("Lift chart (PNG)"))

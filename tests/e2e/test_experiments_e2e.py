@@ -27,9 +27,14 @@ def test_upload_experiment_and_see_verdict(server, page, shot, tmp_path):
     expect(verdict).to_be_visible(timeout=SLOW)
     expect(panel.get_by_text("Sample ratio check passed", exact=False)).to_be_visible(timeout=SLOW)
     wait_idle(page)
+    q = panel.get_by_label("Question this test answers (title of the decision memo)")
+    q.fill("Does the <new> checkout sell more?")
+    q.press("Enter")
+    wait_idle(page)
     with page.expect_download(timeout=SLOW) as info:
         panel.get_by_role("button", name="Decision memo (HTML)").first.click()
     html = open(info.value.path(), encoding="utf-8").read()
     assert "new_checkout raised conversion" in html and "<svg" in html
+    assert "<h1>Decision memo: Does the &lt;new&gt; checkout sell more?</h1>" in html
     page.wait_for_timeout(800)
     shot(page, "experiments_verdict")
