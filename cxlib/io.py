@@ -994,9 +994,9 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
                                f"{limits.max_decompressed_bytes / MiB:.0f} MB limit.", file=name,
                                hint="Upload a smaller extract.")
         tbl = pf.read()
-    except CxDataError:
+    except (CxDataError, MemoryError):
         raise
-    except (pa.ArrowException, OSError, ValueError) as err:
+    except Exception as err:   # pyarrow: ArrowInvalid, OSError, ... on damaged footers or pages
         raise CxDataError(f"the Parquet file is damaged ({type(err).__name__}).", file=name, hint=_REEXPORT) from None
     if tbl.num_rows == 0:
         raise CxDataError("the file has a header but no data rows.", file=name, hint=_REEXPORT)
@@ -1005,14 +1005,11 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
         col = tbl.column(i)
         if pa.types.is_dictionary(fld.type):
             col = col.cast(fld.type.value_type)
-            fld = pa.field(fld.name, fld.type.value_type)
-        if pa.types.is_floating(fld.type):
-            text = pa.chunked_array([pa.array([_cell_text(v) for v in col.to_pylist()], pa.string())])
-        elif pa.types.is_timestamp(fld.type) or pa.types.is_date(fld.type) or pa.types.is_string(fld.type) \
-                or pa.types.is_large_string(fld.type) or pa.types.is_integer(fld.type) \
-                or pa.types.is_boolean(fld.type) or pa.types.is_decimal(fld.type):
-            text = pc.cast(col, pa.string())
-        else:
+        if pa.types.is_floating(col.type):
+            col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)   # NaN = missing, not "nan"
+        try:
+            text = pc.cast(col, pa.string())                 # 12.0 -> "12", timestamps -> ISO text
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):   # lists, structs, binary: JSON text
             text = pa.chunked_array([pa.array([None if v is None else v if isinstance(v, str)
                                                else json.dumps(v, default=str, ensure_ascii=False)
                                                for v in col.to_pylist()], pa.string())])

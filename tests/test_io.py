@@ -230,10 +230,12 @@ def test_xls_is_read_with_dates_and_integers():
 
 def test_parquet_columns_become_text():
     data = samples.parquet_bytes({"id": [1, 2], "amount": [1.5, 3.0], "name": ["a", None],
-                                  "at": pa_timestamps(["2024-03-05 14:03:00"] * 2)})
+                                  "at": pa_timestamps(["2024-03-05 14:03:00"] * 2),
+                                  "missing": [float("nan"), 2.5], "tags": [["x", "y"], None]})
     t = read_table(data, "t.parquet")
     assert t.file_format == "parquet"
     assert cells(t)[0][:3] == ["1", "1.5", "a"] and cells(t)[1][:3] == ["2", "3", None]
+    assert t.df["missing"].tolist()[0] is pd.NA and t.df["tags"].iloc[0] == '["x", "y"]'
     assert parse_datetimes(t.df["at"])[0].iloc[0] == pd.Timestamp("2024-03-05 14:03:00", tz="UTC")
 
 
