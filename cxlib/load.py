@@ -40,10 +40,8 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     if mapping is None and det.role != use_role:
         use_mapping = schema.detect(table, role=use_role).mapping
     spec = schema.ROLES_BY_NAME[use_role]
-    missing = [f for f in spec.required if f not in use_mapping]
-    one_of = schema.ONE_OF.get(use_role)
-    if one_of and not any(f in use_mapping for f in one_of):
-        missing.append(" or ".join(one_of))
+    recognized = det.recognized_as if det.role == use_role else None
+    missing = schema.missing_required(use_role, use_mapping, recognized)
     if missing:
         raise CxNeedsMapping(f"no column found for {', '.join(missing)} ({spec.label.lower()} data).", file=name,
                              hint=f"Columns found: {', '.join(columns[:12])}. Pick the columns on the Data page "

@@ -191,8 +191,6 @@ def test_ozon_cp1251_net_revenue_by_hand():
     assert s.first_order_at == pd.Timestamp("2024-03-05 11:03:11", tz="UTC")
 
 
-@pytest.mark.xfail(reason="Ozon postings have no buyer column and the orders role requires customer_id; "
-                          "schema asks for a mapping (CxNeedsMapping)", strict=False)
 def test_ozon_loads_without_a_mapping():
     from tests import exports
     assert orders.summarize(_load(exports.ozon_postings(), "postings.csv")).net_revenue == pytest.approx(1749.0)
@@ -264,8 +262,6 @@ def test_uci_line_items_collapse_matches_plain_python_reference():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="schema does not yet derive amount = Quantity x UnitPrice for UCI line items "
-                          "(CxNeedsMapping: no column found for amount)", strict=False)
 def test_uci_loads_and_matches_the_reference_through_the_loader():
     from tests.conftest import real_file
     from cxlib.load import load_path
