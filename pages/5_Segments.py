@@ -80,7 +80,8 @@ with tab_rfm:
     table = rfm.to_frame()
     st.dataframe(table, hide_index=True)
     ui.download_table(table, "segments.csv", key="dl_segments_csv")
-    pick = st.selectbox(t("Members of segment"), table["segment"].tolist(), key="seg_members_of")
+    listed = table["segment"].tolist() + ([NO_ORDERS] if (view.customers["segment"] == NO_ORDERS).any() else [])
+    pick = st.selectbox(t("Members of segment"), listed, key="seg_members_of")
     ui.download_table(members_frame(view, (view.customers["segment"] == pick).to_numpy(), pick),
                       "segment_members.csv", key="dl_rfm_members", label=t("Download members (CSV)"))
     if view.joins:

@@ -125,6 +125,18 @@ def test_default_comparison_is_rule_segment_against_everyone_else():
     assert pairs.loc[0, "diff"] == pytest.approx(expected)
 
 
+def test_orders_only_offers_order_metrics_and_no_join():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["samples_removed"] = True
+    at.session_state["datasets"] = {k: d for k, d in shop().items() if d.role == "orders"}
+    at.run()
+    assert not at.exception
+    metric = at.selectbox(key="seg_cmp_metric")
+    assert metric.value == "aov" and metric.options == ["Conversion", "Repeat rate", "Average order value",
+                                                        "Revenue per customer"]
+    assert not any("matched to customers" in c.value.replace("\\", "") for c in at.caption)
+
+
 def test_page_runs_on_sample_data_when_present():
     if not (ROOT / "sample_data/MANIFEST.json").exists():
         pytest.skip("sample data not generated in this checkout")
