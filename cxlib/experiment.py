@@ -23,7 +23,7 @@ Example
 -------
 >>> res = analyze_counts({"A": (10000, 410), "B": (10000, 462)}, ExperimentSpec(control="A"))
 >>> round(res.comparisons[0].p_value, 3)
-0.073
+0.072
 """
 from __future__ import annotations
 
@@ -656,6 +656,11 @@ def _caveats(spec, comps, cuped_info) -> list[str]:
         out.append("Average order value is a ratio metric: its variance uses the delta method with users (the unit of "
                    "randomization) as the unit, not orders.")
     out.append("Relative-lift intervals use the delta method on the ratio of means.")
+    for c in comps:             # pooled-SE test vs unpooled-SE interval can disagree at the boundary
+        lo, hi = c.test.abs_ci
+        if spec.alternative == "two-sided" and np.isfinite(lo) and (lo <= 0 <= hi) == (c.test.p_value < spec.alpha):
+            out.append(f"For {c.variant} the p-value (pooled standard error) and the interval (unpooled) disagree about "
+                       "significance, which happens with small or very unequal samples; treat it as inconclusive.")
     return out
 
 

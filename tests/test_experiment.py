@@ -369,3 +369,19 @@ def test_to_json_is_strict_json_even_for_degenerate_data():
     text = json.dumps(res.to_json(), allow_nan=False)
     c = json.loads(text)["comparisons"][0]
     assert c["p_value"] == 1.0 and c["rel_lift"] is None and c["significant"] is False
+
+
+def test_module_examples_run():
+    import doctest
+    from cxlib import power
+    assert doctest.testmod(ex).failed == 0 and doctest.testmod(power).failed == 0
+
+
+def test_boundary_disagreement_between_test_and_interval_is_a_caveat():
+    # find counts where the pooled z-test and the unpooled Wald interval disagree (tiny control arm)
+    res = ex.analyze_counts({"A": (60, 1), "B": (2000, 120)})
+    t = res.comparisons[0].test
+    disagree = (t.abs_ci[0] <= 0 <= t.abs_ci[1]) == (t.p_value < 0.05)
+    assert disagree and any("disagree about significance" in c for c in res.caveats)
+    agree = ex.analyze_counts({"A": (10000, 400), "B": (10000, 470)})
+    assert not any("disagree about significance" in c for c in agree.caveats)
