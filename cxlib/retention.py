@@ -37,6 +37,7 @@ if TYPE_CHECKING:   # cxlib.definitions imports this module for ChurnSpec/Cohort
     from cxlib.definitions import DefinitionSet
 
 VALID_STATUSES = ("completed", "refunded", "partially_refunded")
+ORDER_STATES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
 Period = Literal["month", "week"]
 PERIODS: tuple[str, ...] = ("month", "week")
 SMALL_COHORT = 30            # cohorts smaller than this get a noise warning
@@ -150,6 +151,11 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
     status = (df["status"].astype("string").str.strip().str.lower() if "status" in df.columns
               else pd.Series(pd.NA, index=df.index, dtype="string"))
     status = status.fillna("completed")
+    unknown = ~status.isin(ORDER_STATES)
+    if unknown.any():
+        ex = ", ".join(repr(v) for v in status[unknown].unique()[:3])
+        warnings.append(f"{int(unknown.sum())} order(s) have an unrecognized status (e.g. {ex}) and are not "
+                        "counted as valid orders.")
     refunded = df["refunded"] if ("refunded" in df.columns and subtract) else pd.Series(0.0, index=df.index)
     amount = df["amount"].astype("float64")
     frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"),
@@ -166,7 +172,7 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
     data_end = frame["ordered_at"].max().normalize()
     valid = frame[frame["valid"]].drop(columns="valid")
     if valid.empty:
-        raise CxDataError("no valid order (completed, refunded or partially refunded) was found.",
+        raise CxDataError(f"no valid order (status {', '.join(statuses)}) was found.",
                           file=ds.name, hint="Check the status column mapping, or remove it to count every "
                           "order as completed.")
     no_amount = valid["net"].isna()

@@ -214,6 +214,13 @@ def test_valid_orders_net_and_status_rules():
     assert str(vo.data_end.date()) == "2024-01-04"
 
 
+def test_unrecognized_status_is_not_valid_and_is_reported():
+    ds = orders([("a", "2024-01-01", 10.0, "Completed "), ("a", "2024-01-02", 5.0, "on hold")])
+    vo = valid_orders(ds)
+    assert list(vo.orders["net"]) == [10.0]                      # case and spaces normalized
+    assert any("unrecognized status" in w and "'on hold'" in w for w in vo.warnings)
+
+
 def test_missing_customer_rows_are_dropped_with_warning():
     ds = orders([("a", "2024-01-01", 1.0), (None, "2024-01-02", 1.0)])
     res = cohort_table(ds)
