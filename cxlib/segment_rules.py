@@ -19,6 +19,7 @@ dates compare by calendar day (UTC); a condition on a missing value is false (al
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal, Union
@@ -224,7 +225,10 @@ class _Parser:
 def _convert(text: str, pos: int, col: str, kind: FieldKind):
     if kind == "number":
         try:
-            return float(text)
+            value = float(text)
+            if not math.isfinite(value):
+                raise ValueError(text)
+            return value
         except ValueError:
             raise CxDataError(f"rule: at position {pos}, '{col}' is a number but the value is '{text}'.",
                               hint="Write a number such as 2 or 19.99.") from None

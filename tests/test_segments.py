@@ -306,6 +306,7 @@ def test_rule_examples_match_hand_evaluation(rule, expected):
     ("country DE", "position 9, expected an operator"),
     ("coutnry = DE", "position 1, unknown field 'coutnry'"),
     ("orders >= two", "position 11, 'orders' is a number but the value is 'two'"),
+    ("orders != nan", "position 11, 'orders' is a number but the value is 'nan'"),
     ("country < DE", "'<' needs a number or date field"),
     ("(orders > 1", "expected ')' but found the end of the rule"),
     ("orders > 1 country = DE", "expected 'and', 'or' or the end of the rule but found 'country'"),
