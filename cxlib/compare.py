@@ -298,6 +298,10 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
                           hint="Load a tickets file with a customer id, email or requester column and pick it.")
     warnings: list[str] = []
     masks = {name: np.asarray(mask, dtype=bool) for name, mask in groups.items()}
+    wrong = [name for name, mask in masks.items() if mask.shape != (len(view.customers),)]
+    if wrong:
+        raise CxDataError(f"segment(s) {', '.join(map(repr, wrong))} do not match the customer table "
+                          f"({len(view.customers)} rows).", hint="Build masks over view.customers, e.g. with segment_groups().")
     overlap = int((np.sum(list(masks.values()), axis=0) > 1).sum())
     if overlap:
         warnings.append(f"{overlap} customer(s) are in more than one of the compared segments; the tests assume "

@@ -161,6 +161,8 @@ def test_metrics_needing_joins_explain_what_to_load():
         compare_segments(view, segment_groups(view, ["A", "B"]), "nps")
     with pytest.raises(CxDataError, match="at least two segments"):
         compare_segments(view, segment_groups(view, ["A"]), "aov")
+    with pytest.raises(CxDataError, match="'short' do not match the customer table"):
+        compare_segments(view, {"A": np.ones(len(view.customers), bool), "short": np.ones(3, bool)}, "aov")
     with pytest.raises(CxDataError, match="unknown comparison metric"):
         compare_segments(view, segment_groups(view, ["A", "B"]), "ltv")
 
