@@ -526,8 +526,11 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
             warnings.append(f"Only {repeaters} customers bought more than once; the CLV model is unreliable.")
         bg = fit_bgnbd(c["frequency"], c["recency"], c["T"])
         horizon = int(spec.horizon_days) / UNIT_DAYS[spec.time_unit]
-        p_alive = bg.probability_alive(c["frequency"], c["recency"], c["T"])
-        purchases = bg.expected_purchases(horizon, c["frequency"], c["recency"], c["T"])
+        # evaluate once per distinct (x, t_x, T): many customers share one (e.g. one-time buyers of a day)
+        uniq, back = np.unique(c[["frequency", "recency", "T"]].to_numpy(dtype=float), axis=0, return_inverse=True)
+        back = back.ravel()
+        p_alive = bg.probability_alive(uniq[:, 0], uniq[:, 1], uniq[:, 2])[back]
+        purchases = bg.expected_purchases(horizon, uniq[:, 0], uniq[:, 1], uniq[:, 2])[back]
         if not bg.converged:
             warnings.append("The BG/NBD fit did not fully converge; treat predictions as rough.")
         if bg.a / (bg.a + bg.b) < 1e-3:
