@@ -37,11 +37,10 @@ def text(series: pd.Series) -> pd.Series:
 def blank_na_tokens(series: pd.Series) -> pd.Series:
     """Text column where 'N/A', 'none', '-' ... are empty."""
     s = text(series)
-    short = s.str.len() <= 14
-    if not short.any():
-        return s
-    hit = s[short.fillna(False)].str.casefold().isin(NA_TOKENS)
-    return s.mask(hit.reindex(s.index, fill_value=False)) if hit.any() else s
+    uniques = pd.Series(s.dropna().unique(), dtype="object")
+    uniques = uniques[uniques.str.len() <= 14]
+    tokens = [u for u in uniques if u.casefold() in NA_TOKENS]     # distinct values only: fast on big columns
+    return s.mask(s.isin(tokens)) if tokens else s
 
 
 def ids(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -181,16 +180,19 @@ def collapse_orders(frame: pd.DataFrame, amount_agg: str = "auto") -> tuple[pd.D
         amount_agg = "sum"
     if "order_id" not in frame:
         return _drop_line_fields(frame, frame.get("quantity")), notes
-    key = frame["order_id"].astype("object")
-    no_id = key.isna()
+    ids = frame["order_id"]
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)      # first-seen order, fast on arrow strings
+    no_id = codes < 0
     if no_id.any():
-        key = key.where(~no_id, pd.Series([f"\x00row{i}" for i in range(len(key))], index=key.index))
+        codes = codes.copy()
+        codes[no_id] = len(uniques) + np.arange(int(no_id.sum()))     # each id-less row is its own order
         notes.append(f"{int(no_id.sum())} row(s) have no order id; each was kept as a separate order.")
-    if not key.duplicated().any():
+    if int(codes.max(initial=-1)) + 1 == len(frame):
         return _drop_line_fields(frame, frame.get("quantity")), notes
+    key = pd.Series(codes, index=frame.index, name="__order")
     if amount_agg == "auto":
         amount_agg = _amount_style(frame["amount"], key)
-    groups = frame.groupby(key, sort=False)
+    groups = frame.groupby(key, sort=True)       # codes are in first-seen order
     out = groups.first()
     if amount_agg == "sum":
         out["amount"] = groups["amount"].sum(min_count=1)
