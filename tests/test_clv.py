@@ -419,3 +419,18 @@ def test_expected_purchases_is_continuous_through_a_equal_one():
         return BGNBD(0.5, 4.0, a, 2.0, math.nan, 0, True).expected_purchases(20, [0, 3], [0, 10.0], [30.0, 30.0])
     at_one, around = e(1.0), (e(1 - 1e-4) + e(1 + 1e-4)) / 2
     assert np.all(np.isfinite(at_one)) and at_one == pytest.approx(around, rel=1e-3)
+
+
+pos = st.floats(0.05, 20.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pos, pos, pos, pos, st.integers(0, 30), st.floats(0.0, 1.0), st.floats(1.0, 100.0), st.floats(0.5, 60.0))
+def test_bgnbd_predictions_are_probabilities_and_grow_with_horizon(r, alpha, a, b, x, frac, T, t):
+    m = BGNBD(r, alpha, a, b, math.nan, 0, True)
+    tx = frac * T if x > 0 else 0.0
+    p = float(m.probability_alive(x, tx, T))
+    assert 0.0 <= p <= 1.0
+    e1, e2 = float(m.expected_purchases(t, x, tx, T)), float(m.expected_purchases(2 * t, x, tx, T))
+    if math.isfinite(e1) and math.isfinite(e2):
+        assert -1e-9 <= e1 <= e2 + 1e-9
