@@ -222,11 +222,15 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
 
 
 def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[str, ...]) -> Table:
+    """An .xlsx, or a zip holding one data file (the largest table is read when there are several)."""
+    damaged = CxDataError("the zip archive is damaged or uses an unsupported compression method "
+                          "(XLSX files are zip archives too).", file=name, hint=_REEXPORT)
     try:
         zf = zipfile.ZipFile(_io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError):
-        raise CxDataError("the file is a damaged zip archive (XLSX files are zip archives too).", file=name,
-                          hint=_REEXPORT) from None
+    except MemoryError:
+        raise
+    except Exception:   # BadZipFile, ValueError, NotImplementedError... on a damaged directory
+        raise damaged from None
     with zf:
         _check_zip(zf, name, limits)
         names = set(zf.namelist())
@@ -235,27 +239,30 @@ def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
         if "[Content_Types].xml" in names:
             raise CxDataError("this is a Word/PowerPoint-style document, not a data table.", file=name,
                               hint="Upload a CSV or XLSX export of the data.")
-        members = [i for i in zf.infolist() if not i.is_dir() and i.file_size > 0
-                   and not i.filename.startswith("__MACOSX/") and not i.filename.rsplit("/", 1)[-1].startswith(".")]
-        if not members:
-            raise CxDataError("the zip archive contains no data file.", file=name, hint="Zip the CSV/XLSX file itself.")
         if depth >= 2:
             raise CxDataError("the archive is nested too deeply.", file=name, hint="Upload the inner data file.")
-        tabular = [i for i in members if i.filename.lower().endswith(_TABLE_EXT)] or members
-        chosen = max(tabular, key=lambda i: i.file_size)
-        if any(i.flag_bits & 0x1 for i in members):
-            raise CxDataError("the zip archive is password-protected.", file=name, hint="Upload the unencrypted file.")
         try:
+            chosen, count = _zip_member(zf, name)
             with zf.open(chosen) as fh:
                 inner = fh.read(limits.max_decompressed_bytes + 1)
-        except MemoryError:
+        except (CxDataError, MemoryError):
             raise
-        except Exception:   # zipfile raises BadZipFile, ValueError (bad offsets), NotImplementedError, zlib.error...
-            raise CxDataError("the zip archive is damaged or uses an unsupported compression method.", file=name,
-                              hint=_REEXPORT) from None
-    extra = (f"The archive holds {len(members)} files; read '{chosen.filename}' (the largest table).",) \
-        if len(members) > 1 else ()
+        except Exception:   # zipfile raises BadZipFile, ValueError (bad offsets), IndexError, zlib.error...
+            raise damaged from None
+    extra = (f"The archive holds {count} files; read '{chosen.filename}' (the largest table).",) if count > 1 else ()
     return _read_any(inner, name, limits, depth + 1, notes + extra)
+
+
+def _zip_member(zf: zipfile.ZipFile, name: str) -> tuple[zipfile.ZipInfo, int]:
+    """The data file to read (skipping folders, __MACOSX and dot-files) and how many candidates there were."""
+    members = [i for i in zf.infolist() if i.filename and not i.is_dir() and i.file_size > 0
+               and not i.filename.startswith("__MACOSX/") and not i.filename.rsplit("/", 1)[-1].startswith(".")]
+    if not members:
+        raise CxDataError("the zip archive contains no data file.", file=name, hint="Zip the CSV/XLSX file itself.")
+    if any(i.flag_bits & 0x1 for i in members):
+        raise CxDataError("the zip archive is password-protected.", file=name, hint="Upload the unencrypted file.")
+    tabular = [i for i in members if i.filename.lower().endswith(_TABLE_EXT)] or members
+    return max(tabular, key=lambda i: i.file_size), len(members)
 
 
 # --------------------------------------------------------------------------------------------
@@ -983,6 +990,7 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
 
 
 def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
+    """Parquet -> text columns (limits checked on the footer before any page is decoded)."""
     import pyarrow.parquet as pq
     try:
         pf = pq.ParquetFile(pa.BufferReader(data))
@@ -994,27 +1002,29 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
                                f"{limits.max_decompressed_bytes / MiB:.0f} MB limit.", file=name,
                                hint="Upload a smaller extract.")
         tbl = pf.read()
+        cols = {i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(_arrow_text(tbl.column(i)))), copy=False)
+                for i in range(tbl.num_columns)}
     except (CxDataError, MemoryError):
         raise
-    except Exception as err:   # pyarrow: ArrowInvalid, OSError, ... on damaged footers or pages
+    except Exception as err:   # pyarrow: ArrowInvalid, OSError, bad UTF-8... on damaged footers or pages
         raise CxDataError(f"the Parquet file is damaged ({type(err).__name__}).", file=name, hint=_REEXPORT) from None
     if tbl.num_rows == 0:
         raise CxDataError("the file has a header but no data rows.", file=name, hint=_REEXPORT)
-    cols = {}
-    for i, fld in enumerate(tbl.schema):
-        col = tbl.column(i)
-        if pa.types.is_dictionary(fld.type):
-            col = col.cast(fld.type.value_type)
-        if pa.types.is_floating(col.type):
-            col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)   # NaN = missing, not "nan"
-        try:
-            text = pc.cast(col, pa.string())                 # 12.0 -> "12", timestamps -> ISO text
-        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):   # lists, structs, binary: JSON text
-            text = pa.chunked_array([pa.array([None if v is None else v if isinstance(v, str)
-                                               else json.dumps(v, default=str, ensure_ascii=False)
-                                               for v in col.to_pylist()], pa.string())])
-        cols[i] = pd.Series(pd.arrays.ArrowStringArray(_clean_text(text)), copy=False)
     return _finish(name, pd.DataFrame(cols), list(tbl.schema.names), "utf-8", None, 1, "parquet", [], 1)
+
+
+def _arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Any Arrow column -> text: 12.0 -> "12", timestamps -> ISO, NaN -> missing, nested values -> JSON."""
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if pa.types.is_floating(col.type):
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
+    try:
+        return pc.cast(col, pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        return pa.chunked_array([pa.array([None if v is None else v if isinstance(v, str)
+                                           else json.dumps(v, default=str, ensure_ascii=False)
+                                           for v in col.to_pylist()], pa.string())])
 
 
 def _json_text(value: object) -> str | None:

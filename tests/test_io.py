@@ -295,7 +295,7 @@ def test_gzipped_xlsx():
     (samples.MINIMAL_PDF, "PDF"),
     (samples.MINIMAL_PNG, "PNG"),
     (bytes(range(256)) * 4, "binary"),
-    (b"PK\x03\x04garbage that is not a zip", "damaged zip"),
+    (b"PK\x03\x04garbage that is not a zip", "zip archive is damaged"),
     (b"\x1f\x8b\x08\x00garbage", "gzip"),
 ])
 def test_unusable_files_raise_a_clear_error_naming_the_file(data, words):
