@@ -114,7 +114,8 @@ def score_map_from_frame(df: pd.DataFrame) -> tuple[ScoreRule, ...]:
         if all(pd.isna(v) or str(v).strip() == "" for v in row.values()):
             continue
         try:
-            rules.append(ScoreRule(str(row["segment"]).strip(), *(int(row[k]) for k in ("r_min", "r_max", "fm_min", "fm_max"))))
+            bounds = (int(row[k]) for k in ("r_min", "r_max", "fm_min", "fm_max"))
+            rules.append(ScoreRule(str(row["segment"]).strip(), *bounds))
         except (TypeError, ValueError, KeyError):
             raise CxDataError(f"row {i} of the score map needs a segment name and four whole numbers 1-5 "
                               "(r_min, r_max, fm_min, fm_max).") from None
@@ -223,9 +224,10 @@ class RFMResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per segment (score-map order): customers, shares, revenue, typical R/F/M."""
         c = self.customers
-        g = c.groupby("segment", observed=True).agg(customers=("customer_id", "size"), net_revenue=("net_revenue", "sum"),
-                                                    recency_days_median=("recency_days", "median"),
-                                                    orders_mean=("orders", "mean"), net_revenue_mean=("net_revenue", "mean"))
+        g = c.groupby("segment", observed=True).agg(
+            customers=("customer_id", "size"), net_revenue=("net_revenue", "sum"),
+            recency_days_median=("recency_days", "median"), orders_mean=("orders", "mean"),
+            net_revenue_mean=("net_revenue", "mean"))
         g = g.reindex(list(self.segment_counts)).fillna({"customers": 0, "net_revenue": 0.0})
         g["customers"] = g["customers"].astype(int)
         total_rev = float(c["net_revenue"].sum())
@@ -345,7 +347,8 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     c["value_tier"] = value_tiers(c["net_revenue"], ids)
     n = len(c)
     if n < 25:
-        warnings.append(f"only {n} customer(s): quintile scores on so few customers are coarse; read segments with care.")
+        warnings.append(f"only {n} customer(s): quintile scores on so few customers are coarse; "
+                        "read segments with care.")
     for name, col in (("Recency", "recency_days"), ("Frequency", "orders"), ("Monetary", "net_revenue")):
         distinct = c[col].nunique()
         if spec.quintile_method == "ties_share" and n >= 25 and distinct < 5:
@@ -395,7 +398,8 @@ def cli_run(ds: Dataset, args) -> dict:
         try:
             as_of = date.fromisoformat(args.as_of)
         except ValueError:
-            raise CxDataError(f"--as-of {args.as_of!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.") from None
+            raise CxDataError(f"--as-of {args.as_of!r} is not a date.",
+                              hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.") from None
     from cxlib.definitions import load_definitions
     revenue = load_definitions(getattr(args, "definitions", None)).net_revenue
     res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share"),
@@ -523,7 +527,8 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
         attrs = attrs[attrs["customer_id"].notna()]
         dup = attrs["customer_id"].duplicated()
         if dup.any():
-            warnings.append(f"{int(dup.sum())} repeated customer id(s) in {customers.name}; the first row of each is used.")
+            warnings.append(f"{int(dup.sum())} repeated customer id(s) in {customers.name}; "
+                            "the first row of each is used.")
             attrs = attrs[~dup]
         shared = [c for c in attrs.columns if c in base.columns and c != "customer_id"
                   and (c == "email" or c in ORDER_ATTRIBUTES)]        # customers file wins, orders fill gaps
@@ -562,9 +567,11 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
     if tickets is not None:
         t = tickets.df
         ids = next((t[c] for c in ("customer_id", "requester") if c in t.columns and t[c].notna().any()), None)
-        em = next((t[c] for c in ("email", "requester_email", "requester") if c in t.columns and t[c].notna().any()), None)
+        em = next((t[c] for c in ("email", "requester_email", "requester")
+                   if c in t.columns and t[c].notna().any()), None)
         if ids is None and em is None:
-            warnings.append(f"{tickets.name} has no customer id, email or requester column, so tickets cannot be joined.")
+            warnings.append(f"{tickets.name} has no customer id, email or requester column, "
+                            "so tickets cannot be joined.")
         else:
             cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
             tick_out = pd.DataFrame({"ticket_id": t["ticket_id"].to_numpy(), "customer_id": cid})
@@ -632,4 +639,5 @@ def members_frame(view: CustomerView, mask: np.ndarray | None = None, segment_na
             out[col] = out[col].round(2)
     if segment_name is not None:
         out.insert(2, "list", segment_name)
-    return out.sort_values(["net_revenue", "customer_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    out = out.sort_values(["net_revenue", "customer_id"], ascending=[False, True], kind="mergesort")
+    return out.reset_index(drop=True)

@@ -43,7 +43,8 @@ with st.expander(t("Data and RFM definition")):
     responses = optional("responses", t("Survey responses"), "seg_responses", customers)
     tickets = optional("tickets", t("Support tickets"), "seg_tickets", customers)
     latest = orders.df["ordered_at"].max() if orders.has("ordered_at") else None
-    as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None, key="seg_as_of")
+    as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None,
+                          key=f"seg_as_of_{orders.key}")                  # default per orders dataset
     method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func=lambda m: {
         "ties_share": t("share a score"), "rank": t("split into equal-sized groups")}[m])
     revenue = ui.definitions().net_revenue                 # session definition of net revenue
@@ -132,7 +133,8 @@ with tab_cmp:
         st.altair_chart(charts.comparison_chart(cmp))
         st.info(ui.esc(cmp.summary()))
         ui.caption(cmp.metric.describe())
-        fmt = {c: st.column_config.NumberColumn(format="%.3g") for c in ("p_value", "p_holm", "mw_p_value", "mw_p_holm")}
+        p_cols = ("p_value", "p_holm", "mw_p_value", "mw_p_holm")
+        fmt = {c: st.column_config.NumberColumn(format="%.3g") for c in p_cols}
         fmt |= {c: st.column_config.NumberColumn(format="%.4g") for c in ("diff", "ci_low", "ci_high")}
         st.dataframe(cmp.pairs_frame(), hide_index=True, column_config=fmt)
         ui.show_warnings(cmp.warnings)

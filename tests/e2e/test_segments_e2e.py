@@ -39,6 +39,7 @@ def test_rule_segment_members_download(server, page, shot, tmp_path):
         page.get_by_role("option", name="e2e_orders.csv", exact=False).click()
         wait_idle(page)
     expect(page.get_by_text("Customers with orders")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("RFM as of 2026-10-25", exact=False)).to_be_visible(timeout=SLOW)   # this file's last order
     tab = page.get_by_role("tab", name="Rule segment")
     for _ in range(5):                    # a rerun still in flight can redraw the tabs: click until it sticks
         wait_idle(page)
