@@ -30,8 +30,8 @@ def norm_header(header: object) -> str:
     tokens = [t for t in re.split(r"[^\w$€£¥₽]+", s) if t]
     while len(tokens) > 1 and tokens[-1].rstrip(".") in _UNIT_TOKENS:
         tokens.pop()
-    out = "".join(ch for ch in "".join(tokens) if ch.isalnum())
-    return out or "".join(s.split())       # "#" stays "#"
+    out = "".join(ch for ch in "".join(tokens) if ch.isalnum()) or "".join(s.split())   # "#" stays "#"
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", out).casefold())
 
 
 def _n(*headers: str) -> tuple[str, ...]:
