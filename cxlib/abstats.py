@@ -209,7 +209,8 @@ def beta_binomial(conv_a: int, n_a: int, conv_b: int, n_b: int, *, prior: tuple[
     Returns ``(chance_to_beat, loss_b, loss_a)``: P(p_b > p_a), and the expected loss in absolute
     rate of shipping the variant, E[max(p_a - p_b, 0)], and of keeping the control,
     E[max(p_b - p_a, 0)]. Computed by adaptive quadrature over the variant's posterior:
-    P(p_b > p_a) = ∫ f_b(y) F_a(y) dy and E[max(p_a - y, 0)] = μ_a (1 − I_y(α_a+1, β_a)) − y (1 − I_y(α_a, β_a)).
+    P(p_b > p_a) = ∫ f_b(y) F_a(y) dy and
+    E[max(p_a - y, 0)] = μ_a (1 − I_y(α_a+1, β_a)) − y (1 − I_y(α_a, β_a)).
     """
     aa, ba = prior[0] + conv_a, prior[1] + n_a - conv_a
     ab, bb = prior[0] + conv_b, prior[1] + n_b - conv_b

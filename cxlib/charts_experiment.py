@@ -10,6 +10,11 @@ _PALETTE = {"control": "#7f7f7f", "variant": "#1f77b4", "better": "#2ca02c", "wo
             "no significant difference": "#7f7f7f"}
 
 
+def _scale(part: slice) -> alt.Scale:
+    """Fixed colours for a slice of the palette (control/variant, or better/worse/no difference)."""
+    return alt.Scale(domain=list(_PALETTE)[part], range=list(_PALETTE.values())[part])
+
+
 def _level(res: ExperimentResult) -> str:
     c = res.comparisons[0].test.ci_level if res.comparisons else 1 - res.spec.alpha
     return f"{c:.0%}"
@@ -33,8 +38,7 @@ def rates_chart(res: ExperimentResult) -> alt.LayerChart:
     bars = base.mark_rule(strokeWidth=3).encode(
         y=y, x=alt.X("low:Q", title=f"{label.capitalize()} ({1 - res.spec.alpha:.0%} interval)",
                      axis=alt.Axis(format=".1%" if is_rate else ",.2f"), scale=alt.Scale(zero=False)),
-        x2="high:Q", color=alt.Color("arm:N", scale=alt.Scale(domain=list(_PALETTE)[:2],
-                                                              range=list(_PALETTE.values())[:2]), title=None, legend=alt.Legend(orient="bottom")),
+        x2="high:Q", color=alt.Color("arm:N", scale=_scale(slice(0, 2)), title=None, legend=alt.Legend(orient="bottom")),
         tooltip=tooltip)
     points = base.mark_point(filled=True, size=90).encode(y=y, x="value:Q", color="arm:N", tooltip=tooltip)
     return (bars + points).properties(title=f"{label.capitalize()} by variant", height=alt.Step(44))
@@ -53,7 +57,7 @@ def lift_chart(res: ExperimentResult) -> alt.LayerChart:
     tooltip = [alt.Tooltip("variant:N", title="Variant"), alt.Tooltip("lift:Q", title="Relative lift", format="+.2%"),
                alt.Tooltip("low:Q", title="CI low", format="+.2%"), alt.Tooltip("high:Q", title="CI high", format="+.2%"),
                alt.Tooltip("p:Q", title="p-value", format=".4f"), alt.Tooltip("status:N", title="Result")]
-    color = alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom"), scale=alt.Scale(domain=list(_PALETTE)[2:], range=list(_PALETTE.values())[2:]))
+    color = alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom"), scale=_scale(slice(2, None)))
     base = alt.Chart(df)
     bars = base.mark_rule(strokeWidth=3).encode(
         y=y, x=alt.X("low:Q", title=f"Relative lift vs {res.control} ({_level(res)} interval)",

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Literal, Mapping
 
 import numpy as np
@@ -101,10 +101,9 @@ class ExperimentSpec:
         if self.winsorize_pct:
             extra.append(f"revenue capped at its {self.winsorize_pct:g}th percentile")
         split = " / ".join(f"{k} {v:g}" for k, v in self.split) if self.split else "an equal split"
+        holm = ", Holm-corrected when several variants are compared" if self.correction == "holm" else ""
         return (f"Each variant's {METRIC_LABELS[self.metric]} is compared with the control by a {sides} {test} "
-                f"at {self.alpha:.0%} significance" + (", Holm-corrected when several variants are compared" if self.correction == "holm"
-                                                        else "")
-                + (", with " + " and ".join(extra) if extra else "")
+                f"at {self.alpha:.0%} significance{holm}" + (", with " + " and ".join(extra) if extra else "")
                 + f"; the traffic split is checked against {split} (flagged at p < {self.srm_threshold:g}).")
 
 
@@ -489,10 +488,11 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
     control = pick_control(names, spec.control)
     order = [control] + [n for n in names if n != control]
     weights, missing = _split(order, spec)
-    variants = [VariantSummary(n, clean[n][0], clean[n][1], clean[n][1] / clean[n][0],
-                               abstats.wilson_interval(clean[n][1], clean[n][0], spec.alpha), value=clean[n][1] / clean[n][0],
-                               value_ci=abstats.wilson_interval(clean[n][1], clean[n][0], spec.alpha))
-                for n in order]
+    variants = []
+    for n in order:
+        users, conv = clean[n]
+        ci = abstats.wilson_interval(conv, users, spec.alpha)
+        variants.append(VariantSummary(n, users, conv, conv / users, ci, value=conv / users, value_ci=ci))
     checks = DataChecks(units=sum(u for u, _ in clean.values()), expected_split=tuple(weights.items()),
                         missing_variants=missing)
     return _finish(spec, control, variants, checks, [], "counts typed in", "", None)
@@ -745,7 +745,8 @@ def parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
     try:
         return tuple((k.strip(), float(v)) for k, v in (part.rsplit("=", 1) for part in text.split(",")))
     except ValueError:
-        raise CxDataError(f"cannot read --split {text!r}.", hint="Use name=share pairs, e.g. control=50,treatment=50.") from None
+        raise CxDataError(f"cannot read --split {text!r}.",
+                          hint="Use name=share pairs, e.g. control=50,treatment=50.") from None
 
 
 def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:

@@ -52,7 +52,8 @@ def results_rows(res: ExperimentResult) -> tuple[list[str], list[list[str]]]:
     pct = res.spec.metric == "converted"
     level = f"{res.comparisons[0].test.ci_level:.0%}" if res.comparisons else ""
     head = ["Variant", "Users", "Conversions", METRIC_LABELS[res.spec.metric].capitalize(),
-            "Absolute lift" + (" (percentage points)" if pct else ""), "Relative lift", f"Relative lift {level} CI", "p-value", "Significant"]
+            "Absolute lift" + (" (percentage points)" if pct else ""), "Relative lift", f"Relative lift {level} CI",
+            "p-value", "Significant"]
     comps = {c.variant: c for c in res.comparisons}
     rows = []
     for v in res.variants:
