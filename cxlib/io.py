@@ -1039,54 +1039,56 @@ def _json_text(value: object) -> str | None:
 
 def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | None:
     """JSON lines (one object per line) or a JSON array of objects; None when it is not JSON."""
-    text = text.lstrip("\ufeff \t\r\n")
-    hooks = {"parse_float": Decimal, "parse_constant": lambda c: None}   # ints are exact in Python
-    records: list[tuple[int, dict]] = []
-    bad: list[int] = []
+    found = _json_records(text.lstrip("\ufeff \t\r\n"), name, limits)
+    if found is None:
+        return None
+    records, bad = found
+    if not records:
+        raise CxDataError("the JSON file holds no records.", file=name, hint="Export one JSON object per line.")
+    keys: dict[str, None] = {}
+    for _, rec in records:
+        if len(rec) != len(keys) or any(k not in keys for k in rec):
+            keys.update(dict.fromkeys(rec))
+    cols = {i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
+        [pa.array([_json_text(rec.get(key)) for _, rec in records], pa.string())]))), copy=False)
+        for i, key in enumerate(keys)}
+    warnings = [f"{len(bad)} line(s) are not JSON objects and were skipped "
+                f"(e.g. lines {', '.join(map(str, bad[:5]))})."] if bad else []
+    return _finish(name, pd.DataFrame(cols), list(keys), encoding, None, 1, "jsonl", warnings, records[0][0])
+
+
+_JSON_HOOKS = {"parse_float": Decimal, "parse_constant": lambda c: None}   # ints are exact in Python
+
+
+def _json_records(text: str, name: str, limits: Limits) -> tuple[list[tuple[int, dict]], list[int]] | None:
+    """(line number, object) pairs and the numbers of lines that are not objects; None when not JSON."""
     if text.startswith("["):
         try:
-            items = json.loads(text, **hooks)
+            items = json.loads(text, **_JSON_HOOKS)
         except (json.JSONDecodeError, RecursionError):
             return None
         if not isinstance(items, list) or not all(isinstance(r, dict) for r in items):
             return None
         _check_rows(len(items), name, limits)
-        records = [(i + 2, r) for i, r in enumerate(items)]
-    else:
-        for number, line in enumerate(text.split("\n"), start=1):   # not splitlines: U+2028 is valid in JSON
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line, **hooks)
-            except (json.JSONDecodeError, RecursionError):
-                obj = None
-            if not isinstance(obj, dict):
-                if not records and number == 1:
-                    return None
-                bad.append(number)
-                continue
-            records.append((number, obj))
-            if len(records) > limits.max_rows:
-                _check_rows(len(records), name, limits, complete=False)
-    if not records:
-        raise CxDataError("the JSON file holds no records.", file=name, hint="Export one JSON object per line.")
-    keys: dict[str, None] = {}
-    for _, rec in records[:100_000]:
-        keys.update(dict.fromkeys(rec))
-    for _, rec in records[100_000:]:
-        if len(rec) != len(keys) or any(k not in keys for k in rec):
-            keys.update(dict.fromkeys(rec))
-    cols = {}
-    for i, key in enumerate(keys):
-        vals = [rec.get(key) for _, rec in records]
-        arr = pa.array([_json_text(v) for v in vals], pa.string())
-        cols[i] = pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array([arr]))), copy=False)
-    warnings = []
-    if bad:
-        warnings.append(f"{len(bad)} line(s) are not JSON objects and were skipped "
-                        f"(e.g. lines {', '.join(map(str, bad[:5]))}).")
-    return _finish(name, pd.DataFrame(cols), list(keys), encoding, None, 0 if not keys else 1, "jsonl",
-                   warnings, records[0][0])
+        return [(i + 2, r) for i, r in enumerate(items)], []
+    records: list[tuple[int, dict]] = []
+    bad: list[int] = []
+    for number, line in enumerate(text.split("\n"), start=1):   # not splitlines: U+2028 is valid in JSON
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line, **_JSON_HOOKS)
+        except (json.JSONDecodeError, RecursionError):
+            obj = None
+        if not isinstance(obj, dict):
+            if not records and number == 1:
+                return None
+            bad.append(number)
+            continue
+        records.append((number, obj))
+        if len(records) > limits.max_rows:
+            _check_rows(len(records), name, limits, complete=False)
+    return records, bad
 
 
 # --------------------------------------------------------------------------------------------
@@ -1155,6 +1157,23 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
             pass
     present = _mask(pc.is_valid(arr))
     arr = pc.if_else(pc.is_in(pc.utf8_lower(arr), value_set=_NULL_TOKENS), pa.scalar(None, arr.type), arr)
+    t, neg = _strip_decorations(arr)
+    dec = _decimal_mark(t)
+    group = f"[{_GROUP_CHARS}{'.' if dec == ',' else ','}]"
+    point = r"\." if dec == "." else ","
+    pattern = rf"^(?:\d{{1,3}}(?:{group}\d{{3}})+(?:{point}\d*)?|\d+(?:{point}\d*)?|{point}\d+)(?:[eE][+-]?\d+)?$"
+    ok = _matches(t, pattern)
+    clean = pc.replace_substring_regex(pc.if_else(ok, t, pa.scalar(None, t.type)), group, "")
+    if dec == ",":
+        clean = pc.replace_substring(clean, ",", ".")
+    values = np.asarray(pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+    values = np.where(neg, -values, values)
+    bad = present & np.isnan(values) & _mask(pc.is_valid(arr))
+    return pd.Series(values, index=index), pd.Series(bad, index=index)
+
+
+def _strip_decorations(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Remove accounting parentheses, trailing/leading signs, currency and "%" -> (digits text, negative)."""
     neg = np.zeros(len(arr), dtype=bool)
     t = arr
     if _any(t, "("):
@@ -1174,18 +1193,7 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if _any(t, "-") or _any(t, "+"):
         neg ^= _mask(pc.starts_with(t, "-"))
         t = pc.replace_substring_regex(t, r"^[+-]\s*", "")
-    dec = _decimal_mark(t)
-    group = f"[{_GROUP_CHARS}{'.' if dec == ',' else ','}]"
-    point = r"\." if dec == "." else ","
-    pattern = rf"^(?:\d{{1,3}}(?:{group}\d{{3}})+(?:{point}\d*)?|\d+(?:{point}\d*)?|{point}\d+)(?:[eE][+-]?\d+)?$"
-    ok = _matches(t, pattern)
-    clean = pc.replace_substring_regex(pc.if_else(ok, t, pa.scalar(None, t.type)), group, "")
-    if dec == ",":
-        clean = pc.replace_substring(clean, ",", ".")
-    values = np.asarray(pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
-    values = np.where(neg, -values, values)
-    bad = present & np.isnan(values) & _mask(pc.is_valid(arr))
-    return pd.Series(values, index=index), pd.Series(bad, index=index)
+    return t, neg
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
