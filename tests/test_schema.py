@@ -754,7 +754,7 @@ def test_google_forms_in_russian_and_chinese(headers, nps_header):
 known_status = st.sampled_from(sorted(statuses.ORDER_STATUS_TABLE))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(known_status, st.lists(st.booleans(), min_size=40, max_size=40), st.sampled_from([" ", "  ", "\t"]))
 def test_status_lookup_ignores_case_and_padding(key, upper, pad):
     variant = pad + "".join(c.upper() if u else c for c, u in zip(key, upper + [False] * len(key))) + pad
@@ -762,7 +762,7 @@ def test_status_lookup_ignores_case_and_padding(key, upper, pad):
     assert values.iloc[0] == statuses.ORDER_STATUS_TABLE[key] and not unknown.any()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(0, 99 * 3600 + 3599))
 def test_clock_durations_round_trip_to_minutes(seconds):
     text = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
