@@ -385,3 +385,20 @@ def test_boundary_disagreement_between_test_and_interval_is_a_caveat():
     assert disagree and any("disagree about significance" in c for c in res.caveats)
     agree = ex.analyze_counts({"A": (10000, 400), "B": (10000, 470)})
     assert not any("disagree about significance" in c for c in agree.caveats)
+
+
+def test_welch_and_mann_whitney_disagreement_is_warned_only_for_fixed_horizon_tests():
+    rng = np.random.default_rng(3)
+    n = 3000
+    # same conversion (so ranks barely move) but a few huge orders in B: means differ, ranks do not
+    a = rng.gamma(2, 20, n) * (rng.random(n) < 0.3)
+    b = rng.gamma(2, 20, n) * (rng.random(n) < 0.3)
+    b[:15] = 5000
+    df = pd.DataFrame({"unit_id": [f"u{i}" for i in range(2 * n)], "variant": ["A"] * n + ["B"] * n,
+                       "revenue": np.concatenate([a, b])})
+    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue")
+    c = res.comparisons[0]
+    assert (c.p_value < 0.05) != (c.mann_whitney_p < 0.05)
+    assert any("Mann-Whitney" in w and "winsorizing" in w for w in res.warnings)
+    seq = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", sequential=True)
+    assert not any("Mann-Whitney" in w for w in seq.warnings)
