@@ -619,13 +619,12 @@ def test_load_bytes_end_to_end(name):
     assert (ds.role, ds.report.recognized_as) == (role, recognized)
 
 
-@pytest.mark.xfail(strict=False, reason="cxlib/load.py checks spec.required itself; it should call "
-                                        "schema.missing_required (amount from quantity x price, Ozon/WB buyers)")
 @pytest.mark.parametrize("name", ["uci_online_retail", "ozon_postings"])
 def test_load_bytes_exports_with_derived_or_absent_required_fields(name):
     from cxlib.load import load_bytes
-    ds = load_bytes(exports.EXPORTS[name][0](), f"{name}.csv")
-    assert ds.role == "orders"
+    ds = load_bytes(exports.EXPORTS[name][0](), f"{name}.csv", role="orders")
+    assert (ds.role, ds.report.recognized_as) == ("orders", exports.EXPORTS[name][2])
+    assert ds.df["amount"].notna().all()
 
 
 @pytest.mark.slow
