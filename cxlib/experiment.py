@@ -218,7 +218,7 @@ class ExperimentResult:
 
     def summary(self) -> str:
         lines = [self.verdict, *self.checks.sentences()]
-        if self.cuped:
+        if self.cuped and self.cuped.theta != 0:
             lines.append(f"CUPED reduced the variance by {self.cuped.variance_reduction:.1%}.")
         return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
 
@@ -651,7 +651,7 @@ def _caveats(spec, comps, cuped_info) -> list[str]:
     if spec.alternative != "two-sided":
         out.append(f"One-sided test: the interval shown is the two-sided {1 - 2 * spec.alpha:.0%} interval, whose "
                    "relevant bound matches the one-sided test.")
-    if cuped_info:
+    if cuped_info and cuped_info.theta != 0:
         out.append(f"CUPED used pre-experiment revenue of {cuped_info.units_with_pre_data:,} units and reduced the "
                    f"variance by {cuped_info.variance_reduction:.1%}.")
     if spec.metric == "aov":
