@@ -298,6 +298,18 @@ def surveymonkey_responses() -> bytes:
     return _xlsx(rows, merges=("L1:N1",))
 
 
+def _surveymonkey_rows() -> list[list[object]]:
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(surveymonkey_responses()))
+    return [list(r) for r in wb.active.iter_rows(values_only=True)]
+
+
+def surveymonkey_responses_csv() -> bytes:
+    """The same SurveyMonkey responses as its CSV download: two header rows, blank cells where the
+    XLSX has merged cells. Expected: as surveymonkey_responses()."""
+    return _csv(_surveymonkey_rows())
+
+
 def typeform_responses(modern: bool = False) -> bytes:
     """Typeform CSV download: "#" (response token), one column per question, then
     "Submitted At" + "Token" (classic) or "Start Date (UTC)", "Submit Date (UTC)", "Network ID" (modern).
@@ -442,6 +454,7 @@ EXPORTS = {
     "ga4_events": (ga4_events, "events", "GA4 BigQuery export (flattened)"),
     "rees46_events": (rees46_events, "events", "REES46-style event log"),
     "surveymonkey_responses": (surveymonkey_responses, "responses", "SurveyMonkey responses export"),
+    "surveymonkey_responses_csv": (surveymonkey_responses_csv, "responses", "SurveyMonkey responses export"),
     "typeform_responses": (typeform_responses, "responses", "Typeform responses export"),
     "google_forms_responses": (google_forms_responses, "responses", "Google Forms responses"),
     "zendesk_tickets": (zendesk_tickets, "tickets", "Zendesk tickets export"),

@@ -75,6 +75,8 @@ EXPECTED_MAPPING = {
     "surveymonkey_responses": {"respondent_id": "Respondent ID", "answered_at": "End Date",
                                "nps": exports.NPS_QUESTION, "csat": exports.CSAT_QUESTION,
                                "comment": "What could we do better?"},
+    "surveymonkey_responses_csv": {"respondent_id": "Respondent ID", "answered_at": "End Date",
+                                   "nps": exports.NPS_QUESTION, "csat": exports.CSAT_QUESTION},
     "typeform_responses": {"respondent_id": "#", "answered_at": "Submitted At", "nps": exports.NPS_QUESTION,
                            "ces": "How easy was it to find what you were looking for?"},
     "google_forms_responses": {"answered_at": "Timestamp", "email": "Email Address", "nps": exports.NPS_QUESTION,
@@ -273,8 +275,9 @@ def test_rees46_price_counts_as_revenue_only_on_purchases():
     assert ds.df["user_id"].nunique() == 2 and "price" in ds.df
 
 
-def test_surveymonkey_scores_labels_and_merged_headers():
-    ds = load("surveymonkey_responses")
+@pytest.mark.parametrize("name", ["surveymonkey_responses", "surveymonkey_responses_csv"])
+def test_surveymonkey_scores_labels_and_merged_headers(name):
+    ds = load(name)
     assert ds.report.header_rows == 2
     assert ds.df["nps"].tolist()[:3] == [10, 9, 6] and pd.isna(ds.df["nps"].iloc[3])
     assert ds.df["csat"].tolist() == [5, 4, 1, 3]
