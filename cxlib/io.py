@@ -173,8 +173,9 @@ def _with_notes(table: Table, notes: tuple[str, ...]) -> Table:
                  tuple(notes) + table.warnings, table.first_data_row)
 
 
-def _gunzip(data: bytes, name: str, limits: Limits) -> bytes:
-    """Stream-decompress (all members of) a gzip file, refusing output over the cap (gzip bombs)."""
+def _gunzip(data: bytes, name: str, limits: Limits) -> bytearray:
+    """Stream-decompress (all members of) a gzip file, refusing output over the cap (gzip bombs).
+    Returns the bytearray itself (bytes-like): no second full-size copy."""
     cap, out, buf = limits.max_decompressed_bytes, bytearray(), data
     while buf:
         dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -193,7 +194,7 @@ def _gunzip(data: bytes, name: str, limits: Limits) -> bytes:
         buf = dec.unused_data
         if buf[:2] != b"\x1f\x8b":
             break
-    return bytes(out)
+    return out
 
 
 _TABLE_EXT = (".csv", ".tsv", ".txt", ".tab", ".dat", ".xlsx", ".xls", ".parquet", ".json", ".jsonl", ".ndjson", ".gz")
