@@ -843,7 +843,7 @@ def _cell_text(value: object) -> str | None:
 
 
 def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: list[str],
-                   encoding: str = "utf-8") -> Table:
+                   encoding: str = "utf-8", rounded: set[int] | None = None) -> Table:
     """Rows as (1-based file row, [text|None, ...]) -> Table; detects 0/1/2 header rows."""
     rows = iter(rows)
     head: list[tuple[int, list[str | None]]] = []
@@ -892,16 +892,27 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
     kept_names = [names[i] if i < len(names) else None for i in keep]
     if not header_rows:
         kept_names = [f"column_{k + 1}" for k in range(len(keep))]
-    return _finish(name, df, kept_names, encoding, None, header_rows, file_format, warnings, first)
+    table = _finish(name, df, kept_names, encoding, None, header_rows, file_format, warnings, first)
+    long_numbers = [table.df.columns[k] for k, i in enumerate(keep) if i in (rounded or ())]
+    if long_numbers:
+        listed = ", ".join(f"'{c}'" for c in long_numbers[:5])
+        table = _with_notes(table, (f"Column(s) {listed} hold numbers of 16 or more digits, which the spreadsheet "
+                                    "stores rounded to 15 digits: long ids there may have lost their last digits. "
+                                    "Format such id columns as Text in the spreadsheet and export again.",))
+    return table
 
 
-def _nonempty_rows(raw_rows, convert=_cell_text):
-    """Enumerate sheet rows (1-based), converting cells to text and dropping fully empty rows."""
+def _nonempty_rows(raw_rows, rounded: set[int]):
+    """Enumerate sheet rows (1-based), converting cells to text and dropping fully empty rows.
+    Adds to ``rounded`` the column positions holding numbers of 16+ digits (Excel keeps only 15)."""
     for number, values in enumerate(raw_rows, start=1):
-        cells = [convert(v) for v in values]
+        cells = [_cell_text(v) for v in values]
         while cells and cells[-1] is None:
             cells.pop()
         if cells:
+            for i, v in enumerate(values):
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 1e15:
+                    rounded.add(i)
             yield number, cells
 
 
@@ -922,13 +933,14 @@ def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
         sheets = wb.worksheets
         for ws in sheets:
             ws.reset_dimensions()      # trust the cells, not the sheet's declared size
-            rows = _nonempty_rows(ws.iter_rows(values_only=True))
+            rounded: set[int] = set()
+            rows = _nonempty_rows(ws.iter_rows(values_only=True), rounded)
             first = next(rows, None)
             if first is None:
                 continue
             notes = [f"Read sheet '{ws.title}', the first sheet with data (the workbook has {len(sheets)} sheets)."] \
                 if len(sheets) > 1 else []
-            return _rows_to_table(name, chain([first], rows), limits, "xlsx", notes)
+            return _rows_to_table(name, chain([first], rows), limits, "xlsx", notes, rounded=rounded)
     except (CxDataError, MemoryError):
         raise
     except Exception as err:   # damaged XML/zip parts surface while iterating rows
@@ -971,13 +983,14 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
             sheet = book.sheet_by_index(idx)
             if sheet.nrows == 0:
                 continue
-            rows = _nonempty_rows(convert_row(sheet, r) for r in range(sheet.nrows))
+            rounded = set()
+            rows = _nonempty_rows((convert_row(sheet, r) for r in range(sheet.nrows)), rounded)
             first = next(rows, None)
             if first is None:
                 continue
             notes = [f"Read sheet '{names[idx]}', the first sheet with data (the workbook has {len(names)} sheets)."] \
                 if len(names) > 1 else []
-            return _rows_to_table(name, chain([first], rows), limits, "xls", notes,
+            return _rows_to_table(name, chain([first], rows), limits, "xls", notes, rounded=rounded,
                                   encoding=str(book.encoding or "utf-16-le").replace("_", "-"))
     except (CxDataError, MemoryError):
         raise

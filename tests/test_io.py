@@ -806,3 +806,10 @@ def test_csv_written_by_python_reads_back_cell_for_cell(data, ncols):
     got = [row for row in cells(t) if any(c is not None for c in row)]
     assert list(t.df.columns) == [f"c{i}" for i in range(ncols)]
     assert got == expected
+
+
+def test_xlsx_ids_stored_as_numbers_with_16_digits_get_a_rounding_warning():
+    data = samples.xlsx_bytes({"S": [["order_id", "amount"], [1234567890123456789, 5], [12, 6]]})
+    t = read_table(data, "t.xlsx")
+    assert any("'order_id'" in w and "15 digits" in w for w in t.warnings)
+    assert not any("'amount'" in w for w in t.warnings)
