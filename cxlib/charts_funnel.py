@@ -86,7 +86,8 @@ def trend_chart(result: FunnelResult, period: str | None = None, title: str | No
     period = period or result.spec.period
     x = alt.X("period:T", title=f"{period.capitalize()} of first {result.spec.steps[0].event}")
     band = alt.Chart(data).mark_area(opacity=0.2, color="#4C78A8").encode(
-        x=x, y=alt.Y("ci_low:Q", title="Conversion (step 1 to last)", axis=alt.Axis(format="%")), y2="ci_high:Q")
+        x=x, y=alt.Y("ci_low:Q", title="Conversion (step 1 to last)", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domainMin=0)), y2="ci_high:Q")
     line = alt.Chart(data).mark_line(point=True, color="#4C78A8").encode(
         x=x, y="rate:Q",
         tooltip=[alt.Tooltip("period:T", title=period.capitalize()),

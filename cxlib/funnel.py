@@ -244,22 +244,19 @@ class FunnelResult:
         """Seconds from step ``step_index - 1`` to step ``step_index`` (1-based, >= 2) for units reaching it."""
         if not 2 <= step_index <= len(self.steps):
             raise CxDataError(f"step {step_index} has no previous step.", hint=f"Use 2..{len(self.steps)}.")
-        p = self.paths
-        reached = p["level"].to_numpy() >= step_index
-        a = p[f"t{step_index - 1}"].to_numpy()[reached]
-        b = p[f"t{step_index}"].to_numpy()[reached]
-        return (b - a).astype("timedelta64[us]").astype(np.int64) / 1e6
+        reached = self.paths["level"].to_numpy() >= step_index
+        end, start = _micros(self.paths[f"t{step_index}"]), _micros(self.paths[f"t{step_index - 1}"])
+        return (end[reached] - start[reached]) / 1e6
 
     def time_to_convert(self) -> pd.DataFrame:
         """Median, p75, p90 and p95 seconds between consecutive steps (and step 1 -> last)."""
         rows = []
         k = len(self.steps)
         pairs = [(j - 1, j) for j in range(2, k + 1)] + ([(1, k)] if k > 2 else [])
-        p = self.paths
+        level = self.paths["level"].to_numpy()
         for a, b in pairs:
-            reached = p["level"].to_numpy() >= b
-            d = ((p[f"t{b}"].to_numpy()[reached] - p[f"t{a}"].to_numpy()[reached])
-                 .astype("timedelta64[us]").astype(np.int64) / 1e6)
+            reached = level >= b
+            d = (_micros(self.paths[f"t{b}"])[reached] - _micros(self.paths[f"t{a}"])[reached]) / 1e6
             q = np.quantile(d, QUANTILES) if len(d) else [math.nan] * 4
             rows.append({"from_step": a, "to_step": b, "from": self.steps[a - 1], "to": self.steps[b - 1],
                          "n": int(len(d)), "median_s": q[0], "p75_s": q[1], "p90_s": q[2], "p95_s": q[3]})
@@ -309,12 +306,12 @@ class FunnelResult:
         return out
 
     def summary(self) -> str:
-        f = self.to_frame()
-        parts = [f"{r.step}: {r.units:,} ({100 * r.conversion_from_first:.1f}%)" if r.units == r.units else ""
-                 for r in f.itertuples()]
-        text = f"Funnel of {self.units[0]:,} {self.unit_name}: " + " -> ".join(parts) + "."
+        first = self.units[0]
+        parts = [f"{s}: {u:,}" + (f" ({100 * u / first:.1f}%)" if first else "")
+                 for s, u in zip(self.steps, self.units)]
+        text = f"Funnel of {first:,} {self.unit_name}: " + " -> ".join(parts) + "."
         if self.test is not None and not math.isnan(self.test.p_value):
-            text += f" Conversion differs by {self.spec.by}: p = {self.test.p_value:.3g}."
+            text += f" Chi-square test of conversion across {self.spec.by} values: p = {self.test.p_value:.3g}."
         return text
 
     def to_json(self) -> dict:
@@ -340,6 +337,11 @@ class FunnelResult:
             "tests": self.test.to_json() if self.test is not None else None,
             "excluded_units": self.excluded_units,
         }
+
+
+def _micros(col: pd.Series) -> np.ndarray:
+    """UTC timestamps as int64 epoch microseconds (NaT -> int64 min), without Python objects."""
+    return col.to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
 # --------------------------------------------------------------------------------- engine
@@ -401,10 +403,19 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
     try:
         con.register("src", frame)
         spec = _resolve_events(con, spec, warnings)
-        paths = con.sql(_paths_sql(spec)).to_arrow_table().to_pandas()
+        con.execute(_events_sql(spec))
+        raw = con.sql(_paths_sql(spec)).to_arrow_table().to_pandas()
     finally:
         con.close()
-    return _assemble(ds, spec, paths, warnings)
+    # ids and breakdown value from the unit's first step-1 row
+    rid = raw.pop("rid").to_numpy(dtype=np.int64)
+    ids = {"user_id": frame["u_id"].take(rid).reset_index(drop=True)}
+    if spec.unit == "session":
+        ids["session_id"] = frame["s_id"].take(rid).reset_index(drop=True)
+    if spec.by:
+        ids["value"] = frame["bv"].take(rid).reset_index(drop=True).fillna(MISSING)
+    raw = pd.concat([pd.DataFrame(ids), raw], axis=1)
+    return _assemble(ds, spec, raw, warnings)
 
 
 def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[str]) -> tuple[pd.DataFrame, FunnelSpec]:
@@ -417,7 +428,12 @@ def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[str]) -> tuple[pd.Dat
     if spec.unit == "session" and not ds.has("session_id"):
         raise CxDataError("a session funnel needs a session_id column.", file=ds.name,
                           hint="Map the session column, or use a user funnel.")
-    cols = {"u_id": df["user_id"], "ts": df["timestamp"], "ev": df["event"]}
+    cols = {"u_id": df["user_id"], "ts": df["timestamp"], "ev": df["event"], "rid": np.arange(len(df))}
+    lo, hi = df["timestamp"].min(), df["timestamp"].max()
+    as_us = (lambda ts: int(np.datetime64(ts.tz_convert(None).to_datetime64(), "us").astype(np.int64)))
+    if pd.notna(lo) and max(-as_us(lo), as_us(hi)) >= _TS_LIMIT:
+        raise CxDataError(f"timestamps run from {lo} to {hi}, outside the years 1400-2500 a funnel can use.",
+                          file=ds.name, hint="Check the timestamp column's format on the Data page.")
     if spec.unit == "session":
         cols["s_id"] = df["session_id"]
     for i, s in enumerate(spec.steps + ((spec.exclude,) if spec.exclude else ())):
@@ -444,13 +460,13 @@ def _as_text(col: pd.Series) -> pd.Series:
 def _resolve_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[str]) -> FunnelSpec:
     """Step events as spelled in the data (exact, else the unique case-insensitive match); warn on absent ones."""
     wanted = {s.event for s in spec.steps + ((spec.exclude,) if spec.exclude else ())}
-    found = {r[0] for r in con.execute("SELECT DISTINCT ev FROM src WHERE ev IN (SELECT unnest(?))",
-                                       [sorted(wanted)]).fetchall()}
+    found = {r[0] for r in con.sql("SELECT DISTINCT ev FROM src WHERE ev IN ("
+                                   + ", ".join(map(_lit, sorted(wanted))) + ")").fetchall()}
     rename = {}
     if wanted - found:
         folded = {w.strip().casefold(): w for w in wanted - found}
-        for (name,) in con.execute("SELECT DISTINCT ev FROM src WHERE lower(trim(ev)) IN (SELECT unnest(?))",
-                                   [sorted(folded)]).fetchall():
+        for (name,) in con.sql("SELECT DISTINCT ev FROM src WHERE lower(trim(ev)) IN ("
+                               + ", ".join(map(_lit, sorted(folded))) + ")").fetchall():
             rename.setdefault(folded.get(name.strip().casefold()), []).append(name)
     fix = {w: names[0] for w, names in rename.items() if w is not None and len(names) == 1}
     steps = tuple(Step(fix.get(s.event, s.event), s.prop, s.value) for s in spec.steps)
@@ -477,39 +493,45 @@ def _cond(i: int, step: Step) -> str:
     return f"(ev = {_lit(step.event)} AND p{i} = {_lit(step.value)})"
 
 
-def _paths_sql(spec: FunnelSpec) -> str:
-    """One row per unit with a step-1 event: ids, first step-1 time and breakdown value, and its
-    deepest, earliest-completed attempt (level, t1..tk in epoch microseconds; NULL when excluded)."""
+_TS_LIMIT = 2**54          # |epoch microseconds| below this (years 1399-2540): integer tie-break keys fit
+
+
+def _events_sql(spec: FunnelSpec) -> str:
+    """One scan of the frame into a compact table of funnel-relevant events: unit hash, epoch
+    microseconds, row id and a bit mask of the steps (bit k: the exclusion step) each event matches."""
     k = len(spec.steps)
     session = spec.unit == "session"
     key = "hash(u_id, s_id)" if session else "hash(u_id)"
     valid = "u_id IS NOT NULL AND ts IS NOT NULL" + (" AND s_id IS NOT NULL" if session else "")
-    conds = [_cond(i, s) for i, s in enumerate(spec.steps)]
-    by = f"coalesce(bv, {_lit(MISSING)})" if spec.by else "NULL::VARCHAR"
-    # every step reads the registered frame directly (a shared CTE would be materialized)
-    def rows(cond: str) -> str:
-        return f"SELECT {key} AS u, epoch_us(ts) AS ts FROM src WHERE {valid} AND {cond}"
+    steps = spec.steps + ((spec.exclude,) if spec.exclude else ())
+    mask = " + ".join(f"CASE WHEN {_cond(i, s)} THEN {1 << i} ELSE 0 END" for i, s in enumerate(steps))
+    names = ", ".join(sorted({_lit(s.event) for s in steps}))
+    return (f"CREATE TEMP TABLE ev AS SELECT * FROM (SELECT {key} AS u, epoch_us(ts) AS ts, rid, "
+            f"({mask})::UINTEGER AS m FROM src WHERE {valid} AND ev IN ({names})) WHERE m <> 0")
 
-    ctes = [f"s{j} AS ({rows(conds[j - 1])})" for j in range(1, k + 1)]
-    ctes.append(f"firsts AS (SELECT {key} AS u, any_value(u_id) AS user_id"
-                + (", arg_min(s_id, ts) AS session_id" if session else "")
-                + f", epoch_us(min(ts)) AS first_ts, arg_min({by}, struct_pack(a := ts, b := {by})) AS value "
-                f"FROM src WHERE {valid} AND {conds[0]} GROUP BY ALL)")
+
+def _paths_sql(spec: FunnelSpec) -> str:
+    """One row per unit with a step-1 event: the row id of its first step-1 event and that time, and
+    its deepest, earliest-completed attempt (level, t1..tk in epoch microseconds; NULL: excluded)."""
+    k = len(spec.steps)
+    ctes = [f"s{j} AS (SELECT u, ts FROM ev WHERE m & {1 << (j - 1)} <> 0)" for j in range(1, k + 1)]
+    # first step-1 event; ties at the same instant: the earlier row of the file
+    ctes.append(f"firsts AS (SELECT u, min(ts) AS first_ts, arg_min(rid, ts::HUGEINT * {2**40} + rid) AS rid "
+                "FROM ev WHERE m & 1 <> 0 GROUP BY u)")
     start = "(SELECT u, min(ts) AS ts FROM s1 GROUP BY u)" if spec.start == "first" else "s1"
     # of the s1 occurrences sharing their s2 match, the latest one dominates: keep only it
     ctes.append(f"p2 AS (SELECT a.u, max(a.ts) AS t1, b.ts AS t2 FROM {start} a "
                 f"ASOF LEFT JOIN s2 b ON a.u = b.u AND b.ts >= a.ts GROUP BY a.u, b.ts)")
+    w = int(round(spec.window_seconds * 1e6))
     for j in range(3, k + 1):
         ctes.append(f"p{j} AS (SELECT a.*, b.ts AS t{j} FROM p{j - 1} a "
                     f"ASOF LEFT JOIN s{j} b ON a.u = b.u AND b.ts >= a.t{j - 1})")
     last = f"p{k}"
-    w = int(round(spec.window_seconds * 1e6))
     oks = [f"t{j} <= t1 + {w}" for j in range(2, k + 1)]
     if spec.order == "strict":
-        any_step = " OR ".join(conds)
         for j in range(1, k):
             # first event of another funnel step strictly after step j (repeats of step j allowed)
-            ctes.append(f"v{j} AS ({rows(f'({any_step}) AND NOT coalesce({conds[j - 1]}, false)')})")
+            ctes.append(f"v{j} AS (SELECT u, ts FROM ev WHERE m & {(1 << k) - 1} <> 0 AND m & {1 << (j - 1)} = 0)")
             ctes.append(f"q{j} AS (SELECT a.*, b.ts AS n{j} FROM {last} a "
                         f"ASOF LEFT JOIN v{j} b ON a.u = b.u AND b.ts > a.t{j})")
             last = f"q{j}"
@@ -522,18 +544,21 @@ def _paths_sql(spec: FunnelSpec) -> str:
     ctes.append(f"att AS (SELECT *, {done} AS t_done FROM lv)")
     att = "att"
     if spec.exclude is not None:
-        ctes.append(f"x AS ({rows(_cond(k, spec.exclude))})")
+        ctes.append(f"x AS (SELECT u, ts FROM ev WHERE m & {1 << k} <> 0)")
         ctes.append("kept AS (SELECT a.* FROM att a ASOF LEFT JOIN x b ON a.u = b.u AND b.ts > a.t1 "
                     "WHERE b.ts IS NULL OR b.ts >= a.t_done)")
         att = "kept"
+    # best attempt: deepest, then earliest completed, then latest start, as one integer key
+    # (level | inverted t_done | t1, each time offset into [0, 2^55))
+    rank = (f"level::HUGEINT * {2**110} + ({2**55 - 1} - (t_done + {_TS_LIMIT}))::HUGEINT * {2**55} "
+            f"+ (t1 + {_TS_LIMIT})")
     path = ", ".join(f"t{j} := CASE WHEN level >= {j} THEN t{j} END" for j in range(1, k + 1))
-    ctes.append(f"best AS (SELECT u, arg_max(struct_pack(level := level, {path}), "
-                f"struct_pack(l := level, d := -t_done, s := t1)) AS b FROM {att} GROUP BY u)")
-    ids = "f.user_id" + (", f.session_id" if session else "")
+    ctes.append(f"best AS (SELECT u, arg_max(struct_pack(level := level, {path}), {rank}) AS b "
+                f"FROM {att} GROUP BY u)")
     # a level-1 path completes earliest at the unit's first step-1 event (pruning may have dropped it)
     out = "CASE WHEN b.b.level = 1 THEN f.first_ts ELSE b.b.t1 END AS t1, " + ", ".join(
         f"b.b.t{j} AS t{j}" for j in range(2, k + 1))
-    return ("WITH " + ",\n".join(ctes) + f"\nSELECT {ids}, f.first_ts, f.value, b.b.level AS level, {out} "
+    return ("WITH " + ",\n".join(ctes) + f"\nSELECT f.rid, f.first_ts, b.b.level AS level, {out} "
             "FROM firsts f LEFT JOIN best b ON f.u = b.u")
 
 

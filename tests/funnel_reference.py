@@ -75,7 +75,8 @@ def _unit(rows, steps, window_us, order, start, exclude, by) -> RefUnit | None:
     first_ts = min(r["t"] for r in s1)
     value = None
     if by is not None:
-        value = min(MISSING if r.get(by) is None else str(r[by]) for r in s1 if r["t"] == first_ts)
+        first = next(r for r in s1 if r["t"] == first_ts)          # ties: the earlier row of the file
+        value = MISSING if first.get(by) is None else str(first[by])
     starts = [r for r in s1 if r["t"] == first_ts] if start == "first" else s1
     n = len(rows)
     any_step = [any(_matches(r, s) for s in steps) for r in rows]

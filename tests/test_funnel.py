@@ -138,6 +138,20 @@ def test_breakdown_uses_value_on_first_step_one_event_and_groups_other_by_hand()
     assert any("grouped as 'Other'" in w for w in top["warnings"])
 
 
+def test_breakdown_value_ties_at_the_same_instant_take_the_earlier_row():
+    ds = events([("a", "view", 0, "tablet"), ("a", "view", 0, "desktop"), ("b", "view", 0, "desktop"),
+                 ("b", "view", 0, "tablet")], device=None)
+    assert funnel(ds, spec("view", "buy", by="device")).paths.set_index("user_id")["value"].to_dict() == {
+        "a": "tablet", "b": "desktop"}
+
+
+def test_timestamps_outside_usable_years_are_refused():
+    df = pd.DataFrame({"user_id": ["a", "a"], "event": ["view", "buy"],
+                       "timestamp": pd.to_datetime(["2026-01-01", "2999-01-01"], utc=True).as_unit("us")})
+    with pytest.raises(CxDataError, match="outside the years"):
+        funnel(Dataset.from_frame(df, "events"), spec("view", "buy"))
+
+
 def test_breakdown_tests_match_scipy_and_statsmodels():
     rng = np.random.default_rng(7)
     rows = []
@@ -360,3 +374,11 @@ def test_format_window_and_step_parse():
     assert Step.parse(" page_view [ page = /checkout ] ") == Step("page_view", "page", "/checkout")
     with pytest.raises(CxDataError):
         Step.parse("[x=1]")
+
+
+def test_summary_is_short_text_with_counts():
+    res = funnel(events([("a", "view", 0), ("a", "buy", 5), ("b", "view", 0)]), spec("view", "buy"))
+    assert res.summary() == "Funnel of 2 users: view: 2 (100.0%) -> buy: 1 (50.0%)."
+    empty = funnel(events([("a", "buy", 5)]), spec("view", "buy"))
+    assert empty.summary() == "Funnel of 0 users: view: 0 -> buy: 0."
+    assert empty.to_json()["conversion_pct"] == [None, None]
