@@ -813,3 +813,22 @@ def test_xlsx_ids_stored_as_numbers_with_16_digits_get_a_rounding_warning():
     t = read_table(data, "t.xlsx")
     assert any("'order_id'" in w and "15 digits" in w for w in t.warnings)
     assert not any("'amount'" in w for w in t.warnings)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "ten"])
+def test_limits_from_env_rejects_non_positive_or_non_numbers(monkeypatch, value):
+    monkeypatch.setenv("CX_MAX_DECOMPRESSED_MB", value)
+    with pytest.raises(CxDataError, match="CX_MAX_DECOMPRESSED_MB"):
+        Limits.from_env()
+
+
+def test_limits_from_env_reads_the_decompressed_cap(monkeypatch):
+    monkeypatch.setenv("CX_MAX_DECOMPRESSED_MB", "0.5")
+    assert Limits.from_env().max_decompressed_bytes == 512 * 1024
+
+
+def test_damaged_xls_prints_nothing_to_stdout(capsys):
+    data = samples.xls_bytes([["a"], [1]])
+    with pytest.raises(CxDataError):
+        read_table(data[:-700] + b"\0" * 3, "t.xls")
+    assert capsys.readouterr().out == ""
