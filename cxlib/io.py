@@ -465,6 +465,11 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
         df, more = _parse_delimited(body, utf8.count(b'"', offset) % 2 == 1, names, delim, name, first)
     warnings += more
     _check_rows(len(df), name, limits)
+    names = list(names) + [None] * (df.shape[1] - len(names))
+    empty = {i for i in range(df.shape[1]) if names[i] is None and df[i].isna().all()}
+    if empty:                  # a trailing delimiter on every line: an unnamed, empty column
+        df = df.drop(columns=sorted(empty))
+        names = [n for i, n in enumerate(names) if i not in empty]
     return _finish(name, df, names, encoding, "whitespace" if delim == " " else delim, header_rows, "csv",
                    warnings, first)
 

@@ -832,3 +832,8 @@ def test_damaged_xls_prints_nothing_to_stdout(capsys):
     with pytest.raises(CxDataError):
         read_table(data[:-700] + b"\0" * 3, "t.xls")
     assert capsys.readouterr().out == ""
+
+
+def test_trailing_delimiter_on_every_line_adds_no_empty_column():
+    t = read_table(b"a;b;\n1;2;\n3;4;\n", "t.csv")
+    assert list(t.df.columns) == ["a", "b"] and cells(t) == [["1", "2"], ["3", "4"]]
