@@ -48,6 +48,7 @@ class Report:
     date_range: tuple[str, str] | None = None  # ISO dates of the role's main timestamp
     formulas: int = 0                # text cells that look like spreadsheet formulas
     warnings: tuple[str, ...] = ()   # every partial problem, as sentences
+    source_columns: tuple[str, ...] = ()  # the file's own headers (what a mapping may pick from)
 
     def all_warnings(self) -> list[str]:
         return list(self.warnings) + [i.sentence() for i in self.issues]

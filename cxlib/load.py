@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from cxlib import io as cxio
@@ -47,7 +48,8 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
                              hint=f"Columns found: {', '.join(columns[:12])}. Pick the columns on the Data page "
                                   "or rename them in the file.",
                              columns=columns, role=use_role, mapping=use_mapping, missing=missing)
-    return schema.build(table, use_role, use_mapping, content_hash=digest, detection=det)
+    ds = schema.build(table, use_role, use_mapping, content_hash=digest, detection=det)
+    return replace(ds, report=replace(ds.report, source_columns=tuple(columns)))
 
 
 def load_path(path: str | Path, **kwargs) -> Dataset:

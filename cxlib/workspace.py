@@ -108,7 +108,8 @@ def report_from_json(data: dict) -> Report:
     data = dict(data)
     data["issues"] = tuple(ColumnIssue(**{**i, "examples": tuple(tuple(e) for e in i.get("examples", ()))})
                            for i in data.get("issues", ()))
-    data["warnings"] = tuple(data.get("warnings", ()))
+    for key in ("warnings", "source_columns"):
+        data[key] = tuple(data.get(key, ()))
     if data.get("date_range"):
         data["date_range"] = tuple(data["date_range"])
     return Report(**data)

@@ -128,6 +128,8 @@ def _slug(name: str) -> str:
 
 
 def _source_columns(ds: Dataset) -> list[str]:
+    if ds.report.source_columns:                  # the file's own headers
+        return list(ds.report.source_columns)
     mapped = list(ds.mapping.values())
     extra = [c for c in ds.df.columns if c not in ds.mapping]
     return list(dict.fromkeys(mapped + extra))
