@@ -10,9 +10,16 @@ import streamlit as st
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
 
 
+# Streamlit's markdown also turns "->", "<-", ">=", "<=", "~=" into arrows and symbols after
+# parsing, so escaping cannot stop it; a zero-width space between such characters does.
+_TYPOGRAPHIC = re.compile(r"(?<=[<>\-=~])(?=[<>\-=~])")
+ZWSP = "\u200b"
+
+
 def esc(text: object) -> str:
     """Escape ``text`` so st.markdown/st.warning/st.caption show it literally."""
     s = "" if text is None else str(text)
+    s = _TYPOGRAPHIC.sub(ZWSP, s)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return s.replace("\n", "  \n")
 
