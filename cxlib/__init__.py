@@ -1,14 +1,54 @@
 """CX Workbench analysis library: load customer-experience exports, compute trustworthy metrics.
 
 No Streamlit here: everything is usable from a notebook or ``python -m cxlib``.
+
+    >>> import cxlib as cx
+    >>> orders = cx.load("sample_data/orders_shopify.csv")
+    >>> cx.rfm(orders).segment_counts                                 # doctest: +SKIP
+
+Names are imported on first use (PEP 562), so ``import cxlib`` and the command line stay fast.
 """
 from __future__ import annotations
 
-from cxlib.dataset import ColumnIssue, Dataset, Report
-from cxlib.definitions import METRICS, METRICS_BY_NAME, DefinitionSet
-from cxlib.errors import CxDataError, CxLimitError, CxNeedsMapping
-from cxlib.load import load_bytes, load_path
+import importlib
 
-__all__ = ["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "DefinitionSet", "METRICS",
-           "METRICS_BY_NAME", "Report", "load_bytes", "load_path"]
+from cxlib.dataset import ColumnIssue, Dataset, Report
+from cxlib.errors import CxDataError, CxLimitError, CxNeedsMapping
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "load": ("cxlib.load", "load_path"), "load_path": ("cxlib.load", "load_path"),
+    "load_bytes": ("cxlib.load", "load_bytes"),
+    "DefinitionSet": ("cxlib.definitions", "DefinitionSet"), "METRICS": ("cxlib.definitions", "METRICS"),
+    "METRICS_BY_NAME": ("cxlib.definitions", "METRICS_BY_NAME"),
+    "nps": ("cxlib.survey", "nps"), "csat": ("cxlib.survey", "csat"), "ces": ("cxlib.survey", "ces"),
+    "FunnelSpec": ("cxlib.funnel", "FunnelSpec"), "Step": ("cxlib.funnel", "Step"), "funnel": ("cxlib.funnel", "funnel"),
+    "RFMSpec": ("cxlib.segments", "RFMSpec"), "compute_rfm": ("cxlib.segments", "compute_rfm"),
+    "rfm": ("cxlib.segments", "compute_rfm"), "rule_segment": ("cxlib.segments", "rule_segment"),
+    "compare_segments": ("cxlib.compare", "compare_segments"),
+    "CohortSpec": ("cxlib.retention", "CohortSpec"), "ChurnSpec": ("cxlib.retention", "ChurnSpec"),
+    "cohort_table": ("cxlib.retention", "cohort_table"), "churn_rate": ("cxlib.retention", "churn_rate"),
+    "churn_trend": ("cxlib.retention", "churn_trend"), "retention_rate": ("cxlib.retention", "retention_rate"),
+    "CLVSpec": ("cxlib.clv", "CLVSpec"), "historical_clv": ("cxlib.clv", "historical_clv"),
+    "predict_clv": ("cxlib.clv", "predict_clv"),
+    "ExperimentSpec": ("cxlib.experiment", "ExperimentSpec"), "abtest": ("cxlib.experiment", "analyze"),
+    "analyze": ("cxlib.experiment", "analyze"), "analyze_counts": ("cxlib.experiment", "analyze_counts"),
+    "conversions_from_events": ("cxlib.experiment", "conversions_from_events"),
+    "sample_size": ("cxlib.power", "sample_size"), "achieved_power": ("cxlib.power", "achieved_power"),
+    "minimum_detectable_effect": ("cxlib.power", "minimum_detectable_effect"),
+}
+
+__all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "Report", *_LAZY])
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cxlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,28 @@
+"""`import cxlib as cx` exposes the main entry points, each resolving to a real callable."""
+import subprocess
+import sys
+
+import cxlib
+
+
+def test_every_public_name_resolves():
+    for name in cxlib.__all__:
+        assert getattr(cxlib, name) is not None, name
+
+
+def test_short_names_point_at_the_analysis_functions():
+    from cxlib import experiment, segments
+    assert cxlib.rfm is segments.compute_rfm and cxlib.abtest is experiment.analyze
+
+
+def test_import_is_light():
+    code = "import sys, cxlib; print('statsmodels' in sys.modules, 'duckdb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    assert out == ["False", "False"]
+
+
+def test_load_then_rfm_on_sample_data():
+    from pathlib import Path
+    ds = cxlib.load(Path(__file__).resolve().parent.parent / "sample_data" / "orders_shopify.csv")
+    assert ds.role == "orders" and ds.report.rows == 2460
+    assert sum(cxlib.rfm(ds).segment_counts.values()) == 1180
