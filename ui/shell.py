@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import nav, state
 from ui.i18n import LANGUAGES, t
+from ui.text import esc
 from ui.widgets import dataset_label
 
 
@@ -22,7 +23,7 @@ def shell(title: str, *, icon: str = ":material/analytics:") -> None:
             st.caption(t("Loaded data"))
             from cxlib.schema import ROLES_BY_NAME
             for ds in loaded.values():
-                st.text(f"{t(ROLES_BY_NAME[ds.role].label)}: {dataset_label(ds)}")
+                st.caption(esc(f"{t(ROLES_BY_NAME[ds.role].label)}: {dataset_label(ds)}"))
         else:
             st.caption(t("No data loaded yet."))
         if len(LANGUAGES) > 1:
