@@ -442,6 +442,9 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
         records = _records(text, delim)
     else:
         delim, records = _sniff(text)
+    escape = delim != " " and _backslash_quoted(text, delim)
+    if escape:
+        records = _records(text, delim, escape=True)
     if not records:
         raise CxDataError("the file is empty (only blank lines).", file=name, hint=_REEXPORT)
     warnings: list[str] = []
@@ -462,7 +465,8 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
     if delim == " ":
         df, more = _parse_whitespace(body, names, first)
     else:
-        df, more = _parse_delimited(body, utf8.count(b'"', offset) % 2 == 1, names, delim, name, first)
+        quotes = utf8.count(b'"', offset) - (utf8.count(b'\\"', offset) if escape else 0)
+        df, more = _parse_delimited(body, quotes % 2 == 1, names, delim, name, first, escape)
     warnings += more
     _check_rows(len(df), name, limits)
     names = list(names) + [None] * (df.shape[1] - len(names))
@@ -538,8 +542,25 @@ def _width(counts: list[int]) -> int:
     return max(wide.items(), key=lambda kv: (kv[1], kv[0]))[0] if wide else 1
 
 
-def _records(sample: str, delim: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(_io.StringIO(sample), delimiter=delim)
+def _backslash_quoted(sample: str, delim: str) -> bool:
+    """True for MySQL/PHP-style CSV that escapes quotes as \\" : chosen only when reading the sample
+    that way splits records more consistently than standard CSV (so "C:\\dir\\" paths stay standard)."""
+    if '\\"' not in sample:
+        return False
+
+    def consistency(escape: bool) -> float:
+        counts = [len(r) for _, r in _records(sample, delim, escape)]
+        return counts.count(counts[0]) / len(counts) if counts else 0.0
+    return consistency(True) > consistency(False)
+
+
+def _csv_options(delim: str, escape: bool) -> dict:
+    """Python csv module options: standard doubled quotes, or backslash escapes."""
+    return {"delimiter": delim, "doublequote": not escape, "escapechar": "\\" if escape else None}
+
+
+def _records(sample: str, delim: str, escape: bool = False) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(_io.StringIO(sample), **_csv_options(delim, escape))
     out = []
     try:
         for rec in reader:
@@ -612,25 +633,31 @@ def _merge_header(rows: list[list[str | None]]) -> list[str | None]:
 
 
 def _parse_delimited(body: memoryview, odd_quotes: bool, names: list[str | None], delim: str, name: str,
-                     first: int) -> tuple[pd.DataFrame, list[str]]:
+                     first: int, escape: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """pyarrow (multi-threaded, all columns text); ragged rows re-read single-threaded and put back in
     place; an odd number of quotes goes to pandas, which names the line of an unclosed quote."""
     n = len(names)
     if odd_quotes:
-        return _parse_with_pandas(body, n, delim, name, first)
+        return _parse_with_pandas(body, n, delim, name, first, escape)
     try:
-        tbl, invalid = _arrow_csv(body, n, delim, collect=False)
+        tbl, invalid = _arrow_csv(body, n, delim, escape, collect=False)
         if not invalid:
             return _arrow_to_frame(tbl, n), []
-        tbl, invalid = _arrow_csv(body, n, delim, collect=True)
+        tbl, invalid = _arrow_csv(body, n, delim, escape, collect=True)
     except (pa.ArrowInvalid, pa.ArrowException):
-        return _parse_with_pandas(body, n, delim, name, first)
+        return _parse_with_pandas(body, n, delim, name, first, escape)
     if len(invalid) > 2_000_000:
-        return _parse_with_pandas(body, n, delim, name, first)
-    return _merge_ragged(tbl, invalid, n, delim, first)
+        return _parse_with_pandas(body, n, delim, name, first, escape)
+    return _merge_ragged(tbl, invalid, n, delim, first, escape)
 
 
-def _arrow_csv(body: memoryview, n: int, delim: str, collect: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
+def _arrow_parse_options(delim: str, escape: bool, handler) -> pv.ParseOptions:
+    return pv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler,
+                           double_quote=not escape, escape_char="\\" if escape else False)
+
+
+def _arrow_csv(body: memoryview, n: int, delim: str, escape: bool, collect: bool
+               ) -> tuple[pa.Table, list[tuple[int, str]]]:
     """All-text pyarrow read; ``collect`` (single-threaded) records each bad row's record number and text."""
     invalid: list[tuple[int, str]] = []
 
@@ -641,14 +668,14 @@ def _arrow_csv(body: memoryview, n: int, delim: str, collect: bool) -> tuple[pa.
     tbl = pv.read_csv(
         pa.BufferReader(pa.py_buffer(body)),
         read_options=pv.ReadOptions(column_names=cols, block_size=16 * MiB, use_threads=not collect),
-        parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=handler),
+        parse_options=_arrow_parse_options(delim, escape, handler),
         convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in cols}, strings_can_be_null=True,
                                           quoted_strings_can_be_null=True, null_values=[""]))
     return tbl, invalid
 
 
-def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: str, first: int
-                  ) -> tuple[pd.DataFrame, list[str]]:
+def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: str, first: int,
+                  escape: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """Put rows with more/fewer fields back at their place (pyarrow numbers records from 1),
     padded with empty cells; extra fields go to added columns."""
     rows: list[tuple[int, list[str]]] = []
@@ -658,7 +685,7 @@ def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: 
             blanks.append(number)          # a line of spaces: not a record
             continue
         try:
-            records = list(csv.reader(_io.StringIO(text), delimiter=delim))
+            records = list(csv.reader(_io.StringIO(text), **_csv_options(delim, escape)))
         except csv.Error:
             records = [text.split(delim)]
         rows.append((number, [f for rec in records for f in rec]))
@@ -702,14 +729,15 @@ def _arrow_to_frame(tbl: pa.Table, n: int) -> pd.DataFrame:
     return pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(a), copy=False) for i, a in enumerate(arrays)})
 
 
-def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: int) -> tuple[pd.DataFrame, list[str]]:
+def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: int, escape: bool = False
+                       ) -> tuple[pd.DataFrame, list[str]]:
     """pandas' C parser: pads short rows, and reports where an unclosed quote starts."""
-    counts = _field_counts(body, n, delim)
+    counts = _field_counts(body, n, delim, escape)
     width = max([n, *counts.values()]) if counts else n
     try:
         df = pd.read_csv(_io.BytesIO(body), sep=delim, header=None, names=list(range(width)), dtype=STRING,
                          keep_default_na=False, na_values=[""], skip_blank_lines=True, engine="c",
-                         quotechar='"', doublequote=True)
+                         quotechar='"', doublequote=not escape, escapechar="\\" if escape else None)
     except pd.errors.ParserError as err:
         m = re.search(r"EOF inside string starting at row (\d+)", str(err))
         if m:
@@ -725,7 +753,7 @@ def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: i
     return frame, _ragged_warnings(more, fewer, n, first)
 
 
-def _field_counts(body: memoryview, n: int, delim: str) -> dict[int, int]:
+def _field_counts(body: memoryview, n: int, delim: str, escape: bool = False) -> dict[int, int]:
     """Record number (1-based from the body start) -> field count, for records with other than ``n`` fields."""
     invalid: list[tuple[int, int]] = []
 
@@ -737,8 +765,7 @@ def _field_counts(body: memoryview, n: int, delim: str) -> dict[int, int]:
     try:
         pv.read_csv(pa.BufferReader(pa.py_buffer(body)),
                     read_options=pv.ReadOptions(column_names=cols, use_threads=False),
-                    parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                                                  invalid_row_handler=handler),
+                    parse_options=_arrow_parse_options(delim, escape, handler),
                     convert_options=pv.ConvertOptions(column_types={c: pa.string() for c in cols}))
     except pa.ArrowException:
         return {}

@@ -837,3 +837,20 @@ def test_damaged_xls_prints_nothing_to_stdout(capsys):
 def test_trailing_delimiter_on_every_line_adds_no_empty_column():
     t = read_table(b"a;b;\n1;2;\n3;4;\n", "t.csv")
     assert list(t.df.columns) == ["a", "b"] and cells(t) == [["1", "2"], ["3", "4"]]
+
+
+def test_backslash_escaped_quotes_mysql_style():
+    text = b'id,comment,score\n1,"He said \\"great\\", twice",9\n2,"plain",7\n'
+    t = read_table(text, "t.csv")
+    assert cells(t) == [["1", 'He said "great", twice', "9"], ["2", "plain", "7"]]
+
+
+def test_doubled_quotes_with_a_literal_backslash_stay_standard_csv():
+    text = b'id,path\n1,"C:\\\\dir\\\\"\n2,"say ""hi"""\n'
+    t = read_table(text, "t.csv")
+    assert cells(t) == [["1", "C:\\\\dir\\\\"], ["2", 'say "hi"']]
+
+
+def test_windows_path_ending_in_backslash_is_standard_csv():
+    t = read_table(b'id,path,n\n1,"C:\\dir\\",5\n2,"D:\\x",6\n', "t.csv")
+    assert cells(t) == [["1", "C:\\dir\\", "5"], ["2", "D:\\x", "6"]]
