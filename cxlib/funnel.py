@@ -404,6 +404,7 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
         con.register("src", frame)
         spec = _resolve_events(con, spec, warnings)
         con.execute(_events_sql(spec))
+        _warn_unmatched_filters(con, spec, warnings)
         raw = con.sql(_paths_sql(spec)).to_arrow_table().to_pandas()
     finally:
         con.close()
@@ -491,6 +492,19 @@ def _cond(i: int, step: Step) -> str:
     if step.prop is None:
         return f"ev = {_lit(step.event)}"
     return f"(ev = {_lit(step.event)} AND p{i} = {_lit(step.value)})"
+
+
+def _warn_unmatched_filters(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[str]) -> None:
+    """A step with a property filter that no event satisfies (its event does occur) is worth a warning."""
+    filtered = [(i, s) for i, s in enumerate(spec.steps) if s.prop is not None]
+    if not filtered:
+        return
+    counts = con.sql("SELECT " + ", ".join(f"count(*) FILTER (WHERE m & {1 << i} <> 0)" for i, _ in filtered)
+                     + " FROM ev").fetchall()[0]
+    for (i, s), n in zip(filtered, counts):
+        if n == 0 and not any(f"'{s.event}' never occurs" in w for w in warnings):
+            warnings.append(f"No '{s.event}' event has {s.prop} = {s.value} (step {i + 1}); "
+                            "check the value's spelling.")
 
 
 _TS_LIMIT = 2**54          # |epoch microseconds| below this (years 1399-2540): integer tie-break keys fit
