@@ -14,12 +14,16 @@ s1 occurrence only ("first" start). Options:
   any attempt are excluded from every step (and counted in ``excluded_units``).
 - The path shown for a unit (times to convert, drop-off lists) is its deepest, earliest-completed
   attempt, latest start first, with each step at its earliest possible time.
-- A breakdown value is the unit's value on its first s1 event; trends use that event's time.
+- A breakdown value is the unit's value on its first s1 event (same instant: the earlier row of
+  the file); trends use that event's time.
 
-Engine: DuckDB, one in-process connection per call. Each step is one ASOF join (the greedy
-earliest match is optimal for every option above); s1 occurrences that share their s2 match are
-pruned to the latest one first, which changes no result. Units are joined on a 64-bit hash of the
-id (probability of any collision below 3e-6 even with 10 million units). Small frames: pandas.
+Engine: DuckDB, one in-process connection per call. The frame is scanned once into a compact table
+of funnel events (unit hash, epoch microseconds, row id, bit mask of the steps each event matches).
+Each step is then one ASOF join (the greedy earliest match is optimal for every option above);
+s1 occurrences that share their s2 match are pruned to the latest one first, which changes no
+result. Units are joined on a 64-bit hash of the id (probability of any collision below 3e-6 even
+with 10 million units). Per-unit results and statistics: pandas/numpy/scipy on small frames.
+The plain-Python oracle is tests/funnel_reference.py; benchmarks/bench_funnel.py times it all.
 """
 from __future__ import annotations
 
