@@ -406,9 +406,7 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
     con = duckdb.connect(config={"threads": 2})
     try:
         con.register("src", frame)
-        spec = _resolve_events(con, spec, warnings)
-        con.execute(_events_sql(spec))
-        _warn_unmatched_filters(con, spec, warnings)
+        spec = _build_events(con, spec, warnings)
         raw = con.sql(_paths_sql(spec)).to_arrow_table().to_pandas()
     finally:
         con.close()
@@ -462,29 +460,46 @@ def _as_text(col: pd.Series) -> pd.Series:
     return col if isinstance(col.dtype, pd.StringDtype) else col.astype("string")
 
 
-def _resolve_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[str]) -> FunnelSpec:
-    """Step events as spelled in the data (exact, else the unique case-insensitive match); warn on absent ones."""
-    wanted = {s.event for s in spec.steps + ((spec.exclude,) if spec.exclude else ())}
-    found = {r[0] for r in con.sql("SELECT DISTINCT ev FROM src WHERE ev IN ("
-                                   + ", ".join(map(_lit, sorted(wanted))) + ")").fetchall()}
-    rename = {}
-    if wanted - found:
-        folded = {w.strip().casefold(): w for w in wanted - found}
+def _build_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[str]) -> FunnelSpec:
+    """Create the compact ``ev`` table; step events not found as spelled are matched to the data's
+    unique case-insensitive spelling (the table is rebuilt then). Warns on absent events and on
+    property filters no event satisfies. Returns the spec with the data's spellings."""
+    con.execute(_events_sql(spec))
+    counts = _bit_counts(con, spec)
+    steps = spec.steps + ((spec.exclude,) if spec.exclude else ())
+    empty = sorted({s.event for s, n in zip(steps, counts) if n == 0})
+    absent = [e for e in empty if not con.sql(f"SELECT 1 FROM src WHERE ev = {_lit(e)} LIMIT 1").fetchall()]
+    fix: dict[str, str] = {}
+    if absent:
+        folded: dict[str, list[str]] = {}
         for (name,) in con.sql("SELECT DISTINCT ev FROM src WHERE lower(trim(ev)) IN ("
-                               + ", ".join(map(_lit, sorted(folded))) + ")").fetchall():
-            rename.setdefault(folded.get(name.strip().casefold()), []).append(name)
-    fix = {w: names[0] for w, names in rename.items() if w is not None and len(names) == 1}
-    steps = tuple(Step(fix.get(s.event, s.event), s.prop, s.value) for s in spec.steps)
-    exclude = Step(fix.get(spec.exclude.event, spec.exclude.event), spec.exclude.prop, spec.exclude.value) \
-        if spec.exclude else None
-    for s in steps:
-        if s.event not in found and s.event not in fix.values():
-            warnings.append(f"The event '{s.event}' never occurs in this file; every later step is 0.")
-    for a, b in zip(steps, steps[1:]):
+                               + ", ".join(_lit(e.strip().casefold()) for e in absent) + ")").fetchall():
+            folded.setdefault(name.strip().casefold(), []).append(name)
+        fix = {e: folded[e.strip().casefold()][0] for e in absent if len(folded.get(e.strip().casefold(), [])) == 1}
+    if fix:
+        rename = (lambda st: Step(fix.get(st.event, st.event), st.prop, st.value))
+        spec = FunnelSpec(tuple(map(rename, spec.steps)), spec.window_seconds, spec.order, spec.start, spec.unit,
+                          rename(spec.exclude) if spec.exclude else None, spec.by, spec.top_n, spec.period)
+        con.execute("DROP TABLE ev")
+        con.execute(_events_sql(spec))
+        counts = _bit_counts(con, spec)
+    for i, (st, n) in enumerate(zip(spec.steps, counts)):
+        if st.event in absent and st.event not in fix:
+            warnings.append(f"The event '{st.event}' never occurs in this file; every later step is 0.")
+        elif n == 0 and st.prop is not None:
+            warnings.append(f"No '{st.event}' event has {st.prop} = {st.value} (step {i + 1}); "
+                            "check the value's spelling.")
+    for a, b in zip(spec.steps, spec.steps[1:]):
         if a == b:
             warnings.append(f"Two consecutive steps are both {a.describe()}: one event satisfies both.")
-    return FunnelSpec(steps, spec.window_seconds, spec.order, spec.start, spec.unit, exclude, spec.by,
-                      spec.top_n, spec.period)
+    return spec
+
+
+def _bit_counts(con: duckdb.DuckDBPyConnection, spec: FunnelSpec) -> tuple[int, ...]:
+    """Events matching each step (and the exclusion step) in the ``ev`` table."""
+    n = len(spec.steps) + (1 if spec.exclude else 0)
+    return tuple(con.sql("SELECT " + ", ".join(f"count(*) FILTER (WHERE m & {1 << i} <> 0)" for i in range(n))
+                         + " FROM ev").fetchall()[0])
 
 
 def _lit(text: str) -> str:
@@ -496,19 +511,6 @@ def _cond(i: int, step: Step) -> str:
     if step.prop is None:
         return f"ev = {_lit(step.event)}"
     return f"(ev = {_lit(step.event)} AND p{i} = {_lit(step.value)})"
-
-
-def _warn_unmatched_filters(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[str]) -> None:
-    """A step with a property filter that no event satisfies (its event does occur) is worth a warning."""
-    filtered = [(i, s) for i, s in enumerate(spec.steps) if s.prop is not None]
-    if not filtered:
-        return
-    counts = con.sql("SELECT " + ", ".join(f"count(*) FILTER (WHERE m & {1 << i} <> 0)" for i, _ in filtered)
-                     + " FROM ev").fetchall()[0]
-    for (i, s), n in zip(filtered, counts):
-        if n == 0 and not any(f"'{s.event}' never occurs" in w for w in warnings):
-            warnings.append(f"No '{s.event}' event has {s.prop} = {s.value} (step {i + 1}); "
-                            "check the value's spelling.")
 
 
 _TS_LIMIT = 2**54          # |epoch microseconds| below this (years 1399-2540): integer tie-break keys fit
@@ -618,7 +620,7 @@ def _breakdown(spec: FunnelSpec, paths: pd.DataFrame, level: np.ndarray, name: s
         order = top + [OTHER]
     else:
         order = list(counts.index)
-    paths = paths.assign(value=values.astype(object).to_numpy())
+    paths = paths.assign(value=values)
     codes = pd.Categorical(values, categories=order).codes
     per = np.zeros((len(order), k), dtype=np.int64)          # units reaching >= step j, per value
     for j in range(1, k + 1):
