@@ -27,4 +27,4 @@ def test_four_step_funnel_on_sample_data(server, page, shot):
     definition = page.get_by_text("Unique users who did", exact=False).first
     expect(definition).to_be_visible()
     expect(definition).to_contain_text("purchase")
-    shot(page, "funnels")
+    shot(page, "funnel_4_steps")          # README: docs/screenshots/funnel_4_steps.png
