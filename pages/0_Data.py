@@ -35,7 +35,7 @@ for up in uploads or []:
             continue
     errors.pop(up.name, None)
     raw_store()[ds.content_hash] = (up.name, data)
-    state.add(ds)
+    st.session_state["last_added"] = state.add(ds)
     added = True
 if added:
     st.rerun()          # redraw the sidebar with the new dataset
@@ -59,8 +59,9 @@ if not loaded:
         st.session_state["samples_loaded"] = False
         st.rerun()
 
-for ds_id, ds in list(loaded.items()):
-    with st.expander(f"{t(ROLES_BY_NAME[ds.role].label)} · {ds.name}", expanded=len(loaded) <= 2):
+for ds_id, ds in reversed(list(loaded.items())):          # newest first
+    newest = ds_id == st.session_state.get("last_added")
+    with st.expander(f"{t(ROLES_BY_NAME[ds.role].label)} · {ds.name}", expanded=newest or len(loaded) <= 2):
         render_dataset(ds_id, ds)
 
 demos = [m for m in state.sample_manifest() if not m.get("default")]
@@ -74,7 +75,7 @@ if demos:
                 data = path.read_bytes()
                 ds = state.load_upload(path.name, data)
                 raw_store()[ds.content_hash] = (path.name, data)
-                state.add(ds)
+                st.session_state["last_added"] = state.add(ds)
                 st.rerun()
             except (CxDataError, OSError) as err:
                 ui.show_error(err)

@@ -35,9 +35,13 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
     c1.metric(t("Rows in file"), f"{r.rows_in:,}")
     c2.metric(t(role.label), f"{r.rows:,}")
     c3.metric(t("Duplicates"), f"{r.duplicates:,}")
-    c4.metric(t("Date range"), f"{r.date_range[0]} → {r.date_range[1]}" if r.date_range else NONE)
+    days = ((pd.Timestamp(r.date_range[1]) - pd.Timestamp(r.date_range[0])).days + 1) if r.date_range else None
+    c4.metric(t("Days covered"), f"{days:,}" if days else NONE,
+              help=t("From {start} to {end}", start=r.date_range[0], end=r.date_range[1]) if r.date_range else None)
     fmt = t("Format: {fmt}, encoding {enc}, delimiter {delim}, header rows {h}.", fmt=r.file_format,
             enc=r.encoding, delim=repr(r.delimiter) if r.delimiter else NONE, h=r.header_rows)
+    if r.date_range:
+        fmt += "  " + t("Dates from {start} to {end}.", start=r.date_range[0], end=r.date_range[1])
     st.text(fmt + ("  " + t("Recognized as: {what}.", what=r.recognized_as) if r.recognized_as else ""))
     if r.confidence < 0.6:
         st.warning(t("The kind of data and the columns were hard to tell apart. Check the mapping below."),
@@ -84,6 +88,7 @@ def _mapping_editor(ds_id: str, ds: Dataset) -> None:
                 show_error(err)
                 return
             _replace(ds_id, new)
+            st.session_state["last_added"] = new.key
             st.rerun()
 
 
@@ -118,7 +123,7 @@ def render_pending(name: str, data: bytes, err) -> None:
             show_error(again)
             return
         raw_store()[ds.content_hash] = (name, data)
-        state.add(ds)
+        st.session_state["last_added"] = state.add(ds)
         st.session_state.get("pending_files", {}).pop(name, None)
         st.rerun()
 
