@@ -77,17 +77,6 @@ def _intervals(mean_a, var_a, n_a, mean_b, var_b, n_b, crit) -> tuple:
     return (diff, (diff - crit * se_abs, diff + crit * se_abs), rel, (rel - crit * se_rel, rel + crit * se_rel))
 
 
-def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval for a proportion (two-sided, level ``1 - alpha``)."""
-    if n <= 0:
-        return (float("nan"), float("nan"))
-    z = stats.norm.ppf(1 - alpha / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
-
-
 def proportion_test(conv_a: int, n_a: int, conv_b: int, n_b: int, *, alpha: float = 0.05,
                     alternative: Alternative = "two-sided") -> LiftTest:
     """Two-proportion z-test (pooled standard error under H0, as ``statsmodels proportions_ztest``).
@@ -254,18 +243,3 @@ def cuped(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float, float]:
     theta = float(np.cov(y, x, ddof=1)[0, 1] / vx)
     adj = y - theta * (x - x.mean())
     return adj, theta, float(1 - np.var(adj, ddof=1) / vy)
-
-
-def holm(p_values: list[float]) -> list[float]:
-    """Holm step-down adjusted p-values (family-wise error control across variant comparisons)."""
-    p = np.asarray(p_values, float)
-    m = len(p)
-    if m == 0:
-        return []
-    order = np.argsort(p)
-    adj = np.empty(m)
-    running = 0.0
-    for rank, idx in enumerate(order):            # m is the number of variants: tiny
-        running = max(running, min(1.0, (m - rank) * p[idx]))
-        adj[idx] = running
-    return [float(v) for v in adj]

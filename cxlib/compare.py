@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from cxlib.errors import CxDataError
+from cxlib.stats import holm, wilson_ci
 from cxlib.segments import CustomerView, index_in
 
 MetricKind = Literal["rate", "money", "nps"]
@@ -196,7 +197,7 @@ def _group_stat(name: str, x: np.ndarray, kind: MetricKind, alpha: float) -> Gro
         return GroupStat(name, 0, float("nan"), float("nan"), float("nan"), 0 if kind == "rate" else None)
     if kind == "rate":
         k = int(x.sum())
-        lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
+        lo, hi = wilson_ci(k, n, alpha)
         return GroupStat(name, n, k / n, float(lo), float(hi), k)
     if kind == "money":
         m = float(x.mean())
@@ -248,14 +249,6 @@ def _pair(a: str, xa: np.ndarray, b: str, xb: np.ndarray, kind: MetricKind, alph
         boot.append(100 * (counts[:, 0] - counts[:, 2]) / n)
     lo, hi = np.quantile(boot[0] - boot[1], [alpha / 2, 1 - alpha / 2])
     return diff, float(lo), float(hi), "NPS z + bootstrap CI", p, None
-
-
-def _holm(pvals: list[float], alpha: float) -> np.ndarray:
-    out = np.full(len(pvals), np.nan)
-    finite = [i for i, p in enumerate(pvals) if p is not None and np.isfinite(p)]
-    if finite:
-        out[finite] = multipletests([pvals[i] for i in finite], alpha=alpha, method="holm")[1]
-    return out
 
 
 def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: str, *, alpha: float = 0.05,
@@ -317,8 +310,8 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
             warnings.append(f"'{g.segment}' has only {g.n} {m.unit}: its {m.label} is imprecise.")
     rng = np.random.default_rng(seed)
     raw = [(a, b, *_pair(a, obs[a], b, obs[b], m.kind, alpha, rng, n_boot)) for a, b in combinations(obs, 2)]
-    p_holm = _holm([r[6] for r in raw], alpha)
-    mw_holm = _holm([r[7] for r in raw], alpha) if m.kind == "money" else [None] * len(raw)
+    p_holm = holm([np.nan if r[6] is None else r[6] for r in raw])
+    mw_holm = holm([np.nan if r[7] is None else r[7] for r in raw]) if m.kind == "money" else [None] * len(raw)
     pairs = tuple(PairTest(a, b, diff, lo, hi, test, p, float(ph), bool(np.isfinite(ph) and ph < alpha),
                            mw, (None if mwh is None or not np.isfinite(mwh) else float(mwh)))
                   for (a, b, diff, lo, hi, test, p, mw), ph, mwh in zip(raw, p_holm, mw_holm))

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlib.stats import holm, wilson_ci
 from cxlib import abstats
 from cxlib.abstats import Alternative, LiftTest
 from cxlib.dataset import Dataset
@@ -444,7 +445,7 @@ def _variant_summary(spec: ExperimentSpec, name: str, r: pd.Series, arrays: dict
     """Counts, conversion rate (Wilson CI) and the analysed metric's value with its interval:
     Wilson (conversion), Student t (revenue per user), delta method (ratio metrics)."""
     users, conv = int(r["users"]), int(r["conversions"])
-    rate_ci = abstats.wilson_interval(conv, users, spec.alpha)
+    rate_ci = wilson_ci(conv, users, spec.alpha)
     value, value_ci = conv / users, rate_ci
     if spec.metric == "revenue":
         value = float(r["ysum"]) / users
@@ -491,7 +492,7 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
     variants = []
     for n in order:
         users, conv = clean[n]
-        ci = abstats.wilson_interval(conv, users, spec.alpha)
+        ci = wilson_ci(conv, users, spec.alpha)
         variants.append(VariantSummary(n, users, conv, conv / users, ci, value=conv / users, value_ci=ci))
     checks = DataChecks(units=sum(u for u, _ in clean.values()), expected_split=tuple(weights.items()),
                         missing_variants=missing)
@@ -513,7 +514,7 @@ def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_in
     for v in variants[1:]:
         raw.append((v, _compare(spec, ctrl, v, agg, arrays, sum(x.users for x in variants))))
     ps = [t.p_value for _, (t, _mw, _b) in raw]
-    adj = abstats.holm(ps) if spec.correction == "holm" and len(ps) > 1 else ps
+    adj = [float(x) for x in holm(ps)] if spec.correction == "holm" and len(ps) > 1 else ps
     comps = tuple(Comparison(v.name, control, spec.metric, t, p_adj, bool(p_adj < spec.alpha), mw,
                              bayes[0] if bayes else None, bayes[1] if bayes else None, spec.sequential)
                   for (v, (t, mw, bayes)), p_adj in zip(raw, adj))

@@ -40,6 +40,7 @@ from scipy import stats
 
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
+from cxlib.stats import holm, wilson_ci
 
 Order = Literal["any", "strict"]
 Start = Literal["any", "first"]
@@ -158,17 +159,6 @@ def format_window(seconds: float) -> str:
 
 
 # --------------------------------------------------------------------------------- statistics
-def wilson_ci(successes: np.ndarray | int, n: np.ndarray | int, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion (NaN where n == 0)."""
-    x, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    z = stats.norm.ppf(1 - alpha / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
-
-
 def chi_square(table: np.ndarray) -> tuple[float, int, float, float]:
     """Pearson chi-square test of independence (no continuity correction).
 
@@ -181,19 +171,6 @@ def chi_square(table: np.ndarray) -> tuple[float, int, float, float]:
     chi2 = float(((obs - expected) ** 2 / expected).sum())
     dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
     return chi2, dof, float(stats.chi2.sf(chi2, dof)), float(expected.min())
-
-
-def holm(p_values: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values."""
-    p = np.asarray(p_values, dtype=float)
-    m = len(p)
-    if m == 0:
-        return p
-    order = np.argsort(p, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out = np.empty(m)
-    out[order] = adj
-    return out
 
 
 # --------------------------------------------------------------------------------- result

@@ -140,14 +140,14 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> OrdersSummary:
     >>> summarize(Dataset.from_frame(df, "orders")).net_revenue
     10.0
     """
-    from cxlib.survey import wilson_ci
+    from cxlib.stats import proportion_ci
     defs = defs or DefinitionSet.default()
     work, warnings = prepare(ds, defs)
     valid = work[work["valid"]]
     per_customer = valid.groupby("customer_id", dropna=True).size()
     buyers = int(len(per_customer))
     repeat = int((per_customer >= defs.repeat.min_orders).sum())
-    rate, lo, hi = wilson_ci(repeat, buyers) if buyers else (np.nan, np.nan, np.nan)
+    rate, lo, hi = proportion_ci(repeat, buyers) if buyers else (np.nan, np.nan, np.nan)
     net = float(valid["net"].sum())
     times = work["ordered_at"].dropna()
     cur = work["currency"].dropna().mode() if "currency" in work.columns else pd.Series([], dtype=object)

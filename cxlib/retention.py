@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
+from cxlib.stats import wilson_ci
 
 if TYPE_CHECKING:   # cxlib.definitions imports this module for ChurnSpec/CohortSpec
     from cxlib.definitions import DefinitionSet
@@ -359,15 +359,6 @@ def _pct(x: float) -> float | None:
     return None if not np.isfinite(x) else round(float(x) * 100, 2)
 
 
-def wilson(count: np.ndarray | int, n: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score 95% interval (statsmodels ``proportion_confint(method="wilson")``); NaN when n == 0."""
-    count = np.atleast_1d(np.asarray(count, dtype=float))
-    n = np.atleast_1d(np.asarray(n, dtype=float))
-    safe = np.where(n > 0, n, 1.0)
-    lo, hi = proportion_confint(count, safe, alpha=0.05, method="wilson")
-    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
-
-
 def _as_of(vo: ValidOrders, spec: ChurnSpec) -> pd.Timestamp:
     return _parse_day(spec.as_of) if spec.as_of else vo.data_end
 
@@ -410,13 +401,13 @@ def churn_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSe
     as_of = _as_of(vo, spec)
     n, active = (int(v[0]) for v in _counts_at(vo.orders, pd.DatetimeIndex([as_of + DAY]), int(spec.inactive_days)))
     churned = n - active
-    lo, hi = wilson(churned, n)
+    lo, hi = wilson_ci(churned, n)
     warnings = list(vo.warnings)
     warnings += _window_warnings(vo, as_of, spec)
     if 0 < n < SMALL_COHORT:
         warnings.append(f"Only {n} customers are counted; the churn rate is uncertain.")
     return RateResult("churn_rate", churned / n if n else float("nan"), churned, n,
-                      (float(lo[0]), float(hi[0])), as_of.date().isoformat(), spec.describe(), tuple(warnings))
+                      (lo, hi), as_of.date().isoformat(), spec.describe(), tuple(warnings))
 
 
 def _window_warnings(vo: ValidOrders, as_of: pd.Timestamp, spec: ChurnSpec) -> list[str]:
@@ -449,7 +440,7 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
     curr = np.unique(o.loc[(o["ordered_at"] >= end - n_days) & (o["ordered_at"] < end), "code"])
     n = len(prev)
     retained = int(np.isin(curr, prev).sum())
-    lo, hi = wilson(retained, n)
+    lo, hi = wilson_ci(retained, n)
     warnings = list(vo.warnings)
     if n == 0:
         warnings.append(f"No customer ordered in the {int(spec.inactive_days)} days before the latest "
@@ -460,7 +451,7 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
         warnings.append(f"The data covers less than two {int(spec.inactive_days)}-day windows before the "
                         "analysis date; the previous window is incomplete.")
     return RateResult("retention_rate", retained / n if n else float("nan"), retained, n,
-                      (float(lo[0]), float(hi[0])), as_of.date().isoformat(), spec.describe_retention(),
+                      (lo, hi), as_of.date().isoformat(), spec.describe_retention(),
                       tuple(warnings))
 
 
@@ -520,7 +511,7 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
         return ChurnTrend(spec, freq, table, tuple(warnings))
     customers, active = _counts_at(vo.orders, days + DAY, int(spec.inactive_days))
     churned = customers - active
-    lo, hi = wilson(churned, customers)
+    lo, hi = wilson_ci(churned, customers)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(customers > 0, churned / np.maximum(customers, 1), np.nan)
     table = pd.DataFrame({"as_of": pd.array([d.date().isoformat() for d in days], dtype="string"),
@@ -566,4 +557,4 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
 
 
 __all__ = ["ChurnSpec", "ChurnTrend", "CohortResult", "CohortSpec", "RateResult", "ValidOrders",
-           "churn_rate", "churn_trend", "cohort_table", "retention_rate", "valid_orders", "wilson"]
+           "churn_rate", "churn_trend", "cohort_table", "retention_rate", "valid_orders"]

@@ -22,6 +22,7 @@ from cxlib import survey as survey_mod
 from cxlib.dataset import Dataset
 from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
 from cxlib.errors import CxDataError
+from cxlib.stats import proportion_ci
 
 Status = Literal["met", "not met", "not enough data to tell", "no target", "no data"]
 STATUSES: tuple[str, ...] = ("met", "not met", "not enough data to tell", "no target", "no data")
@@ -285,7 +286,7 @@ def cart_abandonment(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[fl
     n = len(first)
     bought = first.index.isin(list(buyers))
     k = int(bought.sum())
-    p, lo, hi = survey_mod.wilson_ci(k, n) if n else (np.nan, np.nan, np.nan)
+    p, lo, hi = proportion_ci(k, n) if n else (np.nan, np.nan, np.nan)
     per = pd.DataFrame({"ts": first.to_numpy(), "bought": bought})
     per = per.dropna(subset=["ts"])
     freq = _freq(per["ts"]) if len(per) else "week"

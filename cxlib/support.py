@@ -141,7 +141,7 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
     ``customers`` (a customers or orders dataset) adds tickets per 1,000 customers (distinct
     customer ids in it). ``sla_hours`` overrides ``defs.sla``.
     """
-    from cxlib.survey import wilson_ci
+    from cxlib.stats import proportion_ci
     defs = defs or DefinitionSet.default()
     if sla_hours is not None:
         defs = defs.replace(sla=SlaDef(float(sla_hours)))
@@ -163,8 +163,8 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
         warnings.append(f"Only {answered} answered tickets: reply-time figures are uncertain.")
     if 0 < rated < 30:
         warnings.append(f"Only {rated} good/bad ratings: ticket CSAT is uncertain.")
-    _, slo, shi = wilson_ci(within, answered) if answered else (0, np.nan, np.nan)
-    _, clo, chi = wilson_ci(good, rated) if rated else (0, np.nan, np.nan)
+    _, slo, shi = proportion_ci(within, answered) if answered else (0, np.nan, np.nan)
+    _, clo, chi = proportion_ci(good, rated) if rated else (0, np.nan, np.nan)
     per_1000 = None
     if customers is not None and "customer_id" in customers.df.columns:
         n_cust = int(customers.df["customer_id"].nunique(dropna=True))

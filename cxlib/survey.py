@@ -24,6 +24,7 @@ from scipy import stats
 from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet, load_definitions
 from cxlib.errors import CxDataError
+from cxlib.stats import proportion_ci
 
 SurveyMetric = Literal["nps", "csat", "ces"]
 Freq = Literal["week", "month"]
@@ -113,18 +114,6 @@ def nps_ci(promoters, detractors, n) -> tuple:
         var = (pp + pd_ - (pp - pd_) ** 2) / n
         half = Z95 * np.sqrt(np.clip(var, 0, None)) * 100.0
     return score, np.clip(score - half, -100, 100), np.clip(score + half, -100, 100)
-
-
-def wilson_ci(k, n) -> tuple:
-    """Wilson score 95 % interval for a proportion (fractions)."""
-    k = np.asarray(k, dtype="float64")
-    n = np.asarray(n, dtype="float64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        den = 1 + Z95 ** 2 / n
-        centre = (p + Z95 ** 2 / (2 * n)) / den
-        half = Z95 * np.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n ** 2)) / den
-    return p, np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def mean_ci(total, total_sq, n) -> tuple:
@@ -255,7 +244,7 @@ def _scale(ds: Dataset, metric: Literal["csat", "ces"], defs: DefinitionSet) -> 
     n = len(v)
     good = int(_good_mask(v, metric, defs).sum())
     mean, mlo, mhi = mean_ci(v.sum(), (v ** 2).sum(), n) if n else (np.nan, np.nan, np.nan)
-    p, plo, phi = wilson_ci(good, n) if n else (np.nan, np.nan, np.nan)
+    p, plo, phi = proportion_ci(good, n) if n else (np.nan, np.nan, np.nan)
     counts = v.value_counts().sort_index()
     dist = tuple((float(k), int(c)) for k, c in counts.items())
     share, share_ci = float(p) * 100, (float(plo) * 100, float(phi) * 100)
@@ -332,7 +321,7 @@ def _grouped(v: pd.Series, keys: pd.Series, metric: SurveyMetric, defs: Definiti
     if metric == "nps":
         val, lo, hi = nps_ci(agg["prom"], agg["det"], agg["n"])
     elif metric == "csat" and defs.csat.mode == "top2_pct":
-        val, lo, hi = (x * 100 for x in wilson_ci(agg["good"], agg["n"]))
+        val, lo, hi = (x * 100 for x in proportion_ci(agg["good"], agg["n"]))
     else:
         val, lo, hi = mean_ci(agg["total"], agg["total_sq"], agg["n"])
     out = pd.DataFrame({"group": agg.index, "n": agg["n"].astype("int64").to_numpy(),

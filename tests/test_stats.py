@@ -1,0 +1,36 @@
+"""Shared statistics checked against statsmodels."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+from cxlib.stats import holm, proportion_ci, wilson_ci
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+       st.sampled_from([0.01, 0.05, 0.1]))
+def test_wilson_matches_statsmodels(kn, alpha):
+    k, n = kn
+    assert wilson_ci(k, n, alpha) == pytest.approx(proportion_confint(k, n, alpha=alpha, method="wilson"), abs=1e-12)
+
+
+def test_wilson_vectorized_and_empty_denominator():
+    lo, hi = wilson_ci(np.array([3, 0, 10]), np.array([10, 0, 10]))
+    ref = proportion_confint(np.array([3, 10]), np.array([10, 10]), method="wilson")
+    assert lo[[0, 2]] == pytest.approx(ref[0]) and hi[[0, 2]] == pytest.approx(ref[1])
+    assert np.isnan(lo[1]) and np.isnan(hi[1])
+    p, plo, phi = proportion_ci(0, 0)
+    assert np.isnan(p) and np.isnan(plo)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=12))
+def test_holm_matches_statsmodels(ps):
+    assert holm(ps) == pytest.approx(multipletests(ps, method="holm")[1], abs=1e-12)
+
+
+def test_holm_ignores_nan():
+    out = holm([0.01, float("nan"), 0.04])
+    assert np.isnan(out[1]) and out[[0, 2]] == pytest.approx(multipletests([0.01, 0.04], method="holm")[1])
