@@ -18,7 +18,7 @@ data (a tuple of :class:`ScoreRule`), editable, validated to cover each of the 2
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 

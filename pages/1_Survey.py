@@ -53,12 +53,7 @@ r = getattr(res, metric)
 st.subheader(t("Distribution"))
 dist = (charts.nps_distribution(r, defs.nps.promoter_min, defs.nps.detractor_max) if metric == "nps"
         else charts.score_distribution(r))
-st.altair_chart(dist, width="stretch")
-c1, c2 = st.columns(2)
-with c1:
-    ui.download_chart(dist, f"{metric}_distribution.png", key="dl_survey_dist_png")
-with c2:
-    ui.download_table(r.to_frame(), f"{metric}_distribution.csv", key="dl_survey_dist_csv")
+ui.chart_with_downloads(dist, r.to_frame(), png=f"{metric}_distribution.png", csv=f"{metric}_distribution.csv", key="dl_survey_dist")
 
 st.subheader(t("Trend"))
 if ds.has("answered_at"):
@@ -66,12 +61,7 @@ if ds.has("answered_at"):
                     format_func=lambda f: {"month": t("Month"), "week": t("Week")}[f])
     trend = run(ds, ds.key, "trend", DEFS, json.dumps({"metric": metric, "freq": freq}))
     chart = charts.grouped_trend(trend, unit=unit, target=defs.target(metric))
-    st.altair_chart(chart, width="stretch")
-    c1, c2 = st.columns(2)
-    with c1:
-        ui.download_chart(chart, f"{metric}_trend.png", key="dl_survey_trend_png")
-    with c2:
-        ui.download_table(trend.to_frame(), f"{metric}_trend.csv", key="dl_survey_trend_csv")
+    ui.chart_with_downloads(chart, trend.to_frame(), png=f"{metric}_trend.png", csv=f"{metric}_trend.csv", key="dl_survey_trend")
 else:
     st.info(t("No answer date in this file, so there is no trend."))
 
@@ -83,12 +73,7 @@ if fields:
     seg = run(ds, ds.key, "segment", DEFS, json.dumps({"metric": metric, "by": by}))
     ui.show_warnings([w for w in seg.warnings if w not in res.warnings])
     chart = charts.grouped_bars(seg, unit=unit)
-    st.altair_chart(chart, width="stretch")
-    c1, c2 = st.columns(2)
-    with c1:
-        ui.download_chart(chart, f"{metric}_by_{by}.png", key="dl_survey_seg_png")
-    with c2:
-        ui.download_table(seg.to_frame(), f"{metric}_by_{by}.csv", key="dl_survey_seg_csv")
+    ui.chart_with_downloads(chart, seg.to_frame(), png=f"{metric}_by_{by}.png", csv=f"{metric}_by_{by}.csv", key="dl_survey_seg")
 else:
     st.info(t("No column with a few distinct values to break the scores down by."))
 

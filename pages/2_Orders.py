@@ -55,12 +55,7 @@ freq = st.radio(t("Period"), ["month", "week", "day"], horizontal=True, key="ord
 trend = run(ds, ds.key, "trend", DEFS, json.dumps({"freq": freq}))
 ui.show_warnings([w for w in trend.warnings if w not in res.warnings])
 chart = charts.revenue_trend(trend, res.currency)
-st.altair_chart(chart, width="stretch")
-c1, c2 = st.columns(2)
-with c1:
-    ui.download_chart(chart, f"revenue_by_{freq}.png", key="dl_orders_trend_png")
-with c2:
-    ui.download_table(trend.to_frame(), f"revenue_by_{freq}.csv", key="dl_orders_trend_csv")
+ui.chart_with_downloads(chart, trend.to_frame(), png=f"revenue_by_{freq}.png", csv=f"revenue_by_{freq}.csv", key="dl_orders_trend")
 
 st.subheader(t("By segment"))
 skip = {"order_id", "customer_id", "ordered_at", "amount", "refunded", "quantity", "unit_price", "items", "email"}
@@ -70,25 +65,16 @@ if fields:
     by = st.selectbox(t("Break down by"), fields, key="orders_by")
     table = run(ds, ds.key, "by", DEFS, json.dumps({"by": by}))
     chart = charts.orders_by(table, res.currency)
-    st.altair_chart(chart, width="stretch")
+    ui.chart_with_downloads(chart, table.to_frame(), png=f"revenue_by_{by}.png", csv=f"revenue_by_{by}.csv",
+                            key="dl_orders_by")
     st.dataframe(table.to_frame(), hide_index=True, width="stretch")
-    c1, c2 = st.columns(2)
-    with c1:
-        ui.download_chart(chart, f"revenue_by_{by}.png", key="dl_orders_by_png")
-    with c2:
-        ui.download_table(table.to_frame(), f"revenue_by_{by}.csv", key="dl_orders_by_csv")
 else:
     st.info(t("No channel, country or other column with a few distinct values to break orders down by."))
 
 st.subheader(t("Order status"))
 chart = charts.order_status(res.status_counts)
-st.altair_chart(chart, width="stretch")
-c1, c2 = st.columns(2)
-with c1:
-    ui.download_chart(chart, "order_status.png", key="dl_orders_status_png")
-with c2:
-    ui.download_table(pd.DataFrame({"status": list(res.status_counts), "orders": list(res.status_counts.values())}),
-                      "order_status.csv", key="dl_orders_status_csv")
+status_table = pd.DataFrame({"status": list(res.status_counts), "orders": list(res.status_counts.values())})
+ui.chart_with_downloads(chart, status_table, png="order_status.png", csv="order_status.csv", key="dl_orders_status")
 
 st.subheader(t("Top customers"))
 top = run(ds, ds.key, "customers", DEFS, "{}")

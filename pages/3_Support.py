@@ -53,13 +53,9 @@ ui.caption(defs.describe("ticket_csat"))
 
 st.subheader(t("By channel"))
 chart = charts.first_reply_by_channel(res)
-st.altair_chart(chart, width="stretch")
+ui.chart_with_downloads(chart, res.to_frame(), png="first_reply_by_channel.png", csv="support_by_channel.csv",
+                        key="dl_support_channel")
 st.dataframe(res.to_frame(), hide_index=True, width="stretch")
-c1, c2 = st.columns(2)
-with c1:
-    ui.download_chart(chart, "first_reply_by_channel.png", key="dl_support_channel_png")
-with c2:
-    ui.download_table(res.to_frame(), "support_by_channel.csv", key="dl_support_channel_csv")
 
 st.subheader(t("Trend"))
 a, b = st.columns(2)
@@ -71,9 +67,4 @@ column = b.selectbox(t("Show"), list(columns), format_func=columns.get, key="sup
 trend = run(ds, customers, keys, "trend", DEFS, json.dumps({"freq": freq}))
 ui.show_warnings(trend.warnings)
 chart = charts.support_trend(trend, column)
-st.altair_chart(chart, width="stretch")
-c1, c2 = st.columns(2)
-with c1:
-    ui.download_chart(chart, f"support_{column}_by_{freq}.png", key="dl_support_trend_png")
-with c2:
-    ui.download_table(trend.to_frame(), f"support_by_{freq}.csv", key="dl_support_trend_csv")
+ui.chart_with_downloads(chart, trend.to_frame(), png=f"support_{column}_by_{freq}.png", csv=f"support_by_{freq}.csv", key="dl_support_trend")

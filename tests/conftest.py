@@ -37,7 +37,10 @@ def contract_problems():
 @pytest.fixture(autouse=True)
 def _clear_streamlit_cache():
     """st.cache_data is process-global: keep AppTests independent (STREAMLIT.md §5)."""
+    def clear():
+        if "streamlit" in sys.modules:
+            import streamlit as st
+            st.cache_data.clear()
+    clear()
     yield
-    if "streamlit" in sys.modules:
-        import streamlit as st
-        st.cache_data.clear()
+    clear()

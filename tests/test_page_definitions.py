@@ -3,21 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from cxlib.definitions import DefinitionSet, SlaDef
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "8_Definitions.py")
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    import streamlit as st
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def _app() -> AppTest:

@@ -15,14 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "7_Experiments.py")
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    import streamlit as st
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 def _specs(at) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
 

@@ -15,14 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "2_Orders.py")
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    import streamlit as st
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 def _seeded(defs: DefinitionSet | None = None) -> AppTest:
     ds = Dataset.from_frame(pd.DataFrame({
         "order_id": ["1", "2", "3", "4", "5"], "customer_id": ["a", "a", "b", "c", "c"],

@@ -15,14 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "3_Support.py")
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    import streamlit as st
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 def _seeded(defs: DefinitionSet | None = None, with_customers: bool = False) -> AppTest:
     ds = Dataset.from_frame(pd.DataFrame({
         "ticket_id": [str(i) for i in range(1, 7)],

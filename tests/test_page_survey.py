@@ -15,14 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "1_Survey.py")
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    import streamlit as st
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 def _seeded(defs: DefinitionSet | None = None) -> AppTest:
     ds = Dataset.from_frame(pd.DataFrame({
         "nps": [10, 9, 9, 8, 7, 6, 3, 0, 10, 10],

@@ -15,14 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    import streamlit as st
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
 def _datasets() -> dict:
     rng = np.random.default_rng(5)
     r = Dataset.from_frame(pd.DataFrame({

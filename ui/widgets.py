@@ -64,4 +64,14 @@ def download_table(df, filename: str, *, key: str, label: str | None = None) -> 
                        icon=":material/download:")
 
 
-__all__ = ["pick_dataset", "download_chart", "download_table", "chart_png", "dataset_label", "esc"]
+def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
+    """An Altair chart with its PNG and its data table's CSV download side by side."""
+    st.altair_chart(chart, width="stretch")
+    c1, c2 = st.columns(2)
+    with c1:
+        download_chart(chart, png, key=f"{key}_png")
+    with c2:
+        download_table(table, csv, key=f"{key}_csv")
+
+
+__all__ = ["chart_with_downloads", "pick_dataset", "download_chart", "download_table", "chart_png", "dataset_label", "esc"]
