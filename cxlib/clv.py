@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from cxlib.dataset import Dataset
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.retention import _parse_day, valid_orders
 
@@ -381,7 +382,7 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGamma:
 # Results
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class HistoricalCLV:
+class HistoricalCLV(Displayable):
     """Net revenue per customer so far, and its distribution per segment."""
 
     customers: pd.DataFrame          # customer_id, segment, orders, net_revenue, first/last_order_at
@@ -461,7 +462,7 @@ def historical_clv(ds: Dataset, by: str | None = None, segments: pd.Series | Non
 
 
 @dataclass(frozen=True, slots=True)
-class CLVResult:
+class CLVResult(Displayable):
     """Predictive CLV per customer (BG/NBD + Gamma-Gamma) with the fitted models."""
 
     spec: CLVSpec

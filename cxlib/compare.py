@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.stats import holm, wilson_ci
 from cxlib.segments import CustomerView, index_in
@@ -91,7 +92,7 @@ class PairTest:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Displayable):
     metric: CompareMetric
     groups: tuple[GroupStat, ...]
     pairs: tuple[PairTest, ...]

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlib.display import Displayable
 from cxlib.stats import holm, wilson_ci
 from cxlib import abstats
 from cxlib.abstats import Alternative, LiftTest
@@ -178,7 +179,7 @@ class CupedInfo:
 
 
 @dataclass(frozen=True)
-class ExperimentResult:
+class ExperimentResult(Displayable):
     spec: ExperimentSpec
     control: str
     variants: tuple[VariantSummary, ...]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet, load_definitions
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 
 Freq = Literal["day", "week", "month"]
@@ -85,7 +86,7 @@ def _collapse(work: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class OrdersSummary:
+class OrdersSummary(Displayable):
     orders: int
     customers: int
     valid_orders: int
@@ -182,7 +183,7 @@ def _table(work: pd.DataFrame, key: pd.Series, name: str) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class OrdersTable:
+class OrdersTable(Displayable):
     """Orders per period or per value of a field (tidy: one row per group)."""
 
     by: str

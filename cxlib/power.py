@@ -20,6 +20,7 @@ from typing import Literal
 
 from scipy import optimize, stats
 
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 
 MdeType = Literal["relative", "absolute"]
@@ -27,7 +28,7 @@ Sides = Literal["two-sided", "one-sided"]
 
 
 @dataclass(frozen=True, slots=True)
-class PowerPlan:
+class PowerPlan(Displayable):
     """A sample-size plan: what was assumed and what it implies."""
 
     baseline: float                  # control conversion rate, fraction

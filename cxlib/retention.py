@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cxlib.dataset import Dataset
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.stats import wilson_ci
 
@@ -209,7 +210,7 @@ def _period_label(idx: np.ndarray, period: Period) -> list[str]:
 # Cohorts
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class CohortResult:
+class CohortResult(Displayable):
     """Retention by cohort of first valid order.
 
     ``table`` is tidy: one row per (cohort, period k) with ``customers`` (cohort size), ``active``
@@ -320,7 +321,7 @@ def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: Definitio
 # Churn and retention rates (scorecard metrics)
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class RateResult:
+class RateResult(Displayable):
     """A proportion with its Wilson 95% interval: churn rate or retention rate at one date."""
 
     metric: Literal["churn_rate", "retention_rate"]
@@ -459,7 +460,7 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
 # Churn over time
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class ChurnTrend:
+class ChurnTrend(Displayable):
     """Churn rate at the end of each month (or week), with Wilson 95% intervals."""
 
     spec: ChurnSpec

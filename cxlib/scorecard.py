@@ -21,6 +21,7 @@ from cxlib import support as support_mod
 from cxlib import survey as survey_mod
 from cxlib.dataset import Dataset
 from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.stats import proportion_ci
 
@@ -102,7 +103,7 @@ class Tile:
 
 
 @dataclass(frozen=True)
-class Scorecard:
+class Scorecard(Displayable):
     tiles: tuple[Tile, ...]
     warnings: tuple[str, ...] = ()
 

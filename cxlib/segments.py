@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxlib.dataset import Dataset
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 
 QuintileMethod = Literal["ties_share", "rank"]
@@ -205,7 +206,7 @@ def quintile_scores(values: pd.Series, ids: pd.Series, *, method: QuintileMethod
 
 
 @dataclass(frozen=True)
-class RFMResult:
+class RFMResult(Displayable):
     """One row per customer with a valid order (``customers``) plus the valid orders used."""
 
     customers: pd.DataFrame          # customer_id, email, orders, net_revenue, aov, first/last_order_at,
@@ -320,7 +321,7 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
 
     Examples
     --------
-    >>> from cxlib.load import load_path
+    >>> from cxlib.loader import load_path
     >>> res = compute_rfm(load_path("sample_data/orders_shopify.csv", role="orders"))
     >>> res.summary()            # '1180 customers as of 2026-10-31; largest segments: Lost 182, ...'
     """
@@ -588,7 +589,7 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
 
 # ---- rule segments and member lists ------------------------------------------------------------
 @dataclass(frozen=True)
-class RuleSegment:
+class RuleSegment(Displayable):
     """Customers matching a rule such as ``country = DE and orders >= 2``."""
 
     name: str

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet, SlaDef, load_definitions
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 
 Freq = Literal["week", "month"]
@@ -85,7 +86,7 @@ def _frame(ds: Dataset) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class SupportSummary:
+class SupportSummary(Displayable):
     tickets: int
     answered: int
     unanswered: int
@@ -180,7 +181,7 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
 
 
 @dataclass(frozen=True)
-class SupportTrend:
+class SupportTrend(Displayable):
     """Tickets per week (Monday start) or month: volume, reply times, SLA %, CSAT good %."""
 
     freq: str

@@ -23,6 +23,7 @@ from scipy import stats
 
 from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet, load_definitions
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.stats import proportion_ci
 
@@ -138,7 +139,7 @@ def _small(n: int, what: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class NpsResult:
+class NpsResult(Displayable):
     score: float                     # NPS points, -100..100 (NaN when n == 0)
     n: int
     promoters: int
@@ -165,7 +166,7 @@ class NpsResult:
 
 
 @dataclass(frozen=True)
-class ScaleResult:
+class ScaleResult(Displayable):
     """CSAT or CES: mean with CI, a share (top-2-box % / % easy) with CI, and the distribution."""
 
     metric: str                      # "csat" | "ces"
@@ -284,7 +285,7 @@ def available(ds: Dataset) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------------------------
 # By segment / over time
 @dataclass(frozen=True)
-class GroupedResult:
+class GroupedResult(Displayable):
     """A metric per group (segment value or period): value, 95 % CI, n. ``to_frame()`` is tidy."""
 
     metric: str
@@ -397,7 +398,7 @@ def comments(ds: Dataset, search: str = "", metric: SurveyMetric | None = None, 
 
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class SurveySummary:
+class SurveySummary(Displayable):
     responses: int
     nps: NpsResult | None
     csat: ScaleResult | None

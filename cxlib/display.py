@@ -1,0 +1,353 @@
+"""Notebook display for result objects: rich HTML, the app's own chart, plain text.
+
+Every public result class inherits :class:`Displayable`, so in Jupyter a result renders as a
+compact card (title, summary, the definition sentence, the head of ``to_frame()``, warnings) and
+``result.chart()`` returns the same Altair chart the app page shows for it. Everything that can come
+from a file (names, labels, comments, warnings) is escaped with :func:`html.escape`; the HTML uses no
+external resource (no script, no stylesheet link).
+
+Chart builders live in ``cxlib/charts_*.py`` and are imported only when a chart is asked for, so
+``import cxlib`` stays light.
+
+Examples
+--------
+>>> import cxlib as cx
+>>> res = cx.rfm(cx.load("sample_data/orders_shopify.csv"))      # doctest: +SKIP
+>>> res                                      # in a notebook: the HTML card
+>>> res.chart()                              # segment size and value share (as on the Segments page)
+>>> res.chart("grid")                        # another chart of the same result
+>>> cx.chart_kinds(res)
+('segments', 'grid', 'value_tiers')
+"""
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cxlib.errors import CxDataError
+
+if TYPE_CHECKING:                    # pragma: no cover - typing only
+    import altair as alt
+
+    from cxlib.definitions import DefinitionSet
+
+MAX_ROWS = 10                        # rows of to_frame() shown in the HTML card
+MAX_WARNINGS = 20
+
+
+class Displayable:
+    """Mixin for result objects: ``_repr_html_`` for notebooks and ``chart()`` for the app's figure.
+
+    Fallbacks for ``summary()`` and ``to_frame()`` are provided for results that have none (a class's
+    own methods always win).
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        return to_html(self)
+
+    def chart(self, kind: str | None = None, *, defs: DefinitionSet | None = None, **options) -> alt.TopLevelMixin:
+        """The Altair chart the app shows for this result (see :func:`chart`)."""
+        return chart(self, kind, defs=defs, **options)
+
+    def summary(self) -> str:
+        describe = getattr(self, "describe", None)
+        return describe() if callable(describe) else title_of(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """``field, value`` rows from the scalar entries of ``to_json()``."""
+        data = self.to_json() if hasattr(self, "to_json") else {}
+        rows = [(k, v) for k, v in data.items() if v is None or isinstance(v, (str, int, float, bool))]
+        return pd.DataFrame(rows, columns=["field", "value"])
+
+
+# ---------------------------------------------------------------------------------------------
+# What each result class shows: a title, a definition sentence and its charts (first = default)
+ChartFn = Callable[..., "alt.TopLevelMixin"]
+
+
+@dataclass(frozen=True)
+class View:
+    title: Callable[[object], str]
+    definition: Callable[[object], str]
+    charts: dict[str, ChartFn]
+    default_chart: Callable[[object], str | None] = lambda res: None
+    available: Callable[[object, str], bool] = lambda res, kind: True     # e.g. no breakdown chart without one
+
+
+def _defs(defs: DefinitionSet | None) -> DefinitionSet:
+    from cxlib.definitions import DefinitionSet
+    return defs if defs is not None else DefinitionSet.default()
+
+
+def _cs():
+    from cxlib import charts_scorecard
+    return charts_scorecard
+
+
+def _cr():
+    from cxlib import charts_retention
+    return charts_retention
+
+
+def _cseg():
+    from cxlib import charts_segments
+    return charts_segments
+
+
+def _cexp():
+    from cxlib import charts_experiment
+    return charts_experiment
+
+
+def _cfun():
+    from cxlib import charts_funnel
+    return charts_funnel
+
+
+def _survey_unit(metric: str, defs: DefinitionSet) -> str:
+    """The value unit the Survey page uses: NPS points, CSAT % (top-2-box mode) or scale points."""
+    return {"nps": "pts", "csat": "%" if defs.csat.mode == "top2_pct" else ""}.get(metric, "")
+
+
+def _nps_chart(res, defs=None, promoter_min: int | None = None, detractor_max: int | None = None):
+    d = _defs(defs).nps
+    return _cs().nps_distribution(res, d.promoter_min if promoter_min is None else promoter_min,
+                                  d.detractor_max if detractor_max is None else detractor_max)
+
+
+def _grouped_trend(res, defs=None, unit: str | None = None, target: float | None = None):
+    d = _defs(defs)
+    return _cs().grouped_trend(res, unit=_survey_unit(res.metric, d) if unit is None else unit,
+                               target=d.target(res.metric) if target is None else target)
+
+
+def _grouped_bars(res, defs=None, unit: str | None = None):
+    return _cs().grouped_bars(res, unit=_survey_unit(res.metric, _defs(defs)) if unit is None else unit)
+
+
+def _summary_part(metric: str) -> ChartFn:
+    def build(res, defs=None, **options):
+        part = getattr(res, metric)
+        if part is None:
+            raise CxDataError(f"this survey has no {metric.upper()} answers to chart.",
+                              hint=f"Use one of: {', '.join(chart_kinds(res))}.")
+        return chart(part, defs=defs, **options)
+    return build
+
+
+def _rfm_tiers(res, defs=None, title: str = "Net revenue share by value tier"):
+    from cxlib.segments import value_tier_frame
+    return _cseg().value_tier_chart(value_tier_frame(res.customers), title=title)
+
+
+def _no_defs(builder: Callable[[], ChartFn]) -> ChartFn:
+    """Adapt a builder ``f(result, **options)`` that needs no definitions."""
+    def build(res, defs=None, **options):
+        return builder()(res, **options)
+    return build
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+_NPS_TEXT = ("NPS = % promoters minus % detractors among valid 0-10 answers (bands of the definitions in use); "
+             "95% CI from the multinomial variance.")
+_SCALE_TEXT = {"csat": "CSAT: share of answers in the top two boxes (Wilson 95% CI) and mean answer (t interval).",
+               "ces": "CES: share of easy answers (Wilson 95% CI) and mean answer (t interval)."}
+_HIST_CLV_TEXT = "Historical CLV = net revenue of a customer's valid orders so far (amount minus refunds)."
+
+VIEWS: dict[str, View] = {
+    "cxlib.survey.NpsResult": View(lambda r: "NPS", lambda r: _NPS_TEXT, {"distribution": _nps_chart}),
+    "cxlib.survey.ScaleResult": View(lambda r: r.metric.upper(), lambda r: _SCALE_TEXT.get(r.metric, ""),
+                                     {"distribution": _no_defs(lambda: _cs().score_distribution)}),
+    "cxlib.survey.GroupedResult": View(
+        lambda r: f"{r.metric.upper()} by {r.by}", lambda r: r.description,
+        {"trend": _grouped_trend, "segments": _grouped_bars},
+        available=lambda r, kind: (kind == "trend") == (r.by in ("week", "month"))),
+    "cxlib.survey.SurveySummary": View(
+        lambda r: "Survey scores", lambda r: _NPS_TEXT if r.nps else _SCALE_TEXT.get("csat" if r.csat else "ces", ""),
+        {m: _summary_part(m) for m in ("nps", "csat", "ces")},
+        lambda r: next((m for m in ("nps", "csat", "ces") if getattr(r, m) is not None), None),
+        lambda r, kind: getattr(r, kind) is not None),
+    "cxlib.orders.OrdersSummary": View(lambda r: "Orders", lambda r: r.description,
+                                       {"status": lambda r, defs=None: _cs().order_status(r.status_counts)}),
+    "cxlib.orders.OrdersTable": View(
+        lambda r: "Net revenue over time" if r.freq else f"Orders by {r.by}", lambda r: r.description,
+        {"trend": _no_defs(lambda: _cs().revenue_trend), "by": _no_defs(lambda: _cs().orders_by)},
+        available=lambda r, kind: (kind == "trend") == bool(r.freq)),
+    "cxlib.support.SupportSummary": View(lambda r: "Support tickets", lambda r: r.sla.describe(),
+                                         {"channels": _no_defs(lambda: _cs().first_reply_by_channel)}),
+    "cxlib.support.SupportTrend": View(lambda r: f"Support by {r.freq}", lambda r: r.description,
+                                       {"trend": _no_defs(lambda: _cs().support_trend)}),
+    "cxlib.scorecard.Scorecard": View(
+        lambda r: "CX scorecard", lambda r: "Each metric is judged against its target using its 95% CI.",
+        {"overview": lambda r, defs=None: _cs().scorecard_overview(r.tiles)}),
+    "cxlib.segments.RFMResult": View(
+        lambda r: "RFM segments", lambda r: r.spec.describe(),
+        {"segments": _no_defs(lambda: _cseg().segment_share_chart), "grid": _no_defs(lambda: _cseg().rfm_grid_chart),
+         "value_tiers": _rfm_tiers}),
+    "cxlib.segments.RuleSegment": View(lambda r: f"Segment {r.name}", lambda r: r.describe(), {}),
+    "cxlib.compare.Comparison": View(lambda r: f"{r.metric.label} by segment", lambda r: r.metric.describe(),
+                                     {"segments": _no_defs(lambda: _cseg().comparison_chart)}),
+    "cxlib.retention.CohortResult": View(lambda r: f"Retention by {r.spec.period}ly cohort",
+                                         lambda r: r.spec.describe(),
+                                         {"heatmap": _no_defs(lambda: _cr().cohort_heatmap)}),
+    "cxlib.retention.RateResult": View(
+        lambda r: "Churn rate" if r.metric == "churn_rate" else "Retention rate", lambda r: r.definition, {}),
+    "cxlib.retention.ChurnTrend": View(lambda r: "Churn trend", lambda r: r.spec.describe(),
+                                       {"trend": _no_defs(lambda: _cr().churn_trend_chart)}),
+    "cxlib.clv.HistoricalCLV": View(
+        lambda r: "Historical CLV" + (f" by {r.by}" if r.by else ""), lambda r: _HIST_CLV_TEXT,
+        {"histogram": _no_defs(lambda: _cr().clv_histogram), "segments": _no_defs(lambda: _cr().clv_segments_chart)},
+        lambda r: "segments" if r.by else "histogram", lambda r, kind: kind != "segments" or bool(r.by)),
+    "cxlib.clv.CLVResult": View(lambda r: "Predicted CLV", lambda r: r.spec.describe(),
+                                {"histogram": _no_defs(lambda: _cr().clv_histogram),
+                                 "top": _no_defs(lambda: _cr().top_customers_chart)}),
+    "cxlib.experiment.ExperimentResult": View(
+        lambda r: _joined("A/B test", f"on {r.dataset_name}" if r.dataset_name else ""), lambda r: r.spec.describe(),
+        {"lift": _no_defs(lambda: _cexp().lift_chart), "rates": _no_defs(lambda: _cexp().rates_chart)}),
+    "cxlib.power.PowerPlan": View(lambda r: "Sample size plan", lambda r: r.describe(), {}),
+    "cxlib.funnel.FunnelResult": View(
+        lambda r: "Funnel", lambda r: r.spec.describe(),
+        {"funnel": _no_defs(lambda: _cfun().funnel_chart), "breakdown": _no_defs(lambda: _cfun().breakdown_chart),
+         "trend": _no_defs(lambda: _cfun().trend_chart),
+         "time": lambda r, defs=None, step_index=2, bin_seconds=3600.0, **o: _cfun().time_histogram_chart(
+             r, step_index, bin_seconds, **o)},
+        available=lambda r, kind: kind != "breakdown" or r.breakdown is not None),
+}
+
+
+def view_of(result: object) -> View | None:
+    """The display description of a result's class (walking base classes), or None."""
+    for cls in type(result).__mro__:
+        view = VIEWS.get(f"{cls.__module__}.{cls.__qualname__}")
+        if view is not None:
+            return view
+    return None
+
+
+def title_of(result: object) -> str:
+    view = view_of(result)
+    return view.title(result) if view else type(result).__name__
+
+
+def definition_of(result: object) -> str:
+    """The one-sentence definition shown under the result's figures ("" when none)."""
+    view = view_of(result)
+    try:
+        return (view.definition(result) if view else "") or ""
+    except Exception:                # noqa: BLE001 - display never fails on a missing attribute
+        return ""
+
+
+def chart_kinds(result: object) -> tuple[str, ...]:
+    """Names accepted by ``result.chart(kind)``, default first."""
+    view = view_of(result)
+    if view is None:
+        return ()
+    kinds = [k for k in view.charts if view.available(result, k)]
+    first = view.default_chart(result)
+    return tuple(([first] if first in kinds else []) + [k for k in kinds if k != first])
+
+
+def chart(result: object, kind: str | None = None, *, defs: DefinitionSet | None = None,
+          **options) -> alt.TopLevelMixin:
+    """The Altair chart the app draws for ``result``.
+
+    Parameters
+    ----------
+    result : any cxlib result object (``cx.nps(...)``, ``cx.rfm(...)``, ``cx.funnel(...)``, ...).
+    kind : which chart when a result has several (``chart_kinds(result)``); default: the page's main one.
+    defs : the definitions in use, for charts that depend on them (NPS bands, CSAT unit, targets);
+        default ``DefinitionSet.default()``.
+    **options : passed to the chart builder (e.g. ``title=``, ``currency=`` for order tables,
+        ``column=`` for the support trend, ``step_index=``/``bin_seconds=`` for funnel times).
+
+    Raises
+    ------
+    CxDataError
+        When the result has no chart or ``kind`` is unknown.
+    """
+    view = view_of(result)
+    kinds = chart_kinds(result)
+    if view is None or not kinds:
+        raise CxDataError(f"{title_of(result)} has no chart.",
+                          hint="Use .to_frame() for its table or .summary() for its text.")
+    kind = kind or kinds[0]
+    if kind not in kinds:
+        raise CxDataError(f"unknown chart {kind!r} for {title_of(result)}.", hint=f"Use one of: {', '.join(kinds)}.")
+    return view.charts[kind](result, defs=defs, **options)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+_STYLE = ("font-family: system-ui, sans-serif; font-size: 13px; border: 1px solid #ddd; border-radius: 6px; "
+          "padding: 8px 12px; max-width: 100%; overflow-x: auto")
+
+
+def _frame_html(result: object, max_rows: int) -> str:
+    try:
+        frame = result.to_frame()
+    except Exception as err:         # noqa: BLE001 - a card must render even when the table cannot
+        return f"<p><em>Table not available: {html.escape(str(err))}</em></p>"
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return ""
+    head = frame.head(max_rows)
+    table = head.to_html(index=False, escape=True, border=0, na_rep="", max_cols=30,
+                         float_format=lambda x: f"{x:,.6g}" if math.isfinite(x) else str(x))
+    more = (f"<p style='color:#666'>{len(frame) - max_rows:,} more rows: use <code>.to_frame()</code>.</p>"
+            if len(frame) > max_rows else "")
+    return table + more
+
+
+def _warnings_html(warnings: tuple[str, ...] | list[str]) -> str:
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{html.escape(str(w))}</li>" for w in list(warnings)[:MAX_WARNINGS])
+    extra = f"<li>... and {len(warnings) - MAX_WARNINGS} more</li>" if len(warnings) > MAX_WARNINGS else ""
+    opened = " open" if len(warnings) <= 3 else ""
+    return (f"<details{opened}><summary style='color:#b26a00'>{len(warnings)} warning(s)</summary>"
+            f"<ul>{items}{extra}</ul></details>")
+
+
+def to_html(result: object, *, title: str | None = None, definition: str | None = None,
+            max_rows: int = MAX_ROWS) -> str:
+    """A self-contained HTML card for a result; all text is escaped.
+
+    Parameters
+    ----------
+    result : a result object (anything with ``summary()``/``to_frame()``/``warnings`` works).
+    title, definition : override the class's title and definition sentence.
+    max_rows : rows of ``to_frame()`` shown.
+    """
+    title = title if title is not None else title_of(result)
+    definition = definition if definition is not None else definition_of(result)
+    try:
+        summary = result.summary() if hasattr(result, "summary") else ""
+    except Exception as err:         # noqa: BLE001
+        summary = f"(summary not available: {err})"
+    parts = [f"<div class='cx-result' style='{_STYLE}'>", f"<strong>{html.escape(str(title))}</strong>"]
+    if summary:
+        text = html.escape(str(summary)).replace("\n", "<br>")
+        parts.append(f"<p style='margin:4px 0'>{text}</p>")
+    if definition:
+        parts.append(f"<p style='margin:4px 0;color:#555'><em>{html.escape(str(definition))}</em></p>")
+    parts.append(_frame_html(result, max_rows))
+    parts.append(_warnings_html(tuple(getattr(result, "warnings", ()) or ())))
+    kinds = chart_kinds(result)
+    if kinds:
+        parts.append(f"<p style='color:#666;margin:4px 0'>Charts: {html.escape(', '.join(kinds))} "
+                     "(<code>.chart(kind)</code>)</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+__all__ = ["Displayable", "VIEWS", "View", "chart", "chart_kinds", "definition_of", "title_of", "to_html", "view_of"]
