@@ -16,8 +16,8 @@ from cxlib.dataset import ColumnIssue, Dataset, Report
 from cxlib.errors import CxDataError, CxLimitError, CxNeedsMapping
 
 _LAZY: dict[str, tuple[str, str]] = {
-    "load": ("cxlib.load", "load_path"), "load_path": ("cxlib.load", "load_path"),
-    "load_bytes": ("cxlib.load", "load_bytes"),
+    "load": ("cxlib.loader", "load_path"), "load_path": ("cxlib.loader", "load_path"),
+    "load_bytes": ("cxlib.loader", "load_bytes"),
     "DefinitionSet": ("cxlib.definitions", "DefinitionSet"), "METRICS": ("cxlib.definitions", "METRICS"),
     "METRICS_BY_NAME": ("cxlib.definitions", "METRICS_BY_NAME"),
     "nps": ("cxlib.survey", "nps"), "csat": ("cxlib.survey", "csat"), "ces": ("cxlib.survey", "ces"),

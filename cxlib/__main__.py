@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module, role, _ = COMMANDS[args.command]
     try:
-        from cxlib.load import load_path
+        from cxlib.loader import load_path
         path = Path(args.file)
         ds = load_path(path, role=args.role or role, expect_role=role)
         mod = importlib.import_module(module)

@@ -17,7 +17,7 @@ from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError, CxNeedsMapping
 from cxlib.funnel import (FunnelSpec, Step, chi_square, cli_run, event_counts, format_window, funnel, holm,
                           parse_window, wilson_ci)
-from cxlib.load import load_path
+from cxlib.loader import load_path
 from tests.conftest import real_file
 from tests.funnel_reference import RefStep, counts, reference_funnel
 

@@ -143,7 +143,7 @@ def test_cli_values(tmp_path, capsys):
 def _load(data: bytes, name: str, mapping: dict | None = None) -> Dataset:
     exports = pytest.importorskip("tests.exports")
     assert exports
-    from cxlib.load import load_bytes
+    from cxlib.loader import load_bytes
     return load_bytes(data, name, role="orders", mapping=mapping)
 
 
@@ -264,7 +264,7 @@ def test_uci_line_items_collapse_matches_plain_python_reference():
 @pytest.mark.slow
 def test_uci_loads_and_matches_the_reference_through_the_loader():
     from tests.conftest import real_file
-    from cxlib.load import load_path
+    from cxlib.loader import load_path
     path = real_file("online_retail", "online_retail_sample30k.csv.gz")
     raw = _uci_raw()
     s = orders.summarize(load_path(path, role="orders"))

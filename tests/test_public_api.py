@@ -26,3 +26,12 @@ def test_load_then_rfm_on_sample_data():
     ds = cxlib.load(Path(__file__).resolve().parent.parent / "sample_data" / "orders_shopify.csv")
     assert ds.role == "orders" and ds.report.rows == 2460
     assert sum(cxlib.rfm(ds).segment_counts.values()) == 1180
+
+
+def test_cx_load_stays_a_function_after_every_submodule_is_imported():
+    import importlib
+    import pkgutil
+    for mod in pkgutil.iter_modules(cxlib.__path__):
+        if mod.name != "__main__":
+            importlib.import_module(f"cxlib.{mod.name}")
+    assert callable(cxlib.load) and not isinstance(cxlib.load, type(cxlib))

@@ -611,12 +611,12 @@ def test_missing_required_knows_exports_without_buyer_ids():
 
 
 # --------------------------------------------------------------------------------------------
-# end to end through cxlib.load and the CLI contract
+# end to end through cxlib.loader and the CLI contract
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["shopify_orders", "taobao_orders", "zendesk_tickets", "ga4_events",
                                   "typeform_responses"])
 def test_load_bytes_end_to_end(name):
-    from cxlib.load import load_bytes
+    from cxlib.loader import load_bytes
     gen, role, recognized = exports.EXPORTS[name]
     ds = load_bytes(gen(), f"{name}.csv")
     assert (ds.role, ds.report.recognized_as) == (role, recognized)
@@ -624,7 +624,7 @@ def test_load_bytes_end_to_end(name):
 
 @pytest.mark.parametrize("name", ["uci_online_retail", "ozon_postings"])
 def test_load_bytes_exports_with_derived_or_absent_required_fields(name):
-    from cxlib.load import load_bytes
+    from cxlib.loader import load_bytes
     ds = load_bytes(exports.EXPORTS[name][0](), f"{name}.csv", role="orders")
     assert (ds.role, ds.report.recognized_as) == ("orders", exports.EXPORTS[name][2])
     assert ds.df["amount"].notna().all()

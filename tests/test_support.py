@@ -120,7 +120,7 @@ def test_cli_values_and_sla_option(tmp_path, capsys):
 
 def test_zendesk_export_end_to_end_by_hand():
     exports = pytest.importorskip("tests.exports")
-    from cxlib.load import load_bytes
+    from cxlib.loader import load_bytes
     s = support.summarize(load_bytes(exports.zendesk_tickets(), "tickets.csv", role="tickets"))
     # first reply 12, 1500, (blank), 3 -> answered 3, median 12, within 24 h: 12 and 3
     assert (s.tickets, s.answered, s.unanswered) == (4, 3, 1)

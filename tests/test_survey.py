@@ -186,7 +186,7 @@ def test_cli_uses_the_definitions_file(tmp_path, capsys):
 ])
 def test_survey_exports_end_to_end_by_hand(make, name, nps_ref, csat_top2):
     exports = pytest.importorskip("tests.exports")
-    from cxlib.load import load_bytes
+    from cxlib.loader import load_bytes
     ds = load_bytes(getattr(exports, make)(), name, role="responses")
     res = survey.summarize(ds)
     prom = sum(v >= 9 for v in nps_ref)

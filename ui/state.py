@@ -21,7 +21,7 @@ SAMPLE_DIR = ROOT / "sample_data"
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _load_cached(name: str, data: bytes, role: str | None, mapping_json: str | None) -> Dataset:
-    from cxlib.load import load_bytes
+    from cxlib.loader import load_bytes
     mapping = json.loads(mapping_json) if mapping_json else None
     return load_bytes(data, name, role=role, mapping=mapping)
 
