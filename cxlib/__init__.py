@@ -21,7 +21,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "DefinitionSet": ("cxlib.definitions", "DefinitionSet"), "METRICS": ("cxlib.definitions", "METRICS"),
     "METRICS_BY_NAME": ("cxlib.definitions", "METRICS_BY_NAME"),
     "nps": ("cxlib.survey", "nps"), "csat": ("cxlib.survey", "csat"), "ces": ("cxlib.survey", "ces"),
-    "FunnelSpec": ("cxlib.funnel", "FunnelSpec"), "Step": ("cxlib.funnel", "Step"), "funnel": ("cxlib.funnel", "funnel"),
+    # funnel names resolve through cxlib.analyses (same objects) until FunnelResult inherits Displayable
+    "FunnelSpec": ("cxlib.analyses", "FunnelSpec"), "Step": ("cxlib.analyses", "Step"),
+    "funnel": ("cxlib.analyses", "funnel"),
     "RFMSpec": ("cxlib.segments", "RFMSpec"), "compute_rfm": ("cxlib.segments", "compute_rfm"),
     "rfm": ("cxlib.segments", "compute_rfm"), "rule_segment": ("cxlib.segments", "rule_segment"),
     "compare_segments": ("cxlib.compare", "compare_segments"),
@@ -35,6 +37,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     "conversions_from_events": ("cxlib.experiment", "conversions_from_events"),
     "sample_size": ("cxlib.power", "sample_size"), "achieved_power": ("cxlib.power", "achieved_power"),
     "minimum_detectable_effect": ("cxlib.power", "minimum_detectable_effect"),
+    "open_analysis": ("cxlib.analyses", "open_analysis"), "make_spec": ("cxlib.analyses", "make_spec"),
+    "spec_to_file": ("cxlib.analyses", "spec_to_file"), "Analysis": ("cxlib.analyses", "Analysis"),
+    "AnalysisSpec": ("cxlib.workspace", "AnalysisSpec"), "Workspace": ("cxlib.workspace", "Workspace"),
+    "chart": ("cxlib.display", "chart"), "chart_kinds": ("cxlib.display", "chart_kinds"),
+    "to_html": ("cxlib.display", "to_html"),
 }
 
 __all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "Report", *_LAZY])
