@@ -11,6 +11,8 @@ Names are imported on first use (PEP 562), so ``import cxlib`` and the command l
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 from cxlib.dataset import ColumnIssue, Dataset, Report
 from cxlib.errors import CxDataError, CxLimitError, CxNeedsMapping
@@ -23,7 +25,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "nps": ("cxlib.survey", "nps"), "csat": ("cxlib.survey", "csat"), "ces": ("cxlib.survey", "ces"),
     # funnel names resolve through cxlib.analyses (same objects) until FunnelResult inherits Displayable
     "FunnelSpec": ("cxlib.analyses", "FunnelSpec"), "Step": ("cxlib.analyses", "Step"),
-    "funnel": ("cxlib.analyses", "funnel"),
+    "funnel": ("cxlib.analyses", "funnel"),      # see _callable: the module cxlib.funnel, callable
     "RFMSpec": ("cxlib.segments", "RFMSpec"), "compute_rfm": ("cxlib.segments", "compute_rfm"),
     "rfm": ("cxlib.segments", "compute_rfm"), "rule_segment": ("cxlib.segments", "rule_segment"),
     "compare_segments": ("cxlib.compare", "compare_segments"),
@@ -48,10 +50,29 @@ __all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping"
 __version__ = "0.1.0"
 
 
+class _CallableModule(types.ModuleType):
+    """A submodule named like its main function (``cxlib.funnel``): calling the module calls the function.
+
+    Importing ``cxlib.funnel`` binds the package attribute ``funnel`` to the module, so ``cx.funnel``
+    must work both as ``cx.funnel(ds, spec)`` and as ``from cxlib import funnel as fn; fn.FunnelSpec``.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return getattr(self, self.__name__.rsplit(".", 1)[1])(*args, **kwargs)
+
+
+def _callable(module: types.ModuleType) -> types.ModuleType:
+    if not isinstance(module, _CallableModule):
+        module.__class__ = _CallableModule
+    return module
+
+
 def __getattr__(name: str):
     if name in _LAZY:
         module, attr = _LAZY[name]
         value = getattr(importlib.import_module(module), attr)
+        if f"{__name__}.{name}" in sys.modules:        # a submodule of that name: never shadow it
+            return _callable(sys.modules[f"{__name__}.{name}"])
         globals()[name] = value
         return value
     raise AttributeError(f"module 'cxlib' has no attribute {name!r}")

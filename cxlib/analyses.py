@@ -43,6 +43,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxlib import _callable
 from cxlib import funnel as _funnel
 from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet
@@ -54,6 +55,7 @@ from cxlib.workspace import AnalysisSpec, Workspace
 # same methods here. ``cx.funnel``/``cx.FunnelSpec``/``cx.Step`` resolve through this module so that
 # notebooks get them; the objects are cxlib.funnel's own. Remove once FunnelResult(Displayable) lands.
 adopt(_funnel.FunnelResult)
+_callable(_funnel)                   # cx.funnel(ds, spec) even when cxlib.funnel was imported first
 funnel, FunnelSpec, Step = _funnel.funnel, _funnel.FunnelSpec, _funnel.Step
 
 DataArg = str | os.PathLike | Dataset | Sequence[str | os.PathLike | Dataset] | Mapping[str, Dataset]
