@@ -330,7 +330,11 @@ def _load(item: str | os.PathLike | Dataset, role: str | None, wanted: set[str])
         return item
     ds = load_path(item)
     if ds.key not in wanted and role is not None and ds.role != role:
-        ds = load_path(item, role=role)           # the app may have loaded it as the page's role
+        try:                                      # the app may have loaded it as the page's role
+            forced = load_path(item, role=role)
+        except CxDataError:
+            return ds                             # not that role at all: the id check explains
+        ds = forced if forced.key in wanted else ds
     return ds
 
 
