@@ -24,12 +24,15 @@ experiment    ``ExperimentSpec.to_json()``; an extra orders dataset is used for 
 
 Examples
 --------
+>>> import tempfile
 >>> import cxlib as cx
 >>> ds = cx.load("sample_data/events.csv")
 >>> res = cx.funnel(ds, cx.FunnelSpec((cx.Step("view_item"), cx.Step("add_to_cart"), cx.Step("purchase"))))
 >>> spec = cx.make_spec(res, ds, title="Checkout funnel")
->>> path = cx.spec_to_file(spec, "checkout_funnel.json")           # doctest: +SKIP
->>> cx.open_analysis(path, data="sample_data/events.csv").to_json() == res.to_json()  # doctest: +SKIP
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     path = cx.spec_to_file(spec, f"{tmp}/checkout_funnel.json")
+...     opened = cx.open_analysis(path, data="sample_data/events.csv")
+>>> opened.to_json() == res.to_json()
 True
 """
 from __future__ import annotations
@@ -230,9 +233,9 @@ def run(page: str, data: Dataset | Sequence[Dataset], options: Mapping | None = 
 
     Examples
     --------
-    >>> ds = cx.load("sample_data/orders_shopify.csv")                  # doctest: +SKIP
-    >>> run("orders", ds, {"view": "trend", "freq": "week"}).summary()  # doctest: +SKIP
-    'Orders by period: 53 rows.'
+    >>> ds = cx.load("sample_data/orders_shopify.csv")
+    >>> run("orders", ds, {"view": "by", "by": "channel"}).summary()
+    'Orders by channel: 4 rows.'
     """
     datasets = [data] if isinstance(data, Dataset) else list(data)
     if not datasets:
@@ -387,7 +390,7 @@ def open_analysis(spec: AnalysisSpec | Mapping | str | os.PathLike, *, data: Dat
     Examples
     --------
     >>> a = cx.open_analysis("checkout_funnel.json", data="sample_data/events.csv")   # doctest: +SKIP
-    >>> a.chart()                                                                       # doctest: +SKIP
+    >>> a.chart()                    # the page's chart, drawn with the analysis's definitions  # doctest: +SKIP
     """
     saved = _read_spec(spec, workspace)
     page = _page(saved.page)
@@ -452,7 +455,10 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
 
     Examples
     --------
-    >>> spec = make_spec("orders", ds, {"view": "by", "by": "channel"}, title="Revenue by channel")  # doctest: +SKIP
+    >>> ds = cx.load("sample_data/orders_shopify.csv")
+    >>> spec = make_spec("orders", ds, {"view": "by", "by": "channel"}, title="Revenue by channel")
+    >>> spec.page, spec.dataset_id == ds.key
+    ('orders', True)
     """
     datasets = [dataset] if isinstance(dataset, Dataset) else list(dataset)
     if not datasets:

@@ -12,12 +12,12 @@ Chart builders live in ``cxlib/charts_*.py`` and are imported only when a chart 
 Examples
 --------
 >>> import cxlib as cx
->>> res = cx.rfm(cx.load("sample_data/orders_shopify.csv"))      # doctest: +SKIP
->>> res                                      # in a notebook: the HTML card
->>> res.chart()                              # segment size and value share (as on the Segments page)
->>> res.chart("grid")                        # another chart of the same result
->>> cx.chart_kinds(res)
+>>> res = cx.rfm(cx.load("sample_data/orders_shopify.csv"))
+>>> html = res._repr_html_()                 # what Jupyter shows: the card
+>>> cx.chart_kinds(res)                      # res.chart() is the first, as on the Segments page
 ('segments', 'grid', 'value_tiers')
+>>> res.chart("grid").to_dict()["title"]
+'Customers by recency and frequency/monetary score'
 """
 from __future__ import annotations
 

@@ -173,3 +173,13 @@ def test_counts_only_experiment_cannot_be_saved(data):
 
 def test_every_page_of_the_registry_is_covered():
     assert {c.split("-")[0] for c in CASES} == set(analyses.PAGES_BY_NAME)
+
+
+def test_docstring_examples_run(monkeypatch):
+    import doctest
+
+    from cxlib import display
+    monkeypatch.chdir(SAMPLE.parent)                    # examples use sample_data/ paths
+    for module in (analyses, display):
+        result = doctest.testmod(module, extraglobs={"cx": cx}, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
