@@ -21,13 +21,15 @@ Engine: DuckDB, one in-process connection per call. The frame is scanned once in
 of funnel events (unit hash, epoch microseconds, row id, bit mask of the steps each event matches).
 Each step is then one ASOF join (the greedy earliest match is optimal for every option above);
 s1 occurrences that share their s2 match are pruned to the latest one first, which changes no
-result. Units are joined on a 64-bit hash of the id (probability of any collision below 3e-6 even
-with 10 million units). Per-unit results and statistics: pandas/numpy/scipy on small frames.
+result without an exclusion step (with one, a later, deeper attempt may be excluded where an
+earlier, shorter one is not, so every s1 occurrence stays an attempt). Units are joined on a
+64-bit hash of the id (probability of any collision below 3e-6 even with 10 million units). Per-unit results and statistics: pandas/numpy/scipy on small frames.
 The plain-Python oracle is tests/funnel_reference.py; benchmarks/bench_funnel.py times it all.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -36,6 +38,8 @@ from typing import Literal
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats
 
 from cxlib.dataset import Dataset
@@ -198,8 +202,14 @@ class FunnelResult:
     excluded_units: int
     breakdown: pd.DataFrame | None   # value, step, step_index, units, conversion (from step 1)
     test: BreakdownTest | None
-    paths: pd.DataFrame = field(repr=False)   # one row per unit: ids, level, t1..tk, value
+    per_unit: "_PerUnit" = field(repr=False)   # level, step times and first-row ids per unit (arrays)
     warnings: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def paths(self) -> pd.DataFrame:
+        """One row per unit: user_id (and session_id), value (with a breakdown), first_ts, level, t1..tk
+        (UTC; NaT beyond the unit's level). Built on first use: counts and statistics do not need it."""
+        return self.per_unit.frame()
 
     # ---- per-step numbers
     @property
@@ -225,19 +235,19 @@ class FunnelResult:
         """Seconds from step ``step_index - 1`` to step ``step_index`` (1-based, >= 2) for units reaching it."""
         if not 2 <= step_index <= len(self.steps):
             raise CxDataError(f"step {step_index} has no previous step.", hint=f"Use 2..{len(self.steps)}.")
-        reached = self.paths["level"].to_numpy() >= step_index
-        end, start = _micros(self.paths[f"t{step_index}"]), _micros(self.paths[f"t{step_index - 1}"])
-        return (end[reached] - start[reached]) / 1e6
+        u = self.per_unit
+        reached = u.level >= step_index
+        return (u.times[step_index - 1][reached] - u.times[step_index - 2][reached]) / 1e6
 
     def time_to_convert(self) -> pd.DataFrame:
         """Median, p75, p90 and p95 seconds between consecutive steps (and step 1 -> last)."""
         rows = []
         k = len(self.steps)
         pairs = [(j - 1, j) for j in range(2, k + 1)] + ([(1, k)] if k > 2 else [])
-        level = self.paths["level"].to_numpy()
+        u = self.per_unit
         for a, b in pairs:
-            reached = level >= b
-            d = (_micros(self.paths[f"t{b}"])[reached] - _micros(self.paths[f"t{a}"])[reached]) / 1e6
+            reached = u.level >= b
+            d = (u.times[b - 1][reached] - u.times[a - 1][reached]) / 1e6
             q = np.quantile(d, QUANTILES) if len(d) else [math.nan] * 4
             rows.append({"from_step": a, "to_step": b, "from": self.steps[a - 1], "to": self.steps[b - 1],
                          "n": int(len(d)), "median_s": q[0], "p75_s": q[1], "p90_s": q[2], "p95_s": q[3]})
@@ -320,9 +330,44 @@ class FunnelResult:
         }
 
 
-def _micros(col: pd.Series) -> np.ndarray:
-    """UTC timestamps as int64 epoch microseconds (NaT -> int64 min), without Python objects."""
-    return col.to_numpy(dtype="datetime64[us]").view(np.int64)
+class _PerUnit:
+    """Per-unit results as numpy arrays (epoch microseconds; int64 min where a unit has no such step),
+    plus the row of each unit's first step-1 event, whose ids are read from the event table only when
+    ``FunnelResult.paths`` is built (or the result is pickled, e.g. by Streamlit's cache)."""
+
+    _NAT = np.iinfo(np.int64).min
+
+    def __init__(self, table: pa.Table, source: pd.DataFrame, spec: FunnelSpec) -> None:
+        k = len(spec.steps)
+        col = (lambda name: pc.fill_null(table[name], self._NAT).to_numpy())
+        self.level = table["level"].to_numpy().astype(np.int64, copy=False)     # no NULL: excluded units are out
+        self.first_ts = col("first_ts")
+        self.times = [col(f"t{j}") for j in range(1, k + 1)]
+        self.rid = table["rid"].to_numpy()
+        self.id_names = ["user_id"] + (["session_id"] if spec.unit == "session" else [])
+        self._source = source[["u_id"] + (["s_id"] if spec.unit == "session" else [])]
+        self._ids: list[pd.Series] | None = None
+        self.value: pd.Series | None = None          # breakdown label per unit (set by the breakdown)
+
+    def ids(self) -> list[pd.Series]:
+        if self._ids is None:
+            self._ids = [self._source[c].take(self.rid).reset_index(drop=True) for c in self._source.columns]
+            self._source = None
+        return self._ids
+
+    def __getstate__(self) -> dict:
+        self.ids()                                   # never pickle the whole event table
+        return self.__dict__
+
+    def frame(self) -> pd.DataFrame:
+        stamp = (lambda us: pd.Series(us.view("datetime64[us]"), copy=True).dt.tz_localize("UTC"))
+        cols = dict(zip(self.id_names, self.ids()))
+        if self.value is not None:
+            cols["value"] = self.value
+        cols["first_ts"] = stamp(self.first_ts)
+        cols["level"] = self.level
+        cols.update({f"t{j}": stamp(t) for j, t in enumerate(self.times, start=1)})
+        return pd.DataFrame(cols)
 
 
 # --------------------------------------------------------------------------------- engine
@@ -380,22 +425,14 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
                           hint="Load an event log with user, event and timestamp columns.")
     warnings: list[str] = []
     frame, spec = _prepare(ds, spec, warnings)
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
     try:
         con.register("src", frame)
         spec = _build_events(con, spec, warnings)
-        raw = con.sql(_paths_sql(spec)).to_arrow_table().to_pandas()
+        raw = con.sql(_paths_sql(spec)).to_arrow_table()
     finally:
         con.close()
-    # ids and breakdown value from the unit's first step-1 row
-    rid = raw.pop("rid").to_numpy(dtype=np.int64)
-    ids = {"user_id": frame["u_id"].take(rid).reset_index(drop=True)}
-    if spec.unit == "session":
-        ids["session_id"] = frame["s_id"].take(rid).reset_index(drop=True)
-    if spec.by:
-        ids["value"] = frame["bv"].take(rid).reset_index(drop=True).fillna(MISSING)
-    raw = pd.concat([pd.DataFrame(ids), raw], axis=1)
-    return _assemble(ds, spec, raw, warnings)
+    return _assemble(spec, raw, frame, warnings)
 
 
 def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[str]) -> tuple[pd.DataFrame, FunnelSpec]:
@@ -516,9 +553,14 @@ def _paths_sql(spec: FunnelSpec) -> str:
     ctes.append(f"firsts AS (SELECT u, min(ts) AS first_ts, arg_min(rid, ts::HUGEINT * {2**40} + rid) AS rid "
                 "FROM ev WHERE m & 1 <> 0 GROUP BY u)")
     start = "(SELECT u, min(ts) AS ts FROM s1 GROUP BY u)" if spec.start == "first" else "s1"
-    # of the s1 occurrences sharing their s2 match, the latest one dominates: keep only it
-    ctes.append(f"p2 AS (SELECT a.u, max(a.ts) AS t1, b.ts AS t2 FROM {start} a "
-                f"ASOF LEFT JOIN s2 b ON a.u = b.u AND b.ts >= a.ts GROUP BY a.u, b.ts)")
+    if spec.exclude is None:
+        # of the s1 occurrences sharing their s2 match, the latest one dominates: keep only it
+        ctes.append(f"p2 AS (SELECT a.u, max(a.ts) AS t1, b.ts AS t2 FROM {start} a "
+                    f"ASOF LEFT JOIN s2 b ON a.u = b.u AND b.ts >= a.ts GROUP BY a.u, b.ts)")
+    else:
+        # no pruning: a later, deeper attempt may be excluded where an earlier, shorter one is not
+        ctes.append(f"p2 AS (SELECT a.u, a.ts AS t1, b.ts AS t2 FROM {start} a "
+                    f"ASOF LEFT JOIN s2 b ON a.u = b.u AND b.ts >= a.ts)")
     w = int(round(spec.window_seconds * 1e6))
     for j in range(3, k + 1):
         ctes.append(f"p{j} AS (SELECT a.*, b.ts AS t{j} FROM p{j - 1} a "
@@ -553,23 +595,22 @@ def _paths_sql(spec: FunnelSpec) -> str:
     ctes.append(f"best AS (SELECT u, arg_max(struct_pack(level := level, {path}), {rank}) AS b "
                 f"FROM {att} GROUP BY u)")
     # a level-1 path completes earliest at the unit's first step-1 event (pruning may have dropped it)
-    out = "CASE WHEN b.b.level = 1 THEN f.first_ts ELSE b.b.t1 END AS t1, " + ", ".join(
+    t1 = "b.b.t1" if spec.exclude is not None else "CASE WHEN b.b.level = 1 THEN f.first_ts ELSE b.b.t1 END"
+    out = f"{t1} AS t1, " + ", ".join(
         f"b.b.t{j} AS t{j}" for j in range(2, k + 1))
     return ("WITH " + ",\n".join(ctes) + f"\nSELECT f.rid, f.first_ts, b.b.level AS level, {out} "
             "FROM firsts f LEFT JOIN best b ON f.u = b.u")
 
 
-def _assemble(ds: Dataset, spec: FunnelSpec, raw: pd.DataFrame, warnings: list[str]) -> FunnelResult:
-    """Counts, breakdown, chi-square tests and trend from the per-unit paths (small, pandas)."""
+def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: list[str]) -> FunnelResult:
+    """Counts, breakdown and chi-square tests from the per-unit rows (one per unit, numpy/pandas)."""
     k = len(spec.steps)
-    excluded = int(raw["level"].isna().sum())
-    paths = raw[raw["level"].notna()].reset_index(drop=True)
-    level = paths["level"].to_numpy(dtype=np.int64)
-    units = tuple(int((level >= j).sum()) for j in range(1, k + 1))
-    conv = pd.DataFrame({c: pd.to_datetime(paths[c], unit="us", utc=True) for c in
-                         ["first_ts"] + [f"t{j}" for j in range(1, k + 1)]})
-    paths = pd.concat([paths.drop(columns=conv.columns), conv], axis=1)
-    paths["level"] = level
+    excluded = raw["level"].null_count
+    if excluded:
+        raw = raw.filter(pc.is_valid(raw["level"]))
+    per_unit = _PerUnit(raw, frame, spec)
+    level = per_unit.level
+    units = tuple(int(n) for n in np.bincount(level, minlength=k + 1)[::-1].cumsum()[::-1][1:])
     name = "users" if spec.unit == "user" else "sessions"
     if excluded:
         warnings.append(f"{excluded:,} {name} were excluded: {spec.exclude.describe()} happened between "
@@ -578,15 +619,16 @@ def _assemble(ds: Dataset, spec: FunnelSpec, raw: pd.DataFrame, warnings: list[s
         warnings.append(f"Only {units[0]} {name} reached step 1: conversion rates are very uncertain.")
     breakdown, test = None, None
     if spec.by:
-        breakdown, test, paths = _breakdown(spec, paths, level, name, warnings)
+        # the breakdown value is the one on the unit's first step-1 row
+        values = frame["bv"].take(per_unit.rid).reset_index(drop=True).fillna(MISSING)
+        breakdown, test, per_unit.value = _breakdown(spec, values, level, name, warnings)
     return FunnelResult(spec=spec, steps=tuple(s.label for s in spec.steps), units=units, excluded_units=excluded,
-                        breakdown=breakdown, test=test, paths=paths, warnings=tuple(warnings))
+                        breakdown=breakdown, test=test, per_unit=per_unit, warnings=tuple(warnings))
 
 
-def _breakdown(spec: FunnelSpec, paths: pd.DataFrame, level: np.ndarray, name: str,
-               warnings: list[str]) -> tuple[pd.DataFrame, BreakdownTest, pd.DataFrame]:
+def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str,
+               warnings: list[str]) -> tuple[pd.DataFrame, BreakdownTest, pd.Series]:
     k = len(spec.steps)
-    values = paths["value"].astype("string").fillna(MISSING)
     counts = values.value_counts(sort=False)
     counts = counts.iloc[np.lexsort((counts.index.to_numpy(dtype=object).astype(str), -counts.to_numpy()))]
     if len(counts) > spec.top_n:
@@ -597,7 +639,6 @@ def _breakdown(spec: FunnelSpec, paths: pd.DataFrame, level: np.ndarray, name: s
         order = top + [OTHER]
     else:
         order = list(counts.index)
-    paths = paths.assign(value=values)
     codes = pd.Categorical(values, categories=order).codes
     per = np.zeros((len(order), k), dtype=np.int64)          # units reaching >= step j, per value
     for j in range(1, k + 1):
@@ -623,7 +664,7 @@ def _breakdown(spec: FunnelSpec, paths: pd.DataFrame, level: np.ndarray, name: s
     pw["p_holm"] = np.nan
     pw.loc[ok, "p_holm"] = holm(pw.loc[ok, "p_value"].to_numpy())
     pw["significant"] = pw["p_holm"] < 0.05
-    return frame, BreakdownTest(chi2, dof, p, pw), paths
+    return frame, BreakdownTest(chi2, dof, p, pw), values
 
 
 # --------------------------------------------------------------------------------- CLI

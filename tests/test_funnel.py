@@ -95,6 +95,19 @@ def test_exclusion_drops_attempts_with_the_event_between_steps_by_hand():
     assert res.dropped_at(1)["user_id"].tolist() == ["c"]
 
 
+def test_exclusion_keeps_an_earlier_shorter_attempt_by_hand():
+    # d: view@0 alone reaches only step 1 (cart@8 is past the 5 s window) and is kept; view@5 reaches
+    # cart but remove@6 is between them, so it is dropped. e: the first views are excluded, the
+    # kept attempt is the later view@3 (level 1), so its path starts at 3, not at the first view.
+    ds = events([("d", "view", 0), ("d", "view", 5), ("d", "remove", 6), ("d", "cart", 8),
+                 ("e", "view", 0), ("e", "view", 0), ("e", "remove", 1), ("e", "cart", 2), ("e", "view", 3)])
+    res = funnel(ds, spec("view", "cart", window="5s", exclude=Step("remove")))
+    assert res.units == (2, 0)
+    assert res.excluded_units == 0
+    starts = res.dropped_at(1).set_index("user_id")["step1_at"]
+    assert (starts - T0).dt.total_seconds().to_dict() == {"d": 0.0, "e": 3.0}
+
+
 def test_session_funnel_counts_sessions_by_hand():
     ds = events([("a", "view", 0, "s1"), ("a", "cart", 10, "s2"),
                  ("a", "view", 20, "s2"), ("a", "cart", 30, "s2"), ("b", "view", 0, "s9"),
@@ -394,3 +407,16 @@ def test_summary_is_short_text_with_counts():
     empty = funnel(events([("a", "buy", 5)]), spec("view", "buy"))
     assert empty.summary() == "Funnel of 0 users: view: 0 -> buy: 0."
     assert empty.to_json()["conversion_pct"] == [None, None]
+
+
+def test_result_pickles_without_the_event_table_and_keeps_its_paths():
+    # Streamlit's cache pickles results: the per-unit ids are read from the events then, and the
+    # event table itself is not part of the pickle
+    import pickle
+    rows = [(f"u{i}", "view", i) for i in range(200)] + [(f"u{i}", "cart", i + 1) for i in range(0, 200, 2)]
+    res = funnel(events(rows), spec("view", "cart"))
+    back = pickle.loads(pickle.dumps(res))
+    assert back.per_unit._source is None
+    pd.testing.assert_frame_equal(back.paths, res.paths)
+    converted = set(back.paths.loc[back.paths["level"] == 2, "user_id"])
+    assert converted == {f"u{i}" for i in range(0, 200, 2)}
