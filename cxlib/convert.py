@@ -244,17 +244,45 @@ def credit_notes(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def refund_statuses(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """A completed or closed order with money refunded is refunded (all of it) or partially_refunded."""
-    if not {"status", "refunded", "amount"} <= set(frame.columns):
+    """Make status and refunded amount agree, once, for every analysis.
+
+    - A completed order with money refunded is refunded (all of it) or partially_refunded.
+    - A cancelled/closed order whose whole amount was refunded was paid, then refunded (Taobao closes
+      such orders as 交易关闭): it is refunded, as Shopify reports the same case, so it counts as a valid
+      order with net 0. A cancelled order with only part of its amount refunded stays cancelled: no
+      revenue is counted for it.
+    - A refunded order with no refund amount was refunded in full: refunded = amount.
+    - A partially_refunded order with no refund amount cannot be netted: it is warned about.
+    """
+    if not {"status", "amount"} <= set(frame.columns):
         return frame, []
-    refund = frame["refunded"].fillna(0.0)
+    notes: list[str] = []
     st = frame["status"]
-    eligible = st.isin(["completed", "cancelled"]).fillna(False) & (refund > 0)
-    if not eligible.any():
-        return frame, []
+    had_column = "refunded" in frame.columns
+    refund = frame["refunded"].astype("float64") if had_column else pd.Series(np.nan, index=frame.index)
+    paid_back = refund.fillna(0.0) > 0
     full = refund >= frame["amount"].fillna(0.0) - 0.005
-    new = st.mask(eligible & full, "refunded").mask(eligible & ~full, "partially_refunded")
+    completed = st.isin(["completed"]).fillna(False) & paid_back
+    closed = st.isin(["cancelled"]).fillna(False) & paid_back & full
     out = frame.copy()
-    out["status"] = new.astype("string")
-    return out, [f"{int(eligible.sum()):,} completed or closed order(s) with a refund amount were marked "
-                 "refunded or partially_refunded."]
+    if completed.any() or closed.any():
+        out["status"] = st.mask((completed | closed) & full, "refunded").mask(completed & ~full, "partially_refunded") \
+            .astype("string")
+        notes.append(f"{int((completed | closed).sum()):,} order(s) with a refund amount were marked refunded or "
+                     "partially_refunded (a cancelled order counts as refunded only when all of it was paid back).")
+    st = out["status"]
+    whole = st.eq("refunded").fillna(False) & refund.isna()
+    if whole.any():
+        refund = refund.mask(whole, frame["amount"])
+        notes.append(f"{int(whole.sum()):,} refunded order(s) have no refund amount: their whole amount is "
+                     "taken as refunded.")
+    part = st.eq("partially_refunded").fillna(False) & refund.isna()
+    if part.any():
+        notes.append(f"{int(part.sum()):,} partially refunded order(s) have no refund amount: nothing is "
+                     "subtracted for them, so net revenue may be overstated. Map the refund column if the "
+                     "file has one.")
+    if had_column or whole.any():
+        out["refunded"] = refund
+    return out, notes
+
+

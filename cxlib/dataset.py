@@ -23,11 +23,12 @@ class ColumnIssue:
     problem: str                     # e.g. "not a number", "not a date", "out of range"
     count: int
     examples: tuple[tuple[int, str], ...] = ()   # (1-based file row, raw text)
+    action: str = "were left empty"   # what was done with those cells
 
     def sentence(self) -> str:
         ex = ", ".join(f"row {r}: {v!r}" for r, v in self.examples[:3])
         return (f"{self.count} cell(s) in column '{self.source}' ({self.column}) are {self.problem}"
-                f" and were left empty" + (f" (e.g. {ex})" if ex else "") + ".")
+                f" and {self.action}" + (f" (e.g. {ex})" if ex else "") + ".")
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
     if "customer_id" not in work.columns or not work["customer_id"].notna().any():
         work["customer_id"] = pd.Series(pd.NA, index=work.index, dtype="string")
         warnings.append("The file does not identify customers: customer counts and repeat rates are not available.")
-    if "order_id" in work.columns and work["order_id"].notna().any() and work["order_id"].duplicated().any():
-        dup = int(work["order_id"].duplicated().sum())
+    if "order_id" in work.columns and work["order_id"].dropna().duplicated().any():
+        dup = int(work["order_id"].dropna().duplicated().sum())
         warnings.append(f"{dup} row(s) repeat an order number already seen: treated as line items of the "
                         "same order and summed.")
         work = _collapse(work)
@@ -75,6 +75,10 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
 
 
 def _collapse(work: pd.DataFrame) -> pd.DataFrame:
+    """Line rows of one order id -> one order; rows without an order id stay orders of their own."""
+    blank = work["order_id"].isna()
+    if blank.any():
+        return pd.concat([_collapse(work[~blank]), work[blank]], ignore_index=True)
     agg = {c: "first" for c in work.columns if c != "order_id"}
     agg["amount"] = "sum"
     if "refunded" in work.columns:

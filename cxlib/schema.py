@@ -504,13 +504,21 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
             note = note_fn(convert.spread_sample(raw)) if note_fn and not _typed(raw) else None
             if note:
                 notes.append(f"Column '{given.get(f.name, src)}' ({f.name}): {note}")
+        action = "were left empty"
+        if spec.name == "orders" and f.name == "status" and bad.any():
+            # An unknown label is not a missing one: blank statuses count as completed, unknown ones
+            # must not, so they keep a value of their own that no definition counts as valid.
+            values = values.astype("object").mask(bad, UNKNOWN_STATUS)
+            action = "are not counted as valid orders"
         cols[f.name] = values
         if bad.any():
             issues.append(ColumnIssue(f.name, str(given.get(f.name, src)), problem, int(bad.sum()),
-                                      convert.examples(raw, bad, first_row, distinct=problem != _NOT[f.kind])))
+                                      convert.examples(raw, bad, first_row, distinct=problem != _NOT[f.kind]),
+                                      action=action))
     return pd.DataFrame(cols, index=df.index), issues, notes
 
 
+UNKNOWN_STATUS = "unknown"      # an order status label no table knows (kept apart from blank)
 _NOT = {"datetime": "not dates", "number": "not numbers", "flag": "not yes/no or 0/1 values",
         "id": "", "text": ""}
 
@@ -518,7 +526,7 @@ _NOT = {"datetime": "not dates", "number": "not numbers", "flag": "not yes/no or
 def _convert_one(raw: pd.Series, role: str, f: Field, header: str) -> tuple[pd.Series, pd.Series, str]:
     if role == "orders" and f.name == "status":
         v, bad = convert.labels(raw, statuses.ORDER_STATUS_TABLE)
-        return v, bad, "order statuses we do not know (an empty status counts as completed)"
+        return v, bad, "order statuses we do not know"
     if f.name == "satisfaction":
         v, bad = convert.labels(raw, statuses.SATISFACTION_TABLE)
         return v, bad, "ratings we do not know (expected good, bad, offered or unoffered)"

@@ -120,6 +120,15 @@ SATISFACTION_TABLE: dict[str, str] = _table({
 })
 
 
+def _lookup(table: dict[str, object], key: str) -> object:
+    """Exact label, else the longest non-ASCII label the text starts with: Chinese and Russian
+    statuses come in many wordings that share their first words (卖家已发货，等待买家确认收货)."""
+    if key in table:
+        return table[key]
+    prefixes = [k for k in table if len(k) >= 3 and not k.isascii() and key.startswith(k)]
+    return table[max(prefixes, key=len)] if prefixes else None
+
+
 def map_labels(series: pd.Series, table: dict[str, object]) -> tuple[pd.Series, pd.Series]:
     """Map each non-empty cell through ``table`` (by :func:`label_key`).
 
@@ -129,7 +138,7 @@ def map_labels(series: pd.Series, table: dict[str, object]) -> tuple[pd.Series, 
     """
     text = series.astype("string")
     uniques = text.dropna().unique()
-    lookup = {u: table.get(label_key(u)) for u in uniques if str(u).strip()}
+    lookup = {u: _lookup(table, label_key(u)) for u in uniques if str(u).strip()}
     values = text.map(lookup)
     unknown = text.notna() & (text.str.strip() != "") & values.isna()
     return values, unknown.fillna(False).astype(bool)

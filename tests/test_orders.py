@@ -271,3 +271,36 @@ def test_uci_loads_and_matches_the_reference_through_the_loader():
     ok = ~raw["InvoiceNo"].str.startswith("C")
     assert s.valid_orders == raw.loc[ok, "InvoiceNo"].nunique()
     assert s.net_revenue == pytest.approx((raw.loc[ok, "Quantity"] * raw.loc[ok, "UnitPrice"]).sum(), rel=1e-6)
+
+
+# ---- regressions found by an independent review (hand-computed expectations) -----------------------
+def _summ(csv: str):
+    from cxlib.loader import load_bytes
+    return orders.summarize(load_bytes(csv.encode(), "review.csv", role="orders"))
+
+
+def test_cancelled_order_with_partial_refund_adds_no_revenue():
+    s = _summ("order_id,customer_id,ordered_at,amount,refunded,status\n"
+              "1,a,2024-01-01,100,0,completed\n2,a,2024-01-02,40,10,cancelled\n")
+    assert (s.valid_orders, s.net_revenue, s.repeat_customers) == (1, 100.0, 0)
+
+
+def test_unknown_status_is_not_a_valid_order_but_chinese_variants_are_known():
+    s = _summ("order_id,customer_id,ordered_at,amount,status\n1,a,2024-01-01,30,交易成功\n"
+              "2,a,2024-01-02,30,\"卖家已发货，等待买家确认收货\"\n3,b,2024-01-03,50,awaiting pickup\n")
+    assert (s.valid_orders, s.net_revenue, s.repeat_customers) == (1, 30.0, 0)
+    assert s.status_counts == {"completed": 1, "in_transit": 1, "unknown": 1}
+
+
+def test_rows_without_order_id_stay_separate_orders():
+    s = _summ("order_id,customer_id,ordered_at,amount\n1,a,2024-01-01,10\n,c,2024-01-03,7\n,c,2024-01-04,8\n"
+              "2,d,2024-01-05,1\n")
+    assert (s.orders, s.repeat_customers, s.net_revenue) == (4, 1, 26.0)
+
+
+def test_refunded_order_without_refund_column_nets_zero_and_partial_is_warned():
+    from cxlib.loader import load_bytes
+    ds = load_bytes(b"order_id,customer_id,ordered_at,amount,status\n1,a,2024-01-01,100,refunded\n"
+                    b"2,b,2024-01-02,50,completed\n3,c,2024-01-03,80,partially_refunded\n", "r.csv", role="orders")
+    assert orders.summarize(ds).net_revenue == 130.0
+    assert any("partially refunded" in w and "overstated" in w for w in ds.warnings)

@@ -476,15 +476,16 @@ def test_every_status_maps_into_the_six_canonical_values():
     assert set(statuses.ORDER_STATUS_TABLE.values()) == set(statuses.ORDER_STATUSES)
 
 
-def test_unknown_statuses_become_empty_with_counts_and_file_rows():
+def test_unknown_statuses_are_kept_apart_with_counts_and_file_rows():
     tab = table({"customer_id": ["1", "2", "3", "4"], "order_date": ["2024-01-01"] * 4,
                  "total": ["1", "2", "3", "4"], "status": ["paid", "on backorder", "on backorder", "weird"]},
                 first_data_row=5)
     ds = schema.build(tab, "orders", schema.detect(tab).mapping)
-    assert ds.df["status"].isna().tolist() == [False, True, True, True]
+    # unknown is not blank: a blank status counts as completed, an unknown one must not count as valid
+    assert ds.df["status"].tolist() == ["completed", "unknown", "unknown", "unknown"]
     issue = next(i for i in ds.report.issues if i.column == "status")
     assert issue.count == 3 and issue.examples == ((6, "on backorder"), (8, "weird"))   # distinct labels
-    assert "order statuses we do not know" in issue.sentence()
+    assert "order statuses we do not know and are not counted as valid orders" in issue.sentence()
 
 
 @pytest.mark.parametrize("raw, expected", [
