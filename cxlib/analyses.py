@@ -476,7 +476,17 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
 
 
 def spec_to_file(spec: AnalysisSpec, path: str | os.PathLike) -> Path:
-    """Write ``spec`` as JSON (UTF-8, sorted keys) that the app and :func:`open_analysis` read; returns the path."""
+    """Write ``spec`` as JSON (UTF-8, sorted keys) that the app and :func:`open_analysis` read; returns the path.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> spec = AnalysisSpec(dataset_id="0123456789abcdef", page="segments", title="RFM")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     body = json.loads(spec_to_file(spec, f"{tmp}/rfm.json").read_text(encoding="utf-8"))
+    >>> AnalysisSpec.from_json(body) == spec
+    True
+    """
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(spec.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -249,7 +249,14 @@ def definition_of(result: object) -> str:
 
 
 def chart_kinds(result: object) -> tuple[str, ...]:
-    """Names accepted by ``result.chart(kind)``, default first."""
+    """Names accepted by ``result.chart(kind)``, default first.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> chart_kinds(cx.abtest(cx.load("sample_data/experiment_checkout.csv")))
+    ('lift', 'rates')
+    """
     view = view_of(result)
     if view is None:
         return ()
@@ -275,6 +282,16 @@ def chart(result: object, kind: str | None = None, *, defs: DefinitionSet | None
     ------
     CxDataError
         When the result has no chart or ``kind`` is unknown.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> survey = cx.load("sample_data/survey_responses.csv")
+    >>> from cxlib.definitions import NpsDef
+    >>> strict = cx.DefinitionSet.default().replace(nps=NpsDef(promoter_min=10))
+    >>> spec = chart(cx.nps(survey, strict), defs=strict).to_dict()
+    >>> spec["title"]
+    'NPS: distribution of answers (n=881)'
     """
     view = view_of(result)
     kinds = chart_kinds(result)
@@ -327,6 +344,13 @@ def to_html(result: object, *, title: str | None = None, definition: str | None 
     result : a result object (anything with ``summary()``/``to_frame()``/``warnings`` works).
     title, definition : override the class's title and definition sentence.
     max_rows : rows of ``to_frame()`` shown.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> plan = cx.sample_size(0.03, 0.10)
+    >>> to_html(plan, title="<Plan>").count("&lt;Plan&gt;")
+    1
     """
     title = title if title is not None else title_of(result)
     definition = definition if definition is not None else definition_of(result)
