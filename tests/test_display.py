@@ -9,6 +9,8 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cxlib as cx
 from cxlib import clv, display, orders, power, retention, scorecard, segments, support, survey
@@ -193,3 +195,20 @@ def test_import_cxlib_display_stays_light():
     code = "import sys, cxlib.display; print('altair' in sys.modules, 'duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
     assert out == ["False", "False"]
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=_TEXT, definition=_TEXT, warnings=st.lists(_TEXT, max_size=4), label=_TEXT)
+def test_any_text_is_shown_verbatim_and_never_becomes_markup(title, definition, warnings, label):
+    """Property: whatever the text, an HTML parser sees exactly our own tags, and the text reads back intact."""
+    res = retention.RateResult("churn_rate", 0.5, 1, 2, (0.1, 0.9), label, definition, warnings=tuple(warnings))
+    page = display.to_html(res, title=title)
+    plain = display.to_html(retention.RateResult("churn_rate", 0.5, 1, 2, (0.1, 0.9), "x", "y" if definition else "",
+                                                 warnings=("w",) * len(warnings)), title="t")
+    assert _parse(page).tags == _parse(plain).tags          # no tag injected by the text
+    text = "".join(_parse(page).text)
+    for piece in (title, definition, label, *warnings):
+        assert piece.strip() in text
