@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -314,7 +315,7 @@ def _read_spec(spec: AnalysisSpec | Mapping | str | os.PathLike, workspace: Work
             return AnalysisSpec.from_json(body)
         except CxDataError as err:
             raise CxDataError(str(err), file=path.name) from None
-    if isinstance(spec, str) and path.suffix.lower() != ".json" and os.sep not in spec:
+    if isinstance(spec, str) and re.fullmatch(r"[A-Za-z0-9_-]{6,64}", spec):
         return (workspace or _default_workspace()).get_analysis(spec)          # an id from a share link
     raise CxDataError("file not found.", file=str(path), hint="Check the path of the saved analysis (.json).")
 

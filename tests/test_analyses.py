@@ -142,6 +142,8 @@ def test_bad_spec_file_and_missing_workspace(tmp_path, monkeypatch):
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(cx.CxDataError, match="bad.json: not a saved analysis"):
         cx.open_analysis(bad)
+    with pytest.raises(cx.CxDataError, match="spec.jsn: file not found"):
+        cx.open_analysis("spec.jsn")
     monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(cx.CxDataError, match="no workspace"):
         cx.open_analysis({"version": 1, "dataset_id": "abcdef", "page": "funnel"})
