@@ -538,10 +538,17 @@ def _events_sql(spec: FunnelSpec) -> str:
     key = "hash(u_id, s_id)" if session else "hash(u_id)"
     valid = "u_id IS NOT NULL AND ts IS NOT NULL" + (" AND s_id IS NOT NULL" if session else "")
     steps = spec.steps + ((spec.exclude,) if spec.exclude else ())
-    mask = " + ".join(f"CASE WHEN {_cond(i, s)} THEN {1 << i} ELSE 0 END" for i, s in enumerate(steps))
-    names = ", ".join(sorted({_lit(s.event) for s in steps}))
+    # bits of the steps without a property filter come from a join on the event name (no string
+    # comparison per step and row); steps with a filter add their bit where the property matches
+    bits: dict[str, int] = {}
+    for i, s in enumerate(steps):
+        bits[s.event] = bits.get(s.event, 0) | (1 << i if s.prop is None else 0)
+    names = ", ".join(f"({_lit(e)}, {b})" for e, b in sorted(bits.items()))
+    mask = " + ".join(["n.bits"] + [f"CASE WHEN {_cond(i, s)} THEN {1 << i} ELSE 0 END"
+                                    for i, s in enumerate(steps) if s.prop is not None])
     return (f"CREATE TEMP TABLE ev AS SELECT * FROM (SELECT {key} AS u, epoch_us(ts) AS ts, rid, "
-            f"({mask})::UINTEGER AS m FROM src WHERE {valid} AND ev IN ({names})) WHERE m <> 0")
+            f"({mask})::UINTEGER AS m FROM src JOIN (VALUES {names}) n(name, bits) ON ev = n.name "
+            f"WHERE {valid}) WHERE m <> 0")
 
 
 def _paths_sql(spec: FunnelSpec) -> str:
