@@ -318,6 +318,8 @@ def _frame_html(result: object, max_rows: int) -> str:
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         return ""
     head = frame.head(max_rows)
+    if head.shape[1] > 1:
+        head = head.dropna(axis=1, how="all")   # compact: no column that is empty in every row shown
     table = head.to_html(index=False, escape=True, border=0, na_rep="", max_cols=30,
                          float_format=lambda x: f"{x:,.6g}" if math.isfinite(x) else str(x))
     more = (f"<p style='color:#666'>{len(frame) - max_rows:,} more rows: use <code>.to_frame()</code>.</p>"
