@@ -587,18 +587,26 @@ def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSumma
     t = c.test
     label = METRIC_LABELS[spec.metric]
     level = f"{t.ci_level:.0%}".replace("%", " %")
-    ci = f"{level} CI {_fmt_pct(t.rel_ci[0])} to {_fmt_pct(t.rel_ci[1])}"
     p_txt = ("always-valid p" if c.sequential else ("one-sided p" if spec.alternative != "two-sided" else "p"))
     p_val = c.p_value_adjusted if c.p_value_adjusted != t.p_value else t.p_value
     adj = " (Holm-adjusted)" if c.p_value_adjusted != t.p_value else ""
+    # Holm adjusts p-values, not intervals: say so, or an interval excluding 0 reads as significant
+    ci = f"{level} CI{', not adjusted for multiple variants,' if adj else ''} {_fmt_pct(t.rel_ci[0])} to {_fmt_pct(t.rel_ci[1])}"
     alpha = f"{spec.alpha * 100:g} %"
     if c.significant:
         verb = "raised" if t.abs_lift > 0 else "lowered"
         return (f"{b.name} {verb} {label} from {_fmt_value(a.value, spec.metric)} to {_fmt_value(b.value, spec.metric)} "
                 f"({_fmt_pct(t.rel_lift)}, {ci}); {_p_eq(p_val, p_txt)}{adj}, significant at {alpha}.")
-    return (f"{b.name} did not significantly change {label}: {_fmt_value(a.value, spec.metric)} in {a.name} vs "
-            f"{_fmt_value(b.value, spec.metric)} ({_fmt_pct(t.rel_lift)}, {ci}); {_p_eq(p_val, p_txt)}{adj}, "
-            f"not significant at {alpha}.")
+    change = {"larger": "increase", "smaller": "decrease"}.get(spec.alternative, "change")
+    sentence = (f"{b.name} did not significantly {change} {label}: {_fmt_value(a.value, spec.metric)} in {a.name} "
+                f"vs {_fmt_value(b.value, spec.metric)} ({_fmt_pct(t.rel_lift)}, {ci}); {_p_eq(p_val, p_txt)}{adj}, "
+                f"not significant at {alpha}.")
+    wrong_way = ((spec.alternative == "larger" and t.rel_ci[1] < 0)
+                 or (spec.alternative == "smaller" and t.rel_ci[0] > 0))
+    if wrong_way:
+        sentence += (f" It moved the other way ({_fmt_pct(t.rel_lift)}), which a one-sided test for an {change} "
+                     "cannot call significant; look at it before shipping.")
+    return sentence
 
 
 def _verdict(spec, variants, comps, checks: DataChecks) -> str:
@@ -757,4 +765,14 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
     spec = ExperimentSpec(control=args.control, metric=args.metric, alpha=args.alpha, alternative=args.alternative,
                           split=parse_split(args.split), winsorize_pct=args.winsorize, bayesian=args.bayesian,
                           sequential=args.sequential, planned_users_per_variant=args.planned)
-    return analyze(ds, spec).to_json()
+    out = analyze(ds, spec).to_json()
+    # The contract's lifts are numbers; a lift with no control conversions is undefined, so that
+    # comparison moves out of "comparisons" with a warning instead of printing null.
+    undefined = [c for c in out["comparisons"] if c["rel_lift"] is None or c["abs_lift"] is None
+                 or c["p_value"] is None]
+    if undefined:
+        out["comparisons"] = [c for c in out["comparisons"] if c not in undefined]
+        out["undefined_comparisons"] = undefined
+        out["warnings"].append(f"No lift can be computed for {', '.join(c['variant'] for c in undefined)}: "
+                               f"the control has no conversions (or no users). Collect more data.")
+    return out

@@ -162,6 +162,9 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
     good, rated = int(get("good") or 0), int(get("rated") or 0)
     if 0 < answered < 30:
         warnings.append(f"Only {answered} answered tickets: reply-time figures are uncertain.")
+    if answered == 0 and "first_reply_minutes" in ds.df.columns:
+        warnings.append("No ticket has a first reply yet: % within SLA is undefined (reported as 0 in the "
+                        "command-line output, which needs a number).")
     if 0 < rated < 30:
         warnings.append(f"Only {rated} good/bad ratings: ticket CSAT is uncertain.")
     _, slo, shi = proportion_ci(within, answered) if answered else (0, np.nan, np.nan)

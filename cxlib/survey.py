@@ -407,9 +407,10 @@ class SurveySummary(Displayable):
 
     def to_json(self) -> dict:
         return {"responses": self.responses,
-                "nps": self.nps.to_json() if self.nps else None,
-                "csat": self.csat.to_json() if self.csat else None,
-                "ces": self.ces.to_json() if self.ces else None,
+                # a metric with no valid answer has no score: null, not an object of nulls
+                "nps": self.nps.to_json() if self.nps and self.nps.n else None,
+                "csat": self.csat.to_json() if self.csat and self.csat.n else None,
+                "ces": self.ces.to_json() if self.ces and self.ces.n else None,
                 "warnings": list(self.warnings)}
 
     def to_frame(self) -> pd.DataFrame:

@@ -281,7 +281,7 @@ def test_ab_data_oracle_after_dropping_exposure_mismatches(ab_data):
     assert got == {"control": (145274, 17489), "treatment": (145310, 17264)}
     assert res.checks.units_with_several_rows == 1 and not res.checks.srm_flag
     assert res.comparisons[0].p_value == pytest.approx(0.9051, abs=1e-4)   # published Udacity figure
-    assert "did not significantly change conversion" in res.verdict
+    assert "did not significantly increase conversion" in res.verdict
 
 
 # ------------------------------------------------------------------ CLI
@@ -402,3 +402,21 @@ def test_welch_and_mann_whitney_disagreement_is_warned_only_for_fixed_horizon_te
     assert any("Mann-Whitney" in w and "winsorizing" in w for w in res.warnings)
     seq = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", sequential=True)
     assert not any("Mann-Whitney" in w for w in seq.warnings)
+
+
+def test_one_sided_verdict_says_increase_and_flags_a_move_the_other_way():
+    # found by review: the table showed an interval entirely below 0 while the verdict said "did not change"
+    res = ex.analyze_counts({"control": (10000, 500), "B": (10000, 440)}, alternative="larger")
+    assert "did not significantly increase conversion" in res.verdict
+    assert "moved the other way" in res.verdict
+
+
+def test_holm_verdict_says_intervals_are_unadjusted():
+    res = ex.analyze_counts({"control": (10000, 500), "B": (10000, 565), "C": (10000, 562)})
+    assert "not adjusted for multiple variants" in res.verdict and "Holm-adjusted" in res.verdict
+
+
+def test_cli_contract_holds_when_control_has_no_conversions(tmp_path, contract_problems):
+    path = tmp_path / "noconv.csv"
+    path.write_text("user_id,variant,converted\n" + "".join(f"u{i},{'AB'[i % 2]},0\n" for i in range(40)))
+    assert contract_problems("abtest", str(path), "--control", "A") == []

@@ -206,3 +206,10 @@ def test_clean_scores_accounts_for_every_cell(cells):
     assert sc.blank + sc.non_numeric + sc.out_of_range + len(sc.values) == len(cells)
     assert ((sc.values >= 1) & (sc.values <= 5)).all()
     assert (sc.non_numeric > 0) == any("not numbers" in w for w in sc.warnings)
+
+
+def test_cli_contract_holds_when_no_answer_is_valid(tmp_path, contract_problems):
+    # found by review: every NPS answer out of range printed {"score": null, ...} instead of "nps": null
+    path = tmp_path / "oor.csv"
+    path.write_text("respondent_id,nps\n1,11\n2,12\n3,-1\n")
+    assert contract_problems("survey", str(path)) == []
