@@ -347,7 +347,7 @@ class _PerUnit:
         self.id_names = ["user_id"] + (["session_id"] if spec.unit == "session" else [])
         self._source = source[["u_id"] + (["s_id"] if spec.unit == "session" else [])]
         self._ids: list[pd.Series] | None = None
-        self.value: pd.Series | None = None          # breakdown label per unit (set by the breakdown)
+        self.value: tuple[np.ndarray, list] | None = None   # breakdown (codes, labels), set by the breakdown
 
     def ids(self) -> list[pd.Series]:
         if self._ids is None:
@@ -363,7 +363,8 @@ class _PerUnit:
         stamp = (lambda us: pd.Series(us.view("datetime64[us]"), copy=True).dt.tz_localize("UTC"))
         cols = dict(zip(self.id_names, self.ids()))
         if self.value is not None:
-            cols["value"] = self.value
+            codes, labels = self.value
+            cols["value"] = pd.Series(np.asarray(labels, dtype=object)[codes], dtype="string")
         cols["first_ts"] = stamp(self.first_ts)
         cols["level"] = self.level
         cols.update({f"t{j}": stamp(t) for j, t in enumerate(self.times, start=1)})
@@ -634,19 +635,23 @@ def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: li
 
 
 def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str,
-               warnings: list[str]) -> tuple[pd.DataFrame, BreakdownTest, pd.Series]:
+               warnings: list[str]) -> tuple[pd.DataFrame, BreakdownTest, tuple[np.ndarray, list]]:
     k = len(spec.steps)
-    counts = values.value_counts(sort=False)
-    counts = counts.iloc[np.lexsort((counts.index.to_numpy(dtype=object).astype(str), -counts.to_numpy()))]
-    if len(counts) > spec.top_n:
-        top = list(counts.index[:spec.top_n])
-        warnings.append(f"{spec.by} has {len(counts):,} values; the {spec.top_n} largest are shown and "
-                        f"the other {len(counts) - spec.top_n:,} are grouped as '{OTHER}'.")
-        values = values.where(values.isin(top), OTHER)
-        order = top + [OTHER]
+    codes, uniq = pd.factorize(values)
+    counts = np.bincount(codes, minlength=len(uniq))
+    names = np.asarray(uniq, dtype=object)
+    rank = np.lexsort((names.astype(str), -counts))            # most units first, then by value
+    pos = np.empty(len(uniq), dtype=np.int64)
+    if len(uniq) > spec.top_n:
+        warnings.append(f"{spec.by} has {len(uniq):,} values; the {spec.top_n} largest are shown and "
+                        f"the other {len(uniq) - spec.top_n:,} are grouped as '{OTHER}'.")
+        pos[rank[:spec.top_n]] = np.arange(spec.top_n)
+        pos[rank[spec.top_n:]] = spec.top_n
+        order = list(names[rank[:spec.top_n]]) + [OTHER]
     else:
-        order = list(counts.index)
-    codes = pd.Categorical(values, categories=order).codes
+        pos[rank] = np.arange(len(uniq))
+        order = list(names[rank])
+    codes = pos[codes]
     per = np.zeros((len(order), k), dtype=np.int64)          # units reaching >= step j, per value
     for j in range(1, k + 1):
         per[:, j - 1] = np.bincount(codes[level >= j], minlength=len(order))
@@ -671,7 +676,7 @@ def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str
     pw["p_holm"] = np.nan
     pw.loc[ok, "p_holm"] = holm(pw.loc[ok, "p_value"].to_numpy())
     pw["significant"] = pw["p_holm"] < 0.05
-    return frame, BreakdownTest(chi2, dof, p, pw), values
+    return frame, BreakdownTest(chi2, dof, p, pw), (codes, order)
 
 
 # --------------------------------------------------------------------------------- CLI
