@@ -99,6 +99,16 @@ def clean_scores(series: pd.Series, metric: SurveyMetric, defs: DefinitionSet | 
         warnings.append(f"{int(out_mask.sum())} {label} answer(s) are outside the {lo:g}-{hi:g} scale "
                         f"(e.g. {ex}) and were excluded.{hint}")
     keep = num.notna() & ~out_mask
+    n_out, n_num = int(out_mask.sum()), int(num.notna().sum())
+    if metric != "nps" and n_out >= max(5, 0.1 * n_num) and num[num.notna()].between(0, 10).all():
+        # Many answers beyond the defined scale that fit a wider one (1-7, 1-10, 0-10): the survey
+        # uses another scale. A share computed on the answers that happen to fit would be biased,
+        # so nothing is computed until the definition says which scale it is.
+        warnings = [f"{n_out} of {n_num} {label} answers are outside the {lo:g}-{hi:g} scale of the definition "
+                    f"(values up to {num.max():g}): the survey seems to use another scale. {label} is not computed "
+                    "until its scale is set in Definitions (or with --definitions)."]
+        keep = pd.Series(False, index=series.index)
+        out_mask = num.notna()              # every numeric answer is excluded: its scale is unknown
     return Scores(values=num[keep], blank=int(blank_mask.sum()), non_numeric=int(non_num_mask.sum()),
                   out_of_range=int(out_mask.sum()), warnings=tuple(warnings))
 

@@ -213,3 +213,14 @@ def test_cli_contract_holds_when_no_answer_is_valid(tmp_path, contract_problems)
     path = tmp_path / "oor.csv"
     path.write_text("respondent_id,nps\n1,11\n2,12\n3,-1\n")
     assert contract_problems("survey", str(path)) == []
+
+
+def test_a_survey_on_another_scale_is_not_scored_on_the_answers_that_happen_to_fit():
+    # found by review: 1-10 CSAT read with the default 1-5 definition gave top-2 = 41.67 % on the 36
+    # answers <= 5 instead of refusing; a share computed that way is biased.
+    answers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] * 10
+    sc = survey.clean_scores(pd.Series(answers, dtype="float64"), "csat")
+    assert sc.values.empty and sc.out_of_range == 100
+    assert any("another scale" in w and "Definitions" in w for w in sc.warnings)
+    res = survey.csat(_ds(csat=answers), DefinitionSet.default().replace(csat=CsatDef(10)))
+    assert res.n == 100 and res.share_pct == pytest.approx(20.0)      # 9 and 10: 20 of 100
