@@ -558,8 +558,10 @@ def _paths_sql(spec: FunnelSpec) -> str:
     k = len(spec.steps)
     ctes = [f"s{j} AS (SELECT u, ts FROM ev WHERE m & {1 << (j - 1)} <> 0)" for j in range(1, k + 1)]
     # first step-1 event; ties at the same instant: the earlier row of the file
-    ctes.append(f"firsts AS (SELECT u, min(ts) AS first_ts, arg_min(rid, ts::HUGEINT * {2**40} + rid) AS rid "
-                "FROM ev WHERE m & 1 <> 0 GROUP BY u)")
+    # (one aggregate of a positive key: time, then row id, in 55 + 40 bits; unpacked with shifts)
+    ctes.append(f"firsts AS (SELECT u, (k & {2**40 - 1})::BIGINT AS rid, (k >> 40)::BIGINT - {_TS_LIMIT} AS first_ts "
+                f"FROM (SELECT u, min((ts + {_TS_LIMIT})::HUGEINT * {2**40} + rid) AS k FROM ev "
+                "WHERE m & 1 <> 0 GROUP BY u))")
     start = "(SELECT u, min(ts) AS ts FROM s1 GROUP BY u)" if spec.start == "first" else "s1"
     if spec.exclude is None:
         # of the s1 occurrences sharing their s2 match, the latest one dominates: keep only it
