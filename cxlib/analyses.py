@@ -51,14 +51,11 @@ from cxlib import _callable
 from cxlib import funnel as _funnel
 from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet
-from cxlib.display import Displayable, adopt, chart, chart_kinds, definition_of, title_of, to_html
+from cxlib.display import Displayable, chart, chart_kinds, definition_of, title_of, to_html
 from cxlib.errors import CxDataError
 from cxlib.workspace import AnalysisSpec, Workspace
 
-# FunnelResult cannot inherit Displayable yet (cxlib/funnel.py is being edited elsewhere): give it the
-# same methods here. ``cx.funnel``/``cx.FunnelSpec``/``cx.Step`` resolve through this module so that
-# notebooks get them; the objects are cxlib.funnel's own. Remove once FunnelResult(Displayable) lands.
-adopt(_funnel.FunnelResult)
+# ``cx.funnel``/``cx.FunnelSpec``/``cx.Step`` resolve through this module; the objects are cxlib.funnel's own.
 _callable(_funnel)                   # cx.funnel(ds, spec) even when cxlib.funnel was imported first
 funnel, FunnelSpec, Step = _funnel.funnel, _funnel.FunnelSpec, _funnel.Step
 

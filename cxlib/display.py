@@ -376,17 +376,4 @@ def to_html(result: object, *, title: str | None = None, definition: str | None 
     return "".join(parts)
 
 
-def adopt(cls: type) -> type:
-    """Give a result class that does not inherit :class:`Displayable` the same notebook methods.
-
-    For classes with a ``__dict__`` only (not ``slots=True``); a no-op for Displayable subclasses.
-    Prefer ``class MyResult(Displayable)``: this exists for a module that cannot be edited yet.
-    """
-    if not issubclass(cls, Displayable):
-        for name in ("_repr_html_", "chart"):
-            if name not in cls.__dict__:
-                setattr(cls, name, Displayable.__dict__[name])
-    return cls
-
-
-__all__ = ["Displayable", "adopt", "VIEWS", "View", "chart", "chart_kinds", "definition_of", "title_of", "to_html", "view_of"]
+__all__ = ["Displayable", "VIEWS", "View", "chart", "chart_kinds", "definition_of", "title_of", "to_html", "view_of"]

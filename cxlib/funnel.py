@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 from scipy import stats
 
 from cxlib.dataset import Dataset
+from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.stats import holm, wilson_ci
 
@@ -193,7 +194,7 @@ class BreakdownTest:
 
 
 @dataclass(frozen=True, eq=False)
-class FunnelResult:
+class FunnelResult(Displayable):
     """Counts per step with conversion CIs, drop-off, time to convert, breakdown, trend."""
 
     spec: FunnelSpec

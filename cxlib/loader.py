@@ -58,7 +58,7 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
         raise CxDataError("file not found.", file=str(path), hint="Check the path and try again.")
     if path.is_dir():
         raise CxDataError("this is a folder, not a file.", file=str(path))
-    limits = kwargs.pop("limits", None) or cxio.Limits()
+    limits = kwargs.pop("limits", None) or cxio.Limits.from_env()
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise CxDataError(f"the file is {size / 2**20:.0f} MB, over the {limits.max_bytes / 2**20:.0f} MB limit.",

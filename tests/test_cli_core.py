@@ -74,3 +74,11 @@ def test_wrong_role_for_command_says_what_to_do(events_file):
     p = run("orders", str(events_file), "--json")
     assert p.returncode == 2
     assert p.stderr.startswith("error: ") and ("events" in p.stderr or "not available" in p.stderr)
+
+
+def test_upload_limit_from_environment_applies_on_the_command_line(events_file):
+    import os
+    env = {**os.environ, "CX_MAX_UPLOAD_MB": "0.00001"}          # ~10 bytes
+    p = subprocess.run([sys.executable, "-m", "cxlib", "inspect", str(events_file), "--json"], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120, env=env)
+    assert p.returncode == 2 and "limit" in p.stderr and p.stderr.startswith("error: ")
