@@ -223,54 +223,9 @@ class SlaDef(_Spec):
                 f"{self.first_response_hours:g} h; unanswered tickets counted separately.")
 
 
-# Churn, retention and CLV settings belong to the retention engineer's modules (cxlib.retention,
-# cxlib.clv); the set holds THOSE dataclasses. The fallbacks below (same fields) keep definitions
-# usable when those modules are absent.
-try:
-    from cxlib.retention import ChurnSpec, CohortSpec
-except ImportError:  # pragma: no cover - fallback only
-    @dataclass(frozen=True)
-    class ChurnSpec(_Spec):  # type: ignore[no-redef]
-        inactive_days: int = 90
-        as_of: str | None = None
-
-        def __post_init__(self) -> None:
-            _check_int("churn inactive_days", self.inactive_days, 1, 3650)
-
-        def describe(self) -> str:
-            when = f"on {self.as_of}" if self.as_of else "on the date of the last order in the data"
-            return (f"A customer is churned when they have no valid order in the {self.inactive_days} days "
-                    f"up to the analysis date ({when}).")
-
-        def describe_retention(self) -> str:
-            n = self.inactive_days
-            return (f"Retention rate: of the customers with a valid order in the {n} days before the latest "
-                    f"{n}-day window, the share who ordered again within that latest window.")
-
-    @dataclass(frozen=True)
-    class CohortSpec(_Spec):  # type: ignore[no-redef]
-        period: Period = "month"
-        max_periods: int = 12
-
-        def describe(self) -> str:
-            return (f"Customers are grouped by the {self.period} of their first valid order; each cell is "
-                    f"the share of the cohort with a valid order k {self.period}s later.")
-try:
-    from cxlib.clv import CLVSpec
-except ImportError:  # pragma: no cover - fallback only
-    @dataclass(frozen=True)
-    class CLVSpec(_Spec):  # type: ignore[no-redef]
-        horizon_days: int = 365
-        time_unit: str = "week"
-        count_per: str = "day"
-        calibration_end: str | None = None
-        margin: float = 1.0
-
-        def describe(self) -> str:
-            return (f"Predicted CLV is the net revenue a customer is expected to bring in the next "
-                    f"{self.horizon_days} days (BG/NBD x Gamma-Gamma).")
-
-
+# Churn, retention and CLV settings are the retention modules' own dataclasses; the set holds them.
+from cxlib.clv import CLVSpec  # noqa: E402
+from cxlib.retention import ChurnSpec, CohortSpec  # noqa: E402
 @dataclass(frozen=True)
 class ClvMethodDef(_Spec):
     """Which CLV the scorecard shows: historical (net revenue so far) or predictive."""
