@@ -39,10 +39,10 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date, datetime, timezone
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -470,6 +470,7 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
     defs = _definitions(definitions)
     return AnalysisSpec(dataset_id=datasets[0].key, page=page, options=json.loads(json.dumps({**opts, **(options or {})})),
                         definitions=defs.to_json(), title=title, author=author,
+                        created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                         extra_dataset_ids=tuple(d.key for d in datasets[1:]))
 
 

@@ -33,6 +33,7 @@ except CxDataError as err:
     st.error(ui.esc(str(err)))
     st.stop()
 ui.show_warnings(res.warnings)
+ui.spec_download(res, ds, key="spec_survey", title=t("Survey"))
 have = [m for m in ("nps", "csat", "ces") if getattr(res, m) is not None]
 cols = st.columns(len(have) + 1)
 cols[0].metric(t("Responses"), f"{res.responses:,}")

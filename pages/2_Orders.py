@@ -35,6 +35,7 @@ except CxDataError as err:
     st.error(ui.esc(str(err)))
     st.stop()
 ui.show_warnings(res.warnings)
+ui.spec_download(res, ds, key="spec_orders", title=t("Orders"))
 cur = res.currency or ""
 money = (lambda v: f"{v:,.2f} {cur}".strip() if v == v else "n/a")
 c = st.columns(3) + st.columns(3)

@@ -33,6 +33,7 @@ except CxDataError as err:
     st.error(ui.esc(str(err)))
     st.stop()
 ui.show_warnings(res.warnings)
+ui.spec_download(res, [ds, customers], key="spec_support", title=t("Support"))
 fmt = (lambda v, spec: format(v, spec) if v == v else "n/a")
 c = st.columns(5)
 c[0].metric(t("Tickets"), f"{res.tickets:,}", help=t("{n} unanswered", n=f"{res.unanswered:,}"))

@@ -81,6 +81,7 @@ except CxDataError as err:
 UNIT = {"users": t("users"), "sessions": t("sessions")}[res.unit_name]
 ui.caption(res.spec.describe())
 ui.show_warnings(res.warnings)
+ui.spec_download(res, ds, key="spec_funnel", title=t("Funnel"))
 table = res.to_frame()
 m = st.columns(3)
 m[0].metric(t("Entered the funnel"), f"{res.units[0]:,}")

@@ -64,6 +64,7 @@ except CxDataError as err:
     st.stop()
 ui.caption(spec.describe())
 ui.show_warnings(view.warnings)
+ui.spec_download(rfm, orders, key="spec_segments", title=t("RFM segments"))
 
 tab_rfm, tab_rule, tab_cmp = st.tabs([t("RFM segments"), t("Rule segment"), t("Compare segments")])
 with tab_rfm:

@@ -126,6 +126,7 @@ with tab_data:
         st.error(ui.esc(str(err)))
     else:
         show_result(result, "exp")
+        ui.spec_download(result, [ds, orders_ds], key="spec_experiment", title=t("A/B test"))
 
 with tab_counts:
     st.caption(t("Type users and conversions per variant; the first row is the control."))

@@ -25,6 +25,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/6_Retention.py", "Retention", ":material/autorenew:"),
     PageEntry("pages/7_Experiments.py", "Experiments", ":material/science:"),
     PageEntry("pages/8_Definitions.py", "Definitions", ":material/rule:"),
+    PageEntry("pages/9_Saved_analysis.py", "Saved analysis", ":material/bookmark:"),
 )
 
 

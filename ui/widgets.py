@@ -1,6 +1,8 @@
 """Small shared widgets: dataset picker, downloads."""
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from cxlib import export
@@ -64,6 +66,22 @@ def download_table(df, filename: str, *, key: str, label: str | None = None) -> 
                        icon=":material/download:")
 
 
+def spec_download(result, datasets, *, key: str, title: str = "") -> None:
+    """Download of the analysis spec (JSON): reopens with the same figures in a notebook
+    (``cx.open_analysis``) or on the Saved analysis page."""
+    from cxlib import analyses
+    from ui.state import definitions
+    data = [d for d in (datasets if isinstance(datasets, (list, tuple)) else [datasets]) if d is not None]
+    defs = definitions()
+
+    def build() -> bytes:
+        spec = analyses.make_spec(result, data, definitions=defs, title=title)
+        return json.dumps(spec.to_json(), ensure_ascii=False, indent=2).encode("utf-8")
+    st.download_button(t("Save analysis spec (JSON)"), data=build, file_name=f"{key}.json", mime="application/json",
+                       key=key, on_click="ignore", icon=":material/save:",
+                       help=t("Reopen it on the Saved analysis page, or in a notebook with cx.open_analysis()."))
+
+
 def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
     """An Altair chart with its PNG and its data table's CSV download side by side."""
     st.altair_chart(chart, width="stretch")
@@ -74,4 +92,4 @@ def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
         download_table(table, csv, key=f"{key}_csv")
 
 
-__all__ = ["chart_with_downloads", "pick_dataset", "download_chart", "download_table", "chart_png", "dataset_label", "esc"]
+__all__ = ["chart_with_downloads", "spec_download", "pick_dataset", "download_chart", "download_table", "chart_png", "dataset_label", "esc"]

@@ -1,0 +1,61 @@
+"""Saved analysis: reopen a spec saved from a page or a notebook, with the same figures."""
+import json
+
+import streamlit as st
+
+import ui
+from cxlib import analyses, display
+from cxlib.definitions import DefinitionSet
+from cxlib.errors import CxDataError
+from cxlib.workspace import AnalysisSpec
+from ui import state
+from ui.i18n import t
+
+ui.shell(t("Saved analysis"), icon=":material/bookmark:")
+st.write(t("Open an analysis spec (JSON) saved from a page of this app or from a notebook "
+           "(cx.spec_to_file). Its figures are recomputed from the loaded data with the spec's definitions."))
+
+up = st.file_uploader(t("Analysis spec (JSON)"), type=["json"], key="spec_upload")
+if up is None:
+    st.stop()
+try:
+    spec = AnalysisSpec.from_json(json.loads(up.getvalue().decode("utf-8")))
+except (UnicodeDecodeError, json.JSONDecodeError):
+    ui.show_error(CxDataError("this is not a JSON file.", file=up.name, hint="Upload the file the app saved."))
+    st.stop()
+except CxDataError as err:
+    ui.show_error(err)
+    st.stop()
+
+loaded = state.datasets()
+wanted = [spec.dataset_id, *spec.extra_dataset_ids]
+missing = [i for i in wanted if i not in loaded]
+if missing:
+    st.warning(t("This analysis was made from data that is not loaded in this session. Upload the same file "
+                 "on the Data page (with the same column mapping), then open the spec again."),
+               icon=":material/folder_open:")
+    st.stop()
+
+try:
+    with st.spinner(t("Recomputing…")):
+        res = analyses.run(spec.page, [loaded[i] for i in wanted], spec.options, spec.definitions)
+except CxDataError as err:
+    ui.show_error(err)
+    st.stop()
+
+st.subheader(spec.title or display.title_of(res))
+st.caption(ui.esc(t("Page: {page} · data: {name} · saved {when}", page=spec.page, name=loaded[spec.dataset_id].name,
+                    when=spec.created_at or "—")))
+ui.caption(display.definition_of(res))
+st.text(res.summary())
+ui.show_warnings(getattr(res, "warnings", ()))
+defs = DefinitionSet.from_json(spec.definitions) if spec.definitions else DefinitionSet.default()
+try:
+    chart = display.chart(res, defs=defs)
+    st.altair_chart(chart, width="stretch")
+    ui.download_chart(chart, "saved_analysis.png", key="saved_png")
+except CxDataError:
+    pass
+table = res.to_frame()
+st.dataframe(table, hide_index=True, width="stretch")
+ui.download_table(table, "saved_analysis.csv", key="saved_csv")
