@@ -402,6 +402,13 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
     spec : an :class:`ExperimentSpec`; keyword ``options`` override its fields.
     orders : an orders Dataset with pre-experiment purchases of the same users (customer_id = unit_id),
         used for CUPED on the revenue metrics when ``spec.cuped``.
+
+    Examples
+    --------
+    >>> exp = cx.load("sample_data/experiment_checkout.csv")
+    >>> res = cx.abtest(exp)
+    >>> res.comparisons[0].significant, round(res.comparisons[0].test.p_value, 3)
+    (True, 0.032)
     """
     if ds.role != "experiment":
         raise CxDataError(f"'{ds.name}' is {ds.role} data, not an experiment.",
@@ -444,7 +451,14 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
 
 def _variant_summary(spec: ExperimentSpec, name: str, r: pd.Series, arrays: dict, has_rev: bool) -> VariantSummary:
     """Counts, conversion rate (Wilson CI) and the analysed metric's value with its interval:
-    Wilson (conversion), Student t (revenue per user), delta method (ratio metrics)."""
+    Wilson (conversion), Student t (revenue per user), delta method (ratio metrics).
+
+    Examples
+    --------
+    >>> res = cx.analyze_counts({"A": (10000, 410), "B": (10000, 462)})
+    >>> round(res.comparisons[0].test.p_value, 3), res.comparisons[0].significant
+    (0.072, False)
+    """
     users, conv = int(r["users"]), int(r["conversions"])
     rate_ci = wilson_ci(conv, users, spec.alpha)
     value, value_ci = conv / users, rate_ci
@@ -696,7 +710,16 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     """Experiment dataset whose ``converted`` says whether the unit did ``event`` within ``window`` after
     its exposure (``exposed_at <= timestamp <= exposed_at + window``) and whose ``revenue`` sums the
     events' revenue in that window (when events carry revenue). Units match on unit_id = user_id.
-    One DuckDB range join, no per-user loop. Rows without exposure time get converted = NaN."""
+    One DuckDB range join, no per-user loop. Rows without exposure time get converted = NaN.
+
+    Examples
+    --------
+    >>> exp = cx.load("sample_data/experiment_checkout.csv")
+    >>> events = cx.load("sample_data/events.csv")
+    >>> joined = cx.conversions_from_events(exp, events, "purchase", "7d")
+    >>> joined.role, "converted" in joined.df.columns
+    ('experiment', True)
+    """
     import duckdb
     win = parse_window(window)
     if win <= pd.Timedelta(0):

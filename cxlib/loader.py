@@ -21,6 +21,12 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     role : force a role instead of detecting it.
     mapping : canonical field -> source column, overriding detection (e.g. edited on the Data page).
     expect_role : raise a clear error when the file is detected as another role.
+
+    Examples
+    --------
+    >>> ds = cx.load_bytes(b"user_id,event,timestamp\\nu1,view,2024-01-01 10:00\\n", "events.csv")
+    >>> ds.role, ds.report.rows
+    ('events', 1)
     """
     table = cxio.read_table(data, name, limits)
     digest = hashlib.sha256(data).hexdigest()
@@ -53,6 +59,16 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
 
 
 def load_path(path: str | Path, **kwargs) -> Dataset:
+    """Understand a file on disk (``cx.load``); the same options as :func:`load_bytes`.
+
+    Limits come from the environment (``CX_MAX_UPLOAD_MB``, ``CX_MAX_ROWS``) unless ``limits=`` is given.
+
+    Examples
+    --------
+    >>> orders = cx.load("sample_data/orders_shopify.csv")
+    >>> orders.role, orders.report.recognized_as, orders.report.rows
+    ('orders', 'Shopify orders export', 2460)
+    """
     path = Path(path)
     if not path.exists():
         raise CxDataError("file not found.", file=str(path), hint="Check the path and try again.")

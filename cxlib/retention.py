@@ -275,6 +275,12 @@ def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: Definitio
     -------
     CohortResult
         ``to_frame()`` has one row per cohort and period; ``matrix()`` is the heatmap table.
+
+    Examples
+    --------
+    >>> res = cx.cohort_table(cx.load("sample_data/orders_shopify.csv"))
+    >>> res.summary()[:40]
+    '1,180 customers in 12 monthly cohort(s).'
     """
     spec = spec or CohortSpec()
     vo = valid_orders(ds, defs)
@@ -430,6 +436,11 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
 
     The latest window is the ``N`` days up to ``spec.as_of``; the previous window the ``N`` days before
     it. Wilson 95% interval.
+
+    Examples
+    --------
+    >>> round(cx.retention_rate(cx.load("sample_data/orders_shopify.csv")).value, 3)
+    0.32
     """
     spec = spec or ChurnSpec()
     vo = valid_orders(ds, defs)
@@ -490,7 +501,14 @@ class ChurnTrend(Displayable):
 def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "month", *,
                 defs: DefinitionSet | None = None) -> ChurnTrend:
     """Churn rate at each month (or week) end, from the first date at which a customer could be churned
-    (first order + ``inactive_days``) to the analysis date (always the last point)."""
+    (first order + ``inactive_days``) to the analysis date (always the last point).
+
+    Examples
+    --------
+    >>> trend = cx.churn_trend(cx.load("sample_data/orders_shopify.csv"))
+    >>> len(trend.to_frame()) > 0
+    True
+    """
     spec = spec or ChurnSpec()
     if freq not in PERIODS:
         raise CxDataError(f"unknown trend frequency {freq!r}.", hint="Use 'month' or 'week'.")

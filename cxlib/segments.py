@@ -323,7 +323,8 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     --------
     >>> from cxlib.loader import load_path
     >>> res = compute_rfm(load_path("sample_data/orders_shopify.csv", role="orders"))
-    >>> res.summary()            # '1180 customers as of 2026-10-31; largest segments: Lost 182, ...'
+    >>> res.summary()
+    '1180 customers as of 2026-10-31; largest segments: Lost 182, Need attention 178, Loyal 167, Potential loyalists 164.'
     """
     spec = spec or RFMSpec()
     warnings: list[str] = []
@@ -613,7 +614,14 @@ class RuleSegment(Displayable):
 
 
 def rule_segment(view: CustomerView, rule: str, name: str = "Rule segment") -> RuleSegment:
-    """Evaluate ``rule`` (see :mod:`cxlib.segment_rules`) on the customer table."""
+    """Evaluate ``rule`` (see :mod:`cxlib.segment_rules`) on the customer table.
+
+    Examples
+    --------
+    >>> seg = cx.rule_segment(cx.rfm(cx.load("sample_data/orders_shopify.csv")), "country = DE and orders >= 2")
+    >>> seg.summary()[:30]
+    '119 customers (10.08% of all) '
+    """
     from cxlib.segment_rules import rule_mask
     c = view.customers
     mask = rule_mask(rule, c)

@@ -278,12 +278,26 @@ def _good_mask(v: pd.Series, metric: str, defs: DefinitionSet) -> pd.Series:
 
 
 def csat(ds: Dataset, defs: DefinitionSet | None = None) -> ScaleResult:
-    """CSAT: top-2-box % (Wilson CI), mean (t CI), distribution; ``headline`` follows ``defs.csat.mode``."""
+    """CSAT: top-2-box % (Wilson CI), mean (t CI), distribution; ``headline`` follows ``defs.csat.mode``.
+
+    Examples
+    --------
+    >>> res = cx.csat(cx.load("sample_data/survey_responses.csv"))
+    >>> res.n, round(res.share_pct, 2)                      # top-2-box % on the 1-5 scale
+    (857, 72.58)
+    """
     return _scale(ds, "csat", defs or DefinitionSet.default())
 
 
 def ces(ds: Dataset, defs: DefinitionSet | None = None) -> ScaleResult:
-    """CES: mean (t CI) and % easy (Wilson CI) per ``defs.ces``; ``headline`` is the mean."""
+    """CES: mean (t CI) and % easy (Wilson CI) per ``defs.ces``; ``headline`` is the mean.
+
+    Examples
+    --------
+    >>> res = cx.ces(cx.load("sample_data/survey_responses.csv"))
+    >>> res.n, round(res.share_pct, 2)                      # % easy (5-7 on the 1-7 scale)
+    (830, 77.59)
+    """
     return _scale(ds, "ces", defs or DefinitionSet.default())
 
 

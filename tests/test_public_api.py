@@ -35,3 +35,23 @@ def test_cx_load_stays_a_function_after_every_submodule_is_imported():
         if mod.name != "__main__":
             importlib.import_module(f"cxlib.{mod.name}")
     assert callable(cxlib.load) and not isinstance(cxlib.load, type(cxlib))
+
+
+def test_docstring_examples_of_every_entry_point_run(monkeypatch):
+    import doctest
+    import inspect
+    from pathlib import Path
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)          # examples use sample_data/ paths
+    checked = 0
+    for name in sorted(set(cxlib.__all__)):
+        obj = getattr(cxlib, name)
+        if not callable(obj) or isinstance(obj, type) or ">>>" not in (inspect.getdoc(obj) or ""):
+            continue
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        module = inspect.getmodule(obj)
+        globs = {**(vars(module) if module else {}), "cx": cxlib}     # as the module's own doctests see it
+        for test in doctest.DocTestFinder(recurse=False).find(obj, name, globs=globs):
+            runner.run(test)
+        assert runner.failures == 0, f"docstring example of cx.{name} fails"
+        checked += 1
+    assert checked >= 20
