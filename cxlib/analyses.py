@@ -231,6 +231,7 @@ def run(page: str, data: Dataset | Sequence[Dataset], options: Mapping | None = 
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> ds = cx.load("sample_data/orders_shopify.csv")
     >>> run("orders", ds, {"view": "by", "by": "channel"}).summary()
     'Orders by channel: 4 rows.'
@@ -387,6 +388,7 @@ def open_analysis(spec: AnalysisSpec | Mapping | str | os.PathLike, *, data: Dat
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> a = cx.open_analysis("checkout_funnel.json", data="sample_data/events.csv")   # doctest: +SKIP
     >>> a.chart()                    # the page's chart, drawn with the analysis's definitions  # doctest: +SKIP
     """
@@ -453,6 +455,7 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> ds = cx.load("sample_data/orders_shopify.csv")
     >>> spec = make_spec("orders", ds, {"view": "by", "by": "channel"}, title="Revenue by channel")
     >>> spec.page, spec.dataset_id == ds.key

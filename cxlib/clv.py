@@ -427,6 +427,7 @@ def historical_clv(ds: Dataset, by: str | None = None, segments: pd.Series | Non
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> cx.historical_clv(cx.load("sample_data/orders_shopify.csv")).summary()[:40]
     '1,180 customers, net revenue 139,889.34;'
     """
@@ -513,6 +514,7 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> res = cx.predict_clv(cx.load("sample_data/orders_shopify.csv"))
     >>> len(res.to_frame()) > 0
     True

@@ -275,6 +275,7 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> from cxlib.segments import build_customer_view
     >>> view = build_customer_view(cx.rfm(cx.load("sample_data/orders_shopify.csv")))
     >>> cmp = compare_segments(view, segment_groups(view, ["Champions", "At risk"]), "revenue_per_customer")

@@ -405,6 +405,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> exp = cx.load("sample_data/experiment_checkout.csv")
     >>> res = cx.abtest(exp)
     >>> res.comparisons[0].significant, round(res.comparisons[0].test.p_value, 3)
@@ -451,14 +452,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
 
 def _variant_summary(spec: ExperimentSpec, name: str, r: pd.Series, arrays: dict, has_rev: bool) -> VariantSummary:
     """Counts, conversion rate (Wilson CI) and the analysed metric's value with its interval:
-    Wilson (conversion), Student t (revenue per user), delta method (ratio metrics).
-
-    Examples
-    --------
-    >>> res = cx.analyze_counts({"A": (10000, 410), "B": (10000, 462)})
-    >>> round(res.comparisons[0].test.p_value, 3), res.comparisons[0].significant
-    (0.072, False)
-    """
+    Wilson (conversion), Student t (revenue per user), delta method (ratio metrics)."""
     users, conv = int(r["users"]), int(r["conversions"])
     rate_ci = wilson_ci(conv, users, spec.alpha)
     value, value_ci = conv / users, rate_ci
@@ -482,6 +476,13 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
     """Quick check from aggregate counts typed by hand: ``{variant: (users, conversions)}``.
 
     Only the conversion metric is possible; the SRM check uses the users per variant.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> res = cx.analyze_counts({"A": (10000, 410), "B": (10000, 462)})
+    >>> round(res.comparisons[0].test.p_value, 3), res.comparisons[0].significant
+    (0.072, False)
     """
     spec = replace(spec or ExperimentSpec(), **options)
     if spec.metric != "converted":
@@ -714,6 +715,7 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> exp = cx.load("sample_data/experiment_checkout.csv")
     >>> events = cx.load("sample_data/events.csv")
     >>> joined = cx.conversions_from_events(exp, events, "purchase", "7d")

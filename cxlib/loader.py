@@ -24,6 +24,7 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> ds = cx.load_bytes(b"user_id,event,timestamp\\nu1,view,2024-01-01 10:00\\n", "events.csv")
     >>> ds.role, ds.report.rows
     ('events', 1)
@@ -65,6 +66,7 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> orders = cx.load("sample_data/orders_shopify.csv")
     >>> orders.role, orders.report.recognized_as, orders.report.rows
     ('orders', 'Shopify orders export', 2460)

@@ -98,6 +98,7 @@ def sample_size(baseline: float, mde: float, *, mde_type: MdeType = "relative", 
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> cx.sample_size(0.03, 0.10).n_per_variant          # baseline 3 %, +10 % relative, alpha 0.05, power 0.8
     53211
     """
@@ -119,6 +120,7 @@ def achieved_power(baseline: float, target: float, n_a: int, n_b: int | None = N
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> round(cx.achieved_power(0.03, 0.033, 53211), 2)
     0.8
     """
@@ -145,6 +147,7 @@ def minimum_detectable_effect(baseline: float, n_per_variant: int, *, alpha: flo
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> round(cx.minimum_detectable_effect(0.03, 53211), 3)   # relative MDE at that sample size
     0.1
     """

@@ -278,6 +278,7 @@ def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: Definitio
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> res = cx.cohort_table(cx.load("sample_data/orders_shopify.csv"))
     >>> res.summary()[:40]
     '1,180 customers in 12 monthly cohort(s).'
@@ -439,6 +440,7 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> round(cx.retention_rate(cx.load("sample_data/orders_shopify.csv")).value, 3)
     0.32
     """
@@ -505,6 +507,7 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> trend = cx.churn_trend(cx.load("sample_data/orders_shopify.csv"))
     >>> len(trend.to_frame()) > 0
     True

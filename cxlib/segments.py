@@ -618,6 +618,7 @@ def rule_segment(view: CustomerView, rule: str, name: str = "Rule segment") -> R
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> seg = cx.rule_segment(cx.rfm(cx.load("sample_data/orders_shopify.csv")), "country = DE and orders >= 2")
     >>> seg.summary()[:30]
     '119 customers (10.08% of all) '

@@ -282,6 +282,7 @@ def csat(ds: Dataset, defs: DefinitionSet | None = None) -> ScaleResult:
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> res = cx.csat(cx.load("sample_data/survey_responses.csv"))
     >>> res.n, round(res.share_pct, 2)                      # top-2-box % on the 1-5 scale
     (857, 72.58)
@@ -294,6 +295,7 @@ def ces(ds: Dataset, defs: DefinitionSet | None = None) -> ScaleResult:
 
     Examples
     --------
+    >>> import cxlib as cx
     >>> res = cx.ces(cx.load("sample_data/survey_responses.csv"))
     >>> res.n, round(res.share_pct, 2)                      # % easy (5-7 on the 1-7 scale)
     (830, 77.59)
