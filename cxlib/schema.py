@@ -433,7 +433,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
         warnings.append(f"{formulas:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); "
                         "they are kept as text and neutralized in every export.")
     report = Report(
-        rows_in=len(table.df), rows=len(frame), encoding=getattr(table, "encoding", "utf-8"),
+        rows_in=len(table.df), rows=_units(frame, role), encoding=getattr(table, "encoding", "utf-8"),
         delimiter=getattr(table, "delimiter", ","), header_rows=getattr(table, "header_rows", 1),
         file_format=getattr(table, "file_format", "csv"), recognized_as=rec.name if rec else None,
         confidence=_confidence(role, mapping, detection), issues=tuple(issues),
@@ -572,6 +572,14 @@ def _orders(frame: pd.DataFrame, rec: Recognizer | None) -> tuple[pd.DataFrame, 
     notes += more
     frame, more = convert.refund_statuses(frame)
     return frame, notes + more
+
+
+def _units(frame: pd.DataFrame, role: str) -> int:
+    """What ``rows`` counts (DESIGN: the role's units): distinct units for an assignment log, where one
+    unit may have several rows; one row per order (after collapsing), event, response, ticket otherwise."""
+    if role == "experiment" and "unit_id" in frame:
+        return int(frame["unit_id"].nunique(dropna=True))
+    return len(frame)
 
 
 def _ordered(frame: pd.DataFrame, spec: Role) -> pd.DataFrame:

@@ -681,7 +681,8 @@ def test_real_uci_sample_collapses_to_invoices_with_cancellations():
 @pytest.mark.slow
 def test_real_ab_data_is_an_experiment_with_landing_page_kept():
     ds = _load_real("ab_data", "ab_data.csv.gz")
-    assert (ds.role, ds.report.rows) == ("experiment", 294_478)
+    # rows counts the role's units (SOURCE.md: 294,478 rows, 290,584 unique user_id)
+    assert (ds.role, ds.report.rows_in, ds.report.rows) == ("experiment", 294_478, 290_584)
     assert ds.mapping["variant"] == "group" and "landing_page" in ds.df
     assert ds.df["unit_id"].nunique() == 290_584
     assert ds.report.duplicates == 294_478 - 290_584
