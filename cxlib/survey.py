@@ -104,8 +104,9 @@ def clean_scores(series: pd.Series, metric: SurveyMetric, defs: DefinitionSet | 
         # Many answers beyond the defined scale that fit a wider one (1-7, 1-10, 0-10): the survey
         # uses another scale. A share computed on the answers that happen to fit would be biased,
         # so nothing is computed until the definition says which scale it is.
-        warnings = [f"{n_out} of {n_num} {label} answers are outside the {lo:g}-{hi:g} scale of the definition "
-                    f"(values up to {num.max():g}): the survey seems to use another scale. {label} is not computed "
+        warnings = [w for w in warnings if "outside the" not in w]       # keep the non-numeric note
+        warnings += [f"{n_out} of {n_num} {label} answers are outside the {lo:g}-{hi:g} scale of the definition "
+                    f"(answers from {num.min():g} to {num.max():g}): the survey seems to use another scale. {label} is not computed "
                     "until its scale is set in Definitions (or with --definitions)."]
         keep = pd.Series(False, index=series.index)
         out_mask = num.notna()              # every numeric answer is excluded: its scale is unknown
