@@ -30,7 +30,7 @@ def run(_ds, key: str, what: str, defs_json: str, options: str):
 try:
     res = run(ds, ds.key, "summary", DEFS, "{}")
 except CxDataError as err:
-    st.error(ui.esc(str(err)))
+    ui.show_error(err)
     st.stop()
 ui.show_warnings(res.warnings)
 ui.spec_download(res, ds, key="spec_survey", title=t("Survey"))

@@ -30,7 +30,7 @@ keys = f"{ds.key}|{customers.key if customers is not None else '-'}"
 try:
     res = run(ds, customers, keys, "summary", DEFS, "{}")
 except CxDataError as err:
-    st.error(ui.esc(str(err)))
+    ui.show_error(err)
     st.stop()
 ui.show_warnings(res.warnings)
 ui.spec_download(res, [ds, customers], key="spec_support", title=t("Support"))

@@ -28,7 +28,7 @@ def run(_ds, key: str, spec_json: str):
 try:
     ev = counts(ds, ds.key)
 except CxDataError as err:
-    st.error(ui.esc(str(err)))
+    ui.show_error(err)
     st.stop()
 events = ev["event"].tolist()
 n_of = dict(zip(ev["event"], ev["events"]))
@@ -75,7 +75,7 @@ try:
     with st.spinner(t("Computing the funnel over {n} events...", n=f"{len(ds.df):,}")):
         res = run(ds, ds.key, json.dumps(spec.to_json(), sort_keys=True))
 except CxDataError as err:
-    st.error(ui.esc(str(err)))
+    ui.show_error(err)
     st.stop()
 
 UNIT = {"users": t("users"), "sessions": t("sessions")}[res.unit_name]

@@ -60,7 +60,7 @@ try:
     with st.spinner(t("Scoring customers…")):
         rfm, view = segment_view(orders, customers, responses, tickets, keys, json.dumps(spec.to_json()))
 except CxDataError as err:
-    st.error(ui.esc(str(err)))
+    ui.show_error(err)
     st.stop()
 ui.caption(spec.describe())
 ui.show_warnings(view.warnings)
@@ -97,7 +97,7 @@ with tab_rule:
     try:
         seg = rule_segment(view, rule, name=name or t("Rule segment"))
     except CxDataError as err:
-        st.error(ui.esc(str(err)))
+        ui.show_error(err)
         seg = None
     if seg is not None:
         r1, r2, r3 = st.columns(3)
@@ -129,7 +129,7 @@ with tab_cmp:
                                    csat_top=defs.csat.top2_min, promoter_min=defs.nps.promoter_min,
                                    detractor_max=defs.nps.detractor_max)
         except CxDataError as err:
-            st.error(ui.esc(str(err)))
+            ui.show_error(err)
             st.stop()
         st.altair_chart(charts.comparison_chart(cmp))
         st.info(ui.esc(cmp.summary()))

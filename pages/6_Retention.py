@@ -66,7 +66,7 @@ try:
     with st.spinner(t("Building cohorts and churn…")):
         cohorts, churn, retention, trend = retention_view(ds, defs, ds.key, defs_key, spec_json)
 except CxDataError as err:
-    st.error(ui.esc(str(err)))
+    ui.show_error(err)
     st.stop()
 
 tab_cohorts, tab_churn, tab_clv = st.tabs([t("Cohorts"), t("Churn"), t("Customer lifetime value")])
@@ -106,7 +106,7 @@ with tab_clv:
         with st.spinner(t("Fitting the CLV models…")):
             hist, pred = clv_view(ds, defs, ds.key, defs_key, json.dumps(clv_spec.to_json()), by)
     except CxDataError as err:
-        st.error(ui.esc(str(err)))
+        ui.show_error(err)
         st.stop()
     per = hist.customers["net_revenue"]
     m1, m2, m3 = st.columns(3)

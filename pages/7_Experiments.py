@@ -75,7 +75,7 @@ with tab_data:
             st.session_state["exp_dataset"] = state.add(state.load_upload(up.name, up.getvalue(), role="experiment"))
             st.session_state["exp_uploaded"] = up.file_id      # select the new file once, then leave the choice
         except CxDataError as err:
-            st.error(ui.esc(str(err)))
+            ui.show_error(err)
     ds = ui.pick_dataset("experiment", key="exp_dataset")
     events_all = state.of_role("events")
     with st.expander(t("Conversion from events (instead of the file's converted column)")):
@@ -90,7 +90,7 @@ with tab_data:
         try:
             ds = joined(ds, ds.key, ev_ds, ev_ds.key, event, window)
         except CxDataError as err:
-            st.error(ui.esc(str(err)))
+            ui.show_error(err)
             st.stop()
     ui.show_warnings(ds.warnings)
     names = sorted(str(v) for v in ds.df["variant"].dropna().unique())
@@ -123,7 +123,7 @@ with tab_data:
             result = run(ds, ds.key, json.dumps(spec.to_json(), sort_keys=True), orders_ds,
                          orders_ds.key if orders_ds else "")
     except CxDataError as err:
-        st.error(ui.esc(str(err)))
+        ui.show_error(err)
     else:
         show_result(result, "exp")
         ui.spec_download(result, [ds, orders_ds], key="spec_experiment", title=t("A/B test"))
@@ -137,7 +137,7 @@ with tab_counts:
         counts = {str(r.variant): (int(r.users), int(r.conversions)) for r in rows.itertuples()}
         show_result(ex.analyze_counts(counts, control=str(rows["variant"].iloc[0]) if len(rows) else None), "cnt")
     except CxDataError as err:
-        st.error(ui.esc(str(err)))
+        ui.show_error(err)
 
 with tab_plan:
     p = st.columns(5)
@@ -165,4 +165,4 @@ with tab_plan:
                       help=t("{n_a} and {n_b} users, control conversion {rate:.2%}.", n_a=f"{a.users:,}",
                              n_b=f"{b.users:,}", rate=a.rate))
     except CxDataError as err:
-        st.error(ui.esc(str(err)))
+        ui.show_error(err)

@@ -61,7 +61,7 @@ for key, value in _values(defs).items():      # before the widgets: they show th
     st.session_state[key] = value
 err = st.session_state.pop("definitions_error", None)
 if err:
-    st.error(ui.esc(err))
+    ui.show_error(err)
 ON = {"on_change": _apply}
 
 tabs = st.tabs([t("Survey"), t("Orders and customers"), t("Events and support"), t("Targets"), t("Save and load")])

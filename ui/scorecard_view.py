@@ -92,7 +92,7 @@ def render() -> None:
         sc = compute(defs)
     err = st.session_state.pop("target_error", None)
     if err:
-        st.error(ui.esc(err))
+        ui.show_error(err)
     if not sc.tiles:
         st.info(t("None of the loaded data supports a scorecard metric yet: load orders, survey "
                   "responses, support tickets or events on the Data page."))
