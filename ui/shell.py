@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import nav, state
+from ui import i18n
 from ui.i18n import LANGUAGES, t
 from ui.text import esc
 from ui.widgets import dataset_label
@@ -12,6 +13,7 @@ from ui.widgets import dataset_label
 def shell(title: str, *, icon: str = ":material/analytics:") -> None:
     """Configure the page and draw the sidebar with the loaded datasets and their roles."""
     st.set_page_config(page_title=f"{title} · CX Workbench", page_icon=icon, layout="wide")
+    i18n.install()
     state.ensure_samples()
     with st.sidebar:
         st.markdown("**CX Workbench**")
@@ -26,6 +28,18 @@ def shell(title: str, *, icon: str = ":material/analytics:") -> None:
                 st.caption(esc(f"{t(ROLES_BY_NAME[ds.role].label)}: {dataset_label(ds)}"))
         else:
             st.caption(t("No data loaded yet."))
-        if len(LANGUAGES) > 1:
-            st.selectbox(t("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+        language_picker()
     st.title(title)
+
+
+def language_picker() -> None:
+    """Sidebar language choice; kept in the URL (``?lang=``) so a shared link opens in it."""
+    current = i18n.language()
+
+    def chosen() -> None:
+        st.session_state["lang"] = st.session_state["_lang_picker"]
+
+    st.selectbox(t("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="_lang_picker",
+                 index=list(LANGUAGES).index(current), on_change=chosen)
+    if st.query_params.get("lang") != current:
+        st.query_params["lang"] = current
