@@ -13,22 +13,47 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cxlib.messages import Msg, N_, msg
+
+
+def _as_msg(text: str) -> Msg:
+    """A label given as a plain ``str`` (marked with ``N_`` where it is defined, or read back from a
+    saved report) becomes a ``Msg`` looked up by its English text."""
+    return text if isinstance(text, Msg) else Msg(str(text))
+
+
+def _examples(examples: tuple[tuple[int, str], ...]) -> Msg:
+    """Up to three examples, each "row 5: 'abc'" (the raw text is data), as one list."""
+    items = [msg("row {row}: {value}", row=row, value=repr(value)) for row, value in examples[:3]]
+    if len(items) == 1:
+        return items[0]
+    if len(items) == 2:
+        return msg("{first}, {second}", first=items[0], second=items[1])
+    return msg("{first}, {second}, {third}", first=items[0], second=items[1], third=items[2])
+
 
 @dataclass(frozen=True)
 class ColumnIssue:
-    """Cells of one column that could not be understood."""
+    """Cells of one column that could not be understood.
+
+    ``problem`` and ``action`` are short phrases (``N_``-marked labels or ``Msg``) that
+    :meth:`sentence` puts into one whole sentence for people.
+    """
 
     column: str                      # canonical field (or source column)
     source: str                      # the file's own header
     problem: str                     # e.g. "not a number", "not a date", "out of range"
     count: int
     examples: tuple[tuple[int, str], ...] = ()   # (1-based file row, raw text)
-    action: str = "were left empty"   # what was done with those cells
+    action: str = N_("were left empty")   # what was done with those cells
 
-    def sentence(self) -> str:
-        ex = ", ".join(f"row {r}: {v!r}" for r, v in self.examples[:3])
-        return (f"{self.count} cell(s) in column '{self.source}' ({self.column}) are {self.problem}"
-                f" and {self.action}" + (f" (e.g. {ex})" if ex else "") + ".")
+    def sentence(self) -> Msg:
+        values = dict(count=self.count, source=str(self.source), column=str(self.column),
+                      problem=_as_msg(self.problem), action=_as_msg(self.action))
+        if self.examples:
+            return msg("{count} cell(s) in column '{source}' ({column}) are {problem} and {action} "
+                       "(e.g. {examples}).", examples=_examples(self.examples), **values)
+        return msg("{count} cell(s) in column '{source}' ({column}) are {problem} and {action}.", **values)
 
 
 @dataclass(frozen=True)
@@ -48,10 +73,11 @@ class Report:
     duplicates: int = 0              # duplicate rows (or duplicate ids for the role's unit)
     date_range: tuple[str, str] | None = None  # ISO dates of the role's main timestamp
     formulas: int = 0                # text cells that look like spreadsheet formulas
-    warnings: tuple[str, ...] = ()   # every partial problem, as sentences
+    warnings: tuple[str, ...] = ()   # every partial problem, as sentences (Msg)
     source_columns: tuple[str, ...] = ()  # the file's own headers (what a mapping may pick from)
 
     def all_warnings(self) -> list[str]:
+        """Every warning as a sentence (``Msg``): the report's own, then one per column issue."""
         return list(self.warnings) + [i.sentence() for i in self.issues]
 
 
