@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxlib.messages import Msg, N_, msg
+from cxlib.messages import N_, Msg, msg
 
 
 def _as_msg(text: str) -> Msg:
@@ -48,8 +48,8 @@ class ColumnIssue:
     action: str = N_("were left empty")   # what was done with those cells
 
     def sentence(self) -> Msg:
-        values = dict(count=self.count, source=str(self.source), column=str(self.column),
-                      problem=_as_msg(self.problem), action=_as_msg(self.action))
+        values = {"count": self.count, "source": str(self.source), "column": str(self.column),
+                  "problem": _as_msg(self.problem), "action": _as_msg(self.action)}
         if self.examples:
             return msg("{count} cell(s) in column '{source}' ({column}) are {problem} and {action} "
                        "(e.g. {examples}).", examples=_examples(self.examples), **values)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cxlib.dataset import ColumnIssue, Report
-from cxlib.messages import Msg, N_, msg, translate
+from cxlib.messages import N_, Msg, msg, translate
 
 
 def test_issue_sentence_without_examples_is_one_template_with_the_phrases_as_messages():

@@ -34,13 +34,13 @@ def test_msg_equals_the_english_text_for_every_combination_of_parts(message, fil
 def test_each_combination_of_location_parts_is_one_whole_template():
     message = msg("not a number.")
     cases = [
-        (dict(file="a.csv", row=3, column="amount"), "{file}, row {row}, column '{column}': {message}"),
-        (dict(file="a.csv", row=3), "{file}, row {row}: {message}"),
-        (dict(file="a.csv", column="amount"), "{file}, column '{column}': {message}"),
-        (dict(row=3, column="amount"), "row {row}, column '{column}': {message}"),
-        (dict(file="a.csv"), "{file}: {message}"),
-        (dict(row=3), "row {row}: {message}"),
-        (dict(column="amount"), "column '{column}': {message}"),
+        ({"file": "a.csv", "row": 3, "column": "amount"}, "{file}, row {row}, column '{column}': {message}"),
+        ({"file": "a.csv", "row": 3}, "{file}, row {row}: {message}"),
+        ({"file": "a.csv", "column": "amount"}, "{file}, column '{column}': {message}"),
+        ({"row": 3, "column": "amount"}, "row {row}, column '{column}': {message}"),
+        ({"file": "a.csv"}, "{file}: {message}"),
+        ({"row": 3}, "row {row}: {message}"),
+        ({"column": "amount"}, "column '{column}': {message}"),
     ]
     for parts, template in cases:
         err = CxDataError(message, **parts)
