@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from cxlib.errors import CxDataError, CxLimitError
+from cxlib.messages import Msg, msg
 
 __all__ = ["Limits", "Table", "read_table", "parse_numbers", "parse_datetimes", "parse_flags",
            "datetime_format_note"]
@@ -43,7 +44,9 @@ __all__ = ["Limits", "Table", "read_table", "parse_numbers", "parse_datetimes", 
 STRING = pd.StringDtype("pyarrow")     # every Table cell: pyarrow-backed text, <NA> when empty
 MiB = 1024 * 1024
 _SAMPLE_BYTES = 64 * 1024
-_REEXPORT = "Export the data again from the source system (CSV or XLSX) and upload that file."
+_REEXPORT = msg("Export the data again from the source system (CSV or XLSX) and upload that file.")
+_UPLOAD_TABLE = msg("Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
+_NO_ROWS_HINT = msg("Export again including the data rows (check any filters in the export).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -77,8 +80,8 @@ def _env_number(var: str, default: int, unit: int) -> int:
     except ValueError:
         value = -1.0
     if not value > 0 or value != value or value == float("inf"):
-        raise CxDataError(f"the setting {var}={raw!r} is not a positive number.",
-                          hint=f"Set {var} to a positive number or unset it to use the default.")
+        raise CxDataError(msg("the setting {setting}={value} is not a positive number.", setting=var, value=repr(raw)),
+                          hint=msg("Set {setting} to a positive number or unset it to use the default.", setting=var))
     return int(value * unit)
 
 
@@ -92,19 +95,20 @@ class Table:
     delimiter: str | None = ","
     header_rows: int = 1
     file_format: str = "csv"         # csv | xlsx | xls | parquet | jsonl
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)   # sentences (Msg) about what was guessed
     first_data_row: int = 2          # 1-based file row of df.iloc[0] (for messages)
 
 
 # --------------------------------------------------------------------------------------------
 # read_table: containers and format dispatch
 # --------------------------------------------------------------------------------------------
+# What a known non-table file is, as the {what} of "this is {what}, not a data table."
 _BINARY_MAGIC = (
-    (b"%PDF-", "a PDF document"), (b"\x89PNG\r\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"), (b"\xfd7zXZ\x00", "an xz archive"), (b"\x7fELF", "a program"),
-    (b"SQLite format 3\x00", "an SQLite database"), (b"\x28\xb5\x2f\xfd", "a zstd archive"),
-    (b"{\\rtf1", "an RTF document"), (b"BZh91AY&SY", "a bzip2 archive"),
+    (b"%PDF-", msg("a PDF document")), (b"\x89PNG\r\n", msg("a PNG image")), (b"\xff\xd8\xff", msg("a JPEG image")),
+    (b"GIF87a", msg("a GIF image")), (b"GIF89a", msg("a GIF image")), (b"7z\xbc\xaf\x27\x1c", msg("a 7-Zip archive")),
+    (b"Rar!\x1a\x07", msg("a RAR archive")), (b"\xfd7zXZ\x00", msg("an xz archive")), (b"\x7fELF", msg("a program")),
+    (b"SQLite format 3\x00", msg("an SQLite database")), (b"\x28\xb5\x2f\xfd", msg("a zstd archive")),
+    (b"{\\rtf1", msg("an RTF document")), (b"BZh91AY&SY", msg("a bzip2 archive")),
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NON_SPACE = re.compile(rb"[^\s\x00]")   # any visible byte (UTF-16 spaces are NUL-padded)
@@ -135,19 +139,20 @@ def read_table(data: bytes, name: str, limits: Limits | None = None) -> Table:
     """
     limits = limits or Limits.from_env()
     if len(data) > limits.max_bytes:
-        raise CxLimitError(f"the file is {len(data) / MiB:.1f} MB, over the {limits.max_bytes / MiB:.0f} MB limit.",
-                           file=name, hint="Split the file, or filter it to the period and columns you need.")
+        raise CxLimitError(msg("the file is {size_mb:.1f} MB, over the {limit_mb:.0f} MB limit.",
+                               size_mb=len(data) / MiB, limit_mb=limits.max_bytes / MiB),
+                           file=name, hint=msg("Split the file, or filter it to the period and columns you need."))
     return _read_any(bytes(data), name, limits, depth=0, notes=())
 
 
 def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[str, ...]) -> Table:
     if not _NON_SPACE.search(data):
-        what = "empty (0 bytes)" if not data else "empty (only blank space)"
-        raise CxDataError(f"the file is {what}.", file=name, hint=_REEXPORT)
+        empty = msg("the file is empty (0 bytes).") if not data else msg("the file is empty (only blank space).")
+        raise CxDataError(empty, file=name, hint=_REEXPORT)
     if data[:2] == b"\x1f\x8b":
         if depth >= 2:
-            raise CxDataError("the file is compressed several times over.", file=name,
-                              hint="Decompress it and upload the inner file.")
+            raise CxDataError(msg("the file is compressed several times over."), file=name,
+                              hint=msg("Decompress it and upload the inner file."))
         return _read_any(_gunzip(data, name, limits), name, limits, depth + 1, notes)
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return _read_zip(data, name, limits, depth, notes)
@@ -157,8 +162,7 @@ def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
         return _with_notes(_read_parquet(data, name, limits), notes)
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
-            raise CxDataError(f"this is {what}, not a data table.", file=name,
-                              hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
+            raise CxDataError(msg("this is {what}, not a data table.", what=what), file=name, hint=_UPLOAD_TABLE)
     utf8, encoding, warnings = _decode(data, name)
     del data
     if utf8.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
@@ -168,7 +172,7 @@ def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
     return _with_notes(_read_text(utf8, name, limits, encoding), notes + tuple(warnings))
 
 
-def _with_notes(table: Table, notes: tuple[str, ...]) -> Table:
+def _with_notes(table: Table, notes: tuple[Msg, ...]) -> Table:
     if not notes:
         return table
     return Table(table.name, table.df, table.encoding, table.delimiter, table.header_rows, table.file_format,
@@ -186,12 +190,13 @@ def _gunzip(data: bytes, name: str, limits: Limits) -> bytearray:
             while dec.unconsumed_tail and len(out) <= cap:
                 out += dec.decompress(dec.unconsumed_tail, cap + 1 - len(out))
         except zlib.error:
-            raise CxDataError("the gzip-compressed file is damaged.", file=name, hint=_REEXPORT) from None
+            raise CxDataError(msg("the gzip-compressed file is damaged."), file=name, hint=_REEXPORT) from None
         if len(out) > cap:
-            raise CxLimitError(f"the file decompresses to more than {cap / MiB:.0f} MB.", file=name,
-                               hint="Upload a smaller extract, or the uncompressed file if under the upload limit.")
+            raise CxLimitError(msg("the file decompresses to more than {limit_mb:.0f} MB.", limit_mb=cap / MiB),
+                               file=name, hint=msg("Upload a smaller extract, or the uncompressed file if under the "
+                                                   "upload limit."))
         if not dec.eof:
-            raise CxDataError("the gzip-compressed file is truncated (incomplete download or copy).", file=name,
+            raise CxDataError(msg("the gzip-compressed file is truncated (incomplete download or copy)."), file=name,
                               hint=_REEXPORT)
         buf = dec.unused_data
         if buf[:2] != b"\x1f\x8b":
@@ -199,6 +204,7 @@ def _gunzip(data: bytes, name: str, limits: Limits) -> bytearray:
     return out
 
 
+_GENUINE = msg("If the file is genuine, save it again as CSV and upload that.")
 _TABLE_EXT = (".csv", ".tsv", ".txt", ".tab", ".dat", ".xlsx", ".xls", ".parquet", ".json", ".jsonl", ".ndjson", ".gz")
 
 
@@ -206,28 +212,29 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
     """Refuse zip bombs from the central directory alone, before anything is decompressed."""
     infos = zf.infolist()
     if len(infos) > 10_000:
-        raise CxLimitError(f"the archive holds {len(infos)} entries.", file=name, hint="Upload the data file itself.")
+        raise CxLimitError(msg("the archive holds {count} entries.", count=len(infos)), file=name,
+                           hint=msg("Upload the data file itself."))
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
     if total > limits.max_decompressed_bytes:
-        raise CxLimitError(f"the archive would decompress to {total / MiB:.0f} MB, over the "
-                           f"{limits.max_decompressed_bytes / MiB:.0f} MB limit.", file=name,
-                           hint="Upload a smaller extract of the data.")
+        raise CxLimitError(msg("the archive would decompress to {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit.",
+                               size_mb=total / MiB, limit_mb=limits.max_decompressed_bytes / MiB), file=name,
+                           hint=msg("Upload a smaller extract of the data."))
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 32 * MiB and ratio > 100:   # real sheets compress ~5-30:1
-            raise CxLimitError(f"the archive entry '{info.filename}' is compressed {ratio:.0f}:1 "
-                               f"({info.file_size / MiB:.0f} MB), which looks like a zip bomb.", file=name,
-                               hint="If the file is genuine, save it again as CSV and upload that.")
+            raise CxLimitError(msg("the archive entry '{entry}' is compressed {ratio:.0f}:1 ({size_mb:.0f} MB), "
+                                   "which looks like a zip bomb.", entry=info.filename, ratio=ratio,
+                                   size_mb=info.file_size / MiB), file=name, hint=_GENUINE)
     if total > 64 * MiB and total / max(packed, 1) > 100:
-        raise CxLimitError("the archive is compressed more than 100:1, which looks like a zip bomb.", file=name,
-                           hint="If the file is genuine, save it again as CSV and upload that.")
+        raise CxLimitError(msg("the archive is compressed more than 100:1, which looks like a zip bomb."), file=name,
+                           hint=_GENUINE)
 
 
 def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[str, ...]) -> Table:
     """An .xlsx, or a zip holding one data file (the largest table is read when there are several)."""
-    damaged = CxDataError("the zip archive is damaged or uses an unsupported compression method "
-                          "(XLSX files are zip archives too).", file=name, hint=_REEXPORT)
+    damaged = CxDataError(msg("the zip archive is damaged or uses an unsupported compression method "
+                              "(XLSX files are zip archives too)."), file=name, hint=_REEXPORT)
     try:
         zf = zipfile.ZipFile(_io.BytesIO(data))
     except MemoryError:
@@ -240,10 +247,11 @@ def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
             return _with_notes(_read_xlsx(data, name, limits), notes)
         if "[Content_Types].xml" in names:
-            raise CxDataError("this is a Word/PowerPoint-style document, not a data table.", file=name,
-                              hint="Upload a CSV or XLSX export of the data.")
+            raise CxDataError(msg("this is a Word/PowerPoint-style document, not a data table."), file=name,
+                              hint=msg("Upload a CSV or XLSX export of the data."))
         if depth >= 2:
-            raise CxDataError("the archive is nested too deeply.", file=name, hint="Upload the inner data file.")
+            raise CxDataError(msg("the archive is nested too deeply."), file=name,
+                              hint=msg("Upload the inner data file."))
         try:
             chosen, count = _zip_member(zf, name)
             with zf.open(chosen) as fh:
@@ -252,7 +260,8 @@ def _read_zip(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
             raise
         except Exception:   # zipfile raises BadZipFile, ValueError (bad offsets), IndexError, zlib.error...
             raise damaged from None
-    extra = (f"The archive holds {count} files; read '{chosen.filename}' (the largest table).",) if count > 1 else ()
+    extra = (msg("The archive holds {count} files; read '{entry}' (the largest table).", count=count,
+                 entry=chosen.filename),) if count > 1 else ()
     return _read_any(inner, name, limits, depth + 1, notes + extra)
 
 
@@ -261,9 +270,11 @@ def _zip_member(zf: zipfile.ZipFile, name: str) -> tuple[zipfile.ZipInfo, int]:
     members = [i for i in zf.infolist() if i.filename and not i.is_dir() and i.file_size > 0
                and not i.filename.startswith("__MACOSX/") and not i.filename.rsplit("/", 1)[-1].startswith(".")]
     if not members:
-        raise CxDataError("the zip archive contains no data file.", file=name, hint="Zip the CSV/XLSX file itself.")
+        raise CxDataError(msg("the zip archive contains no data file."), file=name,
+                          hint=msg("Zip the CSV/XLSX file itself."))
     if any(i.flag_bits & 0x1 for i in members):
-        raise CxDataError("the zip archive is password-protected.", file=name, hint="Upload the unencrypted file.")
+        raise CxDataError(msg("the zip archive is password-protected."), file=name,
+                          hint=msg("Upload the unencrypted file."))
     tabular = [i for i in members if i.filename.lower().endswith(_TABLE_EXT)] or members
     return max(tabular, key=lambda i: i.file_size), len(members)
 
@@ -275,7 +286,7 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff
 _GOOD_PUNCT = set("«»–—“”‘’„…№°€£¥·•×")
 
 
-def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
+def _decode(data: bytes, name: str) -> tuple[bytes, str, list[Msg]]:
     """Bytes -> UTF-8 bytes + the source encoding. Strict UTF-8 first (kept as is, no copy); UTF-16
     by BOM or NUL pattern; else GBK/cp1251/latin-1 by plausibility of the decoded text."""
     for bom, enc in _BOMS:
@@ -286,8 +297,8 @@ def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
             try:
                 return data[len(bom):].decode(enc).encode("utf-8"), "utf-16", []
             except UnicodeDecodeError:
-                raise CxDataError("the file starts with a UTF-16 marker but is not valid UTF-16 text.", file=name,
-                                  hint="Save the file again as UTF-8 CSV.") from None
+                raise CxDataError(msg("the file starts with a UTF-16 marker but is not valid UTF-16 text."),
+                                  file=name, hint=msg("Save the file again as UTF-8 CSV.")) from None
     head = data[:8192]
     if b"\x00" in head:
         enc = _utf16_by_nuls(head)
@@ -296,12 +307,12 @@ def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
                 return data.decode(enc).encode("utf-8"), enc, []
             except UnicodeDecodeError:
                 pass
-        raise CxDataError("this is a binary file, not a text or spreadsheet table.", file=name,
-                          hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
+        raise CxDataError(msg("this is a binary file, not a text or spreadsheet table."), file=name,
+                          hint=_UPLOAD_TABLE)
     controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
     if controls > max(8, len(head) // 50):
-        raise CxDataError("this is a binary file, not a text or spreadsheet table.", file=name,
-                          hint="Upload a CSV, TSV, XLSX, XLS, Parquet or JSON-lines export of the data.")
+        raise CxDataError(msg("this is a binary file, not a text or spreadsheet table."), file=name,
+                          hint=_UPLOAD_TABLE)
     if _valid_utf8(data):
         return data, "utf-8", []
     text = data.decode("utf-8", errors="replace")
@@ -312,8 +323,8 @@ def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
     enc = _guess_legacy_encoding(data)
     if enc == "latin-1-guess":
         return data.decode("latin-1").encode("utf-8"), "latin-1", [
-            "The text encoding could not be identified with confidence; it was read as latin-1. "
-            "If letters look wrong, save the file as UTF-8 CSV and upload it again."]
+            msg("The text encoding could not be identified with confidence; it was read as latin-1. "
+                "If letters look wrong, save the file as UTF-8 CSV and upload it again.")]
     return data.decode(enc, errors="replace").encode("utf-8"), enc, []
 
 
@@ -330,12 +341,12 @@ def _valid_utf8(data: bytes) -> bool:
         return False
 
 
-def _mostly_utf8(data: bytes, name: str, enc: str) -> tuple[bytes, str, list[str]]:
+def _mostly_utf8(data: bytes, name: str, enc: str) -> tuple[bytes, str, list[Msg]]:
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
     return text.encode("utf-8"), enc, [
-        f"{broken} damaged character(s) (invalid UTF-8 bytes) were replaced by '\ufffd'. "
-        "If that matters, export the file again."]
+        msg("{count} damaged character(s) (invalid UTF-8 bytes) were replaced by '\ufffd'. "
+            "If that matters, export the file again.", count=broken)]
 
 
 def _utf16_by_nuls(head: bytes) -> str | None:
@@ -448,12 +459,13 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
     if escape:
         records = _records(text, delim, escape=True)
     if not records:
-        raise CxDataError("the file is empty (only blank lines).", file=name, hint=_REEXPORT)
-    warnings: list[str] = []
+        raise CxDataError(msg("the file is empty (only blank lines)."), file=name, hint=_REEXPORT)
+    warnings: list[Msg] = []
     width = _width([len(r) for _, r in records[:100]])
     skip = _preamble([[c if c.strip() else None for c in r] for _, r in records[:60]], width)
     if skip:
-        warnings.append(f"Skipped {records[skip - 1][0]} line(s) above the table header (titles or notes).")
+        warnings.append(msg("Skipped {count} line(s) above the table header (titles or notes).",
+                            count=records[skip - 1][0]))
     rows = [[c if c.strip() else None for c in r] for _, r in records[skip:60]]
     header_rows = _header_rows(rows)
     end_line = records[skip + header_rows - 1][0] if header_rows else (records[skip - 1][0] if skip else 0)
@@ -461,8 +473,7 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
     names = _merge_header(rows[:header_rows]) if header_rows else [f"column_{i + 1}" for i in range(width)]
     first = blank_lines + end_line + 1
     if not _NON_SPACE.search(utf8, offset):
-        raise CxDataError("the file has a header but no data rows.", file=name,
-                          hint="Export again including the data rows (check any filters in the export).")
+        raise CxDataError(msg("the file has a header but no data rows."), file=name, hint=_NO_ROWS_HINT)
     body = memoryview(utf8)[offset:]
     if delim == " ":
         df, more = _parse_whitespace(body, names, first)
@@ -635,7 +646,7 @@ def _merge_header(rows: list[list[str | None]]) -> list[str | None]:
 
 
 def _parse_delimited(body: memoryview, odd_quotes: bool, names: list[str | None], delim: str, name: str,
-                     first: int, escape: bool = False) -> tuple[pd.DataFrame, list[str]]:
+                     first: int, escape: bool = False) -> tuple[pd.DataFrame, list[Msg]]:
     """pyarrow (multi-threaded, all columns text); ragged rows re-read single-threaded and put back in
     place; an odd number of quotes goes to pandas, which names the line of an unclosed quote."""
     n = len(names)
@@ -677,7 +688,7 @@ def _arrow_csv(body: memoryview, n: int, delim: str, escape: bool, collect: bool
 
 
 def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: str, first: int,
-                  escape: bool = False) -> tuple[pd.DataFrame, list[str]]:
+                  escape: bool = False) -> tuple[pd.DataFrame, list[Msg]]:
     """Put rows with more/fewer fields back at their place (pyarrow numbers records from 1),
     padded with empty cells; extra fields go to added columns."""
     rows: list[tuple[int, list[str]]] = []
@@ -713,16 +724,21 @@ def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: 
     return pd.DataFrame(columns), _ragged_warnings(more, fewer, n, first)
 
 
-def _ragged_warnings(more: list[int], fewer: list[int], n: int, first: int) -> list[str]:
+def _line_list(records: list[int], first: int) -> str:
+    """Up to five file line numbers, "4, 9, 12" (numbers as written in the file: data, not a count)."""
+    return ", ".join(str(first + r - 1) for r in sorted(records)[:5])
+
+
+def _ragged_warnings(more: list[int], fewer: list[int], n: int, first: int) -> list[Msg]:
     warnings = []
     if more:
-        ex = ", ".join(str(first + r - 1) for r in sorted(more)[:5])
-        warnings.append(f"{len(more)} row(s) have more fields than the header's {n} (e.g. lines {ex}); the extra "
-                        f"values were kept in added columns. A delimiter inside an unquoted value usually causes this.")
+        warnings.append(msg("{count} row(s) have more fields than the header's {fields} (e.g. lines {lines}); the "
+                            "extra values were kept in added columns. A delimiter inside an unquoted value usually "
+                            "causes this.", count=len(more), fields=n, lines=_line_list(more, first)))
     if fewer:
-        ex = ", ".join(str(first + r - 1) for r in sorted(fewer)[:5])
-        warnings.append(f"{len(fewer)} row(s) have fewer fields than the header's {n} (e.g. lines {ex}); "
-                        "the missing values were left empty.")
+        warnings.append(msg("{count} row(s) have fewer fields than the header's {fields} (e.g. lines {lines}); "
+                            "the missing values were left empty.", count=len(fewer), fields=n,
+                            lines=_line_list(fewer, first)))
     return warnings
 
 
@@ -732,7 +748,7 @@ def _arrow_to_frame(tbl: pa.Table, n: int) -> pd.DataFrame:
 
 
 def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: int, escape: bool = False
-                       ) -> tuple[pd.DataFrame, list[str]]:
+                       ) -> tuple[pd.DataFrame, list[Msg]]:
     """pandas' C parser: pads short rows, and reports where an unclosed quote starts."""
     counts = _field_counts(body, n, delim, escape)
     width = max([n, *counts.values()]) if counts else n
@@ -744,11 +760,13 @@ def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: i
         m = re.search(r"EOF inside string starting at row (\d+)", str(err))
         if m:
             line = first + int(m.group(1))
-            raise CxDataError("a quoted field that starts on this line is never closed (a \" is missing).",
+            raise CxDataError(msg("a quoted field that starts on this line is never closed (a \" is missing)."),
                               file=name, row=line,
-                              hint="Fix or remove the stray quote on that line, or export again with standard "
-                                   "CSV quoting.") from None
-        raise CxDataError(f"the file could not be read as a table ({err}).", file=name, hint=_REEXPORT) from None
+                              hint=msg("Fix or remove the stray quote on that line, or export again with standard "
+                                       "CSV quoting.")) from None
+        # the parser's own (English, technical) reason is kept as it is
+        raise CxDataError(msg("the file could not be read as a table ({reason}).", reason=str(err)), file=name,
+                          hint=_REEXPORT) from None
     more = [r for r, c in counts.items() if c > n]
     fewer = [r for r, c in counts.items() if c < n]
     frame = pd.DataFrame({i: _frame_column(df[i]) for i in range(width)})
@@ -774,7 +792,7 @@ def _field_counts(body: memoryview, n: int, delim: str, escape: bool = False) ->
     return dict(invalid)
 
 
-def _parse_whitespace(body: memoryview, names: list[str | None], first: int) -> tuple[pd.DataFrame, list[str]]:
+def _parse_whitespace(body: memoryview, names: list[str | None], first: int) -> tuple[pd.DataFrame, list[Msg]]:
     """Whitespace-aligned text (pandas' C parser); lines with extra values get them joined into the last column."""
     n = len(names)
     extra: list[int] = []
@@ -790,8 +808,8 @@ def _parse_whitespace(body: memoryview, names: list[str | None], first: int) -> 
         df = pd.read_csv(_io.BytesIO(body), engine="python", on_bad_lines=bad_line, **options)
     warnings = []
     if extra:
-        warnings.append(f"{len(extra)} row(s) have more space-separated values than the header's {n}; "
-                        "the extra values were joined into the last column.")
+        warnings.append(msg("{count} row(s) have more space-separated values than the header's {fields}; "
+                            "the extra values were joined into the last column.", count=len(extra), fields=n))
     return pd.DataFrame({i: _frame_column(df[i]) for i in range(n)}), warnings
 
 
@@ -816,9 +834,11 @@ def _clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
 def _check_rows(rows: int, name: str, limits: Limits, complete: bool = True) -> None:
     """Refuse more rows than ``limits.max_rows`` (``complete=False``: counting stopped early)."""
     if rows > limits.max_rows:
-        count = f"{rows:,} rows" if complete else f"more than {limits.max_rows:,} rows"
-        raise CxLimitError(f"the file has {count}, over the {limits.max_rows:,}-row limit.", file=name,
-                           hint="Filter the export to a shorter period or split it into several files.")
+        too_many = (msg("the file has {rows:,} rows, over the {limit:,}-row limit.", rows=rows, limit=limits.max_rows)
+                    if complete else
+                    msg("the file has more than {limit:,} rows, over the {limit:,}-row limit.", limit=limits.max_rows))
+        raise CxLimitError(too_many, file=name,
+                           hint=msg("Filter the export to a shorter period or split it into several files."))
 
 
 def _unique_names(raw: list[str | None]) -> list[str]:
@@ -839,12 +859,11 @@ def _unique_names(raw: list[str | None]) -> list[str]:
 
 
 def _finish(name: str, df: pd.DataFrame, names: list[str | None], encoding: str, delimiter: str | None,
-            header_rows: int, file_format: str, warnings: list[str], first: int) -> Table:
+            header_rows: int, file_format: str, warnings: list[Msg], first: int) -> Table:
     names = list(names) + [None] * (df.shape[1] - len(names))
     df = df.set_axis(_unique_names(names[: df.shape[1]]), axis=1)
     if df.empty:
-        raise CxDataError("the file has a header but no data rows.", file=name,
-                          hint="Export again including the data rows (check any filters in the export).")
+        raise CxDataError(msg("the file has a header but no data rows."), file=name, hint=_NO_ROWS_HINT)
     return Table(name=name, df=df.reset_index(drop=True), encoding=encoding, delimiter=delimiter,
                  header_rows=header_rows, file_format=file_format, warnings=tuple(warnings), first_data_row=first)
 
@@ -876,7 +895,7 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: list[str],
+def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: list[Msg],
                    encoding: str = "utf-8", rounded: set[int] | None = None) -> Table:
     """Rows as (1-based file row, [text|None, ...]) -> Table; detects 0/1/2 header rows."""
     rows = iter(rows)
@@ -886,17 +905,16 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
         if len(head) >= 60:
             break
     if not head:
-        raise CxDataError("the file has no data (every sheet is empty).", file=name,
-                          hint="Check that you exported the right sheet or report.")
+        raise CxDataError(msg("the file has no data (every sheet is empty)."), file=name,
+                          hint=msg("Check that you exported the right sheet or report."))
     skip = _preamble([r for _, r in head], _width([len(r) for _, r in head]))
     if skip:
-        warnings = [*warnings, f"Skipped {skip} row(s) above the table header (titles or notes)."]
+        warnings = [*warnings, msg("Skipped {count} row(s) above the table header (titles or notes).", count=skip)]
         head = head[skip:]
     header_rows = _header_rows([r for _, r in head])
     names = _merge_header([r for _, r in head[:header_rows]]) if header_rows else []
     if len(head) <= header_rows:
-        raise CxDataError("the file has a header but no data rows.", file=name,
-                          hint="Export again including the data rows (check any filters in the export).")
+        raise CxDataError(msg("the file has a header but no data rows."), file=name, hint=_NO_ROWS_HINT)
     first = head[header_rows][0]
     columns: list[list[pa.Array]] = []
     count = 0
@@ -929,10 +947,11 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
     table = _finish(name, df, kept_names, encoding, None, header_rows, file_format, warnings, first)
     long_numbers = [table.df.columns[k] for k, i in enumerate(keep) if i in (rounded or ())]
     if long_numbers:
-        listed = ", ".join(f"'{c}'" for c in long_numbers[:5])
-        table = _with_notes(table, (f"Column(s) {listed} hold numbers of 16 or more digits, which the spreadsheet "
-                                    "stores rounded to 15 digits: long ids there may have lost their last digits. "
-                                    "Format such id columns as Text in the spreadsheet and export again.",))
+        listed = ", ".join(f"'{c}'" for c in long_numbers[:5])      # the file's headers: data
+        table = _with_notes(table, (msg("Column(s) {columns} hold numbers of 16 or more digits, which the spreadsheet "
+                                        "stores rounded to 15 digits: long ids there may have lost their last "
+                                        "digits. Format such id columns as Text in the spreadsheet and export again.",
+                                        columns=listed),))
     return table
 
 
@@ -950,7 +969,7 @@ def _nonempty_rows(raw_rows, rounded: set[int]):
             yield number, cells
 
 
-_DAMAGED_XLSX = "Open it in Excel and save it again as .xlsx or CSV."
+_DAMAGED_XLSX = msg("Open it in Excel and save it again as .xlsx or CSV.")
 
 
 def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
@@ -961,8 +980,8 @@ def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
     except MemoryError:
         raise
     except Exception as err:   # openpyxl raises many types (KeyError, XML errors...) on damaged files
-        raise CxDataError(f"the Excel file is damaged or not a real .xlsx ({type(err).__name__}).", file=name,
-                          hint=_DAMAGED_XLSX) from None
+        raise CxDataError(msg("the Excel file is damaged or not a real .xlsx ({error}).", error=type(err).__name__),
+                          file=name, hint=_DAMAGED_XLSX) from None
     try:
         sheets = wb.worksheets
         for ws in sheets:
@@ -972,18 +991,22 @@ def _read_xlsx(data: bytes, name: str, limits: Limits) -> Table:
             first = next(rows, None)
             if first is None:
                 continue
-            notes = [f"Read sheet '{ws.title}', the first sheet with data (the workbook has {len(sheets)} sheets)."] \
-                if len(sheets) > 1 else []
+            notes = [_sheet_note(ws.title, len(sheets))] if len(sheets) > 1 else []
             return _rows_to_table(name, chain([first], rows), limits, "xlsx", notes, rounded=rounded)
     except (CxDataError, MemoryError):
         raise
     except Exception as err:   # damaged XML/zip parts surface while iterating rows
-        raise CxDataError(f"the Excel file is damaged ({type(err).__name__}).", file=name,
+        raise CxDataError(msg("the Excel file is damaged ({error}).", error=type(err).__name__), file=name,
                           hint=_DAMAGED_XLSX) from None
     finally:
         wb.close()
-    raise CxDataError("the workbook has no data (every sheet is empty).", file=name,
-                      hint="Check that you exported the right report, or fill in the sheet and save again.")
+    raise CxDataError(msg("the workbook has no data (every sheet is empty)."), file=name,
+                      hint=msg("Check that you exported the right report, or fill in the sheet and save again."))
+
+
+def _sheet_note(sheet: str, sheets: int) -> Msg:
+    return msg("Read sheet '{sheet}', the first sheet with data (the workbook has {count} sheets).", sheet=str(sheet),
+               count=sheets)
 
 
 def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
@@ -992,10 +1015,12 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
         book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=_io.StringIO())  # not stdout
     except Exception as err:   # xlrd: XLRDError, CompDocError, struct errors on damaged files
         text = str(err).lower()
-        why = "password-protected (encrypted)" if "encrypt" in text or "workbook is encrypted" in text \
-            or b"EncryptionInfo" in data[:65536].replace(b"\x00", b"") else "damaged or not a real .xls"
-        raise CxDataError(f"the Excel file is {why}.", file=name,
-                          hint="Open it in Excel, remove any password, and save it as .xlsx or CSV.") from None
+        encrypted = "encrypt" in text or "workbook is encrypted" in text \
+            or b"EncryptionInfo" in data[:65536].replace(b"\x00", b"")
+        why = msg("the Excel file is password-protected (encrypted).") if encrypted \
+            else msg("the Excel file is damaged or not a real .xls.")
+        raise CxDataError(why, file=name,
+                          hint=msg("Open it in Excel, remove any password, and save it as .xlsx or CSV.")) from None
 
     def convert_row(sheet, r: int) -> list[object]:
         out = []
@@ -1022,19 +1047,18 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> Table:
             first = next(rows, None)
             if first is None:
                 continue
-            notes = [f"Read sheet '{names[idx]}', the first sheet with data (the workbook has {len(names)} sheets)."] \
-                if len(names) > 1 else []
+            notes = [_sheet_note(names[idx], len(names))] if len(names) > 1 else []
             return _rows_to_table(name, chain([first], rows), limits, "xls", notes, rounded=rounded,
                                   encoding=str(book.encoding or "utf-16-le").replace("_", "-"))
     except (CxDataError, MemoryError):
         raise
     except Exception as err:   # xlrd: damaged records surface while reading sheets
-        raise CxDataError(f"the Excel file is damaged ({type(err).__name__}).", file=name,
+        raise CxDataError(msg("the Excel file is damaged ({error}).", error=type(err).__name__), file=name,
                           hint=_DAMAGED_XLSX) from None
     finally:
         book.release_resources()
-    raise CxDataError("the workbook has no data (every sheet is empty).", file=name,
-                      hint="Check that you exported the right report.")
+    raise CxDataError(msg("the workbook has no data (every sheet is empty)."), file=name,
+                      hint=msg("Check that you exported the right report."))
 
 
 def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
@@ -1046,18 +1070,19 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
         _check_rows(meta.num_rows, name, limits)
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if size > limits.max_decompressed_bytes:
-            raise CxLimitError(f"the Parquet file holds {size / MiB:.0f} MB of data, over the "
-                               f"{limits.max_decompressed_bytes / MiB:.0f} MB limit.", file=name,
-                               hint="Upload a smaller extract.")
+            raise CxLimitError(msg("the Parquet file holds {size_mb:.0f} MB of data, over the {limit_mb:.0f} MB "
+                                   "limit.", size_mb=size / MiB, limit_mb=limits.max_decompressed_bytes / MiB),
+                               file=name, hint=msg("Upload a smaller extract."))
         tbl = pf.read()
         cols = {i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(_arrow_text(tbl.column(i)))), copy=False)
                 for i in range(tbl.num_columns)}
     except (CxDataError, MemoryError):
         raise
     except Exception as err:   # pyarrow: ArrowInvalid, OSError, bad UTF-8... on damaged footers or pages
-        raise CxDataError(f"the Parquet file is damaged ({type(err).__name__}).", file=name, hint=_REEXPORT) from None
+        raise CxDataError(msg("the Parquet file is damaged ({error}).", error=type(err).__name__), file=name,
+                          hint=_REEXPORT) from None
     if tbl.num_rows == 0:
-        raise CxDataError("the file has a header but no data rows.", file=name, hint=_REEXPORT)
+        raise CxDataError(msg("the file has a header but no data rows."), file=name, hint=_REEXPORT)
     return _finish(name, pd.DataFrame(cols), list(tbl.schema.names), "utf-8", None, 1, "parquet", [], 1)
 
 
@@ -1092,7 +1117,7 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
         return None
     records, bad = found
     if not records:
-        raise CxDataError("the JSON file holds no records.", file=name, hint="Export one JSON object per line.")
+        raise CxDataError(msg("the JSON file holds no records."), file=name, hint=msg("Export one JSON object per line."))
     keys: dict[str, None] = {}
     for _, rec in records:
         if len(rec) != len(keys) or any(k not in keys for k in rec):
@@ -1100,8 +1125,8 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
     cols = {i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
         [pa.array([_json_text(rec.get(key)) for _, rec in records], pa.string())]))), copy=False)
         for i, key in enumerate(keys)}
-    warnings = [f"{len(bad)} line(s) are not JSON objects and were skipped "
-                f"(e.g. lines {', '.join(map(str, bad[:5]))})."] if bad else []
+    warnings = [msg("{count} line(s) are not JSON objects and were skipped (e.g. lines {lines}).", count=len(bad),
+                    lines=", ".join(map(str, bad[:5])))] if bad else []
     return _finish(name, pd.DataFrame(cols), list(keys), encoding, None, 1, "jsonl", warnings, records[0][0])
 
 
@@ -1584,8 +1609,8 @@ def _parse_named_months(arr: pa.Array, micros: np.ndarray, pending: np.ndarray, 
     pending[rows[hit]] = False
 
 
-def datetime_format_note(series: pd.Series) -> str | None:
-    """One plain-English sentence when the column's dates were read by a guess, else None.
+def datetime_format_note(series: pd.Series) -> Msg | None:
+    """One plain-English sentence (``Msg``) when the column's dates were read by a guess, else None.
 
     Cases: slash dates that are all <= 12 on both sides (read as month/day/year), Unix epoch
     numbers, Excel serial day numbers. Schema adds it to the load report as a warning.
@@ -1597,12 +1622,13 @@ def datetime_format_note(series: pd.Series) -> str | None:
         return None
     if _dayfirst(arr)[1]:
         example = arr.filter(_matches(arr, _SLASH_PARTS))[0].as_py()
-        return (f"Dates such as '{example}' could be day/month or month/day; nothing in the column proves which, "
-                "so they were read as month/day/year (US style). If that is wrong, export dates as YYYY-MM-DD.")
+        return msg("Dates such as '{example}' could be day/month or month/day; nothing in the column proves which, "
+                   "so they were read as month/day/year (US style). If that is wrong, export dates as YYYY-MM-DD.",
+                   example=example)
     sample = arr.slice(0, 200).to_pylist()
     kinds = Counter((_shape_kind(c) or ("",))[0] for c in sample)
     if kinds["epoch"] > len(sample) / 2:
-        return "Numbers in this column were read as Unix timestamps (seconds, ms or µs since 1970, by magnitude)."
+        return msg("Numbers in this column were read as Unix timestamps (seconds, ms or µs since 1970, by magnitude).")
     if kinds["serial"] > len(sample) / 2:
-        return "Numbers in this column were read as Excel serial dates (days since 1899-12-30)."
+        return msg("Numbers in this column were read as Excel serial dates (days since 1899-12-30).")
     return None

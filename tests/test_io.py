@@ -854,3 +854,48 @@ def test_doubled_quotes_with_a_literal_backslash_stay_standard_csv():
 def test_windows_path_ending_in_backslash_is_standard_csv():
     t = read_table(b'id,path,n\n1,"C:\\dir\\",5\n2,"D:\\x",6\n', "t.csv")
     assert cells(t) == [["1", "C:\\dir\\", "5"], ["2", "D:\\x", "6"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Messages people read are translatable sentences (cxlib.messages.Msg), English unchanged
+# --------------------------------------------------------------------------------------------
+def test_errors_are_whole_translatable_templates_with_the_values_as_parameters():
+    from cxlib.messages import Msg
+    with pytest.raises(CxLimitError) as info:
+        read_table(b"a,b\n" + b"1,2\n" * 5, "big.csv", Limits(max_rows=3))
+    err = info.value
+    assert str(err) == ("big.csv: the file has 5 rows, over the 3-row limit. "
+                        "Filter the export to a shorter period or split it into several files.")
+    message = err.msg.params["text"].params["message"]
+    assert isinstance(message, Msg)
+    assert message.template == "the file has {rows:,} rows, over the {limit:,}-row limit."
+    assert message.params == {"rows": 5, "limit": 3}
+    assert err.msg.params["text"].params["file"] == "big.csv"
+    assert err.msg.params["hint"].template == "Filter the export to a shorter period or split it into several files."
+
+    with pytest.raises(CxDataError) as info:
+        read_table(samples.MINIMAL_PDF, "scan.csv")
+    what = info.value.msg.params["text"].params["message"]
+    assert what.template == "this is {what}, not a data table."
+    assert isinstance(what.params["what"], Msg) and what.params["what"].template == "a PDF document"
+
+
+def test_warnings_and_notes_are_messages_that_keep_file_data_as_parameters():
+    from cxlib.messages import Msg
+    t = read_table(b"Sales report\nMay\nid,name,amount\n1,a,2\n2,b,3,4\n", "r.csv")
+    assert all(isinstance(w, Msg) for w in t.warnings)
+    skipped, ragged = t.warnings
+    assert skipped.template == "Skipped {count} line(s) above the table header (titles or notes)."
+    assert skipped.params == {"count": 2}
+    assert ragged.template.startswith("{count} row(s) have more fields than the header's {fields} (e.g. lines {lines})")
+    assert ragged.params == {"count": 1, "fields": 3, "lines": "5"}
+
+    book = samples.xlsx_bytes({"Notes": [], "Данные": [["id", "x"], [1, 2]]})
+    note = read_table(book, "b.xlsx").warnings[0]
+    assert note == "Read sheet 'Данные', the first sheet with data (the workbook has 2 sheets)."
+    assert note.template == "Read sheet '{sheet}', the first sheet with data (the workbook has {count} sheets)."
+    assert note.params == {"sheet": "Данные", "count": 2}
+
+    guess = datetime_format_note(pd.Series(["03/04/2024", "05/06/2024"]))
+    assert isinstance(guess, Msg) and guess.params == {"example": "03/04/2024"}
+    assert guess.template.startswith("Dates such as '{example}' could be day/month or month/day")
