@@ -9,6 +9,26 @@ from cxlib import io as cxio
 from cxlib import schema
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError, CxNeedsMapping
+from cxlib.messages import Msg, msg
+
+# A role as named inside a sentence ("this looks like {found} data, not {expected}."): its label in
+# lower case.
+# TRANSLATORS: a kind of data, used inside "this looks like {found} data, not {expected}." and similar.
+_ROLE_NOUNS = {"events": msg("events"), "orders": msg("orders"), "responses": msg("survey responses"),
+               "tickets": msg("support tickets"), "experiment": msg("experiment assignments"),
+               "customers": msg("customers")}
+
+
+def _role_noun(role: str) -> Msg | str:
+    """The role's label in lower case, translatable (plain English if a label is not listed above)."""
+    label = schema.ROLES_BY_NAME[role].label.lower()
+    noun = _ROLE_NOUNS.get(role)
+    return noun if noun == label else label
+
+
+def _column_list(columns) -> str:
+    """The file's first headers, "a, b, c" (data: never translated)."""
+    return ", ".join(map(str, list(columns)[:12]))
 
 
 def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
@@ -35,15 +55,17 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     use_role = role or det.role
     columns = [str(c) for c in table.df.columns]
     if use_role is None:
-        raise CxNeedsMapping("could not tell what kind of data this is (orders, events, survey responses, "
-                          "tickets, experiment or customers).", file=name,
-                          hint=f"Columns found: {', '.join(map(str, table.df.columns[:12]))}. Rename the key "
-                               "columns (e.g. customer_id, order_date, amount) or pick the role on the Data page.",
+        raise CxNeedsMapping(msg("could not tell what kind of data this is (orders, events, survey responses, "
+                                 "tickets, experiment or customers)."), file=name,
+                             hint=msg("Columns found: {columns}. Rename the key columns (e.g. customer_id, "
+                                      "order_date, amount) or pick the role on the Data page.",
+                                      columns=_column_list(table.df.columns)),
                              columns=columns, role=None, mapping={}, missing=[])
     if expect_role and use_role != expect_role:
-        raise CxDataError(f"this looks like {schema.ROLES_BY_NAME[use_role].label.lower()} data, "
-                          f"not {schema.ROLES_BY_NAME[expect_role].label.lower()}.", file=name,
-                          hint=f"Pass --role {expect_role} to force it, or use the matching command.")
+        # TRANSLATORS: {found} and {expected} are kinds of data: "orders", "survey responses", ...
+        raise CxDataError(msg("this looks like {found} data, not {expected}.", found=_role_noun(use_role),
+                              expected=_role_noun(expect_role)), file=name,
+                          hint=msg("Pass --role {role} to force it, or use the matching command.", role=expect_role))
     use_mapping = dict(det.mapping if (mapping is None and det.role == use_role) else (mapping or {}))
     if mapping is None and det.role != use_role:
         use_mapping = schema.detect(table, role=use_role).mapping
@@ -51,9 +73,11 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     recognized = det.recognized_as if det.role == use_role else None
     missing = schema.missing_required(use_role, use_mapping, recognized)
     if missing:
-        raise CxNeedsMapping(f"no column found for {', '.join(missing)} ({spec.label.lower()} data).", file=name,
-                             hint=f"Columns found: {', '.join(columns[:12])}. Pick the columns on the Data page "
-                                  "or rename them in the file.",
+        # TRANSLATORS: {fields} are column names (order_date, amount); {role} is a kind of data ("orders").
+        raise CxNeedsMapping(msg("no column found for {fields} ({role} data).", fields=", ".join(missing),
+                                 role=_role_noun(spec.name)), file=name,
+                             hint=msg("Columns found: {columns}. Pick the columns on the Data page or rename them "
+                                      "in the file.", columns=_column_list(columns)),
                              columns=columns, role=use_role, mapping=use_mapping, missing=missing)
     ds = schema.build(table, use_role, use_mapping, content_hash=digest, detection=det)
     return replace(ds, report=replace(ds.report, source_columns=tuple(columns)))
@@ -73,12 +97,13 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
     """
     path = Path(path)
     if not path.exists():
-        raise CxDataError("file not found.", file=str(path), hint="Check the path and try again.")
+        raise CxDataError(msg("file not found."), file=str(path), hint=msg("Check the path and try again."))
     if path.is_dir():
-        raise CxDataError("this is a folder, not a file.", file=str(path))
+        raise CxDataError(msg("this is a folder, not a file."), file=str(path))
     limits = kwargs.pop("limits", None) or cxio.Limits.from_env()
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise CxDataError(f"the file is {size / 2**20:.0f} MB, over the {limits.max_bytes / 2**20:.0f} MB limit.",
-                          file=path.name, hint="Split the file or filter it to the period you need.")
+        raise CxDataError(msg("the file is {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit.", size_mb=size / 2**20,
+                              limit_mb=limits.max_bytes / 2**20),
+                          file=path.name, hint=msg("Split the file or filter it to the period you need."))
     return load_bytes(path.read_bytes(), path.name, limits=limits, **kwargs)
