@@ -6,6 +6,10 @@ the role, the mapping (canonical field -> the file's column) and two optional ho
 ``cxlib.schema.build``: ``prepare`` rewrites the text table before conversion (e.g. GA4 microsecond
 timestamps, REES46 revenue only on purchases) and ``local_tz`` says in which time zone the export writes
 naive timestamps (Taobao: Asia/Shanghai; Ozon, Wildberries: Europe/Moscow).
+
+A recognizer's ``name`` is both its key (``Report.recognized_as``, the CLI's JSON) and what a person
+reads, so it stays English and is marked with ``N_``: an interface translates it for display. Derived
+column names ("status (derived)") are column names of the dataset, not text, and stay as they are.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from typing import Literal
 
 import pandas as pd
 
+from cxlib.messages import N_, Msg, msg
 from cxlib.synonyms import norm_header
 
 Prepare = Callable[[pd.DataFrame, dict[str, str]], tuple[pd.DataFrame, dict[str, str], list[str]]]
@@ -24,7 +29,7 @@ AmountAgg = Literal["auto", "first", "sum"]
 
 @dataclass(frozen=True)
 class Recognizer:
-    name: str                                        # shown as "recognized as ..."
+    name: str                                        # shown as "recognized as ..." (N_-marked label)
     role: str
     signature: tuple[tuple[str, ...], ...]           # every group must match one of its headers
     mapping: tuple[tuple[str, tuple[str, ...]], ...]  # canonical -> alternative headers, first present wins
@@ -34,7 +39,7 @@ class Recognizer:
     local_tz: str | None = None                      # zone of naive timestamps in this export
     prepare: Prepare | None = None
     resolve: Callable[[pd.DataFrame], dict[str, str] | None] | None = None
-    note: str = ""                                   # one sentence added to the report's warnings
+    note: str = ""                                   # one sentence (a Msg) added to the report's warnings
 
     def match(self, df: pd.DataFrame) -> dict[str, str] | None:
         """Mapping canonical -> column when this export is recognized, else None."""
@@ -181,7 +186,7 @@ def _fixed(*pairs: tuple[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, .
 
 RECOGNIZERS: tuple[Recognizer, ...] = (
     Recognizer(
-        "Shopify orders export", "orders",
+        N_("Shopify orders export"), "orders",
         signature=(("Name",), ("Financial Status",), ("Lineitem quantity",), ("Created at",)),
         mapping=_fixed(("order_id", ("Name",)), ("customer_id", ("Customer ID", "Email")),
                        ("ordered_at", ("Created at",)), ("amount", ("Total",)),
@@ -191,7 +196,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("country", ("Billing Country", "Shipping Country")), ("email", ("Email",))),
         amount_agg="first", prepare=_shopify),
     Recognizer(
-        "Taobao/Tmall seller orders export", "orders",
+        N_("Taobao/Tmall seller orders export"), "orders",
         signature=(("订单编号",), ("买家会员名",), ("订单状态",)),
         mapping=_fixed(("order_id", ("订单编号",)), ("customer_id", ("买家会员名",)),
                        ("ordered_at", ("订单创建时间", "订单付款时间")),
@@ -199,7 +204,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("refunded", ("退款金额",)), ("items", ("宝贝总数量", "宝贝数量"))),
         amount_agg="first", local_tz="Asia/Shanghai", prepare=_taobao),
     Recognizer(
-        "Ozon seller postings report", "orders",
+        N_("Ozon seller postings report"), "orders",
         signature=(("Номер заказа",), ("Номер отправления",), ("Принят в обработку",), ("Статус",)),
         mapping=_fixed(("order_id", ("Номер заказа",)), ("ordered_at", ("Принят в обработку",)),
                        ("amount", ("Сумма отправления", "Итоговая стоимость товара")), ("status", ("Статус",)),
@@ -207,9 +212,9 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("currency", ("Код валюты отправления", "Код валюты покупателя", "Валюта")),
                        ("customer_id", ("Покупатель", "ID покупателя", "Email покупателя"))),
         absent_ok=("customer_id",), amount_agg="sum", local_tz="Europe/Moscow", prepare=_ozon,
-        note="Ozon reports do not identify buyers: customer counts, repeat rates and RFM are not available."),
+        note=msg("Ozon reports do not identify buyers: customer counts, repeat rates and RFM are not available.")),
     Recognizer(
-        "Wildberries orders report", "orders",
+        N_("Wildberries orders report"), "orders",
         signature=(("Дата", "date"), ("Цена с учетом скидки", "priceWithDisc", "finishedPrice"),
                    ("Srid", "Номер заказа", "gNumber")),
         mapping=_fixed(("order_id", ("Номер заказа", "gNumber", "Srid")), ("ordered_at", ("Дата", "date")),
@@ -217,10 +222,10 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("status", ("Статус", "Статус заказа")), ("country", ("Страна", "countryName")),
                        ("customer_id", ("Покупатель", "ID покупателя"))),
         absent_ok=("customer_id",), amount_agg="sum", local_tz="Europe/Moscow", prepare=_wildberries,
-        note="Wildberries reports do not identify buyers: customer counts, repeat rates and RFM are not "
-             "available."),
+        note=msg("Wildberries reports do not identify buyers: customer counts, repeat rates and RFM are not "
+                 "available.")),
     Recognizer(
-        "UCI Online Retail (line items)", "orders",
+        N_("UCI Online Retail (line items)"), "orders",
         signature=(("InvoiceNo", "Invoice"), ("StockCode",), ("InvoiceDate",), ("UnitPrice", "Price"),
                    ("Quantity",)),
         mapping=_fixed(("order_id", ("InvoiceNo", "Invoice")), ("customer_id", ("CustomerID", "Customer ID")),
@@ -228,15 +233,15 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("unit_price", ("UnitPrice", "Price")), ("country", ("Country",))),
         amount_agg="sum"),
     Recognizer(
-        "CDNOW transaction log", "orders",
+        N_("CDNOW transaction log"), "orders",
         signature=(("number_of_cds",), ("dollar_value",)),
         mapping=_fixed(("customer_id", ("customer_id",)), ("ordered_at", ("date",)),
                        ("items", ("number_of_cds",)), ("amount", ("dollar_value",))),
         prepare=_cdnow),
-    Recognizer("CDNOW transaction log (no header)", "orders", signature=(), mapping=(),
+    Recognizer(N_("CDNOW transaction log (no header)"), "orders", signature=(), mapping=(),
                resolve=_cdnow_headerless, prepare=_cdnow),
     Recognizer(
-        "GA4 BigQuery export (flattened)", "events",
+        N_("GA4 BigQuery export (flattened)"), "events",
         signature=(("event_name",), ("event_timestamp",), ("user_pseudo_id",)),
         mapping=_fixed(("user_id", ("user_pseudo_id",)), ("event", ("event_name",)),
                        ("timestamp", ("event_timestamp",)),
@@ -247,24 +252,24 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                                     "event_value_in_usd"))),
         prepare=_ga4),
     Recognizer(
-        "REES46-style event log", "events",
+        N_("REES46-style event log"), "events",
         signature=(("event_time",), ("event_type",), ("user_id",), ("user_session",)),
         mapping=_fixed(("user_id", ("user_id",)), ("event", ("event_type",)), ("timestamp", ("event_time",)),
                        ("session_id", ("user_session",))),
         prepare=_rees46),
     Recognizer(
-        "SurveyMonkey responses export", "responses",
+        N_("SurveyMonkey responses export"), "responses",
         signature=(("Respondent ID",), ("Collector ID",), ("Start Date",), ("End Date",)),
         mapping=_fixed(("respondent_id", ("Respondent ID",)), ("answered_at", ("End Date",)),
                        ("email", ("Email Address",))),
         generic=("customer_id", "nps", "csat", "ces", "comment")),
     Recognizer(
-        "Typeform responses export", "responses",
+        N_("Typeform responses export"), "responses",
         signature=(("#",), ("Submitted At", "Submit Date"), ("Token", "Network ID")),
         mapping=_fixed(("respondent_id", ("#", "Token")), ("answered_at", ("Submitted At", "Submit Date"))),
         generic=("customer_id", "email", "nps", "csat", "ces", "comment")),
     Recognizer(
-        "Zendesk tickets export", "tickets",
+        N_("Zendesk tickets export"), "tickets",
         signature=(("Id",), ("Requester",), ("Via",), ("Created at",)),
         mapping=_fixed(("ticket_id", ("Id",)), ("created_at", ("Created at",)), ("channel", ("Via",)),
                        ("first_reply_minutes", ("First reply time in minutes",)),
@@ -272,7 +277,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("satisfaction", ("Satisfaction Score", "Satisfaction")),
                        ("requester", ("Requester", "Requester email")))),
     Recognizer(
-        "Freshdesk tickets export", "tickets",
+        N_("Freshdesk tickets export"), "tickets",
         signature=(("Ticket ID",), ("Created time",), ("Source",)),
         mapping=_fixed(("ticket_id", ("Ticket ID",)), ("created_at", ("Created time",)), ("channel", ("Source",)),
                        ("first_reply_minutes", ("First response time (in hrs)", "First response time")),
@@ -284,14 +289,24 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
 
 # Google Forms has only "Timestamp" first; it is recognized in cxlib.schema once a score question is found.
 GOOGLE_FORMS = Recognizer(
-    "Google Forms responses", "responses", signature=(("Timestamp", "Отметка времени", "时间戳记"),),
+    N_("Google Forms responses"), "responses", signature=(("Timestamp", "Отметка времени", "时间戳记"),),
     mapping=_fixed(("answered_at", ("Timestamp", "Отметка времени", "时间戳记")),
                    ("email", ("Email Address", "Email", "Адрес электронной почты", "电子邮件地址"))),
     generic=("respondent_id", "customer_id", "nps", "csat", "ces", "comment"))
 EXPERIMENT_LOG = Recognizer(
-    "Experiment assignment log", "experiment", signature=(), mapping=(),
+    N_("Experiment assignment log"), "experiment", signature=(), mapping=(),
     generic=("unit_id", "variant", "converted", "revenue", "exposed_at"))
 RECOGNIZERS_BY_NAME: dict[str, Recognizer] = {r.name: r for r in (*RECOGNIZERS, GOOGLE_FORMS, EXPERIMENT_LOG)}
+
+
+def display_name(name: str) -> str:
+    """A recognizer's name as a value inside a sentence (``msg(..., export=display_name(name))``).
+
+    The name is marked with ``N_`` where it is defined, so it is already a message id; wrapping it in a
+    :class:`~cxlib.messages.Msg` lets an interface translate it inside the sentence. Anything else (not a
+    known export) is data and comes back as it is.
+    """
+    return Msg(name) if name in RECOGNIZERS_BY_NAME else name
 
 
 def match(df: pd.DataFrame) -> tuple[Recognizer, dict[str, str]] | None:

@@ -2,7 +2,8 @@
 
 Every table maps a *normalized* label (see :func:`label_key`) to a canonical value. Code in
 ``cxlib.schema`` interprets them; tests iterate them. Unknown labels are never guessed: they become
-empty (NA) and loading reports them with counts and examples.
+empty (NA) and loading reports them with counts and examples. The canonical values are stored English
+keys; :func:`display_label` gives the label a person reads (marked for translation).
 """
 from __future__ import annotations
 
@@ -11,8 +12,29 @@ import unicodedata
 
 import pandas as pd
 
+from cxlib.messages import N_
+
 ORDER_STATUSES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
                                    "partially_refunded")
+
+# What a person reads for each canonical value. The values themselves are stored and compared (and
+# written in the CLI's JSON), so they stay English; an interface translates these labels for display.
+STATUS_LABELS: dict[str, str] = {
+    "completed": N_("Completed"), "in_transit": N_("In transit"), "pending": N_("Pending"),
+    "cancelled": N_("Cancelled"), "refunded": N_("Refunded"), "partially_refunded": N_("Partially refunded"),
+    "unknown": N_("Unknown status"),          # cxlib.schema.UNKNOWN_STATUS: a label no table knows
+}
+SATISFACTION_LABELS: dict[str, str] = {
+    "good": N_("Good"), "bad": N_("Bad"), "offered": N_("Survey offered, not answered"),
+    "unoffered": N_("Survey not offered"),
+}
+
+
+def display_label(value: object) -> str:
+    """The label a person reads for a canonical status or satisfaction value (``"in_transit"`` ->
+    ``"In transit"``, English; mark-up for translation). Any other value is data and comes back as it is."""
+    key = str(value)
+    return STATUS_LABELS.get(key) or SATISFACTION_LABELS.get(key) or key
 
 
 def label_key(value: object) -> str:
