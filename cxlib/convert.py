@@ -2,7 +2,8 @@
 
 Every converter takes a text column and returns ``(values, bad)``, where ``bad`` marks non-empty cells
 that could not be understood (build turns them into :class:`cxlib.dataset.ColumnIssue` with examples).
-All work is vectorized or done on distinct values, so it scales to millions of rows.
+All work is vectorized or done on distinct values, so it scales to millions of rows. The notes the
+order steps return are :class:`cxlib.messages.Msg` sentences (English ``str``, translatable).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pandas as pd
 from cxlib import export
 from cxlib import io as cxio
 from cxlib import statuses
+from cxlib.messages import msg
 
 # Cells that mean "no answer": treated as empty, never as unreadable.
 NA_TOKENS = frozenset({"n/a", "na", "nan", "none", "null", "-", "—", "–", "not applicable", "no answer",
@@ -186,7 +188,8 @@ def collapse_orders(frame: pd.DataFrame, amount_agg: str = "auto") -> tuple[pd.D
     if no_id.any():
         codes = codes.copy()
         codes[no_id] = len(uniques) + np.arange(int(no_id.sum()))     # each id-less row is its own order
-        notes.append(f"{int(no_id.sum())} row(s) have no order id; each was kept as a separate order.")
+        notes.append(msg("{count} row(s) have no order id; each was kept as a separate order.",
+                         count=int(no_id.sum())))
     if int(codes.max(initial=-1)) + 1 == len(frame):
         return _drop_line_fields(frame, frame.get("quantity")), notes
     key = pd.Series(codes, index=frame.index, name="__order")
@@ -199,7 +202,8 @@ def collapse_orders(frame: pd.DataFrame, amount_agg: str = "auto") -> tuple[pd.D
     quantity = groups["quantity"].sum(min_count=1) if "quantity" in frame else None
     out = _drop_line_fields(out, quantity).reset_index(drop=True)
     out["order_id"] = out["order_id"].astype("string")
-    notes.append(f"{len(frame):,} line rows were combined into {len(out):,} orders (one row per order id).")
+    notes.append(msg("{lines:,} line rows were combined into {orders:,} orders (one row per order id).",
+                     lines=len(frame), orders=len(out)))
     return out, notes
 
 
@@ -239,8 +243,8 @@ def credit_notes(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for col in ("amount", "items"):
         if col in out:
             out[col] = out[col].where(~credit, out[col].abs())
-    return out, [f"{int(credit.sum()):,} invoice(s) numbered 'C…' are credit notes (cancellations): "
-                 "marked cancelled."]
+    return out, [msg("{count:,} invoice(s) numbered 'C…' are credit notes (cancellations): marked cancelled.",
+                     count=int(credit.sum()))]
 
 
 def refund_statuses(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -268,19 +272,20 @@ def refund_statuses(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if completed.any() or closed.any():
         out["status"] = st.mask((completed | closed) & full, "refunded").mask(completed & ~full, "partially_refunded") \
             .astype("string")
-        notes.append(f"{int((completed | closed).sum()):,} order(s) with a refund amount were marked refunded or "
-                     "partially_refunded (a cancelled order counts as refunded only when all of it was paid back).")
+        notes.append(msg("{count:,} order(s) with a refund amount were marked refunded or partially_refunded "
+                         "(a cancelled order counts as refunded only when all of it was paid back).",
+                         count=int((completed | closed).sum())))
     st = out["status"]
     whole = st.eq("refunded").fillna(False) & refund.isna()
     if whole.any():
         refund = refund.mask(whole, frame["amount"])
-        notes.append(f"{int(whole.sum()):,} refunded order(s) have no refund amount: their whole amount is "
-                     "taken as refunded.")
+        notes.append(msg("{count:,} refunded order(s) have no refund amount: their whole amount is taken as "
+                         "refunded.", count=int(whole.sum())))
     part = st.eq("partially_refunded").fillna(False) & refund.isna()
     if part.any():
-        notes.append(f"{int(part.sum()):,} partially refunded order(s) have no refund amount: nothing is "
-                     "subtracted for them, so net revenue may be overstated. Map the refund column if the "
-                     "file has one.")
+        notes.append(msg("{count:,} partially refunded order(s) have no refund amount: nothing is subtracted "
+                         "for them, so net revenue may be overstated. Map the refund column if the file has one.",
+                         count=int(part.sum())))
     if had_column or whole.any():
         out["refunded"] = refund
     return out, notes
