@@ -9,6 +9,10 @@ Canonical dtypes by kind:
 - ``datetime`` -> ``datetime64[us, UTC]``
 - ``number``   -> ``float64``
 - ``flag``     -> ``float64`` holding 0.0/1.0 (NaN when unknown)
+
+Role labels and field descriptions are marked with ``N_`` (an interface translates them for display);
+errors, warnings and problem descriptions are :class:`cxlib.messages.Msg` sentences. Role names, field
+names and recognizer names are keys (mappings, the CLI's JSON) and stay as they are.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from cxlib import convert, recognizers, statuses
 from cxlib import io as cxio
 from cxlib.dataset import ColumnIssue, Dataset, Report
 from cxlib.errors import CxDataError, CxNeedsMapping
+from cxlib.messages import N_, Msg, msg
 from cxlib.recognizers import Recognizer
 from cxlib.synonyms import norm_header, synonyms_for
 
@@ -33,13 +38,13 @@ class Field:
     name: str
     kind: Kind
     required: bool = False
-    help: str = ""
+    help: str = ""                   # description shown in the mapping form (N_-marked)
 
 
 @dataclass(frozen=True)
 class Role:
     name: str
-    label: str
+    label: str                       # what a person reads (N_-marked; the interface translates it)
     unit: str                        # what one row counts ("events", "orders", ...)
     fields: tuple[Field, ...]
     main_time: str | None = None     # the field used for date ranges and trends
@@ -53,43 +58,44 @@ class Role:
 
 
 ROLES: tuple[Role, ...] = (
-    Role("events", "Events", "events", (
-        Field("user_id", "id", True, "who did it"),
-        Field("event", "text", True, "event name"),
-        Field("timestamp", "datetime", True, "when"),
+    Role("events", N_("Events"), "events", (
+        Field("user_id", "id", True, N_("who did it")),
+        Field("event", "text", True, N_("event name")),
+        # TRANSLATORS: description of the timestamp field of an event log in the mapping form
+        Field("timestamp", "datetime", True, N_("when")),
         Field("session_id", "id"), Field("device", "text"), Field("country", "text"),
         Field("channel", "text"), Field("revenue", "number"),
     ), main_time="timestamp"),
-    Role("orders", "Orders", "orders", (
-        Field("order_id", "id", False, "absent: each row is one order"),
+    Role("orders", N_("Orders"), "orders", (
+        Field("order_id", "id", False, N_("absent: each row is one order")),
         Field("customer_id", "id", True), Field("ordered_at", "datetime", True),
-        Field("amount", "number", True, "order total (or quantity x unit price, summed per order)"),
+        Field("amount", "number", True, N_("order total (or quantity x unit price, summed per order)")),
         Field("quantity", "number"), Field("unit_price", "number"),
-        Field("status", "text", False, "normalized: completed, in_transit, pending, cancelled, "
-              "refunded, partially_refunded"),
+        Field("status", "text", False, N_("normalized: completed, in_transit, pending, cancelled, "
+                                            "refunded, partially_refunded")),
         Field("refunded", "number"), Field("currency", "text"), Field("items", "number"),
         Field("channel", "text"), Field("country", "text"), Field("email", "text"),
     ), main_time="ordered_at"),
-    Role("responses", "Survey responses", "responses", (
+    Role("responses", N_("Survey responses"), "responses", (
         Field("respondent_id", "id"), Field("customer_id", "id"), Field("email", "text"),
         Field("answered_at", "datetime"),
-        Field("nps", "number", False, "0-10 likelihood to recommend"),
-        Field("csat", "number", False, "satisfaction score (text labels mapped to 1-5)"),
-        Field("ces", "number", False, "customer effort score"),
+        Field("nps", "number", False, N_("0-10 likelihood to recommend")),
+        Field("csat", "number", False, N_("satisfaction score (text labels mapped to 1-5)")),
+        Field("ces", "number", False, N_("customer effort score")),
         Field("comment", "text"),
     ), main_time="answered_at"),
-    Role("tickets", "Support tickets", "tickets", (
+    Role("tickets", N_("Support tickets"), "tickets", (
         Field("ticket_id", "id", True), Field("created_at", "datetime", True),
         Field("channel", "text"), Field("first_reply_minutes", "number"),
         Field("resolution_minutes", "number"), Field("status", "text"),
-        Field("satisfaction", "text", False, "normalized: good, bad, offered, unoffered"),
+        Field("satisfaction", "text", False, N_("normalized: good, bad, offered, unoffered")),
         Field("requester", "text"),
     ), main_time="created_at"),
-    Role("experiment", "Experiment assignments", "units", (
+    Role("experiment", N_("Experiment assignments"), "units", (
         Field("unit_id", "id", True), Field("variant", "text", True),
         Field("converted", "flag"), Field("revenue", "number"), Field("exposed_at", "datetime"),
     ), main_time="exposed_at"),
-    Role("customers", "Customers", "customers", (
+    Role("customers", N_("Customers"), "customers", (
         Field("customer_id", "id", True), Field("email", "text"), Field("gender", "text"),
         Field("country", "text"), Field("city", "text"), Field("signup_at", "datetime"),
         Field("tags", "text"),
@@ -323,8 +329,7 @@ def detect(table, role: str | None = None) -> Detection:
     With ``role`` given, returns the best mapping for that role.
     """
     if role is not None and role not in ROLES_BY_NAME:
-        raise CxDataError(f"unknown role '{role}'.", file=table.name,
-                          hint=f"Use one of: {', '.join(ROLES_BY_NAME)}.")
+        raise _unknown_role(table, role)
     sample = _Sample(table.df)
     guesses = [_guess(sample, spec) for spec in ROLES if role in (None, spec.name)]
     guesses.sort(key=lambda g: (g.complete, g.evidence, g.score), reverse=True)
@@ -385,8 +390,18 @@ def _missing_required(spec: Role, mapping: dict[str, str], rec: Recognizer | Non
     if spec.name == "orders" and "amount" in missing and {"quantity", "unit_price"} <= set(mapping):
         missing.remove("amount")
     if spec.name in ONE_OF and not any(f in mapping for f in ONE_OF[spec.name]):
-        missing.append(" or ".join(ONE_OF[spec.name]))
+        missing.append(_any_of(ONE_OF[spec.name]))
     return missing
+
+
+def _any_of(names: tuple[str, ...]) -> str:
+    """``"nps or csat or ces"``: field names (keys) joined by a translatable "or"."""
+    # TRANSLATORS: alternatives among field names (nps, csat, ces): any one of them is enough
+    if len(names) == 2:
+        return msg("{first} or {second}", first=names[0], second=names[1])
+    if len(names) == 3:
+        return msg("{first} or {second} or {third}", first=names[0], second=names[1], third=names[2])
+    return " or ".join(names)      # not used: ONE_OF lists three fields
 
 
 # ---------------------------------------------------------------- build
@@ -400,8 +415,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     formula-looking cells, warnings). Raises :class:`CxDataError` when a required field is not mapped.
     """
     if role not in ROLES_BY_NAME:
-        raise CxDataError(f"unknown role '{role}'.", file=table.name,
-                          hint=f"Use one of: {', '.join(ROLES_BY_NAME)}.")
+        raise _unknown_role(table, role)
     spec = ROLES_BY_NAME[role]
     _check_mapping(table, spec, mapping)
     rec = _recognizer_for(table, role, mapping, detection)
@@ -430,8 +444,8 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     warnings += _empty_required(frame, spec, mapping, rec)
     formulas = convert.formula_cells(table.df)
     if formulas:
-        warnings.append(f"{formulas:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); "
-                        "they are kept as text and neutralized in every export.")
+        warnings.append(msg("{count:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); "
+                            "they are kept as text and neutralized in every export.", count=formulas))
     report = Report(
         rows_in=len(table.df), rows=_units(frame, role), encoding=getattr(table, "encoding", "utf-8"),
         delimiter=getattr(table, "delimiter", ","), header_rows=getattr(table, "header_rows", 1),
@@ -444,38 +458,63 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     return Dataset(name=table.name, role=role, df=frame, mapping=dict(mapping), report=report, content_hash=digest)
 
 
+# "<role label, lower case> data" as one phrase, so a translator writes it whole.
+_DATA_OF: dict[str, Msg] = {
+    # TRANSLATORS: kinds of data, used inside sentences such as "'x' is not a field of {data}."
+    "events": msg("events data"), "orders": msg("orders data"), "responses": msg("survey responses data"),
+    "tickets": msg("support tickets data"), "experiment": msg("experiment assignments data"),
+    "customers": msg("customers data"),
+}
+
+
+def _unknown_role(table, role: str) -> CxDataError:
+    return CxDataError(msg("unknown role '{role}'.", role=role), file=table.name,
+                       hint=msg("Use one of: {roles}.", roles=", ".join(ROLES_BY_NAME)))
+
+
 def _check_mapping(table, spec: Role, mapping: dict[str, str]) -> None:
     for canon, src in mapping.items():
         if spec.field(canon) is None:
-            raise CxDataError(f"'{canon}' is not a field of {spec.label.lower()} data.", file=table.name,
-                              hint=f"Fields: {', '.join(f.name for f in spec.fields)}.")
+            raise CxDataError(msg("'{field}' is not a field of {data}.", field=canon, data=_DATA_OF[spec.name]),
+                              file=table.name,
+                              hint=msg("Fields: {fields}.", fields=", ".join(f.name for f in spec.fields)))
         if src not in table.df.columns:
-            raise CxDataError(f"column '{src}' (for {canon}) is not in the file.", file=table.name,
-                              hint=f"Columns found: {_columns_list(table)}.")
+            raise CxDataError(msg("column '{column}' (for {field}) is not in the file.", column=src, field=canon),
+                              file=table.name, hint=msg("Columns found: {columns}.", columns=_columns_list(table)))
     if len(set(mapping.values())) < len(mapping):
-        raise CxDataError("the same column is mapped to two fields.", file=table.name,
-                          hint="Pick a different column for one of them on the Data page.")
+        raise CxDataError(msg("the same column is mapped to two fields."), file=table.name,
+                          hint=msg("Pick a different column for one of them on the Data page."))
 
 
 def _columns_list(table) -> str:
+    """The file's headers (data), the first 15 of them when there are more."""
     cols = [str(c) for c in table.df.columns]
-    return ", ".join(cols[:15]) + (f" and {len(cols) - 15} more" if len(cols) > 15 else "")
+    if len(cols) > 15:
+        # TRANSLATORS: {columns} lists the first 15 column headers of a file, {more} how many are not listed
+        return msg("{columns} and {more} more", columns=", ".join(cols[:15]), more=len(cols) - 15)
+    return ", ".join(cols)
 
 
 def _missing_error(table, spec: Role, missing: list[str], mapping: dict[str, str]) -> CxNeedsMapping:
-    hint = ""
+    fields = missing[0] if len(missing) == 1 else ", ".join(missing)   # one item may be a Msg ("nps or ...")
+    data = _DATA_OF[spec.name]
+    message = msg("no column for the required field(s) {fields} of {data}.", fields=fields, data=data)
     try:
         other = detect(table)
         if other.role and other.role != spec.name:
-            label = other.recognized_as or ROLES_BY_NAME[other.role].label.lower()
-            hint = f" This file looks like {label} data."
+            if other.recognized_as:
+                message = msg("no column for the required field(s) {fields} of {data}. "
+                              "This file looks like {export} data.",
+                              fields=fields, data=data, export=recognizers.display_name(other.recognized_as))
+            else:
+                message = msg("no column for the required field(s) {fields} of {data}. This file looks like {other}.",
+                              fields=fields, data=data, other=_DATA_OF[other.role])
     except CxDataError:
         pass
     return CxNeedsMapping(
-        f"no column for the required field(s) {', '.join(missing)} of {spec.label.lower()} data.{hint}",
-        file=table.name,
-        hint=f"Columns found: {_columns_list(table)}. Pick the column on the Data page or rename it "
-             f"(e.g. to '{missing[0].split(' or ')[0]}').",
+        message, file=table.name,
+        hint=msg("Columns found: {columns}. Pick the column on the Data page or rename it (e.g. to '{example}').",
+                 columns=_columns_list(table), example=missing[0].split(" or ")[0]),
         columns=[str(c) for c in table.df.columns], role=spec.name, mapping=dict(mapping), missing=missing)
 
 
@@ -503,13 +542,15 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
                 values = convert.localize(values, raw, rec.local_tz)
             note = note_fn(convert.spread_sample(raw)) if note_fn and not _typed(raw) else None
             if note:
-                notes.append(f"Column '{given.get(f.name, src)}' ({f.name}): {note}")
-        action = "were left empty"
+                notes.append(msg("Column '{column}' ({field}): {note}", column=given.get(f.name, src), field=f.name,
+                                 note=note))
+        # TRANSLATORS: what was done with unreadable cells: "N cell(s) in column 'x' (field) are ... and {action}"
+        action = msg("were left empty")
         if spec.name == "orders" and f.name == "status" and bad.any():
             # An unknown label is not a missing one: blank statuses count as completed, unknown ones
             # must not, so they keep a value of their own that no definition counts as valid.
             values = values.astype("object").mask(bad, UNKNOWN_STATUS)
-            action = "are not counted as valid orders"
+            action = msg("are not counted as valid orders")
         cols[f.name] = values
         if bad.any():
             issues.append(ColumnIssue(f.name, str(given.get(f.name, src)), problem, int(bad.sum()),
@@ -519,23 +560,25 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
 
 
 UNKNOWN_STATUS = "unknown"      # an order status label no table knows (kept apart from blank)
-_NOT = {"datetime": "not dates", "number": "not numbers", "flag": "not yes/no or 0/1 values",
+# What unreadable cells are, completing ColumnIssue.sentence() ("... are {problem} and {action}").
+# TRANSLATORS: what unreadable cells are: "N cell(s) in column 'x' (field) are {problem} and ..."
+_NOT = {"datetime": msg("not dates"), "number": msg("not numbers"), "flag": msg("not yes/no or 0/1 values"),
         "id": "", "text": ""}
 
 
 def _convert_one(raw: pd.Series, role: str, f: Field, header: str) -> tuple[pd.Series, pd.Series, str]:
     if role == "orders" and f.name == "status":
         v, bad = convert.labels(raw, statuses.ORDER_STATUS_TABLE)
-        return v, bad, "order statuses we do not know"
+        return v, bad, msg("order statuses we do not know")
     if f.name == "satisfaction":
         v, bad = convert.labels(raw, statuses.SATISFACTION_TABLE)
-        return v, bad, "ratings we do not know (expected good, bad, offered or unoffered)"
+        return v, bad, msg("ratings we do not know (expected good, bad, offered or unoffered)")
     if f.name in ("nps", "csat", "ces"):
         v, bad = convert.scores(raw, f.name)
-        return v, bad, "not scores"
+        return v, bad, msg("not scores")
     if f.name.endswith("_minutes"):
         v, bad = convert.minutes(raw, header)
-        return v, bad, "not durations"
+        return v, bad, msg("not durations")
     if f.kind == "id":
         v, bad = convert.ids(raw)
         return v, bad, ""
@@ -594,9 +637,10 @@ def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int
     if id_field and id_field in frame:
         ids = frame[id_field].dropna()
         n = int(ids.duplicated().sum())
-        return n, (f"{n:,} row(s) repeat a {id_field} seen earlier in the file." if n else None)
+        return n, (msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)
+                   if n else None)
     n = int(hashes.duplicated().sum())
-    return n, (f"{n:,} row(s) are exact copies of an earlier row." if n else None)
+    return n, (msg("{count:,} row(s) are exact copies of an earlier row.", count=n) if n else None)
 
 
 def _empty_required(frame: pd.DataFrame, spec: Role, mapping: dict[str, str], rec: Recognizer | None) -> list[str]:
@@ -605,7 +649,8 @@ def _empty_required(frame: pd.DataFrame, spec: Role, mapping: dict[str, str], re
     fields = list(spec.required) + list(ONE_OF.get(spec.name, ()))
     for name in fields:
         if name in frame and name not in skip and len(frame) and frame[name].isna().all():
-            out.append(f"Required field '{name}' (column '{mapping.get(name, name)}') has no usable value.")
+            out.append(msg("Required field '{field}' (column '{column}') has no usable value.", field=name,
+                           column=mapping.get(name, name)))
     return out
 
 

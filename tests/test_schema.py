@@ -21,6 +21,7 @@ from cxlib import convert, recognizers, schema, statuses
 from cxlib import io as cxio
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError, CxNeedsMapping
+from cxlib.messages import Msg, translate
 from cxlib.synonyms import norm_header
 from tests import exports
 from tests.conftest import real_file
@@ -808,3 +809,104 @@ def test_experiment_log_header_variants(unit, arm, outcome, when):
     det = schema.detect(tab)
     assert det.role == "experiment" and det.confidence >= schema.CONFIDENT
     assert det.mapping == {"unit_id": unit, "variant": arm, "converted": outcome, "exposed_at": when}
+
+
+# --------------------------------------------------------------------------------------------
+# translatable text: labels are marked message ids, errors and warnings are Msg sentences
+# --------------------------------------------------------------------------------------------
+def _extracted(path: str) -> set[str]:
+    """Message ids Babel extracts from a module, with the keywords the catalogs use."""
+    from babel.messages.extract import extract_from_file
+    return {m for _, m, _, _ in extract_from_file("python", path, keywords={"t": None, "msg": None, "N_": None})}
+
+
+def test_role_labels_and_field_descriptions_are_message_ids():
+    ids = _extracted(schema.__file__)
+    assert {r.label for r in schema.ROLES} <= ids
+    assert {f.help for r in schema.ROLES for f in r.fields if f.help} <= ids
+    assert {str(d) for d in schema._DATA_OF.values()} <= ids and set(schema._DATA_OF) == set(schema.ROLES_BY_NAME)
+
+
+def test_report_warnings_and_issue_parts_are_msgs_with_their_values():
+    tab = table({"ticket_id": ["1", "2", "2"], "created_at": ["2024-01-05", "not a date", "2024-02-01"],
+                 "comment": ["=1+1", "ok", "ok"]})
+    ds = schema.build(tab, "tickets", {"ticket_id": "ticket_id", "created_at": "created_at"})
+    dup = next(w for w in ds.report.warnings if "repeat" in w)
+    assert isinstance(dup, Msg) and dup.template == "{count:,} row(s) repeat a {field} seen earlier in the file."
+    assert dup.params == {"count": 1, "field": "ticket_id"}
+    formulas = next(w for w in ds.report.warnings if "formulas" in w)
+    assert isinstance(formulas, Msg) and formulas.params == {"count": 1}
+    issue = ds.report.issues[0]
+    assert isinstance(issue.problem, Msg) and issue.problem.template == "not dates"
+    assert isinstance(issue.action, Msg) and issue.action.template == "were left empty"
+
+
+def test_empty_required_field_warning_is_a_msg_naming_field_and_column():
+    tab = table({"customer_id": [None, None], "order_date": ["2024-01-01", "2024-01-02"], "total": ["1", "2"]})
+    ds = schema.build(tab, "orders", {"customer_id": "customer_id", "ordered_at": "order_date", "amount": "total"})
+    w = next(w for w in ds.warnings if "Required field" in w)
+    assert w.template == "Required field '{field}' (column '{column}') has no usable value."
+    assert w.params == {"field": "customer_id", "column": "customer_id"}
+
+
+def test_datetime_note_is_one_msg_with_the_column_and_the_note_as_values():
+    ds = load("uci_online_retail")
+    w = next(w for w in ds.warnings if w.startswith("Column 'InvoiceDate'"))
+    assert isinstance(w, Msg) and w.template == "Column '{column}' ({field}): {note}"
+    assert (w.params["column"], w.params["field"]) == ("InvoiceDate", "ordered_at")
+
+
+def _raised(monkeypatch, build) -> dict:
+    """Message and hint as given to the error (before they are joined into str(err))."""
+    seen: dict = {}
+
+    class Recording(CxNeedsMapping):
+        def __init__(self, message, **kw):
+            seen.update(message=message, hint=kw.get("hint"))
+            super().__init__(message, **kw)
+
+    class RecordingData(CxDataError):
+        def __init__(self, message, **kw):
+            seen.update(message=message, hint=kw.get("hint"))
+            super().__init__(message, **kw)
+
+    monkeypatch.setattr(schema, "CxNeedsMapping", Recording)
+    monkeypatch.setattr(schema, "CxDataError", RecordingData)
+    with pytest.raises(CxDataError):
+        build()
+    return seen
+
+
+def test_missing_field_error_is_whole_sentences_with_the_export_name_translatable(monkeypatch):
+    tab = cxio.read_table(exports.zendesk_tickets(), "zendesk.csv")
+    seen = _raised(monkeypatch, lambda: schema.build(tab, "orders", schema.detect(tab, role="orders").mapping))
+    message, hint = seen["message"], seen["hint"]
+    assert message.template == ("no column for the required field(s) {fields} of {data}. "
+                                "This file looks like {export} data.")
+    assert message.params["data"].template == "orders data"
+    assert isinstance(message.params["export"], Msg) and message.params["export"] == "Zendesk tickets export"
+    assert hint.template.startswith("Columns found: {columns}.") and hint.params["example"] == "amount"
+
+
+def test_missing_one_of_error_translates_as_whole_sentences(monkeypatch):
+    tab = table({"respondent_id": ["1"], "comment": ["x"]}, name="s.csv")
+    seen = _raised(monkeypatch, lambda: schema.build(tab, "responses", {"respondent_id": "respondent_id"}))
+    catalog = {"no column for the required field(s) {fields} of {data}.": "нет столбца для поля {fields} ({data}).",
+               "{first} or {second} or {third}": "{first}, {second} или {third}",
+               "survey responses data": "ответы на опросы"}
+    assert translate(seen["message"], lambda s: catalog.get(s, s)) == \
+        "нет столбца для поля nps, csat или ces (ответы на опросы)."
+    assert str(seen["message"]) == "no column for the required field(s) nps or csat or ces of survey responses data."
+
+
+def test_mapping_errors_are_msgs(monkeypatch):
+    many = table({f"c{i}": ["1"] for i in range(20)}, name="f.csv")
+    seen = _raised(monkeypatch, lambda: schema.build(many, "customers", {"customer_id": "nope"}))
+    assert seen["message"].template == "column '{column}' (for {field}) is not in the file."
+    assert seen["message"].params == {"column": "nope", "field": "customer_id"}
+    columns = seen["hint"].params["columns"]
+    assert columns.template == "{columns} and {more} more" and columns.params["more"] == 5
+    seen = _raised(monkeypatch, lambda: schema.build(many, "orders", {"bogus": "c1"}))
+    assert seen["message"].template == "'{field}' is not a field of {data}."
+    seen = _raised(monkeypatch, lambda: schema.detect(many, role="invoices"))
+    assert (seen["message"].template, seen["hint"].template) == ("unknown role '{role}'.", "Use one of: {roles}.")
