@@ -67,6 +67,13 @@ def pct(fraction, decimals: int = 1, *, lang: str | None = None) -> str:
     return _pattern(loc.percent_formats[None].pattern, decimals, True).apply(fraction, loc)
 
 
+def signed(value, decimals: int = 1, *, percent: bool = False, lang: str | None = None) -> str:
+    """A difference, always with its sign: ``+3,5`` (ru), ``-2.0``, ``+5.0%`` (``percent``: a fraction)."""
+    if _missing(value):
+        return "—"
+    return LocaleFormatter(_lang(lang)).format("{v:+.%d%s}" % (decimals, "%" if percent else "f"), v=value)
+
+
 def money(value, currency: str | None = None, decimals: int | None = None, *, lang: str | None = None) -> str:
     """``1 234,56 ₽`` (ru), ``¥1,234.56`` (zh), ``$1,234.56`` (en); no currency: a plain number."""
     if _missing(value):
@@ -112,7 +119,7 @@ def moment(value, *, lang: str | None = None) -> str:
     return format_datetime(value, format="short", locale=_locale(lang))
 
 
-_SPEC = re.compile(r"^(?P<comma>,)?(?:\.(?P<prec>\d+))?(?P<kind>[fd%g]?)$")
+_SPEC = re.compile(r"^(?P<sign>\+)?(?P<comma>,)?(?:\.(?P<prec>\d+))?(?P<kind>[fd%g]?)$")
 
 
 class LocaleFormatter(string.Formatter):
@@ -131,6 +138,10 @@ class LocaleFormatter(string.Formatter):
         m = _SPEC.match(format_spec)
         if self.lang == "en" or not is_number or m is None:
             return super().format_field(value, format_spec)
+        text = self._number(value, m)
+        return "+" + text if m["sign"] and value >= 0 else text      # {x:+.1f}: "+3,5" as Python's "+3.5"
+
+    def _number(self, value, m) -> str:
         prec = int(m["prec"]) if m["prec"] is not None else None
         if m["kind"] == "%":
             return pct(value, 6 if prec is None else prec, lang=self.lang)
@@ -138,7 +149,9 @@ class LocaleFormatter(string.Formatter):
             return num(value, 0, lang=self.lang, grouping=bool(m["comma"]) or abs(value) >= 10_000)
         if m["kind"] in ("f", "") and prec is not None:
             return num(value, prec, lang=self.lang, grouping=bool(m["comma"]) or abs(value) >= 10_000)
-        return super().format_field(value, format_spec).replace(".", LOCALE_DECIMAL[self.lang])
+        return format(value, (m["comma"] or "") + (f".{prec}" if prec is not None else "") + m["kind"]).replace(
+            ",", "\0").replace(".", LOCALE_DECIMAL[self.lang]).replace("\0", LOCALE_GROUP[self.lang])
 
 
 LOCALE_DECIMAL = {lang: Locale.parse(loc).number_symbols["latn"]["decimal"] for lang, loc in LOCALES.items()}
+LOCALE_GROUP = {lang: Locale.parse(loc).number_symbols["latn"]["group"] for lang, loc in LOCALES.items()}
