@@ -4,28 +4,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxlib.messages import N_
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
 class PageEntry:
     path: str        # relative to app.py
-    label: str       # English message id (translated at render time)
+    label: str       # English message id, marked with N_ (translated with tr() where shown)
     icon: str
 
 
 PAGES: tuple[PageEntry, ...] = (
-    PageEntry("app.py", "Scorecard", ":material/dashboard:"),
-    PageEntry("pages/0_Data.py", "Data", ":material/folder_open:"),
-    PageEntry("pages/1_Survey.py", "Survey", ":material/forum:"),
-    PageEntry("pages/2_Orders.py", "Orders", ":material/shopping_cart:"),
-    PageEntry("pages/3_Support.py", "Support", ":material/support_agent:"),
-    PageEntry("pages/4_Funnels.py", "Funnels", ":material/filter_alt:"),
-    PageEntry("pages/5_Segments.py", "Segments", ":material/group_work:"),
-    PageEntry("pages/6_Retention.py", "Retention", ":material/autorenew:"),
-    PageEntry("pages/7_Experiments.py", "Experiments", ":material/science:"),
-    PageEntry("pages/8_Definitions.py", "Definitions", ":material/rule:"),
-    PageEntry("pages/9_Saved_analysis.py", "Saved analysis", ":material/bookmark:"),
+    PageEntry("app.py", N_("Scorecard"), ":material/dashboard:"),
+    PageEntry("pages/0_Data.py", N_("Data"), ":material/folder_open:"),
+    PageEntry("pages/1_Survey.py", N_("Survey"), ":material/forum:"),
+    PageEntry("pages/2_Orders.py", N_("Orders"), ":material/shopping_cart:"),
+    PageEntry("pages/3_Support.py", N_("Support"), ":material/support_agent:"),
+    PageEntry("pages/4_Funnels.py", N_("Funnels"), ":material/filter_alt:"),
+    PageEntry("pages/5_Segments.py", N_("Segments"), ":material/group_work:"),
+    PageEntry("pages/6_Retention.py", N_("Retention"), ":material/autorenew:"),
+    PageEntry("pages/7_Experiments.py", N_("Experiments"), ":material/science:"),
+    PageEntry("pages/8_Definitions.py", N_("Definitions"), ":material/rule:"),
+    PageEntry("pages/9_Saved_analysis.py", N_("Saved analysis"), ":material/bookmark:"),
 )
 
 
@@ -35,10 +37,14 @@ def available() -> list[PageEntry]:
 
 
 def link(path: str, label: str, icon: str | None = None) -> None:
-    """st.page_link that degrades to nothing when the page runs as its own entry point (tests)."""
+    """st.page_link that keeps the interface language in the URL (``?lang=``), so the address of
+    the page it opens, copied and shared, opens in the same language; degrades to nothing when the
+    page runs as its own entry point (tests)."""
     import streamlit as st
     from streamlit.errors import StreamlitAPIException
+
+    from ui.i18n import language
     try:
-        st.page_link(path, label=label, icon=icon)
+        st.page_link(path, label=label, icon=icon, query_params={"lang": language()})
     except StreamlitAPIException:
         pass

@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui import nav, state
 from ui import i18n
-from ui.i18n import LANGUAGES, t
+from ui.i18n import LANGUAGES, t, tr
 from ui.text import esc
 from ui.widgets import dataset_label
 
@@ -18,14 +18,15 @@ def shell(title: str, *, icon: str = ":material/analytics:") -> None:
     with st.sidebar:
         st.markdown("**CX Workbench**")
         for entry in nav.available():
-            nav.link(entry.path, t(entry.label), entry.icon)
+            nav.link(entry.path, tr(entry.label), entry.icon)
         st.divider()
         loaded = state.datasets()
         if loaded:
             st.caption(t("Loaded data"))
             from cxlib.schema import ROLES_BY_NAME
             for ds in loaded.values():
-                st.caption(esc(f"{t(ROLES_BY_NAME[ds.role].label)}: {dataset_label(ds)}"))
+                st.caption(esc(t("{role}: {dataset}", role=tr(ROLES_BY_NAME[ds.role].label),
+                                 dataset=dataset_label(ds))))
         else:
             st.caption(t("No data loaded yet."))
         language_picker()

@@ -14,6 +14,7 @@ import streamlit as st
 
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
+from cxlib.messages import msg
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
@@ -32,9 +33,9 @@ def load_upload(name: str, data: bytes, *, role: str | None = None,
     from cxlib import io as cxio
     limits = cxio.Limits.from_env() if hasattr(cxio.Limits, "from_env") else cxio.Limits()
     if len(data) > limits.max_bytes:
-        raise CxDataError(f"the file is {len(data) / 2**20:.0f} MB, over the "
-                          f"{limits.max_bytes / 2**20:.0f} MB limit.", file=name,
-                          hint="Split the file or filter it to the period you need.")
+        raise CxDataError(msg("the file is {size:.0f} MB, over the {limit:.0f} MB limit.", size=len(data) / 2**20,
+                              limit=limits.max_bytes / 2**20), file=name,
+                          hint=msg("Split the file or filter it to the period you need."))
     return _load_cached(name, data, role, json.dumps(mapping, sort_keys=True) if mapping else None)
 
 

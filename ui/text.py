@@ -25,24 +25,34 @@ def esc(text: object) -> str:
 
 
 def caption(text: object) -> None:
-    """A definition sentence or note under a figure (escaped)."""
-    st.caption(esc(text))
+    """A definition sentence or note under a figure (translated, then escaped)."""
+    from ui.i18n import tr
+    st.caption(esc(tr(text)))
+
+
+def error_text(err: object) -> str:
+    """A cxlib error (or a message) in the interface language: ``err.msg`` when it has one."""
+    from ui.i18n import tr
+    if isinstance(err, BaseException):
+        message = getattr(err, "msg", None)
+        return tr(message) if message is not None else str(err)
+    return tr(err)
 
 
 def show_warnings(warnings, *, limit: int = 4, title: str | None = None) -> None:
-    """Show warnings escaped; when there are many, the rest go in an expander."""
-    from ui.i18n import t
-    items = [str(w) for w in (warnings or []) if str(w).strip()]
+    """Show warnings translated and escaped; when there are many, the rest go in an expander."""
+    from ui.i18n import t, tr
+    items = [w for w in (warnings or []) if str(w).strip()]
     if not items:
         return
     for w in items[:limit]:
-        st.warning(esc(w), icon=":material/warning:")
+        st.warning(esc(tr(w)), icon=":material/warning:")
     if len(items) > limit:
-        with st.expander(t("{n} more warnings", n=len(items) - limit)):
+        with st.expander(t("{n:,} more warnings", n=len(items) - limit)):
             for w in items[limit:]:
-                st.text(w)
+                st.text(tr(w))
 
 
-def show_error(err: Exception) -> None:
-    """A user-facing error (CxDataError message), escaped, no traceback."""
-    st.error(esc(str(err)), icon=":material/error:")
+def show_error(err: object) -> None:
+    """A user-facing error (a CxDataError, or its message), translated, escaped, no traceback."""
+    st.error(esc(error_text(err)), icon=":material/error:")

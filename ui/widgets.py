@@ -1,35 +1,64 @@
-"""Small shared widgets: dataset picker, downloads."""
+"""Small shared widgets: dataset picker, charts and tables in the interface language, downloads.
+
+Every Altair chart the app draws goes through :func:`show_chart` (or :func:`chart_with_downloads`),
+which sets the Vega number and time locale of the session's language (``config.locale``: decimal
+comma and non-breaking-space thousands in Russian, month names in Russian and Chinese); the PNG
+download is rendered from the same localized spec. Every table goes through :func:`show_table`:
+translated column headers, and numbers and dates shown in the session's language through a pandas
+Styler (display text only: sorting and the values stay numeric). CSV downloads keep raw,
+locale-neutral numbers under translated headers.
+"""
 from __future__ import annotations
 
 import json
+import math
+from functools import cache
 
+import pandas as pd
 import streamlit as st
 
 from cxlib import export
 from cxlib.dataset import Dataset
-from ui import state
-from ui.i18n import t
+from ui import fmt, state
+from ui.i18n import language, t, tr
 from ui.text import esc
 
 DATA_PAGE = "pages/0_Data.py"
 
+# Rows per role, one whole sentence each (a translator may need another word order or case).
+_ROWS = {
+    "events": lambda name, n: t("{name} · {n:,} events", name=name, n=n),
+    "orders": lambda name, n: t("{name} · {n:,} orders", name=name, n=n),
+    "responses": lambda name, n: t("{name} · {n:,} responses", name=name, n=n),
+    "tickets": lambda name, n: t("{name} · {n:,} tickets", name=name, n=n),
+    "experiment": lambda name, n: t("{name} · {n:,} units", name=name, n=n),
+    "customers": lambda name, n: t("{name} · {n:,} customers", name=name, n=n),
+}
+_NONE_LOADED = {
+    "events": lambda: t("No events loaded yet. Upload a file on the Data page."),
+    "orders": lambda: t("No orders loaded yet. Upload a file on the Data page."),
+    "responses": lambda: t("No survey responses loaded yet. Upload a file on the Data page."),
+    "tickets": lambda: t("No support tickets loaded yet. Upload a file on the Data page."),
+    "experiment": lambda: t("No experiment assignments loaded yet. Upload a file on the Data page."),
+    "customers": lambda: t("No customer lists loaded yet. Upload a file on the Data page."),
+}
+
 
 def dataset_label(ds: Dataset) -> str:
-    return t("{name} · {rows} {unit}", name=ds.name, rows=f"{ds.report.rows:,}", unit=_unit(ds.role))
-
-
-def _unit(role: str) -> str:
-    return {"events": t("events"), "orders": t("orders"), "responses": t("responses"),
-            "tickets": t("tickets"), "experiment": t("units"), "customers": t("customers")}.get(role, role)
+    """``orders.csv · 1,234 orders`` in the session's language."""
+    row = _ROWS.get(ds.role)
+    if row is None:
+        return t("{name} · {n:,} rows", name=ds.name, n=ds.report.rows)
+    return row(ds.name, ds.report.rows)
 
 
 def pick_dataset(role: str, *, key: str, label: str | None = None) -> Dataset:
     """Choose among loaded datasets of ``role``; stops the page with guidance when there is none."""
     options = state.of_role(role)
     if not options:
-        from cxlib.schema import ROLES_BY_NAME
-        st.info(t("No {what} loaded yet. Upload a file on the Data page.",
-                  what=t(ROLES_BY_NAME[role].label).lower()), icon=":material/info:")
+        none = _NONE_LOADED.get(role)
+        st.info(none() if none else t("No data of this kind loaded yet. Upload a file on the Data page."),
+                icon=":material/info:")
         from ui.nav import link
         link(DATA_PAGE, t("Go to the Data page"), ":material/folder_open:")
         st.stop()
@@ -41,6 +70,64 @@ def pick_dataset(role: str, *, key: str, label: str | None = None) -> Dataset:
     return by_id[choice]
 
 
+# ---- charts -------------------------------------------------------------------------------------
+
+# d3-time-format patterns per language (as in d3's ru-RU and zh-CN locale files); names come from Babel.
+_TIME_PATTERNS = {
+    "ru": {"dateTime": "%A, %e %B %Y г. %X", "date": "%d.%m.%Y", "time": "%H:%M:%S"},
+    "zh": {"dateTime": "%x %A %X", "date": "%Y/%-m/%-d", "time": "%H:%M:%S"},
+}
+
+
+@cache
+def vega_locale(lang: str) -> dict | None:
+    """The Vega ``config.locale`` (d3 number and time locale) for ``lang``; None for English (Vega's default).
+
+    Numbers: the locale's decimal and group symbols (Russian: ``,`` and a no-break space), the percent
+    sign as the locale writes it (``12\u00a0%`` in Russian). Time: month and weekday names.
+    """
+    if lang not in _TIME_PATTERNS:
+        return None
+    from babel import Locale
+    loc = Locale.parse(fmt.LOCALES[lang])
+    sym = loc.number_symbols["latn"]
+    pct_pattern = loc.percent_formats[None].pattern
+    percent = pct_pattern[pct_pattern.rindex("0") + 1:].replace("\u202f", "\u00a0") or "%"
+    cur = {"ru": ["", "\u00a0₽"], "zh": ["¥", ""]}[lang]
+    d3_days = [6, 0, 1, 2, 3, 4, 5]                 # d3 weeks start on Sunday, Babel's on Monday
+    return {
+        "number": {"decimal": sym["decimal"], "thousands": sym["group"], "grouping": [3], "currency": cur,
+                   "percent": percent},
+        "time": {**_TIME_PATTERNS[lang],
+                 "periods": [loc.day_periods["format"]["abbreviated"][p] for p in ("am", "pm")],
+                 "days": [loc.days["stand-alone"]["wide"][i] for i in d3_days],
+                 "shortDays": [loc.days["stand-alone"]["abbreviated"][i] for i in d3_days],
+                 "months": [loc.months["stand-alone"]["wide"][i] for i in range(1, 13)],
+                 "shortMonths": [loc.months["stand-alone"]["abbreviated"][i] for i in range(1, 13)]},
+    }
+
+
+def localized(chart, lang: str | None = None):
+    """A copy of an Altair chart whose axis numbers and dates follow the language (``config.locale``)."""
+    loc = vega_locale(lang or language())
+    if loc is None or chart is None:
+        return chart
+    import altair as alt
+    out = chart.copy(deep=False)
+    config = out.config if getattr(out, "config", alt.Undefined) is not alt.Undefined else alt.Config()
+    config = config.copy(deep=False)
+    config.locale = alt.Locale(**loc)
+    out.config = config
+    return out
+
+
+def show_chart(chart, *, where=None, **kwargs) -> None:
+    """Draw an Altair chart (in ``where``, a column or container; the page by default), localized."""
+    if chart is None:
+        return
+    (where or st).altair_chart(localized(chart), **kwargs)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _png(spec_json: str) -> bytes:
     import vl_convert as vlc
@@ -48,19 +135,125 @@ def _png(spec_json: str) -> bytes:
 
 
 def chart_png(chart) -> bytes:
-    return _png(chart.to_json())
+    """The chart as PNG, with the same number and date formats as on the page."""
+    return _png(localized(chart).to_json())
 
 
 def download_chart(chart, filename: str, *, key: str, label: str | None = None) -> None:
     """PNG download of an Altair chart (rendered offline with vl-convert, only when clicked)."""
-    spec = chart.to_json()
+    spec = localized(chart).to_json()
     st.download_button(label or t("Download chart (PNG)"), data=lambda: _png(spec), file_name=filename,
                        mime="image/png", key=key, on_click="ignore", icon=":material/image:")
 
 
+# ---- tables -------------------------------------------------------------------------------------
+
+STYLE_MAX_CELLS = 10_000     # pandas Styler costs ~20 µs a cell: bigger tables keep Streamlit's own number display
+
+
+def translated_headers(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its column names translated (names cxlib marked with ``N_``; others stay as they are)."""
+    names = {c: tr(c) for c in df.columns if isinstance(c, str)}
+    if len(set(names.values())) < len(names):          # two names translated alike: keep the originals
+        return df
+    return df.rename(columns=names)
+
+
+def _symbols(lang: str) -> dict[int, str]:
+    return str.maketrans({",": fmt.LOCALE_GROUP[lang], ".": fmt.LOCALE_DECIMAL[lang]})
+
+
+def _number_cells(values: pd.Series, lang: str):
+    """A formatter for one numeric column: integers grouped; fixed 2 decimals from 10 on; else 4 significant."""
+    finite = pd.to_numeric(values, errors="coerce").dropna()
+    finite = finite[finite.map(math.isfinite)] if len(finite) else finite
+    if finite.empty:
+        spec = ",.2f"
+    elif (finite == finite.round()).all():
+        spec = ",.0f"
+    elif finite.abs().max() >= 10:
+        spec = ",.2f"
+    else:
+        spec = ".4g"
+    table = _symbols(lang)
+
+    def cell(v) -> str:
+        if v is None or isinstance(v, bool):
+            return "" if v is None else str(v)
+        try:
+            if v != v:
+                return "—"
+            return format(v, spec).translate(table)
+        except (TypeError, ValueError):
+            return str(v)
+    return cell
+
+
+def _time_cells(values: pd.Series, lang: str):
+    """A formatter for one datetime column: dates when every time is midnight, else date and time."""
+    stamps = values.dropna()
+    only_dates = stamps.empty or bool((stamps == stamps.dt.normalize()).all())
+    shown: dict = {}
+
+    def cell(v) -> str:
+        if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+            return "—"
+        if v not in shown:
+            shown[v] = fmt.day(v, lang=lang) if only_dates else fmt.moment(v, lang=lang)
+        return shown[v]
+    return cell
+
+
+def table_view(df, *, formats: dict | None = None, values: tuple[str, ...] = (), lang: str | None = None):
+    """What :func:`show_table` draws: a Styler over ``df`` with translated headers and localized cells.
+
+    ``formats`` maps a column (its cxlib name) to a function value -> text; ``values`` names columns
+    whose cells are labels to translate (segment names, statuses). Larger tables than
+    ``STYLE_MAX_CELLS`` get translated headers only.
+    """
+    if not isinstance(df, pd.DataFrame):
+        return df
+    lang = lang or language()
+    frame = df.copy(deep=False)
+    for col in values:
+        if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(lambda v: tr(v) if isinstance(v, str) else v)
+    shown = translated_headers(frame)
+    if frame.size == 0 or frame.size > STYLE_MAX_CELLS:
+        return shown
+    formatters = {}
+    for col, new in zip(frame.columns, shown.columns):
+        series = frame[col]
+        if formats and col in formats:
+            formatters[new] = formats[col]
+        elif pd.api.types.is_bool_dtype(series):
+            continue
+        elif pd.api.types.is_numeric_dtype(series):
+            formatters[new] = _number_cells(series, lang)
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            formatters[new] = _time_cells(series, lang)
+    if not formatters or not shown.columns.is_unique:
+        return shown
+    return shown.style.format(formatters, na_rep="—")
+
+
+def show_table(df, *, formats: dict | None = None, values: tuple[str, ...] = (), where=None, **kwargs) -> None:
+    """st.dataframe in the session's language (headers, numbers, dates); ``hide_index`` by default."""
+    kwargs.setdefault("hide_index", True)
+    (where or st).dataframe(table_view(df, formats=formats, values=values), **kwargs)
+
+
+def sig(digits: int = 3):
+    """A cell formatter with ``digits`` significant digits in the session's language (p-values)."""
+    formatter = fmt.LocaleFormatter(language())
+    spec = "{v:.%dg}" % digits
+    return lambda v: "—" if v is None or v != v else formatter.format(spec, v=v)
+
+
 def download_table(df, filename: str, *, key: str, label: str | None = None) -> None:
-    """CSV download with spreadsheet formulas neutralized and timestamps in ISO-8601 UTC."""
-    frame = df
+    """CSV download: translated headers over raw, locale-neutral numbers; spreadsheet formulas
+    neutralized and timestamps in ISO-8601 UTC."""
+    frame = translated_headers(df) if isinstance(df, pd.DataFrame) else df
     st.download_button(label or t("Download table (CSV)"), data=lambda: export.to_csv_bytes(frame),
                        file_name=filename, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:")
@@ -83,8 +276,8 @@ def spec_download(result, datasets, *, key: str, title: str = "") -> None:
 
 
 def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
-    """An Altair chart with its PNG and its data table's CSV download side by side."""
-    st.altair_chart(chart, width="stretch")
+    """An Altair chart (localized) with its PNG and its data table's CSV download side by side."""
+    show_chart(chart, width="stretch")
     c1, c2 = st.columns(2)
     with c1:
         download_chart(chart, png, key=f"{key}_png")
@@ -92,4 +285,6 @@ def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
         download_table(table, csv, key=f"{key}_csv")
 
 
-__all__ = ["chart_with_downloads", "spec_download", "pick_dataset", "download_chart", "download_table", "chart_png", "dataset_label", "esc"]
+__all__ = ["chart_png", "chart_with_downloads", "dataset_label", "download_chart", "download_table", "esc",
+           "localized", "pick_dataset", "show_chart", "show_table", "sig", "spec_download", "table_view",
+           "translated_headers", "vega_locale"]
