@@ -6,12 +6,13 @@ import streamlit as st
 
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
+from cxlib.messages import N_
 from cxlib.schema import ROLES, ROLES_BY_NAME
-from ui import state
-from ui.i18n import t
+from ui import fmt, state
+from ui.i18n import t, tr
+from ui.text import error_text, show_error, show_warnings
 from ui.text import esc as ui_esc
-from ui.text import show_error, show_warnings
-from ui.widgets import download_table
+from ui.widgets import download_table, show_table
 
 NONE = "—"
 
@@ -22,46 +23,55 @@ def raw_store() -> dict[str, tuple[str, bytes]]:
 
 
 def issues_frame(ds: Dataset) -> pd.DataFrame:
-    rows = [{t("Column"): i.source, t("Field"): i.column, t("Problem"): i.problem, t("Cells"): i.count,
-             t("Examples (row: value)"): "; ".join(f"{r}: {v}" for r, v in i.examples[:5])}
+    """One row per column with cells that could not be read (headers are message ids: show_table translates)."""
+    rows = [{N_("Column"): i.source, N_("Field"): i.column, N_("Problem"): tr(i.problem), N_("Cells"): i.count,
+             N_("Examples (row: value)"): "; ".join(f"{r}: {v}" for r, v in i.examples[:5])}
             for i in ds.report.issues]
     return pd.DataFrame(rows)
+
+
+def _facts(r) -> str:
+    """What was read, one whole sentence per line."""
+    lines = [t("Format: {fmt}, encoding {enc}, delimiter {delim}, header rows {h}.", fmt=r.file_format,
+               enc=r.encoding, delim=repr(r.delimiter) if r.delimiter else NONE, h=r.header_rows)]
+    if r.date_range:
+        lines.append(t("Dates from {start} to {end}.", start=fmt.day(r.date_range[0]), end=fmt.day(r.date_range[1])))
+    if r.recognized_as:
+        lines.append(t("Recognized as: {what}.", what=tr(r.recognized_as)))
+    return "\n".join(lines)
 
 
 def render_dataset(ds_id: str, ds: Dataset) -> None:
     r = ds.report
     role = ROLES_BY_NAME[ds.role]
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("Rows in file"), f"{r.rows_in:,}")
-    c2.metric(t(role.label), f"{r.rows:,}")
-    c3.metric(t("Duplicates"), f"{r.duplicates:,}")
+    c1.metric(t("Rows in file"), fmt.num(r.rows_in))
+    c2.metric(tr(role.label), fmt.num(r.rows))
+    c3.metric(t("Duplicates"), fmt.num(r.duplicates))
     days = ((pd.Timestamp(r.date_range[1]) - pd.Timestamp(r.date_range[0])).days + 1) if r.date_range else None
-    c4.metric(t("Days covered"), f"{days:,}" if days else NONE,
-              help=t("From {start} to {end}", start=r.date_range[0], end=r.date_range[1]) if r.date_range else None)
-    fmt = t("Format: {fmt}, encoding {enc}, delimiter {delim}, header rows {h}.", fmt=r.file_format,
-            enc=r.encoding, delim=repr(r.delimiter) if r.delimiter else NONE, h=r.header_rows)
-    if r.date_range:
-        fmt += "  " + t("Dates from {start} to {end}.", start=r.date_range[0], end=r.date_range[1])
-    st.text(fmt + ("  " + t("Recognized as: {what}.", what=r.recognized_as) if r.recognized_as else ""))
+    c4.metric(t("Days covered"), fmt.num(days) if days else NONE,
+              help=t("From {start} to {end}", start=fmt.day(r.date_range[0]), end=fmt.day(r.date_range[1]))
+              if r.date_range else None)
+    st.text(_facts(r))
     if r.confidence < 0.6:
         st.warning(t("The kind of data and the columns were hard to tell apart. Check the mapping below."),
                    icon=":material/help:")
     show_warnings(ds.warnings)
     if r.issues:
         st.caption(t("Cells that could not be understood (left empty)"))
-        st.dataframe(issues_frame(ds), hide_index=True, width="stretch")
+        show_table(issues_frame(ds), width="stretch")
     missing = {k: v for k, v in (r.missing or {}).items() if v}
     if missing:
         st.caption(t("Empty cells per field"))
         total = max(r.rows, 1)
-        st.dataframe(pd.DataFrame({t("Field"): list(missing), t("Empty cells"): list(missing.values()),
-                                   t("Share"): [f"{v / total:.1%}" for v in missing.values()]}),
-                     hide_index=True)
+        show_table(pd.DataFrame({N_("Field"): list(missing), N_("Empty cells"): list(missing.values()),
+                                 N_("Share"): [v / total for v in missing.values()]}),
+                   formats={"Share": lambda v: fmt.pct(v, 1)})
     if r.formulas:
-        st.info(t("{n} text cells look like spreadsheet formulas; downloads neutralize them.", n=r.formulas))
+        st.info(t("{n:,} text cells look like spreadsheet formulas; downloads neutralize them.", n=r.formulas))
     _mapping_editor(ds_id, ds)
     st.caption(t("Preview (first 50 rows of the cleaned table)"))
-    st.dataframe(ds.df.head(50), hide_index=True, width="stretch")
+    show_table(ds.df.head(50), width="stretch")
     b1, b2 = st.columns(2)
     with b1:
         download_table(ds.df, f"{ds.name.rsplit('.', 1)[0]}_clean.csv", key=f"dl_{ds_id}",
@@ -97,13 +107,13 @@ def mapping_form(prefix: str, columns: list[str], role: str | None,
     """Role + one selectbox per canonical field. Returns (role, mapping) when Apply is clicked."""
     roles = [x.name for x in ROLES]
     new_role = st.selectbox(t("Kind of data"), roles, index=roles.index(role) if role in roles else 0,
-                            format_func=lambda x: t(ROLES_BY_NAME[x].label), key=f"role_{prefix}")
+                            format_func=lambda x: tr(ROLES_BY_NAME[x].label), key=f"role_{prefix}")
     mapping = {}
     for f in ROLES_BY_NAME[new_role].fields:
         now = current.get(f.name) if new_role == role else None
         opts = [NONE] + columns
         pick = st.selectbox(f.name + (" *" if f.required else ""), opts, index=opts.index(now) if now in opts else 0,
-                            key=f"map_{prefix}_{new_role}_{f.name}", help=f.help or None)
+                            key=f"map_{prefix}_{new_role}_{f.name}", help=tr(f.help) if f.help else None)
         if pick != NONE:
             mapping[f.name] = pick
     st.caption(t("* required"))
@@ -114,7 +124,7 @@ def mapping_form(prefix: str, columns: list[str], role: str | None,
 
 def render_pending(name: str, data: bytes, err) -> None:
     """A file that was read but not understood: ask for its kind and columns."""
-    st.warning(ui_esc(str(err)), icon=":material/help:")
+    st.warning(ui_esc(error_text(err)), icon=":material/help:")
     picked = mapping_form(f"pending_{_slug(name)}", list(err.columns), err.role, dict(err.mapping))
     if picked:
         try:

@@ -14,7 +14,8 @@ import streamlit as st
 import ui
 from cxlib import charts_scorecard, scorecard
 from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
-from ui.i18n import t
+from ui import fmt
+from ui.i18n import t, tr
 
 COLUMNS = 3
 _BADGE = {"met": "green", "not met": "red", "not enough data to tell": "orange", "no target": "gray",
@@ -36,6 +37,29 @@ def metric_label(metric: str) -> str:
             "ticket_csat": t("Ticket CSAT (good %)")}.get(metric, metric)
 
 
+def tile_value(tile: scorecard.Tile, value: float | None = None) -> str:
+    """A tile's value (or a bound of its CI) as people of the session's language write it:
+    ``+32.1``, ``84,5 %``, ``27 min``, ``€12,345.67`` / ``12 345,67 ₽``, ``4.21``."""
+    v = tile.value if value is None else value
+    if v is None or not math.isfinite(v):
+        return t("n/a")
+    if tile.unit == "pts":
+        return fmt.signed(v, 1)
+    if tile.unit == "%":
+        return fmt.pct(v / 100, 1)
+    if tile.unit == "min":
+        return t("{m:,.0f} min", m=v)
+    if tile.unit == "money":
+        return fmt.money(v, tile.currency, 2)
+    return fmt.num(v, 2)
+
+
+def ci_text(tile: scorecard.Tile) -> str:
+    if not tile.ci95 or not all(math.isfinite(x) for x in tile.ci95):
+        return ""
+    return t("95% CI {lo} to {hi}", lo=tile_value(tile, tile.ci95[0]), hi=tile_value(tile, tile.ci95[1]))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _build(_datasets: tuple, keys: tuple[str, ...], defs_json: str) -> scorecard.Scorecard:
     return scorecard.build(list(_datasets), DefinitionSet.from_json(json.loads(defs_json)))
@@ -55,21 +79,22 @@ def _set_target(metric: str) -> None:
         st.session_state["definitions"] = defs.with_target(
             metric, None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value))
     except Exception as err:           # CxDataError: out-of-range target; keep the old one
-        st.session_state["target_error"] = str(err)
+        st.session_state["target_error"] = err
 
 
 def _tile(tile: scorecard.Tile, defs: DefinitionSet) -> None:
     m = METRICS_BY_NAME[tile.metric]
     with st.container(border=True, key=f"tile_{tile.metric}"):
-        st.metric(metric_label(tile.metric), tile.formatted(),
-                  help=t("n = {n} · {file}", n=f"{tile.n:,}" if tile.n is not None else "?", file=tile.dataset))
-        if tile.ci_text():
-            st.caption(ui.esc(tile.ci_text()))
+        st.metric(metric_label(tile.metric), tile_value(tile),
+                  help=t("n = {n:,} · {file}", n=tile.n, file=tile.dataset) if tile.n is not None
+                  else t("n unknown · {file}", file=tile.dataset))
+        if ci_text(tile):
+            st.caption(ui.esc(ci_text(tile)))
         color = _BADGE.get(tile.status, "gray")
         st.markdown(f":{color}-badge[{ui.esc(status_text(tile.status))}]")
         spark = charts_scorecard.sparkline(tile)
         if spark is not None:
-            st.altair_chart(spark, width="stretch")
+            ui.show_chart(spark, width="stretch")
         key = f"target_{tile.metric}"
         st.session_state[key] = defs.target(tile.metric)       # definitions are the source of truth
         lo = None if math.isinf(m.target_min) else float(m.target_min)
@@ -82,7 +107,7 @@ def _tile(tile: scorecard.Tile, defs: DefinitionSet) -> None:
         if tile.warnings:
             with st.expander(t("Notes ({n})", n=len(tile.warnings))):
                 for w in tile.warnings:
-                    st.text(w)
+                    st.text(tr(w))
 
 
 def render() -> None:
