@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from cxlib.errors import CxDataError
+from cxlib.messages import msg
 
 # command -> (module, role the file must have, one-line help)
 COMMANDS: dict[str, tuple[str, str | None, str]] = {
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli(argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "_missing", None):
-        sys.stderr.write(f"error: the '{args.command}' command is not available in this version.\n")
+        sys.stderr.write("error: " + msg("the '{command}' command is not available in this version.",
+                                         command=args.command) + "\n")
         return 2
     module, role, _ = COMMANDS[args.command]
     try:
@@ -93,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("error: " + " ".join(str(err).split()) + "\n")
         return 2
     except MemoryError:
-        sys.stderr.write(f"error: {args.file}: the file is too large to analyse in memory; "
-                         "split it or filter it first.\n")
+        sys.stderr.write("error: " + msg("{file}: the file is too large to analyse in memory; split it or filter "
+                                         "it first.", file=args.file) + "\n")
         return 2
     sys.stdout.write(json.dumps(_clean(out), ensure_ascii=False) + "\n")
     return 0
@@ -104,9 +106,10 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted\n")
+        sys.stderr.write("error: " + msg("interrupted") + "\n")
         sys.exit(2)
     except Exception as exc:  # last resort: the contract forbids tracebacks
-        sys.stderr.write(f"error: unexpected failure ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
-                         "please report it with the file's first lines.\n")
+        detail = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"   # Python's own text
+        sys.stderr.write("error: " + msg("unexpected failure ({detail}); please report it with the file's first "
+                                         "lines.", detail=detail) + "\n")
         sys.exit(1)

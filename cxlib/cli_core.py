@@ -7,6 +7,7 @@ from pathlib import Path
 from cxlib import export
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
+from cxlib.messages import msg
 
 
 def cli_arguments(parser: argparse.ArgumentParser, command: str) -> None:
@@ -29,7 +30,8 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
         try:
             target.write_bytes(export.to_csv_bytes(ds.df))
         except OSError as err:
-            raise CxDataError(f"cannot write the output ({err.strerror}).", file=str(target),
-                              hint="Choose a writable path with -o.") from None
+            # the system's reason (strerror) is kept as it is
+            raise CxDataError(msg("cannot write the output ({reason}).", reason=err.strerror), file=str(target),
+                              hint=msg("Choose a writable path with -o.")) from None
         out["output"] = str(target)
     return out

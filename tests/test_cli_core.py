@@ -82,3 +82,46 @@ def test_upload_limit_from_environment_applies_on_the_command_line(events_file):
     p = subprocess.run([sys.executable, "-m", "cxlib", "inspect", str(events_file), "--json"], capture_output=True,
                        text=True, cwd=ROOT, timeout=120, env=env)
     assert p.returncode == 2 and "limit" in p.stderr and p.stderr.startswith("error: ")
+
+
+def test_unwritable_output_error_is_a_translatable_message_with_the_system_reason(events_file, tmp_path):
+    import argparse
+
+    from cxlib import cli_core
+    from cxlib.errors import CxDataError
+    from cxlib.loader import load_path
+    from cxlib.messages import Msg
+    target = tmp_path / "no" / "such" / "x.csv"
+    with pytest.raises(CxDataError) as info:
+        cli_core.cli_run(load_path(events_file), argparse.Namespace(command="normalize", output=str(target)))
+    err = info.value
+    assert str(err) == f"{target}: cannot write the output (No such file or directory). Choose a writable path with -o."
+    message = err.msg.params["text"].params["message"]
+    assert isinstance(message, Msg) and message.template == "cannot write the output ({reason})."
+    assert message.params == {"reason": "No such file or directory"}
+    assert err.msg.params["hint"].template == "Choose a writable path with -o."
+
+
+def test_command_line_errors_are_messages_and_print_the_same_english(monkeypatch, capsys, events_file):
+    from cxlib import __main__ as cli
+    from cxlib import loader
+    from cxlib.messages import msg
+    made = []
+
+    def recording_msg(template, /, **params):
+        made.append((template, params))
+        return msg(template, **params)
+    monkeypatch.setattr(cli, "msg", recording_msg)
+    monkeypatch.setitem(cli.COMMANDS, "ghost", ("cxlib.no_such_module", None, "not built"))
+    assert cli.main(["ghost", str(events_file)]) == 2
+    assert capsys.readouterr().err == "error: the 'ghost' command is not available in this version.\n"
+    assert made == [("the '{command}' command is not available in this version.", {"command": "ghost"})]
+
+    def out_of_memory(*_args, **_kwargs):
+        raise MemoryError
+    monkeypatch.setattr(loader, "load_path", out_of_memory)
+    assert cli.main(["inspect", "big.csv"]) == 2
+    assert capsys.readouterr().err == ("error: big.csv: the file is too large to analyse in memory; split it or "
+                                       "filter it first.\n")
+    assert made[-1] == ("{file}: the file is too large to analyse in memory; split it or filter it first.",
+                        {"file": "big.csv"})
