@@ -30,6 +30,8 @@ def _located(message: Msg, file: str | None, row: int | None, column: str | None
     """``message`` prefixed with where it happened: one whole template per combination."""
     has_file, has_row, has_column = bool(file), row is not None, bool(column)
     file, column = (str(file) if has_file else None), (str(column) if has_column else None)
+    # TRANSLATORS: where an error happened; {file} is a file name, {column} a column header from the file,
+    # {message} the error sentence itself (translated on its own).
     if has_file and has_row and has_column:
         return msg("{file}, row {row}, column '{column}': {message}", file=file, row=row, column=column,
                    message=message)
@@ -52,8 +54,10 @@ def _with_hint(text: Msg, hint: Msg) -> Msg:
     """``text`` and then ``hint``, separated by exactly one full stop (as ``text.rstrip('.')`` + '. ')."""
     stripped = str(text).rstrip(".")
     if stripped == text:
+        # TRANSLATORS: an error sentence without its full stop, then what to do about it
         return msg("{text}. {hint}", text=text, hint=hint)
     if stripped + "." == text:                       # the sentence already ends with its full stop
+        # TRANSLATORS: an error sentence (with its full stop), then what to do about it
         return msg("{text} {hint}", text=text, hint=hint)
     # several trailing dots ("..."): only the stripped English can be kept
     return msg("{text}. {hint}", text=Msg(stripped), hint=hint)

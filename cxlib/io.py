@@ -162,6 +162,7 @@ def _read_any(data: bytes, name: str, limits: Limits, depth: int, notes: tuple[s
         return _with_notes(_read_parquet(data, name, limits), notes)
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
+            # TRANSLATORS: {what} is a kind of file: "a PDF document", "a PNG image", "a RAR archive", ...
             raise CxDataError(msg("this is {what}, not a data table.", what=what), file=name, hint=_UPLOAD_TABLE)
     utf8, encoding, warnings = _decode(data, name)
     del data
