@@ -9,7 +9,9 @@ from cxlib import charts_experiment as charts
 from cxlib import experiment as ex
 from cxlib import memo, power
 from cxlib.errors import CxDataError
-from ui import state, t
+from cxlib.messages import N_
+from ui import fmt, state, t, tr
+from ui.experiment_view import show_results
 
 ui.shell(t("Experiments"), icon=":material/science:")
 
@@ -37,16 +39,16 @@ def show_result(res: ex.ExperimentResult, key: str) -> None:
     else:
         st.success(t("Sample ratio check passed (p = {p:.2f}): the split matches the intended one.", p=ch.srm_p_value),
                    icon=":material/check_circle:")
-    (st.warning if not res.trustworthy else st.info)(ui.esc(res.verdict), icon=":material/gavel:")
+    (st.warning if not res.trustworthy else st.info)(ui.esc(tr(res.verdict)), icon=":material/gavel:")
     ui.show_warnings(res.warnings)
-    head, rows = memo.results_rows(res)
-    st.dataframe(pd.DataFrame(rows, columns=head), hide_index=True, width="stretch")
+    show_results(res)
     with st.expander(t("All numbers (unrounded)")):
-        st.dataframe(res.to_frame().dropna(axis=1, how="all"), hide_index=True, width="stretch")
+        ui.show_table(res.to_frame().dropna(axis=1, how="all"), width="stretch",
+                      formats={c: ui.sig(6) for c in ("p_value", "p_value_adjusted", "mann_whitney_p")})
     c1, c2 = st.columns(2)
     rates, lift = charts.rates_chart(res), charts.lift_chart(res)
-    c1.altair_chart(rates, width="stretch")
-    c2.altair_chart(lift, width="stretch")
+    ui.show_chart(rates, where=c1, width="stretch")
+    ui.show_chart(lift, where=c2, width="stretch")
     ui.caption(res.spec.describe())
     for note in res.caveats:
         ui.caption(note)
@@ -98,8 +100,8 @@ with tab_data:
     c = st.columns(4)
     control = c[0].selectbox(t("Control"), names, index=names.index(ex.pick_control(names)) if names else 0,
                              key="exp_control")
-    metric = c[1].selectbox(t("Metric"), metrics, key="exp_metric", format_func=lambda m: t(ex.METRIC_LABELS[m]))
-    alpha = c[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="exp_alpha")
+    metric = c[1].selectbox(t("Metric"), metrics, key="exp_metric", format_func=lambda m: tr(ex.METRIC_LABELS[m]))
+    alpha = c[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="exp_alpha", format_func=fmt.num)
     alternative = c[3].selectbox(t("Test"), ["two-sided", "larger", "smaller"], key="exp_alt", format_func=lambda a: {
         "two-sided": t("Two-sided"), "larger": t("One-sided: variant better"),
         "smaller": t("One-sided: variant worse")}[a])
@@ -130,8 +132,9 @@ with tab_data:
 
 with tab_counts:
     st.caption(t("Type users and conversions per variant; the first row is the control."))
-    start = pd.DataFrame({"variant": ["A", "B"], "users": [10000, 10000], "conversions": [410, 462]})
-    table = st.data_editor(start, num_rows="dynamic", key="exp_counts", hide_index=True)
+    start = pd.DataFrame({N_("variant"): ["A", "B"], N_("users"): [10000, 10000], N_("conversions"): [410, 462]})
+    table = st.data_editor(start, num_rows="dynamic", key="exp_counts", hide_index=True, column_config={
+        c: st.column_config.Column(label=tr(c)) for c in start.columns})
     try:
         rows = table.dropna()
         counts = {str(r.variant): (int(r.users), int(r.conversions)) for r in rows.itertuples()}
@@ -143,26 +146,26 @@ with tab_plan:
     p = st.columns(5)
     base = p[0].number_input(t("Baseline conversion (%)"), 0.01, 99.0, 3.0, key="plan_base")
     mde = p[1].number_input(t("Minimum detectable effect (% relative)"), 0.1, 500.0, 10.0, key="plan_mde")
-    p_alpha = p[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="plan_alpha")
-    p_power = p[3].selectbox(t("Power"), [0.8, 0.9, 0.95], key="plan_power")
+    p_alpha = p[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="plan_alpha", format_func=fmt.num)
+    p_power = p[3].selectbox(t("Power"), [0.8, 0.9, 0.95], key="plan_power", format_func=fmt.num)
     sides = p[4].selectbox(t("Test"), ["two-sided", "one-sided"], key="plan_sides",
                            format_func=lambda x: t("Two-sided") if x == "two-sided" else t("One-sided"))
     try:
         plan = power.sample_size(base / 100, mde / 100, alpha=p_alpha, power=p_power, sides=sides)
         m = st.columns(2)
-        m[0].metric(t("Users per variant"), f"{plan.n_per_variant:,}")
-        m[1].metric(t("Users in total (2 variants)"), f"{plan.total:,}")
+        m[0].metric(t("Users per variant"), fmt.num(plan.n_per_variant))
+        m[1].metric(t("Users in total (2 variants)"), fmt.num(plan.total))
         ui.caption(plan.describe())
         q = st.columns(3)
         have = q[0].number_input(t("Users per variant you can get"), 10, 10**9, 20000, key="plan_have")
         got = power.minimum_detectable_effect(base / 100, int(have), alpha=p_alpha, power=p_power, sides=sides)
-        q[1].metric(t("Smallest detectable relative effect"), f"{got:+.1%}" if got == got else t("none"))
+        q[1].metric(t("Smallest detectable relative effect"), fmt.signed(got, 1, percent=True) if got == got else t("none"))
         if "result" in globals() and result.spec.metric == "converted" and 0 < result.variants[0].rate < 1:
             a, b = result.variants[0], result.variants[1]
             pw = power.achieved_power(a.rate, min(0.999, a.rate * (1 + mde / 100)), a.users, b.users, alpha=p_alpha,
                                       sides=sides)
-            q[2].metric(t("Power of the loaded test to detect this effect"), f"{pw:.0%}",
-                      help=t("{n_a} and {n_b} users, control conversion {rate:.2%}.", n_a=f"{a.users:,}",
-                             n_b=f"{b.users:,}", rate=a.rate))
+            q[2].metric(t("Power of the loaded test to detect this effect"), fmt.pct(pw, 0),
+                        help=t("{n_a:,} and {n_b:,} users, control conversion {rate:.2%}.", n_a=a.users,
+                               n_b=b.users, rate=a.rate))
     except CxDataError as err:
         ui.show_error(err)

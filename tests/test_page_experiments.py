@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "7_Experiments.py")
 
 
+def display_values(el) -> pd.DataFrame:
+    """The text a table shows (its Styler display values), not the numbers behind it."""
+    from streamlit import dataframe_util
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(el.proto.arrow_data.styler.display_values)
+
+
 def _specs(at) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
 
@@ -40,7 +46,9 @@ def test_sample_experiment_shows_verdict_table_and_charts():
     assert table["users"].tolist() == [5981, 6009]
     shown = at.dataframe[0].value
     assert shown["Variant"].tolist() == ["control", "one_page_checkout"]
-    assert shown.iloc[1]["Significant"] == "yes" and shown.iloc[1]["Conversion"] == "4.91 %"
+    assert shown.iloc[1]["Significant"] == True and shown.iloc[1]["Conversion"] == pytest.approx(295 / 6009)  # noqa: E712
+    text = display_values(at.dataframe[0])                # what the reader sees: the locale's formatting
+    assert text.iloc[1]["Conversion"] == "4.91%" and text.iloc[1]["Significant"] == "yes"
     titles = [s["title"] for s in _specs(at)]
     assert "Conversion by variant" in titles and "Lift in conversion over control" in titles
     assert any("Sample ratio check passed" in s.value for s in at.success)
@@ -108,3 +116,14 @@ def test_conversion_from_events_and_achieved_power():
     assert at.dataframe[1].value.set_index("variant").loc["A", "conversions"] == 20
     m = {x.label: x.value for x in at.metric}
     assert m["Power of the loaded test to detect this effect"].endswith("%")
+
+
+@pytest.mark.parametrize("lang, users, conversion", [("zh", "53,211", "4.91%"), ("ru", "53\xa0211", "4,91\xa0%")])
+def test_page_in_chinese_and_russian(lang, users, conversion):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert {m.value for m in at.metric} >= {users}                      # sample size, in the locale
+    assert display_values(at.dataframe[0]).iloc[1, 3] == conversion                  # headers may be translated
+    assert all(s["config"]["locale"]["number"]["decimal"] == ("," if lang == "ru" else ".") for s in _specs(at))
