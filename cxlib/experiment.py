@@ -42,11 +42,16 @@ from cxlib import abstats
 from cxlib.abstats import Alternative, LiftTest
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, msg
 
 Metric = Literal["converted", "revenue", "aov"]
 Correction = Literal["holm", "none"]
-METRIC_LABELS: dict[str, str] = {"converted": "conversion", "revenue": "revenue per user",
-                                  "aov": "average order value"}
+# Metric names as they sit inside sentences ("B raised {metric} from ..."); Msg so a sentence translates them.
+METRIC_LABELS: dict[str, Msg] = {"converted": msg("conversion"), "revenue": msg("revenue per user"),
+                                 "aov": msg("average order value")}
+# The same names as a heading or column title.
+METRIC_TITLES: dict[str, Msg] = {"converted": msg("Conversion"), "revenue": msg("Revenue per user"),
+                                 "aov": msg("Average order value")}
 CONTROL_NAMES = ("control", "a", "baseline", "original", "old", "base", "default", "champion", "existing", "current")
 MIN_CONVERSIONS = 10
 
@@ -71,15 +76,18 @@ class ExperimentSpec:
 
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 0.5:
-            raise CxDataError(f"alpha must be between 0 and 0.5 (got {self.alpha}).", hint="Use 0.05 or 0.01.")
+            raise CxDataError(msg("alpha must be between 0 and 0.5 (got {alpha}).", alpha=self.alpha),
+                              hint=msg("Use 0.05 or 0.01."))
         if self.metric not in METRIC_LABELS:
-            raise CxDataError(f"unknown metric {self.metric!r}.", hint=f"Use one of: {', '.join(METRIC_LABELS)}.")
+            raise CxDataError(msg("unknown metric {metric!r}.", metric=self.metric),
+                              hint=msg("Use one of: {options}.", options=", ".join(METRIC_LABELS)))
         if self.alternative not in abstats.ALTERNATIVES:
-            raise CxDataError(f"unknown alternative {self.alternative!r}.",
-                              hint="Use two-sided, larger or smaller.")
+            raise CxDataError(msg("unknown alternative {alternative!r}.", alternative=self.alternative),
+                              hint=msg("Use two-sided, larger or smaller."))
         if self.winsorize_pct is not None and not 50 <= self.winsorize_pct < 100:
-            raise CxDataError(f"the winsorization percentile must be between 50 and 100 (got {self.winsorize_pct}).",
-                              hint="99 caps revenue at its 99th percentile.")
+            raise CxDataError(msg("the winsorization percentile must be between 50 and 100 (got {percentile}).",
+                                  percentile=self.winsorize_pct),
+                              hint=msg("99 caps revenue at its 99th percentile."))
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -92,21 +100,48 @@ class ExperimentSpec:
         d["split"] = tuple((str(k), float(v)) for k, v in d.get("split", ()))
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
-    def describe(self) -> str:
-        sides = {"two-sided": "two-sided", "larger": "one-sided (variant better)",
-                 "smaller": "one-sided (variant worse)"}[self.alternative]
-        test = {"converted": "two-proportion z-test", "revenue": "Welch t-test",
-                "aov": "delta-method t-test"}[self.metric]
-        extra = []
-        if self.sequential:
-            extra.append("always-valid sequential intervals")
-        if self.winsorize_pct:
-            extra.append(f"revenue capped at its {self.winsorize_pct:g}th percentile")
-        split = " / ".join(f"{k} {v:g}" for k, v in self.split) if self.split else "an equal split"
-        holm = ", Holm-corrected when several variants are compared" if self.correction == "holm" else ""
-        return (f"Each variant's {METRIC_LABELS[self.metric]} is compared with the control by a {sides} {test} "
-                f"at {self.alpha:.0%} significance{holm}" + (", with " + " and ".join(extra) if extra else "")
-                + f"; the traffic split is checked against {split} (flagged at p < {self.srm_threshold:g}).")
+    def describe(self) -> Msg:
+        """The definition sentence: which test, at which level, with which options, against which split."""
+        if self.sequential and self.winsorize_pct:
+            extras = msg("always-valid sequential intervals and revenue capped at its {percentile:g}th percentile",
+                         percentile=self.winsorize_pct)
+        elif self.winsorize_pct:
+            extras = msg("revenue capped at its {percentile:g}th percentile", percentile=self.winsorize_pct)
+        else:
+            extras = msg("always-valid sequential intervals") if self.sequential else None
+        split = (_listing([msg("{variant} {share:g}", variant=k, share=v) for k, v in self.split], " / ")
+                 if self.split else msg("an equal split"))
+        values = dict(metric=METRIC_LABELS[self.metric], test=_TESTS[self.alternative, self.metric], alpha=self.alpha,
+                      split=split, threshold=self.srm_threshold)
+        if self.correction == "holm":
+            if extras is None:
+                return msg("Each variant's {metric} is compared with the control by {test} at {alpha:.0%} significance, "
+                           "Holm-corrected when several variants are compared; the traffic split is checked against "
+                           "{split} (flagged at p < {threshold:g}).", **values)
+            return msg("Each variant's {metric} is compared with the control by {test} at {alpha:.0%} significance, "
+                       "Holm-corrected when several variants are compared, with {extras}; the traffic split is "
+                       "checked against {split} (flagged at p < {threshold:g}).", extras=extras, **values)
+        if extras is None:
+            return msg("Each variant's {metric} is compared with the control by {test} at {alpha:.0%} significance; "
+                       "the traffic split is checked against {split} (flagged at p < {threshold:g}).", **values)
+        return msg("Each variant's {metric} is compared with the control by {test} at {alpha:.0%} significance, "
+                   "with {extras}; the traffic split is checked against {split} (flagged at p < {threshold:g}).",
+                   extras=extras, **values)
+
+
+# The test each definition sentence names, per (alternative, metric): whole noun phrases, so a
+# translation can inflect them as the sentence needs.
+_TESTS: dict[tuple[str, str], Msg] = {
+    ("two-sided", "converted"): msg("a two-sided two-proportion z-test"),
+    ("larger", "converted"): msg("a one-sided (variant better) two-proportion z-test"),
+    ("smaller", "converted"): msg("a one-sided (variant worse) two-proportion z-test"),
+    ("two-sided", "revenue"): msg("a two-sided Welch t-test"),
+    ("larger", "revenue"): msg("a one-sided (variant better) Welch t-test"),
+    ("smaller", "revenue"): msg("a one-sided (variant worse) Welch t-test"),
+    ("two-sided", "aov"): msg("a two-sided delta-method t-test"),
+    ("larger", "aov"): msg("a one-sided (variant better) delta-method t-test"),
+    ("smaller", "aov"): msg("a one-sided (variant worse) delta-method t-test"),
+}
 
 
 @dataclass(frozen=True)
@@ -126,17 +161,22 @@ class DataChecks:
     srm_p_value: float = 1.0
     srm_flag: bool = False
 
-    def sentences(self) -> list[str]:
-        obs = ", ".join(f"{k}: {v:,}" for k, v in self.observed)
-        out = [f"{self.units:,} units analysed ({obs})."]
+    def sentences(self) -> list[Msg]:
+        obs = _listing([msg("{variant}: {users:,}", variant=k, users=v) for k, v in self.observed], ", ")
+        out = [msg("{units:,} units analysed ({observed}).", units=self.units, observed=obs)]
         if self.rows:
-            out.append(f"{self.rows:,} rows read; {self.rows_missing_unit_or_variant:,} without unit or variant, "
-                       f"{self.duplicate_rows:,} exact duplicates, {self.units_in_multiple_variants:,} units in more "
-                       f"than one variant ({self.rows_in_multiple_variants:,} rows), "
-                       f"{self.units_with_several_rows:,} units with several rows (collapsed).")
-        exp = " / ".join(f"{k} {v:.1%}" for k, v in self.expected_split)
-        out.append(f"Sample ratio check against {exp}: {_p_eq(self.srm_p_value)}"
-                   + (" - MISMATCH." if self.srm_flag else " - no mismatch."))
+            out.append(msg("{rows:,} rows read; {missing:,} without unit or variant, {duplicates:,} exact duplicates, "
+                           "{multi_units:,} units in more than one variant ({multi_rows:,} rows), {several:,} units "
+                           "with several rows (collapsed).", rows=self.rows, missing=self.rows_missing_unit_or_variant,
+                           duplicates=self.duplicate_rows, multi_units=self.units_in_multiple_variants,
+                           multi_rows=self.rows_in_multiple_variants, several=self.units_with_several_rows))
+        split = _listing([msg("{variant} {share:.1%}", variant=k, share=v) for k, v in self.expected_split], " / ")
+        if self.srm_flag:
+            out.append(msg("Sample ratio check against {split}: {p_value} - MISMATCH.", split=split,
+                           p_value=_p_eq(self.srm_p_value)))
+        else:
+            out.append(msg("Sample ratio check against {split}: {p_value} - no mismatch.", split=split,
+                           p_value=_p_eq(self.srm_p_value)))
         return out
 
 
@@ -218,11 +258,11 @@ class ExperimentResult(Displayable):
             })
         return pd.DataFrame(rows)
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         lines = [self.verdict, *self.checks.sentences()]
         if self.cuped and self.cuped.theta != 0:
-            lines.append(f"CUPED reduced the variance by {self.cuped.variance_reduction:.1%}.")
-        return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
+            lines.append(msg("CUPED reduced the variance by {reduction:.1%}.", reduction=self.cuped.variance_reduction))
+        return _lines(lines + [msg("Warning: {warning}", warning=w) for w in self.warnings])
 
     def to_json(self) -> dict:
         """The ``abtest`` CLI object (DESIGN.md keys) plus details. ``ci95`` is the interval of
@@ -268,15 +308,15 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
     Vectorized on integer codes (one factorization of unit and variant, then bincounts), so a
     few million rows take seconds, not minutes."""
     df = ds.df
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     if metric == "converted" and not ds.has("converted"):
         if not ds.has("revenue"):
-            raise CxDataError("the experiment has neither a 'converted' nor a 'revenue' column.", file=ds.name,
-                              hint="Map a 0/1 conversion column (or a revenue column) on the Data page.")
-        warnings.append("No conversion column: a unit counts as converted when its revenue is above 0.")
+            raise CxDataError(msg("the experiment has neither a 'converted' nor a 'revenue' column."), file=ds.name,
+                              hint=msg("Map a 0/1 conversion column (or a revenue column) on the Data page."))
+        warnings.append(msg("No conversion column: a unit counts as converted when its revenue is above 0."))
     if metric in ("revenue", "aov") and not ds.has("revenue"):
-        raise CxDataError(f"the {METRIC_LABELS[metric]} metric needs a 'revenue' column.", file=ds.name,
-                          hint="Map the revenue column, or choose the conversion metric.")
+        raise CxDataError(msg("the {metric} metric needs a 'revenue' column.", metric=METRIC_LABELS[metric]),
+                          file=ds.name, hint=msg("Map the revenue column, or choose the conversion metric."))
     n_rows = len(df)
     uid, u_names = pd.factorize(df["unit_id"])            # missing -> -1
     vid, v_names = pd.factorize(df["variant"])
@@ -299,9 +339,10 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
     n_units = len(keys)
     c, r = conv[keep], rev[keep]
     if has_conv and metric == "converted" and np.isnan(c).any():
-        warnings.append(f"{int(np.isnan(c).sum()):,} rows have no conversion value; they count as not converted.")
+        warnings.append(msg("{rows:,} rows have no conversion value; they count as not converted.",
+                            rows=int(np.isnan(c).sum())))
     if ds.has("revenue") and np.isnan(r).any() and metric != "converted":
-        warnings.append(f"{int(np.isnan(r).sum()):,} rows have no revenue; they count as 0.")
+        warnings.append(msg("{rows:,} rows have no revenue; they count as 0.", rows=int(np.isnan(r).sum())))
     c = np.nan_to_num(c) if has_conv else (np.nan_to_num(r) > 0) * 1.0
     o = np.nan_to_num(orders[keep]) if orders is not None else c
     n = np.bincount(codes, minlength=n_units)
@@ -320,16 +361,17 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
                         duplicate_rows=int(dup.sum()), units_with_several_rows=several,
                         units_in_multiple_variants=multi_units, rows_in_multiple_variants=int(in_multi.sum()))
     if checks.rows_missing_unit_or_variant:
-        warnings.append(f"{checks.rows_missing_unit_or_variant:,} rows have no unit id or no variant and were excluded.")
+        warnings.append(msg("{rows:,} rows have no unit id or no variant and were excluded.",
+                            rows=checks.rows_missing_unit_or_variant))
     if checks.duplicate_rows:
-        warnings.append(f"{checks.duplicate_rows:,} exact duplicate rows were dropped.")
+        warnings.append(msg("{rows:,} exact duplicate rows were dropped.", rows=checks.duplicate_rows))
     if multi_units:
-        warnings.append(f"{multi_units:,} units were seen in more than one variant; all their "
-                        f"{checks.rows_in_multiple_variants:,} rows were excluded. Check the assignment: a unit must "
-                        "stay in one variant.")
+        warnings.append(msg("{units:,} units were seen in more than one variant; all their {rows:,} rows were "
+                            "excluded. Check the assignment: a unit must stay in one variant.",
+                            units=multi_units, rows=checks.rows_in_multiple_variants))
     if several:
-        warnings.append(f"{several:,} units have several rows in their variant; they were combined into one "
-                        "(converted if any row converted, revenue summed).")
+        warnings.append(msg("{units:,} units have several rows in their variant; they were combined into one "
+                            "(converted if any row converted, revenue summed).", units=several))
     return units, checks, warnings
 
 
@@ -339,11 +381,12 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset) -> pd.Series:
     before the unit's exposure (or before the experiment's first exposure when a unit has none).
     Units are matched on ``unit_id == customer_id``. Returns a float Series aligned with ``units``."""
     if orders.role != "orders":
-        raise CxDataError(f"'{orders.name}' is {orders.role} data, not orders.", hint="Pick an orders dataset for CUPED.")
+        raise CxDataError(msg("'{file}' is {role} data, not orders.", file=orders.name, role=orders.role),
+                          hint=msg("Pick an orders dataset for CUPED."))
     start = units["exposed_at"]
     if start.isna().all():
-        raise CxDataError("CUPED needs exposure times to know what is 'before the experiment'.",
-                          hint="Map the exposure time column (exposed_at), or turn CUPED off.")
+        raise CxDataError(msg("CUPED needs exposure times to know what is 'before the experiment'."),
+                          hint=msg("Map the exposure time column (exposed_at), or turn CUPED off."))
     start = start.fillna(start.min())
     o = orders.df
     net = o["amount"].fillna(0.0) - (o["refunded"].fillna(0.0) if "refunded" in o.columns else 0.0)
@@ -362,8 +405,8 @@ def pick_control(names: list[str], control: str | None = None) -> str:
     else the alphabetically first."""
     if control is not None:
         if control not in names:
-            raise CxDataError(f"control variant '{control}' is not in the data.",
-                              hint=f"Variants found: {', '.join(names[:20])}.")
+            raise CxDataError(msg("control variant '{control}' is not in the data.", control=control),
+                              hint=msg("Variants found: {variants}.", variants=", ".join(names[:20])))
         return control
     for cand in CONTROL_NAMES:                     # exact name first ("A", "control")
         for n in names:
@@ -381,11 +424,12 @@ def _split(names: list[str], spec: ExperimentSpec) -> tuple[dict[str, float], tu
         return {n: 1 / len(names) for n in names}, ()
     w = {k: float(v) for k, v in spec.split}
     if any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
-        raise CxDataError("the intended split must be non-negative shares.", hint="E.g. control=50, treatment=50.")
+        raise CxDataError(msg("the intended split must be non-negative shares."),
+                          hint=msg("E.g. control=50, treatment=50."))
     unknown = [n for n in names if n not in w]
     if unknown:
-        raise CxDataError(f"the intended split does not name variant(s) {', '.join(unknown)}.",
-                          hint="Give a share for every variant in the data.")
+        raise CxDataError(msg("the intended split does not name variant(s) {variants}.", variants=", ".join(unknown)),
+                          hint=msg("Give a share for every variant in the data."))
     total = sum(w.values())
     return {k: w[k] / total for k in [*names, *(k for k in w if k not in names)]}, tuple(k for k in w if k not in names)
 
@@ -412,14 +456,15 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
     (True, 0.032)
     """
     if ds.role != "experiment":
-        raise CxDataError(f"'{ds.name}' is {ds.role} data, not an experiment.",
-                          hint="Pick an experiment dataset (unit id and variant per row).")
+        raise CxDataError(msg("'{file}' is {role} data, not an experiment.", file=ds.name, role=ds.role),
+                          hint=msg("Pick an experiment dataset (unit id and variant per row)."))
     spec = replace(spec or ExperimentSpec(), **options)
     units, checks, warnings = _units(ds, spec.metric)
     names = [str(v) for v in pd.unique(units["variant"])]
     if len(names) < 2:
-        raise CxDataError(f"only one variant ({', '.join(names) or 'none'}) has usable rows; an A/B test needs two "
-                          "or more.", file=ds.name, hint="Check the variant column and the excluded rows.")
+        raise CxDataError(msg("only one variant ({variants}) has usable rows; an A/B test needs two or more.",
+                              variants=", ".join(names) or msg("none")),
+                          file=ds.name, hint=msg("Check the variant column and the excluded rows."))
     control = pick_control(names, spec.control)
     cuped_info = None
     y = units["revenue"].to_numpy(float)
@@ -427,15 +472,15 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
         cap = float(np.percentile(y, spec.winsorize_pct))
         n_capped = int((y > cap).sum())
         y = np.minimum(y, cap)
-        warnings.append(f"Revenue was capped at {cap:,.2f} (the {spec.winsorize_pct:g}th percentile); "
-                        f"{n_capped:,} units were capped.")
+        warnings.append(msg("Revenue was capped at {cap:,.2f} (the {percentile:g}th percentile); {units:,} units "
+                            "were capped.", cap=cap, percentile=spec.winsorize_pct, units=n_capped))
     raw_y = y
     if spec.metric == "revenue" and orders is not None and spec.cuped:
         x = pre_period_revenue(units, orders).to_numpy(float)
         y, theta, red = abstats.cuped(y, x)
         cuped_info = CupedInfo(theta, red, int((x != 0).sum()))
         if theta == 0:
-            warnings.append("CUPED had no effect: no unit has pre-experiment revenue that varies.")
+            warnings.append(msg("CUPED had no effect: no unit has pre-experiment revenue that varies."))
     units = units.assign(value=y, raw_value=raw_y)
     order = [control] + sorted(n for n in names if n != control)
     g = units.groupby("variant", observed=True, sort=False)
@@ -486,21 +531,22 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
     """
     spec = replace(spec or ExperimentSpec(), **options)
     if spec.metric != "converted":
-        raise CxDataError("aggregate counts only support the conversion metric.",
-                          hint="Load unit-level data to analyse revenue.")
+        raise CxDataError(msg("aggregate counts only support the conversion metric."),
+                          hint=msg("Load unit-level data to analyse revenue."))
     clean: dict[str, tuple[int, int]] = {}
     for name, pair in counts.items():
         try:
             users, conv = (int(v) for v in pair)
         except (TypeError, ValueError):
-            raise CxDataError(f"variant '{name}': users and conversions must be whole numbers.",
-                              hint="Enter counts such as 10000 and 412.") from None
+            raise CxDataError(msg("variant '{variant}': users and conversions must be whole numbers.", variant=name),
+                              hint=msg("Enter counts such as 10000 and 412.")) from None
         if users <= 0 or conv < 0 or conv > users:
-            raise CxDataError(f"variant '{name}': {conv} conversions out of {users} users is impossible.",
-                              hint="Users must be positive and conversions between 0 and users.")
+            raise CxDataError(msg("variant '{variant}': {conversions} conversions out of {users} users is impossible.",
+                                  variant=name, conversions=conv, users=users),
+                              hint=msg("Users must be positive and conversions between 0 and users."))
         clean[str(name)] = (users, conv)
     if len(clean) < 2:
-        raise CxDataError("an A/B test needs at least two variants.", hint="Add a row for each variant.")
+        raise CxDataError(msg("an A/B test needs at least two variants."), hint=msg("Add a row for each variant."))
     names = list(clean)
     control = pick_control(names, spec.control)
     order = [control] + [n for n in names if n != control]
@@ -512,7 +558,7 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
         variants.append(VariantSummary(n, users, conv, conv / users, ci, value=conv / users, value_ci=ci))
     checks = DataChecks(units=sum(u for u, _ in clean.values()), expected_split=tuple(weights.items()),
                         missing_variants=missing)
-    return _finish(spec, control, variants, checks, [], "counts typed in", "", None)
+    return _finish(spec, control, variants, checks, [], msg("counts typed in"), "", None)
 
 
 def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_info, *, arrays=None, agg=None
@@ -524,7 +570,8 @@ def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_in
     checks = replace(checks, observed=tuple((v.name, v.users) for v in variants), srm_p_value=srm_p,
                      srm_flag=bool(srm_p < spec.srm_threshold))
     if checks.missing_variants:
-        warnings.append(f"Variant(s) {', '.join(checks.missing_variants)} of the intended split have no users.")
+        warnings.append(msg("Variant(s) {variants} of the intended split have no users.",
+                            variants=", ".join(checks.missing_variants)))
     ctrl = variants[0]
     raw = []
     for v in variants[1:]:
@@ -575,119 +622,219 @@ def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -
 
 # ---------------------------------------------------------------- words
 
-def _fmt_p(p: float) -> str:
+class _Signed(float):
+    """A change that prints with a real minus sign (U+2212) under any format: ``−3.1``, ``+12.7``."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return float.__format__(self, spec).replace("-", "\u2212")
+
+
+def _sentences(parts: list) -> Msg | str:
+    """Whole sentences one after another, each translated on its own."""
+    if not parts:
+        return ""
+    text = parts[-1]
+    for part in reversed(parts[:-1]):
+        text = msg("{first} {second}", first=part, second=text)
+    return text
+
+
+def _lines(parts: list) -> Msg | str:
+    """Whole sentences one per line."""
+    if not parts:
+        return ""
+    text = parts[-1]
+    for part in reversed(parts[:-1]):
+        text = msg("{first}\n{second}", first=part, second=text)
+    return text
+
+
+def _listing(items: list, sep: str) -> Msg | str:
+    """Items of a list (``sep`` ", " or " / "), so a translation can use its own separators."""
+    if not items:
+        return ""
+    text = items[-1]
+    for item in reversed(items[:-1]):
+        text = (msg("{first} / {rest}", first=item, rest=text) if sep == " / "
+                else msg("{first}, {rest}", first=item, rest=text))
+    return text
+
+
+def _p_eq(p: float, name: Msg | None = None) -> Msg:
+    """'p = 0.03' or 'p < 0.001'; ``name`` says which p-value (one-sided, always-valid)."""
+    name = msg("p") if name is None else name
     if not np.isfinite(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else (f"{p:.3f}" if p < 0.01 else f"{p:.2f}")
+        return msg("{name} = {p_value}", name=name, p_value=msg("n/a"))
+    if p < 0.001:
+        return msg("{name} < {limit:g}", name=name, limit=0.001)
+    if p < 0.01:
+        return msg("{name} = {p_value:.3f}", name=name, p_value=float(p))
+    return msg("{name} = {p_value:.2f}", name=name, p_value=float(p))
 
 
-def _p_eq(p: float, name: str = "p") -> str:
-    """'p = 0.03' or 'p < 0.001'."""
-    text = _fmt_p(p)
-    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
-
-
-def _fmt_value(x: float, metric: str) -> str:
+def _fmt_value(x: float, metric: str) -> Msg:
     if not np.isfinite(x):
-        return "n/a"
-    return f"{x * 100:.2f} %" if metric == "converted" else f"{x:,.2f}"
+        return msg("n/a")
+    if metric == "converted":
+        return msg("{percent:.2f} %", percent=float(x) * 100)
+    return msg("{value:,.2f}", value=float(x))
 
 
-def _fmt_pct(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{x * 100:+.1f} %".replace("-", "\u2212")
+def _fmt_pct(x: float) -> Msg:
+    """A relative change in percent with its sign: ``+12.7 %``, ``−3.1 %``."""
+    return msg("n/a") if not np.isfinite(x) else msg("{change:+.1f} %", change=_Signed(x * 100))
 
 
-def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSummary, c: Comparison) -> str:
-    """One plain sentence: what changed, by how much, how sure."""
+def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSummary, c: Comparison) -> Msg:
+    """One plain sentence: what changed, by how much, how sure (one whole template per case)."""
     t = c.test
-    label = METRIC_LABELS[spec.metric]
-    level = f"{t.ci_level:.0%}".replace("%", " %")
-    p_txt = ("always-valid p" if c.sequential else ("one-sided p" if spec.alternative != "two-sided" else "p"))
-    p_val = c.p_value_adjusted if c.p_value_adjusted != t.p_value else t.p_value
-    adj = " (Holm-adjusted)" if c.p_value_adjusted != t.p_value else ""
+    if c.sequential:
+        p_name = msg("always-valid p")
+    else:
+        p_name = msg("one-sided p") if spec.alternative != "two-sided" else msg("p")
+    adjusted = c.p_value_adjusted != t.p_value
+    p_val = c.p_value_adjusted if adjusted else t.p_value
+    v = dict(variant=b.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(a.value, spec.metric),
+             after=_fmt_value(b.value, spec.metric), lift=_fmt_pct(t.rel_lift), level=t.ci_level * 100,
+             low=_fmt_pct(t.rel_ci[0]), high=_fmt_pct(t.rel_ci[1]), p_value=_p_eq(p_val, p_name),
+             alpha=spec.alpha * 100)
     # Holm adjusts p-values, not intervals: say so, or an interval excluding 0 reads as significant
-    ci = f"{level} CI{', not adjusted for multiple variants,' if adj else ''} {_fmt_pct(t.rel_ci[0])} to {_fmt_pct(t.rel_ci[1])}"
-    alpha = f"{spec.alpha * 100:g} %"
+    if c.significant and t.abs_lift > 0:
+        if adjusted:
+            return msg("{variant} raised {metric} from {before} to {after} ({lift}, {level:.0f} % CI, not adjusted "
+                       "for multiple variants, {low} to {high}); {p_value} (Holm-adjusted), significant at "
+                       "{alpha:g} %.", **v)
+        return msg("{variant} raised {metric} from {before} to {after} ({lift}, {level:.0f} % CI {low} to {high}); "
+                   "{p_value}, significant at {alpha:g} %.", **v)
     if c.significant:
-        verb = "raised" if t.abs_lift > 0 else "lowered"
-        return (f"{b.name} {verb} {label} from {_fmt_value(a.value, spec.metric)} to {_fmt_value(b.value, spec.metric)} "
-                f"({_fmt_pct(t.rel_lift)}, {ci}); {_p_eq(p_val, p_txt)}{adj}, significant at {alpha}.")
-    change = {"larger": "increase", "smaller": "decrease"}.get(spec.alternative, "change")
-    sentence = (f"{b.name} did not significantly {change} {label}: {_fmt_value(a.value, spec.metric)} in {a.name} "
-                f"vs {_fmt_value(b.value, spec.metric)} ({_fmt_pct(t.rel_lift)}, {ci}); {_p_eq(p_val, p_txt)}{adj}, "
-                f"not significant at {alpha}.")
-    wrong_way = ((spec.alternative == "larger" and t.rel_ci[1] < 0)
-                 or (spec.alternative == "smaller" and t.rel_ci[0] > 0))
-    if wrong_way:
-        sentence += (f" It moved the other way ({_fmt_pct(t.rel_lift)}), which a one-sided test for an {change} "
-                     "cannot call significant; look at it before shipping.")
-    return sentence
+        if adjusted:
+            return msg("{variant} lowered {metric} from {before} to {after} ({lift}, {level:.0f} % CI, not adjusted "
+                       "for multiple variants, {low} to {high}); {p_value} (Holm-adjusted), significant at "
+                       "{alpha:g} %.", **v)
+        return msg("{variant} lowered {metric} from {before} to {after} ({lift}, {level:.0f} % CI {low} to {high}); "
+                   "{p_value}, significant at {alpha:g} %.", **v)
+    v["control"] = a.name
+    if spec.alternative == "larger":
+        if adjusted:
+            sentence = msg("{variant} did not significantly increase {metric}: {before} in {control} vs {after} "
+                           "({lift}, {level:.0f} % CI, not adjusted for multiple variants, {low} to {high}); "
+                           "{p_value} (Holm-adjusted), not significant at {alpha:g} %.", **v)
+        else:
+            sentence = msg("{variant} did not significantly increase {metric}: {before} in {control} vs {after} "
+                           "({lift}, {level:.0f} % CI {low} to {high}); {p_value}, not significant at {alpha:g} %.", **v)
+        if t.rel_ci[1] < 0:
+            return msg("{first} {second}", first=sentence, second=msg(
+                "It moved the other way ({lift}), which a one-sided test for an increase cannot call significant; "
+                "look at it before shipping.", lift=v["lift"]))
+        return sentence
+    if spec.alternative == "smaller":
+        if adjusted:
+            sentence = msg("{variant} did not significantly decrease {metric}: {before} in {control} vs {after} "
+                           "({lift}, {level:.0f} % CI, not adjusted for multiple variants, {low} to {high}); "
+                           "{p_value} (Holm-adjusted), not significant at {alpha:g} %.", **v)
+        else:
+            sentence = msg("{variant} did not significantly decrease {metric}: {before} in {control} vs {after} "
+                           "({lift}, {level:.0f} % CI {low} to {high}); {p_value}, not significant at {alpha:g} %.", **v)
+        if t.rel_ci[0] > 0:
+            return msg("{first} {second}", first=sentence, second=msg(
+                "It moved the other way ({lift}), which a one-sided test for a decrease cannot call significant; "
+                "look at it before shipping.", lift=v["lift"]))
+        return sentence
+    if adjusted:
+        return msg("{variant} did not significantly change {metric}: {before} in {control} vs {after} ({lift}, "
+                   "{level:.0f} % CI, not adjusted for multiple variants, {low} to {high}); {p_value} (Holm-adjusted), "
+                   "not significant at {alpha:g} %.", **v)
+    return msg("{variant} did not significantly change {metric}: {before} in {control} vs {after} ({lift}, "
+               "{level:.0f} % CI {low} to {high}); {p_value}, not significant at {alpha:g} %.", **v)
 
 
-def _verdict(spec, variants, comps, checks: DataChecks) -> str:
+def _verdict(spec, variants, comps, checks: DataChecks) -> Msg | str:
     by = {v.name: v for v in variants}
     parts = [comparison_sentence(spec, variants[0], by[c.variant], c) for c in comps]
     if checks.srm_flag:
-        obs = " / ".join(f"{k} {v:,}" for k, v in checks.observed)
-        return (f"Not trustworthy: the users per variant ({obs}) do not match the intended split "
-                f"(sample ratio mismatch, {_p_eq(checks.srm_p_value)}), so assignment or tracking is broken and "
-                "the lifts below may be biased. Fix the cause before deciding. As measured: " + " ".join(parts))
+        observed = _listing([msg("{variant} {users:,}", variant=k, users=v) for k, v in checks.observed], " / ")
+        return msg("Not trustworthy: the users per variant ({observed}) do not match the intended split (sample ratio "
+                   "mismatch, {p_value}), so assignment or tracking is broken and the lifts below may be biased. Fix "
+                   "the cause before deciding. As measured: {results}", observed=observed,
+                   p_value=_p_eq(checks.srm_p_value), results=_sentences(parts))
     if len(parts) > 2:
         sig = [c.variant for c in comps if c.significant]
-        head = (f"{len(sig)} of {len(comps)} variants differ significantly from {variants[0].name}"
-                + (f" ({', '.join(sig)})." if sig else "."))
-        return head + " " + " ".join(p for p, c in zip(parts, comps) if c.significant)
-    return " ".join(parts)
+        if sig:
+            head = msg("{significant} of {total} variants differ significantly from {control} ({variants}).",
+                       significant=len(sig), total=len(comps), control=variants[0].name, variants=", ".join(sig))
+        else:
+            head = msg("{significant} of {total} variants differ significantly from {control}.",
+                       significant=0, total=len(comps), control=variants[0].name)
+        return msg("{first} {second}", first=head,
+                   second=_sentences([p for p, c in zip(parts, comps) if c.significant]))
+    return _sentences(parts)
 
 
-def _warnings(spec, variants, comps, checks, cuped_info) -> list[str]:
+def _warnings(spec, variants, comps, checks, cuped_info) -> list[Msg]:
     out = []
     if checks.srm_flag:
-        out.append(f"Sample ratio mismatch ({_p_eq(checks.srm_p_value)}, flagged below {spec.srm_threshold:g}): the split "
-                   "of users differs from the intended one; the result is not trustworthy until the cause is found.")
+        out.append(msg("Sample ratio mismatch ({p_value}, flagged below {threshold:g}): the split of users differs "
+                       "from the intended one; the result is not trustworthy until the cause is found.",
+                       p_value=_p_eq(checks.srm_p_value), threshold=spec.srm_threshold))
     if spec.metric == "converted":
         few = [v.name for v in variants if v.conversions < MIN_CONVERSIONS or v.users - v.conversions < MIN_CONVERSIONS]
         if few:
-            out.append(f"Fewer than {MIN_CONVERSIONS} conversions (or non-conversions) in {', '.join(few)}: the normal "
-                       "approximation behind the p-value and intervals is unreliable.")
+            out.append(msg("Fewer than {minimum} conversions (or non-conversions) in {variants}: the normal "
+                           "approximation behind the p-value and intervals is unreliable.",
+                           minimum=MIN_CONVERSIONS, variants=", ".join(few)))
     if spec.planned_users_per_variant and not spec.sequential:
         smallest = min(v.users for v in variants)
         if smallest < spec.planned_users_per_variant:
-            out.append(f"The planned sample ({spec.planned_users_per_variant:,} users per variant) is not reached yet "
-                       f"(smallest variant: {smallest:,}). Stopping early on a significant result inflates false "
-                       "positives (peeking); wait for the plan, or use the sequential option.")
+            out.append(msg("The planned sample ({planned:,} users per variant) is not reached yet (smallest variant: "
+                           "{smallest:,}). Stopping early on a significant result inflates false positives (peeking); "
+                           "wait for the plan, or use the sequential option.",
+                           planned=spec.planned_users_per_variant, smallest=smallest))
     for c in comps:                  # robustness check (fixed-horizon, so not against always-valid p-values)
         if (c.mann_whitney_p is not None and not spec.sequential
                 and (c.mann_whitney_p < spec.alpha) != (c.test.p_value < spec.alpha)):
-            out.append(f"For {c.variant}, the Welch t-test on means ({_p_eq(c.test.p_value)}) and the Mann-Whitney "
-                       f"rank test ({_p_eq(c.mann_whitney_p)}) disagree: revenue is skewed or mostly zero, so the "
-                       "difference in means is uncertain" + ("." if spec.winsorize_pct else
-                                                              "; consider capping revenue (winsorizing)."))
+            v = dict(variant=c.variant, welch_p=_p_eq(c.test.p_value), rank_p=_p_eq(c.mann_whitney_p))
+            if spec.winsorize_pct:
+                out.append(msg("For {variant}, the Welch t-test on means ({welch_p}) and the Mann-Whitney rank test "
+                               "({rank_p}) disagree: revenue is skewed or mostly zero, so the difference in means is "
+                               "uncertain.", **v))
+            else:
+                out.append(msg("For {variant}, the Welch t-test on means ({welch_p}) and the Mann-Whitney rank test "
+                               "({rank_p}) disagree: revenue is skewed or mostly zero, so the difference in means is "
+                               "uncertain; consider capping revenue (winsorizing).", **v))
     if spec.sequential and spec.alternative != "two-sided":
-        out.append("Sequential intervals and p-values are two-sided; the one-sided setting was not applied to them.")
+        out.append(msg("Sequential intervals and p-values are two-sided; the one-sided setting was not applied to "
+                       "them."))
     return out
 
 
-def _caveats(spec, comps, cuped_info) -> list[str]:
+def _caveats(spec, comps, cuped_info) -> list[Msg]:
     out = []
     if len(comps) > 1:
-        out.append(("p-values are Holm-adjusted for " if spec.correction == "holm" else "p-values are NOT adjusted for ")
-                   + f"{len(comps)} comparisons with the control; intervals are not adjusted.")
+        if spec.correction == "holm":
+            out.append(msg("p-values are Holm-adjusted for {comparisons} comparisons with the control; intervals are "
+                           "not adjusted.", comparisons=len(comps)))
+        else:
+            out.append(msg("p-values are NOT adjusted for {comparisons} comparisons with the control; intervals are "
+                           "not adjusted.", comparisons=len(comps)))
     if spec.alternative != "two-sided":
-        out.append(f"One-sided test: the interval shown is the two-sided {1 - 2 * spec.alpha:.0%} interval, whose "
-                   "relevant bound matches the one-sided test.")
+        out.append(msg("One-sided test: the interval shown is the two-sided {level:.0%} interval, whose relevant bound "
+                       "matches the one-sided test.", level=1 - 2 * spec.alpha))
     if cuped_info and cuped_info.theta != 0:
-        out.append(f"CUPED used pre-experiment revenue of {cuped_info.units_with_pre_data:,} units and reduced the "
-                   f"variance by {cuped_info.variance_reduction:.1%}.")
+        out.append(msg("CUPED used pre-experiment revenue of {units:,} units and reduced the variance by "
+                       "{reduction:.1%}.", units=cuped_info.units_with_pre_data,
+                       reduction=cuped_info.variance_reduction))
     if spec.metric == "aov":
-        out.append("Average order value is a ratio metric: its variance uses the delta method with users (the unit of "
-                   "randomization) as the unit, not orders.")
-    out.append("Relative-lift intervals use the delta method on the ratio of means.")
+        out.append(msg("Average order value is a ratio metric: its variance uses the delta method with users (the "
+                       "unit of randomization) as the unit, not orders."))
+    out.append(msg("Relative-lift intervals use the delta method on the ratio of means."))
     for c in comps:             # pooled-SE test vs unpooled-SE interval can disagree at the boundary
         lo, hi = c.test.abs_ci
         if spec.alternative == "two-sided" and np.isfinite(lo) and (lo <= 0 <= hi) == (c.test.p_value < spec.alpha):
-            out.append(f"For {c.variant} the p-value (pooled standard error) and the interval (unpooled) disagree about "
-                       "significance, which happens with small or very unequal samples; treat it as inconclusive.")
+            out.append(msg("For {variant} the p-value (pooled standard error) and the interval (unpooled) disagree "
+                           "about significance, which happens with small or very unequal samples; treat it as "
+                           "inconclusive.", variant=c.variant))
     return out
 
 
@@ -702,7 +849,8 @@ def parse_window(window: str | pd.Timedelta) -> pd.Timedelta:
         return window
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)\s*", str(window).lower())
     if not m:
-        raise CxDataError(f"cannot read the window {window!r}.", hint="Use e.g. 7d, 24h or 30min.")
+        raise CxDataError(msg("cannot read the window {window!r}.", window=window),
+                          hint=msg("Use e.g. 7d, 24h or 30min."))
     return pd.Timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
 
 
@@ -725,14 +873,14 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     import duckdb
     win = parse_window(window)
     if win <= pd.Timedelta(0):
-        raise CxDataError("the conversion window must be positive.", hint="Use e.g. 7d.")
+        raise CxDataError(msg("the conversion window must be positive."), hint=msg("Use e.g. 7d."))
     if not experiment.has("exposed_at"):
-        raise CxDataError("the assignments have no exposure time.", file=experiment.name,
-                          hint="Map the exposure timestamp (exposed_at) to join events within a window.")
+        raise CxDataError(msg("the assignments have no exposure time."), file=experiment.name,
+                          hint=msg("Map the exposure timestamp (exposed_at) to join events within a window."))
     names = events.df["event"].dropna().unique()
     if event not in set(names):
-        raise CxDataError(f"event '{event}' does not occur in the events data.", file=events.name,
-                          hint=f"Events found: {', '.join(map(str, sorted(names)[:15]))}.")
+        raise CxDataError(msg("event '{event}' does not occur in the events data.", event=event), file=events.name,
+                          hint=msg("Events found: {events}.", events=", ".join(map(str, sorted(names)[:15]))))
     u = pd.DataFrame({"rid": np.arange(len(experiment.df)), "unit_id": experiment.df["unit_id"].astype(object),
                       "t0": experiment.df["exposed_at"]})
     e = events.df.loc[events.df["event"] == event]
@@ -755,9 +903,9 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     if "revenue" in events.df.columns and not experiment.has("revenue"):
         df["revenue"] = out["rev"].to_numpy(float)
     report = replace(experiment.report, warnings=experiment.report.warnings + (
-        (f"{int(df['exposed_at'].isna().sum()):,} units have no exposure time: conversion unknown.",)
+        (msg("{units:,} units have no exposure time: conversion unknown.", units=int(df["exposed_at"].isna().sum())),)
         if df["exposed_at"].isna().any() else ()))
-    mapping = {**experiment.mapping, "converted": f"{event} within {window}"}
+    mapping = {**experiment.mapping, "converted": msg("{event} within {window}", event=event, window=window)}
     return Dataset(name=f"{experiment.name} + {events.name}", role="experiment", df=df, mapping=mapping,
                    report=report, content_hash=f"{experiment.content_hash}|{events.content_hash}|{event}|{win}")
 
@@ -782,8 +930,8 @@ def parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
     try:
         return tuple((k.strip(), float(v)) for k, v in (part.rsplit("=", 1) for part in text.split(",")))
     except ValueError:
-        raise CxDataError(f"cannot read --split {text!r}.",
-                          hint="Use name=share pairs, e.g. control=50,treatment=50.") from None
+        raise CxDataError(msg("cannot read --split {split!r}.", split=text),
+                          hint=msg("Use name=share pairs, e.g. control=50,treatment=50.")) from None
 
 
 def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
@@ -798,6 +946,6 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
     if undefined:
         out["comparisons"] = [c for c in out["comparisons"] if c not in undefined]
         out["undefined_comparisons"] = undefined
-        out["warnings"].append(f"No lift can be computed for {', '.join(c['variant'] for c in undefined)}: "
-                               f"the control has no conversions (or no users). Collect more data.")
+        out["warnings"].append(msg("No lift can be computed for {variants}: the control has no conversions (or no "
+                                   "users). Collect more data.", variants=", ".join(c["variant"] for c in undefined)))
     return out

@@ -420,3 +420,68 @@ def test_cli_contract_holds_when_control_has_no_conversions(tmp_path, contract_p
     path = tmp_path / "noconv.csv"
     path.write_text("user_id,variant,converted\n" + "".join(f"u{i},{'AB'[i % 2]},0\n" for i in range(40)))
     assert contract_problems("abtest", str(path), "--control", "A") == []
+
+
+# ------------------------------------------------------------------ translatable text
+
+def _pseudo(text) -> str:
+    """Translate with a catalog that upper-cases every template, so English left outside one shows in lower case."""
+    import re
+
+    from cxlib.messages import translate
+    return translate(text, lambda s: re.sub(r"(\{[^{}]*\})|([^{}]+)", lambda m: m.group(1) or m.group(2).upper(), s))
+
+
+def test_verdict_is_one_whole_template_with_the_numbers_as_values():
+    from cxlib.messages import Msg
+    res = ex.analyze_counts({"old": (25000, 1025), "new": (25000, 1155)}, control="old")
+    v = res.verdict
+    assert isinstance(v, Msg) and v.template == ("{variant} raised {metric} from {before} to {after} ({lift}, "
+                                                 "{level:.0f} % CI {low} to {high}); {p_value}, significant at "
+                                                 "{alpha:g} %.")
+    assert v.params["variant"] == "new" and v.params["metric"].template == "conversion"
+    assert v.params["before"].params == {"percent": pytest.approx(4.1)} and v.params["alpha"] == pytest.approx(5)
+    assert v.params["p_value"].template == "{name} = {p_value:.3f}"
+
+
+def test_holm_and_one_sided_verdicts_are_their_own_templates():
+    three = ex.analyze_counts({"A": (10000, 400), "B": (10000, 470), "C": (10000, 455)})
+    assert three.verdict.template == "{first} {second}"       # B's sentence, then C's
+    assert "not adjusted for multiple variants" in three.verdict.params["first"].template
+    wrong_way = ex.analyze_counts({"A": (10000, 470), "B": (10000, 400)}, alternative="larger")
+    assert wrong_way.verdict.params["second"].template.startswith("It moved the other way ({lift})")
+    assert "\u2212" in wrong_way.verdict                         # a real minus sign, as before
+
+
+def test_warnings_checks_and_definition_are_messages():
+    from cxlib.messages import Msg
+    ds = exp_ds([("u1", "A", 1), ("u1", "B", 0), ("u2", "A", 0), ("u3", "B", 1), ("u4", "A", 1), ("u5", "B", 0)])
+    res = ex.analyze(ds)
+    w = next(w for w in res.warnings if "more than one variant" in w)
+    assert isinstance(w, Msg) and w.params == {"units": 1, "rows": 2}
+    assert res.checks.sentences()[0].template == "{units:,} units analysed ({observed})."
+    d = res.spec.describe()
+    assert d.params["test"].template == "a two-sided two-proportion z-test" and d.params["alpha"] == 0.05
+    with pytest.raises(CxDataError) as err:
+        ex.ExperimentSpec(alpha=0.7)
+    assert err.value.message.template == "alpha must be between 0 and 0.5 (got {alpha})."
+    assert err.value.message.params == {"alpha": 0.7} and err.value.hint.template == "Use 0.05 or 0.01."
+
+
+@pytest.mark.parametrize("options", [{}, {"alternative": "smaller", "bayesian": True, "planned_users_per_variant": 10**6},
+                                     {"split": (("A", 1), ("B", 1), ("C", 2))}])
+def test_no_english_is_left_outside_a_template(options):
+    res = ex.analyze_counts({"A": (1000, 40), "B": (1300, 60), "C": (1000, 3)}, **options)
+    texts = [res.summary(), res.spec.describe(), *res.caveats]
+    for text in texts:
+        assert not [w for w in __import__("re").findall(r"[a-z]{3,}", _pseudo(text))], _pseudo(text)
+
+
+def test_revenue_texts_have_no_english_left_outside_a_template():
+    df, pre = simulated()
+    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", winsorize_pct=99, sequential=True,
+                     alternative="larger")
+    words = {"control", "treatment"}                              # the variants' names are data
+    for text in [res.summary(), res.spec.describe(), *res.caveats]:
+        left = set(__import__("re").findall(r"[a-z]{3,}", _pseudo(text))) - words
+        assert not left, _pseudo(text)
