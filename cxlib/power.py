@@ -22,6 +22,7 @@ from scipy import optimize, stats
 
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, msg
 
 MdeType = Literal["relative", "absolute"]
 Sides = Literal["two-sided", "one-sided"]
@@ -49,11 +50,21 @@ class PowerPlan(Displayable):
     def total(self) -> int:
         return int(self.n_per_variant + math.ceil(self.n_per_variant * self.ratio) * (self.variants - 1))
 
-    def describe(self) -> str:
-        lift = f"{self.mde:+.1%} relative" if self.mde_type == "relative" else f"{self.mde * 100:+.2f} points"
-        return (f"To detect a change from {self.baseline:.2%} to {self.target_rate:.2%} ({lift}) with "
-                f"{self.power:.0%} power in a {self.sides} test at {self.alpha:g} significance, each variant "
-                f"needs {self.n_per_variant:,} users ({self.total:,} in total).")
+    def describe(self) -> Msg:
+        """The plan in one sentence (one whole template per kind of effect and test)."""
+        values = dict(baseline=self.baseline, target=self.target_rate, power=self.power, alpha=self.alpha,
+                      users=self.n_per_variant, total=self.total)
+        if self.mde_type == "relative":
+            values["lift"] = msg("{mde:+.1%} relative", mde=self.mde)
+        else:
+            values["lift"] = msg("{points:+.2f} points", points=self.mde * 100)
+        if self.sides == "two-sided":
+            return msg("To detect a change from {baseline:.2%} to {target:.2%} ({lift}) with {power:.0%} power in a "
+                       "two-sided test at {alpha:g} significance, each variant needs {users:,} users ({total:,} in "
+                       "total).", **values)
+        return msg("To detect a change from {baseline:.2%} to {target:.2%} ({lift}) with {power:.0%} power in a "
+                   "one-sided test at {alpha:g} significance, each variant needs {users:,} users ({total:,} in "
+                   "total).", **values)           # the formulas treat anything but "two-sided" as one-sided
 
     def to_json(self) -> dict:
         return {**asdict(self), "target_rate": self.target_rate, "total": self.total}
@@ -65,12 +76,14 @@ def _target(baseline: float, mde: float, mde_type: str) -> float:
 
 def _check(baseline: float, alpha: float, power: float | None = None) -> None:
     if not 0 < baseline < 1:
-        raise CxDataError(f"the baseline rate must be between 0 and 1 (got {baseline}).",
-                          hint="Enter it as a fraction, e.g. 0.03 for 3 %.")
+        raise CxDataError(msg("the baseline rate must be between 0 and 1 (got {baseline}).", baseline=baseline),
+                          hint=msg("Enter it as a fraction, e.g. 0.03 for 3 %."))
     if not 0 < alpha < 0.5:
-        raise CxDataError(f"alpha must be between 0 and 0.5 (got {alpha}).", hint="0.05 is the usual choice.")
+        raise CxDataError(msg("alpha must be between 0 and 0.5 (got {alpha}).", alpha=alpha),
+                          hint=msg("0.05 is the usual choice."))
     if power is not None and not 0 < power < 1:
-        raise CxDataError(f"power must be between 0 and 1 (got {power}).", hint="0.8 is the usual choice.")
+        raise CxDataError(msg("power must be between 0 and 1 (got {power}).", power=power),
+                          hint=msg("0.8 is the usual choice."))
 
 
 def _z_alpha(alpha: float, sides: str) -> float:
@@ -105,10 +118,12 @@ def sample_size(baseline: float, mde: float, *, mde_type: MdeType = "relative", 
     _check(baseline, alpha, power)
     pb = _target(baseline, mde, mde_type)
     if mde == 0 or not 0 < pb < 1:
-        raise CxDataError(f"the minimum detectable effect {mde:g} ({mde_type}) gives a target rate of {pb:.4g}, "
-                          "which is not a usable rate.", hint="Use a non-zero effect that keeps the rate within 0-1.")
+        kind = {"relative": msg("relative"), "absolute": msg("absolute")}.get(mde_type, mde_type)
+        raise CxDataError(msg("the minimum detectable effect {mde:g} ({kind}) gives a target rate of {target:.4g}, "
+                              "which is not a usable rate.", mde=mde, kind=kind, target=pb),
+                          hint=msg("Use a non-zero effect that keeps the rate within 0-1."))
     if ratio <= 0:
-        raise CxDataError("the allocation ratio must be positive.", hint="Use 1 for an equal split.")
+        raise CxDataError(msg("the allocation ratio must be positive."), hint=msg("Use 1 for an equal split."))
     n = _n_exact(baseline, pb, alpha, power, sides, ratio)
     return PowerPlan(baseline, mde, mde_type, alpha, power, sides, int(math.ceil(n - 1e-9)), ratio, variants)
 
@@ -153,7 +168,8 @@ def minimum_detectable_effect(baseline: float, n_per_variant: int, *, alpha: flo
     """
     _check(baseline, alpha, power)
     if n_per_variant < 2:
-        raise CxDataError("the sample per variant must be at least 2 users.", hint="Enter the planned users per variant.")
+        raise CxDataError(msg("the sample per variant must be at least 2 users."),
+                          hint=msg("Enter the planned users per variant."))
     hi = (1 - 1e-9) / baseline - 1
 
     def gap(m: float) -> float:

@@ -75,3 +75,16 @@ def test_planned_sample_reaches_the_wanted_power(base, mde, pw):
     plan = power.sample_size(base, mde, power=pw)
     assert power.achieved_power(base, plan.target_rate, plan.n_per_variant) >= pw - 1e-9
     assert power.achieved_power(base, plan.target_rate, max(2, plan.n_per_variant - 2)) < pw + 1e-3
+
+
+def test_plan_sentence_is_one_template_per_kind_of_effect_with_numbers_as_values():
+    from cxlib.messages import Msg
+    rel = power.sample_size(0.03, 0.10).describe()
+    assert isinstance(rel, Msg) and rel.template.startswith("To detect a change from {baseline:.2%} to {target:.2%} "
+                                                            "({lift}) with {power:.0%} power in a two-sided test")
+    assert rel.params["users"] == 53211 and rel.params["lift"].template == "{mde:+.1%} relative"
+    absolute = power.sample_size(0.03, 0.003, mde_type="absolute", sides="one-sided").describe()
+    assert "one-sided test" in absolute.template and absolute.params["lift"].params == {"points": pytest.approx(0.3)}
+    with pytest.raises(CxDataError) as err:
+        power.sample_size(0.5, 2)
+    assert err.value.message.params["kind"].template == "relative" and err.value.message.params["target"] == 1.5
