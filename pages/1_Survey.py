@@ -8,7 +8,7 @@ from cxlib import charts_scorecard as charts
 from cxlib import survey
 from cxlib.definitions import DefinitionSet
 from cxlib.errors import CxDataError
-from ui import t
+from ui import fmt, t
 
 ui.shell(t("Survey"), icon=":material/forum:")
 ds = ui.pick_dataset("responses", key="survey_dataset")
@@ -36,16 +36,19 @@ ui.show_warnings(res.warnings)
 ui.spec_download(res, ds, key="spec_survey", title=t("Survey"))
 have = [m for m in ("nps", "csat", "ces") if getattr(res, m) is not None]
 cols = st.columns(len(have) + 1)
-cols[0].metric(t("Responses"), f"{res.responses:,}")
+cols[0].metric(t("Responses"), fmt.num(res.responses))
 for col, m in zip(cols[1:], have):
     r = getattr(res, m)
     if m == "nps":
-        col.metric(NAMES[m], f"{r.score:+.1f}", help=t("95% CI {lo:+.1f} to {hi:+.1f}; n = {n}",
-                                                       lo=r.ci95[0], hi=r.ci95[1], n=r.n))
+        col.metric(NAMES[m], fmt.signed(r.score, 1), help=t("95% CI {lo:+.1f} to {hi:+.1f}; n = {n:,}",
+                                                            lo=r.ci95[0], hi=r.ci95[1], n=r.n))
+    elif m == "csat" and defs.csat.mode == "top2_pct":
+        col.metric(NAMES[m], fmt.pct(r.headline / 100, 1),
+                   help=t("95% CI {lo:.1%} to {hi:.1%}; n = {n:,}", lo=r.headline_ci95[0] / 100,
+                          hi=r.headline_ci95[1] / 100, n=r.n))
     else:
-        unit = "%" if m == "csat" and defs.csat.mode == "top2_pct" else ""
-        col.metric(NAMES[m], f"{r.headline:.1f}{unit}" if unit else f"{r.headline:.2f}",
-                   help=t("95% CI {lo:.2f} to {hi:.2f}; n = {n}", lo=r.headline_ci95[0], hi=r.headline_ci95[1], n=r.n))
+        col.metric(NAMES[m], fmt.num(r.headline, 2),
+                   help=t("95% CI {lo:.2f} to {hi:.2f}; n = {n:,}", lo=r.headline_ci95[0], hi=r.headline_ci95[1], n=r.n))
 
 metric = st.radio(t("Metric"), have, format_func=NAMES.get, horizontal=True, key="survey_metric")
 unit = {"nps": "pts", "csat": "%" if defs.csat.mode == "top2_pct" else "", "ces": ""}[metric]
@@ -81,6 +84,6 @@ else:
 st.subheader(t("Comments"))
 query = st.text_input(t("Search comments"), key="survey_search", placeholder=t("word or phrase"))
 found = survey.comments(ds, query, metric)
-st.caption(t("{n} comments shown", n=len(found)))
-st.dataframe(found, hide_index=True, width="stretch")
+st.caption(t("{n:,} comments shown", n=len(found)))
+ui.show_table(found, width="stretch")
 ui.download_table(found, "comments.csv", key="dl_survey_comments_csv")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "1_Survey.py")
 
 
-def _seeded(defs: DefinitionSet | None = None) -> AppTest:
+def _seeded(defs: DefinitionSet | None = None, lang: str | None = None) -> AppTest:
     ds = Dataset.from_frame(pd.DataFrame({
         "nps": [10, 9, 9, 8, 7, 6, 3, 0, 10, 10],
         "csat": [5, 4, 4, 3, 2, 5, 1, 4, 5, 5],
@@ -28,6 +28,8 @@ def _seeded(defs: DefinitionSet | None = None) -> AppTest:
     at.session_state["datasets"] = {ds.key: ds}
     if defs is not None:
         at.session_state["definitions"] = defs
+    if lang is not None:
+        at.session_state["lang"] = lang
     return at.run()
 
 
@@ -73,3 +75,13 @@ def test_with_sample_data():
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert "NPS" in labels and "CSAT" in labels and "CES" in labels
+
+
+@pytest.mark.parametrize("lang, nps, csat", [("zh", "+20.0", "70.0%"), ("ru", "+20,0", "70,0\xa0%")])
+def test_page_in_chinese_and_russian(lang, nps, csat):
+    at = _seeded(lang=lang)
+    assert not at.exception
+    values = [m.value for m in at.metric]
+    assert nps in values and csat in values
+    assert all(json.loads(el.proto.spec)["config"]["locale"]["number"]["decimal"] == ("," if lang == "ru" else ".")
+               for el in at.get("vega_lite_chart"))
