@@ -9,7 +9,9 @@ from cxlib import charts_scorecard as charts
 from cxlib import orders
 from cxlib.definitions import DefinitionSet
 from cxlib.errors import CxDataError
-from ui import t
+from cxlib.messages import N_
+from ui import fmt, t
+from ui.widgets import status_label
 
 ui.shell(t("Orders"), icon=":material/shopping_cart:")
 ds = ui.pick_dataset("orders", key="orders_dataset")
@@ -36,17 +38,15 @@ except CxDataError as err:
     st.stop()
 ui.show_warnings(res.warnings)
 ui.spec_download(res, ds, key="spec_orders", title=t("Orders"))
-cur = res.currency or ""
-money = (lambda v: f"{v:,.2f} {cur}".strip() if v == v else "n/a")
 c = st.columns(3) + st.columns(3)
-c[0].metric(t("Orders"), f"{res.orders:,}")
-c[1].metric(t("Valid orders"), f"{res.valid_orders:,}")
-c[2].metric(t("Customers"), f"{res.customers:,}")
-c[3].metric(t("Net revenue"), money(res.net_revenue))
-c[4].metric(t("Average order value"), money(res.aov))
-c[5].metric(t("Repeat customers"), f"{res.repeat_customers:,}",
-            help=t("{pct:.1f}% of {n} buying customers (95% CI {lo:.1f}% to {hi:.1f}%)", pct=100 * res.repeat_rate,
-                   n=res.buyers, lo=100 * res.repeat_rate_ci95[0], hi=100 * res.repeat_rate_ci95[1]))
+c[0].metric(t("Orders"), fmt.num(res.orders))
+c[1].metric(t("Valid orders"), fmt.num(res.valid_orders))
+c[2].metric(t("Customers"), fmt.num(res.customers))
+c[3].metric(t("Net revenue"), fmt.money(res.net_revenue, res.currency, 2))
+c[4].metric(t("Average order value"), fmt.money(res.aov, res.currency, 2))
+c[5].metric(t("Repeat customers"), fmt.num(res.repeat_customers),
+            help=t("{pct:.1%} of {n:,} buying customers (95% CI {lo:.1%} to {hi:.1%})", pct=res.repeat_rate,
+                   n=res.buyers, lo=res.repeat_rate_ci95[0], hi=res.repeat_rate_ci95[1]))
 ui.caption(defs.describe("net_revenue"))
 ui.caption(defs.describe("repeat_rate"))
 
@@ -68,16 +68,16 @@ if fields:
     chart = charts.orders_by(table, res.currency)
     ui.chart_with_downloads(chart, table.to_frame(), png=f"revenue_by_{by}.png", csv=f"revenue_by_{by}.csv",
                             key="dl_orders_by")
-    st.dataframe(table.to_frame(), hide_index=True, width="stretch")
+    ui.show_table(table.to_frame(), width="stretch", labels={"status": status_label})
 else:
     st.info(t("No channel, country or other column with a few distinct values to break orders down by."))
 
 st.subheader(t("Order status"))
 chart = charts.order_status(res.status_counts)
-status_table = pd.DataFrame({"status": list(res.status_counts), "orders": list(res.status_counts.values())})
+status_table = pd.DataFrame({N_("status"): list(res.status_counts), N_("orders"): list(res.status_counts.values())})
 ui.chart_with_downloads(chart, status_table, png="order_status.png", csv="order_status.csv", key="dl_orders_status")
 
 st.subheader(t("Top customers"))
 top = run(ds, ds.key, "customers", DEFS, "{}")
-st.dataframe(top.head(50), hide_index=True, width="stretch")
+ui.show_table(top.head(50), width="stretch")
 ui.download_table(top, "customers.csv", key="dl_orders_customers_csv")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "2_Orders.py")
 
 
-def _seeded(defs: DefinitionSet | None = None) -> AppTest:
+def _seeded(defs: DefinitionSet | None = None, *, lang: str | None = None) -> AppTest:
     ds = Dataset.from_frame(pd.DataFrame({
         "order_id": ["1", "2", "3", "4", "5"], "customer_id": ["a", "a", "b", "c", "c"],
         "ordered_at": ["2024-01-05", "2024-02-10", "2024-02-11", "2024-03-01", "2024-03-20"],
@@ -28,7 +28,15 @@ def _seeded(defs: DefinitionSet | None = None) -> AppTest:
     at.session_state["datasets"] = {ds.key: ds}
     if defs is not None:
         at.session_state["definitions"] = defs
+    if lang is not None:
+        at.session_state["lang"] = lang
     return at.run()
+
+
+def display_values(el) -> pd.DataFrame:
+    """The text a table shows (its Styler display values), not the values behind it."""
+    from streamlit import dataframe_util
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(el.proto.arrow_data.styler.display_values)
 
 
 def test_headline_numbers_and_charts():
@@ -36,8 +44,8 @@ def test_headline_numbers_and_charts():
     assert not at.exception
     m = {x.label: x.value for x in at.metric}
     # valid: 1 (100), 2 (50-50), 4 (20-5), 5 (80) -> 195 over 4 valid orders
-    assert m["Net revenue"] == "195.00 EUR" and m["Valid orders"] == "4" and m["Orders"] == "5"
-    assert m["Average order value"] == "48.75 EUR" and m["Repeat customers"] == "2"
+    assert m["Net revenue"] == "€195.00" and m["Valid orders"] == "4" and m["Orders"] == "5"
+    assert m["Average order value"] == "€48.75" and m["Repeat customers"] == "2"
     specs = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
     assert [s["title"] for s in specs] == ["Net revenue over time", "Net revenue by channel", "Orders by status"]
     by = at.dataframe[0].value.set_index("channel")
@@ -48,7 +56,7 @@ def test_definition_change_changes_revenue_and_sentence():
     at = _seeded(DefinitionSet.default().replace(net_revenue=RevenueDef(("completed", "cancelled"), False)))
     assert not at.exception
     m = {x.label: x.value for x in at.metric}
-    assert m["Net revenue"] == "210.00 EUR"          # 100 + 30 + 80
+    assert m["Net revenue"] == "€210.00"          # 100 + 30 + 80
     assert any("refunds not subtracted" in c.value.replace("\\", "") for c in at.caption)
 
 
@@ -58,6 +66,7 @@ def test_switch_period_and_breakdown():
     at.selectbox(key="orders_by").set_value("status").run()
     assert not at.exception
     assert at.dataframe[0].value["status"].tolist()[0] == "completed"
+    assert display_values(at.dataframe[0])["status"].tolist()[0] == "Completed"     # the label people read
 
 
 def test_with_sample_data():
@@ -66,3 +75,11 @@ def test_with_sample_data():
     at = AppTest.from_file(PAGE, default_timeout=90).run()
     assert not at.exception
     assert {x.label for x in at.metric} >= {"Orders", "Net revenue"}
+
+
+@pytest.mark.parametrize("lang, revenue, aov", [("zh", "€195.00", "€48.75"), ("ru", "195,00\xa0€", "48,75\xa0€")])
+def test_page_in_chinese_and_russian(lang, revenue, aov):
+    at = _seeded(lang=lang)
+    assert not at.exception
+    values = [m.value for m in at.metric]
+    assert revenue in values and aov in values
