@@ -1,5 +1,6 @@
 """Support: tickets, first reply and resolution times by channel, SLA, ticket CSAT, weekly trend."""
 import json
+import math
 
 import streamlit as st
 
@@ -8,7 +9,7 @@ from cxlib import charts_scorecard as charts
 from cxlib import support
 from cxlib.definitions import DefinitionSet
 from cxlib.errors import CxDataError
-from ui import t
+from ui import fmt, t
 from ui.state import of_role
 
 ui.shell(t("Support"), icon=":material/support_agent:")
@@ -34,21 +35,35 @@ except CxDataError as err:
     st.stop()
 ui.show_warnings(res.warnings)
 ui.spec_download(res, [ds, customers], key="spec_support", title=t("Support"))
-fmt = (lambda v, spec: format(v, spec) if v == v else "n/a")
+
+
+def known(v) -> bool:
+    return v is not None and math.isfinite(v)
+
+
+def minutes(v) -> str:
+    return t("{m:,.0f} min", m=v) if known(v) else "—"
+
+
+def percent_ci(ci) -> str | None:
+    if not all(known(x) for x in ci):
+        return None
+    return t("95% CI {lo:.1%} to {hi:.1%}; among {n:,} answered tickets", lo=ci[0] / 100, hi=ci[1] / 100,
+             n=res.answered)
+
+
 c = st.columns(5)
-c[0].metric(t("Tickets"), f"{res.tickets:,}", help=t("{n} unanswered", n=f"{res.unanswered:,}"))
-c[1].metric(t("Median first reply"), t("{m} min", m=fmt(res.first_reply_median_min, ",.0f")),
-            help=t("p90: {m} min", m=fmt(res.first_reply_p90_min, ",.0f")))
-c[2].metric(t("First reply within SLA"), fmt(res.within_sla_pct, ".1f") + "%",
-            help=t("95% CI {lo}% to {hi}%; among {n} answered tickets", lo=fmt(res.within_sla_ci95[0], ".1f"),
-                   hi=fmt(res.within_sla_ci95[1], ".1f"), n=f"{res.answered:,}"))
-c[3].metric(t("Ticket CSAT (good %)"), fmt(res.csat_good_pct, ".1f") + "%",
-            help=t("{n} good/bad ratings", n=f"{res.rated:,}"))
+c[0].metric(t("Tickets"), fmt.num(res.tickets), help=t("{n:,} unanswered", n=res.unanswered))
+c[1].metric(t("Median first reply"), minutes(res.first_reply_median_min),
+            help=t("p90: {m:,.0f} min", m=res.first_reply_p90_min) if known(res.first_reply_p90_min) else None)
+c[2].metric(t("First reply within SLA"), fmt.pct(res.within_sla_pct / 100, 1), help=percent_ci(res.within_sla_ci95))
+c[3].metric(t("Ticket CSAT (good %)"), fmt.pct(res.csat_good_pct / 100, 1),
+            help=t("{n:,} good/bad ratings", n=res.rated))
 if res.tickets_per_1000_customers is not None:
-    c[4].metric(t("Tickets per 1,000 customers"), fmt(res.tickets_per_1000_customers, ",.1f"),
+    c[4].metric(t("Tickets per 1,000 customers"), fmt.num(res.tickets_per_1000_customers, 1),
                 help=t("Customers counted in {file}", file=customers.name))
 else:
-    c[4].metric(t("Median resolution"), t("{m} min", m=fmt(res.resolution_median_min, ",.0f")))
+    c[4].metric(t("Median resolution"), minutes(res.resolution_median_min))
 ui.caption(defs.describe("first_reply_sla"))
 ui.caption(defs.describe("ticket_csat"))
 
@@ -56,7 +71,7 @@ st.subheader(t("By channel"))
 chart = charts.first_reply_by_channel(res)
 ui.chart_with_downloads(chart, res.to_frame(), png="first_reply_by_channel.png", csv="support_by_channel.csv",
                         key="dl_support_channel")
-st.dataframe(res.to_frame(), hide_index=True, width="stretch")
+ui.show_table(res.to_frame(), width="stretch")
 
 st.subheader(t("Trend"))
 a, b = st.columns(2)

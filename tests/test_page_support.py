@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "3_Support.py")
 
 
-def _seeded(defs: DefinitionSet | None = None, with_customers: bool = False) -> AppTest:
+def _seeded(defs: DefinitionSet | None = None, with_customers: bool = False, *, lang: str | None = None) -> AppTest:
     ds = Dataset.from_frame(pd.DataFrame({
         "ticket_id": [str(i) for i in range(1, 7)],
         "created_at": pd.date_range("2024-01-01", periods=6, freq="4D"),
@@ -32,6 +32,8 @@ def _seeded(defs: DefinitionSet | None = None, with_customers: bool = False) -> 
     at.session_state["datasets"] = store
     if defs is not None:
         at.session_state["definitions"] = defs
+    if lang is not None:
+        at.session_state["lang"] = lang
     return at.run()
 
 
@@ -72,3 +74,11 @@ def test_with_sample_data():
     at = AppTest.from_file(PAGE, default_timeout=90).run()
     assert not at.exception
     assert "First reply within SLA" in {x.label for x in at.metric}
+
+
+@pytest.mark.parametrize("lang, sla, per_1000", [("zh", "80.0%", "30.0"), ("ru", "80,0\xa0%", "30,0")])
+def test_page_in_chinese_and_russian(lang, sla, per_1000):
+    at = _seeded(with_customers=True, lang=lang)
+    assert not at.exception
+    values = [m.value for m in at.metric]
+    assert sla in values and per_1000 in values
