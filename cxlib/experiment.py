@@ -652,13 +652,17 @@ def _lines(parts: list) -> Msg | str:
 
 
 def _listing(items: list, sep: str) -> Msg | str:
-    """Items of a list (``sep`` ", " or " / "), so a translation can use its own separators."""
+    """Items of a list (``sep`` ", ", " / " or "; "), so a translation can use its own separators."""
     if not items:
         return ""
     text = items[-1]
     for item in reversed(items[:-1]):
-        text = (msg("{first} / {rest}", first=item, rest=text) if sep == " / "
-                else msg("{first}, {rest}", first=item, rest=text))
+        if sep == " / ":
+            text = msg("{first} / {rest}", first=item, rest=text)
+        elif sep == "; ":
+            text = msg("{first}; {rest}", first=item, rest=text)
+        else:
+            text = msg("{first}, {rest}", first=item, rest=text)
     return text
 
 

@@ -104,3 +104,53 @@ def test_lift_chart_marks_zero_and_significance(result):
     assert lift["status"] == "better" and lift["low"] == pytest.approx(result.comparisons[0].test.rel_ci[0])
     assert any(v.get("x") == 0.0 for v in data)
     assert "over A" in spec["title"]
+
+
+# ------------------------------------------------------------------ the memo and charts in another language
+
+def _upper(text) -> str:
+    """A stand-in translation: every template and label upper-cased, values (numbers, names) untouched."""
+    from cxlib.messages import translate
+    return translate(text, lambda s: re.sub(r"(\{[^{}]*\})|([^{}]+)", lambda m: m.group(1) or m.group(2).upper(), s))
+
+
+def test_markdown_memo_in_another_language_translates_every_sentence_and_heading(result):
+    md = memo.memo_markdown(result, question="does it work?", translate=_upper)
+    assert md.startswith("# DECISION MEMO: does it work?")           # the typed question stays as typed
+    assert "## VERDICT" in md and "## DATA AND SOFTWARE" in md and "4.10 %" in md
+    data = {"does", "work", *memo.PACKAGES}                          # typed text and package names are data
+    left = {w for w in re.findall(r"\b[a-z]{3,}\b", md)} - data
+    assert not left, left
+
+
+def test_results_rows_are_messages_translated_on_request():
+    res = analyze_counts({"A": (10000, 400), "B": (10000, 470), "C": (10000, 455)})
+    head, rows = memo.results_rows(res, translate=lambda x: x)       # the messages themselves
+    assert head[6] == "Relative lift 95% CI" and head[6].template == "Relative lift {level:.0%} CI"
+    assert rows[1][7].template == "{p_value} (Holm)" and rows[0][1].params == {"users": 10000}
+    head, rows = memo.results_rows(res, translate=_upper)
+    assert head[0] == "VARIANT" and rows[0][0] == "A (CONTROL)" and rows[1][8] == "YES" and rows[1][0] == "B"
+
+
+def test_html_memo_has_its_language_and_translated_chart_titles(result):
+    page = memo.memo_html(result, translate=_upper, lang="ru")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="ru">') and "<h2>CAVEATS</h2>" in page
+    assert "CONVERSION BY VARIANT" in page                           # the chart's title, drawn in the SVG
+    from cxlib.messages import localize
+    assert localize(ce.rates_chart(result).to_dict()["title"]) == "Conversion by variant"   # nothing leaked
+
+
+def test_charts_translate_titles_tooltips_and_legend_categories(result):
+    from cxlib.messages import set_translator
+    set_translator(_upper)
+    try:
+        spec = json.loads(ce.lift_chart(result).to_json())
+    finally:
+        set_translator(None)
+    assert spec["title"] == "LIFT IN CONVERSION OVER A"
+    data = [v for d in spec["datasets"].values() for v in d if "status" in v]
+    assert data[0]["status"] == "BETTER"
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["BETTER", "WORSE", "NO SIGNIFICANT DIFFERENCE"]     # matches the data, so colours hold
+    titles = [t["title"] for t in spec["layer"][0]["encoding"]["tooltip"]]
+    assert titles == ["VARIANT", "RELATIVE LIFT", "CI LOW", "CI HIGH", "P-VALUE", "RESULT"]
