@@ -62,7 +62,7 @@ ui.chart_with_downloads(dist, r.to_frame(), png=f"{metric}_distribution.png", cs
 st.subheader(t("Trend"))
 if ds.has("answered_at"):
     freq = st.radio(t("Period"), ["month", "week"], horizontal=True, key="survey_freq",
-                    format_func=lambda f: {"month": t("Month"), "week": t("Week")}[f])
+                    format_func={"month": t("Month"), "week": t("Week")}.get)
     trend = run(ds, ds.key, "trend", DEFS, json.dumps({"metric": metric, "freq": freq}))
     chart = charts.grouped_trend(trend, unit=unit, target=defs.target(metric))
     ui.chart_with_downloads(chart, trend.to_frame(), png=f"{metric}_trend.png", csv=f"{metric}_trend.csv", key="dl_survey_trend")

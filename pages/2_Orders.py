@@ -52,7 +52,7 @@ ui.caption(defs.describe("repeat_rate"))
 
 st.subheader(t("Revenue over time"))
 freq = st.radio(t("Period"), ["month", "week", "day"], horizontal=True, key="orders_freq",
-                format_func=lambda f: {"month": t("Month"), "week": t("Week"), "day": t("Day")}[f])
+                format_func={"month": t("Month"), "week": t("Week"), "day": t("Day")}.get)
 trend = run(ds, ds.key, "trend", DEFS, json.dumps({"freq": freq}))
 ui.show_warnings([w for w in trend.warnings if w not in res.warnings])
 chart = charts.revenue_trend(trend, res.currency)

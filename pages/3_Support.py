@@ -76,7 +76,7 @@ ui.show_table(res.to_frame(), width="stretch")
 st.subheader(t("Trend"))
 a, b = st.columns(2)
 freq = a.radio(t("Period"), ["week", "month"], horizontal=True, key="support_freq",
-               format_func=lambda f: {"month": t("Month"), "week": t("Week")}[f])
+               format_func={"month": t("Month"), "week": t("Week")}.get)
 columns = {"tickets": t("Tickets"), "within_sla_pct": t("Within SLA (%)"),
            "first_reply_median_min": t("Median first reply (minutes)"), "csat_good_pct": t("Ticket CSAT good (%)")}
 column = b.selectbox(t("Show"), list(columns), format_func=columns.get, key="support_column")

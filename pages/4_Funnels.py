@@ -7,7 +7,7 @@ import ui
 from cxlib import charts_funnel as charts
 from cxlib import funnel as fn
 from cxlib.errors import CxDataError
-from ui import t
+from ui import fmt, t
 
 ui.shell(t("Funnels"), icon=":material/filter_alt:")
 ds = ui.pick_dataset("events", key="funnel_dataset")
@@ -32,7 +32,8 @@ except CxDataError as err:
     st.stop()
 events = ev["event"].tolist()
 n_of = dict(zip(ev["event"], ev["events"]))
-label = (lambda e: t("{event} ({n} events)", event=e, n=f"{n_of.get(e, 0):,}"))
+label = (lambda e: t("{event} ({n:,} events)", event=e, n=n_of.get(e, 0)))
+event_label = ui.option_labels(events, label)
 guess = [e for e in COMMON if e in n_of] or events
 guess = (guess + [e for e in events if e not in guess])[:8]
 
@@ -41,28 +42,29 @@ with st.container(border=True):
     n_steps = c[0].number_input(t("Steps"), 2, 8, min(4, max(2, len(events))), key="funnel_n_steps")
     window = c[1].number_input(t("Conversion window"), 1, 10_000, 7, key="funnel_window")
     w_unit = c[2].selectbox(t("Window unit"), ["d", "h", "m"], key="funnel_window_unit",
-                            format_func=lambda u: {"d": t("days"), "h": t("hours"), "m": t("minutes")}[u])
+                            format_func={"d": t("days"), "h": t("hours"), "m": t("minutes")}.get)
     units = ["user", "session"] if ds.has("session_id") else ["user"]
     unit = c[3].selectbox(t("Count"), units, key="funnel_unit",
-                          format_func=lambda u: {"user": t("users"), "session": t("sessions")}[u])
+                          format_func={"user": t("users"), "session": t("sessions")}.get)
     cols = st.columns(int(n_steps))
     steps = [cols[i].selectbox(t("Step {i}", i=i + 1), events, index=events.index(guess[min(i, len(guess) - 1)]),
-                               key=f"funnel_step_{i}", format_func=label) for i in range(int(n_steps))]
+                               key=f"funnel_step_{i}", format_func=event_label) for i in range(int(n_steps))]
     c = st.columns(4)
     order = c[0].radio(t("Order"), ["any", "strict"], key="funnel_order", horizontal=True,
-                       format_func=lambda o: {"any": t("other events allowed"), "strict": t("strict")}[o])
+                       format_func={"any": t("other events allowed"), "strict": t("strict")}.get)
     start = c[1].radio(t("Start from"), ["any", "first"], key="funnel_start", horizontal=True,
-                       format_func=lambda o: {"any": t("any step 1"), "first": t("first step 1")}[o])
+                       format_func={"any": t("any step 1"), "first": t("first step 1")}.get)
     exclude = c[2].selectbox(t("Exclude attempts with"), [None] + events, key="funnel_exclude",
-                             format_func=lambda e: t("(none)") if e is None else label(e))
+                             format_func=ui.option_labels([None, *events], lambda e: t("(none)") if e is None else label(e)))
     skip = {"user_id", "session_id", "event", "timestamp", "revenue"}
     fields = [col for col in ds.df.columns if col not in skip]
     by = c[3].selectbox(t("Break down by"), [None] + fields, key="funnel_by",
-                        format_func=lambda f: t("(none)") if f is None else str(f))
+                        format_func=ui.option_labels([None, *fields], lambda f: t("(none)") if f is None else str(f)))
     with st.expander(t("Filter a step by a property (e.g. page_view where page = /checkout)")):
         f1, f2, f3 = st.columns(3)
         f_step = f1.selectbox(t("Step"), [None] + list(range(int(n_steps))), key="funnel_filter_step",
-                              format_func=lambda i: t("(none)") if i is None else t("Step {i}", i=i + 1))
+                              format_func=ui.option_labels([None, *range(int(n_steps))],
+                                                            lambda i: t("(none)") if i is None else t("Step {i}", i=i + 1)))
         f_prop = f2.selectbox(t("Property"), fields or [None], key="funnel_filter_prop")
         f_value = f3.text_input(t("equals"), key="funnel_filter_value")
 
@@ -72,25 +74,26 @@ if f_step is not None and f_prop and f_value:
 try:
     spec = fn.FunnelSpec(tuple(step_objs), fn.parse_window(f"{window}{w_unit}"), order=order, start=start,
                          unit=unit, exclude=fn.Step(exclude) if exclude else None, by=by)
-    with st.spinner(t("Computing the funnel over {n} events...", n=f"{len(ds.df):,}")):
+    with st.spinner(t("Computing the funnel over {n:,} events...", n=len(ds.df))):
         res = run(ds, ds.key, json.dumps(spec.to_json(), sort_keys=True))
 except CxDataError as err:
     ui.show_error(err)
     st.stop()
 
-UNIT = {"users": t("users"), "sessions": t("sessions")}[res.unit_name]
+SESSIONS = res.unit_name == "sessions"
 ui.caption(res.spec.describe())
 ui.show_warnings(res.warnings)
 ui.spec_download(res, ds, key="spec_funnel", title=t("Funnel"))
 table = res.to_frame()
 m = st.columns(3)
-m[0].metric(t("Entered the funnel"), f"{res.units[0]:,}")
-m[1].metric(t("Completed"), f"{res.units[-1]:,}")
-m[2].metric(t("Overall conversion"), f"{100 * table['conversion_from_first'].iloc[-1]:.2f}%"
+m[0].metric(t("Entered the funnel"), fmt.num(res.units[0]))
+m[1].metric(t("Completed"), fmt.num(res.units[-1]))
+m[2].metric(t("Overall conversion"), fmt.pct(table["conversion_from_first"].iloc[-1], 2)
             if res.units[0] else t("n/a"))
-chart = charts.funnel_chart(res, title=t("Funnel: {unit} per step (drop-off in red)", unit=UNIT))
-st.altair_chart(chart, width="stretch")
-st.dataframe(table, hide_index=True, width="stretch")
+chart = charts.funnel_chart(res, title=t("Funnel: sessions per step (drop-off in red)") if SESSIONS
+                            else t("Funnel: users per step (drop-off in red)"))
+ui.show_chart(chart, width="stretch")
+ui.show_table(table, width="stretch")
 d = st.columns(2)
 with d[0]:
     ui.download_chart(chart, "funnel.png", key="dl_funnel_png")
@@ -100,37 +103,38 @@ with d[1]:
 if res.breakdown is not None:
     st.subheader(t("Breakdown by {field}", field=res.spec.by))
     bchart = charts.breakdown_chart(res, title=t("Conversion by {field}", field=res.spec.by))
-    st.altair_chart(bchart, width="stretch")
+    ui.show_chart(bchart, width="stretch")
     if res.test is not None and res.test.p_value == res.test.p_value:
         st.text(t("Chi-square test of full-funnel conversion across values: chi2 = {c:.2f}, df = {d}, p = {p:.3g}",
                   c=res.test.chi2, d=res.test.dof, p=res.test.p_value))
-        st.dataframe(res.test.pairwise, hide_index=True, width="stretch")
+        ui.show_table(res.test.pairwise, width="stretch",
+                      formats={c: ui.sig(3) for c in res.test.pairwise.columns if str(c).startswith("p")})
     ui.download_chart(bchart, "funnel_breakdown.png", key="dl_funnel_by_png")
     ui.download_table(res.breakdown, "funnel_breakdown.csv", key="dl_funnel_by_csv")
 
 st.subheader(t("Time to convert"))
 ttc = res.time_to_convert()
-st.dataframe(ttc, hide_index=True, width="stretch")
+ui.show_table(ttc, width="stretch")
 h = st.columns(2)
 h_step = h[0].selectbox(t("Into step"), list(range(2, len(res.steps) + 1)), key="funnel_hist_step",
                         format_func=lambda j: f"{res.steps[j - 2]} -> {res.steps[j - 1]}")
 h_bin = h[1].number_input(t("Bin width (minutes)"), 1, 100_000, 60, key="funnel_hist_bin")
 hchart = charts.time_histogram_chart(res, h_step, h_bin * 60.0, title=t("Time to convert"))
-st.altair_chart(hchart, width="stretch")
+ui.show_chart(hchart, width="stretch")
 ui.download_table(ttc, "time_to_convert.csv", key="dl_funnel_ttc_csv")
 
 st.subheader(t("Conversion trend"))
 period = st.radio(t("Period"), ["day", "week"], key="funnel_period", horizontal=True,
-                  format_func=lambda p: {"day": t("Day"), "week": t("Week")}[p])
+                  format_func={"day": t("Day"), "week": t("Week")}.get)
 tchart = charts.trend_chart(res, period, title=t("Conversion trend"))
-st.altair_chart(tchart, width="stretch")
+ui.show_chart(tchart, width="stretch")
 ui.download_table(res.trend(period), "funnel_trend.csv", key="dl_funnel_trend_csv")
 
 st.subheader(t("Who dropped off"))
 drop_step = st.selectbox(t("Reached this step but not the next"), list(range(1, len(res.steps))),
                          key="funnel_drop_step", format_func=lambda j: f"{j}. {res.steps[j - 1]}")
 dropped = res.dropped_at(drop_step)
-st.text(t("{n} {unit} dropped off after this step (first 1,000 shown).", n=f"{len(dropped):,}",
-          unit=UNIT))
-st.dataframe(dropped.head(1000), hide_index=True, width="stretch")
+st.text(t("{n:,} sessions dropped off after this step (first 1,000 shown).", n=len(dropped)) if SESSIONS
+        else t("{n:,} users dropped off after this step (first 1,000 shown).", n=len(dropped)))
+ui.show_table(dropped.head(1000), width="stretch")
 ui.download_table(dropped, f"dropped_after_step_{drop_step}.csv", key="dl_funnel_dropped_csv")

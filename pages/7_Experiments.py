@@ -83,8 +83,8 @@ with tab_data:
     with st.expander(t("Conversion from events (instead of the file's converted column)")):
         e = st.columns(3)
         by_key = {d.key: d for d in events_all}
-        ev_ds = by_key.get(e[0].selectbox(t("Events dataset"), ["-", *by_key], key="exp_events", format_func=lambda k:
-                                          t("none") if k == "-" else ui.dataset_label(by_key[k])))
+        ev_ds = by_key.get(e[0].selectbox(t("Events dataset"), ["-", *by_key], key="exp_events", format_func=ui.option_labels(
+                                              ["-", *by_key], lambda k: t("none") if k == "-" else ui.dataset_label(by_key[k]))))
         event = e[1].selectbox(t("Conversion event"), sorted(ev_ds.df["event"].dropna().unique()),
                                key=f"exp_event_{ev_ds.key}") if ev_ds else None
         window = e[2].text_input(t("Window after exposure"), "7d", key="exp_window") if ev_ds else "7d"
@@ -100,11 +100,11 @@ with tab_data:
     c = st.columns(4)
     control = c[0].selectbox(t("Control"), names, index=names.index(ex.pick_control(names)) if names else 0,
                              key="exp_control")
-    metric = c[1].selectbox(t("Metric"), metrics, key="exp_metric", format_func=lambda m: tr(ex.METRIC_LABELS[m]))
-    alpha = c[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="exp_alpha", format_func=fmt.num)
-    alternative = c[3].selectbox(t("Test"), ["two-sided", "larger", "smaller"], key="exp_alt", format_func=lambda a: {
+    metric = c[1].selectbox(t("Metric"), metrics, key="exp_metric", format_func=ui.option_labels(metrics, lambda m: tr(ex.METRIC_LABELS[m])))
+    alpha = c[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="exp_alpha", format_func=ui.option_labels([0.05, 0.01, 0.10], fmt.num))
+    alternative = c[3].selectbox(t("Test"), ["two-sided", "larger", "smaller"], key="exp_alt", format_func={
         "two-sided": t("Two-sided"), "larger": t("One-sided: variant better"),
-        "smaller": t("One-sided: variant worse")}[a])
+        "smaller": t("One-sided: variant worse")}.get)
     with st.expander(t("More options: split, winsorizing, CUPED, Bayesian, sequential")):
         o = st.columns(3)
         split = o[0].text_input(t("Intended split (empty = equal)"), key="exp_split", placeholder="control=50,B=50")
@@ -112,8 +112,9 @@ with tab_data:
         planned = o[2].number_input(t("Planned users per variant (0 = none)"), 0, 10**9, 0, key="exp_planned")
         orders_all = state.of_role("orders")
         o_key = o[0].selectbox(t("CUPED: pre-experiment orders"), ["-"] + [d.key for d in orders_all], key="exp_cuped",
-                               format_func=lambda k: t("none") if k == "-" else ui.dataset_label(
-                                   next(d for d in orders_all if d.key == k)), disabled=metric != "revenue")
+                               format_func=ui.option_labels(["-"] + [d.key for d in orders_all], lambda k: t("none") if k == "-"
+                                                            else ui.dataset_label(next(d for d in orders_all if d.key == k))),
+                               disabled=metric != "revenue")
         bayes = o[1].checkbox(t("Bayesian chance to beat control"), key="exp_bayes", disabled=metric != "converted")
         seq = o[2].checkbox(t("Sequential (always-valid) testing"), key="exp_seq")
     orders_ds = next((d for d in orders_all if d.key == o_key), None) if metric == "revenue" else None
@@ -146,10 +147,12 @@ with tab_plan:
     p = st.columns(5)
     base = p[0].number_input(t("Baseline conversion (%)"), 0.01, 99.0, 3.0, key="plan_base")
     mde = p[1].number_input(t("Minimum detectable effect (% relative)"), 0.1, 500.0, 10.0, key="plan_mde")
-    p_alpha = p[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="plan_alpha", format_func=fmt.num)
-    p_power = p[3].selectbox(t("Power"), [0.8, 0.9, 0.95], key="plan_power", format_func=fmt.num)
+    p_alpha = p[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="plan_alpha",
+                           format_func=ui.option_labels([0.05, 0.01, 0.10], fmt.num))
+    p_power = p[3].selectbox(t("Power"), [0.8, 0.9, 0.95], key="plan_power",
+                           format_func=ui.option_labels([0.8, 0.9, 0.95], fmt.num))
     sides = p[4].selectbox(t("Test"), ["two-sided", "one-sided"], key="plan_sides",
-                           format_func=lambda x: t("Two-sided") if x == "two-sided" else t("One-sided"))
+                           format_func={"two-sided": t("Two-sided"), "one-sided": t("One-sided")}.get)
     try:
         plan = power.sample_size(base / 100, mde / 100, alpha=p_alpha, power=p_power, sides=sides)
         m = st.columns(2)

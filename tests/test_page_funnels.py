@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from cxlib.dataset import Dataset
@@ -92,3 +93,17 @@ def test_bad_filter_property_shows_error_not_traceback():
     at.text_input(key="funnel_filter_value").set_value("tablet").run()
     assert not at.exception
     assert at.metric[1].value == "0"
+
+
+@pytest.mark.parametrize("lang, conversion", [("zh", "25.00%"), ("ru", "25,00\xa0%")])
+def test_page_in_chinese_and_russian(lang, conversion):
+    at = _seeded()
+    at.session_state["lang"] = lang
+    at.run()
+    at.number_input(key="funnel_n_steps").set_value(3).run()
+    for i, e in enumerate(["page_view", "add_to_cart", "purchase"]):
+        at.selectbox(key=f"funnel_step_{i}").set_value(e)
+    at.selectbox(key="funnel_by").set_value("device").run()
+    assert not at.exception
+    assert at.metric[2].value == conversion
+    assert all(s["config"]["locale"]["time"]["months"][0] == ("январь" if lang == "ru" else "一月") for s in _specs(at))

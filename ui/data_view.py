@@ -12,7 +12,7 @@ from ui import fmt, state
 from ui.i18n import t, tr
 from ui.text import error_text, show_error, show_warnings
 from ui.text import esc as ui_esc
-from ui.widgets import download_table, show_table
+from ui.widgets import download_table, option_labels, show_table
 
 NONE = "—"
 
@@ -107,7 +107,8 @@ def mapping_form(prefix: str, columns: list[str], role: str | None,
     """Role + one selectbox per canonical field. Returns (role, mapping) when Apply is clicked."""
     roles = [x.name for x in ROLES]
     new_role = st.selectbox(t("Kind of data"), roles, index=roles.index(role) if role in roles else 0,
-                            format_func=lambda x: tr(ROLES_BY_NAME[x].label), key=f"role_{prefix}")
+                            format_func=option_labels(roles, lambda x: tr(ROLES_BY_NAME[x].label)),
+                            key=f"role_{prefix}")
     mapping = {}
     for f in ROLES_BY_NAME[new_role].fields:
         now = current.get(f.name) if new_role == role else None

@@ -44,6 +44,16 @@ _NONE_LOADED = {
 }
 
 
+def option_labels(options, label):
+    """A widget's ``format_func`` whose labels are all made now, in this run's language.
+
+    Streamlit's AppTest calls ``format_func`` again outside the script run, where the session (so its
+    language) cannot be read; labels made up front read the same in both places.
+    """
+    shown = {o: label(o) for o in options}
+    return lambda o: shown[o] if o in shown else label(o)
+
+
 def dataset_label(ds: Dataset) -> str:
     """``orders.csv · 1,234 orders`` in the session's language."""
     row = _ROWS.get(ds.role)
@@ -66,7 +76,8 @@ def pick_dataset(role: str, *, key: str, label: str | None = None) -> Dataset:
         return options[0]
     ids = [d.key for d in options]
     by_id = {d.key: d for d in options}
-    choice = st.selectbox(label or t("Dataset"), ids, format_func=lambda i: dataset_label(by_id[i]), key=key)
+    choice = st.selectbox(label or t("Dataset"), ids, format_func=option_labels(ids, lambda i: dataset_label(by_id[i])),
+                          key=key)
     return by_id[choice]
 
 
@@ -204,27 +215,41 @@ def _time_cells(values: pd.Series, lang: str):
     return cell
 
 
-def table_view(df, *, formats: dict | None = None, values: tuple[str, ...] = (), lang: str | None = None):
+def status_label(value: object) -> str:
+    """A canonical order status or ticket rating (``in_transit``) as people read it, translated."""
+    from cxlib import statuses
+    return tr(statuses.display_label(value)) if isinstance(value, str) else value
+
+
+def _label_cells(fn):
+    return lambda v: fn(v) if isinstance(v, str) else ("—" if v is None or v != v else str(v))
+
+
+def table_view(df, *, formats: dict | None = None, labels=(), lang: str | None = None):
     """What :func:`show_table` draws: a Styler over ``df`` with translated headers and localized cells.
 
-    ``formats`` maps a column (its cxlib name) to a function value -> text; ``values`` names columns
-    whose cells are labels to translate (segment names, statuses). Larger tables than
-    ``STYLE_MAX_CELLS`` get translated headers only.
+    ``formats`` maps a column (its cxlib name) to a function value -> text; ``labels`` names columns
+    whose cells are labels to translate (segment names), or maps a column to its label function
+    (``{"status": status_label}``). Only the shown text changes: the values (and sorting) stay.
+    Tables larger than ``STYLE_MAX_CELLS`` get translated headers and labels only.
     """
     if not isinstance(df, pd.DataFrame):
         return df
     lang = lang or language()
-    frame = df.copy(deep=False)
-    for col in values:
-        if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col]):
-            frame[col] = frame[col].map(lambda v: tr(v) if isinstance(v, str) else v)
+    labels = labels if isinstance(labels, dict) else {c: tr for c in labels}
+    formats = {**{c: _label_cells(fn) for c, fn in labels.items()}, **(formats or {})}
+    frame = df
     shown = translated_headers(frame)
-    if frame.size == 0 or frame.size > STYLE_MAX_CELLS:
+    if frame.size == 0 or frame.size > STYLE_MAX_CELLS or not shown.columns.is_unique:
+        shown = shown.copy(deep=False)
+        for col, new in zip(frame.columns, shown.columns):
+            if col in labels:
+                shown[new] = frame[col].map(_label_cells(labels[col]))
         return shown
     formatters = {}
     for col, new in zip(frame.columns, shown.columns):
         series = frame[col]
-        if formats and col in formats:
+        if col in formats:
             formatters[new] = formats[col]
         elif pd.api.types.is_bool_dtype(series):
             continue
@@ -232,15 +257,15 @@ def table_view(df, *, formats: dict | None = None, values: tuple[str, ...] = (),
             formatters[new] = _number_cells(series, lang)
         elif pd.api.types.is_datetime64_any_dtype(series):
             formatters[new] = _time_cells(series, lang)
-    if not formatters or not shown.columns.is_unique:
+    if not formatters:
         return shown
     return shown.style.format(formatters, na_rep="—")
 
 
-def show_table(df, *, formats: dict | None = None, values: tuple[str, ...] = (), where=None, **kwargs) -> None:
-    """st.dataframe in the session's language (headers, numbers, dates); ``hide_index`` by default."""
+def show_table(df, *, formats: dict | None = None, labels=(), where=None, **kwargs) -> None:
+    """st.dataframe in the session's language (headers, numbers, dates, labels); ``hide_index`` by default."""
     kwargs.setdefault("hide_index", True)
-    (where or st).dataframe(table_view(df, formats=formats, values=values), **kwargs)
+    (where or st).dataframe(table_view(df, formats=formats, labels=labels), **kwargs)
 
 
 def sig(digits: int = 3):
@@ -286,5 +311,5 @@ def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
 
 
 __all__ = ["chart_png", "chart_with_downloads", "dataset_label", "download_chart", "download_table", "esc",
-           "localized", "pick_dataset", "show_chart", "show_table", "sig", "spec_download", "table_view",
+           "localized", "option_labels", "pick_dataset", "show_chart", "show_table", "sig", "spec_download", "status_label", "table_view",
            "translated_headers", "vega_locale"]
