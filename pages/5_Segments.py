@@ -10,7 +10,8 @@ from cxlib.errors import CxDataError
 from cxlib.segments import (NO_ORDERS, ORDER_STATUSES, VALUE_TIERS, RFMSpec,
                             build_customer_view, compute_rfm, members_frame, rule_segment, score_map_frame,
                             score_map_from_frame, shares_customers, value_tier_frame)
-from ui import t
+from ui import fmt, t, tr
+from ui.widgets import dataset_currency, status_label
 
 ui.shell(t("Segments"), icon=":material/group_work:")
 orders = ui.pick_dataset("orders", key="seg_orders", label=t("Orders"))
@@ -27,7 +28,7 @@ def optional(role: str, label: str, key: str, customers=None):
     first = next((i for i, d in enumerate(found.values(), start=1)
                   if linked(d, orders, customers, "|".join(x.key for x in (d, orders, customers) if x))), 0)
     choice = st.selectbox(label, ["", *found], index=first, key=f"{key}_{orders.key}",   # default per orders
-                          format_func=lambda k: ui.dataset_label(found[k]) if k else t("none"))
+                          format_func=ui.option_labels(["", *found], lambda k: ui.dataset_label(found[k]) if k else t("none")))
     return found.get(choice)
 
 
@@ -45,14 +46,16 @@ with st.expander(t("Data and RFM definition")):
     latest = orders.df["ordered_at"].max() if orders.has("ordered_at") else None
     as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None,
                           key=f"seg_as_of_{orders.key}")                  # default per orders dataset
-    method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func=lambda m: {
-        "ties_share": t("share a score"), "rank": t("split into equal-sized groups")}[m])
+    method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func={
+        "ties_share": t("share a score"), "rank": t("split into equal-sized groups")}.get)
     revenue = ui.definitions().net_revenue                 # session definition of net revenue
     refunds = c3.checkbox(t("Subtract refunds"), value=revenue.subtract_refunds, key="seg_refunds")
     statuses = st.multiselect(t("Valid order statuses"), ORDER_STATUSES, default=list(revenue.valid_statuses),
-                              key="seg_statuses")
+                              key="seg_statuses", format_func=ui.option_labels(ORDER_STATUSES, status_label))
     st.caption(t("Segment map: each segment covers a range of R scores and FM scores (1-5); every cell once."))
-    edited = st.data_editor(score_map_frame(), num_rows="dynamic", hide_index=True, key="seg_score_map")
+    score_map = score_map_frame()
+    edited = st.data_editor(score_map, num_rows="dynamic", hide_index=True, key="seg_score_map", column_config={
+        c: st.column_config.Column(label=tr(c)) for c in score_map.columns})
 try:
     spec = RFMSpec(as_of=as_of, valid_statuses=tuple(statuses), subtract_refunds=refunds,
                    score_map=score_map_from_frame(edited), quintile_method=method)
@@ -69,21 +72,21 @@ ui.spec_download(rfm, orders, key="spec_segments", title=t("RFM segments"))
 tab_rfm, tab_rule, tab_cmp = st.tabs([t("RFM segments"), t("Rule segment"), t("Compare segments")])
 with tab_rfm:
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("Customers with orders"), f"{len(rfm.customers):,}")
-    m2.metric(t("Net revenue"), f"{rfm.customers['net_revenue'].sum():,.2f}")
-    m3.metric(t("As of"), rfm.as_of.isoformat())
+    m1.metric(t("Customers with orders"), fmt.num(len(rfm.customers)))
+    m2.metric(t("Net revenue"), fmt.money(rfm.customers["net_revenue"].sum(), dataset_currency(orders), 2))
+    m3.metric(t("As of"), fmt.day(rfm.as_of))
     share = charts.segment_share_chart(rfm, title=t("Segment size and value share"))
-    st.altair_chart(share)
+    ui.show_chart(share)
     ui.download_chart(share, "segments.png", key="dl_segments_png")
     left, right = st.columns(2)
-    left.altair_chart(charts.rfm_grid_chart(rfm, title=t("Customers by R and FM score")))
+    ui.show_chart(charts.rfm_grid_chart(rfm, title=t("Customers by R and FM score")), where=left)
     tiers = value_tier_frame(rfm.customers)
-    right.altair_chart(charts.value_tier_chart(tiers, title=t("Net revenue share by value tier")))
+    ui.show_chart(charts.value_tier_chart(tiers, title=t("Net revenue share by value tier")), where=right)
     table = rfm.to_frame()
-    st.dataframe(table, hide_index=True)
+    ui.show_table(table, labels=("segment",))
     ui.download_table(table, "segments.csv", key="dl_segments_csv")
     listed = table["segment"].tolist() + ([NO_ORDERS] if (view.customers["segment"] == NO_ORDERS).any() else [])
-    pick = st.selectbox(t("Members of segment"), listed, key="seg_members_of")
+    pick = st.selectbox(t("Members of segment"), listed, key="seg_members_of", format_func=ui.option_labels(listed, tr))
     ui.download_table(members_frame(view, (view.customers["segment"] == pick).to_numpy(), pick),
                       "segment_members.csv", key="dl_rfm_members", label=t("Download members (CSV)"))
     if view.joins:
@@ -101,12 +104,12 @@ with tab_rule:
         seg = None
     if seg is not None:
         r1, r2, r3 = st.columns(3)
-        r1.metric(t("Customers"), f"{seg.customers:,}")
-        r2.metric(t("Share of customers"), f"{seg.share_pct:.2f}%")
-        r3.metric(t("Share of net revenue"), f"{seg.revenue_share_pct:.2f}%")
+        r1.metric(t("Customers"), fmt.num(seg.customers))
+        r2.metric(t("Share of customers"), fmt.pct(seg.share_pct / 100, 2))
+        r3.metric(t("Share of net revenue"), fmt.pct(seg.revenue_share_pct / 100, 2))
         ui.caption(seg.describe())
         members = members_frame(view, seg.mask, seg.name)
-        st.dataframe(members.head(500), hide_index=True)
+        ui.show_table(members.head(500), labels=("segment", "value_tier"))
         ui.download_table(members, "segment_members.csv", key="dl_rule_members", label=t("Download members (CSV)"))
     st.caption(t("Fields: {fields}", fields=", ".join(c for c in view.customers.columns)))
 
@@ -116,12 +119,13 @@ with tab_cmp:
     if seg is not None:
         groups_all |= {seg.name: seg.mask, t("Everyone else"): ~seg.mask}
     default = [seg.name, t("Everyone else")] if seg is not None and 0 < seg.customers < len(seg.mask) else segs[:2]
-    chosen = st.multiselect(t("Segments to compare"), list(groups_all), default=default, key="seg_cmp_groups")
+    chosen = st.multiselect(t("Segments to compare"), list(groups_all), default=default, key="seg_cmp_groups",
+                            format_func=ui.option_labels(list(groups_all), tr))
     usable = [m for m in METRICS if m.needs is None or (m.needs == "responses" and view.responses is not None
               and m.name in view.responses.columns) or (m.needs == "tickets" and view.tickets is not None)]
     names = [m.name for m in usable]
     metric = st.selectbox(t("Metric"), names, index=names.index("nps" if "nps" in names else "aov"),
-                          key="seg_cmp_metric", format_func=lambda n: t(next(m.label for m in usable if m.name == n)))
+                          key="seg_cmp_metric", format_func=ui.option_labels(names, lambda n: tr(next(m.label for m in usable if m.name == n))))
     if len(chosen) >= 2:
         try:
             defs = ui.definitions()
@@ -131,13 +135,11 @@ with tab_cmp:
         except CxDataError as err:
             ui.show_error(err)
             st.stop()
-        st.altair_chart(charts.comparison_chart(cmp))
-        st.info(ui.esc(cmp.summary()))
+        ui.show_chart(charts.comparison_chart(cmp))
+        st.info(ui.esc(tr(cmp.summary())))
         ui.caption(cmp.metric.describe())
-        p_cols = ("p_value", "p_holm", "mw_p_value", "mw_p_holm")
-        fmt = {c: st.column_config.NumberColumn(format="%.3g") for c in p_cols}
-        fmt |= {c: st.column_config.NumberColumn(format="%.4g") for c in ("diff", "ci_low", "ci_high")}
-        st.dataframe(cmp.pairs_frame(), hide_index=True, column_config=fmt)
+        digits = {"p_value": 3, "p_holm": 3, "mw_p_value": 3, "mw_p_holm": 3, "diff": 4, "ci_low": 4, "ci_high": 4}
+        ui.show_table(cmp.pairs_frame(), formats={c: ui.sig(d) for c, d in digits.items()}, labels=("a", "b"))
         ui.show_warnings(cmp.warnings)
     else:
         st.info(t("Pick at least two segments to compare."))

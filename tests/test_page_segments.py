@@ -43,10 +43,12 @@ def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def run_page() -> AppTest:
+def run_page(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["samples_removed"] = True
     at.session_state["datasets"] = shop()
+    if lang is not None:
+        at.session_state["lang"] = lang
     at.run()
     return at
 
@@ -58,7 +60,7 @@ def test_rfm_overview_matches_cxlib_and_draws_charts():
     expected = compute_rfm(orders, RFMSpec(as_of=orders.df["ordered_at"].max().date()))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Customers with orders"] == f"{len(expected.customers):,}"
-    assert metrics["As of"] == expected.as_of.isoformat()
+    assert metrics["As of"] == f"{expected.as_of:%b} {expected.as_of.day}, {expected.as_of.year}"   # Babel medium date
     specs = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
     share = next(s for s in specs if "yOffset" in json.dumps(s))
     assert share["title"] == "Segment size and value share"
@@ -70,7 +72,7 @@ def test_changing_as_of_rescores():
     at = run_page()
     at.date_input[0].set_value(date(2024, 6, 30)).run()          # key depends on the orders dataset
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["As of"] == "2024-06-30"
+    assert {m.label: m.value for m in at.metric}["As of"] == "Jun 30, 2024"
     assert any("placed after 2024-06-30" in w.value.replace("\\", "") for w in at.warning)
 
 
@@ -146,3 +148,17 @@ def test_page_runs_on_sample_data_when_present():
     if orders and orders[0].has("ordered_at"):
         assert any(m.label == "Customers with orders" for m in at.metric)
         assert any("matched to customers" in c.value.replace("\\", "") for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", ["zh", "ru"])
+def test_page_in_chinese_and_russian(lang):
+    from ui.fmt import day
+    at = run_page(lang)
+    assert not at.exception
+    orders = next(d for d in shop().values() if d.role == "orders")
+    as_of = orders.df["ordered_at"].max().date()
+    assert day(as_of, lang=lang) in [m.value for m in at.metric]
+    at.text_input(key="seg_rule").set_value("country = DE and orders >= 2").run()
+    assert not at.exception
+    shares = [m.value for m in at.metric if m.value.endswith("%")]
+    assert shares and all(("," in v) == (lang == "ru") for v in shares)

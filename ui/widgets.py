@@ -62,6 +62,15 @@ def dataset_label(ds: Dataset) -> str:
     return row(ds.name, ds.report.rows)
 
 
+def dataset_currency(ds: Dataset | None) -> str | None:
+    """The currency of an orders dataset when its ``currency`` column holds exactly one code; else None
+    (amounts are then shown as plain numbers)."""
+    if ds is None or not ds.has("currency"):
+        return None
+    codes = {str(v).strip().upper() for v in ds.df["currency"].dropna().unique()} - {""}
+    return codes.pop() if len(codes) == 1 else None
+
+
 def pick_dataset(role: str, *, key: str, label: str | None = None) -> Dataset:
     """Choose among loaded datasets of ``role``; stops the page with guidance when there is none."""
     options = state.of_role(role)
@@ -310,6 +319,6 @@ def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
         download_table(table, csv, key=f"{key}_csv")
 
 
-__all__ = ["chart_png", "chart_with_downloads", "dataset_label", "download_chart", "download_table", "esc",
+__all__ = ["chart_png", "chart_with_downloads", "dataset_currency", "dataset_label", "download_chart", "download_table", "esc",
            "localized", "option_labels", "pick_dataset", "show_chart", "show_table", "sig", "spec_download", "status_label", "table_view",
            "translated_headers", "vega_locale"]
