@@ -11,7 +11,9 @@ from cxlib.clv import CLVSpec, historical_clv, predict_clv
 from cxlib.errors import CxDataError
 from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
 from cxlib.segments import RFMSpec, compute_rfm
-from ui import t
+from cxlib.messages import N_
+from ui import fmt, t, tr
+from ui.widgets import dataset_currency
 
 ui.shell(t("Retention"), icon=":material/autorenew:")
 ds = ui.pick_dataset("orders", key="ret_dataset", label=t("Orders"))
@@ -27,7 +29,7 @@ def retention_view(_ds, _defs, key: str, defs_json: str, spec_json: str):
             retention_rate(_ds, chspec, defs=_defs), churn_trend(_ds, chspec, cspec.period, defs=_defs))
 
 
-RFM_BY = {"segment": "RFM segment", "value_tier": "Value tier"}     # breakdowns from cxlib.segments
+RFM_BY = {"segment": N_("RFM segment"), "value_tier": N_("Value tier")}     # breakdowns from cxlib.segments
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -48,7 +50,7 @@ with st.expander(t("Settings for this page")):
     c1, c2, c3 = st.columns(3)
     period = c1.selectbox(t("Cohort period"), ["month", "week"], key="ret_period",
                           index=["month", "week"].index(defs.retention.period),
-                          format_func=lambda p: {"month": t("Month"), "week": t("Week")}[p])
+                          format_func={"month": t("Month"), "week": t("Week")}.get)
     max_periods = c1.number_input(t("Periods shown after the first order"), 1, 60, int(defs.retention.max_periods),
                                   key="ret_max_periods")
     inactive = c2.number_input(t("Churned after this many days without a valid order"), 1, 3650,
@@ -73,27 +75,27 @@ tab_cohorts, tab_churn, tab_clv = st.tabs([t("Cohorts"), t("Churn"), t("Customer
 with tab_cohorts:
     curve = cohorts.curve().set_index("period")["retention"]
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("Customers"), f"{cohorts.customers:,}")
-    m2.metric(t("Cohorts"), f"{cohorts.table['cohort'].nunique():,}")
-    m3.metric(t("Ordered again 1 period later"), f"{curve[1]:.1%}" if 1 in curve else "—")
+    m1.metric(t("Customers"), fmt.num(cohorts.customers))
+    m2.metric(t("Cohorts"), fmt.num(cohorts.table["cohort"].nunique()))
+    m3.metric(t("Ordered again 1 period later"), fmt.pct(curve[1], 1) if 1 in curve else "—")
     heat = charts.cohort_heatmap(cohorts, title=t("Retention by cohort of first valid order"))
-    st.altair_chart(heat)
+    ui.show_chart(heat)
     ui.caption(cohort_spec.describe())
     ui.show_warnings(cohorts.warnings)
     ui.download_chart(heat, "cohorts.png", key="dl_cohorts_png")
     ui.download_table(cohorts.to_frame(), "cohorts.csv", key="dl_cohorts_csv")
 
 with tab_churn:
-    for col, label, res in zip(st.columns(2), (t("Churn rate on {date}", date=churn.as_of), t("Retention rate")),
-                               (churn, retention)):
-        col.metric(label, f"{res.value:.1%}" if res.n else "—", help=t(
-            "95% CI {lo:.1%} to {hi:.1%}; {n} customers", lo=res.ci95[0], hi=res.ci95[1], n=f"{res.n:,}")
+    for col, label, res in zip(st.columns(2), (t("Churn rate on {date}", date=fmt.day(churn.as_of)),
+                                               t("Retention rate")), (churn, retention)):
+        col.metric(label, fmt.pct(res.value, 1) if res.n else "—", help=t(
+            "95% CI {lo:.1%} to {hi:.1%}; {n:,} customers", lo=res.ci95[0], hi=res.ci95[1], n=res.n)
             if res.n else None)
     ui.caption(churn_spec.describe())
     ui.caption(churn_spec.describe_retention())
     if not trend.table.empty:
         line = charts.churn_trend_chart(trend, title=t("Churn rate over time, with 95% CI"))
-        st.altair_chart(line)
+        ui.show_chart(line)
         ui.download_chart(line, "churn_trend.png", key="dl_churn_png")
         ui.download_table(trend.to_frame(), "churn_trend.csv", key="dl_churn_csv")
     ui.show_warnings(list(dict.fromkeys(churn.warnings + retention.warnings + trend.warnings)))
@@ -101,7 +103,8 @@ with tab_churn:
 with tab_clv:
     segment_cols = [c for c in ("channel", "country", "currency") if ds.has(c)]
     by = st.selectbox(t("Historical CLV by"), ["", *RFM_BY, *segment_cols], key="ret_clv_by",
-                      format_func=lambda c: t(RFM_BY[c]) if c in RFM_BY else (c or t("all customers")))
+                      format_func=ui.option_labels(["", *RFM_BY, *segment_cols],
+                                               lambda c: tr(RFM_BY[c]) if c in RFM_BY else (c or t("all customers"))))
     try:
         with st.spinner(t("Fitting the CLV models…")):
             hist, pred = clv_view(ds, defs, ds.key, defs_key, json.dumps(clv_spec.to_json()), by)
@@ -109,29 +112,30 @@ with tab_clv:
         ui.show_error(err)
         st.stop()
     per = hist.customers["net_revenue"]
+    currency = dataset_currency(ds)
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("Mean historical CLV"), f"{per.mean():,.2f}")
-    m2.metric(t("Median historical CLV"), f"{per.median():,.2f}")
-    m3.metric(t("Mean predicted CLV, next {days} days", days=int(horizon)),
-              f"{pred.customers['predicted_clv'].mean():,.2f}" if pred.bgnbd else "—",
-              help=t("All customers together: {total}", total=f"{pred.customers['predicted_clv'].sum():,.2f}")
+    m1.metric(t("Mean historical CLV"), fmt.money(per.mean(), currency, 2))
+    m2.metric(t("Median historical CLV"), fmt.money(per.median(), currency, 2))
+    m3.metric(t("Mean predicted CLV, next {days:,} days", days=int(horizon)),
+              fmt.money(pred.customers["predicted_clv"].mean(), currency, 2) if pred.bgnbd else "—",
+              help=t("All customers together: {total}", total=fmt.money(pred.customers["predicted_clv"].sum(), currency, 2))
               if pred.bgnbd else None)
     left, right = st.columns(2)
-    left.altair_chart(charts.clv_histogram(hist, title=t("Historical CLV per customer")))
+    ui.show_chart(charts.clv_histogram(hist, title=t("Historical CLV per customer")), where=left)
     if by:
-        label = t(RFM_BY[by]) if by in RFM_BY else by
-        right.altair_chart(charts.clv_segments_chart(hist, title=t("Mean historical CLV by {field}", field=label)))
-        st.dataframe(hist.to_frame(), hide_index=True)
+        label = tr(RFM_BY[by]) if by in RFM_BY else by
+        ui.show_chart(charts.clv_segments_chart(hist, title=t("Mean historical CLV by {field}", field=label)), where=right)
+        ui.show_table(hist.to_frame(), labels=("segment", "value_tier"))
     ui.show_warnings(list(dict.fromkeys(hist.warnings + pred.warnings)))
     if pred.bgnbd is not None:
         left, right = st.columns(2)
-        left.altair_chart(charts.clv_histogram(pred, title=t("Predicted CLV per customer")))
+        ui.show_chart(charts.clv_histogram(pred, title=t("Predicted CLV per customer")), where=left)
         top = charts.top_customers_chart(pred, 20, title=t("Top 20 customers by predicted CLV"))
-        right.altair_chart(top)
+        ui.show_chart(top, where=right)
         ui.caption(clv_spec.describe())
         ui.download_chart(top, "top_customers.png", key="dl_top_png")
-        st.dataframe(pred.top(100), hide_index=True)
+        ui.show_table(pred.top(100))
         ui.download_table(pred.to_frame(), "clv.csv", key="dl_clv_csv")
         with st.expander(t("Model parameters")):
             models = {"BG/NBD": pred.bgnbd, "Gamma-Gamma": pred.gamma_gamma}
-            st.dataframe(pd.DataFrame([{"model": k, **m.to_json()} for k, m in models.items() if m]), hide_index=True)
+            ui.show_table(pd.DataFrame([{N_("model"): k, **m.to_json()} for k, m in models.items() if m]))

@@ -13,6 +13,7 @@ from cxlib.clv import CLVSpec, predict_clv
 from cxlib.dataset import Dataset
 from cxlib.retention import ChurnSpec, churn_rate, cohort_table
 from cxlib.segments import RFMSpec, compute_rfm
+from ui.fmt import day
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages/6_Retention.py")
@@ -34,8 +35,10 @@ def shop() -> Dataset:
     return Dataset.from_frame(orders, "orders", name="orders.csv")
 
 
-def run_page(ds: Dataset | None = None) -> AppTest:
+def run_page(ds: Dataset | None = None, lang: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
+    if lang is not None:
+        at.session_state["lang"] = lang
     if ds is not None:
         at.session_state["samples_removed"] = True
         at.session_state["datasets"] = {ds.key: ds}
@@ -55,7 +58,7 @@ def test_page_shows_cohorts_churn_and_clv_matching_cxlib():
     cohorts = cohort_table(ds)
     assert metrics["Customers"] == f"{cohorts.customers:,}"
     churn = churn_rate(ds, ChurnSpec())
-    assert metrics[f"Churn rate on {churn.as_of}"] == f"{churn.value:.1%}"
+    assert metrics[f"Churn rate on {day(churn.as_of, lang='en')}"] == f"{churn.value:.1%}"
     pred = predict_clv(ds, CLVSpec(calibration_end=churn.as_of))
     assert metrics["Mean predicted CLV, next 365 days"] == f"{pred.customers['predicted_clv'].mean():,.2f}"
     charts = specs(at)
@@ -77,7 +80,7 @@ def test_changing_settings_recomputes_churn():
     assert not at.exception
     churn = churn_rate(ds, ChurnSpec(inactive_days=30))
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics[f"Churn rate on {churn.as_of}"] == f"{churn.value:.1%}"
+    assert metrics[f"Churn rate on {day(churn.as_of, lang='en')}"] == f"{churn.value:.1%}"
     at.selectbox(key="ret_period").select("week").run()
     assert not at.exception
     heat = next(c for c in specs(at) if c.get("title") == "Retention by cohort of first valid order")
@@ -110,3 +113,16 @@ def test_page_runs_on_default_sample_data():
     at = run_page()
     assert not at.exception
     assert at.error or at.get("vega_lite_chart")          # sample orders either analysed or explained
+
+
+@pytest.mark.parametrize("lang", ["zh", "ru"])
+def test_page_in_chinese_and_russian(lang):
+    ds = shop()
+    at = run_page(ds, lang)
+    assert not at.exception
+    churn = churn_rate(ds, ChurnSpec())
+    values = [m.value for m in at.metric]
+    assert ({"zh": f"{churn.value:.1%}", "ru": f"{churn.value * 100:.1f}\xa0%".replace(".", ",")}[lang]) in values
+    assert any(day(churn.as_of, lang=lang) in m.label for m in at.metric)
+    at.selectbox(key="ret_clv_by").select("segment").run()
+    assert not at.exception
