@@ -9,6 +9,10 @@ external resource (no script, no stylesheet link).
 Chart builders live in ``cxlib/charts_*.py`` and are imported only when a chart is asked for, so
 ``import cxlib`` stays light.
 
+Titles and definition sentences (:func:`title_of`, :func:`definition_of`) are
+:class:`~cxlib.messages.Msg` sentences, so a page can show them in its language; the HTML card
+itself is for notebooks and stays English.
+
 Examples
 --------
 >>> import cxlib as cx
@@ -30,6 +34,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cxlib.errors import CxDataError
+from cxlib.messages import N_, msg
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import altair as alt
@@ -113,7 +118,7 @@ def _cfun():
 
 def _survey_unit(metric: str, defs: DefinitionSet) -> str:
     """The value unit the Survey page uses: NPS points, CSAT % (top-2-box mode) or scale points."""
-    return {"nps": "pts", "csat": "%" if defs.csat.mode == "top2_pct" else ""}.get(metric, "")
+    return {"nps": N_("pts"), "csat": "%" if defs.csat.mode == "top2_pct" else ""}.get(metric, "")
 
 
 def _nps_chart(res, defs=None, promoter_min: int | None = None, detractor_max: int | None = None):
@@ -136,13 +141,13 @@ def _summary_part(metric: str) -> ChartFn:
     def build(res, defs=None, **options):
         part = getattr(res, metric)
         if part is None:
-            raise CxDataError(f"this survey has no {metric.upper()} answers to chart.",
-                              hint=f"Use one of: {', '.join(chart_kinds(res))}.")
+            raise CxDataError(msg("this survey has no {metric} answers to chart.", metric=metric.upper()),
+                              hint=msg("Use one of: {options}.", options=", ".join(chart_kinds(res))))
         return chart(part, defs=defs, **options)
     return build
 
 
-def _rfm_tiers(res, defs=None, title: str = "Net revenue share by value tier"):
+def _rfm_tiers(res, defs=None, title: str | None = None):          # None: the builder's own (translated) title
     from cxlib.segments import value_tier_frame
     return _cseg().value_tier_chart(value_tier_frame(res.customers), title=title)
 
@@ -154,69 +159,97 @@ def _no_defs(builder: Callable[[], ChartFn]) -> ChartFn:
     return build
 
 
-def _joined(*parts: str) -> str:
-    return " ".join(p for p in parts if p)
+_NPS_TEXT = msg("NPS = % promoters minus % detractors among valid 0-10 answers (bands of the definitions in use); "
+                "95% CI from the multinomial variance.")
+_SCALE_TEXT = {"csat": msg("CSAT: share of answers in the top two boxes (Wilson 95% CI) and mean answer (t interval)."),
+               "ces": msg("CES: share of easy answers (Wilson 95% CI) and mean answer (t interval).")}
+_HIST_CLV_TEXT = msg("Historical CLV = net revenue of a customer's valid orders so far (amount minus refunds).")
+_SCALE_TITLE = {"csat": msg("CSAT"), "ces": msg("CES")}
 
 
-_NPS_TEXT = ("NPS = % promoters minus % detractors among valid 0-10 answers (bands of the definitions in use); "
-             "95% CI from the multinomial variance.")
-_SCALE_TEXT = {"csat": "CSAT: share of answers in the top two boxes (Wilson 95% CI) and mean answer (t interval).",
-               "ces": "CES: share of easy answers (Wilson 95% CI) and mean answer (t interval)."}
-_HIST_CLV_TEXT = "Historical CLV = net revenue of a customer's valid orders so far (amount minus refunds)."
+def _by_title(metric: str, by: str):
+    """"NPS by month", "CSAT by week", "NPS by <column>": one template per kind of breakdown."""
+    if by == "week":
+        return msg("{metric} by week", metric=metric)
+    if by == "month":
+        return msg("{metric} by month", metric=metric)
+    return msg("{metric} by {field}", metric=metric, field=by)
+
+
+def _support_title(freq: str):
+    if freq == "week":
+        return msg("Support by week")
+    if freq == "month":
+        return msg("Support by month")
+    return msg("Support by {period}", period=freq)
+
+
+def _cohort_title(period: str):
+    if period == "week":
+        return msg("Retention by weekly cohort")
+    if period == "month":
+        return msg("Retention by monthly cohort")
+    return msg("Retention by {period} cohort", period=period)
 
 VIEWS: dict[str, View] = {
-    "cxlib.survey.NpsResult": View(lambda r: "NPS", lambda r: _NPS_TEXT, {"distribution": _nps_chart}),
-    "cxlib.survey.ScaleResult": View(lambda r: r.metric.upper(), lambda r: _SCALE_TEXT.get(r.metric, ""),
+    "cxlib.survey.NpsResult": View(lambda r: msg("NPS"), lambda r: _NPS_TEXT, {"distribution": _nps_chart}),
+    "cxlib.survey.ScaleResult": View(lambda r: _SCALE_TITLE.get(r.metric, r.metric.upper()),
+                                     lambda r: _SCALE_TEXT.get(r.metric, ""),
                                      {"distribution": _no_defs(lambda: _cs().score_distribution)}),
     "cxlib.survey.GroupedResult": View(
-        lambda r: f"{r.metric.upper()} by {r.by}", lambda r: r.description,
+        lambda r: _by_title(r.metric.upper(), r.by), lambda r: r.description,
         {"trend": _grouped_trend, "segments": _grouped_bars},
         available=lambda r, kind: (kind == "trend") == (r.by in ("week", "month"))),
     "cxlib.survey.SurveySummary": View(
-        lambda r: "Survey scores", lambda r: _NPS_TEXT if r.nps else _SCALE_TEXT.get("csat" if r.csat else "ces", ""),
+        lambda r: msg("Survey scores"),
+        lambda r: _NPS_TEXT if r.nps else _SCALE_TEXT.get("csat" if r.csat else "ces", ""),
         {m: _summary_part(m) for m in ("nps", "csat", "ces")},
         lambda r: next((m for m in ("nps", "csat", "ces") if getattr(r, m) is not None), None),
         lambda r, kind: getattr(r, kind) is not None),
-    "cxlib.orders.OrdersSummary": View(lambda r: "Orders", lambda r: r.description,
+    "cxlib.orders.OrdersSummary": View(lambda r: msg("Orders"), lambda r: r.description,
                                        {"status": lambda r, defs=None: _cs().order_status(r.status_counts)}),
     "cxlib.orders.OrdersTable": View(
-        lambda r: "Net revenue over time" if r.freq else f"Orders by {r.by}", lambda r: r.description,
+        lambda r: msg("Net revenue over time") if r.freq else msg("Orders by {field}", field=r.by),
+        lambda r: r.description,
         {"trend": _no_defs(lambda: _cs().revenue_trend), "by": _no_defs(lambda: _cs().orders_by)},
         available=lambda r, kind: (kind == "trend") == bool(r.freq)),
-    "cxlib.support.SupportSummary": View(lambda r: "Support tickets", lambda r: r.sla.describe(),
+    "cxlib.support.SupportSummary": View(lambda r: msg("Support tickets"), lambda r: r.sla.describe(),
                                          {"channels": _no_defs(lambda: _cs().first_reply_by_channel)}),
-    "cxlib.support.SupportTrend": View(lambda r: f"Support by {r.freq}", lambda r: r.description,
+    "cxlib.support.SupportTrend": View(lambda r: _support_title(r.freq), lambda r: r.description,
                                        {"trend": _no_defs(lambda: _cs().support_trend)}),
     "cxlib.scorecard.Scorecard": View(
-        lambda r: "CX scorecard", lambda r: "Each metric is judged against its target using its 95% CI.",
+        lambda r: msg("CX scorecard"), lambda r: msg("Each metric is judged against its target using its 95% CI."),
         {"overview": lambda r, defs=None: _cs().scorecard_overview(r.tiles)}),
     "cxlib.segments.RFMResult": View(
-        lambda r: "RFM segments", lambda r: r.spec.describe(),
+        lambda r: msg("RFM segments"), lambda r: r.spec.describe(),
         {"segments": _no_defs(lambda: _cseg().segment_share_chart), "grid": _no_defs(lambda: _cseg().rfm_grid_chart),
          "value_tiers": _rfm_tiers}),
-    "cxlib.segments.RuleSegment": View(lambda r: f"Segment {r.name}", lambda r: r.describe(), {}),
-    "cxlib.compare.Comparison": View(lambda r: f"{r.metric.label} by segment", lambda r: r.metric.describe(),
+    "cxlib.segments.RuleSegment": View(lambda r: msg("Segment {name}", name=r.name), lambda r: r.describe(), {}),
+    "cxlib.compare.Comparison": View(lambda r: msg("{metric} by segment", metric=r.metric.label),
+                                     lambda r: r.metric.describe(),
                                      {"segments": _no_defs(lambda: _cseg().comparison_chart)}),
-    "cxlib.retention.CohortResult": View(lambda r: f"Retention by {r.spec.period}ly cohort",
+    "cxlib.retention.CohortResult": View(lambda r: _cohort_title(r.spec.period),
                                          lambda r: r.spec.describe(),
                                          {"heatmap": _no_defs(lambda: _cr().cohort_heatmap)}),
     "cxlib.retention.RateResult": View(
-        lambda r: "Churn rate" if r.metric == "churn_rate" else "Retention rate", lambda r: r.definition, {}),
-    "cxlib.retention.ChurnTrend": View(lambda r: "Churn trend", lambda r: r.spec.describe(),
+        lambda r: msg("Churn rate") if r.metric == "churn_rate" else msg("Retention rate"), lambda r: r.definition, {}),
+    "cxlib.retention.ChurnTrend": View(lambda r: msg("Churn trend"), lambda r: r.spec.describe(),
                                        {"trend": _no_defs(lambda: _cr().churn_trend_chart)}),
     "cxlib.clv.HistoricalCLV": View(
-        lambda r: "Historical CLV" + (f" by {r.by}" if r.by else ""), lambda r: _HIST_CLV_TEXT,
+        lambda r: msg("Historical CLV by {field}", field=r.by) if r.by else msg("Historical CLV"),
+        lambda r: _HIST_CLV_TEXT,
         {"histogram": _no_defs(lambda: _cr().clv_histogram), "segments": _no_defs(lambda: _cr().clv_segments_chart)},
         lambda r: "segments" if r.by else "histogram", lambda r, kind: kind != "segments" or bool(r.by)),
-    "cxlib.clv.CLVResult": View(lambda r: "Predicted CLV", lambda r: r.spec.describe(),
+    "cxlib.clv.CLVResult": View(lambda r: msg("Predicted CLV"), lambda r: r.spec.describe(),
                                 {"histogram": _no_defs(lambda: _cr().clv_histogram),
                                  "top": _no_defs(lambda: _cr().top_customers_chart)}),
     "cxlib.experiment.ExperimentResult": View(
-        lambda r: _joined("A/B test", f"on {r.dataset_name}" if r.dataset_name else ""), lambda r: r.spec.describe(),
+        lambda r: msg("A/B test on {name}", name=r.dataset_name) if r.dataset_name else msg("A/B test"),
+        lambda r: r.spec.describe(),
         {"lift": _no_defs(lambda: _cexp().lift_chart), "rates": _no_defs(lambda: _cexp().rates_chart)}),
-    "cxlib.power.PowerPlan": View(lambda r: "Sample size plan", lambda r: r.describe(), {}),
+    "cxlib.power.PowerPlan": View(lambda r: msg("Sample size plan"), lambda r: r.describe(), {}),
     "cxlib.funnel.FunnelResult": View(
-        lambda r: "Funnel", lambda r: r.spec.describe(),
+        lambda r: msg("Funnel"), lambda r: r.spec.describe(),
         {"funnel": _no_defs(lambda: _cfun().funnel_chart), "breakdown": _no_defs(lambda: _cfun().breakdown_chart),
          "trend": _no_defs(lambda: _cfun().trend_chart),
          "time": lambda r, defs=None, step_index=2, bin_seconds=3600.0, **o: _cfun().time_histogram_chart(
@@ -235,6 +268,7 @@ def view_of(result: object) -> View | None:
 
 
 def title_of(result: object) -> str:
+    """The result's title (a ``Msg``; the class name for a result without a view)."""
     view = view_of(result)
     return view.title(result) if view else type(result).__name__
 
@@ -296,11 +330,12 @@ def chart(result: object, kind: str | None = None, *, defs: DefinitionSet | None
     view = view_of(result)
     kinds = chart_kinds(result)
     if view is None or not kinds:
-        raise CxDataError(f"{title_of(result)} has no chart.",
-                          hint="Use .to_frame() for its table or .summary() for its text.")
+        raise CxDataError(msg("{title} has no chart.", title=title_of(result)),
+                          hint=msg("Use .to_frame() for its table or .summary() for its text."))
     kind = kind or kinds[0]
     if kind not in kinds:
-        raise CxDataError(f"unknown chart {kind!r} for {title_of(result)}.", hint=f"Use one of: {', '.join(kinds)}.")
+        raise CxDataError(msg("unknown chart {kind!r} for {title}.", kind=kind, title=title_of(result)),
+                          hint=msg("Use one of: {options}.", options=", ".join(kinds)))
     return view.charts[kind](result, defs=defs, **options)
 
 

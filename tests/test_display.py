@@ -214,3 +214,25 @@ def test_any_text_is_shown_verbatim_and_never_becomes_markup(title, definition, 
     text = "".join(_parse(page).text)
     for piece in (title, definition, label, *warnings):
         assert piece.strip() in text
+
+
+@pytest.mark.parametrize("name", CHARTED)
+def test_titles_are_messages_a_page_can_translate(results, name):
+    from cxlib.messages import Msg, translate
+    title = display.title_of(results[name])
+    assert isinstance(title, Msg)
+    upper = translate(title, lambda s: re.sub(r"(\{[^{}]*\})|([^{}]+)", lambda m: m.group(1) or m.group(2).upper(), s))
+    assert upper != str(title) or not re.search("[a-z]", str(title))   # every title has a translatable template
+
+
+def test_title_and_definition_templates_keep_data_as_values(results):
+    from cxlib.messages import Msg
+    grouped = display.title_of(results["GroupedResult"])
+    assert (grouped.template, grouped.params) == ("{metric} by month", {"metric": "NPS"})
+    hist = display.title_of(results["HistoricalCLV"])
+    assert (hist.template, hist.params) == ("Historical CLV by {field}", {"field": "channel"})
+    ab = display.title_of(results["ExperimentResult"])
+    assert ab.template == "A/B test on {name}" and ab.params["name"] == "experiment_checkout.csv"
+    assert isinstance(display.definition_of(results["NpsResult"]), Msg)
+    assert display.definition_of(results["Scorecard"]).template.startswith("Each metric is judged")
+    assert "<strong>Orders by channel</strong>" in display.to_html(results["OrdersTable"])     # the card stays English
