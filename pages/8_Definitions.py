@@ -7,7 +7,8 @@ import streamlit as st
 import ui
 from cxlib import definitions as D
 from cxlib.errors import CxDataError
-from ui import t
+from ui import t, tr
+from ui.widgets import status_label
 
 ui.shell(t("Definitions"), icon=":material/rule:")
 defs = ui.definitions()
@@ -52,7 +53,7 @@ def _apply() -> None:
             targets={m.name: float(s[f"tg_{m.name}"]) for m in D.METRICS
                      if s.get(f"tg_{m.name}") is not None and not math.isnan(s[f"tg_{m.name}"])})
     except (CxDataError, ValueError, TypeError) as err:
-        st.session_state["definitions_error"] = str(err)
+        st.session_state["definitions_error"] = err
         return
     st.session_state["definitions"] = new
 
@@ -75,7 +76,7 @@ with tabs[0]:
     a, b = st.columns(2)
     a.selectbox(t("Scale"), [5, 7, 10], format_func=lambda n: f"1-{n}", key="def_csat_scale", **ON)
     b.radio(t("Headline"), ["top2_pct", "mean"], key="def_csat_mode", horizontal=True, **ON,
-            format_func=lambda m: {"top2_pct": t("Top-2-box %"), "mean": t("Mean")}[m])
+            format_func={"top2_pct": t("Top-2-box %"), "mean": t("Mean")}.get)
     ui.caption(defs.describe("csat"))
     st.subheader(t("CES"))
     a, b, c = st.columns(3)
@@ -85,7 +86,8 @@ with tabs[0]:
     ui.caption(defs.describe("ces"))
 with tabs[1]:
     st.subheader(t("Net revenue and valid orders"))
-    st.multiselect(t("Order states that count"), STATES, key="def_rev_states", **ON)
+    st.multiselect(t("Order states that count"), STATES, key="def_rev_states",
+                   format_func=ui.option_labels(STATES, status_label), **ON)
     st.checkbox(t("Subtract refunds"), key="def_rev_refunds", **ON)
     ui.caption(defs.describe("net_revenue"))
     st.number_input(t("Repeat customer: at least this many valid orders"), 2, 1000, step=1, key="def_repeat_min", **ON)
@@ -96,11 +98,11 @@ with tabs[1]:
     b.date_input(t("Analysis date (empty: last order date)"), value=None, key="def_churn_as_of", **ON)
     ui.caption(defs.describe("churn_rate"))
     st.radio(t("Retention cohorts by"), ["month", "week"], key="def_ret_period", horizontal=True, **ON,
-             format_func=lambda p: {"month": t("Month"), "week": t("Week")}[p])
+             format_func={"month": t("Month"), "week": t("Week")}.get)
     ui.caption(defs.describe("retention"))
     a, b = st.columns(2)
     a.radio(t("CLV on the scorecard"), ["historical", "predictive"], key="def_clv_method", horizontal=True, **ON,
-            format_func=lambda m: {"historical": t("Historical"), "predictive": t("Predictive")}[m])
+            format_func={"historical": t("Historical"), "predictive": t("Predictive")}.get)
     b.number_input(t("Predictive CLV horizon (days)"), 1, 3650, step=1, key="def_clv_horizon", **ON)
     ui.caption(defs.describe("clv"))
 with tabs[2]:
@@ -118,7 +120,7 @@ with tabs[3]:
     for i, m in enumerate(D.METRICS):
         lo = None if math.isinf(m.target_min) else float(m.target_min)
         hi = None if math.isinf(m.target_max) else float(m.target_max)
-        cols[i % 3].number_input(t(m.label), lo, hi, value=None, key=f"def_tg_{m.name}", placeholder=t("No target"),
+        cols[i % 3].number_input(tr(m.label), lo, hi, value=None, key=f"def_tg_{m.name}", placeholder=t("No target"),
                                  help=t("Higher is better") if m.higher_is_better else t("Lower is better"), **ON)
 with tabs[4]:
     st.download_button(t("Download definitions (JSON)"), defs.dumps(), "cx_definitions.json", "application/json",
@@ -130,7 +132,7 @@ with tabs[4]:
             st.session_state["definitions"] = D.DefinitionSet.loads(up.getvalue())
         except CxDataError as exc:
             st.error(ui.esc(t("{file}: {problem} Your current definitions are unchanged.", file=up.name,
-                              problem=str(exc))))
+                              problem=getattr(exc, "msg", None) or str(exc))))
         else:
             st.rerun()
     if st.button(t("Reset to defaults"), key="definitions_reset"):

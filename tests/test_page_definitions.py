@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from cxlib.definitions import DefinitionSet, SlaDef
@@ -11,10 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "8_Definitions.py")
 
 
-def _app() -> AppTest:
+def _app(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["samples_loaded"] = True
     at.session_state["datasets"] = {}
+    if lang is not None:
+        at.session_state["lang"] = lang
     return at.run()
 
 
@@ -111,3 +114,15 @@ def test_edit_on_definitions_page_changes_scorecard_figure_and_sentence():
     fr = t.df["first_reply_minutes"]
     assert after == f"{100 * (fr <= 60).mean():.1f}%" != before
     assert any("within 1 h" in c for c in _captions(at))
+
+
+@pytest.mark.parametrize("lang", ["zh", "ru"])
+def test_page_in_chinese_and_russian(lang):
+    at = _app(lang)
+    assert not at.exception
+    at.number_input(key="def_sla_hours").set_value(8.0).run()
+    at.multiselect(key="def_rev_states").set_value(["completed"]).run()
+    assert not at.exception
+    assert at.session_state["definitions"].net_revenue.valid_statuses == ("completed",)
+    at.number_input(key="def_nps_det").set_value(9).run()          # refused: the error is shown, not raised
+    assert not at.exception and at.error
