@@ -7,9 +7,11 @@ import ui
 from cxlib import analyses, display
 from cxlib.definitions import DefinitionSet
 from cxlib.errors import CxDataError
+from cxlib.messages import msg
 from cxlib.workspace import AnalysisSpec
 from ui import state
-from ui.i18n import t
+from ui import fmt
+from ui.i18n import t, tr
 
 ui.shell(t("Saved analysis"), icon=":material/bookmark:")
 st.write(t("Open an analysis spec (JSON) saved from a page of this app or from a notebook "
@@ -21,7 +23,7 @@ if up is None:
 try:
     spec = AnalysisSpec.from_json(json.loads(up.getvalue().decode("utf-8")))
 except (UnicodeDecodeError, json.JSONDecodeError):
-    ui.show_error(CxDataError("this is not a JSON file.", file=up.name, hint="Upload the file the app saved."))
+    ui.show_error(CxDataError(msg("this is not a JSON file."), file=up.name, hint=msg("Upload the file the app saved.")))
     st.stop()
 except CxDataError as err:
     ui.show_error(err)
@@ -43,19 +45,19 @@ except CxDataError as err:
     ui.show_error(err)
     st.stop()
 
-st.subheader(spec.title or display.title_of(res))
+st.subheader(spec.title or tr(display.title_of(res)))
 st.caption(ui.esc(t("Page: {page} · data: {name} · saved {when}", page=spec.page, name=loaded[spec.dataset_id].name,
-                    when=spec.created_at or "—")))
+                    when=fmt.moment(spec.created_at) if spec.created_at else "—")))
 ui.caption(display.definition_of(res))
-st.text(res.summary())
+st.text(tr(res.summary()))
 ui.show_warnings(getattr(res, "warnings", ()))
 defs = DefinitionSet.from_json(spec.definitions) if spec.definitions else DefinitionSet.default()
 try:
     chart = display.chart(res, defs=defs)
-    st.altair_chart(chart, width="stretch")
+    ui.show_chart(chart, width="stretch")
     ui.download_chart(chart, "saved_analysis.png", key="saved_png")
 except CxDataError:
     pass
 table = res.to_frame()
-st.dataframe(table, hide_index=True, width="stretch")
+ui.show_table(table, width="stretch")
 ui.download_table(table, "saved_analysis.csv", key="saved_csv")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import cxlib as cx
@@ -13,8 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 
 
-def _open(spec_json: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
+def _open(spec_json: str, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if lang is not None:
+        at.session_state["lang"] = lang
+    at.run()
     at.switch_page("pages/9_Saved_analysis.py").run()
     at.file_uploader(key="spec_upload").set_value(("spec.json", spec_json.encode(), "application/json")).run()
     return at
@@ -60,3 +64,13 @@ def test_pages_offer_the_spec_download():
         at.switch_page(page).run()
         assert not at.exception, page
         assert any(key in str(getattr(b, "id", "")) or key in str(b.proto) for b in at.get("download_button")), page
+
+
+@pytest.mark.parametrize("lang", ["zh", "ru"])
+def test_page_in_chinese_and_russian(lang):
+    orders = cx.load(ROOT / "sample_data" / "orders_shopify.csv")
+    res = cx.rfm(orders)
+    at = _open(json.dumps(analyses.make_spec(res, orders).to_json()), lang)
+    assert not at.exception
+    assert at.dataframe[0].value.iloc[:, 1].sum() == len(res.customers)       # headers may be translated
+    assert at.query_params["lang"] == lang            # the address, copied, opens in this language
