@@ -28,18 +28,20 @@ import numpy as np
 import pandas as pd
 
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 
 FieldKind = Literal["number", "text", "date"]
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "contains")
-FIELD_HELP: dict[str, str] = {
-    "orders": "number of valid orders", "net_revenue": "net revenue", "aov": "average order value",
-    "recency_days": "days since the last valid order", "first_order_at": "date of the first valid order",
-    "last_order_at": "date of the last valid order", "segment": "RFM segment name", "r": "recency score 1-5",
-    "f": "frequency score 1-5", "m": "monetary score 1-5", "fm": "FM score 1-5", "rfm": "RFM code such as 545",
-    "value_tier": "value tier (Top 10%, ...)", "nps": "latest NPS answer 0-10", "csat": "latest CSAT answer",
-    "tickets": "number of support tickets", "country": "customer country", "city": "customer city",
-    "gender": "customer gender", "tags": "customer tags", "signup_at": "signup date", "email": "email address",
-    "customer_id": "customer id",
+FIELD_HELP: dict[str, str] = {       # field names are the rule language (English); their help is translated
+    "orders": N_("number of valid orders"), "net_revenue": N_("net revenue"), "aov": N_("average order value"),
+    "recency_days": N_("days since the last valid order"), "first_order_at": N_("date of the first valid order"),
+    "last_order_at": N_("date of the last valid order"), "segment": N_("RFM segment name"),
+    "r": N_("recency score 1-5"), "f": N_("frequency score 1-5"), "m": N_("monetary score 1-5"),
+    "fm": N_("FM score 1-5"), "rfm": N_("RFM code such as 545"), "value_tier": N_("value tier (Top 10%, ...)"),
+    "nps": N_("latest NPS answer 0-10"), "csat": N_("latest CSAT answer"), "tickets": N_("number of support tickets"),
+    "country": N_("customer country"), "city": N_("customer city"), "gender": N_("customer gender"),
+    "tags": N_("customer tags"), "signup_at": N_("signup date"), "email": N_("email address"),
+    "customer_id": N_("customer id"),
 }
 ALIASES = {"rfm_segment": "segment", "r_score": "r", "f_score": "f", "m_score": "m", "fm_score": "fm",
            "revenue": "net_revenue", "recency": "recency_days", "frequency": "orders"}
@@ -95,9 +97,10 @@ def tokenize(text: str) -> list[Token]:
         m = _TOKEN.match(text, i)
         if not m:
             quote = text[i] in "'\"`"
-            raise CxDataError(f"rule: at position {i + 1}, " + ("a quote is never closed." if quote else
-                              f"unexpected character {text[i]!r}."),
-                              hint="Close quotes; write conditions as field op value, e.g. country = DE.")
+            raise CxDataError(msg("rule: at position {position}, a quote is never closed.", position=i + 1) if quote
+                              else msg("rule: at position {position}, unexpected character {character}.",
+                                       position=i + 1, character=repr(text[i])),
+                              hint=msg("Close quotes; write conditions as field op value, e.g. country = DE."))
         kind = m.lastgroup
         if kind != "ws":
             tokens.append(Token(kind, m.group(), i + 1))
@@ -117,20 +120,28 @@ class _Parser:
     def tok(self) -> Token:
         return self.tokens[self.i]
 
-    def _fail(self, expected: str) -> None:
-        found = "the end of the rule" if self.tok.kind == "end" else f"'{self.tok.text}'"
-        raise CxDataError(f"rule: at position {self.tok.pos}, expected {expected} but found {found}.",
-                          hint="Example: country = DE and orders >= 2.")
+    def _fail(self, expected: Msg | str) -> None:
+        """``expected``: a Msg phrase, or a plain str when it is only rule syntax such as ``')'``."""
+        if self.tok.kind == "end":
+            # TRANSLATORS: {expected} is a phrase such as "an operator (=, !=, ...)", translated on its own
+            error = msg("rule: at position {position}, expected {expected} but found the end of the rule.",
+                        position=self.tok.pos, expected=expected)
+        else:
+            # TRANSLATORS: {token} is what the user typed in the rule
+            error = msg("rule: at position {position}, expected {expected} but found '{token}'.",
+                        position=self.tok.pos, expected=expected, token=self.tok.text)
+        raise CxDataError(error, hint=msg("Example: country = DE and orders >= 2."))
 
     def _kw(self, *words: str) -> bool:
         return self.tok.kind == "word" and self.tok.text.lower() in words
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
-            raise CxDataError("rule: the rule is empty.", hint="Example: country = DE and orders >= 2.")
+            raise CxDataError(msg("rule: the rule is empty."), hint=msg("Example: country = DE and orders >= 2."))
         node = self.rule()
         if self.tok.kind != "end":
-            self._fail("'and', 'or' or the end of the rule")
+            # TRANSLATORS: and, or, not, in, contains are words of the rule language: keep them in English
+            self._fail(msg("'and', 'or' or the end of the rule"))
         return node
 
     def rule(self) -> Node:
@@ -167,11 +178,12 @@ class _Parser:
         elif tok.kind == "word" and tok.text.lower() not in _KEYWORDS:
             name = tok.text
         else:
-            self._fail("a field name (e.g. country, orders, segment) or '('")
+            self._fail(msg("a field name (e.g. country, orders, segment) or '('"))
         col = self.lower.get(name.lower()) or self.lower.get(ALIASES.get(name.lower(), "\0"))
         if col is None:
             known = ", ".join(sorted(self.kinds)[:30])
-            raise CxDataError(f"rule: at position {tok.pos}, unknown field '{name}'.", hint=f"Known fields: {known}.")
+            raise CxDataError(msg("rule: at position {position}, unknown field '{field}'.", position=tok.pos, field=name),
+                              hint=msg("Known fields: {fields}.", fields=known))
         kind = self.kinds[col]
         self.i += 1
         op_tok = self.tok
@@ -180,21 +192,25 @@ class _Parser:
         elif self._kw("in", "contains"):
             op = op_tok.text.lower()
         else:
-            self._fail("an operator (=, !=, <, <=, >, >=, in, contains)")
+            self._fail(msg("an operator (=, !=, <, <=, >, >=, in, contains)"))
         self.i += 1
         if op in ("<", "<=", ">", ">=") and kind == "text":
-            raise CxDataError(f"rule: at position {op_tok.pos}, '{op}' needs a number or date field but '{col}' is text.",
-                              hint="Use =, !=, in or contains with text fields.")
+            raise CxDataError(msg("rule: at position {position}, '{operator}' needs a number or date field but "
+                                  "'{field}' is text.", position=op_tok.pos, operator=op, field=col),
+                              hint=msg("Use =, !=, in or contains with text fields."))
         if op == "contains" and kind != "text":
-            raise CxDataError(f"rule: at position {op_tok.pos}, 'contains' needs a text field but '{col}' is a {kind}.",
-                              hint="Use =, <, >, ... with numbers and dates.")
+            raise CxDataError(msg("rule: at position {position}, 'contains' needs a text field but '{field}' is a "
+                                  "number.", position=op_tok.pos, field=col) if kind == "number" else
+                              msg("rule: at position {position}, 'contains' needs a text field but '{field}' is a "
+                                  "date.", position=op_tok.pos, field=col),
+                              hint=msg("Use =, <, >, ... with numbers and dates."))
         multi = kind == "text"
         raw = self.value_list(multi) if op == "in" else [self.value(multi)]
         return Condition(col, kind, op, tuple(_convert(v, p, col, kind) for v, p in raw))
 
     def value_list(self, multi: bool) -> list[tuple[str, int]]:
         if self.tok.text not in ("(", "["):
-            self._fail("'(' to start the list of values after 'in'")
+            self._fail(msg("'(' to start the list of values after 'in'"))
         close = ")" if self.tok.text == "(" else "]"
         self.i += 1
         items = [self.value(multi)]
@@ -202,7 +218,8 @@ class _Parser:
             self.i += 1
             items.append(self.value(multi))
         if self.tok.text != close:
-            self._fail(f"',' or '{close}'")
+            # TRANSLATORS: {bracket} is ) or ]
+            self._fail(msg("',' or '{bracket}'", bracket=close))
         self.i += 1
         return items
 
@@ -218,7 +235,7 @@ class _Parser:
             words.append(self.tok.text)
             self.i += 1
         if not words:
-            self._fail("a value (a number, a date, a word or 'quoted text')")
+            self._fail(msg("a value (a number, a date, a word or 'quoted text')"))
         return " ".join(words), tok.pos
 
 
@@ -230,16 +247,18 @@ def _convert(text: str, pos: int, col: str, kind: FieldKind):
                 raise ValueError(text)
             return value
         except ValueError:
-            raise CxDataError(f"rule: at position {pos}, '{col}' is a number but the value is '{text}'.",
-                              hint="Write a number such as 2 or 19.99.") from None
+            raise CxDataError(msg("rule: at position {position}, '{field}' is a number but the value is '{value}'.",
+                                  position=pos, field=col, value=text),
+                              hint=msg("Write a number such as 2 or 19.99.")) from None
     if kind == "date":
         try:
             ts = pd.Timestamp(text)
         except (ValueError, TypeError):
             ts = None
         if ts is None or pd.isna(ts):
-            raise CxDataError(f"rule: at position {pos}, '{col}' is a date but the value is '{text}'.",
-                              hint="Write dates as YYYY-MM-DD.")
+            raise CxDataError(msg("rule: at position {position}, '{field}' is a date but the value is '{value}'.",
+                                  position=pos, field=col, value=text),
+                              hint=msg("Write dates as YYYY-MM-DD."))
         return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).normalize()
     return text.strip().lower()
 
@@ -279,5 +298,5 @@ def rule_mask(text: str, df: pd.DataFrame) -> np.ndarray:
     return evaluate(parse_rule(text, field_kinds(df)), df)
 
 
-def describe_rule(text: str) -> str:
-    return f"Customers matching: {' '.join(str(text).split())}."
+def describe_rule(text: str) -> Msg:
+    return msg("Customers matching: {rule}.", rule=" ".join(str(text).split()))

@@ -30,12 +30,13 @@ import pyarrow.compute as pc
 from cxlib.dataset import Dataset
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 
 QuintileMethod = Literal["ties_share", "rank"]
 QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
 ORDER_STATUSES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
 DEFAULT_VALID_STATUSES = ("completed", "refunded", "partially_refunded")
-NO_ORDERS = "No orders"
+NO_ORDERS = N_("No orders")               # segment of customers-file rows without a valid order
 ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the value on the latest valid order
 
 
@@ -57,48 +58,87 @@ class ScoreRule:
         return cls(str(obj["segment"]), int(obj["r"][0]), int(obj["r"][1]), int(obj["fm"][0]), int(obj["fm"][1]))
 
 
+# Segment names are stored values (tables, JSON, rules such as ``segment = Lost``) and stay English;
+# they are marked so that an interface translates them where it shows them.
 DEFAULT_SCORE_MAP: tuple[ScoreRule, ...] = (
-    ScoreRule("Champions", 5, 5, 4, 5),
-    ScoreRule("Loyal", 3, 4, 4, 5),
-    ScoreRule("Potential loyalists", 4, 5, 2, 3),
-    ScoreRule("New", 5, 5, 1, 1),
-    ScoreRule("Promising", 4, 4, 1, 1),
-    ScoreRule("Need attention", 3, 3, 1, 3),
-    ScoreRule("At risk", 1, 2, 3, 4),
-    ScoreRule("Can't lose", 1, 2, 5, 5),
-    ScoreRule("Hibernating", 2, 2, 1, 2),
-    ScoreRule("Lost", 1, 1, 1, 2),
+    ScoreRule(N_("Champions"), 5, 5, 4, 5),
+    ScoreRule(N_("Loyal"), 3, 4, 4, 5),
+    ScoreRule(N_("Potential loyalists"), 4, 5, 2, 3),
+    ScoreRule(N_("New"), 5, 5, 1, 1),
+    ScoreRule(N_("Promising"), 4, 4, 1, 1),
+    ScoreRule(N_("Need attention"), 3, 3, 1, 3),
+    ScoreRule(N_("At risk"), 1, 2, 3, 4),
+    ScoreRule(N_("Can't lose"), 1, 2, 5, 5),
+    ScoreRule(N_("Hibernating"), 2, 2, 1, 2),
+    ScoreRule(N_("Lost"), 1, 1, 1, 2),
 )
 SEGMENT_NAMES: tuple[str, ...] = tuple(r.segment for r in DEFAULT_SCORE_MAP)
+
+
+def name_msg(name: object) -> Msg:
+    """A segment or tier name as a value inside a sentence: an interface translates it when it is a
+    marked name (``"At risk"``) and shows it as it is when it is the user's own (``"VIP Berlin"``)."""
+    return Msg(str(name))
+
+
+def join_list(items: list) -> Msg:
+    """``a, b, c`` as one sentence value whose separators an interface can translate."""
+    out = items[0]
+    for item in items[1:]:
+        # TRANSLATORS: items of a list separated by commas; {list} is the list so far, {item} the next one
+        out = msg("{list}, {item}", list=out, item=item)
+    return out
+
+
+def join_clauses(items: list) -> Msg:
+    """``a; b; c``: clauses of one sentence, each a Msg."""
+    out = items[0]
+    for item in items[1:]:
+        # TRANSLATORS: parts of one sentence separated by semicolons; {list} so far, {item} the next one
+        out = msg("{list}; {item}", list=out, item=item)
+    return out
+
+
+def join_sentences(items: list) -> Msg:
+    """Whole sentences one after the other, separated by a space."""
+    out = items[0]
+    for item in items[1:]:
+        # TRANSLATORS: two whole sentences, one after the other
+        out = msg("{first} {second}", first=out, second=item)
+    return out
 
 
 def score_grid(score_map: tuple[ScoreRule, ...]) -> np.ndarray:
     """5x5 array of segment names, ``grid[r - 1, fm - 1]``; raises CxDataError unless every cell is
     covered exactly once."""
     grid = np.full((5, 5), None, dtype=object)
-    problems: list[str] = []
+    problems: list[Msg] = []
     for rule in score_map:
         bounds = (rule.r_min, rule.r_max, rule.fm_min, rule.fm_max)
         if not str(rule.segment).strip():
-            problems.append("a rule has no segment name")
+            problems.append(msg("a rule has no segment name"))
             continue
         if any(not 1 <= b <= 5 for b in bounds) or rule.r_min > rule.r_max or rule.fm_min > rule.fm_max:
-            problems.append(f"'{rule.segment}' has ranges R {rule.r_min}-{rule.r_max}, FM {rule.fm_min}-{rule.fm_max}; "
-                            "scores run from 1 to 5 and min must not exceed max")
+            problems.append(msg("'{segment}' has ranges R {r_min}-{r_max}, FM {fm_min}-{fm_max}; "
+                                "scores run from 1 to 5 and min must not exceed max", segment=name_msg(rule.segment),
+                                r_min=rule.r_min, r_max=rule.r_max, fm_min=rule.fm_min, fm_max=rule.fm_max))
             continue
         for r in range(rule.r_min, rule.r_max + 1):
             for fm in range(rule.fm_min, rule.fm_max + 1):
                 if grid[r - 1, fm - 1] is not None:
-                    problems.append(f"cell R={r}, FM={fm} is in both '{grid[r - 1, fm - 1]}' and '{rule.segment}'")
+                    problems.append(msg("cell R={r}, FM={fm} is in both '{segment}' and '{other}'", r=r, fm=fm,
+                                        segment=name_msg(grid[r - 1, fm - 1]), other=name_msg(rule.segment)))
                 else:
                     grid[r - 1, fm - 1] = rule.segment
     missing = [f"R={r}, FM={fm}" for r in range(1, 6) for fm in range(1, 6) if grid[r - 1, fm - 1] is None]
     if missing and not problems:
-        problems.append(f"no segment covers {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
+        cells = ", ".join(missing[:5])                   # score notation, the same in every language
+        problems.append(msg("no segment covers {cells} ...", cells=cells) if len(missing) > 5
+                        else msg("no segment covers {cells}", cells=cells))
     if problems:
-        raise CxDataError("the RFM score map is not valid: " + "; ".join(problems[:4]) + ".",
-                          hint="Every combination of R score (1-5) and FM score (1-5) must belong to exactly one "
-                               "segment; fix the ranges or reset to the default map.")
+        raise CxDataError(msg("the RFM score map is not valid: {problems}.", problems=join_clauses(problems[:4])),
+                          hint=msg("Every combination of R score (1-5) and FM score (1-5) must belong to exactly "
+                                   "one segment; fix the ranges or reset to the default map."))
     return grid
 
 
@@ -118,8 +158,8 @@ def score_map_from_frame(df: pd.DataFrame) -> tuple[ScoreRule, ...]:
             bounds = (int(row[k]) for k in ("r_min", "r_max", "fm_min", "fm_max"))
             rules.append(ScoreRule(str(row["segment"]).strip(), *bounds))
         except (TypeError, ValueError, KeyError):
-            raise CxDataError(f"row {i} of the score map needs a segment name and four whole numbers 1-5 "
-                              "(r_min, r_max, fm_min, fm_max).") from None
+            raise CxDataError(msg("row {row} of the score map needs a segment name and four whole numbers 1-5 "
+                                  "(r_min, r_max, fm_min, fm_max).", row=i)) from None
     rules = tuple(rules)
     score_grid(rules)
     return rules
@@ -138,12 +178,12 @@ class RFMSpec:
     def __post_init__(self) -> None:
         bad = [s for s in self.valid_statuses if s not in ORDER_STATUSES]
         if bad or not self.valid_statuses:
-            raise CxDataError(f"unknown order status(es) {bad} in the RFM definition." if bad else
-                              "the RFM definition counts no order status as valid.",
-                              hint=f"Use some of: {', '.join(ORDER_STATUSES)}.")
+            raise CxDataError(msg("unknown order status(es) {statuses} in the RFM definition.", statuses=str(bad))
+                              if bad else msg("the RFM definition counts no order status as valid."),
+                              hint=msg("Use some of: {statuses}.", statuses=", ".join(ORDER_STATUSES)))
         if self.quintile_method not in QUINTILE_METHODS:
-            raise CxDataError(f"unknown quintile method {self.quintile_method!r}.",
-                              hint=f"Use one of: {', '.join(QUINTILE_METHODS)}.")
+            raise CxDataError(msg("unknown quintile method {method}.", method=repr(self.quintile_method)),
+                              hint=msg("Use one of: {methods}.", methods=", ".join(QUINTILE_METHODS)))
         score_grid(self.score_map)
 
     @classmethod
@@ -152,14 +192,22 @@ class RFMSpec:
         rev = defs.net_revenue
         return cls(valid_statuses=tuple(rev.valid_statuses), subtract_refunds=rev.subtract_refunds, **changes)
 
-    def describe(self) -> str:
-        when = f"as of {self.as_of.isoformat()}" if self.as_of else "as of the latest order date"
-        net = "amount minus refunds" if self.subtract_refunds else "order amount"
-        ties = ("equal values share a score" if self.quintile_method == "ties_share"
-                else "equal-sized bins, ties split by customer id")
-        return (f"RFM {when} over orders with status {', '.join(self.valid_statuses)}: recency in days since the "
-                f"last order, frequency = number of orders, monetary = {net}; each scored 1-5 by quintile "
-                f"({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.")
+    def describe(self) -> Msg:
+        net = msg("amount minus refunds") if self.subtract_refunds else msg("order amount")
+        ties = (msg("equal values share a score") if self.quintile_method == "ties_share"
+                else msg("equal-sized bins, ties split by customer id"))
+        statuses = ", ".join(self.valid_statuses)       # stored status values, as in the definitions file
+        if self.as_of:
+            # TRANSLATORS: {net} ("amount minus refunds" / "order amount") and {ties} are phrases
+            # translated on their own; {statuses} are status codes such as completed, refunded
+            return msg("RFM as of {date} over orders with status {statuses}: recency in days since the last "
+                       "order, frequency = number of orders, monetary = {net}; each scored 1-5 by quintile "
+                       "({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.",
+                       date=self.as_of.isoformat(), statuses=statuses, net=net, ties=ties)
+        return msg("RFM as of the latest order date over orders with status {statuses}: recency in days since "
+                   "the last order, frequency = number of orders, monetary = {net}; each scored 1-5 by quintile "
+                   "({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.",
+                   statuses=statuses, net=net, ties=ties)
 
     def to_json(self) -> dict:
         return {"as_of": self.as_of.isoformat() if self.as_of else None, "valid_statuses": list(self.valid_statuses),
@@ -235,9 +283,11 @@ class RFMResult(Displayable):
         g["customers_pct"] = (100 * g["customers"] / max(len(c), 1)).round(2)
         g["revenue_share_pct"] = (100 * g["net_revenue"] / total_rev).round(2) if total_rev else 0.0
         g["net_revenue"] = g["net_revenue"].round(2)
-        cols = ["customers", "customers_pct", "net_revenue", "revenue_share_pct", "recency_days_median",
-                "orders_mean", "net_revenue_mean"]
-        return g[cols].rename_axis("segment").reset_index()
+        # TRANSLATORS: column headers of the segment table (keys of the data); translate
+        # as short headers, e.g. net_revenue_mean = mean net revenue per customer
+        cols = [N_("customers"), N_("customers_pct"), N_("net_revenue"), N_("revenue_share_pct"),
+                N_("recency_days_median"), N_("orders_mean"), N_("net_revenue_mean")]   # headers people read
+        return g[cols].rename_axis(N_("segment")).reset_index()
 
     def grid_frame(self) -> pd.DataFrame:
         """Customers per (R, FM) cell with the cell's segment: 25 rows."""
@@ -247,10 +297,15 @@ class RFMResult(Displayable):
                 for r in range(1, 6) for fm in range(1, 6)]
         return pd.DataFrame(rows)
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         counts = {k: v for k, v in sorted(self.segment_counts.items(), key=lambda kv: -kv[1]) if v}
-        top = ", ".join(f"{k} {v}" for k, v in list(counts.items())[:4])
-        return f"{len(self.customers)} customers as of {self.as_of.isoformat()}; largest segments: {top or 'none'}."
+        # TRANSLATORS: a segment name and its number of customers, in the list of largest segments
+        top = [msg("{segment} {customers}", segment=name_msg(k), customers=v) for k, v in list(counts.items())[:4]]
+        if not top:
+            return msg("{customers} customers as of {date}; largest segments: none.",
+                       customers=len(self.customers), date=self.as_of.isoformat())
+        return msg("{customers} customers as of {date}; largest segments: {segments}.",
+                   customers=len(self.customers), date=self.as_of.isoformat(), segments=join_list(top))
 
     def to_json(self) -> dict:
         return {"customers": int(len(self.customers)), "segments": self.segment_counts,
@@ -259,12 +314,12 @@ class RFMResult(Displayable):
                 "segment_table": self.to_frame().to_dict("records"), "warnings": list(self.warnings)}
 
 
-def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[str]) -> tuple[pd.DataFrame, date]:
+def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[Msg]) -> tuple[pd.DataFrame, date]:
     df = orders.df
     for col in ("customer_id", "ordered_at", "amount"):
         if col not in df.columns:
-            raise CxDataError(f"RFM needs an orders table with '{col}'.", file=orders.name,
-                              hint="Map the customer id, order date and amount columns on the Data page.")
+            raise CxDataError(msg("RFM needs an orders table with '{column}'.", column=col), file=orders.name,
+                              hint=msg("Map the customer id, order date and amount columns on the Data page."))
     status = (df["status"].astype("string").str.strip().str.lower().fillna("completed")
               if "status" in df.columns else pd.Series("completed", index=df.index, dtype="string"))
     refunded = df["refunded"].fillna(0.0) if ("refunded" in df.columns and spec.subtract_refunds) else 0.0
@@ -277,30 +332,34 @@ def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[str]) -> tuple[
     unknown = ~status.isin(ORDER_STATUSES)
     if unknown.any():
         examples = ", ".join(repr(v) for v in status[unknown].value_counts().index[:3])
-        warnings.append(f"{int(unknown.sum())} order(s) have a status that is not understood ({examples}) and are "
-                        "not counted as valid; map the status column on the Data page if they are sales.")
+        warnings.append(msg("{orders} order(s) have a status that is not understood ({examples}) and are not "
+                            "counted as valid; map the status column on the Data page if they are sales.",
+                            orders=int(unknown.sum()), examples=examples))
     frame = frame[status.isin(spec.valid_statuses).to_numpy()]
     no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
     if no_id.any():
-        warnings.append(f"{int(no_id.sum())} valid order(s) have no customer id or order date and are left out of RFM.")
+        warnings.append(msg("{orders} valid order(s) have no customer id or order date and are left out of RFM.",
+                            orders=int(no_id.sum())))
         frame = frame[~no_id]
     no_amount = frame["net"].isna()
     if no_amount.any():
-        warnings.append(f"{int(no_amount.sum())} valid order(s) have no amount; they count as orders with 0 revenue.")
+        warnings.append(msg("{orders} valid order(s) have no amount; they count as orders with 0 revenue.",
+                            orders=int(no_amount.sum())))
         frame = frame.assign(net=frame["net"].fillna(0.0))
     if frame.empty:
-        raise CxDataError("there are no valid orders with a customer id and a date to score.", file=orders.name,
-                          hint=f"Valid statuses are {', '.join(spec.valid_statuses)}; check the status column "
-                               "or widen the definition.")
+        raise CxDataError(msg("there are no valid orders with a customer id and a date to score."), file=orders.name,
+                          hint=msg("Valid statuses are {statuses}; check the status column or widen the definition.",
+                                   statuses=", ".join(spec.valid_statuses)))
     as_of = spec.as_of or frame["ordered_at"].max().date()
     cutoff = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
     later = frame["ordered_at"] >= cutoff
     if later.any():
-        warnings.append(f"{int(later.sum())} valid order(s) placed after {as_of.isoformat()} are ignored.")
+        warnings.append(msg("{orders} valid order(s) placed after {date} are ignored.",
+                            orders=int(later.sum()), date=as_of.isoformat()))
         frame = frame[~later]
     if frame.empty:
-        raise CxDataError(f"no valid orders were placed on or before {as_of.isoformat()}.",
-                          hint="Choose a later as-of date.")
+        raise CxDataError(msg("no valid orders were placed on or before {date}.", date=as_of.isoformat()),
+                          hint=msg("Choose a later as-of date."))
     return frame.reset_index(drop=True), as_of
 
 
@@ -327,7 +386,7 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     '1180 customers as of 2026-10-31; largest segments: Lost 182, Need attention 178, Loyal 167, Potential loyalists 164.'
     """
     spec = spec or RFMSpec()
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     valid, as_of = _valid_orders(orders, spec, warnings)
     valid = valid.sort_values("ordered_at", kind="mergesort")
     attrs = {col: (col, "last") for col in ORDER_ATTRIBUTES if col in valid.columns}   # from the latest order
@@ -349,18 +408,21 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     c["value_tier"] = value_tiers(c["net_revenue"], ids)
     n = len(c)
     if n < 25:
-        warnings.append(f"only {n} customer(s): quintile scores on so few customers are coarse; "
-                        "read segments with care.")
-    for name, col in (("Recency", "recency_days"), ("Frequency", "orders"), ("Monetary", "net_revenue")):
+        warnings.append(msg("only {customers} customer(s): quintile scores on so few customers are coarse; "
+                            "read segments with care.", customers=n))
+    for name, col in ((msg("Recency"), "recency_days"), (msg("Frequency"), "orders"), (msg("Monetary"), "net_revenue")):
         distinct = c[col].nunique()
         if spec.quintile_method == "ties_share" and n >= 25 and distinct < 5:
-            warnings.append(f"{name} has only {distinct} distinct value(s), so its scores use fewer than 5 levels.")
+            # TRANSLATORS: {measure} is Recency, Frequency or Monetary
+            warnings.append(msg("{measure} has only {distinct} distinct value(s), so its scores use fewer than "
+                                "5 levels.", measure=name, distinct=int(distinct)))
     return RFMResult(customers=c, orders=valid[["customer_id", "ordered_at", "net"]], as_of=as_of, spec=spec,
                      warnings=tuple(warnings))
 
 
-VALUE_TIERS: tuple[tuple[str, float], ...] = (("Top 10%", 0.10), ("Next 20%", 0.30), ("Middle 30%", 0.60),
-                                              ("Bottom 40%", 1.0))
+# Tier names are stored values (like segment names), marked for display in the interface's language.
+VALUE_TIERS: tuple[tuple[str, float], ...] = ((N_("Top 10%"), 0.10), (N_("Next 20%"), 0.30),
+                                              (N_("Middle 30%"), 0.60), (N_("Bottom 40%"), 1.0))
 
 
 def value_tiers(net_revenue: pd.Series, ids: pd.Series) -> pd.Series:
@@ -384,7 +446,7 @@ def value_tier_frame(customers: pd.DataFrame) -> pd.DataFrame:
     g["customers"] = g["customers"].astype(int)
     g["revenue_share_pct"] = (100 * g["net_revenue"] / total).round(2) if total else 0.0
     g["net_revenue"] = g["net_revenue"].round(2)
-    return g.rename_axis("value_tier").reset_index()
+    return g.rename_axis(N_("value_tier")).reset_index()
 
 
 # ---- command line -------------------------------------------------------------------------
@@ -400,8 +462,8 @@ def cli_run(ds: Dataset, args) -> dict:
         try:
             as_of = date.fromisoformat(args.as_of)
         except ValueError:
-            raise CxDataError(f"--as-of {args.as_of!r} is not a date.",
-                              hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.") from None
+            raise CxDataError(msg("--as-of {value} is not a date.", value=repr(args.as_of)),
+                              hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
     from cxlib.definitions import load_definitions
     revenue = load_definitions(getattr(args, "definitions", None)).net_revenue
     res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share"),
@@ -426,12 +488,18 @@ class JoinStats:
     def matched(self) -> int:
         return self.by_customer_id + self.by_email
 
-    def sentence(self) -> str:
+    def sentence(self) -> Msg:
         if self.source == "customers":
-            return (f"customers: {self.matched} of {self.rows} customers in the customers file have valid orders; "
-                    f"{self.unmatched} without orders are kept in the segment '{NO_ORDERS}'.")
-        return (f"{self.source}: {self.matched} of {self.rows} rows matched to customers "
-                f"({self.by_customer_id} by customer id, {self.by_email} by email); {self.unmatched} unmatched.")
+            return msg("customers: {matched} of {rows} customers in the customers file have valid orders; "
+                       "{unmatched} without orders are kept in the segment '{segment}'.", matched=self.matched,
+                       rows=self.rows, unmatched=self.unmatched, segment=name_msg(NO_ORDERS))
+        counts = dict(matched=self.matched, rows=self.rows, by_id=self.by_customer_id, by_email=self.by_email,
+                      unmatched=self.unmatched)
+        if self.source == "responses":
+            return msg("responses: {matched} of {rows} rows matched to customers ({by_id} by customer id, "
+                       "{by_email} by email); {unmatched} unmatched.", **counts)
+        return msg("tickets: {matched} of {rows} rows matched to customers ({by_id} by customer id, "
+                   "{by_email} by email); {unmatched} unmatched.", **counts)
 
     def to_json(self) -> dict:
         return {"source": self.source, "rows": self.rows, "by_customer_id": self.by_customer_id,
@@ -453,8 +521,10 @@ class CustomerView:
     joins: tuple[JoinStats, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    def describe_joins(self) -> str:
-        return " ".join(j.sentence() for j in self.joins) or "No other table joined."
+    def describe_joins(self) -> Msg:
+        if not self.joins:
+            return msg("No other table joined.")
+        return join_sentences([j.sentence() for j in self.joins])
 
 
 def index_in(values: pd.Series, value_set: pd.Series) -> np.ndarray:
@@ -522,15 +592,15 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
     customers file get a ``_attr`` suffix."""
     base = rfm.customers.copy()
     joins: list[JoinStats] = []
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     if customers is not None:
         attrs = customers.df.copy()
         attrs["customer_id"] = attrs["customer_id"].astype("string").str.strip()
         attrs = attrs[attrs["customer_id"].notna()]
         dup = attrs["customer_id"].duplicated()
         if dup.any():
-            warnings.append(f"{int(dup.sum())} repeated customer id(s) in {customers.name}; "
-                            "the first row of each is used.")
+            warnings.append(msg("{repeated} repeated customer id(s) in {file}; the first row of each is used.",
+                                repeated=int(dup.sum()), file=customers.name))
             attrs = attrs[~dup]
         shared = [c for c in attrs.columns if c in base.columns and c != "customer_id"
                   and (c == "email" or c in ORDER_ATTRIBUTES)]        # customers file wins, orders fill gaps
@@ -555,7 +625,8 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
         ids = r["customer_id"] if responses.has("customer_id") else None
         em = r["email"] if responses.has("email") else None
         if ids is None and em is None:
-            warnings.append(f"{responses.name} has no customer id or email column, so responses cannot be joined.")
+            warnings.append(msg("{file} has no customer id or email column, so responses cannot be joined.",
+                                file=responses.name))
         else:
             cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
             keep = [c for c in ("nps", "csat", "ces", "answered_at") if c in r.columns]
@@ -572,8 +643,8 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
         em = next((t[c] for c in ("email", "requester_email", "requester")
                    if c in t.columns and t[c].notna().any()), None)
         if ids is None and em is None:
-            warnings.append(f"{tickets.name} has no customer id, email or requester column, "
-                            "so tickets cannot be joined.")
+            warnings.append(msg("{file} has no customer id, email or requester column, so tickets cannot be joined.",
+                                file=tickets.name))
         else:
             cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
             tick_out = pd.DataFrame({"ticket_id": t["ticket_id"].to_numpy(), "customer_id": cid})
@@ -583,7 +654,9 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
             base["tickets"] = base["customer_id"].map(counts).fillna(0).astype(int)
     for j in joins:
         if j.source != "customers" and j.rows and j.matched == 0:
-            warnings.append(f"none of the {j.rows} {j.source} rows match a customer by id or email.")
+            warnings.append(msg("none of the {rows} responses rows match a customer by id or email.", rows=j.rows)
+                            if j.source == "responses" else
+                            msg("none of the {rows} tickets rows match a customer by id or email.", rows=j.rows))
     return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.orders, responses=resp_out,
                         tickets=tick_out, joins=tuple(joins), warnings=tuple(rfm.warnings) + tuple(warnings))
 
@@ -601,19 +674,20 @@ class RuleSegment(Displayable):
     net_revenue: float
     revenue_share_pct: float
 
-    def describe(self) -> str:
-        return f"Segment '{self.name}': customers matching {' '.join(self.rule.split())}."
+    def describe(self) -> Msg:
+        return msg("Segment '{name}': customers matching {rule}.", name=name_msg(self.name), rule=" ".join(self.rule.split()))
 
-    def summary(self) -> str:
-        return (f"{self.customers} customers ({self.share_pct:.2f}% of all) match; they bring "
-                f"{self.net_revenue:,.2f} net revenue ({self.revenue_share_pct:.2f}% of the total).")
+    def summary(self) -> Msg:
+        return msg("{customers} customers ({share_pct:.2f}% of all) match; they bring {net_revenue:,.2f} net revenue "
+                   "({revenue_share_pct:.2f}% of the total).", customers=self.customers, share_pct=self.share_pct,
+                   net_revenue=self.net_revenue, revenue_share_pct=self.revenue_share_pct)
 
     def to_json(self) -> dict:
         return {"name": self.name, "rule": self.rule, "customers": self.customers, "share_pct": self.share_pct,
                 "net_revenue": self.net_revenue, "revenue_share_pct": self.revenue_share_pct}
 
 
-def rule_segment(view: CustomerView, rule: str, name: str = "Rule segment") -> RuleSegment:
+def rule_segment(view: CustomerView, rule: str, name: str = N_("Rule segment")) -> RuleSegment:
     """Evaluate ``rule`` (see :mod:`cxlib.segment_rules`) on the customer table.
 
     Examples
@@ -635,8 +709,10 @@ def rule_segment(view: CustomerView, rule: str, name: str = "Rule segment") -> R
                        revenue_share_pct=round(100 * seg_rev / total, 2) if total else 0.0)
 
 
-MEMBER_COLUMNS = ("customer_id", "email", "segment", "value_tier", "orders", "net_revenue", "aov", "recency_days",
-                  "last_order_at", "r", "f", "m", "rfm", "country", "nps", "csat", "tickets")
+# Headers people read in the member list (one-letter scores r, f, m and acronyms stay as they are).
+MEMBER_COLUMNS = (N_("customer_id"), N_("email"), N_("segment"), N_("value_tier"), N_("orders"), N_("net_revenue"),
+                  N_("aov"), N_("recency_days"), N_("last_order_at"), "r", "f", "m", "rfm", N_("country"), "nps",
+                  "csat", N_("tickets"))
 
 
 def members_frame(view: CustomerView, mask: np.ndarray | None = None, segment_name: str | None = None) -> pd.DataFrame:
@@ -648,6 +724,6 @@ def members_frame(view: CustomerView, mask: np.ndarray | None = None, segment_na
         if col in out.columns:
             out[col] = out[col].round(2)
     if segment_name is not None:
-        out.insert(2, "list", segment_name)
+        out.insert(2, N_("list"), segment_name)
     out = out.sort_values(["net_revenue", "customer_id"], ascending=[False, True], kind="mergesort")
     return out.reset_index(drop=True)

@@ -458,3 +458,64 @@ def test_online_retail_rfm_smoke():
     buyers = orders.loc[orders["status"] == "completed", "customer_id"].nunique()
     assert len(res.customers) == buyers and res.customers["customer_id"].str.match(r"^\d+$").all()
     assert res.to_frame()["customers_pct"].sum() == pytest.approx(100, abs=0.1)
+
+
+# ---- translatable sentences: Msg templates with their values, English text unchanged -------------
+def test_rfm_sentences_are_msg_templates_with_values():
+    from cxlib.messages import Msg
+    res = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
+    s = res.summary()
+    assert isinstance(s, Msg) and s == "4 customers as of 2024-06-30; largest segments: At risk 2, Champions 1, Promising 1."
+    assert s.template == "{customers} customers as of {date}; largest segments: {segments}."
+    assert s.params["customers"] == 4 and s.params["date"] == "2024-06-30"
+    segs = s.params["segments"]                       # "a, b, c" joined by a translatable template
+    assert segs.template == "{list}, {item}" and segs.params["item"].params["segment"].template == "Promising"
+    later = next(w for w in res.warnings if "after 2024-06-30" in w)
+    assert isinstance(later, Msg) and later.template == "{orders} valid order(s) placed after {date} are ignored."
+    assert later.params == {"orders": 1, "date": "2024-06-30"}
+    few = next(w for w in res.warnings if w.startswith("only"))
+    assert few.params == {"customers": 4}
+    d = RFMSpec(as_of=date(2024, 6, 30)).describe()
+    assert d.template.startswith("RFM as of {date} over orders with status {statuses}:")
+    assert d.params["net"].template == "amount minus refunds" and d.params["ties"].template == "equal values share a score"
+    assert RFMSpec().describe().template.startswith("RFM as of the latest order date over orders")
+
+
+def test_score_map_error_and_join_sentences_are_msg_templates():
+    from cxlib.messages import Msg
+    with pytest.raises(CxDataError) as exc:
+        score_grid(DEFAULT_SCORE_MAP + (ScoreRule("Gone", 1, 1, 1, 2),))       # overlaps "Lost" in two cells
+    message = exc.value.message
+    assert message.template == "the RFM score map is not valid: {problems}."
+    problems = message.params["problems"]             # "a; b" joined by a translatable template
+    assert problems.template == "{list}; {item}"
+    second = problems.params["item"]
+    assert second.template == "cell R={r}, FM={fm} is in both '{segment}' and '{other}'"
+    assert (second.params["r"], second.params["fm"]) == (1, 2)
+    assert second.params["segment"].template == "Lost" and second.params["other"] == "Gone"
+    assert isinstance(exc.value.hint, Msg)
+    view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))),
+                               customers=Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "zz"]}), "customers"))
+    sentence = view.joins[0].sentence()
+    assert sentence.template.startswith("customers: {matched} of {rows} customers in the customers file")
+    assert sentence.params["segment"].template == "No orders"          # a marked name: translated in turn
+    assert view.describe_joins() == sentence and isinstance(view.describe_joins(), Msg)
+
+
+def test_rule_segment_and_rule_errors_are_msg_templates_naming_the_users_text():
+    from cxlib.segment_rules import describe_rule
+    view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))))
+    seg = rule_segment(view, "orders  >= 2", name="Repeat")
+    assert seg.describe().template == "Segment '{name}': customers matching {rule}."
+    assert seg.describe().params["rule"] == "orders >= 2"
+    assert seg.summary().template.startswith("{customers} customers ({share_pct:.2f}% of all) match;")
+    assert seg.summary().params["customers"] == 2
+    assert describe_rule("a = b").params == {"rule": "a = b"}
+    with pytest.raises(CxDataError) as exc:
+        rule_mask("orders = 1 xor", RULE_DF)
+    m = exc.value.message
+    assert m.template == "rule: at position {position}, expected {expected} but found '{token}'."
+    assert m.params["token"] == "xor" and m.params["expected"].template == "'and', 'or' or the end of the rule"
+    with pytest.raises(CxDataError) as exc:
+        rule_mask("colour = red", RULE_DF)
+    assert exc.value.message.params["field"] == "colour" and exc.value.hint.template == "Known fields: {fields}."
