@@ -6,7 +6,7 @@ from cxlib.errors import CxDataError, CxNeedsMapping
 from cxlib.schema import ROLES_BY_NAME
 from ui import state
 from ui.data_view import raw_store, render_dataset, render_pending
-from ui.i18n import t
+from ui.i18n import t, tr
 
 ui.shell(t("Data"), icon=":material/folder_open:")
 st.write(t("Drop the exports you already have: orders, events, survey answers, support tickets, "
@@ -31,7 +31,7 @@ for up in uploads or []:
             pending[up.name] = (data, err)
             continue
         except CxDataError as err:
-            errors[up.name] = str(err)
+            errors[up.name] = err           # shown in the language of the moment (it may change)
             continue
     errors.pop(up.name, None)
     raw_store()[ds.content_hash] = (up.name, data)
@@ -40,9 +40,9 @@ for up in uploads or []:
 if added:
     st.rerun()          # redraw the sidebar with the new dataset
 
-for name, message in list(errors.items()):
+for name, err in list(errors.items()):
     c1, c2 = st.columns([10, 1])
-    c1.error(ui.esc(message), icon=":material/error:")
+    c1.error(ui.esc(ui.error_text(err)), icon=":material/error:")
     if c2.button(t("Dismiss"), key=f"dismiss_{name}"):
         errors.pop(name)
         st.rerun()
@@ -61,7 +61,8 @@ if not loaded:
 
 for ds_id, ds in reversed(list(loaded.items())):          # newest first
     newest = ds_id == st.session_state.get("last_added")
-    with st.expander(f"{t(ROLES_BY_NAME[ds.role].label)} · {ds.name}", expanded=newest or len(loaded) <= 2):
+    with st.expander(t("{role} · {file}", role=tr(ROLES_BY_NAME[ds.role].label), file=ds.name),
+                     expanded=newest or len(loaded) <= 2):
         render_dataset(ds_id, ds)
 
 demos = [m for m in state.sample_manifest() if not m.get("default")]

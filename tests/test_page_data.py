@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 
 
-def _fresh() -> AppTest:
+def _fresh(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["samples_removed"] = True      # start empty: this test is about uploads
+    if lang is not None:
+        at.session_state["lang"] = lang
     at.run()
     return at.switch_page("pages/0_Data.py").run()
 
@@ -70,3 +73,15 @@ def test_download_button_offers_clean_csv():
     (ds_id, _), = at.session_state["datasets"].items()
     btn = at.get("download_button")
     assert btn, "a download button is shown"
+
+
+@pytest.mark.parametrize("lang, rows", [("zh", "12,345"), ("ru", "12\xa0345")])
+def test_page_in_chinese_and_russian(lang, rows):
+    at = _fresh(lang)
+    assert not at.exception
+    csv = "user_id,event,timestamp\n" + "".join(f"u{i},view,2024-01-01 10:00\n" for i in range(12345))
+    at.file_uploader(key="uploader").set_value([("events.csv", csv.encode(), "text/csv"),
+                                                 ("broken.csv", b"", "text/csv")]).run()
+    assert not at.exception
+    assert rows in [m.value for m in at.metric]                       # counts in the locale
+    assert any("broken" in e.value for e in at.error)                 # errors still shown, not raised
