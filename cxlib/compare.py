@@ -28,8 +28,9 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportions
 
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 from cxlib.stats import holm, wilson_ci
-from cxlib.segments import CustomerView, index_in
+from cxlib.segments import CustomerView, index_in, join_clauses, join_sentences, name_msg
 
 MetricKind = Literal["rate", "money", "nps"]
 
@@ -37,31 +38,32 @@ MetricKind = Literal["rate", "money", "nps"]
 @dataclass(frozen=True, slots=True)
 class CompareMetric:
     name: str
-    label: str
+    label: Msg                       # what people read (translated by an interface)
     kind: MetricKind
     unit: str                        # what one observation is: customers, orders, responses
     needs: str | None                # "responses" or "tickets" when that join is required
-    definition: str
+    definition: Msg
 
-    def describe(self) -> str:
-        return f"{self.label}: {self.definition}"
+    def describe(self) -> Msg:
+        # TRANSLATORS: a metric's name, then its definition (a sentence fragment starting in lower case)
+        return msg("{metric}: {definition}", metric=self.label, definition=self.definition)
 
 
 METRICS: tuple[CompareMetric, ...] = (
-    CompareMetric("conversion", "Conversion", "rate", "customers", None,
-                  "share of the segment's customers with at least one valid order."),
-    CompareMetric("repeat_rate", "Repeat rate", "rate", "customers", None,
-                  "share of the segment's buying customers with two or more valid orders."),
-    CompareMetric("aov", "Average order value", "money", "orders", None,
-                  "mean net amount of the segment's valid orders."),
-    CompareMetric("revenue_per_customer", "Revenue per customer", "money", "customers", None,
-                  "mean net revenue per customer in the segment (0 for customers without orders)."),
-    CompareMetric("nps", "NPS", "nps", "responses", "responses",
-                  "% promoters (9-10) minus % detractors (0-6) among the segment's survey answers."),
-    CompareMetric("csat", "CSAT", "rate", "responses", "responses",
-                  "share of the segment's CSAT answers in the top two boxes (4-5 on the default 1-5 scale)."),
-    CompareMetric("ticket_rate", "Ticket rate", "rate", "customers", "tickets",
-                  "share of the segment's customers who opened at least one support ticket."),
+    CompareMetric("conversion", msg("Conversion"), "rate", "customers", None,
+                  msg("share of the segment's customers with at least one valid order.")),
+    CompareMetric("repeat_rate", msg("Repeat rate"), "rate", "customers", None,
+                  msg("share of the segment's buying customers with two or more valid orders.")),
+    CompareMetric("aov", msg("Average order value"), "money", "orders", None,
+                  msg("mean net amount of the segment's valid orders.")),
+    CompareMetric("revenue_per_customer", msg("Revenue per customer"), "money", "customers", None,
+                  msg("mean net revenue per customer in the segment (0 for customers without orders).")),
+    CompareMetric("nps", msg("NPS"), "nps", "responses", "responses",
+                  msg("% promoters (9-10) minus % detractors (0-6) among the segment's survey answers.")),
+    CompareMetric("csat", msg("CSAT"), "rate", "responses", "responses",
+                  msg("share of the segment's CSAT answers in the top two boxes (4-5 on the default 1-5 scale).")),
+    CompareMetric("ticket_rate", msg("Ticket rate"), "rate", "customers", "tickets",
+                  msg("share of the segment's customers who opened at least one support ticket.")),
 )
 METRICS_BY_NAME: dict[str, CompareMetric] = {m.name: m for m in METRICS}
 
@@ -83,7 +85,7 @@ class PairTest:
     diff: float                      # value(a) - value(b)
     ci_low: float
     ci_high: float
-    test: str
+    test: str                        # name of the test (stored English, marked for display)
     p_value: float
     p_holm: float
     significant: bool
@@ -101,38 +103,47 @@ class Comparison(Displayable):
     alpha: float = 0.05
     warnings: tuple[str, ...] = ()
 
-    def _fmt(self, v: float, signed: bool = False) -> str:
-        s = "+" if signed else ""
+    def _pair_msg(self, p: PairTest) -> Msg:
+        """``A vs B +3.1 pts (p = 0.012)``: the difference in the metric's own unit."""
+        a, b = name_msg(p.a), name_msg(p.b)
         if self.metric.kind == "rate":
-            return f"{100 * v:{s}.1f} pts" if signed else f"{100 * v:.1f}%"
+            # TRANSLATORS: {a}, {b}: segment names; {diff_points}: difference in percentage points (pts);
+            # {p}: the Holm-adjusted p-value
+            return msg("{a} vs {b} {diff_points:+.1f} pts (p = {p:.3g})", a=a, b=b, diff_points=100 * p.diff,
+                       p=p.p_holm)
         if self.metric.kind == "nps":
-            return f"{v:{s}.1f}"
-        return f"{v:{s},.2f}"
+            # TRANSLATORS: {a}, {b}: segment names; {diff_nps}: difference in NPS points; {p}: adjusted p-value
+            return msg("{a} vs {b} {diff_nps:+.1f} (p = {p:.3g})", a=a, b=b, diff_nps=p.diff, p=p.p_holm)
+        # TRANSLATORS: {a}, {b}: segment names; {diff}: difference in money; {p}: adjusted p-value
+        return msg("{a} vs {b} {diff:+,.2f} (p = {p:.3g})", a=a, b=b, diff=p.diff, p=p.p_holm)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment: n, value and its 95 % CI."""
+        cols = [N_("segment"), "n", N_("value"), N_("ci_low"), N_("ci_high"), N_("successes")]
         return pd.DataFrame([{"segment": g.segment, "n": g.n, "value": g.value, "ci_low": g.ci_low,
-                              "ci_high": g.ci_high, "successes": g.successes} for g in self.groups])
+                              "ci_high": g.ci_high, "successes": g.successes} for g in self.groups], columns=cols)
 
     def pairs_frame(self) -> pd.DataFrame:
-        cols = ["a", "b", "diff", "ci_low", "ci_high", "test", "p_value", "p_holm", "significant", "mw_p_value", "mw_p_holm"]
+        cols = ["a", "b", N_("diff"), N_("ci_low"), N_("ci_high"), N_("test"), N_("p_value"), N_("p_holm"),
+                N_("significant"), N_("mw_p_value"), N_("mw_p_holm")]        # headers people read
         return pd.DataFrame([{c: getattr(p, c) for c in cols} for p in self.pairs], columns=cols)
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         """What is, and is not, a real difference (Holm-adjusted)."""
-        label = self.metric.label
+        metric = self.metric.label
         real = [p for p in self.pairs if p.significant]
         not_real = [p for p in self.pairs if not p.significant and np.isfinite(p.p_holm)]
-        parts = []
+        parts: list[Msg] = []
         if real:
-            parts.append(f"Real differences in {label} (Holm-adjusted p < {self.alpha:g}): " + "; ".join(
-                f"{p.a} vs {p.b} {self._fmt(p.diff, True)} (p = {p.p_holm:.3g})" for p in real) + ".")
+            parts.append(msg("Real differences in {metric} (Holm-adjusted p < {alpha:g}): {pairs}.", metric=metric,
+                             alpha=self.alpha, pairs=join_clauses([self._pair_msg(p) for p in real])))
         if not_real:
-            parts.append(("No real difference" if not real else "Not a real difference") + " (could be chance): "
-                         + "; ".join(f"{p.a} vs {p.b} {self._fmt(p.diff, True)} (p = {p.p_holm:.3g})" for p in not_real) + ".")
+            pairs = join_clauses([self._pair_msg(p) for p in not_real])
+            parts.append(msg("Not a real difference (could be chance): {pairs}.", pairs=pairs) if real
+                         else msg("No real difference (could be chance): {pairs}.", pairs=pairs))
         if not parts:
-            parts.append(f"Not enough data to test differences in {label}.")
-        return " ".join(parts)
+            parts.append(msg("Not enough data to test differences in {metric}.", metric=metric))
+        return join_sentences(parts)
 
     def to_json(self) -> dict:
         money = self.metric.kind == "money"
@@ -218,27 +229,27 @@ def _pair(a: str, xa: np.ndarray, b: str, xb: np.ndarray, kind: MetricKind, alph
     if kind == "rate":
         ka, kb = int(xa.sum()), int(xb.sum())
         if na == 0 or nb == 0:
-            return nan, nan, nan, "two-proportion z", nan, None
+            return nan, nan, nan, N_("two-proportion z"), nan, None
         diff = ka / na - kb / nb
         lo, hi = confint_proportions_2indep(ka, na, kb, nb, method="newcomb", compare="diff", alpha=alpha)
         pooled = (ka + kb) / (na + nb)
         p = float(proportions_ztest([ka, kb], [na, nb])[1]) if 0 < pooled < 1 else nan
-        return diff, float(lo), float(hi), "two-proportion z", p, None
+        return diff, float(lo), float(hi), N_("two-proportion z"), p, None
     if kind == "money":
         if na < 2 or nb < 2:
-            return (float(xa.mean() - xb.mean()) if na and nb else nan), nan, nan, "Welch t", nan, None
+            return (float(xa.mean() - xb.mean()) if na and nb else nan), nan, nan, N_("Welch t"), nan, None
         diff = float(xa.mean() - xb.mean())
         va, vb = xa.var(ddof=1) / na, xb.var(ddof=1) / nb
         se = np.sqrt(va + vb)
         if se == 0:
-            return diff, diff, diff, "Welch t", nan, nan
+            return diff, diff, diff, N_("Welch t"), nan, nan
         df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))     # Welch-Satterthwaite df
         half = stats.t.ppf(1 - alpha / 2, df) * se
         p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)
         mw = float(stats.mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
-        return diff, diff - half, diff + half, "Welch t", p, mw
+        return diff, diff - half, diff + half, N_("Welch t"), p, mw
     if na == 0 or nb == 0:
-        return nan, nan, nan, "NPS z + bootstrap CI", nan, None
+        return nan, nan, nan, N_("NPS z + bootstrap CI"), nan, None
     diff = 100 * float(xa.mean() - xb.mean())
     se = np.sqrt(_nps_var(xa) / na + _nps_var(xb) / nb)
     p = float(2 * stats.norm.sf(abs(diff / 100) / se)) if se > 0 else nan
@@ -248,7 +259,7 @@ def _pair(a: str, xa: np.ndarray, b: str, xb: np.ndarray, kind: MetricKind, alph
         counts = rng.multinomial(n, probs, size=n_boot)          # resampling n answers with replacement
         boot.append(100 * (counts[:, 0] - counts[:, 2]) / n)
     lo, hi = np.quantile(boot[0] - boot[1], [alpha / 2, 1 - alpha / 2])
-    return diff, float(lo), float(hi), "NPS z + bootstrap CI", p, None
+    return diff, float(lo), float(hi), N_("NPS z + bootstrap CI"), p, None
 
 
 def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: str, *, alpha: float = 0.05,
@@ -283,35 +294,37 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
     'Real differences in Revenue per customer '
     """
     if metric not in METRICS_BY_NAME:
-        raise CxDataError(f"unknown comparison metric {metric!r}.", hint=f"Use one of: {', '.join(METRICS_BY_NAME)}.")
+        raise CxDataError(msg("unknown comparison metric {metric}.", metric=repr(metric)),
+                          hint=msg("Use one of: {metrics}.", metrics=", ".join(METRICS_BY_NAME)))
     m = METRICS_BY_NAME[metric]
     if len(groups) < 2:
-        raise CxDataError("pick at least two segments to compare.")
+        raise CxDataError(msg("pick at least two segments to compare."))
     if m.needs == "responses" and (view.responses is None or m.name not in view.responses.columns):
-        raise CxDataError(f"{m.label} needs survey responses with a {m.name} score joined to customers.",
-                          hint="Load a responses file that has a customer id or email column and pick it.")
+        # TRANSLATORS: {score} is the survey column: nps or csat
+        raise CxDataError(msg("{metric} needs survey responses with a {score} score joined to customers.",
+                              metric=m.label, score=m.name),
+                          hint=msg("Load a responses file that has a customer id or email column and pick it."))
     if m.needs == "tickets" and "tickets" not in view.customers.columns:
-        raise CxDataError("Ticket rate needs support tickets joined to customers.",
-                          hint="Load a tickets file with a customer id, email or requester column and pick it.")
-    warnings: list[str] = []
+        raise CxDataError(msg("Ticket rate needs support tickets joined to customers."),
+                          hint=msg("Load a tickets file with a customer id, email or requester column and pick it."))
+    warnings: list[Msg] = []
     masks = {name: np.asarray(mask, dtype=bool) for name, mask in groups.items()}
     wrong = [name for name, mask in masks.items() if mask.shape != (len(view.customers),)]
     if wrong:
-        raise CxDataError(f"segment(s) {', '.join(map(repr, wrong))} do not match the customer table "
-                          f"({len(view.customers)} rows).", hint="Build masks over view.customers, e.g. with segment_groups().")
+        raise CxDataError(msg("segment(s) {segments} do not match the customer table ({rows} rows).",
+                              segments=", ".join(map(repr, wrong)), rows=len(view.customers)),
+                          hint=msg("Build masks over view.customers, e.g. with segment_groups()."))
     overlap = int((np.sum(list(masks.values()), axis=0) > 1).sum())
     if overlap:
-        warnings.append(f"{overlap} customer(s) are in more than one of the compared segments; the tests assume "
-                        "separate groups, so treat p-values as approximate.")
+        warnings.append(msg("{customers} customer(s) are in more than one of the compared segments; the tests "
+                            "assume separate groups, so treat p-values as approximate.", customers=overlap))
     pos = _positions(view, m)
     obs = {name: _observations(view, mask, m, csat_top, pos, (promoter_min, detractor_max))
            for name, mask in masks.items()}
     gstats = tuple(_group_stat(name, x, m.kind, alpha) for name, x in obs.items())
     for g in gstats:
-        if g.n == 0:
-            warnings.append(f"'{g.segment}' has no {m.unit} to measure {m.label}.")
-        elif g.n < 30:
-            warnings.append(f"'{g.segment}' has only {g.n} {m.unit}: its {m.label} is imprecise.")
+        if g.n < 30:
+            warnings.append(_few_observations(g, m))
     rng = np.random.default_rng(seed)
     raw = [(a, b, *_pair(a, obs[a], b, obs[b], m.kind, alpha, rng, n_boot)) for a, b in combinations(obs, 2)]
     p_holm = holm([np.nan if r[6] is None else r[6] for r in raw])
@@ -321,31 +334,45 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
                   for (a, b, diff, lo, hi, test, p, mw), ph, mwh in zip(raw, p_holm, mw_holm))
     for p in pairs:
         if p.mw_p_holm is not None and (p.mw_p_holm < alpha) != p.significant:
-            warnings.append(f"{p.a} vs {p.b}: the Welch t-test and the Mann-Whitney test disagree, so the difference "
-                            "depends on a few large values; look at the distribution before acting on it.")
+            warnings.append(msg("{a} vs {b}: the Welch t-test and the Mann-Whitney test disagree, so the difference "
+                                "depends on a few large values; look at the distribution before acting on it.",
+                                a=name_msg(p.a), b=name_msg(p.b)))
     omnibus_test, omnibus_p = _omnibus(obs, m.kind)
     return Comparison(m, gstats, pairs, omnibus_test, omnibus_p, alpha, tuple(warnings))
+
+
+def _few_observations(g: GroupStat, m: CompareMetric) -> Msg:
+    """Warning for a segment with no or fewer than 30 observations, in the metric's unit."""
+    seg, n, metric = name_msg(g.segment), g.n, m.label
+    if m.unit == "orders":
+        return (msg("'{segment}' has no orders to measure {metric}.", segment=seg, metric=metric) if n == 0 else
+                msg("'{segment}' has only {n} orders: its {metric} is imprecise.", segment=seg, n=n, metric=metric))
+    if m.unit == "responses":
+        return (msg("'{segment}' has no responses to measure {metric}.", segment=seg, metric=metric) if n == 0 else
+                msg("'{segment}' has only {n} responses: its {metric} is imprecise.", segment=seg, n=n, metric=metric))
+    return (msg("'{segment}' has no customers to measure {metric}.", segment=seg, metric=metric) if n == 0 else
+            msg("'{segment}' has only {n} customers: its {metric} is imprecise.", segment=seg, n=n, metric=metric))
 
 
 def _omnibus(obs: dict[str, np.ndarray], kind: MetricKind) -> tuple[str, float]:
     present = [x for x in obs.values() if len(x)]
     nan = float("nan")
     if len(present) < 2:
-        return "none", nan
+        return N_("none"), nan
     if kind == "rate":
         table = np.array([[x.sum(), len(x) - x.sum()] for x in present])
         if (table.sum(axis=0) == 0).any():
-            return "chi-square", nan
-        return "chi-square", float(stats.chi2_contingency(table, correction=False).pvalue)
+            return N_("chi-square"), nan
+        return N_("chi-square"), float(stats.chi2_contingency(table, correction=False).pvalue)
     if kind == "money":
         if all(np.ptp(x) == 0 for x in present) and len({float(x[0]) for x in present}) == 1:
-            return "Kruskal-Wallis", nan
-        return "Kruskal-Wallis", float(stats.kruskal(*present).pvalue)
+            return N_("Kruskal-Wallis"), nan
+        return N_("Kruskal-Wallis"), float(stats.kruskal(*present).pvalue)
     table = np.array([[np.sum(x == v) for v in (1, 0, -1)] for x in present])
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2:
-        return "chi-square", nan
-    return "chi-square", float(stats.chi2_contingency(table, correction=False).pvalue)
+        return N_("chi-square"), nan
+    return N_("chi-square"), float(stats.chi2_contingency(table, correction=False).pvalue)
 
 
 def segment_groups(view: CustomerView, names: list[str], column: str = "segment") -> dict[str, np.ndarray]:

@@ -195,3 +195,29 @@ def test_every_metric_computes_and_describes_itself(metric):
     view = make_view()
     cmp = compare_segments(view, segment_groups(view, ["A", "C"]), metric.name)
     assert np.isfinite(cmp.pairs[0].p_value) and metric.describe().endswith(".")
+
+
+def test_summary_warnings_and_definition_are_msg_templates():
+    from cxlib.messages import Msg
+    view = make_view()
+    cmp = compare_segments(view, segment_groups(view, ["A", "B", "C"]), "conversion")
+    s = cmp.summary()
+    assert isinstance(s, Msg) and s.template == "{first} {second}"          # two whole sentences
+    real, not_real = s.params["first"], s.params["second"]
+    assert real.template == "Real differences in {metric} (Holm-adjusted p < {alpha:g}): {pairs}."
+    assert real.params["metric"].template == "Conversion" and real.params["alpha"] == 0.05
+    pair = not_real.params["pairs"]
+    assert not_real.template == "Not a real difference (could be chance): {pairs}."
+    assert pair.template == "{a} vs {b} {diff_points:+.1f} pts (p = {p:.3g})"
+    assert pair.params["a"] == "B" and pair.params["diff_points"] == pytest.approx(100 * cmp.pairs[2].diff)
+    money = compare_segments(view, segment_groups(view, ["A", "B"]), "aov")
+    assert "{diff:+,.2f}" in money.summary().params["pairs"].template
+    groups = {"tiny": np.asarray(view.customers.index < 5), "A": (view.customers["segment"] == "A").to_numpy()}
+    w = compare_segments(view, groups, "revenue_per_customer").warnings
+    few = next(x for x in w if "'tiny'" in x)
+    assert few.template == "'{segment}' has only {n} customers: its {metric} is imprecise." and few.params["n"] == 5
+    d = METRICS[0].describe()
+    assert d.template == "{metric}: {definition}" and isinstance(d.params["definition"], Msg)
+    with pytest.raises(CxDataError) as exc:
+        compare_segments(make_view(with_responses=False), segment_groups(view, ["A", "B"]), "nps")
+    assert exc.value.message.template == "{metric} needs survey responses with a {score} score joined to customers."
