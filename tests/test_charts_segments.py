@@ -46,3 +46,36 @@ def test_value_tier_and_comparison_charts(rfm):
     c = spec(comparison_chart(cmp))
     assert c["title"].startswith("Conversion by segment") and len(c["layer"]) == 2
     assert c["layer"][0]["encoding"]["x"]["axis"]["format"] == ".0%"
+
+
+@pytest.fixture
+def translated():
+    """Install a fake translator that marks every translated text with «», as the app installs its own."""
+    from cxlib.messages import set_translator, translate
+    set_translator(lambda text: translate(text, lambda s: f"«{s}»"))
+    yield
+    set_translator(None)
+
+
+def test_titles_axes_and_names_are_localized_while_a_translator_is_installed(rfm, translated):
+    s = spec(segment_share_chart(rfm))
+    rows = next(iter(s["datasets"].values()))
+    assert s["title"] == "«Segment size and value share»" and s["encoding"]["x"]["title"] == "«Share of total (%)»"
+    assert {r["measure"] for r in rows} == {"«Customers»", "«Net revenue»"}
+    assert "«Champions»" in {r["segment"] for r in rows}                # marked segment names, for display
+    g = spec(rfm_grid_chart(rfm))
+    assert g["title"].startswith("«Customers by recency") and "«Lost»" in {r["segment"] for r in
+                                                                          next(iter(g["datasets"].values()))}
+    v = spec(value_tier_chart(value_tier_frame(rfm.customers)))
+    assert "«Top 10%»" in {r["value_tier"] for r in next(iter(v["datasets"].values()))}
+    view = build_customer_view(rfm)
+    c = spec(comparison_chart(compare_segments(view, segment_groups(view, ["Champions", "Lost"]), "conversion")))
+    assert c["title"] == "««Conversion» by segment, with 95% confidence intervals»"   # the label translated in turn
+    assert c["layer"][0]["encoding"]["x"]["title"] == "««Conversion» (share)»"
+
+
+def test_charts_are_english_without_a_translator(rfm):
+    from cxlib.messages import localize
+    assert localize("Champions") == "Champions"
+    s = spec(segment_share_chart(rfm))
+    assert "Champions" in {r["segment"] for r in next(iter(s["datasets"].values()))}
