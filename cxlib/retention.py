@@ -32,6 +32,7 @@ import pandas as pd
 from cxlib.dataset import Dataset
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 from cxlib.stats import wilson_ci
 
 if TYPE_CHECKING:   # cxlib.definitions imports this module for ChurnSpec/CohortSpec
@@ -57,10 +58,11 @@ class CohortSpec:
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
-            raise CxDataError(f"unknown cohort period {self.period!r}.", hint="Use 'month' or 'week'.")
+            raise CxDataError(msg("unknown cohort period {period}.", period=repr(self.period)),
+                              hint=msg("Use 'month' or 'week'."))
         if int(self.max_periods) < 1:
-            raise CxDataError("the number of cohort periods must be at least 1.",
-                              hint="Choose 1 or more periods, e.g. 12 months.")
+            raise CxDataError(msg("the number of cohort periods must be at least 1."),
+                              hint=msg("Choose 1 or more periods, e.g. 12 months."))
 
     def to_json(self) -> dict:
         return {"period": self.period, "max_periods": int(self.max_periods)}
@@ -69,10 +71,14 @@ class CohortSpec:
     def from_json(cls, obj: dict) -> "CohortSpec":
         return cls(period=obj.get("period", "month"), max_periods=int(obj.get("max_periods", 12)))
 
-    def describe(self) -> str:
-        return (f"Customers are grouped by the {self.period} of their first valid order (completed, refunded "
-                f"or partially refunded); each cell is the share of the cohort with a valid order k "
-                f"{self.period}s later, for k up to {self.max_periods}.")
+    def describe(self) -> Msg:
+        if self.period == "week":
+            return msg("Customers are grouped by the week of their first valid order (completed, refunded or "
+                       "partially refunded); each cell is the share of the cohort with a valid order k weeks later, "
+                       "for k up to {max_periods}.", max_periods=self.max_periods)
+        return msg("Customers are grouped by the month of their first valid order (completed, refunded or "
+                   "partially refunded); each cell is the share of the cohort with a valid order k months later, "
+                   "for k up to {max_periods}.", max_periods=self.max_periods)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +90,8 @@ class ChurnSpec:
 
     def __post_init__(self) -> None:
         if int(self.inactive_days) < 1:
-            raise CxDataError("the churn window must be at least 1 day.",
-                              hint="Set inactive days to a positive number such as 90.")
+            raise CxDataError(msg("the churn window must be at least 1 day."),
+                              hint=msg("Set inactive days to a positive number such as 90."))
         if self.as_of is not None:
             _parse_day(self.as_of)   # fail early on a bad date
 
@@ -96,16 +102,20 @@ class ChurnSpec:
     def from_json(cls, obj: dict) -> "ChurnSpec":
         return cls(inactive_days=int(obj.get("inactive_days", 90)), as_of=obj.get("as_of"))
 
-    def describe(self) -> str:
-        when = f"on {self.as_of}" if self.as_of else "on the date of the last order in the data"
-        return (f"A customer is churned when they have no valid order (completed, refunded or partially "
-                f"refunded) in the {int(self.inactive_days)} days up to the analysis date ({when}); "
-                f"customers count from their first valid order.")
+    def describe(self) -> Msg:
+        days = int(self.inactive_days)
+        if self.as_of:
+            return msg("A customer is churned when they have no valid order (completed, refunded or partially "
+                       "refunded) in the {days} days up to the analysis date (on {date}); customers count from "
+                       "their first valid order.", days=days, date=self.as_of)
+        return msg("A customer is churned when they have no valid order (completed, refunded or partially "
+                   "refunded) in the {days} days up to the analysis date (on the date of the last order in the "
+                   "data); customers count from their first valid order.", days=days)
 
-    def describe_retention(self) -> str:
-        n = int(self.inactive_days)
-        return (f"Retention rate: of the customers with a valid order in the {n} days before the latest "
-                f"{n}-day window, the share who ordered again within that latest window.")
+    def describe_retention(self) -> Msg:
+        return msg("Retention rate: of the customers with a valid order in the {days} days before the latest "
+                   "{days}-day window, the share who ordered again within that latest window.",
+                   days=int(self.inactive_days))
 
 
 def _parse_day(value: str | pd.Timestamp) -> pd.Timestamp:
@@ -113,10 +123,10 @@ def _parse_day(value: str | pd.Timestamp) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise CxDataError(f"the analysis date {value!r} is not a date.",
-                          hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.") from None
+        raise CxDataError(msg("the analysis date {value} is not a date.", value=repr(value)),
+                          hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
     if ts is pd.NaT:
-        raise CxDataError("the analysis date is empty.", hint="Write it as YYYY-MM-DD, e.g. 2024-06-30.")
+        raise CxDataError(msg("the analysis date is empty."), hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30."))
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.normalize().as_unit("us")
 
@@ -143,20 +153,20 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
     orders dataset or holds no usable valid order.
     """
     if ds.role != "orders":
-        raise CxDataError(f"retention needs an orders dataset, not {ds.role}.", file=ds.name,
-                          hint="Load an orders export (customer, order date, amount).")
+        raise CxDataError(msg("retention needs an orders dataset, not {role}.", role=ds.role), file=ds.name,
+                          hint=msg("Load an orders export (customer, order date, amount)."))
     statuses = tuple(defs.net_revenue.valid_statuses) if defs is not None else VALID_STATUSES
     subtract = bool(defs.net_revenue.subtract_refunds) if defs is not None else True
     df = ds.df
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     status = (df["status"].astype("string").str.strip().str.lower() if "status" in df.columns
               else pd.Series(pd.NA, index=df.index, dtype="string"))
     status = status.fillna("completed")
     unknown = ~status.isin(ORDER_STATES)
     if unknown.any():
         ex = ", ".join(repr(v) for v in status[unknown].unique()[:3])
-        warnings.append(f"{int(unknown.sum())} order(s) have an unrecognized status (e.g. {ex}) and are not "
-                        "counted as valid orders.")
+        warnings.append(msg("{orders} order(s) have an unrecognized status (e.g. {examples}) and are not counted "
+                            "as valid orders.", orders=int(unknown.sum()), examples=ex))
     refunded = df["refunded"] if ("refunded" in df.columns and subtract) else pd.Series(0.0, index=df.index)
     amount = df["amount"].astype("float64")
     frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"),
@@ -165,21 +175,22 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
                           "valid": status.isin(statuses).to_numpy(dtype=bool)})
     unusable = frame["customer_id"].isna() | frame["ordered_at"].isna()
     if unusable.any():
-        warnings.append(f"{int(unusable.sum())} order(s) without a customer or an order date were left out.")
+        warnings.append(msg("{orders} order(s) without a customer or an order date were left out.",
+                            orders=int(unusable.sum())))
     frame = frame[~unusable]
     if frame.empty:
-        raise CxDataError("no order has both a customer and an order date.", file=ds.name,
-                          hint="Check the mapping of customer_id and ordered_at on the Data page.")
+        raise CxDataError(msg("no order has both a customer and an order date."), file=ds.name,
+                          hint=msg("Check the mapping of customer_id and ordered_at on the Data page."))
     data_end = frame["ordered_at"].max().normalize()
     valid = frame[frame["valid"]].drop(columns="valid")
     if valid.empty:
-        raise CxDataError(f"no valid order (status {', '.join(statuses)}) was found.",
-                          file=ds.name, hint="Check the status column mapping, or remove it to count every "
-                          "order as completed.")
+        raise CxDataError(msg("no valid order (status {statuses}) was found.", statuses=", ".join(statuses)),
+                          file=ds.name, hint=msg("Check the status column mapping, or remove it to count every "
+                                                 "order as completed."))
     no_amount = valid["net"].isna()
     if no_amount.any():
-        warnings.append(f"{int(no_amount.sum())} valid order(s) have no amount; they count as orders "
-                        "with 0 net revenue.")
+        warnings.append(msg("{orders} valid order(s) have no amount; they count as orders with 0 net revenue.",
+                            orders=int(no_amount.sum())))
         valid = valid.assign(net=valid["net"].fillna(0.0))
     valid = valid.assign(row=valid.index.to_numpy(), code=pd.factorize(valid["customer_id"])[0])
     valid = valid.reset_index(drop=True)
@@ -239,13 +250,22 @@ class CohortResult(Displayable):
         g["retention"] = g["active"] / g["customers"]
         return g.reset_index()
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         c = self.curve()
         k1 = c.loc[c["period"] == 1, "retention"]
-        n = self.table["cohort"].nunique()
-        tail = (f" On average {k1.iloc[0]:.1%} of a cohort ordered again one {self.spec.period} after "
-                f"their first order." if len(k1) else "")
-        return f"{self.customers:,} customers in {n} {self.spec.period}ly cohort(s).{tail}"
+        n = int(self.table["cohort"].nunique())
+        week = self.spec.period == "week"
+        first = (msg("{customers:,} customers in {cohorts} weekly cohort(s).", customers=self.customers, cohorts=n)
+                 if week else
+                 msg("{customers:,} customers in {cohorts} monthly cohort(s).", customers=self.customers, cohorts=n))
+        if not len(k1):
+            return first
+        rate = float(k1.iloc[0])
+        second = (msg("On average {rate:.1%} of a cohort ordered again one week after their first order.", rate=rate)
+                  if week else
+                  msg("On average {rate:.1%} of a cohort ordered again one month after their first order.", rate=rate))
+        # TRANSLATORS: two whole sentences, one after the other
+        return msg("{first} {second}", first=first, second=second)
 
     def to_json(self) -> dict:
         cohorts = []
@@ -305,21 +325,25 @@ def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: Definitio
     table["partial"] = ((table["cohort"] + table["period"]) == last_p) & (not last_complete)
     labels = dict(zip(sizes.index, _period_label(sizes.index.to_numpy(), spec.period)))
     table["cohort_start"] = table["cohort"].map(labels)
-    table = table.assign(cohort=table["cohort_start"])[
-        ["cohort", "period", "customers", "active", "retention", "partial"]]
+    table = table.assign(cohort=table["cohort_start"])[          # headers people read
+        [N_("cohort"), N_("period"), N_("customers"), N_("active"), N_("retention"), N_("partial")]]
     table = table.astype({"cohort": "string", "period": "int64", "customers": "int64", "active": "int64",
                           "retention": "float64", "partial": "bool"})
     warnings = list(vo.warnings)
     small = int((sizes < SMALL_COHORT).sum())
+    week = spec.period == "week"
     if small:
-        warnings.append(f"{small} of {len(sizes)} cohort(s) have fewer than {SMALL_COHORT} customers; "
-                        "their percentages move a lot with a few orders.")
+        warnings.append(msg("{small} of {cohorts} cohort(s) have fewer than {minimum} customers; their percentages "
+                            "move a lot with a few orders.", small=small, cohorts=len(sizes), minimum=SMALL_COHORT))
     if len(sizes) < 2:
-        warnings.append(f"All customers fall in one {spec.period}; cohorts need data spanning several "
-                        f"{spec.period}s.")
+        warnings.append(msg("All customers fall in one week; cohorts need data spanning several weeks.") if week
+                        else msg("All customers fall in one month; cohorts need data spanning several months."))
     if table["partial"].any():
-        warnings.append(f"The last {spec.period} in the data ({_period_label(np.array([last_p]), spec.period)[0]}) "
-                        "is incomplete, so its retention is understated.")
+        last = _period_label(np.array([last_p]), spec.period)[0]
+        warnings.append(msg("The last week in the data ({period}) is incomplete, so its retention is understated.",
+                            period=last) if week else
+                        msg("The last month in the data ({period}) is incomplete, so its retention is understated.",
+                            period=last))
     return CohortResult(spec=spec, table=table.reset_index(drop=True), customers=int(sizes.sum()),
                         data_end=vo.data_end.date().isoformat(), warnings=tuple(warnings))
 
@@ -345,12 +369,15 @@ class RateResult(Displayable):
                               "count": self.count, "n": self.n, "ci_low": self.ci95[0],
                               "ci_high": self.ci95[1]}])
 
-    def summary(self) -> str:
-        label = "Churn rate" if self.metric == "churn_rate" else "Retention rate"
+    def summary(self) -> Msg:
+        metric = msg("Churn rate") if self.metric == "churn_rate" else msg("Retention rate")
         if self.n == 0:
-            return f"{label} on {self.as_of}: no customers to count."
-        return (f"{label} on {self.as_of}: {self.value:.1%} ({self.count:,} of {self.n:,} customers; "
-                f"95% CI {self.ci95[0]:.1%} to {self.ci95[1]:.1%}).")
+            # TRANSLATORS: {metric} is "Churn rate" or "Retention rate"
+            return msg("{metric} on {date}: no customers to count.", metric=metric, date=self.as_of)
+        # TRANSLATORS: {metric} is "Churn rate" or "Retention rate"; 95% CI = 95% confidence interval
+        return msg("{metric} on {date}: {rate:.1%} ({count:,} of {n:,} customers; 95% CI {low:.1%} to {high:.1%}).",
+                   metric=metric, date=self.as_of, rate=self.value, count=self.count, n=self.n,
+                   low=self.ci95[0], high=self.ci95[1])
 
     def to_json(self) -> dict:
         return {"metric": self.metric, "value": _num(self.value), "pct": _pct(self.value), "count": self.count,
@@ -413,20 +440,21 @@ def churn_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSe
     warnings = list(vo.warnings)
     warnings += _window_warnings(vo, as_of, spec)
     if 0 < n < SMALL_COHORT:
-        warnings.append(f"Only {n} customers are counted; the churn rate is uncertain.")
+        warnings.append(msg("Only {customers} customers are counted; the churn rate is uncertain.", customers=n))
     return RateResult("churn_rate", churned / n if n else float("nan"), churned, n,
                       (lo, hi), as_of.date().isoformat(), spec.describe(), tuple(warnings))
 
 
-def _window_warnings(vo: ValidOrders, as_of: pd.Timestamp, spec: ChurnSpec) -> list[str]:
+def _window_warnings(vo: ValidOrders, as_of: pd.Timestamp, spec: ChurnSpec) -> list[Msg]:
     out = []
     start = vo.orders["ordered_at"].min().normalize()
     if as_of - start < pd.Timedelta(days=int(spec.inactive_days)):
-        out.append(f"The data starts less than {int(spec.inactive_days)} days before the analysis date, so "
-                   "no customer can be churned yet; the rate is not meaningful.")
+        out.append(msg("The data starts less than {days} days before the analysis date, so no customer can be "
+                       "churned yet; the rate is not meaningful.", days=int(spec.inactive_days)))
     if as_of > vo.data_end:
-        out.append(f"The analysis date {as_of.date()} is after the last order ({vo.data_end.date()}); "
-                   "customers look more churned than they may be.")
+        out.append(msg("The analysis date {date} is after the last order ({last_order}); customers look more "
+                       "churned than they may be.", date=as_of.date().isoformat(),
+                       last_order=vo.data_end.date().isoformat()))
     return out
 
 
@@ -457,13 +485,13 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
     lo, hi = wilson_ci(retained, n)
     warnings = list(vo.warnings)
     if n == 0:
-        warnings.append(f"No customer ordered in the {int(spec.inactive_days)} days before the latest "
-                        "window; the retention rate cannot be computed.")
+        warnings.append(msg("No customer ordered in the {days} days before the latest window; the retention rate "
+                            "cannot be computed.", days=int(spec.inactive_days)))
     elif n < SMALL_COHORT:
-        warnings.append(f"Only {n} customers are counted; the retention rate is uncertain.")
+        warnings.append(msg("Only {customers} customers are counted; the retention rate is uncertain.", customers=n))
     if as_of - o["ordered_at"].min().normalize() < 2 * n_days - DAY:
-        warnings.append(f"The data covers less than two {int(spec.inactive_days)}-day windows before the "
-                        "analysis date; the previous window is incomplete.")
+        warnings.append(msg("The data covers less than two {days}-day windows before the analysis date; the "
+                            "previous window is incomplete.", days=int(spec.inactive_days)))
     return RateResult("retention_rate", retained / n if n else float("nan"), retained, n,
                       (lo, hi), as_of.date().isoformat(), spec.describe_retention(),
                       tuple(warnings))
@@ -484,13 +512,15 @@ class ChurnTrend(Displayable):
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         if self.table.empty:
-            return "Not enough history for a churn trend."
+            return msg("Not enough history for a churn trend.")
         last = self.table.iloc[-1]
         first = self.table.iloc[0]
-        return (f"Churn rate {first['churn_rate']:.1%} on {first['as_of']} and {last['churn_rate']:.1%} on "
-                f"{last['as_of']} ({len(self.table)} points, {int(self.spec.inactive_days)}-day window).")
+        return msg("Churn rate {first_rate:.1%} on {first_date} and {last_rate:.1%} on {last_date} ({points} points, "
+                   "{days}-day window).", first_rate=float(first["churn_rate"]), first_date=str(first["as_of"]),
+                   last_rate=float(last["churn_rate"]), last_date=str(last["as_of"]), points=len(self.table),
+                   days=int(self.spec.inactive_days))
 
     def to_json(self) -> dict:
         pts = [{"as_of": r.as_of, "customers": int(r.customers), "churned": int(r.churned),
@@ -514,7 +544,8 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
     """
     spec = spec or ChurnSpec()
     if freq not in PERIODS:
-        raise CxDataError(f"unknown trend frequency {freq!r}.", hint="Use 'month' or 'week'.")
+        raise CxDataError(msg("unknown trend frequency {frequency}.", frequency=repr(freq)),
+                          hint=msg("Use 'month' or 'week'."))
     vo = valid_orders(ds, defs)
     as_of = _as_of(vo, spec)
     start = vo.orders["ordered_at"].min().normalize() + pd.Timedelta(days=int(spec.inactive_days))
@@ -525,8 +556,8 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
         days = days.append(pd.DatetimeIndex([as_of]))
     warnings = list(vo.warnings)
     if len(days) == 0:
-        warnings.append(f"The data spans less than {int(spec.inactive_days)} days before the analysis date; "
-                        "there is no churn trend to show.")
+        warnings.append(msg("The data spans less than {days} days before the analysis date; there is no churn trend "
+                            "to show.", days=int(spec.inactive_days)))
         table = pd.DataFrame({"as_of": pd.Series(dtype="string"), "customers": pd.Series(dtype="int64"),
                               "churned": pd.Series(dtype="int64"), "churn_rate": pd.Series(dtype="float64"),
                               "ci_low": pd.Series(dtype="float64"), "ci_high": pd.Series(dtype="float64")})
@@ -536,11 +567,11 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
     lo, hi = wilson_ci(churned, customers)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(customers > 0, churned / np.maximum(customers, 1), np.nan)
-    table = pd.DataFrame({"as_of": pd.array([d.date().isoformat() for d in days], dtype="string"),
-                          "customers": customers, "churned": churned, "churn_rate": rate,
-                          "ci_low": lo, "ci_high": hi})
+    table = pd.DataFrame({N_("as_of"): pd.array([d.date().isoformat() for d in days], dtype="string"),
+                          N_("customers"): customers, N_("churned"): churned, N_("churn_rate"): rate,
+                          N_("ci_low"): lo, N_("ci_high"): hi})               # headers people read
     if len(table) < 3:
-        warnings.append("Fewer than 3 points in the churn trend; the data covers too short a period.")
+        warnings.append(msg("Fewer than 3 points in the churn trend; the data covers too short a period."))
     return ChurnTrend(spec, freq, table, tuple(warnings))
 
 

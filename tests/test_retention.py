@@ -324,3 +324,27 @@ def test_cohorts_cli_takes_definitions_file_and_options_override_it(tmp_path):
     assert out["churn"]["inactive_days"] == 30 and out["churn"]["churned"] == 2
     assert out["cohorts"][0]["retention_pct"] == [100.0, 50.0]
     assert run("--inactive-days", "365")["churn"]["churned"] == 0
+
+
+def test_sentences_are_msg_templates_with_values():
+    from cxlib.messages import Msg
+    res = cohort_table(orders(SHOP))
+    s = res.summary()
+    assert isinstance(s, Msg) and s.template == "{first} {second}"
+    assert s.params["first"].template == "{customers:,} customers in {cohorts} monthly cohort(s)."
+    assert s.params["first"].params == {"customers": 5, "cohorts": 3}
+    assert s.params["second"].params["rate"] == pytest.approx(res.curve().set_index("period").loc[1, "retention"])
+    weekly = cohort_table(orders(SHOP), CohortSpec(period="week"))
+    assert "weekly" in weekly.summary().params["first"].template
+    assert CohortSpec(period="week").describe().template.startswith("Customers are grouped by the week of")
+    churn = churn_rate(orders(SHOP), ChurnSpec(inactive_days=365))
+    note = next(w for w in churn.warnings if "not meaningful" in w)
+    assert note.template.startswith("The data starts less than {days} days") and note.params == {"days": 365}
+    summary = churn.summary()
+    assert summary.template.startswith("{metric} on {date}: {rate:.1%} ({count:,} of {n:,} customers;")
+    assert summary.params["metric"].template == "Churn rate" and summary.params["n"] == churn.n
+    assert isinstance(churn.definition, Msg) and churn.definition.params["days"] == 365
+    assert ChurnSpec(30, "2024-02-01").describe().params == {"days": 30, "date": "2024-02-01"}
+    with pytest.raises(CxDataError) as exc:
+        CohortSpec(period="day")
+    assert exc.value.message.params == {"period": "'day'"} and exc.value.hint.template == "Use 'month' or 'week'."
