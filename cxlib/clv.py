@@ -30,6 +30,7 @@ from scipy import optimize, special
 from cxlib.dataset import Dataset
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 from cxlib.retention import _parse_day, valid_orders
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ TimeUnit = Literal["day", "week"]
 CountPeriod = Literal["day", "week"]
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
 MIN_REPEAT = 20                  # fewer repeat customers than this -> the models are unreliable
+NO_SEGMENT = N_("(none)")        # historical CLV: segment of customers without a value (stored, shown translated)
+ALL_CUSTOMERS = N_("all")        # historical CLV without a breakdown: the one segment
 
 
 # ----------------------------------------------------------------------------------------------
@@ -56,12 +59,12 @@ class CLVSpec:
 
     def __post_init__(self) -> None:
         if int(self.horizon_days) < 1:
-            raise CxDataError("the CLV horizon must be at least 1 day.", hint="Use e.g. 365 days.")
+            raise CxDataError(msg("the CLV horizon must be at least 1 day."), hint=msg("Use e.g. 365 days."))
         if self.time_unit not in UNIT_DAYS or self.count_per not in UNIT_DAYS:
-            raise CxDataError("unknown time unit.", hint="Use 'day' or 'week'.")
+            raise CxDataError(msg("unknown time unit."), hint=msg("Use 'day' or 'week'."))
         if not 0 < float(self.margin) <= 1:
-            raise CxDataError(f"the margin {self.margin} is not a fraction in (0, 1].",
-                              hint="Give the profit margin as a fraction, e.g. 0.3 for 30%.")
+            raise CxDataError(msg("the margin {margin} is not a fraction in (0, 1].", margin=self.margin),
+                              hint=msg("Give the profit margin as a fraction, e.g. 0.3 for 30%."))
 
     def to_json(self) -> dict:
         return {"horizon_days": int(self.horizon_days), "time_unit": self.time_unit, "count_per": self.count_per,
@@ -73,13 +76,27 @@ class CLVSpec:
                    count_per=obj.get("count_per", "day"), calibration_end=obj.get("calibration_end"),
                    margin=float(obj.get("margin", 1.0)))
 
-    def describe(self) -> str:
-        end = self.calibration_end or "the last order date"
-        value = "net revenue" if float(self.margin) == 1 else f"profit ({float(self.margin):.0%} of net revenue)"
-        return (f"Predicted CLV is the {value} a customer is expected to bring in the next "
-                f"{int(self.horizon_days)} days: BG/NBD expected repeat purchases (counted once per "
-                f"{self.count_per}) times the Gamma-Gamma expected purchase value, fitted on valid orders up "
-                f"to {end}.")
+    def describe(self) -> Msg:
+        days, margin, end = int(self.horizon_days), float(self.margin), self.calibration_end
+        # TRANSLATORS: a phrase in brackets inside the CLV definition: how repeat purchases are counted
+        counted = (msg("counted once per week") if self.count_per == "week" else msg("counted once per day"))
+        if margin == 1 and end:
+            return msg("Predicted CLV is the net revenue a customer is expected to bring in the next {days} days: "
+                       "BG/NBD expected repeat purchases ({counted}) times the Gamma-Gamma expected purchase value, "
+                       "fitted on valid orders up to {date}.", days=days, counted=counted, date=end)
+        if margin == 1:
+            return msg("Predicted CLV is the net revenue a customer is expected to bring in the next {days} days: "
+                       "BG/NBD expected repeat purchases ({counted}) times the Gamma-Gamma expected purchase value, "
+                       "fitted on valid orders up to the last order date.", days=days, counted=counted)
+        if end:
+            return msg("Predicted CLV is the profit ({margin:.0%} of net revenue) a customer is expected to bring in "
+                       "the next {days} days: BG/NBD expected repeat purchases ({counted}) times the Gamma-Gamma "
+                       "expected purchase value, fitted on valid orders up to {date}.",
+                       margin=margin, days=days, counted=counted, date=end)
+        return msg("Predicted CLV is the profit ({margin:.0%} of net revenue) a customer is expected to bring in "
+                   "the next {days} days: BG/NBD expected repeat purchases ({counted}) times the Gamma-Gamma "
+                   "expected purchase value, fitted on valid orders up to the last order date.",
+                   margin=margin, days=days, counted=counted)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -281,14 +298,14 @@ def _minimize(fun, x0: np.ndarray):
 
 def _check_rft(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
     if len(x) == 0:
-        raise CxDataError("there are no customers to fit the model on.", hint="Load orders with customers.")
+        raise CxDataError(msg("there are no customers to fit the model on."), hint=msg("Load orders with customers."))
     if np.any(x < 0) or np.any(np.abs(x - np.round(x)) > 1e-9):
-        raise CxDataError("frequency must be a whole number of repeat purchases >= 0.")
+        raise CxDataError(msg("frequency must be a whole number of repeat purchases >= 0."))
     if np.any(t_x < 0) or np.any(t_x > T + 1e-9):
-        raise CxDataError("recency must lie between 0 and T (the customer's age).",
-                          hint="Check that no purchase is after the calibration end.")
+        raise CxDataError(msg("recency must lie between 0 and T (the customer's age)."),
+                          hint=msg("Check that no purchase is after the calibration end."))
     if np.any((x == 0) & (t_x != 0)):
-        raise CxDataError("customers without repeat purchases must have recency 0.")
+        raise CxDataError(msg("customers without repeat purchases must have recency 0."))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -358,8 +375,8 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGamma:
     use = (x > 0) & (m > 0) & np.isfinite(m)
     x, m = x[use], m[use]
     if len(x) < 2:
-        raise CxDataError("fewer than 2 repeat customers with a positive order value; the spend model "
-                          "cannot be fitted.", hint="Use a longer period of orders.")
+        raise CxDataError(msg("fewer than 2 repeat customers with a positive order value; the spend model cannot "
+                              "be fitted."), hint=msg("Use a longer period of orders."))
     scale = 1.0 / np.median(m)                     # fit on rescaled money: v scales, p, q do not
     ux, inv = np.unique(x, return_inverse=True)
     ms = m * scale
@@ -393,10 +410,11 @@ class HistoricalCLV(Displayable):
     def to_frame(self) -> pd.DataFrame:
         return self.segments.copy()
 
-    def summary(self) -> str:
-        c = self.customers
-        return (f"{len(c):,} customers, net revenue {c['net_revenue'].sum():,.2f}; mean historical CLV "
-                f"{c['net_revenue'].mean():,.2f}, median {c['net_revenue'].median():,.2f}.")
+    def summary(self) -> Msg:
+        rev = self.customers["net_revenue"]
+        return msg("{customers:,} customers, net revenue {net_revenue:,.2f}; mean historical CLV {mean:,.2f}, "
+                   "median {median:,.2f}.", customers=len(rev), net_revenue=float(rev.sum()), mean=float(rev.mean()),
+                   median=float(rev.median()))
 
     def to_json(self) -> dict:
         segs = [{"segment": str(r.segment), "customers": int(r.customers),
@@ -440,31 +458,38 @@ def historical_clv(ds: Dataset, by: str | None = None, segments: pd.Series | Non
     if segments is not None:
         seg = segments.copy()
         seg.index = seg.index.astype("string")
-        cust["segment"] = seg.astype("string").reindex(cust.index).fillna("(none)").to_numpy()
-        label = segments.name if isinstance(segments.name, str) else "segment"
+        cust["segment"] = seg.astype("string").reindex(cust.index).fillna(NO_SEGMENT).to_numpy()
+        label = segments.name if isinstance(segments.name, str) else N_("segment")
     elif by:
         if by not in ds.df.columns:
-            raise CxDataError(f"column {by!r} is not in the dataset.", file=ds.name,
-                              hint="Pick one of: " + ", ".join(map(str, ds.df.columns)) + ".")
+            raise CxDataError(msg("column {column} is not in the dataset.", column=repr(by)), file=ds.name,
+                              hint=msg("Pick one of: {columns}.", columns=", ".join(map(str, ds.df.columns))))
         frame = o.assign(seg=ds.df[by].astype("string").to_numpy()[o["row"].to_numpy()])
         firsts = frame.sort_values(["ordered_at", "row"], kind="stable").drop_duplicates("customer_id")
-        cust["segment"] = firsts.set_index("customer_id")["seg"].reindex(cust.index).fillna("(none)").to_numpy()
+        cust["segment"] = firsts.set_index("customer_id")["seg"].reindex(cust.index).fillna(NO_SEGMENT).to_numpy()
         label = by
     else:
-        cust["segment"] = "all"
+        cust["segment"] = ALL_CUSTOMERS
         label = None
     cust = cust.reset_index()
     s = cust.groupby("segment", sort=True, observed=True)["net_revenue"]
-    table = pd.DataFrame({"customers": s.size(), "net_revenue": s.sum(), "mean": s.mean(), "median": s.median(),
-                          "p90": s.quantile(0.9)}).reset_index()
+    table = pd.DataFrame({N_("customers"): s.size(), N_("net_revenue"): s.sum(), N_("mean"): s.mean(),
+                          N_("median"): s.median(), N_("p90"): s.quantile(0.9)}).reset_index()   # headers people read
     total = table["net_revenue"].sum()
-    table["share"] = table["net_revenue"] / total if total else np.nan
+    table[N_("share")] = table["net_revenue"] / total if total else np.nan
     table = table.sort_values("net_revenue", ascending=False, kind="stable").reset_index(drop=True)
     small = int((table["customers"] < 30).sum())
     if label and small:
-        warnings.append(f"{small} segment(s) have fewer than 30 customers; their averages are noisy.")
+        warnings.append(msg("{segments} segment(s) have fewer than 30 customers; their averages are noisy.",
+                            segments=small))
     return HistoricalCLV(cust[["customer_id", "segment", "orders", "net_revenue", "first_order_at",
                                "last_order_at"]], table, label, tuple(warnings))
+
+
+# The per-customer table of a prediction, in order; marked because the app shows these headers.
+CUSTOMER_COLUMNS = (N_("customer_id"), N_("frequency"), N_("recency"), "T", N_("monetary_value"), N_("orders"),
+                    N_("net_revenue"), N_("p_alive"), N_("expected_purchases"), N_("expected_value"),
+                    N_("predicted_clv"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,13 +511,14 @@ class CLVResult(Displayable):
         """The ``n`` customers with the highest predicted CLV."""
         return self.customers.nlargest(n, "predicted_clv")
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         c = self.customers
         if self.bgnbd is None:
-            return f"{len(c):,} customers; predictive CLV is not available."
-        return (f"{len(c):,} customers; expected {c['expected_purchases'].sum():,.0f} repeat purchases and "
-                f"{c['predicted_clv'].sum():,.2f} in the next {int(self.spec.horizon_days)} days; "
-                f"mean P(alive) {c['p_alive'].mean():.1%}.")
+            return msg("{customers:,} customers; predictive CLV is not available.", customers=len(c))
+        return msg("{customers:,} customers; expected {purchases:,.0f} repeat purchases and {clv:,.2f} in the next "
+                   "{days} days; mean P(alive) {p_alive:.1%}.", customers=len(c),
+                   purchases=float(c["expected_purchases"].sum()), clv=float(c["predicted_clv"].sum()),
+                   days=int(self.spec.horizon_days), p_alive=float(c["p_alive"].mean()))
 
     def to_json(self) -> dict:
         c = self.customers
@@ -534,10 +560,11 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
     nan = np.full(len(c), np.nan)
     p_alive, purchases, value = nan, nan, nan
     if repeaters < 2:
-        warnings.append("Fewer than 2 customers bought more than once; predictive CLV needs repeat buyers.")
+        warnings.append(msg("Fewer than 2 customers bought more than once; predictive CLV needs repeat buyers."))
     else:
         if repeaters < MIN_REPEAT:
-            warnings.append(f"Only {repeaters} customers bought more than once; the CLV model is unreliable.")
+            warnings.append(msg("Only {customers} customers bought more than once; the CLV model is unreliable.",
+                                customers=repeaters))
         bg = fit_bgnbd(c["frequency"], c["recency"], c["T"])
         horizon = int(spec.horizon_days) / UNIT_DAYS[spec.time_unit]
         # evaluate once per distinct (x, t_x, T): many customers share one (e.g. one-time buyers of a day)
@@ -546,37 +573,40 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
         p_alive = bg.probability_alive(uniq[:, 0], uniq[:, 1], uniq[:, 2])[back]
         purchases = bg.expected_purchases(horizon, uniq[:, 0], uniq[:, 1], uniq[:, 2])[back]
         if not bg.converged:
-            warnings.append("The BG/NBD fit did not fully converge; treat predictions as rough.")
+            warnings.append(msg("The BG/NBD fit did not fully converge; treat predictions as rough."))
         if bg.a / (bg.a + bg.b) < 1e-3:
-            warnings.append("The orders show almost no sign of customers stopping after a purchase (estimated "
-                            "dropout probability near 0), so P(alive) is close to 100% for everyone; check the "
-                            "churn trend and prefer a longer order history.")
+            warnings.append(msg("The orders show almost no sign of customers stopping after a purchase (estimated "
+                                "dropout probability near 0), so P(alive) is close to 100% for everyone; check the "
+                                "churn trend and prefer a longer order history."))
         elif max(bg.a, bg.b) > np.exp(LOG_BOUND - 0.5):
-            warnings.append("Customers look alike in how likely they are to stop buying (the BG/NBD dropout "
-                            "parameters reached their limit); predictions are still usable.")
+            warnings.append(msg("Customers look alike in how likely they are to stop buying (the BG/NBD dropout "
+                                "parameters reached their limit); predictions are still usable."))
         bad = ~np.isfinite(purchases)
         if bad.any():
             purchases = np.where(bad, np.nan, purchases)
-            warnings.append(f"Expected purchases could not be computed for {int(bad.sum())} customer(s) "
-                            "(numerical overflow); they are left empty.")
+            warnings.append(msg("Expected purchases could not be computed for {customers} customer(s) (numerical "
+                                "overflow); they are left empty.", customers=int(bad.sum())))
         try:
             gg = fit_gamma_gamma(c["frequency"], c["monetary_value"])
             value = gg.expected_average_value(c["frequency"], c["monetary_value"])
             if gg.q <= 1:
-                warnings.append("The spend model has no finite average (q <= 1); values of one-time buyers "
-                                "are unreliable.")
+                warnings.append(msg("The spend model has no finite average (q <= 1); values of one-time buyers are "
+                                    "unreliable."))
             rep = c[(c["frequency"] > 0) & (c["monetary_value"] > 0)]
             varies = len(rep) > 2 and rep["frequency"].std() > 0 and rep["monetary_value"].std() > 0
             corr = float(np.corrcoef(rep["frequency"], rep["monetary_value"])[0, 1]) if varies else 0.0
             if abs(corr) > 0.3:
-                warnings.append(f"Purchase value and frequency are correlated (r = {corr:.2f}); the "
-                                "Gamma-Gamma model assumes they are not, so CLV may be biased.")
+                warnings.append(msg("Purchase value and frequency are correlated (r = {r:.2f}); the Gamma-Gamma model "
+                                    "assumes they are not, so CLV may be biased.", r=corr))
         except CxDataError as err:
-            warnings.append(f"Spend model not fitted: {err}")
+            reason = getattr(err, "msg", None) or str(err)     # the error's own Msg when cxlib.errors gives one
+            # TRANSLATORS: {reason} is the error sentence (translated on its own)
+            warnings.append(msg("Spend model not fitted: {reason}", reason=reason))
     c = c.assign(p_alive=p_alive, expected_purchases=purchases, expected_value=value,
                  predicted_clv=np.asarray(purchases) * np.asarray(value) * float(spec.margin))
     c = c.reset_index().sort_values("predicted_clv", ascending=False, kind="stable", na_position="last")
-    return CLVResult(spec, c.reset_index(drop=True), bg, gg, end.date().isoformat(), tuple(warnings))
+    return CLVResult(spec, c[list(CUSTOMER_COLUMNS)].reset_index(drop=True), bg, gg, end.date().isoformat(),
+                     tuple(warnings))
 
 
 __all__ = ["BGNBD", "CLVResult", "CLVSpec", "GammaGamma", "HistoricalCLV", "bgnbd_log_likelihood",

@@ -387,7 +387,8 @@ def test_predict_clv_warns_when_nobody_seems_to_stop_buying():
     res = predict_clv(ds)
     assert res.bgnbd.a / (res.bgnbd.a + res.bgnbd.b) < 1e-3
     assert res.to_frame()["p_alive"].min() > 0.99
-    assert any("no sign of customers stopping" in w for w in res.warnings)
+    note = next(w for w in res.warnings if "no sign of customers stopping" in w)
+    assert "P(alive) is close to 100% for everyone" in note.template        # a Msg: the app translates the note
 
 
 @pytest.mark.parametrize("params", [(0.3, 4.0, 0.8, 2.4), (2.0, 1.5, 3.0, 0.7)])
@@ -434,3 +435,32 @@ def test_bgnbd_predictions_are_probabilities_and_grow_with_horizon(r, alpha, a, 
     e1, e2 = float(m.expected_purchases(t, x, tx, T)), float(m.expected_purchases(2 * t, x, tx, T))
     if math.isfinite(e1) and math.isfinite(e2):
         assert -1e-9 <= e1 <= e2 + 1e-9
+
+
+def test_clv_sentences_are_msg_templates_with_values():
+    from cxlib.messages import Msg
+    d = CLVSpec(margin=0.3, calibration_end="2024-06-30", count_per="week").describe()
+    assert isinstance(d, Msg) and d.template.startswith("Predicted CLV is the profit ({margin:.0%} of net revenue)")
+    assert d.params["margin"] == 0.3 and d.params["date"] == "2024-06-30"
+    assert d.params["counted"].template == "counted once per week"
+    assert "up to the last order date." in CLVSpec().describe().template
+    hist = historical_clv(Dataset.from_frame(SHOP, "orders"), by="channel")
+    assert hist.summary().template.startswith("{customers:,} customers, net revenue {net_revenue:,.2f};")
+    assert hist.summary().params["net_revenue"] == 290.0
+    few = hist.warnings[0]
+    assert few.template == "{segments} segment(s) have fewer than 30 customers; their averages are noisy."
+    assert few.params == {"segments": 2}
+    # two repeat buyers, only one with a positive repeat value: the spend model cannot be fitted
+    ds = Dataset.from_frame(pd.DataFrame({
+        "customer_id": ["a", "a", "b", "b", "c"],
+        "ordered_at": ["2024-01-01", "2024-01-10", "2024-01-02", "2024-01-20", "2024-01-05"],
+        "amount": [10.0, 0.0, 10.0, 5.0, 8.0]}), "orders")
+    res = predict_clv(ds)
+    spend = next(w for w in res.warnings if w.startswith("Spend model not fitted"))
+    assert spend.template == "Spend model not fitted: {reason}"
+    reason = spend.params["reason"]                   # the error's own Msg, translated in turn
+    assert isinstance(reason, Msg) and "the spend model cannot be fitted" in reason
+    assert res.summary().template.startswith("{customers:,} customers; expected {purchases:,.0f} repeat purchases")
+    with pytest.raises(CxDataError) as exc:
+        CLVSpec(margin=1.5)
+    assert exc.value.message.params == {"margin": 1.5}
