@@ -114,7 +114,7 @@ def clv_segments_chart(res: HistoricalCLV, title: str | None = None) -> alt.Char
     df["segment"] = df["segment"].astype(str)
     shown = {s: localize(s) for s in df["segment"].unique()}   # marked names ("Lost", "(none)") translated
     df["segment"] = df["segment"].map(shown)
-    label = localize(Msg(res.by or N_("segment")))     # a breakdown's name: a marked label or a column name
+    label = localize(res.by or N_("segment"))          # a breakdown's name: a marked label or a column name
     return alt.Chart(df).mark_bar().encode(
         x=alt.X("mean:Q", title=localize(N_("Mean net revenue per customer"))),
         y=alt.Y("segment:N", sort="-x", title=label),
