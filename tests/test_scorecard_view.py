@@ -30,10 +30,12 @@ def _datasets() -> dict:
     return {d.key: d for d in (r, t)}
 
 
-def _app(defs: DefinitionSet | None = None) -> AppTest:
+def _app(defs: DefinitionSet | None = None, lang: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["samples_loaded"] = True
     at.session_state["datasets"] = _datasets()
+    if lang is not None:
+        at.session_state["lang"] = lang
     if defs is not None:
         at.session_state["definitions"] = defs
     return at.run()
@@ -90,3 +92,14 @@ def test_with_the_default_sample_data():
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception
     assert len(at.metric) >= 3
+
+
+@pytest.mark.parametrize("lang", ["zh", "ru"])
+def test_scorecard_in_chinese_and_russian(lang):
+    from cxlib import survey
+    from ui.fmt import signed
+    at = _app(lang=lang)
+    assert not at.exception
+    ds = next(d for d in _datasets().values() if d.role == "responses")
+    assert at.metric[0].value == signed(survey.nps(ds).score, 1, lang=lang)
+    assert all(("," in m.value) == (lang == "ru") for m in at.metric if "%" in m.value)
