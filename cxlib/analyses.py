@@ -53,6 +53,7 @@ from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet
 from cxlib.display import Displayable, chart, chart_kinds, definition_of, title_of, to_html
 from cxlib.errors import CxDataError
+from cxlib.messages import N_, msg
 from cxlib.workspace import AnalysisSpec, Workspace
 
 # ``cx.funnel``/``cx.FunnelSpec``/``cx.Step`` resolve through this module; the objects are cxlib.funnel's own.
@@ -66,14 +67,16 @@ Runner = Callable[[list[Dataset], dict, DefinitionSet], object]
 def _option(options: Mapping, key: str, allowed: tuple[str, ...], default: str) -> str:
     value = options.get(key, default)
     if value not in allowed:
-        raise CxDataError(f"unknown {key} {value!r} in the saved analysis.", hint=f"Use one of: {', '.join(allowed)}.")
+        raise CxDataError(msg("unknown {option} {value!r} in the saved analysis.", option=key, value=value),
+                          hint=msg("Use one of: {options}.", options=", ".join(allowed)))
     return value
 
 
 def _need(options: Mapping, key: str, page: str) -> str:
     value = options.get(key)
     if not value:
-        raise CxDataError(f"the {page} analysis needs the option {key!r}.", hint=f"Add \"{key}\": ... to its options.")
+        raise CxDataError(msg("the {page} analysis needs the option {option!r}.", page=page, option=key),
+                          hint=msg("Add \"{option}\": ... to its options.", option=key))
     return value
 
 
@@ -84,8 +87,9 @@ def _of_role(datasets: list[Dataset], role: str) -> Dataset | None:
 def _primary(datasets: list[Dataset], role: str, page: str) -> Dataset:
     ds = datasets[0]
     if ds.role != role:
-        raise CxDataError(f"the {page} page analyses {role} data, but '{ds.name}' is {ds.role} data.", file=ds.name,
-                          hint=f"Pass a {role} file.")
+        raise CxDataError(msg("the {page} page analyses {role} data, but '{file}' is {file_role} data.", page=page,
+                              role=role, file=ds.name, file_role=ds.role), file=ds.name,
+                          hint=msg("Pass a {role} file.", role=role))
     return ds
 
 
@@ -135,7 +139,7 @@ def run_funnel(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     if "window" in body:
         body["window_seconds"] = _funnel.parse_window(body.pop("window"))
     if not body.get("steps"):
-        raise CxDataError("the funnel analysis has no steps.", hint='Add "steps": ["view_item", "purchase"].')
+        raise CxDataError(msg("the funnel analysis has no steps."), hint=msg('Add "steps": ["view_item", "purchase"].'))
     return _funnel.funnel(ds, _funnel.FunnelSpec.from_json(body))
 
 
@@ -147,7 +151,8 @@ def run_segments(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     return segments.compute_rfm(ds, spec)
 
 
-RFM_BY = {"segment": "RFM segment", "value_tier": "Value tier"}       # the Retention page's RFM breakdowns
+# The Retention page's RFM breakdowns; the label names the breakdown in titles ("Historical CLV by {field}").
+RFM_BY = {"segment": msg("RFM segment"), "value_tier": msg("Value tier")}
 
 
 def run_retention(datasets: list[Dataset], options: dict, defs: DefinitionSet):
@@ -190,24 +195,33 @@ def run_experiment(datasets: list[Dataset], options: dict, defs: DefinitionSet):
 class Page:
     """A page that can be saved and reopened: its primary role and how to run it."""
 
-    name: str
+    name: str                        # stored in saved specs ("funnel"); never translated
     role: str | None                 # role of the primary dataset (None: any, e.g. the scorecard)
     runner: Runner
+    label: str = ""                  # what people read (the app's page title), marked for translation
 
 
 PAGES: tuple[Page, ...] = (
-    Page("scorecard", None, run_scorecard), Page("survey", "responses", run_survey),
-    Page("orders", "orders", run_orders), Page("support", "tickets", run_support),
-    Page("funnel", "events", run_funnel), Page("segments", "orders", run_segments),
-    Page("retention", "orders", run_retention), Page("experiment", "experiment", run_experiment),
+    Page("scorecard", None, run_scorecard, N_("Scorecard")), Page("survey", "responses", run_survey, N_("Survey")),
+    Page("orders", "orders", run_orders, N_("Orders")), Page("support", "tickets", run_support, N_("Support")),
+    Page("funnel", "events", run_funnel, N_("Funnels")), Page("segments", "orders", run_segments, N_("Segments")),
+    Page("retention", "orders", run_retention, N_("Retention")),
+    Page("experiment", "experiment", run_experiment, N_("Experiments")),
 )
+# What the ``view`` option's values are called where people read them.
+VIEW_LABELS: dict[str, str] = {
+    "summary": N_("Summary"), "trend": N_("Trend"), "segment": N_("By segment"), "by": N_("By a column"),
+    "cohorts": N_("Cohorts"), "churn": N_("Churn rate"), "retention_rate": N_("Retention rate"),
+    "churn_trend": N_("Churn trend"), "clv": N_("Predicted CLV"), "historical_clv": N_("Historical CLV"),
+}
 PAGES_BY_NAME: dict[str, Page] = {p.name: p for p in PAGES}
 
 
 def _page(name: str) -> Page:
     page = PAGES_BY_NAME.get(name)
     if page is None:
-        raise CxDataError(f"there is no page {name!r} to reopen.", hint=f"Pages: {', '.join(PAGES_BY_NAME)}.")
+        raise CxDataError(msg("there is no page {page!r} to reopen.", page=name),
+                          hint=msg("Pages: {pages}.", pages=", ".join(PAGES_BY_NAME)))
     return page
 
 
@@ -238,7 +252,7 @@ def run(page: str, data: Dataset | Sequence[Dataset], options: Mapping | None = 
     """
     datasets = [data] if isinstance(data, Dataset) else list(data)
     if not datasets:
-        raise CxDataError("no dataset to analyse.", hint="Pass the dataset the analysis was saved with.")
+        raise CxDataError(msg("no dataset to analyse."), hint=msg("Pass the dataset the analysis was saved with."))
     return _page(page).runner(datasets, dict(options or {}), _definitions(definitions))
 
 
@@ -307,22 +321,23 @@ def _read_spec(spec: AnalysisSpec | Mapping | str | os.PathLike, workspace: Work
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise CxDataError(f"not a saved analysis: the file is not valid JSON ({err}).", file=path.name,
-                              hint="Export the analysis again from the app or with cx.spec_to_file().") from None
+            raise CxDataError(msg("not a saved analysis: the file is not valid JSON ({error}).", error=str(err)),
+                              file=path.name,
+                              hint=msg("Export the analysis again from the app or with cx.spec_to_file().")) from None
         try:
             return AnalysisSpec.from_json(body)
         except CxDataError as err:
-            raise CxDataError(str(err), file=path.name) from None
+            raise CxDataError(getattr(err, "msg", str(err)), file=path.name) from None
     if isinstance(spec, str) and re.fullmatch(r"[A-Za-z0-9_-]{6,64}", spec):
         return (workspace or _default_workspace()).get_analysis(spec)          # an id from a share link
-    raise CxDataError("file not found.", file=str(path), hint="Check the path of the saved analysis (.json).")
+    raise CxDataError(msg("file not found."), file=str(path), hint=msg("Check the path of the saved analysis (.json)."))
 
 
 def _default_workspace() -> Workspace:
     root = Path(os.environ.get("CX_DATA_DIR") or ".cxdata").resolve()
     if not (root / "workspace.sqlite3").exists():
-        raise CxDataError(f"no workspace at {root}.",
-                          hint="Pass data= (the file the analysis was made from) or workspace=Workspace(path).")
+        raise CxDataError(msg("no workspace at {path}.", path=str(root)),
+                          hint=msg("Pass data= (the file the analysis was made from) or workspace=Workspace(path)."))
     return Workspace(root)
 
 
@@ -356,14 +371,14 @@ def _resolve_data(spec: AnalysisSpec, data: DataArg | None, workspace: Workspace
     by_key = {d.key: d for d in loaded}
     if spec.dataset_id not in by_key:
         got = ", ".join(f"'{d.name}' (id {d.key})" for d in loaded)
-        raise CxDataError(f"the data given is not the data this analysis was saved with: it expects dataset id "
-                          f"{spec.dataset_id}, got {got}.",
-                          hint="Pass the same file (same content and column mapping) or open the analysis from "
-                               "its workspace.")
+        raise CxDataError(msg("the data given is not the data this analysis was saved with: it expects dataset id "
+                              "{expected}, got {given}.", expected=spec.dataset_id, given=got),
+                          hint=msg("Pass the same file (same content and column mapping) or open the analysis from "
+                                   "its workspace."))
     missing = [i for i in spec.extra_dataset_ids if i not in by_key]
     if missing:
-        raise CxDataError(f"this analysis also uses dataset(s) {', '.join(missing)}, which were not given.",
-                          hint="Pass every file of the analysis in data=[...], or open it from its workspace.")
+        raise CxDataError(msg("this analysis also uses dataset(s) {ids}, which were not given.", ids=", ".join(missing)),
+                          hint=msg("Pass every file of the analysis in data=[...], or open it from its workspace."))
     return [by_key[i] for i in ids]
 
 
@@ -410,8 +425,8 @@ def _options_of(result: object) -> tuple[str, dict]:
         return "segments", result.spec.to_json()
     if name == "ExperimentResult":
         if not result.data_hash:
-            raise CxDataError("an A/B test typed in as counts has no dataset to save.",
-                              hint="Save the counts yourself, or analyse the unit-level file.")
+            raise CxDataError(msg("an A/B test typed in as counts has no dataset to save."),
+                              hint=msg("Save the counts yourself, or analyse the unit-level file."))
         return "experiment", result.spec.to_json()
     if name == "CohortResult":
         return "retention", {"view": "cohorts", "cohort": result.spec.to_json()}
@@ -434,8 +449,8 @@ def _options_of(result: object) -> tuple[str, dict]:
               "Scorecard": "scorecard"}
     if name in simple:
         return simple[name], ({"view": "summary"} if name != "Scorecard" else {})
-    raise CxDataError(f"cannot tell how to reproduce a {name} from the object alone.",
-                      hint="Call make_spec(page_name, dataset, options) with the page's options.")
+    raise CxDataError(msg("cannot tell how to reproduce a {name} from the object alone.", name=name),
+                      hint=msg("Call make_spec(page_name, dataset, options) with the page's options."))
 
 
 def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], options: Mapping | None = None,
@@ -463,7 +478,7 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
     """
     datasets = [dataset] if isinstance(dataset, Dataset) else list(dataset)
     if not datasets:
-        raise CxDataError("make_spec needs the dataset that was analysed.")
+        raise CxDataError(msg("make_spec needs the dataset that was analysed."))
     if isinstance(result_or_page, Analysis):
         result_or_page = result_or_page.result
     if isinstance(result_or_page, str):
@@ -496,4 +511,5 @@ def spec_to_file(spec: AnalysisSpec, path: str | os.PathLike) -> Path:
     return path
 
 
-__all__ = ["PAGES", "PAGES_BY_NAME", "Analysis", "Page", "make_spec", "open_analysis", "run", "spec_to_file"]
+__all__ = ["PAGES", "PAGES_BY_NAME", "VIEW_LABELS", "Analysis", "Page", "make_spec", "open_analysis", "run",
+           "spec_to_file"]

@@ -185,3 +185,29 @@ def test_docstring_examples_run(monkeypatch):
     for module in (analyses, display):
         result = doctest.testmod(module, extraglobs={"cx": cx}, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_page_and_view_labels_are_the_apps_translatable_titles():
+    import re
+
+    from ui.nav import PAGES as NAV
+    nav_labels = {p.label for p in NAV}
+    assert all(p.label in nav_labels for p in analyses.PAGES)       # the same message ids as the sidebar
+    source = Path(analyses.__file__).read_text(encoding="utf-8")
+    views = {v for group in re.findall(r'_option\(options, "view", \(([^)]*)\)', source)
+             for v in re.findall(r'"([a-z_]+)"', group)}
+    assert views and views <= set(analyses.VIEW_LABELS)              # every view a spec can name has a label
+
+
+def test_saved_analysis_errors_and_breakdown_labels_are_messages(data):
+    from cxlib.messages import Msg
+    with pytest.raises(cx.CxDataError) as err:
+        analyses.run("orders", data["orders"], {"view": "x"})
+    m = err.value.message
+    assert (m.template, m.params) == ("unknown {option} {value!r} in the saved analysis.", {"option": "view", "value": "x"})
+    with pytest.raises(cx.CxDataError) as err:
+        analyses.run("funnel", data["orders"])
+    assert err.value.message.params["file"] == "orders_shopify.csv" and err.value.hint.template == "Pass a {role} file."
+    assert all(isinstance(v, Msg) for v in analyses.RFM_BY.values())
+    res = analyses.run("retention", data["orders"], {"view": "historical_clv", "by": "value_tier"})
+    assert res.by == "Value tier" and analyses.make_spec(res, data["orders"]).options["by"] == "value_tier"
