@@ -29,14 +29,20 @@ def source_files() -> list[Path]:
     return files
 
 
-def extract() -> dict[str, list[str]]:
-    """Every message id used in the code -> where it is used (file:line)."""
+def extract(comments: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Every message id used in the code -> where it is used (file:line).
+
+    ``comments`` (optional) receives the ``# TRANSLATORS:`` notes written above each id.
+    """
     found: dict[str, list[str]] = {}
     for path in source_files():
-        for lineno, message, _comments, _ctx in extract_from_file(
-                "python", str(path), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
+        for lineno, message, notes, _ctx in extract_from_file(
+                "python", str(path), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+                strip_comment_tags=True):
             if isinstance(message, str) and message:
                 found.setdefault(message, []).append(f"{path.relative_to(ROOT)}:{lineno}")
+                if comments is not None and notes:
+                    comments.setdefault(message, []).extend(n for n in notes if n not in comments.get(message, []))
     return found
 
 
@@ -60,10 +66,12 @@ def save(cat: Catalog, lang: str) -> None:
 
 
 def cmd_extract() -> None:
-    ids = extract()
+    notes: dict[str, list[str]] = {}
+    ids = extract(notes)
     pot = Catalog(**HEADER)
     for mid, where in ids.items():
-        pot.add(mid, locations=[(f, int(n)) for f, n in (w.rsplit(":", 1) for w in where[:3])])
+        pot.add(mid, locations=[(f, int(n)) for f, n in (w.rsplit(":", 1) for w in where[:3])],
+                auto_comments=notes.get(mid, []))
     with (HERE / "messages.pot").open("wb") as fh:
         write_po(fh, pot, sort_output=True, width=100)
     for lang in LANGS:
@@ -71,7 +79,7 @@ def cmd_extract() -> None:
         keep = {m.id: m.string for m in cat if m.id}
         new = Catalog(locale=lang, **HEADER)
         for mid, where in ids.items():
-            new.add(mid, keep.get(mid, ""))       # no locations: catalogs stay stable as code moves
+            new.add(mid, keep.get(mid, ""), auto_comments=notes.get(mid, []))   # no locations: stable as code moves
         save(new, lang)
         missing = sum(1 for mid in ids if not keep.get(mid))
         print(f"{lang}: {len(ids)} ids, {missing} without a translation")
