@@ -65,7 +65,8 @@ with st.container(border=True):
         f_step = f1.selectbox(t("Step"), [None] + list(range(int(n_steps))), key="funnel_filter_step",
                               format_func=ui.option_labels([None, *range(int(n_steps))],
                                                             lambda i: t("(none)") if i is None else t("Step {i}", i=i + 1)))
-        f_prop = f2.selectbox(t("Property"), fields or [None], key="funnel_filter_prop")
+        f_prop = f2.selectbox(t("Property"), fields or [None], key="funnel_filter_prop",
+                              format_func=ui.option_labels(fields or [None], lambda f: t("(none)") if f is None else f))
         f_value = f3.text_input(t("equals"), key="funnel_filter_value")
 
 step_objs = [fn.Step(e) for e in steps]

@@ -35,8 +35,10 @@ def _locale(lang: str | None) -> Locale:
 
 
 def _missing(value) -> bool:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):      # pandas NA / NaT
+        return True
     try:
-        return value is None or (isinstance(value, float) and math.isnan(value)) or bool(value != value)
+        return (isinstance(value, float) and math.isnan(value)) or bool(value != value)
     except (TypeError, ValueError):
         return False
 
@@ -84,7 +86,7 @@ def money(value, currency: str | None = None, decimals: int | None = None, *, la
     text = format_currency(value, currency.upper(), locale=loc)
     if decimals is not None:
         pat = _pattern(loc.currency_formats["standard"].pattern, decimals, True)
-        text = pat.apply(value, loc, currency=currency.upper())
+        text = pat.apply(value, loc, currency=currency.upper(), currency_digits=False)
     return text
 
 
