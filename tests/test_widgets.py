@@ -1,0 +1,104 @@
+"""ui.widgets: charts and tables in the interface language (no Streamlit run needed for these parts)."""
+from __future__ import annotations
+
+import json
+import re
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from cxlib.dataset import Dataset
+from ui.widgets import (dataset_currency, localized, option_labels, status_label, table_view, translated_headers,
+                        vega_locale)
+
+NBSP = "\u00a0"
+
+
+def _chart() -> alt.LayerChart:
+    df = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=6, freq="MS"),
+                       "revenue": [1234.5, 2345.25, 15000.0, 30000.0, 1200.0, 900.0]})
+    base = alt.Chart(df).mark_line().encode(x="month:T", y="revenue:Q").properties(title="Revenue")
+    return (base + base.mark_point()).configure_axis(labelFontSize=11)
+
+
+def test_vega_locale_russian_and_chinese():
+    ru, zh = vega_locale("ru"), vega_locale("zh")
+    assert ru["number"]["decimal"] == "," and ru["number"]["thousands"] == NBSP
+    assert ru["number"]["percent"] == f"{NBSP}%"
+    assert ru["time"]["months"][0] == "январь" and ru["time"]["days"][0] == "воскресенье"   # d3 weeks start on Sunday
+    assert zh["number"]["decimal"] == "." and zh["number"]["thousands"] == ","
+    assert zh["time"]["months"][11] == "十二月" and zh["time"]["periods"] == ["上午", "下午"]
+    assert vega_locale("en") is None                        # Vega's own default is en-US
+
+
+def test_localized_sets_config_locale_and_keeps_other_config():
+    chart = _chart()
+    spec = localized(chart, "ru").to_dict()
+    assert spec["config"]["locale"] == json.loads(json.dumps(vega_locale("ru")))
+    assert spec["config"]["axis"]["labelFontSize"] == 11        # the builder's own config survives
+    assert "locale" not in chart.to_dict()["config"]            # the original chart is not changed
+    assert localized(chart, "en") is chart
+
+
+def test_localized_chart_renders_russian_axes():
+    vlc = pytest.importorskip("vl_convert")
+    svg = vlc.vegalite_to_svg(localized(_chart(), "ru").to_json())
+    labels = set(re.findall(r">([^<]{1,20})</text>", svg))
+    assert f"30{NBSP}000" in labels                         # thousands with a no-break space
+    assert labels & {"февраль", "март", "апрель"}           # Russian month names on the time axis
+
+
+def test_translated_headers_keep_english_without_a_catalog():
+    df = pd.DataFrame({"net_revenue": [1.0], "Spalte aus der Datei": [2]})
+    assert list(translated_headers(df).columns) == ["net_revenue", "Spalte aus der Datei"]
+
+
+def _display(styler) -> pd.DataFrame:
+    """The text each cell shows."""
+    shown = styler.data.copy().astype(object)
+    for i in range(len(shown)):
+        for j, col in enumerate(shown.columns):
+            shown.iat[i, j] = styler._display_funcs[(i, j)](styler.data.iat[i, j])
+    return shown
+
+
+def test_table_view_formats_numbers_dates_and_labels_per_language():
+    df = pd.DataFrame({"segment": ["Champions", "Lost"], "status": ["in_transit", "completed"],
+                       "customers": [1234, 5], "net_revenue": [12345.678, 1.5], "rate": [0.0346, 0.5],
+                       "p": [1.2e-5, float("nan")], "when": pd.to_datetime(["2024-01-05", "2024-02-01"]),
+                       "flag": [True, False]})
+    ru = _display(table_view(df, lang="ru", labels={"status": status_label}))
+    assert ru["customers"].tolist() == [f"1{NBSP}234", "5"]
+    assert ru["net_revenue"].tolist() == [f"12{NBSP}345,68", "1,50"]
+    assert ru["rate"].tolist() == ["0,0346", "0,5"] and ru["p"].tolist() == ["1,2e-05", "—"]
+    assert ru["when"].tolist()[0] == "5 янв. 2024\u202fг."
+    assert ru["status"].tolist() == ["In transit", "Completed"]       # label (English until the catalog has it)
+    zh = _display(table_view(df, lang="zh"))
+    assert zh["customers"].tolist() == ["1,234", "5"] and zh["when"].tolist()[0] == "2024年1月5日"
+    styler = table_view(df, lang="ru")
+    assert styler.data["customers"].tolist() == [1234, 5]             # values (and sorting) stay numeric
+
+
+def test_table_view_custom_formats_and_big_tables():
+    df = pd.DataFrame({"p_value": [0.01234]})
+    assert _display(table_view(df, lang="ru", formats={"p_value": lambda v: "p"}))["p_value"][0] == "p"
+    big = pd.DataFrame({"x": range(20_000)})
+    assert isinstance(table_view(big, lang="ru"), pd.DataFrame)       # too big for a Styler: plain frame
+
+
+def test_option_labels_are_made_up_front():
+    calls = []
+    fmt = option_labels(["a", "b"], lambda o: calls.append(o) or o.upper())
+    assert calls == ["a", "b"]
+    assert fmt("a") == "A" and calls == ["a", "b"]                   # no new call: same label later
+    assert fmt("c") == "C"                                           # an unknown option still gets a label
+
+
+def test_dataset_currency():
+    one = Dataset.from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [1.0],
+                                           "currency": ["eur"]}), "orders", name="o.csv")
+    mixed = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01"] * 2,
+                                             "amount": [1.0, 2.0], "currency": ["EUR", "USD"]}), "orders", name="m.csv")
+    assert dataset_currency(one) == "EUR"
+    assert dataset_currency(mixed) is None and dataset_currency(None) is None
