@@ -11,7 +11,7 @@ from cxlib.segments import (NO_ORDERS, ORDER_STATUSES, VALUE_TIERS, RFMSpec,
                             build_customer_view, compute_rfm, members_frame, rule_segment, score_map_frame,
                             score_map_from_frame, shares_customers, value_tier_frame)
 from ui import fmt, t, tr
-from ui.widgets import dataset_currency, status_label
+from ui.widgets import dataset_currency, date_input_format, status_label
 
 ui.shell(t("Segments"), icon=":material/group_work:")
 orders = ui.pick_dataset("orders", key="seg_orders", label=t("Orders"))
@@ -44,7 +44,7 @@ with st.expander(t("Data and RFM definition")):
     responses = optional("responses", t("Survey responses"), "seg_responses", customers)
     tickets = optional("tickets", t("Support tickets"), "seg_tickets", customers)
     latest = orders.df["ordered_at"].max() if orders.has("ordered_at") else None
-    as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None,
+    as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None, format=date_input_format(),
                           key=f"seg_as_of_{orders.key}")                  # default per orders dataset
     method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func={
         "ties_share": t("share a score"), "rank": t("split into equal-sized groups")}.get)

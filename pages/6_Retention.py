@@ -13,7 +13,7 @@ from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, coho
 from cxlib.segments import RFMSpec, compute_rfm
 from cxlib.messages import N_
 from ui import fmt, t, tr
-from ui.widgets import dataset_currency
+from ui.widgets import dataset_currency, date_input_format
 
 ui.shell(t("Retention"), icon=":material/autorenew:")
 ds = ui.pick_dataset("orders", key="ret_dataset", label=t("Orders"))
@@ -55,7 +55,8 @@ with st.expander(t("Settings for this page")):
                                   key="ret_max_periods")
     inactive = c2.number_input(t("Churned after this many days without a valid order"), 1, 3650,
                                int(defs.churn.inactive_days), key="ret_inactive_days")
-    as_of = c2.date_input(t("Analysis date"), value=last.date() if pd.notna(last) else None, key="ret_as_of")
+    as_of = c2.date_input(t("Analysis date"), value=last.date() if pd.notna(last) else None, key="ret_as_of",
+                          format=date_input_format())
     horizon = c3.number_input(t("CLV horizon (days)"), 1, 3650, int(defs.clv.horizon_days), key="ret_horizon")
     margin = c3.number_input(t("Profit margin (1 = revenue)"), 0.01, 1.0, float(defs.clv.margin), step=0.05,
                              key="ret_margin")

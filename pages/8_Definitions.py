@@ -8,7 +8,7 @@ import ui
 from cxlib import definitions as D
 from cxlib.errors import CxDataError
 from ui import t, tr
-from ui.widgets import status_label
+from ui.widgets import date_input_format, status_label
 
 ui.shell(t("Definitions"), icon=":material/rule:")
 defs = ui.definitions()
@@ -95,7 +95,8 @@ with tabs[1]:
     st.subheader(t("Churn, retention and CLV"))
     a, b = st.columns(2)
     a.number_input(t("Churned after this many days without an order"), 1, 3650, step=1, key="def_churn_days", **ON)
-    b.date_input(t("Analysis date (empty: last order date)"), value=None, key="def_churn_as_of", **ON)
+    b.date_input(t("Analysis date (empty: last order date)"), value=None, key="def_churn_as_of",
+                 format=date_input_format(), **ON)
     ui.caption(defs.describe("churn_rate"))
     st.radio(t("Retention cohorts by"), ["month", "week"], key="def_ret_period", horizontal=True, **ON,
              format_func={"month": t("Month"), "week": t("Week")}.get)

@@ -71,6 +71,16 @@ def dataset_currency(ds: Dataset | None) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
+# st.date_input's display format per language (Streamlit offers only these patterns; the calendar
+# itself stays English).
+_DATE_INPUT = {"en": "YYYY/MM/DD", "zh": "YYYY/MM/DD", "ru": "DD.MM.YYYY"}
+
+
+def date_input_format() -> str:
+    """``format=`` for st.date_input in the session's language (``DD.MM.YYYY`` in Russian)."""
+    return _DATE_INPUT.get(language(), "YYYY/MM/DD")
+
+
 def pick_dataset(role: str, *, key: str, label: str | None = None) -> Dataset:
     """Choose among loaded datasets of ``role``; stops the page with guidance when there is none."""
     options = state.of_role(role)
@@ -319,6 +329,6 @@ def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
         download_table(table, csv, key=f"{key}_csv")
 
 
-__all__ = ["chart_png", "chart_with_downloads", "dataset_currency", "dataset_label", "download_chart", "download_table", "esc",
+__all__ = ["chart_png", "chart_with_downloads", "dataset_currency", "dataset_label", "date_input_format", "download_chart", "download_table", "esc",
            "localized", "option_labels", "pick_dataset", "show_chart", "show_table", "sig", "spec_download", "status_label", "table_view",
            "translated_headers", "vega_locale"]
