@@ -24,9 +24,15 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 
 ORDER_STATES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
                                  "partially_refunded")
+# How the revenue definition's sentence names the states (the stored values stay as above).
+_STATE_WORDS: dict[str, str] = {
+    "completed": N_("completed"), "in_transit": N_("in transit"), "pending": N_("pending"),
+    "cancelled": N_("cancelled"), "refunded": N_("refunded"), "partially_refunded": N_("partially refunded"),
+}
 CsatMode = Literal["top2_pct", "mean"]
 CesScale = Literal["1-7", "1-5", "0-10"]
 ClvMethod = Literal["historical", "predictive"]
@@ -34,25 +40,46 @@ Period = Literal["week", "month"]
 VERSION = 1
 
 
-def _bad(what: str, hint: str = "Fix the value in the Definitions page or in the JSON file.") -> CxDataError:
-    return CxDataError(f"invalid definition: {what}.", hint=hint)
+_FIX_HINT = msg("Fix the value in the Definitions page or in the JSON file.")
+
+
+def _bad(problem: Msg, hint: Msg = _FIX_HINT) -> CxDataError:
+    """``problem`` is a whole clause (a ``Msg``); ``name`` values in it are JSON keys, kept as they are."""
+    # TRANSLATORS: {problem} is a whole clause saying what is wrong (translated on its own)
+    return CxDataError(msg("invalid definition: {problem}.", problem=problem), hint=hint)
+
+
+def _error_msg(err: Exception) -> Msg | str:
+    """The sentence of a caught error: a ``CxDataError``'s ``Msg``, else the exception's own text."""
+    return getattr(err, "msg", None) or str(err)
+
+
+def _listing(items: list) -> Msg | str:
+    """Translatable labels listed with commas ("a, b, c"), one ``{first}, {rest}`` template per comma."""
+    if len(items) == 1:
+        return items[0]
+    # TRANSLATORS: a list: {first} is one item, {rest} the other items (already joined the same way)
+    return msg("{first}, {rest}", first=items[0], rest=_listing(items[1:]))
 
 
 def _check_choice(name: str, value: object, alias: object) -> None:
     choices = get_args(alias)
     if value not in choices:
-        raise _bad(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
+        # TRANSLATORS: {name} is a setting's key in the JSON file (e.g. "CSAT mode"), kept in English
+        raise _bad(msg("{name} must be one of {choices}, got {value!r}", name=name,
+                       choices=", ".join(map(str, choices)), value=value))
 
 
 def _check_int(name: str, value: object, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise _bad(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
+        raise _bad(msg("{name} must be a whole number from {low} to {high}, got {value!r}", name=name, low=lo,
+                       high=hi, value=value))
 
 
 def _check_events(name: str, value: object) -> None:
     if (not isinstance(value, tuple) or not value
             or not all(isinstance(v, str) and v.strip() for v in value)):
-        raise _bad(f"{name} must be a non-empty list of event names, got {value!r}")
+        raise _bad(msg("{name} must be a non-empty list of event names, got {value!r}", name=name, value=value))
 
 
 class _Spec:
@@ -65,17 +92,18 @@ class _Spec:
     @classmethod
     def from_json(cls, obj: dict):
         if not isinstance(obj, dict):
-            raise _bad(f"{cls.__name__} must be a JSON object, got {type(obj).__name__}")
+            raise _bad(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__, type=type(obj).__name__))
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(obj) - names)
         if unknown:
-            raise _bad(f"unknown key(s) {', '.join(unknown)} in {cls.__name__}",
-                       hint=f"Known keys: {', '.join(sorted(names))}.")
+            raise _bad(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
+                       hint=msg("Known keys: {keys}.", keys=", ".join(sorted(names))))
         kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in obj.items()}
         try:
             return cls(**kwargs)
-        except TypeError as err:
-            raise _bad(f"{cls.__name__}: {err}") from None
+        except TypeError as err:       # Python's own wording about the arguments: kept as it is
+            # TRANSLATORS: {spec} is a settings group's name in the file (e.g. NpsDef), {error} the problem found
+            raise _bad(msg("{spec}: {error}", spec=cls.__name__, error=str(err))) from None
 
 
 @dataclass(frozen=True)
@@ -89,11 +117,12 @@ class NpsDef(_Spec):
         _check_int("NPS promoter_min", self.promoter_min, 1, 10)
         _check_int("NPS detractor_max", self.detractor_max, 0, 9)
         if self.detractor_max >= self.promoter_min:
-            raise _bad("NPS detractor_max must be below promoter_min")
+            raise _bad(msg("NPS detractor_max must be below promoter_min"))
 
-    def describe(self) -> str:
-        return (f"NPS = % promoters ({self.promoter_min}-10) minus % detractors (0-{self.detractor_max}) "
-                "on a 0-10 scale, over answered responses; blanks and out-of-range answers excluded.")
+    def describe(self) -> Msg:
+        return msg("NPS = % promoters ({promoter_min}-10) minus % detractors (0-{detractor_max}) on a 0-10 scale, "
+                   "over answered responses; blanks and out-of-range answers excluded.",
+                   promoter_min=self.promoter_min, detractor_max=self.detractor_max)
 
 
 @dataclass(frozen=True)
@@ -105,19 +134,20 @@ class CsatDef(_Spec):
 
     def __post_init__(self) -> None:
         if self.scale_max not in (5, 7, 10) or isinstance(self.scale_max, bool):
-            raise _bad(f"CSAT scale_max must be 5, 7 or 10, got {self.scale_max!r}")
+            raise _bad(msg("CSAT scale_max must be 5, 7 or 10, got {value!r}", value=self.scale_max))
         _check_choice("CSAT mode", self.mode, CsatMode)
 
     @property
     def top2_min(self) -> int:
         return self.scale_max - 1
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         if self.mode == "mean":
-            return (f"CSAT = mean answer on a 1-{self.scale_max} scale (text labels mapped to 1-5); "
-                    "blanks and out-of-range answers excluded.")
-        return (f"CSAT = % of answers in the top two boxes ({self.top2_min}-{self.scale_max}) on a "
-                f"1-{self.scale_max} scale (text labels mapped to 1-5); blanks and out-of-range answers excluded.")
+            return msg("CSAT = mean answer on a 1-{scale_max} scale (text labels mapped to 1-5); "
+                       "blanks and out-of-range answers excluded.", scale_max=self.scale_max)
+        return msg("CSAT = % of answers in the top two boxes ({top2_min}-{scale_max}) on a 1-{scale_max} scale "
+                   "(text labels mapped to 1-5); blanks and out-of-range answers excluded.",
+                   top2_min=self.top2_min, scale_max=self.scale_max)
 
 
 @dataclass(frozen=True)
@@ -134,7 +164,7 @@ class CesDef(_Spec):
         _check_int("CES easy_min", self.easy_min, 0, 10)
         _check_int("CES easy_max", self.easy_max, 0, 10)
         if self.higher_is_easier and not lo <= self.easy_min <= hi:
-            raise _bad(f"CES easy_min must be within the {self.scale} scale")
+            raise _bad(msg("CES easy_min must be within the {scale} scale", scale=self.scale))
 
     @property
     def bounds(self) -> tuple[int, int]:
@@ -145,13 +175,13 @@ class CesDef(_Spec):
     def higher_is_easier(self) -> bool:
         return self.scale != "0-10"
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         lo, hi = self.bounds
         if self.higher_is_easier:
-            return (f"CES = mean agreement that the task was easy on a {lo}-{hi} scale; "
-                    f"% easy = share of answers {self.easy_min}-{hi}.")
-        return (f"CES = mean effort on a {lo}-{hi} scale (lower is easier); "
-                f"% easy = share of answers {lo}-{self.easy_max}.")
+            return msg("CES = mean agreement that the task was easy on a {low}-{high} scale; "
+                       "% easy = share of answers {easy_min}-{high}.", low=lo, high=hi, easy_min=self.easy_min)
+        return msg("CES = mean effort on a {low}-{high} scale (lower is easier); "
+                   "% easy = share of answers {low}-{easy_max}.", low=lo, high=hi, easy_max=self.easy_max)
 
 
 @dataclass(frozen=True)
@@ -164,17 +194,23 @@ class RevenueDef(_Spec):
     def __post_init__(self) -> None:
         bad = [s for s in self.valid_statuses if s not in ORDER_STATES] if isinstance(
             self.valid_statuses, tuple) else [self.valid_statuses]
-        if bad or not self.valid_statuses:
-            raise _bad(f"valid order statuses must be a non-empty list of {', '.join(ORDER_STATES)}; "
-                       f"got {bad or 'none'}")
+        if bad:
+            raise _bad(msg("valid order statuses must be a non-empty list of {allowed}; got {found}",
+                           allowed=", ".join(ORDER_STATES), found=bad))
+        if not self.valid_statuses:
+            raise _bad(msg("valid order statuses must be a non-empty list of {allowed}; got none",
+                           allowed=", ".join(ORDER_STATES)))
         if not isinstance(self.subtract_refunds, bool):
-            raise _bad("subtract_refunds must be true or false")
+            raise _bad(msg("subtract_refunds must be true or false"))
 
-    def describe(self) -> str:
-        states = ", ".join(s.replace("_", " ") for s in self.valid_statuses)
-        minus = "amount minus refunded amount" if self.subtract_refunds else "amount (refunds not subtracted)"
-        return (f"Net revenue = sum of {minus} over valid orders (status {states}; "
-                "orders without a status count as completed).")
+    def describe(self) -> Msg:
+        states = _listing([Msg(_STATE_WORDS[s]) for s in self.valid_statuses])
+        if self.subtract_refunds:
+            # TRANSLATORS: {statuses} lists order statuses ("completed, refunded, partially refunded")
+            return msg("Net revenue = sum of amount minus refunded amount over valid orders (status {statuses}; "
+                       "orders without a status count as completed).", statuses=states)
+        return msg("Net revenue = sum of amount (refunds not subtracted) over valid orders (status {statuses}; "
+                   "orders without a status count as completed).", statuses=states)
 
 
 @dataclass(frozen=True)
@@ -186,9 +222,9 @@ class RepeatDef(_Spec):
     def __post_init__(self) -> None:
         _check_int("repeat min_orders", self.min_orders, 2, 1000)
 
-    def describe(self) -> str:
-        return (f"Repeat rate = share of customers with at least one valid order who have "
-                f"{self.min_orders} or more valid orders.")
+    def describe(self) -> Msg:
+        return msg("Repeat rate = share of customers with at least one valid order who have "
+                   "{min_orders} or more valid orders.", min_orders=self.min_orders)
 
 
 @dataclass(frozen=True)
@@ -202,9 +238,11 @@ class CartDef(_Spec):
         _check_events("cart_events", self.cart_events)
         _check_events("purchase_events", self.purchase_events)
 
-    def describe(self) -> str:
-        return (f"Cart abandonment = 1 - users with a purchase event ({', '.join(self.purchase_events)}) "
-                f"among users with a cart event ({', '.join(self.cart_events)}).")
+    def describe(self) -> Msg:
+        # event names are the data's own words: listed as they are
+        return msg("Cart abandonment = 1 - users with a purchase event ({purchase_events}) "
+                   "among users with a cart event ({cart_events}).",
+                   purchase_events=", ".join(self.purchase_events), cart_events=", ".join(self.cart_events))
 
 
 @dataclass(frozen=True)
@@ -216,11 +254,11 @@ class SlaDef(_Spec):
     def __post_init__(self) -> None:
         v = self.first_response_hours
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 < v <= 24 * 365:
-            raise _bad(f"first_response_hours must be a number of hours above 0, got {v!r}")
+            raise _bad(msg("first_response_hours must be a number of hours above 0, got {value!r}", value=v))
 
-    def describe(self) -> str:
-        return (f"First response within SLA = share of answered tickets whose first agent reply came within "
-                f"{self.first_response_hours:g} h; unanswered tickets counted separately.")
+    def describe(self) -> Msg:
+        return msg("First response within SLA = share of answered tickets whose first agent reply came within "
+                   "{hours:g} h; unanswered tickets counted separately.", hours=self.first_response_hours)
 
 
 # Churn, retention and CLV settings are the retention modules' own dataclasses; the set holds them.
@@ -235,9 +273,9 @@ class ClvMethodDef(_Spec):
     def __post_init__(self) -> None:
         _check_choice("CLV method", self.method, ClvMethod)
 
-    def describe(self) -> str:
-        return ("Historical CLV = net revenue of a customer's valid orders so far (refunds subtracted), "
-                "averaged over customers.")
+    def describe(self) -> Msg:
+        return msg("Historical CLV = net revenue of a customer's valid orders so far (refunds subtracted), "
+                   "averaged over customers.")
 
 
 def _foreign_to_json(spec) -> dict:
@@ -247,18 +285,16 @@ def _foreign_to_json(spec) -> dict:
 def _foreign_from_json(cls, obj):
     """Parse a spec owned by another module, rejecting unknown keys and wrapping its errors."""
     if not isinstance(obj, dict):
-        raise _bad(f"{cls.__name__} must be a JSON object, got {type(obj).__name__}")
+        raise _bad(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__, type=type(obj).__name__))
     known = set(cls().to_json())
     unknown = sorted(set(obj) - known)
     if unknown:
-        raise _bad(f"unknown key(s) {', '.join(unknown)} in {cls.__name__}",
-                   hint=f"Known keys: {', '.join(sorted(known))}.")
+        raise _bad(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
+                   hint=msg("Known keys: {keys}.", keys=", ".join(sorted(known))))
     try:
         return cls.from_json(obj)
-    except CxDataError as err:
-        raise _bad(f"{cls.__name__}: {err}") from None
-    except (TypeError, ValueError) as err:
-        raise _bad(f"{cls.__name__}: {err}") from None
+    except (CxDataError, TypeError, ValueError) as err:
+        raise _bad(msg("{spec}: {error}", spec=cls.__name__, error=_error_msg(err))) from None
 
 
 @dataclass(frozen=True)
@@ -266,7 +302,7 @@ class Metric:
     """One scorecard metric: which definition describes it, and which direction is good."""
 
     name: str
-    label: str
+    label: str                       # marked for translation (N_): an interface shows tr(label)
     definition: str                  # attribute of DefinitionSet whose describe() applies
     role: str                        # dataset role it needs
     higher_is_better: bool = True
@@ -276,27 +312,27 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("nps", "NPS", "nps", "responses", True, "pts", -100, 100),
-    Metric("csat", "CSAT", "csat", "responses", True, "", 0, 100),
-    Metric("ces", "CES", "ces", "responses", True, "", 0, 10),
-    Metric("net_revenue", "Net revenue", "net_revenue", "orders", True, "money", 0),
-    Metric("aov", "Average order value", "net_revenue", "orders", True, "money", 0),
-    Metric("repeat_rate", "Repeat customer rate", "repeat", "orders", True, "%", 0, 100),
-    Metric("churn_rate", "Churn rate", "churn", "orders", False, "%", 0, 100),
-    Metric("retention_rate", "Retention rate", "retention", "orders", True, "%", 0, 100),
-    Metric("clv", "Customer lifetime value", "clv_method", "orders", True, "money", 0),
-    Metric("cart_abandonment", "Cart abandonment", "cart", "events", False, "%", 0, 100),
-    Metric("first_reply_sla", "First reply within SLA", "sla", "tickets", True, "%", 0, 100),
-    Metric("first_reply_median", "Median first reply", "sla", "tickets", False, "min", 0),
-    Metric("ticket_csat", "Ticket CSAT (good %)", "ticket_csat", "tickets", True, "%", 0, 100),
+    Metric("nps", N_("NPS"), "nps", "responses", True, "pts", -100, 100),
+    Metric("csat", N_("CSAT"), "csat", "responses", True, "", 0, 100),
+    Metric("ces", N_("CES"), "ces", "responses", True, "", 0, 10),
+    Metric("net_revenue", N_("Net revenue"), "net_revenue", "orders", True, "money", 0),
+    Metric("aov", N_("Average order value"), "net_revenue", "orders", True, "money", 0),
+    Metric("repeat_rate", N_("Repeat customer rate"), "repeat", "orders", True, "%", 0, 100),
+    Metric("churn_rate", N_("Churn rate"), "churn", "orders", False, "%", 0, 100),
+    Metric("retention_rate", N_("Retention rate"), "retention", "orders", True, "%", 0, 100),
+    Metric("clv", N_("Customer lifetime value"), "clv_method", "orders", True, "money", 0),
+    Metric("cart_abandonment", N_("Cart abandonment"), "cart", "events", False, "%", 0, 100),
+    Metric("first_reply_sla", N_("First reply within SLA"), "sla", "tickets", True, "%", 0, 100),
+    Metric("first_reply_median", N_("Median first reply"), "sla", "tickets", False, "min", 0),
+    Metric("ticket_csat", N_("Ticket CSAT (good %)"), "ticket_csat", "tickets", True, "%", 0, 100),
 )
 METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
-_EXTRA_SENTENCES = {
-    "aov": "Average order value = net revenue / number of valid orders.",
-    "first_reply_median": "First reply time = minutes from ticket creation to the first agent reply; "
-                          "median over answered tickets.",
-    "ticket_csat": "Ticket CSAT = good / (good + bad) ratings; offered but unanswered ratings excluded.",
+_EXTRA_SENTENCES: dict[str, Msg] = {
+    "aov": msg("Average order value = net revenue / number of valid orders."),
+    "first_reply_median": msg("First reply time = minutes from ticket creation to the first agent reply; "
+                              "median over answered tickets."),
+    "ticket_csat": msg("Ticket CSAT = good / (good + bad) ratings; offered but unanswered ratings excluded."),
 }
 
 _SPECS: dict[str, type] = {
@@ -328,20 +364,20 @@ class DefinitionSet:
         for name, value in self.targets.items():
             m = METRICS_BY_NAME.get(name)
             if m is None:
-                raise _bad(f"target for unknown metric {name!r}",
-                           hint=f"Known metrics: {', '.join(METRICS_BY_NAME)}.")
+                raise _bad(msg("target for unknown metric {metric!r}", metric=name),
+                           hint=msg("Known metrics: {metrics}.", metrics=", ".join(METRICS_BY_NAME)))
             if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
                     or not m.target_min <= value <= m.target_max):
-                raise _bad(f"target for {m.label} must be a number from {m.target_min:g} to {m.target_max:g}, "
-                           f"got {value!r}")
+                raise _bad(msg("target for {metric} must be a number from {low:g} to {high:g}, got {value!r}",
+                               metric=Msg(m.label), low=m.target_min, high=m.target_max, value=value))
 
     @classmethod
     def default(cls) -> "DefinitionSet":
         """The defaults of DESIGN.md, no targets."""
         return cls()
 
-    def describe(self, metric: str) -> str:
-        """One plain-English sentence for a metric name (``METRICS``) or a definition name."""
+    def describe(self, metric: str) -> Msg:
+        """One plain-English sentence (a ``Msg``) for a metric name (``METRICS``) or a definition name."""
         if metric in _EXTRA_SENTENCES:
             return _EXTRA_SENTENCES[metric]
         if metric == "retention_rate" and hasattr(self.churn, "describe_retention"):
@@ -352,7 +388,8 @@ class DefinitionSet:
             return getattr(self, metric).describe()
         m = METRICS_BY_NAME.get(metric)
         if m is None:
-            raise CxDataError(f"unknown metric {metric!r}.", hint=f"Known metrics: {', '.join(METRICS_BY_NAME)}.")
+            raise CxDataError(msg("unknown metric {metric!r}.", metric=metric),
+                              hint=msg("Known metrics: {metrics}.", metrics=", ".join(METRICS_BY_NAME)))
         return getattr(self, m.definition).describe()
 
     def target(self, metric: str) -> float | None:
@@ -384,21 +421,22 @@ class DefinitionSet:
     def from_json(cls, obj: dict) -> "DefinitionSet":
         """Parse a saved set; missing parts take defaults, unknown keys raise :class:`CxDataError`."""
         if not isinstance(obj, dict):
-            raise _bad("the file must hold one JSON object", hint="Download a definitions file from the app "
-                       "to see the expected shape.")
+            raise _bad(msg("the file must hold one JSON object"),
+                       hint=msg("Download a definitions file from the app to see the expected shape."))
         version = obj.get("version")
         if version != VERSION:
-            raise _bad(f"unsupported version {version!r} (this app reads version {VERSION})",
-                       hint='Add "version": 1 or download a fresh definitions file from the app.')
+            raise _bad(msg("unsupported version {version!r} (this app reads version {supported})", version=version,
+                           supported=VERSION),
+                       hint=msg('Add "version": 1 or download a fresh definitions file from the app.'))
         unknown = sorted(set(obj) - set(_SPECS) - {"version", "targets"})
         if unknown:
-            raise _bad(f"unknown key(s) {', '.join(unknown)}",
-                       hint=f"Known keys: version, targets, {', '.join(_SPECS)}.")
+            raise _bad(msg("unknown key(s) {keys}", keys=", ".join(unknown)),
+                       hint=msg("Known keys: version, targets, {keys}.", keys=", ".join(_SPECS)))
         kwargs = {name: (_foreign_from_json(spec, obj[name]) if name in _FOREIGN else spec.from_json(obj[name]))
                   for name, spec in _SPECS.items() if name in obj}
         targets = obj.get("targets", {}) or {}
         if not isinstance(targets, dict):
-            raise _bad("targets must be an object {metric: value}")
+            raise _bad(msg("targets must be an object {shape}", shape="{metric: value}"))     # JSON notation
         return cls(**kwargs, targets=dict(targets))
 
     @classmethod
@@ -407,8 +445,8 @@ class DefinitionSet:
         try:
             obj = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise CxDataError(f"the definitions file is not valid JSON ({err}).",
-                              hint="Upload a file downloaded from the Definitions page.") from None
+            raise CxDataError(msg("the definitions file is not valid JSON ({error}).", error=str(err)),
+                              hint=msg("Upload a file downloaded from the Definitions page.")) from None
         return cls.from_json(obj)
 
 
@@ -420,9 +458,9 @@ def load_definitions(path: str | None) -> DefinitionSet:
         with open(path, "rb") as fh:
             text = fh.read()
     except OSError as err:
-        raise CxDataError(f"cannot read the definitions file ({err.strerror}).", file=str(path),
-                          hint="Check the path given to --definitions.") from None
+        raise CxDataError(msg("cannot read the definitions file ({reason}).", reason=err.strerror), file=str(path),
+                          hint=msg("Check the path given to --definitions.")) from None
     try:
         return DefinitionSet.loads(text)
     except CxDataError as err:
-        raise CxDataError(str(err), file=str(path)) from None
+        raise CxDataError(_error_msg(err), file=str(path)) from None

@@ -119,3 +119,50 @@ def test_round_trip_property(prom, det, hours, target):
         return
     d = DefinitionSet(nps=NpsDef(prom, det), sla=SlaDef(hours), targets={"nps": target})
     assert DefinitionSet.loads(d.dumps()) == d
+
+
+# --------------------------------------------------------------------------------- translatable text
+def _translated(text, catalog: dict[str, str]) -> str:
+    from cxlib.messages import translate
+    return translate(text, lambda s: catalog.get(s, s))
+
+
+def test_definition_sentences_are_whole_templates_with_values():
+    from cxlib.messages import Msg
+    d = DefinitionSet.default()
+    nps = d.describe("nps")
+    assert isinstance(nps, Msg) and nps.params == {"promoter_min": 9, "detractor_max": 6}
+    assert nps.template.startswith("NPS = % promoters ({promoter_min}-10) minus % detractors (0-{detractor_max})")
+    # every metric's sentence is a Msg, so the interface can translate it as a whole
+    assert all(isinstance(d.describe(m.name), Msg) for m in METRICS if m.definition not in ("churn", "retention"))
+    # one template per variant: the mean CSAT sentence is not the top-2-box one with a word swapped
+    top2, mean = d.describe("csat"), d.replace(csat=CsatDef(7, "mean")).describe("csat")
+    assert top2.template != mean.template and mean.params == {"scale_max": 7}
+    sla = d.replace(sla=SlaDef(8.5)).describe("first_reply_sla")
+    assert "{hours:g} h" in sla.template and sla.params == {"hours": 8.5}      # a number, formatted by the locale
+
+
+def test_revenue_sentence_names_statuses_with_translatable_words():
+    d = DefinitionSet.default().replace(net_revenue=RevenueDef(("completed", "partially_refunded"), False))
+    text = d.describe("net_revenue")
+    assert text == ("Net revenue = sum of amount (refunds not subtracted) over valid orders (status completed, "
+                    "partially refunded; orders without a status count as completed).")
+    catalog = {text.template: "Выручка: статусы {statuses}.", "{first}, {rest}": "{first}、{rest}",
+               "completed": "выполнен", "partially refunded": "частично возвращён"}
+    assert _translated(text, catalog) == "Выручка: статусы выполнен、частично возвращён."
+
+
+def test_definition_errors_carry_a_translatable_message():
+    from cxlib.messages import Msg
+    with pytest.raises(CxDataError) as info:
+        DefinitionSet(targets={"nps": 500})
+    err = info.value
+    problem = err.message.params["problem"]
+    assert err.message.template == "invalid definition: {problem}."
+    assert problem.template == "target for {metric} must be a number from {low:g} to {high:g}, got {value!r}"
+    assert problem.params["value"] == 500 and isinstance(problem.params["metric"], Msg)   # the label, translated too
+    assert isinstance(err.hint, Msg) and err.hint.template == "Fix the value in the Definitions page or in the JSON file."
+    # the metric label inside is looked up as its own message id
+    catalog = {err.message.template: "ошибка: {problem}.", problem.template: "{metric}: от {low:g} до {high:g}",
+               "NPS": "ИЛИ"}
+    assert _translated(err.message, catalog) == "ошибка: ИЛИ: от -100 до 100."
