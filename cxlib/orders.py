@@ -18,9 +18,15 @@ from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet, load_definitions
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 
 Freq = Literal["day", "week", "month"]
 _FREQ = {"day": "D", "week": "W-SUN", "month": "M"}
+BLANK = N_("(blank)")                 # group of orders whose field value is empty (stored in English)
+# Column names of the tables shown to people; an interface translates them for display.
+COLUMNS = (N_("period"), N_("orders"), N_("valid_orders"), N_("net_revenue"), N_("customers"), N_("aov"),
+           N_("customer_id"), N_("first_order_at"), N_("last_order_at"), N_("metric"), N_("value"),
+           N_("repeat_customers"), N_("repeat_rate"))
 
 
 def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -33,44 +39,45 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
     df = ds.df
     for col in ("ordered_at", "amount"):
         if col not in df.columns:
-            raise CxDataError(f"the orders table has no {col} column.", file=ds.name, column=col,
-                              hint="Map it on the Data page (or rename the column) and try again.")
-    warnings: list[str] = []
+            raise CxDataError(msg("the orders table has no {column} column.", column=col), file=ds.name, column=col,
+                              hint=msg("Map it on the Data page (or rename the column) and try again."))
+    warnings: list[Msg] = []
     keep = [c for c in ("order_id", "customer_id", "ordered_at", "amount", "refunded", "status", "currency",
                         "channel", "country") if c in df.columns]
     work = df[keep].copy()
     if "customer_id" not in work.columns or not work["customer_id"].notna().any():
         work["customer_id"] = pd.Series(pd.NA, index=work.index, dtype="string")
-        warnings.append("The file does not identify customers: customer counts and repeat rates are not available.")
+        warnings.append(msg("The file does not identify customers: customer counts and repeat rates are not "
+                            "available."))
     if "order_id" in work.columns and work["order_id"].dropna().duplicated().any():
         dup = int(work["order_id"].dropna().duplicated().sum())
-        warnings.append(f"{dup} row(s) repeat an order number already seen: treated as line items of the "
-                        "same order and summed.")
+        warnings.append(msg("{count} row(s) repeat an order number already seen: treated as line items of the "
+                            "same order and summed.", count=dup))
         work = _collapse(work)
     work["status"] = (work["status"].astype("string").str.strip().str.lower().fillna("completed")
                       if "status" in work.columns else pd.Series("completed", index=work.index, dtype="string"))
     unknown = ~work["status"].isin(["completed", "in_transit", "pending", "cancelled", "refunded",
                                     "partially_refunded"])
     if unknown.any():
-        ex = ", ".join(repr(s) for s in work.loc[unknown, "status"].unique()[:3])
-        warnings.append(f"{int(unknown.sum())} order(s) have an unrecognized status (e.g. {ex}) and are not "
-                        "counted as valid orders.")
+        ex = ", ".join(repr(s) for s in work.loc[unknown, "status"].unique()[:3])     # the file's own values
+        warnings.append(msg("{count} order(s) have an unrecognized status (e.g. {examples}) and are not counted as "
+                            "valid orders.", count=int(unknown.sum()), examples=ex))
     refunded = work["refunded"].fillna(0.0) if "refunded" in work.columns else 0.0
     amount = work["amount"]
     work["valid"] = work["status"].isin(list(defs.net_revenue.valid_statuses)).astype(bool)
     work["net"] = amount - refunded if defs.net_revenue.subtract_refunds else amount
     missing_amount = int((work["valid"] & amount.isna()).sum())
     if missing_amount:
-        warnings.append(f"{missing_amount} valid order(s) have no amount and add nothing to revenue.")
+        warnings.append(msg("{count} valid order(s) have no amount and add nothing to revenue.", count=missing_amount))
     no_customer = int(work["customer_id"].isna().sum())
     if 0 < no_customer < len(work):
-        warnings.append(f"{no_customer} order(s) have no customer id: counted in orders and revenue, "
-                        "not in customers or repeat rate.")
+        warnings.append(msg("{count} order(s) have no customer id: counted in orders and revenue, not in customers "
+                            "or repeat rate.", count=no_customer))
     if "currency" in work.columns:
         cur = work["currency"].dropna().unique()
         if len(cur) > 1:
-            warnings.append(f"Orders are in {len(cur)} currencies ({', '.join(map(str, cur[:5]))}); amounts are "
-                            "added as they are, without conversion.")
+            warnings.append(msg("Orders are in {count} currencies ({currencies}); amounts are added as they are, "
+                                "without conversion.", count=len(cur), currencies=", ".join(map(str, cur[:5]))))
     return work, tuple(warnings)
 
 
@@ -104,8 +111,8 @@ class OrdersSummary(Displayable):
     last_order_at: pd.Timestamp | None
     status_counts: dict[str, int]
     currency: str | None
-    description: str = ""
-    warnings: tuple[str, ...] = ()
+    description: str = ""            # the definition sentence (a Msg)
+    warnings: tuple[Msg, ...] = ()
 
     def to_json(self) -> dict:
         iso = (lambda t: None if t is None or pd.isna(t) else t.isoformat())
@@ -126,11 +133,17 @@ class OrdersSummary(Displayable):
                 ("repeat_rate", self.repeat_rate)]
         return pd.DataFrame(rows, columns=["metric", "value"])
 
-    def summary(self) -> str:
-        cur = f" {self.currency}" if self.currency else ""
-        return (f"{self.orders} orders ({self.valid_orders} valid) from {self.customers} customers; net revenue "
-                f"{self.net_revenue:,.2f}{cur}, AOV {self.aov:,.2f}{cur}; {self.repeat_customers} repeat customers "
-                f"({100 * self.repeat_rate:.1f}% of buyers).")
+    def summary(self) -> Msg:
+        values = dict(orders=self.orders, valid_orders=self.valid_orders, customers=self.customers,
+                      net_revenue=self.net_revenue, aov=self.aov, repeat_customers=self.repeat_customers,
+                      repeat_pct=100 * self.repeat_rate)
+        if self.currency:
+            return msg("{orders} orders ({valid_orders} valid) from {customers} customers; net revenue "
+                       "{net_revenue:,.2f} {currency}, AOV {aov:,.2f} {currency}; {repeat_customers} repeat customers "
+                       "({repeat_pct:.1f}% of buyers).", currency=self.currency, **values)
+        return msg("{orders} orders ({valid_orders} valid) from {customers} customers; net revenue "
+                   "{net_revenue:,.2f}, AOV {aov:,.2f}; {repeat_customers} repeat customers "
+                   "({repeat_pct:.1f}% of buyers).", **values)
 
 
 def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> OrdersSummary:
@@ -157,7 +170,7 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> OrdersSummary:
     times = work["ordered_at"].dropna()
     cur = work["currency"].dropna().mode() if "currency" in work.columns else pd.Series([], dtype=object)
     if work.empty:
-        warnings += ("The orders table is empty.",)
+        warnings += (msg("The orders table is empty."),)
     return OrdersSummary(
         orders=len(work), customers=int(work["customer_id"].nunique(dropna=True)), valid_orders=len(valid),
         net_revenue=net, aov=net / len(valid) if len(valid) else float("nan"), repeat_customers=repeat,
@@ -192,8 +205,8 @@ class OrdersTable(Displayable):
 
     by: str
     frame: pd.DataFrame              # columns: <by>, orders, valid_orders, net_revenue, customers, aov
-    description: str = ""
-    warnings: tuple[str, ...] = ()
+    description: str = ""            # the definition sentence (a Msg)
+    warnings: tuple[Msg, ...] = ()
     freq: str = ""                   # "day" | "week" | "month" for a table over time
 
     def to_frame(self) -> pd.DataFrame:
@@ -204,8 +217,10 @@ class OrdersTable(Displayable):
         f[self.by] = f[self.by].astype(str)
         return {"by": self.by, "rows": f.round({"net_revenue": 2, "aov": 2}).to_dict("records")}
 
-    def summary(self) -> str:
-        return f"Orders by {self.by}: {len(self.frame)} rows."
+    def summary(self) -> Msg:
+        if self.freq:
+            return msg("Orders by period: {rows} rows.", rows=len(self.frame))
+        return msg("Orders by {field}: {rows} rows.", field=self.by, rows=len(self.frame))
 
 
 def over_time(ds: Dataset, freq: Freq = "month", defs: DefinitionSet | None = None) -> OrdersTable:
@@ -214,7 +229,7 @@ def over_time(ds: Dataset, freq: Freq = "month", defs: DefinitionSet | None = No
     work, warnings = prepare(ds, defs)
     undated = int(work["ordered_at"].isna().sum())
     if undated:
-        warnings += (f"{undated} order(s) have no date and are left out of the trend.",)
+        warnings += (msg("{count} order(s) have no date and are left out of the trend.", count=undated),)
     frame = _table(work, _period(work["ordered_at"], freq), "period")
     return OrdersTable("period", frame, defs.describe("net_revenue"), warnings, freq)
 
@@ -223,18 +238,19 @@ def by_field(ds: Dataset, by: str, defs: DefinitionSet | None = None, *, max_gro
     """The same table per value of ``by`` (channel, country, ...), largest net revenue first."""
     defs = defs or DefinitionSet.default()
     if by not in ds.df.columns:
-        raise CxDataError(f"no column {by!r} to break orders down by.", file=ds.name,
-                          hint=f"Columns: {', '.join(map(str, ds.df.columns[:20]))}.")
+        raise CxDataError(msg("no column {column!r} to break orders down by.", column=by), file=ds.name,
+                          hint=msg("Columns: {columns}.", columns=", ".join(map(str, ds.df.columns[:20]))))
     work, warnings = prepare(ds, defs)
     if by not in work.columns:
         src = ds.df[by]
         if len(src) != len(work):   # collapsed line items: take the first value per order
             src = ds.df.groupby("order_id", sort=False)[by].first().reindex(work["order_id"]).reset_index(drop=True)
         work = work.assign(**{by: src.to_numpy()})
-    key = work[by].astype("string").str.strip().fillna("(blank)").replace("", "(blank)")
+    key = work[by].astype("string").str.strip().fillna(BLANK).replace("", BLANK)
     frame = _table(work, key, by).sort_values("net_revenue", ascending=False, kind="stable")
     if len(frame) > max_groups:
-        warnings += (f"{len(frame)} values of {by}: showing the {max_groups} largest by net revenue.",)
+        warnings += (msg("{count} values of {field}: showing the {shown} largest by net revenue.", count=len(frame),
+                         field=by, shown=max_groups),)
         frame = frame.head(max_groups)
     return OrdersTable(by, frame.reset_index(drop=True), defs.describe("net_revenue"), warnings)
 

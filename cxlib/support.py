@@ -18,10 +18,17 @@ from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet, SlaDef, load_definitions
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 
 Freq = Literal["week", "month"]
 _GOOD = {"good", "satisfied", "positive", "yes", "👍"}
 _BAD = {"bad", "unsatisfied", "dissatisfied", "negative", "no", "👎"}
+BLANK = N_("(blank)")                 # channel of tickets with an empty channel (stored in English)
+ALL = N_("(all)")                     # the one channel when the file has no channel column
+# Column names of the tables shown to people; an interface translates them for display.
+COLUMNS = (N_("channel"), N_("period"), N_("tickets"), N_("answered"), N_("unanswered"),
+           N_("first_reply_median_min"), N_("first_reply_p90_min"), N_("within_sla"), N_("within_sla_pct"),
+           N_("resolution_median_min"), N_("resolution_p90_min"), N_("good"), N_("rated"), N_("csat_good_pct"))
 
 
 def _rating(series: pd.Series) -> pd.Series:
@@ -35,8 +42,8 @@ def _rating(series: pd.Series) -> pd.Series:
 def _check(ds: Dataset) -> None:
     for col in ("ticket_id", "created_at"):
         if col not in ds.df.columns:
-            raise CxDataError(f"the tickets table has no {col} column.", file=ds.name, column=col,
-                              hint="Map it on the Data page (or rename the column) and try again.")
+            raise CxDataError(msg("the tickets table has no {column} column.", column=col), file=ds.name, column=col,
+                              hint=msg("Map it on the Data page (or rename the column) and try again."))
 
 
 def _sla_minutes(defs: DefinitionSet) -> float:
@@ -45,8 +52,8 @@ def _sla_minutes(defs: DefinitionSet) -> float:
 
 def _channel(ds: Dataset) -> pd.Series:
     if "channel" in ds.df.columns:
-        return ds.df["channel"].astype("string").str.strip().fillna("(blank)").replace("", "(blank)")
-    return pd.Series("(all)", index=ds.df.index, dtype="string")
+        return ds.df["channel"].astype("string").str.strip().fillna(BLANK).replace("", BLANK)
+    return pd.Series(ALL, index=ds.df.index, dtype="string")
 
 
 def _agg(frame: pd.DataFrame, key: str, sla_min: float) -> pd.DataFrame:
@@ -104,7 +111,7 @@ class SupportSummary(Displayable):
     by_channel: pd.DataFrame = field(repr=False, compare=False, default=None)
     tickets_per_1000_customers: float | None = None
     sla: SlaDef = field(default_factory=SlaDef)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
     def to_json(self) -> dict:
         r = (lambda x: None if x is None or not np.isfinite(x) else round(float(x), 2))
@@ -128,11 +135,13 @@ class SupportSummary(Displayable):
     def to_frame(self) -> pd.DataFrame:
         return self.by_channel.copy()
 
-    def summary(self) -> str:
-        return (f"{self.tickets} tickets, {self.answered} answered; median first reply "
-                f"{self.first_reply_median_min:.0f} min (p90 {self.first_reply_p90_min:.0f}); "
-                f"{self.within_sla_pct:.1f}% within {self.sla.first_response_hours:g} h; "
-                f"ticket CSAT {self.csat_good_pct:.1f}% good.")
+    def summary(self) -> Msg:
+        return msg("{tickets} tickets, {answered} answered; median first reply {median_min:.0f} min "
+                   "(p90 {p90_min:.0f}); {within_sla_pct:.1f}% within {sla_hours:g} h; "
+                   "ticket CSAT {csat_good_pct:.1f}% good.", tickets=self.tickets, answered=self.answered,
+                   median_min=self.first_reply_median_min, p90_min=self.first_reply_p90_min,
+                   within_sla_pct=self.within_sla_pct, sla_hours=self.sla.first_response_hours,
+                   csat_good_pct=self.csat_good_pct)
 
 
 def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Dataset | None = None,
@@ -151,22 +160,23 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
     sla_min = _sla_minutes(defs)
     total = _agg(frame.assign(_all="all"), "_all", sla_min).iloc[0] if len(frame) else None
     by_channel = _agg(frame, "channel", sla_min).sort_values("tickets", ascending=False, kind="stable")
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     if "first_reply_minutes" not in ds.df.columns:
-        warnings.append("No first reply time column: reply times and SLA cannot be computed.")
+        warnings.append(msg("No first reply time column: reply times and SLA cannot be computed."))
     neg = int((ds.df.get("first_reply_minutes", pd.Series(dtype=float)) < 0).sum())
     if neg:
-        warnings.append(f"{neg} ticket(s) have a negative first reply time and were treated as unanswered.")
+        warnings.append(msg("{count} ticket(s) have a negative first reply time and were treated as unanswered.",
+                            count=neg))
     get = (lambda k: float(total[k]) if total is not None else float("nan"))
     answered, within = int(get("answered") or 0), int(get("within_sla") or 0)
     good, rated = int(get("good") or 0), int(get("rated") or 0)
     if 0 < answered < 30:
-        warnings.append(f"Only {answered} answered tickets: reply-time figures are uncertain.")
+        warnings.append(msg("Only {count} answered tickets: reply-time figures are uncertain.", count=answered))
     if answered == 0 and "first_reply_minutes" in ds.df.columns:
-        warnings.append("No ticket has a first reply yet: % within SLA is undefined (reported as 0 in the "
-                        "command-line output, which needs a number).")
+        warnings.append(msg("No ticket has a first reply yet: % within SLA is undefined (reported as 0 in the "
+                            "command-line output, which needs a number)."))
     if 0 < rated < 30:
-        warnings.append(f"Only {rated} good/bad ratings: ticket CSAT is uncertain.")
+        warnings.append(msg("Only {count} good/bad ratings: ticket CSAT is uncertain.", count=rated))
     _, slo, shi = proportion_ci(within, answered) if answered else (0, np.nan, np.nan)
     _, clo, chi = proportion_ci(good, rated) if rated else (0, np.nan, np.nan)
     per_1000 = None
@@ -189,8 +199,8 @@ class SupportTrend(Displayable):
 
     freq: str
     frame: pd.DataFrame
-    description: str = ""
-    warnings: tuple[str, ...] = ()
+    description: str = ""            # the definition sentence (a Msg)
+    warnings: tuple[Msg, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
@@ -200,8 +210,12 @@ class SupportTrend(Displayable):
         f["period"] = f["period"].astype(str)
         return {"freq": self.freq, "rows": f.round(2).to_dict("records")}
 
-    def summary(self) -> str:
-        return f"Support by {self.freq}: {len(self.frame)} periods."
+    def summary(self) -> Msg:
+        if self.freq == "month":
+            return msg("Support by month: {periods} periods.", periods=len(self.frame))
+        if self.freq == "week":
+            return msg("Support by week: {periods} periods.", periods=len(self.frame))
+        return msg("Support by {freq}: {periods} periods.", freq=self.freq, periods=len(self.frame))
 
 
 def over_time(ds: Dataset, freq: Freq = "week", defs: DefinitionSet | None = None) -> SupportTrend:
@@ -214,7 +228,8 @@ def over_time(ds: Dataset, freq: Freq = "week", defs: DefinitionSet | None = Non
     frame["period"] = naive.dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
     out = _agg(frame, "period", _sla_minutes(defs))
     undated = int(ts.isna().sum())
-    warnings = (f"{undated} ticket(s) have no creation date and are left out of the trend.",) if undated else ()
+    warnings = ((msg("{count} ticket(s) have no creation date and are left out of the trend.", count=undated),)
+                if undated else ())
     return SupportTrend(freq, out, defs.describe("first_reply_sla"), warnings)
 
 
@@ -227,8 +242,8 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
     defs = load_definitions(getattr(args, "definitions", None))
     hours = getattr(args, "sla_hours", None)
     if hours is not None and not (np.isfinite(hours) and hours > 0):
-        raise CxDataError(f"--sla-hours must be a number of hours above 0, got {hours}.",
-                          hint="For example --sla-hours 24.")
+        raise CxDataError(msg("--sla-hours must be a number of hours above 0, got {hours}.", hours=hours),
+                          hint=msg("For example --sla-hours 24."))
     out = summarize(ds, defs, sla_hours=hours).to_json()
     out["definition"] = (defs if hours is None else defs.replace(sla=SlaDef(float(hours)))).describe("first_reply_sla")
     return out

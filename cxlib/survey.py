@@ -25,12 +25,17 @@ from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet, load_definitions
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 from cxlib.stats import proportion_ci
 
 SurveyMetric = Literal["nps", "csat", "ces"]
 Freq = Literal["week", "month"]
 Z95 = 1.959963984540054
 MIN_N = 30                            # below this, a result carries a small-sample warning
+BLANK = N_("(blank)")                 # group of answers whose segment value is empty (stored in English)
+# Column names of the tables shown to people (to_frame()); an interface translates them for display.
+COLUMNS = (N_("score"), N_("responses"), N_("group"), N_("n"), N_("value"), N_("ci_low"), N_("ci_high"),
+           N_("metric"), N_("answered_at"), N_("respondent_id"), N_("comment"))
 
 CSAT_LABELS: dict[str, int] = {
     "very dissatisfied": 1, "dissatisfied": 2, "neither satisfied nor dissatisfied": 3, "neutral": 3,
@@ -51,7 +56,7 @@ class Scores:
     blank: int
     non_numeric: int
     out_of_range: int
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
 
 def _bounds(metric: SurveyMetric, defs: DefinitionSet) -> tuple[float, float]:
@@ -87,27 +92,36 @@ def clean_scores(series: pd.Series, metric: SurveyMetric, defs: DefinitionSet | 
         blank_mask = blank_mask.fillna(True).astype(bool)
         non_num_mask = non_num_mask.fillna(False).astype(bool)
     out_mask = num.notna() & ((num < lo) | (num > hi))
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     if non_num_mask.any():
-        ex = ", ".join(repr(str(v)) for v in series[non_num_mask].astype(str).unique()[:3])
-        warnings.append(f"{int(non_num_mask.sum())} {label} answer(s) are not numbers (e.g. {ex}) and were excluded.")
+        ex = ", ".join(repr(str(v)) for v in series[non_num_mask].astype(str).unique()[:3])   # the file's text
+        # TRANSLATORS: {metric} is NPS, CSAT or CES; {examples} are answers quoted from the file
+        warnings.append(msg("{count} {metric} answer(s) are not numbers (e.g. {examples}) and were excluded.",
+                            count=int(non_num_mask.sum()), metric=label, examples=ex))
+    out_note = None
     if out_mask.any():
-        ex = ", ".join(f"{v:g}" for v in num[out_mask].unique()[:3])
-        hint = ""
+        ex = ", ".join(f"{v:g}" for v in num[out_mask].unique()[:3])       # answers as written in the file
+        count = int(out_mask.sum())
         if metric == "csat" and num[out_mask].max() <= 10:
-            hint = " If this survey uses a 1-7 or 1-10 scale, change the CSAT scale in Definitions."
-        warnings.append(f"{int(out_mask.sum())} {label} answer(s) are outside the {lo:g}-{hi:g} scale "
-                        f"(e.g. {ex}) and were excluded.{hint}")
+            out_note = msg("{count} {metric} answer(s) are outside the {low:g}-{high:g} scale (e.g. {examples}) and "
+                           "were excluded. If this survey uses a 1-7 or 1-10 scale, change the CSAT scale in "
+                           "Definitions.", count=count, metric=label, low=lo, high=hi, examples=ex)
+        else:
+            out_note = msg("{count} {metric} answer(s) are outside the {low:g}-{high:g} scale (e.g. {examples}) and "
+                           "were excluded.", count=count, metric=label, low=lo, high=hi, examples=ex)
+        warnings.append(out_note)
     keep = num.notna() & ~out_mask
     n_out, n_num = int(out_mask.sum()), int(num.notna().sum())
     if metric != "nps" and n_out >= max(5, 0.1 * n_num) and num[num.notna()].between(0, 10).all():
         # Many answers beyond the defined scale that fit a wider one (1-7, 1-10, 0-10): the survey
         # uses another scale. A share computed on the answers that happen to fit would be biased,
         # so nothing is computed until the definition says which scale it is.
-        warnings = [w for w in warnings if "outside the" not in w]       # keep the non-numeric note
-        warnings += [f"{n_out} of {n_num} {label} answers are outside the {lo:g}-{hi:g} scale of the definition "
-                    f"(answers from {num.min():g} to {num.max():g}): the survey seems to use another scale. {label} is not computed "
-                    "until its scale is set in Definitions (or with --definitions)."]
+        warnings = [w for w in warnings if w is not out_note]       # keep the non-numeric note
+        warnings.append(msg("{count} of {total} {metric} answers are outside the {low:g}-{high:g} scale of the "
+                            "definition (answers from {lowest:g} to {highest:g}): the survey seems to use another "
+                            "scale. {metric} is not computed until its scale is set in Definitions (or with "
+                            "--definitions).", count=n_out, total=n_num, metric=label, low=lo, high=hi,
+                            lowest=num.min(), highest=num.max()))
         keep = pd.Series(False, index=series.index)
         out_mask = num.notna()              # every numeric answer is excluded: its scale is unknown
     return Scores(values=num[keep], blank=int(blank_mask.sum()), non_numeric=int(non_num_mask.sum()),
@@ -141,11 +155,12 @@ def mean_ci(total, total_sq, n) -> tuple:
 
 # ---------------------------------------------------------------------------------------------
 # Results
-def _small(n: int, what: str) -> tuple[str, ...]:
+def _small(n: int, what: str) -> tuple[Msg, ...]:
     if n == 0:
-        return (f"No valid {what} answers: the metric cannot be computed.",)
+        return (msg("No valid {metric} answers: the metric cannot be computed.", metric=what),)
     if n < MIN_N:
-        return (f"Only {n} valid {what} answers: the interval is wide, read the score with care.",)
+        return (msg("Only {n} valid {metric} answers: the interval is wide, read the score with care.", n=n,
+                    metric=what),)
     return ()
 
 
@@ -158,7 +173,7 @@ class NpsResult(Displayable):
     detractors: int
     ci95: tuple[float, float]
     distribution: tuple[int, ...] = ()   # counts of answers 0..10
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
     def to_json(self) -> dict:
         return {"score": _r2(self.score), "n": self.n, "promoters": self.promoters, "passives": self.passives,
@@ -169,11 +184,13 @@ class NpsResult(Displayable):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"score": list(range(11)), "responses": list(self.distribution or [0] * 11)})
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         if not self.n:
-            return "NPS: no valid answers."
-        return (f"NPS {self.score:+.1f} (95% CI {self.ci95[0]:+.1f} to {self.ci95[1]:+.1f}), n={self.n}: "
-                f"{self.promoters} promoters, {self.passives} passives, {self.detractors} detractors.")
+            return msg("NPS: no valid answers.")
+        return msg("NPS {score:+.1f} (95% CI {low:+.1f} to {high:+.1f}), n={n}: {promoters} promoters, "
+                   "{passives} passives, {detractors} detractors.", score=self.score, low=self.ci95[0],
+                   high=self.ci95[1], n=self.n, promoters=self.promoters, passives=self.passives,
+                   detractors=self.detractors)
 
 
 @dataclass(frozen=True)
@@ -189,7 +206,7 @@ class ScaleResult(Displayable):
     headline: float                  # the value the definition selects (share or mean)
     headline_ci95: tuple[float, float]
     distribution: tuple[tuple[float, int], ...] = ()   # (answer, count)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
     def to_json(self) -> dict:
         share_key = "top2_pct" if self.metric == "csat" else "easy_pct"
@@ -201,12 +218,15 @@ class ScaleResult(Displayable):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.distribution), columns=["score", "responses"])
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         name = self.metric.upper()
         if not self.n:
-            return f"{name}: no valid answers."
-        share = "top-2-box" if self.metric == "csat" else "easy"
-        return f"{name} {share} {self.share_pct:.1f}%, mean {self.mean:.2f}, n={self.n}."
+            return msg("{metric}: no valid answers.", metric=name)
+        if self.metric == "csat":
+            return msg("{metric} top-2-box {share:.1f}%, mean {mean:.2f}, n={n}.", metric=name,
+                       share=self.share_pct, mean=self.mean, n=self.n)
+        return msg("{metric} easy {share:.1f}%, mean {mean:.2f}, n={n}.", metric=name, share=self.share_pct,
+                   mean=self.mean, n=self.n)
 
 
 def _r2(x: float) -> float | None:
@@ -223,8 +243,8 @@ def _pct(k: int, n: int) -> float | None:
 
 def _column(ds: Dataset, metric: str) -> pd.Series:
     if metric not in ds.df.columns:
-        raise CxDataError(f"this survey has no {metric.upper()} column.", file=ds.name, column=metric,
-                          hint="Map a score column to it on the Data page, or pick another metric.")
+        raise CxDataError(msg("this survey has no {metric} column.", metric=metric.upper()), file=ds.name,
+                          column=metric, hint=msg("Map a score column to it on the Data page, or pick another metric."))
     return ds.df[metric]
 
 
@@ -318,8 +338,8 @@ class GroupedResult(Displayable):
     metric: str
     by: str                          # field name or "week"/"month"
     frame: pd.DataFrame              # columns: group, n, value, ci_low, ci_high
-    description: str = ""
-    warnings: tuple[str, ...] = ()
+    description: str = ""            # the definition sentence (a Msg)
+    warnings: tuple[Msg, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame.copy()
@@ -330,8 +350,13 @@ class GroupedResult(Displayable):
                 "groups": [{k: (_r4(v) if isinstance(v, float) else v) for k, v in row.items()}
                            for row in f.to_dict("records")]}
 
-    def summary(self) -> str:
-        return f"{self.metric.upper()} by {self.by}: {len(self.frame)} groups."
+    def summary(self) -> Msg:
+        name, groups = self.metric.upper(), len(self.frame)
+        if self.by == "week":
+            return msg("{metric} by week: {groups} groups.", metric=name, groups=groups)
+        if self.by == "month":
+            return msg("{metric} by month: {groups} groups.", metric=name, groups=groups)
+        return msg("{metric} by {field}: {groups} groups.", metric=name, field=self.by, groups=groups)
 
 
 def _grouped(v: pd.Series, keys: pd.Series, metric: SurveyMetric, defs: DefinitionSet) -> pd.DataFrame:
@@ -363,18 +388,20 @@ def by_segment(ds: Dataset, metric: SurveyMetric, by: str, defs: DefinitionSet |
     """``metric`` per value of column ``by`` (largest groups first, at most ``max_groups``)."""
     defs = defs or DefinitionSet.default()
     if by not in ds.df.columns:
-        raise CxDataError(f"no column {by!r} to break down by.", file=ds.name,
-                          hint=f"Columns: {', '.join(map(str, ds.df.columns[:20]))}.")
+        raise CxDataError(msg("no column {column!r} to break down by.", column=by), file=ds.name,
+                          hint=msg("Columns: {columns}.", columns=", ".join(map(str, ds.df.columns[:20]))))
     sc = clean_scores(_column(ds, metric), metric, defs)
-    keys = ds.df[by].astype("string").str.strip().fillna("(blank)").replace("", "(blank)")
+    keys = ds.df[by].astype("string").str.strip().fillna(BLANK).replace("", BLANK)
     frame = _grouped(sc.values, keys, metric, defs).sort_values("n", ascending=False, kind="stable")
     warnings = list(sc.warnings)
     if len(frame) > max_groups:
-        warnings.append(f"{len(frame)} values of {by}: showing the {max_groups} largest.")
+        warnings.append(msg("{count} values of {field}: showing the {shown} largest.", count=len(frame), field=by,
+                            shown=max_groups))
         frame = frame.head(max_groups)
     small = int((frame["n"] < MIN_N).sum())
     if small:
-        warnings.append(f"{small} group(s) have fewer than {MIN_N} answers: their intervals are wide.")
+        warnings.append(msg("{count} group(s) have fewer than {min_n} answers: their intervals are wide.",
+                            count=small, min_n=MIN_N))
     return GroupedResult(metric, by, frame.reset_index(drop=True), defs.describe(metric), tuple(warnings))
 
 
@@ -388,8 +415,8 @@ def over_time(ds: Dataset, metric: SurveyMetric, freq: Freq = "month",
     """``metric`` per calendar week (Monday start) or month of ``answered_at``, with CIs."""
     defs = defs or DefinitionSet.default()
     if not ds.has("answered_at"):
-        raise CxDataError("this survey has no answer date, so there is no trend to show.", file=ds.name,
-                          column="answered_at", hint="Map a date column to answered_at on the Data page.")
+        raise CxDataError(msg("this survey has no answer date, so there is no trend to show."), file=ds.name,
+                          column="answered_at", hint=msg("Map a date column to answered_at on the Data page."))
     sc = clean_scores(_column(ds, metric), metric, defs)
     when = ds.df["answered_at"]
     keep = sc.values.index[when.loc[sc.values.index].notna().to_numpy()]
@@ -398,7 +425,7 @@ def over_time(ds: Dataset, metric: SurveyMetric, freq: Freq = "month",
     warnings = list(sc.warnings)
     undated = len(sc.values) - len(v)
     if undated:
-        warnings.append(f"{undated} answer(s) have no date and are left out of the trend.")
+        warnings.append(msg("{count} answer(s) have no date and are left out of the trend.", count=undated))
     return GroupedResult(metric, freq, frame, defs.describe(metric), tuple(warnings))
 
 
@@ -430,7 +457,7 @@ class SurveySummary(Displayable):
     nps: NpsResult | None
     csat: ScaleResult | None
     ces: ScaleResult | None
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Msg, ...] = field(default=())
 
     def to_json(self) -> dict:
         return {"responses": self.responses,
@@ -451,9 +478,18 @@ class SurveySummary(Displayable):
                              "ci_high": r.headline_ci95[1], "n": r.n})
         return pd.DataFrame(rows, columns=["metric", "value", "ci_low", "ci_high", "n"])
 
-    def summary(self) -> str:
-        parts = [f"{self.responses} responses."] + [r.summary() for r in (self.nps, self.csat, self.ces) if r]
-        return " ".join(parts)
+    def summary(self) -> Msg:
+        parts = [msg("{count} responses.", count=self.responses)]
+        parts += [r.summary() for r in (self.nps, self.csat, self.ces) if r]
+        return _sentences(parts)
+
+
+def _sentences(parts: list[Msg]) -> Msg:
+    """Whole sentences one after the other (English: separated by a space), each translated on its own."""
+    if len(parts) == 1:
+        return parts[0]
+    # TRANSLATORS: two whole sentences one after the other (in English separated by a space)
+    return msg("{first} {second}", first=parts[0], second=_sentences(parts[1:]))
 
 
 def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> SurveySummary:
@@ -461,8 +497,8 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> SurveySummary:
     defs = defs or DefinitionSet.default()
     have = available(ds)
     if not have:
-        raise CxDataError("this survey has no NPS, CSAT or CES answers.", file=ds.name,
-                          hint="Map a score column to nps, csat or ces on the Data page.")
+        raise CxDataError(msg("this survey has no NPS, CSAT or CES answers."), file=ds.name,
+                          hint=msg("Map a score column to nps, csat or ces on the Data page."))
     res_nps = nps(ds, defs) if "nps" in have else None
     res_csat = csat(ds, defs) if "csat" in have else None
     res_ces = ces(ds, defs) if "ces" in have else None

@@ -304,3 +304,22 @@ def test_refunded_order_without_refund_column_nets_zero_and_partial_is_warned():
                     b"2,b,2024-01-02,50,completed\n3,c,2024-01-03,80,partially_refunded\n", "r.csv", role="orders")
     assert orders.summarize(ds).net_revenue == 130.0
     assert any("partially refunded" in w and "overstated" in w for w in ds.warnings)
+
+
+# --------------------------------------------------------------------------------- translatable text
+def test_warnings_and_summary_are_msg_templates_with_values():
+    from cxlib.messages import Msg
+    df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", None, "b"],
+                       "ordered_at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+                       "amount": [10.0, 20.0, 5.0], "status": ["completed", "completed", "lost"],
+                       "currency": ["EUR", "EUR", "USD"]})
+    s = orders.summarize(_ds(df))
+    status = next(w for w in s.warnings if "unrecognized status" in w)
+    assert isinstance(status, Msg) and status.params == {"count": 1, "examples": "'lost'"}
+    cur = next(w for w in s.warnings if "currencies" in w)
+    assert cur.template.startswith("Orders are in {count} currencies ({currencies})") and cur.params["count"] == 2
+    text = s.summary()
+    assert isinstance(text, Msg) and text.params["currency"] == "EUR" and text.params["net_revenue"] == 30.0
+    assert "{net_revenue:,.2f} {currency}" in text.template          # a number: formatted by the locale
+    assert isinstance(s.description, Msg)                               # the definition sentence
+    assert orders.over_time(_ds(df)).summary().template == "Orders by period: {rows} rows."

@@ -128,3 +128,21 @@ def test_zendesk_export_end_to_end_by_hand():
     assert s.within_sla == 2 and s.within_sla_pct == pytest.approx(200 / 3)
     # satisfaction good, bad, offered, unoffered -> 1 good of 2 rated
     assert (s.good, s.rated, s.csat_good_pct) == (1, 2, 50.0)
+
+
+# --------------------------------------------------------------------------------- translatable text
+def test_warnings_and_summary_are_msg_templates_with_values():
+    from cxlib.messages import Msg
+    ds = Dataset.from_frame(pd.DataFrame({"ticket_id": ["1", "2", "3"],
+                                          "created_at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-08"]),
+                                          "first_reply_minutes": [-5.0, 30.0, 90.0]}), "tickets")
+    s = support.summarize(ds, sla_hours=1)
+    neg = next(w for w in s.warnings if "negative" in w)
+    assert isinstance(neg, Msg) and neg.params == {"count": 1}
+    few = next(w for w in s.warnings if w.startswith("Only"))
+    assert few.template == "Only {count} answered tickets: reply-time figures are uncertain." and few.params == {"count": 2}
+    text = s.summary()
+    assert isinstance(text, Msg) and text.params["sla_hours"] == 1.0 and text.params["tickets"] == 3
+    assert "{within_sla_pct:.1f}% within {sla_hours:g} h" in text.template
+    assert support.over_time(ds).summary().template == "Support by week: {periods} periods."
+    assert set(s.by_channel["channel"]) == {support.ALL} == {"(all)"}       # a label cxlib makes, stored in English

@@ -224,3 +224,28 @@ def test_a_survey_on_another_scale_is_not_scored_on_the_answers_that_happen_to_f
     assert any("another scale" in w and "Definitions" in w for w in sc.warnings)
     res = survey.csat(_ds(csat=answers), DefinitionSet.default().replace(csat=CsatDef(10)))
     assert res.n == 100 and res.share_pct == pytest.approx(20.0)      # 9 and 10: 20 of 100
+
+
+# --------------------------------------------------------------------------------- translatable text
+def test_warnings_and_summaries_are_msg_templates_with_values():
+    from cxlib.messages import Msg
+    sc = survey.clean_scores(pd.Series(["10", "x", "11", "3"]), "nps")
+    out = next(w for w in sc.warnings if "outside" in w)
+    assert isinstance(out, Msg)
+    assert out.template == ("{count} {metric} answer(s) are outside the {low:g}-{high:g} scale (e.g. {examples}) "
+                            "and were excluded.")
+    assert out.params == {"count": 1, "metric": "NPS", "low": 0.0, "high": 10.0, "examples": "11"}
+    res = survey.summarize(_ds(nps=[10, 9, 8, 3, 7], csat=[5, 4, 2, 5, 5]))
+    assert res.nps.summary().params["promoters"] == 2 and "{score:+.1f}" in res.nps.summary().template
+    text = res.summary()                       # whole sentences one after the other, each its own template
+    assert text.template == "{first} {second}" and text.params["first"].template == "{count} responses."
+    assert text == "5 responses. " + res.nps.summary() + " " + res.csat.summary()
+
+
+def test_csat_scale_hint_is_one_whole_sentence_not_an_appended_clause():
+    from cxlib.messages import translate
+    sc = survey.clean_scores(pd.Series([1, 2, 9, 4]), "csat")
+    w = next(w for w in sc.warnings if "outside" in w)
+    assert w.template.endswith("If this survey uses a 1-7 or 1-10 scale, change the CSAT scale in Definitions.")
+    assert translate(w, {w.template: "{count} ответ(ов) {metric} вне шкалы {low:g}-{high:g}."}.get) == \
+        "1 ответ(ов) CSAT вне шкалы 1-5."
