@@ -23,10 +23,17 @@ from cxlib.dataset import Dataset
 from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 from cxlib.stats import proportion_ci
 
 Status = Literal["met", "not met", "not enough data to tell", "no target", "no data"]
-STATUSES: tuple[str, ...] = ("met", "not met", "not enough data to tell", "no target", "no data")
+# The stored values (JSON "status") stay English; each is also its own label, marked for translation:
+# an interface shows tr(status).
+STATUSES: tuple[str, ...] = (N_("met"), N_("not met"), N_("not enough data to tell"), N_("no target"),
+                             N_("no data"))
+# Column names of the scorecard table (to_frame()); an interface translates them for display.
+COLUMNS = (N_("metric"), N_("label"), N_("value"), N_("ci_low"), N_("ci_high"), N_("unit"), N_("n"), N_("target"),
+           N_("status"), N_("definition"))
 
 
 def judge(value: float, ci95: tuple[float, float] | None, target: float | None,
@@ -59,7 +66,7 @@ def judge(value: float, ci95: tuple[float, float] | None, target: float | None,
 @dataclass(frozen=True)
 class Tile:
     metric: str                      # name in cxlib.definitions.METRICS
-    label: str
+    label: str                       # the metric's label, marked for translation: shown as tr(label)
     value: float                     # in display units (NPS points, %, minutes, money, scale points)
     ci95: tuple[float, float] | None
     unit: str                        # "pts", "%", "min", "money", "" (scale)
@@ -67,31 +74,37 @@ class Tile:
     target: float | None
     status: Status
     higher_is_better: bool
-    description: str                 # the definition sentence
+    description: str                 # the definition sentence (a Msg)
     dataset: str = ""
     currency: str | None = None
     trend: pd.DataFrame = field(default=None, repr=False, compare=False)   # period, value
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
-    def formatted(self, value: float | None = None) -> str:
-        """The value as text: '+32.1', '84.5%', '27 min', '12,345.67 EUR', '4.21'."""
+    def formatted(self, value: float | None = None) -> Msg:
+        """The value as text: '+32.1', '84.5%', '27 min', '12,345.67 EUR', '4.21' (a Msg: numbers follow
+        the interface's locale when translated)."""
         v = self.value if value is None else value
         if v is None or not math.isfinite(v):
-            return "n/a"
+            return msg("n/a")
         if self.unit == "pts":
-            return f"{v:+.1f}"
+            return Msg("{value:+.1f}", value=v)      # a number alone: nothing to translate, not extracted
         if self.unit == "%":
-            return f"{v:.1f}%"
+            return msg("{value:.1f}%", value=v)
         if self.unit == "min":
-            return f"{v:,.0f} min"
+            return msg("{minutes:,.0f} min", minutes=v)
         if self.unit == "money":
-            return f"{v:,.2f}" + (f" {self.currency}" if self.currency else "")
-        return f"{v:.2f}"
+            if self.currency:
+                # TRANSLATORS: an amount of money; {currency} is the file's currency code (EUR, CNY, RUB)
+                return msg("{amount:,.2f} {currency}", amount=v, currency=self.currency)
+            return Msg("{amount:,.2f}", amount=v)
+        return Msg("{value:.2f}", value=v)
 
-    def ci_text(self) -> str:
+    def ci_text(self) -> Msg | str:
+        """'95% CI 26.2 to 36.3', or '' when the tile has no interval."""
         if not self.ci95 or not all(np.isfinite(self.ci95)):
             return ""
-        return f"95% CI {self.formatted(self.ci95[0])} to {self.formatted(self.ci95[1])}"
+        # TRANSLATORS: a 95 % confidence interval; {low} and {high} are values already formatted ("72.6%")
+        return msg("95% CI {low} to {high}", low=self.formatted(self.ci95[0]), high=self.formatted(self.ci95[1]))
 
     def to_json(self) -> dict:
         fin = (lambda x: None if x is None or not math.isfinite(x) else round(float(x), 4))
@@ -105,7 +118,7 @@ class Tile:
 @dataclass(frozen=True)
 class Scorecard(Displayable):
     tiles: tuple[Tile, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
     def tile(self, metric: str) -> Tile | None:
         return next((t for t in self.tiles if t.metric == metric), None)
@@ -121,11 +134,21 @@ class Scorecard(Displayable):
     def to_json(self) -> dict:
         return {"tiles": [t.to_json() for t in self.tiles], "warnings": list(self.warnings)}
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         if not self.tiles:
-            return "No metric can be computed from the loaded data."
+            return msg("No metric can be computed from the loaded data.")
         counts = pd.Series([t.status for t in self.tiles]).value_counts()
-        return f"{len(self.tiles)} metrics: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + "."
+        # TRANSLATORS: how many metrics have a status: "2 met", "1 not enough data to tell"
+        parts = [msg("{count} {status}", count=int(n), status=Msg(s)) for s, n in counts.items()]
+        return msg("{count} metrics: {statuses}.", count=len(self.tiles), statuses=_listing(parts))
+
+
+def _listing(items: list) -> Msg | str:
+    """Items listed with commas ("a, b, c"), one ``{first}, {rest}`` template per comma."""
+    if len(items) == 1:
+        return items[0]
+    # TRANSLATORS: a list: {first} is one item, {rest} the other items (already joined the same way)
+    return msg("{first}, {rest}", first=items[0], rest=_listing(items[1:]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,7 +163,7 @@ def _trend(period: pd.Series, value: pd.Series) -> pd.DataFrame:
 
 
 def _tile(metric: str, defs: DefinitionSet, value: float, ci, n, ds: Dataset, trend=None,
-          warnings: Iterable[str] = (), currency: str | None = None, unit: str | None = None) -> Tile:
+          warnings: Iterable[Msg] = (), currency: str | None = None, unit: str | None = None) -> Tile:
     m = METRICS_BY_NAME[metric]
     target = defs.target(metric)
     ci = tuple(float(x) for x in ci) if ci is not None else None
@@ -319,7 +342,7 @@ def build(datasets: Iterable[Dataset] | Mapping[str, Dataset], defs: DefinitionS
     defs = defs or DefinitionSet.default()
     items = list(datasets.values()) if isinstance(datasets, Mapping) else list(datasets)
     tiles: list[Tile] = []
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     seen: set[str] = set()
     for ds in items:
         builders = _BUILDERS.get(ds.role)
@@ -330,9 +353,10 @@ def build(datasets: Iterable[Dataset] | Mapping[str, Dataset], defs: DefinitionS
             try:
                 tiles += builder(ds, defs)
             except CxDataError as err:
-                msg = str(err) if str(err).startswith(ds.name) else f"{ds.name}: {err}"
-                if msg not in warnings:
-                    warnings.append(msg)
+                said = getattr(err, "msg", None) or Msg(str(err))
+                note = said if str(err).startswith(ds.name) else msg("{file}: {message}", file=ds.name, message=said)
+                if note not in warnings:
+                    warnings.append(note)
     order = {m: i for i, m in enumerate(METRICS_BY_NAME)}
     tiles.sort(key=lambda t: order[t.metric])
     return Scorecard(tuple(tiles), tuple(warnings))

@@ -186,3 +186,67 @@ def test_clv_tile_historical_mean_and_predictive_method(data):
     pred = scorecard.build([o], DefinitionSet.default().replace(clv_method=ClvMethodDef("predictive"))).tile("clv")
     if pred is not None:                                   # fitted: value without CI, predictive sentence
         assert pred.ci95 is None and np.isfinite(pred.value) and "BG/NBD" in pred.description
+
+
+# --------------------------------------------------------------------------------- translatable text
+@pytest.fixture
+def translator():
+    """Installs a fake translation for chart labels ("ZZ" before every translated template)."""
+    from cxlib import messages
+    messages.set_translator(lambda text: messages.translate(text, lambda s: "ZZ" + s))
+    yield
+    messages.set_translator(None)
+
+
+def test_scorecard_text_is_msg_templates(data):
+    from cxlib.messages import Msg, translate
+    sc = scorecard.build(data, DefinitionSet.default().with_target("csat", 50))
+    csat = sc.tile("csat")
+    assert isinstance(csat.formatted(), Msg) and csat.formatted().template == "{value:.1f}%"
+    assert csat.ci_text().template == "95% CI {low} to {high}" and csat.ci_text().params["low"] == csat.formatted(csat.ci95[0])
+    assert sc.tile("first_reply_median").formatted().template == "{minutes:,.0f} min"
+    assert isinstance(sc.tile("nps").description, Msg)
+    # the summary lists status counts with one template per item; each status is its own message id
+    text = sc.summary()
+    assert text.template == "{count} metrics: {statuses}." and text.params["count"] == len(sc.tiles)
+    catalog = {"{count} metrics: {statuses}.": "Показателей: {count}; {statuses}.", "{count} {status}": "{status}: {count}",
+               "{first}, {rest}": "{first}; {rest}", "met": "выполнено", "no target": "без цели",
+               "not met": "не выполнено", "not enough data to tell": "неясно"}
+    out = translate(text, lambda s: catalog.get(s, s))
+    assert out.startswith(f"Показателей: {len(sc.tiles)}; ") and "без цели: " in out and "no target" not in out
+    assert {"met", "not met", "not enough data to tell", "no target", "no data"} == set(scorecard.STATUSES)
+
+
+def test_a_failing_builder_warns_with_the_errors_own_msg(monkeypatch):
+    from cxlib.errors import CxDataError
+    from cxlib.messages import msg
+
+    def failing(ds, defs):
+        raise CxDataError(msg("no valid order."), hint=msg("Check the statuses."))
+    monkeypatch.setitem(scorecard._BUILDERS, "responses", (failing,))
+    sc = scorecard.build([Dataset.from_frame(pd.DataFrame({"nps": [10, 3]}), "responses", name="r.csv")])
+    note = sc.warnings[0]
+    assert note == "r.csv: no valid order. Check the statuses."
+    assert note.template == "{file}: {message}" and note.params["message"].template == "{text} {hint}"
+
+
+def test_chart_titles_go_through_the_installed_translator(data, translator):
+    from tests.i18n_scan import chart_titles
+    sc = scorecard.build(data, DefinitionSet.default().with_target("nps", 10))
+    s = support.summarize(data["tickets"])
+    specs = [charts.scorecard_overview(sc.tiles), charts.sparkline(sc.tile("nps")),
+             charts.nps_distribution(survey.nps(data["responses"]), 9, 6),
+             charts.grouped_trend(survey.over_time(data["responses"], "nps", "month"), unit="pts", target=10),
+             charts.revenue_trend(orders.over_time(data["orders"]), "EUR"),
+             charts.orders_by(orders.by_field(data["orders"], "status")),
+             charts.order_status(orders.summarize(data["orders"]).status_counts),
+             charts.first_reply_by_channel(s), charts.support_trend(support.over_time(data["tickets"]))]
+    titles = [t for c in specs for t in chart_titles(c.to_dict())]
+    assert titles and all(t.startswith("ZZ") for t in titles if t), [t for t in titles if not t.startswith("ZZ")]
+    overview = charts.scorecard_overview(sc.tiles).to_dict()
+    rows = next(iter(overview["datasets"].values()))
+    assert rows[0]["status"] in {"ZZ" + s for s in scorecard.STATUSES}             # legend values and lines too
+    assert rows[0]["text"].startswith("ZZ") and rows[0]["metric"] == "ZZNPS"
+    assert charts.sparkline(sc.tile("nps")).to_dict()["description"] == "ZZ{metric} trend".replace("{metric}", "ZZNPS")
+    nps = next(iter(charts.nps_distribution(survey.nps(data["responses"]), 9, 6).to_dict()["datasets"].values()))
+    assert {r["group"] for r in nps} <= {"ZZdetractor", "ZZpassive", "ZZpromoter"}
