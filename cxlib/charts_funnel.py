@@ -1,41 +1,56 @@
-"""Altair charts for funnels, built from ``FunnelResult`` objects (no data logic here)."""
+"""Altair charts for funnels, built from ``FunnelResult`` objects (no data logic here).
+
+Titles, axis, legend and tooltip titles go through :func:`cxlib.messages.localize` (English unless an
+interface installed a translator for the current run); step labels are the data's event names.
+"""
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from cxlib.funnel import FunnelResult
+from cxlib.funnel import MISSING, OTHER, FunnelResult
+from cxlib.messages import Msg, N_, localize, msg
 
 _STEP_AXIS = alt.Axis(labelAngle=0, labelLimit=160)
+_UNIT_TITLES = {"users": N_("Users"), "sessions": N_("Sessions")}
+_PERIOD_TITLES = {"day": N_("Day"), "week": N_("Week")}
 
 
 def _step_order(result: FunnelResult) -> list[str]:
     return [f"{i}. {s}" for i, s in enumerate(result.steps, 1)]
 
 
+def _units_title(result: FunnelResult) -> str:
+    return localize(_UNIT_TITLES.get(result.unit_name, result.unit_name.capitalize()))
+
+
 def funnel_chart(result: FunnelResult, title: str | None = None) -> alt.Chart:
     """Bars of units per step, labelled with conversion from step 1 and the drop-off from the previous step."""
     f = result.to_frame()
+    conversion, rate = f["conversion_from_first"].fillna(0), f["drop_off_rate"].fillna(0)
+    # numbers only (no words): Msg, not msg, so nothing is extracted, yet they follow the locale's formats
     data = pd.DataFrame({
-        "step": _step_order(result), "units": f["units"], "conversion": f["conversion_from_first"].fillna(0),
-        "drop_off": f["drop_off"], "drop_off_rate": f["drop_off_rate"].fillna(0),
-        "label": [f"{u:,} ({c:.1%})" for u, c in zip(f["units"], f["conversion_from_first"].fillna(0))],
-        "drop_label": ["" if i == 0 else f"-{d:,} (-{r:.1%})"
-                       for i, (d, r) in enumerate(zip(f["drop_off"], f["drop_off_rate"].fillna(0)))],
+        "step": _step_order(result), "units": f["units"], "conversion": conversion,
+        "drop_off": f["drop_off"], "drop_off_rate": rate,
+        "label": [localize(Msg("{units:,} ({rate:.1%})", units=int(u), rate=float(c)))
+                  for u, c in zip(f["units"], conversion)],
+        "drop_label": ["" if i == 0 else localize(Msg("-{count:,} (-{rate:.1%})", count=int(d), rate=float(r)))
+                       for i, (d, r) in enumerate(zip(f["drop_off"], rate))],
     })
+    units = _units_title(result)
     base = alt.Chart(data).encode(x=alt.X("step:N", sort=None, title=None, axis=_STEP_AXIS))
-    tooltip = [alt.Tooltip("step:N", title="Step"), alt.Tooltip("units:Q", title=result.unit_name.capitalize(),
-                                                               format=","),
-               alt.Tooltip("conversion:Q", title="From step 1", format=".1%"),
-               alt.Tooltip("drop_off:Q", title="Dropped off", format=","),
-               alt.Tooltip("drop_off_rate:Q", title="Drop-off rate", format=".1%")]
-    bars = base.mark_bar(color="#4C78A8").encode(
-        y=alt.Y("units:Q", title=result.unit_name.capitalize()), tooltip=tooltip)
+    tooltip = [alt.Tooltip("step:N", title=localize(N_("Step"))), alt.Tooltip("units:Q", title=units, format=","),
+               alt.Tooltip("conversion:Q", title=localize(N_("From step 1")), format=".1%"),
+               alt.Tooltip("drop_off:Q", title=localize(N_("Dropped off")), format=","),
+               alt.Tooltip("drop_off_rate:Q", title=localize(N_("Drop-off rate")), format=".1%")]
+    bars = base.mark_bar(color="#4C78A8").encode(y=alt.Y("units:Q", title=units), tooltip=tooltip)
     labels = base.mark_text(dy=-8, fontWeight="bold").encode(y="units:Q", text="label:N")
     drops = base.mark_text(dy=-24, color="#D62728").encode(y="units:Q", text="drop_label:N")
-    return alt.layer(bars, labels, drops).properties(
-        title=title or f"Funnel: {result.unit_name} per step (drop-off from the previous step in red)",
-        height=360, width=alt.Step(140))
+    if title is None:
+        title = localize(msg("Funnel: users per step (drop-off from the previous step in red)")
+                         if result.spec.unit == "user" else
+                         msg("Funnel: sessions per step (drop-off from the previous step in red)"))
+    return alt.layer(bars, labels, drops).properties(title=title, height=360, width=alt.Step(140))
 
 
 def breakdown_chart(result: FunnelResult, title: str | None = None) -> alt.Chart:
@@ -43,25 +58,29 @@ def breakdown_chart(result: FunnelResult, title: str | None = None) -> alt.Chart
     if result.breakdown is None:
         raise ValueError("this funnel has no breakdown; set FunnelSpec.by")
     data = result.breakdown.assign(step=lambda d: [f"{i}. {s}" for i, s in zip(d["step_index"], d["step"])])
+    # the two values cxlib makes itself are labels; every other value is the file's own
+    data["value"] = data["value"].map(lambda v: localize(v) if v in (OTHER, MISSING) else v)
+    from_first = localize(N_("From step 1"))
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("step:N", sort=_step_order(result), title=None, axis=_STEP_AXIS),
         xOffset=alt.XOffset("value:N", sort=None),
-        y=alt.Y("conversion:Q", title="Conversion from step 1", axis=alt.Axis(format="%")),
+        y=alt.Y("conversion:Q", title=localize(N_("Conversion from step 1")), axis=alt.Axis(format="%")),
         color=alt.Color("value:N", sort=None, title=result.spec.by),
-        tooltip=[alt.Tooltip("value:N", title=result.spec.by), alt.Tooltip("step:N", title="Step"),
-                 alt.Tooltip("units:Q", title=result.unit_name.capitalize(), format=","),
-                 alt.Tooltip("conversion:Q", title="From step 1", format=".1%")],
-    ).properties(title=title or f"Conversion by {result.spec.by}", height=320)
+        tooltip=[alt.Tooltip("value:N", title=result.spec.by), alt.Tooltip("step:N", title=localize(N_("Step"))),
+                 alt.Tooltip("units:Q", title=_units_title(result), format=","),
+                 alt.Tooltip("conversion:Q", title=from_first, format=".1%")],
+    ).properties(title=title or localize(msg("Conversion by {field}", field=result.spec.by)), height=320)
 
 
 def _time_unit(seconds: float) -> tuple[str, float]:
+    """The unit of a histogram axis (a label marked for translation) and its size in seconds."""
     if seconds >= 86400:
-        return "days", 86400.0
+        return N_("days"), 86400.0
     if seconds >= 3600:
-        return "hours", 3600.0
+        return N_("hours"), 3600.0
     if seconds >= 60:
-        return "minutes", 60.0
-    return "seconds", 1.0
+        return N_("minutes"), 60.0
+    return N_("seconds"), 1.0
 
 
 def time_histogram_chart(result: FunnelResult, step_index: int, bin_seconds: float,
@@ -70,30 +89,36 @@ def time_histogram_chart(result: FunnelResult, step_index: int, bin_seconds: flo
     hist = result.time_histogram(step_index, bin_seconds)
     unit, size = _time_unit(bin_seconds)
     data = pd.DataFrame({"start": hist["bin_start_s"] / size, "end": hist["bin_end_s"] / size, "units": hist["units"]})
-    name = f"{result.steps[step_index - 2]} -> {result.steps[step_index - 1]}"
+    units = _units_title(result)
     return alt.Chart(data).mark_bar(color="#4C78A8").encode(
-        x=alt.X("start:Q", title=f"Time to convert ({unit})"), x2="end:Q",
-        y=alt.Y("units:Q", title=result.unit_name.capitalize()),
-        tooltip=[alt.Tooltip("start:Q", title=f"From ({unit})", format=",.4~g"),
-                 alt.Tooltip("end:Q", title=f"To ({unit})", format=",.4~g"),
-                 alt.Tooltip("units:Q", title=result.unit_name.capitalize(), format=",")],
-    ).properties(title=title or f"Time to convert: {name}", height=260)
+        # TRANSLATORS: {unit} is days, hours, minutes or seconds
+        x=alt.X("start:Q", title=localize(msg("Time to convert ({unit})", unit=Msg(unit)))), x2="end:Q",
+        y=alt.Y("units:Q", title=units),
+        tooltip=[alt.Tooltip("start:Q", title=localize(msg("From ({unit})", unit=Msg(unit))), format=",.4~g"),
+                 alt.Tooltip("end:Q", title=localize(msg("To ({unit})", unit=Msg(unit))), format=",.4~g"),
+                 alt.Tooltip("units:Q", title=units, format=",")],
+    ).properties(title=title or localize(msg("Time to convert: {from_step} -> {to_step}",
+                                             from_step=result.steps[step_index - 2],
+                                             to_step=result.steps[step_index - 1])), height=260)
 
 
 def trend_chart(result: FunnelResult, period: str | None = None, title: str | None = None) -> alt.Chart:
     """Overall conversion by day or week of the first step-1 event, with a Wilson 95 % band."""
     data = result.trend(period).assign(period=lambda d: d["period"].dt.tz_localize(None))
     period = period or result.spec.period
-    x = alt.X("period:T", title=f"{period.capitalize()} of first {result.spec.steps[0].event}")
+    event = result.spec.steps[0].event
+    x_title = (msg("Week of first {event}", event=event) if period == "week"
+               else msg("Day of first {event}", event=event))
+    x = alt.X("period:T", title=localize(x_title))
     band = alt.Chart(data).mark_area(opacity=0.2, color="#4C78A8").encode(
-        x=x, y=alt.Y("ci_low:Q", title="Conversion (step 1 to last)", axis=alt.Axis(format="%"),
+        x=x, y=alt.Y("ci_low:Q", title=localize(N_("Conversion (step 1 to last)")), axis=alt.Axis(format="%"),
                     scale=alt.Scale(domainMin=0)), y2="ci_high:Q")
     line = alt.Chart(data).mark_line(point=True, color="#4C78A8").encode(
         x=x, y="rate:Q",
-        tooltip=[alt.Tooltip("period:T", title=period.capitalize()),
-                 alt.Tooltip("units:Q", title=result.unit_name.capitalize(), format=","),
-                 alt.Tooltip("converted:Q", title="Converted", format=","),
-                 alt.Tooltip("rate:Q", title="Conversion", format=".2%"),
-                 alt.Tooltip("ci_low:Q", title="95% CI low", format=".2%"),
-                 alt.Tooltip("ci_high:Q", title="95% CI high", format=".2%")])
-    return alt.layer(band, line).properties(title=title or "Conversion trend", height=260)
+        tooltip=[alt.Tooltip("period:T", title=localize(_PERIOD_TITLES.get(period, period.capitalize()))),
+                 alt.Tooltip("units:Q", title=_units_title(result), format=","),
+                 alt.Tooltip("converted:Q", title=localize(N_("Converted")), format=","),
+                 alt.Tooltip("rate:Q", title=localize(N_("Conversion")), format=".2%"),
+                 alt.Tooltip("ci_low:Q", title=localize(N_("95% CI low")), format=".2%"),
+                 alt.Tooltip("ci_high:Q", title=localize(N_("95% CI high")), format=".2%")])
+    return alt.layer(band, line).properties(title=title or localize(N_("Conversion trend")), height=260)

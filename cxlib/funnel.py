@@ -45,14 +45,24 @@ from scipy import stats
 from cxlib.dataset import Dataset
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.messages import Msg, N_, msg
 from cxlib.stats import holm, wilson_ci
 
 Order = Literal["any", "strict"]
 Start = Literal["any", "first"]
 Unit = Literal["user", "session"]
 Period = Literal["day", "week"]
-MISSING = "(missing)"
-OTHER = "Other"
+# Breakdown values cxlib makes itself (stored in English, e.g. in the JSON; an interface shows tr(value)).
+MISSING = N_("(missing)")
+OTHER = N_("Other")
+# Column names of the tables shown to people; an interface translates them for display.
+COLUMNS = (N_("step_index"), N_("step"), N_("units"), N_("conversion_from_first"), N_("ci_low_from_first"),
+           N_("ci_high_from_first"), N_("conversion_from_previous"), N_("ci_low_from_previous"),
+           N_("ci_high_from_previous"), N_("drop_off"), N_("drop_off_rate"), N_("from_step"), N_("to_step"),
+           N_("from"), N_("to"), N_("n"), N_("median_s"), N_("p75_s"), N_("p90_s"), N_("p95_s"), N_("value"),
+           N_("conversion"), N_("a"), N_("b"), N_("rate_a"), N_("rate_b"), N_("chi2"), N_("p_value"),
+           N_("p_holm"), N_("significant"), N_("period"), N_("converted"), N_("rate"), N_("ci_low"),
+           N_("ci_high"), N_("user_id"), N_("session_id"), N_("bin_start_s"), N_("bin_end_s"))
 QUANTILES = (0.5, 0.75, 0.9, 0.95)
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -70,16 +80,19 @@ class Step:
     def label(self) -> str:
         return self.event if self.prop is None else f"{self.event} ({self.prop} = {self.value})"
 
-    def describe(self) -> str:
-        return f"'{self.event}'" + ("" if self.prop is None else f" where {self.prop} = {self.value}")
+    def describe(self) -> Msg:
+        if self.prop is None:
+            # TRANSLATORS: an event name from the file, in quotes
+            return msg("'{event}'", event=self.event)
+        return msg("'{event}' where {property} = {value}", event=self.event, property=self.prop, value=self.value)
 
     @classmethod
     def parse(cls, text: str) -> "Step":
         """``"page_view"`` or ``"page_view[page=/checkout]"``."""
         m = re.fullmatch(r"\s*([^\[\]]+?)\s*(?:\[\s*([^=\]]+?)\s*=\s*([^\]]*?)\s*\])?\s*", text)
         if not m or not m.group(1):
-            raise CxDataError(f"cannot read the step {text!r}.",
-                              hint="Write an event name, optionally with a filter: page_view[page=/checkout].")
+            raise CxDataError(msg("cannot read the step {text!r}.", text=text),
+                              hint=msg("Write an event name, optionally with a filter: page_view[page=/checkout]."))
         return cls(m.group(1), m.group(2), m.group(3) if m.group(2) else None)
 
     def to_json(self) -> dict:
@@ -108,27 +121,37 @@ class FunnelSpec:
 
     def __post_init__(self) -> None:
         if len(self.steps) < 2:
-            raise CxDataError("a funnel needs at least two steps.", hint="Pick two or more events in order.")
+            raise CxDataError(msg("a funnel needs at least two steps."), hint=msg("Pick two or more events in order."))
         if not (self.window_seconds >= 0 and math.isfinite(self.window_seconds)):
-            raise CxDataError("the conversion window must be a duration of zero or more.",
-                              hint="For example 7d, 12h or 30m.")
+            raise CxDataError(msg("the conversion window must be a duration of zero or more."),
+                              hint=msg("For example 7d, 12h or 30m."))
         for name, val, ok in (("order", self.order, ("any", "strict")), ("start", self.start, ("any", "first")),
                               ("unit", self.unit, ("user", "session")), ("period", self.period, ("day", "week"))):
             if val not in ok:
-                raise CxDataError(f"unknown funnel {name} {val!r}.", hint=f"Use one of: {', '.join(ok)}.")
+                # the option's name and the accepted values are the JSON/CLI spelling: kept as they are
+                # TRANSLATORS: {option} is a setting's name as written in a saved funnel (order, start, unit, period)
+                raise CxDataError(msg("unknown funnel {option} {value!r}.", option=name, value=val),
+                                  hint=msg("Use one of: {choices}.", choices=", ".join(ok)))
         if self.top_n < 1:
-            raise CxDataError("top_n must be at least 1.")
+            raise CxDataError(msg("top_n must be at least 1."))
 
-    def describe(self) -> str:
-        units = "users" if self.unit == "user" else "sessions"
-        path = " -> ".join(s.describe() for s in self.steps)
-        start = "their first" if self.start == "first" else "any"
-        order = (", with no other funnel step in between" if self.order == "strict"
-                 else ", other events allowed in between")
-        excl = f"; attempts with {self.exclude.describe()} between steps are excluded" if self.exclude else ""
-        by = f"; broken down by {self.by} on the first {self.steps[0].event}" if self.by else ""
-        return (f"Unique {units} who did {path} in this order within {format_window(self.window_seconds)} "
-                f"of {start} {self.steps[0].event}{order}{excl}{by}.")
+    def describe(self) -> Msg:
+        """The definition sentence: one whole template per unit, start and order, then one per extra clause."""
+        values = dict(path=_path(s.describe() for s in self.steps), window=format_window(self.window_seconds),
+                      event=self.steps[0].event)
+        main = _DESCRIBE[(self.unit == "user", self.start == "first", self.order == "strict")](**values)
+        if self.exclude and self.by:
+            # TRANSLATORS: {main} is the funnel's definition clause; {excluded} an event ("'refund'"), {field} a column
+            return msg("{main}; attempts with {excluded} between steps are excluded; broken down by {field} on the "
+                       "first {event}.", main=main, excluded=self.exclude.describe(), field=self.by, event=values["event"])
+        if self.exclude:
+            return msg("{main}; attempts with {excluded} between steps are excluded.", main=main,
+                       excluded=self.exclude.describe())
+        if self.by:
+            return msg("{main}; broken down by {field} on the first {event}.", main=main, field=self.by,
+                       event=values["event"])
+        # TRANSLATORS: the funnel's definition clause as a sentence (in English: a full stop added)
+        return msg("{main}.", main=main)
 
     def to_json(self) -> dict:
         return {"steps": [s.to_json() for s in self.steps], "window_seconds": self.window_seconds,
@@ -145,22 +168,79 @@ class FunnelSpec:
                    by=obj.get("by"), top_n=int(obj.get("top_n", 10)), period=obj.get("period", "day"))
 
 
+def _path(parts) -> Msg:
+    """Steps one after the other: ``'a' -> 'b' -> 'c'`` (one ``{first} -> {rest}`` template per arrow)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    # TRANSLATORS: steps of a funnel one after the other; {first} is a step, {rest} the following steps
+    return msg("{first} -> {rest}", first=parts[0], rest=_path(parts[1:]))
+
+
+# The main clause of FunnelSpec.describe() by (users?, first start?, strict order?); a sentence is never
+# assembled from pieces, so each combination is a whole template.
+_DESCRIBE = {
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (True, False, False): lambda **v: msg(
+        "Unique users who did {path} in this order within {window} of any {event}, other events allowed in between",
+        **v),
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (True, False, True): lambda **v: msg(
+        "Unique users who did {path} in this order within {window} of any {event}, with no other funnel step in "
+        "between", **v),
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (True, True, False): lambda **v: msg(
+        "Unique users who did {path} in this order within {window} of their first {event}, other events allowed in "
+        "between", **v),
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (True, True, True): lambda **v: msg(
+        "Unique users who did {path} in this order within {window} of their first {event}, with no other funnel "
+        "step in between", **v),
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (False, False, False): lambda **v: msg(
+        "Unique sessions who did {path} in this order within {window} of any {event}, other events allowed in "
+        "between", **v),
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (False, False, True): lambda **v: msg(
+        "Unique sessions who did {path} in this order within {window} of any {event}, with no other funnel step in "
+        "between", **v),
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (False, True, False): lambda **v: msg(
+        "Unique sessions who did {path} in this order within {window} of their first {event}, other events allowed "
+        "in between", **v),
+    # TRANSLATORS: {path}: the steps ("'a' -> 'b'"); {window}: a duration ("7 days"); {event}: an event name
+    (False, True, True): lambda **v: msg(
+        "Unique sessions who did {path} in this order within {window} of their first {event}, with no other funnel "
+        "step in between", **v),
+}
+
+
 def parse_window(text: str | float | int) -> float:
     """``"7d"``, ``"12h"``, ``"30m"``, ``"90s"``, ``"2w"`` (or a number of seconds) -> seconds."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*", str(text).lower())
     if not m:
-        raise CxDataError(f"cannot read the window {text!r}.", hint="Write a number and a unit: 30m, 12h, 7d or 2w.")
+        raise CxDataError(msg("cannot read the window {text!r}.", text=text),
+                          hint=msg("Write a number and a unit: 30m, 12h, 7d or 2w."))
     return float(m.group(1)) * _UNITS[m.group(2) or "s"]
 
 
-def format_window(seconds: float) -> str:
-    for unit, size in (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+_DURATIONS = (
+    (7 * 86400, lambda n: msg("{count} week", count=n), lambda n: msg("{count} weeks", count=n)),
+    (86400, lambda n: msg("{count} day", count=n), lambda n: msg("{count} days", count=n)),
+    (3600, lambda n: msg("{count} hour", count=n), lambda n: msg("{count} hours", count=n)),
+    (60, lambda n: msg("{count} minute", count=n), lambda n: msg("{count} minutes", count=n)),
+)
+
+
+def format_window(seconds: float) -> Msg:
+    """``"7 days"``, ``"1 hour"``, ``"90 seconds"``: the largest whole unit."""
+    for size, one, many in _DURATIONS:
         if seconds >= size and seconds % size == 0:
             n = int(seconds // size)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds:g} seconds"
+            return one(n) if n == 1 else many(n)
+    return msg("{seconds:g} seconds", seconds=seconds)
 
 
 # --------------------------------------------------------------------------------- statistics
@@ -204,7 +284,7 @@ class FunnelResult(Displayable):
     breakdown: pd.DataFrame | None   # value, step, step_index, units, conversion (from step 1)
     test: BreakdownTest | None
     per_unit: "_PerUnit" = field(repr=False)   # level, step times and first-row ids per unit (arrays)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
     @functools.cached_property
     def paths(self) -> pd.DataFrame:
@@ -235,7 +315,8 @@ class FunnelResult(Displayable):
     def durations(self, step_index: int) -> np.ndarray:
         """Seconds from step ``step_index - 1`` to step ``step_index`` (1-based, >= 2) for units reaching it."""
         if not 2 <= step_index <= len(self.steps):
-            raise CxDataError(f"step {step_index} has no previous step.", hint=f"Use 2..{len(self.steps)}.")
+            raise CxDataError(msg("step {step} has no previous step.", step=step_index),
+                              hint=msg("Use 2..{last}.", last=len(self.steps)))
         u = self.per_unit
         reached = u.level >= step_index
         return (u.times[step_index - 1][reached] - u.times[step_index - 2][reached]) / 1e6
@@ -258,7 +339,7 @@ class FunnelResult(Displayable):
         """Counts of time to convert into step ``step_index`` in fixed bins of ``bin_seconds``
         (bins are [start, end), starting at 0)."""
         if not bin_seconds > 0:
-            raise CxDataError("the histogram bin width must be positive.")
+            raise CxDataError(msg("the histogram bin width must be positive."))
         d = self.durations(step_index)
         if len(d) == 0:
             return pd.DataFrame({"bin_start_s": [], "bin_end_s": [], "units": []})
@@ -270,7 +351,8 @@ class FunnelResult(Displayable):
     def dropped_at(self, step_index: int) -> pd.DataFrame:
         """Units that reached step ``step_index`` but not the next one (their path so far)."""
         if not 1 <= step_index < len(self.steps):
-            raise CxDataError(f"no drop-off after step {step_index}.", hint=f"Use 1..{len(self.steps) - 1}.")
+            raise CxDataError(msg("no drop-off after step {step}.", step=step_index),
+                              hint=msg("Use 1..{last}.", last=len(self.steps) - 1))
         p = self.paths
         ids = ["user_id"] + (["session_id"] if "session_id" in p.columns else [])
         keep = ids + [f"t{j}" for j in range(1, step_index + 1)] + (["value"] if self.spec.by else [])
@@ -283,7 +365,7 @@ class FunnelResult(Displayable):
         step-1 event: period, units, converted, rate, ci_low, ci_high (Wilson 95 %)."""
         period = period or self.spec.period
         if period not in ("day", "week"):
-            raise CxDataError(f"unknown trend period {period!r}.", hint="Use day or week.")
+            raise CxDataError(msg("unknown trend period {period!r}.", period=period), hint=msg("Use day or week."))
         p = self.paths
         if len(p) == 0:
             return pd.DataFrame({"period": pd.Series([], dtype="datetime64[us, UTC]"), "units": [],
@@ -297,13 +379,20 @@ class FunnelResult(Displayable):
         out["ci_low"], out["ci_high"] = wilson_ci(out["converted"].to_numpy(), out["units"].to_numpy())
         return out
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         first = self.units[0]
-        parts = [f"{s}: {u:,}" + (f" ({100 * u / first:.1f}%)" if first else "")
-                 for s, u in zip(self.steps, self.units)]
-        text = f"Funnel of {first:,} {self.unit_name}: " + " -> ".join(parts) + "."
+        # TRANSLATORS: {step} is a funnel step (an event name from the file), {units} users or sessions at it
+        parts = [msg("{step}: {units:,} ({percent:.1f}%)", step=s, units=u, percent=100 * u / first) if first
+                 else msg("{step}: {units:,}", step=s, units=u) for s, u in zip(self.steps, self.units)]
+        if self.spec.unit == "user":
+            text = msg("Funnel of {count:,} users: {path}.", count=first, path=_path(parts))
+        else:
+            text = msg("Funnel of {count:,} sessions: {path}.", count=first, path=_path(parts))
         if self.test is not None and not math.isnan(self.test.p_value):
-            text += f" Chi-square test of conversion across {self.spec.by} values: p = {self.test.p_value:.3g}."
+            test = msg("Chi-square test of conversion across {field} values: p = {p_value:.3g}.", field=self.spec.by,
+                       p_value=self.test.p_value)
+            # TRANSLATORS: two whole sentences one after the other (in English separated by a space)
+            return msg("{first} {second}", first=text, second=test)
         return text
 
     def to_json(self) -> dict:
@@ -376,8 +465,8 @@ class _PerUnit:
 def event_counts(ds: Dataset) -> pd.DataFrame:
     """Events of the dataset with their row counts, most frequent first (for step pickers)."""
     if "event" not in ds.df.columns:
-        raise CxDataError("the events table has no event column.", file=ds.name,
-                          hint="Map a column to it on the Data page.")
+        raise CxDataError(msg("the events table has no event column."), file=ds.name,
+                          hint=msg("Map a column to it on the Data page."))
     con = duckdb.connect(config={"threads": 2})
     try:
         con.register("src", pd.DataFrame({"ev": ds.df["event"]}, copy=False))
@@ -398,8 +487,8 @@ def resolve_column(ds: Dataset, name: str) -> str:
     folded.update({str(s).casefold(): c for s, c in source_to_canon.items() if c in ds.df.columns})
     if name.casefold() in folded:
         return folded[name.casefold()]
-    raise CxDataError(f"there is no column {name!r}.", file=ds.name,
-                      hint="Columns: " + ", ".join(map(str, list(ds.df.columns)[:30])) + ".")
+    raise CxDataError(msg("there is no column {column!r}.", column=name), file=ds.name,
+                      hint=msg("Columns: {columns}.", columns=", ".join(map(str, list(ds.df.columns)[:30]))))
 
 
 def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
@@ -423,9 +512,9 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
     (1200, 310, 95)
     """
     if ds.role != "events":
-        raise CxDataError(f"a funnel needs an events file, not {ds.role}.", file=ds.name,
-                          hint="Load an event log with user, event and timestamp columns.")
-    warnings: list[str] = []
+        raise CxDataError(msg("a funnel needs an events file, not {role}.", role=ds.role), file=ds.name,
+                          hint=msg("Load an event log with user, event and timestamp columns."))
+    warnings: list[Msg] = []
     frame, spec = _prepare(ds, spec, warnings)
     con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
     try:
@@ -437,22 +526,23 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
     return _assemble(spec, raw, frame, warnings)
 
 
-def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[str]) -> tuple[pd.DataFrame, FunnelSpec]:
+def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[Msg]) -> tuple[pd.DataFrame, FunnelSpec]:
     """The columns the SQL needs, under safe names (u_id, s_id, ts, ev, p<i>, bv); no copy of the data."""
     df = ds.df
     for col in ("user_id", "event", "timestamp"):
         if col not in df.columns:
-            raise CxDataError(f"the events table has no {col} column.", file=ds.name,
-                              hint="Map a column to it on the Data page.")
+            raise CxDataError(msg("the events table has no {column} column.", column=col), file=ds.name,
+                              hint=msg("Map a column to it on the Data page."))
     if spec.unit == "session" and not ds.has("session_id"):
-        raise CxDataError("a session funnel needs a session_id column.", file=ds.name,
-                          hint="Map the session column, or use a user funnel.")
+        raise CxDataError(msg("a session funnel needs a session_id column."), file=ds.name,
+                          hint=msg("Map the session column, or use a user funnel."))
     cols = {"u_id": df["user_id"], "ts": df["timestamp"], "ev": df["event"], "rid": np.arange(len(df))}
     lo, hi = df["timestamp"].min(), df["timestamp"].max()
     as_us = (lambda ts: int(np.datetime64(ts.tz_convert(None).to_datetime64(), "us").astype(np.int64)))
     if pd.notna(lo) and max(-as_us(lo), as_us(hi)) >= _TS_LIMIT:
-        raise CxDataError(f"timestamps run from {lo} to {hi}, outside the years 1400-2500 a funnel can use.",
-                          file=ds.name, hint="Check the timestamp column's format on the Data page.")
+        raise CxDataError(msg("timestamps run from {start} to {end}, outside the years 1400-2500 a funnel can use.",
+                              start=str(lo), end=str(hi)),
+                          file=ds.name, hint=msg("Check the timestamp column's format on the Data page."))
     if spec.unit == "session":
         cols["s_id"] = df["session_id"]
     for i, s in enumerate(spec.steps + ((spec.exclude,) if spec.exclude else ())):
@@ -464,9 +554,10 @@ def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[str]) -> tuple[pd.Dat
         cols["bv"] = _as_text(df[by])
     dropped = int((df["user_id"].isna() | df["timestamp"].isna()).sum())
     if dropped:
-        warnings.append(f"{dropped:,} event(s) without a user or a time were left out.")
+        warnings.append(msg("{count:,} event(s) without a user or a time were left out.", count=dropped))
     if spec.unit == "session" and (no_session := int(df["session_id"].isna().sum())):
-        warnings.append(f"{no_session:,} event(s) without a session were left out of this session funnel.")
+        warnings.append(msg("{count:,} event(s) without a session were left out of this session funnel.",
+                            count=no_session))
     spec = FunnelSpec(spec.steps, spec.window_seconds, spec.order, spec.start, spec.unit, spec.exclude, by,
                       spec.top_n, spec.period)
     return pd.DataFrame(cols, copy=False), spec
@@ -476,7 +567,7 @@ def _as_text(col: pd.Series) -> pd.Series:
     return col if isinstance(col.dtype, pd.StringDtype) else col.astype("string")
 
 
-def _build_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[str]) -> FunnelSpec:
+def _build_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[Msg]) -> FunnelSpec:
     """Create the compact ``ev`` table; step events not found as spelled are matched to the data's
     unique case-insensitive spelling (the table is rebuilt then). Warns on absent events and on
     property filters no event satisfies. Returns the spec with the data's spellings."""
@@ -501,13 +592,15 @@ def _build_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: li
         counts = _bit_counts(con, spec)
     for i, (st, n) in enumerate(zip(spec.steps, counts)):
         if st.event in absent and st.event not in fix:
-            warnings.append(f"The event '{st.event}' never occurs in this file; every later step is 0.")
+            warnings.append(msg("The event '{event}' never occurs in this file; every later step is 0.",
+                                event=st.event))
         elif n == 0 and st.prop is not None:
-            warnings.append(f"No '{st.event}' event has {st.prop} = {st.value} (step {i + 1}); "
-                            "check the value's spelling.")
+            warnings.append(msg("No '{event}' event has {property} = {value} (step {step}); check the value's "
+                                "spelling.", event=st.event, property=st.prop, value=st.value, step=i + 1))
     for a, b in zip(spec.steps, spec.steps[1:]):
         if a == b:
-            warnings.append(f"Two consecutive steps are both {a.describe()}: one event satisfies both.")
+            warnings.append(msg("Two consecutive steps are both {step}: one event satisfies both.",
+                                step=a.describe()))
     return spec
 
 
@@ -613,7 +706,7 @@ def _paths_sql(spec: FunnelSpec) -> str:
             "FROM firsts f LEFT JOIN best b ON f.u = b.u")
 
 
-def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: list[str]) -> FunnelResult:
+def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: list[Msg]) -> FunnelResult:
     """Counts, breakdown and chi-square tests from the per-unit rows (one per unit, numpy/pandas)."""
     k = len(spec.steps)
     excluded = raw["level"].null_count
@@ -623,11 +716,17 @@ def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: li
     level = per_unit.level
     units = tuple(int(n) for n in np.bincount(level, minlength=k + 1)[::-1].cumsum()[::-1][1:])
     name = "users" if spec.unit == "user" else "sessions"
+    users = spec.unit == "user"
     if excluded:
-        warnings.append(f"{excluded:,} {name} were excluded: {spec.exclude.describe()} happened between "
-                        "their steps in every attempt.")
+        warnings.append(
+            msg("{count:,} users were excluded: {step} happened between their steps in every attempt.",
+                count=excluded, step=spec.exclude.describe()) if users else
+            msg("{count:,} sessions were excluded: {step} happened between their steps in every attempt.",
+                count=excluded, step=spec.exclude.describe()))
     if 0 < units[0] < 30:
-        warnings.append(f"Only {units[0]} {name} reached step 1: conversion rates are very uncertain.")
+        warnings.append(
+            msg("Only {count} users reached step 1: conversion rates are very uncertain.", count=units[0]) if users
+            else msg("Only {count} sessions reached step 1: conversion rates are very uncertain.", count=units[0]))
     breakdown, test = None, None
     if spec.by:
         # the breakdown value is the one on the unit's first step-1 row
@@ -638,7 +737,7 @@ def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: li
 
 
 def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str,
-               warnings: list[str]) -> tuple[pd.DataFrame, BreakdownTest, tuple[np.ndarray, list]]:
+               warnings: list[Msg]) -> tuple[pd.DataFrame, BreakdownTest, tuple[np.ndarray, list]]:
     k = len(spec.steps)
     codes, uniq = pd.factorize(values)
     counts = np.bincount(codes, minlength=len(uniq))
@@ -646,8 +745,9 @@ def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str
     rank = np.lexsort((names.astype(str), -counts))            # most units first, then by value
     pos = np.empty(len(uniq), dtype=np.int64)
     if len(uniq) > spec.top_n:
-        warnings.append(f"{spec.by} has {len(uniq):,} values; the {spec.top_n} largest are shown and "
-                        f"the other {len(uniq) - spec.top_n:,} are grouped as '{OTHER}'.")
+        warnings.append(msg("{field} has {count:,} values; the {shown} largest are shown and the other {rest:,} are "
+                            "grouped as '{other}'.", field=spec.by, count=len(uniq), shown=spec.top_n,
+                            rest=len(uniq) - spec.top_n, other=Msg(OTHER)))
         pos[rank[:spec.top_n]] = np.arange(spec.top_n)
         pos[rank[spec.top_n:]] = spec.top_n
         order = list(names[rank[:spec.top_n]]) + [OTHER]
@@ -666,8 +766,8 @@ def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str
     table = np.column_stack([conv, total - conv])
     chi2, dof, p, min_exp = chi_square(table)
     if not math.isnan(min_exp) and min_exp < 5:
-        warnings.append("Some breakdown groups are small (expected count below 5): the chi-square test "
-                        "of conversion differences is approximate.")
+        warnings.append(msg("Some breakdown groups are small (expected count below 5): the chi-square test of "
+                            "conversion differences is approximate."))
     pairs = []
     for a in range(len(order)):
         for b in range(a + 1, len(order)):

@@ -420,3 +420,42 @@ def test_result_pickles_without_the_event_table_and_keeps_its_paths():
     pd.testing.assert_frame_equal(back.paths, res.paths)
     converted = set(back.paths.loc[back.paths["level"] == 2, "user_id"])
     assert converted == {f"u{i}" for i in range(0, 200, 2)}
+
+
+# ----------------------------------------------------------------------------- translatable text
+def test_definition_sentence_is_whole_templates_per_variant():
+    from cxlib.messages import Msg, translate
+    s = spec("view", "page_view[page=/checkout]", "buy", window="2d", order="strict", start="first", by="device")
+    text = s.describe()
+    assert isinstance(text, Msg) and text.template == "{main}; broken down by {field} on the first {event}."
+    main = text.params["main"]
+    assert main.template == ("Unique users who did {path} in this order within {window} of their first {event}, "
+                             "with no other funnel step in between")
+    assert main.params["window"].template == "{count} days" and main.params["window"].params == {"count": 2}
+    step = main.params["path"].params["rest"].params["first"]
+    assert step.template == "'{event}' where {property} = {value}" and step.params["value"] == "/checkout"
+    # a translation of each whole template, event names and values left as they are
+    catalog = {text.template: "{main}; по {field}.", main.template: "Сессии: {path} за {window} от {event}",
+               "{first} -> {rest}": "{first} → {rest}", "{count} days": "{count} дн.", "'{event}'": "«{event}»",
+               "'{event}' where {property} = {value}": "«{event}» при {property} = {value}"}
+    assert translate(text, lambda m: catalog.get(m, m)) == (
+        "Сессии: «view» → «page_view» при page = /checkout → «buy» за 2 дн. от view; по device.")
+    assert format_window(3600).template == "{count} hour" and format_window(90).template == "{seconds:g} seconds"
+
+
+def test_warnings_and_summary_are_msg_templates_with_values():
+    from cxlib.messages import Msg
+    res = funnel(events([("a", "view", 0), ("a", "buy", 5), ("b", "view", 0)]), spec("view", "buy", "nothing"))
+    absent = next(w for w in res.warnings if "never occurs" in w)
+    assert isinstance(absent, Msg) and absent.params == {"event": "nothing"}
+    few = next(w for w in res.warnings if "very uncertain" in w)
+    assert few.template == "Only {count} users reached step 1: conversion rates are very uncertain."
+    text = res.summary()
+    assert text.template == "Funnel of {count:,} users: {path}." and text.params["count"] == 2
+    assert text.params["path"].params["first"].params == {"step": "view", "units": 2, "percent": 100.0}
+    ds = events([(f"u{i}", "view", 0, "ios" if i % 2 else "web") for i in range(40)]
+                + [(f"u{i}", "buy", 9, None) for i in range(0, 40, 3)], device=None)
+    by = funnel(ds, spec("view", "buy", by="device", top_n=1))
+    other = next(w for w in by.warnings if "grouped as" in w)
+    assert other.params["other"] == "Other" and isinstance(other.params["other"], Msg)    # the label, translated
+    assert by.summary().template == "{first} {second}"          # the chi-square sentence is a sentence of its own
