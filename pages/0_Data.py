@@ -70,7 +70,7 @@ if demos:
     st.subheader(t("Demo files"))
     st.caption(t("Real-shaped exports from other shops and tools, to see how they are understood."))
     for item in demos:
-        if st.button(t("Load {title}", title=item.get("title", item["file"])), key=f"demo_{item['file']}"):
+        if st.button(t("Load {title}", title=tr(item.get("title", item["file"]))), key=f"demo_{item['file']}"):
             path = state.SAMPLE_DIR / item["file"]
             try:
                 data = path.read_bytes()

@@ -113,7 +113,8 @@ def mapping_form(prefix: str, columns: list[str], role: str | None,
     for f in ROLES_BY_NAME[new_role].fields:
         now = current.get(f.name) if new_role == role else None
         opts = [NONE] + columns
-        pick = st.selectbox(f.name + (" *" if f.required else ""), opts, index=opts.index(now) if now in opts else 0,
+        name = tr(f.name)                          # the canonical field, as people of the language call it
+        pick = st.selectbox(name + (" *" if f.required else ""), opts, index=opts.index(now) if now in opts else 0,
                             key=f"map_{prefix}_{new_role}_{f.name}", help=tr(f.help) if f.help else None)
         if pick != NONE:
             mapping[f.name] = pick
