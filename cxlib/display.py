@@ -69,7 +69,7 @@ class Displayable:
         """``field, value`` rows from the scalar entries of ``to_json()``."""
         data = self.to_json() if hasattr(self, "to_json") else {}
         rows = [(k, v) for k, v in data.items() if v is None or isinstance(v, (str, int, float, bool))]
-        return pd.DataFrame(rows, columns=["field", "value"])
+        return pd.DataFrame(rows, columns=[N_("field"), N_("value")])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from cxlib import abstats
 from cxlib.abstats import Alternative, LiftTest
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
-from cxlib.messages import Msg, msg
+from cxlib.messages import N_, Msg, msg
 
 Metric = Literal["converted", "revenue", "aov"]
 Correction = Literal["holm", "none"]
@@ -243,18 +243,20 @@ class ExperimentResult(Displayable):
         for v in self.variants:
             c = comps.get(v.name)
             t = c.test if c else None
-            rows.append({
-                "variant": v.name, "is_control": v.name == self.control, "users": v.users,
-                "conversions": v.conversions, "rate": v.rate, "rate_ci_low": v.rate_ci[0], "rate_ci_high": v.rate_ci[1],
-                "revenue_per_user": v.revenue_per_user, "metric": self.spec.metric, "value": v.value,
-                "value_ci_low": v.value_ci[0], "value_ci_high": v.value_ci[1],
-                "abs_lift": t.abs_lift if t else None, "abs_ci_low": t.abs_ci[0] if t else None,
-                "abs_ci_high": t.abs_ci[1] if t else None, "rel_lift": t.rel_lift if t else None,
-                "rel_ci_low": t.rel_ci[0] if t else None, "rel_ci_high": t.rel_ci[1] if t else None,
-                "p_value": t.p_value if t else None, "p_value_adjusted": c.p_value_adjusted if c else None,
-                "significant": c.significant if c else None,
-                "mann_whitney_p": c.mann_whitney_p if c else None,
-                "chance_to_beat": c.chance_to_beat if c else None, "expected_loss": c.expected_loss if c else None,
+            rows.append({                   # headers people read (the page translates them): marked
+                N_("variant"): v.name, N_("is_control"): v.name == self.control, N_("users"): v.users,
+                N_("conversions"): v.conversions, N_("rate"): v.rate, N_("rate_ci_low"): v.rate_ci[0],
+                N_("rate_ci_high"): v.rate_ci[1], N_("revenue_per_user"): v.revenue_per_user,
+                N_("metric"): self.spec.metric, N_("value"): v.value, N_("value_ci_low"): v.value_ci[0],
+                N_("value_ci_high"): v.value_ci[1], N_("abs_lift"): t.abs_lift if t else None,
+                N_("abs_ci_low"): t.abs_ci[0] if t else None, N_("abs_ci_high"): t.abs_ci[1] if t else None,
+                N_("rel_lift"): t.rel_lift if t else None, N_("rel_ci_low"): t.rel_ci[0] if t else None,
+                N_("rel_ci_high"): t.rel_ci[1] if t else None, N_("p_value"): t.p_value if t else None,
+                N_("p_value_adjusted"): c.p_value_adjusted if c else None,
+                N_("significant"): c.significant if c else None,
+                N_("mann_whitney_p"): c.mann_whitney_p if c else None,
+                N_("chance_to_beat"): c.chance_to_beat if c else None,
+                N_("expected_loss"): c.expected_loss if c else None,
             })
         return pd.DataFrame(rows)
 
