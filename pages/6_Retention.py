@@ -9,9 +9,9 @@ import ui
 from cxlib import charts_retention as charts
 from cxlib.clv import CLVSpec, historical_clv, predict_clv
 from cxlib.errors import CxDataError
+from cxlib.messages import N_
 from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
 from cxlib.segments import RFMSpec, compute_rfm
-from cxlib.messages import N_
 from ui import fmt, t, tr
 from ui.widgets import dataset_currency, date_input_format
 

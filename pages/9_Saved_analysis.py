@@ -9,8 +9,7 @@ from cxlib.definitions import DefinitionSet
 from cxlib.errors import CxDataError
 from cxlib.messages import msg
 from cxlib.workspace import AnalysisSpec
-from ui import state
-from ui import fmt
+from ui import fmt, state
 from ui.i18n import t, tr
 
 ui.shell(t("Saved analysis"), icon=":material/bookmark:")

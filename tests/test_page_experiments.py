@@ -46,7 +46,7 @@ def test_sample_experiment_shows_verdict_table_and_charts():
     assert table["users"].tolist() == [5981, 6009]
     shown = at.dataframe[0].value
     assert shown["Variant"].tolist() == ["control", "one_page_checkout"]
-    assert shown.iloc[1]["Significant"] == True and shown.iloc[1]["Conversion"] == pytest.approx(295 / 6009)  # noqa: E712
+    assert shown["Significant"].tolist()[1] is True and shown.iloc[1]["Conversion"] == pytest.approx(295 / 6009)
     text = display_values(at.dataframe[0])                # what the reader sees: the locale's formatting
     assert text.iloc[1]["Conversion"] == "4.91%" and text.iloc[1]["Significant"] == "yes"
     titles = [s["title"] for s in _specs(at)]

@@ -73,7 +73,7 @@ def signed(value, decimals: int = 1, *, percent: bool = False, lang: str | None 
     """A difference, always with its sign: ``+3,5`` (ru), ``-2.0``, ``+5.0%`` (``percent``: a fraction)."""
     if _missing(value):
         return "—"
-    return LocaleFormatter(_lang(lang)).format("{v:+.%d%s}" % (decimals, "%" if percent else "f"), v=value)
+    return LocaleFormatter(_lang(lang)).format(f"{{v:+.{decimals}{'%' if percent else 'f'}}}", v=value)
 
 
 def money(value, currency: str | None = None, decimals: int | None = None, *, lang: str | None = None) -> str:

@@ -290,7 +290,7 @@ def show_table(df, *, formats: dict | None = None, labels=(), where=None, **kwar
 def sig(digits: int = 3):
     """A cell formatter with ``digits`` significant digits in the session's language (p-values)."""
     formatter = fmt.LocaleFormatter(language())
-    spec = "{v:.%dg}" % digits
+    spec = f"{{v:.{digits}g}}"
     return lambda v: "—" if v is None or v != v else formatter.format(spec, v=v)
 
 
