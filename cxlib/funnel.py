@@ -28,6 +28,7 @@ The plain-Python oracle is tests/funnel_reference.py; benchmarks/bench_funnel.py
 """
 from __future__ import annotations
 
+import sys
 import argparse
 import functools
 import math
@@ -761,7 +762,7 @@ def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str
     rows = [{"value": v, "step_index": j, "step": spec.steps[j - 1].label, "units": int(per[i, j - 1]),
              "conversion": per[i, j - 1] / per[i, 0] if per[i, 0] else math.nan}
             for i, v in enumerate(order) for j in range(1, k + 1)]
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=["value", "step_index", "step", "units", "conversion"])
     conv, total = per[:, k - 1], per[:, 0]
     table = np.column_stack([conv, total - conv])
     chi2, dof, p, min_exp = chi_square(table)
@@ -815,3 +816,8 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
                       unit=args.unit, exclude=Step.parse(args.exclude) if args.exclude else None,
                       by=args.by, top_n=args.top)
     return funnel(ds, spec).to_json()
+
+
+# ``cx.funnel(ds, spec)`` must work even when this module was imported before the package's lazy
+# attribute was first read (importing a submodule binds ``cxlib.funnel`` to the plain module).
+sys.modules["cxlib"]._callable(sys.modules[__name__])

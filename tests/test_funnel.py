@@ -459,3 +459,14 @@ def test_warnings_and_summary_are_msg_templates_with_values():
     other = next(w for w in by.warnings if "grouped as" in w)
     assert other.params["other"] == "Other" and isinstance(other.params["other"], Msg)    # the label, translated
     assert by.summary().template == "{first} {second}"          # the chi-square sentence is a sentence of its own
+
+
+def test_breakdown_where_no_unit_reaches_step_one_gives_an_empty_table_and_chart():
+    import cxlib as cx
+    from cxlib.charts_funnel import breakdown_chart      # imports cxlib.funnel first: cx.funnel stays callable
+    from pathlib import Path
+    ds = cx.load(str(Path(__file__).resolve().parents[1] / "sample_data" / "events.csv"))
+    res = cx.funnel(ds, FunnelSpec.from_json({"steps": ["page_view[page=/nowhere]", "purchase"], "by": "device"}))
+    assert res.breakdown.empty and list(res.breakdown.columns)[:2] == ["value", "step_index"]
+    assert res.to_json()["breakdown"] == {}
+    assert breakdown_chart(res).to_dict()["mark"]["type"] == "bar"
