@@ -12,6 +12,7 @@ from cxlib.experiment import METRIC_LABELS, METRIC_TITLES, ExperimentResult
 from cxlib.messages import N_, localize, msg
 
 # Legend categories (shown to people, so translated when drawn) and their fixed colours.
+# TRANSLATORS: legend of the A/B charts: control or variant arm; better, worse or no significant difference
 _PALETTE = {N_("control"): "#7f7f7f", N_("variant"): "#1f77b4", N_("better"): "#2ca02c", N_("worse"): "#d62728",
             N_("no significant difference"): "#7f7f7f"}
 

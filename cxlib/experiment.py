@@ -47,9 +47,11 @@ from cxlib.messages import N_, Msg, msg
 Metric = Literal["converted", "revenue", "aov"]
 Correction = Literal["holm", "none"]
 # Metric names as they sit inside sentences ("B raised {metric} from ..."); Msg so a sentence translates them.
+# TRANSLATORS: a metric's name inside A/B sentences ("B raised {metric} from ...", "Lift in {metric} over A"), lower case
 METRIC_LABELS: dict[str, Msg] = {"converted": msg("conversion"), "revenue": msg("revenue per user"),
                                  "aov": msg("average order value")}
 # The same names as a heading or column title.
+# TRANSLATORS: a metric's name as a heading or column title
 METRIC_TITLES: dict[str, Msg] = {"converted": msg("Conversion"), "revenue": msg("Revenue per user"),
                                  "aov": msg("Average order value")}
 CONTROL_NAMES = ("control", "a", "baseline", "original", "old", "base", "default", "champion", "existing", "current")
@@ -103,12 +105,14 @@ class ExperimentSpec:
     def describe(self) -> Msg:
         """The definition sentence: which test, at which level, with which options, against which split."""
         if self.sequential and self.winsorize_pct:
+            # TRANSLATORS: the {extras} of the A/B definition sentence: "..., with {extras}; the traffic split ..."
             extras = msg("always-valid sequential intervals and revenue capped at its {percentile:g}th percentile",
                          percentile=self.winsorize_pct)
         elif self.winsorize_pct:
             extras = msg("revenue capped at its {percentile:g}th percentile", percentile=self.winsorize_pct)
         else:
             extras = msg("always-valid sequential intervals") if self.sequential else None
+        # TRANSLATORS: a variant's name and its intended share of the traffic
         split = (_listing([msg("{variant} {share:g}", variant=k, share=v) for k, v in self.split], " / ")
                  if self.split else msg("an equal split"))
         values = dict(metric=METRIC_LABELS[self.metric], test=_TESTS[self.alternative, self.metric], alpha=self.alpha,
@@ -132,6 +136,7 @@ class ExperimentSpec:
 # The test each definition sentence names, per (alternative, metric): whole noun phrases, so a
 # translation can inflect them as the sentence needs.
 _TESTS: dict[tuple[str, str], Msg] = {
+    # TRANSLATORS: the {test} in "compared with the control by {test} at 5% significance"; write each as that sentence needs it
     ("two-sided", "converted"): msg("a two-sided two-proportion z-test"),
     ("larger", "converted"): msg("a one-sided (variant better) two-proportion z-test"),
     ("smaller", "converted"): msg("a one-sided (variant worse) two-proportion z-test"),
@@ -162,6 +167,7 @@ class DataChecks:
     srm_flag: bool = False
 
     def sentences(self) -> list[Msg]:
+        # TRANSLATORS: a variant's name and its number of users
         obs = _listing([msg("{variant}: {users:,}", variant=k, users=v) for k, v in self.observed], ", ")
         out = [msg("{units:,} units analysed ({observed}).", units=self.units, observed=obs)]
         if self.rows:
@@ -560,6 +566,7 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
         variants.append(VariantSummary(n, users, conv, conv / users, ci, value=conv / users, value_ci=ci))
     checks = DataChecks(units=sum(u for u, _ in clean.values()), expected_split=tuple(weights.items()),
                         missing_variants=missing)
+    # TRANSLATORS: the data of an A/B test typed in by hand, as in "A/B test on {name}"
     return _finish(spec, control, variants, checks, [], msg("counts typed in"), "", None)
 
 
@@ -639,6 +646,7 @@ def _sentences(parts: list) -> Msg | str:
         return ""
     text = parts[-1]
     for part in reversed(parts[:-1]):
+        # TRANSLATORS: two whole sentences, one after the other
         text = msg("{first} {second}", first=part, second=text)
     return text
 
@@ -649,6 +657,7 @@ def _lines(parts: list) -> Msg | str:
         return ""
     text = parts[-1]
     for part in reversed(parts[:-1]):
+        # TRANSLATORS: two lines of text
         text = msg("{first}\n{second}", first=part, second=text)
     return text
 
@@ -660,10 +669,13 @@ def _listing(items: list, sep: str) -> Msg | str:
     text = items[-1]
     for item in reversed(items[:-1]):
         if sep == " / ":
+            # TRANSLATORS: the first item of a list and the rest of it
             text = msg("{first} / {rest}", first=item, rest=text)
         elif sep == "; ":
+            # TRANSLATORS: the first item of a list and the rest of it
             text = msg("{first}; {rest}", first=item, rest=text)
         else:
+            # TRANSLATORS: the first item of a list and the rest of it
             text = msg("{first}, {rest}", first=item, rest=text)
     return text
 
@@ -672,11 +684,15 @@ def _p_eq(p: float, name: Msg | None = None) -> Msg:
     """'p = 0.03' or 'p < 0.001'; ``name`` says which p-value (one-sided, always-valid)."""
     name = msg("p") if name is None else name
     if not np.isfinite(p):
+        # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"; {p_value} is "n/a" (not available)
         return msg("{name} = {p_value}", name=name, p_value=msg("n/a"))
     if p < 0.001:
+        # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"
         return msg("{name} < {limit:g}", name=name, limit=0.001)
     if p < 0.01:
+        # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"
         return msg("{name} = {p_value:.3f}", name=name, p_value=float(p))
+    # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"
     return msg("{name} = {p_value:.2f}", name=name, p_value=float(p))
 
 
@@ -684,13 +700,18 @@ def _fmt_value(x: float, metric: str) -> Msg:
     if not np.isfinite(x):
         return msg("n/a")
     if metric == "converted":
+        # TRANSLATORS: a conversion rate in percent
         return msg("{percent:.2f} %", percent=float(x) * 100)
+    # TRANSLATORS: revenue per user or average order value
     return msg("{value:,.2f}", value=float(x))
 
 
 def _fmt_pct(x: float) -> Msg:
     """A relative change in percent with its sign: ``+12.7 %``, ``−3.1 %``."""
-    return msg("n/a") if not np.isfinite(x) else msg("{change:+.1f} %", change=_Signed(x * 100))
+    if not np.isfinite(x):
+        return msg("n/a")
+    # TRANSLATORS: a relative change in percent, with its sign
+    return msg("{change:+.1f} %", change=_Signed(x * 100))
 
 
 def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSummary, c: Comparison) -> Msg:
@@ -911,6 +932,7 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     report = replace(experiment.report, warnings=experiment.report.warnings + (
         (msg("{units:,} units have no exposure time: conversion unknown.", units=int(df["exposed_at"].isna().sum())),)
         if df["exposed_at"].isna().any() else ()))
+    # TRANSLATORS: how conversion was read: an event name, then a time window such as 7d
     mapping = {**experiment.mapping, "converted": msg("{event} within {window}", event=event, window=window)}
     return Dataset(name=f"{experiment.name} + {events.name}", role="experiment", df=df, mapping=mapping,
                    report=report, content_hash=f"{experiment.content_hash}|{events.content_hash}|{event}|{win}")

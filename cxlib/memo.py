@@ -41,7 +41,9 @@ def _fmt(x: float | None, pct: bool, signed: bool = False) -> Msg:
     if x is None or not math.isfinite(x):
         return msg("n/a")
     if pct:
+        # TRANSLATORS: a rate or a change, in percent
         return msg("{percent:+.2f} %", percent=x * 100) if signed else msg("{percent:.2f} %", percent=x * 100)
+    # TRANSLATORS: an amount or a change in it
     return msg("{value:+,.2f}", value=x) if signed else msg("{value:,.2f}", value=x)
 
 
@@ -65,6 +67,7 @@ def results_rows(res: ExperimentResult, translate: Translate = str) -> tuple[lis
     for v in res.variants:
         c = comps.get(v.name)
         is_ctrl = v.name == res.control and "control" not in v.name.lower()
+        # TRANSLATORS: cells of the memo's results table: the control's name, then numbers
         row = [translate(msg("{variant} (control)", variant=v.name)) if is_ctrl else v.name,
                translate(msg("{users:,}", users=v.users)), translate(msg("{conversions:,}", conversions=v.conversions)),
                translate(_fmt(v.value, pct))]
@@ -72,6 +75,7 @@ def results_rows(res: ExperimentResult, translate: Translate = str) -> tuple[lis
             t = c.test
             p = msg("{p_value} (Holm)", p_value=_p(c.p_value_adjusted)) if c.p_value_adjusted != t.p_value \
                 else _p(c.p_value_adjusted)
+            # TRANSLATORS: pp = percentage points
             abs_txt = (msg("{points:+.2f} pp", points=t.abs_lift * 100) if pct and math.isfinite(t.abs_lift)
                        else _fmt(t.abs_lift, pct, True))
             cells = [abs_txt, _fmt(t.rel_lift, True, True),
@@ -98,6 +102,7 @@ def _sections(res: ExperimentResult, question: str | None, translate: Translate)
     data = [msg("Dataset: {name}", name=res.dataset_name),
             msg("Content hash (SHA-256): {hash}", hash=res.data_hash or msg("n/a")),
             msg("Generated: {when}", when=generated)]
+    # TRANSLATORS: a Python package's name and its version
     versions = _listing([msg("{package} {version}", package=k, version=v) for k, v in package_versions().items()], ", ")
     return {"question": title, "verdict": translate(res.verdict),
             "checks": [translate(x) for x in res.checks.sentences()], "notes": [translate(n) for n in notes],
