@@ -12,6 +12,7 @@ from cxlib.errors import CxDataError
 from cxlib.messages import N_
 from ui import fmt, state, t, tr
 from ui.experiment_view import show_results
+from ui.i18n import language
 
 ui.shell(t("Experiments"), icon=":material/science:")
 
@@ -27,8 +28,9 @@ def joined(_exp, exp_key: str, _events, events_key: str, event: str, window: str
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def memo_html(_res: ex.ExperimentResult, result_json: str, question: str) -> bytes:
-    return memo.memo_html(_res, question=question or None).encode("utf-8")
+def memo_html(_res: ex.ExperimentResult, result_json: str, question: str, lang: str) -> bytes:
+    """The memo in ``lang`` (passed in: a deferred download runs outside the script run)."""
+    return memo.memo_html(_res, question=question or None, translate=lambda x: tr(x, lang), lang=lang).encode("utf-8")
 
 
 def show_result(res: ex.ExperimentResult, key: str) -> None:
@@ -57,11 +59,12 @@ def show_result(res: ex.ExperimentResult, key: str) -> None:
     d = st.columns(4)
     with d[0]:
         ui.download_table(res.to_frame(), "ab_results.csv", key=f"{key}_dl_csv", label=t("Results (CSV)"))
-    d[1].download_button(t("Decision memo (Markdown)"), data=memo.memo_markdown(res, question or None),
+    lang = language()
+    d[1].download_button(t("Decision memo (Markdown)"), data=memo.memo_markdown(res, question or None, translate=tr),
                          file_name="decision_memo.md",
                          mime="text/markdown", key=f"{key}_dl_md", on_click="ignore", icon=":material/description:")
     d[2].download_button(t("Decision memo (HTML)"), file_name="decision_memo.html",
-                         data=lambda: memo_html(res, json.dumps(res.to_json(), sort_keys=True), question),
+                         data=lambda: memo_html(res, json.dumps(res.to_json(), sort_keys=True), question, lang),
                          mime="text/html", key=f"{key}_dl_html", on_click="ignore", icon=":material/article:")
     with d[3]:
         ui.download_chart(lift, "ab_lift.png", key=f"{key}_dl_png", label=t("Lift chart (PNG)"))

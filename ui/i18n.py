@@ -87,11 +87,12 @@ def t(message: str, /, **values: object) -> str:
         return message.format(**values)
 
 
-def tr(text: object) -> str:
-    """A cxlib sentence (``Msg``) or a marked label in the session's language."""
+def tr(text: object, lang: str | None = None) -> str:
+    """A cxlib sentence (``Msg``) or a marked label in the session's language (or in ``lang``, for work
+    done outside the script run, such as a deferred download)."""
     if text is None:
         return ""
-    lang = language()
+    lang = lang if lang in LANGUAGES else language()
     return messages.translate(text, lambda s: catalog(lang).get(s, s), _fill(lang))
 
 
