@@ -111,7 +111,8 @@ with tab_rule:
         members = members_frame(view, seg.mask, seg.name)
         ui.show_table(members.head(500), labels=("segment", "value_tier"))
         ui.download_table(members, "segment_members.csv", key="dl_rule_members", label=t("Download members (CSV)"))
-    st.caption(t("Fields: {fields}", fields=", ".join(c for c in view.customers.columns)))
+    # field names are code the user types in a rule: shown as code spans (literal, never markdown)
+    st.caption(t("Fields: {fields}", fields=", ".join(f"`{c}`" for c in view.customers.columns if "`" not in str(c))))
 
 with tab_cmp:
     segs = [s for s in [*rfm.segment_counts, NO_ORDERS] if (view.customers["segment"] == s).any()]

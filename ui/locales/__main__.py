@@ -43,6 +43,11 @@ def extract(comments: dict[str, list[str]] | None = None) -> dict[str, list[str]
                 found.setdefault(message, []).append(f"{path.relative_to(ROOT)}:{lineno}")
                 if comments is not None and notes:
                     comments.setdefault(message, []).extend(n for n in notes if n not in comments.get(message, []))
+    manifest = ROOT / "sample_data" / "MANIFEST.json"      # demo file titles shown on the Data page
+    if manifest.exists():
+        for item in json.loads(manifest.read_text(encoding="utf-8")):
+            if item.get("title"):
+                found.setdefault(item["title"], []).append("sample_data/MANIFEST.json:1")
     return found
 
 
