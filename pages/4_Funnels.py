@@ -88,7 +88,7 @@ ui.spec_download(res, ds, key="spec_funnel", title=t("Funnel"))
 table = res.to_frame()
 m = st.columns(3)
 m[0].metric(t("Entered the funnel"), fmt.num(res.units[0]))
-m[1].metric(t("Completed"), fmt.num(res.units[-1]))
+m[1].metric(t("Completed all steps"), fmt.num(res.units[-1]))
 m[2].metric(t("Overall conversion"), fmt.pct(table["conversion_from_first"].iloc[-1], 2)
             if res.units[0] else t("n/a"))
 chart = charts.funnel_chart(res, title=t("Funnel: sessions per step (drop-off in red)") if SESSIONS

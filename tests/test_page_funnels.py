@@ -60,7 +60,7 @@ def test_seeded_funnel_numbers_breakdown_and_dropoff_list():
     at.selectbox(key="funnel_by").set_value("device").run()
     assert not at.exception
     m = {x.label: x.value for x in at.metric}
-    assert m == {"Entered the funnel": "4", "Completed": "1", "Overall conversion": "25.00%"}
+    assert m == {"Entered the funnel": "4", "Completed all steps": "1", "Overall conversion": "25.00%"}
     specs = _specs(at)
     funnel_data = _data(at)
     assert funnel_data["units"].tolist() == [4, 3, 1]
