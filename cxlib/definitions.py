@@ -25,6 +25,7 @@ from typing import Literal, get_args
 
 from cxlib.errors import CxDataError
 from cxlib.messages import Msg, N_, msg
+from cxlib.messages import listing as _listing
 
 ORDER_STATES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
                                  "partially_refunded")
@@ -54,12 +55,6 @@ def _error_msg(err: Exception) -> Msg | str:
     return getattr(err, "msg", None) or str(err)
 
 
-def _listing(items: list) -> Msg | str:
-    """Translatable labels listed with commas ("a, b, c"), one ``{first}, {rest}`` template per comma."""
-    if len(items) == 1:
-        return items[0]
-    # TRANSLATORS: a list: {first} is one item, {rest} the other items (already joined the same way)
-    return msg("{first}, {rest}", first=items[0], rest=_listing(items[1:]))
 
 
 def _check_choice(name: str, value: object, alias: object) -> None:

@@ -43,6 +43,7 @@ from cxlib.abstats import Alternative, LiftTest
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
 from cxlib.messages import N_, Msg, msg
+from cxlib.messages import lines as _lines, listing as _listing, sentences as _sentences
 
 Metric = Literal["converted", "revenue", "aov"]
 Correction = Literal["holm", "none"]
@@ -640,44 +641,10 @@ class _Signed(float):
         return float.__format__(self, spec).replace("-", "\u2212")
 
 
-def _sentences(parts: list) -> Msg | str:
-    """Whole sentences one after another, each translated on its own."""
-    if not parts:
-        return ""
-    text = parts[-1]
-    for part in reversed(parts[:-1]):
-        # TRANSLATORS: two whole sentences, one after the other
-        text = msg("{first} {second}", first=part, second=text)
-    return text
 
 
-def _lines(parts: list) -> Msg | str:
-    """Whole sentences one per line."""
-    if not parts:
-        return ""
-    text = parts[-1]
-    for part in reversed(parts[:-1]):
-        # TRANSLATORS: two lines of text
-        text = msg("{first}\n{second}", first=part, second=text)
-    return text
 
 
-def _listing(items: list, sep: str) -> Msg | str:
-    """Items of a list (``sep`` ", ", " / " or "; "), so a translation can use its own separators."""
-    if not items:
-        return ""
-    text = items[-1]
-    for item in reversed(items[:-1]):
-        if sep == " / ":
-            # TRANSLATORS: the first item of a list and the rest of it
-            text = msg("{first} / {rest}", first=item, rest=text)
-        elif sep == "; ":
-            # TRANSLATORS: the first item of a list and the rest of it
-            text = msg("{first}; {rest}", first=item, rest=text)
-        else:
-            # TRANSLATORS: the first item of a list and the rest of it
-            text = msg("{first}, {rest}", first=item, rest=text)
-    return text
 
 
 def _p_eq(p: float, name: Msg | None = None) -> Msg:

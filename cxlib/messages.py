@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 
-__all__ = ["Msg", "msg", "N_", "localize", "set_translator", "translate"]
+__all__ = ["Msg", "msg", "N_", "localize", "set_translator", "translate", "listing", "sentences", "lines"]
 
 
 class Msg(str):
@@ -59,6 +59,47 @@ def msg(template: str, /, **params: object) -> Msg:
 
 def N_(text: str) -> str:
     """Mark a label for translation without changing it (looked up later by its English text)."""
+    return text
+
+
+def listing(items: list, sep: str = ", ") -> Msg | str:
+    """Items of a list (``sep`` is ", ", "; " or " / "), joined by templates a translation can change
+    (Chinese lists use 、, Russian ones often ;). Items may be Msg or data. Empty list -> ""."""
+    if not items:
+        return ""
+    text = items[-1]
+    for item in reversed(items[:-1]):
+        if sep == "; ":
+            # TRANSLATORS: a list: {first} is one item, {rest} the other items (already joined the same way)
+            text = msg("{first}; {rest}", first=item, rest=text)
+        elif sep == " / ":
+            # TRANSLATORS: a list: {first} is one item, {rest} the other items (already joined the same way)
+            text = msg("{first} / {rest}", first=item, rest=text)
+        else:
+            # TRANSLATORS: a list: {first} is one item, {rest} the other items (already joined the same way)
+            text = msg("{first}, {rest}", first=item, rest=text)
+    return text
+
+
+def sentences(parts: list) -> Msg | str:
+    """Whole sentences one after the other (English: separated by a space), each translated alone."""
+    if not parts:
+        return ""
+    text = parts[-1]
+    for part in reversed(parts[:-1]):
+        # TRANSLATORS: two whole sentences one after the other (in English separated by a space)
+        text = msg("{first} {second}", first=part, second=text)
+    return text
+
+
+def lines(parts: list) -> Msg | str:
+    """Whole sentences one per line."""
+    if not parts:
+        return ""
+    text = parts[-1]
+    for part in reversed(parts[:-1]):
+        # TRANSLATORS: two lines of text
+        text = msg("{first}\n{second}", first=part, second=text)
     return text
 
 

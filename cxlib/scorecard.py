@@ -24,6 +24,7 @@ from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.messages import Msg, N_, msg
+from cxlib.messages import listing as _listing
 from cxlib.stats import proportion_ci
 
 Status = Literal["met", "not met", "not enough data to tell", "no target", "no data"]
@@ -143,12 +144,6 @@ class Scorecard(Displayable):
         return msg("{count} metrics: {statuses}.", count=len(self.tiles), statuses=_listing(parts))
 
 
-def _listing(items: list) -> Msg | str:
-    """Items listed with commas ("a, b, c"), one ``{first}, {rest}`` template per comma."""
-    if len(items) == 1:
-        return items[0]
-    # TRANSLATORS: a list: {first} is one item, {rest} the other items (already joined the same way)
-    return msg("{first}, {rest}", first=items[0], rest=_listing(items[1:]))
 
 
 # ---------------------------------------------------------------------------------------------

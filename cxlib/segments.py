@@ -31,6 +31,7 @@ from cxlib.dataset import Dataset
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.messages import Msg, N_, msg
+from cxlib.messages import listing, sentences
 
 QuintileMethod = Literal["ties_share", "rank"]
 QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
@@ -75,37 +76,29 @@ DEFAULT_SCORE_MAP: tuple[ScoreRule, ...] = (
 SEGMENT_NAMES: tuple[str, ...] = tuple(r.segment for r in DEFAULT_SCORE_MAP)
 
 
+def join_list(items: list) -> Msg | str:
+    """``a, b, c`` as one value whose separators an interface can translate."""
+    return listing(items)
+
+
+def join_clauses(items: list) -> Msg | str:
+    """``a; b; c``: clauses of one sentence."""
+    return listing(items, "; ")
+
+
+join_sentences = sentences
+
+
 def name_msg(name: object) -> Msg:
     """A segment or tier name as a value inside a sentence: an interface translates it when it is a
     marked name (``"At risk"``) and shows it as it is when it is the user's own (``"VIP Berlin"``)."""
     return Msg(str(name))
 
 
-def join_list(items: list) -> Msg:
-    """``a, b, c`` as one sentence value whose separators an interface can translate."""
-    out = items[0]
-    for item in items[1:]:
-        # TRANSLATORS: items of a list separated by commas; {list} is the list so far, {item} the next one
-        out = msg("{list}, {item}", list=out, item=item)
-    return out
 
 
-def join_clauses(items: list) -> Msg:
-    """``a; b; c``: clauses of one sentence, each a Msg."""
-    out = items[0]
-    for item in items[1:]:
-        # TRANSLATORS: parts of one sentence separated by semicolons; {list} so far, {item} the next one
-        out = msg("{list}; {item}", list=out, item=item)
-    return out
 
 
-def join_sentences(items: list) -> Msg:
-    """Whole sentences one after the other, separated by a space."""
-    out = items[0]
-    for item in items[1:]:
-        # TRANSLATORS: two whole sentences, one after the other
-        out = msg("{first} {second}", first=out, second=item)
-    return out
 
 
 def score_grid(score_map: tuple[ScoreRule, ...]) -> np.ndarray:

@@ -26,6 +26,7 @@ from cxlib.definitions import DefinitionSet, load_definitions
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.messages import Msg, N_, msg
+from cxlib.messages import sentences as _sentences
 from cxlib.stats import proportion_ci
 
 SurveyMetric = Literal["nps", "csat", "ces"]
@@ -484,12 +485,6 @@ class SurveySummary(Displayable):
         return _sentences(parts)
 
 
-def _sentences(parts: list[Msg]) -> Msg:
-    """Whole sentences one after the other (English: separated by a space), each translated on its own."""
-    if len(parts) == 1:
-        return parts[0]
-    # TRANSLATORS: two whole sentences one after the other (in English separated by a space)
-    return msg("{first} {second}", first=parts[0], second=_sentences(parts[1:]))
 
 
 def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> SurveySummary:
