@@ -469,7 +469,7 @@ def test_rfm_sentences_are_msg_templates_with_values():
     assert s.template == "{customers} customers as of {date}; largest segments: {segments}."
     assert s.params["customers"] == 4 and s.params["date"] == "2024-06-30"
     segs = s.params["segments"]                       # "a, b, c" joined by a translatable template
-    assert segs.template == "{list}, {item}" and segs.params["item"].params["segment"].template == "Promising"
+    assert segs.template == "{first}, {rest}" and segs.params["first"].params["segment"].template == "At risk"
     later = next(w for w in res.warnings if "after 2024-06-30" in w)
     assert isinstance(later, Msg) and later.template == "{orders} valid order(s) placed after {date} are ignored."
     assert later.params == {"orders": 1, "date": "2024-06-30"}
@@ -488,8 +488,8 @@ def test_score_map_error_and_join_sentences_are_msg_templates():
     message = exc.value.message
     assert message.template == "the RFM score map is not valid: {problems}."
     problems = message.params["problems"]             # "a; b" joined by a translatable template
-    assert problems.template == "{list}; {item}"
-    second = problems.params["item"]
+    assert problems.template == "{first}; {rest}"
+    second = problems.params["rest"]
     assert second.template == "cell R={r}, FM={fm} is in both '{segment}' and '{other}'"
     assert (second.params["r"], second.params["fm"]) == (1, 2)
     assert second.params["segment"].template == "Lost" and second.params["other"] == "Gone"
