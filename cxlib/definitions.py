@@ -34,6 +34,13 @@ _STATE_WORDS: dict[str, str] = {
     "completed": N_("completed"), "in_transit": N_("in transit"), "pending": N_("pending"),
     "cancelled": N_("cancelled"), "refunded": N_("refunded"), "partially_refunded": N_("partially refunded"),
 }
+
+
+def status_words(statuses) -> Msg | str:
+    """Order statuses as translatable words in a list: ``completed, refunded, partially refunded``."""
+    return _listing([Msg(_STATE_WORDS.get(s, s)) for s in statuses])
+
+
 CsatMode = Literal["top2_pct", "mean"]
 CesScale = Literal["1-7", "1-5", "0-10"]
 ClvMethod = Literal["historical", "predictive"]
@@ -199,7 +206,7 @@ class RevenueDef(_Spec):
             raise _bad(msg("subtract_refunds must be true or false"))
 
     def describe(self) -> Msg:
-        states = _listing([Msg(_STATE_WORDS[s]) for s in self.valid_statuses])
+        states = status_words(self.valid_statuses)
         if self.subtract_refunds:
             # TRANSLATORS: {statuses} lists order statuses ("completed, refunded, partially refunded")
             return msg("Net revenue = sum of amount minus refunded amount over valid orders (status {statuses}; "

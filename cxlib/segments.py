@@ -189,10 +189,11 @@ class RFMSpec:
         net = msg("amount minus refunds") if self.subtract_refunds else msg("order amount")
         ties = (msg("equal values share a score") if self.quintile_method == "ties_share"
                 else msg("equal-sized bins, ties split by customer id"))
-        statuses = ", ".join(self.valid_statuses)       # stored status values, as in the definitions file
+        from cxlib.definitions import status_words
+        statuses = status_words(self.valid_statuses)
         if self.as_of:
             # TRANSLATORS: {net} ("amount minus refunds" / "order amount") and {ties} are phrases
-            # translated on their own; {statuses} are status codes such as completed, refunded
+            # translated on their own; {statuses} lists order statuses ("completed, refunded, partially refunded")
             return msg("RFM as of {date} over orders with status {statuses}: recency in days since the last "
                        "order, frequency = number of orders, monetary = {net}; each scored 1-5 by quintile "
                        "({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.",
