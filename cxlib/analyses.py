@@ -53,7 +53,7 @@ from cxlib.dataset import Dataset
 from cxlib.definitions import DefinitionSet
 from cxlib.display import Displayable, chart, chart_kinds, definition_of, title_of, to_html
 from cxlib.errors import CxDataError
-from cxlib.messages import N_, msg
+from cxlib.messages import Msg, N_, msg
 from cxlib.workspace import AnalysisSpec, Workspace
 
 # ``cx.funnel``/``cx.FunnelSpec``/``cx.Step`` resolve through this module; the objects are cxlib.funnel's own.
@@ -87,9 +87,12 @@ def _of_role(datasets: list[Dataset], role: str) -> Dataset | None:
 def _primary(datasets: list[Dataset], role: str, page: str) -> Dataset:
     ds = datasets[0]
     if ds.role != role:
-        raise CxDataError(msg("the {page} page analyses {role} data, but '{file}' is {file_role} data.", page=page,
-                              role=role, file=ds.name, file_role=ds.role), file=ds.name,
-                          hint=msg("Pass a {role} file.", role=role))
+        from cxlib.loader import role_noun
+        label = PAGES_BY_NAME[page].label if page in PAGES_BY_NAME else page
+        # TRANSLATORS: {page} is a page title (Funnels, Orders...); {role} and {file_role} kinds of data
+        raise CxDataError(msg("the {page} page analyses {role} data, but '{file}' is {file_role} data.",
+                              page=Msg(label), role=role_noun(role), file=ds.name, file_role=role_noun(ds.role)),
+                          file=ds.name, hint=msg("Choose a file of {role} data.", role=role_noun(role)))
     return ds
 
 

@@ -42,6 +42,7 @@ from cxlib import abstats
 from cxlib.abstats import Alternative, LiftTest
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
+from cxlib.loader import role_noun
 from cxlib.messages import N_, Msg, msg
 from cxlib.messages import lines as _lines, listing as _listing, sentences as _sentences
 
@@ -390,7 +391,7 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset) -> pd.Series:
     before the unit's exposure (or before the experiment's first exposure when a unit has none).
     Units are matched on ``unit_id == customer_id``. Returns a float Series aligned with ``units``."""
     if orders.role != "orders":
-        raise CxDataError(msg("'{file}' is {role} data, not orders.", file=orders.name, role=orders.role),
+        raise CxDataError(msg("'{file}' is {role} data, not orders.", file=orders.name, role=role_noun(orders.role)),
                           hint=msg("Pick an orders dataset for CUPED."))
     start = units["exposed_at"]
     if start.isna().all():
@@ -465,7 +466,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
     (True, 0.032)
     """
     if ds.role != "experiment":
-        raise CxDataError(msg("'{file}' is {role} data, not an experiment.", file=ds.name, role=ds.role),
+        raise CxDataError(msg("'{file}' is {role} data, not an experiment.", file=ds.name, role=role_noun(ds.role)),
                           hint=msg("Pick an experiment dataset (unit id and variant per row)."))
     spec = replace(spec or ExperimentSpec(), **options)
     units, checks, warnings = _units(ds, spec.metric)

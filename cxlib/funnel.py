@@ -46,6 +46,7 @@ from scipy import stats
 from cxlib.dataset import Dataset
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.loader import role_noun
 from cxlib.messages import Msg, N_, msg
 from cxlib.stats import holm, wilson_ci
 
@@ -513,7 +514,7 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
     (1200, 310, 95)
     """
     if ds.role != "events":
-        raise CxDataError(msg("a funnel needs an events file, not {role}.", role=ds.role), file=ds.name,
+        raise CxDataError(msg("a funnel needs an events file, not {role}.", role=role_noun(ds.role)), file=ds.name,
                           hint=msg("Load an event log with user, event and timestamp columns."))
     warnings: list[Msg] = []
     frame, spec = _prepare(ds, spec, warnings)

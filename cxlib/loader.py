@@ -19,8 +19,11 @@ _ROLE_NOUNS = {"events": msg("events"), "orders": msg("orders"), "responses": ms
                "customers": msg("customers")}
 
 
-def _role_noun(role: str) -> Msg | str:
-    """The role's label in lower case, translatable (plain English if a label is not listed above)."""
+def role_noun(role: str) -> Msg | str:
+    """The role's label in lower case, translatable (plain English if a label is not listed above;
+    a code that is no role comes back as it is)."""
+    if role not in schema.ROLES_BY_NAME:
+        return role
     label = schema.ROLES_BY_NAME[role].label.lower()
     noun = _ROLE_NOUNS.get(role)
     return noun if noun == label else label
@@ -63,8 +66,8 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
                              columns=columns, role=None, mapping={}, missing=[])
     if expect_role and use_role != expect_role:
         # TRANSLATORS: {found} and {expected} are kinds of data: "orders", "survey responses", ...
-        raise CxDataError(msg("this looks like {found} data, not {expected}.", found=_role_noun(use_role),
-                              expected=_role_noun(expect_role)), file=name,
+        raise CxDataError(msg("this looks like {found} data, not {expected}.", found=role_noun(use_role),
+                              expected=role_noun(expect_role)), file=name,
                           hint=msg("Pass --role {role} to force it, or use the matching command.", role=expect_role))
     use_mapping = dict(det.mapping if (mapping is None and det.role == use_role) else (mapping or {}))
     if mapping is None and det.role != use_role:
@@ -75,7 +78,7 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     if missing:
         # TRANSLATORS: {fields} are column names (order_date, amount); {role} is a kind of data ("orders").
         raise CxNeedsMapping(msg("no column found for {fields} ({role} data).", fields=", ".join(missing),
-                                 role=_role_noun(spec.name)), file=name,
+                                 role=role_noun(spec.name)), file=name,
                              hint=msg("Columns found: {columns}. Pick the columns on the Data page or rename them "
                                       "in the file.", columns=_column_list(columns)),
                              columns=columns, role=use_role, mapping=use_mapping, missing=missing)

@@ -32,6 +32,7 @@ import pandas as pd
 from cxlib.dataset import Dataset
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
+from cxlib.loader import role_noun
 from cxlib.messages import Msg, N_, msg
 from cxlib.stats import wilson_ci
 
@@ -153,7 +154,7 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
     orders dataset or holds no usable valid order.
     """
     if ds.role != "orders":
-        raise CxDataError(msg("retention needs an orders dataset, not {role}.", role=ds.role), file=ds.name,
+        raise CxDataError(msg("retention needs an orders dataset, not {role}.", role=role_noun(ds.role)), file=ds.name,
                           hint=msg("Load an orders export (customer, order date, amount)."))
     statuses = tuple(defs.net_revenue.valid_statuses) if defs is not None else VALID_STATUSES
     subtract = bool(defs.net_revenue.subtract_refunds) if defs is not None else True

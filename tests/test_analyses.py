@@ -207,7 +207,7 @@ def test_saved_analysis_errors_and_breakdown_labels_are_messages(data):
     assert (m.template, m.params) == ("unknown {option} {value!r} in the saved analysis.", {"option": "view", "value": "x"})
     with pytest.raises(cx.CxDataError) as err:
         analyses.run("funnel", data["orders"])
-    assert err.value.message.params["file"] == "orders_shopify.csv" and err.value.hint.template == "Pass a {role} file."
+    assert err.value.message.params["file"] == "orders_shopify.csv" and err.value.hint.template == "Choose a file of {role} data." and err.value.hint == "Choose a file of events data."
     assert all(isinstance(v, Msg) for v in analyses.RFM_BY.values())
     res = analyses.run("retention", data["orders"], {"view": "historical_clv", "by": "value_tier"})
     assert res.by == "Value tier" and analyses.make_spec(res, data["orders"]).options["by"] == "value_tier"

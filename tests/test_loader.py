@@ -56,7 +56,7 @@ def test_missing_required_columns_keep_field_names_and_headers_as_data():
 
 def test_every_role_has_a_translatable_lower_case_noun_equal_to_its_label():
     for spec in schema.ROLES:
-        noun = loader._role_noun(spec.name)
+        noun = loader.role_noun(spec.name)
         assert isinstance(noun, Msg) and noun == spec.label.lower()
 
 
