@@ -117,8 +117,8 @@ st.subheader(t("Time to convert"))
 ttc = res.time_to_convert()
 ui.show_table(ttc, width="stretch")
 h = st.columns(2)
-h_step = h[0].selectbox(t("Into step"), list(range(2, len(res.steps) + 1)), key="funnel_hist_step",
-                        format_func=lambda j: f"{res.steps[j - 2]} -> {res.steps[j - 1]}")
+pairs = {j: t("{first} -> {rest}", first=res.steps[j - 2], rest=res.steps[j - 1]) for j in range(2, len(res.steps) + 1)}
+h_step = h[0].selectbox(t("Into step"), list(pairs), key="funnel_hist_step", format_func=pairs.get)
 h_bin = h[1].number_input(t("Bin width (minutes)"), 1, 100_000, 60, key="funnel_hist_bin")
 hchart = charts.time_histogram_chart(res, h_step, h_bin * 60.0, title=t("Time to convert"))
 ui.show_chart(hchart, width="stretch")
