@@ -14,6 +14,7 @@ import streamlit as st
 import ui
 from cxlib import charts_scorecard, scorecard
 from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
+from ui import state
 from ui.i18n import t
 
 COLUMNS = 3
@@ -45,7 +46,7 @@ def compute(defs: DefinitionSet | None = None) -> scorecard.Scorecard:
     """The scorecard of every loaded dataset under the session's definitions (cached)."""
     defs = defs or ui.definitions()
     loaded = tuple(ui.datasets().values())
-    return _build(loaded, tuple(d.key for d in loaded), json.dumps(defs.to_json(), sort_keys=True))
+    return _build(loaded, tuple(state.cache_key(d) for d in loaded), json.dumps(defs.to_json(), sort_keys=True))
 
 
 def _set_target(metric: str) -> None:
