@@ -115,3 +115,4 @@ def render() -> None:
         ui.download_table(frame, "scorecard.csv", key="dl_scorecard_csv")
     with c2:
         ui.download_chart(charts_scorecard.scorecard_overview(sc.tiles), "scorecard.png", key="dl_scorecard_png")
+    ui.spec_download(sc, list(ui.datasets().values()), key="spec_scorecard", title=t("CX scorecard"))
