@@ -132,3 +132,18 @@ def test_twenty_concurrent_sessions_opening_a_shared_link_all_get_it(hosted_serv
     finally:
         for ctx, _ in opened:
             ctx.close()
+
+
+def test_the_dockerfile_healthcheck_passes_against_a_running_server(hosted_server):
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit
+
+    from tests.test_deploy import healthcheck_python
+    port = str(urlsplit(hosted_server.url).port)
+    ok = subprocess.run([sys.executable, "-c", healthcheck_python()], env={**os.environ, "PORT": port}, timeout=30)
+    assert ok.returncode == 0
+    down = subprocess.run([sys.executable, "-c", healthcheck_python()], env={**os.environ, "PORT": "1"},
+                          capture_output=True, timeout=30)
+    assert down.returncode != 0                                       # and it fails when nothing answers
