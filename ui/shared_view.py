@@ -126,12 +126,12 @@ def _back_to_list() -> None:
 
 
 def _open_link(spec: AnalysisSpec) -> None:
-    label = spec.title or page_label(spec.page)
+    label = esc(spec.title or page_label(spec.page))     # a title is text, never markdown
     try:
         st.page_link(auth.SHARED_PAGE, label=label, icon=":material/insert_chart:",
                      query_params={"analysis": spec.id})
     except Exception:                     # noqa: BLE001 - page run on its own (tests): a plain link
-        st.markdown(f"[{esc(label)}]({share.link_to(spec.id)})")
+        st.markdown(f"[{label}]({share.link_to(spec.id)})")
 
 
 def listing(account: auth.Account) -> None:

@@ -49,7 +49,7 @@ def test_editor_shares_and_a_viewer_opens_the_link_read_only(hosted_server, brow
         wait_idle(ed)
         ed.get_by_text("Save and share").first.click()
         title = ed.locator('input[aria-label="Title"]').first
-        title.fill("Net revenue by channel, for the board")
+        title.fill("Net revenue by channel (board) - Q3!")                  # punctuation is escaped, shown as typed
         title.press("Enter")
         wait_idle(ed)
         ed.get_by_role("button", name="Save and get link").first.click()
@@ -64,7 +64,7 @@ def test_editor_shares_and_a_viewer_opens_the_link_read_only(hosted_server, brow
     try:
         viewer.goto(link)
         login(viewer, "vic", pw["vic"])
-        expect(viewer.get_by_role("heading", name="Net revenue by channel, for the board")).to_be_visible()
+        expect(viewer.get_by_role("heading", name="Net revenue by channel (board) - Q3!")).to_be_visible()
         expect(viewer.get_by_text("Shared by ann on")).to_be_visible()
         expect(viewer.locator(CHART).first).to_be_visible()
         expect(viewer.locator('[data-testid="stDataFrame"]').first).to_be_visible()
@@ -75,6 +75,9 @@ def test_editor_shares_and_a_viewer_opens_the_link_read_only(hosted_server, brow
         assert [t.splitlines()[-1] for t in nav.all_inner_texts()] == ["Saved analysis"]
         viewer.wait_for_timeout(1000)              # let the chart paint before the screenshot
         shot(viewer, "shared_analysis_viewer")
+        viewer.get_by_role("link", name="All shared analyses").click()        # the list, same session
+        expect(viewer.get_by_role("link", name="Net revenue by channel (board) - Q3!")).to_be_visible()
+        assert viewer.locator(UPLOADER).count() == 0 and viewer.get_by_role("button", name="Delete").count() == 0
         viewer.goto(f"{hosted_server.url}/Data")     # by URL: a fresh session, asked to log in again
         login(viewer, "vic", pw["vic"])
         expect(viewer.get_by_text("can open shared analyses only")).to_be_visible()
