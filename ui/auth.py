@@ -131,7 +131,7 @@ def require_login() -> Account:
     else:
         _password_login()
     st.stop()
-    raise AssertionError("unreachable")   # st.stop() ends the run
+    raise AssertionError("st.stop() returned")   # fail closed: never fall through to the page
 
 
 def _authlib_installed() -> bool:

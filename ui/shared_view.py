@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cxlib import analyses, display
-from cxlib.definitions import DefinitionSet
 from cxlib.errors import CxDataError
 from cxlib.workspace import AnalysisSpec, NotFound
 from ui import auth, share
@@ -33,12 +32,23 @@ class DataInfo:
 
 @dataclass(frozen=True)
 class Opened:
-    """What the shared view draws (no DataFrames of the raw data: cheap to copy out of the cache)."""
+    """What the shared view draws (no DataFrames of the raw data: cheap to copy out of the cache).
+    Charts are kept as Vega-Lite JSON, built once: twenty people opening one link do not each
+    rebuild and validate the Altair charts."""
 
     result: object
-    definitions: DefinitionSet
     data: tuple[DataInfo, ...]
-    chart_options: dict
+    charts: tuple[tuple[str | None, str], ...]          # (kind, Vega-Lite JSON)
+
+
+@dataclass(frozen=True)
+class _SpecChart:
+    """A chart given as Vega-Lite JSON, for ``ui.widgets.download_chart``."""
+
+    spec_json: str
+
+    def to_json(self) -> str:
+        return self.spec_json
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -46,7 +56,13 @@ def _open(spec_json: str, root: str) -> Opened:
     spec = AnalysisSpec.from_json(json.loads(spec_json))
     a = analyses.open_analysis(spec, workspace=share._workspace(root))
     info = tuple(DataInfo(d.name, d.role, d.report.rows, d.report.date_range) for d in a.datasets)
-    return Opened(a.result, a.definitions, info, a.chart_options())
+    charts = []
+    for kind in display.chart_kinds(a.result) or (None,):
+        try:
+            charts.append((kind, a.chart(kind).to_json()))          # the analysis's own definitions
+        except CxDataError:                                         # a view without this chart
+            continue
+    return Opened(a.result, info, tuple(charts))
 
 
 def _load(analysis_id: str) -> tuple[AnalysisSpec, Opened]:
@@ -85,16 +101,12 @@ def render(analysis_id: str) -> None:
                        else t("Data: {name}, {rows} rows", name=d.name, rows=f"{d.rows:,}")))
     st.text(res.summary())
     show_warnings(getattr(res, "warnings", ()))
-    kinds = display.chart_kinds(res) or (None,)
-    tabs = st.tabs([_kind_label(k) for k in kinds]) if len(kinds) > 1 else [st.container()]
-    for n, (kind, tab) in enumerate(zip(kinds, tabs)):
+    charts = opened.charts
+    tabs = st.tabs([_kind_label(k) for k, _ in charts]) if len(charts) > 1 else [st.container()] * len(charts)
+    for n, ((kind, spec_json), tab) in enumerate(zip(charts, tabs)):
         with tab:
-            try:
-                chart = display.chart(res, kind, defs=opened.definitions, **opened.chart_options)
-            except CxDataError:
-                continue
-            st.altair_chart(chart, width="stretch")
-            download_chart(chart, f"shared_{kind or 'chart'}.png", key=f"shared_png_{n}")
+            st.vega_lite_chart(spec=json.loads(spec_json), width="stretch")
+            download_chart(_SpecChart(spec_json), f"shared_{kind or 'chart'}.png", key=f"shared_png_{n}")
     table = res.to_frame()
     st.dataframe(table, hide_index=True, width="stretch")
     download_table(table, "shared_analysis.csv", key="shared_csv")
