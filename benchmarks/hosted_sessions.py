@@ -73,6 +73,15 @@ def share_funnel(root: Path) -> str:
     return ws.save_analysis(cx.make_spec(res, events, title=TITLE, author="ann")).id
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -121,7 +130,7 @@ async def run_round(link: str, password: str, sessions: int, timeout_ms: int) ->
             await browser.close()
 
 
-def report(label: str, wall: float, results: list[dict], server_pid: int) -> None:
+def report(label: str, wall: float, results: list[dict], server_pid: int, server_cpu: float) -> None:
     ok = [r for r in results if r["ok"]]
     fig = sorted(r["figures_s"] for r in ok)
     form = sorted(r["form_s"] for r in ok)
@@ -132,6 +141,8 @@ def report(label: str, wall: float, results: list[dict], server_pid: int) -> Non
         after = sorted(r["after_login_s"] for r in ok)
         print(f"  of which: to the login form median {statistics.median(form):.2f} s (max {max(form):.2f} s); "
               f"login -> figures median {statistics.median(after):.2f} s (max {max(after):.2f} s)")
+    print(f"  server CPU time for the round: {server_cpu:.1f} s (the rest of the wall time is the browsers and "
+          f"other processes on the same CPUs)")
     print(f"  server RSS after the round: {rss_mb(server_pid):.0f} MB; load average now "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other processes share them)")
     for r in results:
@@ -159,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{args.sessions} concurrent sessions open {link.split('?')[0]}?analysis=...")
             failed = 0
             for n in range(1, args.rounds + 1):
+                cpu0 = cpu_seconds(proc.pid)
                 wall, results = asyncio.run(run_round(link, password, args.sessions, int(args.timeout * 1000)))
-                report(f"round {n}" + (" (fresh server)" if n == 1 else " (warm server)"), wall, results, proc.pid)
+                report(f"round {n}" + (" (fresh server)" if n == 1 else " (warm server)"), wall, results, proc.pid,
+                       cpu_seconds(proc.pid) - cpu0)
                 failed += sum(not r["ok"] for r in results)
             return 1 if failed else 0
         finally:
