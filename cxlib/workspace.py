@@ -156,7 +156,13 @@ class Workspace:
         with self._lock:
             if not path.exists():
                 tmp = path.with_suffix(".tmp")
-                ds.df.to_parquet(tmp, index=False)
+                try:
+                    ds.df.to_parquet(tmp, index=False)
+                except (ValueError, TypeError) as err:        # pyarrow.ArrowInvalid is a ValueError
+                    tmp.unlink(missing_ok=True)
+                    raise CxDataError(f"this table cannot be stored ({err}).", file=ds.name,
+                                      hint="Load the file again on the Data page so its columns are read as text "
+                                           "or numbers, then save.") from None
                 tmp.replace(path)
             with self._db() as db:
                 db.execute("INSERT OR IGNORE INTO datasets VALUES (?,?,?,?,?,?,?,?)",

@@ -307,3 +307,18 @@ def test_every_analysis_page_saves_and_shares_what_it_shows(hosted, path, key):
     assert not viewer.exception and f"Shared {key}" in _texts(viewer)
     assert viewer.dataframe[0].value.equals(expected.to_frame())
     assert expected.summary() in _texts(viewer)
+
+
+def test_a_workspace_that_cannot_be_written_is_explained_not_a_traceback(hosted, monkeypatch):
+    import sqlite3
+    from cxlib import workspace as ws_module
+
+    def broken(self, spec):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+    monkeypatch.setattr(ws_module.Workspace, "save_analysis", broken)
+    at = _login(_app(), "ann")
+    at.switch_page("pages/2_Orders.py").run()
+    at.button(key="spec_orders_share").click().run()
+    assert not at.exception
+    assert "could not be saved in the workspace (attempt to write a readonly database)" in _texts(at)
+    assert not at.code

@@ -115,3 +115,13 @@ def test_workspace_folder_is_private(tmp_path):
     ws = Workspace(tmp_path / "new")
     assert (ws.root.stat().st_mode & 0o077) == 0
     assert not Workspace(tmp_path / "new").has_dataset("../../x")
+
+
+def test_a_table_parquet_cannot_hold_is_refused_with_a_clear_error(tmp_path, ds):
+    from cxlib.errors import CxDataError
+    odd = Dataset(name="odd.csv", role=ds.role, df=ds.df.assign(page=[1, "x", 2.5]), mapping=ds.mapping,
+                  report=ds.report, content_hash="odd")
+    ws = Workspace(tmp_path)
+    with pytest.raises(CxDataError, match="odd.csv: this table cannot be stored"):
+        ws.put_dataset(odd, owner="ann")
+    assert not list((tmp_path / "datasets").glob("*")) and ws.list_datasets() == []

@@ -9,6 +9,7 @@ then the spec (page, options, definitions, title, author, created time) is saved
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,7 +20,7 @@ from cxlib.errors import CxDataError
 from cxlib.workspace import AnalysisSpec, Workspace
 from ui import auth, nav
 from ui.i18n import t
-from ui.text import show_error
+from ui.text import esc, show_error
 
 SHARED_PAGE = auth.SHARED_PAGE
 
@@ -92,6 +93,9 @@ def save_and_share(result, datasets: list, *, key: str, title: str = "") -> None
                 saved = save(result, datasets, title=name or title, definitions=definitions())
             except CxDataError as err:
                 show_error(err)
+            except (OSError, sqlite3.Error) as err:          # data folder not writable, disk full, ...
+                st.error(esc(t("The analysis could not be saved in the workspace ({problem}). Ask the administrator "
+                               "to check the data folder.", problem=str(err))), icon=":material/error:")
             else:
                 st.session_state[f"{key}_share_link"] = {"id": saved.id, "title": saved.title}
         last = st.session_state.get(f"{key}_share_link")

@@ -9,6 +9,7 @@ recomputation is cached by the spec's JSON, whose dataset ids are content hashes
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 
 import streamlit as st
@@ -89,6 +90,9 @@ def render(analysis_id: str) -> None:
     except CxDataError as err:
         show_error(err)
         _back_to_list()
+        return
+    except (OSError, sqlite3.Error) as err:              # the workspace cannot be read
+        st.error(esc(t("The workspace cannot be read ({problem}).", problem=str(err))), icon=":material/error:")
         return
     res = opened.result
     st.subheader(esc(spec.title or display.title_of(res)))
