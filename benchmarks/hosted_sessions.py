@@ -92,8 +92,9 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def one_session(browser, link: str, password: str, timeout_ms: int) -> dict:
-    ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
+async def one_session(browser, link: str, password: str, timeout_ms: int, profile=None) -> dict:
+    """One person: a browser context of their own, or a tab of the shared ``profile`` context."""
+    ctx = profile or await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await ctx.new_page()
     page.set_default_timeout(timeout_ms)
     t0 = time.perf_counter()
@@ -114,16 +115,18 @@ async def one_session(browser, link: str, password: str, timeout_ms: int) -> dic
     except Exception as err:                   # noqa: BLE001 - a failed session is counted, not fatal
         return {"ok": False, "error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
     finally:
-        await ctx.close()
+        await (page.close() if profile else ctx.close())
 
 
-async def run_round(link: str, password: str, sessions: int, timeout_ms: int) -> tuple[float, list[dict]]:
+async def run_round(link: str, password: str, sessions: int, timeout_ms: int,
+                    one_profile: bool = False) -> tuple[float, list[dict]]:
     from playwright.async_api import async_playwright
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
+            profile = await browser.new_context(viewport={"width": 1400, "height": 1000}) if one_profile else None
             t0 = time.perf_counter()
-            results = await asyncio.gather(*(one_session(browser, link, password, timeout_ms)
+            results = await asyncio.gather(*(one_session(browser, link, password, timeout_ms, profile)
                                              for _ in range(sessions)))
             return time.perf_counter() - t0, list(results)
         finally:
@@ -155,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=180, help="per-session timeout in seconds")
+    ap.add_argument("--one-profile", action="store_true",
+                    help="tabs of one browser profile (shared HTTP cache) instead of one fresh context each")
     args = ap.parse_args(argv)
     from cxlib.users import UsersFile
     with tempfile.TemporaryDirectory(prefix="cx_hosted_bench_") as tmp:
@@ -166,12 +171,14 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(root, port)
         try:
             link = f"http://127.0.0.1:{port}/Saved_analysis?analysis={analysis_id}"
+            how = "tabs of one browser profile" if args.one_profile else "fresh browser contexts"
             print(f"hosted server on 127.0.0.1:{port}, {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}); "
-                  f"{args.sessions} concurrent sessions open {link.split('?')[0]}?analysis=...")
+                  f"{args.sessions} concurrent sessions ({how}) open {link.split('?')[0]}?analysis=...")
             failed = 0
             for n in range(1, args.rounds + 1):
                 cpu0 = cpu_seconds(proc.pid)
-                wall, results = asyncio.run(run_round(link, password, args.sessions, int(args.timeout * 1000)))
+                wall, results = asyncio.run(run_round(link, password, args.sessions, int(args.timeout * 1000),
+                                                      args.one_profile))
                 report(f"round {n}" + (" (fresh server)" if n == 1 else " (warm server)"), wall, results, proc.pid,
                        cpu_seconds(proc.pid) - cpu0)
                 failed += sum(not r["ok"] for r in results)
