@@ -79,6 +79,10 @@ def test_editor_shares_and_a_viewer_opens_the_link_read_only(hosted_server, brow
         viewer.get_by_role("link", name="All shared analyses").click()        # the list, same session
         expect(viewer.get_by_role("link", name="Net revenue by channel (board) - Q3!")).to_be_visible()
         assert viewer.locator(UPLOADER).count() == 0 and viewer.get_by_role("button", name="Delete").count() == 0
+        viewer.get_by_role("link", name="Net revenue by channel (board) - Q3!").click()   # and back, same session
+        expect(viewer.get_by_role("heading", name="Net revenue by channel (board) - Q3!")).to_be_visible()
+        expect(viewer.locator(CHART).first).to_be_visible()
+        assert "analysis=" in viewer.url
         viewer.goto(f"{hosted_server.url}/Data")     # by URL: a fresh session, asked to log in again
         login(viewer, "vic", pw["vic"])
         expect(viewer.get_by_text("can open shared analyses only")).to_be_visible()
