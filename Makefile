@@ -9,7 +9,7 @@ CX_MAX_UPLOAD_MB ?= 200
 export CX_MAX_UPLOAD_MB
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast bench serve samples messages install install-dev browser clean
+.PHONY: run test test-fast bench bench-hosted serve samples messages install install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ run: install
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.maxUploadSize $(CX_MAX_UPLOAD_MB) \
 	  --browser.gatherUsageStats false
 
+# Shared instance (hosted mode: login, roles, share links), listening on every interface.
+# Accounts: .venv/bin/python -m cxlib users add NAME --role editor|viewer (or OIDC, see README).
+serve: install
+	CX_MODE=hosted $(BIN)/python -m streamlit run app.py --server.headless true --server.address 0.0.0.0 \
+	  --server.port $(PORT) --server.maxUploadSize $(CX_MAX_UPLOAD_MB) --browser.gatherUsageStats false
+
 test: install-dev browser
 	$(BIN)/python -m pytest
 
@@ -48,6 +54,10 @@ test-fast: install-dev
 
 bench: install-dev
 	$(BIN)/python benchmarks/run.py
+
+# 20 concurrent browser sessions opening one shared link on a hosted server (needs chromium).
+bench-hosted: install-dev browser
+	$(BIN)/python benchmarks/hosted_sessions.py --sessions 20
 
 samples: install
 	$(BIN)/python sample_data/make_samples.py

@@ -41,7 +41,10 @@ CREATE TABLE IF NOT EXISTS definition_sets (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, body TEXT NOT NULL, owner TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS analyses (
     id TEXT PRIMARY KEY, body TEXT NOT NULL, author TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dataset_owners (
+    dataset_id TEXT NOT NULL, owner TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (dataset_id, owner));
 """
+SCHEMA_VERSION = 1          # 1: dataset_owners (one record per person who stored a dataset)
 _ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
 
@@ -120,10 +123,14 @@ class Workspace:
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root or os.environ.get("CX_DATA_DIR") or ".cxdata").resolve()
-        (self.root / "datasets").mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)          # uploaded data: not for other accounts
+        (self.root / "datasets").mkdir(mode=0o700, exist_ok=True)
         self._lock = threading.Lock()
         with self._db() as db:
             db.executescript(SCHEMA)
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:    # once: owners of older rows
+                db.execute("INSERT OR IGNORE INTO dataset_owners SELECT id, owner, created_at FROM datasets")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _db(self):
@@ -140,18 +147,28 @@ class Workspace:
         return self.root / "datasets" / f"{content_key}.parquet"
 
     def put_dataset(self, ds: Dataset, *, owner: str) -> str:
-        """Store ``ds`` (once per content and mapping); returns its id."""
+        """Store ``ds`` (once per content and mapping) and record ``owner`` as one of its owners; returns its id.
+
+        Two people uploading the same file share one Parquet file, and each holds an ownership record:
+        :meth:`delete_dataset` removes the caller's record, and the file only when no record is left."""
         ds_id = ds.key
         path = self._parquet(ds_id)
         with self._lock:
             if not path.exists():
                 tmp = path.with_suffix(".tmp")
-                ds.df.to_parquet(tmp, index=False)
+                try:
+                    ds.df.to_parquet(tmp, index=False)
+                except (ValueError, TypeError) as err:        # pyarrow.ArrowInvalid is a ValueError
+                    tmp.unlink(missing_ok=True)
+                    raise CxDataError(f"this table cannot be stored ({err}).", file=ds.name,
+                                      hint="Load the file again on the Data page so its columns are read as text "
+                                           "or numbers, then save.") from None
                 tmp.replace(path)
             with self._db() as db:
                 db.execute("INSERT OR IGNORE INTO datasets VALUES (?,?,?,?,?,?,?,?)",
                            (ds_id, ds.content_hash, ds.name, ds.role, json.dumps(ds.mapping),
                             json.dumps(report_to_json(ds.report)), owner, _now()))
+                db.execute("INSERT OR IGNORE INTO dataset_owners VALUES (?,?,?)", (ds_id, owner, _now()))
         return ds_id
 
     def get_dataset(self, dataset_id: str) -> Dataset:
@@ -166,22 +183,40 @@ class Workspace:
                        report=report_from_json(json.loads(report)), content_hash=content_hash)
 
     def list_datasets(self, owner: str | None = None) -> list[DatasetInfo]:
-        sql = "SELECT id, name, role, owner, created_at, report FROM datasets"
-        args: tuple = ()
-        if owner is not None:
-            sql, args = sql + " WHERE owner=?", (owner,)
+        """Stored datasets: all (with their first uploader as owner), or those ``owner`` holds a record of."""
+        if owner is None:
+            sql, args = "SELECT id, name, role, owner, created_at, report FROM datasets", ()
+        else:
+            sql = ("SELECT d.id, d.name, d.role, o.owner, o.created_at, d.report FROM datasets d "
+                   "JOIN dataset_owners o ON o.dataset_id = d.id WHERE o.owner=?")
+            args = (owner,)
         with self._db() as db:
-            rows = db.execute(sql + " ORDER BY created_at, id", args).fetchall()
+            rows = db.execute(sql + " ORDER BY 5, 1", args).fetchall()
         return [DatasetInfo(i, n, r, o, c, json.loads(rep).get("rows", 0)) for i, n, r, o, c, rep in rows]
 
-    def delete_dataset(self, dataset_id: str, *, user: str) -> None:
-        """Delete a dataset and its file; only its owner may. Saved analyses using it stop opening."""
-        owner = self._row("SELECT owner FROM datasets WHERE id=?", dataset_id, what="dataset")[0]
-        if owner != user:
-            raise Forbidden("only the person who uploaded this dataset can delete it.")
+    def has_dataset(self, dataset_id: str) -> bool:
+        """Whether the dataset is stored (an invalid id is simply not)."""
+        try:
+            self._row("SELECT id FROM datasets WHERE id=?", dataset_id, what="dataset")
+        except NotFound:
+            return False
+        return self._parquet(dataset_id).exists()
+
+    def delete_dataset(self, dataset_id: str, *, user: str) -> bool:
+        """Remove ``user``'s record of a dataset; only someone who stored it may. The Parquet file and the
+        dataset go when no other record uses them (returns True then). Saved analyses using a removed
+        dataset stop opening, with a clear message."""
+        self._row("SELECT id FROM datasets WHERE id=?", dataset_id, what="dataset")
         with self._lock, self._db() as db:
+            gone = db.execute("DELETE FROM dataset_owners WHERE dataset_id=? AND owner=?", (dataset_id, user))
+            if gone.rowcount == 0:
+                raise Forbidden("only the person who uploaded this dataset can delete it.")
+            left = db.execute("SELECT count(*) FROM dataset_owners WHERE dataset_id=?", (dataset_id,)).fetchone()[0]
+            if left:
+                return False
             db.execute("DELETE FROM datasets WHERE id=?", (dataset_id,))
             self._parquet(dataset_id).unlink(missing_ok=True)
+        return True
 
     # -- definition sets ---------------------------------------------------------------------
     def save_definitions(self, name: str, body: dict, *, owner: str) -> str:
@@ -221,6 +256,10 @@ class Workspace:
         with self._db() as db:
             rows = db.execute(sql + " ORDER BY created_at", args).fetchall()
         return [AnalysisSpec.from_json(json.loads(b)) for (b,) in rows]
+
+    def analyses_using(self, dataset_id: str, author: str | None = None) -> list[AnalysisSpec]:
+        """Saved analyses (of ``author``, or everyone's) that read the dataset."""
+        return [a for a in self.list_analyses(author) if dataset_id in (a.dataset_id, *a.extra_dataset_ids)]
 
     def delete_analysis(self, analysis_id: str, *, user: str) -> None:
         author = self._row("SELECT author FROM analyses WHERE id=?", analysis_id, what="analysis")[0]

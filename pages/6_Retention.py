@@ -85,6 +85,7 @@ with tab_cohorts:
     ui.show_warnings(cohorts.warnings)
     ui.download_chart(heat, "cohorts.png", key="dl_cohorts_png")
     ui.download_table(cohorts.to_frame(), "cohorts.csv", key="dl_cohorts_csv")
+    ui.spec_download(cohorts, ds, key="spec_retention_cohorts", title=t("Retention by cohort"))
 
 with tab_churn:
     for col, label, res in zip(st.columns(2), (t("Churn rate on {date}", date=fmt.day(churn.as_of)),
@@ -99,6 +100,7 @@ with tab_churn:
         ui.show_chart(line)
         ui.download_chart(line, "churn_trend.png", key="dl_churn_png")
         ui.download_table(trend.to_frame(), "churn_trend.csv", key="dl_churn_csv")
+        ui.spec_download(trend, ds, key="spec_retention_churn", title=t("Churn trend"))
     ui.show_warnings(list(dict.fromkeys(churn.warnings + retention.warnings + trend.warnings)))
 
 with tab_clv:
@@ -137,6 +139,7 @@ with tab_clv:
         ui.download_chart(top, "top_customers.png", key="dl_top_png")
         ui.show_table(pred.top(100))
         ui.download_table(pred.to_frame(), "clv.csv", key="dl_clv_csv")
+        ui.spec_download(pred, ds, key="spec_retention_clv", title=t("Predicted CLV"))
         with st.expander(t("Model parameters")):
             models = {"BG/NBD": pred.bgnbd, "Gamma-Gamma": pred.gamma_gamma}
             ui.show_table(pd.DataFrame([{N_("model"): k, **m.to_json()} for k, m in models.items() if m]))

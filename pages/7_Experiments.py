@@ -28,8 +28,9 @@ def joined(_exp, exp_key: str, _events, events_key: str, event: str, window: str
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def memo_html(_res: ex.ExperimentResult, result_json: str, question: str, lang: str) -> bytes:
-    """The memo in ``lang`` (passed in: a deferred download runs outside the script run)."""
+def memo_html(_res: ex.ExperimentResult, result_json: str, question: str, lang: str, dataset_name: str) -> bytes:
+    """The memo in ``lang`` (passed in: a deferred download runs outside the script run); the file name
+    is part of the key because the memo shows it and the result's JSON does not."""
     return memo.memo_html(_res, question=question or None, translate=lambda x: tr(x, lang), lang=lang).encode("utf-8")
 
 
@@ -64,7 +65,8 @@ def show_result(res: ex.ExperimentResult, key: str) -> None:
                          file_name="decision_memo.md",
                          mime="text/markdown", key=f"{key}_dl_md", on_click="ignore", icon=":material/description:")
     d[2].download_button(t("Decision memo (HTML)"), file_name="decision_memo.html",
-                         data=lambda: memo_html(res, json.dumps(res.to_json(), sort_keys=True), question, lang),
+                         data=lambda: memo_html(res, json.dumps(res.to_json(), sort_keys=True), question, lang,
+                                                res.dataset_name),
                          mime="text/html", key=f"{key}_dl_html", on_click="ignore", icon=":material/article:")
     with d[3]:
         ui.download_chart(lift, "ab_lift.png", key=f"{key}_dl_png", label=t("Lift chart (PNG)"))
@@ -93,7 +95,7 @@ with tab_data:
         window = e[2].text_input(t("Window after exposure"), "7d", key="exp_window") if ev_ds else "7d"
     if ev_ds is not None and event:
         try:
-            ds = joined(ds, ds.key, ev_ds, ev_ds.key, event, window)
+            ds = joined(ds, state.cache_key(ds), ev_ds, state.cache_key(ev_ds), event, window)
         except CxDataError as err:
             ui.show_error(err)
             st.stop()
@@ -126,7 +128,7 @@ with tab_data:
                                  split=ex.parse_split(split), winsorize_pct=wins or None, bayesian=bayes,
                                  sequential=seq, planned_users_per_variant=int(planned) or None)
         with st.spinner(t("Analysing the experiment...")):
-            result = run(ds, ds.key, json.dumps(spec.to_json(), sort_keys=True), orders_ds,
+            result = run(ds, state.cache_key(ds), json.dumps(spec.to_json(), sort_keys=True), orders_ds,
                          orders_ds.key if orders_ds else "")
     except CxDataError as err:
         ui.show_error(err)

@@ -1,4 +1,5 @@
-"""Saved analysis: reopen a spec saved from a page or a notebook, with the same figures."""
+"""Saved analysis: a shared analysis by its link (?analysis=<id>), the list of shared analyses, and
+reopening a spec file saved from a page or a notebook, with the same figures."""
 import json
 
 import streamlit as st
@@ -9,10 +10,18 @@ from cxlib.definitions import DefinitionSet
 from cxlib.errors import CxDataError
 from cxlib.messages import msg
 from cxlib.workspace import AnalysisSpec
-from ui import fmt, state
+from ui import auth, fmt, shared_view, state
 from ui.i18n import t, tr
 
-ui.shell(t("Saved analysis"), icon=":material/bookmark:")
+ui.shell(t("Saved analysis"), icon=":material/bookmark:", shared=True)
+if st.query_params.get("analysis"):              # a share link: the analysis from the workspace, read-only
+    shared_view.render(st.query_params["analysis"])
+    st.stop()
+account = auth.current()
+shared_view.listing(account)
+if not account.is_editor:                        # viewers open shared analyses only
+    st.stop()
+st.subheader(t("Open a spec file"))
 st.write(t("Open an analysis spec (JSON) saved from a page of this app or from a notebook "
            "(cx.spec_to_file). Its figures are recomputed from the loaded data with the spec's definitions."))
 

@@ -75,3 +75,53 @@ def test_definition_sets(tmp_path):
     def_id = ws.save_definitions("Q4 targets", {"version": 1, "targets": {"nps": 10}}, owner="ann")
     assert ws.get_definitions(def_id) == {"version": 1, "targets": {"nps": 10}}
     assert ws.list_definitions() == [(def_id, "Q4 targets", "ann")]
+
+
+def test_a_shared_file_stays_until_its_last_owner_deletes_it(tmp_path, ds):
+    ws = Workspace(tmp_path)
+    ds_id = ws.put_dataset(ds, owner="ann")
+    assert ws.put_dataset(ds, owner="bob") == ds_id                  # same content: one file, two records
+    bobs = ws.save_analysis(AnalysisSpec(dataset_id=ds_id, page="funnel", author="bob"))
+    assert [a.id for a in ws.analyses_using(ds_id)] == [bobs.id] and ws.analyses_using(ds_id, "ann") == []
+    assert ws.delete_dataset(ds_id, user="ann") is False             # bob still uses it
+    assert ws.has_dataset(ds_id) and len(list((tmp_path / "datasets").glob("*.parquet"))) == 1
+    assert [d.id for d in ws.list_datasets("ann")] == [] and [d.owner for d in ws.list_datasets("bob")] == ["bob"]
+    with pytest.raises(Forbidden):
+        ws.delete_dataset(ds_id, user="ann")                         # her record is gone already
+    assert ws.get_dataset(ds_id).df.equals(Workspace(tmp_path).get_dataset(ds_id).df)
+    assert ws.delete_dataset(ds_id, user="bob") is True              # the last record: the file goes
+    assert not list((tmp_path / "datasets").glob("*")) and not ws.has_dataset(ds_id)
+    with pytest.raises(NotFound, match="deleted"):
+        ws.get_dataset(ds_id)
+    assert ws.get_analysis(bobs.id).dataset_id == ds_id              # the spec stays; opening it explains (page test)
+
+
+def test_older_workspaces_get_owner_records_once(tmp_path, ds):
+    import sqlite3
+    ws = Workspace(tmp_path)
+    ds_id = ws.put_dataset(ds, owner="ann")
+    with sqlite3.connect(tmp_path / "workspace.sqlite3") as db:      # as a workspace made before owner records
+        db.execute("DROP TABLE dataset_owners")
+        db.execute("PRAGMA user_version = 0")
+    ws = Workspace(tmp_path)
+    assert [d.owner for d in ws.list_datasets("ann")] == ["ann"]
+    ws.put_dataset(ds, owner="bob")
+    ws.delete_dataset(ds_id, user="ann")
+    assert [d.owner for d in Workspace(tmp_path).list_datasets()] == ["ann"]     # the row keeps its first uploader
+    assert Workspace(tmp_path).list_datasets("ann") == []                        # but ann's record is not restored
+
+
+def test_workspace_folder_is_private(tmp_path):
+    ws = Workspace(tmp_path / "new")
+    assert (ws.root.stat().st_mode & 0o077) == 0
+    assert not Workspace(tmp_path / "new").has_dataset("../../x")
+
+
+def test_a_table_parquet_cannot_hold_is_refused_with_a_clear_error(tmp_path, ds):
+    from cxlib.errors import CxDataError
+    odd = Dataset(name="odd.csv", role=ds.role, df=ds.df.assign(page=[1, "x", 2.5]), mapping=ds.mapping,
+                  report=ds.report, content_hash="odd")
+    ws = Workspace(tmp_path)
+    with pytest.raises(CxDataError, match="odd.csv: this table cannot be stored"):
+        ws.put_dataset(odd, owner="ann")
+    assert not list((tmp_path / "datasets").glob("*")) and ws.list_datasets() == []

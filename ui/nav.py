@@ -1,6 +1,7 @@
 """The page registry: order, labels and icons of the sidebar navigation."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ class PageEntry:
     path: str        # relative to app.py
     label: str       # English message id, marked with N_ (translated with tr() where shown)
     icon: str
+    shared: bool = False   # open to viewers of a hosted instance (every other page is for editors)
 
 
 PAGES: tuple[PageEntry, ...] = (
@@ -27,13 +29,20 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/6_Retention.py", N_("Retention"), ":material/autorenew:"),
     PageEntry("pages/7_Experiments.py", N_("Experiments"), ":material/science:"),
     PageEntry("pages/8_Definitions.py", N_("Definitions"), ":material/rule:"),
-    PageEntry("pages/9_Saved_analysis.py", N_("Saved analysis"), ":material/bookmark:"),
+    PageEntry("pages/9_Saved_analysis.py", N_("Saved analysis"), ":material/bookmark:", shared=True),
 )
 
 
 def available() -> list[PageEntry]:
     """Pages present in this build (a page file may not exist yet)."""
     return [p for p in PAGES if (ROOT / p.path).exists()]
+
+
+def url_name(path: str) -> str:
+    """The URL path of a page: ``pages/9_Saved_analysis.py`` -> ``Saved_analysis`` ("" for app.py)."""
+    if path == "app.py":
+        return ""
+    return re.sub(r"^\d+_", "", Path(path).stem)
 
 
 def link(path: str, label: str, icon: str | None = None) -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 import ui
 from cxlib import charts_scorecard, scorecard
 from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
-from ui import fmt
+from ui import fmt, state
 from ui.i18n import t, tr
 
 COLUMNS = 3
@@ -69,7 +69,7 @@ def compute(defs: DefinitionSet | None = None) -> scorecard.Scorecard:
     """The scorecard of every loaded dataset under the session's definitions (cached)."""
     defs = defs or ui.definitions()
     loaded = tuple(ui.datasets().values())
-    return _build(loaded, tuple(d.key for d in loaded), json.dumps(defs.to_json(), sort_keys=True))
+    return _build(loaded, tuple(state.cache_key(d) for d in loaded), json.dumps(defs.to_json(), sort_keys=True))
 
 
 def _set_target(metric: str) -> None:
@@ -139,3 +139,4 @@ def render() -> None:
         ui.download_table(frame, "scorecard.csv", key="dl_scorecard_csv")
     with c2:
         ui.download_chart(charts_scorecard.scorecard_overview(sc.tiles), "scorecard.png", key="dl_scorecard_png")
+    ui.spec_download(sc, list(ui.datasets().values()), key="spec_scorecard", title=t("CX scorecard"))

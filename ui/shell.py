@@ -1,36 +1,44 @@
-"""shell(): the first call of every page: page config, session data, sidebar."""
+"""shell(): the first call of every page: language, login, page config, session data, sidebar."""
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import nav, state
-from ui import i18n
+from ui import auth, i18n, nav, state
 from ui.i18n import LANGUAGES, t, tr
 from ui.text import esc
 from ui.widgets import dataset_label
 
 
-def shell(title: str, *, icon: str = ":material/analytics:") -> None:
-    """Configure the page and draw the sidebar with the loaded datasets and their roles."""
+def shell(title: str, *, icon: str = ":material/analytics:", shared: bool = False) -> None:
+    """Configure the page, check who is using it (hosted mode: login, and viewers only on ``shared``
+    pages) and draw the sidebar with the loaded datasets and their roles."""
     st.set_page_config(page_title=f"{title} · CX Workbench", page_icon=icon, layout="wide")
     i18n.install()
-    state.ensure_samples()
+    if auth.current() is None:                 # hosted mode, not logged in: the login screen can
+        with st.sidebar:                       # be read in any language too
+            language_picker()
+    account = auth.require_login()            # hosted mode: nothing below runs without an account
+    if account.is_editor:
+        state.ensure_samples()
     with st.sidebar:
         st.markdown("**CX Workbench**")
         for entry in nav.available():
-            nav.link(entry.path, tr(entry.label), entry.icon)
+            if account.is_editor or entry.shared:
+                nav.link(entry.path, tr(entry.label), entry.icon)
         st.divider()
         loaded = state.datasets()
-        if loaded:
+        if loaded and account.is_editor:
             st.caption(t("Loaded data"))
             from cxlib.schema import ROLES_BY_NAME
             for ds in loaded.values():
                 st.caption(esc(t("{role}: {dataset}", role=tr(ROLES_BY_NAME[ds.role].label),
                                  dataset=dataset_label(ds))))
-        else:
+        elif account.is_editor:                # viewers have no session data, only shared analyses
             st.caption(t("No data loaded yet."))
         language_picker()
+        auth.sidebar(account)
     st.title(title)
+    auth.gate(account, shared=shared)
 
 
 def language_picker() -> None:

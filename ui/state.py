@@ -39,6 +39,12 @@ def load_upload(name: str, data: bytes, *, role: str | None = None,
     return _load_cached(name, data, role, json.dumps(mapping, sort_keys=True) if mapping else None)
 
 
+def cache_key(ds: Dataset) -> str:
+    """Key for caching a result that shows the dataset's file name: content key *and* name, so a
+    session uploading the same bytes under another name never gets the first session's name back."""
+    return f"{ds.key}:{ds.name}"
+
+
 def datasets() -> dict[str, Dataset]:
     return st.session_state.setdefault("datasets", {})
 

@@ -305,7 +305,7 @@ def download_table(df, filename: str, *, key: str, label: str | None = None) -> 
 
 def spec_download(result, datasets, *, key: str, title: str = "") -> None:
     """Download of the analysis spec (JSON): reopens with the same figures in a notebook
-    (``cx.open_analysis``) or on the Saved analysis page."""
+    (``cx.open_analysis``) or on the Saved analysis page; and "Save and share" (``ui.share``)."""
     from cxlib import analyses
     from ui.state import definitions
     data = [d for d in (datasets if isinstance(datasets, (list, tuple)) else [datasets]) if d is not None]
@@ -317,6 +317,8 @@ def spec_download(result, datasets, *, key: str, title: str = "") -> None:
     st.download_button(t("Save analysis spec (JSON)"), data=build, file_name=f"{key}.json", mime="application/json",
                        key=key, on_click="ignore", icon=":material/save:",
                        help=t("Reopen it on the Saved analysis page, or in a notebook with cx.open_analysis()."))
+    from ui.share import save_and_share         # and the same analysis stored, with a link to it
+    save_and_share(result, data, key=key, title=title)
 
 
 def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:

@@ -1,4 +1,5 @@
-"""Real-browser fixtures: one `streamlit run app.py` server per test session, Debian chromium.
+"""Real-browser fixtures: one `streamlit run app.py` server per test session (and one in hosted mode for
+the hosted tests), Debian chromium.
 
 Screenshots go to tests/e2e/artifacts/ (ignored by git); `make screenshots` copies them to
 docs/screenshots/ for the README.
@@ -6,11 +7,13 @@ docs/screenshots/ for the README.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,18 +37,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    """Base URL of a fresh app server on a free loopback port."""
+def _start_server(env: dict[str, str], log_name: str) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port with ``env`` added; returns (process, base URL)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "server.log", "w")
+    log = open(ARTIFACTS / log_name, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -58,12 +60,46 @@ def server():
     else:
         proc.kill()
         pytest.fail("streamlit did not start within 60 s")
-    yield f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """Base URL of a fresh app server on a free loopback port (local mode)."""
+    proc, url = _start_server({"CX_MODE": "local", "CX_DATA_DIR": str(tmp_path_factory.mktemp("local_data"))},
+                              "server.log")
+    yield url
+    _stop(proc)
+
+
+@dataclass(frozen=True)
+class Hosted:
+    url: str
+    data_dir: Path
+    passwords: dict[str, str]          # user name -> password (ann, eve: editors; vic: viewer)
+
+
+@pytest.fixture(scope="session")
+def hosted_server(tmp_path_factory):
+    """A hosted-mode server (CX_MODE=hosted) with its own data folder and users file."""
+    from cxlib.users import UsersFile
+    root = tmp_path_factory.mktemp("hosted")
+    passwords = {name: f"{name}-{secrets.token_urlsafe(12)}" for name in ("ann", "eve", "vic")}
+    users = UsersFile(root / "users.json")
+    for name, role in (("ann", "editor"), ("eve", "editor"), ("vic", "viewer")):
+        users.add(name, passwords[name], role)
+    proc, url = _start_server({"CX_MODE": "hosted", "CX_DATA_DIR": str(root / "data"),
+                               "CX_USERS_FILE": str(root / "users.json")}, "hosted_server.log")
+    yield Hosted(url, root / "data", passwords)
+    _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +138,10 @@ def wait_idle(pg, timeout: int = 30_000) -> None:
     """Wait until Streamlit finished its current run (the status widget disappears)."""
     pg.wait_for_timeout(300)
     pg.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout)
+
+
+def login(pg, name: str, password: str) -> None:
+    """Fill the hosted-mode login form and submit it."""
+    pg.locator('input[aria-label="User name"]').fill(name)
+    pg.locator('input[aria-label="Password"]').fill(password)
+    pg.get_by_role("button", name="Log in").click()

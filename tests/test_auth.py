@@ -1,0 +1,324 @@
+"""Hosted mode (ui.auth) through AppTest: login, rate limit, roles on every page, share links, local mode."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import cxlib as cx
+from cxlib.users import UsersFile
+from cxlib.workspace import Workspace
+from ui import auth, nav
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SAVED = auth.SHARED_PAGE
+PASSWORDS = {"ann": "ann-correct-horse", "vic": "vic-battery-staple"}
+GATE = "can open shared analyses only"
+
+
+@pytest.fixture
+def hosted(monkeypatch, tmp_path):
+    """A hosted instance: editor ann, viewer vic, an empty workspace; login guards reset."""
+    monkeypatch.setenv("CX_MODE", "hosted")
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CX_USERS_FILE", str(tmp_path / "users.json"))
+    monkeypatch.setenv("CX_LOGIN_MAX_FAILURES", "3")
+    users = UsersFile(tmp_path / "users.json")
+    users.add("ann", PASSWORDS["ann"], "editor")
+    users.add("vic", PASSWORDS["vic"], "viewer")
+    st.cache_resource.clear()            # the limiter and the workspace handle are process-wide
+    yield tmp_path
+    st.cache_resource.clear()
+
+
+def _app(path: str = APP, **query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path) if path != APP else APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _login(at: AppTest, name: str, password: str | None = None) -> AppTest:
+    at.text_input(key="cx_login_name").input(name)
+    at.text_input(key="cx_login_password").input(PASSWORDS.get(name, "") if password is None else password)
+    return at.button(key="cx_login_submit").click().run()
+
+
+def _texts(at: AppTest) -> str:
+    parts = []
+    for kind in ("title", "subheader", "markdown", "caption", "error", "warning", "info", "text", "code", "success"):
+        parts += [str(getattr(e, "value", "")) for e in getattr(at, kind)]
+    return "\n".join(parts).replace("\\", "")
+
+
+def _logged_in(at: AppTest) -> bool:
+    return any(b.key == "cx_logout" for b in at.button)
+
+
+def test_login_rejects_wrong_passwords_and_never_echoes_them(hosted):
+    at = _app()
+    assert not at.exception
+    assert at.text_input(key="cx_login_password").proto.type == at.text_input(key="cx_login_password").proto.PASSWORD
+    assert not at.file_uploader and not at.get("download_button") and "CX scorecard" not in _texts(at)
+    _login(at, "ann", "ann-wrong-horse")
+    assert "Wrong user name or password." in _texts(at) and not _logged_in(at)
+    assert "ann-wrong-horse" not in _texts(at)
+    wrong_user = _login(_app(), "nobody", "ann-wrong-horse")
+    assert "Wrong user name or password." in _texts(wrong_user)      # same words: no user enumeration
+    _login(at, "ann")
+    assert not at.exception and _logged_in(at)
+    assert "CX scorecard" in _texts(at) and "Logged in as ann (editor)" in _texts(at)
+    assert PASSWORDS["ann"] not in _texts(at)
+
+
+def test_users_file_holds_no_plain_password(hosted):
+    _login(_app(), "ann")
+    raw = (hosted / "users.json").read_bytes()
+    for pw in PASSWORDS.values():
+        assert pw.encode() not in raw
+    assert raw.count(b"$argon2id$") == 2
+
+
+def test_failed_logins_are_rate_limited_per_user_name(hosted):
+    at = _app()
+    for _ in range(3):
+        _login(at, "ann", "not-her-password")
+        assert "Wrong user name or password." in _texts(at)
+    _login(at, "ann")                                                 # right password, but blocked now
+    assert not _logged_in(at)
+    found = re.search(r"Too many failed attempts\. Try again in (\d+) s\.", _texts(at))
+    assert found and 0 < int(found.group(1)) <= 300
+    other = _login(_app(), "vic")                                     # another name is not blocked
+    assert _logged_in(other)
+    again = _login(_app(), "ann")                                     # a new session of the same name is
+    assert not _logged_in(again) and "Too many failed attempts" in _texts(again)
+
+
+@pytest.mark.parametrize("entry", [p for p in nav.PAGES if not p.shared], ids=lambda p: p.label)
+def test_a_viewer_gets_the_gate_and_no_upload_on_every_other_page(hosted, entry):
+    at = _login(_app(entry.path), "vic")                              # a fresh session opening the page's URL
+    assert not at.exception, entry.path
+    assert _logged_in(at) and GATE in _texts(at)
+    assert not at.file_uploader, entry.path
+    assert not at.get("download_button"), entry.path
+    assert not [b for b in at.button if b.key != "cx_logout"], entry.path
+    assert not at.dataframe and not at.get("vega_lite_chart"), entry.path
+    assert "Loaded data" not in _texts(at)
+
+
+def _nav_labels(at: AppTest) -> list[str]:
+    return [e.proto.label for e in at.sidebar.get("page_link")]
+
+
+def test_the_sidebar_shows_a_viewer_only_the_shared_pages(hosted):
+    editor = _login(_app(), "ann")
+    assert _nav_labels(editor)[:len(nav.PAGES)] == [p.label for p in nav.PAGES]
+    viewer = _login(_app(), "vic")
+    assert _nav_labels(viewer) == [p.label for p in nav.PAGES if p.shared] == ["Saved analysis"]
+
+
+def _share_orders_as_ann(title: str = "Revenue <b>by</b> channel") -> tuple[AppTest, str]:
+    at = _login(_app(), "ann")
+    at.switch_page("pages/2_Orders.py").run()
+    assert not at.exception
+    at.text_input(key="spec_orders_share_title").input(title)
+    at.button(key="spec_orders_share").click().run()
+    assert not at.exception
+    link = at.code[0].value
+    found = re.fullmatch(r"Saved_analysis\?analysis=([A-Za-z0-9_-]+)", link)
+    assert found, link
+    return at, found.group(1)
+
+
+def test_an_editor_shares_and_a_viewer_opens_the_link_read_only(hosted):
+    _, analysis_id = _share_orders_as_ann()
+    ws = Workspace(hosted / "data")
+    spec = ws.get_analysis(analysis_id)
+    assert spec.author == "ann" and spec.title == "Revenue <b>by</b> channel" and spec.page == "orders"
+    assert [d.owner for d in ws.list_datasets("ann")] == ["ann"]
+    expected = cx.open_analysis(analysis_id, workspace=ws)
+    at = _login(_app(SAVED, analysis=analysis_id), "vic")
+    assert not at.exception
+    text = _texts(at)
+    assert "Revenue <b>by</b> channel" in text and "Shared by ann on" in text
+    assert "from 2025-11-01 to 2026-10-31" in text                   # the data's date range
+    assert at.dataframe[0].value.equals(expected.to_frame())
+    assert at.get("vega_lite_chart")
+    assert not at.file_uploader and not [b for b in at.button if b.key != "cx_logout"]
+
+
+def test_a_viewer_cannot_reach_editor_actions_by_url(hosted):
+    _, analysis_id = _share_orders_as_ann()
+    at = _login(_app(), "vic")
+    at.switch_page(SAVED).run()                                       # the list, without ?analysis=
+    assert not at.exception
+    assert [e.proto.label.replace("\\", "") for e in at.main.get("page_link")][0] == "Revenue <b>by</b> channel"
+    assert not at.file_uploader                                       # no spec upload for viewers
+    assert not [b for b in at.button if b.key != "cx_logout"]         # no delete buttons
+    assert not at.get("download_button")
+    for path in ("pages/0_Data.py", "pages/8_Definitions.py", "pages/7_Experiments.py"):
+        at.switch_page(path).run()                                    # same session, another URL
+        assert GATE in _texts(at) and not at.file_uploader, path
+
+
+def test_the_author_deletes_the_analysis_and_its_link_stops_opening(hosted):
+    ann, analysis_id = _share_orders_as_ann()
+    ann.switch_page(SAVED).run()
+    ann.button(key=f"del_analysis_{analysis_id}").click().run()
+    assert not ann.exception
+    at = _login(_app(SAVED, analysis=analysis_id), "vic")
+    assert "does not exist or was deleted" in _texts(at) and not at.exception
+
+
+def test_deleting_the_stored_data_stops_the_link_and_removes_the_file(hosted):
+    ann, analysis_id = _share_orders_as_ann()
+    ann.switch_page(SAVED).run()
+    ds_id = Workspace(hosted / "data").get_analysis(analysis_id).dataset_id
+    ann.button(key=f"del_dataset_{ds_id}").click().run()
+    assert not ann.exception
+    assert not list((hosted / "data" / "datasets").glob("*.parquet"))
+    at = _login(_app(SAVED, analysis=analysis_id), "vic")
+    assert "does not exist or was deleted" in _texts(at) and not at.exception
+
+
+@pytest.mark.parametrize("bad", ["A" * 16, "../../etc/passwd", "<script>x</script>", "x"])
+def test_an_unknown_analysis_id_gives_a_clear_message(hosted, bad):
+    _share_orders_as_ann()                                            # a workspace exists, without that id
+    at = _login(_app(SAVED, analysis=bad), "vic")
+    assert not at.exception
+    assert "This link does not open an analysis: it does not exist or was deleted." in _texts(at)
+    assert not at.dataframe
+
+
+def test_unknown_id_on_a_fresh_instance_is_explained_too(hosted):
+    at = _login(_app(SAVED, analysis="A" * 16), "ann")
+    assert not at.exception and "does not exist or was deleted" in _texts(at)
+    assert not (hosted / "data").exists()                             # reading does not create a workspace
+
+
+def test_a_removed_user_is_logged_out_at_the_next_click(hosted):
+    at = _login(_app(), "ann")
+    assert _logged_in(at)
+    UsersFile(hosted / "users.json").remove("ann")
+    at.run()
+    assert not _logged_in(at) and at.text_input(key="cx_login_name") is not None
+
+
+def test_log_out_forgets_the_session(hosted):
+    at = _login(_app(), "ann")
+    assert at.session_state["datasets"]
+    at.button(key="cx_logout").click().run()
+    assert not _logged_in(at) and "datasets" not in at.session_state
+
+
+def test_no_users_file_says_how_to_create_accounts(hosted):
+    (hosted / "users.json").unlink()
+    at = _app()
+    assert "python -m cxlib users add" in _texts(at) and not at.exception
+
+
+# --- OIDC (st.login): the identity provider itself cannot run offline; st.user is seeded as AppTest allows
+OIDC = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",
+        "client_secret": "secret", "server_metadata_url": "https://example.com/.well-known/openid-configuration"}
+
+
+@pytest.fixture
+def oidc(hosted, monkeypatch):
+    monkeypatch.setenv("CX_EDITORS", "Boss@Example.com, other@example.com")
+    monkeypatch.setattr(auth, "_authlib_installed", lambda: True)
+    return hosted
+
+
+def _oidc_app(user: dict, path: str = "pages/0_Data.py") -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=120)
+    at.secrets["auth"] = OIDC
+    at.user = user
+    return at.run()
+
+
+def test_oidc_asks_to_log_in_with_the_provider(oidc):
+    at = _oidc_app({"is_logged_in": False})
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Log in"] and not at.file_uploader
+    assert not any(w.key == "cx_login_password" for w in at.text_input)     # no password form
+
+
+@pytest.mark.parametrize("user, editor", [
+    ({"is_logged_in": True, "email": "boss@example.com", "name": "Bo Ss"}, True),
+    ({"is_logged_in": True, "email": "boss@example.com", "email_verified": False}, False),
+    ({"is_logged_in": True, "email": "someone@example.com"}, False),
+])
+def test_oidc_role_comes_from_cx_editors(oidc, user, editor):
+    at = _oidc_app(user)
+    assert not at.exception
+    assert bool(at.file_uploader) is editor
+    assert (GATE in _texts(at)) is (not editor)
+
+
+# --- local mode: exactly as before, no login
+def test_local_mode_has_no_login_and_shares_as_local(monkeypatch, tmp_path):
+    monkeypatch.delenv("CX_MODE", raising=False)
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
+    at = _app()
+    assert not at.exception
+    assert not any(w.key == "cx_login_name" for w in at.text_input) and not _logged_in(at)
+    assert "CX scorecard" in _texts(at) and at.session_state["datasets"]
+    at.switch_page("pages/0_Data.py").run()
+    assert at.file_uploader
+    at.switch_page("pages/4_Funnels.py").run()
+    at.button(key="spec_funnel_share").click().run()
+    analysis_id = at.code[0].value.split("=", 1)[1]
+    assert Workspace(tmp_path / "data").get_analysis(analysis_id).author == "local"
+    at.switch_page(SAVED).run()
+    assert at.file_uploader and any(b.key == f"del_analysis_{analysis_id}" for b in at.button)
+
+
+def test_shared_pages_in_the_registry_are_the_pages_that_let_viewers_in():
+    for entry in nav.PAGES:
+        text = (ROOT / entry.path).read_text(encoding="utf-8")
+        call = next(ln for ln in text.splitlines() if ln.startswith("ui.shell("))
+        assert ("shared=True" in call) is entry.shared, entry.path
+
+
+SHARE_BUTTONS = [("app.py", "spec_scorecard"), ("pages/1_Survey.py", "spec_survey"), ("pages/2_Orders.py", "spec_orders"),
+                 ("pages/3_Support.py", "spec_support"), ("pages/4_Funnels.py", "spec_funnel"),
+                 ("pages/5_Segments.py", "spec_segments"), ("pages/6_Retention.py", "spec_retention_cohorts"),
+                 ("pages/6_Retention.py", "spec_retention_churn"), ("pages/6_Retention.py", "spec_retention_clv"),
+                 ("pages/7_Experiments.py", "spec_experiment")]
+
+
+@pytest.mark.parametrize("path, key", SHARE_BUTTONS, ids=[k for _, k in SHARE_BUTTONS])
+def test_every_analysis_page_saves_and_shares_what_it_shows(hosted, path, key):
+    at = _login(_app(), "ann")
+    at.switch_page(path).run()
+    at.text_input(key=f"{key}_share_title").input(f"Shared {key}")
+    at.button(key=f"{key}_share").click().run()
+    assert not at.exception, path
+    analysis_id = at.code[0].value.split("=", 1)[1]
+    ws = Workspace(hosted / "data")
+    spec = ws.get_analysis(analysis_id)
+    assert spec.title == f"Shared {key}" and spec.author == "ann"
+    expected = cx.open_analysis(analysis_id, workspace=ws)
+    viewer = _login(_app(SAVED, analysis=analysis_id), "vic")
+    assert not viewer.exception and f"Shared {key}" in _texts(viewer)
+    assert viewer.dataframe[0].value.equals(expected.to_frame())
+    assert expected.summary() in _texts(viewer)
+
+
+def test_a_workspace_that_cannot_be_written_is_explained_not_a_traceback(hosted, monkeypatch):
+    import sqlite3
+    from cxlib import workspace as ws_module
+
+    def broken(self, spec):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+    monkeypatch.setattr(ws_module.Workspace, "save_analysis", broken)
+    at = _login(_app(), "ann")
+    at.switch_page("pages/2_Orders.py").run()
+    at.button(key="spec_orders_share").click().run()
+    assert not at.exception
+    assert "could not be saved in the workspace (attempt to write a readonly database)" in _texts(at)
+    assert not at.code
