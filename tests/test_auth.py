@@ -129,7 +129,7 @@ def _share_orders_as_ann(title: str = "Revenue <b>by</b> channel") -> tuple[AppT
     at.button(key="spec_orders_share").click().run()
     assert not at.exception
     link = at.code[0].value
-    found = re.fullmatch(r"Saved_analysis\?analysis=([A-Za-z0-9_-]+)", link)
+    found = re.fullmatch(r"Saved_analysis\?analysis=([A-Za-z0-9_-]+)&lang=en", link)
     assert found, link
     return at, found.group(1)
 
@@ -145,7 +145,7 @@ def test_an_editor_shares_and_a_viewer_opens_the_link_read_only(hosted):
     assert not at.exception
     text = _texts(at)
     assert "Revenue <b>by</b> channel" in text and "Shared by ann on" in text
-    assert "from 2025-11-01 to 2026-10-31" in text                   # the data's date range
+    assert "from Nov 1, 2025 to Oct 31, 2026" in text                # the data's date range, as people write it
     assert at.dataframe[0].value.equals(expected.to_frame())
     assert at.get("vega_lite_chart")
     assert not at.file_uploader and not [b for b in at.button if b.key != "cx_logout"]
@@ -271,7 +271,7 @@ def test_local_mode_has_no_login_and_shares_as_local(monkeypatch, tmp_path):
     assert at.file_uploader
     at.switch_page("pages/4_Funnels.py").run()
     at.button(key="spec_funnel_share").click().run()
-    analysis_id = at.code[0].value.split("=", 1)[1]
+    analysis_id = at.code[0].value.split("analysis=", 1)[1].split("&", 1)[0]
     assert Workspace(tmp_path / "data").get_analysis(analysis_id).author == "local"
     at.switch_page(SAVED).run()
     assert at.file_uploader and any(b.key == f"del_analysis_{analysis_id}" for b in at.button)
@@ -298,7 +298,7 @@ def test_every_analysis_page_saves_and_shares_what_it_shows(hosted, path, key):
     at.text_input(key=f"{key}_share_title").input(f"Shared {key}")
     at.button(key=f"{key}_share").click().run()
     assert not at.exception, path
-    analysis_id = at.code[0].value.split("=", 1)[1]
+    analysis_id = at.code[0].value.split("analysis=", 1)[1].split("&", 1)[0]
     ws = Workspace(hosted / "data")
     spec = ws.get_analysis(analysis_id)
     assert spec.title == f"Shared {key}" and spec.author == "ann"

@@ -63,7 +63,8 @@ def base_url() -> str:
 
 def link_to(analysis_id: str) -> str:
     """The share link of a saved analysis (relative when the browser URL is unknown)."""
-    target = f"{nav.url_name(SHARED_PAGE)}?analysis={analysis_id}"
+    from ui.i18n import language
+    target = f"{nav.url_name(SHARED_PAGE)}?analysis={analysis_id}&lang={language()}"   # opens in the sharer's language
     base = base_url()
     return f"{base}/{target}" if base else target
 

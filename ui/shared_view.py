@@ -18,9 +18,10 @@ from cxlib import analyses, display
 from cxlib.errors import CxDataError
 from cxlib.workspace import AnalysisSpec, NotFound
 from ui import auth, share
-from ui.i18n import t
+from ui import fmt
+from ui.i18n import language, t, tr
 from ui.text import caption, esc, show_error, show_warnings
-from ui.widgets import download_chart, download_table
+from ui.widgets import download_chart, download_table, localized, show_table
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,15 @@ class _SpecChart:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _open(spec_json: str, root: str) -> Opened:
+def _open(spec_json: str, root: str, lang: str) -> Opened:
+    """``lang`` is part of the key: chart titles are built in the reader's language."""
     spec = AnalysisSpec.from_json(json.loads(spec_json))
     a = analyses.open_analysis(spec, workspace=share._workspace(root))
     info = tuple(DataInfo(d.name, d.role, d.report.rows, d.report.date_range) for d in a.datasets)
     charts = []
     for kind in display.chart_kinds(a.result) or (None,):
         try:
-            charts.append((kind, a.chart(kind).to_json()))          # the analysis's own definitions
+            charts.append((kind, localized(a.chart(kind), lang).to_json()))   # the analysis's own definitions
         except CxDataError:                                         # a view without this chart
             continue
     return Opened(a.result, info, tuple(charts))
@@ -74,7 +76,7 @@ def _load(analysis_id: str) -> tuple[AnalysisSpec, Opened]:
     gone = [i for i in (spec.dataset_id, *spec.extra_dataset_ids) if not ws.has_dataset(i)]
     if gone:
         raise NotFound("the data of this analysis was deleted.")
-    return spec, _open(json.dumps(spec.to_json(), sort_keys=True), str(ws.root))
+    return spec, _open(json.dumps(spec.to_json(), sort_keys=True), str(ws.root), language())
 
 
 def render(analysis_id: str) -> None:
@@ -95,15 +97,15 @@ def render(analysis_id: str) -> None:
         st.error(esc(t("The workspace cannot be read ({problem}).", problem=str(err))), icon=":material/error:")
         return
     res = opened.result
-    st.subheader(esc(spec.title or display.title_of(res)))
+    st.subheader(esc(spec.title or tr(display.title_of(res))))
     st.caption(esc(t("Shared by {author} on {when} · {page}", author=spec.author or "—",
                      when=_when(spec.created_at), page=display.title_of(res))))
     caption(display.definition_of(res))
     for d in opened.data:
-        st.caption(esc(t("Data: {name}, {rows} rows, from {start} to {end}", name=d.name, rows=f"{d.rows:,}",
-                         start=d.date_range[0], end=d.date_range[1]) if d.date_range
-                       else t("Data: {name}, {rows} rows", name=d.name, rows=f"{d.rows:,}")))
-    st.text(res.summary())
+        st.caption(esc(t("Data: {name}, {rows:,} rows, from {start} to {end}", name=d.name, rows=d.rows,
+                         start=fmt.day(d.date_range[0]), end=fmt.day(d.date_range[1])) if d.date_range
+                       else t("Data: {name}, {rows:,} rows", name=d.name, rows=d.rows)))
+    st.text(tr(res.summary()))
     show_warnings(getattr(res, "warnings", ()))
     charts = opened.charts
     tabs = st.tabs([_kind_label(k) for k, _ in charts]) if len(charts) > 1 else [st.container()] * len(charts)
@@ -112,7 +114,7 @@ def render(analysis_id: str) -> None:
             st.vega_lite_chart(spec=json.loads(spec_json), width="stretch")
             download_chart(_SpecChart(spec_json), f"shared_{kind or 'chart'}.png", key=f"shared_png_{n}")
     table = res.to_frame()
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
     download_table(table, "shared_analysis.csv", key="shared_csv")
     _back_to_list()
 
@@ -133,7 +135,7 @@ def page_label(page: str) -> str:
 
 
 def _when(created_at: str) -> str:
-    return created_at.replace("T", " ").replace("Z", " UTC") if created_at else "—"
+    return fmt.moment(created_at.replace("Z", "+00:00")) if created_at else "—"
 
 
 def _back_to_list() -> None:
@@ -182,7 +184,7 @@ def _stored_data(account: auth.Account) -> None:
         for d in mine:
             c1, c2 = st.columns([6, 1])
             used = len(ws.analyses_using(d.id, account.name))
-            c1.text(t("{name} · {rows} rows · used by {n} of your analyses", name=d.name, rows=f"{d.rows:,}", n=used))
+            c1.text(t("{name} · {rows:,} rows · used by {n} of your analyses", name=d.name, rows=d.rows, n=used))
             if c2.button(t("Delete"), key=f"del_dataset_{d.id}", icon=":material/delete:"):
                 _delete(lambda: ws.delete_dataset(d.id, user=account.name))
 

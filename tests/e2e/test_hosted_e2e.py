@@ -57,7 +57,7 @@ def test_editor_shares_and_a_viewer_opens_the_link_read_only(hosted_server, brow
         code = ed.locator('[data-testid="stCode"]').first
         expect(code).to_contain_text("Saved_analysis?analysis=")
         link = code.inner_text().strip()
-        assert re.fullmatch(re.escape(hosted_server.url) + r"/Saved_analysis\?analysis=[A-Za-z0-9_-]{16}", link), link
+        assert re.fullmatch(re.escape(hosted_server.url) + r"/Saved_analysis\?analysis=[A-Za-z0-9_-]{16}&lang=en", link), link
     finally:
         ctx_a.close()
 
