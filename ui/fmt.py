@@ -90,17 +90,21 @@ def money(value, currency: str | None = None, decimals: int | None = None, *, la
     return text
 
 
+def _as_datetime(value):
+    """An ISO string, pandas Timestamp or datetime as a datetime/date; other text comes back as it is."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
 def day(value, *, lang: str | None = None, long: bool = False) -> str:
     """A date as people write it: ``24 нояб. 2026 г.``, ``2026年11月24日``, ``Nov 24, 2026``."""
     if _missing(value) or value == "":
         return "—"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
+    value = _as_datetime(value)
     d = value.date() if isinstance(value, datetime) else value
     if not isinstance(d, date):
         return str(value)
@@ -111,13 +115,9 @@ def moment(value, *, lang: str | None = None) -> str:
     """A date and time (seconds dropped)."""
     if _missing(value):
         return "—"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
+    value = _as_datetime(value)
+    if not isinstance(value, datetime):
+        return str(value)
     return format_datetime(value, format="short", locale=_locale(lang))
 
 
