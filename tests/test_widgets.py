@@ -102,3 +102,8 @@ def test_dataset_currency():
                                              "amount": [1.0, 2.0], "currency": ["EUR", "USD"]}), "orders", name="m.csv")
     assert dataset_currency(one) == "EUR"
     assert dataset_currency(mixed) is None and dataset_currency(None) is None
+
+
+def test_a_metric_value_column_keeps_the_precision_of_its_fractions():
+    df = pd.DataFrame({"metric": ["orders", "repeat_rate", "net_revenue"], "value": [2460.0, 0.2992, 139889.34]})
+    assert _display(table_view(df, lang="ru"))["value"].tolist() == [f"2{NBSP}460,00", "0,2992", f"139{NBSP}889,34"]

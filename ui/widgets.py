@@ -194,18 +194,22 @@ def _symbols(lang: str) -> dict[int, str]:
 
 
 def _number_cells(values: pd.Series, lang: str):
-    """A formatter for one numeric column: integers grouped; fixed 2 decimals from 10 on; else 4 significant."""
+    """A formatter for one numeric column: integers grouped; fixed 2 decimals from 10 on; else 4 significant
+    digits (also for fractions below 1 in a 2-decimal column, e.g. a rate in a "metric / value" table)."""
     finite = pd.to_numeric(values, errors="coerce").dropna()
     finite = finite[finite.map(math.isfinite)] if len(finite) else finite
     if finite.empty:
-        spec = ",.2f"
+        column = ",.2f"
     elif (finite == finite.round()).all():
-        spec = ",.0f"
+        column = ",.0f"
     elif finite.abs().max() >= 10:
-        spec = ",.2f"
+        column = ",.2f"
     else:
-        spec = ".4g"
+        column = ".4g"
     table = _symbols(lang)
+
+    def spec(v: float) -> str:
+        return ".4g" if column == ",.2f" and 0 < abs(v) < 1 else column
 
     def cell(v) -> str:
         if v is None or isinstance(v, bool):
@@ -213,7 +217,7 @@ def _number_cells(values: pd.Series, lang: str):
         try:
             if v != v:
                 return "—"
-            return format(v, spec).translate(table)
+            return format(v, spec(float(v))).translate(table)
         except (TypeError, ValueError):
             return str(v)
     return cell
