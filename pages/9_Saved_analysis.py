@@ -67,5 +67,5 @@ try:
 except CxDataError:
     pass
 table = res.to_frame()
-ui.show_table(table, width="stretch")
+ui.show_table(table, width="stretch", labels=ui.widgets.label_columns(table))
 ui.download_table(table, "saved_analysis.csv", key="saved_csv")

@@ -322,3 +322,14 @@ def test_a_workspace_that_cannot_be_written_is_explained_not_a_traceback(hosted,
     assert not at.exception
     assert "could not be saved in the workspace (attempt to write a readonly database)" in _texts(at)
     assert not at.code
+
+
+@pytest.mark.parametrize("lang", ["zh", "ru"])
+def test_a_link_shared_in_another_language_opens_in_it_with_no_english_left(hosted, lang):
+    from tests.i18n_scan import english_left, page_texts
+    _, analysis_id = _share_orders_as_ann(title="Q3")
+    at = _login(_app(SAVED, analysis=analysis_id, lang=lang), "vic")
+    assert not at.exception and at.get("vega_lite_chart")
+    data = {"orders_shopify", "csv", "ann", "vic", "eur"}                   # file name, accounts, currency code
+    left = english_left(page_texts(at), data)
+    assert not left, left[:10]

@@ -107,3 +107,9 @@ def test_dataset_currency():
 def test_a_metric_value_column_keeps_the_precision_of_its_fractions():
     df = pd.DataFrame({"metric": ["orders", "repeat_rate", "net_revenue"], "value": [2460.0, 0.2992, 139889.34]})
     assert _display(table_view(df, lang="ru"))["value"].tolist() == [f"2{NBSP}460,00", "0,2992", f"139{NBSP}889,34"]
+
+
+def test_label_columns_finds_the_columns_holding_cxlib_labels():
+    from ui.widgets import label_columns
+    df = pd.DataFrame({"metric": ["orders"], "value": [1], "status": ["in_transit"]})
+    assert set(label_columns(df)) == {"metric", "status"} and label_columns(pd.DataFrame({"x": [1]})) == {}

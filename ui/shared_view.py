@@ -21,7 +21,7 @@ from ui import auth, share
 from ui import fmt
 from ui.i18n import language, t, tr
 from ui.text import caption, esc, show_error, show_warnings
-from ui.widgets import download_chart, download_table, localized, show_table
+from ui.widgets import download_chart, download_table, label_columns, localized, show_table
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def render(analysis_id: str) -> None:
             st.vega_lite_chart(spec=json.loads(spec_json), width="stretch")
             download_chart(_SpecChart(spec_json), f"shared_{kind or 'chart'}.png", key=f"shared_png_{n}")
     table = res.to_frame()
-    show_table(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch", labels=label_columns(table))
     download_table(table, "shared_analysis.csv", key="shared_csv")
     _back_to_list()
 

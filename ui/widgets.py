@@ -140,7 +140,7 @@ def vega_locale(lang: str) -> dict | None:
 def localized(chart, lang: str | None = None):
     """A copy of an Altair chart whose axis numbers and dates follow the language (``config.locale``)."""
     loc = vega_locale(lang or language())
-    if loc is None or chart is None:
+    if loc is None or chart is None or not hasattr(chart, "copy"):   # a spec given as JSON: already localized
         return chart
     import altair as alt
     out = chart.copy(deep=False)
@@ -283,6 +283,13 @@ def table_view(df, *, formats: dict | None = None, labels=(), lang: str | None =
     if not formatters:
         return shown
     return shown.style.format(formatters, na_rep="—")
+
+
+def label_columns(df) -> dict:
+    """The columns of a result table whose cells are cxlib's own labels (metric names, segments,
+    statuses), for ``show_table(labels=...)`` where a page does not know the table's shape."""
+    known = {"metric": tr, "segment": tr, "tier": tr, "status": status_label}
+    return {c: fn for c, fn in known.items() if isinstance(df, pd.DataFrame) and c in df.columns}
 
 
 def show_table(df, *, formats: dict | None = None, labels=(), where=None, **kwargs) -> None:
