@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import altair as alt
@@ -13,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cxlib as cx
+from tests.html_parse import parse_html
 from cxlib import clv, display, orders, power, retention, scorecard, segments, support, survey
 from cxlib.compare import compare_segments, segment_groups
 
@@ -57,26 +57,8 @@ def results(data) -> dict[str, object]:
     return _results(data)
 
 
-class _Collect(HTMLParser):
-    """Tags and text of an HTML fragment, parsed by the standard library (independent of our escaping)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def _parse(fragment: str) -> _Collect:
-    p = _Collect()
-    p.feed(fragment)
-    p.close()
-    return p
+def _parse(fragment: str):
+    return parse_html(fragment)
 
 
 @pytest.mark.parametrize("name", CHARTED)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
@@ -12,6 +11,7 @@ from cxlib import charts_experiment as ce
 from cxlib import memo
 from cxlib.dataset import Dataset
 from cxlib.experiment import analyze, analyze_counts
+from tests.html_parse import parse_html
 
 EVIL = '<script>alert(1)</script>![x](http://evil.example/p.png)'
 
@@ -46,23 +46,11 @@ def test_markdown_memo_escapes_file_text_and_embeds_nothing(evil_result):
     assert memo.md_escape("1. item") == "\\1. item" and memo.md_escape("- x") == "\\- x"
 
 
-class _Collector(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def test_html_memo_escapes_file_text_and_inlines_svg(evil_result):
     page = memo.memo_html(evil_result)
-    parser = _Collector()
-    parser.feed(page)
+    parser = parse_html(page)
     assert "script" not in parser.tags and "img" not in parser.tags
     assert parser.tags.count("svg") == 2
     assert EVIL.split("!")[0] in "".join(parser.text)            # shown as text, not markup
