@@ -52,10 +52,23 @@ def _iso_utc(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _line_breaks_as_newlines(df: pd.DataFrame) -> pd.DataFrame:
+    """Line breaks inside text cells written as ``\n``: CSV readers (pandas among them) end a row at a
+    lone ``\r`` even inside quotes, so ``'\r=1`` would come back as a new row starting with ``=``."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            has_cr = s.map(lambda v: isinstance(v, str) and "\r" in v, na_action="ignore").fillna(False).astype(bool)
+            if has_cr.any():
+                out[col] = s.astype(object).where(~has_cr, s.astype(str).str.replace("\r\n?", "\n", regex=True))
+    return out
+
+
 def to_csv_bytes(df: pd.DataFrame, *, index: bool = False) -> bytes:
     """UTF-8 (with BOM, so Excel opens it correctly) CSV, formulas neutralized, timestamps ISO-8601 UTC."""
     buf = io.StringIO()
-    neutralize(_iso_utc(df)).to_csv(buf, index=index)
+    _line_breaks_as_newlines(neutralize(_iso_utc(df))).to_csv(buf, index=index)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

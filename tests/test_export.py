@@ -50,3 +50,9 @@ def test_no_exported_cell_starts_like_a_formula(cells):
     back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     for value in back["c"]:
         assert not export.looks_like_formula(value)
+
+
+def test_a_carriage_return_in_a_cell_cannot_start_a_row_with_a_formula():
+    text = export.to_csv_bytes(pd.DataFrame({"c": ["\r=1+1", "a\r\nb"]})).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert back["c"].tolist() == ["'\n=1+1", "a\nb"]
