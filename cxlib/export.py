@@ -18,27 +18,28 @@ def looks_like_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
+def _text_cells(s: pd.Series, test) -> pd.Series:
+    """Boolean mask of the text cells of ``s`` for which ``test(value)`` holds (all False for non-text columns)."""
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+        return pd.Series(False, index=s.index)
+    return s.map(test, na_action="ignore").fillna(False).astype(bool)
+
+
 def neutralize(df: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``df`` where every formula-looking text cell is prefixed with ``'``."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            mask = s.map(looks_like_formula, na_action="ignore").fillna(False).astype(bool)
-            if mask.any():
-                out[col] = s.astype(object).where(~mask, "'" + s.astype(str))
+        mask = _text_cells(s, looks_like_formula)
+        if mask.any():
+            out[col] = s.astype(object).where(~mask, "'" + s.astype(str))
     out.columns = [("'" + c) if looks_like_formula(c) else c for c in map(str, out.columns)]
     return out
 
 
 def count_formulas(df: pd.DataFrame) -> int:
     """How many text cells in ``df`` look like spreadsheet formulas."""
-    n = 0
-    for col in df.columns:
-        s = df[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            n += int(s.map(looks_like_formula, na_action="ignore").fillna(False).astype(bool).sum())
-    return n
+    return sum(int(_text_cells(df[col], looks_like_formula).sum()) for col in df.columns)
 
 
 def _iso_utc(df: pd.DataFrame) -> pd.DataFrame:
@@ -58,10 +59,9 @@ def _line_breaks_as_newlines(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            has_cr = s.map(lambda v: isinstance(v, str) and "\r" in v, na_action="ignore").fillna(False).astype(bool)
-            if has_cr.any():
-                out[col] = s.astype(object).where(~has_cr, s.astype(str).str.replace("\r\n?", "\n", regex=True))
+        has_cr = _text_cells(s, lambda v: isinstance(v, str) and "\r" in v)
+        if has_cr.any():
+            out[col] = s.astype(object).where(~has_cr, s.astype(str).str.replace("\r\n?", "\n", regex=True))
     return out
 
 
