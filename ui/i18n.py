@@ -62,10 +62,6 @@ def language() -> str:
     return lang
 
 
-def gettext(message: str, lang: str | None = None) -> str:
-    return catalog(lang or language()).get(message, message)
-
-
 def _fill(lang: str):
     formatter = LocaleFormatter(lang)
     return lambda template, values: formatter.format(template, **values)
@@ -75,16 +71,9 @@ def t(message: str, /, **values: object) -> str:
     """Translate ``message`` into the session's language and fill its ``{placeholders}``.
 
     Values that are cxlib ``Msg`` sentences are translated too; numbers follow the locale.
+    The same path as a cxlib sentence: ``t(template, **values)`` is ``tr(msg(template, **values))``.
     """
-    lang = language()
-    text = catalog(lang).get(message, message)
-    if not values:
-        return text
-    values = {k: tr(v) if isinstance(v, messages.Msg) else v for k, v in values.items()}
-    try:
-        return _fill(lang)(text, values)
-    except (KeyError, IndexError, ValueError):   # a broken translation never breaks a page
-        return message.format(**values)
+    return tr(messages.Msg(message, **values))
 
 
 def tr(text: object, lang: str | None = None) -> str:

@@ -14,10 +14,11 @@ def shell(title: str, *, icon: str = ":material/analytics:", shared: bool = Fals
     pages) and draw the sidebar with the loaded datasets and their roles."""
     st.set_page_config(page_title=f"{title} · CX Workbench", page_icon=icon, layout="wide")
     i18n.install()
-    if auth.current() is None:                 # hosted mode, not logged in: the login screen can
+    account = auth.current()                   # local mode: the local editor
+    if account is None:                        # hosted mode, not logged in: the login screen can
         with st.sidebar:                       # be read in any language too
             language_picker()
-    account = auth.require_login()            # hosted mode: nothing below runs without an account
+        account = auth.require_login()        # draws the login and stops: nothing below runs
     if account.is_editor:
         state.ensure_samples()
     with st.sidebar:
