@@ -910,3 +910,29 @@ def test_mapping_errors_are_msgs(monkeypatch):
     assert seen["message"].template == "'{field}' is not a field of {data}."
     seen = _raised(monkeypatch, lambda: schema.detect(many, role="invoices"))
     assert (seen["message"].template, seen["hint"].template) == ("unknown role '{role}'.", "Use one of: {roles}.")
+
+
+# ---------------------------------------------------------------- German, French and Spanish shop exports
+LOCAL = [(export, lang) for export, langs in exports.LOCAL_EXPORTS.items() for lang in langs]
+
+
+@pytest.mark.parametrize("export, lang", LOCAL)
+def test_shop_exports_in_german_french_spanish_are_orders_with_every_column(export, lang):
+    t = cxio.read_table(exports.local_orders(export, lang), f"{export}_{lang}.csv")
+    det = schema.detect(t)
+    spec = exports.LOCAL_EXPORTS[export][lang]
+    assert det.role == "orders" and det.confidence >= schema.CONFIDENT
+    assert det.mapping == {f: h for f, h in zip(exports.LOCAL_FIELDS[export], spec["headers"]) if f}
+    ds = schema.build(t, "orders", det.mapping, detection=det)
+    assert list(ds.df["status"]) == list(spec["statuses"].values())
+    assert list(ds.df["amount"]) == [2370.13, 89.90, 149.00, 1005.50, 35.99]
+    assert ds.df["ordered_at"].iloc[0] == pd.Timestamp("2024-03-14 14:03", tz="UTC")
+    assert not ds.report.issues
+
+
+def test_the_german_shop_list_is_orders_not_events():
+    """Issue 20: the mapping form opened on "Events" for Bestellnummer;Kunde;Datum;Betrag;Status."""
+    det = schema.detect(cxio.read_table(exports.german_orders(), "bestellungen.csv"))
+    assert det.role == "orders" and det.confidence >= schema.CONFIDENT
+    assert det.mapping == {"order_id": "Bestellnummer", "customer_id": "Kunde", "ordered_at": "Datum",
+                           "amount": "Betrag", "status": "Status"}
