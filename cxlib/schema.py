@@ -427,6 +427,8 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     if missing:
         raise _missing_error(table, spec, missing, mapping)
     canon, issues, value_notes = _convert_all(df, spec, use_map, mapping, table, rec)
+    if role == "orders" and "currency" not in use_map:
+        canon = _currency_from_amounts(canon, df, use_map)
     extras = _extras(table.df, mapping, spec)
     frame = pd.concat([canon, extras], axis=1)
     for name in (rec.absent_ok if rec else ()):
@@ -615,6 +617,14 @@ def _orders(frame: pd.DataFrame, rec: Recognizer | None) -> tuple[pd.DataFrame, 
     notes += more
     frame, more = convert.refund_statuses(frame)
     return frame, notes + more
+
+
+def _currency_from_amounts(canon: pd.DataFrame, df: pd.DataFrame, use_map: dict[str, str]) -> pd.DataFrame:
+    """An orders table without a currency column: the currency the amounts are written in (``2.370,13 €``
+    -> EUR, or the amount header's ``(руб.)``), so figures show it."""
+    src = use_map.get("amount") or use_map.get("unit_price")
+    codes = convert.currencies(df[src], src) if src else None
+    return canon if codes is None else canon.assign(currency=codes)
 
 
 def _units(frame: pd.DataFrame, role: str) -> int:
