@@ -63,7 +63,7 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
                              hint=msg("Columns found: {columns}. Rename the key columns (e.g. customer_id, "
                                       "order_date, amount) or pick the role on the Data page.",
                                       columns=_column_list(table.df.columns)),
-                             columns=columns, role=None, mapping={}, missing=[])
+                             columns=columns, role=det.suggested, mapping=dict(det.suggested_mapping), missing=[])
     if expect_role and use_role != expect_role:
         # TRANSLATORS: {found} and {expected} are kinds of data: "orders", "survey responses", ...
         raise CxDataError(msg("this looks like {found} data, not {expected}.", found=role_noun(use_role),

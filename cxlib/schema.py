@@ -17,7 +17,7 @@ names and recognizer names are keys (mappings, the CLI's JSON) and stay as they 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
@@ -156,6 +156,10 @@ class Detection:
     confidence: float = 0.0          # 0..1; below 0.6 the Data page asks the user to confirm
     recognized_as: str | None = None  # name of a known export, when a recognizer matched
     candidates: tuple[tuple[str, float], ...] = ()   # (role, score) best first
+    # When no role fits (``role`` None): the role and columns to offer in the mapping form, never applied
+    # without the user: money + a date (+ a status) suggests orders, else the best partial guess.
+    suggested: str | None = None
+    suggested_mapping: dict[str, str] = field(default_factory=dict)
 
 
 def _norm(header: str) -> str:
@@ -339,7 +343,8 @@ def detect(table, role: str | None = None) -> Detection:
         return _recognized(sample, found[0], found[1], candidates)
     best = guesses[0]
     if role is None and not best.complete:
-        return Detection(None, {}, best.score, None, candidates)
+        suggested, partial = _suggest(sample, best)
+        return Detection(None, {}, best.score, None, candidates, suggested, partial)
     runner = guesses[1] if len(guesses) > 1 else None
     tie = runner is not None and runner.complete and runner.evidence >= 0.8 * best.evidence
     recognized = _generic_recognizer(table.df, best)
@@ -348,6 +353,50 @@ def detect(table, role: str | None = None) -> Detection:
     else:
         confidence = max(best.score, 0.9) if recognized else best.score
     return Detection(best.role, best.mapping, round(confidence, 3), recognized, candidates)
+
+
+def _suggest(sample: _Sample, best: _RoleGuess) -> tuple[str | None, dict[str, str]]:
+    """What to offer when no role's required fields are all found: orders when the values show money
+    and dates (headers in a language the synonyms do not know), else the best partial guess, if any."""
+    by_values = _orders_by_values(sample)
+    if {"amount", "ordered_at"} <= set(by_values):
+        mapping = {**{k: v for k, v in best.mapping.items() if best.role == "orders"}, **by_values}
+        return "orders", {k: c for k, c in mapping.items() if list(mapping.values()).count(c) == 1}
+    return (best.role, dict(best.mapping)) if best.mapping else (None, {})
+
+
+def _orders_by_values(sample: _Sample) -> dict[str, str]:
+    """Columns that look like an order's amount (money: a currency mark or two decimals), date and status
+    (known status words, or a text column with a few repeated values), judged on values alone."""
+    found: dict[str, str] = {}
+    for col in sample.df.columns:
+        s = sample.values(col)
+        if s.empty:
+            continue
+        if _typed(s):                                    # Parquet / Excel: the type says it
+            kind = ("ordered_at" if pd.api.types.is_datetime64_any_dtype(s)
+                    else "amount" if pd.api.types.is_float_dtype(s) else None)
+            if kind and kind not in found:
+                found[kind] = col
+            continue
+        text = s.astype("string")
+        if "amount" not in found and _money_like(text):
+            found["amount"] = col
+        elif "ordered_at" not in found and not text.str.fullmatch(r"\s*[\d.,]+\s*").all()                 and convert.datetimes(text)[1].mean() <= 0.1:
+            found["ordered_at"] = col
+        elif "status" not in found and (statuses.share_known(text, statuses.ORDER_STATUS_TABLE) >= 0.5
+                                        or 2 <= text.nunique() <= 10 < len(text) and text.nunique() * 3 <= len(text)):
+            found["status"] = col
+    return found
+
+
+def _money_like(text: pd.Series) -> bool:
+    """Amounts of money: numbers, most with a currency mark or with exactly two decimals."""
+    if convert.numbers(text)[1].mean() > 0.1:
+        return False
+    marked = text.str.contains(r"[￥¥€$£₽元₹₩₺₴₸]|\b[A-Z]{3}\b", regex=True).mean()
+    cents = text.str.contains(r"\d[.,]\d{2}(?:\D*)$", regex=True).mean()
+    return bool(marked >= 0.5 or cents >= 0.8)
 
 
 def _recognized(sample: _Sample, rec: Recognizer, mapping: dict[str, str],

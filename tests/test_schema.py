@@ -936,3 +936,29 @@ def test_the_german_shop_list_is_orders_not_events():
     assert det.role == "orders" and det.confidence >= schema.CONFIDENT
     assert det.mapping == {"order_id": "Bestellnummer", "customer_id": "Kunde", "ordered_at": "Datum",
                            "amount": "Betrag", "status": "Status"}
+
+
+def _dutch_orders() -> bytes:
+    """Headers and statuses in a language the tables do not know (Dutch), money in euros."""
+    rows = ["Bestelnummer;Klant;Datum;Bedrag;Staat"]
+    for i in range(12):
+        rows.append(f"{i + 1};Klant {i % 5};{i + 3:02d}-03-2024;{1000 + 37 * i},50 €;"
+                    f"{'betaald' if i % 3 else 'geannuleerd'}")
+    return "\n".join(rows).encode()
+
+
+def test_money_and_dates_suggest_orders_when_headers_are_unknown():
+    """Issue 20: a role guessed from amount + status + date must beat "Events" in the mapping form."""
+    det = schema.detect(cxio.read_table(_dutch_orders(), "nl.csv"))
+    assert det.role is None                        # never applied without the user
+    assert det.suggested == "orders"
+    assert det.suggested_mapping == {"amount": "Bedrag", "ordered_at": "Datum", "status": "Staat"}
+    with pytest.raises(CxNeedsMapping) as err:
+        from cxlib.loader import load_bytes
+        load_bytes(_dutch_orders(), "nl.csv")
+    assert err.value.role == "orders" and err.value.mapping["amount"] == "Bedrag"
+
+
+def test_no_suggestion_without_money():
+    det = schema.detect(table({"a": ["x", "y", "z"], "b": ["1", "2", "3"]}))
+    assert det.role is None and det.suggested is None and det.suggested_mapping == {}
