@@ -23,6 +23,7 @@ from typing import Literal
 import pandas as pd
 
 from cxlib import convert, recognizers, statuses
+from cxlib import values as cxvalues
 from cxlib import io as cxio
 from cxlib.dataset import ColumnIssue, Dataset, Report
 from cxlib.errors import CxDataError, CxNeedsMapping
@@ -455,18 +456,21 @@ def _any_of(names: tuple[str, ...]) -> str:
 
 # ---------------------------------------------------------------- build
 def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
-          detection: Detection | None = None) -> Dataset:
+          detection: Detection | None = None, values: cxvalues.ValueMap | None = None) -> Dataset:
     """Turn a table into a Dataset of ``role`` using ``mapping`` (canonical field -> source column).
 
-    Renames and converts the mapped columns to canonical dtypes, applies the recognized export's special
+    Renames and converts the mapped columns to canonical dtypes (categorical values through ``values``, a
+    value map as in :mod:`cxlib.values`, then the status tables), applies the recognized export's special
     handling, collapses order line items to one row per order, keeps the other source columns as text, and
     fills the :class:`~cxlib.dataset.Report` (issues with file rows, missing cells, duplicates, date range,
-    formula-looking cells, warnings). Raises :class:`CxDataError` when a required field is not mapped.
+    formula-looking cells, each categorical value with its count, warnings). Raises :class:`CxDataError`
+    when a required field is not mapped or the value map cannot be used.
     """
     if role not in ROLES_BY_NAME:
         raise _unknown_role(table, role)
     spec = ROLES_BY_NAME[role]
     _check_mapping(table, spec, mapping)
+    value_map = cxvalues.check(role, values, file=table.name)
     rec = _recognizer_for(table, role, mapping, detection)
     df, use_map, notes = table.df, dict(mapping), []
     if rec is not None and rec.prepare is not None:
@@ -475,11 +479,12 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     missing = _missing_required(spec, use_map, rec)
     if missing:
         raise _missing_error(table, spec, missing, mapping)
-    canon, issues, value_notes = _convert_all(df, spec, use_map, mapping, table, rec)
+    notes += _check_value_map(table, value_map, df, use_map, mapping)
+    canon, issues, value_notes = _convert_all(df, spec, use_map, mapping, table, rec, value_map)
     if role == "orders" and "currency" not in use_map:
         canon = _currency_from_amounts(canon, df, use_map)
     extras = _extras(table.df, mapping, spec)
-    frame = pd.concat([canon, extras], axis=1)
+    frame = pd.concat([canon, extras, _raw_values(df, spec, use_map)], axis=1)
     for name in (rec.absent_ok if rec else ()):
         if name not in frame:
             frame.insert(0, name, pd.Series(pd.NA, index=frame.index, dtype="string"))
@@ -488,6 +493,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     if role == "orders":
         frame, order_notes = _orders(frame, rec)
         notes += order_notes
+    frame, inventory = _value_inventory(frame, spec, value_map)
     frame = _ordered(frame, spec)
     absent = rec is not None and any(f not in use_map for f in rec.absent_ok)
     warnings = list(getattr(table, "warnings", ())) + ([rec.note] if absent and rec.note else [])
@@ -504,7 +510,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
         confidence=_confidence(role, mapping, detection), issues=tuple(issues),
         missing={f.name: int(frame[f.name].isna().sum()) for f in spec.fields if f.name in frame},
         duplicates=duplicates, date_range=_date_range(frame, spec), formulas=formulas,
-        warnings=tuple(dict.fromkeys(warnings)))
+        warnings=tuple(dict.fromkeys(warnings)), values=inventory, value_map=value_map)
     digest = content_hash or hashlib.sha256(hashes.to_numpy().tobytes()).hexdigest()
     return Dataset(name=table.name, role=role, df=frame, mapping=dict(mapping), report=report, content_hash=digest)
 
@@ -578,7 +584,7 @@ def _recognizer_for(table, role: str, mapping: dict[str, str], detection: Detect
 
 
 def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: dict[str, str], table,
-                 rec: Recognizer | None):
+                 rec: Recognizer | None, value_map: cxvalues.ValueMap):
     first_row = getattr(table, "first_data_row", 2)
     note_fn = getattr(cxio, "datetime_format_note", None)
     cols, issues, notes = {}, [], []
@@ -587,7 +593,7 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
             continue
         src = mapping[f.name]
         raw = df[src]
-        values, bad, problem = _convert_one(raw, spec.name, f, src)
+        values, bad, problem = _convert_one(cxvalues.apply(raw, value_map.get(f.name, {})), spec.name, f, src)
         if f.kind == "datetime":
             if rec is not None and rec.local_tz:
                 values = convert.localize(values, raw, rec.local_tz)
@@ -610,7 +616,7 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
     return pd.DataFrame(cols, index=df.index), issues, notes
 
 
-UNKNOWN_STATUS = "unknown"      # an order status label no table knows (kept apart from blank)
+UNKNOWN_STATUS = cxvalues.UNKNOWN      # an order status label no table knows (kept apart from blank)
 # What unreadable cells are, completing ColumnIssue.sentence() ("... are {problem} and {action}").
 # TRANSLATORS: what unreadable cells are: "N cell(s) in column 'x' (field) are {problem} and ..."
 _NOT = {"datetime": msg("not dates"), "number": msg("not numbers"), "flag": msg("not yes/no or 0/1 values"),
@@ -674,6 +680,58 @@ def _currency_from_amounts(canon: pd.DataFrame, df: pd.DataFrame, use_map: dict[
     src = use_map.get("amount") or use_map.get("unit_price")
     codes = convert.currencies(df[src], src) if src else None
     return canon if codes is None else canon.assign(currency=codes)
+
+
+_RAW = "\x00raw:"        # prefix of the columns that carry a categorical field's text through the order collapse
+_INVENTORY_MAX = 50       # distinct values listed per field (the most frequent)
+
+
+def _raw_values(df: pd.DataFrame, spec: Role, use_map: dict[str, str]) -> pd.DataFrame:
+    """The text of each mappable categorical field, kept (as hidden columns) until the units are final."""
+    cols = {_RAW + name: convert.blank_na_tokens(df[use_map[name]]) for name in cxvalues.fields_of(spec.name)
+            if name in use_map and not _typed(df[use_map[name]])}
+    return pd.DataFrame(cols, index=df.index)
+
+
+def _value_inventory(frame: pd.DataFrame, spec: Role, value_map: cxvalues.ValueMap):
+    """Each categorical field's distinct values with their count (in units: orders after the collapse),
+    what each is read as now and what the tables alone would read it as: ``{field: ((value, count,
+    canonical, default), ...)}``, most frequent first. Score fields are listed only when written as labels."""
+    inventory: dict[str, tuple[tuple[str, int, str, str], ...]] = {}
+    for col in [c for c in frame.columns if isinstance(c, str) and c.startswith(_RAW)]:
+        name = col[len(_RAW):]
+        counts = frame[col].value_counts(sort=True)
+        uniques = pd.Series(counts.index.astype(str), dtype="object")
+        if spec.name == "responses" and convert.numbers(uniques)[1].sum() == 0:
+            continue                                     # plain numbers: nothing to map
+        f = spec.field(name)
+        default = _canonical(uniques, spec.name, f)
+        current = _canonical(cxvalues.apply(uniques, value_map.get(name, {})), spec.name, f)
+        inventory[name] = tuple((str(v), int(n), c, d) for v, n, c, d in
+                                zip(uniques, counts.to_numpy(), current, default))[:_INVENTORY_MAX]
+    return frame.drop(columns=[c for c in frame.columns if isinstance(c, str) and c.startswith(_RAW)]), inventory
+
+
+def _canonical(uniques: pd.Series, role: str, f: Field) -> list[str]:
+    """What each value is read as: a canonical value, ``unknown`` when no table knows it."""
+    values, bad, _ = _convert_one(uniques, role, f, "")
+    return [cxvalues.UNKNOWN if b else "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v))
+            for v, b in zip(values, bad)]
+
+
+def _check_value_map(table, value_map: cxvalues.ValueMap, df: pd.DataFrame, use_map: dict[str, str],
+                     given: dict[str, str]) -> list[str]:
+    """A value map needs its fields mapped to a column; values no cell has are reported (typos)."""
+    notes = []
+    for name, pairs in value_map.items():
+        if name not in use_map:
+            raise CxDataError(msg("no column is mapped to '{field}', so its values cannot be mapped.", field=name),
+                              file=table.name, hint=msg("Map a column to {field} first (on the Data page, or "
+                                                        "under \"columns\" in the mapping file).", field=name))
+        for value in cxvalues.unused(df[use_map[name]], pairs):
+            notes.append(msg("The value mapping names '{value}' for {field}, but column '{column}' has no such "
+                             "value.", value=value, field=name, column=given.get(name, use_map[name])))
+    return notes
 
 
 def _units(frame: pd.DataFrame, role: str) -> int:
