@@ -46,8 +46,7 @@ class Vocabulary:
 
     role: str
     field: str
-    choices: tuple[str, ...] = ()        # canonical values; () = open (any text)
-    suggestions: tuple[str, ...] = ()    # open vocabularies: values offered besides the file's own
+    choices: tuple[str, ...] = ()        # canonical values; () = open: any text (the file's values merged)
 
     @property
     def closed(self) -> bool:
@@ -61,8 +60,8 @@ def _scores(low: int, high: int) -> tuple[str, ...]:
 VOCABULARIES: dict[tuple[str, str], Vocabulary] = {(v.role, v.field): v for v in (
     Vocabulary("orders", "status", ORDER_STATUSES + (UNKNOWN,)),
     Vocabulary("tickets", "satisfaction", tuple(SATISFACTION_LABELS) + (UNKNOWN,)),
-    Vocabulary("tickets", "channel", suggestions=("email", "chat", "phone", "web", "social")),
-    Vocabulary("experiment", "variant", suggestions=("control",)),
+    Vocabulary("tickets", "channel"),
+    Vocabulary("experiment", "variant"),
     Vocabulary("responses", "nps", _scores(0, 10)),
     Vocabulary("responses", "csat", _scores(1, 5)),
     Vocabulary("responses", "ces", _scores(1, 7)),
@@ -84,7 +83,9 @@ def check(role: str, value_map: Mapping | None, *, file: str = "") -> ValueMap:
     for name, pairs in (value_map or {}).items():
         vocab = VOCABULARIES.get((role, str(name)))
         if vocab is None:
-            raise CxDataError(msg("the values of '{field}' cannot be mapped in {role} data.", field=name, role=role),
+            from cxlib.loader import role_noun
+            raise CxDataError(msg("the values of '{field}' cannot be mapped in {role} data.", field=name,
+                                  role=role_noun(role)),
                               file=file, hint=msg("Fields whose values can be mapped: {fields}.",
                                                   fields=", ".join(fields_of(role)) or "-"))
         if not isinstance(pairs, Mapping):
