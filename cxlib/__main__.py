@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         ds = load_path(path, expect_role=role, **_mapping_options(args, role))
         mod = importlib.import_module(module)
         out = mod.cli_run(ds, args)
-        out["warnings"] = [str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]
+        out["warnings"] = list(dict.fromkeys([str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]))
     except CxDataError as err:
         sys.stderr.write("error: " + " ".join(str(err).split()) + "\n")
         return 2

@@ -22,7 +22,7 @@ from typing import Literal
 
 import pandas as pd
 
-from cxlib import convert, recognizers, statuses
+from cxlib import convert, counts, recognizers, statuses
 from cxlib import values as cxvalues
 from cxlib import io as cxio
 from cxlib.dataset import ColumnIssue, Dataset, Report
@@ -489,7 +489,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
         if name not in frame:
             frame.insert(0, name, pd.Series(pd.NA, index=frame.index, dtype="string"))
     hashes = convert.row_hashes(table.df)
-    duplicates, dup_note = _duplicates(hashes, frame, spec)
+    duplicates, dup_notes, units = _duplicates(hashes, frame, spec)
     if role == "orders":
         frame, order_notes = _orders(frame, rec)
         notes += order_notes
@@ -497,14 +497,14 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     frame = _ordered(frame, spec)
     absent = rec is not None and any(f not in use_map for f in rec.absent_ok)
     warnings = list(getattr(table, "warnings", ())) + ([rec.note] if absent and rec.note else [])
-    warnings += value_notes + notes + ([dup_note] if dup_note else [])
+    warnings += value_notes + notes + dup_notes
     warnings += _empty_required(frame, spec, mapping, rec)
     formulas = convert.formula_cells(table.df)
     if formulas:
         warnings.append(msg("{count:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); "
                             "they are kept as text and neutralized in every export.", count=formulas))
     report = Report(
-        rows_in=len(table.df), rows=_units(frame, role), encoding=getattr(table, "encoding", "utf-8"),
+        rows_in=len(table.df), rows=len(frame) if units is None else units, encoding=getattr(table, "encoding", "utf-8"),
         delimiter=getattr(table, "delimiter", ","), header_rows=getattr(table, "header_rows", 1),
         file_format=getattr(table, "file_format", "csv"), recognized_as=rec.name if rec else None,
         confidence=_confidence(role, mapping, detection), issues=tuple(issues),
@@ -734,30 +734,27 @@ def _check_value_map(table, value_map: cxvalues.ValueMap, df: pd.DataFrame, use_
     return notes
 
 
-def _units(frame: pd.DataFrame, role: str) -> int:
-    """What ``rows`` counts (DESIGN: the role's units): distinct units for an assignment log, where one
-    unit may have several rows; one row per order (after collapsing), event, response, ticket otherwise."""
-    if role == "experiment" and "unit_id" in frame:
-        return int(frame["unit_id"].nunique(dropna=True))
-    return len(frame)
-
-
 def _ordered(frame: pd.DataFrame, spec: Role) -> pd.DataFrame:
     canon = [f.name for f in spec.fields if f.name in frame]
     return frame[canon + [c for c in frame.columns if c not in canon]].reset_index(drop=True)
 
 
-def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int, str | None]:
-    """Duplicate unit ids for one-row-per-unit roles, else rows identical to an earlier row."""
-    id_field = {"tickets": "ticket_id", "responses": "respondent_id", "customers": "customer_id",
-                "experiment": "unit_id"}.get(spec.name)
+def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int, list[str], int | None]:
+    """(duplicates, notes, units): duplicate unit ids for one-row-per-unit roles, else rows identical to an
+    earlier row. ``units`` is what ``rows`` counts (DESIGN: the role's units) when it is not one per row of
+    the final table: for an assignment log, the units every analysis keeps (``cxlib.counts``), with exact
+    duplicates and units in several variants left out and stated once."""
+    if spec.name == "experiment":
+        kept = counts.assignment_rows(frame)
+        return int(kept.duplicate.sum()), list(counts.assignment_notes(kept)), kept.units
+    id_field = {"tickets": "ticket_id", "responses": "respondent_id", "customers": "customer_id"}.get(spec.name)
     if id_field and id_field in frame:
         ids = frame[id_field].dropna()
         n = int(ids.duplicated().sum())
-        return n, (msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)
-                   if n else None)
+        return n, ([msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)]
+                   if n else []), None
     n = int(hashes.duplicated().sum())
-    return n, (msg("{count:,} row(s) are exact copies of an earlier row.", count=n) if n else None)
+    return n, ([msg("{count:,} row(s) are exact copies of an earlier row.", count=n)] if n else []), None
 
 
 def _empty_required(frame: pd.DataFrame, spec: Role, mapping: dict[str, str], rec: Recognizer | None) -> list[str]:

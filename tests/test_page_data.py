@@ -146,3 +146,22 @@ def test_values_no_table_knows_are_unknown_until_mapped_in_the_form():
     at.button(key=f"apply_{new_id}").click().run()
     (_, again), = at.session_state["datasets"].items()
     assert again.value_map == new.value_map
+
+
+def test_one_count_per_thing_in_sidebar_data_page_and_experiment():
+    """Issue 20, finding 7: the sidebar said 12,000 units, the analysis 12,016 rows and 11,990 units, with
+    three overlapping duplicate warnings. The sample log has 12,016 rows, 6 exact duplicates and 10 units in
+    both variants (sample_data/README.md): 11,990 units everywhere, and what was left out said once."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/0_Data.py").run()
+    assert not at.exception
+    assert any(c.value.endswith("experiment\\_checkout\\.csv · 11,990 units") for c in at.sidebar.caption)
+    panel = next(e for e in at.expander if "experiment_checkout.csv" in e.label)
+    shown = {m.label: m.value for m in panel.metric}
+    assert (shown["Rows in file"], shown["Units"], shown["Duplicates"]) == ("12,016", "11,990", "6")
+    left_out = [w.value for w in panel.warning if "left out" in w.value]
+    assert len(left_out) == 1 and "11,990 units remain" in left_out[0]
+    at.switch_page("pages/7_Experiments.py").run()
+    assert not at.exception
+    about_rows = [w.value for w in at.warning if "duplicate" in w.value or "more than one variant" in w.value]
+    assert len(about_rows) == 1 and "12,016 rows read" in about_rows[0] and "11,990 units remain" in about_rows[0]

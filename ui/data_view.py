@@ -18,6 +18,10 @@ from ui.widgets import download_table, option_labels, show_table
 
 NONE = "—"
 
+# What the report's ``rows`` counts, per role (the same units the sidebar and the analyses count).
+_UNITS = {"events": lambda: t("Events"), "orders": lambda: t("Orders"), "responses": lambda: t("Responses"),
+          "tickets": lambda: t("Tickets"), "experiment": lambda: t("Units"), "customers": lambda: t("Customers")}
+
 
 def raw_store() -> dict[str, tuple[str, bytes]]:
     """content_hash -> (file name, bytes): kept so a mapping change can re-read the file."""
@@ -45,10 +49,9 @@ def _facts(r) -> str:
 
 def render_dataset(ds_id: str, ds: Dataset) -> None:
     r = ds.report
-    role = ROLES_BY_NAME[ds.role]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("Rows in file"), fmt.num(r.rows_in))
-    c2.metric(tr(role.label), fmt.num(r.rows))
+    c2.metric(_UNITS[ds.role](), fmt.num(r.rows))
     c3.metric(t("Duplicates"), fmt.num(r.duplicates))
     days = ((pd.Timestamp(r.date_range[1]) - pd.Timestamp(r.date_range[0])).days + 1) if r.date_range else None
     c4.metric(t("Days covered"), fmt.num(days) if days else NONE,
@@ -124,11 +127,10 @@ def _value_editor(ds_id: str, ds: Dataset) -> None:
         return
     raw = raw_store().get(ds.content_hash)
     unknown = any(entry[2] == UNKNOWN for entries in inventory.values() for entry in entries)
-    role = ROLES_BY_NAME[ds.role]
     with st.expander(t("Values and what they count as"), expanded=unknown):
         st.caption(t("Each value of the fields the analyses depend on, how often it occurs ({unit}) and what it "
                      "is read as. A value read as unknown is never counted: pick what it means.",
-                     unit=tr(role.label) if ds.role != "experiment" else t("rows")))
+                     unit=_UNITS[ds.role]().lower() if ds.role != "experiment" else t("rows")))
         for name, entries in inventory.items():
             st.caption(ui_esc(t("Field {field}, column '{column}'", field=tr(name), column=ds.mapping.get(name, name))))
             vocab = VOCABULARIES[(ds.role, name)]
