@@ -488,6 +488,9 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
         same ones the result was computed with.
     title, author : shown in the app's list of saved analyses.
 
+    The spec also stores how each dataset was read (``mappings``: role, columns and values, see
+    :func:`mapping_of`), so :func:`open_analysis` rereads the file alone the same way.
+
     Examples
     --------
     >>> import cxlib as cx

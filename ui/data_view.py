@@ -14,7 +14,7 @@ from ui import fmt, state
 from ui.i18n import t, tr
 from ui.text import error_text, show_error, show_warnings
 from ui.text import esc as ui_esc
-from ui.widgets import download_table, option_labels, show_table
+from ui.widgets import dataset_currency, download_table, option_labels, show_table
 
 NONE = "—"
 
@@ -36,14 +36,18 @@ def issues_frame(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _facts(r) -> str:
+def _facts(ds: Dataset) -> str:
     """What was read, one whole sentence per line."""
+    r = ds.report
     lines = [t("Format: {fmt}, encoding {enc}, delimiter {delim}, header rows {h}.", fmt=r.file_format,
                enc=r.encoding, delim=repr(r.delimiter) if r.delimiter else NONE, h=r.header_rows)]
     if r.date_range:
         lines.append(t("Dates from {start} to {end}.", start=fmt.day(r.date_range[0]), end=fmt.day(r.date_range[1])))
     if r.recognized_as:
         lines.append(t("Recognized as: {what}.", what=tr(r.recognized_as)))
+    currency = dataset_currency(ds) if ds.role == "orders" else None
+    if currency:
+        lines.append(t("Amounts are in {currency}.", currency=currency))
     return "\n".join(lines)
 
 
@@ -57,7 +61,7 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
     c4.metric(t("Days covered"), fmt.num(days) if days else NONE,
               help=t("From {start} to {end}", start=fmt.day(r.date_range[0]), end=fmt.day(r.date_range[1]))
               if r.date_range else None)
-    st.text(_facts(r))
+    st.text(_facts(ds))
     if r.confidence < 0.6:
         st.warning(t("The kind of data and the columns were hard to tell apart. Check the mapping below."),
                    icon=":material/help:")
