@@ -4,9 +4,12 @@
 """
 from __future__ import annotations
 
+import pandas as pd
+import pytest
 from babel.messages.extract import extract_from_file
 
 from cxlib import schema, statuses
+from tests import exports
 
 
 def _ids() -> set[str]:
@@ -30,11 +33,6 @@ def test_display_label_maps_keys_and_leaves_data_alone():
 
 
 # ---------------------------------------------------------------- German, French and Spanish words
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from tests import exports  # noqa: E402
-
 LOCAL_WORDS = [(export, lang, word, canonical) for export, langs in exports.LOCAL_EXPORTS.items()
                for lang, spec in langs.items() for word, canonical in spec["statuses"].items()]
 

@@ -3,26 +3,42 @@ command line (``--map``, ``--mapping``) and kept with the dataset; the German sh
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import cxlib as cx
+from cxlib import values
+from cxlib.errors import CxDataError
+from cxlib.statuses import label_key
 from tests import exports
+from tests.test_cli_core import run as cli
 
-ROOT = Path(__file__).resolve().parent.parent
 GERMAN = exports.german_orders()
 GERMAN_MAP = {"bezahlt": "completed", "erstattet": "refunded", "storniert": "cancelled"}
+GERMAN_PAID = exports.GERMAN_PAID_NET
+
+
+def _rows() -> list[list[str]]:
+    """The German file's data rows, split by hand (no cxlib)."""
+    lines = GERMAN.decode("cp1252").split("\r\n")
+    assert lines[0] == "Bestellnummer;Kunde;Datum;Betrag;Status"
+    return [line.split(";") for line in lines[1:] if line]
+
+
+def _money(cell: str) -> Decimal:
+    """'2.370,13 €' -> Decimal('2370.13')."""
+    return Decimal(cell.removesuffix(" €").replace(".", "").replace(",", "."))
 
 
 def german_truth() -> tuple[int, Decimal, int, Decimal]:
     """By hand from the bytes (no cxlib): valid orders, net revenue, all orders, sum of all amounts."""
-    lines = GERMAN.decode("cp1252").split("\r\n")
-    assert lines[0] == "Bestellnummer;Kunde;Datum;Betrag;Status"
-    rows = [line.split(";") for line in lines[1:] if line]
-    money = [Decimal(r[3].removesuffix(" €").replace(".", "").replace(",", ".")) for r in rows]
+    rows = _rows()
+    money = [_money(r[3]) for r in rows]
     valid = [r for r in rows if r[4] in ("bezahlt", "erstattet")]        # refunded orders are valid, net 0
     net = sum(m for r, m in zip(rows, money) if r[4] == "bezahlt")
     return len(valid), net, len(rows), sum(money)
@@ -32,11 +48,6 @@ def test_german_truth_is_what_the_issue_describes():
     valid, net, orders, total = german_truth()
     assert (valid, net, orders) == (46, Decimal("57693.37"), 60)
     assert total == Decimal("73415.00")          # every status counted as paid: +27 %
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cxlib", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
 
 
 @pytest.fixture
@@ -72,14 +83,6 @@ def test_german_export_with_mapping_file(german_file, tmp_path):
     _check_german(json.loads(done.stdout))
 
 
-def _rows() -> list[list[str]]:
-    return [line.split(";") for line in GERMAN.decode("cp1252").split("\r\n")[1:] if line]
-
-
-def _money(cell: str) -> Decimal:
-    return Decimal(cell.removesuffix(" €").replace(".", "").replace(",", "."))
-
-
 def test_map_changes_what_a_value_counts_as(german_file):
     """erstattet -> completed: the 6 refunded orders stay valid and now add their amounts."""
     done = cli("orders", str(german_file), "--map", "status.erstattet=completed", "--json")
@@ -98,9 +101,6 @@ def test_map_reads_a_word_no_table_knows(tmp_path):
     assert any("Kasse 2" in w and "not counted as valid" in w for w in before["warnings"])
     after = json.loads(cli("orders", str(path), "--map", "status.Bezahlt (Kasse 2)=completed", "--json").stdout)
     assert after["valid_orders"] == 46 and Decimal(str(after["net_revenue"])) == Decimal(GERMAN_PAID)
-
-
-GERMAN_PAID = exports.GERMAN_PAID_NET
 
 
 def test_mapping_file_can_leave_a_column_unmapped(german_file, tmp_path):
@@ -136,8 +136,6 @@ def test_bad_maps_exit_2_with_one_error_line(german_file, args, needle):
     ('{"values": {"status": "completed"}}', "wrong shape"), ("[1]", "one JSON object"),
 ])
 def test_bad_mapping_files(tmp_path, body, needle):
-    from cxlib import values
-    from cxlib.errors import CxDataError
     path = tmp_path / "m.json"
     path.write_text(body, encoding="utf-8")
     with pytest.raises(CxDataError, match=needle):
@@ -145,14 +143,6 @@ def test_bad_mapping_files(tmp_path, body, needle):
 
 
 # ---------------------------------------------------------------- the library
-import pandas as pd  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import cxlib as cx  # noqa: E402
-from cxlib import values  # noqa: E402
-from cxlib.errors import CxDataError  # noqa: E402
-from cxlib.statuses import label_key  # noqa: E402
 
 
 def test_load_with_values_keeps_the_map_in_report_and_key():
