@@ -33,7 +33,8 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:          # argparse exits 2 already; keep one line
-        sys.stderr.write(f"error: {message} (see python -m cxlib {self.prog.split()[-1]} --help)\n")
+        command = self.prog.removeprefix("python -m cxlib").strip()      # "" for the top-level parser
+        sys.stderr.write(f"error: {message} (see {' '.join(filter(None, ['python -m cxlib', command, '--help']))})\n")
         sys.exit(2)
 
 
@@ -47,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
         p.add_argument("--role", help="force the role instead of detecting it")
         p.add_argument("--definitions", help="metric definitions JSON saved from the app")
+        p.add_argument("--map", action="append", default=[], metavar="FIELD.VALUE=CANONICAL",
+                       help="map one value of a categorical field, e.g. status.bezahlt=completed (repeatable)")
+        p.add_argument("--mapping", metavar="FILE.json",
+                       help='columns and values: {"columns": {"order_id": "Bestellnummer"}, '
+                            '"values": {"status": {"bezahlt": "completed"}}}')
         try:
             mod = importlib.import_module(module)
         except ImportError:                          # a module not built yet: command unavailable
@@ -73,6 +79,14 @@ def _clean(obj):
     return obj
 
 
+def _mapping_options(args: argparse.Namespace, role: str | None) -> dict:
+    """role, columns and values for loading, from --role, --mapping FILE.json and --map (which wins)."""
+    from cxlib import values
+    given = values.read_mapping_file(args.mapping) if args.mapping else values.MappingFile()
+    return {"role": args.role or given.role or role, "columns": given.columns or None,
+            "values": values.merged(given.values, values.parse_map_args(args.map)) or None}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["users"]:                    # account management for hosted mode (no FILE)
@@ -87,10 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from cxlib.loader import load_path
         path = Path(args.file)
-        ds = load_path(path, role=args.role or role, expect_role=role)
+        ds = load_path(path, expect_role=role, **_mapping_options(args, role))
         mod = importlib.import_module(module)
         out = mod.cli_run(ds, args)
-        out["warnings"] = [str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]
+        out["warnings"] = list(dict.fromkeys([str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]))
     except CxDataError as err:
         sys.stderr.write("error: " + " ".join(str(err).split()) + "\n")
         return 2

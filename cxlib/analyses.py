@@ -344,11 +344,28 @@ def _default_workspace() -> Workspace:
     return Workspace(root)
 
 
-def _load(item: str | os.PathLike | Dataset, role: str | None, wanted: set[str]) -> Dataset:
+def _load(item: str | os.PathLike | Dataset, role: str | None, wanted: set[str], mappings: Mapping) -> Dataset:
     from cxlib.loader import load_path
     if isinstance(item, Dataset):
         return item
-    ds = load_path(item)
+    try:
+        ds = load_path(item)
+    except CxDataError as err:                    # e.g. a file that needed its columns picked by hand
+        ds, failed = None, err
+    if ds is None or ds.key not in wanted:        # read it as the analysis did: its columns and values
+        for ds_id in wanted:
+            how = mappings.get(ds_id) or {}
+            if not how:
+                continue
+            try:
+                again = load_path(item, role=how.get("role"), mapping=how.get("columns") or None,
+                                  values=how.get("values") or None)
+            except CxDataError:
+                continue
+            if again.key == ds_id:
+                return again
+    if ds is None:
+        raise failed
     if ds.key not in wanted and role is not None and ds.role != role:
         try:                                      # the app may have loaded it as the page's role
             forced = load_path(item, role=role)
@@ -370,7 +387,7 @@ def _resolve_data(spec: AnalysisSpec, data: DataArg | None, workspace: Workspace
     else:
         items = list(data)
     role = _page(spec.page).role
-    loaded = [_load(item, role if n == 0 else None, set(ids)) for n, item in enumerate(items)]
+    loaded = [_load(item, role if n == 0 else None, set(ids), spec.mappings) for n, item in enumerate(items)]
     by_key = {d.key: d for d in loaded}
     if spec.dataset_id not in by_key:
         got = ", ".join(f"'{d.name}' (id {d.key})" for d in loaded)
@@ -471,6 +488,9 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
         same ones the result was computed with.
     title, author : shown in the app's list of saved analyses.
 
+    The spec also stores how each dataset was read (``mappings``: role, columns and values, see
+    :func:`mapping_of`), so :func:`open_analysis` rereads the file alone the same way.
+
     Examples
     --------
     >>> import cxlib as cx
@@ -492,7 +512,17 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
     return AnalysisSpec(dataset_id=datasets[0].key, page=page, options=json.loads(json.dumps({**opts, **(options or {})})),
                         definitions=defs.to_json(), title=title, author=author,
                         created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        extra_dataset_ids=tuple(d.key for d in datasets[1:]))
+                        extra_dataset_ids=tuple(d.key for d in datasets[1:]),
+                        mappings={d.key: mapping_of(d) for d in datasets})
+
+
+def mapping_of(ds: Dataset) -> dict:
+    """How ``ds`` was read, as a mapping file holds it: ``{"role", "columns", "values"}`` (``values`` only
+    when the user mapped some)."""
+    out = {"role": ds.role, "columns": dict(ds.mapping)}
+    if ds.value_map:
+        out["values"] = ds.value_map
+    return json.loads(json.dumps(out))
 
 
 def spec_to_file(spec: AnalysisSpec, path: str | os.PathLike) -> Path:
@@ -514,5 +544,5 @@ def spec_to_file(spec: AnalysisSpec, path: str | os.PathLike) -> Path:
     return path
 
 
-__all__ = ["PAGES", "PAGES_BY_NAME", "VIEW_LABELS", "Analysis", "Page", "make_spec", "open_analysis", "run",
-           "spec_to_file"]
+__all__ = ["PAGES", "PAGES_BY_NAME", "VIEW_LABELS", "Analysis", "Page", "make_spec", "mapping_of", "open_analysis",
+           "run", "spec_to_file"]

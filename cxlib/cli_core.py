@@ -20,7 +20,10 @@ def inspect_json(ds: Dataset) -> dict:
     return {"role": ds.role, "encoding": r.encoding, "delimiter": r.delimiter, "header_rows": r.header_rows,
             "rows": r.rows, "rows_in": r.rows_in, "columns": dict(ds.mapping),
             "recognized_as": r.recognized_as, "date_range": list(r.date_range) if r.date_range else None,
-            "duplicates": r.duplicates, "missing": dict(r.missing), "warnings": []}
+            "duplicates": r.duplicates, "missing": dict(r.missing),
+            "values": {name: [{"value": v, "count": n, "canonical": c} for v, n, c, _ in entries]
+                       for name, entries in (r.values or {}).items()},
+            "warnings": []}
 
 
 def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:

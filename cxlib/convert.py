@@ -101,6 +101,41 @@ def labels(series: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Seri
     return values.astype("string"), unknown
 
 
+# Currency marks the number parser strips (cxlib.io), as ISO 4217 codes. "¥"/"￥" and 元 are yuan (the
+# Chinese exports this reads; Japanese yen would be written JPY).
+_CURRENCY_MARKS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "CNY", "￥": "CNY", "元": "CNY", "rmb": "CNY",
+                   "₽": "RUB", "руб": "RUB", "р": "RUB", "₹": "INR", "₩": "KRW", "₺": "TRY", "₴": "UAH", "₸": "KZT"}
+_CURRENCY_CODES = ("eur", "usd", "gbp", "cny", "rub", "jpy", "chf", "hkd", "aud", "cad", "inr", "krw", "pln",
+                   "uah", "kzt", "byn")
+_CURRENCY_TOKEN = re.compile(r"(?i)((?<![a-zа-яё])(?:руб|р\.|rmb|" + "|".join(_CURRENCY_CODES)
+                             + r")(?![a-zа-яё])|[￥¥€$£₽元₹₩₺₴₸])")   # codes as words: "Cadeau" is no CAD
+
+
+def _currency_code(token: object) -> str | None:
+    if not isinstance(token, str) or not token:
+        return None
+    key = token.casefold().rstrip(".")
+    return _CURRENCY_MARKS.get(token) or _CURRENCY_MARKS.get(key) or (key.upper() if key in _CURRENCY_CODES else None)
+
+
+def currencies(raw: pd.Series, header: object = "") -> pd.Series | None:
+    """The currency each amount is written in, from its symbol or code (``2.370,13 €`` -> ``EUR``), else
+    from the column header (``Сумма (руб.)`` -> ``RUB``); None when neither says (a typed column, plain
+    numbers under a plain header). Cells without a mark take the header's currency, or stay empty."""
+    from_header = _currency_code(next(iter(_CURRENCY_TOKEN.findall(str(header))), None))
+    if _typed_column(raw):
+        return None if from_header is None else pd.Series(from_header, index=raw.index, dtype="string")
+    token = text(raw).str.extract(_CURRENCY_TOKEN, expand=False)
+    codes = token.map(_currency_code, na_action="ignore").astype("string")
+    if from_header is not None:
+        codes = codes.fillna(from_header)
+    return codes if codes.notna().any() else None
+
+
+def _typed_column(s: pd.Series) -> bool:
+    return not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype))
+
+
 _SPACED_OFFSET = r"\s+([+-]\d{2}:?\d{2})$"
 
 

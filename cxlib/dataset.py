@@ -9,6 +9,7 @@ and what was not.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -75,6 +76,11 @@ class Report:
     formulas: int = 0                # text cells that look like spreadsheet formulas
     warnings: tuple[str, ...] = ()   # every partial problem, as sentences (Msg)
     source_columns: tuple[str, ...] = ()  # the file's own headers (what a mapping may pick from)
+    # Categorical fields (cxlib.values): each distinct value (most frequent first) with its count in units,
+    # what it is read as and what the status tables alone would read it as: field -> ((value, count,
+    # canonical, default), ...).
+    values: dict[str, tuple[tuple[str, int, str, str], ...]] = field(default_factory=dict)
+    value_map: dict[str, dict[str, str]] = field(default_factory=dict)   # the user's value mapping, applied
 
     def all_warnings(self) -> list[str]:
         """Every warning as a sentence (``Msg``): the report's own, then one per column issue."""
@@ -94,9 +100,17 @@ class Dataset:
 
     @property
     def key(self) -> str:
-        """Stable identity: role + content hash (+ mapping), used for caching."""
+        """Stable identity: role + content hash (+ column mapping and value mapping), used for caching and
+        as the id saved analyses name."""
         m = ";".join(f"{k}={v}" for k, v in sorted(self.mapping.items()))
+        if self.value_map:
+            m += "|" + json.dumps(self.value_map, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(f"{self.role}|{self.content_hash}|{m}".encode()).hexdigest()[:16]
+
+    @property
+    def value_map(self) -> dict[str, dict[str, str]]:
+        """The value mapping applied while loading (field -> {value in the file: canonical value})."""
+        return dict(self.report.value_map or {})
 
     @property
     def warnings(self) -> list[str]:

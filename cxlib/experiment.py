@@ -38,7 +38,7 @@ from scipy import stats
 
 from cxlib.display import Displayable
 from cxlib.stats import holm, wilson_ci
-from cxlib import abstats
+from cxlib import abstats, counts
 from cxlib.abstats import Alternative, LiftTest
 from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
@@ -328,8 +328,8 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
         raise CxDataError(msg("the {metric} metric needs a 'revenue' column.", metric=METRIC_LABELS[metric]),
                           file=ds.name, hint=msg("Map the revenue column, or choose the conversion metric."))
     n_rows = len(df)
-    uid, u_names = pd.factorize(df["unit_id"])            # missing -> -1
-    vid, v_names = pd.factorize(df["variant"])
+    kept = counts.assignment_rows(df)                     # the rows every analysis keeps (one place)
+    uid, u_names, vid, v_names = kept.unit, kept.unit_names, kept.variant, kept.variant_names
     nv = max(len(v_names), 1)
     has_conv = "converted" in df.columns
     conv = df["converted"].to_numpy(float) if has_conv else np.full(n_rows, np.nan)
@@ -337,14 +337,8 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
     orders = pd.to_numeric(df["orders"], errors="coerce").to_numpy(float) if "orders" in df.columns else None
     t = (df["exposed_at"].to_numpy("datetime64[us]").view("int64") if "exposed_at" in df.columns
          else np.full(n_rows, np.iinfo("int64").min))
-    bad = (uid < 0) | (vid < 0)
-    cols = {"u": uid, "v": vid, "c": conv, "r": rev, "t": t} | ({"o": orders} if orders is not None else {})
-    dup = pd.DataFrame(cols).duplicated().to_numpy() & ~bad
-    keep = ~bad & ~dup
+    bad, dup, in_multi, keep = kept.missing, kept.duplicate, kept.multi, kept.keep
     pair = uid.astype("int64") * nv + vid
-    variants_per_unit = np.bincount(pd.unique(pair[keep]) // nv, minlength=len(u_names))   # pd.unique: hash, fast
-    in_multi = keep & (variants_per_unit[np.maximum(uid, 0)] > 1)
-    keep &= ~in_multi
     codes, keys = pd.factorize(pair[keep])
     n_units = len(keys)
     c, r = conv[keep], rev[keep]
@@ -365,20 +359,13 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
         "orders": np.bincount(codes, weights=o, minlength=n_units),
         "exposed_at": pd.to_datetime(exposed.to_numpy(), unit="us", utc=True),
         "n": n})
-    multi_units = int((variants_per_unit > 1).sum())
+    multi_units = kept.units_in_multiple_variants
     several = int((n > 1).sum())
     checks = DataChecks(rows=n_rows, units=n_units, rows_missing_unit_or_variant=int(bad.sum()),
                         duplicate_rows=int(dup.sum()), units_with_several_rows=several,
                         units_in_multiple_variants=multi_units, rows_in_multiple_variants=int(in_multi.sum()))
-    if checks.rows_missing_unit_or_variant:
-        warnings.append(msg("{rows:,} rows have no unit id or no variant and were excluded.",
-                            rows=checks.rows_missing_unit_or_variant))
-    if checks.duplicate_rows:
-        warnings.append(msg("{rows:,} exact duplicate rows were dropped.", rows=checks.duplicate_rows))
-    if multi_units:
-        warnings.append(msg("{units:,} units were seen in more than one variant; all their {rows:,} rows were "
-                            "excluded. Check the assignment: a unit must stay in one variant.",
-                            units=multi_units, rows=checks.rows_in_multiple_variants))
+    # what was left out, stated once: loading states it for a loaded file (the same sentences)
+    warnings += [w for w in counts.assignment_notes(kept) if w not in ds.report.warnings]
     if several:
         warnings.append(msg("{units:,} units have several rows in their variant; they were combined into one "
                             "(converted if any row converted, revenue summed).", units=several))

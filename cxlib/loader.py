@@ -35,7 +35,9 @@ def _column_list(columns) -> str:
 
 
 def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
-               limits: cxio.Limits | None = None, expect_role: str | None = None) -> Dataset:
+               limits: cxio.Limits | None = None, expect_role: str | None = None,
+               columns: dict[str, str | None] | None = None, values: dict[str, dict[str, str]] | None = None
+               ) -> Dataset:
     """Understand an uploaded file.
 
     Parameters
@@ -44,6 +46,10 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     role : force a role instead of detecting it.
     mapping : canonical field -> source column, overriding detection (e.g. edited on the Data page).
     expect_role : raise a clear error when the file is detected as another role.
+    columns : canonical field -> source column (None: leave the field unmapped) for the fields named only,
+        on top of the detected (or given) mapping: a mapping file's ``columns``.
+    values : a value map, field -> {value in the file: canonical value} (see :mod:`cxlib.values`), e.g.
+        ``{"status": {"bezahlt": "completed"}}``.
 
     Examples
     --------
@@ -56,14 +62,14 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     digest = hashlib.sha256(data).hexdigest()
     det = schema.detect(table, role=role) if role else schema.detect(table)
     use_role = role or det.role
-    columns = [str(c) for c in table.df.columns]
+    headers = [str(c) for c in table.df.columns]
     if use_role is None:
         raise CxNeedsMapping(msg("could not tell what kind of data this is (orders, events, survey responses, "
                                  "tickets, experiment or customers)."), file=name,
                              hint=msg("Columns found: {columns}. Rename the key columns (e.g. customer_id, "
                                       "order_date, amount) or pick the role on the Data page.",
                                       columns=_column_list(table.df.columns)),
-                             columns=columns, role=None, mapping={}, missing=[])
+                             columns=headers, role=det.suggested, mapping=dict(det.suggested_mapping), missing=[])
     if expect_role and use_role != expect_role:
         # TRANSLATORS: {found} and {expected} are kinds of data: "orders", "survey responses", ...
         raise CxDataError(msg("this looks like {found} data, not {expected}.", found=role_noun(use_role),
@@ -72,6 +78,7 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     use_mapping = dict(det.mapping if (mapping is None and det.role == use_role) else (mapping or {}))
     if mapping is None and det.role != use_role:
         use_mapping = schema.detect(table, role=use_role).mapping
+    use_mapping = with_columns(use_mapping, columns)
     spec = schema.ROLES_BY_NAME[use_role]
     recognized = det.recognized_as if det.role == use_role else None
     missing = schema.missing_required(use_role, use_mapping, recognized)
@@ -80,10 +87,21 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
         raise CxNeedsMapping(msg("no column found for {fields} ({role} data).", fields=", ".join(missing),
                                  role=role_noun(spec.name)), file=name,
                              hint=msg("Columns found: {columns}. Pick the columns on the Data page or rename them "
-                                      "in the file.", columns=_column_list(columns)),
-                             columns=columns, role=use_role, mapping=use_mapping, missing=missing)
-    ds = schema.build(table, use_role, use_mapping, content_hash=digest, detection=det)
-    return replace(ds, report=replace(ds.report, source_columns=tuple(columns)))
+                                      "in the file.", columns=_column_list(headers)),
+                             columns=headers, role=use_role, mapping=use_mapping, missing=missing)
+    ds = schema.build(table, use_role, use_mapping, content_hash=digest, detection=det, values=values)
+    return replace(ds, report=replace(ds.report, source_columns=tuple(headers)))
+
+
+def with_columns(mapping: dict[str, str], columns: dict[str, str | None] | None) -> dict[str, str]:
+    """``mapping`` with the fields of ``columns`` set (a column taken from another field moves) or, for
+    None, removed."""
+    out = dict(mapping)
+    for canon, src in (columns or {}).items():
+        out = {k: v for k, v in out.items() if k != canon and (src is None or v != src)}
+        if src is not None:
+            out[canon] = src
+    return out
 
 
 def load_path(path: str | Path, **kwargs) -> Dataset:

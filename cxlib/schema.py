@@ -17,12 +17,13 @@ names and recognizer names are keys (mappings, the CLI's JSON) and stay as they 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
-from cxlib import convert, recognizers, statuses
+from cxlib import convert, counts, recognizers, statuses
+from cxlib import values as cxvalues
 from cxlib import io as cxio
 from cxlib.dataset import ColumnIssue, Dataset, Report
 from cxlib.errors import CxDataError, CxNeedsMapping
@@ -156,6 +157,10 @@ class Detection:
     confidence: float = 0.0          # 0..1; below 0.6 the Data page asks the user to confirm
     recognized_as: str | None = None  # name of a known export, when a recognizer matched
     candidates: tuple[tuple[str, float], ...] = ()   # (role, score) best first
+    # When no role fits (``role`` None): the role and columns to offer in the mapping form, never applied
+    # without the user: money + a date (+ a status) suggests orders, else the best partial guess.
+    suggested: str | None = None
+    suggested_mapping: dict[str, str] = field(default_factory=dict)
 
 
 def _norm(header: str) -> str:
@@ -339,7 +344,8 @@ def detect(table, role: str | None = None) -> Detection:
         return _recognized(sample, found[0], found[1], candidates)
     best = guesses[0]
     if role is None and not best.complete:
-        return Detection(None, {}, best.score, None, candidates)
+        suggested, partial = _suggest(sample, best)
+        return Detection(None, {}, best.score, None, candidates, suggested, partial)
     runner = guesses[1] if len(guesses) > 1 else None
     tie = runner is not None and runner.complete and runner.evidence >= 0.8 * best.evidence
     recognized = _generic_recognizer(table.df, best)
@@ -348,6 +354,50 @@ def detect(table, role: str | None = None) -> Detection:
     else:
         confidence = max(best.score, 0.9) if recognized else best.score
     return Detection(best.role, best.mapping, round(confidence, 3), recognized, candidates)
+
+
+def _suggest(sample: _Sample, best: _RoleGuess) -> tuple[str | None, dict[str, str]]:
+    """What to offer when no role's required fields are all found: orders when the values show money
+    and dates (headers in a language the synonyms do not know), else the best partial guess, if any."""
+    by_values = _orders_by_values(sample)
+    if {"amount", "ordered_at"} <= set(by_values):
+        mapping = {**{k: v for k, v in best.mapping.items() if best.role == "orders"}, **by_values}
+        return "orders", {k: c for k, c in mapping.items() if list(mapping.values()).count(c) == 1}
+    return (best.role, dict(best.mapping)) if best.mapping else (None, {})
+
+
+def _orders_by_values(sample: _Sample) -> dict[str, str]:
+    """Columns that look like an order's amount (money: a currency mark or two decimals), date and status
+    (known status words, or a text column with a few repeated values), judged on values alone."""
+    found: dict[str, str] = {}
+    for col in sample.df.columns:
+        s = sample.values(col)
+        if s.empty:
+            continue
+        if _typed(s):                                    # Parquet / Excel: the type says it
+            kind = ("ordered_at" if pd.api.types.is_datetime64_any_dtype(s)
+                    else "amount" if pd.api.types.is_float_dtype(s) else None)
+            if kind and kind not in found:
+                found[kind] = col
+            continue
+        text = s.astype("string")
+        if "amount" not in found and _money_like(text):
+            found["amount"] = col
+        elif "ordered_at" not in found and not text.str.fullmatch(r"\s*[\d.,]+\s*").all()                 and convert.datetimes(text)[1].mean() <= 0.1:
+            found["ordered_at"] = col
+        elif "status" not in found and (statuses.share_known(text, statuses.ORDER_STATUS_TABLE) >= 0.5
+                                        or 2 <= text.nunique() <= 10 < len(text) and text.nunique() * 3 <= len(text)):
+            found["status"] = col
+    return found
+
+
+def _money_like(text: pd.Series) -> bool:
+    """Amounts of money: numbers, most with a currency mark or with exactly two decimals."""
+    if convert.numbers(text)[1].mean() > 0.1:
+        return False
+    marked = text.str.contains(r"[￥¥€$£₽元₹₩₺₴₸]|\b[A-Z]{3}\b", regex=True).mean()
+    cents = text.str.contains(r"\d[.,]\d{2}(?:\D*)$", regex=True).mean()
+    return bool(marked >= 0.5 or cents >= 0.8)
 
 
 def _recognized(sample: _Sample, rec: Recognizer, mapping: dict[str, str],
@@ -406,18 +456,21 @@ def _any_of(names: tuple[str, ...]) -> str:
 
 # ---------------------------------------------------------------- build
 def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
-          detection: Detection | None = None) -> Dataset:
+          detection: Detection | None = None, values: cxvalues.ValueMap | None = None) -> Dataset:
     """Turn a table into a Dataset of ``role`` using ``mapping`` (canonical field -> source column).
 
-    Renames and converts the mapped columns to canonical dtypes, applies the recognized export's special
+    Renames and converts the mapped columns to canonical dtypes (categorical values through ``values``, a
+    value map as in :mod:`cxlib.values`, then the status tables), applies the recognized export's special
     handling, collapses order line items to one row per order, keeps the other source columns as text, and
     fills the :class:`~cxlib.dataset.Report` (issues with file rows, missing cells, duplicates, date range,
-    formula-looking cells, warnings). Raises :class:`CxDataError` when a required field is not mapped.
+    formula-looking cells, each categorical value with its count, warnings). Raises :class:`CxDataError`
+    when a required field is not mapped or the value map cannot be used.
     """
     if role not in ROLES_BY_NAME:
         raise _unknown_role(table, role)
     spec = ROLES_BY_NAME[role]
     _check_mapping(table, spec, mapping)
+    value_map = cxvalues.check(role, values, file=table.name)
     rec = _recognizer_for(table, role, mapping, detection)
     df, use_map, notes = table.df, dict(mapping), []
     if rec is not None and rec.prepare is not None:
@@ -426,34 +479,38 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     missing = _missing_required(spec, use_map, rec)
     if missing:
         raise _missing_error(table, spec, missing, mapping)
-    canon, issues, value_notes = _convert_all(df, spec, use_map, mapping, table, rec)
+    notes += _check_value_map(table, value_map, df, use_map, mapping)
+    canon, issues, value_notes = _convert_all(df, spec, use_map, mapping, table, rec, value_map)
+    if role == "orders" and "currency" not in use_map:
+        canon = _currency_from_amounts(canon, df, use_map)
     extras = _extras(table.df, mapping, spec)
-    frame = pd.concat([canon, extras], axis=1)
+    frame = pd.concat([canon, extras, _raw_values(df, spec, use_map)], axis=1)
     for name in (rec.absent_ok if rec else ()):
         if name not in frame:
             frame.insert(0, name, pd.Series(pd.NA, index=frame.index, dtype="string"))
     hashes = convert.row_hashes(table.df)
-    duplicates, dup_note = _duplicates(hashes, frame, spec)
+    duplicates, dup_notes, units = _duplicates(hashes, frame, spec)
     if role == "orders":
         frame, order_notes = _orders(frame, rec)
         notes += order_notes
+    frame, inventory = _value_inventory(frame, spec, value_map)
     frame = _ordered(frame, spec)
     absent = rec is not None and any(f not in use_map for f in rec.absent_ok)
     warnings = list(getattr(table, "warnings", ())) + ([rec.note] if absent and rec.note else [])
-    warnings += value_notes + notes + ([dup_note] if dup_note else [])
+    warnings += value_notes + notes + dup_notes
     warnings += _empty_required(frame, spec, mapping, rec)
     formulas = convert.formula_cells(table.df)
     if formulas:
         warnings.append(msg("{count:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); "
                             "they are kept as text and neutralized in every export.", count=formulas))
     report = Report(
-        rows_in=len(table.df), rows=_units(frame, role), encoding=getattr(table, "encoding", "utf-8"),
+        rows_in=len(table.df), rows=len(frame) if units is None else units, encoding=getattr(table, "encoding", "utf-8"),
         delimiter=getattr(table, "delimiter", ","), header_rows=getattr(table, "header_rows", 1),
         file_format=getattr(table, "file_format", "csv"), recognized_as=rec.name if rec else None,
         confidence=_confidence(role, mapping, detection), issues=tuple(issues),
         missing={f.name: int(frame[f.name].isna().sum()) for f in spec.fields if f.name in frame},
         duplicates=duplicates, date_range=_date_range(frame, spec), formulas=formulas,
-        warnings=tuple(dict.fromkeys(warnings)))
+        warnings=tuple(dict.fromkeys(warnings)), values=inventory, value_map=value_map)
     digest = content_hash or hashlib.sha256(hashes.to_numpy().tobytes()).hexdigest()
     return Dataset(name=table.name, role=role, df=frame, mapping=dict(mapping), report=report, content_hash=digest)
 
@@ -527,7 +584,7 @@ def _recognizer_for(table, role: str, mapping: dict[str, str], detection: Detect
 
 
 def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: dict[str, str], table,
-                 rec: Recognizer | None):
+                 rec: Recognizer | None, value_map: cxvalues.ValueMap):
     first_row = getattr(table, "first_data_row", 2)
     note_fn = getattr(cxio, "datetime_format_note", None)
     cols, issues, notes = {}, [], []
@@ -536,7 +593,7 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
             continue
         src = mapping[f.name]
         raw = df[src]
-        values, bad, problem = _convert_one(raw, spec.name, f, src)
+        values, bad, problem = _convert_one(cxvalues.apply(raw, value_map.get(f.name, {})), spec.name, f, src)
         if f.kind == "datetime":
             if rec is not None and rec.local_tz:
                 values = convert.localize(values, raw, rec.local_tz)
@@ -559,7 +616,7 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
     return pd.DataFrame(cols, index=df.index), issues, notes
 
 
-UNKNOWN_STATUS = "unknown"      # an order status label no table knows (kept apart from blank)
+UNKNOWN_STATUS = cxvalues.UNKNOWN      # an order status label no table knows (kept apart from blank)
 # What unreadable cells are, completing ColumnIssue.sentence() ("... are {problem} and {action}").
 # TRANSLATORS: what unreadable cells are: "N cell(s) in column 'x' (field) are {problem} and ..."
 _NOT = {"datetime": msg("not dates"), "number": msg("not numbers"), "flag": msg("not yes/no or 0/1 values"),
@@ -617,12 +674,64 @@ def _orders(frame: pd.DataFrame, rec: Recognizer | None) -> tuple[pd.DataFrame, 
     return frame, notes + more
 
 
-def _units(frame: pd.DataFrame, role: str) -> int:
-    """What ``rows`` counts (DESIGN: the role's units): distinct units for an assignment log, where one
-    unit may have several rows; one row per order (after collapsing), event, response, ticket otherwise."""
-    if role == "experiment" and "unit_id" in frame:
-        return int(frame["unit_id"].nunique(dropna=True))
-    return len(frame)
+def _currency_from_amounts(canon: pd.DataFrame, df: pd.DataFrame, use_map: dict[str, str]) -> pd.DataFrame:
+    """An orders table without a currency column: the currency the amounts are written in (``2.370,13 €``
+    -> EUR, or the amount header's ``(руб.)``), so figures show it."""
+    src = use_map.get("amount") or use_map.get("unit_price")
+    codes = convert.currencies(df[src], src) if src else None
+    return canon if codes is None else canon.assign(currency=codes)
+
+
+_RAW = "\x00raw:"        # prefix of the columns that carry a categorical field's text through the order collapse
+_INVENTORY_MAX = 50       # distinct values listed per field (the most frequent)
+
+
+def _raw_values(df: pd.DataFrame, spec: Role, use_map: dict[str, str]) -> pd.DataFrame:
+    """The text of each mappable categorical field, kept (as hidden columns) until the units are final."""
+    cols = {_RAW + name: convert.blank_na_tokens(df[use_map[name]]) for name in cxvalues.fields_of(spec.name)
+            if name in use_map and not _typed(df[use_map[name]])}
+    return pd.DataFrame(cols, index=df.index)
+
+
+def _value_inventory(frame: pd.DataFrame, spec: Role, value_map: cxvalues.ValueMap):
+    """Each categorical field's distinct values with their count (in units: orders after the collapse),
+    what each is read as now and what the tables alone would read it as: ``{field: ((value, count,
+    canonical, default), ...)}``, most frequent first. Score fields are listed only when written as labels."""
+    inventory: dict[str, tuple[tuple[str, int, str, str], ...]] = {}
+    for col in [c for c in frame.columns if isinstance(c, str) and c.startswith(_RAW)]:
+        name = col[len(_RAW):]
+        counts = frame[col].value_counts(sort=True)
+        uniques = pd.Series(counts.index.astype(str), dtype="object")
+        if spec.name == "responses" and convert.numbers(uniques)[1].sum() == 0:
+            continue                                     # plain numbers: nothing to map
+        f = spec.field(name)
+        default = _canonical(uniques, spec.name, f)
+        current = _canonical(cxvalues.apply(uniques, value_map.get(name, {})), spec.name, f)
+        inventory[name] = tuple((str(v), int(n), c, d) for v, n, c, d in
+                                zip(uniques, counts.to_numpy(), current, default))[:_INVENTORY_MAX]
+    return frame.drop(columns=[c for c in frame.columns if isinstance(c, str) and c.startswith(_RAW)]), inventory
+
+
+def _canonical(uniques: pd.Series, role: str, f: Field) -> list[str]:
+    """What each value is read as: a canonical value, ``unknown`` when no table knows it."""
+    values, bad, _ = _convert_one(uniques, role, f, "")
+    return [cxvalues.UNKNOWN if b else "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v))
+            for v, b in zip(values, bad)]
+
+
+def _check_value_map(table, value_map: cxvalues.ValueMap, df: pd.DataFrame, use_map: dict[str, str],
+                     given: dict[str, str]) -> list[str]:
+    """A value map needs its fields mapped to a column; values no cell has are reported (typos)."""
+    notes = []
+    for name, pairs in value_map.items():
+        if name not in use_map:
+            raise CxDataError(msg("no column is mapped to '{field}', so its values cannot be mapped.", field=name),
+                              file=table.name, hint=msg("Map a column to {field} first (on the Data page, or "
+                                                        "under \"columns\" in the mapping file).", field=name))
+        for value in cxvalues.unused(df[use_map[name]], pairs):
+            notes.append(msg("The value mapping names '{value}' for {field}, but column '{column}' has no such "
+                             "value.", value=value, field=name, column=given.get(name, use_map[name])))
+    return notes
 
 
 def _ordered(frame: pd.DataFrame, spec: Role) -> pd.DataFrame:
@@ -630,17 +739,22 @@ def _ordered(frame: pd.DataFrame, spec: Role) -> pd.DataFrame:
     return frame[canon + [c for c in frame.columns if c not in canon]].reset_index(drop=True)
 
 
-def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int, str | None]:
-    """Duplicate unit ids for one-row-per-unit roles, else rows identical to an earlier row."""
-    id_field = {"tickets": "ticket_id", "responses": "respondent_id", "customers": "customer_id",
-                "experiment": "unit_id"}.get(spec.name)
+def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int, list[str], int | None]:
+    """(duplicates, notes, units): duplicate unit ids for one-row-per-unit roles, else rows identical to an
+    earlier row. ``units`` is what ``rows`` counts (DESIGN: the role's units) when it is not one per row of
+    the final table: for an assignment log, the units every analysis keeps (``cxlib.counts``), with exact
+    duplicates and units in several variants left out and stated once."""
+    if spec.name == "experiment":
+        kept = counts.assignment_rows(frame)
+        return int(kept.duplicate.sum()), list(counts.assignment_notes(kept)), kept.units
+    id_field = {"tickets": "ticket_id", "responses": "respondent_id", "customers": "customer_id"}.get(spec.name)
     if id_field and id_field in frame:
         ids = frame[id_field].dropna()
         n = int(ids.duplicated().sum())
-        return n, (msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)
-                   if n else None)
+        return n, ([msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)]
+                   if n else []), None
     n = int(hashes.duplicated().sum())
-    return n, (msg("{count:,} row(s) are exact copies of an earlier row.", count=n) if n else None)
+    return n, ([msg("{count:,} row(s) are exact copies of an earlier row.", count=n)] if n else []), None
 
 
 def _empty_required(frame: pd.DataFrame, spec: Role, mapping: dict[str, str], rec: Recognizer | None) -> list[str]:

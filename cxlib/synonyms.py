@@ -1,4 +1,4 @@
-"""Header synonyms for canonical fields, in English, Chinese and Russian (data, not code).
+"""Header synonyms for canonical fields, in English, Chinese, Russian, German, French and Spanish (data, not code).
 
 Headers are compared in :func:`norm_header` form: NFKC (full-width -> ASCII), case-folded, ё -> е,
 bracketed units such as "(元)", "(руб.)", "(UTC)" and trailing currency words dropped, then only letters
@@ -171,6 +171,118 @@ ROLE_SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("events", "revenue"): _n("price", "event value", "event_value_in_usd"),
     ("experiment", "revenue"): _n("revenue", "order value", "amount", "spend"),
 }
+
+
+# German, French and Spanish headers: shop systems' own column names in those languages (Shopify,
+# WooCommerce, Shopware, Amazon Seller Central), helpdesk, survey and analytics exports, and the words a
+# shop's own spreadsheet uses ("Bestellnummer;Kunde;Datum;Betrag;Status").
+_EUROPEAN: dict[str, tuple[str, ...]] = {
+    "user_id": ("Benutzer-ID", "Benutzer", "Nutzer-ID", "Besucher-ID", "ID utilisateur", "Identifiant utilisateur",
+                "Utilisateur", "ID visiteur", "ID de usuario", "Usuario", "ID de visitante"),
+    "customer_id": ("Kunde", "Kundennummer", "Kunden-ID", "Kundennr", "Käufer", "Numéro de client", "N° client",
+                    "ID client", "Identifiant client", "Acheteur", "Cliente", "ID de cliente", "Número de cliente",
+                    "Nº de cliente", "Comprador"),
+    "respondent_id": ("Befragten-ID", "Antwort-ID", "ID répondant", "ID de réponse", "ID del encuestado",
+                      "ID de respuesta"),
+    "ticket_id": ("Ticketnummer", "Ticket-ID", "Vorgangsnummer", "Numéro de ticket", "ID du ticket", "N° de ticket",
+                  "Número de ticket", "ID del ticket"),
+    "unit_id": ("Benutzer-ID", "Nutzer-ID", "Besucher-ID", "ID utilisateur", "ID visiteur", "ID de usuario",
+                "ID de visitante"),
+    "order_id": ("Bestellnummer", "Bestellung", "Bestell-Nr", "Bestellnr", "Bestell-ID", "Auftragsnummer",
+                 "Numéro de commande", "N° de commande", "Commande", "ID de commande", "Número de pedido",
+                 "Nº de pedido", "N.º de pedido", "Pedido", "ID del pedido"),
+    "session_id": ("Sitzungs-ID", "Sitzung", "ID de session", "Session", "ID de sesión", "Sesión"),
+    "event": ("Ereignis", "Ereignisname", "Aktion", "Événement", "Nom de l'événement", "Evento",
+              "Nombre del evento", "Acción"),
+    "timestamp": ("Zeitstempel", "Zeitpunkt", "Uhrzeit", "Horodatage", "Date et heure", "Heure",
+                  "Marca de tiempo", "Fecha y hora", "Hora"),
+    "device": ("Gerät", "Gerätetyp", "Gerätekategorie", "Appareil", "Type d'appareil", "Dispositivo",
+               "Tipo de dispositivo"),
+    "country": ("Land", "Lieferland", "Versandland", "Rechnungsland", "Pays", "Pays de livraison",
+                "Pays de facturation", "Pays d'expédition", "País", "País de envío", "País de facturación"),
+    "city": ("Stadt", "Ort", "Ville", "Ciudad"),
+    "channel": ("Kanal", "Vertriebskanal", "Verkaufskanal", "Quelle", "Canal", "Canal de vente", "Canal de venta",
+                "Fuente", "Origen"),
+    "revenue": ("Umsatz", "Erlös", "Chiffre d'affaires", "Revenu", "Ingresos"),
+    "ordered_at": ("Bestelldatum", "Bestellzeit", "Bestellt am", "Erstellt am", "Kaufdatum", "Auftragsdatum",
+                   "Date de commande", "Date de la commande", "Créée le", "Créé le", "Date d'achat",
+                   "Fecha del pedido", "Fecha de pedido", "Fecha de compra", "Creado el", "Creada el"),
+    "amount": ("Betrag", "Gesamtbetrag", "Gesamtsumme", "Bestellsumme", "Bestellwert", "Summe", "Gesamt",
+               "Rechnungsbetrag", "Endbetrag", "Gesamtpreis", "Montant", "Montant total", "Total de la commande",
+               "Montant de la commande", "Total TTC", "Importe", "Importe total", "Total del pedido",
+               "Importe del pedido", "Monto", "Monto total"),
+    "quantity": ("Menge", "Anzahl", "Stückzahl", "Quantité", "Qté", "Cantidad"),
+    "unit_price": ("Einzelpreis", "Stückpreis", "Preis", "Prix unitaire", "Prix", "Precio unitario", "Precio"),
+    "status": ("Bestellstatus", "Zahlungsstatus", "Auftragsstatus", "Statut", "Statut de la commande",
+               "Statut financier", "Statut du paiement", "État", "État de la commande", "Estado",
+               "Estado del pedido", "Estado financiero", "Estado del pago"),
+    "refunded": ("Erstattungsbetrag", "Erstatteter Betrag", "Rückerstattung", "Erstattung", "Montant remboursé",
+                 "Remboursement", "Importe reembolsado", "Reembolso"),
+    "currency": ("Währung", "Devise", "Monnaie", "Moneda", "Divisa"),
+    "items": ("Anzahl Artikel", "Artikelanzahl", "Nombre d'articles", "Número de artículos"),
+    "email": ("E-Mail-Adresse", "Kunden-E-Mail", "Käufer-E-Mail", "Adresse e-mail", "Courriel",
+              "E-mail de l'acheteur", "Correo electrónico", "Correo", "Correo electrónico del comprador"),
+    "answered_at": ("Antwortdatum", "Eingereicht am", "Abgeschickt am", "Date de réponse", "Soumis le",
+                    "Fecha de respuesta", "Enviado el"),
+    "nps": ("Weiterempfehlung", "Weiterempfehlungsbereitschaft", "Recommandation", "Probabilité de recommandation",
+            "Recomendación", "Probabilidad de recomendar"),
+    "csat": ("Zufriedenheit", "Kundenzufriedenheit", "Satisfaction client", "Satisfacción",
+             "Satisfacción del cliente"),
+    "ces": ("Aufwand", "Kundenaufwand", "Effort client", "Esfuerzo", "Esfuerzo del cliente"),
+    "comment": ("Kommentar", "Kommentare", "Anmerkung", "Bemerkung", "Commentaire", "Commentaires", "Remarque",
+                "Comentario", "Comentarios", "Observaciones"),
+    "created_at": ("Erstellt am", "Erstellt", "Erstellungsdatum", "Date de création", "Créé le", "Créée le",
+                   "Fecha de creación", "Creado", "Creado el"),
+    "first_reply_minutes": ("Erste Antwortzeit", "Zeit bis zur ersten Antwort", "Délai de première réponse",
+                            "Temps de première réponse", "Tiempo de primera respuesta"),
+    "resolution_minutes": ("Lösungszeit", "Zeit bis zur Lösung", "Délai de résolution", "Temps de résolution",
+                           "Tiempo de resolución"),
+    "satisfaction": ("Zufriedenheitsbewertung", "Bewertung", "Évaluation de satisfaction", "Note de satisfaction",
+                     "Valoración", "Calificación de satisfacción"),
+    "requester": ("Anfragender", "Antragsteller", "Kunde", "Kontakt", "Demandeur", "Contact", "Solicitante",
+                  "Contacto", "Cliente"),
+    "variant": ("Variante", "Gruppe", "Testgruppe", "Groupe", "Grupo", "Versión"),
+    "converted": ("Konvertiert", "Konversion", "Converti", "Convertido", "Conversión"),
+    "exposed_at": ("Zugewiesen am", "Date d'exposition", "Fecha de exposición"),
+    "gender": ("Geschlecht", "Sexe", "Genre", "Sexo", "Género"),
+    "signup_at": ("Registriert am", "Registrierungsdatum", "Kunde seit", "Date d'inscription", "Inscrit le",
+                  "Fecha de registro", "Cliente desde"),
+    "tags": ("Schlagwörter", "Étiquettes", "Etiquetas"),
+}
+_EUROPEAN_WEAK: dict[str, tuple[str, ...]] = {
+    "customer_id": ("E-Mail", "E-Mail-Adresse", "Kunden-E-Mail", "Käufer-E-Mail", "Adresse e-mail", "Courriel",
+                    "E-mail de l'acheteur", "Correo electrónico", "Correo", "Correo electrónico del comprador",
+                    "Telefon", "Téléphone", "Teléfono", "Name", "Nom", "Nombre"),
+    "ticket_id": ("Nummer", "Numéro", "Número"),
+    "ordered_at": ("Datum", "Fecha"),
+    "created_at": ("Datum", "Fecha"),
+    "answered_at": ("Datum", "Fecha"),
+    "amount": ("Preis", "Prix", "Precio", "Wert", "Valeur", "Valor"),
+    "event": ("Typ", "Tipo", "Nom", "Nombre"),
+}
+_EUROPEAN_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "nps": ("empfehlen", "recommander", "recommanderiez", "recomendar", "recomendaría"),
+    "csat": ("zufrieden", "satisfait", "satisfecho", "satisfacción"),
+    "ces": ("einfach", "aufwand", "facile", "fácil", "esfuerzo"),
+    "comment": ("kommentar", "anmerkung", "warum", "verbessern", "commentaire", "pourquoi", "améliorer",
+                "comentario", "por qué", "mejorar"),
+    "first_reply_minutes": ("erste antwort", "première réponse", "primera respuesta"),
+    "resolution_minutes": ("lösungszeit", "temps de résolution", "délai de résolution", "tiempo de resolución"),
+}
+_EUROPEAN_ROLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("tickets", "channel"): ("Kontaktkanal", "Canal de contact", "Canal de contacto"),
+    ("tickets", "status"): ("Ticketstatus", "Statut du ticket", "Estado del ticket"),
+}
+
+
+def _merge(table: dict, more: dict) -> None:
+    for key, headers in more.items():
+        table[key] = tuple(dict.fromkeys(table.get(key, ()) + _n(*headers)))
+
+
+for _table, _more in ((SYNONYMS, _EUROPEAN), (WEAK_SYNONYMS, _EUROPEAN_WEAK), (KEYWORDS, _EUROPEAN_KEYWORDS),
+                      (ROLE_SYNONYMS, _EUROPEAN_ROLE)):
+    _merge(_table, _more)
 
 
 def synonyms_for(role: str, field_name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:

@@ -69,6 +69,9 @@ class AnalysisSpec:
     created_at: str = ""
     id: str = ""
     extra_dataset_ids: tuple[str, ...] = ()     # pages that join several datasets
+    # How each dataset was read, so the file alone reproduces it: dataset id -> {"role", "columns"
+    # (canonical -> header), "values" (field -> {value: canonical})}, as a --mapping file holds them.
+    mappings: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         out = asdict(self)

@@ -462,3 +462,148 @@ EXPORTS = {
     "experiment_log": (experiment_log, "experiment", "Experiment assignment log"),
     "ab_data_like": (ab_data_like, "experiment", "Experiment assignment log"),
 }
+
+
+# ---------------------------------------------------------------- orders in German, French and Spanish
+GERMAN_CUSTOMERS = ["Jürgen Groß", "Anna Müller", "Lena Schäfer", "Tobias Weiß", "Sabine Köhler", "Markus Braun",
+                    "Petra Hoffmann", "Florian Becker", "Julia Wagner", "Stefan Schröder", "Katrin Zimmermann",
+                    "Uwe Krüger", "Monika Hartmann", "Dirk Lange", "Claudia Schmitz", "Ralf Werner", "Heike Fuchs",
+                    "Sven Jäger", "Birgit Vogel", "Thomas Roth", "Nina Keller", "Andreas Frank", "Ute Berger",
+                    "Oliver Günther"]
+GERMAN_PAID_NET = "57693.37"          # EUR: the sum of the 40 'bezahlt' orders (see german_orders)
+
+
+def _de_money(cents: int, symbol: str = " €", thousands: str = ".", decimal: str = ",") -> str:
+    """1234567 -> '12.345,67 €' (German style; French passes a narrow no-break space as thousands)."""
+    whole, frac = divmod(cents, 100)
+    return f"{whole:,}".replace(",", thousands) + f"{decimal}{frac:02d}{symbol}"
+
+
+def german_orders() -> bytes:
+    """A German shop's own order list as Excel saves it (cp1252, `;`, CRLF):
+    ``Bestellnummer;Kunde;Datum;Betrag;Status``, amounts ``2.370,13 €``, dates dd.mm.yyyy.
+
+    60 orders from 24 customers in 2024: 40 ``bezahlt`` (paid), 6 ``erstattet`` (refunded, no refund amount:
+    refunded in full) and 14 ``storniert`` (cancelled). By hand, after mapping bezahlt -> completed,
+    erstattet -> refunded, storniert -> cancelled: 46 valid orders (40 + 6), net revenue = the 40 paid
+    amounts = EUR 57,693.37 (refunded orders net 0). All 60 amounts add up to EUR 73,415.00 (what counting
+    every status as paid would give). The test recomputes these figures from the bytes by hand.
+    """
+    import random
+    rng = random.Random(17)
+    paid = [rng.randint(45_00, 2_600_00) for _ in range(39)]
+    paid.append(5_769_337 - sum(paid))                       # 40 paid orders: EUR 57,693.37
+    other = [rng.randint(45_00, 1_400_00) for _ in range(19)]
+    other.append(1_572_163 - sum(other))                     # 20 others: EUR 15,721.63 (all: 73,415.00)
+    statuses = ["bezahlt"] * 40 + ["erstattet"] * 6 + ["storniert"] * 14
+    order = random.Random(20)
+    order.shuffle(statuses)
+    amounts, next_paid, next_other = [], iter(paid), iter(other)
+    for s in statuses:
+        amounts.append(next(next_paid) if s == "bezahlt" else next(next_other))
+    rows = [["Bestellnummer", "Kunde", "Datum", "Betrag", "Status"]]
+    day = 2
+    for i, (s, cents) in enumerate(zip(statuses, amounts)):
+        day += rng.randint(1, 6)
+        month, dom = divmod(day - 1, 28)
+        rows.append([str(10001 + i), GERMAN_CUSTOMERS[rng.randrange(len(GERMAN_CUSTOMERS))],
+                     f"{dom + 1:02d}.{month + 1:02d}.2024", _de_money(cents), s])
+    return _csv(rows, delimiter=";", encoding="cp1252", lineterminator="\r\n")
+
+
+# Shop exports as shops in Germany, France and Spain save them: export -> language -> (headers, status words,
+# money style, date style). The statuses are the shop system's own words in that language (Shopify's payment
+# states, WooCommerce's order states, Shopware 6's payment states, Amazon Seller Central's order states).
+LOCAL_EXPORTS: dict[str, dict[str, dict]] = {
+    "shopify": {
+        "de": {"headers": ["Bestellung", "E-Mail", "Zahlungsstatus", "Erstellt am", "Gesamtbetrag", "Währung",
+                           "Erstattungsbetrag", "Versandland"],
+               "statuses": {"Bezahlt": "completed", "Ausstehend": "pending", "Erstattet": "refunded",
+                            "Teilweise erstattet": "partially_refunded", "Storniert": "cancelled"}},
+        "fr": {"headers": ["Commande", "E-mail", "Statut financier", "Créée le", "Total", "Devise",
+                           "Montant remboursé", "Pays de livraison"],
+               "statuses": {"Payée": "completed", "En attente": "pending", "Remboursée": "refunded",
+                            "Partiellement remboursée": "partially_refunded", "Annulée": "cancelled"}},
+        "es": {"headers": ["Pedido", "Correo electrónico", "Estado financiero", "Creado el", "Total", "Moneda",
+                           "Importe reembolsado", "País de envío"],
+               "statuses": {"Pagado": "completed", "Pendiente": "pending", "Reembolsado": "refunded",
+                            "Reembolsado parcialmente": "partially_refunded", "Anulado": "cancelled"}},
+    },
+    "woocommerce": {
+        "de": {"headers": ["Bestellnummer", "Bestellstatus", "Bestelldatum", "E-Mail (Rechnung)", "Bestellsumme",
+                           "Währung", "Rückerstattung", "Land (Rechnung)"],
+               "statuses": {"Abgeschlossen": "completed", "In Bearbeitung": "pending", "Rückerstattet": "refunded",
+                            "Zahlung ausstehend": "pending", "Storniert": "cancelled"}},
+        "fr": {"headers": ["N° de commande", "État de la commande", "Date de commande", "E-mail (facturation)",
+                           "Total de la commande", "Devise", "Montant remboursé", "Pays (facturation)"],
+               "statuses": {"Terminée": "completed", "En cours": "pending", "Remboursée": "refunded",
+                            "Attente paiement": "pending", "Annulée": "cancelled"}},
+        "es": {"headers": ["Número de pedido", "Estado del pedido", "Fecha del pedido",
+                           "Correo electrónico (facturación)", "Total del pedido", "Moneda", "Importe reembolsado",
+                           "País (facturación)"],
+               "statuses": {"Completado": "completed", "Procesando": "pending", "Reembolsado": "refunded",
+                            "Pendiente de pago": "pending", "Cancelado": "cancelled"}},
+    },
+    "shopware": {
+        "de": {"headers": ["Bestellnummer", "Bestelldatum", "Kundennummer", "Gesamtsumme", "Währung",
+                           "Zahlungsstatus", "Versandstatus", "Lieferland"],
+               "statuses": {"Bezahlt": "completed", "Offen": "pending", "Erstattet": "refunded",
+                            "Teilweise erstattet": "partially_refunded", "Storniert": "cancelled"}},
+        "fr": {"headers": ["Numéro de commande", "Date de commande", "Numéro de client", "Montant total", "Devise",
+                           "Statut du paiement", "Statut de livraison", "Pays de livraison"],
+               "statuses": {"Payé": "completed", "Ouvert": "pending", "Remboursé": "refunded",
+                            "Partiellement remboursé": "partially_refunded", "Annulé": "cancelled"}},
+        "es": {"headers": ["Número de pedido", "Fecha de pedido", "Número de cliente", "Importe total", "Moneda",
+                           "Estado del pago", "Estado de envío", "País de envío"],
+               "statuses": {"Pagado": "completed", "Abierto": "pending", "Reembolsado": "refunded",
+                            "Reembolsado parcialmente": "partially_refunded", "Cancelado": "cancelled"}},
+    },
+    "amazon": {
+        "de": {"headers": ["Bestellnummer", "Kaufdatum", "Bestellstatus", "Käufer-E-Mail", "Bestellsumme", "Währung",
+                           "Versandland", "Verkaufskanal"],
+               "statuses": {"Zugestellt": "completed", "Versandt": "in_transit", "Ausstehend": "pending",
+                            "Unversandt": "pending", "Storniert": "cancelled"}},
+        "fr": {"headers": ["Numéro de commande", "Date d'achat", "Statut de la commande", "E-mail de l'acheteur",
+                           "Montant de la commande", "Devise", "Pays d'expédition", "Canal de vente"],
+               "statuses": {"Livrée": "completed", "Expédiée": "in_transit", "En attente": "pending",
+                            "Non expédiée": "pending", "Annulée": "cancelled"}},
+        "es": {"headers": ["Número de pedido", "Fecha de compra", "Estado del pedido", "Correo electrónico del comprador",
+                           "Importe del pedido", "Moneda", "País de envío", "Canal de venta"],
+               "statuses": {"Entregado": "completed", "Enviado": "in_transit", "Pendiente": "pending",
+                            "Sin enviar": "pending", "Cancelado": "cancelled"}},
+    },
+}
+# The canonical field each header column (by position) maps to, per export.
+LOCAL_FIELDS = {
+    "shopify": ["order_id", "customer_id", "status", "ordered_at", "amount", "currency", "refunded", "country"],
+    "woocommerce": ["order_id", "status", "ordered_at", "customer_id", "amount", "currency", "refunded", "country"],
+    "shopware": ["order_id", "ordered_at", "customer_id", "amount", "currency", "status", None, "country"],
+    "amazon": ["order_id", "ordered_at", "status", "customer_id", "amount", "currency", "country", "channel"],
+}
+_AMOUNTS = [2_370_13, 89_90, 149_00, 1_005_50, 35_99]      # cents, one per status word in order
+
+
+def local_orders(export: str, lang: str) -> bytes:
+    """One order per status word of ``LOCAL_EXPORTS[export][lang]`` (5 orders, 3 customers), money in the
+    language's style (``2.370,13 €`` in German and Spanish, ``2 370,13 €`` with a narrow no-break space in
+    French), dates dd.mm.yyyy (German) or dd/mm/yyyy (French, Spanish) with a day above 12, UTF-8 with a
+    BOM and `;` as Excel writes it in those countries. Amounts 2,370.13, 89.90, 149.00, 1,005.50, 35.99 EUR;
+    refunded amounts (where the export has the column) equal the amount for a refunded order, 10.00 for a
+    partially refunded one.
+    """
+    spec = LOCAL_EXPORTS[export][lang]
+    fields = LOCAL_FIELDS[export]
+    thousands = "\u202f" if lang == "fr" else "."
+    rows = [spec["headers"]]
+    for i, (word, canonical) in enumerate(spec["statuses"].items()):
+        cents = _AMOUNTS[i]
+        day = f"{14 + i:02d}.03.2024" if lang == "de" else f"{14 + i:02d}/03/2024"
+        values = {"order_id": f"#{1001 + i}" if export == "shopify" else f"{40001 + i}",
+                  "customer_id": f"kunde{i % 3}@example.com" if export != "shopware" else f"K-{100 + i % 3}",
+                  "status": word, "ordered_at": day + " 14:03", "amount": _de_money(cents, " €", thousands),
+                  "currency": "EUR", "country": {"de": "DE", "fr": "FR", "es": "ES"}[lang],
+                  "refunded": (_de_money(cents, "", thousands) if canonical == "refunded"
+                               else "10,00" if canonical == "partially_refunded" else ""),
+                  "channel": f"Amazon.{lang}", None: "—"}
+        rows.append([values[f] for f in fields])
+    return _csv(rows, delimiter=";", bom=True)

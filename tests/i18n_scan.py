@@ -127,6 +127,9 @@ def data_words(datasets) -> set[str]:
             add(col)
         for src in ds.mapping.values():
             add(src)
+        for entries in (getattr(ds.report, "values", None) or {}).values():   # a field's values as in the file
+            for entry in entries:
+                add(entry[0])
         for col in ds.df.columns:
             s = ds.df[col]
             if s.dtype == object or str(s.dtype) in ("string", "str", "category"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cxlib import convert
 from cxlib.messages import Msg, translate
@@ -44,3 +45,22 @@ def test_refund_notes_are_msgs_and_translate_with_their_numbers():
     assert marked.startswith("2 order(s) with a refund amount were marked refunded or partially_refunded")
     catalog = {marked.template: "{count:,} заказ(ов) с суммой возврата помечены как возвращённые"}
     assert translate(marked, lambda s: catalog.get(s, s)) == "2 заказ(ов) с суммой возврата помечены как возвращённые"
+
+
+@pytest.mark.parametrize("cells, header, expected", [
+    (["2.370,13 €", "89,90 €", ""], "Betrag", ["EUR", "EUR", None]),
+    (["2\u202f370,13 €", "€ 5"], "Montant", ["EUR", "EUR"]),
+    (["$1,234.56", "US$ 3"], "Total", ["USD", "USD"]),
+    (["12EUR", "3 GBP", "4 руб.", "￥12.00"], "amount", ["EUR", "GBP", "RUB", "CNY"]),
+    (["1 299,00", "450,50"], "Сумма (руб.)", ["RUB", "RUB"]),
+    (["128.00"], "订单金额(元)", ["CNY"]),
+])
+def test_currencies_from_the_symbol_or_the_header(cells, header, expected):
+    got = convert.currencies(pd.Series(cells, dtype="object"), header)
+    assert [None if pd.isna(v) else v for v in got] == expected
+
+
+@pytest.mark.parametrize("header", ["amount", "Montant cadeau", "Teuro", "Revenue"])
+def test_no_currency_without_a_mark(header):
+    assert convert.currencies(pd.Series(["12.50", "3"]), header) is None
+    assert convert.currencies(pd.Series([12.5, 3.0]), header) is None

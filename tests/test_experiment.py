@@ -458,7 +458,8 @@ def test_warnings_checks_and_definition_are_messages():
     ds = exp_ds([("u1", "A", 1), ("u1", "B", 0), ("u2", "A", 0), ("u3", "B", 1), ("u4", "A", 1), ("u5", "B", 0)])
     res = ex.analyze(ds)
     w = next(w for w in res.warnings if "more than one variant" in w)
-    assert isinstance(w, Msg) and w.params == {"units": 1, "rows": 2}
+    assert isinstance(w, Msg) and (w.params["rows"], w.params["units"]) == (6, 4)
+    assert w.params["parts"].params == {"count": 2, "units": 1}
     assert res.checks.sentences()[0].template == "{units:,} units analysed ({observed})."
     d = res.spec.describe()
     assert d.params["test"].template == "a two-sided two-proportion z-test" and d.params["alpha"] == 0.05

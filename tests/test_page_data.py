@@ -85,3 +85,83 @@ def test_page_in_chinese_and_russian(lang, rows):
     assert not at.exception
     assert rows in [m.value for m in at.metric]                       # counts in the locale
     assert any("broken" in e.value for e in at.error)                 # errors still shown, not raised
+
+
+def test_german_export_mapped_in_the_value_form_gives_the_true_figures():
+    """Issue 20, finding 1: the German shop export (46 valid orders, EUR 57,693.37 by hand, see
+    tests/test_values.py) is understood as orders, its statuses are mapped in the value-mapping form, and
+    the Orders page shows the true figures in euros."""
+    from tests import exports
+    from tests.test_values import GERMAN_MAP, german_truth
+    at = _fresh()
+    at.file_uploader(key="uploader").set_value(("bestellungen.csv", exports.german_orders(), "text/csv")).run()
+    assert not at.exception
+    (ds_id, ds), = at.session_state["datasets"].items()
+    assert ds.role == "orders"
+    values = [entry[0] for entry in ds.report.values["status"]]
+    for i, value in enumerate(values):
+        at.selectbox(key=f"vmap_{ds_id}_status_{i}").select(GERMAN_MAP[value]).run()
+    at.button(key=f"vmap_apply_{ds_id}").click().run()
+    assert not at.exception
+    at.switch_page("pages/2_Orders.py").run()
+    assert not at.exception
+    valid, net, _, _ = german_truth()
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Valid orders"] == f"{valid}"
+    assert shown["Net revenue"] == f"€{net:,.2f}"
+
+
+def test_unknown_headers_with_money_and_dates_open_the_form_on_orders():
+    from tests.test_schema import _dutch_orders
+    at = _fresh()
+    at.file_uploader(key="uploader").set_value(("nl.csv", _dutch_orders(), "text/csv")).run()
+    assert not at.exception and not at.session_state["datasets"]
+    assert at.selectbox(key="role_pending_nl_csv").value == "orders"
+    assert at.selectbox(key="map_pending_nl_csv_orders_amount").value == "Bedrag"
+
+
+def test_values_no_table_knows_are_unknown_until_mapped_in_the_form():
+    """A shop's own word for paid ("Bezahlt (Kasse 2)") is shown with its count as unknown, counts as no
+    valid order, and the value form maps it: then the Orders page shows 46 valid orders and EUR 57,693.37."""
+    from tests import exports
+    from tests.test_values import german_truth
+    data = exports.german_orders().replace(b";bezahlt\r\n", b";Bezahlt (Kasse 2)\r\n")
+    at = _fresh()
+    at.file_uploader(key="uploader").set_value(("kasse.csv", data, "text/csv")).run()
+    (ds_id, ds), = at.session_state["datasets"].items()
+    assert ds.report.values["status"][0] == ("Bezahlt (Kasse 2)", 40, "unknown", "unknown")
+    box = at.selectbox(key=f"vmap_{ds_id}_status_0")
+    assert box.value == "unknown"
+    box.select("completed").run()
+    at.button(key=f"vmap_apply_{ds_id}").click().run()
+    assert not at.exception
+    (new_id, new), = at.session_state["datasets"].items()
+    assert new.value_map == {"status": {"Bezahlt (Kasse 2)": "completed"}} and new_id != ds_id
+    at.switch_page("pages/2_Orders.py").run()
+    valid, net, _, _ = german_truth()
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Valid orders"], shown["Net revenue"]) == (f"{valid}", f"€{net:,.2f}")
+    # the column mapping can change afterwards without losing the value mapping
+    at.switch_page("pages/0_Data.py").run()
+    at.button(key=f"apply_{new_id}").click().run()
+    (_, again), = at.session_state["datasets"].items()
+    assert again.value_map == new.value_map
+
+
+def test_one_count_per_thing_in_sidebar_data_page_and_experiment():
+    """Issue 20, finding 7: the sidebar said 12,000 units, the analysis 12,016 rows and 11,990 units, with
+    three overlapping duplicate warnings. The sample log has 12,016 rows, 6 exact duplicates and 10 units in
+    both variants (sample_data/README.md): 11,990 units everywhere, and what was left out said once."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/0_Data.py").run()
+    assert not at.exception
+    assert any(c.value.endswith("experiment\\_checkout\\.csv · 11,990 units") for c in at.sidebar.caption)
+    panel = next(e for e in at.expander if "experiment_checkout.csv" in e.label)
+    shown = {m.label: m.value for m in panel.metric}
+    assert (shown["Rows in file"], shown["Units"], shown["Duplicates"]) == ("12,016", "11,990", "6")
+    left_out = [w.value for w in panel.warning if "left out" in w.value]
+    assert len(left_out) == 1 and "11,990 units remain" in left_out[0]
+    at.switch_page("pages/7_Experiments.py").run()
+    assert not at.exception
+    about_rows = [w.value for w in at.warning if "duplicate" in w.value or "more than one variant" in w.value]
+    assert len(about_rows) == 1 and "12,016 rows read" in about_rows[0] and "11,990 units remain" in about_rows[0]

@@ -323,8 +323,11 @@ def test_experiment_log_flags_and_duplicate_units():
     ds = load("experiment_log")
     assert ds.df["converted"].tolist() == [0, 1, 1, 0, 1, 0]
     assert ds.df["revenue"].sum() == pytest.approx(61.5)
-    assert ds.report.duplicates == 1
-    assert any("repeat a unit_id" in w for w in ds.warnings)
+    # v3 is in both variants: left out (its 2 rows), stated once; no row is an exact copy
+    assert (ds.report.rows_in, ds.report.rows, ds.report.duplicates) == (6, 4, 0)
+    assert [w for w in ds.warnings if "left out" in w] == [
+        "6 rows read; left out: the 2 row(s) of 1 unit(s) seen in more than one variant. 4 units remain, in every "
+        "analysis."]
 
 
 def test_ab_data_landing_page_is_kept_as_extra_column_not_variant():
@@ -682,11 +685,15 @@ def test_real_uci_sample_collapses_to_invoices_with_cancellations():
 @pytest.mark.slow
 def test_real_ab_data_is_an_experiment_with_landing_page_kept():
     ds = _load_real("ab_data", "ab_data.csv.gz")
-    # rows counts the role's units (SOURCE.md: 294,478 rows, 290,584 unique user_id)
-    assert (ds.role, ds.report.rows_in, ds.report.rows) == ("experiment", 294_478, 290_584)
+    # rows counts the units analyses keep (SOURCE.md: 294,478 rows, 290,584 unique user_id): users seen in
+    # both groups are left out, by pandas on the raw file
+    raw = pd.read_csv(real_file("ab_data", "ab_data.csv.gz"), dtype=str)
+    groups = raw.drop_duplicates().groupby("user_id")["group"].nunique()
+    assert (ds.role, ds.report.rows_in, ds.report.rows) == ("experiment", 294_478, int((groups == 1).sum()))
     assert ds.mapping["variant"] == "group" and "landing_page" in ds.df
     assert ds.df["unit_id"].nunique() == 290_584
-    assert ds.report.duplicates == 294_478 - 290_584
+    assert ds.report.duplicates == len(raw) - len(raw.drop_duplicates(subset=["user_id", "timestamp", "group",
+                                                                              "converted"]))
 
 
 def test_real_rees46_is_events_of_330_users():
@@ -910,3 +917,55 @@ def test_mapping_errors_are_msgs(monkeypatch):
     assert seen["message"].template == "'{field}' is not a field of {data}."
     seen = _raised(monkeypatch, lambda: schema.detect(many, role="invoices"))
     assert (seen["message"].template, seen["hint"].template) == ("unknown role '{role}'.", "Use one of: {roles}.")
+
+
+# ---------------------------------------------------------------- German, French and Spanish shop exports
+LOCAL = [(export, lang) for export, langs in exports.LOCAL_EXPORTS.items() for lang in langs]
+
+
+@pytest.mark.parametrize("export, lang", LOCAL)
+def test_shop_exports_in_german_french_spanish_are_orders_with_every_column(export, lang):
+    t = cxio.read_table(exports.local_orders(export, lang), f"{export}_{lang}.csv")
+    det = schema.detect(t)
+    spec = exports.LOCAL_EXPORTS[export][lang]
+    assert det.role == "orders" and det.confidence >= schema.CONFIDENT
+    assert det.mapping == {f: h for f, h in zip(exports.LOCAL_FIELDS[export], spec["headers"]) if f}
+    ds = schema.build(t, "orders", det.mapping, detection=det)
+    assert list(ds.df["status"]) == list(spec["statuses"].values())
+    assert list(ds.df["amount"]) == [2370.13, 89.90, 149.00, 1005.50, 35.99]
+    assert ds.df["ordered_at"].iloc[0] == pd.Timestamp("2024-03-14 14:03", tz="UTC")
+    assert not ds.report.issues
+
+
+def test_the_german_shop_list_is_orders_not_events():
+    """Issue 20: the mapping form opened on "Events" for Bestellnummer;Kunde;Datum;Betrag;Status."""
+    det = schema.detect(cxio.read_table(exports.german_orders(), "bestellungen.csv"))
+    assert det.role == "orders" and det.confidence >= schema.CONFIDENT
+    assert det.mapping == {"order_id": "Bestellnummer", "customer_id": "Kunde", "ordered_at": "Datum",
+                           "amount": "Betrag", "status": "Status"}
+
+
+def _dutch_orders() -> bytes:
+    """Headers and statuses in a language the tables do not know (Dutch), money in euros."""
+    rows = ["Bestelnummer;Klant;Datum;Bedrag;Staat"]
+    for i in range(12):
+        rows.append(f"{i + 1};Klant {i % 5};{i + 3:02d}-03-2024;{1000 + 37 * i},50 €;"
+                    f"{'betaald' if i % 3 else 'geannuleerd'}")
+    return "\n".join(rows).encode()
+
+
+def test_money_and_dates_suggest_orders_when_headers_are_unknown():
+    """Issue 20: a role guessed from amount + status + date must beat "Events" in the mapping form."""
+    det = schema.detect(cxio.read_table(_dutch_orders(), "nl.csv"))
+    assert det.role is None                        # never applied without the user
+    assert det.suggested == "orders"
+    assert det.suggested_mapping == {"amount": "Bedrag", "ordered_at": "Datum", "status": "Staat"}
+    with pytest.raises(CxNeedsMapping) as err:
+        from cxlib.loader import load_bytes
+        load_bytes(_dutch_orders(), "nl.csv")
+    assert err.value.role == "orders" and err.value.mapping["amount"] == "Bedrag"
+
+
+def test_no_suggestion_without_money():
+    det = schema.detect(table({"a": ["x", "y", "z"], "b": ["1", "2", "3"]}))
+    assert det.role is None and det.suggested is None and det.suggested_mapping == {}

@@ -8,13 +8,19 @@ from cxlib.dataset import Dataset
 from cxlib.errors import CxDataError
 from cxlib.messages import N_
 from cxlib.schema import ROLES, ROLES_BY_NAME
+from cxlib.statuses import display_label, label_key
+from cxlib.values import UNKNOWN, VOCABULARIES
 from ui import fmt, state
 from ui.i18n import t, tr
 from ui.text import error_text, show_error, show_warnings
 from ui.text import esc as ui_esc
-from ui.widgets import download_table, option_labels, show_table
+from ui.widgets import dataset_currency, download_table, option_labels, show_table
 
 NONE = "—"
+
+# What the report's ``rows`` counts, per role (the same units the sidebar and the analyses count).
+_UNITS = {"events": lambda: t("Events"), "orders": lambda: t("Orders"), "responses": lambda: t("Responses"),
+          "tickets": lambda: t("Tickets"), "experiment": lambda: t("Units"), "customers": lambda: t("Customers")}
 
 
 def raw_store() -> dict[str, tuple[str, bytes]]:
@@ -30,29 +36,32 @@ def issues_frame(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _facts(r) -> str:
+def _facts(ds: Dataset) -> str:
     """What was read, one whole sentence per line."""
+    r = ds.report
     lines = [t("Format: {fmt}, encoding {enc}, delimiter {delim}, header rows {h}.", fmt=r.file_format,
                enc=r.encoding, delim=repr(r.delimiter) if r.delimiter else NONE, h=r.header_rows)]
     if r.date_range:
         lines.append(t("Dates from {start} to {end}.", start=fmt.day(r.date_range[0]), end=fmt.day(r.date_range[1])))
     if r.recognized_as:
         lines.append(t("Recognized as: {what}.", what=tr(r.recognized_as)))
+    currency = dataset_currency(ds) if ds.role == "orders" else None
+    if currency:
+        lines.append(t("Amounts are in {currency}.", currency=currency))
     return "\n".join(lines)
 
 
 def render_dataset(ds_id: str, ds: Dataset) -> None:
     r = ds.report
-    role = ROLES_BY_NAME[ds.role]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("Rows in file"), fmt.num(r.rows_in))
-    c2.metric(tr(role.label), fmt.num(r.rows))
+    c2.metric(_UNITS[ds.role](), fmt.num(r.rows))
     c3.metric(t("Duplicates"), fmt.num(r.duplicates))
     days = ((pd.Timestamp(r.date_range[1]) - pd.Timestamp(r.date_range[0])).days + 1) if r.date_range else None
     c4.metric(t("Days covered"), fmt.num(days) if days else NONE,
               help=t("From {start} to {end}", start=fmt.day(r.date_range[0]), end=fmt.day(r.date_range[1]))
               if r.date_range else None)
-    st.text(_facts(r))
+    st.text(_facts(ds))
     if r.confidence < 0.6:
         st.warning(t("The kind of data and the columns were hard to tell apart. Check the mapping below."),
                    icon=":material/help:")
@@ -70,6 +79,7 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
     if r.formulas:
         st.info(t("{n:,} text cells look like spreadsheet formulas; downloads neutralize them.", n=r.formulas))
     _mapping_editor(ds_id, ds)
+    _value_editor(ds_id, ds)
     st.caption(t("Preview (first 50 rows of the cleaned table)"))
     show_table(ds.df.head(50), width="stretch")
     b1, b2 = st.columns(2)
@@ -90,16 +100,73 @@ def _mapping_editor(ds_id: str, ds: Dataset) -> None:
             st.table(pd.DataFrame({t("Field"): list(ds.mapping), t("Column in file"): list(ds.mapping.values())}))
             return
         picked = mapping_form(ds_id, _source_columns(ds), ds.role, ds.mapping)
-        if picked:
-            name, data = raw
-            try:
-                new = state.load_upload(name, data, role=picked[0], mapping=picked[1])
-            except CxDataError as err:
-                show_error(err)
-                return
-            _replace(ds_id, new)
-            st.session_state["last_added"] = new.key
-            st.rerun()
+        if picked:                       # the value mapping of fields still mapped is kept
+            kept = {f: m for f, m in ds.value_map.items() if picked[0] == ds.role and f in picked[1]}
+            _reload(ds_id, raw, role=picked[0], mapping=picked[1], values=kept)
+
+
+def _reload(ds_id: str, raw: tuple[str, bytes], **how) -> None:
+    """Read the uploaded file again with another column or value mapping, in place of the dataset."""
+    name, data = raw
+    try:
+        new = state.load_upload(name, data, role=how["role"], mapping=how["mapping"], values=how["values"] or None)
+    except CxDataError as err:
+        show_error(err)
+        return
+    _replace(ds_id, new)
+    st.session_state["last_added"] = new.key
+    st.rerun()
+
+
+def _value_label(value: str) -> str:
+    """A canonical value as people read it: "Completed", "Unknown: not counted", a score as it is."""
+    return t("Unknown: not counted") if value == UNKNOWN else tr(display_label(value))
+
+
+def _value_editor(ds_id: str, ds: Dataset) -> None:
+    """Each value of the categorical fields the analyses depend on, its count and a dropdown to the
+    canonical value (prefilled with what the status tables read it as); Apply reloads with the mapping."""
+    inventory = ds.report.values or {}
+    if not inventory:
+        return
+    raw = raw_store().get(ds.content_hash)
+    unknown = any(entry[2] == UNKNOWN for entries in inventory.values() for entry in entries)
+    with st.expander(t("Values and what they count as"), expanded=unknown):
+        st.caption(t("Each value of the fields the analyses depend on, how often it occurs ({unit}) and what it "
+                     "is read as. A value read as unknown is never counted: pick what it means.",
+                     unit=_UNITS[ds.role]().lower() if ds.role != "experiment" else t("rows")))
+        for name, entries in inventory.items():
+            st.caption(ui_esc(t("Field {field}, column '{column}'", field=tr(name), column=ds.mapping.get(name, name))))
+            vocab = VOCABULARIES[(ds.role, name)]
+            options = list(vocab.choices) or list(dict.fromkeys([e[2] for e in entries] + [e[0] for e in entries]))
+            labels = option_labels(options, _value_label if vocab.closed else str)
+            for i, (value, count, canonical, _) in enumerate(entries):
+                left, right = st.columns([3, 2])
+                left.text(t("{value} · {count:,}", value=value, count=count))
+                right.selectbox(ui_esc(value), options, index=options.index(canonical) if canonical in options else 0,
+                                format_func=labels, key=f"vmap_{ds_id}_{name}_{i}", label_visibility="collapsed",
+                                disabled=raw is None)
+            if len(entries) >= 50:
+                st.caption(t("Only the 50 most frequent values are listed; map others on the command line "
+                             "(--map {field}.VALUE=CANONICAL).", field=name))
+        if raw is None:
+            st.caption(t("The mapping of sample data is fixed. Upload the file to change it."))
+        elif st.button(t("Apply value mapping"), key=f"vmap_apply_{ds_id}", type="primary"):
+            _reload(ds_id, raw, role=ds.role, mapping=ds.mapping, values=_picked_values(ds_id, ds))
+
+
+def _picked_values(ds_id: str, ds: Dataset) -> dict[str, dict[str, str]]:
+    """The value map the dropdowns say: every value whose pick differs from what the tables read it as,
+    plus earlier picks for values not listed."""
+    out: dict[str, dict[str, str]] = {}
+    for name, entries in (ds.report.values or {}).items():
+        listed = {label_key(e[0]) for e in entries}
+        out[name] = {v: c for v, c in ds.value_map.get(name, {}).items() if label_key(v) not in listed}
+        for i, (value, _, _, default) in enumerate(entries):
+            choice = st.session_state.get(f"vmap_{ds_id}_{name}_{i}")
+            if choice is not None and choice != default:
+                out[name][value] = choice
+    return {k: v for k, v in out.items() if v}
 
 
 def mapping_form(prefix: str, columns: list[str], role: str | None,

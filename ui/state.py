@@ -21,22 +21,25 @@ SAMPLE_DIR = ROOT / "sample_data"
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _load_cached(name: str, data: bytes, role: str | None, mapping_json: str | None) -> Dataset:
+def _load_cached(name: str, data: bytes, role: str | None, mapping_json: str | None,
+                 values_json: str | None = None) -> Dataset:
     from cxlib.loader import load_bytes
     mapping = json.loads(mapping_json) if mapping_json else None
-    return load_bytes(data, name, role=role, mapping=mapping)
+    return load_bytes(data, name, role=role, mapping=mapping, values=json.loads(values_json) if values_json else None)
 
 
-def load_upload(name: str, data: bytes, *, role: str | None = None,
-                mapping: dict[str, str] | None = None) -> Dataset:
-    """Parse an upload (cached on its bytes). Raises CxDataError with a user-facing message."""
+def load_upload(name: str, data: bytes, *, role: str | None = None, mapping: dict[str, str] | None = None,
+                values: dict[str, dict[str, str]] | None = None) -> Dataset:
+    """Parse an upload (cached on its bytes), with a column mapping and a value mapping (``cxlib.values``)
+    when given. Raises CxDataError with a user-facing message."""
     from cxlib import io as cxio
     limits = cxio.Limits.from_env() if hasattr(cxio.Limits, "from_env") else cxio.Limits()
     if len(data) > limits.max_bytes:
         raise CxDataError(msg("the file is {size:.0f} MB, over the {limit:.0f} MB limit.", size=len(data) / 2**20,
                               limit=limits.max_bytes / 2**20), file=name,
                           hint=msg("Split the file or filter it to the period you need."))
-    return _load_cached(name, data, role, json.dumps(mapping, sort_keys=True) if mapping else None)
+    return _load_cached(name, data, role, json.dumps(mapping, sort_keys=True) if mapping else None,
+                        json.dumps(values, sort_keys=True, ensure_ascii=False) if values else None)
 
 
 def cache_key(ds: Dataset) -> str:
