@@ -21,7 +21,8 @@ def _names(values: pd.Series) -> pd.Series:
 
 
 def segment_share_chart(rfm: RFMResult, title: str | None = None) -> alt.Chart:
-    """Per segment: % of customers next to % of net revenue (grouped horizontal bars)."""
+    """Per segment: % of customers next to % of net revenue (grouped horizontal bars). ``rfm`` is an
+    RFMResult or a ``segment_analysis.SegmentsResult`` (its table adds the "No orders" customers)."""
     t = rfm.to_frame()
     t["segment"] = _names(t["segment"])
     long = pd.concat([
