@@ -13,6 +13,7 @@ from cxlib.messages import N_
 from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
 from cxlib.segments import RFMSpec, compute_rfm
 from ui import fmt, t, tr
+from ui.churn_view import churn_list_section
 from ui.widgets import dataset_currency, date_input_format
 
 ui.shell(t("Retention"), icon=":material/autorenew:")
@@ -102,6 +103,7 @@ with tab_churn:
         ui.download_table(trend.to_frame(), "churn_trend.csv", key="dl_churn_csv")
         ui.spec_download(trend, ds, key="spec_retention_churn", title=t("Churn trend"))
     ui.show_warnings(list(dict.fromkeys(churn.warnings + retention.warnings + trend.warnings)))
+    churn_list_section(ds, defs, churn_spec)
 
 with tab_clv:
     segment_cols = [c for c in ("channel", "country", "currency") if ds.has(c)]
