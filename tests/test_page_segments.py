@@ -209,16 +209,22 @@ def test_detractors_vs_everyone_else_compares_among_respondents_and_survives_ren
     assert "No real difference (could be chance): Detractors vs Everyone else +0.91" in text
 
 
-def test_several_rule_segments_detractors_vs_promoters_rename_and_delete():
-    r = respondents()
+def detractors_vs_promoters(promoters: str) -> AppTest:
+    """The sample shop with two rule segments, nps <= 6 and nps >= 9, compared on revenue per customer."""
     at = sample_page()
-    at.text_input(key="seg_rule_1").set_value("nps <= 6").run()
-    at.text_input(key="seg_rule_name_1").set_value("Detractors").run()
-    at.button(key="seg_rule_add").click().run()
-    at.text_input(key="seg_rule_2").set_value("nps >= 9").run()
-    at.text_input(key="seg_rule_name_2").set_value("Promoters!").run()
+    for sid, name, rule in (("1", "Detractors", "nps <= 6"), ("2", promoters, "nps >= 9")):
+        if sid != "1":
+            at.button(key="seg_rule_add").click().run()
+        at.text_input(key=f"seg_rule_{sid}").set_value(rule).run()
+        at.text_input(key=f"seg_rule_name_{sid}").set_value(name).run()
     at.multiselect(key="seg_cmp_groups").set_value(["rule:1", "rule:2"]).run()
     at.selectbox(key="seg_cmp_metric").select("revenue_per_customer").run()
+    return at
+
+
+def test_several_rule_segments_detractors_vs_promoters_rename_and_delete():
+    r = respondents()
+    at = detractors_vs_promoters("Promoters!")
     at.text_input(key="seg_rule_name_2").set_value("Happy").run()                          # rename: still compared
     assert not at.exception
     assert at.multiselect(key="seg_cmp_groups").value == ["rule:1", "rule:2"]
@@ -259,14 +265,7 @@ def test_saved_segments_analysis_carries_every_rule_segment_and_the_comparison(m
     from cxlib.workspace import Workspace
     monkeypatch.delenv("CX_MODE", raising=False)
     monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
-    at = sample_page()
-    at.text_input(key="seg_rule_1").set_value("nps <= 6").run()
-    at.text_input(key="seg_rule_name_1").set_value("Detractors").run()
-    at.button(key="seg_rule_add").click().run()
-    at.text_input(key="seg_rule_2").set_value("nps >= 9").run()
-    at.text_input(key="seg_rule_name_2").set_value("Promoters").run()
-    at.multiselect(key="seg_cmp_groups").set_value(["rule:1", "rule:2"]).run()
-    at.selectbox(key="seg_cmp_metric").select("revenue_per_customer").run()
+    at = detractors_vs_promoters("Promoters")
     at.button(key="spec_segments_share").click().run()
     assert not at.exception
     analysis_id = at.code[0].value.split("analysis=", 1)[1].split("&", 1)[0]
