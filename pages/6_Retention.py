@@ -96,6 +96,7 @@ with tab_churn:
             if res.n else None)
     ui.caption(churn_spec.describe())
     ui.caption(churn_spec.describe_retention())
+    churn_list_section(ds, defs, churn_spec)
     if not trend.table.empty:
         line = charts.churn_trend_chart(trend, title=t("Churn rate over time, with 95% CI"))
         ui.show_chart(line)
@@ -103,7 +104,6 @@ with tab_churn:
         ui.download_table(trend.to_frame(), "churn_trend.csv", key="dl_churn_csv")
         ui.spec_download(trend, ds, key="spec_retention_churn", title=t("Churn trend"))
     ui.show_warnings(list(dict.fromkeys(churn.warnings + retention.warnings + trend.warnings)))
-    churn_list_section(ds, defs, churn_spec)
 
 with tab_clv:
     segment_cols = [c for c in ("channel", "country", "currency") if ds.has(c)]

@@ -125,7 +125,10 @@ def show_comparison(cmp: Comparison, chart) -> None:
     st.info(esc(tr(cmp.summary())))
     show_chart(chart)
     caption(cmp.metric.describe())
-    show_table(cmp.to_frame(), labels=("segment",))
+    groups = cmp.to_frame()
+    if groups["successes"].isna().all():                 # counts of "yes" exist for rates only
+        groups = groups.drop(columns="successes")
+    show_table(groups, labels=("segment",))
     digits = {"p_value": 3, "p_holm": 3, "mw_p_value": 3, "mw_p_holm": 3, "diff": 4, "ci_low": 4, "ci_high": 4}
     show_table(cmp.pairs_frame(), formats={c: sig(d) for c, d in digits.items()}, labels=("a", "b"))
     show_warnings(cmp.warnings)
