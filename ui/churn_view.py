@@ -23,7 +23,7 @@ def churn_list_section(ds, defs, spec: ChurnSpec) -> None:
     """Who churned and who is about to, what they brought, the list to download, and where the RFM
     at-risk segments are."""
     days = int(spec.inactive_days)
-    st.subheader(t("Churned and at-risk customers"), divider="gray")
+    st.subheader(t("Churned and at-risk customers"))
     risk = st.columns(3)[0].number_input(t("At risk: days before the churn window ends"), 0, days - 1, default_at_risk_days(days),
                            key=f"ret_at_risk_days_{days}", help=t(
                                "Customers whose last valid order is this close to the churn window's end are at risk: "
