@@ -16,9 +16,13 @@ survey        ``view`` summary | trend | segment, ``metric`` nps | csat | ces, `
 orders        ``view`` summary | trend | by, ``freq`` month | week | day, ``by`` (a column)
 support       ``view`` summary | trend, ``freq`` week | month, ``sla_hours``; an extra customers dataset
 funnel        ``FunnelSpec.to_json()`` (``window`` such as "7d" accepted instead of ``window_seconds``)
-segments      ``RFMSpec.to_json()`` (as_of, valid_statuses, subtract_refunds, quintile_method, score_map)
-retention     ``view`` cohorts | churn | retention_rate | churn_trend | clv | historical_clv, ``cohort``
-              (CohortSpec JSON), ``churn`` (ChurnSpec JSON), ``clv`` (CLVSpec JSON), ``freq``, ``by``
+segments      ``SegmentsSpec.to_json()``: ``RFMSpec.to_json()`` (as_of, valid_statuses, subtract_refunds,
+              quintile_method, score_map) plus ``rule_segments`` ([{id, name, rule}]) and ``compare``
+              ({groups, metric, population}); extra customers, responses and tickets datasets are
+              joined. Without rule segments and comparison: the RFM result alone
+retention     ``view`` cohorts | churn | retention_rate | churn_trend | churn_list | clv | historical_clv,
+              ``cohort`` (CohortSpec JSON), ``churn`` (ChurnSpec JSON), ``at_risk_days`` (churn_list),
+              ``clv`` (CLVSpec JSON), ``freq``, ``by``
 experiment    ``ExperimentSpec.to_json()``; an extra orders dataset is used for CUPED
 ============  ================================================================================
 
@@ -147,8 +151,12 @@ def run_funnel(datasets: list[Dataset], options: dict, defs: DefinitionSet):
 
 
 def run_segments(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib import segments
+    from cxlib import segment_analysis, segments
     ds = _primary(datasets, "orders", "segments")
+    if options.get("rule_segments") or options.get("compare"):
+        extra = {role: _of_role(datasets[1:], role) for role in ("customers", "responses", "tickets")}
+        return segment_analysis.analyze_segments(ds, segment_analysis.SegmentsSpec.from_json(options), defs=defs,
+                                                 **extra)
     spec = (segments.RFMSpec.from_json(options) if options
             else segments.RFMSpec.from_definitions(defs))
     return segments.compute_rfm(ds, spec)
@@ -161,8 +169,8 @@ RFM_BY = {"segment": msg("RFM segment"), "value_tier": msg("Value tier")}
 def run_retention(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     from cxlib import clv, retention
     ds = _primary(datasets, "orders", "retention")
-    view = _option(options, "view", ("cohorts", "churn", "retention_rate", "churn_trend", "clv", "historical_clv"),
-                   "cohorts")
+    view = _option(options, "view", ("cohorts", "churn", "retention_rate", "churn_trend", "churn_list", "clv",
+                                     "historical_clv"), "cohorts")
     cohort = retention.CohortSpec.from_json(options.get("cohort") or defs.retention.to_json())
     churn = retention.ChurnSpec.from_json(options.get("churn") or defs.churn.to_json())
     if view == "cohorts":
@@ -173,6 +181,8 @@ def run_retention(datasets: list[Dataset], options: dict, defs: DefinitionSet):
         return retention.retention_rate(ds, churn, defs=defs)
     if view == "churn_trend":
         return retention.churn_trend(ds, churn, options.get("freq", cohort.period), defs=defs)
+    if view == "churn_list":
+        return retention.churn_list(ds, churn, options.get("at_risk_days"), defs=defs)
     clv_spec = clv.CLVSpec.from_json(options.get("clv") or defs.clv.to_json())
     if view == "clv":
         return clv.predict_clv(ds, clv_spec, defs=defs)
@@ -215,7 +225,8 @@ PAGES: tuple[Page, ...] = (
 VIEW_LABELS: dict[str, str] = {
     "summary": N_("Summary"), "trend": N_("Trend"), "segment": N_("By segment"), "by": N_("By a column"),
     "cohorts": N_("Cohorts"), "churn": N_("Churn rate"), "retention_rate": N_("Retention rate"),
-    "churn_trend": N_("Churn trend"), "clv": N_("Predicted CLV"), "historical_clv": N_("Historical CLV"),
+    "churn_trend": N_("Churn trend"), "churn_list": N_("Churned and at-risk customers"), "clv": N_("Predicted CLV"),
+    "historical_clv": N_("Historical CLV"),
 }
 PAGES_BY_NAME: dict[str, Page] = {p.name: p for p in PAGES}
 
@@ -441,7 +452,7 @@ def _options_of(result: object) -> tuple[str, dict]:
     name = type(result).__name__
     if name == "FunnelResult":
         return "funnel", result.spec.to_json()
-    if name == "RFMResult":
+    if name in ("RFMResult", "SegmentsResult"):
         return "segments", result.spec.to_json()
     if name == "ExperimentResult":
         if not result.data_hash:
@@ -452,6 +463,8 @@ def _options_of(result: object) -> tuple[str, dict]:
         return "retention", {"view": "cohorts", "cohort": result.spec.to_json()}
     if name == "ChurnTrend":
         return "retention", {"view": "churn_trend", "churn": result.spec.to_json(), "freq": result.freq}
+    if name == "ChurnList":
+        return "retention", {"view": "churn_list", "churn": result.spec.to_json(), "at_risk_days": result.at_risk_days}
     if name == "CLVResult":
         return "retention", {"view": "clv", "clv": result.spec.to_json()}
     if name == "HistoricalCLV":

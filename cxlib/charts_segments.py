@@ -20,9 +20,11 @@ def _names(values: pd.Series) -> pd.Series:
     return values.map(shown)
 
 
-def segment_share_chart(rfm: RFMResult, title: str | None = None) -> alt.Chart:
-    """Per segment: % of customers next to % of net revenue (grouped horizontal bars)."""
-    t = rfm.to_frame()
+def segment_share_chart(rfm: RFMResult, title: str | None = None, table: pd.DataFrame | None = None) -> alt.Chart:
+    """Per segment: % of customers next to % of net revenue (grouped horizontal bars). ``rfm`` is an
+    RFMResult or a ``segment_analysis.SegmentsResult`` (whose table adds the "No orders" customers);
+    ``table`` (``segments.segment_frame``) overrides ``rfm.to_frame()``."""
+    t = (rfm.to_frame() if table is None else table).copy()
     t["segment"] = _names(t["segment"])
     long = pd.concat([
         t.assign(measure=localize(N_("Customers")), pct=t["customers_pct"]),

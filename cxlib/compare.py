@@ -14,6 +14,15 @@
 
 Pairwise p-values are corrected with Holm (``statsmodels.stats.multitest.multipletests``); a
 difference is called real when its Holm-adjusted p-value is below ``alpha``.
+
+Baseline (who is counted). By default (``population="auto"``) a comparison counts only customers
+who can have both the metric and the groups' definitions: buyers (at least one valid order) when
+the metric comes from orders (AOV, revenue per customer, repeat rate), and customers who answered
+the question when the metric or a group comes from the survey (NPS, CSAT, NPS bands, a rule on
+``nps``). "Everyone else" is that baseline minus the other groups. So "detractors vs everyone
+else" on revenue compares detractors with the other respondents, not with every customer who never
+answered and every customer who never bought (at 0). ``population="all"`` counts everyone and warns
+when the groups differ in who can have the metric.
 """
 from __future__ import annotations
 
@@ -30,9 +39,13 @@ from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.messages import Msg, N_, msg
 from cxlib.stats import holm, wilson_ci
-from cxlib.segments import CustomerView, index_in, join_clauses, join_sentences, name_msg
+from cxlib.segments import NPS_BANDS, VALUE_TIERS, CustomerView, index_in, join_clauses, join_list, join_sentences, name_msg
 
 MetricKind = Literal["rate", "money", "nps"]
+EVERYONE_ELSE = N_("Everyone else")          # the group of the baseline's customers in no other compared group
+POPULATIONS: tuple[str, ...] = ("auto", "all", "buyers", "respondents")
+ORDER_METRICS = frozenset({"aov", "revenue_per_customer", "repeat_rate"})     # measured on valid orders
+SURVEY_FIELDS = {"nps": "nps", "nps_band": "nps", "csat": "csat"}        # customer fields answered in the survey
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +79,72 @@ METRICS: tuple[CompareMetric, ...] = (
                   msg("share of the segment's customers who opened at least one support ticket.")),
 )
 METRICS_BY_NAME: dict[str, CompareMetric] = {m.name: m for m in METRICS}
+
+
+@dataclass(frozen=True)
+class Group:
+    """Customers to compare: ``mask`` over ``view.customers``, or ``None`` for everyone else (the
+    baseline's customers in none of the other groups). ``fields``: the customer-table fields the
+    group's definition reads; a survey field (nps, nps_band, csat) makes it a group of respondents."""
+
+    name: str
+    mask: np.ndarray | None
+    fields: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    """Who a comparison counts (its baseline): buyers and/or customers who answered ``answered``
+    (``nps``, ``csat``, or ``survey`` for any answer); ``chosen`` is what was asked (auto, all,
+    buyers, respondents)."""
+
+    buyers: bool
+    answered: tuple[str, ...]
+    customers: int                   # customers in the baseline
+    total: int                       # customers in the view
+    chosen: str = "auto"
+    reason: str = ""                 # auto: "orders", "survey" or "both" (why this baseline is the fair one)
+
+    @property
+    def name(self) -> str:
+        """all | buyers | respondents | buyers_respondents"""
+        return ("buyers_respondents" if self.buyers and self.answered else "buyers" if self.buyers
+                else "respondents" if self.answered else "all")
+
+    def _questions(self) -> Msg:
+        if self.answered == ("nps",):
+            return msg("the NPS question")
+        if self.answered == ("csat",):
+            return msg("the CSAT question")
+        if set(self.answered) == {"nps", "csat"}:
+            return msg("the NPS and CSAT questions")
+        return msg("the survey")
+
+    def describe(self, metric: Msg | str = "") -> Msg:
+        """The baseline in one or two sentences: who is counted, and why when it was chosen automatically."""
+        n = dict(customers=self.customers, total=self.total)
+        if self.name == "buyers":
+            who = msg("Compared among customers with at least one valid order: {customers:,} of {total:,}.", **n)
+        elif self.name == "respondents":
+            who = msg("Compared among customers who answered {questions}: {customers:,} of {total:,}.",
+                      questions=self._questions(), **n)
+        elif self.name == "buyers_respondents":
+            who = msg("Compared among customers who answered {questions} and have at least one valid order: "
+                      "{customers:,} of {total:,}.", questions=self._questions(), **n)
+        else:
+            who = msg("Compared among all {total:,} customers, whether or not they bought or answered the survey.",
+                      total=self.total)
+        if self.chosen != "auto" or not self.reason:
+            return who
+        why = {"orders": msg("This is the fair baseline for {metric}, which comes from orders.", metric=metric),
+               "survey": msg("This is the fair baseline when the groups or the metric come from the survey."),
+               "both": msg("This is the fair baseline: the groups come from the survey and {metric} from orders.",
+                           metric=metric)}[self.reason]
+        return join_sentences([who, why])
+
+    def to_json(self) -> dict:
+        return {"baseline": self.name, "chosen": self.chosen, "answered": list(self.answered),
+                "customers": self.customers, "total": self.total}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +181,7 @@ class Comparison(Displayable):
     omnibus_p: float
     alpha: float = 0.05
     warnings: tuple[str, ...] = ()
+    population: Population | None = None
 
     def _pair_msg(self, p: PairTest) -> Msg:
         """``A vs B +3.1 pts (p = 0.012)``: the difference in the metric's own unit."""
@@ -143,6 +223,8 @@ class Comparison(Displayable):
                          else msg("No real difference (could be chance): {pairs}.", pairs=pairs))
         if not parts:
             parts.append(msg("Not enough data to test differences in {metric}.", metric=metric))
+        if self.population is not None:
+            parts.insert(0, self.population.describe(metric))
         return join_sentences(parts)
 
     def to_json(self) -> dict:
@@ -158,6 +240,7 @@ class Comparison(Displayable):
                 "pairs": [{"a": p.a, "b": p.b, "diff": num(p.diff), "ci95": [num(p.ci_low), num(p.ci_high)],
                            "test": p.test, "p_value": p.p_value, "p_holm": p.p_holm, "significant": p.significant,
                            "mw_p_value": p.mw_p_value, "mw_p_holm": p.mw_p_holm} for p in self.pairs],
+                "population": self.population.to_json() if self.population else None,
                 "summary": self.summary(), "warnings": list(self.warnings)}
 
 
@@ -262,17 +345,22 @@ def _pair(a: str, xa: np.ndarray, b: str, xb: np.ndarray, kind: MetricKind, alph
     return diff, float(lo), float(hi), N_("NPS z + bootstrap CI"), p, None
 
 
-def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: str, *, alpha: float = 0.05,
+def compare_segments(view: CustomerView, groups, metric: str, *, population: str = "auto", alpha: float = 0.05,
                      n_boot: int = 2000, seed: int = 0, csat_top: float = 4, promoter_min: int = 9,
                      detractor_max: int = 6) -> Comparison:
-    """Compare segments on one metric, every pair tested and Holm-corrected.
+    """Compare segments on one metric, every pair tested and Holm-corrected, on a fair baseline.
 
     Parameters
     ----------
     view : the joined customer table (``segments.build_customer_view``).
-    groups : segment name -> boolean mask over ``view.customers`` (2 or more; see ``segment_groups``).
+    groups : 2 or more groups: a sequence of :class:`Group`, or a dict name -> boolean mask over
+        ``view.customers`` (``None`` or the name ``EVERYONE_ELSE`` with ``None``: everyone else; see
+        ``segment_groups``, ``nps_band_groups``, ``comparison_groups``).
     metric : a name from ``METRICS``: conversion, repeat_rate, aov, revenue_per_customer, nps, csat,
         ticket_rate.
+    population : who is counted (see the module docstring): ``auto`` (default: the fair baseline for
+        the metric and the groups), ``all``, ``buyers`` or ``respondents``; ``Comparison.population``
+        says which, and ``summary()`` starts with it.
     alpha : significance level for the Holm-adjusted p-values and the CIs (1 - alpha).
     n_boot, seed : bootstrap resamples and seed for the NPS difference CI.
     csat_top : CSAT answers at or above this count as satisfied (top-2-box on 1-5).
@@ -282,7 +370,8 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
     -------
     Comparison
         per-segment values with CIs (``to_frame``), pairwise tests (``pairs_frame``), an
-        omnibus test, ``summary()`` (what is and is not a real difference) and ``warnings``.
+        omnibus test, the baseline (``population``), ``summary()`` (who is compared, what is and is
+        not a real difference) and ``warnings`` (also when the groups differ in who can have the metric).
 
     Examples
     --------
@@ -290,13 +379,17 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
     >>> from cxlib.segments import build_customer_view
     >>> view = build_customer_view(cx.rfm(cx.load("sample_data/orders_shopify.csv")))
     >>> cmp = compare_segments(view, segment_groups(view, ["Champions", "At risk"]), "revenue_per_customer")
-    >>> cmp.summary()[:41]
-    'Real differences in Revenue per customer '
+    >>> cmp.population.name, cmp.groups[0].n
+    ('buyers', 129)
     """
     if metric not in METRICS_BY_NAME:
         raise CxDataError(msg("unknown comparison metric {metric}.", metric=repr(metric)),
                           hint=msg("Use one of: {metrics}.", metrics=", ".join(METRICS_BY_NAME)))
+    if population not in POPULATIONS:
+        raise CxDataError(msg("unknown baseline {population}.", population=repr(population)),
+                          hint=msg("Use one of: {options}.", options=", ".join(POPULATIONS)))
     m = METRICS_BY_NAME[metric]
+    groups = _as_groups(groups)
     if len(groups) < 2:
         raise CxDataError(msg("pick at least two segments to compare."))
     if m.needs == "responses" and (view.responses is None or m.name not in view.responses.columns):
@@ -307,13 +400,15 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
     if m.needs == "tickets" and "tickets" not in view.customers.columns:
         raise CxDataError(msg("Ticket rate needs support tickets joined to customers."),
                           hint=msg("Load a tickets file with a customer id, email or requester column and pick it."))
-    warnings: list[Msg] = []
-    masks = {name: np.asarray(mask, dtype=bool) for name, mask in groups.items()}
-    wrong = [name for name, mask in masks.items() if mask.shape != (len(view.customers),)]
+    n_rows = len(view.customers)
+    wrong = [g.name for g in groups if g.mask is not None and np.shape(g.mask) != (n_rows,)]
     if wrong:
         raise CxDataError(msg("segment(s) {segments} do not match the customer table ({rows} rows).",
-                              segments=", ".join(map(repr, wrong)), rows=len(view.customers)),
+                              segments=", ".join(map(repr, wrong)), rows=n_rows),
                           hint=msg("Build masks over view.customers, e.g. with segment_groups()."))
+    fair, chosen, base = _baseline(view, m, groups, population)
+    masks = _group_masks(groups, base)
+    warnings: list[Msg] = _selection_warnings(view, m, masks, fair, chosen)
     overlap = int((np.sum(list(masks.values()), axis=0) > 1).sum())
     if overlap:
         warnings.append(msg("{customers} customer(s) are in more than one of the compared segments; the tests "
@@ -338,7 +433,111 @@ def compare_segments(view: CustomerView, groups: dict[str, np.ndarray], metric: 
                                 "depends on a few large values; look at the distribution before acting on it.",
                                 a=name_msg(p.a), b=name_msg(p.b)))
     omnibus_test, omnibus_p = _omnibus(obs, m.kind)
-    return Comparison(m, gstats, pairs, omnibus_test, omnibus_p, alpha, tuple(warnings))
+    reason = ("both" if fair[0] and fair[1] else "orders" if fair[0] else "survey" if fair[1] else "")
+    pop = Population(chosen[0], chosen[1], int(base.sum()), n_rows, population, reason)
+    return Comparison(m, gstats, pairs, omnibus_test, omnibus_p, alpha, tuple(warnings), pop)
+
+
+Criteria = tuple[bool, tuple[str, ...]]          # (buyers only, survey questions answered)
+
+
+def _as_groups(groups) -> list[Group]:
+    """Groups from a dict (name -> mask or None) or a sequence of Group; names must differ."""
+    if isinstance(groups, dict):
+        out = [g if isinstance(g, Group) else Group(str(name), None if g is None else np.asarray(g, dtype=bool))
+               for name, g in groups.items()]
+    else:
+        out = list(groups)
+    names = [g.name for g in out]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise CxDataError(msg("two compared groups are called {names}.", names=", ".join(map(repr, twice))),
+                          hint=msg("Give each group its own name (rename a rule segment)."))
+    rest = [g for g in out if g.mask is None]
+    if rest:                                     # everyone else reads what the other groups read
+        fields = frozenset().union(*(g.fields for g in out if g.mask is not None))
+        out = [Group(g.name, None, g.fields | fields) if g.mask is None else g for g in out]
+    return out
+
+
+def _baseline(view: CustomerView, m: CompareMetric, groups: list[Group], population: str
+              ) -> tuple[Criteria, Criteria, np.ndarray]:
+    """(fair criteria, chosen criteria, baseline mask over view.customers)."""
+    c = view.customers
+    asked = {SURVEY_FIELDS[f] for g in groups for f in g.fields if f in SURVEY_FIELDS}
+    if m.name in ("nps", "csat"):
+        asked.add(m.name)
+    fair: Criteria = (m.name in ORDER_METRICS, tuple(sorted(asked)))
+    if population == "auto":
+        chosen = fair
+    elif population == "all":
+        chosen = (False, ())
+    elif population == "buyers":
+        chosen = (True, ())
+    else:
+        if not _answered(view, "survey").any():
+            raise CxDataError(msg("no survey answers are joined to customers, so there are no respondents to compare."),
+                              hint=msg("Pick a responses file with a customer id or email column, or another baseline."))
+        chosen = (False, fair[1] or ("survey",))
+    return fair, chosen, _criteria_mask(view, chosen)
+
+
+def _answered(view: CustomerView, question: str) -> np.ndarray:
+    """Customers with at least one usable answer to ``question`` (nps 0-10, csat; ``survey``: either)."""
+    c, r = view.customers, view.responses
+    found = []
+    for col in (("nps", "csat") if question == "survey" else (question,)):
+        if r is not None and col in r.columns:
+            ok = r[col].between(0, 10) if col == "nps" else r[col].notna()
+            found.append(index_in(c["customer_id"], r.loc[ok, "customer_id"].drop_duplicates()) >= 0)
+        elif col in c.columns:
+            found.append(c[col].notna().to_numpy(dtype=bool))
+    return np.logical_or.reduce(found) if found else np.zeros(len(c), dtype=bool)
+
+
+def _criteria_mask(view: CustomerView, criteria: Criteria) -> np.ndarray:
+    c = view.customers
+    mask = np.ones(len(c), dtype=bool)
+    if criteria[0]:
+        mask &= (c["orders"].fillna(0) > 0).to_numpy(dtype=bool)
+    for q in criteria[1]:
+        mask &= _answered(view, q)
+    return mask
+
+
+def _group_masks(groups: list[Group], base: np.ndarray) -> dict[str, np.ndarray]:
+    """Each group within the baseline; everyone else = the baseline minus the other groups."""
+    named = [np.asarray(g.mask, dtype=bool) for g in groups if g.mask is not None]
+    others = np.logical_or.reduce(named) if named else np.zeros(len(base), dtype=bool)
+    return {g.name: (base & ~others) if g.mask is None else (base & np.asarray(g.mask, dtype=bool)) for g in groups}
+
+
+def _selection_warnings(view: CustomerView, m: CompareMetric, masks: dict[str, np.ndarray], fair: Criteria,
+                        chosen: Criteria) -> list[Msg]:
+    """A warning per criterion of the fair baseline that the chosen one drops, when the groups differ
+    in the share of members who meet it (e.g. 'Everyone else' holds non-respondents, 'Detractors' none)."""
+    c = view.customers
+    checks = []
+    if fair[0] and not chosen[0]:
+        checks.append(("buyers", (c["orders"].fillna(0) > 0).to_numpy(dtype=bool)))
+    missing = tuple(q for q in fair[1] if q not in chosen[1])
+    if missing:
+        checks.append(("survey", _criteria_mask(view, (False, missing))))
+    out: list[Msg] = []
+    for kind, ok in checks:
+        shares = {name: float((~ok[mask]).mean()) for name, mask in masks.items() if mask.any()}
+        if len(shares) < 2 or max(shares.values()) - min(shares.values()) <= 0.01:
+            continue
+        groups = join_list([msg("{share:.0%} of '{segment}'", share=v, segment=name_msg(k)) for k, v in shares.items()])
+        if kind == "buyers":
+            out.append(msg("The groups differ in who can have {metric}: customers without a valid order make up "
+                           "{groups}, so a difference may come from who is in each group. Compare among buyers "
+                           "(the fair baseline) instead.", metric=m.label, groups=groups))
+        else:
+            out.append(msg("The groups differ in who answered the survey: customers who did not answer make up "
+                           "{groups}, so a difference may come from who answers surveys rather than from the "
+                           "answers. Compare among respondents (the fair baseline) instead.", groups=groups))
+    return out
 
 
 def _few_observations(g: GroupStat, m: CompareMetric) -> Msg:
@@ -379,3 +578,34 @@ def segment_groups(view: CustomerView, names: list[str], column: str = "segment"
     """Masks for values of a segment column (RFM ``segment`` by default, or ``value_tier``)."""
     col = view.customers[column].astype("string")
     return {str(n): (col == n).fillna(False).to_numpy(dtype=bool) for n in names}
+
+
+def nps_band_groups(view: CustomerView) -> list[Group]:
+    """Detractors, Passives and Promoters by each customer's latest NPS answer (the ``nps_band``
+    column of :func:`cxlib.segments.build_customer_view`); empty without survey answers."""
+    if "nps_band" not in view.customers.columns:
+        return []
+    band = view.customers["nps_band"].astype("string")
+    return [Group(label, (band == value).fillna(False).to_numpy(dtype=bool), frozenset({"nps_band"}))
+            for value, label in NPS_BANDS]
+
+
+def comparison_groups(view: CustomerView, segment_names=(), rule_segments=()) -> dict[str, Group]:
+    """Every group a comparison can use, by a key that stays the same when a rule segment is renamed:
+    ``rfm:<segment>`` (RFM segments with customers, "No orders" included), ``tier:<tier>``,
+    ``nps:<band>``, ``rule:<id>`` (``RuleSegment.id``, else its name) and ``rest`` (everyone else)."""
+    c = view.customers
+    out: dict[str, Group] = {}
+    for column, prefix, names in (("segment", "rfm", segment_names), ("value_tier", "tier", [n for n, _ in VALUE_TIERS])):
+        if column in c.columns:
+            col = c[column].astype("string")
+            for name in names:
+                mask = (col == name).fillna(False).to_numpy(dtype=bool)
+                if mask.any():
+                    out[f"{prefix}:{name}"] = Group(str(name), mask, frozenset({column}))
+    for (value, _), group in zip(NPS_BANDS, nps_band_groups(view)):
+        out[f"nps:{value}"] = group
+    for seg in rule_segments:
+        out[f"rule:{seg.id or seg.name}"] = Group(seg.name, seg.mask, seg.fields)
+    out["rest"] = Group(EVERYONE_ELSE, None)
+    return out

@@ -224,6 +224,13 @@ VIEWS: dict[str, View] = {
         lambda r: msg("RFM segments"), lambda r: r.spec.describe(),
         {"segments": _no_defs(lambda: _cseg().segment_share_chart), "grid": _no_defs(lambda: _cseg().rfm_grid_chart),
          "value_tiers": _rfm_tiers}),
+    "cxlib.segment_analysis.SegmentsResult": View(
+        lambda r: msg("RFM segments"), lambda r: r.spec.describe(),
+        {"segments": _no_defs(lambda: _cseg().segment_share_chart),
+         "grid": lambda r, defs=None, **o: _cseg().rfm_grid_chart(r.rfm, **o),
+         "value_tiers": lambda r, defs=None, **o: _rfm_tiers(r.rfm, **o),
+         "compare": lambda r, defs=None, **o: _cseg().comparison_chart(r.comparison, **o)},
+        available=lambda r, kind: kind != "compare" or r.comparison is not None),
     "cxlib.segments.RuleSegment": View(lambda r: msg("Segment {name}", name=r.name), lambda r: r.describe(), {}),
     "cxlib.compare.Comparison": View(lambda r: msg("{metric} by segment", metric=r.metric.label),
                                      lambda r: r.metric.describe(),
@@ -233,6 +240,7 @@ VIEWS: dict[str, View] = {
                                          {"heatmap": _no_defs(lambda: _cr().cohort_heatmap)}),
     "cxlib.retention.RateResult": View(
         lambda r: msg("Churn rate") if r.metric == "churn_rate" else msg("Retention rate"), lambda r: r.definition, {}),
+    "cxlib.retention.ChurnList": View(lambda r: msg("Churned and at-risk customers"), lambda r: r.describe(), {}),
     "cxlib.retention.ChurnTrend": View(lambda r: msg("Churn trend"), lambda r: r.spec.describe(),
                                        {"trend": _no_defs(lambda: _cr().churn_trend_chart)}),
     "cxlib.clv.HistoricalCLV": View(

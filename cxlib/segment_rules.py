@@ -41,7 +41,7 @@ FIELD_HELP: dict[str, str] = {       # field names are the rule language (Englis
     "nps": N_("latest NPS answer 0-10"), "csat": N_("latest CSAT answer"), "tickets": N_("number of support tickets"),
     "country": N_("customer country"), "city": N_("customer city"), "gender": N_("customer gender"),
     "tags": N_("customer tags"), "signup_at": N_("signup date"), "email": N_("email address"),
-    "customer_id": N_("customer id"),
+    "customer_id": N_("customer id"), "nps_band": N_("NPS band of the latest answer (detractor, passive, promoter)"),
 }
 ALIASES = {"rfm_segment": "segment", "r_score": "r", "f_score": "f", "m_score": "m", "fm_score": "fm",
            "revenue": "net_revenue", "recency": "recency_days", "frequency": "orders"}
@@ -291,6 +291,13 @@ def evaluate(node: Node, df: pd.DataFrame) -> np.ndarray:
     else:
         hit = {"=": s.__eq__, "!=": s.__ne__, "<": s.__lt__, "<=": s.__le__, ">": s.__gt__, ">=": s.__ge__}[node.op](v)
     return hit.fillna(False).to_numpy(dtype=bool) & present
+
+
+def fields_of(node: Node) -> frozenset[str]:
+    """The customer-table fields a parsed rule reads (``nps <= 6 and orders >= 2`` -> nps, orders)."""
+    if isinstance(node, BoolOp):
+        return frozenset().union(*(fields_of(n) for n in node.items))
+    return frozenset((node.field,))
 
 
 def rule_mask(text: str, df: pd.DataFrame) -> np.ndarray:

@@ -89,6 +89,27 @@ def join_clauses(items: list) -> Msg | str:
 join_sentences = sentences
 
 
+# NPS bands of a customer's latest answer: stored values (the ``nps_band`` column, ``customers --by
+# nps_band``) and the names of the ready-made groups that compare them.
+NPS_BANDS: tuple[tuple[str, str], ...] = (("detractor", N_("Detractors")), ("passive", N_("Passives")),
+                                          ("promoter", N_("Promoters")))
+
+
+def nps_band(scores: pd.Series, promoter_min: int = 9, detractor_max: int = 6) -> pd.Series:
+    """``detractor`` (0..detractor_max), ``passive`` or ``promoter`` (promoter_min..10) per score;
+    missing for no answer and for scores outside 0-10 (an ``11`` is a typo, not a promoter).
+
+    The one rule for NPS bands of customers: the Segments page's groups, rule field ``nps_band`` and
+    any customer-level breakdown (Customer 360) use it on each customer's latest answer.
+
+    >>> nps_band(pd.Series([0, 6, 7, 8, 9, 10, 11, None])).tolist()
+    ['detractor', 'detractor', 'passive', 'passive', 'promoter', 'promoter', <NA>, <NA>]
+    """
+    x = pd.to_numeric(scores, errors="coerce").astype(float)
+    band = np.where(x >= promoter_min, "promoter", np.where(x <= detractor_max, "detractor", "passive"))
+    return pd.Series(band, index=scores.index, dtype="string").where(x.between(0, 10), pd.NA)
+
+
 def name_msg(name: object) -> Msg:
     """A segment or tier name as a value inside a sentence: an interface translates it when it is a
     marked name (``"At risk"``) and shows it as it is when it is the user's own (``"VIP Berlin"``)."""
@@ -485,7 +506,8 @@ class JoinStats:
     def sentence(self) -> Msg:
         if self.source == "customers":
             return msg("customers: {matched} of {rows} customers in the customers file have valid orders; "
-                       "{unmatched} without orders are kept in the segment '{segment}'.", matched=self.matched,
+                       "{unmatched} without a valid order (no order, or only cancelled or pending ones) are kept "
+                       "in the segment '{segment}'.", matched=self.matched,
                        rows=self.rows, unmatched=self.unmatched, segment=name_msg(NO_ORDERS))
         counts = dict(matched=self.matched, rows=self.rows, by_id=self.by_customer_id, by_email=self.by_email,
                       unmatched=self.unmatched)
@@ -553,7 +575,7 @@ def _match(ids: pd.Series | None, emails: pd.Series | None, known_ids: pd.Series
 
 
 def _latest(df: pd.DataFrame, col: str, time_col: str | None) -> pd.Series:
-    d = df[df[col].notna()]
+    d = df[df[col].notna() & (df[col].between(0, 10) if col == "nps" else True)]     # NPS: answers 0-10 only
     if time_col and time_col in d.columns:
         d = d.sort_values(time_col, kind="mergesort", na_position="first")
     return d.groupby("customer_id", sort=False)[col].last()
@@ -577,9 +599,13 @@ def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
 
 
 def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, responses: Dataset | None = None,
-                        tickets: Dataset | None = None) -> CustomerView:
+                        tickets: Dataset | None = None, *, promoter_min: int = 9, detractor_max: int = 6
+                        ) -> CustomerView:
     """Join customer attributes, survey responses and tickets to the RFM table (customer id first,
     else email normalized to lower case without spaces); counts of matched/unmatched rows in ``joins``.
+
+    With responses, ``nps`` and ``csat`` are each customer's latest answer (NPS: the latest answer
+    0-10) and ``nps_band`` its band (:func:`nps_band` with ``promoter_min``/``detractor_max``).
 
     Attributes in both the customers file and the orders (email, country, channel) take the
     customers file's value, falling back to the latest order's; other clashing columns of the
@@ -630,6 +656,8 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
             for col in ("nps", "csat"):
                 if col in resp_out.columns:
                     base[col] = base["customer_id"].map(_latest(resp_out, col, "answered_at")).astype(float)
+            if "nps" in base.columns:
+                base["nps_band"] = nps_band(base["nps"], promoter_min, detractor_max)
     tick_out = None
     if tickets is not None:
         t = tickets.df
@@ -656,6 +684,26 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
 
 
 # ---- rule segments and member lists ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A named rule segment as saved. ``id`` identifies it while its name or rule is edited (the
+    Segments page keeps a renamed segment selected in Compare by it)."""
+
+    name: str
+    rule: str
+    id: str = ""
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "rule": self.rule}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "RuleSpec":
+        if not isinstance(obj, dict) or not isinstance(obj.get("rule"), str) or not isinstance(obj.get("name"), str):
+            raise CxDataError(msg("a rule segment in the saved analysis needs a name and a rule (text)."),
+                              hint=msg('Write it as {"name": "Detractors", "rule": "nps <= 6"}.'))
+        return cls(name=obj["name"], rule=obj["rule"], id=str(obj.get("id") or ""))
+
+
 @dataclass(frozen=True)
 class RuleSegment(Displayable):
     """Customers matching a rule such as ``country = DE and orders >= 2``."""
@@ -667,6 +715,8 @@ class RuleSegment(Displayable):
     share_pct: float                 # of all customers in the view
     net_revenue: float
     revenue_share_pct: float
+    fields: frozenset[str] = frozenset()     # customer-table fields the rule reads (nps: a survey group)
+    id: str = ""
 
     def describe(self) -> Msg:
         return msg("Segment '{name}': customers matching {rule}.", name=name_msg(self.name), rule=" ".join(self.rule.split()))
@@ -677,11 +727,12 @@ class RuleSegment(Displayable):
                    net_revenue=self.net_revenue, revenue_share_pct=self.revenue_share_pct)
 
     def to_json(self) -> dict:
-        return {"name": self.name, "rule": self.rule, "customers": self.customers, "share_pct": self.share_pct,
-                "net_revenue": self.net_revenue, "revenue_share_pct": self.revenue_share_pct}
+        return {"id": self.id, "name": self.name, "rule": self.rule, "customers": self.customers,
+                "share_pct": self.share_pct, "net_revenue": self.net_revenue,
+                "revenue_share_pct": self.revenue_share_pct, "fields": sorted(self.fields)}
 
 
-def rule_segment(view: CustomerView, rule: str, name: str = N_("Rule segment")) -> RuleSegment:
+def rule_segment(view: CustomerView, rule: str, name: str = N_("Rule segment"), *, id: str = "") -> RuleSegment:
     """Evaluate ``rule`` (see :mod:`cxlib.segment_rules`) on the customer table.
 
     Examples
@@ -691,22 +742,79 @@ def rule_segment(view: CustomerView, rule: str, name: str = N_("Rule segment")) 
     >>> seg.summary()[:30]
     '119 customers (10.08% of all) '
     """
-    from cxlib.segment_rules import rule_mask
+    from cxlib.segment_rules import evaluate, field_kinds, fields_of, parse_rule
     c = view.customers
-    mask = rule_mask(rule, c)
+    node = parse_rule(rule, field_kinds(c))
+    mask = evaluate(node, c)
     rev = c["net_revenue"].fillna(0.0)
     total = float(rev.sum())
     seg_rev = float(rev[mask].sum())
     return RuleSegment(name=name, rule=rule, mask=mask, customers=int(mask.sum()),
                        share_pct=round(100 * float(mask.mean()), 2) if len(c) else 0.0,
                        net_revenue=round(seg_rev, 2),
-                       revenue_share_pct=round(100 * seg_rev / total, 2) if total else 0.0)
+                       revenue_share_pct=round(100 * seg_rev / total, 2) if total else 0.0,
+                       fields=fields_of(node), id=id)
+
+
+def rule_segments(view: CustomerView, specs) -> tuple[RuleSegment, ...]:
+    """Several named rule segments at once (a sequence of :class:`RuleSpec`), in the order given.
+
+    Raises ``CxDataError`` naming the segment when its rule does not parse, its name is empty, or two
+    segments share a name (compared groups are told apart by name).
+
+    >>> import cxlib as cx
+    >>> view = cx.rfm(cx.load("sample_data/orders_shopify.csv"))
+    >>> [s.customers for s in rule_segments(view, [RuleSpec("Big", "net_revenue >= 500"), RuleSpec("DE", "country = DE")])]
+    [39, 432]
+    """
+    out: list[RuleSegment] = []
+    seen: set[str] = set()
+    for spec in specs:
+        name = str(spec.name).strip()
+        if not name:
+            raise CxDataError(msg("the rule segment {rule} has no name.", rule=repr(spec.rule)),
+                              hint=msg("Give each rule segment a name, e.g. Detractors."))
+        if name in seen:
+            raise CxDataError(msg("two rule segments are called '{name}'.", name=name_msg(name)),
+                              hint=msg("Give each rule segment its own name."))
+        seen.add(name)
+        try:
+            out.append(rule_segment(view, spec.rule, name, id=spec.id))
+        except CxDataError as err:
+            raise CxDataError(msg("segment '{name}': {problem}", name=name_msg(name), problem=err.message),
+                              hint=err.hint) from None
+    return tuple(out)
+
+
+def rule_segments_frame(segments) -> pd.DataFrame:
+    """One row per rule segment: name, rule, customers and their share of customers and net revenue."""
+    cols = [N_("segment"), N_("rule"), N_("customers"), N_("share_pct"), N_("net_revenue"), N_("revenue_share_pct")]
+    return pd.DataFrame([{"segment": s.name, "rule": " ".join(s.rule.split()), "customers": s.customers,
+                          "share_pct": s.share_pct, "net_revenue": s.net_revenue,
+                          "revenue_share_pct": s.revenue_share_pct} for s in segments], columns=cols)
+
+
+def segment_frame(rfm: RFMResult, view: CustomerView) -> pd.DataFrame:
+    """The RFM segment table (``RFMResult.to_frame``) with a last row for the customers-file rows
+    without a valid order (segment ``"No orders"``: 0 orders, 0 revenue), shares over every customer
+    of ``view``. Without such customers it is the RFM table itself."""
+    table = rfm.to_frame()
+    c = view.customers
+    missing = int((c["segment"] == NO_ORDERS).sum())
+    if not missing:
+        return table
+    columns = table.columns
+    row = {"segment": NO_ORDERS, "customers": missing, "net_revenue": 0.0, "revenue_share_pct": 0.0,
+           "recency_days_median": float("nan"), "orders_mean": 0.0, "net_revenue_mean": 0.0}
+    table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+    table["customers_pct"] = (100 * table["customers"] / len(c)).round(2)
+    return table[columns]
 
 
 # Headers people read in the member list (one-letter scores r, f, m and acronyms stay as they are).
 MEMBER_COLUMNS = (N_("customer_id"), N_("email"), N_("segment"), N_("value_tier"), N_("orders"), N_("net_revenue"),
                   N_("aov"), N_("recency_days"), N_("last_order_at"), "r", "f", "m", "rfm", N_("country"), "nps",
-                  "csat", N_("tickets"))
+                  N_("nps_band"), "csat", N_("tickets"))
 
 
 def members_frame(view: CustomerView, mask: np.ndarray | None = None, segment_name: str | None = None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from cxlib.messages import N_
 from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
 from cxlib.segments import RFMSpec, compute_rfm
 from ui import fmt, t, tr
+from ui.churn_view import churn_list_section
 from ui.widgets import dataset_currency, date_input_format
 
 ui.shell(t("Retention"), icon=":material/autorenew:")
@@ -95,6 +96,7 @@ with tab_churn:
             if res.n else None)
     ui.caption(churn_spec.describe())
     ui.caption(churn_spec.describe_retention())
+    churn_list_section(ds, defs, churn_spec)
     if not trend.table.empty:
         line = charts.churn_trend_chart(trend, title=t("Churn rate over time, with 95% CI"))
         ui.show_chart(line)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import cxlib as cx
-from cxlib import analyses, clv, experiment, orders, retention, scorecard, segments, support, survey
+from cxlib import analyses, clv, experiment, orders, retention, scorecard, segment_analysis, segments, support, survey
 from cxlib.definitions import DefinitionSet, NpsDef
 from cxlib.funnel import FunnelSpec, Step, funnel
 from cxlib.workspace import AnalysisSpec, Workspace
@@ -31,6 +31,9 @@ def _direct(d: dict[str, cx.Dataset], defs: DefinitionSet) -> dict[str, tuple[li
     fspec = FunnelSpec(tuple(Step(x) for x in STEPS), 3 * 86400.0, by="device")
     cspec, chspec = retention.CohortSpec("week", 8), retention.ChurnSpec(60, "2026-09-30")
     clv_spec = clv.CLVSpec(horizon_days=180)
+    sspec = segment_analysis.SegmentsSpec(
+        segments.RFMSpec(), (segments.RuleSpec("Unhappy", "nps <= 6", "1"), segments.RuleSpec("DE", "country = DE", "2")),
+        segment_analysis.CompareSpec(("rule:1", "nps:promoter", "rest"), "revenue_per_customer"))
     xspec = experiment.ExperimentSpec(metric="revenue", alpha=0.01, winsorize_pct=99.0)
     return {
         "scorecard": ([o, s, t, e], {}, scorecard.build([o, s, t, e], defs)),
@@ -45,10 +48,14 @@ def _direct(d: dict[str, cx.Dataset], defs: DefinitionSet) -> dict[str, tuple[li
         "funnel": ([e], fspec.to_json(), funnel(e, fspec)),
         "segments": ([o], segments.RFMSpec(quintile_method="rank").to_json(),
                      segments.compute_rfm(o, segments.RFMSpec(quintile_method="rank"))),
+        "segments-rules": ([o, d["customers"], s], sspec.to_json(),
+                           segment_analysis.analyze_segments(o, sspec, customers=d["customers"], responses=s, defs=defs)),
         "retention-cohorts": ([o], {"view": "cohorts", "cohort": cspec.to_json()}, retention.cohort_table(o, cspec, defs=defs)),
         "retention-churn": ([o], {"view": "churn", "churn": chspec.to_json()}, retention.churn_rate(o, chspec, defs=defs)),
         "retention-rate": ([o], {"view": "retention_rate", "churn": chspec.to_json()},
                            retention.retention_rate(o, chspec, defs=defs)),
+        "retention-list": ([o], {"view": "churn_list", "churn": chspec.to_json(), "at_risk_days": 20},
+                           retention.churn_list(o, chspec, 20, defs=defs)),
         "retention-trend": ([o], {"view": "churn_trend", "churn": chspec.to_json(), "freq": "week"},
                             retention.churn_trend(o, chspec, "week", defs=defs)),
         "retention-clv": ([o], {"view": "clv", "clv": clv_spec.to_json()}, clv.predict_clv(o, clv_spec, defs=defs)),
@@ -63,7 +70,8 @@ def direct(data):
 
 
 CASES = ["scorecard", "survey-summary", "survey-trend", "survey-segment", "orders-summary", "orders-trend", "orders-by",
-         "support-summary", "support-trend", "funnel", "segments", "retention-cohorts", "retention-churn",
+         "support-summary", "support-trend", "funnel", "segments", "segments-rules", "retention-cohorts", "retention-churn",
+         "retention-list",
          "retention-rate", "retention-trend", "retention-clv", "retention-historical", "experiment"]
 
 
@@ -84,7 +92,8 @@ def test_spec_round_trips_through_a_json_file_with_identical_figures(direct, cas
         assert opened.chart().to_dict() == expected.chart(defs=CUSTOM, **opened.chart_options()).to_dict()
 
 
-@pytest.mark.parametrize("case", ["funnel", "segments", "experiment", "retention-cohorts", "retention-trend",
+@pytest.mark.parametrize("case", ["funnel", "segments", "segments-rules", "retention-list", "experiment",
+                                  "retention-cohorts", "retention-trend",
                                   "retention-clv", "retention-historical", "survey-trend", "survey-segment",
                                   "orders-trend", "orders-by", "support-trend", "orders-summary", "scorecard"])
 def test_spec_made_from_the_result_alone_reproduces_it(direct, case):

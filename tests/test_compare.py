@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
@@ -77,7 +80,7 @@ def test_two_segment_chi_square_equals_z_test():
 
 def test_money_comparison_matches_welch_and_mann_whitney():
     view = make_view()
-    cmp = compare_segments(view, segment_groups(view, ["A", "B", "C"]), "revenue_per_customer")
+    cmp = compare_segments(view, segment_groups(view, ["A", "B", "C"]), "revenue_per_customer", population="all")
     c = view.customers
     x = {s: c.loc[c["segment"] == s, "net_revenue"].to_numpy() for s in "ABC"}
     welch = [stats.ttest_ind(x[a], x[b], equal_var=False).pvalue for a, b in (("A", "B"), ("A", "C"), ("B", "C"))]
@@ -171,7 +174,8 @@ def test_summary_says_what_is_and_is_not_real_and_json_is_safe():
     view = make_view()
     cmp = compare_segments(view, segment_groups(view, ["A", "B", "C"]), "conversion")
     text = cmp.summary()
-    assert text.startswith("Real differences in Conversion") and "A vs B" in text
+    assert text.startswith("Compared among all 900 customers, whether or not they bought or answered the survey. "
+                           "Real differences in Conversion") and "A vs B" in text
     assert "Not a real difference (could be chance): B vs C" in text
     out = json.loads(json.dumps(cmp.to_json()))
     assert out["pairs"][0]["p_holm"] == cmp.pairs[0].p_holm and len(out["groups"]) == 3
@@ -182,7 +186,7 @@ def test_small_empty_and_overlapping_groups_warn_not_raise():
     view = make_view()
     c = view.customers
     groups = {"tiny": np.asarray(c.index < 5), "none": np.zeros(len(c), bool), "A": (c["segment"] == "A").to_numpy()}
-    cmp = compare_segments(view, groups, "revenue_per_customer")
+    cmp = compare_segments(view, groups, "revenue_per_customer", population="all")
     assert any("'tiny' has only 5" in w for w in cmp.warnings)
     assert any("'none' has no customers" in w for w in cmp.warnings)
     assert any("5 customer(s) are in more than one" in w for w in cmp.warnings)
@@ -202,8 +206,9 @@ def test_summary_warnings_and_definition_are_msg_templates():
     view = make_view()
     cmp = compare_segments(view, segment_groups(view, ["A", "B", "C"]), "conversion")
     s = cmp.summary()
-    assert isinstance(s, Msg) and s.template == "{first} {second}"          # two whole sentences
-    real, not_real = s.params["first"], s.params["second"]
+    assert isinstance(s, Msg) and s.template == "{first} {second}"          # whole sentences
+    assert s.params["first"].template.startswith("Compared among all {total:,} customers")     # the baseline first
+    real, not_real = s.params["second"].params["first"], s.params["second"].params["second"]
     assert real.template == "Real differences in {metric} (Holm-adjusted p < {alpha:g}): {pairs}."
     assert real.params["metric"].template == "Conversion" and real.params["alpha"] == 0.05
     pair = not_real.params["pairs"]
@@ -211,9 +216,9 @@ def test_summary_warnings_and_definition_are_msg_templates():
     assert pair.template == "{a} vs {b} {diff_points:+.1f} pts (p = {p:.3g})"
     assert pair.params["a"] == "B" and pair.params["diff_points"] == pytest.approx(100 * cmp.pairs[2].diff)
     money = compare_segments(view, segment_groups(view, ["A", "B"]), "aov")
-    assert "{diff:+,.2f}" in money.summary().params["pairs"].template
+    assert "{diff:+,.2f}" in money.summary().params["second"].params["pairs"].template
     groups = {"tiny": np.asarray(view.customers.index < 5), "A": (view.customers["segment"] == "A").to_numpy()}
-    w = compare_segments(view, groups, "revenue_per_customer").warnings
+    w = compare_segments(view, groups, "revenue_per_customer", population="all").warnings
     few = next(x for x in w if "'tiny'" in x)
     assert few.template == "'{segment}' has only {n} customers: its {metric} is imprecise." and few.params["n"] == 5
     d = METRICS[0].describe()
@@ -221,3 +226,147 @@ def test_summary_warnings_and_definition_are_msg_templates():
     with pytest.raises(CxDataError) as exc:
         compare_segments(make_view(with_responses=False), segment_groups(view, ["A", "B"]), "nps")
     assert exc.value.message.template == "{metric} needs survey responses with a {score} score joined to customers."
+
+
+# ---- fair baseline (issue 20, finding 2) -----------------------------------------------------------
+def survey_view() -> CustomerView:
+    """3 detractors (revenue 10, 20, 30), 3 promoters (40, 50, 60), 4 buyers who never answered
+    (100 each) and 2 customers without a valid order who never answered (0)."""
+    from cxlib.segments import nps_band
+    ids = [f"c{i}" for i in range(12)]
+    nps = [2, 5, 6, 9, 10, 9] + [np.nan] * 6
+    customers = pd.DataFrame({"customer_id": ids, "orders": [1] * 10 + [0, 0],
+                              "net_revenue": [10, 20, 30, 40, 50, 60, 100, 100, 100, 100, 0, 0.0], "nps": nps})
+    customers["nps_band"] = nps_band(customers["nps"])
+    orders = pd.DataFrame({"customer_id": ids[:10], "ordered_at": pd.Timestamp("2024-01-01", tz="UTC"),
+                           "net": customers["net_revenue"][:10]})
+    responses = pd.DataFrame({"customer_id": ids[:6], "nps": nps[:6]})
+    return CustomerView(customers=customers, orders=orders, responses=responses)
+
+
+def detractors(view: CustomerView) -> np.ndarray:
+    from cxlib.segment_rules import rule_mask
+    return rule_mask("nps <= 6", view.customers)
+
+
+def test_survey_group_vs_everyone_else_on_revenue_counts_respondent_buyers_only():
+    from cxlib.compare import EVERYONE_ELSE, Group
+    view = survey_view()
+    groups = [Group("Detractors", detractors(view), frozenset({"nps"})), Group(EVERYONE_ELSE, None)]
+    cmp = compare_segments(view, groups, "revenue_per_customer")
+    assert [(g.segment, g.n, g.value) for g in cmp.groups] == [("Detractors", 3, 20.0), ("Everyone else", 3, 50.0)]
+    assert cmp.pairs[0].diff == pytest.approx(-30.0)
+    assert cmp.population.name == "buyers_respondents" and (cmp.population.customers, cmp.population.total) == (6, 12)
+    assert cmp.summary().startswith("Compared among customers who answered the NPS question and have at least one "
+                                    "valid order: 6 of 12. This is the fair baseline: the groups come from the survey "
+                                    "and Revenue per customer from orders.")
+    assert not [w for w in cmp.warnings if "differ in who" in w]
+    assert cmp.to_json()["population"] == {"baseline": "buyers_respondents", "chosen": "auto", "answered": ["nps"],
+                                           "customers": 6, "total": 12}
+
+
+def test_all_customers_baseline_reproduces_the_unfair_answer_and_warns():
+    from cxlib.compare import EVERYONE_ELSE, Group
+    view = survey_view()
+    groups = [Group("Detractors", detractors(view), frozenset({"nps"})), Group(EVERYONE_ELSE, None)]
+    cmp = compare_segments(view, groups, "revenue_per_customer", population="all")
+    rest = (40 + 50 + 60 + 400) / 9                             # promoters, 4 non-respondents, 2 at 0
+    assert cmp.groups[1].n == 9 and cmp.groups[1].value == pytest.approx(rest)
+    assert cmp.summary().startswith("Compared among all 12 customers")
+    differ = [w for w in cmp.warnings if "differ in who" in w]
+    assert len(differ) == 2
+    assert "customers without a valid order make up 0% of 'Detractors', 22% of 'Everyone else'" in differ[0]
+    assert "customers who did not answer make up 0% of 'Detractors', 67% of 'Everyone else'" in differ[1]
+    buyers = compare_segments(view, groups, "revenue_per_customer", population="buyers")
+    assert buyers.groups[1].n == 7 and buyers.groups[1].value == pytest.approx(550 / 7)
+    assert [w for w in buyers.warnings if "differ in who" in w] == [differ[1].replace("67%", "57%")]
+
+
+def test_nps_band_groups_compare_detractors_with_promoters():
+    from cxlib.compare import nps_band_groups
+    view = survey_view()
+    bands = nps_band_groups(view)
+    assert [(g.name, int(g.mask.sum())) for g in bands] == [("Detractors", 3), ("Passives", 0), ("Promoters", 3)]
+    cmp = compare_segments(view, [bands[0], bands[2]], "revenue_per_customer")
+    assert [g.value for g in cmp.groups] == [20.0, 50.0] and cmp.population.name == "buyers_respondents"
+    welch = stats.ttest_ind([10, 20, 30], [40, 50, 60], equal_var=False).pvalue
+    assert cmp.pairs[0].p_value == pytest.approx(welch, rel=1e-12)
+
+
+def test_order_metric_on_order_groups_counts_buyers_and_conversion_everyone():
+    view = make_view()
+    c = view.customers
+    cmp = compare_segments(view, segment_groups(view, ["A", "B"]), "revenue_per_customer")
+    buyers_a = c.loc[(c["segment"] == "A") & (c["orders"] > 0), "net_revenue"]
+    assert cmp.population.name == "buyers" and cmp.groups[0].n == len(buyers_a)
+    assert cmp.groups[0].value == pytest.approx(buyers_a.mean())
+    assert compare_segments(view, segment_groups(view, ["A", "B"]), "conversion").population.name == "all"
+    everyone = compare_segments(view, segment_groups(view, ["A", "B"]), "revenue_per_customer", population="all")
+    share = {s: (c.loc[c["segment"] == s, "orders"] == 0).mean() for s in "AB"}       # 40% and 53%
+    assert any(f"customers without a valid order make up {share['A']:.0%} of 'A', {share['B']:.0%} of 'B'" in w
+               for w in everyone.warnings)
+
+
+def test_baseline_errors_name_the_problem():
+    view = make_view(with_responses=False)
+    with pytest.raises(CxDataError, match="no survey answers are joined"):
+        compare_segments(view, segment_groups(view, ["A", "B"]), "aov", population="respondents")
+    with pytest.raises(CxDataError, match="unknown baseline"):
+        compare_segments(view, segment_groups(view, ["A", "B"]), "aov", population="fair")
+    masks = segment_groups(view, ["A", "B"])
+    from cxlib.compare import Group
+    with pytest.raises(CxDataError, match="two compared groups are called 'A'"):
+        compare_segments(view, [Group("A", masks["A"]), Group("A", masks["B"])], "aov")
+
+
+def test_comparison_groups_keys_survive_a_rename():
+    from cxlib.compare import comparison_groups
+    from cxlib.segments import RuleSpec, rule_segments
+    view = survey_view()
+    view.customers["segment"] = "Champions"
+    before = comparison_groups(view, ["Champions"], rule_segments(view, [RuleSpec("Unhappy", "nps <= 6", id="7")]))
+    after = comparison_groups(view, ["Champions"], rule_segments(view, [RuleSpec("Detractors", "nps <= 6", id="7")]))
+    assert list(before) == list(after) == ["rfm:Champions", "nps:detractor", "nps:passive", "nps:promoter", "rule:7", "rest"]
+    assert after["rule:7"].name == "Detractors" and after["rule:7"].fields == {"nps"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()), min_size=2, max_size=40))
+def test_everyone_else_is_the_baseline_minus_the_other_groups(rows):
+    from cxlib.compare import EVERYONE_ELSE, Group, _group_masks
+    a, b, base = (np.array([r[i] for r in rows]) for i in (0, 1, 2))
+    masks = _group_masks([Group("a", a), Group("b", b), Group(EVERYONE_ELSE, None)], base)
+    assert (masks[EVERYONE_ELSE] == (base & ~a & ~b)).all()
+    assert not (masks["a"] & ~base).any() and not (masks[EVERYONE_ELSE] & (a | b)).any()
+
+
+def test_detractors_on_the_sample_shop_match_a_pandas_computation():
+    """Finding 2: 'nps <= 6' vs everyone else said detractors bring EUR 81.92 more per customer; among
+    respondents (the fair baseline) there is no real difference, also against promoters."""
+    from cxlib.compare import EVERYONE_ELSE, Group, nps_band_groups
+    from cxlib.loader import load_path
+    from cxlib.segments import build_customer_view, compute_rfm, rule_segment
+    from tests import sample_oracles as so
+    base = Path(__file__).resolve().parent.parent / "sample_data"
+    rfm = compute_rfm(load_path(base / "orders_shopify.csv"))
+    view = build_customer_view(rfm, load_path(base / "customers.csv"), load_path(base / "survey_responses.csv"))
+    c = so.customers()
+    resp = c[c["nps"].notna() & (c["orders"] > 0)]
+    det, other, pro = (resp.loc[m, "net_revenue"] for m in (resp["nps"] <= 6, resp["nps"] > 6, resp["nps"] >= 9))
+    seg = rule_segment(view, "nps <= 6", "Detractors")
+    cmp = compare_segments(view, [Group(seg.name, seg.mask, seg.fields), Group(EVERYONE_ELSE, None)],
+                           "revenue_per_customer")
+    assert [g.n for g in cmp.groups] == [len(det), len(other)] == [108, 480]
+    assert [g.value for g in cmp.groups] == pytest.approx([det.mean(), other.mean()])     # 168.70 vs 167.79
+    assert cmp.pairs[0].p_value == pytest.approx(stats.ttest_ind(det, other, equal_var=False).pvalue, rel=1e-9)
+    assert not cmp.pairs[0].significant
+    bands = {g.name: g for g in nps_band_groups(view)}
+    vs = compare_segments(view, [bands["Detractors"], bands["Promoters"]], "revenue_per_customer")
+    assert [g.n for g in vs.groups] == [108, len(pro)] == [108, 300]
+    assert [round(g.value, 2) for g in vs.groups] == [round(det.mean(), 2), round(pro.mean(), 2)] == [168.70, 170.92]
+    assert vs.pairs[0].diff < 0 and not vs.pairs[0].significant       # detractors bring less, not reliably
+    unfair = compare_segments(view, [Group(seg.name, seg.mask, seg.fields), Group(EVERYONE_ELSE, None)],
+                              "revenue_per_customer", population="all")
+    everyone = c.loc[~(c["nps"] <= 6), "net_revenue"]
+    assert unfair.pairs[0].diff == pytest.approx(det.mean() - everyone.mean()) and round(unfair.pairs[0].diff, 2) == 81.92
+    assert any("who answered the survey" in w for w in unfair.warnings)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import cxlib as cx
 from tests.html_parse import parse_html
-from cxlib import clv, display, orders, power, retention, scorecard, segments, support, survey
+from cxlib import clv, display, orders, power, retention, scorecard, segment_analysis, segments, support, survey
 from cxlib.compare import compare_segments, segment_groups
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -40,6 +40,10 @@ def _results(d: dict[str, cx.Dataset]) -> dict[str, object]:
         "OrdersTable": orders.by_field(o, "channel"), "SupportSummary": support.summarize(t),
         "SupportTrend": support.over_time(t), "Scorecard": scorecard.build([o, s, t]), "RFMResult": rfm,
         "Comparison": compare_segments(view, groups, "aov", n_boot=200),
+        "SegmentsResult": segment_analysis.analyze_segments(o, segment_analysis.SegmentsSpec(
+            rules=(segments.RuleSpec("Unhappy", "nps <= 6", "1"),),
+            compare=segment_analysis.CompareSpec(("rule:1", "nps:promoter", "rest"), "nps")), responses=s),
+        "ChurnList": retention.churn_list(o),
         "CohortResult": retention.cohort_table(o), "ChurnTrend": retention.churn_trend(o),
         "HistoricalCLV": clv.historical_clv(o, by="channel"), "CLVResult": clv.predict_clv(o),
         "ExperimentResult": cx.abtest(d["experiment"]),
@@ -48,7 +52,8 @@ def _results(d: dict[str, cx.Dataset]) -> dict[str, object]:
 
 
 CHARTED = ["NpsResult", "ScaleResult", "SurveySummary", "GroupedResult", "OrdersSummary", "OrdersTable",
-           "SupportSummary", "SupportTrend", "Scorecard", "RFMResult", "Comparison", "CohortResult", "ChurnTrend",
+           "SupportSummary", "SupportTrend", "Scorecard", "RFMResult", "SegmentsResult", "Comparison", "CohortResult",
+           "ChurnTrend",
            "HistoricalCLV", "CLVResult", "ExperimentResult", "FunnelResult"]
 
 
@@ -161,6 +166,16 @@ def test_results_without_chart_say_so_clearly():
     assert "Sample size plan" in plan._repr_html_()
     with pytest.raises(cx.CxDataError, match="has no chart"):
         plan.chart()
+
+
+def test_segments_result_charts_rfm_and_the_comparison_and_churn_list_has_no_chart(results):
+    res = results["SegmentsResult"]
+    assert display.chart_kinds(res) == ("segments", "grid", "value_tiers", "compare")
+    assert res.chart("compare").to_dict()["title"] == "NPS by segment, with 95% confidence intervals"
+    churn = results["ChurnList"]
+    assert "Churned and at-risk customers" in churn._repr_html_() and len(churn.to_frame()) == 870
+    with pytest.raises(cx.CxDataError, match="has no chart"):
+        churn.chart()
 
 
 def test_long_tables_are_cut_and_many_warnings_collapse():

@@ -126,3 +126,44 @@ def test_page_in_chinese_and_russian(lang):
     assert any(day(churn.as_of, lang=lang) in m.label for m in at.metric)
     at.selectbox(key="ret_clv_by").select("segment").run()
     assert not at.exception
+
+
+# ---- issue 20, finding 6: the churned / at-risk list with revenue at stake -------------------------
+def test_churn_tab_lists_churned_and_at_risk_customers_with_revenue_at_stake():
+    """Before the fix the Churn tab had no customer list and no revenue at stake."""
+    from cxlib.retention import churn_list
+    ds = shop()
+    at = run_page(ds)
+    assert not at.exception
+    expected = churn_list(ds, ChurnSpec(), 30)
+    table = next(d.value for d in at.dataframe if "net_revenue_window" in d.value.columns)
+    assert table["customer_id"].tolist() == expected.to_frame()["customer_id"].head(500).tolist()
+    metrics = {m.label: m.value for m in at.metric}
+    totals = expected.totals()
+    assert metrics["Churned"] == f"{totals['churned']['customers']:,}"
+    assert metrics["At risk of churning"] == f"{totals['at_risk']['customers']:,}"
+    assert any(b.proto.id.endswith("dl_churn_list_csv") or "dl_churn_list_csv" in b.proto.id
+               for b in at.get("download_button"))
+    assert any("'At risk' and 'Can't lose'" in c.value.replace("\\", "") for c in at.caption)
+    at.number_input(key="ret_at_risk_days_90").set_value(0).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["At risk of churning"] == "0"
+
+
+def test_churn_tab_on_the_sample_shop_matches_a_pandas_computation():
+    if not (ROOT / "sample_data/MANIFEST.json").exists():
+        pytest.skip("sample data not generated in this checkout")
+    from tests import sample_oracles as so
+    truth = so.churn_list(90, 30)
+    at = run_page()
+    assert not at.exception
+    metrics = {m.label: (m.value, m.help) for m in at.metric}
+    churned, risk = truth[truth["status"] == "churned"], truth[truth["status"] == "at_risk"]
+    assert metrics["Churned"][0] == f"{len(churned):,}" == "771"
+    assert metrics["At risk of churning"][0] == f"{len(risk):,}" == "99"
+    assert metrics["Revenue at stake, churned"] == (f"€{churned['net_revenue_window'].sum():,.2f}",   # €51,541.50
+                                                    f"Net revenue in their last 90 days of buying. In all: "
+                                                    f"€{churned['net_revenue'].sum():,.2f}")       # €61,094.77
+    assert metrics["Revenue at stake, at risk"][0] == f"€{risk['net_revenue_window'].sum():,.2f}"     # €8,406.96
+    table = next(d.value for d in at.dataframe if "net_revenue_window" in d.value.columns)
+    assert len(table) == 500 and set(table["customer_id"]) <= set(truth["customer_id"])

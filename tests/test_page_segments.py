@@ -61,11 +61,18 @@ def test_rfm_overview_matches_cxlib_and_draws_charts():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Customers with orders"] == f"{len(expected.customers):,}"
     assert metrics["As of"] == f"{expected.as_of:%b} {expected.as_of.day}, {expected.as_of.year}"   # Babel medium date
-    specs = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
-    share = next(s for s in specs if "yOffset" in json.dumps(s))
+    charts = at.get("vega_lite_chart")
+    n = next(i for i, el in enumerate(charts) if "yOffset" in el.proto.spec)
+    share = json.loads(charts[n].proto.spec)
     assert share["title"] == "Segment size and value share"
     table = frame_with(at, "revenue_share_pct")
-    assert dict(zip(table["segment"], table["customers"])) == expected.segment_counts
+    cust = next(d for d in shop().values() if d.role == "customers").df
+    no_orders = int((~cust["customer_id"].isin(expected.customers["customer_id"])).sum())     # 20
+    assert dict(zip(table["segment"], table["customers"])) == {**expected.segment_counts, "No orders": no_orders}
+    assert metrics["Without a valid order"] == f"{no_orders:,}"
+    import pyarrow as pa
+    bars = pa.ipc.open_stream(charts[n].proto.datasets[0].data.data).read_pandas()
+    assert "No orders" in set(bars["segment"])                                              # in the chart too
 
 
 def test_changing_as_of_rescores():
@@ -78,7 +85,7 @@ def test_changing_as_of_rescores():
 
 def test_rule_segment_counts_members_and_offers_download():
     at = run_page()
-    at.text_input(key="seg_rule").set_value("country = DE and orders >= 2").run()
+    at.text_input(key="seg_rule_1").set_value("country = DE and orders >= 2").run()
     assert not at.exception
     orders = next(d for d in shop().values() if d.role == "orders").df
     cust = next(d for d in shop().values() if d.role == "customers").df
@@ -94,14 +101,14 @@ def test_rule_segment_counts_members_and_offers_download():
 
 def test_bad_rule_shows_position_not_traceback():
     at = run_page()
-    at.text_input(key="seg_rule").set_value("country = DE and orders >=").run()
+    at.text_input(key="seg_rule_1").set_value("country = DE and orders >=").run()
     assert not at.exception
     assert any("position" in e.value for e in at.error)
 
 
 def test_compare_two_segments_on_nps_states_verdict():
     at = run_page()
-    at.multiselect(key="seg_cmp_groups").set_value(["Champions", "Lost"]).run()
+    at.multiselect(key="seg_cmp_groups").set_value(["rfm:Champions", "rfm:Lost"]).run()
     at.selectbox(key="seg_cmp_metric").select("revenue_per_customer").run()
     assert not at.exception
     text = " ".join(i.value for i in at.info).replace("\\", "")
@@ -114,10 +121,10 @@ def test_compare_two_segments_on_nps_states_verdict():
 
 def test_default_comparison_is_rule_segment_against_everyone_else():
     at = run_page()
-    at.text_input(key="seg_rule").set_value("country = FR").run()
+    at.text_input(key="seg_rule_1").set_value("country = FR").run()
     at.selectbox(key="seg_cmp_metric").select("conversion").run()
     assert not at.exception
-    assert at.multiselect(key="seg_cmp_groups").value == ["Rule segment", "Everyone else"]
+    assert at.multiselect(key="seg_cmp_groups").value == ["rule:1", "rest"]          # Rule segment, Everyone else
     pairs = frame_with(at, "p_holm")
     cust = next(d for d in shop().values() if d.role == "customers").df
     buyers = set(next(d for d in shop().values() if d.role == "orders").df["customer_id"])
@@ -158,7 +165,122 @@ def test_page_in_chinese_and_russian(lang):
     orders = next(d for d in shop().values() if d.role == "orders")
     as_of = orders.df["ordered_at"].max().date()
     assert day(as_of, lang=lang) in [m.value for m in at.metric]
-    at.text_input(key="seg_rule").set_value("country = DE and orders >= 2").run()
+    at.text_input(key="seg_rule_1").set_value("country = DE and orders >= 2").run()
     assert not at.exception
     shares = [m.value for m in at.metric if m.value.endswith("%")]
     assert shares and all(("," in v) == (lang == "ru") for v in shares)
+
+
+# ---- issue 20, finding 2: "Do detractors buy less?" on the sample shop ---------------------------
+def sample_page() -> AppTest:
+    if not (ROOT / "sample_data/MANIFEST.json").exists():
+        pytest.skip("sample data not generated in this checkout")
+    return AppTest.from_file(PAGE, default_timeout=120).run()
+
+
+def group_values(at: AppTest) -> dict[str, tuple[int, float]]:
+    table = next(d.value for d in at.dataframe if {"segment", "ci_low"} <= set(d.value.columns))
+    assert "successes" not in table.columns                    # money: no count of "yes", no column of None
+    return {s: (int(n), float(v)) for s, n, v in zip(table["segment"], table["n"], table["value"])}
+
+
+def respondents():
+    from tests import sample_oracles as so
+    c = so.customers()
+    return c[c["nps"].notna() & (c["orders"] > 0)]
+
+
+def test_detractors_vs_everyone_else_compares_among_respondents_and_survives_renaming():
+    """Before the fix: renaming the rule segment dropped it from Compare, and 'nps <= 6' vs Everyone
+    else said detractors bring EUR 81.92 more (p = 2e-05), everyone else holding every customer who
+    never answered and the 330 without a valid order at 0."""
+    r = respondents()
+    at = sample_page()
+    at.text_input(key="seg_rule_1").set_value("nps <= 6").run()
+    at.text_input(key="seg_rule_name_1").set_value("Detractors").run()
+    assert at.multiselect(key="seg_cmp_groups").value == ["rule:1", "rest"]             # still compared
+    at.selectbox(key="seg_cmp_metric").select("revenue_per_customer").run()
+    assert not at.exception
+    det, other = r.loc[r["nps"] <= 6, "net_revenue"], r.loc[r["nps"] > 6, "net_revenue"]
+    got = group_values(at)
+    assert got["Detractors"][0] == len(det) == 108 and got["Everyone else"][0] == len(other) == 480
+    assert got["Detractors"][1] == pytest.approx(det.mean()) and got["Everyone else"][1] == pytest.approx(other.mean())
+    text = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "Compared among customers who answered the NPS question and have at least one valid order: 588 of 1,510" in text
+    assert "No real difference (could be chance): Detractors vs Everyone else +0.91" in text
+
+
+def detractors_vs_promoters(promoters: str) -> AppTest:
+    """The sample shop with two rule segments, nps <= 6 and nps >= 9, compared on revenue per customer."""
+    at = sample_page()
+    for sid, name, rule in (("1", "Detractors", "nps <= 6"), ("2", promoters, "nps >= 9")):
+        if sid != "1":
+            at.button(key="seg_rule_add").click().run()
+        at.text_input(key=f"seg_rule_{sid}").set_value(rule).run()
+        at.text_input(key=f"seg_rule_name_{sid}").set_value(name).run()
+    at.multiselect(key="seg_cmp_groups").set_value(["rule:1", "rule:2"]).run()
+    at.selectbox(key="seg_cmp_metric").select("revenue_per_customer").run()
+    return at
+
+
+def test_several_rule_segments_detractors_vs_promoters_rename_and_delete():
+    r = respondents()
+    at = detractors_vs_promoters("Promoters!")
+    at.text_input(key="seg_rule_name_2").set_value("Happy").run()                          # rename: still compared
+    assert not at.exception
+    assert at.multiselect(key="seg_cmp_groups").value == ["rule:1", "rule:2"]
+    got = group_values(at)
+    det, pro = r.loc[r["nps"] <= 6, "net_revenue"], r.loc[r["nps"] >= 9, "net_revenue"]
+    assert (got["Detractors"][0], got["Happy"][0]) == (108, 300)
+    assert (round(got["Detractors"][1], 2), round(got["Happy"][1], 2)) == (round(det.mean(), 2), round(pro.mean(), 2))
+    assert (round(det.mean(), 2), round(pro.mean(), 2)) == (168.70, 170.92)              # detractors bring less
+    text = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "No real difference (could be chance): Detractors vs Happy -2.22" in text
+    segments = frame_with(at, "rule")
+    assert segments["segment"].tolist() == ["Detractors", "Happy"] and segments["customers"].tolist() == [108, 300]
+    at.button(key="seg_rule_del_1").click().run()                                        # delete one
+    assert not at.exception and at.multiselect(key="seg_cmp_groups").value == ["rule:2"]
+    assert [t.key for t in at.text_input if t.key.startswith("seg_rule_name_")] == ["seg_rule_name_2"]
+
+
+def test_nps_bands_are_ready_made_groups_and_all_customers_warns():
+    at = sample_page()
+    at.multiselect(key="seg_cmp_groups").set_value(["nps:detractor", "nps:passive", "nps:promoter"]).run()
+    at.selectbox(key="seg_cmp_metric").select("revenue_per_customer").run()
+    assert not at.exception
+    r = respondents()
+    assert {k: v[0] for k, v in group_values(at).items()} == {
+        "Detractors": 108, "Passives": int(r["nps"].between(7, 8).sum()), "Promoters": 300}
+    at.text_input(key="seg_rule_1").set_value("nps <= 6").run()
+    at.multiselect(key="seg_cmp_groups").set_value(["rule:1", "rest"]).run()
+    at.selectbox(key="seg_cmp_population").select("all").run()
+    assert not at.exception
+    text = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "Rule segment vs Everyone else +81.92" in text                  # the unfair answer, now flagged
+    warnings = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "The groups differ in who answered the survey" in warnings
+    assert "The groups differ in who can have Revenue per customer" in warnings
+
+
+def test_saved_segments_analysis_carries_every_rule_segment_and_the_comparison(monkeypatch, tmp_path):
+    from cxlib.workspace import Workspace
+    monkeypatch.delenv("CX_MODE", raising=False)
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
+    at = detractors_vs_promoters("Promoters")
+    at.button(key="spec_segments_share").click().run()
+    assert not at.exception
+    analysis_id = at.code[0].value.split("analysis=", 1)[1].split("&", 1)[0]
+    saved = Workspace(tmp_path / "data").get_analysis(analysis_id)
+    assert [(r["name"], r["rule"]) for r in saved.options["rule_segments"]] == [("Detractors", "nps <= 6"),
+                                                                                ("Promoters", "nps >= 9")]
+    assert saved.options["compare"] == {"groups": ["rule:1", "rule:2"], "metric": "revenue_per_customer",
+                                        "population": "auto"}
+    assert len(saved.extra_dataset_ids) == 3                                       # customers, survey, tickets
+    link = AppTest.from_file(str(ROOT / "pages/9_Saved_analysis.py"), default_timeout=120)
+    link.query_params["analysis"] = analysis_id
+    link.run()
+    assert not link.exception
+    shown = " ".join(x.value for x in link.text)
+    assert "Detractors vs Promoters -2.22" in shown and "nps <= 6" in shown
+    assert any(json.loads(el.proto.spec).get("title") == "Revenue per customer by segment, with 95% confidence intervals"
+               for el in link.get("vega_lite_chart"))

@@ -348,3 +348,63 @@ def test_sentences_are_msg_templates_with_values():
     with pytest.raises(CxDataError) as exc:
         CohortSpec(period="day")
     assert exc.value.message.params == {"period": "'day'"} and exc.value.hint.template == "Use 'month' or 'week'."
+
+
+# ---- churned / at-risk list with the revenue at stake (issue 20, finding 6) -------------------------
+def test_churn_list_matches_hand_computation():
+    from cxlib.retention import churn_list
+    # as of 2024-04-28, 30-day churn window, at risk 10 days before it (last order 20-29 days ago):
+    #   a last Apr 2 (26 days): at risk, window Mar 4..Apr 2 = 5, all 35;  c last Mar 30 (29 days): at risk,
+    #   window Mar 1..Mar 30 = 15 (not Feb 25), all 80;  d Mar 15 (44): churned 60/60;  b Jan 20 (99, the
+    #   cancelled March order does not count): churned 30/30;  e Mar 3 (56, its pending order does not count): 12/12
+    res = churn_list(orders(SHOP), ChurnSpec(30, "2024-04-28"), at_risk_days=10)
+    t = res.to_frame()
+    assert t["customer_id"].tolist() == ["c", "a", "d", "b", "e"]
+    assert t["status"].tolist() == ["at_risk", "at_risk", "churned", "churned", "churned"]
+    assert t["days_since_last_order"].tolist() == [29, 26, 44, 99, 56]
+    assert t["net_revenue_window"].tolist() == [15.0, 5.0, 60.0, 30.0, 12.0]
+    assert t["net_revenue"].tolist() == [80.0, 35.0, 60.0, 30.0, 12.0]
+    assert t["orders"].tolist() == [3, 3, 1, 1, 1]
+    assert res.totals() == {"churned": {"customers": 3, "net_revenue_window": 102.0, "net_revenue": 102.0},
+                            "at_risk": {"customers": 2, "net_revenue_window": 20.0, "net_revenue": 115.0}}
+    assert res.totals()["churned"]["customers"] == churn_rate(orders(SHOP), ChurnSpec(30, "2024-04-28")).count
+    assert res.customers == 5
+    assert res.summary() == ("On 2024-04-28: 3 churned customers brought 102.00 in their last 30 days of buying "
+                             "(102.00 in all); 2 customers at risk of churning brought 20.00 (115.00 in all).")
+    assert "the last valid order was 20 to 29 days before" in res.describe()
+    assert churn_list(orders(SHOP), ChurnSpec(30, "2024-04-28"), at_risk_days=0).to_frame()["status"].eq("churned").all()
+    out = json.loads(json.dumps(res.to_json()))
+    assert out["list"][0]["customer_id"] == "c" and out["list"][0]["last_order_at"] == "2024-03-30T00:00:00Z"
+
+
+def test_churn_list_rejects_an_at_risk_window_as_long_as_the_churn_window():
+    from cxlib.retention import churn_list
+    with pytest.raises(CxDataError, match="from 0 to 29 days"):
+        churn_list(orders(SHOP), ChurnSpec(30, "2024-04-28"), at_risk_days=30)
+
+
+def test_churn_list_email_is_the_last_orders():
+    from cxlib.retention import churn_list
+    df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+                       "ordered_at": ["2024-01-01", "2024-02-01", "2024-06-01"], "amount": [1.0, 2.0, 3.0],
+                       "email": ["old@x.com", "=new@x.com", "b@x.com"]})
+    t = churn_list(Dataset.from_frame(df, "orders"), ChurnSpec(30), at_risk_days=10).to_frame()
+    assert t[["customer_id", "email"]].values.tolist() == [["a", "=new@x.com"]]
+    from cxlib.export import to_csv_bytes
+    assert b"'=new@x.com" in to_csv_bytes(t)                      # the download neutralizes formulas
+
+
+def test_churn_list_on_the_sample_shop_matches_a_pandas_computation():
+    from cxlib.loader import load_path
+    from cxlib.retention import churn_list
+    from tests import sample_oracles as so
+    res = churn_list(load_path(ROOT / "sample_data/orders_shopify.csv"), ChurnSpec(90), at_risk_days=30)
+    truth = so.churn_list(90, 30).set_index("customer_id").sort_index()
+    got = res.to_frame().set_index("customer_id").sort_index()
+    assert got.index.tolist() == truth.index.tolist()
+    for col in ("status", "days_since_last_order", "orders"):
+        assert got[col].tolist() == truth[col].tolist(), col
+    for col in ("net_revenue", "net_revenue_window"):
+        assert got[col].to_numpy() == pytest.approx(truth[col].to_numpy(), abs=1e-6), col
+    assert res.totals() == {"churned": {"customers": 771, "net_revenue_window": 51541.5, "net_revenue": 61094.77},
+                            "at_risk": {"customers": 99, "net_revenue_window": 8406.96, "net_revenue": 15530.53}}

@@ -43,7 +43,8 @@ FACTS = {
     "exp_units": 11990, "exp_rows": 12016, "exp_control": (5981, 245), "exp_treatment": (6009, 295),
     "exp_p": "0.032", "exp_both": 10, "exp_dups": 6,
     "responses": 895, "nps": "31.2", "nps_first_month": "12.2", "nps_last_month": "44.6",
-    "tickets": 1473, "customers": 1510,
+    "tickets": 1473, "customers": 1510, "customers_without_order": 310, "customers_only_voided_or_pending": 20,
+    "customers_without_valid_order": 330,
 }
 
 
@@ -367,6 +368,12 @@ def test_customers_and_cross_file_ids(orders, survey):
     assert (survey.set_index("customer_id")["Email"] == c.set_index("customer_id")["email"].reindex(
         survey["customer_id"])).all()
     assert set(read("tickets_zendesk.csv")["Requester"]) <= set(c["email"])
+    valid = orders.dropna(subset=["Total"])
+    valid = set(valid.loc[valid["Financial Status"].isin(["paid", "refunded", "partially_refunded"]), "Customer ID"])
+    ids = set(c["customer_id"])
+    assert len(ids - ordering) == FACTS["customers_without_order"]                 # no order at all
+    assert len((ids & ordering) - valid) == FACTS["customers_only_voided_or_pending"]
+    assert len(ids - valid) == FACTS["customers_without_valid_order"]              # the app's "No orders"
 
 
 # ------------------------------------------------------------------------------------ exotic files

@@ -238,7 +238,7 @@ def test_joins_match_by_customer_id_then_email():
     assert c.loc["a", "nps"] == 3 and c.loc["d", "nps"] == 10 and pd.isna(c.loc["b", "nps"])
     assert c["tickets"].to_dict() == {"a": 0, "b": 2, "c": 1, "d": 0, "q": 0}
     assert "2 of 4 rows matched" in view.describe_joins()
-    assert "2 of 3 customers in the customers file have valid orders; 1 without orders" in view.describe_joins()
+    assert "2 of 3 customers in the customers file have valid orders; 1 without a valid order" in view.describe_joins()
     assert shares_customers(resp, small_orders()) and shares_customers(tickets, small_orders())
     other = Dataset.from_frame(pd.DataFrame({"customer_id": ["zz"], "email": ["Z@x.com"]}), "customers")
     assert not shares_customers(other, small_orders())
@@ -422,8 +422,8 @@ def test_cli_rfm_contract_and_counts(tmp_path):
         pytest.skip("check_contract.py not available")
     sys.path.insert(0, str(tools))
     from check_contract import problems
-    assert problems("rfm", str(path), "--as-of", "2024-06-30", python=str(ROOT / ".venv/bin/python")) == []
-    bad = problems("rfm", str(path), "--as-of", "30/06/2024", python=str(ROOT / ".venv/bin/python"))
+    assert problems("rfm", str(path), "--as-of", "2024-06-30", python=sys.executable) == []
+    bad = problems("rfm", str(path), "--as-of", "30/06/2024", python=sys.executable)
     assert bad == []                                                  # exit 2 with one error line
 
 
@@ -519,3 +519,75 @@ def test_rule_segment_and_rule_errors_are_msg_templates_naming_the_users_text():
     with pytest.raises(CxDataError) as exc:
         rule_mask("colour = red", RULE_DF)
     assert exc.value.message.params["field"] == "colour" and exc.value.hint.template == "Known fields: {fields}."
+
+
+# ---- NPS bands, several rule segments, the "No orders" row (issue 20, findings 2 and 7) ----------
+def test_nps_band_by_hand_and_from_the_definitions():
+    from cxlib.segments import nps_band
+    scores = pd.Series([0, 6, 6.5, 7, 8, 9, 10, -1, 11, None])
+    assert nps_band(scores).tolist() == ["detractor", "detractor", "passive", "passive", "passive", "promoter",
+                                         "promoter", pd.NA, pd.NA, pd.NA]
+    assert nps_band(scores, promoter_min=8, detractor_max=5).tolist()[:5] == ["detractor", "passive", "passive",
+                                                                               "passive", "promoter"]
+
+
+def test_latest_nps_skips_out_of_range_answers_and_gets_a_band():
+    rfm = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
+    resp = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "nps": [3, 11, 9, 10],
+                                            "answered_at": ["2024-06-01", "2024-06-05", "2024-06-01", "2024-06-02"]}),
+                              "responses")
+    c = build_customer_view(rfm, responses=resp, promoter_min=10).customers.set_index("customer_id")
+    assert c.loc["a", "nps"] == 3 and c.loc["a", "nps_band"] == "detractor"       # the 11 is a typo, not an answer
+    assert (c.loc["b", "nps_band"], c.loc["c", "nps_band"]) == ("passive", "promoter")   # promoters from 10 here
+    assert pd.isna(c.loc["d", "nps_band"])
+    assert rule_mask("nps_band = promoter", c.reset_index()).sum() == 1
+
+
+def test_several_rule_segments_with_names_fields_and_errors():
+    from cxlib.segments import RuleSpec, rule_segments, rule_segments_frame
+    view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))))
+    segs = rule_segments(view, [RuleSpec("Loyal", "orders >= 2", id="1"), RuleSpec("Big", "net_revenue > 50", id="2")])
+    assert [(s.name, s.customers, s.id, s.fields) for s in segs] == [("Loyal", 2, "1", {"orders"}),
+                                                                    ("Big", 1, "2", {"net_revenue"})]   # a, d; d only
+    table = rule_segments_frame(segs)
+    assert table["segment"].tolist() == ["Loyal", "Big"] and table["customers"].tolist() == [2, 1]
+    with pytest.raises(CxDataError, match="two rule segments are called 'Loyal'"):
+        rule_segments(view, [RuleSpec("Loyal", "orders >= 2"), RuleSpec("Loyal", "orders >= 3")])
+    with pytest.raises(CxDataError, match="segment 'Big': rule: at position 14, expected a value"):
+        rule_segments(view, [RuleSpec("Big", "net_revenue >")])
+    with pytest.raises(CxDataError, match="has no name"):
+        rule_segments(view, [RuleSpec(" ", "orders >= 2")])
+    assert RuleSpec.from_json(RuleSpec("Big", "net_revenue > 50", "2").to_json()) == RuleSpec("Big", "net_revenue > 50", "2")
+    with pytest.raises(CxDataError, match="needs a name and a rule"):
+        RuleSpec.from_json({"name": "x"})
+
+
+def test_rule_fields_are_every_field_a_rule_reads():
+    from cxlib.segment_rules import field_kinds, fields_of
+    kinds = field_kinds(pd.DataFrame({"nps": [1.0], "orders": [1], "country": ["DE"]}))
+    assert fields_of(parse_rule("(nps <= 6 or country = DE) and not orders > 2", kinds)) == {"nps", "country", "orders"}
+
+
+def test_segment_table_has_a_no_orders_row_with_shares_of_all_customers():
+    from cxlib.segments import segment_frame
+    rfm = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
+    customers = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "b", "q", "e"]}), "customers")
+    table = segment_frame(rfm, build_customer_view(rfm, customers=customers))
+    last = table.iloc[-1]
+    assert last["segment"] == "No orders" and last["customers"] == 2 and last["net_revenue"] == 0   # q, and e (cancelled)
+    assert table["customers"].sum() == 6 and table["customers_pct"].sum() == pytest.approx(100, abs=0.05)
+    assert list(table.columns) == list(rfm.to_frame().columns)
+    assert segment_frame(rfm, build_customer_view(rfm)).equals(rfm.to_frame())        # no customers file: no row
+
+
+def test_no_orders_segment_of_the_sample_shop_is_customers_without_a_valid_order():
+    from cxlib.loader import load_path
+    from cxlib.segments import segment_frame
+    from tests import sample_oracles as so
+    rfm = compute_rfm(load_path(ROOT / "sample_data/orders_shopify.csv"))
+    view = build_customer_view(rfm, load_path(ROOT / "sample_data/customers.csv"))
+    truth = so.no_order_counts()
+    assert truth == {"no_order": 310, "no_valid_order": 330}    # 20 customers only have voided or pending orders
+    table = segment_frame(rfm, view).set_index("segment")
+    assert table.loc["No orders", "customers"] == truth["no_valid_order"]
+    assert "330 without a valid order (no order, or only cancelled or pending ones)" in view.describe_joins()

@@ -123,7 +123,7 @@ def _kind_label(kind: str | None) -> str:
     return {"overview": t("Overview"), "nps": t("NPS"), "csat": t("CSAT"), "ces": t("CES"), "trend": t("Trend"),
             "segments": t("Segments"), "status": t("Order status"), "by": t("Breakdown"), "channels": t("By channel"),
             "funnel": t("Funnel"), "breakdown": t("Breakdown"), "time": t("Time to convert"), "grid": t("R and FM grid"),
-            "value_tiers": t("Value tiers"), "heatmap": t("Cohorts"), "histogram": t("Distribution"),
+            "value_tiers": t("Value tiers"), "compare": t("Compare segments"), "heatmap": t("Cohorts"), "histogram": t("Distribution"),
             "top": t("Top customers"), "lift": t("Lift"), "rates": t("Rates")}.get(kind or "", kind or t("Chart"))
 
 

@@ -1,0 +1,56 @@
+"""The Retention page's list of churned and at-risk customers with the revenue at stake."""
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from cxlib.errors import CxDataError
+from cxlib.retention import CHURN_STATUS_LABELS, ChurnSpec, churn_list, default_at_risk_days
+from ui import fmt
+from ui.i18n import t, tr
+from ui.nav import link
+from ui.text import caption, show_error
+from ui.widgets import dataset_currency, download_table, show_table, spec_download
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _churn_list(_ds, _defs, key: str, defs_json: str, spec_json: str, at_risk_days: int):
+    return churn_list(_ds, ChurnSpec.from_json(json.loads(spec_json)), at_risk_days, defs=_defs)
+
+
+def churn_list_section(ds, defs, spec: ChurnSpec) -> None:
+    """Who churned and who is about to, what they brought, the list to download, and where the RFM
+    at-risk segments are."""
+    days = int(spec.inactive_days)
+    st.subheader(t("Churned and at-risk customers"))
+    risk = st.columns(3)[0].number_input(t("At risk: days before the churn window ends"), 0, days - 1, default_at_risk_days(days),
+                           key=f"ret_at_risk_days_{days}", help=t(
+                               "Customers whose last valid order is this close to the churn window's end are at risk: "
+                               "they churn within these days unless they order."))
+    try:
+        res = _churn_list(ds, defs, ds.key, json.dumps(defs.to_json(), sort_keys=True, default=str),
+                          json.dumps(spec.to_json()), int(risk))
+    except CxDataError as err:
+        show_error(err)
+        return
+    totals, currency = res.totals(), dataset_currency(ds)
+
+    def money(value: float) -> str:
+        return fmt.money(value, currency, 2)
+    stake = {"churned": t("Revenue at stake, churned"), "at_risk": t("Revenue at stake, at risk")}
+    cols = st.columns(4)
+    for col, status in zip((cols[:2], cols[2:]), ("churned", "at_risk")):
+        col[0].metric(tr(CHURN_STATUS_LABELS[status]), fmt.num(totals[status]["customers"]))
+        col[1].metric(stake[status], money(totals[status]["net_revenue_window"]), help=t(
+            "Net revenue in their last {days} days of buying. In all: {total}", days=days,
+            total=money(totals[status]["net_revenue"])))
+    caption(res.describe())
+    table = res.to_frame()
+    show_table(table.head(500), labels={"status": lambda v: tr(CHURN_STATUS_LABELS.get(v, v))})
+    download_table(table, "churned_customers.csv", key="dl_churn_list_csv",
+                   label=t("Download the list (CSV)"))
+    spec_download(res, ds, key="spec_retention_churn_list", title=t("Churned and at-risk customers"))
+    st.caption(t("The RFM segments 'At risk' and 'Can't lose' (customers who bought often and much, but not lately) "
+                 "are on the Segments page, with their members to download."))
+    link("pages/5_Segments.py", t("Segments"), ":material/group_work:")
