@@ -336,7 +336,8 @@ def chart(result: object, kind: str | None = None, *, defs: DefinitionSet | None
     if kind not in kinds:
         raise CxDataError(msg("unknown chart {kind!r} for {title}.", kind=kind, title=title_of(result)),
                           hint=msg("Use one of: {options}.", options=", ".join(kinds)))
-    return view.charts[kind](result, defs=defs, **options)
+    from cxlib.charts_layout import fit            # labels sized to their text, in any language
+    return fit(view.charts[kind](result, defs=defs, **options))
 
 
 # ---------------------------------------------------------------------------------------------

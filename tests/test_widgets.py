@@ -38,7 +38,16 @@ def test_localized_sets_config_locale_and_keeps_other_config():
     assert spec["config"]["locale"] == json.loads(json.dumps(vega_locale("ru")))
     assert spec["config"]["axis"]["labelFontSize"] == 11        # the builder's own config survives
     assert "locale" not in chart.to_dict()["config"]            # the original chart is not changed
-    assert localized(chart, "en") is chart
+    english = localized(chart, "en").to_dict()
+    assert "locale" not in english["config"]                    # English: Vega's own formats
+    assert english["usermeta"]["cx_labels_fitted"]              # but labels sized as in every language
+
+
+def test_localized_sizes_labels_to_their_text():
+    df = pd.DataFrame({"segment": ["Потенциально лояльные", "Новые"], "n": [3, 5]})
+    chart = alt.Chart(df).mark_bar().encode(y="segment:N", x="n:Q")
+    axis = localized(chart, "ru").to_dict()["encoding"]["y"]["axis"]
+    assert axis["labelLimit"] > 100                             # Streamlit's theme cuts at 100 px
 
 
 def test_localized_chart_renders_russian_axes():

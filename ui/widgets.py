@@ -1,7 +1,8 @@
 """Small shared widgets: dataset picker, charts and tables in the interface language, downloads.
 
 Every Altair chart the app draws goes through :func:`show_chart` (or :func:`chart_with_downloads`),
-which sets the Vega number and time locale of the session's language (``config.locale``: decimal
+which sizes its labels to their text in the session's language (``cxlib.charts_layout``) and sets
+the Vega number and time locale of the session's language (``config.locale``: decimal
 comma and non-breaking-space thousands in Russian, month names in Russian and Chinese); the PNG
 download is rendered from the same localized spec. Every table goes through :func:`show_table`:
 translated column headers, and numbers and dates shown in the session's language through a pandas
@@ -18,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from cxlib import export
+from cxlib.charts_layout import fit
 from cxlib.dataset import Dataset
 from ui import fmt, state
 from ui.i18n import language, t, tr
@@ -138,9 +140,13 @@ def vega_locale(lang: str) -> dict | None:
 
 
 def localized(chart, lang: str | None = None):
-    """A copy of an Altair chart whose axis numbers and dates follow the language (``config.locale``)."""
+    """A copy of an Altair chart whose labels fit their text (``cxlib.charts_layout.fit``: translated labels
+    wrap instead of being cut) and whose axis numbers and dates follow the language (``config.locale``)."""
+    if chart is None or not hasattr(chart, "copy"):          # a spec given as JSON: already localized
+        return chart
+    chart = fit(chart)
     loc = vega_locale(lang or language())
-    if loc is None or chart is None or not hasattr(chart, "copy"):   # a spec given as JSON: already localized
+    if loc is None:
         return chart
     import altair as alt
     out = chart.copy(deep=False)
