@@ -43,7 +43,8 @@ PAD = 8                       # px added to a measured width (label padding, rou
 Y_LABEL_MAX = 220             # y-axis labels wider than this wrap onto lines
 LEGEND_MAX = 320              # legend titles are never cut below this
 LEGEND_WRAP = 150             # legend labels wider than this wrap onto lines
-CONTAINER = 640               # assumed plot width when the chart stretches to its container
+CONTAINER = 460               # assumed chart width: Streamlit stretches a chart to its column (half a wide page)
+MIN_TEXT = 8                  # text in cells shrinks to this size before its cells grow
 MIN_BAND = 24                 # narrowest x band worth wrapping into
 LINE = 1.25                   # line height, in font sizes
 
@@ -157,13 +158,19 @@ def _mark_type(unit: dict) -> str | None:
     return mark.get("type") if isinstance(mark, dict) else mark
 
 
+def _total(width) -> float:
+    """The width a chart is drawn at: Streamlit stretches (or squeezes) it to its column, so a fixed width
+    counts at most as wide as a column."""
+    return min(float(width), CONTAINER) if isinstance(width, (int, float)) else CONTAINER
+
+
 def _band(size, n: int, beside: float = 0.0) -> tuple[float, bool]:
     """(px per band, whether the size is a step that may grow) for ``n`` discrete values; ``beside`` is
     the width the y axis and legends take from a fixed or container width (Streamlit fits the whole
     chart, axes included, into the width)."""
     if isinstance(size, dict) and isinstance(size.get("step"), (int, float)):
         return float(size["step"]), True
-    total = float(size) if isinstance(size, (int, float)) else CONTAINER
+    total = _total(size)
     return max(total - beside, total / 2) / max(n, 1), False
 
 
@@ -183,8 +190,7 @@ class _Fitter:
 
     def run(self) -> None:
         self._walk(self.spec, None, {}, {})
-        width = self.spec.get("width")
-        self._chart_title(self.spec, float(width) if isinstance(width, (int, float)) else CONTAINER)
+        self._chart_title(self.spec, _total(self.spec.get("width")))
 
     def _walk(self, node: dict, rows, encoding: dict, sizes: dict, beside: float | None = None) -> None:
         rows = _rows(node.get("data"), self.datasets) if "data" in node else rows
@@ -192,8 +198,8 @@ class _Fitter:
         encoding = {**encoding, **(node.get("encoding") or {})}
         layers = [c for c in node.get("layer") or [] if isinstance(c, dict)]
         if layers and beside is None:                   # one view: its axes and legends come from every layer
-            beside = self._view([(c.setdefault("encoding", {}), _rows(c.get("data"), self.datasets)
-                                  if "data" in c else rows) for c in layers], encoding, sizes)
+            beside = self._view([(c, _rows(c.get("data"), self.datasets) if "data" in c else rows) for c in layers],
+                                encoding, sizes)
         for child in layers:
             self._walk(child, rows, encoding, sizes, beside)
         for key in ("hconcat", "vconcat", "concat"):
@@ -209,7 +215,7 @@ class _Fitter:
             if isinstance(encoding.get(channel), dict) and channel not in own:
                 own[channel] = copy.deepcopy(encoding[channel])
         if beside is None:
-            beside = self._view([(own, rows)], {}, sizes)
+            beside = self._view([(unit, rows)], {}, sizes)
         for channel in ("x", "y"):
             if isinstance(own.get(channel), dict):
                 self._axis(unit, channel, own[channel], rows, sizes, beside)
@@ -218,17 +224,23 @@ class _Fitter:
 
     def _view(self, layers: list[tuple[dict, list | None]], parent: dict, sizes: dict) -> float:
         """Size the legends of one view (all its layers) and return the px that the y axis and the side
-        legends take beside the plot."""
-        width = sizes.get("width")
-        total = float(width) if isinstance(width, (int, float)) else CONTAINER
-        y_px = max((self._y_extent({**parent, **enc}.get("y"), rows, sizes) for enc, rows in layers), default=0.0)
-        side: dict[tuple, float] = {}
-        for enc, rows in layers:
-            for channel in _LEGENDS:
-                e = enc.get(channel)
-                if isinstance(e, dict) and "field" in e:
-                    side[(channel, str(e["field"]))] = self._legend(e, rows, total, y_px)
-        return y_px + sum(side.values())
+        legends take beside the plot. When text written in cells would not fit, side legends go below."""
+        total = _total(sizes.get("width"))
+        y_px = max((self._y_extent({**parent, **u.get("encoding", {})}.get("y"), rows, sizes) for u, rows in layers),
+                   default=0.0)
+        legends = [(u["encoding"][ch], rows, ch) for u, rows in layers for ch in _LEGENDS
+                   if isinstance(u.get("encoding", {}).get(ch), dict) and "field" in u["encoding"][ch]]
+
+        def place(below: bool, dry: bool) -> tuple[float, float]:
+            placed = {(ch, str(e["field"])): self._legend(copy.deepcopy(e) if dry else e, rows, total, y_px, below)
+                      for e, rows, ch in legends}
+            return sum(p[0] for p in placed.values()), sum(p[1] for p in placed.values())
+        beside = y_px + place(False, dry=True)[0]
+        spare = [self._cell_room(u, {**parent, **u.get("encoding", {})}, rows, sizes, beside)[0] for u, rows in layers]
+        side, under = place(any(room is not None and room < 0 for room in spare), dry=False)
+        if under and isinstance(sizes.get("height"), (int, float)):     # the plot keeps its height
+            self._resize(layers[0][0], "height", math.ceil(sizes["height"] + under))
+        return y_px + side
 
     @staticmethod
     def _y_extent(y, rows, sizes: dict) -> float:
@@ -260,11 +272,19 @@ class _Fitter:
             else:
                 self._x_labels(unit, axis, labels, sizes, beside)
             enc["axis"] = axis
-        length = _length(sizes.get(side), len(labels) if labels else None)
-        if length is not None and isinstance(sizes.get(side), (int, float)):
-            # Streamlit fits the whole chart (title and axes included) into a fixed size: the plot is smaller
-            length -= beside if channel == "x" else self._above_below(unit["encoding"])
-        self._axis_title(enc, length)
+        self._axis_title(enc, self._plot_length(unit, channel, sizes, len(labels) if labels else None, beside))
+
+    def _plot_length(self, unit: dict, channel: str, sizes: dict, n: int | None, beside: float) -> float:
+        """Estimated px of the plot along an axis. A step size is exact; otherwise Streamlit fits the whole
+        chart (title, axes and legends included) into its column's width and the given (or default) height."""
+        size = sizes.get("width" if channel == "x" else "height")
+        if isinstance(size, dict):
+            return _length(size, n) or 300.0
+        if channel == "x":
+            return _total(size) - beside
+        if size is None and n:                          # a discrete y without a height: Vega's 20 px steps
+            return 20.0 * n
+        return (float(size) if isinstance(size, (int, float)) else 300.0) - self._above_below(unit["encoding"])
 
     def _above_below(self, enc: dict) -> float:
         """Estimated px the chart title and the x axis take above and below the plot."""
@@ -329,64 +349,90 @@ class _Fitter:
 
     # -- legends -----------------------------------------------------------------------------
     @staticmethod
-    def _legend(enc: dict, rows, total: float, y_px: float) -> float:
-        """Size one legend; returns the px it takes beside the plot (0 below it).
+    def _legend(enc: dict, rows, total: float, y_px: float, below: bool = False) -> tuple[float, float]:
+        """Size one legend; returns (px it takes beside the plot, px it adds below the plot).
 
         Category names longer than ``LEGEND_WRAP`` wrap onto lines; a side legend that would still take
-        more than a quarter of the chart goes below the plot, in as many columns as fit."""
+        more than a quarter of the chart (or, with ``below``, any side legend) goes below the plot, in as
+        many columns as fit."""
         legend = enc.get("legend", {})
         if legend is None:
-            return 0.0
+            return 0.0, 0.0
         legend = dict(legend)
         title = enc.get("title") if isinstance(enc.get("title"), str) else ""
         title_px = text_width(title, LEGEND_SIZE, bold=True)
         if title:
             legend["titleLimit"] = max(legend.get("titleLimit", 0), math.ceil(min(title_px, LEGEND_MAX)) + PAD)
-        on_side = legend.get("orient") in (None, "right", "left")
-        entry = 60.0                                                # a gradient legend: numbers
+        beside = legend.get("orient") in (None, "right", "left")
+        labels: list[str] = []
         if enc.get("type") in _DISCRETE and "labelExpr" not in legend:
             scale = enc.get("scale") if isinstance(enc.get("scale"), dict) else {}
-            labels = list(dict.fromkeys([str(v) for v in scale.get("domain") or []] + (_values(rows, enc.get("field"))
-                                                                                         or [])))
-            widest = _widest(labels, LEGEND_SIZE)
-            below = max(total - y_px - 30 - PAD, 80.0)              # room for a label in a legend below the plot
-            if on_side and min(widest, LEGEND_WRAP) + 30 > total / 4:
-                on_side = False
-                legend.update(orient="bottom", direction="horizontal")
-            room = LEGEND_WRAP if on_side else below
+            labels = list(dict.fromkeys([str(v) for v in scale.get("domain") or []]
+                                        + (_values(rows, enc.get("field")) or [])))
+        moved = beside and (below or bool(labels) and min(_widest(labels, LEGEND_SIZE), LEGEND_WRAP) + 30 > total / 4)
+        if moved:
+            beside = False
+            legend.update(orient="bottom", direction="horizontal")
+        entry, label_rows = 60.0, 1                                 # a gradient legend: a bar and numbers
+        if labels:
+            room = LEGEND_WRAP if beside else max(total - y_px - 30 - PAD, 80.0)
             lines = {t: wrap(t, room, LEGEND_SIZE) for t in labels if text_width(t, LEGEND_SIZE) > room}
-            shown = max([widest] if not lines else
-                        [_widest([ln for t in labels for ln in lines.get(t, [t])], LEGEND_SIZE)])
+            shown = _widest([ln for t in labels for ln in lines.get(t, [t])], LEGEND_SIZE)
             if lines:
                 legend["labelExpr"] = _lookup(lines, "datum.label")
             legend["labelLimit"] = max(legend.get("labelLimit", 0), math.ceil(shown) + PAD)
             entry = shown + 30
-            if not on_side and "columns" not in legend:
+            if not beside and "columns" not in legend:
                 legend["columns"] = max(1, int((total - y_px) // (entry + 2 * PAD)))
+            columns = legend.get("columns") or len(labels)
+            label_rows = math.ceil(len(labels) / columns) * max([len(v) for v in lines.values()] or [1])
         enc["legend"] = legend
-        return max(entry, title_px) + 2 * PAD if on_side else 0.0
+        if beside:
+            return max(entry, title_px) + 2 * PAD, 0.0
+        height = (LEGEND_SIZE * LINE + PAD if title else 0) + label_rows * LEGEND_SIZE * LINE + (0 if labels else 24)
+        return 0.0, (height + 2 * PAD) if moved else 0.0
 
     # -- text in cells -----------------------------------------------------------------------
-    def _cell_text(self, unit: dict, enc: dict, rows, sizes: dict, beside: float) -> None:
+    def _cell_room(self, unit: dict, enc: dict, rows, sizes: dict, beside: float) -> tuple[float | None, float]:
+        """(room left for the longest word of the text written in cells: negative when it does not fit, None
+        when the unit writes no text in discrete cells; the font size)."""
         text, x = enc.get("text"), enc.get("x")
-        if not isinstance(text, dict) or not isinstance(x, dict) or x.get("type") not in _DISCRETE:
-            return
-        labels = _values(rows, text.get("field"))
-        columns = _values(rows, x.get("field"))
+        if _mark_type(unit) != "text" or not isinstance(text, dict) or not isinstance(x, dict) \
+                or x.get("type") not in _DISCRETE:
+            return None, 0.0
+        labels, columns = _values(rows, text.get("field")), _values(rows, x.get("field"))
         if not labels or not columns:
+            return None, 0.0
+        size = (unit["mark"] if isinstance(unit["mark"], dict) else {}).get("fontSize", TEXT_SIZE)
+        room = _band(sizes.get("width"), len(columns), beside)[0] - PAD
+        return room - _widest(_words(labels), size), size
+
+    def _cell_text(self, unit: dict, enc: dict, rows, sizes: dict, beside: float) -> None:
+        """Text written in cells (heatmap labels) wrapped to the cell's width; a word longer than the cell
+        first shrinks the font (down to ``MIN_TEXT``), then widens the cells."""
+        spare, size = self._cell_room(unit, enc, rows, sizes, beside)
+        if spare is None:
             return
+        text, x = enc["text"], enc["x"]
+        labels, columns = _values(rows, text.get("field")), _values(rows, x.get("field"))
         mark = unit["mark"] if isinstance(unit["mark"], dict) else {"type": unit["mark"]}
-        size = mark.get("fontSize", TEXT_SIZE)
         width = sizes.get("width")
         room = _band(width, len(columns), beside)[0] - PAD
         if _widest(labels, size) <= room:
             return
         longest_word = _widest(_words(labels), size)
+        if longest_word > room:
+            size = max(MIN_TEXT, math.floor(size * room / longest_word))
+            longest_word = _widest(_words(labels), size)
+            mark = {**mark, "fontSize": size}
         if longest_word > room and isinstance(width, (int, float, dict)):    # cells as wide as the longest word
             self._resize(unit, "width", {"step": math.ceil(longest_word + 2 * PAD)} if isinstance(width, dict)
                          else math.ceil(beside + len(columns) * (longest_word + 2 * PAD)))
             room = longest_word + PAD
         lines = {t: "\n".join(wrap(t, room, size)) for t in labels if text_width(t, size) > room}
+        unit["mark"] = mark
+        if not lines:
+            return
         field = text["field"]
         shown = f"{field}__lines"
         unit.setdefault("transform", []).append({"calculate": _lookup(lines, f"datum[{json.dumps(field)}]"),
@@ -420,7 +466,10 @@ def fit_spec(spec: dict) -> dict:
 
 
 def fit(chart):
-    """``chart`` (an Altair chart, or a Vega-Lite dict) with its labels sized to their text; None stays None."""
+    """``chart`` (an Altair chart, or a Vega-Lite dict) with its labels sized to their text; None stays None.
+
+    An Altair chart comes back as a copy with the changes written into it (rebuilding it from the dict
+    would cost ~0.2 s a chart)."""
     if chart is None:
         return None
     if isinstance(chart, dict):
@@ -430,9 +479,46 @@ def fit(chart):
     if isinstance(usermeta, dict) and usermeta.get(_DONE):
         return chart
     try:
-        return type(chart).from_dict(fit_spec(chart.to_dict()), validate=False)
+        spec = chart.to_dict(validate=False)
+        out = chart.copy(deep=True)
+        _apply(out, spec, fit_spec(spec))
+        return out
     except Exception:                  # never break a page over label sizes: the chart as it was built
         return chart
+
+
+_MISSING = object()
+
+
+def _child(target, key):
+    """``target[key]`` when it is a container to write into (an Altair object, dict or list), else None."""
+    try:
+        value = target[key]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return value if hasattr(value, "_kwds") or isinstance(value, (dict, list)) else None
+
+
+def _apply(target, before: dict, after: dict) -> None:
+    """Write into ``target`` (the chart ``before`` was made from) what changed from ``before`` to ``after``.
+    A channel whose field or type changed is replaced whole (its shorthand would disagree)."""
+    for key, new in after.items():
+        old = before.get(key, _MISSING)
+        if old == new:
+            continue
+        current = _child(target, key)
+        if isinstance(old, dict) and isinstance(new, dict) and current is not None \
+                and (old.get("field"), old.get("type")) == (new.get("field"), new.get("type")):
+            _apply(current, old, new)
+        elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and isinstance(current, list):
+            for i, (o, n) in enumerate(zip(old, new)):
+                item = _child(current, i)
+                if o != n and isinstance(o, dict) and isinstance(n, dict) and item is not None:
+                    _apply(item, o, n)
+                elif o != n:
+                    current[i] = n
+        else:
+            target[key] = new
 
 
 __all__ = ["fit", "fit_spec", "text_width", "wrap"]

@@ -132,6 +132,18 @@ def _drawn(result, kind: str, lang: str) -> dict:
         messages.set_translator(None)
 
 
+@pytest.mark.parametrize("name", CHARTED)
+def test_fit_writes_into_the_chart_exactly_what_fit_spec_computes(results, name):
+    from ui.i18n import tr
+    messages.set_translator(lambda text: tr(text, "ru"))
+    try:
+        for kind in display.chart_kinds(results[name]):
+            chart = display.view_of(results[name]).charts[kind](results[name], defs=None)
+            assert fit(chart).to_dict() == fit_spec(chart.to_dict()), kind    # to_dict() validates the schema
+    finally:
+        messages.set_translator(None)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", CHARTED)
 def test_no_chart_label_is_cut_clipped_or_overlapping(results, name, lang):
