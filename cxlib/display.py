@@ -20,8 +20,8 @@ Examples
 >>> html = res._repr_html_()                 # what Jupyter shows: the card
 >>> cx.chart_kinds(res)                      # res.chart() is the first, as on the Segments page
 ('segments', 'grid', 'value_tiers')
->>> res.chart("grid").to_dict()["title"]
-'Customers by recency and frequency/monetary score'
+>>> res.chart("grid").to_dict()["title"]      # labels sized to their text: a long title wraps onto lines
+['Customers by recency and', 'frequency/monetary score']
 """
 from __future__ import annotations
 
