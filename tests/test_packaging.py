@@ -134,7 +134,7 @@ def installed(tmp_path_factory):
           "-c", ROOT / "requirements.txt", wheel, f"nbclient=={dev['nbclient']}", f"ipykernel=={dev['ipykernel']}"],
          cwd=work, env=_clean_env(work))
     print(f"\nwheel built and installed in a clean venv in {time.monotonic() - started:.0f} s")
-    return work, venv
+    return work, venv               # ~1 GB; pytest keeps only its last three temp dirs (deleting it here took 80 s)
 
 
 @pytest.mark.slow
