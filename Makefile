@@ -15,9 +15,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install only when a requirements file changed (idempotent, fast when up to date).
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+# Re-install only when a requirements file changed (idempotent, fast when up to date). The project itself
+# is installed editable (pyproject.toml): `import cxlib` and the `cxlib` command work from any folder,
+# notebooks included, and always run this checkout's code.
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt requirements-oracles.txt $(VENV)/.runtime

@@ -20,8 +20,8 @@ Examples
 >>> html = res._repr_html_()                 # what Jupyter shows: the card
 >>> cx.chart_kinds(res)                      # res.chart() is the first, as on the Segments page
 ('segments', 'grid', 'value_tiers')
->>> res.chart("grid").to_dict()["title"]
-'Customers by recency and frequency/monetary score'
+>>> res.chart("grid").to_dict()["title"]      # labels sized to their text: a long title wraps onto lines
+['Customers by recency and', 'frequency/monetary score']
 """
 from __future__ import annotations
 
@@ -344,7 +344,8 @@ def chart(result: object, kind: str | None = None, *, defs: DefinitionSet | None
     if kind not in kinds:
         raise CxDataError(msg("unknown chart {kind!r} for {title}.", kind=kind, title=title_of(result)),
                           hint=msg("Use one of: {options}.", options=", ".join(kinds)))
-    return view.charts[kind](result, defs=defs, **options)
+    from cxlib.charts_layout import fit            # labels sized to their text, in any language
+    return fit(view.charts[kind](result, defs=defs, **options))
 
 
 # ---------------------------------------------------------------------------------------------

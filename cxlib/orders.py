@@ -224,7 +224,18 @@ class OrdersTable(Displayable):
 
 
 def over_time(ds: Dataset, freq: Freq = "month", defs: DefinitionSet | None = None) -> OrdersTable:
-    """Orders, valid orders, net revenue, buying customers and AOV per day/week (Monday)/month."""
+    """Orders, valid orders, net revenue, buying customers and AOV per day/week (Monday)/month.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+    ...     "ordered_at": ["2024-01-05", "2024-01-20", "2024-02-03"], "amount": [10.0, 20.0, 5.0],
+    ...     "channel": ["web", "web", "app"]})
+    >>> ds = Dataset.from_frame(df, "orders")
+    >>> over_time(ds, "month").to_frame()[["orders", "net_revenue", "aov"]].values.tolist()
+    [[2.0, 30.0, 15.0], [1.0, 5.0, 5.0]]
+    """
     defs = defs or DefinitionSet.default()
     work, warnings = prepare(ds, defs)
     undated = int(work["ordered_at"].isna().sum())
@@ -235,7 +246,18 @@ def over_time(ds: Dataset, freq: Freq = "month", defs: DefinitionSet | None = No
 
 
 def by_field(ds: Dataset, by: str, defs: DefinitionSet | None = None, *, max_groups: int = 30) -> OrdersTable:
-    """The same table per value of ``by`` (channel, country, ...), largest net revenue first."""
+    """The same table per value of ``by`` (channel, country, ...), largest net revenue first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+    ...     "ordered_at": ["2024-01-05", "2024-01-20", "2024-02-03"], "amount": [10.0, 20.0, 5.0],
+    ...     "channel": ["web", "web", "app"]})
+    >>> ds = Dataset.from_frame(df, "orders")
+    >>> by_field(ds, "channel").to_frame()[["channel", "valid_orders", "net_revenue"]].values.tolist()
+    [['web', 2, 30.0], ['app', 1, 5.0]]
+    """
     defs = defs or DefinitionSet.default()
     if by not in ds.df.columns:
         raise CxDataError(msg("no column {column!r} to break orders down by.", column=by), file=ds.name,
@@ -256,7 +278,18 @@ def by_field(ds: Dataset, by: str, defs: DefinitionSet | None = None, *, max_gro
 
 
 def customer_table(ds: Dataset, defs: DefinitionSet | None = None) -> pd.DataFrame:
-    """One row per customer: valid orders, net revenue, first and last valid order."""
+    """One row per customer: valid orders, net revenue, first and last valid order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+    ...     "ordered_at": ["2024-01-05", "2024-01-20", "2024-02-03"], "amount": [10.0, 20.0, 5.0],
+    ...     "channel": ["web", "web", "app"]})
+    >>> ds = Dataset.from_frame(df, "orders")
+    >>> customer_table(ds)[["customer_id", "valid_orders", "net_revenue"]].values.tolist()
+    [['a', 2, 30.0], ['b', 1, 5.0]]
+    """
     defs = defs or DefinitionSet.default()
     work, _ = prepare(ds, defs)
     valid = work[work["valid"] & work["customer_id"].notna()]

@@ -150,6 +150,17 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
 
     ``customers`` (a customers or orders dataset) adds tickets per 1,000 customers (distinct
     customer ids in it). ``sla_hours`` overrides ``defs.sla``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"ticket_id": ["1", "2", "3"], "channel": ["email", "email", "chat"],
+    ...     "created_at": ["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-09 09:00"],
+    ...     "first_reply_minutes": [30, 2000, None]})
+    >>> ds = Dataset.from_frame(df, "tickets")
+    >>> res = summarize(ds)                    # SLA 24 h: 30 min is within, 2,000 min is not
+    >>> res.tickets, res.answered, res.within_sla_pct
+    (3, 2, 50.0)
     """
     from cxlib.stats import proportion_ci
     defs = defs or DefinitionSet.default()
@@ -219,7 +230,18 @@ class SupportTrend(Displayable):
 
 
 def over_time(ds: Dataset, freq: Freq = "week", defs: DefinitionSet | None = None) -> SupportTrend:
-    """The per-period ticket table (same columns as the per-channel table)."""
+    """The per-period ticket table (same columns as the per-channel table).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"ticket_id": ["1", "2", "3"], "channel": ["email", "email", "chat"],
+    ...     "created_at": ["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-09 09:00"],
+    ...     "first_reply_minutes": [30, 2000, None]})
+    >>> ds = Dataset.from_frame(df, "tickets")
+    >>> over_time(ds, "week").to_frame()[["tickets", "answered"]].values.tolist()    # weeks of 1 and 8 January
+    [[2, 2], [1, 0]]
+    """
     defs = defs or DefinitionSet.default()
     _check(ds)
     frame = _frame(ds)

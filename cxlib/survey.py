@@ -386,7 +386,18 @@ def _grouped(v: pd.Series, keys: pd.Series, metric: SurveyMetric, defs: Definiti
 
 def by_segment(ds: Dataset, metric: SurveyMetric, by: str, defs: DefinitionSet | None = None,
                *, max_groups: int = 30) -> GroupedResult:
-    """``metric`` per value of column ``by`` (largest groups first, at most ``max_groups``)."""
+    """``metric`` per value of column ``by`` (largest groups first, at most ``max_groups``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"nps": [10, 9, 8, 3], "country": ["DE", "DE", "FR", "FR"],
+    ...     "answered_at": ["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-04"],
+    ...     "comment": ["Fast delivery", "", "late parcel", "Late again"]})
+    >>> ds = Dataset.from_frame(df, "responses")
+    >>> by_segment(ds, "nps", "country").to_frame()[["group", "n", "value"]].values.tolist()
+    [['DE', 2, 100.0], ['FR', 2, -50.0]]
+    """
     defs = defs or DefinitionSet.default()
     if by not in ds.df.columns:
         raise CxDataError(msg("no column {column!r} to break down by.", column=by), file=ds.name,
@@ -413,7 +424,18 @@ def _period(ts: pd.Series, freq: Freq) -> pd.Series:
 
 def over_time(ds: Dataset, metric: SurveyMetric, freq: Freq = "month",
               defs: DefinitionSet | None = None) -> GroupedResult:
-    """``metric`` per calendar week (Monday start) or month of ``answered_at``, with CIs."""
+    """``metric`` per calendar week (Monday start) or month of ``answered_at``, with CIs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"nps": [10, 9, 8, 3], "country": ["DE", "DE", "FR", "FR"],
+    ...     "answered_at": ["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-04"],
+    ...     "comment": ["Fast delivery", "", "late parcel", "Late again"]})
+    >>> ds = Dataset.from_frame(df, "responses")
+    >>> over_time(ds, "nps", "month").to_frame()["value"].tolist()
+    [100.0, -50.0]
+    """
     defs = defs or DefinitionSet.default()
     if not ds.has("answered_at"):
         raise CxDataError(msg("this survey has no answer date, so there is no trend to show."), file=ds.name,
@@ -435,6 +457,16 @@ def comments(ds: Dataset, search: str = "", metric: SurveyMetric | None = None, 
 
     ``search`` is matched literally and case-insensitively (never as a regex). Text is returned as
     is: display it with ``st.dataframe`` or escape it, never render it as markdown.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"nps": [10, 9, 8, 3], "country": ["DE", "DE", "FR", "FR"],
+    ...     "answered_at": ["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-04"],
+    ...     "comment": ["Fast delivery", "", "late parcel", "Late again"]})
+    >>> ds = Dataset.from_frame(df, "responses")
+    >>> comments(ds, "LATE")["comment"].tolist()              # newest first
+    ['Late again', 'late parcel']
     """
     if not ds.has("comment"):
         return pd.DataFrame({"comment": pd.Series(dtype="string")})
@@ -488,7 +520,19 @@ class SurveySummary(Displayable):
 
 
 def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> SurveySummary:
-    """Every score metric the survey has (NPS, CSAT, CES), with warnings."""
+    """Every score metric the survey has (NPS, CSAT, CES), with warnings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"nps": [10, 9, 8, 3], "country": ["DE", "DE", "FR", "FR"],
+    ...     "answered_at": ["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-04"],
+    ...     "comment": ["Fast delivery", "", "late parcel", "Late again"]})
+    >>> ds = Dataset.from_frame(df, "responses")
+    >>> res = summarize(ds)
+    >>> res.responses, res.nps.score, res.csat is None
+    (4, 25.0, True)
+    """
     defs = defs or DefinitionSet.default()
     have = available(ds)
     if not have:

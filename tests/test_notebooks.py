@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,11 @@ def test_notebook_runs_without_errors(path):
     book = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(book, timeout=TIMEOUT, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
-    client.execute()                 # raises CellExecutionError on the first failing cell
+    # The notebooks import cxlib as an installed package (make installs this checkout editable); the
+    # kernel gets this checkout first on its path, as the editable install would, so a worktree tests
+    # its own code whatever else the interpreter has installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    client.execute(env=env)          # raises CellExecutionError on the first failing cell
     errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     shown = [o for c in book.cells if c.cell_type == "code" for o in c.outputs

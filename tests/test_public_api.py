@@ -37,6 +37,58 @@ def test_cx_load_stays_a_function_after_every_submodule_is_imported():
     assert callable(cxlib.load) and not isinstance(cxlib.load, type(cxlib))
 
 
+def _function(name: str):
+    """What a public name calls (``cx.orders`` is the callable module cxlib.orders; it calls summarize)."""
+    import importlib
+    if name in cxlib._LAZY:
+        module, attr = cxlib._LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    return getattr(cxlib, name)
+
+
+# The analysis each page of the app runs, by its public name (the README: "one call away").
+PAGES = {"Scorecard": ["scorecard"], "Data": ["load"], "Survey": ["survey", "nps", "csat", "ces", "survey_by",
+         "survey_over_time", "comments"], "Orders": ["orders", "orders_over_time", "orders_by", "customer_table"],
+         "Support": ["support", "support_over_time"], "Funnels": ["funnel", "FunnelSpec", "event_counts"],
+         "Segments": ["rfm", "customer_view", "rule_segment", "compare_segments", "segment_groups", "value_tier_frame",
+                      "members_frame"],
+         "Retention": ["cohort_table", "churn_rate", "churn_trend", "retention_rate", "historical_clv", "predict_clv"],
+         "Experiments": ["abtest", "analyze_counts", "sample_size", "achieved_power", "minimum_detectable_effect",
+                         "memo_markdown", "memo_html"],
+         "Definitions": ["DefinitionSet"], "Saved analysis": ["open_analysis", "make_spec", "spec_to_file"]}
+
+
+def test_every_page_has_its_analysis_one_call_away():
+    names = [n for page in PAGES.values() for n in page]
+    assert not [n for n in names if n not in cxlib.__all__]
+    for name in names:
+        assert callable(getattr(cxlib, name)), name
+    for page, first, *_ in [(p, *n) for p, n in PAGES.items()]:
+        assert f"cx.{first}(" in cxlib.__doc__ or page in ("Data", "Definitions", "Saved analysis"), page
+
+
+def test_cx_orders_is_callable_whatever_was_imported_first():
+    code = ("import cxlib.orders, cxlib.survey, cxlib.support, cxlib.scorecard, cxlib.funnel\n"
+            "import cxlib as cx\n"
+            "ds = cx.load('sample_data/orders_shopify.csv')\n"
+            "print(cx.orders(ds).orders, callable(cx.survey), callable(cx.support), callable(cx.scorecard),"
+            " callable(cx.funnel), cx.orders.over_time(ds).freq)")
+    from pathlib import Path
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.split() == ["2460", "True", "True", "True", "True", "month"], out.stderr[-2000:]
+
+
+def test_the_package_tour_of_every_page_runs(monkeypatch):
+    import doctest
+    from pathlib import Path
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in doctest.DocTestFinder(recurse=False).find(cxlib, "cxlib"):
+        runner.run(test)
+    assert runner.tries >= 20 and runner.failures == 0
+
+
 def test_docstring_examples_of_every_entry_point_run(monkeypatch):
     import doctest
     import inspect
@@ -44,7 +96,7 @@ def test_docstring_examples_of_every_entry_point_run(monkeypatch):
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)          # examples use sample_data/ paths
     checked = 0
     for name in sorted(set(cxlib.__all__)):
-        obj = getattr(cxlib, name)
+        obj = _function(name)
         if not callable(obj) or isinstance(obj, type) or ">>>" not in (inspect.getdoc(obj) or ""):
             continue
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
@@ -54,4 +106,4 @@ def test_docstring_examples_of_every_entry_point_run(monkeypatch):
             runner.run(test)
         assert runner.failures == 0, f"docstring example of cx.{name} fails"
         checked += 1
-    assert checked >= 20
+    assert checked >= 30

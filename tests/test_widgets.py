@@ -1,6 +1,7 @@
 """ui.widgets: charts and tables in the interface language (no Streamlit run needed for these parts)."""
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -38,7 +39,16 @@ def test_localized_sets_config_locale_and_keeps_other_config():
     assert spec["config"]["locale"] == json.loads(json.dumps(vega_locale("ru")))
     assert spec["config"]["axis"]["labelFontSize"] == 11        # the builder's own config survives
     assert "locale" not in chart.to_dict()["config"]            # the original chart is not changed
-    assert localized(chart, "en") is chart
+    english = localized(chart, "en").to_dict()
+    assert "locale" not in english["config"]                    # English: Vega's own formats
+    assert english["usermeta"]["cx_labels_fitted"]              # but labels sized as in every language
+
+
+def test_localized_sizes_labels_to_their_text():
+    df = pd.DataFrame({"segment": ["Потенциально лояльные", "Новые"], "n": [3, 5]})
+    chart = alt.Chart(df).mark_bar().encode(y="segment:N", x="n:Q")
+    axis = localized(chart, "ru").to_dict()["encoding"]["y"]["axis"]
+    assert axis["labelLimit"] > 100                             # Streamlit's theme cuts at 100 px
 
 
 def test_localized_chart_renders_russian_axes():
@@ -113,3 +123,57 @@ def test_label_columns_finds_the_columns_holding_cxlib_labels():
     from ui.widgets import label_columns
     df = pd.DataFrame({"metric": ["orders"], "value": [1], "status": ["in_transit"]})
     assert set(label_columns(df)) == {"metric", "status"} and label_columns(pd.DataFrame({"x": [1]})) == {}
+
+
+# ---- CSV exports: labels in the reader's language (issue 20, finding 8: a Russian CSV had Russian headers
+# but English values "At risk", "Top 10%") ------------------------------------------------------------------
+def test_export_frame_translates_labels_and_keeps_data_and_numbers():
+    from ui.widgets import export_frame
+    df = pd.DataFrame({"customer_id": ["c1", "c2"], "segment": ["At risk", "Champions"],
+                       "value_tier": ["Top 10%", "Next 20%"], "list": ["At risk", "At risk"],
+                       "channel": ["(blank)", "At risk"], "status": ["in_transit", "completed"],
+                       "net_revenue": [1234.5, 3.0]})
+    out = export_frame(df, lang="ru")
+    assert out.iloc[:, 1].tolist() == ["Под угрозой ухода", "Чемпионы"]
+    assert out.iloc[:, 2].tolist() == ["Топ-10%", "Следующие 20%"] and out.iloc[:, 3].tolist() == ["Под угрозой ухода"] * 2
+    assert out.iloc[:, 4].tolist() == ["(пусто)", "At risk"]      # a data column: only cxlib's own "(blank)"
+    assert out.iloc[:, 0].tolist() == ["c1", "c2"] and out.iloc[:, 6].tolist() == [1234.5, 3.0]
+    assert list(out.columns)[1:4] == ["сегмент", "уровень ценности", "список"]
+    assert df["segment"].tolist() == ["At risk", "Champions"]       # the result table itself is not changed
+    zh = export_frame(df, lang="zh")
+    assert zh.iloc[:, 1].tolist()[0] == "流失风险客户" and zh.iloc[:, 2].tolist()[0] == "前10%"
+    english = export_frame(df, lang="en")
+    assert english.drop(columns="status").astype(object).values.tolist() == \
+        df.drop(columns="status").astype(object).values.tolist()
+    assert english["status"].tolist() == ["In transit", "Completed"]   # statuses as the page shows them
+
+
+class _Downloads:
+    """Stands in for ``streamlit`` inside ui.widgets: records every download's bytes, draws the rest."""
+
+    def __init__(self, st):
+        self._st, self.files = st, {}
+
+    def __getattr__(self, name):
+        return getattr(self._st, name)
+
+    def download_button(self, label, data=None, file_name=None, **kwargs):
+        self.files[file_name] = data() if callable(data) else data
+        return self._st.download_button(label, data=data, file_name=file_name, **kwargs)
+
+
+@pytest.mark.parametrize("lang, at_risk, top", [("ru", "Под угрозой ухода", "Топ-10%"), ("zh", "流失风险客户", "前10%")])
+def test_segments_page_csv_downloads_hold_translated_segment_names(monkeypatch, lang, at_risk, top):
+    import ui.widgets
+    from streamlit.testing.v1 import AppTest
+    from tests.conftest import ROOT
+    downloads = _Downloads(ui.widgets.st)
+    monkeypatch.setattr(ui.widgets, "st", downloads)
+    at = AppTest.from_file(str(ROOT / "pages" / "5_Segments.py"), default_timeout=180)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception, at.exception
+    segments = pd.read_csv(io.BytesIO(downloads.files["segments.csv"]), encoding="utf-8-sig")
+    assert at_risk in segments.iloc[:, 0].tolist() and "At risk" not in segments.iloc[:, 0].tolist()
+    members = downloads.files["segment_members.csv"].decode("utf-8-sig")
+    assert top in members and "Top 10%" not in members and "Champions" not in members

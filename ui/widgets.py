@@ -1,12 +1,13 @@
 """Small shared widgets: dataset picker, charts and tables in the interface language, downloads.
 
 Every Altair chart the app draws goes through :func:`show_chart` (or :func:`chart_with_downloads`),
-which sets the Vega number and time locale of the session's language (``config.locale``: decimal
+which sizes its labels to their text in the session's language (``cxlib.charts_layout``) and sets
+the Vega number and time locale of the session's language (``config.locale``: decimal
 comma and non-breaking-space thousands in Russian, month names in Russian and Chinese); the PNG
 download is rendered from the same localized spec. Every table goes through :func:`show_table`:
 translated column headers, and numbers and dates shown in the session's language through a pandas
 Styler (display text only: sorting and the values stay numeric). CSV downloads keep raw,
-locale-neutral numbers under translated headers.
+locale-neutral numbers under translated headers, with labels (segment names, tiers, statuses) translated.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from cxlib import export
+from cxlib.charts_layout import fit
 from cxlib.dataset import Dataset
 from ui import fmt, state
 from ui.i18n import language, t, tr
@@ -138,9 +140,13 @@ def vega_locale(lang: str) -> dict | None:
 
 
 def localized(chart, lang: str | None = None):
-    """A copy of an Altair chart whose axis numbers and dates follow the language (``config.locale``)."""
+    """A copy of an Altair chart whose labels fit their text (``cxlib.charts_layout.fit``: translated labels
+    wrap instead of being cut) and whose axis numbers and dates follow the language (``config.locale``)."""
+    if chart is None or not hasattr(chart, "copy"):          # a spec given as JSON: already localized
+        return chart
+    chart = fit(chart)
     loc = vega_locale(lang or language())
-    if loc is None or chart is None or not hasattr(chart, "copy"):   # a spec given as JSON: already localized
+    if loc is None:
         return chart
     import altair as alt
     out = chart.copy(deep=False)
@@ -181,9 +187,9 @@ def download_chart(chart, filename: str, *, key: str, label: str | None = None) 
 STYLE_MAX_CELLS = 10_000     # pandas Styler costs ~20 µs a cell: bigger tables keep Streamlit's own number display
 
 
-def translated_headers(df: pd.DataFrame) -> pd.DataFrame:
+def translated_headers(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """``df`` with its column names translated (names cxlib marked with ``N_``; others stay as they are)."""
-    names = {c: tr(c) for c in df.columns if isinstance(c, str)}
+    names = {c: tr(c, lang) for c in df.columns if isinstance(c, str)}
     if len(set(names.values())) < len(names):          # two names translated alike: keep the originals
         return df
     return df.rename(columns=names)
@@ -238,10 +244,10 @@ def _time_cells(values: pd.Series, lang: str):
     return cell
 
 
-def status_label(value: object) -> str:
+def status_label(value: object, lang: str | None = None) -> str:
     """A canonical order status or ticket rating (``in_transit``) as people read it, translated."""
     from cxlib import statuses
-    return tr(statuses.display_label(value)) if isinstance(value, str) else value
+    return tr(statuses.display_label(value), lang) if isinstance(value, str) else value
 
 
 def _label_cells(fn):
@@ -285,11 +291,52 @@ def table_view(df, *, formats: dict | None = None, labels=(), lang: str | None =
     return shown.style.format(formatters, na_rep="—")
 
 
-def label_columns(df) -> dict:
-    """The columns of a result table whose cells are cxlib's own labels (metric names, segments,
-    statuses), for ``show_table(labels=...)`` where a page does not know the table's shape."""
-    known = {"metric": tr, "segment": tr, "tier": tr, "status": status_label}
+def label_columns(df, lang: str | None = None) -> dict:
+    """The columns of a result table whose cells are cxlib's own labels (metric names, segments and value
+    tiers, statuses), for ``show_table(labels=...)`` where a page does not know the table's shape."""
+    def label(v):
+        return tr(v, lang)
+
+    def status(v):
+        return status_label(v, lang)
+    known = {"metric": label, "segment": label, "tier": label, "value_tier": label, "list": label, "status": status}
     return {c: fn for c, fn in known.items() if isinstance(df, pd.DataFrame) and c in df.columns}
+
+
+@cache
+def _own_values() -> frozenset[str]:
+    """Values cxlib writes into data columns (an empty group, all channels, the rest): labels to translate."""
+    from cxlib import clv, funnel, orders, segments, support, survey
+    return frozenset({orders.BLANK, survey.BLANK, support.BLANK, support.ALL, funnel.MISSING, funnel.OTHER,
+                      clv.NO_SEGMENT, segments.NO_ORDERS})
+
+
+def _relabel(values: pd.Series, fn, only=None) -> pd.Series:
+    """``values`` with each text cell (of ``only``, when given) replaced by ``fn(cell)``."""
+    shown = {v: fn(v) for v in values.dropna().unique() if isinstance(v, str) and (only is None or v in only)}
+    if not shown:
+        return values
+    return values.map(lambda v: shown.get(v, v) if isinstance(v, str) else v).astype(object)
+
+
+def export_frame(df, labels=None, lang: str | None = None) -> pd.DataFrame:
+    """What a CSV download holds: translated headers, label cells translated (``labels`` as in
+    :func:`table_view`; default :func:`label_columns`), cxlib's own values in other columns ("(blank)",
+    "Other") translated too; data and numbers unchanged (locale-neutral)."""
+    if not isinstance(df, pd.DataFrame):
+        return df
+
+    def label(v):
+        return tr(v, lang)
+    labels = label_columns(df, lang) if labels is None else labels if isinstance(labels, dict) else \
+        {c: label for c in labels}
+    out = df.copy(deep=False)
+    for col in df.columns:
+        if col in labels:
+            out[col] = _relabel(df[col], labels[col])
+        elif df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype):
+            out[col] = _relabel(df[col], label, _own_values())
+    return translated_headers(out, lang)
 
 
 def show_table(df, *, formats: dict | None = None, labels=(), where=None, **kwargs) -> None:
@@ -305,10 +352,10 @@ def sig(digits: int = 3):
     return lambda v: "—" if v is None or v != v else formatter.format(spec, v=v)
 
 
-def download_table(df, filename: str, *, key: str, label: str | None = None) -> None:
-    """CSV download: translated headers over raw, locale-neutral numbers; spreadsheet formulas
-    neutralized and timestamps in ISO-8601 UTC."""
-    frame = translated_headers(df) if isinstance(df, pd.DataFrame) else df
+def download_table(df, filename: str, *, key: str, label: str | None = None, labels=None) -> None:
+    """CSV download: translated headers and labels (segment names, tiers, statuses: ``export_frame``)
+    over raw, locale-neutral numbers; spreadsheet formulas neutralized and timestamps in ISO-8601 UTC."""
+    frame = export_frame(df, labels)
     st.download_button(label or t("Download table (CSV)"), data=lambda: export.to_csv_bytes(frame),
                        file_name=filename, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:")
@@ -342,6 +389,6 @@ def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
         download_table(table, csv, key=f"{key}_csv")
 
 
-__all__ = ["chart_png", "chart_with_downloads", "dataset_currency", "dataset_label", "date_input_format", "download_chart", "download_table", "esc",
+__all__ = ["chart_png", "chart_with_downloads", "dataset_currency", "dataset_label", "date_input_format", "download_chart", "download_table", "esc", "export_frame",
            "localized", "option_labels", "pick_dataset", "show_chart", "show_table", "sig", "spec_download", "status_label", "table_view",
            "translated_headers", "vega_locale"]
