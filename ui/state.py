@@ -3,7 +3,7 @@
 ``st.session_state["datasets"]`` is a dict ``{dataset_id: Dataset}`` in load order (dataset_id =
 ``Dataset.key``). Sample data from ``sample_data/MANIFEST.json`` is loaded on a session's first run
 unless the user removed it. Parsing is cached on the upload's bytes (never on a DataFrame: Streamlit
-hashes only a sample of large frames, see STREAMLIT.md §5).
+hashes only a sample of large frames, see STREAMLIT.md §5), in a cache bounded by bytes.
 """
 from __future__ import annotations
 
@@ -20,23 +20,29 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _load_cached(name: str, data: bytes, role: str | None, mapping_json: str | None) -> Dataset:
-    from cxlib.loader import load_bytes
-    mapping = json.loads(mapping_json) if mapping_json else None
-    return load_bytes(data, name, role=role, mapping=mapping)
-
-
 def load_upload(name: str, data: bytes, *, role: str | None = None,
                 mapping: dict[str, str] | None = None) -> Dataset:
-    """Parse an upload (cached on its bytes). Raises CxDataError with a user-facing message."""
+    """Parse an upload (cached on its bytes, for every session, bounded by bytes: serve.worker). In
+    hosted mode the parsing runs in a worker process with a time and memory budget, off this
+    session's script thread. Raises CxDataError with a user-facing message."""
     from cxlib import io as cxio
-    limits = cxio.Limits.from_env() if hasattr(cxio.Limits, "from_env") else cxio.Limits()
+    from serve import worker
+    from ui.auth import hosted
+    limits = cxio.Limits.from_env()
     if len(data) > limits.max_bytes:
         raise CxDataError(msg("the file is {size:.0f} MB, over the {limit:.0f} MB limit.", size=len(data) / 2**20,
                               limit=limits.max_bytes / 2**20), file=name,
                           hint=msg("Split the file or filter it to the period you need."))
-    return _load_cached(name, data, role, json.dumps(mapping, sort_keys=True) if mapping else None)
+    key = worker.ParseCache.key(data, name, role, {"mapping": mapping, "limits": repr(limits)})
+    ds = worker.CACHE.get(key)
+    if ds is None:
+        if hosted():
+            ds = worker.parse(data, name, role=role, mapping=mapping, limits=limits)
+        else:
+            from cxlib.loader import load_bytes
+            ds = load_bytes(data, name, role=role, mapping=mapping, limits=limits)
+        worker.CACHE.put(key, ds)
+    return ds
 
 
 def cache_key(ds: Dataset) -> str:
