@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["CX_MODE"] = "hosted"
     os.chdir(ROOT)                        # the project's .streamlit/config.toml and relative CX_DATA_DIR
+    import threading
+
+    from serve import worker
+    threading.Thread(target=worker.warm, name="cx-parse-warm", daemon=True).start()
     build_app().run(config=server_config(args.host, args.port))
 
 

@@ -103,6 +103,14 @@ def _start(proc) -> None:
             sys.modules["__main__"] = saved
 
 
+def warm() -> None:
+    """Start the fork server now (it imports cxlib once), so the first upload does not wait for it."""
+    ctx = _context()
+    proc = ctx.Process(target=os.getpid, daemon=True)
+    _start(proc)
+    proc.join(60)
+
+
 def _rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/statm") as fh:

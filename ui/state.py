@@ -21,10 +21,11 @@ SAMPLE_DIR = ROOT / "sample_data"
 
 
 def load_upload(name: str, data: bytes, *, role: str | None = None,
-                mapping: dict[str, str] | None = None) -> Dataset:
+                mapping: dict[str, str] | None = None, trusted: bool = False) -> Dataset:
     """Parse an upload (cached on its bytes, for every session, bounded by bytes: serve.worker). In
-    hosted mode the parsing runs in a worker process with a time and memory budget, off this
-    session's script thread. Raises CxDataError with a user-facing message."""
+    hosted mode an upload is parsed in a worker process with a time and memory budget, off this
+    session's script thread (``trusted``: the app's own sample files, parsed here). Raises
+    CxDataError with a user-facing message."""
     from cxlib import io as cxio
     from serve import worker
     from ui.auth import hosted
@@ -36,7 +37,7 @@ def load_upload(name: str, data: bytes, *, role: str | None = None,
     key = worker.ParseCache.key(data, name, role, {"mapping": mapping, "limits": repr(limits)})
     ds = worker.CACHE.get(key)
     if ds is None:
-        if hosted():
+        if hosted() and not trusted:
             ds = worker.parse(data, name, role=role, mapping=mapping, limits=limits)
         else:
             from cxlib.loader import load_bytes
@@ -89,7 +90,7 @@ def ensure_samples() -> None:
             continue
         path = SAMPLE_DIR / item["file"]
         try:
-            add(load_upload(path.name, path.read_bytes(), role=item.get("role")))
+            add(load_upload(path.name, path.read_bytes(), role=item.get("role"), trusted=True))
         except (CxDataError, OSError) as err:       # sample data must never break the app
             problems.append(str(err))
     st.session_state["sample_problems"] = problems
