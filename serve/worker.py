@@ -3,7 +3,8 @@ bounded by bytes. No Streamlit here: ``ui.state`` calls it.
 
 Why: reading and detecting a file is CPU-bound Python; on the server's script threads it holds the
 interpreter lock and slows every other session's pages. In a worker process (started from a fork
-server that has ``cxlib`` loaded, at a lower CPU priority) it uses another core, and a file that takes
+server that has ``cxlib`` loaded, scheduled only on CPU time the server leaves idle) it uses another
+core, and a file that takes
 longer than ``CX_PARSE_SECONDS`` (60) or more memory than ``CX_PARSE_MEMORY_MB`` (3072) is stopped
 with a clear message. At most ``CX_PARSE_WORKERS`` (2) run at once.
 
@@ -42,11 +43,8 @@ def _env(name: str, default: float) -> float:
 
 # -- the worker ------------------------------------------------------------------------------------
 def _work(conn, data: bytes, name: str, role: str | None, mapping: dict | None, limits) -> None:
-    """In the child: lower priority, parse, send ("ok", dataset) or ("error", class, fields, text)."""
-    try:
-        os.nice(10)
-    except OSError:
-        pass
+    """In the child: lowest priority, parse, send ("ok", dataset) or ("error", class, fields, text)."""
+    _lowest_priority()
     from cxlib.loader import load_bytes
     try:
         ds = load_bytes(data, name, role=role, mapping=mapping, limits=limits)
@@ -57,6 +55,17 @@ def _work(conn, data: bytes, name: str, role: str | None, mapping: dict | None, 
         conn.send(("memory",))
     finally:
         conn.close()
+
+
+def _lowest_priority() -> None:
+    """Run only on CPU time the web server does not want: SCHED_IDLE where Linux offers it, else nice 19."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        try:
+            os.nice(19)
+        except OSError:
+            pass
 
 
 def _rebuild(module: str, qualname: str, fields: dict, text: str) -> CxDataError:

@@ -8,6 +8,7 @@ hashes only a sample of large frames, see STREAMLIT.md §5), in a cache bounded 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -37,7 +38,7 @@ def load_upload(name: str, data: bytes, *, role: str | None = None,
     key = worker.ParseCache.key(data, name, role, {"mapping": mapping, "limits": repr(limits)})
     ds = worker.CACHE.get(key)
     if ds is None:
-        if hosted() and not trusted:
+        if hosted() and not trusted and os.environ.get("CX_PARSE_IN_PROCESS") != "1":
             ds = worker.parse(data, name, role=role, mapping=mapping, limits=limits)
         else:
             from cxlib.loader import load_bytes
