@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -77,6 +78,22 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+@contextmanager
+def logged_in(browser, server, name: str, path: str, *, on_request=None):
+    """A browser of its own (a person), logged in as ``name`` at the gate's form, on ``path``."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    if on_request is not None:
+        ctx.on("request", on_request)
+    pg = ctx.new_page()
+    pg.set_default_timeout(120_000)
+    try:
+        pg.goto(f"{server.url}{path}")
+        login(pg, name, server.passwords[name])
+        yield pg
+    finally:
+        ctx.close()
+
+
 # --- 1. concurrent wrong logins ------------------------------------------------------------------------
 def test_1_forty_simultaneous_wrong_logins_check_at_most_the_limit(server):
     barrier = threading.Barrier(39)
@@ -119,12 +136,7 @@ def _wide(path: Path, columns: int) -> Path:
 
 
 def test_3_wide_and_heavy_files_get_a_clear_answer_and_others_keep_working(server, browser, tmp_path):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
-    pg.set_default_timeout(120_000)
-    try:
-        pg.goto(f"{server.url}/Data")
-        login(pg, "eve", server.passwords["eve"])
+    with logged_in(browser, server, "eve", "/Data") as pg:
         expect(pg.locator(UPLOAD_INPUT)).to_be_attached()
         wait_idle(pg)
         pg.locator(UPLOAD_INPUT).set_input_files([str(_wide(tmp_path / "million.csv", 1_000_000)),
@@ -142,8 +154,6 @@ def test_3_wide_and_heavy_files_get_a_clear_answer_and_others_keep_working(serve
         expect(pg.get_by_text(re.compile(r"heavy\.csv: reading the file took more than 8 s, the limit for one "
                                          r"file"))).to_be_visible()
         wait_idle(pg)
-    finally:
-        ctx.close()
     for name, columns in (("cli_million.csv", 1_000_000), ("cli_five_thousand.csv", 5_000)):
         cli = subprocess.run([sys.executable, "-m", "cxlib", "inspect", str(_wide(tmp_path / name, columns)), "--json"],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -207,13 +217,8 @@ def test_7_a_hostile_file_name_is_shown_as_text_in_the_browser(server, browser, 
     path = tmp_path / name
     path.write_text("order_id,customer_id,ordered_at,amount\nA1,c1,2026-01-02,10.5\nA2,c2,2026-01-03,20\n")
     requested = []
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    ctx.on("request", lambda r: requested.append(r.url) if "evil.example" in r.url else None)
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    try:
-        pg.goto(f"{server.url}/Data")
-        login(pg, "eve", server.passwords["eve"])
+    with logged_in(browser, server, "eve", "/Data",
+                   on_request=lambda r: requested.append(r.url) if "evil.example" in r.url else None) as pg:
         pg.locator(UPLOAD_INPUT).set_input_files(str(path))
         header = pg.locator('[data-testid="stExpander"] summary').filter(has_text="bold")
         expect(header).to_be_visible()
@@ -222,8 +227,6 @@ def test_7_a_hostile_file_name_is_shown_as_text_in_the_browser(server, browser, 
         main = pg.locator('[data-testid="stMain"]')
         assert main.locator('a[href*="evil.example"]').count() == 0 and main.locator('img[src*="evil"]').count() == 0
         assert main.locator("strong", has_text="bold").count() == 0 and not requested
-    finally:
-        ctx.close()
 
 
 # --- 8. file names and deleted data -------------------------------------------------------------------------
@@ -239,19 +242,12 @@ def test_8_each_editor_sees_her_own_file_name_and_her_deletion_counts(server, br
     shown = run_page(server.url, cookies={"cx_login": vic}, page="Saved_analysis", query=f"analysis={saved.id}")
     text = shown.text.replace("\\", "")                                  # escaped Markdown, as text
     assert "Data: eve_orders.csv" in text and "ann_board" not in text
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    try:
-        pg.goto(f"{server.url}/Saved_analysis")
-        login(pg, "eve", server.passwords["eve"])
+    with logged_in(browser, server, "eve", "/Saved_analysis") as pg:
         pg.get_by_text("Your stored data (1)").click()
         pg.locator('[data-testid="stExpander"]').get_by_role("button", name="Delete").click()
         expect(pg.get_by_text("1 of your shared analyses use this data")).to_be_visible()    # asked first
         pg.get_by_role("button", name="Delete the data").click()
         expect(pg.get_by_text("Its data was deleted")).to_be_visible()
-    finally:
-        ctx.close()
     gone = run_page(server.url, cookies={"cx_login": vic}, page="Saved_analysis", query=f"analysis={saved.id}")
     assert "deleted by the person who shared it" in gone.text.replace("\\", "")
     assert ws.has_dataset(saved.dataset_id)                              # ann still stores the same bytes
@@ -265,24 +261,17 @@ def test_9_media_needs_the_login_framing_and_metrics_are_closed_files_private(se
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert request(server, "GET", "/_stcore/metrics")[0] == 404
     assert request(server, "GET", "/_stcore/metrics", cookie=log_in(server, "ann", source="127.0.0.92"))[0] == 404
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    try:
-        pg.goto(f"{server.url}/Orders")
-        login(pg, "ann", server.passwords["ann"])
+    with logged_in(browser, server, "ann", "/Orders") as pg:
         button = pg.get_by_role("button", name="Download table (CSV)").first
         expect(button).to_be_visible()
         with pg.expect_download() as download:
             button.click()
         media = urlsplit(download.value.url).path
         assert media.startswith("/media/")
-        cookie = next(c["value"] for c in ctx.cookies() if c["name"] == "cx_login")
+        cookie = next(c["value"] for c in pg.context.cookies() if c["name"] == "cx_login")
         pg.get_by_text("Save and share").first.click()                 # the server creates its workspace
         pg.get_by_role("button", name="Save and get link").first.click()
         expect(pg.locator('[data-testid="stCode"]').first).to_contain_text("Saved_analysis?analysis=")
-    finally:
-        ctx.close()
     assert request(server, "GET", media)[0] == 401                     # the link alone is nothing
     assert request(server, "GET", media, cookie=cookie)[0] == 200
     db = server.data_dir / "workspace.sqlite3"
