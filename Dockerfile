@@ -1,4 +1,4 @@
-# CX Workbench as a shared (hosted) instance: login, roles, share links.
+# CX Workbench as a shared (hosted) instance: login, roles, share links, behind the login gate.
 #   docker build -t cx-workbench .
 #   docker run -p 8501:8501 -v cxdata:/data cx-workbench
 #   docker run --rm -it -v cxdata:/data cx-workbench python -m cxlib users add ann --role editor
@@ -31,4 +31,5 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('PORT', '8501'), timeout=4)"
 
-CMD ["sh", "-c", "exec python -m streamlit run app.py --server.headless true --server.address 0.0.0.0 --server.port \"${PORT}\" --server.maxUploadSize \"${CX_MAX_UPLOAD_MB}\" --browser.gatherUsageStats false"]
+# The app behind its login gate (serve/gate.py): python -m serve, never a bare `streamlit run` here.
+CMD ["sh", "-c", "exec python -m serve --host 0.0.0.0 --port \"${PORT}\""]

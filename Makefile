@@ -42,11 +42,11 @@ run: install
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.maxUploadSize $(CX_MAX_UPLOAD_MB) \
 	  --browser.gatherUsageStats false
 
-# Shared instance (hosted mode: login, roles, share links), listening on every interface.
+# Shared instance (hosted mode: login, roles, share links), listening on every interface: the app
+# behind the login gate (serve/: login form, HttpOnly cookie, no anonymous requests, framing headers).
 # Accounts: .venv/bin/python -m cxlib users add NAME --role editor|viewer (or OIDC, see README).
 serve: install
-	CX_MODE=hosted $(BIN)/python -m streamlit run app.py --server.headless true --server.address 0.0.0.0 \
-	  --server.port $(PORT) --server.maxUploadSize $(CX_MAX_UPLOAD_MB) --browser.gatherUsageStats false
+	CX_MODE=hosted $(BIN)/python -m serve --host 0.0.0.0 --port $(PORT)
 
 test: install-dev browser
 	$(BIN)/python -m pytest

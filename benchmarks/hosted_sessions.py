@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/hosted_sessions.py [--sessions 20] [--rounds 2]
 
-Starts a hosted server (``CX_MODE=hosted``, its own temporary data folder and users file), shares a
+Starts a hosted server (``python -m serve``, its own temporary data folder and users file), shares a
 funnel on the sample events the way the app stores it (``cxlib.workspace``), then opens the link in
 N browser contexts at once (Debian chromium, one context = one person = one Streamlit session).
 Each session loads the page, logs in as a viewer and waits for the analysis title and its chart.
@@ -40,13 +40,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(root: Path, port: int) -> subprocess.Popen:
+def start_server(root: Path, port: int, **env: str) -> subprocess.Popen:
+    """The hosted instance as `make serve` starts it (`python -m serve`: the app behind its login gate)."""
     env = {**os.environ, "CX_MODE": "hosted", "CX_DATA_DIR": str(root / "data"),
-           "CX_USERS_FILE": str(root / "users.json")}
+           "CX_USERS_FILE": str(root / "users.json"), **env}
     log = open(root / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--browser.gatherUsageStats", "false"],
+    proc = subprocess.Popen([sys.executable, "-m", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

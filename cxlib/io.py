@@ -61,14 +61,19 @@ class Limits:
     # 400 MiB of decompressed text parses within the CLI's 2 GiB memory promise (a 285 MB CSV
     # peaked at 1.15 GB); a larger archive is refused before it is inflated.
     max_decompressed_bytes: int = 400 * MiB
+    # Understanding a file costs milliseconds per column (detection looks at every header): a file
+    # wider than this is refused as soon as its width is seen, before any per-column work.
+    max_columns: int = 2_000
 
     @classmethod
     def from_env(cls) -> Limits:
-        """Defaults overridden by ``CX_MAX_UPLOAD_MB``, ``CX_MAX_ROWS`` (and ``CX_MAX_DECOMPRESSED_MB``)."""
+        """Defaults overridden by ``CX_MAX_UPLOAD_MB``, ``CX_MAX_ROWS``, ``CX_MAX_COLUMNS`` (and
+        ``CX_MAX_DECOMPRESSED_MB``)."""
         base = cls()
         return cls(max_bytes=_env_number("CX_MAX_UPLOAD_MB", base.max_bytes, MiB),
                    max_rows=_env_number("CX_MAX_ROWS", base.max_rows, 1),
-                   max_decompressed_bytes=_env_number("CX_MAX_DECOMPRESSED_MB", base.max_decompressed_bytes, MiB))
+                   max_decompressed_bytes=_env_number("CX_MAX_DECOMPRESSED_MB", base.max_decompressed_bytes, MiB),
+                   max_columns=_env_number("CX_MAX_COLUMNS", base.max_columns, 1))
 
 
 def _env_number(var: str, default: int, unit: int) -> int:
@@ -461,6 +466,7 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
         records = _records(text, delim, escape=True)
     if not records:
         raise CxDataError(msg("the file is empty (only blank lines)."), file=name, hint=_REEXPORT)
+    _check_columns(max(len(r) for _, r in records[:100]), name, limits)     # before any per-column work
     warnings: list[Msg] = []
     width = _width([len(r) for _, r in records[:100]])
     skip = _preamble([[c if c.strip() else None for c in r] for _, r in records[:60]], width)
@@ -480,7 +486,7 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
         df, more = _parse_whitespace(body, names, first)
     else:
         quotes = utf8.count(b'"', offset) - (utf8.count(b'\\"', offset) if escape else 0)
-        df, more = _parse_delimited(body, quotes % 2 == 1, names, delim, name, first, escape)
+        df, more = _parse_delimited(body, quotes % 2 == 1, names, delim, name, first, escape, limits)
     warnings += more
     _check_rows(len(df), name, limits)
     names = list(names) + [None] * (df.shape[1] - len(names))
@@ -489,7 +495,7 @@ def _read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:
         df = df.drop(columns=sorted(empty))
         names = [n for i, n in enumerate(names) if i not in empty]
     return _finish(name, df, names, encoding, "whitespace" if delim == " " else delim, header_rows, "csv",
-                   warnings, first)
+                   warnings, first, limits)
 
 
 def _line_offset(data: bytes, start: int, lines: int) -> int:
@@ -647,22 +653,23 @@ def _merge_header(rows: list[list[str | None]]) -> list[str | None]:
 
 
 def _parse_delimited(body: memoryview, odd_quotes: bool, names: list[str | None], delim: str, name: str,
-                     first: int, escape: bool = False) -> tuple[pd.DataFrame, list[Msg]]:
+                     first: int, escape: bool = False, limits: Limits | None = None) -> tuple[pd.DataFrame, list[Msg]]:
     """pyarrow (multi-threaded, all columns text); ragged rows re-read single-threaded and put back in
     place; an odd number of quotes goes to pandas, which names the line of an unclosed quote."""
     n = len(names)
+    limits = limits or Limits.from_env()
     if odd_quotes:
-        return _parse_with_pandas(body, n, delim, name, first, escape)
+        return _parse_with_pandas(body, n, delim, name, first, escape, limits)
     try:
         tbl, invalid = _arrow_csv(body, n, delim, escape, collect=False)
         if not invalid:
             return _arrow_to_frame(tbl, n), []
         tbl, invalid = _arrow_csv(body, n, delim, escape, collect=True)
     except (pa.ArrowInvalid, pa.ArrowException):
-        return _parse_with_pandas(body, n, delim, name, first, escape)
+        return _parse_with_pandas(body, n, delim, name, first, escape, limits)
     if len(invalid) > 2_000_000:
-        return _parse_with_pandas(body, n, delim, name, first, escape)
-    return _merge_ragged(tbl, invalid, n, delim, first, escape)
+        return _parse_with_pandas(body, n, delim, name, first, escape, limits)
+    return _merge_ragged(tbl, invalid, n, delim, first, escape, limits, name)
 
 
 def _arrow_parse_options(delim: str, escape: bool, handler) -> pv.ParseOptions:
@@ -689,7 +696,7 @@ def _arrow_csv(body: memoryview, n: int, delim: str, escape: bool, collect: bool
 
 
 def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: str, first: int,
-                  escape: bool = False) -> tuple[pd.DataFrame, list[Msg]]:
+                  escape: bool = False, limits: Limits | None = None, name: str = "") -> tuple[pd.DataFrame, list[Msg]]:
     """Put rows with more/fewer fields back at their place (pyarrow numbers records from 1),
     padded with empty cells; extra fields go to added columns."""
     rows: list[tuple[int, list[str]]] = []
@@ -704,6 +711,7 @@ def _merge_ragged(tbl: pa.Table, invalid: list[tuple[int, str]], n: int, delim: 
             records = [text.split(delim)]
         rows.append((number, [f for rec in records for f in rec]))
     width = max([n, *(len(f) for _, f in rows)])
+    _check_columns(width, name, limits or Limits.from_env())              # a row far wider than the header
     total = tbl.num_rows + len(rows)
     blank_sorted = np.array(sorted(blanks), dtype=np.int64)
     numbers = np.array([num for num, _ in rows], dtype=np.int64)
@@ -748,11 +756,12 @@ def _arrow_to_frame(tbl: pa.Table, n: int) -> pd.DataFrame:
     return pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(a), copy=False) for i, a in enumerate(arrays)})
 
 
-def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: int, escape: bool = False
-                       ) -> tuple[pd.DataFrame, list[Msg]]:
+def _parse_with_pandas(body: memoryview, n: int, delim: str, name: str, first: int, escape: bool = False,
+                       limits: Limits | None = None) -> tuple[pd.DataFrame, list[Msg]]:
     """pandas' C parser: pads short rows, and reports where an unclosed quote starts."""
     counts = _field_counts(body, n, delim, escape)
     width = max([n, *counts.values()]) if counts else n
+    _check_columns(width, name, limits or Limits.from_env())
     try:
         df = pd.read_csv(_io.BytesIO(body), sep=delim, header=None, names=list(range(width)), dtype=STRING,
                          keep_default_na=False, na_values=[""], skip_blank_lines=True, engine="c",
@@ -832,6 +841,15 @@ def _clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return arr
 
 
+def _check_columns(columns: int, name: str, limits: Limits) -> None:
+    """Refuse a table wider than ``limits.max_columns`` (``columns`` may be a count seen so far)."""
+    if columns > limits.max_columns:
+        raise CxLimitError(msg("the file has {count:,} or more columns, over the {limit:,}-column limit.",
+                               count=columns, limit=limits.max_columns), file=name,
+                           hint=msg("Export only the columns you need (ids, dates, amounts, scores), or ask the "
+                                    "administrator to raise CX_MAX_COLUMNS."))
+
+
 def _check_rows(rows: int, name: str, limits: Limits, complete: bool = True) -> None:
     """Refuse more rows than ``limits.max_rows`` (``complete=False``: counting stopped early)."""
     if rows > limits.max_rows:
@@ -860,7 +878,8 @@ def _unique_names(raw: list[str | None]) -> list[str]:
 
 
 def _finish(name: str, df: pd.DataFrame, names: list[str | None], encoding: str, delimiter: str | None,
-            header_rows: int, file_format: str, warnings: list[Msg], first: int) -> Table:
+            header_rows: int, file_format: str, warnings: list[Msg], first: int, limits: Limits | None = None) -> Table:
+    _check_columns(df.shape[1], name, limits or Limits.from_env())
     names = list(names) + [None] * (df.shape[1] - len(names))
     df = df.set_axis(_unique_names(names[: df.shape[1]]), axis=1)
     if df.empty:
@@ -908,6 +927,7 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
     if not head:
         raise CxDataError(msg("the file has no data (every sheet is empty)."), file=name,
                           hint=msg("Check that you exported the right sheet or report."))
+    _check_columns(max(len(r) for _, r in head), name, limits)
     skip = _preamble([r for _, r in head], _width([len(r) for _, r in head]))
     if skip:
         warnings = [*warnings, msg("Skipped {count} row(s) above the table header (titles or notes).", count=skip)]
@@ -945,7 +965,7 @@ def _rows_to_table(name: str, rows, limits: Limits, file_format: str, warnings: 
     kept_names = [names[i] if i < len(names) else None for i in keep]
     if not header_rows:
         kept_names = [f"column_{k + 1}" for k in range(len(keep))]
-    table = _finish(name, df, kept_names, encoding, None, header_rows, file_format, warnings, first)
+    table = _finish(name, df, kept_names, encoding, None, header_rows, file_format, warnings, first, limits)
     long_numbers = [table.df.columns[k] for k, i in enumerate(keep) if i in (rounded or ())]
     if long_numbers:
         listed = ", ".join(f"'{c}'" for c in long_numbers[:5])      # the file's headers: data
@@ -1069,6 +1089,7 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
         pf = pq.ParquetFile(pa.BufferReader(data))
         meta = pf.metadata
         _check_rows(meta.num_rows, name, limits)
+        _check_columns(meta.num_columns, name, limits)
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if size > limits.max_decompressed_bytes:
             raise CxLimitError(msg("the Parquet file holds {size_mb:.0f} MB of data, over the {limit_mb:.0f} MB "
@@ -1084,7 +1105,7 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> Table:
                           hint=_REEXPORT) from None
     if tbl.num_rows == 0:
         raise CxDataError(msg("the file has a header but no data rows."), file=name, hint=_REEXPORT)
-    return _finish(name, pd.DataFrame(cols), list(tbl.schema.names), "utf-8", None, 1, "parquet", [], 1)
+    return _finish(name, pd.DataFrame(cols), list(tbl.schema.names), "utf-8", None, 1, "parquet", [], 1, limits)
 
 
 def _arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -1123,12 +1144,13 @@ def _read_json(text: str, name: str, limits: Limits, encoding: str) -> Table | N
     for _, rec in records:
         if len(rec) != len(keys) or any(k not in keys for k in rec):
             keys.update(dict.fromkeys(rec))
+            _check_columns(len(keys), name, limits)
     cols = {i: pd.Series(pd.arrays.ArrowStringArray(_clean_text(pa.chunked_array(
         [pa.array([_json_text(rec.get(key)) for _, rec in records], pa.string())]))), copy=False)
         for i, key in enumerate(keys)}
     warnings = [msg("{count} line(s) are not JSON objects and were skipped (e.g. lines {lines}).", count=len(bad),
                     lines=", ".join(map(str, bad[:5])))] if bad else []
-    return _finish(name, pd.DataFrame(cols), list(keys), encoding, None, 1, "jsonl", warnings, records[0][0])
+    return _finish(name, pd.DataFrame(cols), list(keys), encoding, None, 1, "jsonl", warnings, records[0][0], limits)
 
 
 _JSON_HOOKS = {"parse_float": Decimal, "parse_constant": lambda c: None}   # ints are exact in Python

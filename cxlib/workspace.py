@@ -42,9 +42,11 @@ CREATE TABLE IF NOT EXISTS definition_sets (
 CREATE TABLE IF NOT EXISTS analyses (
     id TEXT PRIMARY KEY, body TEXT NOT NULL, author TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dataset_owners (
-    dataset_id TEXT NOT NULL, owner TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (dataset_id, owner));
+    dataset_id TEXT NOT NULL, owner TEXT NOT NULL, created_at TEXT NOT NULL, name TEXT,
+    PRIMARY KEY (dataset_id, owner));
 """
-SCHEMA_VERSION = 1          # 1: dataset_owners (one record per person who stored a dataset)
+# 1: dataset_owners (one record per person who stored a dataset); 2: the file name each owner gave it
+SCHEMA_VERSION = 2
 _ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 
 
@@ -122,17 +124,31 @@ def report_from_json(data: dict) -> Report:
 
 
 class Workspace:
-    """SQLite + a folder of Parquet files. Safe to share between sessions of one process."""
+    """SQLite + a folder of Parquet files. Safe to share between sessions of one process.
+
+    Everything it creates is private to the account running the app: folders 0700, the database and
+    the Parquet files 0600 (SQLite gives its -wal and -shm files the database's mode)."""
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root or os.environ.get("CX_DATA_DIR") or ".cxdata").resolve()
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)          # uploaded data: not for other accounts
         (self.root / "datasets").mkdir(mode=0o700, exist_ok=True)
         self._lock = threading.Lock()
+        db_path = self.root / "workspace.sqlite3"
+        if not db_path.exists():
+            os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600))
         with self._db() as db:
             db.executescript(SCHEMA)
-            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:    # once: owners of older rows
-                db.execute("INSERT OR IGNORE INTO dataset_owners SELECT id, owner, created_at FROM datasets")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version < 1:                                              # once: owners of older rows
+                db.execute("INSERT OR IGNORE INTO dataset_owners (dataset_id, owner, created_at) "
+                           "SELECT id, owner, created_at FROM datasets")
+            if version < 2:                                              # once: each owner's file name
+                if "name" not in {row[1] for row in db.execute("PRAGMA table_info(dataset_owners)")}:
+                    db.execute("ALTER TABLE dataset_owners ADD COLUMN name TEXT")
+                db.execute("UPDATE dataset_owners SET name = (SELECT d.name FROM datasets d WHERE d.id = dataset_id) "
+                           "WHERE name IS NULL")
+            if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -152,7 +168,8 @@ class Workspace:
     def put_dataset(self, ds: Dataset, *, owner: str) -> str:
         """Store ``ds`` (once per content and mapping) and record ``owner`` as one of its owners; returns its id.
 
-        Two people uploading the same file share one Parquet file, and each holds an ownership record:
+        Two people uploading the same file share one Parquet file, and each holds an ownership record
+        with the file name *they* gave it (shown to them and to the viewers of their analyses):
         :meth:`delete_dataset` removes the caller's record, and the file only when no record is left."""
         ds_id = ds.key
         path = self._parquet(ds_id)
@@ -166,18 +183,25 @@ class Workspace:
                     raise CxDataError(f"this table cannot be stored ({err}).", file=ds.name,
                                       hint="Load the file again on the Data page so its columns are read as text "
                                            "or numbers, then save.") from None
+                os.chmod(tmp, 0o600)
                 tmp.replace(path)
             with self._db() as db:
                 db.execute("INSERT OR IGNORE INTO datasets VALUES (?,?,?,?,?,?,?,?)",
                            (ds_id, ds.content_hash, ds.name, ds.role, json.dumps(ds.mapping),
                             json.dumps(report_to_json(ds.report)), owner, _now()))
-                db.execute("INSERT OR IGNORE INTO dataset_owners VALUES (?,?,?)", (ds_id, owner, _now()))
+                db.execute("INSERT INTO dataset_owners (dataset_id, owner, created_at, name) VALUES (?,?,?,?) "
+                           "ON CONFLICT (dataset_id, owner) DO UPDATE SET name = excluded.name",
+                           (ds_id, owner, _now(), ds.name))
         return ds_id
 
-    def get_dataset(self, dataset_id: str) -> Dataset:
+    def get_dataset(self, dataset_id: str, *, owner: str | None = None) -> Dataset:
+        """The stored dataset; with ``owner``, under the name that owner gave it (NotFound when that
+        owner holds no record of it, e.g. after deleting it, even if someone else still stores it)."""
         row = self._row("SELECT content_hash, name, role, mapping, report FROM datasets WHERE id=?", dataset_id,
                         what="dataset")
         content_hash, name, role, mapping, report = row
+        if owner is not None:
+            name = self._owner_name(dataset_id, owner)
         path = self._parquet(dataset_id)
         if not path.exists():
             raise NotFound("the data of this dataset is missing from the workspace.", file=name,
@@ -190,20 +214,32 @@ class Workspace:
         if owner is None:
             sql, args = "SELECT id, name, role, owner, created_at, report FROM datasets", ()
         else:
-            sql = ("SELECT d.id, d.name, d.role, o.owner, o.created_at, d.report FROM datasets d "
+            sql = ("SELECT d.id, coalesce(o.name, d.name), d.role, o.owner, o.created_at, d.report FROM datasets d "
                    "JOIN dataset_owners o ON o.dataset_id = d.id WHERE o.owner=?")
             args = (owner,)
         with self._db() as db:
             rows = db.execute(sql + " ORDER BY 5, 1", args).fetchall()
         return [DatasetInfo(i, n, r, o, c, json.loads(rep).get("rows", 0)) for i, n, r, o, c, rep in rows]
 
-    def has_dataset(self, dataset_id: str) -> bool:
-        """Whether the dataset is stored (an invalid id is simply not)."""
+    def has_dataset(self, dataset_id: str, *, owner: str | None = None) -> bool:
+        """Whether the dataset is stored (an invalid id is simply not); with ``owner``, whether that owner
+        still holds it (an analysis whose author deleted its data must say so)."""
         try:
             self._row("SELECT id FROM datasets WHERE id=?", dataset_id, what="dataset")
+            if owner is not None:
+                self._owner_name(dataset_id, owner)
         except NotFound:
             return False
         return self._parquet(dataset_id).exists()
+
+    def _owner_name(self, dataset_id: str, owner: str) -> str:
+        with self._db() as db:
+            row = db.execute("SELECT coalesce(o.name, d.name) FROM dataset_owners o JOIN datasets d ON d.id = o.dataset_id "
+                             "WHERE o.dataset_id=? AND o.owner=?", (dataset_id, owner)).fetchone()
+        if row is None:
+            raise NotFound("this data was deleted by the person who stored it.",
+                           hint="Ask them to share the analysis again.")
+        return row[0]
 
     def delete_dataset(self, dataset_id: str, *, user: str) -> bool:
         """Remove ``user``'s record of a dataset; only someone who stored it may. The Parquet file and the

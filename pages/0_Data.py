@@ -48,7 +48,7 @@ for name, err in list(errors.items()):
         st.rerun()
 
 for name, (data, err) in list(pending.items()):
-    with st.expander(t("Not understood yet: {name}", name=name), expanded=True):
+    with st.expander(ui.esc(t("Not understood yet: {name}", name=name)), expanded=True):
         render_pending(name, data, err)
 
 loaded = state.datasets()
@@ -61,7 +61,7 @@ if not loaded:
 
 for ds_id, ds in reversed(list(loaded.items())):          # newest first
     newest = ds_id == st.session_state.get("last_added")
-    with st.expander(t("{role} · {file}", role=tr(ROLES_BY_NAME[ds.role].label), file=ds.name),
+    with st.expander(ui.esc(t("{role} · {file}", role=tr(ROLES_BY_NAME[ds.role].label), file=ds.name)),
                      expanded=newest or len(loaded) <= 2):
         render_dataset(ds_id, ds)
 

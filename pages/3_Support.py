@@ -61,7 +61,7 @@ c[3].metric(t("Ticket CSAT (good %)"), fmt.pct(res.csat_good_pct / 100, 1),
             help=t("{n:,} good/bad ratings", n=res.rated))
 if res.tickets_per_1000_customers is not None:
     c[4].metric(t("Tickets per 1,000 customers"), fmt.num(res.tickets_per_1000_customers, 1),
-                help=t("Customers counted in {file}", file=customers.name))
+                help=ui.esc(t("Customers counted in {file}", file=customers.name)))
 else:
     c[4].metric(t("Median resolution"), minutes(res.resolution_median_min))
 ui.caption(defs.describe("first_reply_sla"))

@@ -102,7 +102,7 @@ with d[1]:
     ui.download_table(table, "funnel.csv", key="dl_funnel_csv")
 
 if res.breakdown is not None:
-    st.subheader(t("Breakdown by {field}", field=res.spec.by))
+    st.subheader(ui.esc(t("Breakdown by {field}", field=res.spec.by)))
     bchart = charts.breakdown_chart(res, title=t("Conversion by {field}", field=res.spec.by))
     ui.show_chart(bchart, width="stretch")
     if res.test is not None and res.test.p_value == res.test.p_value:

@@ -53,7 +53,7 @@ except CxDataError as err:
     ui.show_error(err)
     st.stop()
 
-st.subheader(spec.title or tr(display.title_of(res)))
+st.subheader(ui.esc(spec.title or tr(display.title_of(res))))
 st.caption(ui.esc(t("Page: {page} · data: {name} · saved {when}", page=spec.page, name=loaded[spec.dataset_id].name,
                     when=fmt.moment(spec.created_at) if spec.created_at else "—")))
 ui.caption(display.definition_of(res))

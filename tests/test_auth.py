@@ -1,4 +1,5 @@
-"""Hosted mode (ui.auth) through AppTest: login, rate limit, roles on every page, share links, local mode."""
+"""Hosted mode (ui.auth) through AppTest: the gate's login as the pages see it, roles on every page, share
+links, local mode. The login form, its limits and the cookie are tested in tests/test_gate.py."""
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import cxlib as cx
-from cxlib.users import UsersFile
+from cxlib.users import UsersFile, logins, reset_process_state
 from cxlib.workspace import Workspace
 from ui import auth, nav
 
@@ -30,22 +31,33 @@ def hosted(monkeypatch, tmp_path):
     users = UsersFile(tmp_path / "users.json")
     users.add("ann", PASSWORDS["ann"], "editor")
     users.add("vic", PASSWORDS["vic"], "viewer")
-    st.cache_resource.clear()            # the limiter and the workspace handle are process-wide
+    st.cache_resource.clear()            # the workspace handle is process-wide
+    reset_process_state()                # and so are the logins and the login limiter
     yield tmp_path
     st.cache_resource.clear()
+    reset_process_state()
 
 
-def _app(path: str = APP, **query) -> AppTest:
+def login_token(name: str) -> str:
+    """What the gate does after a right password: a login for ``name`` (the token its cookie holds)."""
+    users = UsersFile()
+    return logins().create(name, users.fingerprint(name))
+
+
+def _app(path: str = APP, *, as_: str | None = None, token: str | None = None, **query) -> AppTest:
+    """A fresh session of ``path``; ``as_``: logged in through the gate as that user (st.user["cx_login"])."""
     at = AppTest.from_file(str(ROOT / path) if path != APP else APP, default_timeout=120)
     for k, v in query.items():
         at.query_params[k] = v
+    if as_ is not None or token is not None:
+        at.user = {"cx_login": token or login_token(as_)}
     return at.run()
 
 
-def _login(at: AppTest, name: str, password: str | None = None) -> AppTest:
-    at.text_input(key="cx_login_name").input(name)
-    at.text_input(key="cx_login_password").input(PASSWORDS.get(name, "") if password is None else password)
-    return at.button(key="cx_login_submit").click().run()
+def _login(at: AppTest, name: str) -> AppTest:
+    """The same session, now with a live login of ``name`` (as after logging in at the gate and reloading)."""
+    at.user = {"cx_login": login_token(name)}
+    return at.run()
 
 
 def _texts(at: AppTest) -> str:
@@ -59,48 +71,28 @@ def _logged_in(at: AppTest) -> bool:
     return any(b.key == "cx_logout" for b in at.button)
 
 
-def test_login_rejects_wrong_passwords_and_never_echoes_them(hosted):
-    at = _app()
+def test_without_a_login_no_page_is_drawn(hosted):
+    at = _app()                                                       # not through the gate: no token at all
     assert not at.exception
-    assert at.text_input(key="cx_login_password").proto.type == at.text_input(key="cx_login_password").proto.PASSWORD
+    assert "must be started with python -m serve" in _texts(at)
     assert not at.file_uploader and not at.get("download_button") and "CX scorecard" not in _texts(at)
-    _login(at, "ann", "ann-wrong-horse")
-    assert "Wrong user name or password." in _texts(at) and not _logged_in(at)
-    assert "ann-wrong-horse" not in _texts(at)
-    wrong_user = _login(_app(), "nobody", "ann-wrong-horse")
-    assert "Wrong user name or password." in _texts(wrong_user)      # same words: no user enumeration
-    _login(at, "ann")
+    at = _app(token="not-a-login-token")                              # a token the server never issued
+    assert not _logged_in(at) and "You are logged out" in _texts(at) and not at.file_uploader
+    at = _login(at, "ann")
     assert not at.exception and _logged_in(at)
     assert "CX scorecard" in _texts(at) and "Logged in as ann (editor)" in _texts(at)
-    assert PASSWORDS["ann"] not in _texts(at)
 
 
 def test_users_file_holds_no_plain_password(hosted):
-    _login(_app(), "ann")
     raw = (hosted / "users.json").read_bytes()
     for pw in PASSWORDS.values():
         assert pw.encode() not in raw
     assert raw.count(b"$argon2id$") == 2
 
 
-def test_failed_logins_are_rate_limited_per_user_name(hosted):
-    at = _app()
-    for _ in range(3):
-        _login(at, "ann", "not-her-password")
-        assert "Wrong user name or password." in _texts(at)
-    _login(at, "ann")                                                 # right password, but blocked now
-    assert not _logged_in(at)
-    found = re.search(r"Too many failed attempts\. Try again in (\d+) s\.", _texts(at))
-    assert found and 0 < int(found.group(1)) <= 300
-    other = _login(_app(), "vic")                                     # another name is not blocked
-    assert _logged_in(other)
-    again = _login(_app(), "ann")                                     # a new session of the same name is
-    assert not _logged_in(again) and "Too many failed attempts" in _texts(again)
-
-
 @pytest.mark.parametrize("entry", [p for p in nav.PAGES if not p.shared], ids=lambda p: p.label)
 def test_a_viewer_gets_the_gate_and_no_upload_on_every_other_page(hosted, entry):
-    at = _login(_app(entry.path), "vic")                              # a fresh session opening the page's URL
+    at = _app(entry.path, as_="vic")                              # a fresh session opening the page's URL
     assert not at.exception, entry.path
     assert _logged_in(at) and GATE in _texts(at)
     assert not at.file_uploader, entry.path
@@ -115,14 +107,14 @@ def _nav_labels(at: AppTest) -> list[str]:
 
 
 def test_the_sidebar_shows_a_viewer_only_the_shared_pages(hosted):
-    editor = _login(_app(), "ann")
+    editor = _app(as_="ann")
     assert _nav_labels(editor)[:len(nav.PAGES)] == [p.label for p in nav.PAGES]
-    viewer = _login(_app(), "vic")
+    viewer = _app(as_="vic")
     assert _nav_labels(viewer) == [p.label for p in nav.PAGES if p.shared] == ["Saved analysis"]
 
 
 def _share_orders_as_ann(title: str = "Revenue <b>by</b> channel") -> tuple[AppTest, str]:
-    at = _login(_app(), "ann")
+    at = _app(as_="ann")
     at.switch_page("pages/2_Orders.py").run()
     assert not at.exception
     at.text_input(key="spec_orders_share_title").input(title)
@@ -141,7 +133,7 @@ def test_an_editor_shares_and_a_viewer_opens_the_link_read_only(hosted):
     assert spec.author == "ann" and spec.title == "Revenue <b>by</b> channel" and spec.page == "orders"
     assert [d.owner for d in ws.list_datasets("ann")] == ["ann"]
     expected = cx.open_analysis(analysis_id, workspace=ws)
-    at = _login(_app(SAVED, analysis=analysis_id), "vic")
+    at = _app(SAVED, analysis=analysis_id, as_="vic")
     assert not at.exception
     text = _texts(at)
     assert "Revenue <b>by</b> channel" in text and "Shared by ann on" in text
@@ -153,7 +145,7 @@ def test_an_editor_shares_and_a_viewer_opens_the_link_read_only(hosted):
 
 def test_a_viewer_cannot_reach_editor_actions_by_url(hosted):
     _, analysis_id = _share_orders_as_ann()
-    at = _login(_app(), "vic")
+    at = _app(as_="vic")
     at.switch_page(SAVED).run()                                       # the list, without ?analysis=
     assert not at.exception
     assert [e.proto.label.replace("\\", "") for e in at.main.get("page_link")][0] == "Revenue <b>by</b> channel"
@@ -170,55 +162,99 @@ def test_the_author_deletes_the_analysis_and_its_link_stops_opening(hosted):
     ann.switch_page(SAVED).run()
     ann.button(key=f"del_analysis_{analysis_id}").click().run()
     assert not ann.exception
-    at = _login(_app(SAVED, analysis=analysis_id), "vic")
+    at = _app(SAVED, analysis=analysis_id, as_="vic")
     assert "does not exist or was deleted" in _texts(at) and not at.exception
 
 
-def test_deleting_the_stored_data_stops_the_link_and_removes_the_file(hosted):
+def test_deleting_stored_data_asks_first_then_its_analysis_says_the_data_was_deleted(hosted):
+    """Finding 8: deleting data an analysis uses asks; afterwards the link says its data was deleted."""
     ann, analysis_id = _share_orders_as_ann()
     ann.switch_page(SAVED).run()
     ds_id = Workspace(hosted / "data").get_analysis(analysis_id).dataset_id
     ann.button(key=f"del_dataset_{ds_id}").click().run()
     assert not ann.exception
+    assert "1 of your shared analyses use this data" in _texts(ann)                  # asked, nothing deleted yet
+    assert len(list((hosted / "data" / "datasets").glob("*.parquet"))) == 1
+    ann.button(key=f"del_dataset_no_{ds_id}").click().run()                          # kept
+    assert "use this data" not in _texts(ann) and Workspace(hosted / "data").has_dataset(ds_id)
+    ann.button(key=f"del_dataset_{ds_id}").click().run()
+    ann.button(key=f"del_dataset_yes_{ds_id}").click().run()
+    assert not ann.exception
     assert not list((hosted / "data" / "datasets").glob("*.parquet"))
-    at = _login(_app(SAVED, analysis=analysis_id), "vic")
-    assert "does not exist or was deleted" in _texts(at) and not at.exception
+    assert "Its data was deleted" in _texts(ann)                                      # the list says so too
+    at = _app(SAVED, analysis=analysis_id, as_="vic")
+    assert "data of this analysis was deleted by the person who shared it" in _texts(at) and not at.exception
+    assert not at.dataframe and not at.get("vega_lite_chart")
+
+
+def test_the_same_file_from_two_editors_shows_each_editors_own_name_and_deletion(hosted):
+    """Finding 8: eve's analysis of the bytes ann stored too shows eve's file name, and after eve deletes
+    her data her analysis says so although ann still stores the same content."""
+    users = UsersFile(hosted / "users.json")
+    users.add("eve", "eve-correct-horse", "editor")
+    orders = cx.load(ROOT / "sample_data" / "orders_shopify.csv")
+    ws = Workspace(hosted / "data")
+    from dataclasses import replace
+    ws.put_dataset(replace(orders, name="ann_board_q3.csv"), owner="ann")
+    ws.put_dataset(replace(orders, name="eve_orders.csv"), owner="eve")
+    spec = ws.save_analysis(cx.make_spec("orders", orders, {"view": "by", "by": "channel"}, title="Eve's", author="eve"))
+    at = _app(SAVED, analysis=spec.id, as_="vic")
+    assert "Data: eve_orders.csv" in _texts(at) and "ann_board_q3" not in _texts(at)
+    ws.delete_dataset(spec.dataset_id, user="eve")
+    at = _app(SAVED, analysis=spec.id, as_="vic")
+    assert "deleted by the person who shared it" in _texts(at) and not at.dataframe
+    assert ws.has_dataset(spec.dataset_id)                                            # ann's copy stays
 
 
 @pytest.mark.parametrize("bad", ["A" * 16, "../../etc/passwd", "<script>x</script>", "x"])
 def test_an_unknown_analysis_id_gives_a_clear_message(hosted, bad):
     _share_orders_as_ann()                                            # a workspace exists, without that id
-    at = _login(_app(SAVED, analysis=bad), "vic")
+    at = _app(SAVED, analysis=bad, as_="vic")
     assert not at.exception
     assert "This link does not open an analysis: it does not exist or was deleted." in _texts(at)
     assert not at.dataframe
 
 
 def test_unknown_id_on_a_fresh_instance_is_explained_too(hosted):
-    at = _login(_app(SAVED, analysis="A" * 16), "ann")
+    at = _app(SAVED, analysis="A" * 16, as_="ann")
     assert not at.exception and "does not exist or was deleted" in _texts(at)
     assert not (hosted / "data").exists()                             # reading does not create a workspace
 
 
 def test_a_removed_user_is_logged_out_at_the_next_click(hosted):
-    at = _login(_app(), "ann")
+    at = _app(as_="ann")
     assert _logged_in(at)
     UsersFile(hosted / "users.json").remove("ann")
     at.run()
-    assert not _logged_in(at) and at.text_input(key="cx_login_name") is not None
+    assert not _logged_in(at) and "You are logged out" in _texts(at) and not at.file_uploader
 
 
-def test_log_out_forgets_the_session(hosted):
-    at = _login(_app(), "ann")
+def test_a_password_change_ends_open_sessions_at_the_next_click(hosted):
+    """Finding 9: changing a user's password ends their logins (and so their open sessions)."""
+    at = _app("pages/0_Data.py", as_="ann")
+    assert _logged_in(at) and at.file_uploader
+    UsersFile(hosted / "users.json").add("ann", "a brand new password", "editor")
+    at.run()
+    assert not _logged_in(at) and not at.file_uploader and "You are logged out" in _texts(at)
+
+
+def test_a_role_change_counts_at_the_next_click(hosted):
+    at = _app("pages/0_Data.py", as_="vic")
+    assert GATE in _texts(at)
+    users = UsersFile(hosted / "users.json")
+    users._save({**users._load(), "vic": {**users._load()["vic"], "role": "editor"}})   # same hash, new role
+    at.run()
+    assert at.file_uploader and GATE not in _texts(at)
+
+
+def test_log_out_ends_the_login_and_forgets_the_session(hosted):
+    token = login_token("ann")
+    at = _app(token=token)
     assert at.session_state["datasets"]
     at.button(key="cx_logout").click().run()
     assert not _logged_in(at) and "datasets" not in at.session_state
-
-
-def test_no_users_file_says_how_to_create_accounts(hosted):
-    (hosted / "users.json").unlink()
-    at = _app()
-    assert "python -m cxlib users add" in _texts(at) and not at.exception
+    assert logins().get(token) is None                                # the cookie's token is dead for every tab
+    assert "You are logged out" in _texts(at)
 
 
 # --- OIDC (st.login): the identity provider itself cannot run offline; st.user is seeded as AppTest allows
@@ -293,7 +329,7 @@ SHARE_BUTTONS = [("app.py", "spec_scorecard"), ("pages/1_Survey.py", "spec_surve
 
 @pytest.mark.parametrize("path, key", SHARE_BUTTONS, ids=[k for _, k in SHARE_BUTTONS])
 def test_every_analysis_page_saves_and_shares_what_it_shows(hosted, path, key):
-    at = _login(_app(), "ann")
+    at = _app(as_="ann")
     at.switch_page(path).run()
     at.text_input(key=f"{key}_share_title").input(f"Shared {key}")
     at.button(key=f"{key}_share").click().run()
@@ -303,7 +339,7 @@ def test_every_analysis_page_saves_and_shares_what_it_shows(hosted, path, key):
     spec = ws.get_analysis(analysis_id)
     assert spec.title == f"Shared {key}" and spec.author == "ann"
     expected = cx.open_analysis(analysis_id, workspace=ws)
-    viewer = _login(_app(SAVED, analysis=analysis_id), "vic")
+    viewer = _app(SAVED, analysis=analysis_id, as_="vic")
     assert not viewer.exception and f"Shared {key}" in _texts(viewer)
     assert viewer.dataframe[0].value.equals(expected.to_frame())
     assert expected.summary() in _texts(viewer)
@@ -316,7 +352,7 @@ def test_a_workspace_that_cannot_be_written_is_explained_not_a_traceback(hosted,
     def broken(self, spec):
         raise sqlite3.OperationalError("attempt to write a readonly database")
     monkeypatch.setattr(ws_module.Workspace, "save_analysis", broken)
-    at = _login(_app(), "ann")
+    at = _app(as_="ann")
     at.switch_page("pages/2_Orders.py").run()
     at.button(key="spec_orders_share").click().run()
     assert not at.exception
@@ -328,7 +364,7 @@ def test_a_workspace_that_cannot_be_written_is_explained_not_a_traceback(hosted,
 def test_a_link_shared_in_another_language_opens_in_it_with_no_english_left(hosted, lang):
     from tests.i18n_scan import english_left, page_texts
     _, analysis_id = _share_orders_as_ann(title="Q3")
-    at = _login(_app(SAVED, analysis=analysis_id, lang=lang), "vic")
+    at = _app(SAVED, analysis=analysis_id, lang=lang, as_="vic")
     assert not at.exception and at.get("vega_lite_chart")
     data = {"orders_shopify", "csv", "ann", "vic", "eur"}                   # file name, accounts, currency code
     left = english_left(page_texts(at), data)

@@ -84,6 +84,17 @@ def test_upload_limit_from_environment_applies_on_the_command_line(events_file):
     assert p.returncode == 2 and "limit" in p.stderr and p.stderr.startswith("error: ")
 
 
+@pytest.mark.parametrize("columns", [5_000, 1_000_000])
+def test_a_too_wide_file_is_a_clear_error_on_the_command_line(tmp_path, columns):
+    """Finding 3 on the CLI: exit 2 and one error line naming the limit, not minutes of work."""
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(columns)) + "\n" + ",".join("1" for _ in range(columns)) + "\n")
+    p = run("inspect", str(path), "--json")
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.startswith("error: wide.csv") and "over the 2,000-column limit" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
 def test_unwritable_output_error_is_a_translatable_message_with_the_system_reason(events_file, tmp_path):
     import argparse
 

@@ -47,8 +47,8 @@ def test_dockerfile_is_debian_slim_non_root_with_a_healthcheck_and_a_data_volume
     assert "/_stcore/health" in check and "curl" not in check and "wget" not in check
     compile(healthcheck_python(), "<healthcheck>", "exec")                # valid Python
     cmd = next(a for i, a in ins if i == "CMD")
-    assert "streamlit run app.py" in cmd and "--server.address 0.0.0.0" in cmd and "--server.headless true" in cmd
-    assert "${PORT}" in cmd
+    assert "python -m serve" in cmd and "--host 0.0.0.0" in cmd and "${PORT}" in cmd     # behind the login gate
+    assert "streamlit run" not in cmd
 
 
 def test_dockerignore_keeps_secrets_data_and_the_venv_out():
@@ -58,12 +58,23 @@ def test_dockerignore_keeps_secrets_data_and_the_venv_out():
     assert not {"cxlib", "ui", "pages", "app.py", "sample_data", ".streamlit"} & ignored
 
 
-def test_make_serve_runs_hosted_mode_headless_on_all_interfaces():
+def test_make_serve_runs_hosted_mode_behind_the_gate_on_all_interfaces():
     text = (ROOT / "Makefile").read_text()
     recipe = re.search(r"^serve:.*\n((?:\t.*\n)+)", text, re.M).group(1).replace("\\\n", " ")
-    assert "CX_MODE=hosted" in recipe and "--server.headless true" in recipe
-    assert "--server.address 0.0.0.0" in recipe and "--server.port $(PORT)" in recipe
+    assert "CX_MODE=hosted" in recipe and "-m serve" in recipe and "streamlit run" not in recipe
+    assert "--host 0.0.0.0" in recipe and "--port $(PORT)" in recipe
+    run = re.search(r"^run:.*\n((?:\t.*\n)+)", text, re.M).group(1)
+    assert "streamlit run app.py" in run and "-m serve" not in run                    # local mode unchanged
     assert re.search(r"^bench-hosted:.*\n\t.*hosted_sessions\.py", text, re.M)
+
+
+def test_the_hosted_server_is_streamlit_headless_with_the_gate_and_its_trusted_header():
+    from serve.__main__ import server_config
+    from serve.gate import HEADER, USER_KEY
+    config = server_config("0.0.0.0", 8501)
+    assert config["server.headless"] is True and config["server.address"] == "0.0.0.0"
+    assert config["server.trustedUserHeaders"] == {HEADER: USER_KEY}
+    assert config["server.enableXsrfProtection"] is True and config["server.maxUploadSize"] >= 1
 
 
 def test_streamlit_config_limits_uploads_and_keeps_xsrf_on():
@@ -74,7 +85,7 @@ def test_streamlit_config_limits_uploads_and_keeps_xsrf_on():
 
 def test_every_cx_setting_the_code_reads_is_documented():
     read = set()
-    for folder in ("cxlib", "ui", "pages"):
+    for folder in ("cxlib", "ui", "pages", "serve"):
         for path in (ROOT / folder).rglob("*.py"):
             read |= set(re.findall(r"\"(CX_[A-Z_]+)\"", path.read_text(encoding="utf-8")))
     readme = (ROOT / "README.md").read_text()

@@ -400,6 +400,62 @@ def test_read_table_uses_env_limits_by_default(monkeypatch):
         read_table(b"a\n1\n2\n3\n", "t.csv")
 
 
+def _wide_csv(columns: int, name_len: int = 6, rows: int = 1) -> bytes:
+    header = ",".join(f"c{i:0{name_len - 1}d}" for i in range(columns))
+    return (header + "\n" + "\n".join(",".join("1" for _ in range(columns)) for _ in range(rows)) + "\n").encode()
+
+
+def _wide_parquet(columns: int) -> bytes:
+    import io as _io
+
+    buf = _io.BytesIO()
+    pd.DataFrame({f"c{i}": [1] for i in range(columns)}).to_parquet(buf)
+    return buf.getvalue()
+
+
+WIDE = {
+    "csv, short headers": lambda n: _wide_csv(n),
+    "csv, headers longer than the sniffed sample": lambda n: _wide_csv(n, name_len=80),
+    "csv, one data row far wider than its header": lambda n: b"a,b\n1,2\n" + b",".join([b"1"] * n) + b"\n",
+    "csv, unclosed quote (pandas path)": lambda n: b"a,b\n1,2\n" + b",".join([b"1"] * n) + b'\n"x,3\n',
+    "json lines": lambda n: b"\n".join([("{" + ",".join(f'"k{i}": 1' for i in range(n)) + "}").encode()] * 2),
+    "parquet": _wide_parquet,
+    "gzip": lambda n: gzip.compress(_wide_csv(n)),
+}
+
+
+@pytest.mark.parametrize("kind", list(WIDE))
+def test_a_file_wider_than_the_column_limit_is_refused_before_per_column_work(kind):
+    """Finding 3: width costs per column; above CX_MAX_COLUMNS the answer is a clear error, at once."""
+    with pytest.raises(CxLimitError, match=r"or more columns, over the 2,000-column limit") as err:
+        read_table(WIDE[kind](5000), "wide.csv")
+    assert err.value.file == "wide.csv" and "CX_MAX_COLUMNS" in str(err.value)
+
+
+def test_a_file_at_the_column_limit_is_read():
+    assert read_table(_wide_csv(2000), "w.csv").df.shape == (1, 2000)
+
+
+def test_the_column_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CX_MAX_COLUMNS", "10")
+    assert Limits.from_env().max_columns == 10
+    with pytest.raises(CxLimitError, match="11 or more columns, over the 10-column limit"):
+        read_table(_wide_csv(11), "w.csv")
+    assert read_table(_wide_csv(10), "w.csv").df.shape[1] == 10
+
+
+def test_an_excel_sheet_wider_than_the_limit_is_refused(monkeypatch):
+    monkeypatch.setenv("CX_MAX_COLUMNS", "50")
+    with pytest.raises(CxLimitError, match="over the 50-column limit"):
+        read_table(samples.xlsx_bytes({"S": [[f"c{i}" for i in range(60)], list(range(60))]}), "w.xlsx")
+
+
+def test_a_million_column_csv_is_refused_from_its_first_bytes():
+    data = _wide_csv(1_000_000)                                      # ~9 MB, one header line and one row
+    with pytest.raises(CxLimitError, match="over the 2,000-column limit"):
+        read_table(data, "million.csv")
+
+
 # --------------------------------------------------------------------------------------------
 # parse_numbers
 # --------------------------------------------------------------------------------------------

@@ -125,3 +125,59 @@ def test_a_table_parquet_cannot_hold_is_refused_with_a_clear_error(tmp_path, ds)
     with pytest.raises(CxDataError, match="odd.csv: this table cannot be stored"):
         ws.put_dataset(odd, owner="ann")
     assert not list((tmp_path / "datasets").glob("*")) and ws.list_datasets() == []
+
+
+def test_each_owner_sees_the_file_name_they_gave_the_same_content(tmp_path, ds):
+    """Finding 8: the second editor's (and her viewers') name comes from her own record, never the first's."""
+    from dataclasses import replace
+    ws = Workspace(tmp_path)
+    ds_id = ws.put_dataset(replace(ds, name="ann_q3_board.csv"), owner="ann")
+    assert ws.put_dataset(replace(ds, name="eve_export.csv"), owner="eve") == ds_id
+    assert [d.name for d in ws.list_datasets("eve")] == ["eve_export.csv"]
+    assert [d.name for d in ws.list_datasets("ann")] == ["ann_q3_board.csv"]
+    assert ws.get_dataset(ds_id, owner="eve").name == "eve_export.csv"
+    assert ws.get_dataset(ds_id, owner="ann").name == "ann_q3_board.csv"
+    with pytest.raises(NotFound):
+        ws.get_dataset(ds_id, owner="vic")                              # no record: nothing, not someone's name
+
+
+def test_data_deleted_by_its_owner_is_gone_for_her_analyses_even_if_another_owner_keeps_it(tmp_path, ds):
+    """Finding 8: after ann deletes her stored data, her analysis no longer opens (eve's still does)."""
+    ws = Workspace(tmp_path)
+    ds_id = ws.put_dataset(ds, owner="ann")
+    ws.put_dataset(ds, owner="eve")
+    assert ws.delete_dataset(ds_id, user="ann") is False
+    assert not ws.has_dataset(ds_id, owner="ann") and ws.has_dataset(ds_id, owner="eve") and ws.has_dataset(ds_id)
+    with pytest.raises(NotFound, match="deleted by the person who stored it"):
+        ws.get_dataset(ds_id, owner="ann")
+
+
+def test_a_version_1_workspace_gets_each_owners_name_once(tmp_path, ds):
+    import sqlite3
+    ws = Workspace(tmp_path)
+    ds_id = ws.put_dataset(ds, owner="ann")
+    with sqlite3.connect(tmp_path / "workspace.sqlite3") as db:      # as made by version 1: no name column
+        db.execute("DROP TABLE dataset_owners")
+        db.execute("CREATE TABLE dataset_owners (dataset_id TEXT NOT NULL, owner TEXT NOT NULL, "
+                   "created_at TEXT NOT NULL, PRIMARY KEY (dataset_id, owner))")
+        db.execute("INSERT INTO dataset_owners VALUES (?, 'ann', '2026-01-01T00:00:00Z')", (ds_id,))
+        db.execute("PRAGMA user_version = 1")
+    ws = Workspace(tmp_path)
+    assert ws.get_dataset(ds_id, owner="ann").name == "web.csv" and Workspace(tmp_path).list_datasets("ann")[0].name == "web.csv"
+
+
+def test_every_file_the_workspace_creates_is_private(tmp_path, ds):
+    """Finding 9: workspace.sqlite3 (and its -wal/-shm) and the Parquet files are 0600, the folders 0700."""
+    import os
+    old = os.umask(0o022)                                              # a usual umask: files would be 0644
+    try:
+        ws = Workspace(tmp_path / "data")
+        ws.put_dataset(ds, owner="ann")
+        ws.save_analysis(AnalysisSpec(dataset_id=ds.key, page="funnel", author="ann"))
+        files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
+        assert {p.name for p in files} >= {"workspace.sqlite3", f"{ds.key}.parquet"}
+        assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o600" for p in files}
+        dirs = [tmp_path / "data", tmp_path / "data" / "datasets"]
+        assert [oct(d.stat().st_mode & 0o777) for d in dirs] == ["0o700", "0o700"]
+    finally:
+        os.umask(old)

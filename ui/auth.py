@@ -7,33 +7,34 @@ anything, so no page, link or download is reached without an account:
 - when Streamlit's OIDC login is configured (an ``[auth]`` section in ``.streamlit/secrets.toml``)
   it is used (``st.login``/``st.user``); e-mails listed in ``CX_EDITORS`` are editors, everyone
   else a viewer;
-- otherwise a form checks the users file (``cxlib.users.UsersFile``: argon2 hashes), with failed
-  attempts limited per user name for the whole process (``CX_LOGIN_MAX_FAILURES`` within
-  ``CX_LOGIN_WINDOW_S`` seconds).
+- otherwise the login happens *before* the app, at the gate (``python -m serve``,
+  :mod:`serve.gate`): its form checks the users file and sets an HttpOnly cookie holding a random
+  token; the gate hands the token to this session as ``st.user["cx_login"]`` and Streamlit binds
+  the session to it. Every run looks the token up (:func:`cxlib.users.logins`): a logout, a
+  password change, removing the user or a role change count at the next click, and another
+  browser presenting this session's id gets a session of its own.
 
 Roles: an editor uploads, analyses, saves and shares, and deletes what they saved; a viewer opens
-shared analyses only (pages in ``ui.nav.PAGES`` marked ``shared``). The account lives in this
-browser session's ``st.session_state`` (a reload asks again); the users file is re-read on every
-run, so removing a user or changing a role takes effect at their next click.
+shared analyses only (pages in ``ui.nav.PAGES`` marked ``shared``). A reload keeps the login (the
+cookie); the session's data (``st.session_state``) lives as long as the browser tab's session.
 """
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
 
 from cxlib.errors import CxDataError
-from cxlib.users import LoginLimiter, UsersFile
+from cxlib.users import UsersFile, logins
 from ui.i18n import t
-from ui.text import esc, show_error
+from ui.text import esc
 
-SESSION_KEY = "cx_account"
 SHARED_PAGE = "pages/9_Saved_analysis.py"
+USER_KEY = "cx_login"                    # serve.gate.USER_KEY: st.user key of the gate's login token
+LOGIN_PATH = "/_cx/login"                # serve.gate.LOGIN_PATH
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,13 @@ def oidc_settings() -> Mapping | None:
     return section if isinstance(section, Mapping) and section else None
 
 
-class _Guards:
-    """Process-wide login guards: the failure limiter and a cap on concurrent password checks
-    (each argon2 check takes ~64 MiB, so twenty at once must not all run together)."""
-
-    def __init__(self) -> None:
-        self.limiter = LoginLimiter(max_failures=int(os.environ.get("CX_LOGIN_MAX_FAILURES") or 5),
-                                    window_s=float(os.environ.get("CX_LOGIN_WINDOW_S") or 300))
-        self.checking = threading.BoundedSemaphore(2)
-
-
-@st.cache_resource(show_spinner=False)
-def guards() -> _Guards:
-    return _Guards()
+def login_token() -> str | None:
+    """The gate's login token of this session (``st.user["cx_login"]``), or None."""
+    try:
+        token = st.user.get(USER_KEY)
+    except Exception:                     # noqa: BLE001 - no user info (bare mode)
+        return None
+    return token if isinstance(token, str) and token else None
 
 
 def current() -> Account | None:
@@ -93,17 +88,11 @@ def current() -> Account | None:
         return LOCAL
     if oidc_settings() is not None:
         return _oidc_account()
-    saved = st.session_state.get(SESSION_KEY)
-    if not isinstance(saved, dict) or saved.get("via") != "password":
-        return None
     try:
-        role = {u.name: u.role for u in UsersFile().list()}.get(saved["name"])
-    except CxDataError:
-        role = None
-    if role is None:                      # removed from the users file: logged out
-        st.session_state.pop(SESSION_KEY, None)
-        return None
-    return Account(saved["name"], role, "password")
+        user = logins().check(login_token(), UsersFile())
+    except CxDataError:                   # unreadable users file: nobody is logged in
+        user = None
+    return Account(user.name, user.role, "password") if user else None
 
 
 def _oidc_account() -> Account | None:
@@ -153,40 +142,21 @@ def _oidc_login(settings: Mapping) -> None:
 
 
 def _password_login() -> None:
-    users = UsersFile()
-    if not users.path.exists():
-        st.warning(t("No accounts exist yet. An administrator creates them on the server with: "
-                     "python -m cxlib users add NAME --role editor"), icon=":material/person_add:")
-    with st.form("cx_login", clear_on_submit=True):
-        name = st.text_input(t("User name"), key="cx_login_name", autocomplete="username")
-        password = st.text_input(t("Password"), type="password", key="cx_login_password",
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button(t("Log in"), key="cx_login_submit", type="primary")
-    if not submitted:
+    """This session has no live login: it ended (log out, password change, expiry), or the page runs
+    without the gate. Say how to log in; the form itself is the gate's."""
+    if login_token() is None:
+        st.warning(t("This hosted instance must be started with python -m serve (make serve), which provides "
+                     "the login."), icon=":material/lock:")
         return
-    name = (name or "").strip()
-    g = guards()
-    wait = g.limiter.blocked_for(name)
-    if wait > 0:                          # do not even check: a blocked name learns nothing
-        st.error(t("Too many failed attempts. Try again in {seconds} s.", seconds=math.ceil(wait)),
-                 icon=":material/timer:")
-        return
-    try:
-        with g.checking:
-            user = users.verify(name, password or "")
-    except CxDataError as err:            # unreadable users file
-        show_error(err)
-        return
-    if user is None:                      # same words whether or not the user exists
-        g.limiter.failed(name)
-        st.error(t("Wrong user name or password."), icon=":material/error:")
-        return
-    g.limiter.succeeded(name)
-    st.session_state[SESSION_KEY] = {"name": user.name, "via": "password"}
-    st.rerun()
+    st.info(t("You are logged out (or your login ended: it expired, or your password changed)."),
+            icon=":material/logout:")
+    st.write(t("Reload this page to log in again, or open the login page:"))
+    st.link_button(t("Log in"), f"{LOGIN_PATH}?next=/", type="primary", icon=":material/login:")
 
 
 def _log_out(via: str) -> None:
+    if via == "password":
+        logins().revoke(login_token())    # the cookie's token is dead at once, for every tab
     for key in list(st.session_state.keys()):   # nothing of this session stays for the next person
         del st.session_state[key]
     if via == "oidc":

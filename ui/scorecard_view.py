@@ -86,8 +86,8 @@ def _tile(tile: scorecard.Tile, defs: DefinitionSet) -> None:
     m = METRICS_BY_NAME[tile.metric]
     with st.container(border=True, key=f"tile_{tile.metric}"):
         st.metric(metric_label(tile.metric), tile_value(tile),
-                  help=t("n = {n:,} · {file}", n=tile.n, file=tile.dataset) if tile.n is not None
-                  else t("n unknown · {file}", file=tile.dataset))
+                  help=ui.esc(t("n = {n:,} · {file}", n=tile.n, file=tile.dataset) if tile.n is not None
+                              else t("n unknown · {file}", file=tile.dataset)))
         if ci_text(tile):
             st.caption(ui.esc(ci_text(tile)))
         color = _BADGE.get(tile.status, "gray")

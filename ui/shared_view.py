@@ -3,8 +3,10 @@
 ``render(analysis_id)`` reads the spec and its datasets from the workspace (never from the
 session), recomputes the figures with ``cxlib.analyses`` and shows them read-only: title,
 author, time, the definition in words, the data's date range, the page's chart(s) and table.
-The spec is looked up on every run, so a deleted analysis stops opening at once; the
-recomputation is cached by the spec's JSON, whose dataset ids are content hashes.
+The datasets are the author's: their file names are the ones the author gave, and an analysis
+whose author deleted the stored data says so (even when someone else still stores the same
+content). The spec is looked up on every run, so a deleted analysis stops opening at once; the
+recomputation is cached by the spec's JSON (its author and its dataset ids, content hashes).
 """
 from __future__ import annotations
 
@@ -53,11 +55,17 @@ class _SpecChart:
         return self.spec_json
 
 
+class DataDeleted(NotFound):
+    """The author deleted the data this analysis reads."""
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _open(spec_json: str, root: str, lang: str) -> Opened:
     """``lang`` is part of the key: chart titles are built in the reader's language."""
     spec = AnalysisSpec.from_json(json.loads(spec_json))
-    a = analyses.open_analysis(spec, workspace=share._workspace(root))
+    ws = share._workspace(root)
+    data = [ws.get_dataset(i, owner=spec.author) for i in (spec.dataset_id, *spec.extra_dataset_ids)]
+    a = analyses.open_analysis(spec, data=data)
     info = tuple(DataInfo(d.name, d.role, d.report.rows, d.report.date_range) for d in a.datasets)
     charts = []
     for kind in display.chart_kinds(a.result) or (None,):
@@ -73,10 +81,14 @@ def _load(analysis_id: str) -> tuple[AnalysisSpec, Opened]:
         raise NotFound("nothing has been saved in this workspace yet.")
     ws = share.workspace()
     spec = ws.get_analysis(analysis_id)                       # uncached: deletions count at once
-    gone = [i for i in (spec.dataset_id, *spec.extra_dataset_ids) if not ws.has_dataset(i)]
-    if gone:
-        raise NotFound("the data of this analysis was deleted.")
+    if not data_kept(ws, spec):
+        raise DataDeleted("the data of this analysis was deleted.")
     return spec, _open(json.dumps(spec.to_json(), sort_keys=True), str(ws.root), language())
+
+
+def data_kept(ws, spec: AnalysisSpec) -> bool:
+    """Whether the analysis's author still stores every dataset it reads."""
+    return all(ws.has_dataset(i, owner=spec.author) for i in (spec.dataset_id, *spec.extra_dataset_ids))
 
 
 def render(analysis_id: str) -> None:
@@ -84,6 +96,11 @@ def render(analysis_id: str) -> None:
     try:
         with st.spinner(t("Opening the shared analysis…")):
             spec, opened = _load(analysis_id)
+    except DataDeleted:
+        st.warning(t("The data of this analysis was deleted by the person who shared it, so its figures cannot be "
+                     "shown any more. Ask them to share it again."), icon=":material/folder_off:")
+        _back_to_list()
+        return
     except NotFound:
         st.error(t("This link does not open an analysis: it does not exist or was deleted. "
                    "Ask the person who shared it for a new link."), icon=":material/link_off:")
@@ -155,7 +172,8 @@ def _open_link(spec: AnalysisSpec) -> None:
 def listing(account: auth.Account) -> None:
     """Every shared analysis (newest first); an editor can delete their own, and their stored data."""
     st.subheader(t("Shared analyses"))
-    specs = list(reversed(share.workspace().list_analyses())) if share.workspace_exists() else []
+    ws = share.workspace() if share.workspace_exists() else None
+    specs = list(reversed(ws.list_analyses())) if ws is not None else []
     if not specs:
         st.info(t("Nothing has been shared yet. Editors share an analysis with “Save and share” on its page."),
                 icon=":material/info:")
@@ -166,6 +184,8 @@ def listing(account: auth.Account) -> None:
             st.caption(esc(t("{page} · shared by {author} on {when}", page=page_label(spec.page),
                              author=spec.author or "—",
                              when=_when(spec.created_at))))
+            if not data_kept(ws, spec):
+                st.caption(t("Its data was deleted: the link shows no figures any more."))
         if c2 is not None and spec.author == account.name:
             if c2.button(t("Delete"), key=f"del_analysis_{spec.id}", icon=":material/delete:"):
                 _delete(lambda: share.workspace().delete_analysis(spec.id, user=account.name))
@@ -178,7 +198,8 @@ def _stored_data(account: auth.Account) -> None:
     mine = ws.list_datasets(account.name)
     if not mine:
         return
-    with st.expander(t("Your stored data ({n})", n=len(mine))):
+    asking = st.session_state.get("confirm_del_dataset")
+    with st.expander(t("Your stored data ({n})", n=len(mine)), expanded=asking in {d.id for d in mine}):
         st.caption(t("Data stored when you shared an analysis. Deleting it stops the analyses that use it "
                      "from opening."))
         for d in mine:
@@ -186,7 +207,24 @@ def _stored_data(account: auth.Account) -> None:
             used = len(ws.analyses_using(d.id, account.name))
             c1.text(t("{name} · {rows:,} rows · used by {n} of your analyses", name=d.name, rows=d.rows, n=used))
             if c2.button(t("Delete"), key=f"del_dataset_{d.id}", icon=":material/delete:"):
-                _delete(lambda: ws.delete_dataset(d.id, user=account.name))
+                if not used:
+                    _delete(lambda: ws.delete_dataset(d.id, user=account.name))
+                st.session_state["confirm_del_dataset"] = d.id        # used by analyses: ask first
+                st.rerun()
+            if asking == d.id:
+                _confirm_delete(ws, d, used, account)
+
+
+def _confirm_delete(ws, d, used: int, account: auth.Account) -> None:
+    st.warning(t("{n} of your shared analyses use this data. After deleting it, their links say that the data "
+                 "was deleted and show no figures. Delete it?", n=used), icon=":material/warning:")
+    yes, no = st.columns(2)
+    if yes.button(t("Delete the data"), key=f"del_dataset_yes_{d.id}", type="primary", icon=":material/delete:"):
+        st.session_state.pop("confirm_del_dataset", None)
+        _delete(lambda: ws.delete_dataset(d.id, user=account.name))
+    if no.button(t("Keep it"), key=f"del_dataset_no_{d.id}"):
+        st.session_state.pop("confirm_del_dataset", None)
+        st.rerun()
 
 
 def _delete(action) -> None:

@@ -3,11 +3,12 @@
 ``st.session_state["datasets"]`` is a dict ``{dataset_id: Dataset}`` in load order (dataset_id =
 ``Dataset.key``). Sample data from ``sample_data/MANIFEST.json`` is loaded on a session's first run
 unless the user removed it. Parsing is cached on the upload's bytes (never on a DataFrame: Streamlit
-hashes only a sample of large frames, see STREAMLIT.md §5).
+hashes only a sample of large frames, see STREAMLIT.md §5), in a cache bounded by bytes.
 """
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -20,26 +21,30 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _load_cached(name: str, data: bytes, role: str | None, mapping_json: str | None,
-                 values_json: str | None = None) -> Dataset:
-    from cxlib.loader import load_bytes
-    mapping = json.loads(mapping_json) if mapping_json else None
-    return load_bytes(data, name, role=role, mapping=mapping, values=json.loads(values_json) if values_json else None)
-
-
 def load_upload(name: str, data: bytes, *, role: str | None = None, mapping: dict[str, str] | None = None,
-                values: dict[str, dict[str, str]] | None = None) -> Dataset:
-    """Parse an upload (cached on its bytes), with a column mapping and a value mapping (``cxlib.values``)
-    when given. Raises CxDataError with a user-facing message."""
+                values: dict[str, dict[str, str]] | None = None, trusted: bool = False) -> Dataset:
+    """Parse an upload (cached on its bytes, for every session, bounded by bytes: serve.worker), with a
+    column mapping and a value mapping (``cxlib.values``) when given. In hosted mode an upload is parsed
+    in a worker process with a time and memory budget, off this session's script thread (``trusted``:
+    the app's own sample files, parsed here). Raises CxDataError with a user-facing message."""
     from cxlib import io as cxio
-    limits = cxio.Limits.from_env() if hasattr(cxio.Limits, "from_env") else cxio.Limits()
+    from serve import worker
+    from ui.auth import hosted
+    limits = cxio.Limits.from_env()
     if len(data) > limits.max_bytes:
         raise CxDataError(msg("the file is {size:.0f} MB, over the {limit:.0f} MB limit.", size=len(data) / 2**20,
                               limit=limits.max_bytes / 2**20), file=name,
                           hint=msg("Split the file or filter it to the period you need."))
-    return _load_cached(name, data, role, json.dumps(mapping, sort_keys=True) if mapping else None,
-                        json.dumps(values, sort_keys=True, ensure_ascii=False) if values else None)
+    key = worker.ParseCache.key(data, name, role, {"mapping": mapping, "values": values, "limits": repr(limits)})
+    ds = worker.CACHE.get(key)
+    if ds is None:
+        if hosted() and not trusted and os.environ.get("CX_PARSE_IN_PROCESS") != "1":
+            ds = worker.parse(data, name, role=role, mapping=mapping, limits=limits, values=values)
+        else:
+            from cxlib.loader import load_bytes
+            ds = load_bytes(data, name, role=role, mapping=mapping, limits=limits, values=values)
+        worker.CACHE.put(key, ds)
+    return ds
 
 
 def cache_key(ds: Dataset) -> str:
@@ -86,7 +91,7 @@ def ensure_samples() -> None:
             continue
         path = SAMPLE_DIR / item["file"]
         try:
-            add(load_upload(path.name, path.read_bytes(), role=item.get("role")))
+            add(load_upload(path.name, path.read_bytes(), role=item.get("role"), trusted=True))
         except (CxDataError, OSError) as err:       # sample data must never break the app
             problems.append(str(err))
     st.session_state["sample_problems"] = problems

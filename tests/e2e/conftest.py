@@ -37,17 +37,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(env: dict[str, str], log_name: str) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port with ``env`` added; returns (process, base URL)."""
+def _start_server(env: dict[str, str], log_name: str, *, hosted: bool = False) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` (local mode) or `python -m serve` (hosted: the app behind its login gate, as
+    `make serve` runs it) on a free loopback port with ``env`` added; returns (process, base URL)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / log_name, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
+    command = ([sys.executable, "-m", "serve", "--host", "127.0.0.1", "--port", str(port)] if hosted else
+               [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"])
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -85,26 +86,36 @@ class Hosted:
     url: str
     data_dir: Path
     passwords: dict[str, str]          # user name -> password (ann, eve: editors; vic: viewer)
+    pid: int = 0                       # the server process
+    users_file: Path | None = None
 
 
-@pytest.fixture(scope="session")
-def hosted_server(tmp_path_factory):
-    """A hosted-mode server (CX_MODE=hosted) with its own data folder and users file."""
+def start_hosted(tmp_path_factory, log_name: str, **env: str):
+    """A hosted instance (`python -m serve`) with its own data folder and users file: editors ann and eve,
+    viewer vic. Returns (process, Hosted)."""
     from cxlib.users import UsersFile
     root = tmp_path_factory.mktemp("hosted")
     passwords = {name: f"{name}-{secrets.token_urlsafe(12)}" for name in ("ann", "eve", "vic")}
     users = UsersFile(root / "users.json")
     for name, role in (("ann", "editor"), ("eve", "editor"), ("vic", "viewer")):
         users.add(name, passwords[name], role)
-    proc, url = _start_server({"CX_MODE": "hosted", "CX_DATA_DIR": str(root / "data"),
-                               "CX_USERS_FILE": str(root / "users.json")}, "hosted_server.log")
-    yield Hosted(url, root / "data", passwords)
+    proc, url = _start_server({"CX_DATA_DIR": str(root / "data"), "CX_USERS_FILE": str(root / "users.json"), **env},
+                              log_name, hosted=True)
+    return proc, Hosted(url, root / "data", passwords, proc.pid, root / "users.json")
+
+
+@pytest.fixture(scope="session")
+def hosted_server(tmp_path_factory):
+    """A hosted-mode server behind its login gate, as `make serve` starts it."""
+    proc, hosted = start_hosted(tmp_path_factory, "hosted_server.log")
+    yield hosted
     _stop(proc)
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=30_000)          # wait for readiness: a cold start on a loaded machine is slow
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -141,7 +152,8 @@ def wait_idle(pg, timeout: int = 30_000) -> None:
 
 
 def login(pg, name: str, password: str) -> None:
-    """Fill the hosted-mode login form and submit it."""
+    """Fill the hosted instance's login form (the gate's page every visit without a login lands on) and
+    submit it; the gate then sends the browser on to the page it asked for."""
     pg.locator('input[aria-label="User name"]').fill(name)
     pg.locator('input[aria-label="Password"]').fill(password)
     pg.get_by_role("button", name="Log in").click()

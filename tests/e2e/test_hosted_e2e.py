@@ -83,9 +83,9 @@ def test_editor_shares_and_a_viewer_opens_the_link_read_only(hosted_server, brow
         expect(viewer.get_by_role("heading", name="Net revenue by channel (board) - Q3!")).to_be_visible()
         expect(viewer.locator(CHART).first).to_be_visible()
         assert "analysis=" in viewer.url
-        viewer.goto(f"{hosted_server.url}/Data")     # by URL: a fresh session, asked to log in again
-        login(viewer, "vic", pw["vic"])
+        viewer.goto(f"{hosted_server.url}/Data")     # by URL: a fresh session, still logged in (the cookie)
         expect(viewer.get_by_text("can open shared analyses only")).to_be_visible()
+        assert "Logged in as vic (viewer)" in viewer.inner_text('[data-testid="stSidebar"]')
         assert viewer.locator(UPLOADER).count() == 0
     finally:
         ctx_b.close()

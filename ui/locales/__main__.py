@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SOURCES = ("app.py", "pages", "ui", "cxlib")
+SOURCES = ("app.py", "pages", "ui", "cxlib", "serve")
 KEYWORDS = {"t": None, "msg": None, "N_": None}
 LANGS = ("zh", "ru")
 # Fixed header fields so that re-extracting unchanged code leaves the files unchanged.
