@@ -11,7 +11,7 @@ from cxlib.segments import (NO_ORDERS, ORDER_STATUSES, VALUE_TIERS, RFMSpec,
                             build_customer_view, compute_rfm, members_frame, rule_segment, score_map_frame,
                             score_map_from_frame, shares_customers, value_tier_frame)
 from ui import fmt, t, tr
-from ui.widgets import dataset_currency, date_input_format, status_label
+from ui.widgets import column_label, dataset_currency, date_input_format, status_label
 
 ui.shell(t("Segments"), icon=":material/group_work:")
 orders = ui.pick_dataset("orders", key="seg_orders", label=t("Orders"))
@@ -55,7 +55,7 @@ with st.expander(t("Data and RFM definition")):
     st.caption(t("Segment map: each segment covers a range of R scores and FM scores (1-5); every cell once."))
     score_map = score_map_frame()
     edited = st.data_editor(score_map, num_rows="dynamic", hide_index=True, key="seg_score_map", column_config={
-        c: st.column_config.Column(label=tr(c)) for c in score_map.columns})
+        c: st.column_config.Column(label=column_label(c)) for c in score_map.columns})
 try:
     spec = RFMSpec(as_of=as_of, valid_statuses=tuple(statuses), subtract_refunds=refunds,
                    score_map=score_map_from_frame(edited), quintile_method=method)
