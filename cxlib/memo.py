@@ -131,11 +131,13 @@ def md_escape(text: object) -> str:
     return "\\" + out if re.match(r"([-+*]|\d+[.)])(\s|$)", out) else out   # not a list item
 
 
-def memo_markdown(res: ExperimentResult, question: str | None = None, *, translate: Translate = str) -> str:
+def memo_markdown(res: ExperimentResult, question: str | None = None, *, translate: Translate = str,
+                  provenance: bool = True) -> str:
     """The decision memo as self-contained Markdown.
 
     ``translate`` is applied to every sentence and label (``ui.i18n.tr`` for the interface's
-    language); the default keeps the memo in English.
+    language); the default keeps the memo in English. ``provenance=False`` leaves out the last
+    section (data file, content hash, package versions), e.g. for a preview in the app.
     """
     s = _sections(res, question, translate)
     h = s["headings"]
@@ -150,8 +152,10 @@ def memo_markdown(res: ExperimentResult, question: str | None = None, *, transla
     if s["warnings"]:
         out += [f"## {md_escape(h['warnings'])}", ""] + [f"- {md_escape(w)}" for w in s["warnings"]] + [""]
     out += [f"## {md_escape(h['caveats'])}", ""] + [f"- {md_escape(n)}" for n in s["notes"]] + [
-        "", f"## {md_escape(h['definitions'])}", "", md_escape(s["definition"]), "", f"## {md_escape(h['data'])}", ""]
-    out += [f"- {md_escape(d)}" for d in s["data"]] + [f"- {md_escape(s['packages'])}", ""]
+        "", f"## {md_escape(h['definitions'])}", "", md_escape(s["definition"]), ""]
+    if provenance:
+        out += [f"## {md_escape(h['data'])}", ""] + [f"- {md_escape(d)}" for d in s["data"]] + [
+            f"- {md_escape(s['packages'])}", ""]
     return "\n".join(out)
 
 

@@ -76,8 +76,8 @@ def show_result(res: ex.ExperimentResult, key: str) -> ex.ExperimentResult:
     for note in res.caveats:
         ui.caption(note)
     memo_md = memo.memo_markdown(res, question, translate=tr)
-    with st.expander(t("Decision memo (preview)")):
-        st.markdown(memo_md)                            # memo_markdown escapes every text that came from a file
+    with st.expander(t("Decision memo (preview)")):     # memo_markdown escapes every text that came from a file
+        st.markdown(memo.memo_markdown(res, question, translate=tr, provenance=False))
     d = st.columns(4)
     with d[0]:
         ui.download_table(res.to_frame(), "ab_results.csv", key=f"{key}_dl_csv", label=t("Results (CSV)"))

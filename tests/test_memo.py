@@ -157,3 +157,9 @@ def test_memo_is_titled_by_the_question_and_opens_with_the_decision():
     asked = replace(res, spec=replace(res.spec, question="Typed <b>here</b>"))       # a saved spec keeps it
     html = memo.memo_html(asked, charts=[])
     assert "<h1>Decision memo: Typed &lt;b&gt;here&lt;/b&gt;</h1>" in html and "<h2>Decision</h2>" in html
+
+
+def test_preview_leaves_out_only_the_provenance_section():
+    res = analyze_counts({"A": (1000, 40), "B": (1000, 50)})
+    full, preview = memo.memo_markdown(res), memo.memo_markdown(res, provenance=False)
+    assert "Content hash" in full and "Content hash" not in preview and full.startswith(preview.rstrip("\n"))
