@@ -302,6 +302,7 @@ def label_columns(df) -> dict:
 def show_table(df, *, formats: dict | None = None, labels=(), where=None, **kwargs) -> None:
     """st.dataframe in the session's language (headers, numbers, dates, labels); ``hide_index`` by default."""
     kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("placeholder", "—")          # a missing cell reads as a dash, not as "None"
     if isinstance(df, pd.DataFrame) and language() == "en":    # English has no catalog: snake_case names in words
         words = {c: header(c) for c in df.columns if isinstance(c, str) and header(c) != c}
         kwargs["column_config"] = {**{c: st.column_config.Column(label=w) for c, w in words.items()},
