@@ -10,9 +10,21 @@ Conventions
 - ``alternative``: ``"two-sided"``, ``"larger"`` (variant better: b > a) or ``"smaller"`` (b < a).
   For a one-sided test at level alpha the interval reported is the two-sided ``1 - 2 alpha``
   interval, whose relevant bound is exactly the one-sided bound (so the interval and the test agree).
-- Relative-lift intervals use the **delta method on the ratio** (first-order Taylor expansion of
-  ``mean_b / mean_a``), the method GrowthBook's gbstats uses, so results can be checked against it:
-  ``Var(rel) = var_b / (mean_a^2 n_b) + var_a mean_b^2 / (mean_a^4 n_a)``.
+- **One method per comparison: the p-value and both intervals come from the same test statistic**, the
+  intervals being the values of the change that the test would not reject. So a result is significant
+  exactly when its intervals exclude 0 (absolute) and 0 % (relative): a verdict never says
+  "significant" next to an interval that touches 0.
+
+  * Proportions: the score test (Miettinen-Nurminen / Farrington-Manning, without the small-sample
+    factor n/(n-1)); at "no difference" it is the pooled two-proportion z-test. The difference and
+    the ratio intervals invert it (statsmodels ``test_proportions_2indep`` and
+    ``confint_proportions_2indep`` with ``method="score", correction=False`` give the same numbers).
+  * Means (revenue per user; average order value linearized by the delta method): the Welch t-test;
+    the absolute interval is its own, the relative one is Fieller's interval for ``mean_b / mean_a``
+    with the same critical value (unbounded, given as NaN, when the control mean itself is not
+    distinguishable from 0).
+  * Always-valid (sequential) results: one confidence sequence gives the p-value and the absolute
+    interval; the relative interval is Fieller's with the sequence's critical value.
 """
 from __future__ import annotations
 
@@ -20,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
-from scipy import integrate, special, stats
+from scipy import integrate, optimize, special, stats
 
 Alternative = Literal["two-sided", "larger", "smaller"]
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "larger", "smaller")
@@ -69,21 +81,110 @@ def relative_variance(mean_a: float, var_a: float, n_a: float, mean_b: float, va
     return var_b / (mean_a ** 2 * n_b) + var_a * mean_b ** 2 / (mean_a ** 4 * n_a)
 
 
+def fieller_interval(mean_a: float, se2_a: float, mean_b: float, se2_b: float, crit: float) -> tuple[float, float]:
+    """Fieller's interval for the relative change ``mean_b / mean_a - 1`` of two independent means with
+    squared standard errors ``se2_*``: the ratios r with ``(mean_b - r mean_a)^2 <= crit^2 (se2_b + r^2 se2_a)``.
+
+    At r = 1 the inequality is the Wald/Welch test of "no difference" with the same ``crit``, so the
+    interval excludes 0 exactly when that test rejects. NaN bounds when the set is unbounded (the
+    control mean is not distinguishable from 0 at this level) or the input is degenerate.
+    """
+    a = mean_a ** 2 - crit ** 2 * se2_a
+    if not (np.isfinite(a) and np.isfinite(mean_b) and a > 0):
+        return float("nan"), float("nan")
+    half = crit * np.sqrt(mean_a ** 2 * se2_b + mean_b ** 2 * se2_a - crit ** 2 * se2_a * se2_b)
+    return float((mean_a * mean_b - half) / a - 1), float((mean_a * mean_b + half) / a - 1)
+
+
 def _intervals(mean_a, var_a, n_a, mean_b, var_b, n_b, crit) -> tuple:
+    """Absolute (Wald/Welch) and relative (Fieller) intervals with one critical value."""
     diff = mean_b - mean_a
     se_abs = float(np.sqrt(var_a / n_a + var_b / n_b)) if n_a and n_b else float("nan")
     rel = diff / mean_a if mean_a else float("nan")
-    se_rel = float(np.sqrt(relative_variance(mean_a, var_a, n_a, mean_b, var_b, n_b)))
-    return (diff, (diff - crit * se_abs, diff + crit * se_abs), rel, (rel - crit * se_rel, rel + crit * se_rel))
+    rel_ci = fieller_interval(mean_a, var_a / n_a, mean_b, var_b / n_b, crit) if n_a and n_b else (np.nan, np.nan)
+    return (diff, (diff - crit * se_abs, diff + crit * se_abs), rel, rel_ci)
+
+
+def score_statistic_diff(conv_a: int, n_a: int, conv_b: int, n_b: int, delta: float = 0.0) -> float:
+    """Score statistic of "p_b - p_a = delta" (Farrington & Manning 1990: restricted maximum likelihood
+    estimates from the cubic of Miettinen & Nurminen 1985, no n/(n-1) factor); at 0 the pooled z."""
+    pa, pb = conv_a / n_a, conv_b / n_b
+    if delta == 0:
+        qa = qb = (conv_a + conv_b) / (n_a + n_b)
+    else:                                      # the variant is sample 1, the control sample 2
+        th = n_a / n_b
+        a = 1 + th
+        b = -(1 + th + pb + th * pa + delta * (th + 2))
+        c = delta ** 2 + delta * (2 * pb + th + 1) + pb + th * pa
+        d = -pb * delta * (1 + delta)
+        v = b ** 3 / (3 * a) ** 3 - b * c / (6 * a ** 2) + d / (2 * a)
+        u = np.sign(v) * np.sqrt(max(b ** 2 / (3 * a) ** 2 - c / (3 * a), 0.0))
+        w = (np.pi + np.arccos(np.clip(v / u ** 3, -1, 1))) / 3 if u else np.pi / 2
+        qb = float(np.clip(2 * u * np.cos(w) - b / (3 * a), 0, 1))
+        qa = float(np.clip(qb - delta, 0, 1))
+    return _z(pb - pa - delta, qb * (1 - qb) / n_b + qa * (1 - qa) / n_a)
+
+
+def _z(num: float, var: float) -> float:
+    """num / sqrt(var); a zero variance (all or no conversions under the hypothesis) gives +-inf or 0."""
+    if var > 0:
+        return float(num / np.sqrt(var))
+    return float(np.copysign(np.inf, num)) if num else 0.0
+
+
+def score_statistic_ratio(conv_a: int, n_a: int, conv_b: int, n_b: int, ratio: float = 1.0) -> float:
+    """Score statistic of "p_b / p_a = ratio" (Miettinen & Nurminen 1985: restricted estimates from a
+    quadratic, no n/(n-1) factor); at ratio 1 the pooled z, as for the difference."""
+    pa, pb = conv_a / n_a, conv_b / n_b
+    a = (n_a + n_b) * ratio
+    b = -(n_b * ratio + conv_b + n_a + conv_a * ratio)
+    c = conv_a + conv_b
+    qa = float(2 * c / (-b + np.sqrt(max(b * b - 4 * a * c, 0.0))))      # the smaller root, without cancellation
+    qb = qa * ratio
+    return _z(pb - ratio * pa, qb * (1 - qb) / n_b + ratio ** 2 * qa * (1 - qa) / n_a)
+
+
+def _invert(stat, estimate: float, low: float, high: float, crit: float) -> tuple[float, float]:
+    """Where the decreasing statistic ``stat`` (0 at ``estimate``) crosses ``crit`` below the estimate and
+    ``-crit`` above it, searched within (low, high); an edge when it never gets there."""
+    def f(x: float, target: float) -> float:
+        return float(np.clip(stat(x) - target, -1e12, 1e12))         # +-inf at the edges: still a sign
+
+    def bound(target: float, edge: float) -> float:
+        if np.sign(f(edge, target)) == np.sign(f(estimate, target)):
+            return edge
+        return float(optimize.brentq(f, *sorted((estimate, edge)), args=(target,), xtol=1e-15, rtol=1e-13,
+                                     maxiter=300))
+    return bound(crit, low), bound(-crit, high)
+
+
+def score_interval_diff(conv_a: int, n_a: int, conv_b: int, n_b: int, crit: float) -> tuple[float, float]:
+    """Interval of ``p_b - p_a``: the differences the score test does not reject at ``crit``."""
+    diff = conv_b / n_b - conv_a / n_a
+    return _invert(lambda d: score_statistic_diff(conv_a, n_a, conv_b, n_b, d), diff, -1.0, 1.0, crit)
+
+
+def score_interval_relative(conv_a: int, n_a: int, conv_b: int, n_b: int, crit: float) -> tuple[float, float]:
+    """Interval of ``p_b / p_a - 1``: the ratios the score test does not reject at ``crit`` (searched on
+    the log scale; NaN without control conversions, lower bound -100 % without variant conversions)."""
+    if conv_a == 0:
+        return float("nan"), float("nan")
+    stat = (lambda x: score_statistic_ratio(conv_a, n_a, conv_b, n_b, float(np.exp(x))))
+    if conv_b == 0:
+        return -1.0, float(np.expm1(_invert(stat, -40.0, -40.0, 40.0, crit)[1]))
+    est = float(np.log((conv_b / n_b) / (conv_a / n_a)))
+    lo, hi = _invert(stat, est, est - 40, est + 40, crit)
+    return float(np.expm1(lo)), float(np.expm1(hi))
 
 
 def proportion_test(conv_a: int, n_a: int, conv_b: int, n_b: int, *, alpha: float = 0.05,
                     alternative: Alternative = "two-sided") -> LiftTest:
-    """Two-proportion z-test (pooled standard error under H0, as ``statsmodels proportions_ztest``).
+    """Score test of two proportions with its own intervals (module docstring).
 
-    Absolute-lift interval: Wald with unpooled standard error ``sqrt(pa qa / na + pb qb / nb)``;
-    relative-lift interval: delta method on the ratio (module docstring). Degenerate input (an empty
-    arm, or no conversions at all) gives ``p_value = 1`` and NaN intervals, never an exception.
+    The p-value is the pooled two-proportion z-test (``statsmodels proportions_ztest``), which is the
+    score test at "no difference"; the absolute and relative intervals invert the same score test, so
+    significant <=> both exclude 0. Degenerate input (an empty arm, or no conversions at all) gives
+    ``p_value = 1`` and NaN intervals, never an exception.
     """
     pa = conv_a / n_a if n_a else float("nan")
     pb = conv_b / n_b if n_b else float("nan")
@@ -95,11 +196,12 @@ def proportion_test(conv_a: int, n_a: int, conv_b: int, n_b: int, *, alpha: floa
         nan2 = (float("nan"), float("nan"))
         diff = pb - pa if n_a and n_b else float("nan")
         return LiftTest(pa, pb, diff, nan2, diff / pa if pa else float("nan"), nan2, 1.0, 0.0,
-                        "two-proportion z-test", level)
+                        "score test", level)
     z = float((pb - pa) / se0)
-    diff, abs_ci, rel, rel_ci = _intervals(pa, pa * (1 - pa), n_a, pb, pb * (1 - pb), n_b, crit)
-    return LiftTest(pa, pb, diff, abs_ci, rel, rel_ci, _p_from_stat(z, alternative), z,
-                    "two-proportion z-test", level)
+    abs_ci = score_interval_diff(conv_a, n_a, conv_b, n_b, crit)
+    rel_ci = score_interval_relative(conv_a, n_a, conv_b, n_b, crit)
+    return LiftTest(pa, pb, pb - pa, abs_ci, (pb - pa) / pa if pa else float("nan"), rel_ci,
+                    _p_from_stat(z, alternative), z, "score test", level)
 
 
 def welch_dof(var_a: float, n_a: float, var_b: float, n_b: float) -> float:
@@ -113,8 +215,9 @@ def mean_test(mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float
               alpha: float = 0.05, alternative: Alternative = "two-sided") -> LiftTest:
     """Welch t-test for a difference in means (unit variances ``var_*`` with ddof = 1).
 
-    Intervals use the Student t quantile with Welch–Satterthwaite degrees of freedom; relative
-    lift by the delta method on the ratio. Zero variance in both arms gives ``p_value = 1``.
+    Intervals use the Student t quantile with Welch–Satterthwaite degrees of freedom: the absolute one
+    is the test's own, the relative one Fieller's with the same quantile (so both agree with the
+    p-value). Zero variance in both arms gives ``p_value = 1``.
     """
     level = ci_level(alpha, alternative)
     if n_a < 2 or n_b < 2 or (var_a <= 0 and var_b <= 0):
@@ -169,6 +272,16 @@ def ratio_test(a: RatioStats, b: RatioStats, *, alpha: float = 0.05,
     res = mean_test(a.ratio, a.unit_variance, a.n, b.ratio, b.unit_variance, b.n, alpha=alpha,
                     alternative=alternative)
     return replace(res, test="delta-method t-test")
+
+
+def always_valid_crit(n_total: int, *, alpha: float = 0.05, tuning: float = 5000.0) -> float:
+    """The multiple of the standard error that makes the half-width of :func:`always_valid`'s interval at
+    ``n_total`` units (it depends on the sample size and the tuning, not on the data)."""
+    if not n_total > 0:
+        return float("nan")
+    rho = np.sqrt((-2 * np.log(alpha) + np.log(-2 * np.log(alpha) + 1)) / tuning)
+    k = n_total * rho ** 2 + 1
+    return float(np.sqrt(2 * k * np.log(np.sqrt(k) / alpha) / n_total) / rho)
 
 
 def always_valid(estimate: float, variance: float, n_total: int, *, alpha: float = 0.05,

@@ -83,23 +83,36 @@ def _time_unit(seconds: float) -> tuple[str, float]:
     return N_("seconds"), 1.0
 
 
-def time_histogram_chart(result: FunnelResult, step_index: int, bin_seconds: float,
+def time_histogram_chart(result: FunnelResult, step_index: int, bin_seconds: float | None = None,
                          title: str | None = None) -> alt.Chart:
-    """Histogram of time from step ``step_index - 1`` to ``step_index`` with fixed bins."""
+    """Histogram of time from step ``step_index - 1`` to ``step_index``, counts as whole numbers.
+
+    ``bin_seconds=None``: one bar per range people name ("under 10 s", "1 min to 2 min", "3 d to 7 d"),
+    fast and slow conversions side by side. A width: equal bins on a time axis in the unit that suits
+    the width (seconds ... days), the slowest units in one last orange bar ("... or more")."""
     hist = result.time_histogram(step_index, bin_seconds)
-    unit, size = _time_unit(bin_seconds)
-    data = pd.DataFrame({"start": hist["bin_start_s"] / size, "end": hist["bin_end_s"] / size, "units": hist["units"]})
     units = _units_title(result)
-    return alt.Chart(data).mark_bar(color="#4C78A8").encode(
-        # TRANSLATORS: {unit} is days, hours, minutes or seconds
-        x=alt.X("start:Q", title=localize(msg("Time to convert ({unit})", unit=Msg(unit)))), x2="end:Q",
-        y=alt.Y("units:Q", title=units),
-        tooltip=[alt.Tooltip("start:Q", title=localize(msg("From ({unit})", unit=Msg(unit))), format=",.4~g"),
-                 alt.Tooltip("end:Q", title=localize(msg("To ({unit})", unit=Msg(unit))), format=",.4~g"),
-                 alt.Tooltip("units:Q", title=units, format=",")],
-    ).properties(title=title or localize(msg("Time to convert: {from_step} -> {to_step}",
-                                             from_step=result.steps[step_index - 2],
-                                             to_step=result.steps[step_index - 1])), height=260)
+    data = pd.DataFrame({"units": hist["units"].astype(int), "overflow": hist["overflow"].astype(bool),
+                         "range": [localize(x) for x in hist["label"]]})
+    y = alt.Y("units:Q", title=units, axis=alt.Axis(format=",d", tickMinStep=1))
+    color = alt.condition("datum.overflow", alt.value("#F58518"), alt.value("#4C78A8"))
+    tooltip = [alt.Tooltip("range:N", title=localize(N_("Time to convert"))),
+               alt.Tooltip("units:Q", title=units, format=",")]
+    if bin_seconds is None:
+        chart = alt.Chart(data).mark_bar().encode(
+            x=alt.X("range:N", sort=None, title=localize(N_("Time to convert")), axis=alt.Axis(labelAngle=-40)),
+            y=y, color=color, tooltip=tooltip)
+    else:
+        unit, size = _time_unit(bin_seconds)
+        data["start"] = hist["bin_start_s"] / size
+        data["end"] = (hist["bin_start_s"] + bin_seconds) / size       # the overflow bar drawn one bin wide
+        chart = alt.Chart(data).mark_bar().encode(
+            # TRANSLATORS: {unit} is days, hours, minutes or seconds
+            x=alt.X("start:Q", title=localize(msg("Time to convert ({unit})", unit=Msg(unit))),
+                    axis=alt.Axis(format=",.4~g")), x2="end:Q", y=y, y2=alt.datum(0), color=color, tooltip=tooltip)
+    return chart.properties(title=title or localize(msg("Time to convert: {from_step} -> {to_step}",
+                                                        from_step=result.steps[step_index - 2],
+                                                        to_step=result.steps[step_index - 1])), height=260)
 
 
 def trend_chart(result: FunnelResult, period: str | None = None, title: str | None = None) -> alt.Chart:

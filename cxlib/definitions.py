@@ -330,6 +330,17 @@ METRICS: tuple[Metric, ...] = (
 )
 METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
+# The targets the product ships with (DESIGN.md: CSAT >= 80 % top-2-box; first reply within the SLA of
+# 24 h for >= 90 % of answered tickets). They are ordinary targets: editable, saved in the JSON, and an
+# interface marks them as defaults while they are unchanged. A file without "targets" gets them.
+DEFAULT_TARGETS: dict[str, float] = {"csat": 80.0, "first_reply_sla": 90.0}
+
+# The unit a target is typed in, as the target field names it ("Target (%)").
+_UNIT_WORDS: dict[str, str] = {
+    # TRANSLATORS: the unit of a target field, shown as "Target ({unit})"
+    "%": N_("%"), "pts": N_("NPS points"), "min": N_("minutes"), "money": N_("amount in the data's currency"),
+}
+
 _EXTRA_SENTENCES: dict[str, Msg] = {
     "aov": msg("Average order value = net revenue / number of valid orders."),
     "first_reply_median": msg("First reply time = minutes from ticket creation to the first agent reply; "
@@ -360,23 +371,72 @@ class DefinitionSet:
     clv_method: ClvMethodDef = field(default_factory=ClvMethodDef)
     cart: CartDef = field(default_factory=CartDef)
     sla: SlaDef = field(default_factory=SlaDef)
-    targets: dict[str, float] = field(default_factory=dict)
+    targets: dict[str, float] | None = None    # None: the default targets that fit these definitions
 
     def __post_init__(self) -> None:
+        if self.targets is None:
+            object.__setattr__(self, "targets", self.default_targets())
         for name, value in self.targets.items():
             m = METRICS_BY_NAME.get(name)
             if m is None:
                 raise _bad(msg("target for unknown metric {metric!r}", metric=name),
                            hint=msg("Known metrics: {metrics}.", metrics=", ".join(METRICS_BY_NAME)))
+            low, high = self.target_bounds(name)
             if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                    or not m.target_min <= value <= m.target_max):
+                    or not low <= value <= high):
                 raise _bad(msg("target for {metric} must be a number from {low:g} to {high:g}, got {value!r}",
-                               metric=Msg(m.label), low=m.target_min, high=m.target_max, value=value))
+                               metric=Msg(m.label), low=low, high=high, value=value))
 
     @classmethod
     def default(cls) -> "DefinitionSet":
-        """The defaults of DESIGN.md, no targets."""
+        """The defaults of DESIGN.md, with the default targets (``DEFAULT_TARGETS``)."""
         return cls()
+
+    def default_targets(self) -> dict[str, float]:
+        """``DEFAULT_TARGETS`` that mean something under these definitions (the CSAT default is a
+        top-2-box percentage: no default when CSAT is a mean)."""
+        return {k: v for k, v in DEFAULT_TARGETS.items() if self.target_unit(k) == "%"}
+
+    def is_default_target(self, metric: str) -> bool:
+        """Whether ``metric`` has a target and it is the shipped default (an interface says so)."""
+        value = self.targets.get(metric)
+        return value is not None and self.default_targets().get(metric) == value
+
+    def target_unit(self, metric: str) -> str:
+        """The unit a target of ``metric`` is written in: ``"%"``, ``"pts"`` (NPS points), ``"min"``,
+        ``"money"``, or ``""`` (points of a rating scale: CES, CSAT as a mean)."""
+        if metric == "csat":
+            return "%" if self.csat.mode == "top2_pct" else ""
+        return METRICS_BY_NAME[metric].unit
+
+    def target_bounds(self, metric: str) -> tuple[float, float]:
+        """Lowest and highest target of ``metric`` (a CSAT mean lies on its 1..scale_max scale)."""
+        if metric == "csat" and self.csat.mode == "mean":
+            return 1.0, float(self.csat.scale_max)
+        m = METRICS_BY_NAME[metric]
+        return float(m.target_min), float(m.target_max)
+
+    def target_unit_words(self, metric: str) -> Msg:
+        """The unit of a target field in words: ``%``, ``minutes``, ``NPS points``, ``points on the 1-7 scale``."""
+        unit = self.target_unit(metric)
+        if unit:
+            return Msg(_UNIT_WORDS[unit])
+        low, high = (self.ces.bounds if metric == "ces" else self.target_bounds(metric))
+        # TRANSLATORS: the unit of a rating-scale target (CES, CSAT mean), shown as "Target ({unit})"
+        return msg("points on the {low:g}-{high:g} scale", low=low, high=high)
+
+    def percent_typo(self, metric: str, value: float | None) -> float | None:
+        """The percentage a user probably meant when typing ``value`` for a percent target, or None.
+
+        A percent target from 0 (excluded) to 1 looks like a fraction: 0.8 is more likely "80 %"
+        than "0.8 %", so an interface asks before saving it.
+
+        >>> DefinitionSet().percent_typo("csat", 0.8), DefinitionSet().percent_typo("csat", 80)
+        (80.0, None)
+        """
+        if value is None or self.target_unit(metric) != "%" or not 0 < value <= 1:
+            return None
+        return round(float(value) * 100, 10)
 
     def describe(self, metric: str) -> Msg:
         """One plain-English sentence (a ``Msg``) for a metric name (``METRICS``) or a definition name."""
@@ -405,14 +465,29 @@ class DefinitionSet:
         return dataclasses.replace(self, targets=targets)
 
     def replace(self, **changes) -> "DefinitionSet":
-        """A copy with some definitions replaced, e.g. ``defs.replace(sla=SlaDef(8))``."""
+        """A copy with some definitions replaced, e.g. ``defs.replace(sla=SlaDef(8))``.
+
+        A target whose unit the change alters (CSAT from top-2-box % to a mean) would mean something
+        else: it is replaced by the default target of the new unit (none for a mean), unless
+        ``targets`` is given too.
+        """
+        if "targets" not in changes:
+            changes["targets"] = dataclasses.replace(self, **changes, targets={}).carry_targets(self.targets, self)
         return dataclasses.replace(self, **changes)
+
+    def carry_targets(self, targets: dict[str, float], previous: "DefinitionSet") -> dict[str, float]:
+        """``targets`` (set under ``previous``) for these definitions: a target whose unit differs here
+        gives way to this set's default target for it (none for a CSAT mean)."""
+        moved = {m for m in METRICS_BY_NAME if self.target_unit(m) != previous.target_unit(m)}
+        out = {k: v for k, v in targets.items() if k not in moved}
+        out.update({k: v for k, v in self.default_targets().items() if k in moved})
+        return out
 
     def to_json(self) -> dict:
         out: dict = {"version": VERSION}
         for name in _SPECS:
             out[name] = _foreign_to_json(getattr(self, name)) if name in _FOREIGN else getattr(self, name).to_json()
-        out["targets"] = dict(self.targets)
+        out["targets"] = {k: self.targets[k] for k in METRICS_BY_NAME if k in self.targets}   # stable order
         return out
 
     def dumps(self) -> str:
@@ -436,10 +511,10 @@ class DefinitionSet:
                        hint=msg("Known keys: version, targets, {keys}.", keys=", ".join(_SPECS)))
         kwargs = {name: (_foreign_from_json(spec, obj[name]) if name in _FOREIGN else spec.from_json(obj[name]))
                   for name, spec in _SPECS.items() if name in obj}
-        targets = obj.get("targets", {}) or {}
-        if not isinstance(targets, dict):
+        targets = obj.get("targets")              # absent: the default targets
+        if targets is not None and not isinstance(targets, dict):
             raise _bad(msg("targets must be an object {shape}", shape="{metric: value}"))     # JSON notation
-        return cls(**kwargs, targets=dict(targets))
+        return cls(**kwargs, targets=None if targets is None else dict(targets))
 
     @classmethod
     def loads(cls, text: str | bytes) -> "DefinitionSet":

@@ -260,7 +260,7 @@ VIEWS: dict[str, View] = {
         lambda r: msg("Funnel"), lambda r: r.spec.describe(),
         {"funnel": _no_defs(lambda: _cfun().funnel_chart), "breakdown": _no_defs(lambda: _cfun().breakdown_chart),
          "trend": _no_defs(lambda: _cfun().trend_chart),
-         "time": lambda r, defs=None, step_index=2, bin_seconds=3600.0, **o: _cfun().time_histogram_chart(
+         "time": lambda r, defs=None, step_index=2, bin_seconds=None, **o: _cfun().time_histogram_chart(
              r, step_index, bin_seconds, **o)},
         available=lambda r, kind: kind != "breakdown" or r.breakdown is not None),
 }

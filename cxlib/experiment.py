@@ -122,10 +122,10 @@ class ExperimentSpec:
         if self.correction == "holm":
             if extras is None:
                 return msg("Each variant's {metric} is compared with the control by {test} at {alpha:.0%} significance, "
-                           "Holm-corrected when several variants are compared; the traffic split is checked against "
+                           "corrected for comparing several variants (Holm) when there are several; the traffic split is checked against "
                            "{split} (flagged at p < {threshold:g}).", **values)
             return msg("Each variant's {metric} is compared with the control by {test} at {alpha:.0%} significance, "
-                       "Holm-corrected when several variants are compared, with {extras}; the traffic split is "
+                       "corrected for comparing several variants (Holm) when there are several, with {extras}; the traffic split is "
                        "checked against {split} (flagged at p < {threshold:g}).", extras=extras, **values)
         if extras is None:
             return msg("Each variant's {metric} is compared with the control by {test} at {alpha:.0%} significance; "
@@ -139,15 +139,15 @@ class ExperimentSpec:
 # translation can inflect them as the sentence needs.
 _TESTS: dict[tuple[str, str], Msg] = {
     # TRANSLATORS: the {test} in "compared with the control by {test} at 5% significance"; write each as that sentence needs it
-    ("two-sided", "converted"): msg("a two-sided two-proportion z-test"),
-    ("larger", "converted"): msg("a one-sided (variant better) two-proportion z-test"),
-    ("smaller", "converted"): msg("a one-sided (variant worse) two-proportion z-test"),
-    ("two-sided", "revenue"): msg("a two-sided Welch t-test"),
-    ("larger", "revenue"): msg("a one-sided (variant better) Welch t-test"),
-    ("smaller", "revenue"): msg("a one-sided (variant worse) Welch t-test"),
-    ("two-sided", "aov"): msg("a two-sided delta-method t-test"),
-    ("larger", "aov"): msg("a one-sided (variant better) delta-method t-test"),
-    ("smaller", "aov"): msg("a one-sided (variant worse) delta-method t-test"),
+    ("two-sided", "converted"): msg("a two-sided comparison of two proportions (score test)"),
+    ("larger", "converted"): msg("a one-sided comparison of two proportions, variant better (score test)"),
+    ("smaller", "converted"): msg("a one-sided comparison of two proportions, variant worse (score test)"),
+    ("two-sided", "revenue"): msg("a two-sided comparison of means (Welch t-test)"),
+    ("larger", "revenue"): msg("a one-sided comparison of means, variant better (Welch t-test)"),
+    ("smaller", "revenue"): msg("a one-sided comparison of means, variant worse (Welch t-test)"),
+    ("two-sided", "aov"): msg("a two-sided comparison of a ratio counted per user (delta-method t-test)"),
+    ("larger", "aov"): msg("a one-sided comparison of a ratio counted per user, variant better (delta-method t-test)"),
+    ("smaller", "aov"): msg("a one-sided comparison of a ratio counted per user, variant worse (delta-method t-test)"),
 }
 
 
@@ -239,6 +239,7 @@ class ExperimentResult(Displayable):
     cuped: CupedInfo | None = None
     dataset_name: str = ""
     data_hash: str = ""
+    decision: Decision | None = None           # Ship / Don't ship yet / No detectable change, and why
 
     @property
     def trustworthy(self) -> bool:
@@ -269,7 +270,7 @@ class ExperimentResult(Displayable):
         return pd.DataFrame(rows)
 
     def summary(self) -> Msg:
-        lines = [self.verdict, *self.checks.sentences()]
+        lines = ([self.decision.sentence] if self.decision else []) + [self.verdict, *self.checks.sentences()]
         if self.cuped and self.cuped.theta != 0:
             lines.append(msg("CUPED reduced the variance by {reduction:.1%}.", reduction=self.cuped.variance_reduction))
         return _lines(lines + [msg("Warning: {warning}", warning=w) for w in self.warnings])
@@ -291,7 +292,8 @@ class ExperimentResult(Displayable):
                 "srm": {"p_value": ch.srm_p_value, "flag": ch.srm_flag, "observed": dict(ch.observed),
                         "expected_split": dict(ch.expected_split)},
                 "users_in_multiple_variants": ch.units_in_multiple_variants,
-                "verdict": self.verdict, "warnings": list(self.warnings), "caveats": list(self.caveats),
+                "verdict": self.verdict, "decision": self.decision.to_json() if self.decision else None,
+                "warnings": list(self.warnings), "caveats": list(self.caveats),
                 "control": self.control, "metric": self.spec.metric, "spec": self.spec.to_json(),
                 "checks": {k: v for k, v in asdict(ch).items() if k not in ("expected_split", "observed")},
                 "cuped": asdict(self.cuped) if self.cuped else None, "data_hash": self.data_hash})
@@ -583,7 +585,7 @@ def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_in
     caveats = _caveats(spec, comps, cuped_info)
     verdict = _verdict(spec, variants, comps, checks)
     return ExperimentResult(spec, control, tuple(variants), comps, checks, verdict, tuple(warnings), tuple(caveats),
-                            cuped_info, name, data_hash)
+                            cuped_info, name, data_hash, decide(spec, variants, comps, checks))
 
 
 def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -> tuple:
@@ -611,8 +613,8 @@ def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -
         tuning = 2 * spec.planned_users_per_variant if spec.planned_users_per_variant else 5000
         n = a.users + b.users
         abs_ci, p = abstats.always_valid(t.abs_lift, va / a.users + vb / b.users, n, alpha=spec.alpha, tuning=tuning)
-        rel_var = abstats.relative_variance(t.mean_a, va, a.users, t.mean_b, vb, b.users)
-        rel_ci, _ = abstats.always_valid(t.rel_lift, rel_var, n, alpha=spec.alpha, tuning=tuning)
+        crit = abstats.always_valid_crit(n, alpha=spec.alpha, tuning=tuning)      # the same sequence's width
+        rel_ci = abstats.fieller_interval(t.mean_a, va / a.users, t.mean_b, vb / b.users, crit)
         t = replace(t, abs_ci=abs_ci, rel_ci=rel_ci, p_value=p, test=t.test + " (always-valid)",
                     ci_level=1 - spec.alpha)
     return t, mw, bayes
@@ -639,15 +641,15 @@ def _p_eq(p: float, name: Msg | None = None) -> Msg:
     """'p = 0.03' or 'p < 0.001'; ``name`` says which p-value (one-sided, always-valid)."""
     name = msg("p") if name is None else name
     if not np.isfinite(p):
-        # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"; {p_value} is "n/a" (not available)
+        # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"; {p_value} is "n/a" (not available)
         return msg("{name} = {p_value}", name=name, p_value=msg("n/a"))
     if p < 0.001:
-        # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"
+        # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"
         return msg("{name} < {limit:g}", name=name, limit=0.001)
     if p < 0.01:
-        # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"
+        # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"
         return msg("{name} = {p_value:.3f}", name=name, p_value=float(p))
-    # TRANSLATORS: {name} is "p", "one-sided p" or "always-valid p"
+    # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"
     return msg("{name} = {p_value:.2f}", name=name, p_value=float(p))
 
 
@@ -669,67 +671,77 @@ def _fmt_pct(x: float) -> Msg:
     return msg("{change:+.1f} %", change=_Signed(x * 100))
 
 
-def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSummary, c: Comparison) -> Msg:
-    """One plain sentence: what changed, by how much, how sure (one whole template per case)."""
-    t = c.test
+def _test_name(spec: ExperimentSpec, c: Comparison) -> Msg:
+    """The technical name of the method behind a p-value and its intervals, said in brackets."""
     if c.sequential:
-        p_name = msg("always-valid p")
-    else:
-        p_name = msg("one-sided p") if spec.alternative != "two-sided" else msg("p")
+        # TRANSLATORS: technical names of statistical methods, shown in brackets after plain words
+        return msg("always-valid confidence sequence")
+    return _METHOD_NAMES[spec.metric]
+
+
+_METHOD_NAMES: dict[str, Msg] = {"converted": msg("score test"), "revenue": msg("Welch t-test"),
+                                 "aov": msg("delta-method t-test")}
+
+
+def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSummary, c: Comparison) -> Msg:
+    """What changed, by how much and how sure, in plain words with the statistics' names in brackets:
+    whole sentences (what happened; the likely range; how unlikely by chance), one template each."""
+    t = c.test
     adjusted = c.p_value_adjusted != t.p_value
     p_val = c.p_value_adjusted if adjusted else t.p_value
-    v = dict(variant=b.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(a.value, spec.metric),
+    if c.sequential:
+        p_name = msg("always-valid p-value")
+    else:
+        p_name = msg("one-sided p-value") if spec.alternative != "two-sided" else msg("p-value")
+    v = dict(variant=b.name, control=a.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(a.value, spec.metric),
              after=_fmt_value(b.value, spec.metric), lift=_fmt_pct(t.rel_lift), level=t.ci_level * 100,
              low=_fmt_pct(t.rel_ci[0]), high=_fmt_pct(t.rel_ci[1]), p_value=_p_eq(p_val, p_name),
-             alpha=spec.alpha * 100)
-    # Holm adjusts p-values, not intervals: say so, or an interval excluding 0 reads as significant
+             alpha=spec.alpha * 100, test=_test_name(spec, c))
     if c.significant and t.abs_lift > 0:
-        if adjusted:
-            return msg("{variant} raised {metric} from {before} to {after} ({lift}, {level:.0f} % CI, not adjusted "
-                       "for multiple variants, {low} to {high}); {p_value} (Holm-adjusted), significant at "
-                       "{alpha:g} %.", **v)
-        return msg("{variant} raised {metric} from {before} to {after} ({lift}, {level:.0f} % CI {low} to {high}); "
-                   "{p_value}, significant at {alpha:g} %.", **v)
-    if c.significant:
-        if adjusted:
-            return msg("{variant} lowered {metric} from {before} to {after} ({lift}, {level:.0f} % CI, not adjusted "
-                       "for multiple variants, {low} to {high}); {p_value} (Holm-adjusted), significant at "
-                       "{alpha:g} %.", **v)
-        return msg("{variant} lowered {metric} from {before} to {after} ({lift}, {level:.0f} % CI {low} to {high}); "
-                   "{p_value}, significant at {alpha:g} %.", **v)
-    v["control"] = a.name
-    if spec.alternative == "larger":
-        if adjusted:
-            sentence = msg("{variant} did not significantly increase {metric}: {before} in {control} vs {after} "
-                           "({lift}, {level:.0f} % CI, not adjusted for multiple variants, {low} to {high}); "
-                           "{p_value} (Holm-adjusted), not significant at {alpha:g} %.", **v)
-        else:
-            sentence = msg("{variant} did not significantly increase {metric}: {before} in {control} vs {after} "
-                           "({lift}, {level:.0f} % CI {low} to {high}); {p_value}, not significant at {alpha:g} %.", **v)
-        if t.rel_ci[1] < 0:
-            return msg("{first} {second}", first=sentence, second=msg(
-                "It moved the other way ({lift}), which a one-sided test for an increase cannot call significant; "
-                "look at it before shipping.", lift=v["lift"]))
-        return sentence
-    if spec.alternative == "smaller":
-        if adjusted:
-            sentence = msg("{variant} did not significantly decrease {metric}: {before} in {control} vs {after} "
-                           "({lift}, {level:.0f} % CI, not adjusted for multiple variants, {low} to {high}); "
-                           "{p_value} (Holm-adjusted), not significant at {alpha:g} %.", **v)
-        else:
-            sentence = msg("{variant} did not significantly decrease {metric}: {before} in {control} vs {after} "
-                           "({lift}, {level:.0f} % CI {low} to {high}); {p_value}, not significant at {alpha:g} %.", **v)
-        if t.rel_ci[0] > 0:
-            return msg("{first} {second}", first=sentence, second=msg(
-                "It moved the other way ({lift}), which a one-sided test for a decrease cannot call significant; "
-                "look at it before shipping.", lift=v["lift"]))
-        return sentence
-    if adjusted:
-        return msg("{variant} did not significantly change {metric}: {before} in {control} vs {after} ({lift}, "
-                   "{level:.0f} % CI, not adjusted for multiple variants, {low} to {high}); {p_value} (Holm-adjusted), "
-                   "not significant at {alpha:g} %.", **v)
-    return msg("{variant} did not significantly change {metric}: {before} in {control} vs {after} ({lift}, "
-               "{level:.0f} % CI {low} to {high}); {p_value}, not significant at {alpha:g} %.", **v)
+        happened = msg("{variant} raised {metric} from {before} to {after} ({lift}).", **v)
+    elif c.significant:
+        happened = msg("{variant} lowered {metric} from {before} to {after} ({lift}).", **v)
+    elif spec.alternative == "larger":
+        happened = msg("{variant} did not detectably increase {metric}: {before} in {control} vs {after} ({lift}).", **v)
+    elif spec.alternative == "smaller":
+        happened = msg("{variant} did not detectably decrease {metric}: {before} in {control} vs {after} ({lift}).", **v)
+    else:
+        happened = msg("{variant} did not detectably change {metric}: {before} in {control} vs {after} ({lift}).", **v)
+    if adjusted:      # Holm adjusts p-values, not intervals: say so, or an interval excluding 0 reads as significant
+        likely = msg("The true change is likely between {low} and {high} ({level:.0f} % confidence interval, not "
+                     "widened for comparing several variants).", **v)
+    else:
+        likely = msg("The true change is likely between {low} and {high} ({level:.0f} % confidence interval).", **v)
+    if c.significant and adjusted:
+        chance = msg("Even allowing for the several variants compared, a difference this large would be unlikely if "
+                     "{variant} changed nothing ({p_value} after Holm correction, {test}; significant at {alpha:g} %).",
+                     **v)
+    elif c.significant:
+        chance = msg("A difference this large would be unlikely if {variant} changed nothing ({p_value}, {test}; "
+                     "significant at {alpha:g} %).", **v)
+    elif adjusted:
+        chance = msg("Allowing for the several variants compared, a difference this large could be chance ({p_value} "
+                     "after Holm correction, {test}; not significant at {alpha:g} %).", **v)
+    else:
+        chance = msg("A difference this large could be chance ({p_value}, {test}; not significant at {alpha:g} %).",
+                     **v)
+    parts = [happened, likely, chance]
+    if not c.significant and spec.alternative == "larger" and t.rel_ci[1] < 0:
+        parts.append(msg("It moved the other way ({lift}), which a one-sided test for an increase cannot call "
+                         "significant; look at it before shipping.", lift=v["lift"]))
+    if not c.significant and spec.alternative == "smaller" and t.rel_ci[0] > 0:
+        parts.append(msg("It moved the other way ({lift}), which a one-sided test for a decrease cannot call "
+                         "significant; look at it before shipping.", lift=v["lift"]))
+    return _sentences(parts)
+
+
+def default_question(res: "ExperimentResult") -> Msg:
+    """The question a test answers when the user has not typed one (the decision memo's title)."""
+    metric = METRIC_LABELS[res.spec.metric]
+    if len(res.comparisons) == 1:
+        return msg("Does {variant} change {metric} compared with {control}?", variant=res.comparisons[0].variant,
+                   metric=metric, control=res.control)
+    return msg("Does any variant change {metric} compared with {control}?", metric=metric, control=res.control)
 
 
 def _verdict(spec, variants, comps, checks: DataChecks) -> Msg | str:
@@ -752,6 +764,101 @@ def _verdict(spec, variants, comps, checks: DataChecks) -> Msg | str:
         return msg("{first} {second}", first=head,
                    second=_sentences([p for p, c in zip(parts, comps) if c.significant]))
     return _sentences(parts)
+
+
+Call = Literal["ship", "dont_ship_yet", "no_change"]
+# The decision's headline words (the JSON keeps the call's code; an interface shows the headline).
+CALLS: dict[str, str] = {"ship": N_("Ship"), "dont_ship_yet": N_("Don't ship yet"),
+                         "no_change": N_("No detectable change")}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do, in one sentence that starts with the headline and gives the reason."""
+
+    call: Call
+    variant: str | None                        # the variant to ship (ship), or the one the reason is about
+    sentence: Msg                              # "Ship B, because it raised conversion ... (+1.6 %)."
+
+    @property
+    def headline(self) -> Msg:
+        if self.call == "ship":
+            return msg("Ship {variant}", variant=self.variant)
+        return Msg(CALLS[self.call])
+
+    def to_json(self) -> dict:
+        return {"call": self.call, "variant": self.variant, "headline": str(self.headline),
+                "sentence": str(self.sentence)}
+
+
+def decide(spec: ExperimentSpec, variants, comps, checks: DataChecks) -> Decision:
+    """Ship / Don't ship yet / No detectable change, with the reason in one sentence.
+
+    Don't ship yet when the data cannot be trusted (sample ratio mismatch), when the planned sample is
+    not reached (fixed-horizon tests), when a variant made things significantly worse and none better,
+    or when the winner's evidence is fragile (too few conversions, mean and rank tests disagreeing on
+    revenue). Ship the variant with the largest significant gain otherwise; no detectable change when
+    no variant differs significantly.
+    """
+    by = {v.name: v for v in variants}
+    control = variants[0]
+    if checks.srm_flag:
+        return Decision("dont_ship_yet", None, msg(
+            "Don't ship yet, because the users per variant do not match the intended split (sample ratio mismatch, "
+            "{p_value}): fix the assignment or tracking first.", p_value=_p_eq(checks.srm_p_value)))
+    smallest = min(v.users for v in variants)
+    if spec.planned_users_per_variant and not spec.sequential and smallest < spec.planned_users_per_variant:
+        return Decision("dont_ship_yet", None, msg(
+            "Don't ship yet, because the planned sample is not reached ({smallest:,} of {planned:,} users per "
+            "variant) and stopping early makes false wins likely.", smallest=smallest,
+            planned=spec.planned_users_per_variant))
+    gains = [c for c in comps if c.significant and c.test.abs_lift > 0]
+    losses = [c for c in comps if c.significant and c.test.abs_lift < 0]
+    if gains:
+        best = max(gains, key=lambda c: c.test.rel_lift if np.isfinite(c.test.rel_lift) else c.test.abs_lift)
+        b = by[best.variant]
+        v = dict(variant=b.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(control.value, spec.metric),
+                 after=_fmt_value(b.value, spec.metric), lift=_fmt_pct(best.test.rel_lift),
+                 low=_fmt_pct(best.test.rel_ci[0]))
+        few = spec.metric == "converted" and min(b.conversions, control.conversions) < MIN_CONVERSIONS
+        if few:
+            return Decision("dont_ship_yet", b.name, msg(
+                "Don't ship yet, because {variant}'s gain rests on fewer than {minimum} conversions in an arm, too "
+                "few to trust the result.", variant=b.name, minimum=MIN_CONVERSIONS))
+        if best.mann_whitney_p is not None and not spec.sequential and best.mann_whitney_p >= spec.alpha:
+            return Decision("dont_ship_yet", b.name, msg(
+                "Don't ship yet, because {variant}'s higher {metric} comes from a few large values: the rank test "
+                "finds no difference ({p_value}).", p_value=_p_eq(best.mann_whitney_p), **v))
+        if losses:
+            worse = ", ".join(c.variant for c in losses)
+            return Decision("ship", b.name, msg(
+                "Ship {variant}, because it raised {metric} from {before} to {after} ({lift}) and even the low end "
+                "of its likely range is a gain ({low}); do not ship {worse}, which did worse.", worse=worse, **v))
+        return Decision("ship", b.name, msg(
+            "Ship {variant}, because it raised {metric} from {before} to {after} ({lift}) and even the low end of "
+            "its likely range is a gain ({low}).", **v))
+    if losses:
+        worst = min(losses, key=lambda c: c.test.abs_lift)
+        b = by[worst.variant]
+        return Decision("dont_ship_yet", b.name, msg(
+            "Don't ship yet, because {variant} lowered {metric} from {before} to {after} ({lift}): keep {control}.",
+            variant=b.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(control.value, spec.metric),
+            after=_fmt_value(b.value, spec.metric), lift=_fmt_pct(worst.test.rel_lift), control=control.name))
+    if len(comps) == 1:
+        c = comps[0]
+        low, high = c.test.rel_ci
+        if (spec.alternative == "larger" and high < 0) or (spec.alternative == "smaller" and low > 0):
+            return Decision("dont_ship_yet", c.variant, msg(
+                "Don't ship yet, because {variant} moved {metric} the other way ({lift}), which this one-sided test "
+                "cannot call significant: look at it before deciding.", variant=c.variant,
+                metric=METRIC_LABELS[spec.metric], lift=_fmt_pct(c.test.rel_lift)))
+        return Decision("no_change", c.variant, msg(
+            "No detectable change, because {variant}'s likely change ({low} to {high}) includes no change; more "
+            "users would narrow it.", variant=c.variant, low=_fmt_pct(c.test.rel_ci[0]),
+            high=_fmt_pct(c.test.rel_ci[1])))
+    return Decision("no_change", None, msg(
+        "No detectable change, because no variant's {metric} differs from {control} by more than chance; more users "
+        "would narrow the intervals.", metric=METRIC_LABELS[spec.metric], control=control.name))
 
 
 def _warnings(spec, variants, comps, checks, cuped_info) -> list[Msg]:
@@ -795,28 +902,33 @@ def _caveats(spec, comps, cuped_info) -> list[Msg]:
     out = []
     if len(comps) > 1:
         if spec.correction == "holm":
-            out.append(msg("p-values are Holm-adjusted for {comparisons} comparisons with the control; intervals are "
-                           "not adjusted.", comparisons=len(comps)))
+            out.append(msg("With {comparisons} variants compared with the control, each p-value is raised so that the "
+                           "chance of any false win stays at the significance level (Holm correction); the intervals "
+                           "are not widened.", comparisons=len(comps)))
         else:
-            out.append(msg("p-values are NOT adjusted for {comparisons} comparisons with the control; intervals are "
-                           "not adjusted.", comparisons=len(comps)))
+            out.append(msg("With {comparisons} variants compared with the control, the p-values are NOT raised for the "
+                           "extra chances of a false win (no multiple-comparison correction); the intervals are not "
+                           "widened either.", comparisons=len(comps)))
     if spec.alternative != "two-sided":
-        out.append(msg("One-sided test: the interval shown is the two-sided {level:.0%} interval, whose relevant bound "
-                       "matches the one-sided test.", level=1 - 2 * spec.alpha))
+        out.append(msg("The test looks in one direction only (one-sided), so the interval shown is the {level:.0%} "
+                       "interval, whose relevant end matches that test.", level=1 - 2 * spec.alpha))
     if cuped_info and cuped_info.theta != 0:
-        out.append(msg("CUPED used pre-experiment revenue of {units:,} units and reduced the variance by "
-                       "{reduction:.1%}.", units=cuped_info.units_with_pre_data,
+        out.append(msg("Revenue before the test of {units:,} units was used to remove noise that existed before it "
+                       "(CUPED), reducing the variance by {reduction:.1%}.", units=cuped_info.units_with_pre_data,
                        reduction=cuped_info.variance_reduction))
     if spec.metric == "aov":
-        out.append(msg("Average order value is a ratio metric: its variance uses the delta method with users (the "
-                       "unit of randomization) as the unit, not orders."))
-    out.append(msg("Relative-lift intervals use the delta method on the ratio of means."))
-    for c in comps:             # pooled-SE test vs unpooled-SE interval can disagree at the boundary
-        lo, hi = c.test.abs_ci
-        if spec.alternative == "two-sided" and np.isfinite(lo) and (lo <= 0 <= hi) == (c.test.p_value < spec.alpha):
-            out.append(msg("For {variant} the p-value (pooled standard error) and the interval (unpooled) disagree "
-                           "about significance, which happens with small or very unequal samples; treat it as "
-                           "inconclusive.", variant=c.variant))
+        out.append(msg("Average order value is a ratio: its uncertainty is counted per user, the unit that was "
+                       "randomized, not per order (delta method)."))
+    if spec.sequential:
+        out.append(msg("The p-value and both intervals come from one always-valid confidence sequence (the relative "
+                       "one by Fieller's method), so a result is significant exactly when its interval excludes no "
+                       "change, however often the results are looked at."))
+    elif spec.metric == "converted":
+        out.append(msg("The p-value and both intervals come from one method (score test), so a result is significant "
+                       "exactly when its interval excludes no change."))
+    else:
+        out.append(msg("The p-value and both intervals come from one test (Welch t-test; the relative interval by "
+                       "Fieller's method), so a result is significant exactly when its interval excludes no change."))
     return out
 
 

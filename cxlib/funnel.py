@@ -66,6 +66,17 @@ COLUMNS = (N_("step_index"), N_("step"), N_("units"), N_("conversion_from_first"
            N_("p_holm"), N_("significant"), N_("period"), N_("converted"), N_("rate"), N_("ci_low"),
            N_("ci_high"), N_("user_id"), N_("session_id"), N_("bin_start_s"), N_("bin_end_s"))
 QUANTILES = (0.5, 0.75, 0.9, 0.95)
+# Readable headers of the time-to-convert table (time_to_convert_view); durations are text in their unit.
+TIME_COLUMNS = (N_("From"), N_("To"), N_("Median"), N_("75th percentile"), N_("90th percentile"),
+                N_("95th percentile"))
+# The usual path of a shop's event log, in order: the default funnel is the part of it the data has.
+PATH_EVENTS = ("session_start", "page_view", "view_item", "product_view", "view_item_list", "select_item",
+               "add_to_cart", "view_cart", "begin_checkout", "add_shipping_info", "add_payment_info", "purchase")
+MAX_STEPS = 8
+# Edges (seconds) of the default time-to-convert histogram: ranges people name (under 10 s, 1 to 2 min,
+# 6 to 12 h, 3 to 7 d, ...), even on a log with a long tail; the last range is open.
+READABLE_EDGES = (0, 10, 30, 60, 120, 300, 600, 1800, 3600, 2 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400,
+                  3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -245,6 +256,43 @@ def format_window(seconds: float) -> Msg:
     return msg("{seconds:g} seconds", seconds=seconds)
 
 
+def duration_text(seconds: float) -> Msg:
+    """A duration in the unit people read it in: ``29 s``, ``4.5 min``, ``3 h``, ``2.4 d`` (n/a when missing)."""
+    if seconds is None or not math.isfinite(seconds):
+        return msg("n/a")
+    if seconds < 60:
+        # TRANSLATORS: a duration: s = seconds, min = minutes, h = hours, d = days
+        return msg("{value:,.0f} s", value=seconds)
+    limit, size, one_decimal, whole = next(u for u in _DURATION_UNITS if seconds < u[0])
+    value = seconds / size
+    return (whole if value >= 100 or round(value, 1) == round(value) else one_decimal)(value)
+
+
+# (below, unit size in seconds, one decimal, whole number): minutes below 1 h, hours below 1 day, then days
+_DURATION_UNITS = (
+    (3600, 60, lambda v: msg("{value:,.1f} min", value=v), lambda v: msg("{value:,.0f} min", value=v)),
+    (86400, 3600, lambda v: msg("{value:,.1f} h", value=v), lambda v: msg("{value:,.0f} h", value=v)),
+    (math.inf, 86400, lambda v: msg("{value:,.1f} d", value=v), lambda v: msg("{value:,.0f} d", value=v)),
+)
+
+
+def default_steps(events: list[str]) -> list[str]:
+    """The default funnel for a log whose events are ``events`` (most frequent first): the usual shop path
+    (``PATH_EVENTS``) as far as the data has it, so up to purchase when purchases are logged; a log
+    with fewer than two of those events gets its most frequent events.
+
+    >>> default_steps(["page_view", "view_item", "purchase", "add_to_cart", "begin_checkout", "scroll"])
+    ['page_view', 'view_item', 'add_to_cart', 'begin_checkout', 'purchase']
+    """
+    present = set(events)
+    path = [e for e in PATH_EVENTS if e in present]
+    if len(path) > MAX_STEPS:        # keep the ends (entry and purchase) and the most frequent middle steps
+        rank = {e: i for i, e in enumerate(events)}
+        middle = sorted(path[1:-1], key=rank.get)[:MAX_STEPS - 2]
+        path = [path[0], *[e for e in path[1:-1] if e in middle], path[-1]]
+    return path if len(path) >= 2 else list(events[:4])
+
+
 # --------------------------------------------------------------------------------- statistics
 def chi_square(table: np.ndarray) -> tuple[float, int, float, float]:
     """Pearson chi-square test of independence (no continuity correction).
@@ -273,6 +321,18 @@ class BreakdownTest:
     def to_json(self) -> dict:
         return {"chi2": self.chi2, "dof": self.dof, "p_value": self.p_value,
                 "pairwise": self.pairwise.to_dict(orient="records")}
+
+
+@dataclass(frozen=True)
+class DropOff:
+    """Units that reached step ``step_index`` (``step``) but not the next one."""
+
+    step_index: int
+    step: str
+    next_step: str
+    reached: int
+    lost: int
+    share: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -337,18 +397,78 @@ class FunnelResult(Displayable):
                          "n": int(len(d)), "median_s": q[0], "p75_s": q[1], "p90_s": q[2], "p95_s": q[3]})
         return pd.DataFrame(rows)
 
-    def time_histogram(self, step_index: int, bin_seconds: float) -> pd.DataFrame:
-        """Counts of time to convert into step ``step_index`` in fixed bins of ``bin_seconds``
-        (bins are [start, end), starting at 0)."""
-        if not bin_seconds > 0:
+    def time_to_convert_view(self) -> pd.DataFrame:
+        """:meth:`time_to_convert` for reading: steps by name, units, and each quantile as a duration in
+        its own unit (``duration_text``: ``29 s``, ``2.4 d``) under headers in words (``TIME_COLUMNS``)."""
+        ttc = self.time_to_convert()
+        out = pd.DataFrame({"From": [f"{i}. {s}" for i, s in zip(ttc["from_step"], ttc["from"])],
+                            "To": [f"{i}. {s}" for i, s in zip(ttc["to_step"], ttc["to"])],
+                            "Users" if self.spec.unit == "user" else "Sessions": ttc["n"]})
+        for col, name in zip(("median_s", "p75_s", "p90_s", "p95_s"), TIME_COLUMNS[2:]):
+            out[name] = [duration_text(v) for v in ttc[col]]
+        return out
+
+    def time_histogram(self, step_index: int, bin_seconds: float | None = None, *, max_bins: int = 60
+                       ) -> pd.DataFrame:
+        """Counts of time to convert into step ``step_index``: bin_start_s, bin_end_s, units, overflow
+        and label (a ``Msg`` such as "1 min to 2 min").
+
+        ``bin_seconds=None``: ranges people name (``READABLE_EDGES``: under 10 s, 10 s to 30 s, ...,
+        7 d to 14 d, then open), up to the longest time, so fast and slow conversions both show. A
+        width: equal bins [start, end) from 0, at most ``max_bins``; slower units fall in one last bin
+        flagged ``overflow`` (its end is the longest time), so a long tail never flattens the shape.
+        """
+        if bin_seconds is not None and not bin_seconds > 0:
             raise CxDataError(msg("the histogram bin width must be positive."))
         d = self.durations(step_index)
         if len(d) == 0:
-            return pd.DataFrame({"bin_start_s": [], "bin_end_s": [], "units": []})
-        idx = np.floor(d / bin_seconds).astype(np.int64)
-        counts = np.bincount(idx)
-        start = np.arange(len(counts)) * bin_seconds
-        return pd.DataFrame({"bin_start_s": start, "bin_end_s": start + bin_seconds, "units": counts})
+            return pd.DataFrame({"bin_start_s": [], "bin_end_s": [], "units": [], "overflow": [], "label": []})
+        if bin_seconds is None:
+            edges = np.array([*READABLE_EDGES, math.inf], dtype=float)
+            idx = np.searchsorted(edges, d, side="right") - 1
+            counts = np.bincount(idx, minlength=len(edges) - 1)[: int(idx.max()) + 1]
+            start, end = edges[: len(counts)], edges[1: len(counts) + 1]
+        else:
+            width = float(bin_seconds)
+            counts = np.bincount(np.minimum(np.floor(d / width).astype(np.int64), max_bins))
+            start = np.arange(len(counts)) * width
+            end = start + width
+            if len(counts) > max_bins:
+                end[-1] = max(float(d.max()), end[-1])
+        overflow = np.arange(len(counts)) == max_bins if bin_seconds is not None else np.isinf(end)
+        labels = [msg("under {duration}", duration=duration_text(b)) if a == 0 and bin_seconds is None
+                  else msg("{duration} or more", duration=duration_text(a)) if o
+                  # TRANSLATORS: a range of durations in a histogram: "1 min to 2 min"
+                  else msg("{low} to {high}", low=duration_text(a), high=duration_text(b))
+                  for a, b, o in zip(start, end, overflow)]
+        return pd.DataFrame({"bin_start_s": start, "bin_end_s": end, "units": counts, "overflow": overflow,
+                             "label": labels})
+
+    def biggest_drop_off(self) -> "DropOff | None":
+        """The step after which the largest share of units did not continue (ties: more units lost, then
+        the earlier step); None when no one entered or no one dropped off."""
+        f = self.to_frame()
+        best = None
+        for j in range(1, len(f)):
+            reached, lost = int(f["units"].iloc[j - 1]), int(f["drop_off"].iloc[j])
+            if reached and lost:
+                cand = DropOff(j, self.steps[j - 1], self.steps[j], reached, lost, lost / reached)
+                if best is None or (cand.share, cand.lost) > (best.share, best.lost):
+                    best = cand
+        return best
+
+    def drop_off_sentence(self) -> Msg:
+        """One sentence naming the biggest drop-off: the step, how many units and which share."""
+        d = self.biggest_drop_off()
+        if d is None:
+            return msg("No one dropped off between the steps.") if self.units[0] else msg("No one entered the funnel.")
+        v = dict(step=d.step, next_step=d.next_step, lost=d.lost, reached=d.reached, share=d.share)
+        # TRANSLATORS: {step} and {next_step} are event names from the file
+        if self.spec.unit == "user":
+            return msg("The biggest drop-off is after {step}: {lost:,} of {reached:,} users ({share:.1%}) did not go "
+                       "on to {next_step}.", **v)
+        return msg("The biggest drop-off is after {step}: {lost:,} of {reached:,} sessions ({share:.1%}) did not go "
+                   "on to {next_step}.", **v)
 
     def dropped_at(self, step_index: int) -> pd.DataFrame:
         """Units that reached step ``step_index`` but not the next one (their path so far)."""

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import altair as alt
 
-from cxlib.experiment import METRIC_LABELS, METRIC_TITLES, ExperimentResult, _listing
+from cxlib.experiment import METRIC_TITLES, ExperimentResult, _listing, default_question
 from cxlib.messages import Msg, N_, msg, set_translator
 
 PACKAGES = ("cxlib", "pandas", "numpy", "scipy", "statsmodels", "altair")
@@ -60,7 +60,9 @@ def results_rows(res: ExperimentResult, translate: Translate = str) -> tuple[lis
     level = res.comparisons[0].test.ci_level if res.comparisons else None
     head = [N_("Variant"), N_("Users"), N_("Conversions"), METRIC_TITLES[res.spec.metric],
             N_("Absolute lift (percentage points)") if pct else N_("Absolute lift"), N_("Relative lift"),
-            msg("Relative lift {level:.0%} CI", level=level) if level is not None else N_("Relative lift CI"),
+            # TRANSLATORS: a column of the memo's results table: where the true relative change likely lies
+            msg("Relative lift, likely range ({level:.0%} confidence interval)", level=level) if level is not None
+            else N_("Relative lift, likely range (confidence interval)"),
             N_("p-value"), N_("Significant")]
     comps = {c.variant: c for c in res.comparisons}
     rows = []
@@ -90,8 +92,7 @@ def results_rows(res: ExperimentResult, translate: Translate = str) -> tuple[lis
 
 def _sections(res: ExperimentResult, question: str | None, translate: Translate) -> dict:
     """The memo's text in the reader's language; what people typed (the question) is kept as typed."""
-    title = question or res.spec.question or translate(
-        msg("Did any variant change {metric}?", metric=METRIC_LABELS[res.spec.metric]))
+    title = question or res.spec.question or translate(default_question(res))
     notes = list(res.caveats)
     bayes = [msg("{variant} beats {control} with probability {chance:.1%}, expected loss if shipped {loss:.4f} "
                  "percentage points", variant=c.variant, control=res.control, chance=c.chance_to_beat,
@@ -105,6 +106,7 @@ def _sections(res: ExperimentResult, question: str | None, translate: Translate)
     # TRANSLATORS: a Python package's name and its version
     versions = _listing([msg("{package} {version}", package=k, version=v) for k, v in package_versions().items()], ", ")
     return {"question": title, "verdict": translate(res.verdict),
+            "decision": translate(res.decision.sentence) if res.decision else "",
             "checks": [translate(x) for x in res.checks.sentences()], "notes": [translate(n) for n in notes],
             "warnings": [translate(w) for w in res.warnings], "definition": translate(res.spec.describe()),
             "data": [translate(d) for d in data], "versions": translate(versions),
@@ -114,7 +116,7 @@ def _sections(res: ExperimentResult, question: str | None, translate: Translate)
             "chart_note": translate(N_("The chart is included in the HTML version of this memo."))}
 
 
-_HEADINGS = {"verdict": N_("Verdict"), "checks": N_("Data checks"), "results": N_("Results"),
+_HEADINGS = {"decision": N_("Decision"), "verdict": N_("Verdict"), "checks": N_("Data checks"), "results": N_("Results"),
              "warnings": N_("Warnings"), "caveats": N_("Caveats"), "definitions": N_("Definitions"),
              "data": N_("Data and software")}
 
@@ -129,16 +131,19 @@ def md_escape(text: object) -> str:
     return "\\" + out if re.match(r"([-+*]|\d+[.)])(\s|$)", out) else out   # not a list item
 
 
-def memo_markdown(res: ExperimentResult, question: str | None = None, *, translate: Translate = str) -> str:
+def memo_markdown(res: ExperimentResult, question: str | None = None, *, translate: Translate = str,
+                  provenance: bool = True) -> str:
     """The decision memo as self-contained Markdown.
 
     ``translate`` is applied to every sentence and label (``ui.i18n.tr`` for the interface's
-    language); the default keeps the memo in English.
+    language); the default keeps the memo in English. ``provenance=False`` leaves out the last
+    section (data file, content hash, package versions), e.g. for a preview in the app.
     """
     s = _sections(res, question, translate)
     h = s["headings"]
     head, rows = results_rows(res, translate)
-    out = [f"# {md_escape(s['title'])}", "", f"## {md_escape(h['verdict'])}", "", md_escape(s["verdict"]), "",
+    out = [f"# {md_escape(s['title'])}", "", f"## {md_escape(h['decision'])}", "", md_escape(s["decision"]), "",
+           f"## {md_escape(h['verdict'])}", "", md_escape(s["verdict"]), "",
            f"## {md_escape(h['checks'])}", ""] + [f"- {md_escape(x)}" for x in s["checks"]] + [
            "", f"## {md_escape(h['results'])}", "",
            "| " + " | ".join(md_escape(c) for c in head) + " |", "|" + "---|" * len(head)]
@@ -147,8 +152,10 @@ def memo_markdown(res: ExperimentResult, question: str | None = None, *, transla
     if s["warnings"]:
         out += [f"## {md_escape(h['warnings'])}", ""] + [f"- {md_escape(w)}" for w in s["warnings"]] + [""]
     out += [f"## {md_escape(h['caveats'])}", ""] + [f"- {md_escape(n)}" for n in s["notes"]] + [
-        "", f"## {md_escape(h['definitions'])}", "", md_escape(s["definition"]), "", f"## {md_escape(h['data'])}", ""]
-    out += [f"- {md_escape(d)}" for d in s["data"]] + [f"- {md_escape(s['packages'])}", ""]
+        "", f"## {md_escape(h['definitions'])}", "", md_escape(s["definition"]), ""]
+    if provenance:
+        out += [f"## {md_escape(h['data'])}", ""] + [f"- {md_escape(d)}" for d in s["data"]] + [
+            f"- {md_escape(s['packages'])}", ""]
     return "\n".join(out)
 
 
@@ -180,7 +187,9 @@ def memo_html(res: ExperimentResult, charts: list[alt.TopLevelMixin] | None = No
         charts = contextvars.copy_context().run(_default_charts, res, translate) if res.comparisons else []
     parts = ["<!DOCTYPE html>", f'<html lang="{e(lang)}"><head><meta charset="utf-8">',
              f"<title>{e(s['title'])}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{e(s['title'])}</h1>", f"<h2>{e(h['verdict'])}</h2>",
+             f"<h1>{e(s['title'])}</h1>", f"<h2>{e(h['decision'])}</h2>",
+             f'<p class="verdict{" bad" if res.decision and res.decision.call != "ship" else ""}">{e(s["decision"])}</p>',
+             f"<h2>{e(h['verdict'])}</h2>",
              f'<p class="verdict{" bad" if not res.trustworthy else ""}">{e(s["verdict"])}</p>',
              f"<h2>{e(h['checks'])}</h2><ul>" + "".join(f"<li>{e(x)}</li>" for x in s["checks"]) + "</ul>",
              f"<h2>{e(h['results'])}</h2><table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in head)

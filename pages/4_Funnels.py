@@ -11,8 +11,6 @@ from ui import fmt, t
 
 ui.shell(t("Funnels"), icon=":material/filter_alt:")
 ds = ui.pick_dataset("events", key="funnel_dataset")
-COMMON = ("session_start", "page_view", "view_item", "product_view", "add_to_cart", "begin_checkout",
-          "add_payment_info", "purchase")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -34,12 +32,12 @@ events = ev["event"].tolist()
 n_of = dict(zip(ev["event"], ev["events"]))
 label = (lambda e: t("{event} ({n:,} events)", event=e, n=n_of.get(e, 0)))
 event_label = ui.option_labels(events, label)
-guess = [e for e in COMMON if e in n_of] or events
-guess = (guess + [e for e in events if e not in guess])[:8]
+default = fn.default_steps(events)                 # the shop's path as far as the log has it: up to purchase
+guess = (default + [e for e in events if e not in default])[:fn.MAX_STEPS]
 
 with st.container(border=True):
     c = st.columns([1, 1, 1, 1])
-    n_steps = c[0].number_input(t("Steps"), 2, 8, min(4, max(2, len(events))), key="funnel_n_steps")
+    n_steps = c[0].number_input(t("Steps"), 2, fn.MAX_STEPS, max(2, len(default)), key="funnel_n_steps")
     window = c[1].number_input(t("Conversion window"), 1, 10_000, 7, key="funnel_window")
     w_unit = c[2].selectbox(t("Window unit"), ["d", "h", "m"], key="funnel_window_unit",
                             format_func={"d": t("days"), "h": t("hours"), "m": t("minutes")}.get)
@@ -91,10 +89,13 @@ m[0].metric(t("Entered the funnel"), fmt.num(res.units[0]))
 m[1].metric(t("Completed all steps"), fmt.num(res.units[-1]))
 m[2].metric(t("Overall conversion"), fmt.pct(table["conversion_from_first"].iloc[-1], 2)
             if res.units[0] else t("n/a"))
+st.info(ui.esc(ui.tr(res.drop_off_sentence())), icon=":material/trending_down:")
 chart = charts.funnel_chart(res, title=t("Funnel: sessions per step (drop-off in red)") if SESSIONS
                             else t("Funnel: users per step (drop-off in red)"))
 ui.show_chart(chart, width="stretch")
-ui.show_table(table, width="stretch")
+RATES = ("conversion_from_first", "ci_low_from_first", "ci_high_from_first", "conversion_from_previous",
+         "ci_low_from_previous", "ci_high_from_previous", "drop_off_rate")
+ui.show_table(table, width="stretch", formats={c: (lambda v: fmt.pct(v, 1)) for c in RATES})
 d = st.columns(2)
 with d[0]:
     ui.download_chart(chart, "funnel.png", key="dl_funnel_png")
@@ -114,15 +115,17 @@ if res.breakdown is not None:
     ui.download_table(res.breakdown, "funnel_breakdown.csv", key="dl_funnel_by_csv")
 
 st.subheader(t("Time to convert"))
-ttc = res.time_to_convert()
-ui.show_table(ttc, width="stretch")
+ttc = res.time_to_convert_view()
+ui.show_table(ttc, width="stretch", labels=list(fn.TIME_COLUMNS[2:]))
 h = st.columns(2)
 pairs = {j: t("{first} -> {rest}", first=res.steps[j - 2], rest=res.steps[j - 1]) for j in range(2, len(res.steps) + 1)}
 h_step = h[0].selectbox(t("Into step"), list(pairs), key="funnel_hist_step", format_func=pairs.get)
-h_bin = h[1].number_input(t("Bin width (minutes)"), 1, 100_000, 60, key="funnel_hist_bin")
-hchart = charts.time_histogram_chart(res, h_step, h_bin * 60.0, title=t("Time to convert"))
+BINS = [0, 10, 60, 600, 3600, 21600, 86400]          # seconds; 0 = a readable width picked from the data
+h_bin = h[1].selectbox(t("Bin width"), BINS, key="funnel_hist_bin", format_func=ui.option_labels(
+    BINS, lambda b: t("automatic") if not b else ui.tr(fn.format_window(b))))
+hchart = charts.time_histogram_chart(res, h_step, h_bin or None, title=t("Time to convert"))
 ui.show_chart(hchart, width="stretch")
-ui.download_table(ttc, "time_to_convert.csv", key="dl_funnel_ttc_csv")
+ui.download_table(res.time_to_convert(), "time_to_convert.csv", key="dl_funnel_ttc_csv")
 
 st.subheader(t("Conversion trend"))
 period = st.radio(t("Period"), ["day", "week"], key="funnel_period", horizontal=True,

@@ -13,7 +13,7 @@ from cxlib.segments import (NO_ORDERS, ORDER_STATUSES, RFMSpec, build_customer_v
                             value_tier_frame)
 from ui import fmt, t, tr
 from ui.segments_view import compare_panel, rule_segments_editor, rule_specs, show_comparison
-from ui.widgets import dataset_currency, date_input_format, status_label
+from ui.widgets import column_label, dataset_currency, date_input_format, status_label
 
 ui.shell(t("Segments"), icon=":material/group_work:")
 orders = ui.pick_dataset("orders", key="seg_orders", label=t("Orders"))
@@ -58,7 +58,7 @@ with st.expander(t("Data and RFM definition")):
     st.caption(t("Segment map: each segment covers a range of R scores and FM scores (1-5); every cell once."))
     score_map = score_map_frame()
     edited = st.data_editor(score_map, num_rows="dynamic", hide_index=True, key="seg_score_map", column_config={
-        c: st.column_config.Column(label=tr(c)) for c in score_map.columns})
+        c: st.column_config.Column(label=column_label(c)) for c in score_map.columns})
 defs = ui.definitions()
 try:
     spec = RFMSpec(as_of=as_of, valid_statuses=tuple(statuses), subtract_refunds=refunds,

@@ -1,5 +1,6 @@
 """Experiments: A/B test verdicts with data checks first, a decision memo, and a sample-size calculator."""
 import json
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -34,7 +35,26 @@ def memo_html(_res: ex.ExperimentResult, result_json: str, question: str, lang: 
     return memo.memo_html(_res, question=question or None, translate=lambda x: tr(x, lang), lang=lang).encode("utf-8")
 
 
-def show_result(res: ex.ExperimentResult, key: str) -> None:
+def ask_question(res: ex.ExperimentResult, key: str) -> str:
+    """The question the test answers: a text field holding the test's own question until the user types one."""
+    default, seen = tr(ex.default_question(res)), f"{key}_default"
+    if st.session_state.get(seen) != default:
+        if st.session_state.get(key) in (None, "", st.session_state.get(seen)):
+            st.session_state[key] = default
+        st.session_state[seen] = default
+    return st.text_input(t("Question this test answers (title of the decision memo)"), key=key).strip() or default
+
+
+DECISION_BOX = {"ship": (st.success, ":material/rocket_launch:"), "dont_ship_yet": (st.warning, ":material/pan_tool:"),
+                "no_change": (st.info, ":material/horizontal_rule:")}
+
+
+def show_result(res: ex.ExperimentResult, key: str) -> ex.ExperimentResult:
+    """Draw a result; returns it with the user's question in its spec (for the saved spec)."""
+    question = ask_question(res, f"{key}_question")
+    res = replace(res, spec=replace(res.spec, question=question))      # the memo and a saved spec carry it
+    box, icon = DECISION_BOX[res.decision.call]
+    box(ui.esc(tr(res.decision.sentence)), icon=icon)
     ch = res.checks
     if ch.srm_flag:
         st.error(t("Sample ratio mismatch: the users per variant do not match the intended split (p = {p:.2g}). "
@@ -55,14 +75,14 @@ def show_result(res: ex.ExperimentResult, key: str) -> None:
     ui.caption(res.spec.describe())
     for note in res.caveats:
         ui.caption(note)
-    question = st.text_input(t("Question this test answers (title of the decision memo)"), key=f"{key}_question",
-                             placeholder=t("Does the one-page checkout raise conversion?"))
+    memo_md = memo.memo_markdown(res, question, translate=tr)
+    with st.expander(t("Decision memo (preview)")):     # memo_markdown escapes every text that came from a file
+        st.markdown(memo.memo_markdown(res, question, translate=tr, provenance=False))
     d = st.columns(4)
     with d[0]:
         ui.download_table(res.to_frame(), "ab_results.csv", key=f"{key}_dl_csv", label=t("Results (CSV)"))
     lang = language()
-    d[1].download_button(t("Decision memo (Markdown)"), data=memo.memo_markdown(res, question or None, translate=tr),
-                         file_name="decision_memo.md",
+    d[1].download_button(t("Decision memo (Markdown)"), data=memo_md, file_name="decision_memo.md",
                          mime="text/markdown", key=f"{key}_dl_md", on_click="ignore", icon=":material/description:")
     d[2].download_button(t("Decision memo (HTML)"), file_name="decision_memo.html",
                          data=lambda: memo_html(res, json.dumps(res.to_json(), sort_keys=True), question, lang,
@@ -70,6 +90,7 @@ def show_result(res: ex.ExperimentResult, key: str) -> None:
                          mime="text/html", key=f"{key}_dl_html", on_click="ignore", icon=":material/article:")
     with d[3]:
         ui.download_chart(lift, "ab_lift.png", key=f"{key}_dl_png", label=t("Lift chart (PNG)"))
+    return res
 
 
 tab_data, tab_counts, tab_plan = st.tabs([t("Analyse a test"), t("Quick check from counts"), t("Sample size")])
@@ -133,7 +154,7 @@ with tab_data:
     except CxDataError as err:
         ui.show_error(err)
     else:
-        show_result(result, "exp")
+        result = show_result(result, "exp")
         ui.spec_download(result, [ds, orders_ds], key="spec_experiment", title=t("A/B test"))
 
 with tab_counts:

@@ -8,6 +8,7 @@ import ui
 from cxlib import definitions as D
 from cxlib.errors import CxDataError
 from ui import t, tr
+from ui.scorecard_view import held_for_question, percent_question
 from ui.widgets import date_input_format, status_label
 
 ui.shell(t("Definitions"), icon=":material/rule:")
@@ -34,6 +35,19 @@ def _events(text: str) -> tuple[str, ...]:
     return tuple(e.strip() for e in str(text).split(",") if e.strip())
 
 
+def _targets(s: dict, old: D.DefinitionSet) -> dict[str, float]:
+    """Targets from the widgets; a percent typed as a fraction keeps the old target and waits for an answer."""
+    out = {}
+    for m in D.METRICS:
+        value = s.get(f"tg_{m.name}")
+        value = None if value is None or math.isnan(value) else float(value)
+        if held_for_question(m.name, value, f"def_tg_{m.name}"):
+            value = old.target(m.name)
+        if value is not None:
+            out[m.name] = value
+    return out
+
+
 def _apply() -> None:
     """on_change: rebuild the whole set from the widgets; an invalid set is refused with a message."""
     s = {k[4:]: v for k, v in st.session_state.items() if isinstance(k, str) and k.startswith("def_")}
@@ -49,9 +63,8 @@ def _apply() -> None:
             clv=D.CLVSpec.from_json({**old.clv.to_json(), "horizon_days": int(s["clv_horizon"])}),
             clv_method=D.ClvMethodDef(s["clv_method"]),
             cart=D.CartDef(_events(s["cart_events"]), _events(s["buy_events"])),
-            sla=D.SlaDef(float(s["sla_hours"])),
-            targets={m.name: float(s[f"tg_{m.name}"]) for m in D.METRICS
-                     if s.get(f"tg_{m.name}") is not None and not math.isnan(s[f"tg_{m.name}"])})
+            sla=D.SlaDef(float(s["sla_hours"])), targets={})
+        new = new.replace(targets=new.carry_targets(_targets(s, old), old))    # CSAT % -> mean: its target too
     except (CxDataError, ValueError, TypeError) as err:
         st.session_state["definitions_error"] = err
         return
@@ -119,10 +132,15 @@ with tabs[3]:
     st.caption(t("Leave a target empty for no target. Statuses on the scorecard respect the confidence interval."))
     cols = st.columns(3)
     for i, m in enumerate(D.METRICS):
-        lo = None if math.isinf(m.target_min) else float(m.target_min)
-        hi = None if math.isinf(m.target_max) else float(m.target_max)
-        cols[i % 3].number_input(tr(m.label), lo, hi, value=None, key=f"def_tg_{m.name}", placeholder=t("No target"),
-                                 help=t("Higher is better") if m.higher_is_better else t("Lower is better"), **ON)
+        low, high = defs.target_bounds(m.name)
+        with cols[i % 3]:
+            st.number_input(t("{metric}: target ({unit})", metric=tr(m.label), unit=tr(defs.target_unit_words(m.name))),
+                            None if math.isinf(low) else low, None if math.isinf(high) else high, value=None,
+                            key=f"def_tg_{m.name}", placeholder=t("No target"),
+                            help=t("Higher is better") if m.higher_is_better else t("Lower is better"), **ON)
+            percent_question(m.name, f"def_tg_{m.name}")
+            if defs.is_default_target(m.name):
+                st.caption(t("Default target"))
 with tabs[4]:
     st.download_button(t("Download definitions (JSON)"), defs.dumps(), "cx_definitions.json", "application/json",
                        key="dl_definitions_json", on_click="ignore", icon=":material/download:")

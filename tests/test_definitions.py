@@ -21,14 +21,14 @@ def test_defaults_match_design_md():
     assert d.repeat.min_orders == 2
     assert d.churn.inactive_days == 90
     assert d.sla.first_response_hours == 24
-    assert d.targets == {}
+    assert d.targets == {"csat": 80.0, "first_reply_sla": 90.0}      # CSAT >= 80 %, >= 90 % replied within 24 h
 
 
 def test_json_round_trip_is_identity_and_versioned():
     d = DefinitionSet.default().replace(sla=SlaDef(8), csat=CsatDef(7, "mean")).with_target("nps", 30)
     obj = json.loads(json.dumps(d.to_json()))
     assert obj["version"] == 1
-    assert obj["targets"] == {"nps": 30.0}
+    assert obj["targets"] == {"nps": 30.0, "first_reply_sla": 90.0}   # CSAT as a mean: no percent target
     assert DefinitionSet.from_json(obj) == d
     assert DefinitionSet.loads(d.dumps()) == d
 
@@ -100,6 +100,38 @@ def test_churn_and_clv_definitions_are_the_retention_modules_specs():
     assert d2.churn == ChurnSpec(30, "2024-06-30")
     assert "30 days" in d2.describe("churn_rate") and "2024-06-30" in d2.describe("churn_rate")
     assert d2.describe("retention_rate") == d2.churn.describe_retention()
+
+
+def test_default_targets_are_targets_a_file_can_change_or_remove():
+    assert DefinitionSet.from_json({"version": 1}).targets == {"csat": 80.0, "first_reply_sla": 90.0}
+    assert DefinitionSet.from_json({"version": 1, "targets": {}}).targets == {}
+    d = DefinitionSet.default()
+    assert d.is_default_target("csat") and not d.with_target("csat", 85).is_default_target("csat")
+    assert not d.is_default_target("nps")
+    assert DefinitionSet(csat=CsatDef(5, "mean")).targets == {"first_reply_sla": 90.0}
+
+
+def test_target_units_and_bounds_follow_the_definitions():
+    d = DefinitionSet.default()
+    assert [d.target_unit(m) for m in ("csat", "nps", "first_reply_median", "aov", "ces")] == ["%", "pts", "min",
+                                                                                                "money", ""]
+    assert [str(d.target_unit_words(m)) for m in ("csat", "nps", "first_reply_median", "ces")] == [
+        "%", "NPS points", "minutes", "points on the 1-7 scale"]
+    mean = d.replace(csat=CsatDef(7, "mean"))
+    assert mean.target_unit("csat") == "" and mean.target_bounds("csat") == (1.0, 7.0)
+    assert str(mean.target_unit_words("csat")) == "points on the 1-7 scale"
+    assert mean.target("csat") is None and mean.replace(csat=CsatDef()).target("csat") == 80.0
+    with pytest.raises(CxDataError, match="from 1 to 7"):
+        mean.with_target("csat", 80)
+    assert mean.with_target("csat", 5.5).target("csat") == 5.5
+
+
+@pytest.mark.parametrize("metric, value, guess", [
+    ("csat", 0.8, 80.0), ("csat", 1, 100.0), ("first_reply_sla", 0.9, 90.0), ("csat", 0.05, 5.0),
+    ("csat", 80, None), ("csat", 0, None), ("csat", None, None), ("nps", 0.5, None), ("first_reply_median", 0.5, None),
+    ("aov", 0.8, None), ("ces", 0.9, None)])
+def test_a_fraction_typed_for_a_percent_target_is_recognized(metric, value, guess):
+    assert DefinitionSet.default().percent_typo(metric, value) == guess
 
 
 def test_with_target_sets_and_removes():

@@ -91,8 +91,10 @@ def test_conversion_results_match_statsmodels_and_the_verdict_quotes_them():
     c = res.comparisons[0]
     assert c.p_value == pytest.approx(p) and c.significant
     assert res.variants[0].rate == pytest.approx(0.041)
-    assert res.verdict.startswith("new raised conversion from 4.10 % to 4.62 % (+12.7 %, 95 % CI +")
-    assert f"p = {p:.3f}" in res.verdict and "significant at 5 %" in res.verdict
+    assert res.verdict.startswith("new raised conversion from 4.10 % to 4.62 % (+12.7 %). The true change is "
+                                  "likely between +")
+    assert f"(p-value = {p:.3f}, score test; significant at 5 %)" in res.verdict
+    assert res.decision.call == "ship" and res.decision.sentence.startswith("Ship new, because")
 
 
 def test_holm_applies_with_three_variants():
@@ -281,7 +283,7 @@ def test_ab_data_oracle_after_dropping_exposure_mismatches(ab_data):
     assert got == {"control": (145274, 17489), "treatment": (145310, 17264)}
     assert res.checks.units_with_several_rows == 1 and not res.checks.srm_flag
     assert res.comparisons[0].p_value == pytest.approx(0.9051, abs=1e-4)   # published Udacity figure
-    assert "did not significantly increase conversion" in res.verdict
+    assert "did not detectably increase conversion" in res.verdict
 
 
 # ------------------------------------------------------------------ CLI
@@ -377,14 +379,14 @@ def test_module_examples_run():
     assert doctest.testmod(ex).failed == 0 and doctest.testmod(power).failed == 0
 
 
-def test_boundary_disagreement_between_test_and_interval_is_a_caveat():
-    # find counts where the pooled z-test and the unpooled Wald interval disagree (tiny control arm)
+def test_test_and_intervals_agree_even_where_two_methods_used_to_disagree():
+    # a tiny control arm: the pooled z-test and an unpooled Wald interval disagreed about significance here;
+    # the score test's own intervals cannot
     res = ex.analyze_counts({"A": (60, 1), "B": (2000, 120)})
     t = res.comparisons[0].test
-    disagree = (t.abs_ci[0] <= 0 <= t.abs_ci[1]) == (t.p_value < 0.05)
-    assert disagree and any("disagree about significance" in c for c in res.caveats)
-    agree = ex.analyze_counts({"A": (10000, 400), "B": (10000, 470)})
-    assert not any("disagree about significance" in c for c in agree.caveats)
+    excludes = not (t.abs_ci[0] <= 0 <= t.abs_ci[1])
+    assert excludes == (t.p_value < 0.05) == (not (t.rel_ci[0] <= 0 <= t.rel_ci[1]))
+    assert any("come from one method (score test)" in c for c in res.caveats)
 
 
 def test_welch_and_mann_whitney_disagreement_is_warned_only_for_fixed_horizon_tests():
@@ -400,6 +402,8 @@ def test_welch_and_mann_whitney_disagreement_is_warned_only_for_fixed_horizon_te
     c = res.comparisons[0]
     assert (c.p_value < 0.05) != (c.mann_whitney_p < 0.05)
     assert any("Mann-Whitney" in w and "winsorizing" in w for w in res.warnings)
+    # a revenue "win" carried by a few orders is not shipped
+    assert c.significant and res.decision.call == "dont_ship_yet" and "few large values" in res.decision.sentence
     seq = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", sequential=True)
     assert not any("Mann-Whitney" in w for w in seq.warnings)
 
@@ -407,13 +411,14 @@ def test_welch_and_mann_whitney_disagreement_is_warned_only_for_fixed_horizon_te
 def test_one_sided_verdict_says_increase_and_flags_a_move_the_other_way():
     # found by review: the table showed an interval entirely below 0 while the verdict said "did not change"
     res = ex.analyze_counts({"control": (10000, 500), "B": (10000, 440)}, alternative="larger")
-    assert "did not significantly increase conversion" in res.verdict
+    assert "did not detectably increase conversion" in res.verdict
     assert "moved the other way" in res.verdict
+    assert res.decision.call == "dont_ship_yet" and "the other way" in res.decision.sentence
 
 
 def test_holm_verdict_says_intervals_are_unadjusted():
     res = ex.analyze_counts({"control": (10000, 500), "B": (10000, 565), "C": (10000, 562)})
-    assert "not adjusted for multiple variants" in res.verdict and "Holm-adjusted" in res.verdict
+    assert "not widened for comparing several variants" in res.verdict and "after Holm correction" in res.verdict
 
 
 def test_cli_contract_holds_when_control_has_no_conversions(tmp_path, contract_problems):
@@ -435,21 +440,29 @@ def _pseudo(text) -> str:
 def test_verdict_is_one_whole_template_with_the_numbers_as_values():
     from cxlib.messages import Msg
     res = ex.analyze_counts({"old": (25000, 1025), "new": (25000, 1155)}, control="old")
-    v = res.verdict
-    assert isinstance(v, Msg) and v.template == ("{variant} raised {metric} from {before} to {after} ({lift}, "
-                                                 "{level:.0f} % CI {low} to {high}); {p_value}, significant at "
-                                                 "{alpha:g} %.")
-    assert v.params["variant"] == "new" and v.params["metric"].template == "conversion"
-    assert v.params["before"].params == {"percent": pytest.approx(4.1)} and v.params["alpha"] == pytest.approx(5)
-    assert v.params["p_value"].template == "{name} = {p_value:.3f}"
+    v = res.verdict                                  # whole sentences: what happened, the likely range, chance
+    assert isinstance(v, Msg) and v.template == "{first} {second}"
+    happened, rest = v.params["first"], v.params["second"]
+    assert happened.template == "{variant} raised {metric} from {before} to {after} ({lift})."
+    likely, chance = rest.params["first"], rest.params["second"]
+    assert likely.template == "The true change is likely between {low} and {high} ({level:.0f} % confidence interval)."
+    assert chance.template == ("A difference this large would be unlikely if {variant} changed nothing ({p_value}, "
+                               "{test}; significant at {alpha:g} %).")
+    assert happened.params["variant"] == "new" and happened.params["metric"].template == "conversion"
+    assert happened.params["before"].params == {"percent": pytest.approx(4.1)}
+    assert chance.params["alpha"] == pytest.approx(5) and chance.params["test"].template == "score test"
+    assert chance.params["p_value"].template == "{name} = {p_value:.3f}"
+    assert chance.params["p_value"].params["name"].template == "p-value"
 
 
 def test_holm_and_one_sided_verdicts_are_their_own_templates():
     three = ex.analyze_counts({"A": (10000, 400), "B": (10000, 470), "C": (10000, 455)})
-    assert three.verdict.template == "{first} {second}"       # B's sentence, then C's
-    assert "not adjusted for multiple variants" in three.verdict.params["first"].template
+    assert three.verdict.template == "{first} {second}"       # B's sentences, then C's
+    assert "not widened for comparing several variants" in three.verdict.params["first"].params["second"].params[
+        "first"].template
     wrong_way = ex.analyze_counts({"A": (10000, 470), "B": (10000, 400)}, alternative="larger")
-    assert wrong_way.verdict.params["second"].template.startswith("It moved the other way ({lift})")
+    last = wrong_way.verdict.params["second"].params["second"].params["second"]
+    assert last.template.startswith("It moved the other way ({lift})")
     assert "\u2212" in wrong_way.verdict                         # a real minus sign, as before
 
 
@@ -462,7 +475,8 @@ def test_warnings_checks_and_definition_are_messages():
     assert w.params["parts"].params == {"count": 2, "units": 1}
     assert res.checks.sentences()[0].template == "{units:,} units analysed ({observed})."
     d = res.spec.describe()
-    assert d.params["test"].template == "a two-sided two-proportion z-test" and d.params["alpha"] == 0.05
+    assert d.params["test"].template == "a two-sided comparison of two proportions (score test)"
+    assert d.params["alpha"] == 0.05
     with pytest.raises(CxDataError) as err:
         ex.ExperimentSpec(alpha=0.7)
     assert err.value.message.template == "alpha must be between 0 and 0.5 (got {alpha})."
@@ -486,3 +500,41 @@ def test_revenue_texts_have_no_english_left_outside_a_template():
     for text in [res.summary(), res.spec.describe(), *res.caveats]:
         left = set(__import__("re").findall(r"[a-z]{3,}", _pseudo(text))) - words
         assert not left, _pseudo(text)
+
+
+# ------------------------------------------------------------------ the decision (issue 20, finding 5)
+
+@pytest.mark.parametrize("counts, options, call, start", [
+    ({"A": (25000, 1025), "B": (25000, 1155)}, {}, "ship", "Ship B, because it raised conversion"),
+    ({"A": (20000, 820), "B": (20000, 830)}, {}, "no_change", "No detectable change, because B's likely change"),
+    ({"A": (20000, 900), "B": (20000, 800)}, {}, "dont_ship_yet", "Don't ship yet, because B lowered conversion"),
+    ({"A": (1000, 50), "B": (1300, 70)}, {}, "dont_ship_yet", "Don't ship yet, because the users per variant"),
+    ({"A": (25000, 1025), "B": (25000, 1155)}, {"planned_users_per_variant": 40000}, "dont_ship_yet",
+     "Don't ship yet, because the planned sample is not reached (25,000 of 40,000"),
+    ({"A": (300, 3), "B": (300, 20)}, {}, "dont_ship_yet", "Don't ship yet, because B's gain rests on fewer than 10"),
+    ({"A": (10000, 400), "B": (10000, 470), "C": (10000, 330)}, {}, "ship", "Ship B, because"),
+    ({"A": (10000, 400), "B": (10000, 410), "C": (10000, 405)}, {}, "no_change",
+     "No detectable change, because no variant's conversion"),
+])
+def test_decision_headline_and_one_reason(counts, options, call, start):
+    res = ex.analyze_counts(counts, **options)
+    d = res.decision
+    assert d.call == call and d.sentence.startswith(start), d.sentence
+    assert str(d.headline) == ({"ship": f"Ship {d.variant}"}.get(call) or str(ex.CALLS[call]))
+    assert d.sentence.count(". ") == 0 and d.sentence.endswith(".")                 # one sentence
+    assert res.to_json()["decision"] == d.to_json() and d.to_json()["call"] == call
+
+
+def test_ship_sentence_quotes_the_low_end_that_the_test_guarantees_is_a_gain():
+    res = ex.analyze_counts({"A": (25000, 1025), "B": (25000, 1155)})
+    c = res.comparisons[0]
+    assert c.test.rel_ci[0] > 0 and f"({c.test.rel_ci[0] * 100:+.1f} %)" in res.decision.sentence
+    three = ex.analyze_counts({"A": (10000, 400), "B": (10000, 470), "C": (10000, 330)})
+    assert "do not ship C, which did worse" in three.decision.sentence
+
+
+def test_default_question_names_the_variant_and_the_metric():
+    one = ex.analyze_counts({"A": (1000, 40), "B": (1000, 50)})
+    assert ex.default_question(one) == "Does B change conversion compared with A?"
+    three = ex.analyze_counts({"A": (1000, 40), "B": (1000, 50), "C": (1000, 45)})
+    assert ex.default_question(three) == "Does any variant change conversion compared with A?"

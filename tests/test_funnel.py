@@ -141,6 +141,47 @@ def test_time_to_convert_quantiles_and_histogram_by_hand():
     hist = res.time_histogram(2, 25)
     assert hist["units"].tolist() == [2, 2, 0, 0, 1]
     assert hist["bin_start_s"].tolist() == [0, 25, 50, 75, 100]
+    capped = res.time_histogram(2, 25, max_bins=2)            # 100 s is beyond 2 bins: the last bin
+    assert capped["units"].tolist() == [2, 2, 1] and capped["overflow"].tolist() == [False, False, True]
+    assert capped["bin_end_s"].iloc[-1] == 100 and str(capped["label"].iloc[-1]) == "50 s or more"
+    readable = res.time_histogram(2)                          # under 10 s, 10-30 s, 30 s-1 min, 1-2 min
+    assert readable["units"].tolist() == [0, 2, 2, 1]
+    assert [str(x) for x in readable["label"]] == ["under 10 s", "10 s to 30 s", "30 s to 1 min", "1 min to 2 min"]
+    view = res.time_to_convert_view().iloc[0]
+    assert (view["From"], view["To"], view["Users"], str(view["Median"]), str(view["95th percentile"])) == (
+        "1. view", "2. cart", 5, "30 s", "1.5 min")
+
+
+@pytest.mark.parametrize("seconds, text", [(29.2, "29 s"), (60, "1 min"), (90, "1.5 min"), (3599, "60 min"),
+                                           (3600, "1 h"), (5400, "1.5 h"), (86400, "1 d"), (205619.44, "2.4 d"),
+                                           (150 * 86400, "150 d"), (float("nan"), "n/a")])
+def test_durations_read_in_their_unit(seconds, text):
+    from cxlib.funnel import duration_text
+    assert str(duration_text(seconds)) == text
+
+
+def test_default_steps_follow_the_shop_path_to_purchase():
+    from cxlib.funnel import default_steps
+    by_frequency = ["page_view", "view_item", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase"]
+    assert default_steps(by_frequency) == ["page_view", "view_item", "add_to_cart", "begin_checkout", "purchase"]
+    assert default_steps(["open", "tap", "pay", "close", "share"]) == ["open", "tap", "pay", "close"]
+    many = ["page_view", "session_start", "view_item", "view_item_list", "select_item", "add_to_cart", "view_cart",
+            "begin_checkout", "add_shipping_info", "add_payment_info", "purchase"]
+    steps = default_steps(many)
+    assert len(steps) == 8 and steps[0] == "session_start" and steps[-1] == "purchase"
+
+
+def test_biggest_drop_off_by_hand():
+    # 4 users view, 3 add to cart, 1 buys: view -> cart loses 1 of 4 (25 %), cart -> buy 2 of 3 (66.7 %)
+    ds = events([("a", "view", 0), ("a", "cart", 1), ("a", "buy", 2), ("b", "view", 0), ("b", "cart", 1),
+                 ("c", "view", 0), ("c", "cart", 1), ("d", "view", 0)])
+    res = funnel(ds, spec("view", "cart", "buy"))
+    d = res.biggest_drop_off()
+    assert (d.step_index, d.step, d.next_step, d.reached, d.lost) == (2, "cart", "buy", 3, 2)
+    assert d.share == pytest.approx(2 / 3)
+    assert res.drop_off_sentence() == ("The biggest drop-off is after cart: 2 of 3 users (66.7%) did not go on "
+                                       "to buy.")
+    assert funnel(ds, spec("view", "view")).biggest_drop_off() is None
 
 
 def test_breakdown_uses_value_on_first_step_one_event_and_groups_other_by_hand():

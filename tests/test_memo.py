@@ -114,7 +114,8 @@ def test_markdown_memo_in_another_language_translates_every_sentence_and_heading
 def test_results_rows_are_messages_translated_on_request():
     res = analyze_counts({"A": (10000, 400), "B": (10000, 470), "C": (10000, 455)})
     head, rows = memo.results_rows(res, translate=lambda x: x)       # the messages themselves
-    assert head[6] == "Relative lift 95% CI" and head[6].template == "Relative lift {level:.0%} CI"
+    assert head[6] == "Relative lift, likely range (95% confidence interval)"
+    assert head[6].template == "Relative lift, likely range ({level:.0%} confidence interval)"
     assert rows[1][7].template == "{p_value} (Holm)" and rows[0][1].params == {"users": 10000}
     head, rows = memo.results_rows(res, translate=_upper)
     assert head[0] == "VARIANT" and rows[0][0] == "A (CONTROL)" and rows[1][8] == "YES" and rows[1][0] == "B"
@@ -142,3 +143,23 @@ def test_charts_translate_titles_tooltips_and_legend_categories(result):
     assert scale["domain"] == ["BETTER", "WORSE", "NO SIGNIFICANT DIFFERENCE"]     # matches the data, so colours hold
     titles = [t["title"] for t in spec["layer"][0]["encoding"]["tooltip"]]
     assert titles == ["VARIANT", "RELATIVE LIFT", "CI LOW", "CI HIGH", "P-VALUE", "RESULT"]
+
+
+def test_memo_is_titled_by_the_question_and_opens_with_the_decision():
+    res = analyze_counts({"control": (5981, 245), "one_page_checkout": (6009, 295)})
+    md = memo.memo_markdown(res, "Does the one-page checkout raise conversion?")
+    lines = md.splitlines()
+    assert lines[0] == "# Decision memo: Does the one-page checkout raise conversion?"
+    assert lines[2] == "## Decision" and lines[4].startswith("Ship one\\_page\\_checkout, because")
+    assert memo.memo_markdown(res).splitlines()[0] == (
+        "# Decision memo: Does one\\_page\\_checkout change conversion compared with control?")
+    from dataclasses import replace
+    asked = replace(res, spec=replace(res.spec, question="Typed <b>here</b>"))       # a saved spec keeps it
+    html = memo.memo_html(asked, charts=[])
+    assert "<h1>Decision memo: Typed &lt;b&gt;here&lt;/b&gt;</h1>" in html and "<h2>Decision</h2>" in html
+
+
+def test_preview_leaves_out_only_the_provenance_section():
+    res = analyze_counts({"A": (1000, 40), "B": (1000, 50)})
+    full, preview = memo.memo_markdown(res), memo.memo_markdown(res, provenance=False)
+    assert "Content hash" in full and "Content hash" not in preview and full.startswith(preview.rstrip("\n"))

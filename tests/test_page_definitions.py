@@ -51,10 +51,13 @@ def test_invalid_combination_is_refused_with_a_message():
 
 def test_targets_are_saved_and_cleared():
     at = _app()
+    defaults = {"csat": 80.0, "first_reply_sla": 90.0}
+    assert at.session_state["definitions"].targets == defaults
     at.number_input(key="def_tg_nps").set_value(25.0).run()
-    assert at.session_state["definitions"].targets == {"nps": 25.0}
+    assert at.session_state["definitions"].targets == {**defaults, "nps": 25.0}
     at.number_input(key="def_tg_nps").set_value(None).run()
-    assert at.session_state["definitions"].targets == {}
+    at.number_input(key="def_tg_csat").set_value(None).run()
+    assert at.session_state["definitions"].targets == {"first_reply_sla": 90.0}
 
 
 def test_download_gives_the_session_json():
@@ -88,7 +91,7 @@ def test_reset_keeps_targets():
     at.number_input(key="def_tg_nps").set_value(5.0).run()
     at.button(key="definitions_reset").click().run()
     d = at.session_state["definitions"]
-    assert d.sla == SlaDef() and d.targets == {"nps": 5.0}
+    assert d.sla == SlaDef() and d.targets == {"csat": 80.0, "first_reply_sla": 90.0, "nps": 5.0}
 
 
 def test_edit_on_definitions_page_changes_scorecard_figure_and_sentence():
@@ -126,3 +129,36 @@ def test_page_in_chinese_and_russian(lang):
     assert at.session_state["definitions"].net_revenue.valid_statuses == ("completed",)
     at.number_input(key="def_nps_det").set_value(9).run()          # refused: the error is shown, not raised
     assert not at.exception and at.error
+
+
+# ---- issue 20, findings 3 and 10 on the Definitions page: units, defaults, a fraction typed for a percent
+def test_issue20_target_fields_name_their_unit_and_defaults():
+    at = _app()
+    labels = {w.key: w.label for w in at.number_input if str(w.key).startswith("def_tg_")}
+    assert labels["def_tg_csat"] == "CSAT: target (%)"
+    assert labels["def_tg_nps"] == "NPS: target (NPS points)"
+    assert labels["def_tg_first_reply_median"] == "Median first reply: target (minutes)"
+    assert labels["def_tg_ces"] == "CES: target (points on the 1-7 scale)"
+    assert [c.value for c in at.caption].count("Default target") == 2
+
+
+def test_issue20_fraction_for_a_percent_target_is_asked_not_saved():
+    at = _app()
+    at.number_input(key="def_tg_csat").set_value(0.8).run()
+    assert not at.exception
+    assert at.session_state["definitions"].target("csat") == 80.0
+    assert any("did you mean 80 %" in w.value for w in at.warning)
+    at.button(key="def_tg_csat_use_pct").click().run()
+    assert at.session_state["definitions"].target("csat") == 80.0
+    assert not any("did you mean" in w.value for w in at.warning)
+
+
+def test_issue20_csat_as_a_mean_drops_the_percent_target():
+    at = _app()
+    at.radio(key="def_csat_mode").set_value("mean").run()
+    assert not at.exception and not at.error
+    d = at.session_state["definitions"]
+    assert d.csat.mode == "mean" and d.target("csat") is None
+    assert next(w.label for w in at.number_input if w.key == "def_tg_csat") == "CSAT: target (points on the 1-5 scale)"
+    at.radio(key="def_csat_mode").set_value("top2_pct").run()
+    assert at.session_state["definitions"].target("csat") == 80.0

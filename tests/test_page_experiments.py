@@ -85,7 +85,7 @@ def test_upload_on_the_page_selects_the_new_file():
 
 def test_counts_tab_and_sample_size_calculator():
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    counts = [i.value for i in at.info if "B did not significantly change" in i.value.replace("\\", "")]
+    counts = [i.value for i in at.info if "B did not detectably change" in i.value.replace("\\", "")]
     assert counts, [i.value for i in at.info]
     users = {m.label: m.value for m in at.metric}
     assert users["Users per variant"] == "53,211"
@@ -127,3 +127,59 @@ def test_page_in_chinese_and_russian(lang, users, conversion):
     assert {m.value for m in at.metric} >= {users}                      # sample size, in the locale
     assert display_values(at.dataframe[0]).iloc[1, 3] == conversion                  # headers may be translated
     assert all(s["config"]["locale"]["number"]["decimal"] == ("," if lang == "ru" else ".") for s in _specs(at))
+
+
+# ---- issue 20, finding 5: the checkout decision on the sample shop
+def _texts(at) -> list[str]:
+    return [x.value.replace("\\", "") for x in [*at.markdown, *at.info, *at.success, *at.warning, *at.error,
+                                               *at.subheader, *at.caption, *at.text]]
+
+
+def test_issue20_finding5_verdict_interval_agrees_with_significance():
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    assert not at.exception
+    table = at.dataframe[1].value.set_index("variant").loc["one_page_checkout"]
+    # the p-value and the interval come from one method (score), so they cannot disagree; checked by statsmodels
+    test = test_proportions_2indep(295, 6009, 245, 5981, method="score", correction=False)
+    low, high = confint_proportions_2indep(295, 6009, 245, 5981, method="score", compare="ratio", correction=False)
+    assert table["p_value"] == pytest.approx(test.pvalue, rel=1e-9) and table["significant"]
+    assert (table["rel_ci_low"], table["rel_ci_high"]) == pytest.approx((low - 1, high - 1), rel=1e-6)
+    verdict = next(t for t in _texts(at) if "raised conversion" in t)
+    assert "+0.0 %" not in verdict and "+1.6 %" in verdict, verdict          # was "95 % CI +0.0 % to +39.7 %"
+
+
+def test_issue20_finding5_headline_says_ship_with_one_reason():
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    heads = [t for t in _texts(at) if t.startswith(("Ship", "Don't ship yet", "No detectable change"))]
+    # the file's test first, then the typed counts of the second tab (B: +12.7 %, p = 0.07)
+    assert sorted(h.split(",")[0] for h in heads) == ["No detectable change", "Ship one_page_checkout"], heads
+    ship = next(h for h in heads if h.startswith("Ship"))
+    assert ship.count(". ") == 0 and "because" in ship and "(+1.6 %)" in ship
+
+
+def test_issue20_finding5_no_change_and_not_yet_headlines():
+    at = _seeded(20000, 820, 20000, 830)                         # +1.2 %, p = 0.82: nothing to see
+    assert any(t.startswith("No detectable change") for t in _texts(at))
+    at = _seeded(20000, 900, 20000, 800)                         # the new checkout loses conversions
+    assert any(t.startswith("Don't ship yet") for t in _texts(at))
+    at = _seeded(1000, 50, 1300, 70)                             # sample ratio mismatch
+    assert any(t.startswith("Don't ship yet") and "split" in t for t in _texts(at))
+
+
+def test_issue20_finding5_memo_is_titled_by_the_users_question():
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    field = at.text_input(key="exp_question")
+    assert field.value, "the question field holds text, not only a placeholder"
+    field.set_value("Does the one-page checkout raise conversion?").run()
+    assert not at.exception
+    memo = [t for t in _texts(at) if t.startswith("# ")]
+    assert memo and memo[0].splitlines()[0] == "# Decision memo: Does the one-page checkout raise conversion?", memo
+
+
+def test_issue20_finding5_statistics_in_plain_words_with_the_name_in_brackets():
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    verdict = next(t for t in _texts(at) if "raised conversion" in t)
+    assert "(95 % confidence interval" in verdict and "(p-value" in verdict, verdict
+    words = " ".join(_texts(at))
+    assert "delta method on the ratio of means" not in words                  # jargon without a plain sentence

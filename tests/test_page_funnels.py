@@ -39,11 +39,12 @@ def _seeded() -> AppTest:
     return at
 
 
-def test_sample_data_four_step_funnel_renders():
+def test_sample_data_funnel_renders():
     at = AppTest.from_file(PAGE, default_timeout=90).run()
     assert not at.exception
-    steps = [at.selectbox(key=f"funnel_step_{i}").value for i in range(4)]
-    assert len(set(steps)) == 4
+    n = int(at.number_input(key="funnel_n_steps").value)
+    steps = [at.selectbox(key=f"funnel_step_{i}").value for i in range(n)]
+    assert len(set(steps)) == n == 5
     specs = _specs(at)
     assert specs[0]["title"].startswith("Funnel:")
     values = _data(at)
@@ -79,7 +80,7 @@ def test_changing_only_the_histogram_does_not_recompute(monkeypatch):
     monkeypatch.setattr(fn, "funnel", lambda *a, **k: calls.append(1) or real(*a, **k))
     at = _seeded().run()
     assert not at.exception and len(calls) == 1
-    at.number_input(key="funnel_hist_bin").set_value(5).run()
+    at.selectbox(key="funnel_hist_bin").set_value(600).run()
     at.radio(key="funnel_period").set_value("week").run()
     assert not at.exception and len(calls) == 1
     hist = [s for s in _specs(at) if s.get("title") == "Time to convert"]
@@ -107,3 +108,59 @@ def test_page_in_chinese_and_russian(lang, conversion):
     assert not at.exception
     assert at.metric[2].value == conversion
     assert all(s["config"]["locale"]["time"]["months"][0] == ("январь" if lang == "ru" else "一月") for s in _specs(at))
+
+
+# ---- issue 20, finding 4: the marketer's funnel to purchase on the sample shop
+def _sample() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def _chart(at, title_start: str) -> tuple[dict, pd.DataFrame]:
+    for i, s in enumerate(_specs(at)):
+        title = s.get("title")
+        title = title.get("text") if isinstance(title, dict) else title
+        if str(title).startswith(title_start):
+            return s, _data(at, i)
+    raise AssertionError(f"no chart titled {title_start!r}: {[s.get('title') for s in _specs(at)]}")
+
+
+def test_issue20_finding4_default_funnel_runs_to_purchase():
+    at = _sample()
+    steps = [at.selectbox(key=f"funnel_step_{i}").value for i in range(int(at.number_input(key="funnel_n_steps").value))]
+    assert steps == ["page_view", "view_item", "add_to_cart", "begin_checkout", "purchase"]
+    assert at.metric[1].value == "317"            # sample_data/README.md: 317 users reach purchase in 7 days
+
+
+def test_issue20_finding4_one_sentence_names_the_biggest_drop_off():
+    at = _sample()
+    # by hand from sample_data/README.md: 4,500 -> 2,491 -> 972 -> 541 -> 317; the largest share lost is
+    # view_item -> add_to_cart: 1,519 of 2,491 users (61.0 %)
+    shown = [m.value.replace("\\", "") for m in [*at.markdown, *at.text, *at.caption, *at.info]]
+    said = [m for m in shown if "biggest drop-off" in m.lower()]
+    assert len(said) == 1, said
+    assert "view_item" in said[0] and "add_to_cart" in said[0] and "1,519" in said[0] and "61.0%" in said[0]
+
+
+def test_issue20_finding4_time_to_convert_histogram_is_readable():
+    at = _sample()
+    at.selectbox(key="funnel_hist_step").set_value(2).run()       # page_view -> view_item: median 29 s
+    assert not at.exception
+    spec, data = _chart(at, "Time to convert")
+    counts = data[spec["encoding"]["y"]["field"]]
+    assert (counts > 0).sum() >= 5 and counts.max() < counts.sum()      # a shape, not one bar of everything
+    assert counts.sum() == 2491                                          # every user who reached view_item
+    ranges = data[spec["encoding"]["x"]["field"]].tolist()               # ranges people name, in order
+    assert ranges[:4] == ["under 10 s", "10 s to 30 s", "30 s to 1 min", "1 min to 2 min"], ranges
+    assert spec["encoding"]["y"]["axis"]["format"] == ",d"               # counts are whole numbers
+
+
+def test_issue20_finding4_time_to_convert_table_in_readable_units():
+    at = _sample()
+    table = next(d for d in at.dataframe if "From" in d.value.columns or "From step" in d.value.columns)
+    from tests.test_page_experiments import display_values
+    shown = display_values(table)
+    assert not any("_" in str(c) for c in shown.columns), list(shown.columns)
+    p95 = shown.iloc[1, -1]                                              # view_item -> add_to_cart
+    assert p95.endswith(("h", "d", "min", "s")) and "205" not in p95, p95   # 205,619 s is 2.4 days

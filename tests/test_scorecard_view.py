@@ -58,7 +58,8 @@ def test_scorecard_shows_a_tile_per_supported_metric():
     from cxlib import survey
     ds = next(d for d in _datasets().values() if d.role == "responses")
     assert at.metric[0].value == f"{survey.nps(ds).score:+.1f}"
-    assert all("No target set" in b for b in _badges(at))
+    badges = dict(zip(labels, _badges(at)))          # default targets: CSAT 80 %, first reply within SLA 90 %
+    assert [m for m, b in badges.items() if "No target set" not in b] == ["CSAT", "First reply within SLA"]
     assert any("NPS = % promoters (9-10)" in c for c in _captions(at))
 
 
@@ -103,3 +104,52 @@ def test_scorecard_in_chinese_and_russian(lang):
     ds = next(d for d in _datasets().values() if d.role == "responses")
     assert at.metric[0].value == signed(survey.nps(ds).score, 1, lang=lang)
     assert all(("," in m.value) == (lang == "ru") for m in at.metric if "%" in m.value)
+
+
+# ---- issue 20, findings 3 and 10: targets with units, a fraction typed for a percent, default targets
+def _sample_app(lang: str | None = None) -> AppTest:
+    """The home page on the sample shop, as a new user opens it."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    if lang is not None:
+        at.session_state["lang"] = lang
+    return at.run()
+
+
+def _tile_badge(at: AppTest, metric: str) -> str:
+    labels = [m.label for m in at.metric]
+    return _badges(at)[labels.index(metric)]
+
+
+def test_issue20_finding10_scorecard_opens_with_the_default_targets():
+    at = _sample_app()
+    assert not at.exception
+    summary = next(c for c in _captions(at) if "metrics." in c)
+    assert not summary.startswith("0 targets met, 0 not met"), summary
+    assert at.number_input(key="target_csat").value == 80            # CSAT >= 80 %
+    assert at.number_input(key="target_first_reply_sla").value == 90  # >= 90 % answered within 24 h
+    assert "Target not met" in _tile_badge(at, "CSAT")                 # 72.6 % (69.5-75.5) on the sample
+    defaults = [c for c in _captions(at) if "default target" in c.lower()]
+    assert len(defaults) == 2, _captions(at)
+
+
+def test_issue20_finding3_every_target_field_shows_its_unit():
+    at = _sample_app()
+    fields = {w.key: w.label for w in at.number_input if str(w.key).startswith("target_")}
+    assert fields and all(any(u in label for u in ("%", "minutes", "points", "EUR")) for label in fields.values()), fields
+    assert "%" in fields["target_csat"] and "minutes" in fields["target_first_reply_median"]
+
+
+def test_issue20_finding3_a_fraction_typed_for_a_percent_asks_did_you_mean():
+    at = _sample_app()
+    at.number_input(key="target_csat").set_value(0.8).run()
+    assert not at.exception
+    assert at.session_state["definitions"].target("csat") == 80      # 0.8 is never silently read as 0.8 %
+    asks = [w.value.replace("\\", "") for w in at.warning if "did you mean" in w.value.lower()]
+    assert asks and "80" in asks[0], [w.value for w in at.warning]
+    assert "Target met" not in _tile_badge(at, "CSAT")
+    at.button(key="target_csat_keep").click().run()                   # the user insists: 0.8 %
+    assert at.session_state["definitions"].target("csat") == 0.8
+    at.number_input(key="target_csat").set_value(0.75).run()
+    at.button(key="target_csat_use_pct").click().run()                # "did you mean 75 %?" -> yes
+    assert at.session_state["definitions"].target("csat") == 75
+    assert not [w for w in at.warning if "did you mean" in w.value.lower()]

@@ -72,14 +72,60 @@ def compute(defs: DefinitionSet | None = None) -> scorecard.Scorecard:
     return _build(loaded, tuple(state.cache_key(d) for d in loaded), json.dumps(defs.to_json(), sort_keys=True))
 
 
-def _set_target(metric: str) -> None:
-    value = st.session_state.get(f"target_{metric}")
-    defs = ui.definitions()
+_ASKED = "target_questions"    # widget key -> a fraction typed into a percent target, awaiting an answer
+
+
+def _typed(key: str) -> float | None:
+    value = st.session_state.get(key)
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def save_target(metric: str, value: float | None, key: str) -> None:
+    """Store a target in the session's definitions (an invalid one is refused with a message)."""
+    st.session_state.get(_ASKED, {}).pop(key, None)
     try:
-        st.session_state["definitions"] = defs.with_target(
-            metric, None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value))
+        st.session_state["definitions"] = ui.definitions().with_target(metric, value)
     except Exception as err:           # CxDataError: out-of-range target; keep the old one
         st.session_state["target_error"] = err
+
+
+def held_for_question(metric: str, value: float | None, key: str) -> bool:
+    """A percent target typed as a fraction (0.8) is not saved: it waits for "did you mean 80 %?"."""
+    asked = st.session_state.setdefault(_ASKED, {})
+    asked.pop(key, None)
+    if ui.definitions().percent_typo(metric, value) is None:
+        return False
+    asked[key] = value
+    return True
+
+
+def _set_target(metric: str) -> None:
+    key = f"target_{metric}"
+    value = _typed(key)
+    if not held_for_question(metric, value, key):
+        save_target(metric, value, key)
+
+
+def target_label(metric: str, defs: DefinitionSet, currency: str | None = None) -> str:
+    """"Target (%)", "Target (minutes)", "Target (EUR)": every target field names its unit."""
+    unit = currency if currency and defs.target_unit(metric) == "money" else tr(defs.target_unit_words(metric))
+    return t("Target ({unit})", unit=unit)
+
+
+def percent_question(metric: str, key: str) -> None:
+    """Under a target field: "You typed 0.8: did you mean 80 %?" with both answers as buttons."""
+    typed = st.session_state.get(_ASKED, {}).get(key)
+    guess = ui.definitions().percent_typo(metric, typed)
+    if guess is None:
+        return
+    st.warning(t("You typed {typed}: did you mean {percent} %? This target is a percentage from 0 to 100, "
+                 "so {typed} would mean {typed} %.", typed=fmt.num(typed), percent=fmt.num(guess)),
+               icon=":material/help:")
+    a, b = st.columns(2)
+    a.button(t("Use {percent} %", percent=fmt.num(guess)), key=f"{key}_use_pct", on_click=save_target,
+             args=(metric, guess, key), type="primary")
+    b.button(t("Keep {typed} %", typed=fmt.num(typed)), key=f"{key}_keep", on_click=save_target,
+             args=(metric, typed, key))
 
 
 def _tile(tile: scorecard.Tile, defs: DefinitionSet) -> None:
@@ -97,12 +143,17 @@ def _tile(tile: scorecard.Tile, defs: DefinitionSet) -> None:
             ui.show_chart(spark, width="stretch")
         key = f"target_{tile.metric}"
         st.session_state[key] = defs.target(tile.metric)       # definitions are the source of truth
-        lo = None if math.isinf(m.target_min) else float(m.target_min)
-        hi = None if math.isinf(m.target_max) else float(m.target_max)
-        st.number_input(t("Target"), min_value=lo, max_value=hi, value=None, key=key,
+        low, high = defs.target_bounds(tile.metric)
+        st.number_input(target_label(tile.metric, defs, tile.currency),
+                        min_value=None if math.isinf(low) else float(low),
+                        max_value=None if math.isinf(high) else float(high), value=None, key=key,
                         on_change=_set_target, args=(tile.metric,),
                         help=t("Higher is better") if m.higher_is_better else t("Lower is better"),
                         placeholder=t("No target"))
+        percent_question(tile.metric, key)
+        if defs.is_default_target(tile.metric):
+            st.caption(t("Default target from the definitions ({target}); change it here or on the Definitions "
+                         "page.", target=tile_value(tile, tile.target)))
         ui.caption(tile.description)
         if tile.warnings:
             with st.expander(t("Notes ({n})", n=len(tile.warnings))):
@@ -124,9 +175,13 @@ def render() -> None:
         ui.show_warnings(sc.warnings)
         return
     counts = {s: sum(1 for x in sc.tiles if x.status == s) for s in ("met", "not met", "not enough data to tell")}
-    st.caption(t("{met} targets met, {not_met} not met, {unsure} not enough data to tell; {n} metrics.",
-                 met=counts["met"], not_met=counts["not met"], unsure=counts["not enough data to tell"],
-                 n=len(sc.tiles)))
+    if sum(counts.values()):
+        st.caption(t("{met} targets met, {not_met} not met, {unsure} not enough data to tell; {n} metrics.",
+                     met=counts["met"], not_met=counts["not met"], unsure=counts["not enough data to tell"],
+                     n=len(sc.tiles)))
+    else:
+        st.caption(t("No target set for these {n} metrics: type one in a tile or on the Definitions page.",
+                     n=len(sc.tiles)))
     for start in range(0, len(sc.tiles), COLUMNS):
         cols = st.columns(COLUMNS)
         for col, tile in zip(cols, sc.tiles[start:start + COLUMNS]):

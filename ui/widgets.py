@@ -21,6 +21,7 @@ import streamlit as st
 from cxlib import export
 from cxlib.charts_layout import fit
 from cxlib.dataset import Dataset
+from cxlib.headers import header
 from ui import fmt, state
 from ui.i18n import language, t, tr
 from ui.text import esc
@@ -187,6 +188,12 @@ def download_chart(chart, filename: str, *, key: str, label: str | None = None) 
 STYLE_MAX_CELLS = 10_000     # pandas Styler costs ~20 µs a cell: bigger tables keep Streamlit's own number display
 
 
+def column_label(name: str) -> str:
+    """A column name as people read it: translated (names cxlib marked with ``N_``), in English cxlib's
+    snake_case names in words (``cxlib.headers``); a file's own names stay as they are."""
+    return header(name) if language() == "en" else tr(name)
+
+
 def translated_headers(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """``df`` with its column names translated (names cxlib marked with ``N_``; others stay as they are)."""
     names = {c: tr(c, lang) for c in df.columns if isinstance(c, str)}
@@ -342,6 +349,11 @@ def export_frame(df, labels=None, lang: str | None = None) -> pd.DataFrame:
 def show_table(df, *, formats: dict | None = None, labels=(), where=None, **kwargs) -> None:
     """st.dataframe in the session's language (headers, numbers, dates, labels); ``hide_index`` by default."""
     kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("placeholder", "—")          # a missing cell reads as a dash, not as "None"
+    if isinstance(df, pd.DataFrame) and language() == "en":    # English has no catalog: snake_case names in words
+        words = {c: header(c) for c in df.columns if isinstance(c, str) and header(c) != c}
+        kwargs["column_config"] = {**{c: st.column_config.Column(label=w) for c, w in words.items()},
+                                   **(kwargs.get("column_config") or {})}
     (where or st).dataframe(table_view(df, formats=formats, labels=labels), **kwargs)
 
 
@@ -389,6 +401,6 @@ def chart_with_downloads(chart, table, *, png: str, csv: str, key: str) -> None:
         download_table(table, csv, key=f"{key}_csv")
 
 
-__all__ = ["chart_png", "chart_with_downloads", "dataset_currency", "dataset_label", "date_input_format", "download_chart", "download_table", "esc", "export_frame",
+__all__ = ["chart_png", "chart_with_downloads", "column_label", "dataset_currency", "dataset_label", "date_input_format", "download_chart", "download_table", "esc", "export_frame",
            "localized", "option_labels", "pick_dataset", "show_chart", "show_table", "sig", "spec_download", "status_label", "table_view",
            "translated_headers", "vega_locale"]
