@@ -101,6 +101,10 @@ def check(role: str, value_map: Mapping | None, *, file: str = "") -> ValueMap:
                 raise CxDataError(msg("no value given for '{value}' of '{field}'.", value=value, field=name),
                                   file=file, hint=_hint())
             out.setdefault(str(name), {})[str(value)] = canonical
+        try:
+            _by_label(out.get(str(name), {}))
+        except CxDataError as err:
+            raise CxDataError(err.msg, file=file, hint=msg("Map the value once.")) from None
     return out
 
 
@@ -111,13 +115,28 @@ def apply(raw: pd.Series, pairs: Mapping[str, str]) -> pd.Series:
     every other cell, empty ones included, comes back unchanged. Works on distinct values."""
     if not pairs or raw.empty:
         return raw
-    keys = {label_key(k): v for k, v in pairs.items()}
+    keys = _by_label(pairs)
     text = raw.astype("string")
     hits = {u: keys[label_key(u)] for u in text.dropna().unique() if label_key(u) in keys}
     if not hits:
         return raw
     mapped = text.map(hits)
     return text.where(mapped.isna(), mapped.astype("string"))
+
+
+def _by_label(pairs: Mapping[str, str], field: str = "") -> dict[str, str]:
+    """``pairs`` keyed by label (:func:`label_key`); two values that read as one label must map alike."""
+    keys: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for value, canonical in pairs.items():
+        key = label_key(value)
+        if key in keys and keys[key] != canonical:
+            raise CxDataError(msg("'{value}' and '{other}' are the same value (case and spaces are ignored) but are "
+                                  "mapped to {canonical} and {other_canonical}.", value=first[key], other=value,
+                                  canonical=keys[key], other_canonical=canonical),
+                              hint=msg("Map the value once."))
+        keys[key], first[key] = canonical, first.get(key, value)
+    return keys
 
 
 def unused(raw: pd.Series, pairs: Mapping[str, str]) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cxlib as cx
@@ -217,9 +217,19 @@ WORDS = ["bezahlt", "storniert", "erstattet", "Bezahlt", "paid", "Kasse 2", "", 
 @given(column=st.lists(st.sampled_from(WORDS), min_size=1, max_size=25),
        mapped=st.dictionaries(st.sampled_from(WORDS[:-1] + ["nicht da"]), st.sampled_from(values.VOCABULARIES[
            ("orders", "status")].choices), max_size=4))
+@example(column=["bezahlt"], mapped={"Bezahlt": "completed", "bezahlt": "in_transit"})
 def test_mapping_a_value_never_changes_rows_whose_value_is_not_mapped(column, mapped):
     mapped = {k: v for k, v in mapped.items() if k.strip()}
     raw = pd.Series(column, dtype="object")
+    targets: dict[str, set[str]] = {}
+    for k, v in mapped.items():
+        targets.setdefault(label_key(k), set()).add(v)
+    if any(len(v) > 1 for v in targets.values()):          # 'Bezahlt' and 'bezahlt' mapped apart: refused
+        with pytest.raises(CxDataError, match="same value"):
+            values.apply(raw, mapped)
+        with pytest.raises(CxDataError, match="same value"):
+            values.check("orders", {"status": mapped})
+        return
     out = values.apply(raw, mapped)
     keys = {label_key(k) for k in mapped}
     untouched = [label_key(v) not in keys for v in column]
