@@ -121,7 +121,7 @@ _HEADINGS = {"decision": N_("Decision"), "verdict": N_("Verdict"), "checks": N_(
              "data": N_("Data and software")}
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|<>~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|<>~&$])")   # $: maths in Streamlit's Markdown
 
 
 def md_escape(text: object) -> str:

@@ -156,7 +156,7 @@ def test_one_count_per_thing_in_sidebar_data_page_and_experiment():
     at.switch_page("pages/0_Data.py").run()
     assert not at.exception
     assert any(c.value.endswith("experiment\\_checkout\\.csv · 11,990 units") for c in at.sidebar.caption)
-    panel = next(e for e in at.expander if "experiment_checkout.csv" in e.label)
+    panel = next(e for e in at.expander if "experiment_checkout.csv" in e.label.replace("\\", ""))   # label escaped
     shown = {m.label: m.value for m in panel.metric}
     assert (shown["Rows in file"], shown["Units"], shown["Duplicates"]) == ("12,016", "11,990", "6")
     left_out = [w.value for w in panel.warning if "left out" in w.value]
