@@ -44,6 +44,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "AnalysisSpec": ("cxlib.workspace", "AnalysisSpec"), "Workspace": ("cxlib.workspace", "Workspace"),
     "chart": ("cxlib.display", "chart"), "chart_kinds": ("cxlib.display", "chart_kinds"),
     "to_html": ("cxlib.display", "to_html"),
+    # customer 360: the module cxlib.customers is callable (see _callable), like cxlib.funnel
+    "customers": ("cxlib.customers", "customers"), "CustomersSpec": ("cxlib.customers", "CustomersSpec"),
+    "IdentitySpec": ("cxlib.identity", "IdentitySpec"),
 }
 
 __all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "Report", *_LAZY])
