@@ -290,7 +290,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("resolution_minutes", ("Resolution time (in hrs)", "Resolution time")),
                        ("status", ("Status",)),
                        ("satisfaction", ("Customer satisfaction", "Survey result", "Satisfaction rating")),
-                       ("requester", ("Full name", "Contact", "Email", "Requester")))),
+                       ("requester", ("Email", "Requester email", "Full name", "Contact", "Requester")))),
 )
 
 # Google Forms has only "Timestamp" first; it is recognized in cxlib.schema once a score question is found.
