@@ -353,7 +353,7 @@ def customers(orders: Dataset, customers: Dataset | None = None, responses: Data
         when = rt.answered_at if "answered_at" in rt.columns else ibis.null("timestamp('UTC')")
         rv = rt.select("_row", "customer_key", "ambiguous", answered_at=when.cast("timestamp('UTC')"), **clean)
         any_score = ibis.or_(*[rv[m].notnull() for m in metrics]) if metrics else ibis.literal(False)
-        rv = rv.filter(any_score & rv.customer_key.notnull() & ~rv.ambiguous.fill_null(False))
+        rv = rv.filter(any_score & ~rv.ambiguous.fill_null(False)).semi_join(persons, "customer_key")
         counts = rv.group_by("customer_key").aggregate(answers=rv.count())
         table = _attach(table, counts)
         for m in metrics:
@@ -373,7 +373,7 @@ def customers(orders: Dataset, customers: Dataset | None = None, responses: Data
                                                                                      else_=ibis.null("float64")),
                              good=sat.isin(list(GOOD)).fill_null(False).cast("int64"),
                              rated=(sat.isin(list(GOOD)) | sat.isin(list(BAD))).fill_null(False).cast("int64"))
-        tk_level = tk_level.filter(tk_level.customer_key.notnull() & ~tk_level.ambiguous.fill_null(False))
+        tk_level = tk_level.filter(~tk_level.ambiguous.fill_null(False)).semi_join(persons, "customer_key")
         per_t = tk_level.group_by("customer_key").aggregate(
             tickets=tk_level.count(), first_reply_median_min=tk_level.first_reply_minutes.median(),
             ticket_good=tk_level.good.sum(), ticket_rated=tk_level.rated.sum())
