@@ -430,46 +430,53 @@ def resolve(sources: list[Source], spec: IdentitySpec | None = None, *, sample_p
 
 
 def _report(sources: tuple[Source, ...], keys, long, sample_pairs: int) -> list[FileMatch]:
-    """Per file: rows, matched (person in the customer base), unmatched, ambiguous, by rule, pairs."""
+    """Per file: rows, matched (person in the customer base), unmatched, ambiguous, by rule, pairs
+    (three queries for all files)."""
     import ibis
-    in_role = {r: [i for i, s in enumerate(sources) if s.role == r] for r in BASE_ROLES}
-    flags = keys.group_by("label").aggregate(
-        has_orders=keys.file.isin(in_role["orders"] or [-1]).max(),
-        has_customers=keys.file.isin(in_role["customers"] or [-1]).max())
+    idx = {r: [i for i, s in enumerate(sources) if s.role == r] or [-1] for r in (*BASE_ROLES, "other")}
+    flags = keys.group_by("label").aggregate(has_orders=keys.file.isin(idx["orders"]).max(),
+                                             has_customers=keys.file.isin(idx["customers"]).max())
     k = keys.join(flags, "label")
+    base = ibis.cases((k.file.isin(idx["orders"]), True), (k.file.isin(idx["customers"]), k.has_orders),
+                      else_=k.has_orders | k.has_customers)
+    k = k.mutate(matched=base & ~k.ambiguous)
+    counts = engine.execute(k.group_by(["file", "rule", "matched", "ambiguous"]).aggregate(n=k.count()))
+    totals = engine.execute(ibis.union(*[s.table.aggregate(file=ibis.literal(i, "int32"), n=s.table.count())
+                                         for i, s in enumerate(sources)], distinct=False))
+    total = dict(zip(totals["file"].astype(int), totals["n"].astype(int)))
+    pairs = _pairs(k, long, sample_pairs)
     out = []
     for i, src in enumerate(sources):
-        total = int(engine.execute(src.table.count()))
-        mine = k.filter(k.file == i)
-        if src.role == "orders":
-            base = ibis.literal(True)
-        elif src.role == "customers":
-            base = mine.has_orders
-        else:
-            base = mine.has_orders | mine.has_customers
-        matched = mine.filter(base & ~mine.ambiguous)
-        counts = engine.execute(matched.group_by("rule").aggregate(n=matched.count()))
+        mine = counts[counts["file"] == i]
+        hit = mine[mine["matched"].astype(bool)]
         by_rule = {r: 0 for r in RULES}
-        by_rule.update({str(r): int(n) for r, n in zip(counts["rule"], counts["n"])})
-        n_matched = int(counts["n"].sum()) if len(counts) else 0
-        amb = int(engine.execute(mine.filter(mine.ambiguous).count()))
-        out.append(FileMatch(src.name, src.role, total, n_matched, total - n_matched - amb, amb, by_rule,
-                             _pairs(i, sources, keys, long, matched, sample_pairs)))
+        by_rule.update({str(r): int(n) for r, n in zip(hit["rule"], hit["n"])})
+        n_matched = int(hit["n"].sum())
+        amb = int(mine.loc[mine["ambiguous"].astype(bool), "n"].sum())
+        rows = total.get(i, 0)
+        out.append(FileMatch(src.name, src.role, rows, n_matched, rows - n_matched - amb, amb, by_rule,
+                             pairs.get(i, ())))
     return out
 
 
-def _pairs(i: int, sources, keys, long, matched, limit: int) -> tuple[tuple[str, str, str], ...]:
-    """Up to ``limit`` links where this file's raw value differs from another file's raw value of the
-    same normalized identifier: what a person checks by eye (case, spaces, gmail dots)."""
+def _pairs(k, long, limit: int) -> dict[int, tuple[tuple[str, str, str], ...]]:
+    """Per file, up to ``limit`` matched links where this file's raw value differs from another file's raw
+    value of the same normalized identifier: what a person checks by eye (case, spaces, gmail dots)."""
+    import ibis
     if not limit:
-        return ()
-    mine = long.filter(long.file == i)
-    other = long.filter(long.file != i).group_by(["kind", "value"]).aggregate(other_raw=lambda t: t.raw.min())
-    j = mine.join(matched.select("node", "rule", "rule_kind"), "node").join(other, ["kind", "value"])
-    j = j.filter((j.raw != j.other_raw) & (j.kind == j.rule_kind)).rename(mrule="rule")
-    got = engine.execute(j.select("mrule", "raw", "other_raw", "node").distinct()
-                         .order_by(["node", "raw", "other_raw"]).select("mrule", "raw", "other_raw"), limit=limit)
-    return tuple((str(a), str(b), str(c)) for a, b, c in got.itertuples(index=False))
+        return {}
+    j = long.join(k.filter(k.matched).select("node", "rule", "rule_kind"), "node").filter(
+        lambda t: t.kind == t.rule_kind)
+    raws = long.select(o_kind="kind", o_value="value", o_file="file", o_raw="raw")
+    j = j.join(raws, [j.kind == raws.o_kind, j.value == raws.o_value, j.file != raws.o_file])
+    j = j.filter(j.raw != j.o_raw).group_by(["file", "node", "rule", "raw"]).aggregate(other_raw=lambda t: t.o_raw.min())
+    w = ibis.window(group_by="file", order_by=["node", "raw"])
+    j = j.mutate(_n=ibis.row_number().over(w))
+    got = engine.execute(j.filter(j._n < limit).order_by(["file", "node", "raw"]))
+    out: dict[int, list] = {}
+    for f, rule, raw, o in zip(got["file"], got["rule"], got["raw"], got["other_raw"]):
+        out.setdefault(int(f), []).append((str(rule), str(raw), str(o)))
+    return {f: tuple(v) for f, v in out.items()}
 
 
 __all__ = ["IdentitySpec", "Resolution", "FileMatch", "Source", "source_for", "resolve", "normalize_email",
