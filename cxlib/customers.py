@@ -737,3 +737,8 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
 
 
 __all__ = ["CustomersSpec", "CustomersResult", "customers", "valid_orders_expr", "SPECIAL_FIELDS", "NPS_BANDS"]
+
+# cx.customers(...) calls customers() even when this module was imported first (the module is the package's
+# attribute then): the module is callable, as cxlib.funnel is.
+import sys as _sys  # noqa: E402
+_sys.modules["cxlib"]._callable(_sys.modules[__name__])

@@ -426,3 +426,34 @@ def test_sample_shop_customers_in_one_call():
     assert res.customers["net_revenue"].sum() == pytest.approx(summary.net_revenue)   # every valid order has a key
     assert int((res.customers["orders"] >= 2).sum()) == summary.repeat_customers
     assert [g["group"] for g in res.cli_json()["groups"]][:3] == ["detractor", "passive", "promoter"]
+
+
+def test_sample_shop_figures_quoted_in_the_sample_readme():
+    res = cx.customers(cx.load(SAMPLE / "orders_shopify.csv"), cx.load(SAMPLE / "customers.csv"),
+                       cx.load(SAMPLE / "survey_responses.csv"), cx.load(SAMPLE / "tickets_zendesk.csv"),
+                       CustomersSpec(by="value_tier"))
+    m = res.cli_json()["matches"]
+    assert (m["customers"]["matched"], m["customers"]["rows"], m["customers"]["by_rule"]["customer_id"]) == \
+        (1200, 1510, 1200)
+    assert m["responses"]["by_rule"]["customer_id"] == 895 and m["tickets"]["by_rule"]["email"] == 1473
+    # segments and value tiers equal the RFM analysis of the orders file alone
+    rfm = cx.rfm(cx.load(SAMPLE / "orders_shopify.csv"))
+    buyers = res.customers[res.customers["orders"] > 0]
+    assert buyers["segment"].value_counts().to_dict() == {k: v for k, v in rfm.segment_counts.items() if v}
+    ref = rfm.customers.set_index("customer_id")
+    assert (buyers.set_index("customer_key")["value_tier"] == ref["value_tier"].reindex(
+        buyers["customer_key"])).all()
+    g = {x["group"]: x for x in res.cli_json()["groups"]}
+    band = {x["group"]: x for x in res.by_band.to_dict("records")}
+    bv = res.band_value.set_index("metric")
+    rb = res.response_bias.set_index("metric")
+    text = (SAMPLE / "README.md").read_text(encoding="utf-8")
+    quoted = [f"{g['Top 10%']['nps']:+.2f} (CI {g['Top 10%']['nps_ci95'][0]:.2f} to {g['Top 10%']['nps_ci95'][1]:.2f}",
+              f"{band['detractor']['tickets']} tickets with a median first reply of "
+              f"{band['detractor']['first_reply_median_min']:.0f} min",
+              f"{bv.loc['net_revenue', 'detractors']:.2f}, promoters {bv.loc['net_revenue', 'promoters']:.2f}",
+              f"{100 * bv.loc['repurchase_90d', 'detractors']:.2f} % vs {100 * bv.loc['repurchase_90d', 'promoters']:.2f} %",
+              f"{res.revenue_at_risk['net_revenue']:,.2f} EUR, {res.revenue_at_risk['share_pct']:.2f} %",
+              f"{rb.loc['orders', 'responders_mean']:.2f} valid orders and {rb.loc['net_revenue', 'responders_mean']:.2f}"]
+    for q in quoted:
+        assert q in " ".join(text.split()), q
