@@ -86,17 +86,17 @@ class CustomersSpec:
         if isinstance(obj, dict):
             obj = dict(obj)
             if obj.get("as_of"):
-                obj["as_of"] = _date(obj["as_of"], "as_of")
+                obj["as_of"] = _date(obj["as_of"])
             if "identity" in obj:
                 obj["identity"] = IdentitySpec.from_json(obj["identity"])
         return identity.strict_from_json(cls, obj)
 
 
-def _date(value: str, option: str) -> date:
+def _date(value: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise CxDataError(msg("{option} {value} is not a date.", option=option, value=repr(value)),
+        raise CxDataError(msg("--as-of {value} is not a date.", value=repr(value)),
                           hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
 
 
@@ -727,7 +727,7 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
         if path:
             extra[role] = load_path(path, role=role, expect_role=role)
     spec = CustomersSpec(by=getattr(args, "by", None), level=getattr(args, "level", "customer"),
-                         as_of=_date(args.as_of, "--as-of") if getattr(args, "as_of", None) else None,
+                         as_of=_date(args.as_of) if getattr(args, "as_of", None) else None,
                          identity=IdentitySpec(gmail_rules=bool(getattr(args, "gmail_rules", False)),
                                                default_region=getattr(args, "region", None)))
     res = customers(ds, extra.get("customers"), extra.get("responses"), extra.get("tickets"), spec, defs)

@@ -98,11 +98,11 @@ class IdentitySpec:
 def strict_from_json(cls, obj):
     """A frozen spec from JSON, rejecting unknown keys with the allowed ones."""
     if not isinstance(obj, dict):
-        raise CxDataError(msg("{spec} must be a JSON object.", spec=cls.__name__))
+        raise CxDataError(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__, type=type(obj).__name__))
     names = [f.name for f in fields(cls)]
     unknown = sorted(set(obj) - set(names))
     if unknown:
-        raise CxDataError(msg("unknown key(s) {keys} in {spec}.", keys=", ".join(unknown), spec=cls.__name__),
+        raise CxDataError(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
                           hint=msg("Known keys: {keys}.", keys=", ".join(names)))
     return cls(**obj)
 
