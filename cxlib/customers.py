@@ -383,7 +383,9 @@ def customers(orders: Dataset, customers: Dataset | None = None, responses: Data
 
     # responses at their own level, with the state at the answer's time
     if resp_level is not None:
-        resp_level = _state_at_answer(resp_level, valid, c, defs)
+        resp_level = _state_at(resp_level, valid, c, defs, "answered_at")
+    if tk_level is not None:
+        tk_level = _state_at(tk_level, valid, c, defs, "created_at")
     tables_c = engine.table(c)
     by_col = _field(spec.by, c, customers, orders) if spec.by else None
     groups = _groups(tables_c, resp_level, tk_level, by_col, spec, defs, metrics)
@@ -454,12 +456,13 @@ def _score(c: pd.DataFrame, as_of: date, defs: DefinitionSet, metrics: list[str]
     return c
 
 
-def _state_at_answer(rv, valid, c: pd.DataFrame, defs: DefinitionSet):
-    """Every answer with the valid orders and net revenue its customer had placed by then, the value tier
-    those reach (the tier whose lowest current net revenue they reach) and repeat."""
+def _state_at(rv, valid, c: pd.DataFrame, defs: DefinitionSet, when: str):
+    """Every answer (ticket) with the valid orders and net revenue its customer had placed by its time
+    ``when``, the value tier those reach (the tier whose lowest current net revenue they reach) and repeat:
+    a portable join + aggregate, no ASOF join."""
     import ibis
     o = valid.select(o_key="customer_key", o_at="ordered_at", o_net="net")
-    j = rv.left_join(o, [rv.customer_key == o.o_key, o.o_at <= rv.answered_at])
+    j = rv.left_join(o, [rv.customer_key == o.o_key, o.o_at <= rv[when]])
     before = j.group_by("_row").aggregate(orders_before=j.o_at.count(), net_before=j.o_net.sum())
     out = rv.join(before, "_row")
     buyers = c[c["orders"] > 0]

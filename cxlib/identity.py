@@ -345,6 +345,11 @@ class Resolution(Displayable):
         out = ibis.union(*parts, distinct=False).order_by(["order", "_row"]).drop("order", "_row")
         return engine.execute(out, limit=limit).reset_index(drop=True)
 
+    def crosswalk_csv(self) -> bytes:
+        """The crosswalk as CSV for download (text cells that look like formulas neutralized)."""
+        from cxlib.export import to_csv_bytes
+        return to_csv_bytes(self.crosswalk())
+
     def to_json(self) -> dict:
         return {"persons": self.persons, "over_limit": self.over_limit, "spec": self.spec.to_json(),
                 "files": {f.role: {**f.to_json(), "ambiguous": f.ambiguous, "file": f.file,

@@ -159,8 +159,8 @@ def test_crosswalk_one_key_per_person_and_placeholders_apart(by_city):
     bots = cw[(cw["file"] == "zendesk.csv") & cw["row_key"].isin(["7", "8", "9"])]
     assert bots["customer_key"].isna().all() and set(bots["rule"]) == {"none"}
     assert cw.loc[cw["row_key"] == "r7", "customer_key"].isna().all()              # test@ never joins
-    from cxlib import export
-    assert export.to_csv_bytes(cw).lstrip(b"\xef\xbb\xbf").startswith(b"file,row_key,identifier,rule,customer_key")
+    csv = by_city.resolution.crosswalk_csv()
+    assert csv.lstrip(b"\xef\xbb\xbf").startswith(b"file,row_key,identifier,rule,customer_key")
 
 
 def test_customer_table_by_hand(by_city):
@@ -251,6 +251,11 @@ def test_nps_by_value_tier_and_repeat_at_the_answer(loaded):
     assert state["orders_before"].tolist() == [1, 2, 1, 2, 0]
     assert state["net_before"].tolist() == [100.0, 150.0, 80.0, 270.0, 0.0]
     assert "as of the answer" in res.definition
+    # tickets too: Anna's tickets on 02-05 (1 order) and 04-05 (2 orders); Bob's after his one order; Dan none
+    tk = cx.engine.execute(res.tickets_table.order_by("_row"))
+    assert tk["orders_before"].tolist() == [1, 2, 1, 1, 1, 0]
+    assert tk["value_tier_at"].tolist() == ["Bottom 40%", "Middle 30%", "Bottom 40%", "Bottom 40%", "Bottom 40%",
+                                            "No orders"]
 
 
 def test_tickets_first_reply_and_ticket_csat_by_nps_band(by_city):
