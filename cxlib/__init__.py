@@ -86,10 +86,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "customer_view": ("cxlib.segments", "build_customer_view"), "segment_groups": ("cxlib.compare", "segment_groups"),
     "value_tier_frame": ("cxlib.segments", "value_tier_frame"), "members_frame": ("cxlib.segments", "members_frame"),
     "memo_markdown": ("cxlib.memo", "memo_markdown"), "memo_html": ("cxlib.memo", "memo_html"),
+    # customer 360: the module cxlib.customers is callable (see _callable), like cxlib.funnel
+    "customers": ("cxlib.customers", "customers"), "CustomersSpec": ("cxlib.customers", "CustomersSpec"),
+    "IdentitySpec": ("cxlib.identity", "IdentitySpec"),
 }
 # Short names that are also submodules: importing the submodule binds the package attribute to the
 # module, so the module itself must be callable (it calls the name's function).
-_CALLABLE = frozenset({"funnel", "orders", "survey", "support", "scorecard"})
+_CALLABLE = frozenset({"funnel", "orders", "survey", "support", "scorecard", "customers"})
 
 __all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "Report", *_LAZY])
 __version__ = "0.1.0"

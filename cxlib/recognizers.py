@@ -269,13 +269,19 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
         mapping=_fixed(("respondent_id", ("#", "Token")), ("answered_at", ("Submitted At", "Submit Date"))),
         generic=("customer_id", "email", "nps", "csat", "ces", "comment")),
     Recognizer(
+        N_("Delighted responses export"), "responses",
+        signature=(("Response ID",), ("Score",), ("Email",), ("Created At",)),
+        mapping=_fixed(("respondent_id", ("Response ID",)), ("email", ("Email",)), ("nps", ("Score",)),
+                       ("comment", ("Comment",)), ("answered_at", ("Created At",))),
+        generic=("customer_id",)),
+    Recognizer(
         N_("Zendesk tickets export"), "tickets",
-        signature=(("Id",), ("Requester",), ("Via",), ("Created at",)),
+        signature=(("Id",), ("Requester", "Requester email"), ("Via",), ("Created at",)),
         mapping=_fixed(("ticket_id", ("Id",)), ("created_at", ("Created at",)), ("channel", ("Via",)),
                        ("first_reply_minutes", ("First reply time in minutes",)),
                        ("resolution_minutes", ("Full resolution time in minutes",)), ("status", ("Status",)),
                        ("satisfaction", ("Satisfaction Score", "Satisfaction")),
-                       ("requester", ("Requester", "Requester email")))),
+                       ("requester", ("Requester email", "Requester")))),     # the address links customers
     Recognizer(
         N_("Freshdesk tickets export"), "tickets",
         signature=(("Ticket ID",), ("Created time",), ("Source",)),
@@ -284,7 +290,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("resolution_minutes", ("Resolution time (in hrs)", "Resolution time")),
                        ("status", ("Status",)),
                        ("satisfaction", ("Customer satisfaction", "Survey result", "Satisfaction rating")),
-                       ("requester", ("Full name", "Contact", "Email", "Requester")))),
+                       ("requester", ("Email", "Requester email", "Full name", "Contact", "Requester")))),
 )
 
 # Google Forms has only "Timestamp" first; it is recognized in cxlib.schema once a score question is found.

@@ -97,7 +97,7 @@ ROLES: tuple[Role, ...] = (
         Field("converted", "flag"), Field("revenue", "number"), Field("exposed_at", "datetime"),
     ), main_time="exposed_at"),
     Role("customers", N_("Customers"), "customers", (
-        Field("customer_id", "id", True), Field("email", "text"), Field("gender", "text"),
+        Field("customer_id", "id", True), Field("email", "text"), Field("phone", "text"), Field("gender", "text"),
         Field("country", "text"), Field("city", "text"), Field("signup_at", "datetime"),
         Field("tags", "text"),
     ), main_time="signup_at"),
@@ -309,6 +309,8 @@ def _guess(sample: _Sample, spec: Role) -> _RoleGuess:
     for name in spec.required:
         if spec.name == "orders" and name == "amount" and "amount" not in got:
             needed.append(min(got.get("quantity", 0.0), got.get("unit_price", 0.0)))
+        elif spec.name == "tickets" and name == "ticket_id" and name not in got:    # numbered by row instead
+            needed.append(max(got.get("first_reply_minutes", 0.0), got.get("resolution_minutes", 0.0)))
         else:
             needed.append(got.get(name, 0.0))
     if spec.name in ONE_OF:
@@ -439,6 +441,8 @@ def _missing_required(spec: Role, mapping: dict[str, str], rec: Recognizer | Non
     missing = [f for f in spec.required if f not in mapping and f not in ok_absent]
     if spec.name == "orders" and "amount" in missing and {"quantity", "unit_price"} <= set(mapping):
         missing.remove("amount")
+    if spec.name == "tickets" and "ticket_id" in missing:      # absent: tickets are numbered by row (build)
+        missing.remove("ticket_id")
     if spec.name in ONE_OF and not any(f in mapping for f in ONE_OF[spec.name]):
         missing.append(_any_of(ONE_OF[spec.name]))
     return missing
@@ -488,6 +492,10 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     for name in (rec.absent_ok if rec else ()):
         if name not in frame:
             frame.insert(0, name, pd.Series(pd.NA, index=frame.index, dtype="string"))
+    if role == "tickets" and "ticket_id" not in frame:
+        frame.insert(0, "ticket_id", pd.Series(range(1, len(frame) + 1), index=frame.index).astype("string"))
+        notes.append(msg("The file has no ticket id column: tickets are numbered by row (1 to {count}).",
+                         count=len(frame)))
     hashes = convert.row_hashes(table.df)
     duplicates, dup_notes, units = _duplicates(hashes, frame, spec)
     if role == "orders":

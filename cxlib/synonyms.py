@@ -132,6 +132,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                      "timestamp", "time", "date", "first exposure", "曝光时间", "Время показа"),
     # customers
     "gender": _n("gender", "sex", "性别", "Пол"),
+    "phone": _n("phone", "phone number", "telephone", "mobile", "mobile phone", "cell phone", "电话", "手机号",
+                "手机", "联系电话", "Телефон", "Мобильный телефон", "Номер телефона"),
     "signup_at": _n("signup_at", "signup date", "signed up", "registered at", "registration date",
                     "created at", "first seen", "customer since", "注册时间", "Дата регистрации"),
     "tags": _n("tags", "tag", "labels", "segment", "标签", "Теги", "Метки"),

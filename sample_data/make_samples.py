@@ -107,6 +107,21 @@ def pick(rng: np.random.Generator, options: dict[str, float]) -> str:
     return keys[int(rng.choice(len(keys), p=p / p.sum()))]
 
 
+def as_typed(email: str, rng: np.random.Generator) -> str:
+    """An address the way people and tools write it: mostly as stored, sometimes title case, upper case or
+    with a trailing space (so files share customers only after e-mail normalization). Each file draws from
+    its own stream (``rng_for("<file>-email-case")``), so the other figures stay as they were."""
+    u = float(rng.random())
+    if u < 0.15:
+        local, domain = email.split("@")
+        return ".".join(p[:1].upper() + p[1:] for p in local.split(".")) + "@" + domain[:1].upper() + domain[1:]
+    if u < 0.20:
+        return email.upper()
+    if u < 0.25:
+        return email + " "
+    return email
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]], *, delimiter: str = ",",
               encoding: str = "utf-8", newline: str = "\n") -> None:
     buf = io.StringIO()
@@ -375,6 +390,7 @@ def _fulfilment(rng: np.random.Generator, o: Order, age_days: float) -> str:
 
 def write_orders(orders: list[Order], path: Path) -> None:
     rng = rng_for("orders-money")
+    case = rng_for("orders-email-case")
     end = local_to_utc(datetime(2026, 10, 31, 23, 59, 59))
     seen: set[str] = set()
     rows = []
@@ -382,7 +398,8 @@ def write_orders(orders: list[Order], path: Path) -> None:
         c = o.customer
         cells = _order_money(rng, o, c.customer_id not in seen)
         seen.add(c.customer_id)
-        cells["Name"], cells["Email"], cells["Created at"] = o.name, c.email, fmt_shopify_time(o.created)
+        cells["Name"], cells["Email"], cells["Created at"] = o.name, as_typed(c.email, case), \
+            fmt_shopify_time(o.created)
         cells["Paid at"] = "" if o.status in ("pending", "voided") else fmt_shopify_time(
             o.created + timedelta(seconds=int(rng.integers(2, 90))))
         cells["Fulfillment Status"] = _fulfilment(rng, o, (end - o.created).total_seconds() / 86400)
@@ -745,6 +762,7 @@ def _scores(rng: np.random.Generator, klass: str) -> tuple[int, int, int]:
 
 def write_survey(orders: list[Order], path: Path) -> None:
     rng = rng_for("survey")
+    case = rng_for("survey-email-case")
     answered = _respondents(rng, orders)
     klass = _nps_classes(rng, [t for t, _ in answered])
     rid = _Ids(rng, "", 11)
@@ -762,7 +780,8 @@ def write_survey(orders: list[Order], path: Path) -> None:
         csat_cell = "" if rng.random() < 0.04 else CSAT_LABELS[csat - 1]
         ces_cell = "" if rng.random() < 0.07 else str(ces)
         device = pick(rng, {"mobile": 0.58, "desktop": 0.34, "tablet": 0.08})
-        rows.append([rid.next(), f"{to_local(t)[0]:%d.%m.%Y %H:%M}", o.customer.email, o.customer.customer_id,
+        rows.append([rid.next(), f"{to_local(t)[0]:%d.%m.%Y %H:%M}", as_typed(o.customer.email, case),
+                     o.customer.customer_id,
                      odd_nps.get(k, str(nps)), csat_cell, ces_cell, comment, o.customer.country, device])
     write_csv(path, ["Respondent ID", "Submitted", "Email", "customer_id", NPS_Q, CSAT_Q, CES_Q, COMMENT_Q,
                      "Country", "Device"], rows)
@@ -845,6 +864,7 @@ def _ticket_outcome(rng: np.random.Generator, via: str, created: datetime, end: 
 
 def write_tickets(customers: list[Customer], orders: list[Order], path: Path) -> None:
     rng = rng_for("tickets")
+    case = rng_for("tickets-email-case")
     end = local_to_utc(datetime(2026, 10, 31, 23, 59, 59))
     vias = list(VIA_FIRST_REPLY)
     via_p = np.array([VIA_FIRST_REPLY[v][0] for v in vias])
@@ -854,8 +874,8 @@ def write_tickets(customers: list[Customer], orders: list[Order], path: Path) ->
         status, first_cell, res_cell, sat = _ticket_outcome(rng, via, created, end)
         template, group, _ = TICKET_TOPICS[topic]
         product = PRODUCTS[int(rng.choice(len(PRODUCTS), p=PRODUCT_P))].name
-        rows.append([str(20431 + k), template.format(order=order, product=product), email, fmt_iso_offset(created),
-                     via, status, first_cell, res_cell, sat, group])
+        rows.append([str(20431 + k), template.format(order=order, product=product), as_typed(email, case),
+                     fmt_iso_offset(created), via, status, first_cell, res_cell, sat, group])
     write_csv(path, ["Id", "Subject", "Requester", "Created at", "Via", "Status", "First reply time in minutes",
                      "Full resolution time in minutes", "Satisfaction Score", "Group"], rows)
 
@@ -1019,13 +1039,16 @@ def write_surveymonkey(customers: list[Customer], path: Path) -> None:
 
 MANIFEST = [
     {"file": "orders_shopify.csv", "role": "orders", "title": "Orders (Shopify export)", "default": True,
-     "description": "Northwind Goods orders, Nov 2025 - Oct 2026, one row per line item as Shopify exports them."},
+     "description": "Northwind Goods orders, Nov 2025 - Oct 2026, one row per line item as Shopify exports them; "
+                    "e-mails as customers typed them (mixed case, trailing spaces)."},
     {"file": "events.csv", "role": "events", "title": "Web and app events", "default": True,
      "description": "Sampled web/app event log, Aug - Oct 2026: page views to purchases."},
     {"file": "survey_responses.csv", "role": "responses", "title": "Post-purchase survey (NPS, CSAT, CES)",
-     "default": True, "description": "Survey responses with NPS 0-10, CSAT text labels, CES 1-7 and comments."},
+     "default": True, "description": "Survey responses with NPS 0-10, CSAT text labels, CES 1-7 and comments; "
+                                    "e-mails as typed."},
     {"file": "tickets_zendesk.csv", "role": "tickets", "title": "Support tickets (Zendesk export)", "default": True,
-     "description": "Zendesk tickets with channel, first reply and resolution times, satisfaction rating."},
+     "description": "Zendesk tickets with channel, first reply and resolution times, satisfaction rating; "
+                    "requester e-mails as typed."},
     {"file": "experiment_checkout.csv", "role": "experiment", "title": "A/B test: one-page checkout",
      "default": True, "description": "Assignment log of the one-page checkout test (Sep 14 - Oct 11, 2026)."},
     {"file": "customers.csv", "role": "customers", "title": "Customers", "default": True,

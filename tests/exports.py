@@ -339,6 +339,16 @@ def google_forms_responses() -> bytes:
     return _csv(rows)
 
 
+def delighted_responses() -> bytes:
+    """Delighted NPS export: "Response ID", "Email" (padded, title case as people type them), "Score",
+    "Comment", "Created At". Expected: 3 responses; NPS 9, 3, 10; no customer id."""
+    rows = [["Response ID", "Email", "Name", "Score", "Comment", "Created At", "Updated At", "Permalink"],
+            ["5001", "  Anna.Schmidt@Example.com ", "Anna", 9, "great", "2024-03-05 14:03:11 +0100", "", ""],
+            ["5002", "Ben.Okafor@Example.com", "Ben", 3, "late", "2024-03-06 08:02:00 +0100", "", ""],
+            ["5003", "dan@example.com", "", 10, "", "2024-03-07 19:05:00 +0100", "", ""]]
+    return _csv(rows)
+
+
 # ---------------------------------------------------------------- tickets
 ZENDESK_HEADER = [
     "Summation column", "Id", "Requester", "Requester id", "Requester external id", "Requester email",
@@ -457,6 +467,7 @@ EXPORTS = {
     "surveymonkey_responses_csv": (surveymonkey_responses_csv, "responses", "SurveyMonkey responses export"),
     "typeform_responses": (typeform_responses, "responses", "Typeform responses export"),
     "google_forms_responses": (google_forms_responses, "responses", "Google Forms responses"),
+    "delighted_responses": (delighted_responses, "responses", "Delighted responses export"),
     "zendesk_tickets": (zendesk_tickets, "tickets", "Zendesk tickets export"),
     "freshdesk_tickets": (freshdesk_tickets, "tickets", "Freshdesk tickets export"),
     "experiment_log": (experiment_log, "experiment", "Experiment assignment log"),

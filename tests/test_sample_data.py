@@ -360,14 +360,18 @@ def test_customers_and_cross_file_ids(orders, survey):
     assert pd.to_datetime(c["signup_at"], format="%Y/%m/%d").notna().all()
     ordering = set(orders["Customer ID"])
     assert ordering < set(c["customer_id"]) and len(set(c["customer_id"]) - ordering) > 100
-    assert set(orders["Email"]) <= set(c["email"])
+    norm = (lambda s: s.str.strip().str.lower())
+    assert set(norm(orders["Email"])) <= set(c["email"])          # shared by e-mail once normalized ...
     first_order = pd.to_datetime(orders["Created at"].str[:10]).groupby(orders["Customer ID"]).min()
     signup = pd.to_datetime(c.set_index("customer_id")["signup_at"], format="%Y/%m/%d")
     assert (signup[first_order.index] <= first_order).all()
     assert set(survey["customer_id"]) <= ordering
-    assert (survey.set_index("customer_id")["Email"] == c.set_index("customer_id")["email"].reindex(
+    assert (norm(survey.set_index("customer_id")["Email"]) == c.set_index("customer_id")["email"].reindex(
         survey["customer_id"])).all()
-    assert set(read("tickets_zendesk.csv")["Requester"]) <= set(c["email"])
+    tickets = read("tickets_zendesk.csv")
+    assert set(norm(tickets["Requester"])) <= set(c["email"])
+    for typed in (orders["Email"], survey["Email"], tickets["Requester"]):      # ... and typed in mixed case
+        assert 0.1 < (typed != norm(typed)).mean() < 0.4
     valid = orders.dropna(subset=["Total"])
     valid = set(valid.loc[valid["Financial Status"].isin(["paid", "refunded", "partially_refunded"]), "Customer ID"])
     ids = set(c["customer_id"])

@@ -82,7 +82,9 @@ EXPECTED_MAPPING = {
                            "ces": "How easy was it to find what you were looking for?"},
     "google_forms_responses": {"answered_at": "Timestamp", "email": "Email Address", "nps": exports.NPS_QUESTION,
                                "csat": "How satisfied were you with your order?"},
-    "zendesk_tickets": {"ticket_id": "Id", "created_at": "Created at", "channel": "Via",
+    "delighted_responses": {"respondent_id": "Response ID", "email": "Email", "nps": "Score",
+                            "answered_at": "Created At", "comment": "Comment"},
+    "zendesk_tickets": {"ticket_id": "Id", "created_at": "Created at", "channel": "Via", "requester": "Requester email",
                         "first_reply_minutes": "First reply time in minutes",
                         "resolution_minutes": "Full resolution time in minutes",
                         "satisfaction": "Satisfaction Score"},
@@ -969,3 +971,32 @@ def test_money_and_dates_suggest_orders_when_headers_are_unknown():
 def test_no_suggestion_without_money():
     det = schema.detect(table({"a": ["x", "y", "z"], "b": ["1", "2", "3"]}))
     assert det.role is None and det.suggested is None and det.suggested_mapping == {}
+
+
+# ---------------------------------------------------------------- Customer 360 roles (issue 16)
+def test_tickets_without_ticket_id_are_numbered_by_row_with_a_warning():
+    tab = table({"Requester email": ["Anna@Example.com", "bob@example.org", "cy@example.net"],
+                 "Created at": ["2026-01-02", "2026-01-03", "2026-01-04"],
+                 "First reply time in minutes": ["30", "60", ""], "Satisfaction": ["good", "bad", ""]})
+    det = schema.detect(tab)
+    assert det.role == "tickets" and "ticket_id" not in det.mapping
+    assert det.mapping["requester"] == "Requester email"
+    ds = schema.build(tab, det.role, det.mapping, detection=det)
+    assert ds.df["ticket_id"].tolist() == ["1", "2", "3"]
+    assert any("numbered by row (1 to 3)" in w for w in ds.warnings)
+
+
+def test_responses_with_only_an_email_and_zendesk_requester_email_need_no_mapping():
+    ds = load("delighted_responses")
+    assert ds.role == "responses" and "customer_id" not in ds.mapping
+    assert ds.df["email"].tolist()[1] == "Ben.Okafor@Example.com"      # normalized only when linking
+    zd = load("zendesk_tickets")
+    assert zd.mapping["requester"] == "Requester email"
+    assert zd.df["requester"].str.contains("@").all()
+
+
+def test_customers_file_phone_column_is_recognized():
+    tab = table({"Customer ID": ["1", "2"], "Email": ["a@x.com", "b@x.com"], "Phone": ["030 123456", "+33 1 23"],
+                 "City": ["Berlin", "Paris"]})
+    det = schema.detect(tab)
+    assert det.role == "customers" and det.mapping["phone"] == "Phone" and det.mapping["customer_id"] == "Customer ID"
