@@ -61,8 +61,10 @@ test: install-dev browser engines
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not e2e"
 
+# Benchmarks (figures in benchmarks/README.md). Quick check: make bench BENCH_ARGS=--quick;
+# one benchmark with its own sizes: make bench BENCH_ARGS="process --funnel-events 1000000"
 bench: install-dev
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 # 20 concurrent browser sessions opening one shared link on a hosted server (needs chromium).
 bench-hosted: install-dev browser
