@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -37,7 +38,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-import synth  # noqa: E402
 from hand_funnel import STEPS  # noqa: E402
 
 PY = sys.executable
@@ -54,11 +54,22 @@ def load() -> str:
     return f"load average {a:.1f} / {b:.1f} / {c:.1f} (1 / 5 / 15 min) on {os.cpu_count()} cores"
 
 
+TIME_V = Path("/usr/bin/time")
+
+
 def run(cmd: list[str], env: dict | None = None, timeout: float = TIMEOUT_S) -> dict:
-    """Run ``cmd`` to its end: wall seconds, peak RSS (GB) of the process, exit code, stdout, stderr."""
+    """Run ``cmd`` to its end: wall and CPU (user + sys) seconds, peak RSS (GB), exit code, stdout, stderr.
+CPU seconds vary less with the machine's load than wall seconds: both are printed.
+
+    Peak RSS comes from ``/usr/bin/time -v`` (Debian package ``time``) when present: a child forked
+    from a large process starts with that process's peak on Linux (``ru_maxrss`` survives fork and
+    exec), so the measured command is started by the small ``time`` process. Without it: this
+    process's ``os.wait4`` figure, which this process keeps small (files are generated in a child).
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        full = [str(TIME_V), "-v", *cmd] if TIME_V.exists() else cmd
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
+        proc = subprocess.Popen(full, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
                                 env={**os.environ, **(env or {})})
         killer = threading.Timer(timeout, proc.kill)
         killer.start()
@@ -68,8 +79,25 @@ def run(cmd: list[str], env: dict | None = None, timeout: float = TIMEOUT_S) -> 
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return {"wall": wall, "rss_gb": usage.ru_maxrss / 2**20, "rc": proc.returncode,
-                "stdout": out.read().decode(errors="replace"), "stderr": err.read().decode(errors="replace")}
+        stderr = err.read().decode(errors="replace")
+        kib = usage.ru_maxrss
+        if TIME_V.exists():
+            found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+            kib = int(found.group(1)) if found else kib
+            stderr = stderr.split("\tCommand being timed:")[0]
+        cpu = usage.ru_utime + usage.ru_stime           # includes the command's own (waited-for) children
+        return {"wall": wall, "cpu": cpu, "rss_gb": kib / 2**20, "rc": proc.returncode,
+                "stdout": out.read().decode(errors="replace"), "stderr": stderr}
+
+
+def make_file(role: str, n: int, fmt: str, folder: Path) -> Path:
+    """synth.log_file in a child process (keeps this process, the parent of every timed one, small)."""
+    path = folder / f"{role}_{n}.{fmt}"
+    if not path.exists():
+        code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]; import synth; "
+                f"synth.log_file({role!r}, {n}, {fmt!r}, {str(folder)!r})")
+        subprocess.run([PY, "-c", code], check=True, cwd=ROOT)
+    return path
 
 
 def _check(res: dict, what: str) -> dict:
@@ -97,15 +125,16 @@ def size_mb(path: Path) -> float:
 
 # ----------------------------------------------------------------------------- sections
 def funnel_vs_duckdb(n: int, fmt: str, folder: Path, repeat: int) -> dict:
-    path = synth.log_file("events", n, fmt, folder)
+    path = make_file("events", n, fmt, folder)
     print(f"\n== funnel, {n:,} events, {fmt} ({size_mb(path):.0f} MiB); {load()}", flush=True)
     cx_runs, db_runs = [], []
     for i in range(repeat):                                 # alternated: both see the same machine load
         cx_runs.append(_check(run(cx_funnel(path), NO_LIMIT), "cxlib funnel"))
         db_runs.append(_check(run(hand_funnel(path)), "hand-written DuckDB"))
-        print(f"  run {i + 1}: cxlib {cx_runs[-1]['wall']:6.2f} s ({cx_runs[-1]['rss_gb']:.2f} GB)   "
-              f"DuckDB {db_runs[-1]['wall']:6.2f} s ({db_runs[-1]['rss_gb']:.2f} GB)   "
-              f"ratio {cx_runs[-1]['wall'] / db_runs[-1]['wall']:.1f}x", flush=True)
+        cx, db = cx_runs[-1], db_runs[-1]
+        print(f"  run {i + 1}: cxlib {cx['wall']:6.2f} s (cpu {cx['cpu']:.2f} s, {cx['rss_gb']:.2f} GB)   "
+              f"DuckDB {db['wall']:6.2f} s (cpu {db['cpu']:.2f} s, {db['rss_gb']:.2f} GB)   "
+              f"ratio {cx['wall'] / db['wall']:.1f}x (cpu {cx['cpu'] / db['cpu']:.1f}x)", flush=True)
     same = funnel_counts(cx_runs[-1]["stdout"]) == funnel_counts(db_runs[-1]["stdout"])
     users = funnel_counts(cx_runs[-1]["stdout"])[0]
     cx_s = statistics.median(r["wall"] for r in cx_runs)
@@ -116,30 +145,32 @@ def funnel_vs_duckdb(n: int, fmt: str, folder: Path, repeat: int) -> dict:
     if not same:
         raise SystemExit("cxlib and the hand-written DuckDB query disagree: see above")
     return {"what": f"funnel {n / 1e6:g}M events, {fmt} ({size_mb(path):.0f} MiB)", "cx_s": cx_s, "db_s": db_s,
+            "cx_cpu": statistics.median(r["cpu"] for r in cx_runs), "db_cpu": statistics.median(r["cpu"] for r in db_runs),
             "cx_gb": max(r["rss_gb"] for r in cx_runs), "db_gb": max(r["rss_gb"] for r in db_runs)}
 
 
 def peak_memory(n: int, folder: Path) -> dict:
-    path = synth.log_file("events", n, "csv", folder)
+    path = make_file("events", n, "csv", folder)
     over = " above the 200 MB upload limit, run with it raised" if size_mb(path) > 200 else ""
     print(f"\n== peak memory, funnel on {n:,} events from CSV ({size_mb(path):.0f} MiB{over}); {load()}", flush=True)
     cx = run(cx_funnel(path), NO_LIMIT)
     db = _check(run(hand_funnel(path)), "hand-written DuckDB")
     ok = cx["rc"] == 0 and funnel_counts(cx["stdout"]) == funnel_counts(db["stdout"])
     status = "same counts" if ok else f"FAILED (exit {cx['rc']}): {cx['stderr'].strip()[-300:]}"
-    print(f"  cxlib {cx['wall']:.2f} s, peak {cx['rss_gb']:.2f} GB (target <= 1.5 GB); DuckDB {db['wall']:.2f} s, "
-          f"peak {db['rss_gb']:.2f} GB; {status}", flush=True)
+    print(f"  cxlib {cx['wall']:.2f} s (cpu {cx['cpu']:.2f} s), peak {cx['rss_gb']:.2f} GB (target <= 1.5 GB); "
+          f"DuckDB {db['wall']:.2f} s (cpu {db['cpu']:.2f} s), peak {db['rss_gb']:.2f} GB; {status}", flush=True)
     return {"what": f"funnel {n / 1e6:g}M events, CSV ({size_mb(path):.0f} MiB)", "cx_s": cx["wall"],
-            "db_s": db["wall"], "cx_gb": cx["rss_gb"], "db_gb": db["rss_gb"]}
+            "db_s": db["wall"], "cx_cpu": cx["cpu"], "db_cpu": db["cpu"], "cx_gb": cx["rss_gb"], "db_gb": db["rss_gb"]}
 
 
 def startup(repeat: int) -> dict:
     print(f"\n== CLI start: python -m cxlib --help; {load()}", flush=True)
     runs = [_check(run([PY, "-m", "cxlib", "--help"]), "--help") for _ in range(repeat + 1)][1:]   # one warm-up
     walls = sorted(r["wall"] for r in runs)
-    print(f"  median {statistics.median(walls):.3f} s (min {walls[0]:.3f}, max {walls[-1]:.3f}; target <= 0.5 s)",
-          flush=True)
-    return {"command": "--help", "rows": 0, "file_mb": 0.0, "wall": statistics.median(walls),
+    cpu = statistics.median(r["cpu"] for r in runs)
+    print(f"  median {statistics.median(walls):.3f} s (min {walls[0]:.3f}, max {walls[-1]:.3f}; target <= 0.5 s), "
+          f"cpu {cpu:.3f} s", flush=True)
+    return {"command": "--help", "rows": 0, "file_mb": 0.0, "wall": statistics.median(walls), "cpu": cpu,
             "rss_gb": max(r["rss_gb"] for r in runs), "rc": 0}
 
 
@@ -148,12 +179,12 @@ def analyses(rows: int, inspect_rows: int, folder: Path) -> list[dict]:
     print(f"\n== each command on its own role's CSV; {load()}", flush=True)
     for command, role in ANALYSES.items():
         n = inspect_rows if command == "inspect" else rows
-        path = synth.log_file(role, n, "csv", folder)
+        path = make_file(role, n, "csv", folder)
         extra = FUNNEL_ARGS if command == "funnel" else ["--json"]
         res = run([PY, "-m", "cxlib", command, str(path), *extra], NO_LIMIT)
         note = "" if res["rc"] == 0 else f"  exit {res['rc']}: {res['stderr'].strip()[-200:]}"
         print(f"  {command:<8} {n:>11,} rows ({size_mb(path):5.0f} MiB)  {res['wall']:7.2f} s  "
-              f"peak {res['rss_gb']:.2f} GB{note}", flush=True)
+              f"cpu {res['cpu']:6.2f} s  peak {res['rss_gb']:.2f} GB{note}", flush=True)
         out.append({"command": command, "rows": n, "file_mb": size_mb(path), **res})
     return out
 
@@ -184,14 +215,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.analysis_rows:
         cmds += analyses(args.analysis_rows, args.inspect_rows, folder)
     print(f"\nsummary (seconds, peak RSS in GB; medians of {args.repeat} alternated runs); {load()}")
-    print(f"{'funnel':<42} {'cxlib':>8} {'DuckDB':>8} {'ratio':>7} {'cx GB':>7} {'DB GB':>7}")
+    print(f"{'funnel':<42} {'cxlib':>8} {'DuckDB':>8} {'ratio':>7} {'cpu ratio':>10} {'cx GB':>7} {'DB GB':>7}")
     for r in rows:
         print(f"{r['what']:<42} {r['cx_s']:>8.2f} {r['db_s']:>8.2f} {r['cx_s'] / r['db_s']:>6.1f}x "
-              f"{r['cx_gb']:>7.2f} {r['db_gb']:>7.2f}")
-    print(f"\n{'command':<10} {'rows':>11} {'MiB':>6} {'wall s':>8} {'peak GB':>8}")
+              f"{r['cx_cpu'] / r['db_cpu']:>9.1f}x {r['cx_gb']:>7.2f} {r['db_gb']:>7.2f}")
+    print(f"\n{'command':<10} {'rows':>11} {'MiB':>6} {'wall s':>8} {'cpu s':>8} {'peak GB':>8}")
     for c in cmds:
         flag = "" if c["rc"] == 0 else f"  (exit {c['rc']})"
-        print(f"{c['command']:<10} {c['rows']:>11,} {c['file_mb']:>6.0f} {c['wall']:>8.2f} {c['rss_gb']:>8.2f}{flag}")
+        print(f"{c['command']:<10} {c['rows']:>11,} {c['file_mb']:>6.0f} {c['wall']:>8.2f} {c['cpu']:>8.2f} "
+              f"{c['rss_gb']:>8.2f}{flag}")
     print(f"\nbenchmark wall time {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
 

@@ -19,6 +19,7 @@ from cxlib.funnel import FunnelSpec, Step, funnel
 from cxlib.funnel_engine import funnel_counts, funnel_counts_expr, funnel_levels
 from tests.engines import assert_same, run_everywhere
 from tests.funnel_reference import RefStep, counts, reference_funnel
+from tests.test_funnel import BY_HAND
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = pd.Timestamp("2026-03-02 08:00:00", tz="UTC")
@@ -37,14 +38,7 @@ def sample():
 
 
 def test_hand_checked_example_ties_interleaving_and_a_late_second_start():
-    df = frame([
-        ("a", "view", 0), ("a", "cart", 10), ("a", "buy", 20),        # full path
-        ("b", "view", 0), ("b", "cart", 4000),                         # cart after 1 h -> level 1 ...
-        ("b", "view", 3900), ("b", "buy", 3950),                       # ... second view reaches cart: 2
-        ("c", "cart", 0), ("c", "view", 5),                            # cart before view: level 1
-        ("d", "buy", 0),                                               # never viewed: not counted
-        ("e", "view", 0), ("e", "search", 1), ("e", "cart", 1), ("e", "buy", 1),   # ties + interleaving
-    ])
+    df = frame(BY_HAND)                  # tests/test_funnel.py's hand-checked log
     t = engine.table(df)
     assert funnel_counts(t, ["view", "cart", "buy"], 3600) == [4, 3, 2]
     levels = engine.execute(funnel_levels(t, ["view", "cart", "buy"], 3600))
