@@ -130,7 +130,7 @@ def mask_url(url: str) -> str:
 
 def _mask_text(text: str) -> str:
     """Mask ``user:password@`` in text that is not a usable URL (best effort, never shows the password)."""
-    return re.sub(r"(://[^:/@?#]*):[^@/?#]*@", r"\1:***@", text)
+    return re.sub(r"(://[^:/@?#]*):[^/?#]*@", r"\1:***@", text)      # up to the last @ of the netloc
 
 
 class Source:

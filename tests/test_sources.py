@@ -45,10 +45,11 @@ def test_unknown_scheme_names_the_accepted_ones_without_the_password():
     assert "hunter2" not in str(err.value) and "***" in str(err.value)
 
 
-def test_bad_port_is_a_clear_error_without_the_password():
+@pytest.mark.parametrize("password", ["hunter2", "hun@ter2", "hun:ter@2"])
+def test_bad_port_is_a_clear_error_without_the_password(password):
     with pytest.raises(CxDataError, match="host and port") as err:
-        connect("postgres://u:hunter2@h:notaport/db")
-    assert "hunter2" not in str(err.value)
+        connect(f"postgres://u:{password}@h:notaport/db")
+    assert "ter2" not in str(err.value) and "u:***@h:notaport" in str(err.value)
 
 
 @pytest.mark.parametrize("url,package", [
