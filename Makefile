@@ -1,6 +1,7 @@
 # CX Workbench: two commands on a fresh Debian machine with Python 3.11.
 #   make run   - install what is missing, start the app with the sample shop's data loaded
-#   make test  - install what is missing (incl. Debian chromium for browser tests), run the whole suite
+#   make test  - install what is missing (incl. Debian chromium for browser tests, PostgreSQL and Java for
+#                the engine parity tests), run the whole suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,7 @@ CX_MAX_UPLOAD_MB ?= 200
 export CX_MAX_UPLOAD_MB
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast bench bench-hosted serve samples messages install install-dev browser clean
+.PHONY: run test test-fast bench bench-hosted serve samples messages install install-dev browser engines clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +24,8 @@ $(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-oracles.txt $(VENV)/.runtime
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-oracles.txt requirements-engines.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements-engines.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-oracles.txt
 	touch $@
 
@@ -38,6 +39,14 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation fonts-noto-cjk >/dev/null; }
 
+# Debian's PostgreSQL server and Java 17 for the engine parity tests (PostgreSQL started by the tests
+# on a free localhost port; PySpark local needs Java). Installed only when missing.
+engines:
+	@{ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v java >/dev/null 2>&1; } || { \
+	  echo "Installing Debian postgresql and openjdk-17-jre-headless for the engine tests..."; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openjdk-17-jre-headless >/dev/null; }
+
 run: install
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.maxUploadSize $(CX_MAX_UPLOAD_MB) \
 	  --browser.gatherUsageStats false
@@ -48,15 +57,17 @@ run: install
 serve: install
 	CX_MODE=hosted $(BIN)/python -m serve --host 0.0.0.0 --port $(PORT)
 
-test: install-dev browser
+test: install-dev browser engines
 	$(BIN)/python -m pytest
 
 # Fast loop without the real-browser tests.
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not e2e"
 
+# Benchmarks (figures in benchmarks/README.md). Quick check: make bench BENCH_ARGS=--quick;
+# one benchmark with its own sizes: make bench BENCH_ARGS="process --funnel-events 1000000"
 bench: install-dev
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 # 20 concurrent browser sessions opening one shared link on a hosted server (needs chromium).
 bench-hosted: install-dev browser

@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import synth  # noqa: E402
+from hand_funnel import HAND_SQL, STEPS, from_levels  # noqa: E402
 
 from cxlib.dataset import Dataset  # noqa: E402
 from cxlib.funnel import FunnelSpec, Step, funnel  # noqa: E402
 
-STEPS = ("page_view", "view_item", "add_to_cart", "begin_checkout", "purchase")
 WINDOW_S = 7 * 86400
 NAIVE_BUDGET_S = 600.0            # run naive pandas on the full log only if its estimate fits
 
@@ -57,44 +57,12 @@ def run_cxlib(df: pd.DataFrame) -> dict:
     return {"users": list(res.units), "by": res.to_json()["breakdown"]}
 
 
-HAND_SQL = """
-WITH s1 AS (SELECT user_id, timestamp AS t1 FROM src WHERE event = 'page_view'),
-s2 AS (SELECT user_id, timestamp AS ts FROM src WHERE event = 'view_item'),
-s3 AS (SELECT user_id, timestamp AS ts FROM src WHERE event = 'add_to_cart'),
-s4 AS (SELECT user_id, timestamp AS ts FROM src WHERE event = 'begin_checkout'),
-s5 AS (SELECT user_id, timestamp AS ts FROM src WHERE event = 'purchase'),
-p2 AS (SELECT a.*, b.ts AS t2 FROM s1 a ASOF LEFT JOIN s2 b ON a.user_id = b.user_id AND b.ts >= a.t1),
-p3 AS (SELECT a.*, b.ts AS t3 FROM p2 a ASOF LEFT JOIN s3 b ON a.user_id = b.user_id AND b.ts >= a.t2),
-p4 AS (SELECT a.*, b.ts AS t4 FROM p3 a ASOF LEFT JOIN s4 b ON a.user_id = b.user_id AND b.ts >= a.t3),
-p5 AS (SELECT a.*, b.ts AS t5 FROM p4 a ASOF LEFT JOIN s5 b ON a.user_id = b.user_id AND b.ts >= a.t4),
-lvl AS (SELECT user_id, max(1 + coalesce(t2 <= t1 + INTERVAL 7 DAY, false)::INT
-                              + coalesce(t3 <= t1 + INTERVAL 7 DAY, false)::INT
-                              + coalesce(t4 <= t1 + INTERVAL 7 DAY, false)::INT
-                              + coalesce(t5 <= t1 + INTERVAL 7 DAY, false)::INT) AS level
-        FROM p5 GROUP BY user_id),
-dev AS (SELECT user_id, arg_min(coalesce(device, '(missing)'), struct_pack(a := timestamp, b := coalesce(device, '(missing)'))) AS device
-        FROM src WHERE event = 'page_view' GROUP BY user_id)
-SELECT d.device, l.level, count(*) AS n FROM lvl l JOIN dev d USING (user_id) GROUP BY ALL
-"""
-
-
 def run_duckdb(df: pd.DataFrame) -> dict:
     con = duckdb.connect(config={"threads": 2})
     con.register("src", df)
     rows = con.sql(HAND_SQL).fetchall()
     con.close()
-    return _from_levels(rows)
-
-
-def _from_levels(rows) -> dict:
-    """(device, level, n) rows -> users per step overall and per device."""
-    k = len(STEPS)
-    by: dict[str, list[int]] = {}
-    for dev, level, n in rows:
-        cur = by.setdefault(dev, [0] * k)
-        for j in range(int(level)):
-            cur[j] += n
-    return {"users": [sum(v[j] for v in by.values()) for j in range(k)], "by": by}
+    return from_levels(rows)
 
 
 def _naive_user(g: pd.DataFrame) -> tuple[int, str | None]:
@@ -125,7 +93,7 @@ def run_naive(df: pd.DataFrame) -> dict:
     out = pd.DataFrame(per.tolist(), columns=["level", "device"])
     out = out[out["level"] > 0]
     rows = out.groupby(["device", "level"]).size().reset_index().itertuples(index=False)
-    return _from_levels(rows)
+    return from_levels(rows)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -178,10 +146,13 @@ def run_naive_check(sub: pd.DataFrame, df: pd.DataFrame) -> dict | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000000,10000000", help="comma-separated event counts")
+    ap.add_argument("--quick", action="store_true", help="one small size (200,000 events) for a quick check")
     ap.add_argument("--naive-budget", type=float, default=NAIVE_BUDGET_S,
                     help="run naive pandas on the full log only if its estimate is below this many seconds; "
                          "else time it on 5%% of the users and extrapolate linearly (default 600)")
-    args = ap.parse_args(argv)
+    args, _ = ap.parse_known_args(argv)        # run.py hands every benchmark the same options
+    if args.quick:
+        args.sizes = "200000"
     print(f"duckdb {duckdb.__version__}, pandas {pd.__version__}, numpy {np.__version__}; "
           f"funnel {' -> '.join(STEPS)}, 7-day window, breakdown by device")
     results = [bench(int(n), args.naive_budget) for n in args.sizes.split(",")]

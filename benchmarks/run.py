@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/run.py                   # all benchmarks, default sizes
     .venv/bin/python benchmarks/run.py funnel --sizes 1000000
+    .venv/bin/python benchmarks/run.py --quick           # every benchmark at small sizes (a check, ~2-3 min)
+
+Options are handed to every chosen benchmark; each reads the ones it knows (parse_known_args).
 """
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ from cxlib.errors import CxDataError, CxLimitError, CxNeedsMapping
 
 _LAZY: dict[str, tuple[str, str]] = {
     "load": ("cxlib.loader", "load_path"), "load_path": ("cxlib.loader", "load_path"),
-    "load_bytes": ("cxlib.loader", "load_bytes"),
+    "load_bytes": ("cxlib.loader", "load_bytes"), "connect": ("cxlib.sources", "connect"),
     "DefinitionSet": ("cxlib.definitions", "DefinitionSet"), "METRICS": ("cxlib.definitions", "METRICS"),
     "METRICS_BY_NAME": ("cxlib.definitions", "METRICS_BY_NAME"),
     "nps": ("cxlib.survey", "nps"), "csat": ("cxlib.survey", "csat"), "ces": ("cxlib.survey", "ces"),

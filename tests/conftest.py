@@ -44,3 +44,44 @@ def _clear_streamlit_cache():
     clear()
     yield
     clear()
+
+
+# ------------------------------------------------------------------ engines for the parity tests (tests/engines.py)
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server for this test run (Debian's binaries, free localhost port, temp data
+    directory, stopped afterwards): its ``postgres://`` URL. Skips when the server is not installed."""
+    from tests.engines import PostgresServer, postgres_bin
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server not installed (Debian package postgresql; `make test` installs it)")
+    pytest.importorskip("psycopg", reason="psycopg not installed (requirements-engines.txt)")
+    server = PostgresServer(bin_dir)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_source():
+    """A local Spark session (local[2], UI off, UTC) as a ``pyspark://`` Source, stopped at the end."""
+    import shutil
+    pytest.importorskip("pyspark", reason="pyspark not installed (requirements-engines.txt)")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime for Spark (Debian package openjdk-17-jre-headless; `make test` installs it)")
+    from cxlib.sources import connect
+    src = connect("pyspark://")
+    yield src
+    src.backend._session.stop()
+
+
+@pytest.fixture(scope="session")
+def engines(postgres_url, spark_source, tmp_path_factory):
+    """DuckDB, PostgreSQL and Spark, ready for tests.engines.run_everywhere (see Engines.load)."""
+    from cxlib.sources import connect
+    from tests.engines import Engines
+    pg = connect(postgres_url)
+    yield Engines({"duckdb": connect("duckdb://"), "postgres": pg, "pyspark": spark_source},
+                  tmp_path_factory.mktemp("spark-tables"))
+    pg.close()

@@ -37,15 +37,18 @@ def spec(*names, window="1h", **kw) -> FunnelSpec:
 
 
 # ----------------------------------------------------------------------------- hand-checked examples
+BY_HAND = [                             # view -> cart -> buy within 1 h: levels a 3, b 2, c 1, e 3
+    ("a", "view", 0), ("a", "cart", 10), ("a", "buy", 20),        # full path
+    ("b", "view", 0), ("b", "cart", 4000),                         # cart after 1 h -> level 1 ...
+    ("b", "view", 3900), ("b", "buy", 3950),                       # ... second view reaches cart: 2
+    ("c", "cart", 0), ("c", "view", 5),                            # cart before view: level 1
+    ("d", "buy", 0),                                               # never viewed: not counted
+    ("e", "view", 0), ("e", "search", 1), ("e", "cart", 1), ("e", "buy", 1),   # ties + interleaving
+]
+
+
 def test_default_counts_furthest_step_from_any_start_by_hand():
-    ds = events([
-        ("a", "view", 0), ("a", "cart", 10), ("a", "buy", 20),        # full path
-        ("b", "view", 0), ("b", "cart", 4000),                         # cart after 1 h -> level 1 ...
-        ("b", "view", 3900), ("b", "buy", 3950),                       # ... second view reaches cart: 2
-        ("c", "cart", 0), ("c", "view", 5),                            # cart before view: level 1
-        ("d", "buy", 0),                                               # never viewed: not counted
-        ("e", "view", 0), ("e", "search", 1), ("e", "cart", 1), ("e", "buy", 1),   # ties + interleaving
-    ])
+    ds = events(BY_HAND)
     res = funnel(ds, spec("view", "cart", "buy"))
     assert res.units == (4, 3, 2)
     f = res.to_frame()
