@@ -254,7 +254,7 @@ _EUROPEAN: dict[str, tuple[str, ...]] = {
 _EUROPEAN_WEAK: dict[str, tuple[str, ...]] = {
     "customer_id": ("E-Mail", "E-Mail-Adresse", "Kunden-E-Mail", "Käufer-E-Mail", "Adresse e-mail", "Courriel",
                     "E-mail de l'acheteur", "Correo electrónico", "Correo", "Correo electrónico del comprador",
-                    "Telefon", "Téléphone", "Teléfono", "Name", "Nom", "Nombre"),
+                    "Telefon", "Téléphone", "Teléfono"),
     "ticket_id": ("Nummer", "Numéro", "Número"),
     "ordered_at": ("Datum", "Fecha"),
     "created_at": ("Datum", "Fecha"),

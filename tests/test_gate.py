@@ -4,6 +4,7 @@ tests/e2e/test_hosted_security_e2e.py."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from dataclasses import dataclass, field
@@ -101,8 +102,15 @@ async def _call(gate, method="GET", path="/", *, headers=(), body=b"", client="1
     return Reply(start["status"], heads, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
 
 
+def run_async(coro):
+    """``asyncio.run`` on a thread of its own: a session-scoped Playwright (sync API) keeps an event loop
+    running on the main thread for the rest of the test session when the browser tests ran first."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def call(gate, *args, **kw) -> Reply:
-    return asyncio.run(_call(gate, *args, **kw))
+    return run_async(_call(gate, *args, **kw))
 
 
 def login_form(name: str, password: str, next_url: str = "/") -> dict:
@@ -199,7 +207,7 @@ def test_forty_wrong_logins_sent_at_once_check_at_most_the_limit(users):
     async def burst():
         forms = [login_form("ann", f"guess-{i:02d}-wrong") for i in range(39)] + [login_form("ann", PASSWORDS["ann"])]
         return await asyncio.gather(*[_call(gate, "POST", "/_cx/login", **f) for f in forms])
-    replies = asyncio.run(burst())
+    replies = run_async(burst())
     assert users.checks <= 5
     assert {r.status for r in replies} <= {303, 401, 429, 503}
     assert sum(r.status == 401 for r in replies) <= 5
@@ -234,7 +242,7 @@ def test_a_flood_of_logins_gets_busy_answers_at_once_instead_of_a_queue_without_
     async def flood():
         forms = [(f"10.2.0.{i}", login_form(f"invented{i}", "some password")) for i in range(30)]
         return await asyncio.gather(*[_call(gate, "POST", "/_cx/login", client=a, **f) for a, f in forms])
-    replies = asyncio.run(flood())
+    replies = run_async(flood())
     busy = [r for r in replies if r.status == 503]
     assert users.checks <= 4 and len(busy) >= 26
     assert all(b"The server is busy" in r.body and r.header("retry-after") for r in busy)
