@@ -34,6 +34,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "churn_trend": ("cxlib.retention", "churn_trend"), "retention_rate": ("cxlib.retention", "retention_rate"),
     "CLVSpec": ("cxlib.clv", "CLVSpec"), "historical_clv": ("cxlib.clv", "historical_clv"),
     "predict_clv": ("cxlib.clv", "predict_clv"),
+    "PropensitySpec": ("cxlib.propensity", "PropensitySpec"),
+    "propensity": ("cxlib.propensity", "propensity"),       # the module cxlib.propensity, callable (see _callable)
     "ExperimentSpec": ("cxlib.experiment", "ExperimentSpec"), "abtest": ("cxlib.experiment", "analyze"),
     "analyze": ("cxlib.experiment", "analyze"), "analyze_counts": ("cxlib.experiment", "analyze_counts"),
     "conversions_from_events": ("cxlib.experiment", "conversions_from_events"),

@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "abtest": ("cxlib.experiment", "experiment", "A/B test: lifts, p-values, SRM and a verdict"),
     "rfm": ("cxlib.segments", "orders", "RFM scores and named segments"),
     "cohorts": ("cxlib.retention", "orders", "monthly retention cohorts"),
+    "propensity": ("cxlib.propensity", "orders", "readiness score: probability of a valid order within the horizon, "
+                   "with its backtest"),
 }
 
 

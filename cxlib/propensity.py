@@ -297,12 +297,12 @@ PHRASES: dict[str, str] = {
     "p_alive": N_("BG/NBD: {value:.0%} chance of still being an active customer"),
 }
 # reasons are told per group of related features (their contributions added): correlated inputs such
-# as sessions in 7 and in 30 days share the weight between them, and one of them alone can point the
-# other way
+# as sessions in 7 and in 30 days, or order counts and the BG/NBD probability made from them, share the
+# weight between them, and one of them alone can point the other way
 GROUPS: dict[str, str] = {
-    "recency_days": "recency", "overdue": "recency", "orders": "frequency", "orders_90d": "frequency",
-    "orders_365d": "frequency", "tenure_days": "tenure", "aov": "spend", "never_ordered": "never",
-    "bgnbd_p": "bgnbd", "p_alive": "bgnbd", "sessions_7d": "sessions", "sessions_30d": "sessions",
+    "recency_days": "recency", "overdue": "recency", "orders": "history", "orders_90d": "history",
+    "orders_365d": "history", "tenure_days": "history", "aov": "spend", "never_ordered": "never",
+    "bgnbd_p": "history", "p_alive": "history", "sessions_7d": "sessions", "sessions_30d": "sessions",
     "sessions_90d": "sessions", "days_since_event": "sessions", "views_7d": "views", "views_30d": "views",
     "carts_7d": "carts", "carts_30d": "carts", "clicks_30d": "clicks"}
 EVENT_FEATURES = ("sessions_7d", "sessions_30d", "sessions_90d", "views_7d", "views_30d", "carts_7d", "carts_30d",
