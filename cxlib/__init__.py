@@ -36,6 +36,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "predict_clv": ("cxlib.clv", "predict_clv"),
     "PropensitySpec": ("cxlib.propensity", "PropensitySpec"),
     "propensity": ("cxlib.propensity", "propensity"),       # the module cxlib.propensity, callable (see _callable)
+    "TagSpec": ("cxlib.tags", "TagSpec"), "customer_tags": ("cxlib.tags", "customer_tags"),
+    "trigger_lists": ("cxlib.tags", "trigger_lists"),
     "ExperimentSpec": ("cxlib.experiment", "ExperimentSpec"), "abtest": ("cxlib.experiment", "analyze"),
     "analyze": ("cxlib.experiment", "analyze"), "analyze_counts": ("cxlib.experiment", "analyze_counts"),
     "conversions_from_events": ("cxlib.experiment", "conversions_from_events"),

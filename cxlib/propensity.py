@@ -143,26 +143,30 @@ def _revenue_rule(defs: DefinitionSet | None) -> tuple[tuple[str, ...], bool]:
     return tuple(defs.net_revenue.valid_statuses), bool(defs.net_revenue.subtract_refunds)
 
 
-def _collapsed(t):
+def _collapsed(t, extra: dict | None = None):
     """One row per order: rows sharing an order_id (line items) summed, as ``orders.prepare`` does.
 
     Amounts are summed (empty when every line is empty), refunds take the largest line value (Shopify
     repeats the order's refund on its lines), customer and time the earliest value and the status the
     one non-empty value (line-item exports give it on the first line only; when lines disagree the
-    largest value in text order is taken, where pandas takes the first line's)."""
+    largest value in text order is taken, where pandas takes the first line's). ``extra`` maps more
+    output columns to ``(expression on t, "min" | "max")``: how the order's lines combine."""
     import ibis
     cols = t.columns
+    extra = extra or {}
     status = t.status.cast("string") if "status" in cols else ibis.null().cast("string")
     refunded = t.refunded.cast("float64") if "refunded" in cols else ibis.null().cast("float64")
     base = t.select(order_id=t.order_id.cast("string") if "order_id" in cols else ibis.null().cast("string"),
                     customer_id=t.customer_id.cast("string"), ordered_at=t.ordered_at,
-                    amount=t.amount.cast("float64"), refunded=refunded, status=status)
+                    amount=t.amount.cast("float64"), refunded=refunded, status=status,
+                    **{name: expr for name, (expr, _) in extra.items()})
     if "order_id" not in cols:
         return base
     keyed = base.filter(base.order_id.notnull())
     grouped = keyed.group_by("order_id").aggregate(
         customer_id=keyed.customer_id.min(), ordered_at=keyed.ordered_at.min(), amount=keyed.amount.sum(),
-        refunded=keyed.refunded.max(), status=keyed.status.max())
+        refunded=keyed.refunded.max(), status=keyed.status.max(),
+        **{name: getattr(keyed[name], how)() for name, (_, how) in extra.items()})
     return grouped.union(base.filter(base.order_id.isnull()).select(*grouped.columns))
 
 
@@ -171,19 +175,22 @@ def _status_expr(t):
     return ibis.coalesce(t.status.strip().lower(), ibis.literal("completed"))
 
 
-def valid_orders_expr(orders, defs: DefinitionSet | None = None):
+def valid_orders_expr(orders, defs: DefinitionSet | None = None, extra=None):
     """Valid orders as an Ibis table ``customer_id, ordered_at, net`` (one row per order).
 
     The rule of :func:`cxlib.orders.prepare` and :func:`cxlib.retention.valid_orders`: line items of
     one order collapsed; an order is valid when its status (trimmed, lower case, missing ->
     completed) is one of ``defs.net_revenue.valid_statuses``; net = amount - refunded (missing
     refunded -> 0) when refunds are subtracted; orders without a customer or a date are left out.
+    ``extra``: more columns, as ``name -> (a function of the orders table giving an expression, "min" |
+    "max")`` (how an order's lines combine).
     """
-    t = _collapsed(engine.table(orders))
+    src = engine.table(orders)
+    t = _collapsed(src, {name: (fn(src), how) for name, (fn, how) in (extra or {}).items()})
     statuses, subtract = _revenue_rule(defs)
     net = (t.amount - t.refunded.fill_null(0.0)) if subtract else t.amount
     keep = _status_expr(t).isin(list(statuses)) & t.customer_id.notnull() & t.ordered_at.notnull()
-    return t.filter(keep).select("customer_id", "ordered_at", net=net.cast("float64"))
+    return t.filter(keep).select("customer_id", "ordered_at", *(extra or {}), net=net.cast("float64"))
 
 
 def _order_facts(orders) -> dict:
