@@ -53,6 +53,9 @@ EVENT_WINDOWS = (7, 30, 90)          # days of engagement counted before a cut-o
 EVENT_LOOKBACK = 90                  # events older than this before a cut-off are not read
 BANDS = (N_("ready"), N_("warming"), N_("not now"))
 COUNT_PREFIXES = ("orders", "future", "events", "sessions_", "views_", "carts_", "clicks_")
+BGNBD_FIT_MAX = 10_000               # customers the BG/NBD parameters are fitted on (a seeded sample above)
+BGNBD_SEED = 20_261_207
+RANDOM_SPLIT_MAX = 100_000           # rows of the random-split check (a seeded sample above)
 TRAIN_SNAPSHOTS = 2                  # training snapshots per model: c - H and c - 2H
 
 
@@ -443,7 +446,8 @@ def baselines(frame: pd.DataFrame, horizon_days: int) -> tuple[pd.DataFrame, obj
     """Per row of one cut-off: ``recency`` (minus days since the last order; visitors without orders last),
     ``bgnbd`` (BG/NBD expected purchases in the horizon; 0 for visitors), ``bgnbd_p`` (BG/NBD
     probability of at least one purchase) and ``p_alive``, with the fitted model (None when it cannot
-    be fitted: the BG/NBD columns of customers are then empty)."""
+    be fitted: the BG/NBD columns of customers are then empty). The four parameters are fitted on at
+    most ``BGNBD_FIT_MAX`` customers (a seeded random sample), predictions made for all."""
     from cxlib.clv import fit_bgnbd
     has = frame["orders"].to_numpy(dtype=float) > 0
     rec = (frame["cutoff"].to_numpy(dtype=float) - frame["last"].to_numpy(dtype=float)) / DAY
@@ -452,8 +456,9 @@ def baselines(frame: pd.DataFrame, horizon_days: int) -> tuple[pd.DataFrame, obj
     summ = bgnbd_inputs(frame[has])
     model = None
     if int((summ["frequency"] > 0).sum()) >= 2:
+        fit_on = summ if len(summ) <= BGNBD_FIT_MAX else summ.sample(BGNBD_FIT_MAX, random_state=BGNBD_SEED)
         try:
-            model = fit_bgnbd(summ["frequency"], summ["recency"], summ["T"])
+            model = fit_bgnbd(fit_on["frequency"], fit_on["recency"], fit_on["T"])
         except (CxDataError, ValueError, FloatingPointError):
             model = None
     if model is not None:
@@ -496,13 +501,18 @@ class Model:
         return pd.DataFrame({"feature": list(self.features), "coefficient": self.plain[-1].coef_[0]})
 
 
+def _varying(X: pd.DataFrame) -> list[str]:
+    """The inputs that are not constant (a constant carries nothing and breaks standardizing)."""
+    return [c for c in X.columns if np.nanstd(X[c].to_numpy(dtype=float)) > 0]
+
+
 def fit_model(X: pd.DataFrame, y) -> Model:
     """Logistic regression on standardized inputs, calibrated by CalibratedClassifierCV (calibrator fitted
     on 3-fold out-of-fold predictions, isotonic with >= 500 rows of each class, else sigmoid; one
     classifier fitted on all rows). Inputs constant in the training data are dropped."""
     from sklearn.calibration import CalibratedClassifierCV
     y = np.asarray(y, dtype=int)
-    keep = tuple(c for c in X.columns if np.nanstd(X[c].to_numpy(dtype=float)) > 0)
+    keep = tuple(_varying(X))
     A = X[list(keep)].to_numpy(dtype=float)
     pos = int(y.sum())
     method = "sigmoid"
@@ -730,25 +740,34 @@ def model_reasons(raw: pd.DataFrame, contributions: np.ndarray, features: tuple[
     the log-odds, each said by its member that pushes most in the group's direction, as "<value in
     words> (raises/lowers the score)"; a group whose words repeat an earlier reason is skipped."""
     names = sorted({GROUPS.get(f, f) for f in features})
-    member = np.array([[GROUPS.get(f, f) == g for g in names] for f in features], dtype=float)
-    total = contributions @ member                                    # rows x groups
-    order = np.argsort(-np.abs(total), axis=1, kind="stable")
+    member = np.array([[GROUPS.get(f, f) == g for g in names] for f in features], dtype=bool)
+    total = contributions @ member.astype(float)                          # rows x groups
+    up = total >= 0
+    rep = np.empty(total.shape, dtype=int)                                # the member speaking for the group
+    for g in range(len(names)):
+        inside = np.flatnonzero(member[:, g])
+        pushed = contributions[:, inside] * np.where(up[:, g], 1.0, -1.0)[:, None]
+        rep[:, g] = inside[np.argmax(pushed, axis=1)]
+    order = np.argsort(-np.abs(total), axis=1, kind="stable")[:, :k + 2]
     values = raw[list(features)].to_numpy(dtype=float)
+    rows = np.arange(len(total))[:, None]
+    feat, val, direction = rep[rows, order], values[rows, rep[rows, order]], up[rows, order]
+    cache: dict = {}
     out = []
-    for i in range(len(order)):
-        seen, row = set(), []
-        for g in order[i]:
-            sign = 1.0 if total[i, g] >= 0 else -1.0
-            inside = member[:, g] > 0
-            j = int(np.argmax(np.where(inside, contributions[i] * sign, -np.inf)))
-            words = phrase(features[j], values[i, j])
-            if words in seen:
-                continue
-            seen.add(words)
-            row.append(msg("{reason} (raises the score)", reason=words) if sign > 0
-                       else msg("{reason} (lowers the score)", reason=words))
-            if len(row) == k:
-                break
+    for i in range(len(total)):
+        row, seen = [], set()
+        for f, v, u in zip(feat[i], val[i], direction[i]):
+            key = (f, v, u)
+            if key not in cache:
+                words = phrase(features[f], v)
+                cache[key] = (words, msg("{reason} (raises the score)", reason=words) if u
+                              else msg("{reason} (lowers the score)", reason=words))
+            words, reason = cache[key]
+            if words not in seen:
+                seen.add(words)
+                row.append(reason)
+                if len(row) == k:
+                    break
         out.append(row + [""] * (k - len(row)))
     return out
 
@@ -953,11 +972,14 @@ def _backtest(pool: pd.DataFrame, folds: list[Fold], method: str, X: pd.DataFram
         h = int(spec.horizon_days) * DAY
         cuts = sorted({c - j * h for c in used_cuts for j in range(TRAIN_SNAPSHOTS + 1)} & set(labelled))
         idx = pd.Index([], dtype=int).append([at[c] for c in cuts if c in at])
-        perm = np.random.default_rng(spec.seed).permutation(len(idx))
-        cut = int(0.7 * len(idx))
+        perm = np.random.default_rng(spec.seed).permutation(len(idx))[:RANDOM_SPLIT_MAX]
+        cut = int(0.7 * len(perm))
         tr, te = idx[perm[:cut]], idx[perm[cut:]]
         if min(y[tr].sum(), y[te].sum()) >= 3 and min(len(tr) - y[tr].sum(), len(te) - y[te].sum()) >= 3:
-            random_auc = delong_auc(y[te], fit_model(X.loc[tr], y[tr]).predict(X.loc[te]))[0]
+            # AUC only depends on the ranking, which a monotone calibration keeps: the plain model suffices
+            keep = _varying(X.loc[tr])
+            plain = _pipeline().fit(X.loc[tr, keep].to_numpy(float), y[tr])
+            random_auc = delong_auc(y[te], plain.predict_proba(X.loc[te, keep].to_numpy(float))[:, 1])[0]
     return Backtest(method, len(use), int(yy.sum()), auc[0], auc[1:], brier, brier_base,
                     gains(yy, s) if len(use) else {},
                     calibration_table(yy, s) if has_prob else calibration_table([], []),
