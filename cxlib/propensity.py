@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,30 @@ TRAIN_SNAPSHOTS = 2                  # training snapshots per model: c - H and c
 # ----------------------------------------------------------------------------------------------
 # Spec
 # ----------------------------------------------------------------------------------------------
+class FlatSpec:
+    """JSON plumbing of a flat settings dataclass: ``to_json`` (its fields) and a strict ``from_json``
+    (unknown keys raise CxDataError naming the known ones)."""
+
+    __slots__ = ()
+
+    def to_json(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_json(cls, obj: dict):
+        names = [f.name for f in dataclasses.fields(cls)]
+        if not isinstance(obj, dict):
+            raise CxDataError(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__,
+                                  type=type(obj).__name__))
+        unknown = sorted(set(obj) - set(names))
+        if unknown:
+            raise CxDataError(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
+                              hint=msg("Known keys: {keys}.", keys=", ".join(sorted(names))))
+        return cls(**obj)
+
+
 @dataclass(frozen=True, slots=True)
-class PropensitySpec:
+class PropensitySpec(FlatSpec):
     """Settings of the readiness score."""
 
     horizon_days: int = 30
@@ -88,21 +111,6 @@ class PropensitySpec:
                               hint=msg("Use e.g. 0.1 for 10%."))
         if self.as_of is not None:
             _day(self.as_of)
-
-    def to_json(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "PropensitySpec":
-        names = [f.name for f in dataclasses.fields(cls)]
-        if not isinstance(obj, dict):
-            raise CxDataError(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__,
-                                  type=type(obj).__name__))
-        unknown = sorted(set(obj) - set(names))
-        if unknown:
-            raise CxDataError(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
-                              hint=msg("Known keys: {keys}.", keys=", ".join(sorted(names))))
-        return cls(**obj)
 
     def describe(self) -> Msg:
         return msg("Readiness score: the calibrated probability that a customer places a valid order in the {days} "
@@ -1028,3 +1036,7 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
 __all__ = ["Backtest", "Fold", "PropensityResult", "PropensitySpec", "bands", "band_thresholds", "calibration_table",
            "delong_auc", "gains", "holdout_csv", "holdout_list", "parse_horizon", "propensity", "scores_csv",
            "snapshots", "valid_orders_expr"]
+
+# ``cx.propensity(...)`` must work even when this module was imported before the package's lazy
+# attribute was first read (importing a submodule binds ``cxlib.propensity`` to the plain module).
+sys.modules["cxlib"]._callable(sys.modules[__name__])

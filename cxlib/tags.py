@@ -32,7 +32,6 @@ February in other years).
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,7 +42,7 @@ from cxlib import engine
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
 from cxlib.messages import Msg, N_, msg
-from cxlib.propensity import DAY, _check_role, _day, _order_facts, _time_filter, valid_orders_expr
+from cxlib.propensity import DAY, FlatSpec, _check_role, _day, _order_facts, _time_filter, valid_orders_expr
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     from cxlib.definitions import DefinitionSet
@@ -61,7 +60,7 @@ TRIGGERS = (N_("thanks"), N_("follow-up"), N_("birthday"))
 
 
 @dataclass(frozen=True, slots=True)
-class TagSpec:
+class TagSpec(FlatSpec):
     """Thresholds of the tags and trigger lists (see the module docstring for the rules)."""
 
     as_of: str | None = None
@@ -92,18 +91,6 @@ class TagSpec:
                                       value=getattr(self, name)))
         if self.as_of is not None:
             _day(self.as_of)
-
-    def to_json(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "TagSpec":
-        names = [f.name for f in dataclasses.fields(cls)]
-        unknown = sorted(set(obj) - set(names)) if isinstance(obj, dict) else []
-        if unknown:
-            raise CxDataError(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
-                              hint=msg("Known keys: {keys}.", keys=", ".join(sorted(names))))
-        return cls(**obj)
 
 
 # ----------------------------------------------------------------------------------------------
