@@ -845,8 +845,9 @@ def propensity(orders, events=None, spec: PropensitySpec | None = None, *, defs:
     _check_role(orders, "orders")
     if events is not None:
         _check_role(events, "events")
-    facts = _order_facts(orders)
     name = getattr(orders, "name", "orders")
+    orders = engine.table(orders)                 # once per input: every expression below shares it
+    facts = _order_facts(orders)
     if facts["last"] is None:
         raise CxDataError(msg("no order has a date."), file=name,
                           hint=msg("Check the mapping of customer_id and ordered_at on the Data page."))

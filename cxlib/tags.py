@@ -241,12 +241,12 @@ class TriggerResult(Displayable):
 # ----------------------------------------------------------------------------------------------
 # Tags
 # ----------------------------------------------------------------------------------------------
-def _as_of(orders, spec) -> pd.Timestamp:
+def _as_of(orders, spec, name: str | None) -> pd.Timestamp:
     if spec.as_of:
         return _day(spec.as_of)
     last = _order_facts(orders)["last"]
     if last is None:
-        raise CxDataError(msg("no order has a date."), file=getattr(orders, "name", None),
+        raise CxDataError(msg("no order has a date."), file=name,
                           hint=msg("Check the mapping of customer_id and ordered_at on the Data page."))
     return _day(pd.Timestamp(last, unit="s", tz="UTC")) + pd.Timedelta(days=1)
 
@@ -264,9 +264,10 @@ def customer_tags(orders, spec: TagSpec | None = None, *, defs: DefinitionSet | 
     import ibis
     spec = spec or TagSpec()
     _check_role(orders, "orders")
-    D = _as_of(orders, spec)
-    d = int(D.timestamp())
     name = getattr(orders, "name", None)
+    orders = engine.table(orders)                 # once per input: every expression below shares it
+    D = _as_of(orders, spec, name)
+    d = int(D.timestamp())
     src = _time_filter(orders, "ordered_at", D)
     category = find_columns(src.columns, CATEGORY_NAMES, spec.category_column, file=name)[:1]
     discount = find_columns(src.columns, DISCOUNT_NAMES, spec.discount_column, file=name)
@@ -409,7 +410,9 @@ def trigger_lists(orders, events=None, customers=None, spec: TagSpec | None = No
     """
     spec = spec or TagSpec()
     _check_role(orders, "orders")
-    D = _as_of(orders, spec)
+    name = getattr(orders, "name", None)
+    orders = engine.table(orders)
+    D = _as_of(orders, spec, name)
     d = int(D.timestamp())
     vo = valid_orders_expr(_time_filter(orders, "ordered_at", D), defs)
     o = vo.mutate(e=vo.ordered_at.epoch_seconds().cast("int64"))
