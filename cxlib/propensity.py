@@ -181,6 +181,13 @@ def _collapsed(t, extra: dict | None = None):
     return grouped.union(base.filter(base.order_id.isnull()).select(*grouped.columns))
 
 
+def no_valid_orders(defs: DefinitionSet | None, name: str | None) -> CxDataError:
+    """The error for a file without any valid order before the analysis date."""
+    return CxDataError(msg("no valid order (status {statuses}) was found.", statuses=", ".join(_revenue_rule(defs)[0])),
+                       file=name, hint=msg("Check the status column mapping, or remove it to count every order as "
+                                           "completed."))
+
+
 def _status_expr(t):
     import ibis
     return ibis.coalesce(t.status.strip().lower(), ibis.literal("completed"))
@@ -878,6 +885,8 @@ def propensity(orders, events=None, spec: PropensitySpec | None = None, *, defs:
     at = {int(c): idx for c, idx in frame.groupby("cutoff", sort=True).groups.items()}
     y = frame["label"].to_numpy(dtype=int)
     empty = pd.Index([], dtype=int)
+    if not (frame.loc[at.get(d, empty), "orders"] > 0).any():
+        raise no_valid_orders(defs, name)
 
     def rows_of(cs):
         idx = [at.get(c, empty) for c in cs]

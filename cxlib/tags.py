@@ -41,8 +41,9 @@ import pandas as pd
 from cxlib import engine
 from cxlib.display import Displayable
 from cxlib.errors import CxDataError
-from cxlib.messages import Msg, N_, msg
-from cxlib.propensity import DAY, FlatSpec, _check_role, _day, _order_facts, _time_filter, valid_orders_expr
+from cxlib.messages import Msg, N_, msg, sentences
+from cxlib.propensity import (DAY, FlatSpec, _check_role, _day, _order_facts, _time_filter, no_valid_orders,
+                              valid_orders_expr)
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     from cxlib.definitions import DefinitionSet
@@ -289,6 +290,8 @@ def customer_tags(orders, spec: TagSpec | None = None, *, defs: DefinitionSet | 
     # second order time for the Kaplan-Meier curve
     second = g.filter(g.gap.notnull()).group_by("customer_id").aggregate(second=g.e.min())
     per = per.merge(engine.execute(second), on="customer_id", how="left")
+    if per.empty:
+        raise no_valid_orders(defs, name)
     per["customer_id"] = per["customer_id"].astype("string")
     per = per.sort_values("customer_id", kind="stable").reset_index(drop=True)
     n = per["orders"].to_numpy(float)
@@ -344,12 +347,13 @@ def customer_tags(orders, spec: TagSpec | None = None, *, defs: DefinitionSet | 
     churn = np.where(repeat, since_last > spec.churn_gap_multiple * gap, age > limit_one if np.isfinite(limit_one)
                      else False)
     out["churn_risk"] = churn.astype(bool)
-    rules.append(Rule(TAGS[3], msg("Repeat customers: more than {multiple:g} times their own mean gap between "
-                                   "orders since the last order. One-time buyers: more than {days:.0f} days since "
-                                   "the first order, the time by which {share:.0%} of the shop's second orders "
-                                   "have happened (Kaplan-Meier).", multiple=spec.churn_gap_multiple,
-                                   days=limit_one if np.isfinite(limit_one) else float("nan"),
-                                   share=spec.one_time_quantile), int(churn.sum())))
+    not_assessed = msg("One-time buyers: not assessed, no customer has a second order yet.")
+    one_time = (msg("One-time buyers: more than {days:.0f} days since the first order, the time by which {share:.0%} "
+                    "of the shop's second orders have happened (Kaplan-Meier).", days=limit_one,
+                    share=spec.one_time_quantile) if np.isfinite(limit_one) else not_assessed)
+    rules.append(Rule(TAGS[3], sentences([msg("Repeat customers: more than {multiple:g} times their own mean gap "
+                                              "between orders since the last order.",
+                                              multiple=spec.churn_gap_multiple), one_time]), int(churn.sum())))
     # next-order window
     sd = np.where(per["gaps"].to_numpy(float) >= 2, per["gap_sd"].to_numpy(float), gap / 2)
     q25, q75 = km.eventual_quantile(0.25), km.eventual_quantile(0.75)
@@ -364,12 +368,13 @@ def customer_tags(orders, spec: TagSpec | None = None, *, defs: DefinitionSet | 
     with np.errstate(invalid="ignore", divide="ignore"):
         p90 = np.where(~repeat & (s_now > 0), (s_now - km(age + 90)) / s_now, np.nan)
     out["second_order_90d"] = p90
-    rules.append(Rule(TAGS[4], msg("Repeat customers: from the last order plus their mean gap minus one standard "
-                                   "deviation of their gaps to plus one (half the mean gap with a single gap), never "
-                                   "before the analysis date. One-time buyers: days {start:.0f} to {end:.0f} after "
-                                   "the first order, where the middle half of the shop's second orders fall "
-                                   "(Kaplan-Meier), while still ahead.", start=q25 if np.isfinite(q25) else np.nan,
-                                   end=q75 if np.isfinite(q75) else np.nan), int(ok.sum())))
+    one_time = (msg("One-time buyers: days {start:.0f} to {end:.0f} after the first order, where the middle half of "
+                    "the shop's second orders fall (Kaplan-Meier), while still ahead.", start=q25, end=q75)
+                if np.isfinite(q25) else not_assessed)
+    rules.append(Rule(TAGS[4], sentences([msg("Repeat customers: from the last order plus their mean gap minus one "
+                                              "standard deviation of their gaps to plus one (half the mean gap with a "
+                                              "single gap), never before the analysis date."), one_time]),
+                      int(ok.sum())))
     if int(repeat.sum()) < 20:
         warnings.append(msg("Only {customers} customers ordered twice or more; cadence-based tags are rough.",
                             customers=int(repeat.sum())))

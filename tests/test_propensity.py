@@ -358,3 +358,10 @@ def test_larger_generated_shops(seed):
     assert auc > roc_auc_score(y, c["bgnbd_expected"].fillna(0)) + 0.03
     assert abs(res.backtest.auc - auc) < 0.03
     assert abs(c["score"].mean() / y.mean() - 1) < 0.15
+
+
+def test_no_valid_order_before_the_date_is_an_error():
+    df = pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01", "2024-02-01"], "amount": [1.0, 2.0],
+                       "status": ["cancelled", "pending"]})
+    with pytest.raises(cx.CxDataError, match="no valid order"):
+        P.propensity(Dataset.from_frame(df, "orders"))

@@ -144,3 +144,12 @@ def test_public_names():
     assert cx.customer_tags is T.customer_tags and cx.trigger_lists is T.trigger_lists and cx.TagSpec is T.TagSpec
     with pytest.raises(cx.CxDataError, match="unknown key"):
         T.TagSpec.from_json({"thanks": 3})
+
+
+def test_no_valid_order_is_an_error_and_no_second_order_is_said_in_words():
+    df = pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01", "2024-02-01"], "amount": [1.0, 2.0],
+                       "status": ["cancelled", "completed"]})
+    res = T.customer_tags(Dataset.from_frame(df, "orders"))
+    assert "not assessed" in res.rules[3].rule and "nan" not in res.rules[4].rule
+    with pytest.raises(cx.CxDataError, match="no valid order"):
+        T.customer_tags(Dataset.from_frame(df.assign(status="cancelled"), "orders"))
