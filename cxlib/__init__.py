@@ -65,6 +65,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "churn_trend": ("cxlib.retention", "churn_trend"), "retention_rate": ("cxlib.retention", "retention_rate"),
     "CLVSpec": ("cxlib.clv", "CLVSpec"), "historical_clv": ("cxlib.clv", "historical_clv"),
     "predict_clv": ("cxlib.clv", "predict_clv"),
+    "PropensitySpec": ("cxlib.propensity", "PropensitySpec"),
+    "propensity": ("cxlib.propensity", "propensity"),       # the module cxlib.propensity, callable (see _callable)
+    "TagSpec": ("cxlib.tags", "TagSpec"), "customer_tags": ("cxlib.tags", "customer_tags"),
+    "trigger_lists": ("cxlib.tags", "trigger_lists"),
     "ExperimentSpec": ("cxlib.experiment", "ExperimentSpec"), "abtest": ("cxlib.experiment", "analyze"),
     "analyze": ("cxlib.experiment", "analyze"), "analyze_counts": ("cxlib.experiment", "analyze_counts"),
     "conversions_from_events": ("cxlib.experiment", "conversions_from_events"),
@@ -92,7 +96,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 # Short names that are also submodules: importing the submodule binds the package attribute to the
 # module, so the module itself must be callable (it calls the name's function).
-_CALLABLE = frozenset({"funnel", "orders", "survey", "support", "scorecard", "customers"})
+_CALLABLE = frozenset({"funnel", "orders", "survey", "support", "scorecard", "customers", "propensity"})
 
 __all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "Report", *_LAZY])
 __version__ = "0.1.0"

@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "cohorts": ("cxlib.retention", "orders", "monthly retention cohorts"),
     "customers": ("cxlib.customers", "orders", "Customer 360: orders, customers, survey and tickets joined per "
                   "person; NPS, tickets and revenue by group"),
+    "propensity": ("cxlib.propensity", "orders", "readiness score: probability of a valid order within the horizon, "
+                   "with its backtest"),
 }
 
 
