@@ -1,4 +1,4 @@
-"""Funnel benchmark: cxlib.funnel vs a hand-written DuckDB query vs a naive pandas loop.
+"""Funnel benchmark: cxlib.analyses.funnel vs a hand-written DuckDB query vs a naive pandas loop.
 
 For each size (default 1M then 10M events) it generates a deterministic synthetic log
 (benchmarks/synth.py), runs the same 5-step funnel (7-day window, any start, breakdown by
@@ -28,8 +28,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 import synth  # noqa: E402
 from hand_funnel import HAND_SQL, STEPS, from_levels  # noqa: E402
 
-from cxlib.dataset import Dataset  # noqa: E402
-from cxlib.funnel import FunnelSpec, Step, funnel  # noqa: E402
+from cxlib.data.dataset import Dataset  # noqa: E402
+from cxlib.analyses.funnel import FunnelSpec, Step, funnel  # noqa: E402
 
 WINDOW_S = 7 * 86400
 NAIVE_BUDGET_S = 600.0            # run naive pandas on the full log only if its estimate fits
@@ -103,7 +103,7 @@ def bench(n_events: int, naive_budget: float = NAIVE_BUDGET_S) -> dict:
     print(f"generated in {t:.1f} s ({df['user_id'].nunique():,} users)", flush=True)
     t_cx, cx = timed(lambda: run_cxlib(df), repeat=2)
     mem_cx = peak_rss_gb()
-    print(f"cxlib.funnel           {t_cx:8.2f} s   (peak RSS of this process so far {mem_cx:.2f} GB)", flush=True)
+    print(f"cxlib.analyses.funnel           {t_cx:8.2f} s   (peak RSS of this process so far {mem_cx:.2f} GB)", flush=True)
     t_db, db = timed(lambda: run_duckdb(df), repeat=2)
     print(f"hand-written DuckDB    {t_db:8.2f} s", flush=True)
 

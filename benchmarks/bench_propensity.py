@@ -6,7 +6,7 @@
 - **Data**: ``tests/propensity_shops.shop`` (BG/NBD customers over two years, browsing that leads
   purchases), written to Parquet; the future after the cut stays out of the files.
 - **Runs**, each in a fresh child process so that its peak memory is its own:
-  1. ``parquet``: ``cxlib.propensity.propensity(orders.parquet, events.parquet)``: the engine reads the
+  1. ``parquet``: ``cxlib.analyses.propensity.propensity(orders.parquet, events.parquet)``: the engine reads the
      files itself (nothing of the event log goes through pandas);
   2. ``datasets``: the files read into canonical ``Dataset`` frames first (what the app holds after
      an upload), then the same call.
@@ -31,14 +31,15 @@ CHILD = r"""
 import json, resource, sys, time
 import pandas as pd
 sys.path.insert(0, sys.argv[1])
-from cxlib import propensity as P
-from cxlib.dataset import Dataset
+from cxlib.analyses import propensity as P
+from cxlib.data.loader import from_frame
+from cxlib.data.dataset import Dataset
 mode, folder, horizon = sys.argv[2], sys.argv[3], int(sys.argv[4])
 orders, events = f"{folder}/orders.parquet", f"{folder}/events.parquet"
 t0 = time.perf_counter()
 if mode == "datasets":
-    orders = Dataset.from_frame(pd.read_parquet(orders), "orders")
-    events = Dataset.from_frame(pd.read_parquet(events), "events")
+    orders = from_frame(pd.read_parquet(orders), "orders")
+    events = from_frame(pd.read_parquet(events), "events")
 t1 = time.perf_counter()
 res = P.propensity(orders, events, horizon_days=horizon)
 t2 = time.perf_counter()

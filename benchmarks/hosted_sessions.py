@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/hosted_sessions.py [--sessions 20] [--rounds 2]
 
 Starts a hosted server (``python -m serve``, its own temporary data folder and users file), shares a
-funnel on the sample events the way the app stores it (``cxlib.workspace``), then opens the link in
+funnel on the sample events the way the app stores it (``cxlib.saved.workspace``), then opens the link in
 N browser contexts at once (Debian chromium, one context = one person = one Streamlit session).
 Each session loads the page, logs in as a viewer and waits for the analysis title and its chart.
 
@@ -63,7 +63,7 @@ def start_server(root: Path, port: int, **env: str) -> subprocess.Popen:
 def share_funnel(root: Path) -> str:
     """Store the sample events and a funnel on them as ann (editor) would; returns the analysis id."""
     import cxlib as cx
-    from cxlib.workspace import Workspace
+    from cxlib.saved.workspace import Workspace
     events = cx.load(ROOT / "sample_data" / "events.csv")
     res = cx.funnel(events, cx.FunnelSpec((cx.Step("view_item"), cx.Step("add_to_cart"),
                                            cx.Step("begin_checkout"), cx.Step("purchase"))))
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--one-profile", action="store_true",
                     help="tabs of one browser profile (shared HTTP cache) instead of one fresh context each")
     args = ap.parse_args(argv)
-    from cxlib.users import UsersFile
+    from cxlib.saved.users import UsersFile
     with tempfile.TemporaryDirectory(prefix="cx_hosted_bench_") as tmp:
         root = Path(tmp)
         password = secrets.token_urlsafe(16)

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from playwright.sync_api import expect, sync_playwright
 
-    from cxlib.users import UsersFile
+    from cxlib.saved.users import UsersFile
     with tempfile.TemporaryDirectory(prefix="cx_stall_bench_") as tmp:
         root = Path(tmp)
         pw = {n: secrets.token_urlsafe(16) for n in ("eve", "vic")}

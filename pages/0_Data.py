@@ -2,8 +2,8 @@
 import streamlit as st
 
 import ui
-from cxlib.errors import CxDataError, CxNeedsMapping
-from cxlib.schema import ROLES_BY_NAME
+from cxlib.core.errors import CxDataError, CxNeedsMapping
+from cxlib.data.schema import ROLES_BY_NAME
 from ui import state
 from ui.data_view import raw_store, render_dataset, render_pending
 from ui.i18n import t, tr

@@ -4,10 +4,10 @@ import json
 import streamlit as st
 
 import ui
-from cxlib import charts_scorecard as charts
-from cxlib import survey
-from cxlib.definitions import DefinitionSet
-from cxlib.errors import CxDataError
+from cxlib.present import charts_scorecard as charts
+from cxlib.analyses import survey
+from cxlib.core.definitions import DefinitionSet
+from cxlib.core.errors import CxDataError
 from ui import fmt, t
 
 ui.shell(t("Survey"), icon=":material/forum:")

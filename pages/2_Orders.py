@@ -5,11 +5,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from cxlib import charts_scorecard as charts
-from cxlib import orders
-from cxlib.definitions import DefinitionSet
-from cxlib.errors import CxDataError
-from cxlib.messages import N_
+from cxlib.present import charts_scorecard as charts
+from cxlib.analyses import orders
+from cxlib.core.definitions import DefinitionSet
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import N_
 from ui import fmt, t
 from ui.widgets import status_label
 

@@ -5,10 +5,10 @@ import math
 import streamlit as st
 
 import ui
-from cxlib import charts_scorecard as charts
-from cxlib import support
-from cxlib.definitions import DefinitionSet
-from cxlib.errors import CxDataError
+from cxlib.present import charts_scorecard as charts
+from cxlib.analyses import support
+from cxlib.core.definitions import DefinitionSet
+from cxlib.core.errors import CxDataError
 from ui import fmt, t
 from ui.state import of_role
 

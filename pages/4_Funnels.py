@@ -4,9 +4,9 @@ import json
 import streamlit as st
 
 import ui
-from cxlib import charts_funnel as charts
-from cxlib import funnel as fn
-from cxlib.errors import CxDataError
+from cxlib.present import charts_funnel as charts
+from cxlib.analyses import funnel as fn
+from cxlib.core.errors import CxDataError
 from ui import fmt, t
 
 ui.shell(t("Funnels"), icon=":material/filter_alt:")

@@ -4,11 +4,11 @@ import json
 import streamlit as st
 
 import ui
-from cxlib import charts_segments as charts
-from cxlib.compare import comparison_groups
-from cxlib.errors import CxDataError
-from cxlib.segment_analysis import CompareSpec, SegmentsResult, SegmentsSpec, run_comparison
-from cxlib.segments import (NO_ORDERS, ORDER_STATUSES, RFMSpec, build_customer_view, compute_rfm, members_frame,
+from cxlib.present import charts_segments as charts
+from cxlib.analyses.compare import comparison_groups
+from cxlib.core.errors import CxDataError
+from cxlib.analyses.segment_analysis import CompareSpec, SegmentsResult, SegmentsSpec, run_comparison
+from cxlib.analyses.segments import (NO_ORDERS, ORDER_STATUSES, RFMSpec, build_customer_view, compute_rfm, members_frame,
                             rule_segments_frame, score_map_frame, score_map_from_frame, segment_frame, shares_customers,
                             value_tier_frame)
 from ui import fmt, t, tr

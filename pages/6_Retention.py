@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from cxlib import charts_retention as charts
-from cxlib.clv import CLVSpec, historical_clv, predict_clv
-from cxlib.errors import CxDataError
-from cxlib.messages import N_
-from cxlib.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
-from cxlib.segments import RFMSpec, compute_rfm
+from cxlib.present import charts_retention as charts
+from cxlib.analyses.clv import CLVSpec, historical_clv, predict_clv
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import N_
+from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
+from cxlib.analyses.segments import RFMSpec, compute_rfm
 from ui import fmt, t, tr
 from ui.churn_view import churn_list_section
 from ui.widgets import dataset_currency, date_input_format
@@ -30,7 +30,7 @@ def retention_view(_ds, _defs, key: str, defs_json: str, spec_json: str):
             retention_rate(_ds, chspec, defs=_defs), churn_trend(_ds, chspec, cspec.period, defs=_defs))
 
 
-RFM_BY = {"segment": N_("RFM segment"), "value_tier": N_("Value tier")}     # breakdowns from cxlib.segments
+RFM_BY = {"segment": N_("RFM segment"), "value_tier": N_("Value tier")}     # breakdowns from cxlib.analyses.segments
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -6,11 +6,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from cxlib import charts_experiment as charts
-from cxlib import experiment as ex
-from cxlib import memo, power
-from cxlib.errors import CxDataError
-from cxlib.messages import N_
+from cxlib.present import charts_experiment as charts
+from cxlib.analyses import experiment as ex
+from cxlib.present import memo
+from cxlib.analyses import power
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import N_
 from ui import fmt, state, t, tr
 from ui.experiment_view import show_results
 from ui.i18n import language

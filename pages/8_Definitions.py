@@ -5,8 +5,8 @@ import math
 import streamlit as st
 
 import ui
-from cxlib import definitions as D
-from cxlib.errors import CxDataError
+from cxlib.core import definitions as D
+from cxlib.core.errors import CxDataError
 from ui import t, tr
 from ui.scorecard_view import held_for_question, percent_question
 from ui.widgets import date_input_format, status_label

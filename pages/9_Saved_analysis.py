@@ -5,11 +5,12 @@ import json
 import streamlit as st
 
 import ui
-from cxlib import analyses, display
-from cxlib.definitions import DefinitionSet
-from cxlib.errors import CxDataError
-from cxlib.messages import msg
-from cxlib.workspace import AnalysisSpec
+from cxlib.saved import replay as analyses
+from cxlib.present import display
+from cxlib.core.definitions import DefinitionSet
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import msg
+from cxlib.saved.workspace import AnalysisSpec
 from ui import auth, fmt, shared_view, state
 from ui.i18n import t, tr
 

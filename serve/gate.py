@@ -3,12 +3,12 @@
 Password login (no identity provider configured):
 
 - ``GET /_cx/login`` is the login form, ``POST /_cx/login`` checks it. A check is *reserved* in
-  :func:`cxlib.users.limiter` before the password is verified (so attempts sent at once count), per
+  :func:`cxlib.saved.users.limiter` before the password is verified (so attempts sent at once count), per
   client address and per user name; at most ``CHECKS`` argon2 checks run at once, in threads, and at
   most ``CX_LOGIN_QUEUE`` (8) wait: beyond that the answer is "busy, try again" at once. The form
   body is capped (4 KB) and names that cannot be accounts are refused without a check.
 - A successful login sets the cookie ``cx_login``: a random token (HttpOnly, SameSite=Lax, Secure
-  over HTTPS, ``CX_LOGIN_HOURS``) whose hash the server keeps (:func:`cxlib.users.logins`).
+  over HTTPS, ``CX_LOGIN_HOURS``) whose hash the server keeps (:func:`cxlib.saved.users.logins`).
   ``/_cx/logout``, the app's Log out button, a password change or removing the user end it.
 - Every other request needs a live login: pages redirect to the form, everything else (the
   websocket, uploads, media, assets, host config) is refused. Only ``/_stcore/health`` stays open.
@@ -34,8 +34,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, quote, urlsplit
 
-from cxlib.errors import CxDataError
-from cxlib.users import UsersFile, limiter, logins, valid_name
+from cxlib.core.errors import CxDataError
+from cxlib.saved.users import UsersFile, limiter, logins, valid_name
 from serve import login_page
 
 COOKIE = "cx_login"

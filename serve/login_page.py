@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from cxlib.messages import Msg, msg
+from cxlib.core.messages import Msg, msg
 
 LANGUAGES = {"en": "English", "zh": "中文（简体）", "ru": "Русский"}
 

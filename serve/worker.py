@@ -26,9 +26,9 @@ import types
 from collections import OrderedDict
 from dataclasses import replace
 
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError, CxLimitError
-from cxlib.messages import msg
+from cxlib.data.dataset import Dataset
+from cxlib.core.errors import CxDataError, CxLimitError
+from cxlib.core.messages import msg
 
 _POLL_S = 0.1
 
@@ -46,7 +46,7 @@ def _work(conn, data: bytes, name: str, role: str | None, mapping: dict | None, 
           values: dict | None = None) -> None:
     """In the child: lowest priority, parse, send ("ok", dataset) or ("error", class, fields, text)."""
     _lowest_priority()
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     try:
         ds = load_bytes(data, name, role=role, mapping=mapping, limits=limits, values=values)
         conn.send(("ok", ds))
@@ -92,7 +92,7 @@ def _context():
     with _CONTEXT_LOCK:
         if _CONTEXT is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["cxlib.loader", "serve.worker"])
+            ctx.set_forkserver_preload(["cxlib.data.loader", "serve.worker"])
             _CONTEXT = ctx
             _SLOTS = threading.BoundedSemaphore(int(_env("CX_PARSE_WORKERS", 2)))
         return _CONTEXT
@@ -131,10 +131,10 @@ def _rss_mb(pid: int) -> float:
 
 def parse(data: bytes, name: str, *, role: str | None = None, mapping: dict | None = None, limits=None,
           seconds: float | None = None, memory_mb: float | None = None, values: dict | None = None) -> Dataset:
-    """``cxlib.loader.load_bytes`` in a worker process; raises its CxDataError, or CxLimitError when
+    """``cxlib.data.loader.load_bytes`` in a worker process; raises its CxDataError, or CxLimitError when
     the file takes more than ``seconds`` or ``memory_mb`` (the worker is stopped then). ``limits``
-    default to this process's environment (``cxlib.io.Limits.from_env``)."""
-    from cxlib.io import Limits
+    default to this process's environment (``cxlib.data.io.Limits.from_env``)."""
+    from cxlib.data.io import Limits
     limits = limits or Limits.from_env()
     seconds = seconds or _env("CX_PARSE_SECONDS", 60)
     memory_mb = memory_mb or _env("CX_PARSE_MEMORY_MB", 3072)

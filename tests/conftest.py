@@ -70,7 +70,7 @@ def spark_source():
     pytest.importorskip("pyspark", reason="pyspark not installed (requirements-engines.txt)")
     if shutil.which("java") is None:
         pytest.skip("no Java runtime for Spark (Debian package openjdk-17-jre-headless; `make test` installs it)")
-    from cxlib.sources import connect
+    from cxlib.data.sources import connect
     src = connect("pyspark://")
     yield src
     src.backend._session.stop()
@@ -79,7 +79,7 @@ def spark_source():
 @pytest.fixture(scope="session")
 def engines(postgres_url, spark_source, tmp_path_factory):
     """DuckDB, PostgreSQL and Spark, ready for tests.engines.run_everywhere (see Engines.load)."""
-    from cxlib.sources import connect
+    from cxlib.data.sources import connect
     from tests.engines import Engines
     pg = connect(postgres_url)
     yield Engines({"duckdb": connect("duckdb://"), "postgres": pg, "pyspark": spark_source},

@@ -1,4 +1,4 @@
-"""Plain-Python reference funnel: the oracle for cxlib.funnel (and the naive benchmark's cousin).
+"""Plain-Python reference funnel: the oracle for cxlib.analyses.funnel (and the naive benchmark's cousin).
 
 Written straight from the definition in DESIGN.md, sharing no code or formulation with the
 engine: for every unit and every allowed step-1 occurrence, a memoised search over ALL paths

@@ -1,4 +1,4 @@
-"""Builders for exotic and hostile files, made in memory for tests of ``cxlib.io``."""
+"""Builders for exotic and hostile files, made in memory for tests of ``cxlib.data.io``."""
 from __future__ import annotations
 
 import datetime as dt

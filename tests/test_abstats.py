@@ -1,4 +1,4 @@
-"""cxlib.abstats checked against statsmodels, scipy, gbstats (GrowthBook) and hand computations."""
+"""cxlib.core.abstats checked against statsmodels, scipy, gbstats (GrowthBook) and hand computations."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-from cxlib import abstats
+from cxlib.core import abstats
 
 
 

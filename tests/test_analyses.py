@@ -8,10 +8,19 @@ import pandas as pd
 import pytest
 
 import cxlib as cx
-from cxlib import analyses, clv, experiment, orders, retention, scorecard, segment_analysis, segments, support, survey
-from cxlib.definitions import DefinitionSet, NpsDef
-from cxlib.funnel import FunnelSpec, Step, funnel
-from cxlib.workspace import AnalysisSpec, Workspace
+from cxlib.saved import replay as analyses
+from cxlib.analyses import clv
+from cxlib.analyses import experiment
+from cxlib.analyses import orders
+from cxlib.analyses import retention
+from cxlib.analyses import scorecard
+from cxlib.analyses import segment_analysis
+from cxlib.analyses import segments
+from cxlib.analyses import support
+from cxlib.analyses import survey
+from cxlib.core.definitions import DefinitionSet, NpsDef
+from cxlib.analyses.funnel import FunnelSpec, Step, funnel
+from cxlib.saved.workspace import AnalysisSpec, Workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 FILES = {"orders": "orders_shopify.csv", "responses": "survey_responses.csv", "tickets": "tickets_zendesk.csv",
@@ -118,7 +127,7 @@ def test_open_from_a_path_loads_and_checks_the_file(data, tmp_path):
     with pytest.raises(cx.CxDataError, match="not the data this analysis was saved with"):
         cx.open_analysis(path, data=SAMPLE / "orders_shopify.csv")
     with pytest.raises(cx.CxDataError, match="not the data this analysis was saved with"):
-        cx.open_analysis(path, data=cx.Dataset.from_frame(data["events"].df.head(100), "events"))
+        cx.open_analysis(path, data=cx.from_frame(data["events"].df.head(100), "events"))
 
 
 def test_open_from_a_workspace_by_id(data, tmp_path):
@@ -190,7 +199,7 @@ def test_every_page_of_the_registry_is_covered():
 def test_docstring_examples_run(monkeypatch):
     import doctest
 
-    from cxlib import display
+    from cxlib.present import display
     monkeypatch.chdir(SAMPLE.parent)                    # examples use sample_data/ paths
     for module in (analyses, display):
         result = doctest.testmod(module, extraglobs={"cx": cx}, optionflags=doctest.ELLIPSIS)
@@ -210,7 +219,7 @@ def test_page_and_view_labels_are_the_apps_translatable_titles():
 
 
 def test_saved_analysis_errors_and_breakdown_labels_are_messages(data):
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     with pytest.raises(cx.CxDataError) as err:
         analyses.run("orders", data["orders"], {"view": "x"})
     m = err.value.message

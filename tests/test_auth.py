@@ -10,8 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import cxlib as cx
-from cxlib.users import UsersFile, logins, reset_process_state
-from cxlib.workspace import Workspace
+from cxlib.saved.users import UsersFile, logins, reset_process_state
+from cxlib.saved.workspace import Workspace
 from ui import auth, nav
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,7 +347,7 @@ def test_every_analysis_page_saves_and_shares_what_it_shows(hosted, path, key):
 
 def test_a_workspace_that_cannot_be_written_is_explained_not_a_traceback(hosted, monkeypatch):
     import sqlite3
-    from cxlib import workspace as ws_module
+    from cxlib.saved import workspace as ws_module
 
     def broken(self, spec):
         raise sqlite3.OperationalError("attempt to write a readonly database")

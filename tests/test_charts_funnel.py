@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxlib import charts_funnel as charts
-from cxlib import messages
-from cxlib.dataset import Dataset
-from cxlib.funnel import FunnelSpec, Step, funnel
+from cxlib.present import charts_funnel as charts
+from cxlib.data.loader import from_frame
+from cxlib.core import messages
+from cxlib.analyses.funnel import FunnelSpec, Step, funnel
 from tests.i18n_scan import chart_titles
 
 T0 = pd.Timestamp("2026-03-02T00:00:00Z")
@@ -19,7 +19,7 @@ def result():
             + [(f"u{i}", "buy", i * 3600 + 600, None) for i in range(0, 30, 2)])
     df = pd.DataFrame(rows, columns=["user_id", "event", "sec", "device"])
     df["timestamp"] = T0 + pd.to_timedelta(df.pop("sec"), unit="s")
-    ds = Dataset.from_frame(df, "events")
+    ds = from_frame(df, "events")
     return funnel(ds, FunnelSpec((Step("view"), Step("buy")), 86400.0, by="device"))
 
 

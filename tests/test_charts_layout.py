@@ -1,4 +1,4 @@
-"""cxlib.charts_layout: chart labels fit their text in every language (issue 20, finding 8).
+"""cxlib.present.charts_layout: chart labels fit their text in every language (issue 20, finding 8).
 
 In Russian, bar labels were cut ("Потенциально л…": Streamlit's theme cuts axis labels at 100 px),
 segment names written in the R x FM heatmap ran into each other and its y-axis title was clipped.
@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 
 import cxlib as cx
-from cxlib import charts_layout, display, messages
-from cxlib.charts_layout import LABEL_SIZE, fit, fit_spec, text_width, wrap
+from cxlib.present import charts_layout
+from cxlib.present import display
+from cxlib.core import messages
+from cxlib.present.charts_layout import LABEL_SIZE, fit, fit_spec, text_width, wrap
 from tests.chart_render import layout_problems, text_px
 from tests.test_display import CHARTED, _results
 

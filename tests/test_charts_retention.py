@@ -1,4 +1,4 @@
-"""cxlib.charts_retention: cohort, churn and CLV charts with titles, axis titles and tooltips, in English by
+"""cxlib.present.charts_retention: cohort, churn and CLV charts with titles, axis titles and tooltips, in English by
 default and in the interface's language while a translator is installed."""
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlib.charts_retention import (churn_trend_chart, clv_histogram, clv_segments_chart, cohort_heatmap,
+from cxlib.present.charts_retention import (churn_trend_chart, clv_histogram, clv_segments_chart, cohort_heatmap,
                                     top_customers_chart)
-from cxlib.clv import historical_clv, predict_clv
-from cxlib.dataset import Dataset
-from cxlib.retention import ChurnSpec, CohortSpec, churn_trend, cohort_table
+from cxlib.data.loader import from_frame
+from cxlib.analyses.clv import historical_clv, predict_clv
+from cxlib.data.dataset import Dataset
+from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_trend, cohort_table
 
 
 def spec(chart) -> dict:
@@ -36,13 +37,13 @@ def shop() -> Dataset:
                         float(rng.integers(10, 90)), ["web", "app"][i % 2]))
             day += int(rng.integers(20, 61))
     out.append(("new", pd.Timestamp("2024-12-18", tz="UTC"), 30.0, "web"))   # a Wednesday: the last week is partial
-    return Dataset.from_frame(pd.DataFrame(out, columns=["customer_id", "ordered_at", "amount", "channel"]), "orders")
+    return from_frame(pd.DataFrame(out, columns=["customer_id", "ordered_at", "amount", "channel"]), "orders")
 
 
 @pytest.fixture
 def translated():
     """A fake translator that marks every translated text with «», as the app installs its own."""
-    from cxlib.messages import set_translator, translate
+    from cxlib.core.messages import set_translator, translate
     set_translator(lambda text: translate(text, lambda s: f"«{s}»"))
     yield
     set_translator(None)

@@ -1,4 +1,4 @@
-"""cxlib.charts_segments: charts build valid Vega-Lite with titles, axis titles and tooltips."""
+"""cxlib.present.charts_segments: charts build valid Vega-Lite with titles, axis titles and tooltips."""
 from __future__ import annotations
 
 import json
@@ -6,16 +6,16 @@ from datetime import date
 
 import pytest
 
-from cxlib.charts_segments import comparison_chart, rfm_grid_chart, segment_share_chart, value_tier_chart
-from cxlib.compare import compare_segments, segment_groups
-from cxlib.segments import RFMSpec, build_customer_view, compute_rfm, value_tier_frame
+from cxlib.present.charts_segments import comparison_chart, rfm_grid_chart, segment_share_chart, value_tier_chart
+from cxlib.data.loader import from_frame
+from cxlib.analyses.compare import compare_segments, segment_groups
+from cxlib.analyses.segments import RFMSpec, build_customer_view, compute_rfm, value_tier_frame
 from tests.test_segments import generated_orders
-from cxlib.dataset import Dataset
 
 
 @pytest.fixture(scope="module")
 def rfm():
-    return compute_rfm(Dataset.from_frame(generated_orders(600), "orders"), RFMSpec(as_of=date(2024, 5, 31)))
+    return compute_rfm(from_frame(generated_orders(600), "orders"), RFMSpec(as_of=date(2024, 5, 31)))
 
 
 def spec(chart) -> dict:
@@ -51,7 +51,7 @@ def test_value_tier_and_comparison_charts(rfm):
 @pytest.fixture
 def translated():
     """Install a fake translator that marks every translated text with «», as the app installs its own."""
-    from cxlib.messages import set_translator, translate
+    from cxlib.core.messages import set_translator, translate
     set_translator(lambda text: translate(text, lambda s: f"«{s}»"))
     yield
     set_translator(None)
@@ -75,7 +75,7 @@ def test_titles_axes_and_names_are_localized_while_a_translator_is_installed(rfm
 
 
 def test_charts_are_english_without_a_translator(rfm):
-    from cxlib.messages import localize
+    from cxlib.core.messages import localize
     assert localize("Champions") == "Champions"
     s = spec(segment_share_chart(rfm))
     assert "Champions" in {r["segment"] for r in next(iter(s["datasets"].values()))}

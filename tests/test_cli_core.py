@@ -98,10 +98,10 @@ def test_a_too_wide_file_is_a_clear_error_on_the_command_line(tmp_path, columns)
 def test_unwritable_output_error_is_a_translatable_message_with_the_system_reason(events_file, tmp_path):
     import argparse
 
-    from cxlib import cli_core
-    from cxlib.errors import CxDataError
-    from cxlib.loader import load_path
-    from cxlib.messages import Msg
+    from cxlib.cli import inspect as cli_core
+    from cxlib.core.errors import CxDataError
+    from cxlib.data.loader import load_path
+    from cxlib.core.messages import Msg
     target = tmp_path / "no" / "such" / "x.csv"
     with pytest.raises(CxDataError) as info:
         cli_core.cli_run(load_path(events_file), argparse.Namespace(command="normalize", output=str(target)))
@@ -114,9 +114,9 @@ def test_unwritable_output_error_is_a_translatable_message_with_the_system_reaso
 
 
 def test_command_line_errors_are_messages_and_print_the_same_english(monkeypatch, capsys, events_file):
-    from cxlib import __main__ as cli
-    from cxlib import loader
-    from cxlib.messages import msg
+    from cxlib.cli import main as cli
+    from cxlib.data import loader
+    from cxlib.core.messages import msg
     made = []
 
     def recording_msg(template, /, **params):

@@ -1,4 +1,4 @@
-"""Tests for cxlib.clv: RFM summary, BG/NBD, Gamma-Gamma, historical and predictive CLV.
+"""Tests for cxlib.analyses.clv: RFM summary, BG/NBD, Gamma-Gamma, historical and predictive CLV.
 
 Oracles: the CDNOW files shipped with lifetimes 0.11.3 (../shared/data/real/cdnow), the published
 estimates of Fader, Hardie & Lee (BG/NBD 2005: r 0.243, alpha 4.414, a 0.793, b 2.426, LL -9582.4;
@@ -19,11 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from cxlib.clv import (BGNBD, CLVSpec, GammaGamma, bgnbd_log_likelihood, fit_bgnbd, fit_gamma_gamma,
+from cxlib.analyses.clv import (BGNBD, CLVSpec, GammaGamma, bgnbd_log_likelihood, fit_bgnbd, fit_gamma_gamma,
                        gamma_gamma_log_likelihood, historical_clv, predict_clv, rfm_summary,
                        summarize_transactions)
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
+from cxlib.data.loader import from_frame
+from cxlib.data.dataset import Dataset
+from cxlib.core.errors import CxDataError
 
 CDNOW = Path(__file__).resolve().parents[2] / "shared/data/real/cdnow"
 PUBLISHED = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=math.nan, n=0, converged=True)
@@ -122,7 +123,7 @@ def test_summary_matches_plain_python_reference(rows, end_day):
 def _cdnow_dataset(tx: pd.DataFrame) -> Dataset:
     df = pd.DataFrame({"order_id": [f"o{i}" for i in range(len(tx))], "customer_id": tx["index"],
                        "ordered_at": tx["ordered_at"], "amount": tx["dollars"]})
-    return Dataset.from_frame(df, "orders", name="cdnow")
+    return from_frame(df, "orders", name="cdnow")
 
 
 def test_rfm_summary_of_orders_dataset_equals_cdnow_summary(cdnow_tx, cdnow_summary):
@@ -302,7 +303,7 @@ def test_predict_clv_on_cdnow_uses_the_fitted_models(cdnow_tx):
 
 
 def test_predict_clv_on_too_little_data_warns_instead_of_raising():
-    ds = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01", "2024-02-01"],
+    ds = from_frame(pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01", "2024-02-01"],
                                           "amount": [10.0, 20.0]}), "orders")
     res = predict_clv(ds)
     assert res.bgnbd is None and res.to_frame()["predicted_clv"].isna().all()
@@ -330,7 +331,7 @@ SHOP = pd.DataFrame({
 
 
 def test_historical_clv_by_first_order_channel_matches_hand_computation():
-    res = historical_clv(Dataset.from_frame(SHOP, "orders"), by="channel")
+    res = historical_clv(from_frame(SHOP, "orders"), by="channel")
     per = res.customers.set_index("customer_id")
     assert per["net_revenue"].to_dict() == {"a": 140.0, "b": 80.0, "c": 70.0}       # d only cancelled
     assert per["segment"].to_dict() == {"a": "web", "b": "app", "c": "web"}       # channel of first order
@@ -343,7 +344,7 @@ def test_historical_clv_by_first_order_channel_matches_hand_computation():
 
 
 def test_historical_clv_with_external_segments_and_bad_column():
-    ds = Dataset.from_frame(SHOP, "orders")
+    ds = from_frame(SHOP, "orders")
     res = historical_clv(ds, segments=pd.Series({"a": "Champions", "b": "New"}, name="rfm"))
     assert res.customers.set_index("customer_id")["segment"].to_dict() == {"a": "Champions", "b": "New",
                                                                              "c": "(none)"}
@@ -353,10 +354,10 @@ def test_historical_clv_with_external_segments_and_bad_column():
 
 
 def test_historical_clv_honours_revenue_definition():
-    from cxlib.definitions import DefinitionSet, RevenueDef
+    from cxlib.core.definitions import DefinitionSet, RevenueDef
     defs = DefinitionSet.default().replace(net_revenue=RevenueDef(valid_statuses=("completed",),
                                                                   subtract_refunds=False))
-    per = historical_clv(Dataset.from_frame(SHOP, "orders"), defs=defs).customers.set_index("customer_id")
+    per = historical_clv(from_frame(SHOP, "orders"), defs=defs).customers.set_index("customer_id")
     assert per["net_revenue"].to_dict() == {"a": 100.0, "b": 80.0, "c": 70.0}
 
 
@@ -383,7 +384,7 @@ def test_predict_clv_warns_when_nobody_seems_to_stop_buying():
         while day < 300:
             rows.append((f"c{i}", pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=day), 20.0))
             day += int(rng.integers(5, 16))
-    ds = Dataset.from_frame(pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"]), "orders")
+    ds = from_frame(pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"]), "orders")
     res = predict_clv(ds)
     assert res.bgnbd.a / (res.bgnbd.a + res.bgnbd.b) < 1e-3
     assert res.to_frame()["p_alive"].min() > 0.99
@@ -394,7 +395,7 @@ def test_predict_clv_warns_when_nobody_seems_to_stop_buying():
 @pytest.mark.parametrize("params", [(0.3, 4.0, 0.8, 2.4), (2.0, 1.5, 3.0, 0.7)])
 def test_bgnbd_gradient_matches_finite_differences(params):
     from scipy.optimize import approx_fprime
-    from cxlib.clv import _bgnbd_ll_grad
+    from cxlib.analyses.clv import _bgnbd_ll_grad
     x = np.array([0, 0, 1, 2, 5, 9.0])
     tx, T = np.array([0, 0, 3.0, 10.0, 20.0, 30.5]), np.array([5.0, 40.0, 30.0, 31.0, 35.0, 38.0])
     ux, inv = np.unique(x, return_inverse=True)
@@ -407,7 +408,7 @@ def test_bgnbd_gradient_matches_finite_differences(params):
 @pytest.mark.parametrize("params", [(6.25, 3.74, 15.44), (0.8, 1.5, 2.0)])
 def test_gamma_gamma_gradient_matches_finite_differences(params):
     from scipy.optimize import approx_fprime
-    from cxlib.clv import _gg_ll_grad
+    from cxlib.analyses.clv import _gg_ll_grad
     x, m = np.array([1, 2, 2, 5, 9.0]), np.array([11.77, 22.35, 5.0, 40.0, 13.3])
     ux, inv = np.unique(x, return_inverse=True)
     f = lambda p: _gg_ll_grad(p, ux, inv, x, m, np.log(m), grad=False)[0]        # noqa: E731
@@ -438,20 +439,20 @@ def test_bgnbd_predictions_are_probabilities_and_grow_with_horizon(r, alpha, a, 
 
 
 def test_clv_sentences_are_msg_templates_with_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     d = CLVSpec(margin=0.3, calibration_end="2024-06-30", count_per="week").describe()
     assert isinstance(d, Msg) and d.template.startswith("Predicted CLV is the profit ({margin:.0%} of net revenue)")
     assert d.params["margin"] == 0.3 and d.params["date"] == "2024-06-30"
     assert d.params["counted"].template == "counted once per week"
     assert "up to the last order date." in CLVSpec().describe().template
-    hist = historical_clv(Dataset.from_frame(SHOP, "orders"), by="channel")
+    hist = historical_clv(from_frame(SHOP, "orders"), by="channel")
     assert hist.summary().template.startswith("{customers:,} customers, net revenue {net_revenue:,.2f};")
     assert hist.summary().params["net_revenue"] == 290.0
     few = hist.warnings[0]
     assert few.template == "{segments} segment(s) have fewer than 30 customers; their averages are noisy."
     assert few.params == {"segments": 2}
     # two repeat buyers, only one with a positive repeat value: the spend model cannot be fitted
-    ds = Dataset.from_frame(pd.DataFrame({
+    ds = from_frame(pd.DataFrame({
         "customer_id": ["a", "a", "b", "b", "c"],
         "ordered_at": ["2024-01-01", "2024-01-10", "2024-01-02", "2024-01-20", "2024-01-05"],
         "amount": [10.0, 0.0, 10.0, 5.0, 8.0]}), "orders")

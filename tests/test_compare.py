@@ -1,4 +1,4 @@
-"""cxlib.compare: segment comparisons checked against scipy/statsmodels and hand computations."""
+"""cxlib.analyses.compare: segment comparisons checked against scipy/statsmodels and hand computations."""
 from __future__ import annotations
 
 import json
@@ -14,9 +14,9 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
-from cxlib.compare import METRICS, compare_segments, segment_groups
-from cxlib.errors import CxDataError
-from cxlib.segments import CustomerView
+from cxlib.analyses.compare import METRICS, compare_segments, segment_groups
+from cxlib.core.errors import CxDataError
+from cxlib.analyses.segments import CustomerView
 
 
 def make_view(seed: int = 1, n: int = 900, with_responses: bool = True) -> CustomerView:
@@ -202,7 +202,7 @@ def test_every_metric_computes_and_describes_itself(metric):
 
 
 def test_summary_warnings_and_definition_are_msg_templates():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     view = make_view()
     cmp = compare_segments(view, segment_groups(view, ["A", "B", "C"]), "conversion")
     s = cmp.summary()
@@ -232,7 +232,7 @@ def test_summary_warnings_and_definition_are_msg_templates():
 def survey_view() -> CustomerView:
     """3 detractors (revenue 10, 20, 30), 3 promoters (40, 50, 60), 4 buyers who never answered
     (100 each) and 2 customers without a valid order who never answered (0)."""
-    from cxlib.segments import nps_band
+    from cxlib.analyses.segments import nps_band
     ids = [f"c{i}" for i in range(12)]
     nps = [2, 5, 6, 9, 10, 9] + [np.nan] * 6
     customers = pd.DataFrame({"customer_id": ids, "orders": [1] * 10 + [0, 0],
@@ -245,12 +245,12 @@ def survey_view() -> CustomerView:
 
 
 def detractors(view: CustomerView) -> np.ndarray:
-    from cxlib.segment_rules import rule_mask
+    from cxlib.analyses.segment_rules import rule_mask
     return rule_mask("nps <= 6", view.customers)
 
 
 def test_survey_group_vs_everyone_else_on_revenue_counts_respondent_buyers_only():
-    from cxlib.compare import EVERYONE_ELSE, Group
+    from cxlib.analyses.compare import EVERYONE_ELSE, Group
     view = survey_view()
     groups = [Group("Detractors", detractors(view), frozenset({"nps"})), Group(EVERYONE_ELSE, None)]
     cmp = compare_segments(view, groups, "revenue_per_customer")
@@ -266,7 +266,7 @@ def test_survey_group_vs_everyone_else_on_revenue_counts_respondent_buyers_only(
 
 
 def test_all_customers_baseline_reproduces_the_unfair_answer_and_warns():
-    from cxlib.compare import EVERYONE_ELSE, Group
+    from cxlib.analyses.compare import EVERYONE_ELSE, Group
     view = survey_view()
     groups = [Group("Detractors", detractors(view), frozenset({"nps"})), Group(EVERYONE_ELSE, None)]
     cmp = compare_segments(view, groups, "revenue_per_customer", population="all")
@@ -283,7 +283,7 @@ def test_all_customers_baseline_reproduces_the_unfair_answer_and_warns():
 
 
 def test_nps_band_groups_compare_detractors_with_promoters():
-    from cxlib.compare import nps_band_groups
+    from cxlib.analyses.compare import nps_band_groups
     view = survey_view()
     bands = nps_band_groups(view)
     assert [(g.name, int(g.mask.sum())) for g in bands] == [("Detractors", 3), ("Passives", 0), ("Promoters", 3)]
@@ -314,14 +314,14 @@ def test_baseline_errors_name_the_problem():
     with pytest.raises(CxDataError, match="unknown baseline"):
         compare_segments(view, segment_groups(view, ["A", "B"]), "aov", population="fair")
     masks = segment_groups(view, ["A", "B"])
-    from cxlib.compare import Group
+    from cxlib.analyses.compare import Group
     with pytest.raises(CxDataError, match="two compared groups are called 'A'"):
         compare_segments(view, [Group("A", masks["A"]), Group("A", masks["B"])], "aov")
 
 
 def test_comparison_groups_keys_survive_a_rename():
-    from cxlib.compare import comparison_groups
-    from cxlib.segments import RuleSpec, rule_segments
+    from cxlib.analyses.compare import comparison_groups
+    from cxlib.analyses.segments import RuleSpec, rule_segments
     view = survey_view()
     view.customers["segment"] = "Champions"
     before = comparison_groups(view, ["Champions"], rule_segments(view, [RuleSpec("Unhappy", "nps <= 6", id="7")]))
@@ -333,7 +333,7 @@ def test_comparison_groups_keys_survive_a_rename():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()), min_size=2, max_size=40))
 def test_everyone_else_is_the_baseline_minus_the_other_groups(rows):
-    from cxlib.compare import EVERYONE_ELSE, Group, _group_masks
+    from cxlib.analyses.compare import EVERYONE_ELSE, Group, _group_masks
     a, b, base = (np.array([r[i] for r in rows]) for i in (0, 1, 2))
     masks = _group_masks([Group("a", a), Group("b", b), Group(EVERYONE_ELSE, None)], base)
     assert (masks[EVERYONE_ELSE] == (base & ~a & ~b)).all()
@@ -343,9 +343,9 @@ def test_everyone_else_is_the_baseline_minus_the_other_groups(rows):
 def test_detractors_on_the_sample_shop_match_a_pandas_computation():
     """Finding 2: 'nps <= 6' vs everyone else said detractors bring EUR 81.92 more per customer; among
     respondents (the fair baseline) there is no real difference, also against promoters."""
-    from cxlib.compare import EVERYONE_ELSE, Group, nps_band_groups
-    from cxlib.loader import load_path
-    from cxlib.segments import build_customer_view, compute_rfm, rule_segment
+    from cxlib.analyses.compare import EVERYONE_ELSE, Group, nps_band_groups
+    from cxlib.data.loader import load_path
+    from cxlib.analyses.segments import build_customer_view, compute_rfm, rule_segment
     from tests import sample_oracles as so
     base = Path(__file__).resolve().parent.parent / "sample_data"
     rfm = compute_rfm(load_path(base / "orders_shopify.csv"))

@@ -1,4 +1,4 @@
-"""cxlib.convert: the notes of the order steps are translatable Msg sentences.
+"""cxlib.data.convert: the notes of the order steps are translatable Msg sentences.
 
 (The converters themselves are tested through whole exports in tests/test_schema.py.)
 """
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlib import convert
-from cxlib.messages import Msg, translate
+from cxlib.data import convert
+from cxlib.core.messages import Msg, translate
 
 
 def orders(**cols) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""cxlib.counts: the rows of an assignment log every analysis keeps, counted once."""
+"""cxlib.data.counts: the rows of an assignment log every analysis keeps, counted once."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cxlib as cx
-from cxlib import counts, experiment
-from cxlib.dataset import Dataset
+from cxlib.data.loader import from_frame
+from cxlib.data import counts
+from cxlib.analyses import experiment
 
 
 def _by_pandas(df: pd.DataFrame) -> tuple[int, int, int, int]:
@@ -24,7 +25,7 @@ def _by_pandas(df: pd.DataFrame) -> tuple[int, int, int, int]:
                           st.sampled_from([0, 1])), min_size=1, max_size=30))
 def test_assignment_rows_agree_with_pandas(rows):
     df = pd.DataFrame(rows, columns=["unit_id", "variant", "converted"])
-    kept = counts.assignment_rows(Dataset.from_frame(df, "experiment").df)
+    kept = counts.assignment_rows(from_frame(df, "experiment").df)
     dups, missing, multi, units = _by_pandas(df)
     assert (int(kept.duplicate.sum()), int(kept.missing.sum()), kept.units_in_multiple_variants, kept.units) == (
         dups, missing, multi, units)
@@ -44,5 +45,5 @@ def test_the_sample_log_counts_are_the_readme_ones_and_the_analysis_reads_them()
 
 
 def test_notes_are_empty_when_every_row_counts():
-    ds = Dataset.from_frame(pd.DataFrame({"unit_id": ["a", "b"], "variant": ["A", "B"]}), "experiment")
+    ds = from_frame(pd.DataFrame({"unit_id": ["a", "b"], "variant": ["A", "B"]}), "experiment")
     assert counts.assignment_notes(counts.assignment_rows(ds.df)) == []

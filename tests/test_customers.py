@@ -1,4 +1,4 @@
-"""Customer 360 (cxlib.customers): four exports of one shop that share customers only by e-mail,
+"""Customer 360 (cxlib.analyses.customers): four exports of one shop that share customers only by e-mail,
 with every figure of issue 16 item 3 computed by hand (see the comments next to each number).
 
 The shop (as of 2026-06-30):
@@ -26,12 +26,13 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxlib as cx
-from cxlib import customers as cu
-from cxlib import orders as orders_mod
-from cxlib.customers import CustomersSpec
-from cxlib.definitions import DefinitionSet
-from cxlib.errors import CxDataError
-from cxlib.identity import IdentitySpec
+from cxlib.analyses import customers as cu
+from cxlib.analyses import orders as orders_mod
+from cxlib.analyses.customers import CustomersSpec
+from cxlib.core.definitions import DefinitionSet
+from cxlib.data import engine
+from cxlib.core.errors import CxDataError
+from cxlib.data.identity import IdentitySpec
 from tests.conftest import ROOT, SAMPLE
 
 Z = 1.959963984540054
@@ -247,12 +248,12 @@ def test_nps_by_value_tier_and_repeat_at_the_answer(loaded):
     res = run(loaded, by="repeat", level="response")
     got = {g["group"]: (g["nps_n"], round(g["nps"], 4)) for g in res.groups.to_dict("records")}
     assert got == {"repeat": (2, 50.0), "one_or_none": (3, round(100 * (1 - 2) / 3, 4))}
-    state = cx.engine.execute(res.responses_table.order_by("_row"))
+    state = engine.execute(res.responses_table.order_by("_row"))
     assert state["orders_before"].tolist() == [1, 2, 1, 2, 0]
     assert state["net_before"].tolist() == [100.0, 150.0, 80.0, 270.0, 0.0]
-    assert "as of the answer" in res.definition
+    assert "as of the answer" in res.sentence
     # tickets too: Anna's tickets on 02-05 (1 order) and 04-05 (2 orders); Bob's after his one order; Dan none
-    tk = cx.engine.execute(res.tickets_table.order_by("_row"))
+    tk = engine.execute(res.tickets_table.order_by("_row"))
     assert tk["orders_before"].tolist() == [1, 2, 1, 1, 1, 0]
     assert tk["value_tier_at"].tolist() == ["Bottom 40%", "Middle 30%", "Bottom 40%", "Bottom 40%", "Bottom 40%",
                                             "No orders"]
@@ -395,8 +396,8 @@ def test_crm_typeform_freshdesk_shapes(crm):
 
 # ---- the valid-orders rule on the engine equals the pandas rule -----------------------------------------------
 def _engine_vs_pandas(ds):
-    t = cx.engine.table(ds.df.assign(_row=np.arange(len(ds.df))))
-    got = cx.engine.execute(cu.valid_orders_expr(t, DefinitionSet.default()).order_by("_row"))
+    t = engine.table(ds.df.assign(_row=np.arange(len(ds.df))))
+    got = engine.execute(cu.valid_orders_expr(t, DefinitionSet.default()).order_by("_row"))
     ref, _ = orders_mod.prepare(ds)
     return got, ref
 
@@ -415,7 +416,7 @@ def test_valid_orders_expr_collapses_line_items_like_pandas():
                           "ordered_at": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
                           "amount": [10.0, 5.0, 7.0, 3.0, 9.0], "refunded": [2.0, 2.0, None, None, 9.0],
                           "status": ["completed", None, "cancelled", None, "refunded"]})
-    got, ref = _engine_vs_pandas(cx.Dataset.from_frame(lines, "orders"))
+    got, ref = _engine_vs_pandas(cx.from_frame(lines, "orders"))
     key = (lambda f: f.assign(k=f["order_id"].fillna("~")).sort_values("k").reset_index(drop=True))
     got, ref = key(got), key(ref)
     assert got["valid"].tolist() == ref["valid"].tolist() == [True, False, True, True]

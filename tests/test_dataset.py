@@ -1,8 +1,8 @@
-"""cxlib.dataset: column issues and report warnings are translatable sentences (Msg)."""
+"""cxlib.data.dataset: column issues and report warnings are translatable sentences (Msg)."""
 from __future__ import annotations
 
-from cxlib.dataset import ColumnIssue, Report
-from cxlib.messages import N_, Msg, msg, translate
+from cxlib.data.dataset import ColumnIssue, Report
+from cxlib.core.messages import N_, Msg, msg, translate
 
 
 def test_issue_sentence_without_examples_is_one_template_with_the_phrases_as_messages():

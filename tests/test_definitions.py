@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxlib.definitions import (METRICS, METRICS_BY_NAME, CsatDef, DefinitionSet, NpsDef, RevenueDef, SlaDef,
+from cxlib.core.definitions import (METRICS, METRICS_BY_NAME, CsatDef, DefinitionSet, NpsDef, RevenueDef, SlaDef,
                                load_definitions)
-from cxlib.errors import CxDataError
+from cxlib.core.errors import CxDataError
 
 
 def test_defaults_match_design_md():
@@ -92,8 +92,8 @@ def test_description_follows_the_definition():
 
 
 def test_churn_and_clv_definitions_are_the_retention_modules_specs():
-    pytest.importorskip("cxlib.retention")
-    from cxlib.retention import ChurnSpec, CohortSpec
+    pytest.importorskip("cxlib.analyses.retention")
+    from cxlib.analyses.retention import ChurnSpec, CohortSpec
     d = DefinitionSet.default()
     assert isinstance(d.churn, ChurnSpec) and isinstance(d.retention, CohortSpec)
     d2 = DefinitionSet.from_json({"version": 1, "churn": {"inactive_days": 30, "as_of": "2024-06-30"}})
@@ -155,12 +155,12 @@ def test_round_trip_property(prom, det, hours, target):
 
 # --------------------------------------------------------------------------------- translatable text
 def _translated(text, catalog: dict[str, str]) -> str:
-    from cxlib.messages import translate
+    from cxlib.core.messages import translate
     return translate(text, lambda s: catalog.get(s, s))
 
 
 def test_definition_sentences_are_whole_templates_with_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     d = DefinitionSet.default()
     nps = d.describe("nps")
     assert isinstance(nps, Msg) and nps.params == {"promoter_min": 9, "detractor_max": 6}
@@ -185,7 +185,7 @@ def test_revenue_sentence_names_statuses_with_translatable_words():
 
 
 def test_definition_errors_carry_a_translatable_message():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     with pytest.raises(CxDataError) as info:
         DefinitionSet(targets={"nps": 500})
     err = info.value

@@ -11,10 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cxlib.core.result import Result
 import cxlib as cx
 from tests.html_parse import parse_html
-from cxlib import clv, display, orders, power, retention, scorecard, segment_analysis, segments, support, survey
-from cxlib.compare import compare_segments, segment_groups
+from cxlib.analyses import clv
+from cxlib.present import display
+from cxlib.analyses import orders
+from cxlib.analyses import power
+from cxlib.analyses import retention
+from cxlib.analyses import scorecard
+from cxlib.analyses import segment_analysis
+from cxlib.analyses import segments
+from cxlib.analyses import support
+from cxlib.analyses import survey
+from cxlib.analyses.compare import compare_segments, segment_groups
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 EVIL = "<script>alert(1)</script>"
@@ -69,7 +79,7 @@ def _parse(fragment: str):
 @pytest.mark.parametrize("name", CHARTED)
 def test_every_result_class_has_html_table_summary_and_the_app_chart(results, name):
     res = results[name]
-    assert isinstance(res, display.Displayable) or hasattr(type(res), "_repr_html_")
+    assert isinstance(res, Result) or hasattr(type(res), "_repr_html_")
     page = res._repr_html_()
     parsed = _parse(page)
     assert parsed.tags[0] == "div" and "script" not in parsed.tags and "link" not in parsed.tags
@@ -107,8 +117,10 @@ def test_definition_sentence_is_shown(results):
 
 
 def test_chart_is_the_pages_builder(results):
-    from cxlib import charts_experiment, charts_funnel, charts_segments
-    from cxlib.charts_layout import fit              # as the app draws it: labels sized to their text
+    from cxlib.present import charts_experiment
+    from cxlib.present import charts_funnel
+    from cxlib.present import charts_segments
+    from cxlib.present.charts_layout import fit              # as the app draws it: labels sized to their text
     assert results["RFMResult"].chart().to_dict() == fit(charts_segments.segment_share_chart(results["RFMResult"])).to_dict()
     exp = results["ExperimentResult"]
     assert exp.chart().to_dict() == fit(charts_experiment.lift_chart(exp)).to_dict()
@@ -117,7 +129,7 @@ def test_chart_is_the_pages_builder(results):
 
 
 def test_nps_chart_uses_the_definitions_given(results):
-    from cxlib.definitions import DefinitionSet, NpsDef
+    from cxlib.core.definitions import DefinitionSet, NpsDef
     res = results["NpsResult"]
     strict = DefinitionSet.default().replace(nps=NpsDef(promoter_min=10, detractor_max=7))
     groups = {row["score"]: row["group"] for row in res.chart(defs=strict).to_dict()["datasets"].popitem()[1]}
@@ -126,7 +138,7 @@ def test_nps_chart_uses_the_definitions_given(results):
 
 def test_survey_comment_file_name_and_warning_appear_only_escaped():
     df = pd.DataFrame({"nps": [10.0, 3.0, 9.0], "comment": [EVIL, "ok", "fine"]})
-    ds = cx.Dataset.from_frame(df, "responses", name=f"{EVIL}.csv")
+    ds = cx.from_frame(df, "responses", name=f"{EVIL}.csv")
     res = survey.by_segment(ds, "nps", "comment")     # groups named by the comment text
     page = res._repr_html_()
     assert EVIL not in page and html.escape(EVIL) in page
@@ -149,7 +161,7 @@ def test_warning_and_title_text_are_escaped():
 def test_experiment_file_name_is_escaped():
     df = pd.DataFrame({"unit_id": [f"u{i}" for i in range(200)], "variant": ["A", "B"] * 100,
                        "converted": [i % 7 == 0 for i in range(200)]})
-    ds = cx.Dataset.from_frame(df, "experiment", name=f"{EVIL}.csv")
+    ds = cx.from_frame(df, "experiment", name=f"{EVIL}.csv")
     page = cx.abtest(ds)._repr_html_()
     assert EVIL not in page and f"A/B test on {html.escape(EVIL)}.csv" in page
 
@@ -190,7 +202,7 @@ def test_long_tables_are_cut_and_many_warnings_collapse():
 def test_import_cxlib_display_stays_light():
     import subprocess
     import sys
-    code = "import sys, cxlib.display; print('altair' in sys.modules, 'duckdb' in sys.modules)"
+    code = "import sys, cxlib.present.display; print('altair' in sys.modules, 'duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
     assert out == ["False", "False"]
 
@@ -216,7 +228,7 @@ def test_any_text_is_shown_verbatim_and_never_becomes_markup(title, definition, 
 
 @pytest.mark.parametrize("name", CHARTED)
 def test_titles_are_messages_a_page_can_translate(results, name):
-    from cxlib.messages import Msg, translate
+    from cxlib.core.messages import Msg, translate
     title = display.title_of(results[name])
     assert isinstance(title, Msg)
     upper = translate(title, lambda s: re.sub(r"(\{[^{}]*\})|([^{}]+)", lambda m: m.group(1) or m.group(2).upper(), s))
@@ -224,7 +236,7 @@ def test_titles_are_messages_a_page_can_translate(results, name):
 
 
 def test_title_and_definition_templates_keep_data_as_values(results):
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     grouped = display.title_of(results["GroupedResult"])
     assert (grouped.template, grouped.params) == ("{metric} by month", {"metric": "NPS"})
     hist = display.title_of(results["HistoricalCLV"])

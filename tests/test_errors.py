@@ -1,4 +1,4 @@
-"""cxlib.errors: str(err) stays the English sentence; err.msg is the same text as whole templates."""
+"""cxlib.core.errors: str(err) stays the English sentence; err.msg is the same text as whole templates."""
 from __future__ import annotations
 
 import itertools
@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-from cxlib.errors import CxDataError, CxLimitError, CxNeedsMapping
-from cxlib.messages import Msg, msg, translate
+from cxlib.core.errors import CxDataError, CxLimitError, CxNeedsMapping
+from cxlib.core.messages import Msg, msg, translate
 
 
 def _english(message, file=None, row=None, column=None, hint=None) -> str:

@@ -1,4 +1,4 @@
-"""cxlib.experiment: data checks, per-variant results, verdicts, events join and the abtest CLI.
+"""cxlib.analyses.experiment: data checks, per-variant results, verdicts, events join and the abtest CLI.
 
 Numbers are checked against independent computations (plain pandas counts, scipy, statsmodels)."""
 from __future__ import annotations
@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
-from cxlib import experiment as ex
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
+from cxlib.analyses import experiment as ex
+from cxlib.data.loader import from_frame
+from cxlib.data.dataset import Dataset
+from cxlib.core.errors import CxDataError
 
 ROOT = Path(__file__).resolve().parents[1]
 AB_DATA = Path(__file__).resolve().parents[2] / "shared/data/real/ab_data/ab_data.csv.gz"
@@ -26,7 +27,7 @@ TOOLS = Path(__file__).resolve().parents[2] / "shared/tools"
 
 
 def exp_ds(rows: list[tuple], columns=("unit_id", "variant", "converted")) -> Dataset:
-    return Dataset.from_frame(pd.DataFrame(rows, columns=list(columns)), "experiment")
+    return from_frame(pd.DataFrame(rows, columns=list(columns)), "experiment")
 
 
 def simulated(n=4000, lift=5.0, seed=1) -> tuple[pd.DataFrame, np.ndarray]:
@@ -109,7 +110,7 @@ def test_holm_applies_with_three_variants():
 
 def test_revenue_welch_and_mann_whitney_match_scipy():
     df, _ = simulated()
-    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue")
+    res = ex.analyze(from_frame(df, "experiment"), metric="revenue")
     a = df.loc[df.variant == "control", "revenue"].to_numpy()
     b = df.loc[df.variant == "treatment", "revenue"].to_numpy()
     c = res.comparisons[0]
@@ -121,7 +122,7 @@ def test_revenue_welch_and_mann_whitney_match_scipy():
 
 def test_winsorization_caps_at_the_pooled_percentile():
     df, _ = simulated()
-    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", winsorize_pct=95)
+    res = ex.analyze(from_frame(df, "experiment"), metric="revenue", winsorize_pct=95)
     cap = np.percentile(df.revenue, 95)
     capped = np.minimum(df.revenue, cap)
     assert res.variants[0].value == pytest.approx(capped[df.variant == "control"].mean())
@@ -134,8 +135,8 @@ def test_cuped_uses_pre_period_orders_only_and_matches_hand_computation():
                            "ordered_at": [pd.Timestamp("2024-01-10", tz="UTC")] * len(df)
                            + [pd.Timestamp("2024-03-01", tz="UTC")] * len(df),     # after exposure: ignored
                            "amount": np.concatenate([pre, np.full(len(df), 999.0)])})
-    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue",
-                     orders=Dataset.from_frame(orders, "orders"))
+    res = ex.analyze(from_frame(df, "experiment"), metric="revenue",
+                     orders=from_frame(orders, "orders"))
     y, x = df.revenue.to_numpy(), pre
     theta = np.cov(y, x)[0, 1] / np.var(x, ddof=1)
     adj = y - theta * (x - x.mean())
@@ -152,7 +153,7 @@ def test_aov_is_a_user_level_delta_method_ratio():
     df = pd.DataFrame({"unit_id": [f"u{i}" for i in range(8)], "variant": ["A"] * 4 + ["B"] * 4,
                        "revenue": [0, 30, 50, 20, 0, 0, 90, 60], "orders": [0, 1, 2, 1, 0, 0, 2, 1],
                        "converted": [0, 1, 1, 1, 0, 0, 1, 1]})
-    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="aov")
+    res = ex.analyze(from_frame(df, "experiment"), metric="aov")
     assert res.variants[0].value == pytest.approx(100 / 4) and res.variants[1].value == pytest.approx(150 / 3)
     assert res.comparisons[0].test.test == "delta-method t-test"
 
@@ -230,7 +231,7 @@ def test_conversions_from_events_matches_a_pandas_reference():
         "timestamp": [t0 + pd.Timedelta("2D"), t0 + pd.Timedelta("8D"), t0, t0, t0 + pd.Timedelta("7D"), t0,
                       t0 + pd.Timedelta("3D")],
         "revenue": [10.0, 20, 0, 5, 7, 1, 3]})
-    out = ex.conversions_from_events(Dataset.from_frame(assign, "experiment"), Dataset.from_frame(events, "events"),
+    out = ex.conversions_from_events(from_frame(assign, "experiment"), from_frame(events, "events"),
                                      "purchase", "7d")
     ref = assign.merge(events[events.event == "purchase"], left_on="unit_id", right_on="user_id", how="left")
     inside = (ref.timestamp >= ref.exposed_at) & (ref.timestamp <= ref.exposed_at + pd.Timedelta("7D"))
@@ -244,9 +245,9 @@ def test_conversions_from_events_matches_a_pandas_reference():
 
 
 def test_conversions_from_events_names_the_known_events_when_the_event_is_missing():
-    a = Dataset.from_frame(pd.DataFrame({"unit_id": ["u1"], "variant": ["A"],
+    a = from_frame(pd.DataFrame({"unit_id": ["u1"], "variant": ["A"],
                                          "exposed_at": [pd.Timestamp("2024-01-01", tz="UTC")]}), "experiment")
-    e = Dataset.from_frame(pd.DataFrame({"user_id": ["u1"], "event": ["view"],
+    e = from_frame(pd.DataFrame({"user_id": ["u1"], "event": ["view"],
                                          "timestamp": [pd.Timestamp("2024-01-01", tz="UTC")]}), "events")
     with pytest.raises(CxDataError, match="Events found: view"):
         ex.conversions_from_events(a, e, "purchase")
@@ -263,7 +264,7 @@ def ab_data() -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_ab_data_raw_counts_of_units_in_both_groups_and_duplicates(ab_data):
-    res = ex.analyze(Dataset.from_frame(ab_data, "experiment"))
+    res = ex.analyze(from_frame(ab_data, "experiment"))
     nvar = ab_data.groupby("unit_id")["variant"].nunique()
     both = set(nvar.index[nvar > 1])
     rest = ab_data[~ab_data.unit_id.isin(both)]
@@ -276,7 +277,7 @@ def test_ab_data_raw_counts_of_units_in_both_groups_and_duplicates(ab_data):
 @pytest.mark.slow
 def test_ab_data_oracle_after_dropping_exposure_mismatches(ab_data):
     mismatch = (ab_data.variant == "treatment") != (ab_data.landing_page == "new_page")
-    res = ex.analyze(Dataset.from_frame(ab_data[~mismatch], "experiment"), alternative="larger")
+    res = ex.analyze(from_frame(ab_data[~mismatch], "experiment"), alternative="larger")
     oracle = ab_data[~mismatch].drop_duplicates("unit_id").groupby("variant")["converted"].agg(["size", "sum"])
     got = {v.name: (v.users, v.conversions) for v in res.variants}
     assert got == {k: (int(r["size"]), int(r["sum"])) for k, r in oracle.iterrows()}
@@ -344,7 +345,7 @@ def test_parse_window_rejects_nonsense():
 
 def test_cuped_ignores_cancelled_pre_period_orders():
     units = pd.DataFrame({"unit_id": ["u1", "u2"], "exposed_at": [pd.Timestamp("2024-02-01", tz="UTC")] * 2})
-    orders = Dataset.from_frame(pd.DataFrame({
+    orders = from_frame(pd.DataFrame({
         "customer_id": ["u1", "u1", "u2"], "ordered_at": [pd.Timestamp("2024-01-05", tz="UTC")] * 3,
         "amount": [10.0, 50.0, 7.0], "status": ["completed", "cancelled", None], "refunded": [2.0, 0, None]}), "orders")
     assert ex.pre_period_revenue(units, orders).tolist() == [8.0, 7.0]
@@ -352,11 +353,11 @@ def test_cuped_ignores_cancelled_pre_period_orders():
 
 def test_variant_value_intervals_match_scipy_and_wilson():
     df, _ = simulated()
-    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue")
+    res = ex.analyze(from_frame(df, "experiment"), metric="revenue")
     a = df.loc[df.variant == "control", "revenue"]
     ci = stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=stats.sem(a))
     assert res.variants[0].value_ci == pytest.approx(ci)
-    conv = ex.analyze(Dataset.from_frame(df, "experiment"))
+    conv = ex.analyze(from_frame(df, "experiment"))
     assert conv.variants[0].value_ci == conv.variants[0].rate_ci
 
 
@@ -375,7 +376,7 @@ def test_to_json_is_strict_json_even_for_degenerate_data():
 
 def test_module_examples_run():
     import doctest
-    from cxlib import power
+    from cxlib.analyses import power
     assert doctest.testmod(ex).failed == 0 and doctest.testmod(power).failed == 0
 
 
@@ -398,13 +399,13 @@ def test_welch_and_mann_whitney_disagreement_is_warned_only_for_fixed_horizon_te
     b[:15] = 5000
     df = pd.DataFrame({"unit_id": [f"u{i}" for i in range(2 * n)], "variant": ["A"] * n + ["B"] * n,
                        "revenue": np.concatenate([a, b])})
-    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue")
+    res = ex.analyze(from_frame(df, "experiment"), metric="revenue")
     c = res.comparisons[0]
     assert (c.p_value < 0.05) != (c.mann_whitney_p < 0.05)
     assert any("Mann-Whitney" in w and "winsorizing" in w for w in res.warnings)
     # a revenue "win" carried by a few orders is not shipped
     assert c.significant and res.decision.call == "dont_ship_yet" and "few large values" in res.decision.sentence
-    seq = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", sequential=True)
+    seq = ex.analyze(from_frame(df, "experiment"), metric="revenue", sequential=True)
     assert not any("Mann-Whitney" in w for w in seq.warnings)
 
 
@@ -433,12 +434,12 @@ def _pseudo(text) -> str:
     """Translate with a catalog that upper-cases every template, so English left outside one shows in lower case."""
     import re
 
-    from cxlib.messages import translate
+    from cxlib.core.messages import translate
     return translate(text, lambda s: re.sub(r"(\{[^{}]*\})|([^{}]+)", lambda m: m.group(1) or m.group(2).upper(), s))
 
 
 def test_verdict_is_one_whole_template_with_the_numbers_as_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     res = ex.analyze_counts({"old": (25000, 1025), "new": (25000, 1155)}, control="old")
     v = res.verdict                                  # whole sentences: what happened, the likely range, chance
     assert isinstance(v, Msg) and v.template == "{first} {second}"
@@ -467,7 +468,7 @@ def test_holm_and_one_sided_verdicts_are_their_own_templates():
 
 
 def test_warnings_checks_and_definition_are_messages():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     ds = exp_ds([("u1", "A", 1), ("u1", "B", 0), ("u2", "A", 0), ("u3", "B", 1), ("u4", "A", 1), ("u5", "B", 0)])
     res = ex.analyze(ds)
     w = next(w for w in res.warnings if "more than one variant" in w)
@@ -494,7 +495,7 @@ def test_no_english_is_left_outside_a_template(options):
 
 def test_revenue_texts_have_no_english_left_outside_a_template():
     df, pre = simulated()
-    res = ex.analyze(Dataset.from_frame(df, "experiment"), metric="revenue", winsorize_pct=99, sequential=True,
+    res = ex.analyze(from_frame(df, "experiment"), metric="revenue", winsorize_pct=99, sequential=True,
                      alternative="larger")
     words = {"control", "treatment"}                              # the variants' names are data
     for text in [res.summary(), res.spec.describe(), *res.caveats]:

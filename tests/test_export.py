@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cxlib import export
+from cxlib.data import export
 
 
 @pytest.mark.parametrize("cell,expected", [

@@ -1,4 +1,4 @@
-"""cxlib.funnel against a plain-Python reference (tests/funnel_reference.py), hand-checked examples,
+"""cxlib.analyses.funnel against a plain-Python reference (tests/funnel_reference.py), hand-checked examples,
 and statsmodels/scipy for the statistics."""
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from scipy.stats import chi2_contingency
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError, CxNeedsMapping
-from cxlib.funnel import (FunnelSpec, Step, chi_square, cli_run, event_counts, format_window, funnel, holm,
+from cxlib.data.dataset import Dataset
+from cxlib.data.loader import from_frame
+from cxlib.core.errors import CxDataError, CxNeedsMapping
+from cxlib.analyses.funnel import (FunnelSpec, Step, chi_square, cli_run, event_counts, format_window, funnel, holm,
                           parse_window, wilson_ci)
-from cxlib.loader import load_path
+from cxlib.data.loader import load_path
 from tests.conftest import real_file
 from tests.funnel_reference import RefStep, counts, reference_funnel
 
@@ -29,7 +30,7 @@ def events(rows, **extra_cols) -> Dataset:
     cols = ["user_id", "event", "sec"] + list(extra_cols)
     df = pd.DataFrame([r + (None,) * (len(cols) - len(r)) for r in rows], columns=cols)
     df["timestamp"] = T0 + pd.to_timedelta(df.pop("sec"), unit="s")
-    return Dataset.from_frame(df, "events")
+    return from_frame(df, "events")
 
 
 def spec(*names, window="1h", **kw) -> FunnelSpec:
@@ -159,12 +160,12 @@ def test_time_to_convert_quantiles_and_histogram_by_hand():
                                            (3600, "1 h"), (5400, "1.5 h"), (86400, "1 d"), (205619.44, "2.4 d"),
                                            (150 * 86400, "150 d"), (float("nan"), "n/a")])
 def test_durations_read_in_their_unit(seconds, text):
-    from cxlib.funnel import duration_text
+    from cxlib.analyses.funnel import duration_text
     assert str(duration_text(seconds)) == text
 
 
 def test_default_steps_follow_the_shop_path_to_purchase():
-    from cxlib.funnel import default_steps
+    from cxlib.analyses.funnel import default_steps
     by_frequency = ["page_view", "view_item", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase"]
     assert default_steps(by_frequency) == ["page_view", "view_item", "add_to_cart", "begin_checkout", "purchase"]
     assert default_steps(["open", "tap", "pay", "close", "share"]) == ["open", "tap", "pay", "close"]
@@ -210,7 +211,7 @@ def test_timestamps_outside_usable_years_are_refused():
     df = pd.DataFrame({"user_id": ["a", "a"], "event": ["view", "buy"],
                        "timestamp": pd.to_datetime(["2026-01-01", "2999-01-01"], utc=True).as_unit("us")})
     with pytest.raises(CxDataError, match="outside the years"):
-        funnel(Dataset.from_frame(df, "events"), spec("view", "buy"))
+        funnel(from_frame(df, "events"), spec("view", "buy"))
 
 
 def test_breakdown_tests_match_scipy_and_statsmodels():
@@ -293,7 +294,7 @@ def test_funnel_matches_plain_python_reference(rows, steps, window, order, start
     df = pd.DataFrame(rows, columns=["user_id", "event", "sec", "page", "device", "session_id"])
     df["timestamp"] = T0 + pd.to_timedelta(df.pop("sec"), unit="s")
     assume(unit == "user" or df["session_id"].notna().any())      # else: CxDataError, tested elsewhere
-    ds = Dataset.from_frame(df, "events")
+    ds = from_frame(df, "events")
     fsteps = tuple(Step(e) if p is None else Step(e, "page", p) for e, p in steps)
     ex = Step(exclude) if exclude else None
     res = funnel(ds, FunnelSpec(fsteps, float(window), order=order, start=start, unit=unit, exclude=ex,
@@ -355,7 +356,7 @@ def test_real_rees46_sample_matches_reference():
     df = pd.DataFrame({"user_id": raw["user_id"], "event": raw["event_type"],
                        "timestamp": pd.to_datetime(raw["event_time"].str.replace(" UTC", ""), utc=True),
                        "session_id": raw["user_session"], "brand": raw["brand"]})
-    ds = Dataset.from_frame(df, "events")
+    ds = from_frame(df, "events")
     steps = ("view", "cart", "purchase")
     for unit in ("user", "session"):
         res = funnel(ds, FunnelSpec(tuple(map(Step, steps)), 3600.0, unit=unit, by="brand"))
@@ -377,7 +378,7 @@ def test_cli_run_accepts_file_column_names_and_event_case():
     df = pd.DataFrame({"user_id": ["a", "a", "b"], "event": ["View", "Buy", "View"],
                        "timestamp": pd.to_datetime(["2026-01-01 10:00", "2026-01-01 10:05", "2026-01-01 11:00"]),
                        "Device Type": ["m", "m", "d"]})
-    base = Dataset.from_frame(df.rename(columns={"Device Type": "device"}), "events")
+    base = from_frame(df.rename(columns={"Device Type": "device"}), "events")
     ds = Dataset(base.name, "events", base.df, {**base.mapping, "device": "Device Type"})
 
     class Args:
@@ -416,7 +417,7 @@ def test_misuse_raises_cx_data_error_with_a_fix(call, match):
 
 
 def test_orders_dataset_is_refused():
-    orders = Dataset.from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2026-01-01"],
+    orders = from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2026-01-01"],
                                               "amount": [1.0]}), "orders")
     with pytest.raises(CxDataError, match="events file"):
         funnel(orders, spec("view", "buy"))
@@ -468,7 +469,7 @@ def test_result_pickles_without_the_event_table_and_keeps_its_paths():
 
 # ----------------------------------------------------------------------------- translatable text
 def test_definition_sentence_is_whole_templates_per_variant():
-    from cxlib.messages import Msg, translate
+    from cxlib.core.messages import Msg, translate
     s = spec("view", "page_view[page=/checkout]", "buy", window="2d", order="strict", start="first", by="device")
     text = s.describe()
     assert isinstance(text, Msg) and text.template == "{main}; broken down by {field} on the first {event}."
@@ -488,7 +489,7 @@ def test_definition_sentence_is_whole_templates_per_variant():
 
 
 def test_warnings_and_summary_are_msg_templates_with_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     res = funnel(events([("a", "view", 0), ("a", "buy", 5), ("b", "view", 0)]), spec("view", "buy", "nothing"))
     absent = next(w for w in res.warnings if "never occurs" in w)
     assert isinstance(absent, Msg) and absent.params == {"event": "nothing"}
@@ -507,7 +508,7 @@ def test_warnings_and_summary_are_msg_templates_with_values():
 
 def test_breakdown_where_no_unit_reaches_step_one_gives_an_empty_table_and_chart():
     import cxlib as cx
-    from cxlib.charts_funnel import breakdown_chart      # imports cxlib.funnel first: cx.funnel stays callable
+    from cxlib.present.charts_funnel import breakdown_chart      # imports cxlib.analyses.funnel first: cx.funnel stays callable
     from pathlib import Path
     ds = cx.load(str(Path(__file__).resolve().parents[1] / "sample_data" / "events.csv"))
     res = cx.funnel(ds, FunnelSpec.from_json({"steps": ["page_view[page=/nowhere]", "purchase"], "by": "device"}))

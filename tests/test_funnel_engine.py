@@ -1,4 +1,4 @@
-"""cxlib.funnel_engine (the portable funnel) against the plain-Python reference and cxlib.funnel, on
+"""cxlib.analyses.funnel_engine (the portable funnel) against the plain-Python reference and cxlib.analyses.funnel, on
 DuckDB; and the same expression on DuckDB, a real PostgreSQL server and Spark local (slow parity)."""
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cxlib as cx
-from cxlib import engine
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
-from cxlib.funnel import FunnelSpec, Step, funnel
-from cxlib.funnel_engine import funnel_counts, funnel_counts_expr, funnel_levels
+from cxlib.data.loader import from_frame
+from cxlib.data import engine
+from cxlib.core.errors import CxDataError
+from cxlib.analyses.funnel import FunnelSpec, Step, funnel
+from cxlib.analyses.funnel_engine import funnel_counts, funnel_counts_expr, funnel_levels
 from tests.engines import assert_same, run_everywhere
 from tests.funnel_reference import RefStep, counts, reference_funnel
 from tests.test_funnel import BY_HAND
@@ -145,7 +145,7 @@ def test_generated_million_event_log_same_on_three_engines_and_cxlib(engines):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import synth
     df = synth.event_log(1_000_000)
-    want = list(funnel(Dataset.from_frame(df, "events"), FunnelSpec(tuple(map(Step, STEPS5)), 7 * 86400.0)).units)
+    want = list(funnel(from_frame(df, "events"), FunnelSpec(tuple(map(Step, STEPS5)), 7 * 86400.0)).units)
     loaded = engines.load({"events": pa.Table.from_pandas(df, preserve_index=False)})
     got = run_everywhere(lambda t: funnel_counts_expr(t["events"], STEPS5, 7 * 86400), loaded)
     assert_same(got)

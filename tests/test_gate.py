@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from cxlib.users import UsersFile, limiter, logins, reset_process_state
+from cxlib.saved.users import UsersFile, limiter, logins, reset_process_state
 from serve import gate as gate_module
 from serve.gate import COOKIE, Gate
 

@@ -1,11 +1,11 @@
-"""cxlib.headers: every snake_case column name cxlib uses reads as words in English."""
+"""cxlib.present.headers: every snake_case column name cxlib uses reads as words in English."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from cxlib.headers import HEADERS, header
+from cxlib.present.headers import HEADERS, header
 
 
 @pytest.mark.parametrize("name, words", [

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cxlib import engine
-from cxlib import identity as idn
-from cxlib.errors import CxDataError
-from cxlib.identity import IdentitySpec, Source
+from cxlib.data import engine
+from cxlib.data import identity as idn
+from cxlib.core.errors import CxDataError
+from cxlib.data.identity import IdentitySpec, Source
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LOCAL = st.text(alphabet="abcXYZ019._+-", min_size=1, max_size=12)

@@ -1,4 +1,4 @@
-"""Tests for cxlib.io: bytes -> Table, and the number / date / flag cell parsers.
+"""Tests for cxlib.data.io: bytes -> Table, and the number / date / flag cell parsers.
 
 Oracles: hand-written expected tables, values formatted by Python itself (hypothesis round trips),
 and the counts documented in /work/shared/data/real/*/SOURCE.md for the real files.
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxlib.errors import CxDataError, CxLimitError
-from cxlib.io import (Limits, Table, datetime_format_note, parse_datetimes, parse_flags, parse_numbers,
+from cxlib.core.errors import CxDataError, CxLimitError
+from cxlib.data.io import (Limits, Table, datetime_format_note, parse_datetimes, parse_flags, parse_numbers,
                       read_table)
 from tests import io_samples as samples
 from tests.conftest import real_file
@@ -913,10 +913,10 @@ def test_windows_path_ending_in_backslash_is_standard_csv():
 
 
 # --------------------------------------------------------------------------------------------
-# Messages people read are translatable sentences (cxlib.messages.Msg), English unchanged
+# Messages people read are translatable sentences (cxlib.core.messages.Msg), English unchanged
 # --------------------------------------------------------------------------------------------
 def test_errors_are_whole_translatable_templates_with_the_values_as_parameters():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     with pytest.raises(CxLimitError) as info:
         read_table(b"a,b\n" + b"1,2\n" * 5, "big.csv", Limits(max_rows=3))
     err = info.value
@@ -937,7 +937,7 @@ def test_errors_are_whole_translatable_templates_with_the_values_as_parameters()
 
 
 def test_warnings_and_notes_are_messages_that_keep_file_data_as_parameters():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     t = read_table(b"Sales report\nMay\nid,name,amount\n1,a,2\n2,b,3,4\n", "r.csv")
     assert all(isinstance(w, Msg) for w in t.warnings)
     skipped, ragged = t.warnings

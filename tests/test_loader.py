@@ -1,12 +1,13 @@
-"""cxlib.loader: its errors are translatable sentences (Msg) with the file's data as parameters."""
+"""cxlib.data.loader: its errors are translatable sentences (Msg) with the file's data as parameters."""
 from __future__ import annotations
 
 import pytest
 
-from cxlib import loader, schema
-from cxlib.errors import CxDataError, CxNeedsMapping
-from cxlib.io import Limits
-from cxlib.messages import Msg
+from cxlib.data import loader
+from cxlib.data import schema
+from cxlib.core.errors import CxDataError, CxNeedsMapping
+from cxlib.data.io import Limits
+from cxlib.core.messages import Msg
 
 
 def _message(err: CxDataError) -> Msg:

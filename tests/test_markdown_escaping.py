@@ -13,7 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from cxlib.loader import load_bytes
+from cxlib.data.loader import load_bytes
 from tests.i18n_scan import page_texts
 from ui import nav
 
@@ -159,7 +159,7 @@ def test_a_funnel_breakdown_by_a_hostile_column_keeps_its_heading_text(datasets)
 
 def test_shared_analysis_titles_and_file_names_stay_text_for_viewers(datasets, tmp_path):
     import cxlib as cx
-    from cxlib.workspace import Workspace
+    from cxlib.saved.workspace import Workspace
     ws = Workspace(tmp_path / "data")
     orders = next(d for d in datasets.values() if d.role == "orders")
     ws.put_dataset(orders, owner="local")

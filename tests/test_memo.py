@@ -1,4 +1,4 @@
-"""Decision memo (cxlib.memo) and A/B charts (cxlib.charts_experiment)."""
+"""Decision memo (cxlib.present.memo) and A/B charts (cxlib.present.charts_experiment)."""
 from __future__ import annotations
 
 import json
@@ -7,10 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from cxlib import charts_experiment as ce
-from cxlib import memo
-from cxlib.dataset import Dataset
-from cxlib.experiment import analyze, analyze_counts
+from cxlib.present import charts_experiment as ce
+from cxlib.data.loader import from_frame
+from cxlib.present import memo
+from cxlib.analyses.experiment import analyze, analyze_counts
 from tests.html_parse import parse_html
 
 EVIL = '<script>alert(1)</script>![x](http://evil.example/p.png)'
@@ -24,7 +24,7 @@ def result():
 @pytest.fixture(scope="module")
 def evil_result():
     rows = [(f"a{i}", "control", int(i < 40)) for i in range(1000)] + [(f"b{i}", EVIL, int(i < 60)) for i in range(1000)]
-    ds = Dataset.from_frame(pd.DataFrame(rows, columns=["unit_id", "variant", "converted"]), "experiment",
+    ds = from_frame(pd.DataFrame(rows, columns=["unit_id", "variant", "converted"]), "experiment",
                             name="<b>exp</b>.csv")
     return analyze(ds)
 
@@ -98,7 +98,7 @@ def test_lift_chart_marks_zero_and_significance(result):
 
 def _upper(text) -> str:
     """A stand-in translation: every template and label upper-cased, values (numbers, names) untouched."""
-    from cxlib.messages import translate
+    from cxlib.core.messages import translate
     return translate(text, lambda s: re.sub(r"(\{[^{}]*\})|([^{}]+)", lambda m: m.group(1) or m.group(2).upper(), s))
 
 
@@ -125,12 +125,12 @@ def test_html_memo_has_its_language_and_translated_chart_titles(result):
     page = memo.memo_html(result, translate=_upper, lang="ru")
     assert page.startswith('<!DOCTYPE html>\n<html lang="ru">') and "<h2>CAVEATS</h2>" in page
     assert "CONVERSION BY VARIANT" in page                           # the chart's title, drawn in the SVG
-    from cxlib.messages import localize
+    from cxlib.core.messages import localize
     assert localize(ce.rates_chart(result).to_dict()["title"]) == "Conversion by variant"   # nothing leaked
 
 
 def test_charts_translate_titles_tooltips_and_legend_categories(result):
-    from cxlib.messages import set_translator
+    from cxlib.core.messages import set_translator
     set_translator(_upper)
     try:
         spec = json.loads(ce.lift_chart(result).to_json())

@@ -1,4 +1,4 @@
-"""cxlib.messages: English sentences that remember their template, for the interface to translate."""
+"""cxlib.core.messages: English sentences that remember their template, for the interface to translate."""
 from __future__ import annotations
 
 import copy
@@ -9,7 +9,7 @@ import threading
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxlib.messages import Msg, N_, localize, msg, set_translator, translate
+from cxlib.core.messages import Msg, N_, localize, msg, set_translator, translate
 
 ZH = {"{n} rows in {file}": "{file} 中有 {n} 行", "file {name}": "文件 {name}", "Orders": "订单"}
 

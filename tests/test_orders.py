@@ -8,13 +8,14 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from cxlib import orders
-from cxlib.dataset import Dataset
-from cxlib.definitions import DefinitionSet, RepeatDef, RevenueDef
+from cxlib.analyses import orders
+from cxlib.data.loader import from_frame
+from cxlib.data.dataset import Dataset
+from cxlib.core.definitions import DefinitionSet, RepeatDef, RevenueDef
 
 
 def _ds(df: pd.DataFrame) -> Dataset:
-    return Dataset.from_frame(df, "orders")
+    return from_frame(df, "orders")
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_cli_contract(tmp_path, contract_problems):
 
 
 def test_cli_values(tmp_path, capsys):
-    from cxlib.__main__ import main
+    from cxlib.cli.main import main
     f = tmp_path / "orders.csv"
     f.write_text("order_id,customer_id,ordered_at,amount,status,refunded\n1,a,2024-01-01,10,completed,0\n"
                  "2,a,2024-02-01,20,refunded,20\n3,b,2024-02-03,5,cancelled,0\n")
@@ -143,7 +144,7 @@ def test_cli_values(tmp_path, capsys):
 def _load(data: bytes, name: str, mapping: dict | None = None) -> Dataset:
     exports = pytest.importorskip("tests.exports")
     assert exports
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     return load_bytes(data, name, role="orders", mapping=mapping)
 
 
@@ -173,8 +174,8 @@ def test_taobao_gbk_net_revenue_by_hand():
 
 def _ozon_mapping() -> dict:
     from tests import exports
-    from cxlib import io as cxio
-    from cxlib import schema
+    from cxlib.data import io as cxio
+    from cxlib.data import schema
     det = schema.detect(cxio.read_table(exports.ozon_postings(), "postings.csv"), role="orders")
     # Ozon postings carry no buyer id: every posting here goes to one delivery region = one "customer"
     return {**det.mapping, "customer_id": "Регион доставки"}
@@ -197,7 +198,7 @@ def test_ozon_loads_without_a_mapping():
 
 
 def test_same_definitions_json_gives_same_numbers_in_cli_and_library(tmp_path, capsys):
-    from cxlib.__main__ import main
+    from cxlib.cli.main import main
     from tests import exports
     f = tmp_path / "ExportOrderList.csv"
     f.write_bytes(exports.taobao_orders())
@@ -214,13 +215,13 @@ def test_same_definitions_json_gives_same_numbers_in_cli_and_library(tmp_path, c
 
 def test_orders_without_customer_ids_still_give_revenue():
     df = pd.DataFrame({"order_id": ["1", "2"], "ordered_at": ["2024-01-01", "2024-01-02"], "amount": [5.0, 7.0]})
-    ds = Dataset(name="x.csv", role="orders", df=Dataset.from_frame(df.assign(customer_id=None), "orders").df
+    ds = Dataset(name="x.csv", role="orders", df=from_frame(df.assign(customer_id=None), "orders").df
                  .drop(columns="customer_id"), mapping={})
     s = orders.summarize(ds)
     assert (s.orders, s.valid_orders, s.customers, s.repeat_customers) == (2, 2, 0, 0)
     assert s.net_revenue == pytest.approx(12.0)
     assert any("does not identify customers" in w for w in s.warnings)
-    from cxlib import scorecard
+    from cxlib.analyses import scorecard
     assert {t.metric for t in scorecard.build([ds]).tiles} >= {"net_revenue", "aov"}
     assert scorecard.build([ds]).tile("repeat_rate") is None
 
@@ -264,7 +265,7 @@ def test_uci_line_items_collapse_matches_plain_python_reference():
 @pytest.mark.slow
 def test_uci_loads_and_matches_the_reference_through_the_loader():
     from tests.conftest import real_file
-    from cxlib.loader import load_path
+    from cxlib.data.loader import load_path
     path = real_file("online_retail", "online_retail_sample30k.csv.gz")
     raw = _uci_raw()
     s = orders.summarize(load_path(path, role="orders"))
@@ -275,7 +276,7 @@ def test_uci_loads_and_matches_the_reference_through_the_loader():
 
 # ---- regressions found by an independent review (hand-computed expectations) -----------------------
 def _summ(csv: str):
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     return orders.summarize(load_bytes(csv.encode(), "review.csv", role="orders"))
 
 
@@ -299,7 +300,7 @@ def test_rows_without_order_id_stay_separate_orders():
 
 
 def test_refunded_order_without_refund_column_nets_zero_and_partial_is_warned():
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     ds = load_bytes(b"order_id,customer_id,ordered_at,amount,status\n1,a,2024-01-01,100,refunded\n"
                     b"2,b,2024-01-02,50,completed\n3,c,2024-01-03,80,partially_refunded\n", "r.csv", role="orders")
     assert orders.summarize(ds).net_revenue == 130.0
@@ -308,7 +309,7 @@ def test_refunded_order_without_refund_column_nets_zero_and_partial_is_warned():
 
 # --------------------------------------------------------------------------------- translatable text
 def test_warnings_and_summary_are_msg_templates_with_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", None, "b"],
                        "ordered_at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
                        "amount": [10.0, 20.0, 5.0], "status": ["completed", "completed", "lost"],

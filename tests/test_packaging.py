@@ -71,7 +71,7 @@ def _third_party_imports() -> set[str]:
 
 def test_every_package_cxlib_imports_is_a_core_dependency():
     """Every third-party import is a core dependency, except the engine drivers (the ``engines`` extra),
-    which cxlib.sources imports only when a URL names that engine."""
+    which cxlib.data.sources imports only when a URL names that engine."""
     core = set(_declared(PROJECT["dependencies"]))
     engines = set(_declared(PROJECT["optional-dependencies"]["engines"]))
     dists = importlib.metadata.packages_distributions()
@@ -82,10 +82,10 @@ def test_every_package_cxlib_imports_is_a_core_dependency():
 
 
 def test_the_cxlib_command_is_python_dash_m_cxlib():
-    assert PROJECT["scripts"] == {"cxlib": "cxlib.console:main"}
-    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "cxlib.__version__"}
+    assert PROJECT["scripts"] == {"cxlib": "cxlib.cli.console:main"}
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "cxlib.core.version.__version__"}
     via_entry = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['cxlib', *sys.argv[1:]]; "
-                                "from cxlib.console import main; main()", "orders", "missing.csv"],
+                                "from cxlib.cli.console import main; main()", "orders", "missing.csv"],
                                capture_output=True, text=True, cwd=ROOT, timeout=120)
     via_module = subprocess.run([sys.executable, "-m", "cxlib", "orders", "missing.csv"],
                                 capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.definitions import DefinitionSet, SlaDef
+from cxlib.core.definitions import DefinitionSet, SlaDef
+from cxlib.data.loader import from_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "8_Definitions.py")
@@ -98,9 +99,8 @@ def test_edit_on_definitions_page_changes_scorecard_figure_and_sentence():
     import numpy as np
     import pandas as pd
 
-    from cxlib.dataset import Dataset
     rng = np.random.default_rng(2)
-    t = Dataset.from_frame(pd.DataFrame({
+    t = from_frame(pd.DataFrame({
         "ticket_id": [str(i) for i in range(60)],
         "created_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 40, 60), "D"),
         "first_reply_minutes": rng.exponential(600, 60).round()}), "tickets", name="t.csv")

@@ -9,7 +9,7 @@ import pytest
 from statsmodels.stats.proportion import proportions_ztest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.dataset import Dataset
+from cxlib.data.loader import from_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "7_Experiments.py")
@@ -28,7 +28,7 @@ def _specs(at) -> list[dict]:
 def _seeded(rows_a: int, conv_a: int, rows_b: int, conv_b: int) -> AppTest:
     rows = [(f"a{i}", "control", int(i < conv_a)) for i in range(rows_a)]
     rows += [(f"b{i}", "new_checkout", int(i < conv_b)) for i in range(rows_b)]
-    ds = Dataset.from_frame(pd.DataFrame(rows, columns=["unit_id", "variant", "converted"]), "experiment", name="t.csv")
+    ds = from_frame(pd.DataFrame(rows, columns=["unit_id", "variant", "converted"]), "experiment", name="t.csv")
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["samples_loaded"] = True
     at.session_state["datasets"] = {ds.key: ds}
@@ -95,11 +95,11 @@ def test_counts_tab_and_sample_size_calculator():
 
 def test_conversion_from_events_and_achieved_power():
     t0 = pd.Timestamp("2026-09-01", tz="UTC")
-    exp = Dataset.from_frame(pd.DataFrame({
+    exp = from_frame(pd.DataFrame({
         "unit_id": [f"u{i}" for i in range(400)], "variant": ["A", "B"] * 200,
         "exposed_at": [t0] * 400}), "experiment", name="assign.csv")
     # B users u1, u3, ... u79 purchase within 2 days; A users u0, u2, ... u38 purchase after 10 days (outside)
-    ev = Dataset.from_frame(pd.DataFrame({
+    ev = from_frame(pd.DataFrame({
         "user_id": [f"u{i}" for i in range(1, 80, 2)] + [f"u{i}" for i in range(0, 40, 2)],
         "event": ["purchase"] * 60,
         "timestamp": [t0 + pd.Timedelta("2D")] * 40 + [t0 + pd.Timedelta("10D")] * 20}), "events", name="ev.csv")

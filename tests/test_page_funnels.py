@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.dataset import Dataset
+from cxlib.data.loader import from_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "4_Funnels.py")
@@ -32,7 +32,7 @@ def _seeded() -> AppTest:
             ("d", "add_to_cart", 86400 + 30, "mobile")]
     df = pd.DataFrame(rows, columns=["user_id", "event", "sec", "device"])
     df["timestamp"] = t0 + pd.to_timedelta(df.pop("sec"), unit="s")
-    ds = Dataset.from_frame(df, "events", name="ev.csv")
+    ds = from_frame(df, "events", name="ev.csv")
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["samples_loaded"] = True
     at.session_state["datasets"] = {ds.key: ds}
@@ -74,7 +74,7 @@ def test_seeded_funnel_numbers_breakdown_and_dropoff_list():
 
 
 def test_changing_only_the_histogram_does_not_recompute(monkeypatch):
-    from cxlib import funnel as fn
+    from cxlib.analyses import funnel as fn
     calls = []
     real = fn.funnel
     monkeypatch.setattr(fn, "funnel", lambda *a, **k: calls.append(1) or real(*a, **k))

@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.dataset import Dataset
-from cxlib.definitions import DefinitionSet, RevenueDef
+from cxlib.data.loader import from_frame
+from cxlib.core.definitions import DefinitionSet, RevenueDef
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "2_Orders.py")
 
 
 def _seeded(defs: DefinitionSet | None = None, *, lang: str | None = None) -> AppTest:
-    ds = Dataset.from_frame(pd.DataFrame({
+    ds = from_frame(pd.DataFrame({
         "order_id": ["1", "2", "3", "4", "5"], "customer_id": ["a", "a", "b", "c", "c"],
         "ordered_at": ["2024-01-05", "2024-02-10", "2024-02-11", "2024-03-01", "2024-03-20"],
         "amount": [100.0, 50.0, 30.0, 20.0, 80.0], "refunded": [0.0, 50.0, 0.0, 5.0, 0.0],

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.clv import CLVSpec, predict_clv
-from cxlib.dataset import Dataset
-from cxlib.retention import ChurnSpec, churn_rate, cohort_table
-from cxlib.segments import RFMSpec, compute_rfm
+from cxlib.analyses.clv import CLVSpec, predict_clv
+from cxlib.data.loader import from_frame
+from cxlib.data.dataset import Dataset
+from cxlib.analyses.retention import ChurnSpec, churn_rate, cohort_table
+from cxlib.analyses.segments import RFMSpec, compute_rfm
 from ui.fmt import day
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ def shop() -> Dataset:
                            "amount": np.round(rng.lognormal(3.5, 0.6, m), 2),
                            "status": rng.choice(["completed", "completed", "completed", "cancelled"], m),
                            "channel": rng.choice(["web", "app"], m)})
-    return Dataset.from_frame(orders, "orders", name="orders.csv")
+    return from_frame(orders, "orders", name="orders.csv")
 
 
 def run_page(ds: Dataset | None = None, lang: str | None = None) -> AppTest:
@@ -103,7 +104,7 @@ def test_segment_breakdown_draws_segment_chart():
 
 def test_unusable_orders_show_an_error_not_a_traceback():
     df = pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [1.0], "status": ["cancelled"]})
-    at = run_page(Dataset.from_frame(df, "orders", name="bad.csv"))
+    at = run_page(from_frame(df, "orders", name="bad.csv"))
     assert not at.exception
     assert any("no valid order" in e.value for e in at.error)
 
@@ -131,7 +132,7 @@ def test_page_in_chinese_and_russian(lang):
 # ---- issue 20, finding 6: the churned / at-risk list with revenue at stake -------------------------
 def test_churn_tab_lists_churned_and_at_risk_customers_with_revenue_at_stake():
     """Before the fix the Churn tab had no customer list and no revenue at stake."""
-    from cxlib.retention import churn_list
+    from cxlib.analyses.retention import churn_list
     ds = shop()
     at = run_page(ds)
     assert not at.exception

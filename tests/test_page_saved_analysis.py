@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import cxlib as cx
-from cxlib import analyses
+from cxlib.saved import replay as analyses
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -48,7 +48,7 @@ def test_spec_saved_by_a_page_is_what_a_notebook_reopens():
 
 
 def test_unknown_data_and_bad_files_are_explained():
-    spec = cx.make_spec("orders", cx.Dataset.from_frame(
+    spec = cx.make_spec("orders", cx.from_frame(
         __import__("pandas").DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [1.0]}),
         "orders"))
     at = _open(json.dumps(spec.to_json()))

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.dataset import Dataset
-from cxlib.segments import RFMSpec, compute_rfm
+from cxlib.data.dataset import Dataset
+from cxlib.data.loader import from_frame
+from cxlib.analyses.segments import RFMSpec, compute_rfm
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages/5_Segments.py")
@@ -33,9 +34,9 @@ def shop() -> dict[str, Dataset]:
     responses = pd.DataFrame({"respondent_id": [f"r{i}" for i in range(300)],
                               "email": [f"user{i}@x.com" for i in rng.integers(1, n, 300)],
                               "nps": rng.integers(0, 11, 300).astype(float)})
-    out = [Dataset.from_frame(orders, "orders", name="orders.csv"),
-           Dataset.from_frame(customers, "customers", name="customers.csv"),
-           Dataset.from_frame(responses, "responses", name="survey.csv")]
+    out = [from_frame(orders, "orders", name="orders.csv"),
+           from_frame(customers, "customers", name="customers.csv"),
+           from_frame(responses, "responses", name="survey.csv")]
     return {d.key: d for d in out}
 
 
@@ -263,7 +264,7 @@ def test_nps_bands_are_ready_made_groups_and_all_customers_warns():
 
 
 def test_saved_segments_analysis_carries_every_rule_segment_and_the_comparison(monkeypatch, tmp_path):
-    from cxlib.workspace import Workspace
+    from cxlib.saved.workspace import Workspace
     monkeypatch.delenv("CX_MODE", raising=False)
     monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
     at = detractors_vs_promoters("Promoters")

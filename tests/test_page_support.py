@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.dataset import Dataset
-from cxlib.definitions import DefinitionSet, SlaDef
+from cxlib.data.loader import from_frame
+from cxlib.core.definitions import DefinitionSet, SlaDef
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "3_Support.py")
 
 
 def _seeded(defs: DefinitionSet | None = None, with_customers: bool = False, *, lang: str | None = None) -> AppTest:
-    ds = Dataset.from_frame(pd.DataFrame({
+    ds = from_frame(pd.DataFrame({
         "ticket_id": [str(i) for i in range(1, 7)],
         "created_at": pd.date_range("2024-01-01", periods=6, freq="4D"),
         "channel": ["email", "email", "chat", "chat", "chat", "phone"],
@@ -24,7 +24,7 @@ def _seeded(defs: DefinitionSet | None = None, with_customers: bool = False, *, 
         "satisfaction": ["good", "bad", "good", "offered", "good", None]}), "tickets", name="t.csv")
     store = {ds.key: ds}
     if with_customers:
-        cust = Dataset.from_frame(pd.DataFrame({"customer_id": [str(i) for i in range(200)]}), "customers",
+        cust = from_frame(pd.DataFrame({"customer_id": [str(i) for i in range(200)]}), "customers",
                                   name="c.csv")
         store[cust.key] = cust
     at = AppTest.from_file(PAGE, default_timeout=60)

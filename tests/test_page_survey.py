@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.dataset import Dataset
-from cxlib.definitions import DefinitionSet, NpsDef
+from cxlib.data.loader import from_frame
+from cxlib.core.definitions import DefinitionSet, NpsDef
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "1_Survey.py")
 
 
 def _seeded(defs: DefinitionSet | None = None, lang: str | None = None) -> AppTest:
-    ds = Dataset.from_frame(pd.DataFrame({
+    ds = from_frame(pd.DataFrame({
         "nps": [10, 9, 9, 8, 7, 6, 3, 0, 10, 10],
         "csat": [5, 4, 4, 3, 2, 5, 1, 4, 5, 5],
         "answered_at": pd.date_range("2024-01-01", periods=10, freq="12D"),

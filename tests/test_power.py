@@ -1,4 +1,4 @@
-"""cxlib.power checked against statsmodels' power functions and the textbook formula."""
+"""cxlib.analyses.power checked against statsmodels' power functions and the textbook formula."""
 from __future__ import annotations
 
 import math
@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import power_proportions_2indep, samplesize_proportions_2indep_onetail
 
-from cxlib import power
-from cxlib.errors import CxDataError
+from cxlib.analyses import power
+from cxlib.core.errors import CxDataError
 
 
 def test_sample_size_baseline_3pct_mde_10pct_matches_statsmodels():
@@ -78,7 +78,7 @@ def test_planned_sample_reaches_the_wanted_power(base, mde, pw):
 
 
 def test_plan_sentence_is_one_template_per_kind_of_effect_with_numbers_as_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     rel = power.sample_size(0.03, 0.10).describe()
     assert isinstance(rel, Msg) and rel.template.startswith("To detect a change from {baseline:.2%} to {target:.2%} "
                                                             "({lift}) with {power:.0%} power in a two-sided test")

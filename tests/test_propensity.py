@@ -1,4 +1,4 @@
-"""Readiness score (cxlib.propensity): engine aggregates against pandas, metrics against sklearn and
+"""Readiness score (cxlib.analyses.propensity): engine aggregates against pandas, metrics against sklearn and
 brute force, and the score itself on generated shops whose future is kept out of the files."""
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from scipy import integrate, stats
 from sklearn.metrics import roc_auc_score
 
 import cxlib as cx
-from cxlib import engine
-from cxlib import propensity as P
-from cxlib.clv import BGNBD, summarize_transactions
-from cxlib.dataset import Dataset
-from cxlib.orders import prepare
-from cxlib.retention import valid_orders
+from cxlib.data.loader import from_frame
+from cxlib.data import engine
+from cxlib.analyses import propensity as P
+from cxlib.analyses.clv import BGNBD, summarize_transactions
+from cxlib.analyses.orders import prepare
+from cxlib.analyses.retention import valid_orders
 from tests.conftest import SAMPLE
 from tests.propensity_shops import shop
 
@@ -34,7 +34,7 @@ def sample():
 def gen():
     """A generated shop (3,000 customers, 18 months, browsing leads purchases) and its score."""
     s = shop(3000, seed=1)
-    orders, events = Dataset.from_frame(s.orders, "orders"), Dataset.from_frame(s.events, "events")
+    orders, events = from_frame(s.orders, "orders"), from_frame(s.events, "events")
     return s, orders, events, P.propensity(orders, events, horizon_days=30)
 
 
@@ -56,7 +56,7 @@ def test_valid_orders_expr_collapses_line_items_like_orders_prepare():
         "amount": [10.0, 5.0, None, 3.0, 7.0, 4.0, 1.0, 2.0],
         "status": [" Completed", None, None, "cancelled", "partially_refunded", None, "completed", "completed"],
         "refunded": [2.0, 2.0, 2.0, None, 1.5, None, 0.0, 0.0]})
-    ds = Dataset.from_frame(df, "orders")
+    ds = from_frame(df, "orders")
     work, _ = prepare(ds)
     want = work[work["valid"] & work["customer_id"].notna() & work["ordered_at"].notna()]
     got = engine.execute(P.valid_orders_expr(ds))
@@ -96,8 +96,8 @@ def test_snapshots_equal_a_pandas_computation_at_every_cutoff():
     s = shop(400, seed=5, days=300)
     orders = s.orders.assign(net=s.orders["amount"] - s.orders["refunded"])
     cuts = [s.cut - pd.Timedelta(days=30 * k) for k in range(4)]
-    frame = P.snapshots(P.valid_orders_expr(Dataset.from_frame(s.orders, "orders")),
-                        Dataset.from_frame(s.events, "events"), [int(c.timestamp()) for c in cuts], 30)
+    frame = P.snapshots(P.valid_orders_expr(from_frame(s.orders, "orders")),
+                        from_frame(s.events, "events"), [int(c.timestamp()) for c in cuts], 30)
     for c in cuts[1:]:
         got = frame[frame["cutoff"] == int(c.timestamp())].set_index("customer_id")
         want = _reference_snapshot(orders, s.events, c, 30)
@@ -222,8 +222,8 @@ def test_backtest_figures_are_the_metrics_of_the_pooled_folds(gen):
 
 def test_no_feature_uses_data_on_or_after_the_as_of_date(gen):
     s, _, _, res = gen
-    orders = Dataset.from_frame(pd.concat([s.orders, s.future_orders], ignore_index=True), "orders")
-    events = Dataset.from_frame(pd.concat([s.events, s.future_events], ignore_index=True), "events")
+    orders = from_frame(pd.concat([s.orders, s.future_orders], ignore_index=True), "orders")
+    events = from_frame(pd.concat([s.events, s.future_events], ignore_index=True), "events")
     again = P.propensity(orders, events, horizon_days=30, as_of=s.cut.date().isoformat())
     assert again.as_of == res.as_of
     pd.testing.assert_frame_equal(again.customers, res.customers)            # equal up to float summation order
@@ -270,7 +270,7 @@ def test_contributions_add_up_to_the_plain_model_log_odds():
 
 def test_a_small_shop_fails_the_data_gate_and_is_ranked_transparently():
     s = shop(150, seed=2, days=200)
-    res = P.propensity(Dataset.from_frame(s.orders, "orders"), horizon_days=30)
+    res = P.propensity(from_frame(s.orders, "orders"), horizon_days=30)
     assert res.method == "bgnbd" and "Not enough buyers" in res.gate
     assert res.coefficients.empty and res.contract_json()["warnings"][0] == res.gate
     np.testing.assert_allclose(res.customers["score"], res.customers["bgnbd_probability"])
@@ -290,7 +290,7 @@ def test_holdout_is_seeded_stratified_by_band_and_reads_as_an_experiment(gen):
 def test_scores_csv_is_formula_neutral():
     df = pd.DataFrame({"customer_id": ["=HYPERLINK(1)", "b"], "ordered_at": ["2024-01-01", "2024-01-02"],
                        "amount": [1.0, 2.0]})
-    res = P.propensity(Dataset.from_frame(df, "orders"), horizon_days=30)
+    res = P.propensity(from_frame(df, "orders"), horizon_days=30)
     text = P.scores_csv(res).decode("utf-8-sig")
     assert text.splitlines()[0] == "customer_id,score,band,reasons" and "'=HYPERLINK(1)" in text
     assert res.method == "recency" and res.backtest.auc != res.backtest.auc     # nothing to backtest: NaN
@@ -349,7 +349,7 @@ def test_cli_bad_horizon_is_one_error_line(contract_problems):
 @pytest.mark.parametrize("seed", [11, 12])
 def test_larger_generated_shops(seed):
     s = shop(20000, seed=seed, days=720)
-    res = P.propensity(Dataset.from_frame(s.orders, "orders"), Dataset.from_frame(s.events, "events"),
+    res = P.propensity(from_frame(s.orders, "orders"), from_frame(s.events, "events"),
                        horizon_days=30)
     c = res.customers
     y = c["customer_id"].map(s.truth()).fillna(0).to_numpy(int)
@@ -364,4 +364,4 @@ def test_no_valid_order_before_the_date_is_an_error():
     df = pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01", "2024-02-01"], "amount": [1.0, 2.0],
                        "status": ["cancelled", "pending"]})
     with pytest.raises(cx.CxDataError, match="no valid order"):
-        P.propensity(Dataset.from_frame(df, "orders"))
+        P.propensity(from_frame(df, "orders"))

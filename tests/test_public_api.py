@@ -11,7 +11,8 @@ def test_every_public_name_resolves():
 
 
 def test_short_names_point_at_the_analysis_functions():
-    from cxlib import experiment, segments
+    from cxlib.analyses import experiment
+    from cxlib.analyses import segments
     assert cxlib.rfm is segments.compute_rfm and cxlib.abtest is experiment.analyze
 
 
@@ -38,7 +39,7 @@ def test_cx_load_stays_a_function_after_every_submodule_is_imported():
 
 
 def _function(name: str):
-    """What a public name calls (``cx.orders`` is the callable module cxlib.orders; it calls summarize)."""
+    """What a public name calls (``cx.orders`` is the callable module cxlib.analyses.orders; it calls summarize)."""
     import importlib
     if name in cxlib._LAZY:
         module, attr = cxlib._LAZY[name]
@@ -67,16 +68,18 @@ def test_every_page_has_its_analysis_one_call_away():
         assert f"cx.{first}(" in cxlib.__doc__ or page in ("Data", "Definitions", "Saved analysis"), page
 
 
-def test_cx_orders_is_callable_whatever_was_imported_first():
-    code = ("import cxlib.orders, cxlib.survey, cxlib.support, cxlib.scorecard, cxlib.funnel\n"
+def test_cx_names_are_functions_whatever_was_imported_first():
+    code = ("import cxlib.analyses.orders, cxlib.analyses.survey, cxlib.analyses.support, cxlib.analyses.scorecard\n"
+            "import cxlib.analyses.funnel, cxlib.analyses.customers, cxlib.analyses.propensity, types\n"
             "import cxlib as cx\n"
             "ds = cx.load('sample_data/orders_shopify.csv')\n"
             "print(cx.orders(ds).orders, callable(cx.survey), callable(cx.support), callable(cx.scorecard),"
-            " callable(cx.funnel), cx.orders.over_time(ds).freq)")
+            " callable(cx.funnel), cx.orders_over_time(ds).freq,"
+            " any(isinstance(getattr(cx, n), types.ModuleType) for n in cx.__all__))")
     from pathlib import Path
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parent.parent)
-    assert out.stdout.split() == ["2460", "True", "True", "True", "True", "month"], out.stderr[-2000:]
+    assert out.stdout.split() == ["2460", "True", "True", "True", "True", "month", "False"], out.stderr[-2000:]
 
 
 def test_the_package_tour_of_every_page_runs(monkeypatch):

@@ -1,4 +1,4 @@
-"""cxlib.recognizers: export names are marked labels (keys that stay English), notes are Msg sentences.
+"""cxlib.data.recognizers: export names are marked labels (keys that stay English), notes are Msg sentences.
 
 (Recognition of every export is tested in tests/test_schema.py.)
 """
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from babel.messages.extract import extract_from_file
 
-from cxlib import recognizers
-from cxlib.messages import Msg, translate
+from cxlib.data import recognizers
+from cxlib.core.messages import Msg, translate
 
 
 def test_every_export_name_and_note_is_an_extracted_message_id():

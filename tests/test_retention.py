@@ -1,4 +1,4 @@
-"""Tests for cxlib.retention: cohorts, churn rate, churn trend, retention rate, the cohorts CLI."""
+"""Tests for cxlib.analyses.retention: cohorts, churn rate, churn trend, retention rate, the cohorts CLI."""
 from __future__ import annotations
 
 import json
@@ -14,11 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
-from cxlib.retention import (ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate,
+from cxlib.data.dataset import Dataset
+from cxlib.data.loader import from_frame
+from cxlib.core.errors import CxDataError
+from cxlib.analyses.retention import (ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate,
                              valid_orders)
-from cxlib.stats import wilson_ci
+from cxlib.core.stats import wilson_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared/data/real"
@@ -30,7 +31,7 @@ def orders(rows: list[tuple]) -> Dataset:
     width = max(len(r) for r in rows)
     df = pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows], columns=cols[:width])
     df.insert(0, "order_id", [f"o{i}" for i in range(len(df))])
-    return Dataset.from_frame(df, "orders")
+    return from_frame(df, "orders")
 
 
 # A small shop, computed by hand below.
@@ -230,7 +231,7 @@ def test_unusable_orders_raise_clear_errors(rows, needle):
 
 
 def test_wrong_role_and_bad_specs_raise():
-    ds = Dataset.from_frame(pd.DataFrame({"ticket_id": ["1"], "created_at": ["2024-01-01"]}), "tickets")
+    ds = from_frame(pd.DataFrame({"ticket_id": ["1"], "created_at": ["2024-01-01"]}), "tickets")
     with pytest.raises(CxDataError, match="orders dataset"):
         churn_rate(ds)
     with pytest.raises(CxDataError, match="YYYY-MM-DD"):
@@ -271,7 +272,7 @@ def _online_retail() -> Dataset:
     o = raw.groupby("InvoiceNo", as_index=False).agg(customer_id=("CustomerID", "first"),
                                                       ordered_at=("InvoiceDate", "first"), amount=("line", "sum"))
     o["status"] = np.where(o["InvoiceNo"].str.startswith("C"), "cancelled", "completed")
-    return Dataset.from_frame(o.rename(columns={"InvoiceNo": "order_id"}), "orders")
+    return from_frame(o.rename(columns={"InvoiceNo": "order_id"}), "orders")
 
 
 def test_online_retail_cohorts_match_independent_pandas_period_computation():
@@ -311,7 +312,7 @@ def test_cohorts_cli_bad_date_is_one_error_line(tmp_path):
 
 
 def test_cohorts_cli_takes_definitions_file_and_options_override_it(tmp_path):
-    from cxlib.definitions import DefinitionSet
+    from cxlib.core.definitions import DefinitionSet
     f = tmp_path / "orders.csv"
     pd.DataFrame(SHOP, columns=["customer_id", "ordered_at", "amount", "status"]).to_csv(f, index=False)
     defs = DefinitionSet.default().replace(churn=ChurnSpec(inactive_days=30), retention=CohortSpec(max_periods=1))
@@ -327,7 +328,7 @@ def test_cohorts_cli_takes_definitions_file_and_options_override_it(tmp_path):
 
 
 def test_sentences_are_msg_templates_with_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     res = cohort_table(orders(SHOP))
     s = res.summary()
     assert isinstance(s, Msg) and s.template == "{first} {second}"
@@ -343,7 +344,7 @@ def test_sentences_are_msg_templates_with_values():
     summary = churn.summary()
     assert summary.template.startswith("{metric} on {date}: {rate:.1%} ({count:,} of {n:,} customers;")
     assert summary.params["metric"].template == "Churn rate" and summary.params["n"] == churn.n
-    assert isinstance(churn.definition, Msg) and churn.definition.params["days"] == 365
+    assert isinstance(churn.sentence, Msg) and churn.sentence.params["days"] == 365
     assert ChurnSpec(30, "2024-02-01").describe().params == {"days": 30, "date": "2024-02-01"}
     with pytest.raises(CxDataError) as exc:
         CohortSpec(period="day")
@@ -352,7 +353,7 @@ def test_sentences_are_msg_templates_with_values():
 
 # ---- churned / at-risk list with the revenue at stake (issue 20, finding 6) -------------------------
 def test_churn_list_matches_hand_computation():
-    from cxlib.retention import churn_list
+    from cxlib.analyses.retention import churn_list
     # as of 2024-04-28, 30-day churn window, at risk 10 days before it (last order 20-29 days ago):
     #   a last Apr 2 (26 days): at risk, window Mar 4..Apr 2 = 5, all 35;  c last Mar 30 (29 days): at risk,
     #   window Mar 1..Mar 30 = 15 (not Feb 25), all 80;  d Mar 15 (44): churned 60/60;  b Jan 20 (99, the
@@ -378,25 +379,25 @@ def test_churn_list_matches_hand_computation():
 
 
 def test_churn_list_rejects_an_at_risk_window_as_long_as_the_churn_window():
-    from cxlib.retention import churn_list
+    from cxlib.analyses.retention import churn_list
     with pytest.raises(CxDataError, match="from 0 to 29 days"):
         churn_list(orders(SHOP), ChurnSpec(30, "2024-04-28"), at_risk_days=30)
 
 
 def test_churn_list_email_is_the_last_orders():
-    from cxlib.retention import churn_list
+    from cxlib.analyses.retention import churn_list
     df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
                        "ordered_at": ["2024-01-01", "2024-02-01", "2024-06-01"], "amount": [1.0, 2.0, 3.0],
                        "email": ["old@x.com", "=new@x.com", "b@x.com"]})
-    t = churn_list(Dataset.from_frame(df, "orders"), ChurnSpec(30), at_risk_days=10).to_frame()
+    t = churn_list(from_frame(df, "orders"), ChurnSpec(30), at_risk_days=10).to_frame()
     assert t[["customer_id", "email"]].values.tolist() == [["a", "=new@x.com"]]
-    from cxlib.export import to_csv_bytes
+    from cxlib.data.export import to_csv_bytes
     assert b"'=new@x.com" in to_csv_bytes(t)                      # the download neutralizes formulas
 
 
 def test_churn_list_on_the_sample_shop_matches_a_pandas_computation():
-    from cxlib.loader import load_path
-    from cxlib.retention import churn_list
+    from cxlib.data.loader import load_path
+    from cxlib.analyses.retention import churn_list
     from tests import sample_oracles as so
     res = churn_list(load_path(ROOT / "sample_data/orders_shopify.csv"), ChurnSpec(90), at_risk_days=30)
     truth = so.churn_list(90, 30).set_index("customer_id").sort_index()

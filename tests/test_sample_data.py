@@ -417,7 +417,7 @@ def test_surveymonkey_xlsx_has_two_header_rows_and_merged_question():
 
 # ------------------------------------------------------------------------------------ the project's loader
 def test_every_default_file_loads_with_its_manifest_role(manifest):
-    from cxlib.loader import load_path
+    from cxlib.data.loader import load_path
     for m in (m for m in manifest if m["default"]):
         ds = load_path(sample(m["file"]), role=m["role"])
         assert ds.role == m["role"] and len(ds.df) > 0

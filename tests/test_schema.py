@@ -1,5 +1,5 @@
-"""Tests for cxlib.schema (detection, mapping, build, report), cxlib.recognizers, cxlib.statuses,
-cxlib.synonyms and cxlib.convert.
+"""Tests for cxlib.data.schema (detection, mapping, build, report), cxlib.data.recognizers, cxlib.core.statuses,
+cxlib.data.synonyms and cxlib.data.convert.
 
 Oracles: figures computed by hand on the small export files of tests/exports.py (documented in each
 generator's docstring), plain-pandas / plain-Python reference computations, and the counts published in
@@ -17,12 +17,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxlib import convert, recognizers, schema, statuses
-from cxlib import io as cxio
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError, CxNeedsMapping
-from cxlib.messages import Msg, translate
-from cxlib.synonyms import norm_header
+from cxlib.data import convert
+from cxlib.data import recognizers
+from cxlib.data import schema
+from cxlib.core import statuses
+from cxlib.data import io as cxio
+from cxlib.data.dataset import Dataset
+from cxlib.core.errors import CxDataError, CxNeedsMapping
+from cxlib.core.messages import Msg, translate
+from cxlib.data.synonyms import norm_header
 from tests import exports
 from tests.conftest import real_file
 
@@ -618,12 +621,12 @@ def test_missing_required_knows_exports_without_buyer_ids():
 
 
 # --------------------------------------------------------------------------------------------
-# end to end through cxlib.loader and the CLI contract
+# end to end through cxlib.data.loader and the CLI contract
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["shopify_orders", "taobao_orders", "zendesk_tickets", "ga4_events",
                                   "typeform_responses"])
 def test_load_bytes_end_to_end(name):
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     gen, role, recognized = exports.EXPORTS[name]
     ds = load_bytes(gen(), f"{name}.csv")
     assert (ds.role, ds.report.recognized_as) == (role, recognized)
@@ -631,7 +634,7 @@ def test_load_bytes_end_to_end(name):
 
 @pytest.mark.parametrize("name", ["uci_online_retail", "ozon_postings"])
 def test_load_bytes_exports_with_derived_or_absent_required_fields(name):
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     ds = load_bytes(exports.EXPORTS[name][0](), f"{name}.csv", role="orders")
     assert (ds.role, ds.report.recognized_as) == ("orders", exports.EXPORTS[name][2])
     assert ds.df["amount"].notna().all()
@@ -830,7 +833,8 @@ def _extracted(path: str) -> set[str]:
 
 
 def test_role_labels_and_field_descriptions_are_message_ids():
-    ids = _extracted(schema.__file__)
+    from cxlib.data import roles
+    ids = _extracted(schema.__file__) | _extracted(roles.__file__)
     assert {r.label for r in schema.ROLES} <= ids
     assert {f.help for r in schema.ROLES for f in r.fields if f.help} <= ids
     assert {str(d) for d in schema._DATA_OF.values()} <= ids and set(schema._DATA_OF) == set(schema.ROLES_BY_NAME)
@@ -963,7 +967,7 @@ def test_money_and_dates_suggest_orders_when_headers_are_unknown():
     assert det.suggested == "orders"
     assert det.suggested_mapping == {"amount": "Bedrag", "ordered_at": "Datum", "status": "Staat"}
     with pytest.raises(CxNeedsMapping) as err:
-        from cxlib.loader import load_bytes
+        from cxlib.data.loader import load_bytes
         load_bytes(_dutch_orders(), "nl.csv")
     assert err.value.role == "orders" and err.value.mapping["amount"] == "Bedrag"
 

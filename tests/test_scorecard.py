@@ -7,10 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlib import charts_scorecard as charts
-from cxlib import orders, scorecard, support, survey
-from cxlib.dataset import Dataset
-from cxlib.definitions import CartDef, DefinitionSet, NpsDef, RevenueDef, SlaDef
+from cxlib.present import charts_scorecard as charts
+from cxlib.data.loader import from_frame
+from cxlib.analyses import orders
+from cxlib.analyses import scorecard
+from cxlib.analyses import support
+from cxlib.analyses import survey
+from cxlib.core.definitions import CartDef, DefinitionSet, NpsDef, RevenueDef, SlaDef
 
 
 @pytest.mark.parametrize("value, ci, target, higher, expected", [
@@ -35,16 +38,16 @@ def test_judge_table(value, ci, target, higher, expected):
 def data():
     rng = np.random.default_rng(3)
     n = 240
-    o = Dataset.from_frame(pd.DataFrame({
+    o = from_frame(pd.DataFrame({
         "order_id": [str(i) for i in range(n)], "customer_id": [f"c{i}" for i in rng.integers(0, 80, n)],
         "ordered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 250, n), "D"),
         "amount": rng.gamma(2, 30, n).round(2), "status": rng.choice(["completed", "cancelled"], n, p=[.9, .1]),
         "refunded": rng.choice([0.0, 10.0], n, p=[.95, .05])}), "orders", name="orders.csv")
-    r = Dataset.from_frame(pd.DataFrame({
+    r = from_frame(pd.DataFrame({
         "nps": rng.integers(0, 11, 150), "csat": rng.integers(1, 6, 150),
         "answered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, 150), "D")}),
         "responses", name="survey.csv")
-    t = Dataset.from_frame(pd.DataFrame({
+    t = from_frame(pd.DataFrame({
         "ticket_id": [str(i) for i in range(120)],
         "created_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 50, 120), "D"),
         "first_reply_minutes": rng.exponential(500, 120).round(), "channel": rng.choice(["email", "chat"], 120),
@@ -99,7 +102,7 @@ def test_changing_a_definition_changes_figure_and_sentence(data):
 
 
 def test_cart_abandonment_matches_hand_computation():
-    ev = Dataset.from_frame(pd.DataFrame({
+    ev = from_frame(pd.DataFrame({
         "user_id": ["u1", "u1", "u2", "u3", "u3", "u4", "u5"],
         "event": ["add_to_cart", "purchase", "add_to_cart", "add_to_cart", "view", "purchase", "basket"],
         "timestamp": pd.date_range("2024-01-01", periods=7, freq="D")}), "events")
@@ -114,11 +117,11 @@ def test_cart_abandonment_matches_hand_computation():
 
 
 def test_weak_data_warns_instead_of_raising():
-    o = Dataset.from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [5.0],
+    o = from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [5.0],
                                          "status": ["cancelled"]}), "orders")
     sc = scorecard.build([o])
     assert all(t.metric not in ("net_revenue", "aov") for t in sc.tiles)
-    r = Dataset.from_frame(pd.DataFrame({"nps": [10, 3]}), "responses")
+    r = from_frame(pd.DataFrame({"nps": [10, 3]}), "responses")
     tile = scorecard.build([r]).tile("nps")
     assert tile.trend is None and any("Only 2" in w for w in tile.warnings)
 
@@ -144,7 +147,7 @@ def test_charts_build_valid_specs(data):
     assert charts.nps_distribution(survey.nps(r), 9, 6).to_dict()["mark"]["type"] == "bar"
     assert charts.score_distribution(survey.csat(r)).to_dict()["encoding"]["x"]["title"] == "CSAT answer"
     assert len(charts.grouped_trend(survey.over_time(r, "nps", "month"), unit="pts", target=10).to_dict()["layer"]) == 3
-    r2 = Dataset.from_frame(r.df.assign(seg=["a", "b", "c"] * 50), "responses")
+    r2 = from_frame(r.df.assign(seg=["a", "b", "c"] * 50), "responses")
     assert charts.grouped_bars(survey.by_segment(r2, "nps", "seg")).to_dict()["title"] == "NPS by seg with 95% CI"
     o = data["orders"]
     assert charts.revenue_trend(orders.over_time(o), "EUR").to_dict()["encoding"]["y"]["title"] == "Net revenue (EUR)"
@@ -158,12 +161,12 @@ def test_charts_build_valid_specs(data):
 
 
 def test_churn_tile_follows_valid_order_definition():
-    retention = pytest.importorskip("cxlib.retention")
+    retention = pytest.importorskip("cxlib.analyses.retention")
     import inspect
     if "defs" not in inspect.signature(retention.churn_rate).parameters:
-        pytest.skip("cxlib.retention does not take definitions yet")
+        pytest.skip("cxlib.analyses.retention does not take definitions yet")
     # a: completed 2024-01-01 and pending 2024-06-20; b: completed 2024-06-25 (analysis date = last order)
-    o = Dataset.from_frame(pd.DataFrame({
+    o = from_frame(pd.DataFrame({
         "order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
         "ordered_at": ["2024-01-01", "2024-06-20", "2024-06-25"], "amount": [10.0, 10.0, 10.0],
         "status": ["completed", "pending", "completed"]}), "orders")
@@ -175,14 +178,14 @@ def test_churn_tile_follows_valid_order_definition():
 
 
 def test_clv_tile_historical_mean_and_predictive_method(data):
-    from cxlib.definitions import ClvMethodDef
+    from cxlib.core.definitions import ClvMethodDef
     o = data["orders"]
     hist = scorecard.build([o]).tile("clv")
     per_customer = orders.customer_table(o)["net_revenue"]
     assert hist.value == pytest.approx(per_customer.mean())
     lo, hi = hist.ci95
     assert lo < hist.value < hi and "Historical CLV" in hist.description
-    pytest.importorskip("cxlib.clv")
+    pytest.importorskip("cxlib.analyses.clv")
     pred = scorecard.build([o], DefinitionSet.default().replace(clv_method=ClvMethodDef("predictive"))).tile("clv")
     if pred is not None:                                   # fitted: value without CI, predictive sentence
         assert pred.ci95 is None and np.isfinite(pred.value) and "BG/NBD" in pred.description
@@ -192,14 +195,14 @@ def test_clv_tile_historical_mean_and_predictive_method(data):
 @pytest.fixture
 def translator():
     """Installs a fake translation for chart labels ("ZZ" before every translated template)."""
-    from cxlib import messages
+    from cxlib.core import messages
     messages.set_translator(lambda text: messages.translate(text, lambda s: "ZZ" + s))
     yield
     messages.set_translator(None)
 
 
 def test_scorecard_text_is_msg_templates(data):
-    from cxlib.messages import Msg, translate
+    from cxlib.core.messages import Msg, translate
     sc = scorecard.build(data, DefinitionSet.default().with_target("csat", 50))
     csat = sc.tile("csat")
     assert isinstance(csat.formatted(), Msg) and csat.formatted().template == "{value:.1f}%"
@@ -218,13 +221,13 @@ def test_scorecard_text_is_msg_templates(data):
 
 
 def test_a_failing_builder_warns_with_the_errors_own_msg(monkeypatch):
-    from cxlib.errors import CxDataError
-    from cxlib.messages import msg
+    from cxlib.core.errors import CxDataError
+    from cxlib.core.messages import msg
 
     def failing(ds, defs):
         raise CxDataError(msg("no valid order."), hint=msg("Check the statuses."))
     monkeypatch.setitem(scorecard._BUILDERS, "responses", (failing,))
-    sc = scorecard.build([Dataset.from_frame(pd.DataFrame({"nps": [10, 3]}), "responses", name="r.csv")])
+    sc = scorecard.build([from_frame(pd.DataFrame({"nps": [10, 3]}), "responses", name="r.csv")])
     note = sc.warnings[0]
     assert note == "r.csv: no valid order. Check the statuses."
     assert note.template == "{file}: {message}" and note.params["message"].template == "{text} {hint}"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxlib.dataset import Dataset
-from cxlib.definitions import DefinitionSet
+from cxlib.data.loader import from_frame
+from cxlib.core.definitions import DefinitionSet
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -17,12 +17,12 @@ APP = str(ROOT / "app.py")
 
 def _datasets() -> dict:
     rng = np.random.default_rng(5)
-    r = Dataset.from_frame(pd.DataFrame({
+    r = from_frame(pd.DataFrame({
         "nps": rng.choice(np.arange(11), 400, p=[.02] * 5 + [.04, .04, .07, .2, .25, .3]),
         "csat": rng.integers(1, 6, 400),
         "answered_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, 400), "D")}),
         "responses", name="survey.csv")
-    t = Dataset.from_frame(pd.DataFrame({
+    t = from_frame(pd.DataFrame({
         "ticket_id": [str(i) for i in range(100)],
         "created_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 50, 100), "D"),
         "first_reply_minutes": rng.exponential(400, 100).round(), "satisfaction": rng.choice(["good", "bad"], 100)}),
@@ -55,7 +55,7 @@ def test_scorecard_shows_a_tile_per_supported_metric():
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert labels == ["NPS", "CSAT", "First reply within SLA", "Median first reply", "Ticket CSAT (good %)"]
-    from cxlib import survey
+    from cxlib.analyses import survey
     ds = next(d for d in _datasets().values() if d.role == "responses")
     assert at.metric[0].value == f"{survey.nps(ds).score:+.1f}"
     badges = dict(zip(labels, _badges(at)))          # default targets: CSAT 80 %, first reply within SLA 90 %
@@ -65,7 +65,7 @@ def test_scorecard_shows_a_tile_per_supported_metric():
 
 def test_setting_a_target_changes_status_and_is_saved_in_definitions():
     at = _app()
-    from cxlib import survey
+    from cxlib.analyses import survey
     ds = next(d for d in _datasets().values() if d.role == "responses")
     lo, hi = survey.nps(ds).ci95
     at.number_input(key="target_nps").set_value(round(lo - 5)).run()
@@ -79,7 +79,7 @@ def test_setting_a_target_changes_status_and_is_saved_in_definitions():
 
 
 def test_definitions_change_every_affected_figure():
-    from cxlib.definitions import NpsDef
+    from cxlib.core.definitions import NpsDef
     at = _app(DefinitionSet.default().replace(nps=NpsDef(8, 6)).with_target("csat", 10))
     assert not at.exception
     assert any("(8-10)" in c for c in _captions(at))
@@ -97,7 +97,7 @@ def test_with_the_default_sample_data():
 
 @pytest.mark.parametrize("lang", ["zh", "ru"])
 def test_scorecard_in_chinese_and_russian(lang):
-    from cxlib import survey
+    from cxlib.analyses import survey
     from ui.fmt import signed
     at = _app(lang=lang)
     assert not at.exception

@@ -1,4 +1,4 @@
-"""cxlib.segments and cxlib.segment_rules: RFM scores, score map, value tiers, joins, rule segments."""
+"""cxlib.analyses.segments and cxlib.analyses.segment_rules: RFM scores, score map, value tiers, joins, rule segments."""
 from __future__ import annotations
 
 import gzip
@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
-from cxlib.export import to_csv_bytes
-from cxlib.segment_rules import parse_rule, rule_mask
-from cxlib.segments import (DEFAULT_SCORE_MAP, RFMSpec, ScoreRule, build_customer_view, compute_rfm,
+from cxlib.data.dataset import Dataset
+from cxlib.data.loader import from_frame
+from cxlib.core.errors import CxDataError
+from cxlib.data.export import to_csv_bytes
+from cxlib.analyses.segment_rules import parse_rule, rule_mask
+from cxlib.analyses.segments import (DEFAULT_SCORE_MAP, RFMSpec, ScoreRule, build_customer_view, compute_rfm,
                             members_frame, quintile_scores, rule_segment, score_grid, score_map_frame,
                             score_map_from_frame, shares_customers, value_tier_frame)
 
@@ -30,7 +31,7 @@ REAL = Path(__file__).resolve().parents[2] / "shared/data/real"
 def small_orders() -> Dataset:
     # a: 2 orders, last 29 days before as-of; b: 1 order 121 days; c: 1 order 10 days;
     # d: 3 orders, 1 day; e: only a cancelled order (not a customer for RFM)
-    return Dataset.from_frame(pd.DataFrame({
+    return from_frame(pd.DataFrame({
         "order_id": [f"o{i}" for i in range(9)],
         "customer_id": ["a", "a", "b", "c", "d", "d", "d", "e", "c"],
         "ordered_at": ["2024-01-01", "2024-06-01 23:59", "2024-03-01", "2024-06-20", "2024-02-01", "2024-05-01",
@@ -77,15 +78,15 @@ def test_missing_status_counts_as_completed_and_refunds_optional():
 def test_unknown_statuses_are_excluded_with_a_warning():
     df = small_orders().df.assign(status=["completed", "paid", "paid", "completed", "completed", "completed",
                                           "completed", "cancelled", "completed"])
-    res = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    res = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
     assert "b" not in set(res.customers["customer_id"])
     assert any(w.startswith("2 order(s) have a status that is not understood ('paid')") for w in res.warnings)
 
 
 def test_rfm_spec_and_cli_follow_the_net_revenue_definition(tmp_path):
     import argparse
-    from cxlib.definitions import DefinitionSet, RevenueDef
-    from cxlib.segments import cli_run
+    from cxlib.core.definitions import DefinitionSet, RevenueDef
+    from cxlib.analyses.segments import cli_run
     defs = DefinitionSet.default().replace(net_revenue=RevenueDef(valid_statuses=("completed",), subtract_refunds=False))
     spec = RFMSpec.from_definitions(defs, as_of=date(2024, 6, 30))
     assert spec.valid_statuses == ("completed",) and spec.subtract_refunds is False
@@ -150,7 +151,7 @@ def generated_orders(n_customers: int = 3000, seed: int = 7) -> pd.DataFrame:
 def test_rfm_on_generated_orders_matches_pandas_reference(method):
     df = generated_orders()
     as_of = date(2024, 5, 31)
-    res = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=as_of, quintile_method=method))
+    res = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=as_of, quintile_method=method))
     valid = df[df["status"].isin(["completed", "refunded", "partially_refunded"])
                & (df["ordered_at"] < pd.Timestamp("2024-06-01", tz="UTC"))]
     ref = valid.assign(net=valid["amount"] - valid["refunded"]).groupby("customer_id").agg(
@@ -172,7 +173,7 @@ def test_rfm_on_generated_orders_matches_pandas_reference(method):
 
 
 def test_ties_share_gives_equal_frequency_equal_score():
-    res = compute_rfm(Dataset.from_frame(generated_orders(), "orders"), RFMSpec(as_of=date(2024, 5, 31)))
+    res = compute_rfm(from_frame(generated_orders(), "orders"), RFMSpec(as_of=date(2024, 5, 31)))
     per_orders = res.customers.groupby("orders")["f"].nunique()
     assert (per_orders == 1).all()
     assert res.customers.loc[res.customers["orders"] == 1, "f"].iloc[0] == 1
@@ -210,7 +211,7 @@ def test_value_tiers_cut_customers_at_10_30_60_percent():
     n = 200
     df = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)],
                        "ordered_at": "2024-01-01", "amount": np.arange(n, 0, -1).astype(float)})
-    res = compute_rfm(Dataset.from_frame(df, "orders"))
+    res = compute_rfm(from_frame(df, "orders"))
     tiers = value_tier_frame(res.customers)
     assert tiers["customers"].tolist() == [20, 40, 60, 80]
     top = res.customers.nlargest(20, "net_revenue")
@@ -220,13 +221,13 @@ def test_value_tiers_cut_customers_at_10_30_60_percent():
 
 def test_joins_match_by_customer_id_then_email():
     rfm = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
-    resp = Dataset.from_frame(pd.DataFrame({
+    resp = from_frame(pd.DataFrame({
         "respondent_id": ["r1", "r2", "r3", "r4"], "customer_id": ["d", None, "zz", None],
         "email": [None, " a@X.com", None, "nobody@x.com"], "nps": [10, 3, 9, 8],
         "answered_at": ["2024-06-01", "2024-06-02", "2024-06-03", "2024-06-04"]}), "responses")
-    tickets = Dataset.from_frame(pd.DataFrame({"ticket_id": ["t1", "t2", "t3"], "created_at": "2024-06-01",
+    tickets = from_frame(pd.DataFrame({"ticket_id": ["t1", "t2", "t3"], "created_at": "2024-06-01",
                                                "requester": ["b@x.com", "B@x.com", "c"]}), "tickets")
-    customers = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "b", "q"], "country": ["DE", "FR", "DE"],
+    customers = from_frame(pd.DataFrame({"customer_id": ["a", "b", "q"], "country": ["DE", "FR", "DE"],
                                                  "email": ["a@x.com", None, "q@x.com"]}), "customers")
     view = build_customer_view(rfm, customers=customers, responses=resp, tickets=tickets)
     joins = {j.source: j for j in view.joins}
@@ -240,18 +241,18 @@ def test_joins_match_by_customer_id_then_email():
     assert "2 of 4 rows matched" in view.describe_joins()
     assert "2 of 3 customers in the customers file have valid orders; 1 without a valid order" in view.describe_joins()
     assert shares_customers(resp, small_orders()) and shares_customers(tickets, small_orders())
-    other = Dataset.from_frame(pd.DataFrame({"customer_id": ["zz"], "email": ["Z@x.com"]}), "customers")
+    other = from_frame(pd.DataFrame({"customer_id": ["zz"], "email": ["Z@x.com"]}), "customers")
     assert not shares_customers(other, small_orders())
-    assert shares_customers(other, small_orders(), Dataset.from_frame(
+    assert shares_customers(other, small_orders(), from_frame(
         pd.DataFrame({"customer_id": ["y"], "email": ["z@x.com"]}), "customers"))        # via a customers file
 
 
 def test_order_attributes_come_from_latest_order_unless_customers_file_has_them():
     df = small_orders().df.assign(country=["DE", "FR", "NL", None, "PL", "PL", "ES", "IT", "SE"])
-    rfm = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    rfm = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
     country = rfm.customers.set_index("customer_id")["country"]
     assert country.dropna().to_dict() == {"a": "FR", "b": "NL", "d": "ES"}   # c's valid order has none
-    customers = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "c"], "country": ["AT", None],
+    customers = from_frame(pd.DataFrame({"customer_id": ["a", "c"], "country": ["AT", None],
                                                  "orders": ["x", "y"]}), "customers")
     c = build_customer_view(rfm, customers=customers).customers.set_index("customer_id")
     assert c["country"].dropna().to_dict() == {"a": "AT", "b": "NL", "d": "ES"}
@@ -261,7 +262,7 @@ def test_order_attributes_come_from_latest_order_unless_customers_file_has_them(
 def test_rule_segment_and_member_download_neutralize_formulas():
     df = small_orders().df.copy()
     df.loc[2, "email"] = "=HYPERLINK(\"http://x\")"
-    rfm = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    rfm = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
     view = build_customer_view(rfm)
     seg = rule_segment(view, "segment = at risk or orders >= 3", name="Win back")
     assert seg.customers == 3 and seg.net_revenue == 380.0 and seg.share_pct == 75.0
@@ -408,7 +409,7 @@ def test_cli_rfm_contract_and_counts(tmp_path):
     path = tmp_path / "orders.csv"
     df = small_orders().df
     df.assign(ordered_at=df["ordered_at"].dt.strftime("%Y-%m-%d %H:%M")).to_csv(path, index=False)
-    from cxlib.__main__ import main
+    from cxlib.cli.main import main
     import contextlib
     import io
     buf = io.StringIO()
@@ -435,7 +436,7 @@ def test_cdnow_rfm_smoke():
     raw = pd.read_csv(path, sep=r"\s+", dtype={"customer_id": str, "date": str})
     df = pd.DataFrame({"customer_id": raw["customer_id"], "ordered_at": pd.to_datetime(raw["date"], format="%Y%m%d"),
                        "amount": raw["dollar_value"]})
-    res = compute_rfm(Dataset.from_frame(df, "orders"), RFMSpec(as_of=date(1998, 6, 30)))
+    res = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(1998, 6, 30)))
     assert len(res.customers) == 23570
     assert res.customers["net_revenue"].sum() == pytest.approx(2500315.63, abs=0.01)
     assert sum(res.segment_counts.values()) == 23570
@@ -454,7 +455,7 @@ def test_online_retail_rfm_smoke():
     orders = lines.groupby("InvoiceNo").agg(customer_id=("CustomerID", "first"), ordered_at=("InvoiceDate", "min"),
                                             amount=("value", "sum")).reset_index().rename(columns={"InvoiceNo": "order_id"})
     orders["status"] = np.where(orders["order_id"].str.startswith("C"), "cancelled", "completed")
-    res = compute_rfm(Dataset.from_frame(orders, "orders"), RFMSpec(as_of=date(2011, 12, 9)))
+    res = compute_rfm(from_frame(orders, "orders"), RFMSpec(as_of=date(2011, 12, 9)))
     buyers = orders.loc[orders["status"] == "completed", "customer_id"].nunique()
     assert len(res.customers) == buyers and res.customers["customer_id"].str.match(r"^\d+$").all()
     assert res.to_frame()["customers_pct"].sum() == pytest.approx(100, abs=0.1)
@@ -462,7 +463,7 @@ def test_online_retail_rfm_smoke():
 
 # ---- translatable sentences: Msg templates with their values, English text unchanged -------------
 def test_rfm_sentences_are_msg_templates_with_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     res = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
     s = res.summary()
     assert isinstance(s, Msg) and s == "4 customers as of 2024-06-30; largest segments: At risk 2, Champions 1, Promising 1."
@@ -482,7 +483,7 @@ def test_rfm_sentences_are_msg_templates_with_values():
 
 
 def test_score_map_error_and_join_sentences_are_msg_templates():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     with pytest.raises(CxDataError) as exc:
         score_grid(DEFAULT_SCORE_MAP + (ScoreRule("Gone", 1, 1, 1, 2),))       # overlaps "Lost" in two cells
     message = exc.value.message
@@ -495,7 +496,7 @@ def test_score_map_error_and_join_sentences_are_msg_templates():
     assert second.params["segment"].template == "Lost" and second.params["other"] == "Gone"
     assert isinstance(exc.value.hint, Msg)
     view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))),
-                               customers=Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "zz"]}), "customers"))
+                               customers=from_frame(pd.DataFrame({"customer_id": ["a", "zz"]}), "customers"))
     sentence = view.joins[0].sentence()
     assert sentence.template.startswith("customers: {matched} of {rows} customers in the customers file")
     assert sentence.params["segment"].template == "No orders"          # a marked name: translated in turn
@@ -503,7 +504,7 @@ def test_score_map_error_and_join_sentences_are_msg_templates():
 
 
 def test_rule_segment_and_rule_errors_are_msg_templates_naming_the_users_text():
-    from cxlib.segment_rules import describe_rule
+    from cxlib.analyses.segment_rules import describe_rule
     view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))))
     seg = rule_segment(view, "orders  >= 2", name="Repeat")
     assert seg.describe().template == "Segment '{name}': customers matching {rule}."
@@ -523,7 +524,7 @@ def test_rule_segment_and_rule_errors_are_msg_templates_naming_the_users_text():
 
 # ---- NPS bands, several rule segments, the "No orders" row (issue 20, findings 2 and 7) ----------
 def test_nps_band_by_hand_and_from_the_definitions():
-    from cxlib.segments import nps_band
+    from cxlib.analyses.segments import nps_band
     scores = pd.Series([0, 6, 6.5, 7, 8, 9, 10, -1, 11, None])
     assert nps_band(scores).tolist() == ["detractor", "detractor", "passive", "passive", "passive", "promoter",
                                          "promoter", pd.NA, pd.NA, pd.NA]
@@ -533,7 +534,7 @@ def test_nps_band_by_hand_and_from_the_definitions():
 
 def test_latest_nps_skips_out_of_range_answers_and_gets_a_band():
     rfm = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
-    resp = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "nps": [3, 11, 9, 10],
+    resp = from_frame(pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "nps": [3, 11, 9, 10],
                                             "answered_at": ["2024-06-01", "2024-06-05", "2024-06-01", "2024-06-02"]}),
                               "responses")
     c = build_customer_view(rfm, responses=resp, promoter_min=10).customers.set_index("customer_id")
@@ -544,7 +545,7 @@ def test_latest_nps_skips_out_of_range_answers_and_gets_a_band():
 
 
 def test_several_rule_segments_with_names_fields_and_errors():
-    from cxlib.segments import RuleSpec, rule_segments, rule_segments_frame
+    from cxlib.analyses.segments import RuleSpec, rule_segments, rule_segments_frame
     view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))))
     segs = rule_segments(view, [RuleSpec("Loyal", "orders >= 2", id="1"), RuleSpec("Big", "net_revenue > 50", id="2")])
     assert [(s.name, s.customers, s.id, s.fields) for s in segs] == [("Loyal", 2, "1", {"orders"}),
@@ -563,15 +564,15 @@ def test_several_rule_segments_with_names_fields_and_errors():
 
 
 def test_rule_fields_are_every_field_a_rule_reads():
-    from cxlib.segment_rules import field_kinds, fields_of
+    from cxlib.analyses.segment_rules import field_kinds, fields_of
     kinds = field_kinds(pd.DataFrame({"nps": [1.0], "orders": [1], "country": ["DE"]}))
     assert fields_of(parse_rule("(nps <= 6 or country = DE) and not orders > 2", kinds)) == {"nps", "country", "orders"}
 
 
 def test_segment_table_has_a_no_orders_row_with_shares_of_all_customers():
-    from cxlib.segments import segment_frame
+    from cxlib.analyses.segments import segment_frame
     rfm = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
-    customers = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "b", "q", "e"]}), "customers")
+    customers = from_frame(pd.DataFrame({"customer_id": ["a", "b", "q", "e"]}), "customers")
     table = segment_frame(rfm, build_customer_view(rfm, customers=customers))
     last = table.iloc[-1]
     assert last["segment"] == "No orders" and last["customers"] == 2 and last["net_revenue"] == 0   # q, and e (cancelled)
@@ -581,8 +582,8 @@ def test_segment_table_has_a_no_orders_row_with_shares_of_all_customers():
 
 
 def test_no_orders_segment_of_the_sample_shop_is_customers_without_a_valid_order():
-    from cxlib.loader import load_path
-    from cxlib.segments import segment_frame
+    from cxlib.data.loader import load_path
+    from cxlib.analyses.segments import segment_frame
     from tests import sample_oracles as so
     rfm = compute_rfm(load_path(ROOT / "sample_data/orders_shopify.csv"))
     view = build_customer_view(rfm, load_path(ROOT / "sample_data/customers.csv"))

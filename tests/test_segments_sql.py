@@ -1,4 +1,4 @@
-"""cxlib.segments_sql: the DuckDB RFM query returns exactly the pandas scores and segments."""
+"""cxlib.analyses.segments_sql: the DuckDB RFM query returns exactly the pandas scores and segments."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,16 +6,16 @@ from datetime import date
 import numpy as np
 import pytest
 
-from cxlib.dataset import Dataset
-from cxlib.segments import RFMSpec, compute_rfm
-from cxlib.segments_sql import rfm_duckdb
+from cxlib.data.loader import from_frame
+from cxlib.analyses.segments import RFMSpec, compute_rfm
+from cxlib.analyses.segments_sql import rfm_duckdb
 from tests.test_segments import generated_orders, small_orders
 
 
 @pytest.mark.parametrize("method", ["ties_share", "rank"])
 @pytest.mark.parametrize("as_of", [date(2024, 5, 31), None])
 def test_duckdb_rfm_matches_pandas(method, as_of):
-    ds = Dataset.from_frame(generated_orders(2500, seed=11), "orders")
+    ds = from_frame(generated_orders(2500, seed=11), "orders")
     spec = RFMSpec(as_of=as_of, quintile_method=method)
     want = compute_rfm(ds, spec).customers
     got = rfm_duckdb(ds, spec)

@@ -1,4 +1,4 @@
-"""cxlib.sources: URL parsing, credential masking, DuckDB files, missing drivers; a real PostgreSQL
+"""cxlib.data.sources: URL parsing, credential masking, DuckDB files, missing drivers; a real PostgreSQL
 server and a local Spark session (slow, from the session fixtures in tests/conftest.py)."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cxlib as cx
-from cxlib.errors import CxDataError
-from cxlib.sources import ENGINES, connect, mask_url, parse_url
+from cxlib.core.errors import CxDataError
+from cxlib.data.sources import ENGINES, connect, mask_url, parse_url
 
 SECRET = "s3cr3t:P@ss/w%rd"
 
@@ -59,7 +59,7 @@ def test_bad_port_is_a_clear_error_without_the_password(password):
     ("trino://u@localhost:8080/hive/default", "ibis-framework[trino]"),
 ])
 def test_warehouse_without_its_driver_says_what_to_install(url, package):
-    from cxlib.sources import _importable
+    from cxlib.data.sources import _importable
     if _importable(ENGINES[url.split(":")[0]][1]):
         pytest.skip("this engine's driver is installed here")
     with pytest.raises(CxDataError, match="not installed") as err:

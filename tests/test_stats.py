@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from cxlib.stats import holm, proportion_ci, wilson_ci
+from cxlib.core.stats import holm, proportion_ci, wilson_ci
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,4 +1,4 @@
-"""cxlib.statuses: stored values stay English keys; their display labels are marked for translation.
+"""cxlib.core.statuses: stored values stay English keys; their display labels are marked for translation.
 
 (The label tables are tested through conversions in tests/test_schema.py.)
 """
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from babel.messages.extract import extract_from_file
 
-from cxlib import schema, statuses
+from cxlib.data import schema
+from cxlib.core import statuses
 from tests import exports
 
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from cxlib import support
-from cxlib.dataset import Dataset
-from cxlib.definitions import DefinitionSet, SlaDef
+from cxlib.analyses import support
+from cxlib.data.loader import from_frame
+from cxlib.core.definitions import DefinitionSet, SlaDef
 
 
 def _p90_by_hand(values):
@@ -24,7 +24,7 @@ def _p90_by_hand(values):
 
 @pytest.fixture
 def tickets():
-    return Dataset.from_frame(pd.DataFrame({
+    return from_frame(pd.DataFrame({
         "ticket_id": [str(i) for i in range(1, 9)],
         "created_at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-08", "2024-01-09",
                                       "2024-01-10", "2024-01-15", "2024-01-16"]),
@@ -67,7 +67,7 @@ def test_sla_definition_changes_within_sla(tickets):
 
 
 def test_tickets_per_1000_customers(tickets):
-    cust = Dataset.from_frame(pd.DataFrame({"customer_id": [str(i) for i in range(400)]}), "customers")
+    cust = from_frame(pd.DataFrame({"customer_id": [str(i) for i in range(400)]}), "customers")
     assert support.summarize(tickets, customers=cust).tickets_per_1000_customers == pytest.approx(20.0)
 
 
@@ -79,13 +79,13 @@ def test_weekly_trend(tickets):
 
 
 def test_no_reply_column_and_negative_times_warn():
-    ds = Dataset.from_frame(pd.DataFrame({"ticket_id": ["1", "2"], "created_at": ["2024-01-01", "2024-01-02"]}),
+    ds = from_frame(pd.DataFrame({"ticket_id": ["1", "2"], "created_at": ["2024-01-01", "2024-01-02"]}),
                             "tickets")
     s = support.summarize(ds)
     assert s.answered == 0 and np.isnan(s.first_reply_median_min)
     assert any("No first reply" in w for w in s.warnings)
     assert json.loads(json.dumps(s.to_json()))["within_sla_pct"] == 0.0
-    ds = Dataset.from_frame(pd.DataFrame({"ticket_id": ["1", "2"], "created_at": ["2024-01-01", "2024-01-02"],
+    ds = from_frame(pd.DataFrame({"ticket_id": ["1", "2"], "created_at": ["2024-01-01", "2024-01-02"],
                                           "first_reply_minutes": [-5, 10]}), "tickets")
     s = support.summarize(ds)
     assert s.answered == 1 and any("negative" in w for w in s.warnings)
@@ -93,7 +93,7 @@ def test_no_reply_column_and_negative_times_warn():
 
 def _cli(argv, capsys) -> tuple[int, dict | None, str]:
     """Run ``python -m cxlib`` in-process (the contract checker covers the real subprocess)."""
-    from cxlib.__main__ import main
+    from cxlib.cli.main import main
     code = main(argv)
     out, err = capsys.readouterr()
     return code, (json.loads(out) if code == 0 else None), err
@@ -120,7 +120,7 @@ def test_cli_values_and_sla_option(tmp_path, capsys):
 
 def test_zendesk_export_end_to_end_by_hand():
     exports = pytest.importorskip("tests.exports")
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     s = support.summarize(load_bytes(exports.zendesk_tickets(), "tickets.csv", role="tickets"))
     # first reply 12, 1500, (blank), 3 -> answered 3, median 12, within 24 h: 12 and 3
     assert (s.tickets, s.answered, s.unanswered) == (4, 3, 1)
@@ -132,8 +132,8 @@ def test_zendesk_export_end_to_end_by_hand():
 
 # --------------------------------------------------------------------------------- translatable text
 def test_warnings_and_summary_are_msg_templates_with_values():
-    from cxlib.messages import Msg
-    ds = Dataset.from_frame(pd.DataFrame({"ticket_id": ["1", "2", "3"],
+    from cxlib.core.messages import Msg
+    ds = from_frame(pd.DataFrame({"ticket_id": ["1", "2", "3"],
                                           "created_at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-08"]),
                                           "first_reply_minutes": [-5.0, 30.0, 90.0]}), "tickets")
     s = support.summarize(ds, sla_hours=1)

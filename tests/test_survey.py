@@ -12,13 +12,14 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from cxlib import survey
-from cxlib.dataset import Dataset
-from cxlib.definitions import CesDef, CsatDef, DefinitionSet, NpsDef
+from cxlib.analyses import survey
+from cxlib.data.loader import from_frame
+from cxlib.data.dataset import Dataset
+from cxlib.core.definitions import CesDef, CsatDef, DefinitionSet, NpsDef
 
 
 def _ds(**cols) -> Dataset:
-    return Dataset.from_frame(pd.DataFrame(cols), "responses")
+    return from_frame(pd.DataFrame(cols), "responses")
 
 
 def test_nps_and_ci_match_hand_computation():
@@ -163,7 +164,7 @@ def test_cli_contract_with_definitions_file(tmp_path, contract_problems):
 
 
 def test_cli_uses_the_definitions_file(tmp_path, capsys):
-    from cxlib.__main__ import main
+    from cxlib.cli.main import main
     f = tmp_path / "survey.csv"
     f.write_text("respondent_id,nps,csat,comment\n1,10,5,great\n2,6,2,bad\n3,9,4,\n4,8,5,ok\n")
     defs = tmp_path / "defs.json"
@@ -186,7 +187,7 @@ def test_cli_uses_the_definitions_file(tmp_path, capsys):
 ])
 def test_survey_exports_end_to_end_by_hand(make, name, nps_ref, csat_top2):
     exports = pytest.importorskip("tests.exports")
-    from cxlib.loader import load_bytes
+    from cxlib.data.loader import load_bytes
     ds = load_bytes(getattr(exports, make)(), name, role="responses")
     res = survey.summarize(ds)
     prom = sum(v >= 9 for v in nps_ref)
@@ -228,7 +229,7 @@ def test_a_survey_on_another_scale_is_not_scored_on_the_answers_that_happen_to_f
 
 # --------------------------------------------------------------------------------- translatable text
 def test_warnings_and_summaries_are_msg_templates_with_values():
-    from cxlib.messages import Msg
+    from cxlib.core.messages import Msg
     sc = survey.clean_scores(pd.Series(["10", "x", "11", "3"]), "nps")
     out = next(w for w in sc.warnings if "outside" in w)
     assert isinstance(out, Msg)
@@ -243,7 +244,7 @@ def test_warnings_and_summaries_are_msg_templates_with_values():
 
 
 def test_csat_scale_hint_is_one_whole_sentence_not_an_appended_clause():
-    from cxlib.messages import translate
+    from cxlib.core.messages import translate
     sc = survey.clean_scores(pd.Series([1, 2, 9, 4]), "csat")
     w = next(w for w in sc.warnings if "outside" in w)
     assert w.template.endswith("If this survey uses a 1-7 or 1-10 scale, change the CSAT scale in Definitions.")

@@ -1,9 +1,9 @@
-"""cxlib.synonyms: German, French and Spanish headers join English, Chinese and Russian."""
+"""cxlib.data.synonyms: German, French and Spanish headers join English, Chinese and Russian."""
 from __future__ import annotations
 
 import pytest
 
-from cxlib.synonyms import norm_header, synonyms_for
+from cxlib.data.synonyms import norm_header, synonyms_for
 from tests import exports
 
 LOCAL_HEADERS = [(export, lang, header, field) for export, langs in exports.LOCAL_EXPORTS.items()

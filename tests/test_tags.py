@@ -1,4 +1,4 @@
-"""Tags and trigger lists (cxlib.tags) against hand-computed rules, Kaplan-Meier against statsmodels."""
+"""Tags and trigger lists (cxlib.analyses.tags) against hand-computed rules, Kaplan-Meier against statsmodels."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from statsmodels.duration.survfunc import SurvfuncRight
 
 import cxlib as cx
-from cxlib import tags as T
-from cxlib.dataset import Dataset
+from cxlib.data.loader import from_frame
+from cxlib.analyses import tags as T
+from cxlib.data.dataset import Dataset
 from tests.conftest import SAMPLE
 
 D = pd.Timestamp("2024-07-01", tz="UTC")
@@ -19,7 +20,7 @@ D = pd.Timestamp("2024-07-01", tz="UTC")
 def _orders(rows) -> Dataset:
     df = pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount", "status", "Category", "Discount Code"])
     df.insert(0, "order_id", [f"o{i}" for i in range(len(df))])
-    return Dataset.from_frame(df, "orders")
+    return from_frame(df, "orders")
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_tags_follow_their_rules_by_hand(shop):
 
 def test_without_category_or_discount_columns_the_tags_say_so():
     df = pd.DataFrame({"customer_id": ["a", "a"], "ordered_at": ["2024-01-01", "2024-02-01"], "amount": [1.0, 2.0]})
-    res = T.customer_tags(Dataset.from_frame(df, "orders"))
+    res = T.customer_tags(from_frame(df, "orders"))
     why = {r.name: str(r.unavailable) for r in res.rules}
     assert "no category column" in why["favourite category"] and "no discount column" in why["price sensitive"]
     assert {r.name: r.customers for r in res.rules}["promotion-only buyer"] is None
@@ -113,11 +114,11 @@ def test_discount_tags_on_the_sample_shop_match_pandas():
 
 
 def test_trigger_lists_by_hand(shop):
-    events = Dataset.from_frame(pd.DataFrame({
+    events = from_frame(pd.DataFrame({
         "user_id": ["b", "b", "c", "x", "y", "y", "z"],
         "event": ["view_item", "add_to_cart", "view_item", "page_view", "add_to_cart", "purchase", "view_item"],
         "timestamp": [D - pd.Timedelta(hours=h) for h in (20, 19, 200, 3, 10, 5, 50)]}), "events")
-    customers = Dataset.from_frame(pd.DataFrame({
+    customers = from_frame(pd.DataFrame({
         "customer_id": ["a", "b", "c", "d"], "Birthday": ["1990-07-03", "1992-02-29", "1985-06-30", "bad"]}),
         "customers")
     res = T.trigger_lists(shop, events, customers, T.TagSpec(as_of="2024-07-01", thanks_days=7, followup_hours=48,
@@ -149,7 +150,7 @@ def test_public_names():
 def test_no_valid_order_is_an_error_and_no_second_order_is_said_in_words():
     df = pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01", "2024-02-01"], "amount": [1.0, 2.0],
                        "status": ["cancelled", "completed"]})
-    res = T.customer_tags(Dataset.from_frame(df, "orders"))
+    res = T.customer_tags(from_frame(df, "orders"))
     assert "not assessed" in res.rules[3].rule and "nan" not in res.rules[4].rule
     with pytest.raises(cx.CxDataError, match="no valid order"):
-        T.customer_tags(Dataset.from_frame(df.assign(status="cancelled"), "orders"))
+        T.customer_tags(from_frame(df.assign(status="cancelled"), "orders"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cxlib.errors import CxDataError
-from cxlib.users import LoginLimiter, LoginSessions, Ticket, User, UsersFile
+from cxlib.core.errors import CxDataError
+from cxlib.saved.users import LoginLimiter, LoginSessions, Ticket, User, UsersFile
 
 ROOT = Path(__file__).resolve().parent.parent
 

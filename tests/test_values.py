@@ -1,4 +1,4 @@
-"""Value mapping (cxlib.values): categorical values of a role mapped value by value, in the library, on the
+"""Value mapping (cxlib.data.values): categorical values of a role mapped value by value, in the library, on the
 command line (``--map``, ``--mapping``) and kept with the dataset; the German shop export end to end."""
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cxlib as cx
-from cxlib import values
-from cxlib.errors import CxDataError
-from cxlib.statuses import label_key
+from cxlib.data import values
+from cxlib.core.errors import CxDataError
+from cxlib.core.statuses import label_key
 from tests import exports
 from tests.test_cli_core import run as cli
 
@@ -194,7 +194,7 @@ def test_the_saved_analysis_replays_the_value_map(tmp_path):
     path = tmp_path / "b.csv"
     path.write_bytes(GERMAN)
     ds = cx.load(path, values={"status": {"erstattet": "completed"}})
-    from cxlib import analyses
+    from cxlib.saved import replay as analyses
     result = analyses.run("orders", ds)
     spec = cx.make_spec(result, ds)
     assert spec.mappings[ds.key]["values"] == {"status": {"erstattet": "completed"}}
@@ -203,7 +203,7 @@ def test_the_saved_analysis_replays_the_value_map(tmp_path):
 
 
 def test_the_workspace_keeps_the_value_map(tmp_path):
-    from cxlib.workspace import Workspace
+    from cxlib.saved.workspace import Workspace
     ds = cx.load_bytes(GERMAN, "b.csv", values={"status": {"erstattet": "completed"}})
     ws = Workspace(tmp_path)
     back = ws.get_dataset(ws.put_dataset(ds, owner="ann"))

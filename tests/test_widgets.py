@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from cxlib.dataset import Dataset
+from cxlib.data.loader import from_frame
 from ui.widgets import (dataset_currency, localized, option_labels, status_label, table_view, translated_headers,
                         vega_locale)
 
@@ -106,9 +106,9 @@ def test_option_labels_are_made_up_front():
 
 
 def test_dataset_currency():
-    one = Dataset.from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [1.0],
+    one = from_frame(pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [1.0],
                                            "currency": ["eur"]}), "orders", name="o.csv")
-    mixed = Dataset.from_frame(pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01"] * 2,
+    mixed = from_frame(pd.DataFrame({"customer_id": ["a", "b"], "ordered_at": ["2024-01-01"] * 2,
                                              "amount": [1.0, 2.0], "currency": ["EUR", "USD"]}), "orders", name="m.csv")
     assert dataset_currency(one) == "EUR"
     assert dataset_currency(mixed) is None and dataset_currency(None) is None

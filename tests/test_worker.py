@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError, CxLimitError, CxNeedsMapping
-from cxlib.loader import load_bytes
+from cxlib.data.dataset import Dataset
+from cxlib.data.loader import from_frame
+from cxlib.core.errors import CxDataError, CxLimitError, CxNeedsMapping
+from cxlib.data.loader import load_bytes
 from serve import worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,13 +66,13 @@ def test_a_file_over_the_memory_budget_is_stopped():
 
 
 def test_the_limits_of_the_caller_apply_in_the_worker():
-    from cxlib.io import Limits
+    from cxlib.data.io import Limits
     with pytest.raises(CxLimitError, match="over the 5-column limit"):
         worker.parse(ORDERS, "orders.csv", limits=Limits(max_columns=5))
 
 
 def _ds(n: int, rows: int = 2000) -> Dataset:
-    return Dataset.from_frame(pd.DataFrame({"user_id": [f"u{n}-{i}" for i in range(rows)],
+    return from_frame(pd.DataFrame({"user_id": [f"u{n}-{i}" for i in range(rows)],
                                             "event": ["view"] * rows,
                                             "timestamp": ["2024-01-01 10:00"] * rows}), "events", name=f"f{n}.csv")
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxlib.dataset import ColumnIssue, Dataset, Report
-from cxlib.workspace import AnalysisSpec, Forbidden, NotFound, Workspace
+from cxlib.data.dataset import ColumnIssue, Dataset, Report
+from cxlib.data.loader import from_frame
+from cxlib.saved.workspace import AnalysisSpec, Forbidden, NotFound, Workspace
 
 
 @pytest.fixture
 def ds() -> Dataset:
-    base = Dataset.from_frame(pd.DataFrame({
+    base = from_frame(pd.DataFrame({
         "user_id": ["00123", "00124", "00124"], "event": ["view", "cart", "purchase"],
         "timestamp": ["2024-01-01 10:00:00+02:00", "2024-01-02 10:00", "2024-01-02 11:00"],
         "page": ["/a", "/b", None]}), "events", name="web.csv")
@@ -118,7 +119,7 @@ def test_workspace_folder_is_private(tmp_path):
 
 
 def test_a_table_parquet_cannot_hold_is_refused_with_a_clear_error(tmp_path, ds):
-    from cxlib.errors import CxDataError
+    from cxlib.core.errors import CxDataError
     odd = Dataset(name="odd.csv", role=ds.role, df=ds.df.assign(page=[1, "x", 2.5]), mapping=ds.mapping,
                   report=ds.report, content_hash="odd")
     ws = Workspace(tmp_path)

@@ -10,7 +10,7 @@ anything, so no page, link or download is reached without an account:
 - otherwise the login happens *before* the app, at the gate (``python -m serve``,
   :mod:`serve.gate`): its form checks the users file and sets an HttpOnly cookie holding a random
   token; the gate hands the token to this session as ``st.user["cx_login"]`` and Streamlit binds
-  the session to it. Every run looks the token up (:func:`cxlib.users.logins`): a logout, a
+  the session to it. Every run looks the token up (:func:`cxlib.saved.users.logins`): a logout, a
   password change, removing the user or a role change count at the next click, and another
   browser presenting this session's id gets a session of its own.
 
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cxlib.errors import CxDataError
-from cxlib.users import UsersFile, logins
+from cxlib.core.errors import CxDataError
+from cxlib.saved.users import UsersFile, logins
 from ui.i18n import t
 from ui.text import esc
 

@@ -5,8 +5,8 @@ import json
 
 import streamlit as st
 
-from cxlib.errors import CxDataError
-from cxlib.retention import CHURN_STATUS_LABELS, ChurnSpec, churn_list, default_at_risk_days
+from cxlib.core.errors import CxDataError
+from cxlib.analyses.retention import CHURN_STATUS_LABELS, ChurnSpec, churn_list, default_at_risk_days
 from ui import fmt
 from ui.i18n import t, tr
 from ui.nav import link

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
-from cxlib.messages import N_
-from cxlib.schema import ROLES, ROLES_BY_NAME
-from cxlib.statuses import display_label, label_key
-from cxlib.values import UNKNOWN, VOCABULARIES
+from cxlib.data.dataset import Dataset
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import N_
+from cxlib.data.schema import ROLES, ROLES_BY_NAME
+from cxlib.core.statuses import display_label, label_key
+from cxlib.data.values import UNKNOWN, VOCABULARIES
 from ui import fmt, state
 from ui.i18n import t, tr
 from ui.text import error_text, show_error, show_warnings

@@ -1,6 +1,6 @@
 """The Experiments page's results table: one row per variant, numbers in the session's language.
 
-The decision memo (``cxlib.memo``) is a document in English; the page shows the same figures as a
+The decision memo (``cxlib.present.memo``) is a document in English; the page shows the same figures as a
 table of numbers (so columns sort and the locale formats them) with translated headers.
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ import math
 
 import pandas as pd
 
-from cxlib.experiment import ExperimentResult
-from cxlib.messages import N_
+from cxlib.analyses.experiment import ExperimentResult
+from cxlib.core.messages import N_
 from ui import fmt
 from ui.i18n import t
 from ui.widgets import show_table

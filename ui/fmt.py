@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Callable
 from datetime import date, datetime
 
 from babel import Locale
@@ -23,10 +24,20 @@ from babel.numbers import format_currency, parse_pattern
 LOCALES = {"en": "en_US", "zh": "zh_Hans_CN", "ru": "ru_RU"}
 
 
+# Where the session's language comes from when a call gives none: ui.i18n installs its own
+# (set_language_source), so this module never imports the one that imports it.
+_language_source: Callable[[], str] = lambda: "en"
+
+
+def set_language_source(source: Callable[[], str]) -> None:
+    """Install the function that tells the current interface language (ui.i18n does, on import)."""
+    global _language_source
+    _language_source = source
+
+
 def _lang(lang: str | None) -> str:
     if lang is None:
-        from ui.i18n import language
-        lang = language()
+        lang = _language_source()
     return lang if lang in LOCALES else "en"
 
 

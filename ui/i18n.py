@@ -4,7 +4,7 @@ Message ids are the English text itself (gettext style): ``t("Upload files")``; 
 use ``str.format`` names: ``t("{n} rows", n=5)``, filled after translation with the locale's
 number formatting (``ui.fmt.LocaleFormatter``). A string is never built by gluing translated
 fragments together. Sentences made in cxlib (definitions, verdicts, warnings, errors) are
-``cxlib.messages.Msg`` objects; :func:`tr` translates them the same way.
+``cxlib.core.messages.Msg`` objects; :func:`tr` translates them the same way.
 
 Catalogs are gettext ``.po`` files in ``ui/locales/<lang>/LC_MESSAGES/messages.po``, read with
 Babel; ``make messages`` extracts the ids (keywords ``t``, ``msg``, ``N_``) into
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxlib import messages
+from cxlib.core import messages
+from ui import fmt
 from ui.fmt import LocaleFormatter
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
@@ -60,6 +61,9 @@ def language() -> str:
     lang = wanted if wanted in LANGUAGES else (_from_browser() or "en")
     st.session_state["lang"] = lang
     return lang
+
+
+fmt.set_language_source(language)
 
 
 def _fill(lang: str):

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxlib.messages import N_
+from cxlib.core.messages import N_
 
 ROOT = Path(__file__).resolve().parent.parent
 

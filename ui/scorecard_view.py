@@ -12,8 +12,9 @@ import math
 import streamlit as st
 
 import ui
-from cxlib import charts_scorecard, scorecard
-from cxlib.definitions import METRICS_BY_NAME, DefinitionSet
+from cxlib.present import charts_scorecard
+from cxlib.analyses import scorecard
+from cxlib.core.definitions import METRICS_BY_NAME, DefinitionSet
 from ui import fmt, state
 from ui.i18n import t, tr
 

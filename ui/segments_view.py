@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxlib.compare import METRICS, POPULATIONS, Comparison, Group
-from cxlib.errors import CxDataError
-from cxlib.segments import RuleSegment, RuleSpec, rule_segment
+from cxlib.analyses.compare import METRICS, POPULATIONS, Comparison, Group
+from cxlib.core.errors import CxDataError
+from cxlib.analyses.segments import RuleSegment, RuleSpec, rule_segment
 from ui.i18n import t, tr
 from ui.text import caption, esc, show_error, show_warnings
 from ui.widgets import option_labels, show_chart, show_table, sig

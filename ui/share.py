@@ -15,9 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
-from cxlib import analyses
-from cxlib.errors import CxDataError
-from cxlib.workspace import AnalysisSpec, Workspace
+from cxlib.saved import replay as analyses
+from cxlib.core.errors import CxDataError
+from cxlib.saved.workspace import AnalysisSpec, Workspace
 from ui import auth, nav
 from ui.i18n import t
 from ui.text import esc, show_error

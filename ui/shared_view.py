@@ -1,7 +1,7 @@
 """The Saved analysis page's workspace side: a shared analysis opened by its link, and the list.
 
 ``render(analysis_id)`` reads the spec and its datasets from the workspace (never from the
-session), recomputes the figures with ``cxlib.analyses`` and shows them read-only: title,
+session), recomputes the figures with ``cxlib.saved.replay`` and shows them read-only: title,
 author, time, the definition in words, the data's date range, the page's chart(s) and table.
 The datasets are the author's: their file names are the ones the author gave, and an analysis
 whose author deleted the stored data says so (even when someone else still stores the same
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cxlib import analyses, display
-from cxlib.errors import CxDataError
-from cxlib.workspace import AnalysisSpec, NotFound
+from cxlib.saved import replay as analyses
+from cxlib.present import display
+from cxlib.core.errors import CxDataError
+from cxlib.saved.workspace import AnalysisSpec, NotFound
 from ui import auth, share
 from ui import fmt
 from ui.i18n import language, t, tr
@@ -229,7 +230,7 @@ def _confirm_delete(ws, d, used: int, account: auth.Account) -> None:
 
 def _delete(action) -> None:
     try:
-        action()                          # owner-checked in cxlib.workspace
+        action()                          # owner-checked in cxlib.saved.workspace
     except CxDataError as err:
         show_error(err)
         return

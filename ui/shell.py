@@ -30,7 +30,7 @@ def shell(title: str, *, icon: str = ":material/analytics:", shared: bool = Fals
         loaded = state.datasets()
         if loaded and account.is_editor:
             st.caption(t("Loaded data"))
-            from cxlib.schema import ROLES_BY_NAME
+            from cxlib.data.schema import ROLES_BY_NAME
             for ds in loaded.values():
                 st.caption(esc(t("{role}: {dataset}", role=tr(ROLES_BY_NAME[ds.role].label),
                                  dataset=dataset_label(ds))))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxlib.dataset import Dataset
-from cxlib.errors import CxDataError
-from cxlib.messages import msg
+from cxlib.data.dataset import Dataset
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import msg
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
@@ -24,10 +24,10 @@ SAMPLE_DIR = ROOT / "sample_data"
 def load_upload(name: str, data: bytes, *, role: str | None = None, mapping: dict[str, str] | None = None,
                 values: dict[str, dict[str, str]] | None = None, trusted: bool = False) -> Dataset:
     """Parse an upload (cached on its bytes, for every session, bounded by bytes: serve.worker), with a
-    column mapping and a value mapping (``cxlib.values``) when given. In hosted mode an upload is parsed
+    column mapping and a value mapping (``cxlib.data.values``) when given. In hosted mode an upload is parsed
     in a worker process with a time and memory budget, off this session's script thread (``trusted``:
     the app's own sample files, parsed here). Raises CxDataError with a user-facing message."""
-    from cxlib import io as cxio
+    from cxlib.data import io as cxio
     from serve import worker
     from ui.auth import hosted
     limits = cxio.Limits.from_env()
@@ -41,7 +41,7 @@ def load_upload(name: str, data: bytes, *, role: str | None = None, mapping: dic
         if hosted() and not trusted and os.environ.get("CX_PARSE_IN_PROCESS") != "1":
             ds = worker.parse(data, name, role=role, mapping=mapping, limits=limits, values=values)
         else:
-            from cxlib.loader import load_bytes
+            from cxlib.data.loader import load_bytes
             ds = load_bytes(data, name, role=role, mapping=mapping, limits=limits, values=values)
         worker.CACHE.put(key, ds)
     return ds
@@ -98,8 +98,8 @@ def ensure_samples() -> None:
 
 
 def definitions():
-    """The session's metric definitions (cxlib.definitions.DefinitionSet)."""
+    """The session's metric definitions (cxlib.core.definitions.DefinitionSet)."""
     if "definitions" not in st.session_state:
-        from cxlib.definitions import DefinitionSet
+        from cxlib.core.definitions import DefinitionSet
         st.session_state["definitions"] = DefinitionSet.default()
     return st.session_state["definitions"]

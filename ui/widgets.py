@@ -1,7 +1,7 @@
 """Small shared widgets: dataset picker, charts and tables in the interface language, downloads.
 
 Every Altair chart the app draws goes through :func:`show_chart` (or :func:`chart_with_downloads`),
-which sizes its labels to their text in the session's language (``cxlib.charts_layout``) and sets
+which sizes its labels to their text in the session's language (``cxlib.present.charts_layout``) and sets
 the Vega number and time locale of the session's language (``config.locale``: decimal
 comma and non-breaking-space thousands in Russian, month names in Russian and Chinese); the PNG
 download is rendered from the same localized spec. Every table goes through :func:`show_table`:
@@ -18,10 +18,10 @@ from functools import cache
 import pandas as pd
 import streamlit as st
 
-from cxlib import export
-from cxlib.charts_layout import fit
-from cxlib.dataset import Dataset
-from cxlib.headers import header
+from cxlib.data import export
+from cxlib.present.charts_layout import fit
+from cxlib.data.dataset import Dataset
+from cxlib.present.headers import header
 from ui import fmt, state
 from ui.i18n import language, t, tr
 from ui.text import esc
@@ -141,7 +141,7 @@ def vega_locale(lang: str) -> dict | None:
 
 
 def localized(chart, lang: str | None = None):
-    """A copy of an Altair chart whose labels fit their text (``cxlib.charts_layout.fit``: translated labels
+    """A copy of an Altair chart whose labels fit their text (``cxlib.present.charts_layout.fit``: translated labels
     wrap instead of being cut) and whose axis numbers and dates follow the language (``config.locale``)."""
     if chart is None or not hasattr(chart, "copy"):          # a spec given as JSON: already localized
         return chart
@@ -190,7 +190,7 @@ STYLE_MAX_CELLS = 10_000     # pandas Styler costs ~20 µs a cell: bigger tables
 
 def column_label(name: str) -> str:
     """A column name as people read it: translated (names cxlib marked with ``N_``), in English cxlib's
-    snake_case names in words (``cxlib.headers``); a file's own names stay as they are."""
+    snake_case names in words (``cxlib.present.headers``); a file's own names stay as they are."""
     return header(name) if language() == "en" else tr(name)
 
 
@@ -253,7 +253,7 @@ def _time_cells(values: pd.Series, lang: str):
 
 def status_label(value: object, lang: str | None = None) -> str:
     """A canonical order status or ticket rating (``in_transit``) as people read it, translated."""
-    from cxlib import statuses
+    from cxlib.core import statuses
     return tr(statuses.display_label(value), lang) if isinstance(value, str) else value
 
 
@@ -313,7 +313,12 @@ def label_columns(df, lang: str | None = None) -> dict:
 @cache
 def _own_values() -> frozenset[str]:
     """Values cxlib writes into data columns (an empty group, all channels, the rest): labels to translate."""
-    from cxlib import clv, funnel, orders, segments, support, survey
+    from cxlib.analyses import clv
+    from cxlib.analyses import funnel
+    from cxlib.analyses import orders
+    from cxlib.analyses import segments
+    from cxlib.analyses import support
+    from cxlib.analyses import survey
     return frozenset({orders.BLANK, survey.BLANK, support.BLANK, support.ALL, funnel.MISSING, funnel.OTHER,
                       clv.NO_SEGMENT, segments.NO_ORDERS})
 
@@ -376,7 +381,7 @@ def download_table(df, filename: str, *, key: str, label: str | None = None, lab
 def spec_download(result, datasets, *, key: str, title: str = "") -> None:
     """Download of the analysis spec (JSON): reopens with the same figures in a notebook
     (``cx.open_analysis``) or on the Saved analysis page; and "Save and share" (``ui.share``)."""
-    from cxlib import analyses
+    from cxlib.saved import replay as analyses
     from ui.state import definitions
     data = [d for d in (datasets if isinstance(datasets, (list, tuple)) else [datasets]) if d is not None]
     defs = definitions()

@@ -93,7 +93,7 @@ class Hosted:
 def start_hosted(tmp_path_factory, log_name: str, **env: str):
     """A hosted instance (`python -m serve`) with its own data folder and users file: editors ann and eve,
     viewer vic. Returns (process, Hosted)."""
-    from cxlib.users import UsersFile
+    from cxlib.saved.users import UsersFile
     root = tmp_path_factory.mktemp("hosted")
     passwords = {name: f"{name}-{secrets.token_urlsafe(12)}" for name in ("ann", "eve", "vic")}
     users = UsersFile(root / "users.json")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 import cxlib as cx
-from cxlib.workspace import Workspace
+from cxlib.saved.workspace import Workspace
 from tests.e2e.conftest import ROOT, login, wait_idle
 
 CHART = '[data-testid="stVegaLiteChart"]'

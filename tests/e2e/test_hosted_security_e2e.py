@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from websockets.exceptions import InvalidStatus
 
 import cxlib as cx
-from cxlib.workspace import Workspace
+from cxlib.saved.workspace import Workspace
 from tests.e2e.conftest import ROOT, _stop, login, start_hosted, wait_idle
 from tests.e2e.st_client import Session, run_page
 

@@ -1,0 +1,1 @@
+"""Analyses: one module per analysis (survey, orders, support, funnel, segments, retention, CLV, experiments, scorecard, customers, propensity), each from a Dataset and a Spec to a Result. Imports core and data."""

@@ -1,0 +1,743 @@
+"""Customer 360: every export joined on the person, and the CX questions asked across them.
+
+Built in two parts (ENGINE.md): Ibis expressions from the canonical tables to per-customer and
+per-group sufficient statistics, then the statistics in Python.
+
+- Identity: :mod:`cxlib.data.identity` links the rows of the orders, customers, responses and tickets
+  files to one customer key per person (customer id, else e-mail, else phone).
+- The customer table: one row per person of the customer base (a row in the orders or the customers
+  file): valid orders, net revenue (the valid-orders rule of :class:`cxlib.core.definitions.RevenueDef`),
+  first/last valid order, RFM scores and segment, value tier, repeat (``repeat`` = at least
+  ``defs.repeat.min_orders`` valid orders, else ``one_or_none``), the customers file's attributes,
+  the latest NPS/CSAT/CES answer and the NPS band of the latest NPS answer (``detractor`` 0-6,
+  ``passive``, ``promoter`` 9-10 by the definitions), answers, tickets, median first reply and
+  ticket CSAT (good / (good + bad)).
+- Responses and tickets are kept at their own level with the customer's state at that moment:
+  valid orders and net revenue placed up to the answer (a portable join + aggregate, no ASOF join),
+  the value tier those reached (the tier whose lowest current net revenue they reach) and repeat.
+- Questions: NPS (multinomial CI), CSAT top-2-box (Wilson), CES mean (t) by any field, at the
+  customer level (each customer's latest answer) or the response level (every answer, value tier
+  and repeat as of the answer); groups with fewer than ``min_answers`` answers are marked ``small``;
+  tickets, first reply and ticket CSAT by NPS band; net revenue and 90-day repurchase by NPS band
+  with the detractor - promoter difference and its CI; revenue at risk; a response-bias table.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlib.data import engine
+from cxlib.data import identity
+from cxlib.data.dataset import Dataset
+from cxlib.core.definitions import DefinitionSet, load_definitions
+from cxlib.core.result import Result
+from cxlib.core.errors import CxDataError
+from cxlib.data.identity import IdentitySpec, Resolution
+from cxlib.core.messages import Msg, N_, msg
+from cxlib.analyses.segments import NO_ORDERS, VALUE_TIERS, quintile_scores, score_grid, value_tiers, RFMSpec
+from cxlib.core.stats import proportion_ci
+from cxlib.analyses.survey import mean_ci, nps_ci
+
+Level = Literal["customer", "response"]
+SPECIAL_FIELDS: tuple[str, ...] = ("repeat", "segment", "value_tier", "nps_band")
+NPS_BANDS: tuple[str, ...] = ("detractor", "passive", "promoter")
+REPEAT_GROUPS: tuple[str, ...] = ("repeat", "one_or_none")
+BLANK = N_("(blank)")
+GOOD = ("good", "satisfied", "positive", "yes", "👍")       # as cxlib.analyses.support
+BAD = ("bad", "unsatisfied", "dissatisfied", "negative", "no", "👎")
+ORDER_ATTRIBUTES = ("country", "channel")                     # per customer: the value on the latest valid order
+
+
+@dataclass(frozen=True)
+class CustomersSpec:
+    """What the Customer 360 analysis computes (JSON: ``to_json`` / strict ``from_json``)."""
+
+    by: str | None = None            # a field (header or canonical name), repeat, segment, value_tier, nps_band
+    level: Level = "customer"        # customer: each customer's latest answer; response: every answer
+    as_of: date | None = None        # None: the date of the latest valid order
+    repurchase_days: int = 90
+    trailing_days: int = 365         # revenue at risk: net revenue of the last N days
+    min_answers: int = 10            # groups with fewer answers are marked small
+    identity: IdentitySpec = field(default_factory=IdentitySpec)
+
+    def __post_init__(self) -> None:
+        if self.level not in ("customer", "response"):
+            raise CxDataError(msg("unknown level {level}.", level=repr(self.level)),
+                              hint=msg("Use one of: {levels}.", levels="customer, response"))
+        for name in ("repurchase_days", "trailing_days", "min_answers"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise CxDataError(msg("{name} must be a whole number of at least 1, got {value!r}.", name=name,
+                                      value=v))
+
+    def to_json(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["as_of"] = self.as_of.isoformat() if self.as_of else None
+        out["identity"] = self.identity.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "CustomersSpec":
+        if isinstance(obj, dict):
+            obj = dict(obj)
+            if obj.get("as_of"):
+                obj["as_of"] = _date(obj["as_of"])
+            if "identity" in obj:
+                obj["identity"] = IdentitySpec.from_json(obj["identity"])
+        return identity.strict_from_json(cls, obj)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise CxDataError(msg("--as-of {value} is not a date.", value=repr(value)),
+                          hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
+
+
+# ---- the valid-orders rule on the engine ------------------------------------------------------------
+def valid_orders_expr(orders, defs: DefinitionSet | None = None):
+    """One row per order with ``_row`` (first line's row), ``order_id``, ``ordered_at``, ``status``
+    (normalized, missing -> completed), ``valid`` and ``net`` (amount - refunded when refunds are
+    subtracted): the rule of :func:`cxlib.analyses.orders.prepare`, line items of one order id collapsed
+    (amounts summed, the refund taken once, other fields from the first line that has them)."""
+    import ibis
+    defs = defs or DefinitionSet.default()
+    t = orders
+    cols = set(t.columns)
+    if "order_id" in cols:
+        keyed = t.filter(t.order_id.notnull())
+        first = {c: keyed[c].first(order_by=keyed._row) for c in ("ordered_at", "status", "customer_id")
+                 if c in cols}
+        agg = keyed.group_by("order_id").aggregate(
+            _row=keyed._row.min(), amount=keyed.amount.sum(),
+            **({"refunded": keyed.refunded.max()} if "refunded" in cols else {}), **first)
+        loose = t.filter(t.order_id.isnull()).select(*agg.columns)
+        t = agg.union(loose)
+    status = (t.status.cast("string").strip().lower().fill_null("completed") if "status" in cols
+              else ibis.literal("completed"))
+    refunded = t.refunded.fill_null(0.0) if "refunded" in cols else ibis.literal(0.0)
+    net = t.amount - refunded if defs.net_revenue.subtract_refunds else t.amount
+    keep = [c for c in ("order_id",) if c in t.columns]
+    return t.select("_row", *keep, "ordered_at", status=status,
+                    valid=status.isin(list(defs.net_revenue.valid_statuses)), net=net.cast("float64"))
+
+
+# ---- helpers -------------------------------------------------------------------------------------------
+def _frame_table(ds: Dataset):
+    """The dataset's canonical table on the engine with ``_row`` (its row position)."""
+    return engine.table(ds.df.assign(_row=np.arange(len(ds.df), dtype="int64")))
+
+
+def _ts(d: date):
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+
+def _latest(t, value_col: str, key: str = "customer_key", time_col: str = "answered_at"):
+    """Per key: the value of the latest row (ties: the later file row)."""
+    import ibis
+    w = ibis.window(group_by=key, order_by=[t[time_col].desc(nulls_first=False), t._row.desc()])
+    ranked = t.mutate(_rank=ibis.row_number().over(w))
+    return ranked.filter(ranked._rank == 0).select(key, **{value_col: ranked[value_col],
+                                                             f"{value_col}_at": ranked[time_col]})
+
+
+def _attach(table, other, key: str = "customer_key"):
+    """``table`` left-joined with ``other`` on ``key``, the key once."""
+    j = table.left_join(other, key)
+    return j.select(*table.columns, *[c for c in other.columns if c != key])
+
+
+# ---- the result -------------------------------------------------------------------------------------------
+GROUP_COLUMNS = (N_("group"), N_("customers"), N_("respondents"), N_("answers"), N_("small"), "nps",
+                 "nps_ci_low", "nps_ci_high", N_("csat_top2_pct"), N_("csat_ci_low"), N_("csat_ci_high"),
+                 N_("ces_mean"), N_("ces_ci_low"), N_("ces_ci_high"), N_("tickets"),
+                 N_("first_reply_median_min"), N_("ticket_csat_good_pct"), N_("net_revenue"),
+                 N_("repeat_rate_pct"))
+
+
+@dataclass(frozen=True)
+class CustomersResult(Result):
+    """Customer 360: match report, customer table, groups and the CX questions (see module docstring)."""
+
+    spec: CustomersSpec
+    as_of: date
+    by: str | None                   # the customer-table column the groups use
+    resolution: Resolution
+    customers: pd.DataFrame          # one row per person (the member list; export with cxlib.data.export)
+    groups: pd.DataFrame             # GROUP_COLUMNS (+ promoters, detractors, nps_n, ...)
+    by_band: pd.DataFrame            # tickets, first reply, ticket CSAT per NPS band
+    band_value: pd.DataFrame         # net revenue and repurchase: detractors, promoters, difference
+    revenue_at_risk: dict
+    response_bias: pd.DataFrame      # responders vs non-responders on orders, revenue, tenure
+    tests: dict                      # overall tests across groups (name -> {test, p_value})
+    responses_table: object = None   # ibis Table: answers with the customer's state at that moment
+    tickets_table: object = None     # ibis Table: tickets with their customer key
+    sentence: Msg = msg("Customer 360.")       # the definition in use (also .definition())
+    warnings: tuple[Msg, ...] = ()
+
+    # -- contract ---------------------------------------------------------------------------------------------
+    def cli_json(self) -> dict:
+        """Exactly the keys of DESIGN.md's ``customers`` command."""
+        matches = {}
+        for role in ("customers", "responses", "tickets"):
+            f = self.resolution.match(role)
+            if f is not None:
+                matches[role] = f.to_json()
+        return {"customers": int(len(self.customers)), "matches": matches,
+                "groups": [_group_json(r) for r in self.groups.to_dict("records")],
+                "warnings": [str(w) for w in self.warnings]}
+
+    def to_json(self) -> dict:
+        out = self.cli_json()
+        out.update({"as_of": self.as_of.isoformat(), "by": self.by, "spec": self.spec.to_json(),
+                    "identity": self.resolution.to_json(), "definition": self.sentence,
+                    "groups_detail": _records(self.groups), "by_band": _records(self.by_band),
+                    "band_value": _records(self.band_value), "revenue_at_risk": _clean(self.revenue_at_risk),
+                    "response_bias": _records(self.response_bias), "tests": _clean(self.tests)})
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.groups.copy()
+
+    def summary(self) -> Msg:
+        f = self.resolution.match("responses")
+        risk = self.revenue_at_risk
+        if f is None:
+            return msg("{customers} customers; revenue at risk (trailing net revenue of detractors) {risk:,.2f}.",
+                       customers=len(self.customers), risk=risk.get("net_revenue", 0.0))
+        return msg("{customers} customers; {matched} of {rows} responses matched to a customer; revenue at risk "
+                   "(trailing net revenue of detractors) {risk:,.2f}.", customers=len(self.customers),
+                   matched=f.matched, rows=f.rows, risk=risk.get("net_revenue", 0.0))
+
+    def describe(self) -> Msg:
+        return self.sentence
+
+    def members(self, mask=None) -> pd.DataFrame:
+        """The customer table (or the rows of ``mask``), highest net revenue first."""
+        c = self.customers if mask is None else self.customers[np.asarray(mask, dtype=bool)]
+        return c.sort_values(["net_revenue", "customer_key"], ascending=[False, True], kind="mergesort") \
+            .reset_index(drop=True)
+
+    def crosswalk(self, limit: int | None = None) -> pd.DataFrame:
+        return self.resolution.crosswalk(limit)
+
+
+def _r2(x) -> float | None:
+    return None if x is None or (isinstance(x, float) and not np.isfinite(x)) or pd.isna(x) else round(float(x), 2)
+
+
+def _group_json(r: dict) -> dict:
+    return {"group": str(r["group"]), "customers": int(r["customers"]), "respondents": int(r["respondents"]),
+            "nps": _r2(r["nps"]), "nps_ci95": [_r2(r["nps_ci_low"]), _r2(r["nps_ci_high"])],
+            "csat_top2_pct": _r2(r["csat_top2_pct"]), "tickets": int(r["tickets"]),
+            "first_reply_median_min": _r2(r["first_reply_median_min"]),
+            "ticket_csat_good_pct": _r2(r["ticket_csat_good_pct"]), "net_revenue": _r2(r["net_revenue"]),
+            "repeat_rate_pct": _r2(r["repeat_rate_pct"])}
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.generic,)):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [_clean(r) for r in df.astype(object).where(df.notna(), None).to_dict("records")]
+
+
+# ---- the analysis -------------------------------------------------------------------------------------------
+def customers(orders: Dataset, customers: Dataset | None = None, responses: Dataset | None = None,
+              tickets: Dataset | None = None, spec: CustomersSpec | None = None,
+              defs: DefinitionSet | None = None) -> CustomersResult:
+    """Customer 360 on the given exports (see the module docstring); every figure in one call.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> res = cx.customers(cx.load("sample_data/orders_shopify.csv"),
+    ...                    responses=cx.load("sample_data/survey_responses.csv"))
+    >>> res.resolution.match("responses").matched > 0
+    True
+    """
+    import ibis
+    spec = spec or CustomersSpec()
+    defs = defs or DefinitionSet.default()
+    if orders.role != "orders":
+        raise CxDataError(msg("the first file must be orders, not {role}.", role=orders.role), file=orders.name)
+    files = [("orders", orders), ("customers", customers), ("responses", responses), ("tickets", tickets)]
+    files = [(role, ds) for role, ds in files if ds is not None]
+    for role, ds in files:
+        if ds.role != role:
+            raise CxDataError(msg("{file} holds {found}, not {expected}.", file=ds.name, found=ds.role,
+                                  expected=role), hint=msg("Pick a {role} file for this option.", role=role))
+    tables = {role: _frame_table(ds) for role, ds in files}
+    index = {role: i for i, (role, _) in enumerate(files)}
+    res = identity.resolve([identity.source_for(ds, tables[role]) for role, ds in files], spec.identity)
+    warnings: list[Msg] = list(res.warnings)
+
+    def keyed(role):
+        return _attach(tables[role], res.keys_for(index[role]), "_row")
+
+    # valid orders with their customer key, up to as_of
+    vo = valid_orders_expr(tables["orders"], defs)
+    vo = _attach(vo, res.keys_for(index["orders"]).select("_row", "customer_key"), "_row")
+    valid = vo.filter(vo.valid & vo.customer_key.notnull() & vo.ordered_at.notnull())
+    last = engine.execute(valid.ordered_at.max())
+    if spec.as_of is None and (last is None or pd.isna(last)):
+        raise CxDataError(msg("there are no valid orders with a customer and a date."), file=orders.name,
+                          hint=msg("Check the status column or the valid statuses in Definitions."))
+    as_of = spec.as_of or pd.Timestamp(last).date()
+    end = _ts(as_of + timedelta(days=1))
+    later = int(engine.execute(valid.filter(valid.ordered_at >= end).count()))
+    if later:
+        warnings.append(msg("{count} valid order(s) placed after {date} are left out.", count=later,
+                            date=as_of.isoformat()))
+    valid = valid.filter(valid.ordered_at < end)
+    no_key = int(engine.execute(vo.filter(vo.valid & vo.customer_key.isnull()).count()))
+    if no_key:
+        warnings.append(msg("{count} valid order(s) have no customer id or e-mail and belong to no customer.",
+                            count=no_key))
+    trailing_from = _ts(as_of + timedelta(days=1) - timedelta(days=spec.trailing_days))
+    per_orders = valid.group_by("customer_key").aggregate(
+        orders=valid.count(), net_revenue=valid.net.sum(), first_order_at=valid.ordered_at.min(),
+        last_order_at=valid.ordered_at.max(),
+        trailing_net_revenue=valid.net.sum(where=valid.ordered_at >= trailing_from))
+
+    # the customer base: persons with a row in the orders or the customers file
+    base_files = [index[r] for r in ("orders", "customers") if r in index]
+    k = res.keys
+    persons = k.filter(k.file.isin(base_files) & k.customer_key.notnull()).select("customer_key").distinct()
+    table = _attach(persons, per_orders)
+    # attributes: the customers file's first row per person, else the latest valid order's country/channel
+    attr_cols: list[str] = []
+    if "customers" in index:
+        ct = keyed("customers").filter(lambda t: t.customer_key.notnull())
+        drop = {"_row", "customer_key", "rule", "ambiguous"}
+        attr_cols = [c for c in ct.columns if c not in drop]
+        w = ibis.window(group_by="customer_key", order_by=ct._row)
+        first = ct.mutate(_rank=ibis.row_number().over(w))
+        first = first.filter(first._rank == 0).select("customer_key", *attr_cols)
+        table = _attach(table, first)
+    ot = tables["orders"]
+    order_attrs = [c for c in ORDER_ATTRIBUTES if c in ot.columns and c not in attr_cols]
+    if order_attrs:
+        latest_o = ot.select("_row", *order_attrs).join(valid.select("_row", "customer_key", "ordered_at"), "_row")
+        w = ibis.window(group_by="customer_key", order_by=[latest_o.ordered_at.desc(), latest_o._row.desc()])
+        latest_o = latest_o.mutate(_rank=ibis.row_number().over(w))
+        latest_o = latest_o.filter(latest_o._rank == 0).select("customer_key", *order_attrs)
+        table = _attach(table, latest_o)
+    # survey answers: latest valid score per metric, answer count
+    resp_level = None
+    metrics: list[str] = []
+    if "responses" in index:
+        rt = keyed("responses")
+        bounds = {"nps": (0.0, 10.0), "csat": (1.0, float(defs.csat.scale_max)),
+                  "ces": tuple(float(b) for b in defs.ces.bounds)}
+        metrics = [m for m in ("nps", "csat", "ces") if m in rt.columns]
+        clean = {m: rt[m].cast("float64") for m in metrics}
+        clean = {m: ibis.cases((v.between(*bounds[m]), v), else_=ibis.null("float64")) for m, v in clean.items()}
+        when = rt.answered_at if "answered_at" in rt.columns else ibis.null("timestamp('UTC')")
+        rv = rt.select("_row", "customer_key", "ambiguous", answered_at=when.cast("timestamp('UTC')"), **clean)
+        any_score = ibis.or_(*[rv[m].notnull() for m in metrics]) if metrics else ibis.literal(False)
+        rv = rv.filter(any_score & ~rv.ambiguous.fill_null(False)).semi_join(persons, "customer_key")
+        counts = rv.group_by("customer_key").aggregate(answers=rv.count())
+        table = _attach(table, counts)
+        for m in metrics:
+            sub = rv.filter(rv[m].notnull())
+            table = _attach(table, _latest(sub, m).rename(**{f"latest_{m}": m, f"latest_{m}_at": f"{m}_at"}))
+        resp_level = rv
+    # tickets
+    tk_level = None
+    if "tickets" in index:
+        tt = keyed("tickets")
+        fr = tt.first_reply_minutes.cast("float64") if "first_reply_minutes" in tt.columns \
+            else ibis.null("float64")
+        sat = (tt.satisfaction.cast("string").strip().lower() if "satisfaction" in tt.columns
+               else ibis.null("string"))
+        tk_level = tt.select("_row", "ticket_id", "customer_key", "ambiguous",
+                             created_at=tt.created_at, first_reply_minutes=ibis.cases((fr >= 0, fr),
+                                                                                     else_=ibis.null("float64")),
+                             good=sat.isin(list(GOOD)).fill_null(False).cast("int64"),
+                             rated=(sat.isin(list(GOOD)) | sat.isin(list(BAD))).fill_null(False).cast("int64"))
+        tk_level = tk_level.filter(~tk_level.ambiguous.fill_null(False)).semi_join(persons, "customer_key")
+        per_t = tk_level.group_by("customer_key").aggregate(
+            tickets=tk_level.count(), first_reply_median_min=tk_level.first_reply_minutes.median(),
+            ticket_good=tk_level.good.sum(), ticket_rated=tk_level.rated.sum())
+        table = _attach(table, per_t)
+    c = engine.execute(table.order_by("customer_key"))
+    c = _score(c, as_of, defs, metrics, tickets is not None, responses is not None)
+
+    # responses at their own level, with the state at the answer's time
+    if resp_level is not None:
+        resp_level = _state_at(resp_level, valid, c, defs, "answered_at")
+    if tk_level is not None:
+        tk_level = _state_at(tk_level, valid, c, defs, "created_at")
+    tables_c = engine.table(c)
+    by_col = _field(spec.by, c, customers, orders) if spec.by else None
+    groups = _groups(tables_c, resp_level, tk_level, by_col, spec, defs, metrics)
+    by_band = _groups(tables_c, resp_level, tk_level, "nps_band", replace(spec, level="customer"), defs, metrics) \
+        if "nps" in metrics else pd.DataFrame(columns=list(GROUP_COLUMNS))
+    band_value = _band_value(c, resp_level, valid, as_of, spec, defs) if "nps" in metrics else pd.DataFrame()
+    risk = _revenue_at_risk(c, spec) if "nps" in metrics else {}
+    bias = _response_bias(c) if responses is not None else pd.DataFrame()
+    tests = _tests(groups, by_band)
+    small = groups[groups["small"]]["group"].astype(str).tolist()
+    if len(small):
+        warnings.append(msg("{count} group(s) have fewer than {min_n} answers and are marked small: {groups}.",
+                            count=len(small), min_n=spec.min_answers, groups=", ".join(small[:10])))
+    for f in res.files:
+        if f.ambiguous:
+            warnings.append(msg("{file}: {count} row(s) are ambiguous (their person has too many identifiers) and "
+                                "are not counted.", file=f.file, count=f.ambiguous))
+    definition = _definition(spec, as_of, by_col, defs)
+    return CustomersResult(spec, as_of, by_col, res, c, groups, by_band, band_value, risk, bias, tests,
+                           resp_level, tk_level, definition, tuple(warnings))
+
+
+def _score(c: pd.DataFrame, as_of: date, defs: DefinitionSet, metrics: list[str], has_tickets: bool,
+           has_responses: bool) -> pd.DataFrame:
+    """Fill the per-customer table: zeros for no orders, RFM scores and segment, value tier, repeat,
+    NPS band, tenure."""
+    c = c.copy()
+    c["orders"] = c["orders"].fillna(0).astype("int64")
+    for col in ("net_revenue", "trailing_net_revenue"):
+        c[col] = c[col].fillna(0.0).astype("float64")
+    buyers = c["orders"] > 0
+    b = c[buyers]
+    spec = RFMSpec()
+    last = pd.to_datetime(b["last_order_at"], utc=True).dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+    recency = (pd.Timestamp(as_of) - last).dt.days.astype("int64")
+    ids = b["customer_key"]
+    c["recency_days"] = pd.Series(pd.NA, index=c.index, dtype="Int64")
+    c.loc[buyers, "recency_days"] = recency.to_numpy()
+    for name, values in (("r", -recency), ("f", b["orders"]), ("m", b["net_revenue"])):
+        c[name] = pd.Series(pd.NA, index=c.index, dtype="Int64")
+        c.loc[buyers, name] = quintile_scores(values, ids, method=spec.quintile_method)
+    fm = (c["f"] + c["m"] + 1) // 2
+    grid = score_grid(spec.score_map)
+    seg = pd.Series(NO_ORDERS, index=c.index, dtype="string")
+    if buyers.any():
+        seg[buyers] = grid[c.loc[buyers, "r"].astype(int).to_numpy() - 1, fm[buyers].astype(int).to_numpy() - 1]
+    c["segment"] = seg
+    tier = pd.Series(NO_ORDERS, index=c.index, dtype="string")
+    if buyers.any():
+        tier[buyers] = value_tiers(b["net_revenue"], ids).to_numpy()
+    c["value_tier"] = tier
+    c["repeat"] = np.where(c["orders"] >= defs.repeat.min_orders, "repeat", "one_or_none")
+    if "latest_nps" in c.columns:
+        s = c["latest_nps"]
+        c["nps_band"] = pd.Series(np.select([s <= defs.nps.detractor_max, s >= defs.nps.promoter_min],
+                                             ["detractor", "promoter"], "passive"), index=c.index,
+                                  dtype="string").where(s.notna())
+    if has_responses:
+        c["answers"] = c["answers"].fillna(0).astype("int64") if "answers" in c.columns else 0
+    if has_tickets:
+        for col in ("tickets", "ticket_good", "ticket_rated"):
+            c[col] = c[col].fillna(0).astype("int64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c["ticket_csat_good_pct"] = 100.0 * c["ticket_good"] / c["ticket_rated"].replace(0, np.nan)
+    start = c["signup_at"] if "signup_at" in c.columns else pd.Series(pd.NaT, index=c.index)
+    start = pd.to_datetime(start, utc=True).fillna(pd.to_datetime(c["first_order_at"], utc=True))
+    c["tenure_days"] = (pd.Timestamp(as_of, tz="UTC") - start.dt.normalize()).dt.days.astype("float64")
+    return c
+
+
+def _state_at(rv, valid, c: pd.DataFrame, defs: DefinitionSet, when: str):
+    """Every answer (ticket) with the valid orders and net revenue its customer had placed by its time
+    ``when``, the value tier those reach (the tier whose lowest current net revenue they reach) and repeat:
+    a portable join + aggregate, no ASOF join."""
+    import ibis
+    o = valid.select(o_key="customer_key", o_at="ordered_at", o_net="net")
+    j = rv.left_join(o, [rv.customer_key == o.o_key, o.o_at <= rv[when]])
+    before = j.group_by("_row").aggregate(orders_before=j.o_at.count(), net_before=j.o_net.sum())
+    out = rv.join(before, "_row")
+    buyers = c[c["orders"] > 0]
+    cases = []
+    for tier, _ in VALUE_TIERS:
+        lowest = buyers.loc[buyers["value_tier"] == tier, "net_revenue"]
+        if len(lowest):
+            cases.append((out.net_before.fill_null(0.0) >= float(lowest.min()), tier))
+    nob = out.orders_before == 0
+    tier_at = ibis.cases((nob, NO_ORDERS), *cases, else_=VALUE_TIERS[-1][0]) if cases else ibis.literal(NO_ORDERS)
+    return out.mutate(value_tier_at=tier_at, repeat_at=ibis.cases(
+        (out.orders_before >= defs.repeat.min_orders, "repeat"), else_="one_or_none"),
+        net_before=out.net_before.fill_null(0.0))
+
+
+def _field(by: str, c: pd.DataFrame, customers: Dataset | None, orders: Dataset) -> str:
+    """The customer-table column for ``--by``: a special field, a canonical name or a file header."""
+    if by in SPECIAL_FIELDS:
+        if by == "nps_band" and "nps_band" not in c.columns:
+            raise CxDataError(msg("grouping by nps_band needs survey responses with an NPS score."),
+                              hint=msg("Add a responses file with --responses."))
+        return by
+    from cxlib.data.synonyms import norm_header
+    usable = [col for col in c.columns if col not in ("customer_key", "_row")]
+    if by in usable:
+        return by
+    wanted = norm_header(by)
+    for ds in (customers, orders):                   # the file's own header of a canonical field
+        if ds is not None:
+            canon = next((k for k, v in ds.mapping.items() if norm_header(v) == wanted), None)
+            if canon and canon in usable:
+                return canon
+    found = next((col for col in usable if norm_header(col) == wanted), None)
+    if found:
+        return found
+    fields_ = list(SPECIAL_FIELDS) + [col for col in c.columns if c[col].dtype == object or
+                                      pd.api.types.is_string_dtype(c[col].dtype)][:20]
+    raise CxDataError(msg("no field {field} to group customers by.", field=repr(by)),
+                      hint=msg("Fields: {fields}.", fields=", ".join(dict.fromkeys(
+                          f for f in fields_ if f not in ("customer_key", "rule")))))
+
+
+def _group_key(t, col: str):
+    import ibis
+    v = t[col].cast("string").strip()
+    return ibis.cases((v.isnull() | (v == ""), BLANK), else_=v)
+
+
+def _groups(ct, rv, tk, by: str | None, spec: CustomersSpec, defs: DefinitionSet, metrics: list[str]) -> pd.DataFrame:
+    """Per group: customers, respondents, NPS/CSAT/CES with CIs, tickets, first reply, ticket CSAT, net revenue,
+    repeat rate. ``by=None``: one group ``all``."""
+    import ibis
+    g = _group_key(ct, by) if by else ibis.literal("all")
+    cg = ct.mutate(group=g)
+    cols = set(ct.columns)
+    agg = dict(customers=cg.count(), net_revenue=cg.net_revenue.sum(), buyers=(cg.orders > 0).cast("int64").sum(),
+               repeaters=(cg.orders >= defs.repeat.min_orders).cast("int64").sum())
+    if "answers" in cols:
+        agg["respondents"] = (cg.answers > 0).cast("int64").sum()
+    if "tickets" in cols:
+        agg["tickets"] = cg.tickets.sum()
+    out = engine.execute(cg.group_by("group").aggregate(**agg))
+    scores = _score_stats(cg, rv, by, spec, defs, metrics)
+    if scores is not None:
+        out = out.merge(scores, on="group", how="outer")
+    if tk is not None:
+        tg = tk.join(cg.select("customer_key", "group"), "customer_key")
+        ts = engine.execute(tg.group_by("group").aggregate(
+            first_reply_median_min=tg.first_reply_minutes.median(), ticket_good=tg.good.sum(),
+            ticket_rated=tg.rated.sum()))
+        out = out.merge(ts, on="group", how="left")
+    return _finish_groups(out, spec, by)
+
+
+def _score_stats(cg, rv, by, spec: CustomersSpec, defs: DefinitionSet, metrics: list[str]) -> pd.DataFrame | None:
+    """Sufficient statistics of the survey scores per group: customer level = each customer's latest answer
+    per metric; response level = every answer (value tier and repeat as of the answer)."""
+    import ibis
+    if not metrics:
+        return None
+    if spec.level == "customer":
+        src = cg.select("group", **{m: cg[f"latest_{m}"] for m in metrics})
+    else:
+        at = {"value_tier": "value_tier_at", "repeat": "repeat_at"}
+        if by in at:
+            src = rv.select(group=_group_key(rv, at[by]), **{m: rv[m] for m in metrics})
+        else:
+            src = rv.join(cg.select("customer_key", "group"), "customer_key").select("group", *metrics)
+    agg = {}
+    for m in metrics:
+        v = src[m]
+        agg[f"{m}_n"] = v.count()
+        if m == "nps":
+            agg["promoters"] = (v >= defs.nps.promoter_min).cast("int64").sum()
+            agg["detractors"] = (v <= defs.nps.detractor_max).cast("int64").sum()
+        elif m == "csat":
+            agg["csat_good"] = (v >= defs.csat.top2_min).cast("int64").sum()
+        else:
+            agg["ces_sum"], agg["ces_sq"] = v.sum(), (v * v).sum()
+    any_answer = ibis.or_(*[src[m].notnull() for m in metrics])
+    agg["answers"] = any_answer.cast("int64").sum()
+    return engine.execute(src.group_by("group").aggregate(**agg))
+
+
+def _finish_groups(out: pd.DataFrame, spec: CustomersSpec, by: str | None) -> pd.DataFrame:
+    """Intervals and shares from the sufficient statistics; groups in a fixed order."""
+    out = out.copy()
+    has_scores = "answers" in out.columns
+    for col in ("customers", "respondents", "tickets", "answers", "buyers", "repeaters", "nps_n", "promoters",
+                "detractors", "csat_n", "csat_good", "ces_n", "ticket_good", "ticket_rated"):
+        out[col] = out[col].fillna(0).astype("int64") if col in out.columns else 0
+    for col in ("net_revenue", "ces_sum", "ces_sq", "first_reply_median_min"):
+        out[col] = out[col].astype("float64") if col in out.columns else np.nan
+    n = out["nps_n"].to_numpy(dtype=float)
+    score, lo, hi = nps_ci(out["promoters"], out["detractors"], n)
+    ok = n > 0
+    out["nps"], out["nps_ci_low"], out["nps_ci_high"] = (np.where(ok, score, np.nan), np.where(ok, lo, np.nan),
+                                                         np.where(ok, hi, np.nan))
+    p, plo, phi = proportion_ci(out["csat_good"], out["csat_n"])
+    out["csat_top2_pct"], out["csat_ci_low"], out["csat_ci_high"] = 100 * p, 100 * np.asarray(plo), \
+        100 * np.asarray(phi)
+    mean, mlo, mhi = mean_ci(out["ces_sum"], out["ces_sq"], out["ces_n"])
+    out["ces_mean"], out["ces_ci_low"], out["ces_ci_high"] = mean, mlo, mhi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["ticket_csat_good_pct"] = 100.0 * out["ticket_good"] / out["ticket_rated"].replace(0, np.nan)
+        out["repeat_rate_pct"] = 100.0 * out["repeaters"] / out["buyers"].replace(0, np.nan)
+    out["small"] = (out["answers"] < spec.min_answers) if has_scores else False
+    out["group"] = out["group"].astype(str)
+    order = _group_order(by, out["group"].tolist())
+    out = out.set_index("group").loc[order].reset_index()
+    extra = [col for col in out.columns if col not in GROUP_COLUMNS]
+    return out[list(GROUP_COLUMNS) + extra].reset_index(drop=True)
+
+
+def _group_order(by: str | None, groups: list[str]) -> list[str]:
+    fixed = {"nps_band": NPS_BANDS, "repeat": REPEAT_GROUPS,
+             "value_tier": tuple(t for t, _ in VALUE_TIERS) + (NO_ORDERS,)}.get(by or "")
+    if by == "segment":
+        from cxlib.analyses.segments import SEGMENT_NAMES
+        fixed = SEGMENT_NAMES + (NO_ORDERS,)
+    head = [g for g in (fixed or ()) if g in groups]
+    rest = sorted(g for g in groups if g not in head and g != BLANK)
+    return head + rest + ([BLANK] if BLANK in groups else [])
+
+
+def _band_value(c: pd.DataFrame, rv, valid, as_of: date, spec: CustomersSpec, defs: DefinitionSet) -> pd.DataFrame:
+    """Net revenue per customer and the repurchase rate within ``repurchase_days`` of the latest NPS answer,
+    detractors vs promoters: each with its CI, the difference with its CI and p-value (Welch t; Newcombe CI
+    and two-proportion z test)."""
+    from cxlib.analyses.compare import _group_stat, _pair
+    days = spec.repurchase_days
+    latest = _latest(rv.filter(rv.nps.notnull()), "nps")
+    end = _ts(as_of + timedelta(days=1))
+    o = valid.select(o_key="customer_key", o_at="ordered_at")
+    j = latest.left_join(o, [latest.customer_key == o.o_key, o.o_at > latest.nps_at,
+                             o.o_at <= latest.nps_at + _interval(days)])
+    rep = j.group_by(["customer_key", "nps_at"]).aggregate(later=j.o_at.count())
+    rep = rep.filter(rep.nps_at + _interval(days) <= end)                  # followed up for the whole window
+    r = engine.execute(rep.select("customer_key", "later"))
+    band = c.set_index("customer_key")["nps_band"]
+    r["band"] = r["customer_key"].map(band)
+    rows = []
+    rng = np.random.default_rng(0)
+    for metric, kind, data in (
+            ("net_revenue", "money", {b: c.loc[c["nps_band"] == b, "net_revenue"].to_numpy(float)
+                                      for b in ("detractor", "promoter")}),
+            (f"repurchase_{days}d", "rate", {b: (r.loc[r["band"] == b, "later"] > 0).to_numpy(float)
+                                             for b in ("detractor", "promoter")})):
+        ga, gb = (_group_stat(b, data[b], kind, 0.05) for b in ("detractor", "promoter"))
+        diff, lo, hi, test, p, _ = _pair("detractor", data["detractor"], "promoter", data["promoter"], kind, 0.05,
+                                         rng, 0)
+        rows.append({"metric": metric, "detractors_n": ga.n, "detractors": ga.value, "detractors_ci_low": ga.ci_low,
+                     "detractors_ci_high": ga.ci_high, "promoters_n": gb.n, "promoters": gb.value,
+                     "promoters_ci_low": gb.ci_low, "promoters_ci_high": gb.ci_high, "difference": diff,
+                     "difference_ci_low": lo, "difference_ci_high": hi, "test": str(test), "p_value": p,
+                     "small": min(ga.n, gb.n) < spec.min_answers})
+    return pd.DataFrame(rows)
+
+
+def _interval(days: int):
+    import ibis
+    return ibis.interval(days=days)
+
+
+def _revenue_at_risk(c: pd.DataFrame, spec: CustomersSpec) -> dict:
+    det = c["nps_band"] == "detractor"
+    total = float(c["trailing_net_revenue"].sum())
+    risk = float(c.loc[det.fillna(False), "trailing_net_revenue"].sum())
+    return {"detractors": int(det.fillna(False).sum()), "net_revenue": round(risk, 2),
+            "share_pct": round(100 * risk / total, 2) if total else None, "trailing_days": spec.trailing_days,
+            "total_net_revenue": round(total, 2)}
+
+
+def _response_bias(c: pd.DataFrame) -> pd.DataFrame:
+    """Responders (at least one answer) vs non-responders of the customer base: means, the difference with a
+    Welch CI and p-value."""
+    from cxlib.analyses.compare import _pair
+    resp = c["answers"] > 0
+    rows = []
+    rng = np.random.default_rng(0)
+    for metric in ("orders", "net_revenue", "tenure_days"):
+        a = c.loc[resp, metric].dropna().to_numpy(float)
+        b = c.loc[~resp, metric].dropna().to_numpy(float)
+        diff, lo, hi, _, p, _ = _pair("responders", a, "non_responders", b, "money", 0.05, rng, 0)
+        rows.append({"metric": metric, "responders_n": len(a), "responders_mean": a.mean() if len(a) else np.nan,
+                     "non_responders_n": len(b), "non_responders_mean": b.mean() if len(b) else np.nan,
+                     "difference": diff, "ci_low": lo, "ci_high": hi, "p_value": p})
+    return pd.DataFrame(rows)
+
+
+def _tests(groups: pd.DataFrame, by_band: pd.DataFrame) -> dict:
+    """Chi-square tests of independence: NPS bands x groups, CSAT top-2 x groups, ticket CSAT x NPS band."""
+    def chi2(table: np.ndarray) -> float | None:
+        table = table[table.sum(axis=1) > 0]
+        table = table[:, table.sum(axis=0) > 0]
+        if table.shape[0] < 2 or table.shape[1] < 2:
+            return None
+        return float(stats.chi2_contingency(table, correction=False).pvalue)
+    out = {}
+    if groups["nps_n"].sum():
+        t = np.column_stack([groups["promoters"], groups["nps_n"] - groups["promoters"] - groups["detractors"],
+                             groups["detractors"]])
+        out["nps_by_group"] = {"test": "chi-square", "p_value": chi2(t)}
+    if groups["csat_n"].sum():
+        t = np.column_stack([groups["csat_good"], groups["csat_n"] - groups["csat_good"]])
+        out["csat_by_group"] = {"test": "chi-square", "p_value": chi2(t)}
+    if len(by_band) and "ticket_rated" in by_band and by_band["ticket_rated"].sum():
+        t = np.column_stack([by_band["ticket_good"], by_band["ticket_rated"] - by_band["ticket_good"]])
+        out["ticket_csat_by_nps_band"] = {"test": "chi-square", "p_value": chi2(t)}
+    return out
+
+
+def _definition(spec: CustomersSpec, as_of: date, by: str | None, defs: DefinitionSet) -> Msg:
+    level = (msg("survey scores use each customer's latest answer") if spec.level == "customer" else
+             msg("survey scores use every answer, with value tier and repeat as of the answer"))
+    return msg("Customers as of {date}: {identity} {revenue} Groups by {field}; {level}; groups with fewer "
+               "than {min_n} answers are marked small. NPS band = the latest NPS answer (detractor 0-{det}, "
+               "promoter {prom}-10). Revenue at risk = net revenue of the last {days} days of detractors.",
+               date=as_of.isoformat(), identity=spec.identity.describe(), revenue=defs.describe("net_revenue"),
+               field=by or msg("nothing (all customers)"), level=level, min_n=spec.min_answers,
+               det=defs.nps.detractor_max, prom=defs.nps.promoter_min, days=spec.trailing_days)
+
+
+# ---- command line -------------------------------------------------------------------------------------------
+def cli_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--customers", dest="customers_file", help="customers file (attributes: city, gender, ...)")
+    parser.add_argument("--responses", help="survey responses file")
+    parser.add_argument("--tickets", help="support tickets file")
+    parser.add_argument("--by", help="group by a customer attribute (file header or canonical name), repeat, "
+                                     "segment, value_tier or nps_band")
+    parser.add_argument("--level", choices=("customer", "response"), default="customer",
+                        help="survey scores per customer (latest answer, default) or per answer")
+    parser.add_argument("--as-of", dest="as_of", help="analysis date YYYY-MM-DD (default: latest valid order)")
+    parser.add_argument("--region", help="default phone region, e.g. DE (phones without + or 00)")
+    parser.add_argument("--gmail-rules", action="store_true",
+                        help="treat googlemail as gmail and ignore dots and +tags in gmail addresses")
+
+
+def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+    from cxlib.data.loader import load_path
+    defs = load_definitions(getattr(args, "definitions", None))
+    extra = {}
+    for option, role in (("customers_file", "customers"), ("responses", "responses"), ("tickets", "tickets")):
+        path = getattr(args, option, None)
+        if path:
+            extra[role] = load_path(path, role=role, expect_role=role)
+    spec = CustomersSpec(by=getattr(args, "by", None), level=getattr(args, "level", "customer"),
+                         as_of=_date(args.as_of) if getattr(args, "as_of", None) else None,
+                         identity=IdentitySpec(gmail_rules=bool(getattr(args, "gmail_rules", False)),
+                                               default_region=getattr(args, "region", None)))
+    res = customers(ds, extra.get("customers"), extra.get("responses"), extra.get("tickets"), spec, defs)
+    out = res.cli_json()
+    out["warnings"] = [str(w) for d in extra.values() for w in d.warnings] + out["warnings"]
+    return out
+
+
+__all__ = ["CustomersSpec", "CustomersResult", "customers", "valid_orders_expr", "SPECIAL_FIELDS", "NPS_BANDS"]

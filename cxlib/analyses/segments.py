@@ -1,0 +1,831 @@
+"""Customer segments: RFM scores and named segments, value tiers, rule segments, joins.
+
+RFM (as of a date ``D``, over *valid* orders placed on or before ``D``):
+
+- recency ``R``: whole calendar days (UTC) from the customer's last valid order to ``D``;
+- frequency ``F``: number of valid orders;
+- monetary ``M``: net revenue, ``sum(amount - refunded)`` (``refunded`` missing -> 0).
+
+Quintile scores 1-5 (5 = best: most recent, most orders, most revenue). Customers are sorted by
+the value (recency reversed) and then by ``customer_id``, numbered 1..n, and cut into five
+equal-count bins: ``score = max(1, ceil(5 * (rank - 1) / (n - 1)))`` -- exactly
+``pandas.qcut(rank, 5, labels=False) + 1``. With ``quintile_method="ties_share"`` (default) a tie
+group (e.g. every one-order customer) shares the score of its first member, so equal values always
+get equal scores; ``"rank"`` keeps exactly equal-sized bins and splits ties by customer id.
+
+Named segments come from the R x FM grid (``FM = ceil((F + M) / 2)``): ``DEFAULT_SCORE_MAP`` is
+data (a tuple of :class:`ScoreRule`), editable, validated to cover each of the 25 cells once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxlib.data.dataset import Dataset
+from cxlib.core.result import Result
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import Msg, N_, msg
+from cxlib.core.messages import listing, sentences
+
+QuintileMethod = Literal["ties_share", "rank"]
+QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
+ORDER_STATUSES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
+DEFAULT_VALID_STATUSES = ("completed", "refunded", "partially_refunded")
+NO_ORDERS = N_("No orders")               # segment of customers-file rows without a valid order
+ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the value on the latest valid order
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRule:
+    """Customers with ``r_min <= R <= r_max`` and ``fm_min <= FM <= fm_max`` are in ``segment``."""
+
+    segment: str
+    r_min: int
+    r_max: int
+    fm_min: int
+    fm_max: int
+
+    def to_json(self) -> dict:
+        return {"segment": self.segment, "r": [self.r_min, self.r_max], "fm": [self.fm_min, self.fm_max]}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "ScoreRule":
+        return cls(str(obj["segment"]), int(obj["r"][0]), int(obj["r"][1]), int(obj["fm"][0]), int(obj["fm"][1]))
+
+
+# Segment names are stored values (tables, JSON, rules such as ``segment = Lost``) and stay English;
+# they are marked so that an interface translates them where it shows them.
+DEFAULT_SCORE_MAP: tuple[ScoreRule, ...] = (
+    ScoreRule(N_("Champions"), 5, 5, 4, 5),
+    ScoreRule(N_("Loyal"), 3, 4, 4, 5),
+    ScoreRule(N_("Potential loyalists"), 4, 5, 2, 3),
+    ScoreRule(N_("New"), 5, 5, 1, 1),
+    ScoreRule(N_("Promising"), 4, 4, 1, 1),
+    ScoreRule(N_("Need attention"), 3, 3, 1, 3),
+    ScoreRule(N_("At risk"), 1, 2, 3, 4),
+    ScoreRule(N_("Can't lose"), 1, 2, 5, 5),
+    ScoreRule(N_("Hibernating"), 2, 2, 1, 2),
+    ScoreRule(N_("Lost"), 1, 1, 1, 2),
+)
+SEGMENT_NAMES: tuple[str, ...] = tuple(r.segment for r in DEFAULT_SCORE_MAP)
+
+
+def join_list(items: list) -> Msg | str:
+    """``a, b, c`` as one value whose separators an interface can translate."""
+    return listing(items)
+
+
+def join_clauses(items: list) -> Msg | str:
+    """``a; b; c``: clauses of one sentence."""
+    return listing(items, "; ")
+
+
+join_sentences = sentences
+
+
+# NPS bands of a customer's latest answer: stored values (the ``nps_band`` column, ``customers --by
+# nps_band``) and the names of the ready-made groups that compare them.
+NPS_BANDS: tuple[tuple[str, str], ...] = (("detractor", N_("Detractors")), ("passive", N_("Passives")),
+                                          ("promoter", N_("Promoters")))
+
+
+def nps_band(scores: pd.Series, promoter_min: int = 9, detractor_max: int = 6) -> pd.Series:
+    """``detractor`` (0..detractor_max), ``passive`` or ``promoter`` (promoter_min..10) per score;
+    missing for no answer and for scores outside 0-10 (an ``11`` is a typo, not a promoter).
+
+    The one rule for NPS bands of customers: the Segments page's groups, rule field ``nps_band`` and
+    any customer-level breakdown (Customer 360) use it on each customer's latest answer.
+
+    >>> nps_band(pd.Series([0, 6, 7, 8, 9, 10, 11, None])).tolist()
+    ['detractor', 'detractor', 'passive', 'passive', 'promoter', 'promoter', <NA>, <NA>]
+    """
+    x = pd.to_numeric(scores, errors="coerce").astype(float)
+    band = np.where(x >= promoter_min, "promoter", np.where(x <= detractor_max, "detractor", "passive"))
+    return pd.Series(band, index=scores.index, dtype="string").where(x.between(0, 10), pd.NA)
+
+
+def name_msg(name: object) -> Msg:
+    """A segment or tier name as a value inside a sentence: an interface translates it when it is a
+    marked name (``"At risk"``) and shows it as it is when it is the user's own (``"VIP Berlin"``)."""
+    return Msg(str(name))
+
+
+
+
+
+
+
+
+def score_grid(score_map: tuple[ScoreRule, ...]) -> np.ndarray:
+    """5x5 array of segment names, ``grid[r - 1, fm - 1]``; raises CxDataError unless every cell is
+    covered exactly once."""
+    grid = np.full((5, 5), None, dtype=object)
+    problems: list[Msg] = []
+    for rule in score_map:
+        bounds = (rule.r_min, rule.r_max, rule.fm_min, rule.fm_max)
+        if not str(rule.segment).strip():
+            problems.append(msg("a rule has no segment name"))
+            continue
+        if any(not 1 <= b <= 5 for b in bounds) or rule.r_min > rule.r_max or rule.fm_min > rule.fm_max:
+            problems.append(msg("'{segment}' has ranges R {r_min}-{r_max}, FM {fm_min}-{fm_max}; "
+                                "scores run from 1 to 5 and min must not exceed max", segment=name_msg(rule.segment),
+                                r_min=rule.r_min, r_max=rule.r_max, fm_min=rule.fm_min, fm_max=rule.fm_max))
+            continue
+        for r in range(rule.r_min, rule.r_max + 1):
+            for fm in range(rule.fm_min, rule.fm_max + 1):
+                if grid[r - 1, fm - 1] is not None:
+                    problems.append(msg("cell R={r}, FM={fm} is in both '{segment}' and '{other}'", r=r, fm=fm,
+                                        segment=name_msg(grid[r - 1, fm - 1]), other=name_msg(rule.segment)))
+                else:
+                    grid[r - 1, fm - 1] = rule.segment
+    missing = [f"R={r}, FM={fm}" for r in range(1, 6) for fm in range(1, 6) if grid[r - 1, fm - 1] is None]
+    if missing and not problems:
+        cells = ", ".join(missing[:5])                   # score notation, the same in every language
+        problems.append(msg("no segment covers {cells} ...", cells=cells) if len(missing) > 5
+                        else msg("no segment covers {cells}", cells=cells))
+    if problems:
+        raise CxDataError(msg("the RFM score map is not valid: {problems}.", problems=join_clauses(problems[:4])),
+                          hint=msg("Every combination of R score (1-5) and FM score (1-5) must belong to exactly "
+                                   "one segment; fix the ranges or reset to the default map."))
+    return grid
+
+
+def score_map_frame(score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP) -> pd.DataFrame:
+    """The score map as an editable table (segment, r_min, r_max, fm_min, fm_max)."""
+    return pd.DataFrame([{"segment": r.segment, "r_min": r.r_min, "r_max": r.r_max,
+                          "fm_min": r.fm_min, "fm_max": r.fm_max} for r in score_map])
+
+
+def score_map_from_frame(df: pd.DataFrame) -> tuple[ScoreRule, ...]:
+    """Score map from an edited table; validated (CxDataError names the problem)."""
+    rules = []
+    for i, row in enumerate(df.to_dict("records"), start=1):
+        if all(pd.isna(v) or str(v).strip() == "" for v in row.values()):
+            continue
+        try:
+            bounds = (int(row[k]) for k in ("r_min", "r_max", "fm_min", "fm_max"))
+            rules.append(ScoreRule(str(row["segment"]).strip(), *bounds))
+        except (TypeError, ValueError, KeyError):
+            raise CxDataError(msg("row {row} of the score map needs a segment name and four whole numbers 1-5 "
+                                  "(r_min, r_max, fm_min, fm_max).", row=i)) from None
+    rules = tuple(rules)
+    score_grid(rules)
+    return rules
+
+
+@dataclass(frozen=True, slots=True)
+class RFMSpec:
+    """How RFM is computed. ``as_of=None`` means the date of the latest valid order."""
+
+    as_of: date | None = None
+    valid_statuses: tuple[str, ...] = DEFAULT_VALID_STATUSES
+    subtract_refunds: bool = True
+    score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP
+    quintile_method: QuintileMethod = "ties_share"
+
+    def __post_init__(self) -> None:
+        bad = [s for s in self.valid_statuses if s not in ORDER_STATUSES]
+        if bad or not self.valid_statuses:
+            raise CxDataError(msg("unknown order status(es) {statuses} in the RFM definition.", statuses=str(bad))
+                              if bad else msg("the RFM definition counts no order status as valid."),
+                              hint=msg("Use some of: {statuses}.", statuses=", ".join(ORDER_STATUSES)))
+        if self.quintile_method not in QUINTILE_METHODS:
+            raise CxDataError(msg("unknown quintile method {method}.", method=repr(self.quintile_method)),
+                              hint=msg("Use one of: {methods}.", methods=", ".join(QUINTILE_METHODS)))
+        score_grid(self.score_map)
+
+    @classmethod
+    def from_definitions(cls, defs, **changes) -> "RFMSpec":
+        """Valid statuses and refund handling from a ``cxlib.core.definitions.DefinitionSet``'s net revenue."""
+        rev = defs.net_revenue
+        return cls(valid_statuses=tuple(rev.valid_statuses), subtract_refunds=rev.subtract_refunds, **changes)
+
+    def describe(self) -> Msg:
+        net = msg("amount minus refunds") if self.subtract_refunds else msg("order amount")
+        ties = (msg("equal values share a score") if self.quintile_method == "ties_share"
+                else msg("equal-sized bins, ties split by customer id"))
+        from cxlib.core.definitions import status_words
+        statuses = status_words(self.valid_statuses)
+        if self.as_of:
+            # TRANSLATORS: {net} ("amount minus refunds" / "order amount") and {ties} are phrases
+            # translated on their own; {statuses} lists order statuses ("completed, refunded, partially refunded")
+            return msg("RFM as of {date} over orders with status {statuses}: recency in days since the last "
+                       "order, frequency = number of orders, monetary = {net}; each scored 1-5 by quintile "
+                       "({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.",
+                       date=self.as_of.isoformat(), statuses=statuses, net=net, ties=ties)
+        return msg("RFM as of the latest order date over orders with status {statuses}: recency in days since "
+                   "the last order, frequency = number of orders, monetary = {net}; each scored 1-5 by quintile "
+                   "({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.",
+                   statuses=statuses, net=net, ties=ties)
+
+    def to_json(self) -> dict:
+        return {"as_of": self.as_of.isoformat() if self.as_of else None, "valid_statuses": list(self.valid_statuses),
+                "subtract_refunds": self.subtract_refunds, "quintile_method": self.quintile_method,
+                "score_map": [r.to_json() for r in self.score_map]}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "RFMSpec":
+        as_of = obj.get("as_of")
+        return cls(as_of=date.fromisoformat(as_of) if as_of else None,
+                   valid_statuses=tuple(obj.get("valid_statuses", DEFAULT_VALID_STATUSES)),
+                   subtract_refunds=bool(obj.get("subtract_refunds", True)),
+                   score_map=tuple(ScoreRule.from_json(r) for r in obj["score_map"]) if obj.get("score_map")
+                   else DEFAULT_SCORE_MAP,
+                   quintile_method=obj.get("quintile_method", "ties_share"))
+
+
+def _order(v: np.ndarray, ids) -> np.ndarray:
+    """Positions sorted by value, then id (integer ids, e.g. positions of an id-sorted table, are
+    used as they are; text ids are ranked once)."""
+    codes = np.asarray(ids)
+    if not np.issubdtype(codes.dtype, np.integer):
+        codes = pd.factorize(pd.Series(ids, dtype="string"), sort=True)[0]
+    return np.lexsort((codes, v))
+
+
+def quintile_scores(values: pd.Series, ids: pd.Series, *, method: QuintileMethod = "ties_share") -> np.ndarray:
+    """Scores 1-5, higher value -> higher score (negate a value where lower is better).
+
+    Customers are numbered 1..n by (value, id); ``score = max(1, ceil(5 (rank - 1) / (n - 1)))``,
+    which equals ``pd.qcut(rank, 5, labels=False) + 1``. ``"ties_share"`` gives a tie group the
+    score of its first member."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    v = np.asarray(values, dtype=float)
+    if method == "ties_share":
+        rank = pd.Series(v).rank(method="min").to_numpy().astype(np.int64)
+    else:
+        rank = np.empty(n, dtype=np.int64)
+        rank[_order(v, ids)] = np.arange(1, n + 1)
+    denom = max(n - 1, 1)
+    return np.maximum(1, (5 * (rank - 1) + denom - 1) // denom)   # integer ceil: exact
+
+
+@dataclass(frozen=True)
+class RFMResult(Result):
+    """One row per customer with a valid order (``customers``) plus the valid orders used."""
+
+    customers: pd.DataFrame          # customer_id, email, orders, net_revenue, aov, first/last_order_at,
+    #                                  recency_days, r, f, m, fm, rfm, segment, value_tier
+    orders: pd.DataFrame             # customer_id, ordered_at, net (valid orders up to as_of)
+    as_of: date
+    spec: RFMSpec
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def segment_counts(self) -> dict[str, int]:
+        counts = self.customers["segment"].value_counts()
+        names = list(dict.fromkeys(r.segment for r in self.spec.score_map))
+        return {name: int(counts.get(name, 0)) for name in names}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per segment (score-map order): customers, shares, revenue, typical R/F/M."""
+        c = self.customers
+        g = c.groupby("segment", observed=True).agg(
+            customers=("customer_id", "size"), net_revenue=("net_revenue", "sum"),
+            recency_days_median=("recency_days", "median"), orders_mean=("orders", "mean"),
+            net_revenue_mean=("net_revenue", "mean"))
+        g = g.reindex(list(self.segment_counts)).fillna({"customers": 0, "net_revenue": 0.0})
+        g["customers"] = g["customers"].astype(int)
+        total_rev = float(c["net_revenue"].sum())
+        g["customers_pct"] = (100 * g["customers"] / max(len(c), 1)).round(2)
+        g["revenue_share_pct"] = (100 * g["net_revenue"] / total_rev).round(2) if total_rev else 0.0
+        g["net_revenue"] = g["net_revenue"].round(2)
+        # TRANSLATORS: column headers of the segment table (keys of the data); translate
+        # as short headers, e.g. net_revenue_mean = mean net revenue per customer
+        cols = [N_("customers"), N_("customers_pct"), N_("net_revenue"), N_("revenue_share_pct"),
+                N_("recency_days_median"), N_("orders_mean"), N_("net_revenue_mean")]   # headers people read
+        return g[cols].rename_axis(N_("segment")).reset_index()
+
+    def grid_frame(self) -> pd.DataFrame:
+        """Customers per (R, FM) cell with the cell's segment: 25 rows."""
+        grid = score_grid(self.spec.score_map)
+        counts = self.customers.groupby(["r", "fm"]).size()
+        rows = [{"r": r, "fm": fm, "segment": grid[r - 1, fm - 1], "customers": int(counts.get((r, fm), 0))}
+                for r in range(1, 6) for fm in range(1, 6)]
+        return pd.DataFrame(rows)
+
+    def summary(self) -> Msg:
+        counts = {k: v for k, v in sorted(self.segment_counts.items(), key=lambda kv: -kv[1]) if v}
+        # TRANSLATORS: a segment name and its number of customers, in the list of largest segments
+        top = [msg("{segment} {customers}", segment=name_msg(k), customers=v) for k, v in list(counts.items())[:4]]
+        if not top:
+            return msg("{customers} customers as of {date}; largest segments: none.",
+                       customers=len(self.customers), date=self.as_of.isoformat())
+        return msg("{customers} customers as of {date}; largest segments: {segments}.",
+                   customers=len(self.customers), date=self.as_of.isoformat(), segments=join_list(top))
+
+    def to_json(self) -> dict:
+        return {"customers": int(len(self.customers)), "segments": self.segment_counts,
+                "as_of": self.as_of.isoformat(), "definition": self.spec.to_json(),
+                "net_revenue": round(float(self.customers["net_revenue"].sum()), 2),
+                "segment_table": self.to_frame().to_dict("records"), "warnings": list(self.warnings)}
+
+
+def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[Msg]) -> tuple[pd.DataFrame, date]:
+    df = orders.df
+    for col in ("customer_id", "ordered_at", "amount"):
+        if col not in df.columns:
+            raise CxDataError(msg("RFM needs an orders table with '{column}'.", column=col), file=orders.name,
+                              hint=msg("Map the customer id, order date and amount columns on the Data page."))
+    status = (df["status"].astype("string").str.strip().str.lower().fillna("completed")
+              if "status" in df.columns else pd.Series("completed", index=df.index, dtype="string"))
+    refunded = df["refunded"].fillna(0.0) if ("refunded" in df.columns and spec.subtract_refunds) else 0.0
+    frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"), "ordered_at": df["ordered_at"],
+                          "net": df["amount"] - refunded,
+                          "email": df["email"].astype("string") if "email" in df.columns else pd.NA})
+    for col in ORDER_ATTRIBUTES:
+        if col in df.columns:
+            frame[col] = df[col].astype("string")
+    unknown = ~status.isin(ORDER_STATUSES)
+    if unknown.any():
+        examples = ", ".join(repr(v) for v in status[unknown].value_counts().index[:3])
+        warnings.append(msg("{orders} order(s) have a status that is not understood ({examples}) and are not "
+                            "counted as valid; map the status column on the Data page if they are sales.",
+                            orders=int(unknown.sum()), examples=examples))
+    frame = frame[status.isin(spec.valid_statuses).to_numpy()]
+    no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
+    if no_id.any():
+        warnings.append(msg("{orders} valid order(s) have no customer id or order date and are left out of RFM.",
+                            orders=int(no_id.sum())))
+        frame = frame[~no_id]
+    no_amount = frame["net"].isna()
+    if no_amount.any():
+        warnings.append(msg("{orders} valid order(s) have no amount; they count as orders with 0 revenue.",
+                            orders=int(no_amount.sum())))
+        frame = frame.assign(net=frame["net"].fillna(0.0))
+    if frame.empty:
+        raise CxDataError(msg("there are no valid orders with a customer id and a date to score."), file=orders.name,
+                          hint=msg("Valid statuses are {statuses}; check the status column or widen the definition.",
+                                   statuses=", ".join(spec.valid_statuses)))
+    as_of = spec.as_of or frame["ordered_at"].max().date()
+    cutoff = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
+    later = frame["ordered_at"] >= cutoff
+    if later.any():
+        warnings.append(msg("{orders} valid order(s) placed after {date} are ignored.",
+                            orders=int(later.sum()), date=as_of.isoformat()))
+        frame = frame[~later]
+    if frame.empty:
+        raise CxDataError(msg("no valid orders were placed on or before {date}.", date=as_of.isoformat()),
+                          hint=msg("Choose a later as-of date."))
+    return frame.reset_index(drop=True), as_of
+
+
+def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
+    """RFM scores and named segments for every customer with a valid order.
+
+    Parameters
+    ----------
+    orders : an orders Dataset (one row per order: customer_id, ordered_at, amount; status,
+        refunded, email, country optional).
+    spec : the RFM definition; default ``RFMSpec()`` (as of the latest order date).
+
+    Returns
+    -------
+    RFMResult
+        ``customers`` (one row per customer, sorted by id, with recency_days, orders,
+        net_revenue, r/f/m/fm scores, segment, value_tier), ``segment_counts``, ``warnings``.
+
+    Examples
+    --------
+    >>> from cxlib.data.loader import load_path
+    >>> res = compute_rfm(load_path("sample_data/orders_shopify.csv", role="orders"))
+    >>> res.summary()
+    '1180 customers as of 2026-10-31; largest segments: Lost 182, Need attention 178, Loyal 167, Potential loyalists 164.'
+    """
+    spec = spec or RFMSpec()
+    warnings: list[Msg] = []
+    valid, as_of = _valid_orders(orders, spec, warnings)
+    valid = valid.sort_values("ordered_at", kind="mergesort")
+    attrs = {col: (col, "last") for col in ORDER_ATTRIBUTES if col in valid.columns}   # from the latest order
+    c = valid.groupby("customer_id", sort=True).agg(
+        email=("email", "last"), orders=("net", "size"), net_revenue=("net", "sum"),
+        first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"), **attrs).reset_index()
+    c["orders"] = c["orders"].astype(int)
+    c["aov"] = c["net_revenue"] / c["orders"]
+    last_day = c["last_order_at"].dt.tz_convert("UTC").dt.normalize()
+    c["recency_days"] = ((pd.Timestamp(as_of, tz="UTC") - last_day).dt.days).astype(int)
+    ids = np.arange(len(c))                               # c is sorted by customer_id: ties break by id
+    c["r"] = quintile_scores(-c["recency_days"], ids, method=spec.quintile_method)
+    c["f"] = quintile_scores(c["orders"], ids, method=spec.quintile_method)
+    c["m"] = quintile_scores(c["net_revenue"], ids, method=spec.quintile_method)
+    c["fm"] = (c["f"] + c["m"] + 1) // 2
+    c["rfm"] = c["r"].astype(str) + c["f"].astype(str) + c["m"].astype(str)
+    grid = score_grid(spec.score_map)
+    c["segment"] = pd.Series(grid[c["r"].to_numpy() - 1, c["fm"].to_numpy() - 1], index=c.index, dtype="string")
+    c["value_tier"] = value_tiers(c["net_revenue"], ids)
+    n = len(c)
+    if n < 25:
+        warnings.append(msg("only {customers} customer(s): quintile scores on so few customers are coarse; "
+                            "read segments with care.", customers=n))
+    for name, col in ((msg("Recency"), "recency_days"), (msg("Frequency"), "orders"), (msg("Monetary"), "net_revenue")):
+        distinct = c[col].nunique()
+        if spec.quintile_method == "ties_share" and n >= 25 and distinct < 5:
+            # TRANSLATORS: {measure} is Recency, Frequency or Monetary
+            warnings.append(msg("{measure} has only {distinct} distinct value(s), so its scores use fewer than "
+                                "5 levels.", measure=name, distinct=int(distinct)))
+    return RFMResult(customers=c, orders=valid[["customer_id", "ordered_at", "net"]], as_of=as_of, spec=spec,
+                     warnings=tuple(warnings))
+
+
+# Tier names are stored values (like segment names), marked for display in the interface's language.
+VALUE_TIERS: tuple[tuple[str, float], ...] = ((N_("Top 10%"), 0.10), (N_("Next 20%"), 0.30),
+                                              (N_("Middle 30%"), 0.60), (N_("Bottom 40%"), 1.0))
+
+
+def value_tiers(net_revenue: pd.Series, ids: pd.Series) -> pd.Series:
+    """Value tier per customer: customers ranked by net revenue (highest first, then id) and cut at
+    10 %, 30 % and 60 % of customers (``VALUE_TIERS``)."""
+    n = len(net_revenue)
+    order = _order(-np.asarray(net_revenue, dtype=float), ids)
+    pos = np.empty(n, dtype=float)
+    pos[order] = np.arange(1, n + 1) / max(n, 1)          # share of customers at or above this one
+    labels = np.array([t for t, _ in VALUE_TIERS], dtype=object)
+    idx = np.searchsorted(np.array([c for _, c in VALUE_TIERS]), pos - 1e-12, side="left")
+    return pd.Series(labels[np.minimum(idx, len(labels) - 1)], index=net_revenue.index, dtype="string")
+
+
+def value_tier_frame(customers: pd.DataFrame) -> pd.DataFrame:
+    """Customers and net revenue share per value tier."""
+    total = float(customers["net_revenue"].sum())
+    g = customers.groupby("value_tier", observed=True).agg(customers=("customer_id", "size"),
+                                                           net_revenue=("net_revenue", "sum"))
+    g = g.reindex([t for t, _ in VALUE_TIERS]).fillna(0)
+    g["customers"] = g["customers"].astype(int)
+    g["revenue_share_pct"] = (100 * g["net_revenue"] / total).round(2) if total else 0.0
+    g["net_revenue"] = g["net_revenue"].round(2)
+    return g.rename_axis(N_("value_tier")).reset_index()
+
+
+# ---- command line -------------------------------------------------------------------------
+def cli_arguments(parser) -> None:
+    parser.add_argument("--as-of", dest="as_of", help="analysis date YYYY-MM-DD (default: date of the latest order)")
+    parser.add_argument("--ties", choices=QUINTILE_METHODS, default="ties_share",
+                        help="how equal values are scored (default: ties_share)")
+
+
+def cli_run(ds: Dataset, args) -> dict:
+    as_of = None
+    if getattr(args, "as_of", None):
+        try:
+            as_of = date.fromisoformat(args.as_of)
+        except ValueError:
+            raise CxDataError(msg("--as-of {value} is not a date.", value=repr(args.as_of)),
+                              hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
+    from cxlib.core.definitions import load_definitions
+    revenue = load_definitions(getattr(args, "definitions", None)).net_revenue
+    res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share"),
+                                  valid_statuses=tuple(revenue.valid_statuses),
+                                  subtract_refunds=revenue.subtract_refunds))
+    return res.to_json()
+
+
+
+# ---- joins: customers, survey responses and tickets onto the RFM table -----------------------
+@dataclass(frozen=True, slots=True)
+class JoinStats:
+    """How rows of another table were matched to customers."""
+
+    source: str                      # "customers", "responses" or "tickets"
+    rows: int
+    by_customer_id: int
+    by_email: int
+    unmatched: int
+
+    @property
+    def matched(self) -> int:
+        return self.by_customer_id + self.by_email
+
+    def sentence(self) -> Msg:
+        if self.source == "customers":
+            return msg("customers: {matched} of {rows} customers in the customers file have valid orders; "
+                       "{unmatched} without a valid order (no order, or only cancelled or pending ones) are kept "
+                       "in the segment '{segment}'.", matched=self.matched,
+                       rows=self.rows, unmatched=self.unmatched, segment=name_msg(NO_ORDERS))
+        counts = dict(matched=self.matched, rows=self.rows, by_id=self.by_customer_id, by_email=self.by_email,
+                      unmatched=self.unmatched)
+        if self.source == "responses":
+            return msg("responses: {matched} of {rows} rows matched to customers ({by_id} by customer id, "
+                       "{by_email} by email); {unmatched} unmatched.", **counts)
+        return msg("tickets: {matched} of {rows} rows matched to customers ({by_id} by customer id, "
+                   "{by_email} by email); {unmatched} unmatched.", **counts)
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "rows": self.rows, "by_customer_id": self.by_customer_id,
+                "by_email": self.by_email, "matched": self.matched, "unmatched": self.unmatched}
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """Everything known per customer: RFM + attributes + latest NPS/CSAT + ticket count.
+
+    ``customers`` has one row per customer (buyers, plus customers-file rows without a valid
+    order, whose ``segment`` is ``"No orders"``). ``responses``/``tickets`` keep the matched rows
+    (with ``customer_id``) for comparisons at the response/ticket level."""
+
+    customers: pd.DataFrame
+    orders: pd.DataFrame
+    responses: pd.DataFrame | None = None
+    tickets: pd.DataFrame | None = None
+    joins: tuple[JoinStats, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def describe_joins(self) -> Msg:
+        if not self.joins:
+            return msg("No other table joined.")
+        return join_sentences([j.sentence() for j in self.joins])
+
+
+def index_in(values: pd.Series, value_set: pd.Series) -> np.ndarray:
+    """Position of each value in ``value_set`` (unique), -1 when absent: an Arrow hash lookup, much
+    faster than ``isin``/``get_indexer`` on text columns."""
+    found = pc.index_in(pa.array(values.astype("string")), value_set=pa.array(value_set.astype("string")))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _norm_email(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip().str.lower().replace("", pd.NA)
+
+
+def _match(ids: pd.Series | None, emails: pd.Series | None, known_ids: pd.Series,
+           email_to_id: pd.Series) -> tuple[pd.Series, int, int]:
+    """customer_id per row: by customer id first, else by normalized email."""
+    n = len(ids if ids is not None else emails)
+    out = pd.Series(pd.NA, index=range(n), dtype="string")
+    by_id = 0
+    if ids is not None:
+        ids = ids.astype("string").str.strip().reset_index(drop=True)
+        found = index_in(ids, known_ids) >= 0
+        out = ids.where(found, pd.NA).astype("string")
+        by_id = int(out.notna().sum())
+    by_email = 0
+    if emails is not None and len(email_to_id):
+        via = _norm_email(emails.reset_index(drop=True)).map(email_to_id).astype("string")
+        fill = out.isna() & via.notna()
+        out = out.mask(fill, via)
+        by_email = int(fill.sum())
+    return out, by_id, by_email
+
+
+def _latest(df: pd.DataFrame, col: str, time_col: str | None) -> pd.Series:
+    d = df[df[col].notna() & (df[col].between(0, 10) if col == "nps" else True)]     # NPS: answers 0-10 only
+    if time_col and time_col in d.columns:
+        d = d.sort_values(time_col, kind="mergesort", na_position="first")
+    return d.groupby("customer_id", sort=False)[col].last()
+
+
+def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
+    """True when ``other`` (customers, responses or tickets) has a customer id or an email that also
+    appears in one of ``sources`` (orders, customers): a cheap test of whether a join makes sense."""
+    ids = [d.df["customer_id"].astype("string").str.strip() for d in sources if d is not None and "customer_id" in d.df]
+    emails = [_norm_email(d.df["email"]) for d in sources if d is not None and "email" in d.df]
+    ids = pd.concat(ids).dropna() if ids else pd.Series([], dtype="string")
+    emails = pd.concat(emails).dropna() if emails else pd.Series([], dtype="string")
+    d = other.df
+    for col in ("customer_id", "requester"):
+        if col in d.columns and d[col].astype("string").str.strip().isin(ids).any():
+            return True
+    for col in ("email", "requester"):
+        if col in d.columns and _norm_email(d[col]).isin(emails).any():
+            return True
+    return False
+
+
+def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, responses: Dataset | None = None,
+                        tickets: Dataset | None = None, *, promoter_min: int = 9, detractor_max: int = 6
+                        ) -> CustomerView:
+    """Join customer attributes, survey responses and tickets to the RFM table (customer id first,
+    else email normalized to lower case without spaces); counts of matched/unmatched rows in ``joins``.
+
+    With responses, ``nps`` and ``csat`` are each customer's latest answer (NPS: the latest answer
+    0-10) and ``nps_band`` its band (:func:`nps_band` with ``promoter_min``/``detractor_max``).
+
+    Attributes in both the customers file and the orders (email, country, channel) take the
+    customers file's value, falling back to the latest order's; other clashing columns of the
+    customers file get a ``_attr`` suffix."""
+    base = rfm.customers.copy()
+    joins: list[JoinStats] = []
+    warnings: list[Msg] = []
+    if customers is not None:
+        attrs = customers.df.copy()
+        attrs["customer_id"] = attrs["customer_id"].astype("string").str.strip()
+        attrs = attrs[attrs["customer_id"].notna()]
+        dup = attrs["customer_id"].duplicated()
+        if dup.any():
+            warnings.append(msg("{repeated} repeated customer id(s) in {file}; the first row of each is used.",
+                                repeated=int(dup.sum()), file=customers.name))
+            attrs = attrs[~dup]
+        shared = [c for c in attrs.columns if c in base.columns and c != "customer_id"
+                  and (c == "email" or c in ORDER_ATTRIBUTES)]        # customers file wins, orders fill gaps
+        clash = [c for c in attrs.columns if c in base.columns and c != "customer_id" and c not in shared]
+        attrs = attrs.rename(columns={c: f"{c}_attr" for c in shared + clash})
+        in_rfm = attrs["customer_id"].isin(base["customer_id"])
+        base = base.merge(attrs, on="customer_id", how="outer", sort=True)
+        for col in shared:
+            base[col] = base[f"{col}_attr"].astype("string").fillna(base[col].astype("string"))
+            base = base.drop(columns=f"{col}_attr")
+        no_orders = base["orders"].isna()
+        base.loc[no_orders, ["orders", "net_revenue"]] = 0
+        base["orders"] = base["orders"].astype(int)
+        base["segment"] = base["segment"].astype("string").fillna(NO_ORDERS)
+        joins.append(JoinStats("customers", len(attrs), int(in_rfm.sum()), 0, int((~in_rfm).sum())))
+    base["email_norm"] = _norm_email(base["email"]) if "email" in base.columns else pd.NA
+    emails = base.dropna(subset=["email_norm"]).drop_duplicates("email_norm")
+    email_to_id = pd.Series(emails["customer_id"].to_numpy(), index=emails["email_norm"].to_numpy())
+    resp_out = None
+    if responses is not None:
+        r = responses.df
+        ids = r["customer_id"] if responses.has("customer_id") else None
+        em = r["email"] if responses.has("email") else None
+        if ids is None and em is None:
+            warnings.append(msg("{file} has no customer id or email column, so responses cannot be joined.",
+                                file=responses.name))
+        else:
+            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
+            keep = [c for c in ("nps", "csat", "ces", "answered_at") if c in r.columns]
+            resp_out = r[keep].reset_index(drop=True).assign(customer_id=cid)
+            resp_out = resp_out[resp_out["customer_id"].notna()].reset_index(drop=True)
+            joins.append(JoinStats("responses", len(r), by_id, by_em, len(r) - by_id - by_em))
+            for col in ("nps", "csat"):
+                if col in resp_out.columns:
+                    base[col] = base["customer_id"].map(_latest(resp_out, col, "answered_at")).astype(float)
+            if "nps" in base.columns:
+                base["nps_band"] = nps_band(base["nps"], promoter_min, detractor_max)
+    tick_out = None
+    if tickets is not None:
+        t = tickets.df
+        ids = next((t[c] for c in ("customer_id", "requester") if c in t.columns and t[c].notna().any()), None)
+        em = next((t[c] for c in ("email", "requester_email", "requester")
+                   if c in t.columns and t[c].notna().any()), None)
+        if ids is None and em is None:
+            warnings.append(msg("{file} has no customer id, email or requester column, so tickets cannot be joined.",
+                                file=tickets.name))
+        else:
+            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
+            tick_out = pd.DataFrame({"ticket_id": t["ticket_id"].to_numpy(), "customer_id": cid})
+            tick_out = tick_out[tick_out["customer_id"].notna()].reset_index(drop=True)
+            joins.append(JoinStats("tickets", len(t), by_id, by_em, len(t) - by_id - by_em))
+            counts = tick_out.groupby("customer_id").size()
+            base["tickets"] = base["customer_id"].map(counts).fillna(0).astype(int)
+    for j in joins:
+        if j.source != "customers" and j.rows and j.matched == 0:
+            warnings.append(msg("none of the {rows} responses rows match a customer by id or email.", rows=j.rows)
+                            if j.source == "responses" else
+                            msg("none of the {rows} tickets rows match a customer by id or email.", rows=j.rows))
+    return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.orders, responses=resp_out,
+                        tickets=tick_out, joins=tuple(joins), warnings=tuple(rfm.warnings) + tuple(warnings))
+
+
+# ---- rule segments and member lists ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A named rule segment as saved. ``id`` identifies it while its name or rule is edited (the
+    Segments page keeps a renamed segment selected in Compare by it)."""
+
+    name: str
+    rule: str
+    id: str = ""
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "rule": self.rule}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "RuleSpec":
+        if not isinstance(obj, dict) or not isinstance(obj.get("rule"), str) or not isinstance(obj.get("name"), str):
+            raise CxDataError(msg("a rule segment in the saved analysis needs a name and a rule (text)."),
+                              hint=msg('Write it as {"name": "Detractors", "rule": "nps <= 6"}.'))
+        return cls(name=obj["name"], rule=obj["rule"], id=str(obj.get("id") or ""))
+
+
+@dataclass(frozen=True)
+class RuleSegment(Result):
+    """Customers matching a rule such as ``country = DE and orders >= 2``."""
+
+    name: str
+    rule: str
+    mask: np.ndarray                 # aligned with CustomerView.customers
+    customers: int
+    share_pct: float                 # of all customers in the view
+    net_revenue: float
+    revenue_share_pct: float
+    fields: frozenset[str] = frozenset()     # customer-table fields the rule reads (nps: a survey group)
+    id: str = ""
+
+    def describe(self) -> Msg:
+        return msg("Segment '{name}': customers matching {rule}.", name=name_msg(self.name), rule=" ".join(self.rule.split()))
+
+    def summary(self) -> Msg:
+        return msg("{customers} customers ({share_pct:.2f}% of all) match; they bring {net_revenue:,.2f} net revenue "
+                   "({revenue_share_pct:.2f}% of the total).", customers=self.customers, share_pct=self.share_pct,
+                   net_revenue=self.net_revenue, revenue_share_pct=self.revenue_share_pct)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "rule": self.rule, "customers": self.customers,
+                "share_pct": self.share_pct, "net_revenue": self.net_revenue,
+                "revenue_share_pct": self.revenue_share_pct, "fields": sorted(self.fields)}
+
+
+def rule_segment(view: CustomerView, rule: str, name: str = N_("Rule segment"), *, id: str = "") -> RuleSegment:
+    """Evaluate ``rule`` (see :mod:`cxlib.analyses.segment_rules`) on the customer table.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> seg = cx.rule_segment(cx.rfm(cx.load("sample_data/orders_shopify.csv")), "country = DE and orders >= 2")
+    >>> seg.summary()[:30]
+    '119 customers (10.08% of all) '
+    """
+    from cxlib.analyses.segment_rules import evaluate, field_kinds, fields_of, parse_rule
+    c = view.customers
+    node = parse_rule(rule, field_kinds(c))
+    mask = evaluate(node, c)
+    rev = c["net_revenue"].fillna(0.0)
+    total = float(rev.sum())
+    seg_rev = float(rev[mask].sum())
+    return RuleSegment(name=name, rule=rule, mask=mask, customers=int(mask.sum()),
+                       share_pct=round(100 * float(mask.mean()), 2) if len(c) else 0.0,
+                       net_revenue=round(seg_rev, 2),
+                       revenue_share_pct=round(100 * seg_rev / total, 2) if total else 0.0,
+                       fields=fields_of(node), id=id)
+
+
+def rule_segments(view: CustomerView, specs) -> tuple[RuleSegment, ...]:
+    """Several named rule segments at once (a sequence of :class:`RuleSpec`), in the order given.
+
+    Raises ``CxDataError`` naming the segment when its rule does not parse, its name is empty, or two
+    segments share a name (compared groups are told apart by name).
+
+    >>> import cxlib as cx
+    >>> view = cx.rfm(cx.load("sample_data/orders_shopify.csv"))
+    >>> [s.customers for s in rule_segments(view, [RuleSpec("Big", "net_revenue >= 500"), RuleSpec("DE", "country = DE")])]
+    [39, 432]
+    """
+    out: list[RuleSegment] = []
+    seen: set[str] = set()
+    for spec in specs:
+        name = str(spec.name).strip()
+        if not name:
+            raise CxDataError(msg("the rule segment {rule} has no name.", rule=repr(spec.rule)),
+                              hint=msg("Give each rule segment a name, e.g. Detractors."))
+        if name in seen:
+            raise CxDataError(msg("two rule segments are called '{name}'.", name=name_msg(name)),
+                              hint=msg("Give each rule segment its own name."))
+        seen.add(name)
+        try:
+            out.append(rule_segment(view, spec.rule, name, id=spec.id))
+        except CxDataError as err:
+            raise CxDataError(msg("segment '{name}': {problem}", name=name_msg(name), problem=err.message),
+                              hint=err.hint) from None
+    return tuple(out)
+
+
+def rule_segments_frame(segments) -> pd.DataFrame:
+    """One row per rule segment: name, rule, customers and their share of customers and net revenue."""
+    cols = [N_("segment"), N_("rule"), N_("customers"), N_("share_pct"), N_("net_revenue"), N_("revenue_share_pct")]
+    return pd.DataFrame([{"segment": s.name, "rule": " ".join(s.rule.split()), "customers": s.customers,
+                          "share_pct": s.share_pct, "net_revenue": s.net_revenue,
+                          "revenue_share_pct": s.revenue_share_pct} for s in segments], columns=cols)
+
+
+def segment_frame(rfm: RFMResult, view: CustomerView) -> pd.DataFrame:
+    """The RFM segment table (``RFMResult.to_frame``) with a last row for the customers-file rows
+    without a valid order (segment ``"No orders"``: 0 orders, 0 revenue), shares over every customer
+    of ``view``. Without such customers it is the RFM table itself."""
+    table = rfm.to_frame()
+    c = view.customers
+    missing = int((c["segment"] == NO_ORDERS).sum())
+    if not missing:
+        return table
+    columns = table.columns
+    row = {"segment": NO_ORDERS, "customers": missing, "net_revenue": 0.0, "revenue_share_pct": 0.0,
+           "recency_days_median": float("nan"), "orders_mean": 0.0, "net_revenue_mean": 0.0}
+    table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+    table["customers_pct"] = (100 * table["customers"] / len(c)).round(2)
+    return table[columns]
+
+
+# Headers people read in the member list (one-letter scores r, f, m and acronyms stay as they are).
+MEMBER_COLUMNS = (N_("customer_id"), N_("email"), N_("segment"), N_("value_tier"), N_("orders"), N_("net_revenue"),
+                  N_("aov"), N_("recency_days"), N_("last_order_at"), "r", "f", "m", "rfm", N_("country"), "nps",
+                  N_("nps_band"), "csat", N_("tickets"))
+
+
+def members_frame(view: CustomerView, mask: np.ndarray | None = None, segment_name: str | None = None) -> pd.DataFrame:
+    """Member list for campaigns: id, email, segment and metrics (export with
+    ``cxlib.data.export.to_csv_bytes``, which neutralizes formulas)."""
+    c = view.customers if mask is None else view.customers[np.asarray(mask, dtype=bool)]
+    out = c[[col for col in MEMBER_COLUMNS if col in c.columns]].copy()
+    for col in ("net_revenue", "aov"):
+        if col in out.columns:
+            out[col] = out[col].round(2)
+    if segment_name is not None:
+        out.insert(2, N_("list"), segment_name)
+    out = out.sort_values(["net_revenue", "customer_id"], ascending=[False, True], kind="mergesort")
+    return out.reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Command line: one registry of commands behind ``python -m cxlib``. The top floor."""

@@ -1,0 +1,121 @@
+"""The Dataset: what every analysis consumes.
+
+A Dataset is one loaded file understood as one *role* (events, orders, responses, tickets,
+experiment, customers). Its ``df`` holds the canonical columns first, with canonical dtypes
+(see ``cxlib.data.schema.ROLES``), followed by any other source columns kept as text. ``mapping``
+says which source column became which canonical field; ``report`` says what was understood
+and what was not.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cxlib.core.messages import N_, Msg, msg
+
+
+def _as_msg(text: str) -> Msg:
+    """A label given as a plain ``str`` (marked with ``N_`` where it is defined, or read back from a
+    saved report) becomes a ``Msg`` looked up by its English text."""
+    return text if isinstance(text, Msg) else Msg(str(text))
+
+
+def _examples(examples: tuple[tuple[int, str], ...]) -> Msg:
+    """Up to three examples, each "row 5: 'abc'" (the raw text is data), as one list."""
+    items = [msg("row {row}: {value}", row=row, value=repr(value)) for row, value in examples[:3]]
+    if len(items) == 1:
+        return items[0]
+    if len(items) == 2:
+        return msg("{first}, {second}", first=items[0], second=items[1])
+    return msg("{first}, {second}, {third}", first=items[0], second=items[1], third=items[2])
+
+
+@dataclass(frozen=True)
+class ColumnIssue:
+    """Cells of one column that could not be understood.
+
+    ``problem`` and ``action`` are short phrases (``N_``-marked labels or ``Msg``) that
+    :meth:`sentence` puts into one whole sentence for people.
+    """
+
+    column: str                      # canonical field (or source column)
+    source: str                      # the file's own header
+    problem: str                     # e.g. "not a number", "not a date", "out of range"
+    count: int
+    examples: tuple[tuple[int, str], ...] = ()   # (1-based file row, raw text)
+    action: str = N_("were left empty")   # what was done with those cells
+
+    def sentence(self) -> Msg:
+        values = {"count": self.count, "source": str(self.source), "column": str(self.column),
+                  "problem": _as_msg(self.problem), "action": _as_msg(self.action)}
+        if self.examples:
+            return msg("{count} cell(s) in column '{source}' ({column}) are {problem} and {action} "
+                       "(e.g. {examples}).", examples=_examples(self.examples), **values)
+        return msg("{count} cell(s) in column '{source}' ({column}) are {problem} and {action}.", **values)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What loading understood: counts, problems, ranges. Shown on the Data page."""
+
+    rows_in: int = 0                 # data rows read from the file
+    rows: int = 0                    # units of the role (orders after collapsing line items, ...)
+    encoding: str = "utf-8"
+    delimiter: str | None = ","
+    header_rows: int = 1
+    file_format: str = "csv"         # csv | xlsx | xls | parquet | jsonl
+    recognized_as: str | None = None  # e.g. "Shopify orders export"
+    confidence: float = 1.0          # 0..1: how sure role/mapping detection is
+    issues: tuple[ColumnIssue, ...] = ()
+    missing: dict[str, int] = field(default_factory=dict)     # canonical field -> empty cells
+    duplicates: int = 0              # duplicate rows (or duplicate ids for the role's unit)
+    date_range: tuple[str, str] | None = None  # ISO dates of the role's main timestamp
+    formulas: int = 0                # text cells that look like spreadsheet formulas
+    warnings: tuple[str, ...] = ()   # every partial problem, as sentences (Msg)
+    source_columns: tuple[str, ...] = ()  # the file's own headers (what a mapping may pick from)
+    # Categorical fields (cxlib.data.values): each distinct value (most frequent first) with its count in units,
+    # what it is read as and what the status tables alone would read it as: field -> ((value, count,
+    # canonical, default), ...).
+    values: dict[str, tuple[tuple[str, int, str, str], ...]] = field(default_factory=dict)
+    value_map: dict[str, dict[str, str]] = field(default_factory=dict)   # the user's value mapping, applied
+
+    def all_warnings(self) -> list[str]:
+        """Every warning as a sentence (``Msg``): the report's own, then one per column issue."""
+        return list(self.warnings) + [i.sentence() for i in self.issues]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One file understood as one role."""
+
+    name: str                        # file name as uploaded
+    role: str
+    df: pd.DataFrame
+    mapping: dict[str, str]          # canonical field -> source column
+    report: Report = field(default_factory=Report)
+    content_hash: str = ""           # sha256 of the uploaded bytes (or of the frame)
+
+    @property
+    def key(self) -> str:
+        """Stable identity: role + content hash (+ column mapping and value mapping), used for caching and
+        as the id saved analyses name."""
+        m = ";".join(f"{k}={v}" for k, v in sorted(self.mapping.items()))
+        if self.value_map:
+            m += "|" + json.dumps(self.value_map, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(f"{self.role}|{self.content_hash}|{m}".encode()).hexdigest()[:16]
+
+    @property
+    def value_map(self) -> dict[str, dict[str, str]]:
+        """The value mapping applied while loading (field -> {value in the file: canonical value})."""
+        return dict(self.report.value_map or {})
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.report.all_warnings()
+
+    def has(self, field_name: str) -> bool:
+        """True when the canonical field is present and not entirely empty."""
+        return field_name in self.df.columns and bool(self.df[field_name].notna().any())

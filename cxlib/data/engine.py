@@ -1,0 +1,85 @@
+"""The engine: one Ibis expression layer over DuckDB (in-process, the default).
+
+Analyses build Ibis expressions from canonical tables to small sufficient statistics (counts,
+sums, per-step users, per-customer summaries) and only then go to pandas/numpy for the statistics.
+The same expressions run on the other Ibis backends (PostgreSQL, PySpark, ...).
+
+- :func:`backend` is this thread's DuckDB backend (DuckDB connections are not shared across
+  threads; Streamlit runs each session's script on its own thread).
+- :func:`table` turns what an analysis is given (a :class:`~cxlib.data.dataset.Dataset`, a pandas
+  DataFrame, an Arrow table, a Parquet path or an Ibis table) into an Ibis table.
+- :func:`execute` runs an expression and returns pandas; pass ``limit`` whenever the result could
+  grow with the input.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = table(pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [1.0, 2.0, 5.0]}))
+>>> execute(t.group_by("customer_id").aggregate(total=t.amount.sum()).order_by("customer_id"))
+  customer_id  total
+0           a    3.0
+1           b    5.0
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:                     # pragma: no cover - typing only
+    import ibis.expr.types as ir
+    import pandas as pd
+
+_local = threading.local()
+
+
+def _threads() -> int:
+    return int(os.environ.get("CX_ENGINE_THREADS") or min(4, os.cpu_count() or 1))
+
+
+def backend():
+    """This thread's in-process DuckDB backend (created on first use)."""
+    con = getattr(_local, "backend", None)
+    if con is None:
+        import ibis
+        con = ibis.duckdb.connect(threads=_threads())
+        _local.backend = con
+    return con
+
+
+def table(obj) -> ir.Table:
+    """An Ibis table for ``obj``: an Ibis table (returned as is), a Dataset (its canonical table),
+    a pandas DataFrame or Arrow table (registered in memory), or a path to a Parquet file."""
+    import ibis
+    import ibis.expr.types as ir
+    if isinstance(obj, ir.Table):
+        return obj
+    engine_table = getattr(obj, "engine_table", None)
+    if callable(engine_table):
+        return engine_table()
+    if hasattr(obj, "role") and hasattr(obj, "df"):          # a Dataset without an engine table yet
+        return ibis.memtable(obj.df)
+    if isinstance(obj, (str, os.PathLike)):
+        return backend().read_parquet(Path(obj))
+    return ibis.memtable(obj)
+
+
+def execute(expr, *, limit: int | None = None) -> pd.DataFrame:
+    """Run ``expr`` on its backend (DuckDB for in-memory tables) and return a pandas DataFrame."""
+    import ibis.expr.types as ir
+    if limit is not None and isinstance(expr, ir.Table):
+        expr = expr.limit(limit)
+    con = _backend_of(expr)
+    return con.execute(expr)
+
+
+def _backend_of(expr):
+    """The backend an expression is bound to; in-memory-only expressions run on this thread's DuckDB."""
+    try:
+        return expr._find_backend(use_default=False)
+    except Exception:                  # noqa: BLE001 - only memtables: no backend of their own
+        return backend()
+
+
+__all__ = ["backend", "execute", "table"]
