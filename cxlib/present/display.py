@@ -48,6 +48,7 @@ from cxlib.analyses.segment_analysis import SegmentsResult
 from cxlib.analyses.segments import RFMResult, RuleSegment
 from cxlib.analyses.support import SupportSummary, SupportTrend
 from cxlib.analyses.survey import GroupedResult, NpsResult, ScaleResult, SurveySummary
+from cxlib.analyses.timing import TimingResult
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, msg
 
@@ -97,6 +98,11 @@ def _cseg():
 def _cexp():
     from cxlib.present import charts_experiment
     return charts_experiment
+
+
+def _ctim():
+    from cxlib.present import charts_timing
+    return charts_timing
 
 
 def _cfun():
@@ -244,6 +250,10 @@ VIEWS: dict[type, View] = {
         lambda r: r.spec.describe(),
         {"lift": _no_defs(lambda: _cexp().lift_chart), "rates": _no_defs(lambda: _cexp().rates_chart)}),
     PowerPlan: View(lambda r: msg("Sample size plan"), lambda r: r.describe(), {}),
+    TimingResult: View(
+        lambda r: msg("When customers act"), lambda r: r.spec.describe(),
+        {"counts": _no_defs(lambda: _ctim().count_heatmap), "rates": _no_defs(lambda: _ctim().rate_heatmap)},
+        available=lambda r, kind: kind != "rates" or r.has_rates),
     FunnelResult: View(
         lambda r: msg("Funnel"), lambda r: r.spec.describe(),
         {"funnel": _no_defs(lambda: _cfun().funnel_chart), "breakdown": _no_defs(lambda: _cfun().breakdown_chart),
