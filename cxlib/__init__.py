@@ -96,6 +96,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     # customer 360
     "customers": ("cxlib.analyses.customers", "customers"), "CustomersSpec": ("cxlib.analyses.customers", "CustomersSpec"),
     "IdentitySpec": ("cxlib.data.identity", "IdentitySpec"),
+    "channels": ("cxlib.analyses.channels", "channels"), "ChannelsSpec": ("cxlib.analyses.channels", "ChannelsSpec"),
     "timing": ("cxlib.analyses.timing", "timing"), "TimingSpec": ("cxlib.analyses.timing", "TimingSpec"),
 }
 __all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "Report", *_LAZY])

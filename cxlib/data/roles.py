@@ -77,6 +77,16 @@ ROLES: tuple[Role, ...] = (
         Field("country", "text"), Field("city", "text"), Field("signup_at", "datetime"),
         Field("tags", "text"),
     ), main_time="signup_at"),
+    # campaign recipient activity (Klaviyo, Mailchimp, Braze, a plain CSV): one row per message sent
+    Role("messages", N_("Messages"), "messages", (
+        Field("recipient", "id", True, N_("who received it (customer id or e-mail)")),
+        Field("sent_at", "datetime", True, N_("when it was sent")),
+        Field("channel", "text", False, N_("email, sms, push, ...")), Field("campaign", "text"),
+        Field("opened", "flag", False, N_("shown, never used to choose: machines open mail too")),
+        Field("clicked", "flag"), Field("converted", "flag", False, N_("placed an order after the message")),
+        Field("unsubscribed", "flag"), Field("bounced", "flag"), Field("revenue", "number"),
+        Field("email", "text"),
+    ), main_time="sent_at"),
 )
 ROLES_BY_NAME: dict[str, Role] = {r.name: r for r in ROLES}
 
@@ -89,7 +99,7 @@ ONE_OF: dict[str, tuple[str, ...]] = {"responses": ("nps", "csat", "ces")}
 # TRANSLATORS: a kind of data, used inside "this looks like {found} data, not {expected}." and similar.
 _ROLE_NOUNS = {"events": msg("events"), "orders": msg("orders"), "responses": msg("survey responses"),
                "tickets": msg("support tickets"), "experiment": msg("experiment assignments"),
-               "customers": msg("customers")}
+               "customers": msg("customers"), "messages": msg("messages")}
 
 
 def role_noun(role: str) -> Msg | str:

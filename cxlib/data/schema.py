@@ -436,7 +436,7 @@ _DATA_OF: dict[str, Msg] = {
     # TRANSLATORS: kinds of data, used inside sentences such as "'x' is not a field of {data}."
     "events": msg("events data"), "orders": msg("orders data"), "responses": msg("survey responses data"),
     "tickets": msg("support tickets data"), "experiment": msg("experiment assignments data"),
-    "customers": msg("customers data"),
+    "customers": msg("customers data"), "messages": msg("messages data"),
 }
 
 

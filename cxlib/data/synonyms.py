@@ -168,6 +168,18 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 
 ROLE_SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
+    # campaign recipient exports (Klaviyo, Mailchimp, Braze and plain sheets)
+    ("messages", "recipient"): _n("recipient", "recipient email", "email", "email address", "profile id",
+                                  "subscriber", "subscriber id", "external_id", "customer id", "收件人", "Получатель"),
+    ("messages", "sent_at"): _n("sent at", "send time", "sent", "send date", "sent date", "delivered at", "timestamp",
+                                "发送时间", "Время отправки", "Дата отправки"),
+    ("messages", "channel"): _n("channel", "message channel", "medium", "渠道", "Канал"),
+    ("messages", "campaign"): _n("campaign", "campaign name", "flow", "message name", "活动", "Кампания"),
+    ("messages", "opened"): _n("opened", "open", "opens", "is opened", "打开", "Открыто"),
+    ("messages", "clicked"): _n("clicked", "click", "clicks", "is clicked", "点击", "Клик", "Кликнул"),
+    ("messages", "converted"): _n("placed order", "converted", "conversion", "ordered", "下单", "Заказ"),
+    ("messages", "unsubscribed"): _n("unsubscribed", "unsubscribe", "opted out", "退订", "Отписался"),
+    ("messages", "bounced"): _n("bounced", "bounce", "failed", "退回", "Недоставлено"),
     ("tickets", "channel"): _n("via", "source", "ticket channel", "contact channel", "来源渠道", "Канал обращения"),
     ("tickets", "status"): _n("ticket status", "状态", "Статус заявки"),
     ("events", "revenue"): _n("price", "event value", "event_value_in_usd"),

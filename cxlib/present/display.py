@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cxlib.analyses.channels import ChannelsResult
 from cxlib.analyses.clv import CLVResult, HistoricalCLV
 from cxlib.analyses.compare import Comparison
 from cxlib.analyses.experiment import ExperimentResult
@@ -103,6 +104,11 @@ def _cexp():
 def _ctim():
     from cxlib.present import charts_timing
     return charts_timing
+
+
+def _cchan():
+    from cxlib.present import charts_channels
+    return charts_channels
 
 
 def _cfun():
@@ -254,6 +260,11 @@ VIEWS: dict[type, View] = {
         lambda r: msg("When customers act"), lambda r: r.spec.describe(),
         {"counts": _no_defs(lambda: _ctim().count_heatmap), "rates": _no_defs(lambda: _ctim().rate_heatmap)},
         available=lambda r, kind: kind != "rates" or r.has_rates),
+    ChannelsResult: View(
+        lambda r: msg("Channels"), lambda r: r.spec.describe(),
+        {"rates": _no_defs(lambda: _cchan().rates_chart), "send_hour": _no_defs(lambda: _cchan().send_hour_chart),
+         "fatigue": _no_defs(lambda: _cchan().fatigue_chart)},
+        available=lambda r, kind: kind == "rates" or "converted" in r.has),
     FunnelResult: View(
         lambda r: msg("Funnel"), lambda r: r.spec.describe(),
         {"funnel": _no_defs(lambda: _cfun().funnel_chart), "breakdown": _no_defs(lambda: _cfun().breakdown_chart),
