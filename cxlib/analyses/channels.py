@@ -158,7 +158,7 @@ def _rates(df: pd.DataFrame, has) -> pd.DataFrame:
 def _flags_expr(t: ir.Table, keys: list, has) -> ir.Table:
     aggs = {"sent": t.count()}
     for f in _present(has):
-        aggs[f] = (t[f] > 0).cast("int64").sum()
+        aggs[f] = (t[f] > 0).ifelse(1, 0).sum()
     return t.group_by(keys).aggregate(**aggs)
 
 
@@ -229,21 +229,24 @@ def channels(ds: Dataset, spec: ChannelsSpec | None = None) -> ChannelsResult:
     return ChannelsResult(spec, per, pairs, hourly, fatigue, has, tuple(warnings))
 
 
-def _fatigue(t: ir.Table, spec: ChannelsSpec) -> pd.DataFrame:
-    """Conversion by how many messages the recipient got in the 7 days before each message."""
+def fatigue_expr(t: ir.Table, cap: int) -> ir.Table:
+    """Messages sent and converted per channel and fatigue level (other messages the recipient got in
+    the 7 days up to the send time, capped at ``cap``)."""
     import ibis
     w = ibis.range_window(preceding=ibis.interval(days=7), following=0, group_by=t.recipient, order_by=t.sent_at)
-    prior = (t.sent_at.count().over(w) - 1).name("prior")          # messages in (sent - 7 d, sent], minus itself
-    m = t.select("channel", "converted", prior)
-    cap = int(spec.fatigue_cap)
+    m = t.select("channel", "converted", prior=t.sent_at.count().over(w) - 1)
     level = (m.prior >= cap).ifelse(cap, m.prior).cast("int64").name("level")
-    agg = engine.execute(m.group_by(["channel", level]).aggregate(sent=m.count(),
-                                                                  converted=(m.converted > 0).cast("int64").sum()))
-    agg = agg.sort_values(["channel", "level"], ignore_index=True)
+    return m.group_by(["channel", level]).aggregate(sent=m.count(), converted=(m.converted > 0).ifelse(1, 0).sum())
+
+
+def _fatigue(t: ir.Table, spec: ChannelsSpec) -> pd.DataFrame:
+    """Conversion by how many messages the recipient got in the 7 days before each message."""
+    cap = int(spec.fatigue_cap)
+    agg = engine.execute(fatigue_expr(t, cap)).sort_values(["channel", "level"], ignore_index=True)
     agg["prior_7d"] = [f"{cap}+" if int(v) >= cap else str(int(v)) for v in agg["level"]]
     return _rates(agg.drop(columns="level"), {"converted"})[["channel", "prior_7d", "sent", "converted",
                                                              "conversion_rate", "conversion_ci_low",
                                                              "conversion_ci_high"]]
 
 
-__all__ = ["ChannelsResult", "ChannelsSpec", "FLAGS", "channels"]
+__all__ = ["ChannelsResult", "ChannelsSpec", "FLAGS", "channels", "fatigue_expr"]

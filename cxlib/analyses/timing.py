@@ -183,7 +183,7 @@ def _rates_expr(t: ir.Table, time: str, user: str, event: str, by: str | None, s
     and how many of them include ``event``."""
     u = t.filter(t[time].notnull() & t[user].notnull())
     u = u.mutate(bucket=(u[time].epoch_seconds() // seconds).cast("int64"),
-                 conv=(u.event.cast("string") == event).cast("int64"))
+                 conv=(u.event.cast("string") == event).ifelse(1, 0))
     aggs = {"conv": u.conv.max()}
     if by:
         aggs["by"] = u[by].cast("string").fill_null("(missing)").first(order_by=u[time])
