@@ -129,3 +129,19 @@ def test_bad_inputs_are_clear_errors():
     with pytest.raises(CxDataError, match="unknown key"):
         ChannelsSpec.from_json({"tz": "UTC", "alhpa": 0.1})
     assert ChannelsSpec.from_json(ChannelsSpec(tz="Asia/Tokyo", by="segment").to_json()).by == "segment"
+
+
+def test_braze_and_russian_exports_are_recognized_with_the_same_numbers():
+    braze = ("external_id,campaign_name,channel,sent_at,clicked,converted,unsubscribed,bounced\n"
+             "u1,Spring,push,2024-03-01T10:00:00Z,true,false,false,false\n"
+             "u2,Spring,push,2024-03-01T10:05:00Z,false,true,false,true\n"
+             "u3,Spring,email,2024-03-01T11:00:00Z,true,true,false,false\n")
+    ru = ("Получатель;Кампания;Канал;Время отправки;Клик;Заказ;Отписался\n"
+          "u1;Весна;push;01.03.2024 10:00;да;нет;нет\nu2;Весна;push;01.03.2024 10:05;нет;да;нет\n"
+          "u3;Весна;email;01.03.2024 11:00;да;да;нет\n")
+    for name, text in (("braze.csv", braze), ("выгрузка.csv", ru)):
+        ds = cx.load_bytes(text.encode(), name)
+        assert ds.role == "messages", name
+        got = {c["channel"]: (c["sent"], c["click_rate_pct"], c["conversion_rate_pct"])
+               for c in channels(ds).to_json()["channels"]}
+        assert got == {"email": (1, 100.0, 100.0), "push": (2, 50.0, 50.0)}, name
