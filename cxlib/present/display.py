@@ -43,6 +43,7 @@ from cxlib.analyses.experiment import ExperimentResult
 from cxlib.analyses.funnel import FunnelResult
 from cxlib.analyses.orders import OrdersSummary, OrdersTable
 from cxlib.analyses.power import PowerPlan
+from cxlib.analyses.propensity import PropensityResult
 from cxlib.analyses.retention import ChurnList, ChurnTrend, CohortResult, RateResult
 from cxlib.analyses.scorecard import Scorecard
 from cxlib.analyses.segment_analysis import SegmentsResult
@@ -109,6 +110,11 @@ def _ctim():
 def _cchan():
     from cxlib.present import charts_channels
     return charts_channels
+
+
+def _cprop():
+    from cxlib.present import charts_propensity
+    return charts_propensity
 
 
 def _cfun():
@@ -265,6 +271,11 @@ VIEWS: dict[type, View] = {
         {"rates": _no_defs(lambda: _cchan().rates_chart), "send_hour": _no_defs(lambda: _cchan().send_hour_chart),
          "fatigue": _no_defs(lambda: _cchan().fatigue_chart)},
         available=lambda r, kind: kind == "rates" or "converted" in r.has),
+    PropensityResult: View(
+        lambda r: msg("Ready to buy in the next {days} days", days=r.horizon_days), lambda r: r.describe(),
+        {"evidence": _no_defs(lambda: _cprop().auc_chart), "calibration": _no_defs(lambda: _cprop().calibration_chart),
+         "gains": _no_defs(lambda: _cprop().gains_chart), "bands": _no_defs(lambda: _cprop().bands_chart)},
+        available=lambda r, kind: kind == "bands" or len(r.backtest.calibration) > 0),
     FunnelResult: View(
         lambda r: msg("Funnel"), lambda r: r.spec.describe(),
         {"funnel": _no_defs(lambda: _cfun().funnel_chart), "breakdown": _no_defs(lambda: _cfun().breakdown_chart),
