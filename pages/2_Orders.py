@@ -11,7 +11,7 @@ from cxlib.core.definitions import DefinitionSet
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_
 from ui import fmt, t
-from ui.widgets import status_label
+from ui.tables import status_label
 
 ui.shell(t("Orders"), icon=":material/shopping_cart:")
 ds = ui.pick_dataset("orders", key="orders_dataset")

@@ -13,7 +13,8 @@ from cxlib.analyses.segments import (NO_ORDERS, ORDER_STATUSES, RFMSpec, build_c
                             value_tier_frame)
 from ui import fmt, t, tr
 from ui.segments_view import compare_panel, rule_segments_editor, rule_specs, show_comparison
-from ui.widgets import column_label, dataset_currency, date_input_format, status_label
+from ui.pickers import dataset_currency, date_input_format
+from ui.tables import column_label, status_label
 
 ui.shell(t("Segments"), icon=":material/group_work:")
 orders = ui.pick_dataset("orders", key="seg_orders", label=t("Orders"))

@@ -14,7 +14,7 @@ from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, churn_tr
 from cxlib.analyses.segments import RFMSpec, compute_rfm
 from ui import fmt, t, tr
 from ui.churn_view import churn_list_section
-from ui.widgets import dataset_currency, date_input_format
+from ui.pickers import dataset_currency, date_input_format
 
 ui.shell(t("Retention"), icon=":material/autorenew:")
 ds = ui.pick_dataset("orders", key="ret_dataset", label=t("Orders"))

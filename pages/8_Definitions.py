@@ -9,7 +9,8 @@ from cxlib.core import definitions as D
 from cxlib.core.errors import CxDataError
 from ui import t, tr
 from ui.scorecard_view import held_for_question, percent_question
-from ui.widgets import date_input_format, status_label
+from ui.pickers import date_input_format
+from ui.tables import status_label
 
 ui.shell(t("Definitions"), icon=":material/rule:")
 defs = ui.definitions()

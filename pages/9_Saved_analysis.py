@@ -13,6 +13,7 @@ from cxlib.core.messages import msg
 from cxlib.saved.workspace import AnalysisSpec
 from ui import auth, fmt, shared_view, state
 from ui.i18n import t, tr
+from ui.tables import label_columns
 
 ui.shell(t("Saved analysis"), icon=":material/bookmark:", shared=True)
 if st.query_params.get("analysis"):              # a share link: the analysis from the workspace, read-only
@@ -68,5 +69,5 @@ try:
 except CxDataError:
     pass
 table = res.to_frame()
-ui.show_table(table, width="stretch", labels=ui.widgets.label_columns(table))
+ui.show_table(table, width="stretch", labels=label_columns(table))
 ui.download_table(table, "saved_analysis.csv", key="saved_csv")

@@ -11,7 +11,9 @@ from ui import fmt
 from ui.i18n import t, tr
 from ui.nav import link
 from ui.text import caption, show_error
-from ui.widgets import dataset_currency, download_table, show_table, spec_download
+from ui.downloads import download_table, spec_download
+from ui.pickers import dataset_currency
+from ui.tables import show_table
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -14,7 +14,9 @@ from ui import fmt, state
 from ui.i18n import t, tr
 from ui.text import error_text, show_error, show_warnings
 from ui.text import esc as ui_esc
-from ui.widgets import dataset_currency, download_table, option_labels, show_table
+from ui.downloads import download_table
+from ui.pickers import dataset_currency, option_labels
+from ui.tables import show_table
 
 NONE = "—"
 

@@ -13,7 +13,7 @@ from cxlib.analyses.experiment import ExperimentResult
 from cxlib.core.messages import N_
 from ui import fmt
 from ui.i18n import t
-from ui.widgets import show_table
+from ui.tables import show_table
 
 # Header of the analysed metric's column, per metric.
 VALUE_HEADERS = {"converted": N_("Conversion"), "revenue": N_("Revenue per user"), "aov": N_("Average order value")}

@@ -13,7 +13,9 @@ from cxlib.core.errors import CxDataError
 from cxlib.analyses.segments import RuleSegment, RuleSpec, rule_segment
 from ui.i18n import t, tr
 from ui.text import caption, esc, show_error, show_warnings
-from ui.widgets import option_labels, show_chart, show_table, sig
+from ui.charts import show_chart
+from ui.pickers import option_labels
+from ui.tables import show_table, sig
 
 STORE = "seg_rules"
 DEFAULT_RULE = "orders >= 2 and recency_days <= 90"
