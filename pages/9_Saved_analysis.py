@@ -5,13 +5,12 @@ import json
 import streamlit as st
 
 import ui
-from cxlib.saved import replay as analyses
 from cxlib.present import display
 from cxlib.core.definitions import DefinitionSet
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import msg
 from cxlib.saved.workspace import AnalysisSpec
-from ui import auth, fmt, shared_view, state
+from ui import auth, fmt, runner, shared_view, state
 from ui.i18n import t, tr
 from ui.tables import label_columns
 
@@ -49,11 +48,12 @@ if missing:
     st.stop()
 
 try:
-    with st.spinner(t("Recomputing…")):
-        res = analyses.run(spec.page, [loaded[i] for i in wanted], spec.options, spec.definitions)
+    defs = DefinitionSet.from_json(spec.definitions) if spec.definitions else DefinitionSet.default()
 except CxDataError as err:
     ui.show_error(err)
     st.stop()
+with st.spinner(t("Recomputing…")):
+    res = runner.run(spec.page, [loaded[i] for i in wanted], spec.options, defs)
 
 st.subheader(ui.esc(spec.title or tr(display.title_of(res))))
 st.caption(ui.esc(t("Page: {page} · data: {name} · saved {when}", page=spec.page, name=loaded[spec.dataset_id].name,
@@ -61,7 +61,6 @@ st.caption(ui.esc(t("Page: {page} · data: {name} · saved {when}", page=spec.pa
 ui.caption(display.definition_of(res))
 st.text(tr(res.summary()))
 ui.show_warnings(getattr(res, "warnings", ()))
-defs = DefinitionSet.from_json(spec.definitions) if spec.definitions else DefinitionSet.default()
 try:
     chart = display.chart(res, defs=defs)
     ui.show_chart(chart, width="stretch")
