@@ -5,12 +5,12 @@ import streamlit as st
 
 from cxlib.analyses.retention import CHURN_STATUS_LABELS, ChurnSpec, default_at_risk_days
 from ui import fmt, runner
+from ui.downloads import download_table, spec_download
 from ui.i18n import t, tr
 from ui.nav import link
-from ui.text import caption
-from ui.downloads import download_table, spec_download
 from ui.pickers import dataset_currency
 from ui.tables import show_table
+from ui.text import caption
 
 
 def churn_list_section(ds, defs, spec: ChurnSpec) -> None:

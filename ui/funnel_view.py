@@ -12,9 +12,9 @@ from ui import fmt
 from ui.charts import show_chart
 from ui.downloads import download_chart, download_table
 from ui.i18n import t, tr
-from ui.text import esc
 from ui.pickers import option_labels
 from ui.tables import show_table, sig
+from ui.text import esc
 
 
 def event_counts(datasets: list[Dataset], options: dict, defs: DefinitionSet):

@@ -12,12 +12,12 @@ from cxlib.analyses.compare import METRICS, POPULATIONS, Comparison, Group
 from cxlib.core.errors import CxDataError
 from cxlib.analyses.segments import RuleSegment, RuleSpec, members_frame, rule_segment, rule_segments_frame
 from ui import fmt
+from ui.charts import show_chart
 from ui.downloads import download_table
 from ui.i18n import t, tr
-from ui.text import caption, esc, show_error, show_warnings
-from ui.charts import show_chart
 from ui.pickers import option_labels
 from ui.tables import show_table, sig
+from ui.text import caption, esc, show_error, show_warnings
 
 STORE = "seg_rules"
 DEFAULT_RULE = "orders >= 2 and recency_days <= 90"

@@ -22,12 +22,12 @@ from cxlib.core.errors import CxDataError
 from cxlib.saved.workspace import AnalysisSpec, NotFound
 from ui import auth, share
 from ui import fmt
-from ui.i18n import t, tr
-from ui.lang import language
-from ui.text import caption, esc, show_error, show_warnings
 from ui.charts import localized
 from ui.downloads import download_chart, download_table
+from ui.i18n import t, tr
+from ui.lang import language
 from ui.tables import label_columns, show_table
+from ui.text import caption, esc, show_error, show_warnings
 
 
 @dataclass(frozen=True)

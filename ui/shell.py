@@ -6,8 +6,8 @@ import streamlit as st
 from ui import auth, i18n, nav, state
 from ui.i18n import t, tr
 from ui.lang import LANGUAGES, language
-from ui.text import esc
 from ui.pickers import dataset_label
+from ui.text import esc
 
 
 def shell(title: str, *, icon: str = ":material/analytics:", shared: bool = False) -> None:
