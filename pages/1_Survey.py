@@ -1,37 +1,16 @@
 """Survey: NPS, CSAT and CES with CIs, distribution, trend, by segment, and searchable comments."""
-import json
-
 import streamlit as st
 
 import ui
 from cxlib.present import charts_scorecard as charts
 from cxlib.analyses import survey
-from cxlib.core.definitions import DefinitionSet
-from cxlib.core.errors import CxDataError
-from ui import fmt, t
+from ui import fmt, runner, t
 
 ui.shell(t("Survey"), icon=":material/forum:")
 ds = ui.pick_dataset("responses", key="survey_dataset")
 defs = ui.definitions()
-DEFS = json.dumps(defs.to_json(), sort_keys=True)
 NAMES = {"nps": t("NPS"), "csat": t("CSAT"), "ces": t("CES")}
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def run(_ds, key: str, what: str, defs_json: str, options: str):
-    d, o = DefinitionSet.from_json(json.loads(defs_json)), json.loads(options)
-    if what == "summary":
-        return survey.summarize(_ds, d)
-    if what == "trend":
-        return survey.over_time(_ds, o["metric"], o["freq"], d)
-    return survey.by_segment(_ds, o["metric"], o["by"], d)
-
-
-try:
-    res = run(ds, ds.key, "summary", DEFS, "{}")
-except CxDataError as err:
-    ui.show_error(err)
-    st.stop()
+res = runner.run("survey", ds, {"view": "summary"}, defs)
 ui.show_warnings(res.warnings)
 ui.spec_download(res, ds, key="spec_survey", title=t("Survey"))
 have = [m for m in ("nps", "csat", "ces") if getattr(res, m) is not None]
@@ -63,7 +42,7 @@ st.subheader(t("Trend"))
 if ds.has("answered_at"):
     freq = st.radio(t("Period"), ["month", "week"], horizontal=True, key="survey_freq",
                     format_func={"month": t("Month"), "week": t("Week")}.get)
-    trend = run(ds, ds.key, "trend", DEFS, json.dumps({"metric": metric, "freq": freq}))
+    trend = runner.run("survey", ds, {"view": "trend", "metric": metric, "freq": freq}, defs)
     chart = charts.grouped_trend(trend, unit=unit, target=defs.target(metric))
     ui.chart_with_downloads(chart, trend.to_frame(), png=f"{metric}_trend.png", csv=f"{metric}_trend.csv", key="dl_survey_trend")
 else:
@@ -74,7 +53,7 @@ skip = {"nps", "csat", "ces", "comment", "answered_at", "respondent_id", "custom
 fields = [c for c in ds.df.columns if c not in skip and 1 < ds.df[c].nunique() <= 50]
 if fields:
     by = st.selectbox(t("Break down by"), fields, key="survey_by")
-    seg = run(ds, ds.key, "segment", DEFS, json.dumps({"metric": metric, "by": by}))
+    seg = runner.run("survey", ds, {"view": "segment", "metric": metric, "by": by}, defs)
     ui.show_warnings([w for w in seg.warnings if w not in res.warnings])
     chart = charts.grouped_bars(seg, unit=unit)
     ui.chart_with_downloads(chart, seg.to_frame(), png=f"{metric}_by_{by}.png", csv=f"{metric}_by_{by}.csv", key="dl_survey_seg")

@@ -1,41 +1,18 @@
 """Orders: orders, customers, net revenue, AOV, repeat customers, revenue over time and by segment."""
-import json
-
 import pandas as pd
 import streamlit as st
 
 import ui
 from cxlib.present import charts_scorecard as charts
-from cxlib.analyses import orders
-from cxlib.core.definitions import DefinitionSet
-from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_
-from ui import fmt, t
-from ui.widgets import status_label
+from ui import fmt, runner, t
+from ui.orders_view import customer_table
+from ui.tables import status_label
 
 ui.shell(t("Orders"), icon=":material/shopping_cart:")
 ds = ui.pick_dataset("orders", key="orders_dataset")
 defs = ui.definitions()
-DEFS = json.dumps(defs.to_json(), sort_keys=True)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def run(_ds, key: str, what: str, defs_json: str, options: str):
-    d, o = DefinitionSet.from_json(json.loads(defs_json)), json.loads(options)
-    if what == "summary":
-        return orders.summarize(_ds, d)
-    if what == "trend":
-        return orders.over_time(_ds, o["freq"], d)
-    if what == "customers":
-        return orders.customer_table(_ds, d)
-    return orders.by_field(_ds, o["by"], d)
-
-
-try:
-    res = run(ds, ds.key, "summary", DEFS, "{}")
-except CxDataError as err:
-    ui.show_error(err)
-    st.stop()
+res = runner.run("orders", ds, {"view": "summary"}, defs)
 ui.show_warnings(res.warnings)
 ui.spec_download(res, ds, key="spec_orders", title=t("Orders"))
 c = st.columns(3) + st.columns(3)
@@ -53,7 +30,7 @@ ui.caption(defs.describe("repeat_rate"))
 st.subheader(t("Revenue over time"))
 freq = st.radio(t("Period"), ["month", "week", "day"], horizontal=True, key="orders_freq",
                 format_func={"month": t("Month"), "week": t("Week"), "day": t("Day")}.get)
-trend = run(ds, ds.key, "trend", DEFS, json.dumps({"freq": freq}))
+trend = runner.run("orders", ds, {"view": "trend", "freq": freq}, defs)
 ui.show_warnings([w for w in trend.warnings if w not in res.warnings])
 chart = charts.revenue_trend(trend, res.currency)
 ui.chart_with_downloads(chart, trend.to_frame(), png=f"revenue_by_{freq}.png", csv=f"revenue_by_{freq}.csv", key="dl_orders_trend")
@@ -64,7 +41,7 @@ fields = [f for f in ("channel", "country", "status", "currency") if ds.has(f)]
 fields += [f for f in ds.df.columns if f not in skip and f not in fields and 1 < ds.df[f].nunique() <= 50]
 if fields:
     by = st.selectbox(t("Break down by"), fields, key="orders_by")
-    table = run(ds, ds.key, "by", DEFS, json.dumps({"by": by}))
+    table = runner.run("orders", ds, {"view": "by", "by": by}, defs)
     chart = charts.orders_by(table, res.currency)
     ui.chart_with_downloads(chart, table.to_frame(), png=f"revenue_by_{by}.png", csv=f"revenue_by_{by}.csv",
                             key="dl_orders_by")
@@ -78,6 +55,6 @@ status_table = pd.DataFrame({N_("status"): list(res.status_counts), N_("orders")
 ui.chart_with_downloads(chart, status_table, png="order_status.png", csv="order_status.csv", key="dl_orders_status")
 
 st.subheader(t("Top customers"))
-top = run(ds, ds.key, "customers", DEFS, "{}")
+top = runner.run("orders", ds, {}, defs, analysis=customer_table)
 ui.show_table(top.head(50), width="stretch")
 ui.download_table(top, "customers.csv", key="dl_orders_customers_csv")

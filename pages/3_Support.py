@@ -1,38 +1,18 @@
 """Support: tickets, first reply and resolution times by channel, SLA, ticket CSAT, weekly trend."""
-import json
 import math
 
 import streamlit as st
 
 import ui
 from cxlib.present import charts_scorecard as charts
-from cxlib.analyses import support
-from cxlib.core.definitions import DefinitionSet
-from cxlib.core.errors import CxDataError
-from ui import fmt, t
+from ui import fmt, runner, t
 from ui.state import of_role
 
 ui.shell(t("Support"), icon=":material/support_agent:")
 ds = ui.pick_dataset("tickets", key="support_dataset")
 defs = ui.definitions()
-DEFS = json.dumps(defs.to_json(), sort_keys=True)
 customers = (of_role("customers") or [None])[0]
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def run(_ds, _customers, keys: str, what: str, defs_json: str, options: str):
-    d, o = DefinitionSet.from_json(json.loads(defs_json)), json.loads(options)
-    if what == "summary":
-        return support.summarize(_ds, d, customers=_customers)
-    return support.over_time(_ds, o["freq"], d)
-
-
-keys = f"{ds.key}|{customers.key if customers is not None else '-'}"
-try:
-    res = run(ds, customers, keys, "summary", DEFS, "{}")
-except CxDataError as err:
-    ui.show_error(err)
-    st.stop()
+res = runner.run("support", [ds, customers], {"view": "summary"}, defs)
 ui.show_warnings(res.warnings)
 ui.spec_download(res, [ds, customers], key="spec_support", title=t("Support"))
 
@@ -80,7 +60,7 @@ freq = a.radio(t("Period"), ["week", "month"], horizontal=True, key="support_fre
 columns = {"tickets": t("Tickets"), "within_sla_pct": t("Within SLA (%)"),
            "first_reply_median_min": t("Median first reply (minutes)"), "csat_good_pct": t("Ticket CSAT good (%)")}
 column = b.selectbox(t("Show"), list(columns), format_func=columns.get, key="support_column")
-trend = run(ds, customers, keys, "trend", DEFS, json.dumps({"freq": freq}))
+trend = runner.run("support", ds, {"view": "trend", "freq": freq}, defs)
 ui.show_warnings(trend.warnings)
 chart = charts.support_trend(trend, column)
 ui.chart_with_downloads(chart, trend.to_frame(), png=f"support_{column}_by_{freq}.png", csv=f"support_by_{freq}.csv", key="dl_support_trend")

@@ -5,14 +5,14 @@ import json
 import streamlit as st
 
 import ui
-from cxlib.saved import replay as analyses
 from cxlib.present import display
 from cxlib.core.definitions import DefinitionSet
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import msg
 from cxlib.saved.workspace import AnalysisSpec
-from ui import auth, fmt, shared_view, state
+from ui import auth, fmt, runner, shared_view, state
 from ui.i18n import t, tr
+from ui.tables import label_columns
 
 ui.shell(t("Saved analysis"), icon=":material/bookmark:", shared=True)
 if st.query_params.get("analysis"):              # a share link: the analysis from the workspace, read-only
@@ -48,11 +48,12 @@ if missing:
     st.stop()
 
 try:
-    with st.spinner(t("Recomputing…")):
-        res = analyses.run(spec.page, [loaded[i] for i in wanted], spec.options, spec.definitions)
+    defs = DefinitionSet.from_json(spec.definitions) if spec.definitions else DefinitionSet.default()
 except CxDataError as err:
     ui.show_error(err)
     st.stop()
+with st.spinner(t("Recomputing…")):
+    res = runner.run(spec.page, [loaded[i] for i in wanted], spec.options, defs)
 
 st.subheader(ui.esc(spec.title or tr(display.title_of(res))))
 st.caption(ui.esc(t("Page: {page} · data: {name} · saved {when}", page=spec.page, name=loaded[spec.dataset_id].name,
@@ -60,7 +61,6 @@ st.caption(ui.esc(t("Page: {page} · data: {name} · saved {when}", page=spec.pa
 ui.caption(display.definition_of(res))
 st.text(tr(res.summary()))
 ui.show_warnings(getattr(res, "warnings", ()))
-defs = DefinitionSet.from_json(spec.definitions) if spec.definitions else DefinitionSet.default()
 try:
     chart = display.chart(res, defs=defs)
     ui.show_chart(chart, width="stretch")
@@ -68,5 +68,5 @@ try:
 except CxDataError:
     pass
 table = res.to_frame()
-ui.show_table(table, width="stretch", labels=ui.widgets.label_columns(table))
+ui.show_table(table, width="stretch", labels=label_columns(table))
 ui.download_table(table, "saved_analysis.csv", key="saved_csv")

@@ -2,7 +2,7 @@
 
 In Russian, bar labels were cut ("Потенциально л…": Streamlit's theme cuts axis labels at 100 px),
 segment names written in the R x FM heatmap ran into each other and its y-axis title was clipped.
-Every chart of every result (as the app draws it: ``ui.widgets.localized``) is rendered by Vega with
+Every chart of every result (as the app draws it: ``ui.charts.localized``) is rendered by Vega with
 Streamlit's theme in Russian and Chinese and checked for cut, clipped and overlapping text
 (``tests/chart_render.py``); the Segments, Retention and Orders pages are checked the same way from
 an AppTest run. With the label sizing switched off these tests fail on the charts of the finding.
@@ -126,7 +126,7 @@ def results():
 def _drawn(result, kind: str, lang: str) -> dict:
     """The chart's spec as the app draws it in ``lang``: translated, labels fitted, locale set."""
     from ui.i18n import tr
-    from ui.widgets import localized
+    from ui.charts import localized
     messages.set_translator(lambda text: tr(text, lang))
     try:
         return localized(display.chart(result, kind), lang).to_dict()

@@ -1,22 +1,16 @@
 """The Retention page's list of churned and at-risk customers with the revenue at stake."""
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
-from cxlib.core.errors import CxDataError
-from cxlib.analyses.retention import CHURN_STATUS_LABELS, ChurnSpec, churn_list, default_at_risk_days
-from ui import fmt
+from cxlib.analyses.retention import CHURN_STATUS_LABELS, ChurnSpec, default_at_risk_days
+from ui import fmt, runner
+from ui.downloads import download_table, spec_download
 from ui.i18n import t, tr
 from ui.nav import link
-from ui.text import caption, show_error
-from ui.widgets import dataset_currency, download_table, show_table, spec_download
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _churn_list(_ds, _defs, key: str, defs_json: str, spec_json: str, at_risk_days: int):
-    return churn_list(_ds, ChurnSpec.from_json(json.loads(spec_json)), at_risk_days, defs=_defs)
+from ui.pickers import dataset_currency
+from ui.tables import show_table
+from ui.text import caption
 
 
 def churn_list_section(ds, defs, spec: ChurnSpec) -> None:
@@ -28,11 +22,9 @@ def churn_list_section(ds, defs, spec: ChurnSpec) -> None:
                            key=f"ret_at_risk_days_{days}", help=t(
                                "Customers whose last valid order is this close to the churn window's end are at risk: "
                                "they churn within these days unless they order."))
-    try:
-        res = _churn_list(ds, defs, ds.key, json.dumps(defs.to_json(), sort_keys=True, default=str),
-                          json.dumps(spec.to_json()), int(risk))
-    except CxDataError as err:
-        show_error(err)
+    res = runner.run("retention", ds, {"view": "churn_list", "churn": spec.to_json(), "at_risk_days": int(risk)}, defs,
+                     stop=False)
+    if res is None:
         return
     totals, currency = res.totals(), dataset_currency(ds)
 

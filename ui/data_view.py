@@ -11,10 +11,12 @@ from cxlib.data.schema import ROLES, ROLES_BY_NAME
 from cxlib.core.statuses import display_label, label_key
 from cxlib.data.values import UNKNOWN, VOCABULARIES
 from ui import fmt, state
+from ui.downloads import download_table
 from ui.i18n import t, tr
+from ui.pickers import dataset_currency, option_labels
+from ui.tables import show_table
 from ui.text import error_text, show_error, show_warnings
 from ui.text import esc as ui_esc
-from ui.widgets import dataset_currency, download_table, option_labels, show_table
 
 NONE = "—"
 

@@ -1,4 +1,5 @@
-"""The Experiments page's results table: one row per variant, numbers in the session's language.
+"""The Experiments page's result: the decision, the data checks, the results table (one row per variant,
+numbers in the session's language), charts, the decision memo and downloads.
 
 The decision memo (``cxlib.present.memo``) is a document in English; the page shows the same figures as a
 table of numbers (so columns sort and the locale formats them) with translated headers.
@@ -6,14 +7,23 @@ table of numbers (so columns sort and the locale formats them) with translated h
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pandas as pd
+import streamlit as st
 
+from cxlib.analyses import experiment as ex
 from cxlib.analyses.experiment import ExperimentResult
 from cxlib.core.messages import N_
+from cxlib.present import charts_experiment as charts
+from cxlib.present import memo
 from ui import fmt
-from ui.i18n import t
-from ui.widgets import show_table
+from ui.charts import show_chart
+from ui.downloads import download_chart, download_table
+from ui.i18n import t, tr
+from ui.lang import language
+from ui.tables import show_table, sig
+from ui.text import caption, esc, show_warnings
 
 # Header of the analysed metric's column, per metric.
 VALUE_HEADERS = {"converted": N_("Conversion"), "revenue": N_("Revenue per user"), "aov": N_("Average order value")}
@@ -75,3 +85,61 @@ def show_results(res: ExperimentResult) -> None:
     show_table(frame, width="stretch", formats={
         "Variant": variant, value_header: value, "Absolute lift": abs_lift, "Relative lift": rel,
         "Relative lift, CI low": rel, "Relative lift, CI high": rel, p_header: p_value, "Significant": significant})
+
+
+def ask_question(res: ex.ExperimentResult, key: str) -> str:
+    """The question the test answers: a text field holding the test's own question until the user types one."""
+    default, seen = tr(ex.default_question(res)), f"{key}_default"
+    if st.session_state.get(seen) != default:
+        if st.session_state.get(key) in (None, "", st.session_state.get(seen)):
+            st.session_state[key] = default
+        st.session_state[seen] = default
+    return st.text_input(t("Question this test answers (title of the decision memo)"), key=key).strip() or default
+
+
+DECISION_BOX = {"ship": (st.success, ":material/rocket_launch:"), "dont_ship_yet": (st.warning, ":material/pan_tool:"),
+                "no_change": (st.info, ":material/horizontal_rule:")}
+
+
+def show_result(res: ex.ExperimentResult, key: str) -> ex.ExperimentResult:
+    """Draw a result; returns it with the user's question in its spec (for the saved spec)."""
+    question = ask_question(res, f"{key}_question")
+    res = replace(res, spec=replace(res.spec, question=question))      # the memo and a saved spec carry it
+    box, icon = DECISION_BOX[res.decision.call]
+    box(esc(tr(res.decision.sentence)), icon=icon)
+    ch = res.checks
+    if ch.srm_flag:
+        st.error(t("Sample ratio mismatch: the users per variant do not match the intended split (p = {p:.2g}). "
+                   "The result is not trustworthy until the cause is found.", p=ch.srm_p_value), icon=":material/error:")
+    else:
+        st.success(t("Sample ratio check passed (p = {p:.2f}): the split matches the intended one.", p=ch.srm_p_value),
+                   icon=":material/check_circle:")
+    (st.warning if not res.trustworthy else st.info)(esc(tr(res.verdict)), icon=":material/gavel:")
+    show_warnings(res.warnings)
+    show_results(res)
+    with st.expander(t("All numbers (unrounded)")):
+        show_table(res.to_frame().dropna(axis=1, how="all"), width="stretch",
+                      formats={c: sig(6) for c in ("p_value", "p_value_adjusted", "mann_whitney_p")})
+    c1, c2 = st.columns(2)
+    rates, lift = charts.rates_chart(res), charts.lift_chart(res)
+    show_chart(rates, where=c1, width="stretch")
+    show_chart(lift, where=c2, width="stretch")
+    caption(res.spec.describe())
+    for note in res.caveats:
+        caption(note)
+    memo_md = memo.memo_markdown(res, question, translate=tr)
+    with st.expander(t("Decision memo (preview)")):     # memo_markdown escapes every text that came from a file
+        st.markdown(memo.memo_markdown(res, question, translate=tr, provenance=False))
+    d = st.columns(4)
+    with d[0]:
+        download_table(res.to_frame(), "ab_results.csv", key=f"{key}_dl_csv", label=t("Results (CSV)"))
+    lang = language()                  # the deferred HTML download runs outside the script run
+    d[1].download_button(t("Decision memo (Markdown)"), data=memo_md, file_name="decision_memo.md",
+                         mime="text/markdown", key=f"{key}_dl_md", on_click="ignore", icon=":material/description:")
+    d[2].download_button(t("Decision memo (HTML)"), file_name="decision_memo.html",
+                         data=lambda: memo.memo_html(res, question=question or None, translate=lambda x: tr(x, lang),
+                                                     lang=lang).encode("utf-8"),
+                         mime="text/html", key=f"{key}_dl_html", on_click="ignore", icon=":material/article:")
+    with d[3]:
+        download_chart(lift, "ab_lift.png", key=f"{key}_dl_png", label=t("Lift chart (PNG)"))
+    return res

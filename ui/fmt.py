@@ -1,7 +1,7 @@
 """Numbers, percentages, money and dates for people, in the interface language (Babel).
 
 The command line stays locale-neutral; only what the app shows goes through here. Each helper
-takes the language explicitly (``lang="ru"``) or uses the session's (``ui.i18n.language()``):
+takes the language explicitly (``lang="ru"``) or uses the session's (``ui.lang.language()``):
 
 >>> num(1234.5, 1, lang="ru"), pct(0.1234, 1, lang="ru"), money(1234.56, "RUB", lang="ru")
 ('1\\xa0234,5', '12,3\\xa0%', '1\\xa0234,56\\xa0₽')
@@ -13,31 +13,21 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Callable
 from datetime import date, datetime
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, parse_pattern
 
+from ui.lang import language
+
 # The interface languages and the Babel locale used to format for each.
 LOCALES = {"en": "en_US", "zh": "zh_Hans_CN", "ru": "ru_RU"}
 
 
-# Where the session's language comes from when a call gives none: ui.i18n installs its own
-# (set_language_source), so this module never imports the one that imports it.
-_language_source: Callable[[], str] = lambda: "en"
-
-
-def set_language_source(source: Callable[[], str]) -> None:
-    """Install the function that tells the current interface language (ui.i18n does, on import)."""
-    global _language_source
-    _language_source = source
-
-
 def _lang(lang: str | None) -> str:
     if lang is None:
-        lang = _language_source()
+        lang = language()
     return lang if lang in LOCALES else "en"
 
 

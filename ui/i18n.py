@@ -10,22 +10,18 @@ Catalogs are gettext ``.po`` files in ``ui/locales/<lang>/LC_MESSAGES/messages.p
 Babel; ``make messages`` extracts the ids (keywords ``t``, ``msg``, ``N_``) into
 ``ui/locales/messages.pot`` and updates the catalogs. English needs no catalog.
 
-The language is the session's choice (sidebar picker), else the ``?lang=`` of a shared link,
-else the browser's language (``st.context.locale``), else English.
+The session's language comes from ``ui.lang`` (below this module and ``ui.fmt``: no circle).
 """
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-import streamlit as st
-
 from cxlib.core import messages
-from ui import fmt
 from ui.fmt import LocaleFormatter
+from ui.lang import LANGUAGES, language
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
-LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文（简体）", "ru": "Русский"}
 
 
 @cache
@@ -38,32 +34,6 @@ def catalog(lang: str) -> dict[str, str]:
     with path.open("rb") as fh:
         cat = read_po(fh, locale=lang)
     return {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
-
-
-def _from_browser() -> str | None:
-    try:
-        loc = (st.context.locale or "").lower()
-    except Exception:                       # bare mode (tests, notebooks): no browser
-        return None
-    code = loc.replace("_", "-").split("-")[0]
-    return code if code in LANGUAGES else None
-
-
-def language() -> str:
-    """The session's interface language code (``en``, ``zh`` or ``ru``)."""
-    lang = st.session_state.get("lang")
-    if lang in LANGUAGES:
-        return lang
-    try:
-        wanted = st.query_params.get("lang")
-    except Exception:
-        wanted = None
-    lang = wanted if wanted in LANGUAGES else (_from_browser() or "en")
-    st.session_state["lang"] = lang
-    return lang
-
-
-fmt.set_language_source(language)
 
 
 def _fill(lang: str):

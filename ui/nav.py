@@ -52,7 +52,7 @@ def link(path: str, label: str, icon: str | None = None) -> None:
     import streamlit as st
     from streamlit.errors import StreamlitAPIException
 
-    from ui.i18n import language
+    from ui.lang import language
     try:
         st.page_link(path, label=label, icon=icon, query_params={"lang": language()})
     except StreamlitAPIException:

@@ -6,7 +6,6 @@ in the tile and saved in the session's DefinitionSet (so they travel with the de
 """
 from __future__ import annotations
 
-import json
 import math
 
 import streamlit as st
@@ -15,7 +14,7 @@ import ui
 from cxlib.present import charts_scorecard
 from cxlib.analyses import scorecard
 from cxlib.core.definitions import METRICS_BY_NAME, DefinitionSet
-from ui import fmt, state
+from ui import fmt, runner
 from ui.i18n import t, tr
 
 COLUMNS = 3
@@ -61,16 +60,11 @@ def ci_text(tile: scorecard.Tile) -> str:
     return t("95% CI {lo} to {hi}", lo=tile_value(tile, tile.ci95[0]), hi=tile_value(tile, tile.ci95[1]))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _build(_datasets: tuple, keys: tuple[str, ...], defs_json: str) -> scorecard.Scorecard:
-    return scorecard.build(list(_datasets), DefinitionSet.from_json(json.loads(defs_json)))
-
-
 def compute(defs: DefinitionSet | None = None) -> scorecard.Scorecard:
-    """The scorecard of every loaded dataset under the session's definitions (cached)."""
+    """The scorecard of every loaded dataset under the session's definitions (cached; a bad input stops the
+    page with its error box)."""
     defs = defs or ui.definitions()
-    loaded = tuple(ui.datasets().values())
-    return _build(loaded, tuple(state.cache_key(d) for d in loaded), json.dumps(defs.to_json(), sort_keys=True))
+    return runner.run("scorecard", list(ui.datasets().values()), {}, defs)
 
 
 _ASKED = "target_questions"    # widget key -> a fraction typed into a percent target, awaiting an answer

@@ -10,10 +10,14 @@ import streamlit as st
 
 from cxlib.analyses.compare import METRICS, POPULATIONS, Comparison, Group
 from cxlib.core.errors import CxDataError
-from cxlib.analyses.segments import RuleSegment, RuleSpec, rule_segment
+from cxlib.analyses.segments import RuleSegment, RuleSpec, members_frame, rule_segment, rule_segments_frame
+from ui import fmt
+from ui.charts import show_chart
+from ui.downloads import download_table
 from ui.i18n import t, tr
+from ui.pickers import option_labels
+from ui.tables import show_table, sig
 from ui.text import caption, esc, show_error, show_warnings
-from ui.widgets import option_labels, show_chart, show_table, sig
 
 STORE = "seg_rules"
 DEFAULT_RULE = "orders >= 2 and recency_days <= 90"
@@ -66,6 +70,30 @@ def rule_segments_editor(view) -> list[RuleSegment]:
         out.append(seg)
     st.button(t("Add a rule segment"), key="seg_rule_add", on_click=_add, icon=":material/add:")
     return out
+
+
+def show_rule_segments(view) -> list[RuleSegment]:
+    """The Rule segments tab: the editor, their sizes, the members of one and the fields a rule can use."""
+    segs = rule_segments_editor(view)
+    if len(segs) > 1:
+        show_table(rule_segments_frame(segs), formats={"share_pct": lambda v: fmt.pct(v / 100, 2),
+                                                          "revenue_share_pct": lambda v: fmt.pct(v / 100, 2)})
+    if segs:
+        ids = [s.id for s in segs]
+        sid = st.selectbox(t("Members of"), ids, key="seg_rule_members_of",
+                           format_func=option_labels(ids, lambda i: next(s.name for s in segs if s.id == i)))
+        seg = next(s for s in segs if s.id == sid)
+        r1, r2, r3 = st.columns(3)
+        r1.metric(t("Customers"), fmt.num(seg.customers))
+        r2.metric(t("Share of customers"), fmt.pct(seg.share_pct / 100, 2))
+        r3.metric(t("Share of net revenue"), fmt.pct(seg.revenue_share_pct / 100, 2))
+        caption(seg.describe())
+        members = members_frame(view, seg.mask, seg.name)
+        show_table(members.head(500), labels=("segment", "value_tier", "nps_band"))
+        download_table(members, "segment_members.csv", key="dl_rule_members", label=t("Download members (CSV)"))
+    # field names are code the user types in a rule: shown as code spans (literal, never markdown)
+    st.caption(t("Fields: {fields}", fields=", ".join(f"`{c}`" for c in view.customers.columns if "`" not in str(c))))
+    return segs
 
 
 def rule_specs(segments: list[RuleSegment]) -> tuple[RuleSpec, ...]:

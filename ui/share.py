@@ -1,6 +1,6 @@
 """Save and share: store an analysis in the workspace and hand out its link.
 
-Every analysis page gets this through ``ui.widgets.spec_download``. The datasets the analysis used
+Every analysis page gets this through ``ui.downloads.spec_download``. The datasets the analysis used
 are copied from the session into the workspace (stored once by content, owner = the account),
 then the spec (page, options, definitions, title, author, created time) is saved, and the link
 ``<app url>/Saved_analysis?analysis=<id>`` is shown to copy. Works in local mode too (author
@@ -63,7 +63,7 @@ def base_url() -> str:
 
 def link_to(analysis_id: str) -> str:
     """The share link of a saved analysis (relative when the browser URL is unknown)."""
-    from ui.i18n import language
+    from ui.lang import language
     target = f"{nav.url_name(SHARED_PAGE)}?analysis={analysis_id}&lang={language()}"   # opens in the sharer's language
     base = base_url()
     return f"{base}/{target}" if base else target

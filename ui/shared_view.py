@@ -22,9 +22,12 @@ from cxlib.core.errors import CxDataError
 from cxlib.saved.workspace import AnalysisSpec, NotFound
 from ui import auth, share
 from ui import fmt
-from ui.i18n import language, t, tr
+from ui.charts import localized
+from ui.downloads import download_chart, download_table
+from ui.i18n import t, tr
+from ui.lang import language
+from ui.tables import label_columns, show_table
 from ui.text import caption, esc, show_error, show_warnings
-from ui.widgets import download_chart, download_table, label_columns, localized, show_table
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Opened:
 
 @dataclass(frozen=True)
 class _SpecChart:
-    """A chart given as Vega-Lite JSON, for ``ui.widgets.download_chart``."""
+    """A chart given as Vega-Lite JSON, for ``ui.downloads.download_chart``."""
 
     spec_json: str
 

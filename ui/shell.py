@@ -4,9 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import auth, i18n, nav, state
-from ui.i18n import LANGUAGES, t, tr
+from ui.i18n import t, tr
+from ui.lang import LANGUAGES, language
+from ui.pickers import dataset_label
 from ui.text import esc
-from ui.widgets import dataset_label
 
 
 def shell(title: str, *, icon: str = ":material/analytics:", shared: bool = False) -> None:
@@ -44,7 +45,7 @@ def shell(title: str, *, icon: str = ":material/analytics:", shared: bool = Fals
 
 def language_picker() -> None:
     """Sidebar language choice; kept in the URL (``?lang=``) so a shared link opens in it."""
-    current = i18n.language()
+    current = language()
 
     def chosen() -> None:
         st.session_state["lang"] = st.session_state["_lang_picker"]

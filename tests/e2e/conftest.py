@@ -39,7 +39,8 @@ def _free_port() -> int:
 
 def _start_server(env: dict[str, str], log_name: str, *, hosted: bool = False) -> tuple[subprocess.Popen, str]:
     """`streamlit run app.py` (local mode) or `python -m serve` (hosted: the app behind its login gate, as
-    `make serve` runs it) on a free loopback port with ``env`` added; returns (process, base URL)."""
+    `make serve` runs it) on a free loopback port with ``env`` added, once it is ready (:func:`_wait_ready`);
+    returns (process, base URL)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
     port = _free_port()
@@ -49,19 +50,42 @@ def _start_server(env: dict[str, str], log_name: str, *, hosted: bool = False) -
                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                 "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"])
     proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, url, first_run=not hosted)
+    except BaseException:
+        _stop(proc)
+        raise
+    return proc, url
+
+
+READY_SECONDS = 180          # a cold start on a busy 2-core machine: imports, sample data, the first run
+
+
+def _wait_ready(proc: subprocess.Popen, url: str, *, first_run: bool) -> None:
+    """Return once the app is ready: Streamlit's health check answers ``ok`` and (local mode) a first session
+    has run the home page to its end, so the imports, the sample data and the caches are warm before any
+    test's first assertion. Polls for a readiness signal until ``READY_SECONDS``; never a fixed wait."""
+    import urllib.error
+    import urllib.request
+    deadline = time.monotonic() + READY_SECONDS
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the app server exited during start-up (code {proc.returncode}): see {ARTIFACTS}")
         try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("streamlit exited during start-up")
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    return proc, f"http://127.0.0.1:{port}"
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
+                if answer.status == 200 and answer.read().strip() == b"ok":
+                    break
+        except (OSError, urllib.error.URLError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the app server was not ready within {READY_SECONDS} s")
+        time.sleep(0.3)                                    # between polls
+    if first_run:                                          # hosted mode: the gate refuses a session without login
+        from tests.e2e.st_client import run_page
+        run = run_page(url, timeout=max(10.0, deadline - time.monotonic()))
+        if not run.texts:
+            pytest.fail("the app's first run drew nothing")
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -1,4 +1,4 @@
-"""ui.widgets: charts and tables in the interface language (no Streamlit run needed for these parts)."""
+"""ui.charts, ui.tables, ui.pickers, ui.downloads: charts and tables in the interface language (no Streamlit run needed for these parts)."""
 from __future__ import annotations
 
 import io
@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from cxlib.data.loader import from_frame
-from ui.widgets import (dataset_currency, localized, option_labels, status_label, table_view, translated_headers,
-                        vega_locale)
+from ui.charts import localized, vega_locale
+from ui.pickers import dataset_currency, option_labels
+from ui.tables import status_label, table_view, translated_headers
 
 NBSP = "\u00a0"
 
@@ -120,7 +121,7 @@ def test_a_metric_value_column_keeps_the_precision_of_its_fractions():
 
 
 def test_label_columns_finds_the_columns_holding_cxlib_labels():
-    from ui.widgets import label_columns
+    from ui.tables import label_columns
     df = pd.DataFrame({"metric": ["orders"], "value": [1], "status": ["in_transit"]})
     assert set(label_columns(df)) == {"metric", "status"} and label_columns(pd.DataFrame({"x": [1]})) == {}
 
@@ -128,7 +129,7 @@ def test_label_columns_finds_the_columns_holding_cxlib_labels():
 # ---- CSV exports: labels in the reader's language (issue 20, finding 8: a Russian CSV had Russian headers
 # but English values "At risk", "Top 10%") ------------------------------------------------------------------
 def test_export_frame_translates_labels_and_keeps_data_and_numbers():
-    from ui.widgets import export_frame
+    from ui.tables import export_frame
     df = pd.DataFrame({"customer_id": ["c1", "c2"], "segment": ["At risk", "Champions"],
                        "value_tier": ["Top 10%", "Next 20%"], "list": ["At risk", "At risk"],
                        "channel": ["(blank)", "At risk"], "status": ["in_transit", "completed"],
@@ -149,7 +150,7 @@ def test_export_frame_translates_labels_and_keeps_data_and_numbers():
 
 
 class _Downloads:
-    """Stands in for ``streamlit`` inside ui.widgets: records every download's bytes, draws the rest."""
+    """Stands in for ``streamlit`` inside ui.downloads: records every download's bytes, draws the rest."""
 
     def __init__(self, st):
         self._st, self.files = st, {}
@@ -164,11 +165,11 @@ class _Downloads:
 
 @pytest.mark.parametrize("lang, at_risk, top", [("ru", "Под угрозой ухода", "Топ-10%"), ("zh", "流失风险客户", "前10%")])
 def test_segments_page_csv_downloads_hold_translated_segment_names(monkeypatch, lang, at_risk, top):
-    import ui.widgets
+    import ui.downloads
     from streamlit.testing.v1 import AppTest
     from tests.conftest import ROOT
-    downloads = _Downloads(ui.widgets.st)
-    monkeypatch.setattr(ui.widgets, "st", downloads)
+    downloads = _Downloads(ui.downloads.st)
+    monkeypatch.setattr(ui.downloads, "st", downloads)
     at = AppTest.from_file(str(ROOT / "pages" / "5_Segments.py"), default_timeout=180)
     at.session_state["lang"] = lang
     at.run()
