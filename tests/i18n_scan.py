@@ -33,9 +33,11 @@ KEEP = {
     "english",                     # the language picker names each language in itself
     "markdown", "excel", "notebook", "jupyter",
     "and", "or", "in", "contains",  # keywords of the segment rule language, typed as they are
+    "auc", "klaviyo", "mailchimp", "braze", "iana",
+    "campaign", "holdout",           # the variant values of a hold-out list (data the Experiments page reads)
 }
 # Terms written the same way in every language's analytics vocabulary.
-_TERMS = re.compile(r"JSON Lines|P\(alive\)|Top-2-box|always-valid", re.IGNORECASE)
+_TERMS = re.compile(r"JSON Lines|P\(alive\)|Top-2-box|always-valid|\b[A-Z][a-z]+/[A-Za-z_]+\b", re.IGNORECASE)
 # Code the user types or reads as code: cx.open_analysis(), recency_days, t{j}_at.
 _CODE = re.compile(r"`[^`]*`|\b\w+(?:\.\w+)+\(?\)?|\b\w*_\w*\b")
 

@@ -22,7 +22,8 @@ NONE = "—"
 
 # What the report's ``rows`` counts, per role (the same units the sidebar and the analyses count).
 _UNITS = {"events": lambda: t("Events"), "orders": lambda: t("Orders"), "responses": lambda: t("Responses"),
-          "tickets": lambda: t("Tickets"), "experiment": lambda: t("Units"), "customers": lambda: t("Customers")}
+          "tickets": lambda: t("Tickets"), "experiment": lambda: t("Units"), "customers": lambda: t("Customers"),
+          "messages": lambda: t("Messages")}
 
 
 def raw_store() -> dict[str, tuple[str, bytes]]:

@@ -19,6 +19,7 @@ _ROWS = {
     "tickets": lambda name, n: t("{name} · {n:,} tickets", name=name, n=n),
     "experiment": lambda name, n: t("{name} · {n:,} units", name=name, n=n),
     "customers": lambda name, n: t("{name} · {n:,} customers", name=name, n=n),
+    "messages": lambda name, n: t("{name} · {n:,} messages", name=name, n=n),
 }
 _NONE_LOADED = {
     "events": lambda: t("No events loaded yet. Upload a file on the Data page."),
@@ -27,6 +28,7 @@ _NONE_LOADED = {
     "tickets": lambda: t("No support tickets loaded yet. Upload a file on the Data page."),
     "experiment": lambda: t("No experiment assignments loaded yet. Upload a file on the Data page."),
     "customers": lambda: t("No customer lists loaded yet. Upload a file on the Data page."),
+    "messages": lambda: t("No campaign messages loaded yet. Upload a file on the Data page."),
 }
 
 

@@ -123,11 +123,11 @@ class TimingResult(Result):
         """The busiest and (for events) best-converting slots, in words."""
         unit = UNITS.get(self.role, N_("rows"))
         if not self.busiest:
-            return msg("No {unit} with a time to place on the heatmap.", unit=unit)
+            return msg("No {unit} with a time to place on the heatmap.", unit=Msg(unit))
         b = self.busiest
         busy = msg("Busiest: {day} {hour:02d}:00-{end:02d}:00 ({count:,} {unit}, {share:.1%} of all).",
-                   day=WEEKDAYS[b["weekday"]], hour=b["hour"], end=(b["hour"] + 1) % 24, count=b["count"],
-                   unit=unit, share=b["share"])
+                   day=Msg(WEEKDAYS[b["weekday"]]), hour=b["hour"], end=(b["hour"] + 1) % 24, count=b["count"],
+                   unit=Msg(unit), share=b["share"])
         if not self.has_rates:
             return busy
         if not self.best:
@@ -135,7 +135,7 @@ class TimingResult(Result):
                        "user-hours or too wide an interval).", busy=busy, n=int(self.spec.min_units))
         c = self.best
         return msg("{busy} Best converting: {day} {hour:02d}:00-{end:02d}:00, {rate:.1%} of {units:,} user-hours "
-                   "(95% CI {low:.1%}-{high:.1%}).", busy=busy, day=WEEKDAYS[c["weekday"]], hour=c["hour"],
+                   "(95% CI {low:.1%}-{high:.1%}).", busy=busy, day=Msg(WEEKDAYS[c["weekday"]]), hour=c["hour"],
                    end=(c["hour"] + 1) % 24, rate=c["rate"], units=c["units"], low=c["ci95"][0], high=c["ci95"][1])
 
     def describe(self) -> Msg:

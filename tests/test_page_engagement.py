@@ -1,0 +1,92 @@
+"""AppTest of pages/11_Engagement.py: timing, channels, readiness and tags on seeded and sample data."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import cxlib as cx
+from cxlib.data.loader import from_frame
+from tests.test_channels import _messages
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "11_Engagement.py")
+
+
+def _app(*datasets, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {d.key: d for d in datasets}
+    if lang:
+        at.session_state["lang"] = lang
+    return at.run()
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return (cx.load(ROOT / "sample_data" / "orders_shopify.csv"), cx.load(ROOT / "sample_data" / "events.csv"),
+            from_frame(_messages(n=1500), "messages", name="campaigns.csv"))
+
+
+def _specs(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def _titles(at) -> list[str]:
+    """Chart titles as one line each (long titles are wrapped into lists of lines)."""
+    return [" ".join(x) if isinstance(x := s.get("title"), list) else str(x) for s in _specs(at)]
+
+
+def test_every_section_draws_on_the_sample_shop_with_messages(shop):
+    orders, events, messages = shop
+    at = _app(orders, events, messages)
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    want = cx.timing(orders, cx.TimingSpec(tz="UTC"))
+    assert str(want.sentence()) in text.replace("\\", "")                   # the same sentence as the library
+    titles = _titles(at)
+    assert any("by weekday and hour (UTC)" in x for x in titles)
+    assert any("Rates per message sent" in x for x in titles)
+    assert any("beat the baselines" in x for x in titles)
+    assert any("readiness band" in x for x in titles)
+    res = cx.channels(messages)
+    assert str(res.describe()) in text.replace("\\", "")
+
+
+def test_time_zone_changes_the_heatmap(shop):
+    orders, events, messages = shop
+    at = _app(orders, events, messages)
+    at.selectbox(key="eng_tz").set_value("Asia/Tokyo").run()
+    assert not at.exception
+    assert any("(Asia/Tokyo)" in x for x in _titles(at))
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert str(cx.timing(orders, cx.TimingSpec(tz="Asia/Tokyo")).sentence()) in text
+
+
+def test_without_messages_the_channels_tab_says_what_to_load(shop):
+    orders, events, _ = shop
+    at = _app(orders, events)
+    assert not at.exception
+    assert any("campaign recipient export" in i.value for i in at.info)
+
+
+def test_an_unknown_zone_is_an_error_box_not_a_traceback(shop):
+    orders, _, _ = shop
+    at = _app(orders)
+    at.selectbox(key="eng_tz").set_value("other").run()
+    at.text_input(key="eng_tz_other").set_value("Mars/Olympus").run()
+    assert not at.exception
+    assert any("unknown time zone" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("lang, word", [("zh", "转化"), ("ru", "Конверсия")])
+def test_page_in_chinese_and_russian(shop, lang, word):
+    orders, events, messages = shop
+    at = _app(orders, events, messages, lang=lang)
+    assert not at.exception
+    assert any(word in json.dumps(s, ensure_ascii=False) for s in _specs(at))
+    assert np.isfinite(len(at.markdown))
