@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cxlib.analyses.timing import _local, bucket_minutes, zone
+from cxlib.analyses.timing import _local, bucket_keys, bucket_minutes, zone
 from cxlib.core.abstats import proportion_test
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
@@ -209,9 +209,9 @@ def channels(ds: Dataset, spec: ChannelsSpec | None = None) -> ChannelsResult:
                                                                          ignore_index=True), has)
     tz = zone(spec.tz)
     first, last = ds.df["sent_at"].min(), ds.df["sent_at"].max()
-    seconds = 60 * bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
-    hour_keys = ["channel", (t.sent_at.epoch_seconds() // seconds).cast("int64").name("bucket")]
-    hourly = _local(engine.execute(_flags_expr(t, hour_keys, has & {"converted"})), tz, seconds)
+    minutes = bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
+    hour_keys = ["channel", *bucket_keys(t.sent_at, minutes)]
+    hourly = _local(engine.execute(_flags_expr(t, hour_keys, has & {"converted"})), tz, minutes)
     hourly = hourly.groupby(["channel", "hour"], as_index=False)[["sent", *(["converted"] if "converted" in has
                                                                                else [])]].sum()
     hourly = _rates(hourly, has & {"converted"}).drop(columns="weekday", errors="ignore")
@@ -233,7 +233,9 @@ def fatigue_expr(t: ir.Table, cap: int) -> ir.Table:
     """Messages sent and converted per channel and fatigue level (other messages the recipient got in
     the 7 days up to the send time, capped at ``cap``)."""
     import ibis
-    w = ibis.range_window(preceding=ibis.interval(days=7), following=0, group_by=t.recipient, order_by=t.sent_at)
+    # a numeric range over epoch seconds: BigQuery has no RANGE frame over a TIMESTAMP interval
+    seconds = t.sent_at.epoch_seconds().cast("int64")
+    w = ibis.range_window(preceding=7 * 86400, following=0, group_by=t.recipient, order_by=seconds)
     m = t.select("channel", "converted", prior=t.sent_at.count().over(w) - 1)
     level = (m.prior >= cap).ifelse(cap, m.prior).cast("int64").name("level")
     return m.group_by(["channel", level]).aggregate(sent=m.count(), converted=(m.converted > 0).ifelse(1, 0).sum())

@@ -170,32 +170,47 @@ def bucket_minutes(tz: ZoneInfo, start: datetime, end: datetime) -> int:
     return 30 if minutes <= {0, 30} else 15
 
 
-def _counts_expr(t: ir.Table, time: str, key: str | None, by: str | None, seconds: int) -> ir.Table:
-    """Rows (or distinct ``key`` values) per UTC bucket of ``seconds`` (and ``by``)."""
+def bucket_keys(ts: ir.TimestampColumn, minutes: int) -> list:
+    """The UTC bucket of ``ts``: its hour (truncated) and, for buckets under an hour, the part of the hour.
+
+    Truncation and minute extraction mean the same on every engine (epoch arithmetic does not: some
+    engines count seconds from their own origin, and integer division rounds differently)."""
+    keys = [ts.truncate("h").name("utc_hour")]
+    if minutes < 60:
+        keys.append((ts.minute() // minutes).cast("int32").name("part"))
+    return keys
+
+
+def _counts_expr(t: ir.Table, time: str, key: str | None, by: str | None, minutes: int) -> ir.Table:
+    """Rows (or distinct ``key`` values) per UTC bucket of ``minutes`` (and ``by``)."""
     f = t.filter(t[time].notnull())
-    keys = [(f[time].epoch_seconds() // seconds).cast("int64").name("bucket")]
+    keys = bucket_keys(f[time], minutes)
     keys += [f[by].cast("string").fill_null("(missing)").name("by")] if by else []
     return f.group_by(keys).aggregate(count=(f[key].nunique() if key else f.count()))
 
 
-def _rates_expr(t: ir.Table, time: str, user: str, event: str, by: str | None, seconds: int) -> ir.Table:
+def _rates_expr(t: ir.Table, time: str, user: str, event: str, by: str | None, minutes: int) -> ir.Table:
     """User-buckets per UTC bucket (and ``by``: the user's value on their first event of the bucket)
     and how many of them include ``event``."""
     u = t.filter(t[time].notnull() & t[user].notnull())
-    u = u.mutate(bucket=(u[time].epoch_seconds() // seconds).cast("int64"),
-                 conv=(u.event.cast("string") == event).ifelse(1, 0))
+    u = u.mutate(*bucket_keys(u[time], minutes), conv=(u.event.cast("string") == event).ifelse(1, 0))
+    parts = ["utc_hour"] + (["part"] if minutes < 60 else [])
     aggs = {"conv": u.conv.max()}
     if by:
         aggs["by"] = u[by].cast("string").fill_null("(missing)").first(order_by=u[time])
-    per_user = u.group_by([u[user], u.bucket]).aggregate(**aggs)
-    keys = ["bucket"] + (["by"] if by else [])
+    per_user = u.group_by([u[user], *parts]).aggregate(**aggs)
+    keys = parts + (["by"] if by else [])
     return per_user.group_by(keys).aggregate(units=per_user.count(), conversions=per_user.conv.sum())
 
 
-def _local(buckets: pd.DataFrame, tz: ZoneInfo, seconds: int) -> pd.DataFrame:
+def _local(buckets: pd.DataFrame, tz: ZoneInfo, minutes: int) -> pd.DataFrame:
     """UTC buckets -> local weekday and hour (with daylight saving date by date)."""
-    when = pd.to_datetime(buckets["bucket"].to_numpy(dtype="int64") * seconds, unit="s", utc=True).tz_convert(tz)
-    out = buckets.drop(columns="bucket")
+    hour = pd.to_datetime(buckets["utc_hour"])
+    hour = hour.dt.tz_localize("UTC") if hour.dt.tz is None else hour.dt.tz_convert("UTC")
+    if minutes < 60:
+        hour = hour + pd.to_timedelta(buckets["part"].to_numpy(dtype="int64") * minutes, unit="m")
+    when = pd.DatetimeIndex(hour).tz_convert(tz)
+    out = buckets.drop(columns=[c for c in ("utc_hour", "part") if c in buckets])
     out.insert(0, "hour", when.hour.to_numpy(dtype="int64"))
     out.insert(0, "weekday", when.day_of_week.to_numpy(dtype="int64"))
     return out
@@ -228,7 +243,7 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
     by = _by_column(ds, spec.by)
     tz = zone(spec.tz)
     first, last = ds.df[time].min(), ds.df[time].max()
-    seconds = 60 * bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
+    minutes = bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
     warnings: list[Msg] = []
     if role == "orders":
         from cxlib.analyses.customers import valid_orders_expr
@@ -239,12 +254,12 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
             first_by = t.group_by("order_id").aggregate(**{by: t[by].first(order_by=t._row)})
             vo = vo.left_join(first_by, "order_id").drop("order_id_right")
         vo = vo.filter(vo.valid)
-        counts = engine.execute(_counts_expr(vo, "ordered_at", None, by, seconds))
+        counts = engine.execute(_counts_expr(vo, "ordered_at", None, by, minutes))
     else:
         cols = [c for c in (time, "user_id", "event", by) if c and c in ds.df]
         t = engine.table(ds.df[cols])
-        counts = engine.execute(_counts_expr(t, time, None, by, seconds))
-    cells = _local(counts, tz, seconds)
+        counts = engine.execute(_counts_expr(t, time, None, by, minutes))
+    cells = _local(counts, tz, minutes)
     keys = ["weekday", "hour"] + (["by"] if by else [])
     cells = cells.groupby(keys, as_index=False)["count"].sum()
     rates = None
@@ -252,12 +267,12 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
         if not (ds.df["event"].astype("string") == spec.conversion_event).any():
             warnings.append(msg("No '{event}' events: conversion rates are not shown.", event=spec.conversion_event))
         else:
-            rates = _local(engine.execute(_rates_expr(t, time, "user_id", spec.conversion_event, by, seconds)),
-                           tz, seconds)
+            rates = _local(engine.execute(_rates_expr(t, time, "user_id", spec.conversion_event, by, minutes)),
+                           tz, minutes)
             rates = rates.groupby(keys, as_index=False)[["units", "conversions"]].sum()
-            if seconds != 3600:
+            if minutes != 60:
                 warnings.append(msg("{tz} is not a whole number of hours from UTC: user-hours are counted per "
-                                    "{minutes} minutes.", tz=spec.tz, minutes=seconds // 60))
+                                    "{minutes} minutes.", tz=spec.tz, minutes=minutes))
     by_values = sorted(cells["by"].unique().tolist()) if by else None
     out = _grid(by_values).merge(cells, on=keys, how="left")
     out["count"] = out["count"].fillna(0).astype("int64")
@@ -315,4 +330,4 @@ def _by_column(ds: Dataset, by: str | None) -> str | None:
                       hint=msg("Use one of: {columns}.", columns=", ".join(map(str, ds.df.columns[:20]))))
 
 
-__all__ = ["TimingResult", "TimingSpec", "WEEKDAYS", "bucket_minutes", "timing", "zone"]
+__all__ = ["TimingResult", "TimingSpec", "WEEKDAYS", "bucket_keys", "bucket_minutes", "timing", "zone"]

@@ -1,0 +1,18 @@
+SELECT
+  DATE_TRUNC('HOUR', "t1"."timestamp") AS "utc_hour",
+  CAST(CAST(FLOOR((
+    DATE_PART(minute, "t1"."timestamp")
+  ) / (
+    15
+  )) AS BIGINT) AS INT) AS "part",
+  COUNT(*) AS "count"
+FROM (
+  SELECT
+    *
+  FROM "events" AS "t0"
+  WHERE
+    "t0"."timestamp" IS NOT NULL
+) AS "t1"
+GROUP BY
+  1,
+  2
