@@ -4,8 +4,7 @@ from __future__ import annotations
 import html
 
 from cxlib.core.messages import Msg, msg
-
-LANGUAGES = {"en": "English", "zh": "中文（简体）", "ru": "Русский"}
+from ui.locales import LANGUAGES
 
 TITLE = msg("CX Workbench")
 WRONG = msg("Wrong user name or password.")

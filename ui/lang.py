@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文（简体）", "ru": "Русский"}
+from ui.locales import LANGUAGES
 
 
 def _from_browser() -> str | None:

@@ -15,7 +15,7 @@ reads a chart's Vega-Lite spec with its data and, for every label it can see:
 Widths are estimated from character classes (Latin, Cyrillic, CJK, digits) at the font sizes of
 Streamlit's theme, with a margin, so the estimate errs on the wide side. Only the spec changes: data,
 tooltips and scales stay as the builder made them. Charts built by ``cxlib/charts_*.py`` go through
-this in the app (``ui.widgets.localized``) and in notebooks (:func:`cxlib.present.display.chart`).
+this in the app (``ui.charts.localized``) and in notebooks (:func:`cxlib.present.display.chart`).
 
 Examples
 --------
