@@ -119,7 +119,7 @@ def scores(res: CustomersResult) -> None:
                         "repeat_rate_pct"]]
     chart_with_downloads(charts.scores_by_group(res, metric), table, png=f"{metric}_by_group.png",
                          csv=f"{metric}_by_group.csv", key="customers_scores")
-    caption(res.describe())
+    caption(charts.definition(res))
     show_table(table, labels={"group": charts.group_label}, width="stretch")
     _members(res, None, "customers_members.csv", "customers_scores_members")
 

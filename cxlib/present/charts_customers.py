@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxlib.analyses.customers import CustomersResult
-from cxlib.core.messages import N_, localize, msg
+from cxlib.core.messages import Msg, N_, localize, msg
 from cxlib.data.identity import Resolution
 
 # cxlib's own group values that are not yet words people read
@@ -56,6 +56,16 @@ def score_title(metric: str) -> str:
 def field_label(by: str | None) -> str:
     """The name of a grouping field as people read it (a file's own column name kept)."""
     return localize(FIELD_LABELS.get(by, by)) if by else localize(N_("All customers"))
+
+
+def definition(res: CustomersResult):
+    """The result's definition sentence with its grouping field named as people read it."""
+    sentence = res.sentence
+    params = getattr(sentence, "params", None)
+    if not params or "field" not in params or not res.by:
+        return sentence
+    return msg(sentence.template, **{**params, "field": Msg(FIELD_LABELS[res.by]) if res.by in FIELD_LABELS
+                                      else res.by})
 
 
 def _group_title(res: CustomersResult) -> str:
@@ -181,5 +191,5 @@ def match_chart(resolution: Resolution) -> alt.Chart:
 
 
 __all__ = ["GROUP_LABELS", "SCORES", "BAND_COLUMNS", "VALUE_METRICS", "band_frame", "band_title", "band_value_chart",
-           "by_band_chart", "field_label", "group_label", "match_chart", "score_columns", "score_title", "scores_by_group",
+           "by_band_chart", "definition", "field_label", "group_label", "match_chart", "score_columns", "score_title", "scores_by_group",
            "value_row", "value_title"]

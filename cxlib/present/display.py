@@ -258,7 +258,7 @@ VIEWS: dict[type, View] = {
              r, step_index, bin_seconds, **o)},
         available=lambda r, kind: kind != "breakdown" or r.breakdown is not None),
     CustomersResult: View(
-        lambda r: msg("Customer 360"), lambda r: r.sentence,
+        lambda r: msg("Customer 360"), lambda r: _ccus().definition(r),
         {"breakdown": lambda r, defs=None, metric=None, **o: _ccus().scores_by_group(
             r, metric or next((m for m in ("nps", "csat", "ces") if r.groups.get(f"{m}_n", pd.Series()).sum()), "nps"),
             **o),
