@@ -140,6 +140,7 @@ def bands(res: CustomersResult, defs) -> None:
                      "per customer = the band's tickets / its customers; first reply = median minutes among "
                      "answered tickets; ticket CSAT = good / (good + bad).", det=defs.nps.detractor_max,
                      prom=defs.nps.promoter_min)))
+    show_table(table, labels={"group": charts.group_label}, width="stretch")
     _members(res, res.customers["nps_band"].notna(), "customers_by_nps_band.csv", "customers_bands_members")
 
 

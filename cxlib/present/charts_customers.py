@@ -83,7 +83,7 @@ def scores_by_group(res: CustomersResult, metric: str = "nps") -> alt.Chart:
     order = data["group"].tolist()
     y = alt.Y("group:N", sort=order, title=_group_title(res))
     title = localize(msg("{metric} by {field}", metric=metric.upper(), field=_group_title(res)))
-    base = alt.Chart(data, title=title).encode(y=y)
+    base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar().encode(
         x=alt.X("value:Q", title=score_title(metric)),
         opacity=alt.condition("datum.small", alt.value(0.35), alt.value(0.9)),
@@ -93,7 +93,7 @@ def scores_by_group(res: CustomersResult, metric: str = "nps") -> alt.Chart:
                  alt.Tooltip("high:Q", title=localize(N_("95% CI high")), format=".1f"),
                  alt.Tooltip("n:Q", title=localize(N_("Answers")))])
     whiskers = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q")
-    return alt.layer(bars, whiskers).properties(height=alt.Step(22))
+    return alt.layer(bars, whiskers).properties(title=title, height=alt.Step(22))
 
 
 def band_frame(res: CustomersResult) -> pd.DataFrame:
@@ -160,7 +160,7 @@ def band_value_chart(res: CustomersResult, metric: str = "net_revenue") -> alt.C
     data = pd.DataFrame(records, columns=["what", "value", "low", "high"])
     order = list(labels.values())
     y = alt.Y("what:N", sort=order, title=None)
-    base = alt.Chart(data, title=value_title(res, metric)).encode(y=y)
+    base = alt.Chart(data).encode(y=y)
     tips = [alt.Tooltip("what:N", title=localize(N_("Group"))),
             alt.Tooltip("value:Q", title=value_title(res, metric), format=",.2f"),
             alt.Tooltip("low:Q", title=localize(N_("95% CI low")), format=",.2f"),
@@ -169,7 +169,7 @@ def band_value_chart(res: CustomersResult, metric: str = "net_revenue") -> alt.C
                                                         tooltip=tips)
     whiskers = base.mark_rule().encode(x="low:Q", x2="high:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="x:Q")
-    return alt.layer(whiskers, points, zero).properties(height=alt.Step(28))
+    return alt.layer(whiskers, points, zero).properties(title=value_title(res, metric), height=alt.Step(28))
 
 
 def match_chart(resolution: Resolution) -> alt.Chart:
