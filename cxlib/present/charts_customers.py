@@ -191,5 +191,5 @@ def match_chart(resolution: Resolution) -> alt.Chart:
 
 
 __all__ = ["GROUP_LABELS", "SCORES", "BAND_COLUMNS", "VALUE_METRICS", "band_frame", "band_title", "band_value_chart",
-           "by_band_chart", "definition", "field_label", "group_label", "match_chart", "score_columns", "score_title", "scores_by_group",
-           "value_row", "value_title"]
+           "by_band_chart", "definition", "field_label", "group_label", "match_chart", "score_columns", "score_title",
+           "scores_by_group", "value_row", "value_title"]
