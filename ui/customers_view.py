@@ -72,8 +72,8 @@ def match_report(res: CustomersResult, crosswalk: pd.DataFrame) -> None:
         if f.role == "orders":
             continue
         rate = f.matched / f.rows if f.rows else 0.0
-        with st.expander(t("{file}: {rate} of rows matched; sample pairs to check by eye", file=f.file,
-                           rate=fmt.pct(rate, 1))):
+        with st.expander(esc(t("{file}: {rate} of rows matched; sample pairs to check by eye", file=f.file,
+                               rate=fmt.pct(rate, 1)))):
             st.write(esc(tr(f.sentence())))
             pairs = pd.DataFrame(list(f.pairs), columns=[t("Rule"), t("In this file"), t("In another file")])
             if len(pairs):
