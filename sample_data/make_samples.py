@@ -876,7 +876,7 @@ def write_tickets(customers: list[Customer], orders: list[Order], path: Path) ->
         product = PRODUCTS[int(rng.choice(len(PRODUCTS), p=PRODUCT_P))].name
         rows.append([str(20431 + k), template.format(order=order, product=product), as_typed(email, case),
                      fmt_iso_offset(created), via, status, first_cell, res_cell, sat, group])
-    write_csv(path, ["Id", "Subject", "Requester", "Created at", "Via", "Status", "First reply time in minutes",
+    write_csv(path, ["Id", "Subject", "Requester email", "Created at", "Via", "Status", "First reply time in minutes",
                      "Full resolution time in minutes", "Satisfaction Score", "Group"], rows)
 
 

@@ -32,6 +32,7 @@ KEEP = {
     "gamma", "welch", "mann", "whitney", "holm", "wilson", "bayes", "delta", "abtest", "cxlib",
     "english",                     # the language picker names each language in itself
     "markdown", "excel", "notebook", "jupyter",
+    "gmail", "googlemail", "newcombe",   # a mail service and a statistician's name
     "and", "or", "in", "contains",  # keywords of the segment rule language, typed as they are
     "auc", "klaviyo", "mailchimp", "braze", "iana",
     "campaign", "holdout",           # the variant values of a hold-out list (data the Experiments page reads)

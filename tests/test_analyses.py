@@ -10,6 +10,7 @@ import pytest
 import cxlib as cx
 from cxlib.saved import replay as analyses
 from cxlib.analyses import clv
+from cxlib.analyses import customers
 from cxlib.analyses import experiment
 from cxlib.analyses import orders
 from cxlib.analyses import retention
@@ -70,6 +71,9 @@ def _direct(d: dict[str, cx.Dataset], defs: DefinitionSet) -> dict[str, tuple[li
         "retention-clv": ([o], {"view": "clv", "clv": clv_spec.to_json()}, clv.predict_clv(o, clv_spec, defs=defs)),
         "retention-historical": ([o], {"view": "historical_clv", "by": "channel"}, clv.historical_clv(o, by="channel", defs=defs)),
         "experiment": ([d["experiment"]], xspec.to_json(), experiment.analyze(d["experiment"], xspec)),
+        "customers": ([o, d["customers"], s, t], {"by": "city", "level": "response"},
+                      customers.customers(o, d["customers"], s, t, customers.CustomersSpec(by="city", level="response"),
+                                          defs)),
     }
 
 
@@ -81,7 +85,7 @@ def direct(data):
 CASES = ["scorecard", "survey-summary", "survey-trend", "survey-segment", "orders-summary", "orders-trend", "orders-by",
          "support-summary", "support-trend", "funnel", "segments", "segments-rules", "retention-cohorts", "retention-churn",
          "retention-list",
-         "retention-rate", "retention-trend", "retention-clv", "retention-historical", "experiment"]
+         "retention-rate", "retention-trend", "retention-clv", "retention-historical", "experiment", "customers"]
 
 
 @pytest.mark.parametrize("case", CASES)

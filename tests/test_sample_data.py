@@ -369,8 +369,8 @@ def test_customers_and_cross_file_ids(orders, survey):
     assert (norm(survey.set_index("customer_id")["Email"]) == c.set_index("customer_id")["email"].reindex(
         survey["customer_id"])).all()
     tickets = read("tickets_zendesk.csv")
-    assert set(norm(tickets["Requester"])) <= set(c["email"])
-    for typed in (orders["Email"], survey["Email"], tickets["Requester"]):      # ... and typed in mixed case
+    assert set(norm(tickets["Requester email"])) <= set(c["email"])
+    for typed in (orders["Email"], survey["Email"], tickets["Requester email"]):      # ... and typed in mixed case
         assert 0.1 < (typed != norm(typed)).mean() < 0.4
     valid = orders.dropna(subset=["Total"])
     valid = set(valid.loc[valid["Financial Status"].isin(["paid", "refunded", "partially_refunded"]), "Customer ID"])

@@ -29,6 +29,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/6_Retention.py", N_("Retention"), ":material/autorenew:"),
     PageEntry("pages/7_Experiments.py", N_("Experiments"), ":material/science:"),
     PageEntry("pages/8_Definitions.py", N_("Definitions"), ":material/rule:"),
+    PageEntry("pages/10_Customers.py", N_("Customers"), ":material/groups:"),
     PageEntry("pages/11_Engagement.py", N_("Engagement"), ":material/campaign:"),
     PageEntry("pages/9_Saved_analysis.py", N_("Saved analysis"), ":material/bookmark:", shared=True),
 )

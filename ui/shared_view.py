@@ -145,14 +145,16 @@ def _kind_label(kind: str | None) -> str:
             "segments": t("Segments"), "status": t("Order status"), "by": t("Breakdown"), "channels": t("By channel"),
             "funnel": t("Funnel"), "breakdown": t("Breakdown"), "time": t("Time to convert"), "grid": t("R and FM grid"),
             "value_tiers": t("Value tiers"), "compare": t("Compare segments"), "heatmap": t("Cohorts"), "histogram": t("Distribution"),
-            "top": t("Top customers"), "lift": t("Lift"), "rates": t("Rates")}.get(kind or "", kind or t("Chart"))
+            "top": t("Top customers"), "lift": t("Lift"), "rates": t("Rates"),
+            "match": t("Match report"), "by_band": t("Tickets by NPS band"),
+            "band_value": t("Net revenue and repurchase by NPS band")}.get(kind or "", kind or t("Chart"))
 
 
 def page_label(page: str) -> str:
     """The app page a saved analysis comes from, in words."""
     return {"scorecard": t("Scorecard"), "survey": t("Survey"), "orders": t("Orders"), "support": t("Support"),
             "funnel": t("Funnels"), "segments": t("Segments"), "retention": t("Retention"),
-            "experiment": t("Experiments")}.get(page, page)
+            "experiment": t("Experiments"), "customers": t("Customers")}.get(page, page)
 
 
 def _when(created_at: str) -> str:

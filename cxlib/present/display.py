@@ -39,6 +39,7 @@ import pandas as pd
 from cxlib.analyses.channels import ChannelsResult
 from cxlib.analyses.clv import CLVResult, HistoricalCLV
 from cxlib.analyses.compare import Comparison
+from cxlib.analyses.customers import CustomersResult
 from cxlib.analyses.experiment import ExperimentResult
 from cxlib.analyses.funnel import FunnelResult
 from cxlib.analyses.orders import OrdersSummary, OrdersTable
@@ -120,6 +121,11 @@ def _cprop():
 def _cfun():
     from cxlib.present import charts_funnel
     return charts_funnel
+
+
+def _ccus():
+    from cxlib.present import charts_customers
+    return charts_customers
 
 
 def _survey_unit(metric: str, defs: DefinitionSet) -> str:
@@ -283,6 +289,15 @@ VIEWS: dict[type, View] = {
          "time": lambda r, defs=None, step_index=2, bin_seconds=None, **o: _cfun().time_histogram_chart(
              r, step_index, bin_seconds, **o)},
         available=lambda r, kind: kind != "breakdown" or r.breakdown is not None),
+    CustomersResult: View(
+        lambda r: msg("Customer 360"), lambda r: _ccus().definition(r),
+        {"breakdown": lambda r, defs=None, metric=None, **o: _ccus().scores_by_group(
+            r, metric or next((m for m in ("nps", "csat", "ces") if r.groups.get(f"{m}_n", pd.Series()).sum()), "nps"),
+            **o),
+         "by_band": _no_defs(lambda: _ccus().by_band_chart), "band_value": _no_defs(lambda: _ccus().band_value_chart),
+         "match": lambda r, defs=None, **o: _ccus().match_chart(r.resolution, **o)},
+        available=lambda r, kind: {"breakdown": len(r.groups) > 0, "by_band": len(r.by_band) > 0,
+                                   "band_value": len(r.band_value) > 0}.get(kind, True)),
 }
 
 

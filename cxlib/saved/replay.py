@@ -204,6 +204,13 @@ def run_experiment(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     return experiment.analyze(ds, spec, orders=orders)
 
 
+def run_customers(datasets: list[Dataset], options: dict, defs: DefinitionSet):
+    from cxlib.analyses import customers
+    extra = {role: _of_role(datasets[1:], role) for role in ("customers", "responses", "tickets")}
+    return customers.customers(_primary(datasets, "orders", "customers"), spec=customers.CustomersSpec.from_json(options),
+                               defs=defs, **extra)
+
+
 @dataclass(frozen=True)
 class Page:
     """A page that can be saved and reopened: its primary role and how to run it."""
@@ -220,6 +227,7 @@ PAGES: tuple[Page, ...] = (
     Page("funnel", "events", run_funnel, N_("Funnels")), Page("segments", "orders", run_segments, N_("Segments")),
     Page("retention", "orders", run_retention, N_("Retention")),
     Page("experiment", "experiment", run_experiment, N_("Experiments")),
+    Page("customers", "orders", run_customers, N_("Customers")),
 )
 # What the ``view`` option's values are called where people read them.
 VIEW_LABELS: dict[str, str] = {
@@ -459,6 +467,8 @@ def _options_of(result: object) -> tuple[str, dict]:
             raise CxDataError(msg("an A/B test typed in as counts has no dataset to save."),
                               hint=msg("Save the counts yourself, or analyse the unit-level file."))
         return "experiment", result.spec.to_json()
+    if name == "CustomersResult":
+        return "customers", result.spec.to_json()
     if name == "CohortResult":
         return "retention", {"view": "cohorts", "cohort": result.spec.to_json()}
     if name == "ChurnTrend":
