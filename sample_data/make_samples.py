@@ -1037,6 +1037,55 @@ def write_surveymonkey(customers: list[Customer], path: Path) -> None:
 # Manifest and entry point
 # ---------------------------------------------------------------------------------------------
 
+# ----------------------------------------------------------------------------------------------
+# Campaign messages (Klaviyo-style recipient export)
+# ----------------------------------------------------------------------------------------------
+CAMPAIGNS = (  # (name, local send date, hour, channels and the share of customers each reaches)
+    ("Spring linen edit", date(2026, 3, 12), 9, {"email": 0.2}),
+    ("Easter table", date(2026, 3, 31), 18, {"email": 0.15, "sms": 0.06}),
+    ("Mother's Day gifts", date(2026, 4, 30), 20, {"email": 0.15, "push": 0.08}),
+    ("Summer ceramics", date(2026, 6, 4), 9, {"email": 0.15}),
+    ("Mid-season sale", date(2026, 7, 2), 12, {"email": 0.2, "sms": 0.08, "push": 0.1}),
+    ("Back to routine", date(2026, 9, 3), 18, {"email": 0.15, "push": 0.08}),
+    ("Autumn candles", date(2026, 9, 24), 20, {"email": 0.15, "sms": 0.06}),
+    ("Cosy evenings", date(2026, 10, 8), 9, {"email": 0.15, "push": 0.1}),
+    ("Black Friday preview", date(2026, 10, 22), 12, {"email": 0.25, "sms": 0.1, "push": 0.12}),
+)
+CLICK = {"email": 0.035, "sms": 0.06, "push": 0.045}
+OPEN = {"email": 0.42, "sms": 0.0, "push": 0.0}                  # machine opens inflate e-mail opens
+UNSUB = {"email": 0.002, "sms": 0.008, "push": 0.004}
+BOUNCE = {"email": 0.01, "sms": 0.004, "push": 0.0}
+ATTRIBUTION_DAYS = 5                                              # "placed order": an order within 5 days
+
+
+def write_messages(customers: list[Customer], orders: list[Order], path: Path) -> None:
+    """One row per message sent: recipient e-mail, campaign, channel, send time (Berlin offset), opened,
+    clicked, placed order (a real order of that customer within 5 days of the send), unsubscribed, bounced."""
+    rng = rng_for("messages")
+    case = rng_for("messages-email-case")
+    by_customer: dict[str, list[datetime]] = {}
+    for o in orders:
+        by_customer.setdefault(o.customer.customer_id, []).append(o.created)
+    rows = []
+    for name, day, hour, reach in CAMPAIGNS:
+        for channel, share in reach.items():
+            chosen = rng.random(len(customers)) < share
+            for c, yes in zip(customers, chosen):
+                if not yes:
+                    continue
+                sent = local_to_utc(datetime(day.year, day.month, day.day, hour, int(rng.integers(0, 20))))
+                later = [t for t in by_customer.get(c.customer_id, ()) if sent < t <= sent + timedelta(days=ATTRIBUTION_DAYS)]
+                bounced = rng.random() < BOUNCE[channel]
+                clicked = (not bounced) and (rng.random() < CLICK[channel] * (3 if later else 1))
+                opened = (not bounced) and (clicked or rng.random() < OPEN[channel])
+                rows.append([as_typed(c.email, case), name, channel, fmt_iso_offset(sent), str(int(opened)),
+                             str(int(clicked)), str(int(bool(later) and not bounced)),
+                             str(int(rng.random() < UNSUB[channel])), str(int(bounced))])
+    rows.sort(key=lambda r: (r[3], r[0]))
+    write_csv(path, ["Email", "Campaign Name", "Channel", "Send Time", "Opened", "Clicked", "Placed Order",
+                     "Unsubscribed", "Bounced"], rows)
+
+
 MANIFEST = [
     {"file": "orders_shopify.csv", "role": "orders", "title": "Orders (Shopify export)", "default": True,
      "description": "Northwind Goods orders, Nov 2025 - Oct 2026, one row per line item as Shopify exports them; "
@@ -1053,6 +1102,9 @@ MANIFEST = [
      "default": True, "description": "Assignment log of the one-page checkout test (Sep 14 - Oct 11, 2026)."},
     {"file": "customers.csv", "role": "customers", "title": "Customers", "default": True,
      "description": "One row per customer: country, city, gender, signup date, tags."},
+    {"file": "messages_klaviyo.csv", "role": "messages", "title": "Campaign messages (Klaviyo-style)", "default": True,
+     "description": "One row per message sent, Mar - Oct 2026: e-mail, SMS and push campaigns with opens, clicks, "
+                    "placed orders (an order within 5 days), unsubscribes and bounces; e-mails as typed."},
     {"file": "exotic/taobao_orders_gbk.csv", "role": "orders", "title": "Taobao orders (GBK, Chinese headers)",
      "default": False, "description": "Taobao seller order report: GBK encoding, =\"...\" order numbers, ￥ amounts."},
     {"file": "exotic/ozon_orders_cp1251.csv", "role": "orders", "title": "Ozon postings (cp1251, Russian headers)",
@@ -1070,6 +1122,7 @@ def generate(out: Path) -> list[Path]:
     orders = make_orders(customers)
     write_orders(orders, out / "orders_shopify.csv")
     write_customers(customers, orders, out / "customers.csv")
+    write_messages(customers, orders, out / "messages_klaviyo.csv")
     events = make_events()
     write_events(events, out / "events.csv")
     make_experiment(events, out / "experiment_checkout.csv")

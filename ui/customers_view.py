@@ -1,7 +1,7 @@
 """The Customers page's inputs and rendering: files to join, the match report first, then the questions.
 
 Every figure has its definition sentence next to it and a member-list CSV download (through
-``ui.widgets.download_table``: ``cxlib.data.export``, spreadsheet formulas neutralized). Small groups
+``ui.downloads.download_table``: ``cxlib.data.export``, spreadsheet formulas neutralized). Small groups
 (fewer answers than the analysis's ``min_answers``) are marked "small", never hidden.
 """
 from __future__ import annotations
@@ -18,10 +18,20 @@ from cxlib.present import charts_customers as charts
 from ui import fmt, state
 from ui.i18n import t, tr
 from ui.text import caption, esc
-from ui.widgets import (chart_with_downloads, dataset_currency, dataset_label, download_table, option_labels,
-                        show_chart, show_table)
+from ui.charts import show_chart
+from ui.downloads import chart_with_downloads, download_table
+from ui.pickers import dataset_currency, dataset_label, option_labels
+from ui.tables import show_table
 
 EXTRA_ROLES = ("customers", "responses", "tickets")
+
+
+def customers_with_crosswalk(datasets: list[Dataset], options: dict, defs):
+    """The Customer 360 result and its crosswalk, computed together in the runner's cache (the crosswalk
+    reads the engine, which a cached result cannot do once it has been pickled)."""
+    from cxlib.saved import replay
+    res = replay.run("customers", datasets, options, defs)
+    return res, res.crosswalk()
 NONE = "-"
 ATTRIBUTES = ("city", "gender", "country", "channel")
 

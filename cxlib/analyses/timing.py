@@ -48,7 +48,7 @@ if TYPE_CHECKING:                    # pragma: no cover - typing only
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
             N_("Sunday"))
 UNITS = {"orders": N_("orders"), "events": N_("events"), "responses": N_("answers"), "tickets": N_("tickets"),
-         "experiment": N_("assignments"), "customers": N_("sign-ups")}
+         "experiment": N_("assignments"), "customers": N_("sign-ups"), "messages": N_("messages")}
 
 
 @dataclass(frozen=True, slots=True)
