@@ -1,4 +1,5 @@
-"""Tests for cxlib.data.io: bytes -> Table, and the number / date / flag cell parsers.
+"""Tests for cxlib.data.io and the modules behind it (table, sniffing, formats, cells): bytes -> Table,
+and the number / date / flag cell parsers.
 
 Oracles: hand-written expected tables, values formatted by Python itself (hypothesis round trips),
 and the counts documented in /work/shared/data/real/*/SOURCE.md for the real files.
@@ -16,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxlib.core.errors import CxDataError, CxLimitError
-from cxlib.data.io import (Limits, Table, datetime_format_note, parse_datetimes, parse_flags, parse_numbers,
-                      read_table)
+from cxlib.data.cells import datetime_format_note, parse_datetimes, parse_flags, parse_numbers
+from cxlib.data.io import read_table
+from cxlib.data.table import Limits, Table
 from tests import io_samples as samples
 from tests.conftest import real_file
 

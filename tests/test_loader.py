@@ -6,7 +6,7 @@ import pytest
 from cxlib.data import loader
 from cxlib.data import schema
 from cxlib.core.errors import CxDataError, CxNeedsMapping
-from cxlib.data.io import Limits
+from cxlib.data.table import Limits
 from cxlib.core.messages import Msg
 
 

@@ -22,6 +22,7 @@ from cxlib.data import recognizers
 from cxlib.data import schema
 from cxlib.core import statuses
 from cxlib.data import io as cxio
+from cxlib.data.table import Table
 from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.core.messages import Msg, translate
@@ -32,9 +33,9 @@ from tests.conftest import real_file
 UTC = "UTC"
 
 
-def table(data: dict[str, list], name: str = "t.csv", first_data_row: int = 2) -> cxio.Table:
+def table(data: dict[str, list], name: str = "t.csv", first_data_row: int = 2) -> Table:
     """A Table the way io returns it: every cell text (or NA)."""
-    return cxio.Table(name, pd.DataFrame(data, dtype="string"), first_data_row=first_data_row)
+    return Table(name, pd.DataFrame(data, dtype="string"), first_data_row=first_data_row)
 
 
 def load(name: str, role: str | None = None) -> Dataset:
@@ -188,7 +189,7 @@ def test_ozon_postings_sum_once_per_posting_and_moscow_time():
 def test_ozon_report_with_a_buyer_column_uses_it_and_does_not_warn():
     tab = cxio.read_table(exports.ozon_postings(), "ozon.csv")
     df = tab.df.assign(**{"Покупатель": pd.array(["Иван"] * 3 + ["Пётр", "Иван", "Анна"], dtype="string")})
-    tab = cxio.Table("ozon.csv", df)
+    tab = Table("ozon.csv", df)
     det = schema.detect(tab)
     ds = schema.build(tab, det.role, det.mapping, detection=det)
     assert det.mapping["customer_id"] == "Покупатель" and ds.df["customer_id"].nunique() == 3
@@ -553,7 +554,7 @@ def test_report_counts_issues_with_file_rows_missing_duplicates_and_range():
 
 
 def test_report_carries_table_metadata_and_warnings():
-    tab = cxio.Table("x.csv", pd.DataFrame({"user_id": ["1"], "event": ["a"], "timestamp": ["2024-01-01"]},
+    tab = Table("x.csv", pd.DataFrame({"user_id": ["1"], "event": ["a"], "timestamp": ["2024-01-01"]},
                                           dtype="string"), encoding="cp1251", delimiter=";", header_rows=1,
                      file_format="csv", warnings=("2 ragged rows",))
     ds = schema.build(tab, "events", schema.detect(tab).mapping)
@@ -797,7 +798,7 @@ def test_a_name_column_is_never_taken_for_an_order_id():
 
 def test_ga4_nested_session_param_name_is_found():
     tab = cxio.read_table(exports.ga4_events(), "ga4.csv")
-    tab = cxio.Table("ga4.csv", tab.df.rename(columns={"ga_session_id": "event_params.ga_session_id"}))
+    tab = Table("ga4.csv", tab.df.rename(columns={"ga_session_id": "event_params.ga_session_id"}))
     det = schema.detect(tab)
     ds = schema.build(tab, det.role, det.mapping, detection=det)
     assert det.recognized_as == "GA4 BigQuery export (flattened)" and ds.df["session_id"].nunique() == 2
@@ -805,7 +806,7 @@ def test_ga4_nested_session_param_name_is_found():
 
 def test_wildberries_without_basket_number_uses_srid():
     tab = cxio.read_table(exports.wildberries_orders(), "wb.xlsx")
-    tab = cxio.Table("wb.xlsx", tab.df.drop(columns=["Номер заказа"]))
+    tab = Table("wb.xlsx", tab.df.drop(columns=["Номер заказа"]))
     det = schema.detect(tab)
     assert det.recognized_as == "Wildberries orders report" and det.mapping["order_id"] == "Srid"
     assert len(schema.build(tab, det.role, det.mapping, detection=det).df) == 4

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cxlib.data import io as cxio
+from cxlib.data.table import Limits
 from cxlib.data import schema
 from cxlib.data.dataset import Dataset, Report
 from cxlib.data.roles import role_noun
@@ -20,7 +21,7 @@ def _column_list(columns) -> str:
 
 
 def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
-               limits: cxio.Limits | None = None, expect_role: str | None = None,
+               limits: Limits | None = None, expect_role: str | None = None,
                columns: dict[str, str | None] | None = None, values: dict[str, dict[str, str]] | None = None
                ) -> Dataset:
     """Understand an uploaded file.
@@ -106,7 +107,7 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
         raise CxDataError(msg("file not found."), file=str(path), hint=msg("Check the path and try again."))
     if path.is_dir():
         raise CxDataError(msg("this is a folder, not a file."), file=str(path))
-    limits = kwargs.pop("limits", None) or cxio.Limits.from_env()
+    limits = kwargs.pop("limits", None) or Limits.from_env()
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise CxDataError(msg("the file is {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit.", size_mb=size / 2**20,

@@ -26,7 +26,7 @@ from cxlib.data import counts
 from cxlib.data import recognizers
 from cxlib.core import statuses
 from cxlib.data import values as cxvalues
-from cxlib.data import io as cxio
+from cxlib.data.cells import datetime_format_note, parse_datetimes, parse_flags, parse_numbers
 from cxlib.data.dataset import ColumnIssue, Dataset, Report
 from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.core.messages import Msg, msg
@@ -48,11 +48,11 @@ def coerce(series: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
         s = s.mask(s == "")
         return s, pd.Series(False, index=series.index)
     if kind == "datetime":
-        return cxio.parse_datetimes(series)
+        return parse_datetimes(series)
     if kind == "number":
-        return cxio.parse_numbers(series)
+        return parse_numbers(series)
     if kind == "flag":
-        return cxio.parse_flags(series)
+        return parse_flags(series)
     raise ValueError(f"unknown field kind {kind!r}")
 
 
@@ -132,7 +132,7 @@ class _Sample:
         if f.kind == "number":
             return float(1 - convert.numbers(s)[1].mean())
         if f.kind == "flag":
-            return float(1 - cxio.parse_flags(s)[1].mean())
+            return float(1 - parse_flags(s)[1].mean())
         return 1.0
 
     def by_value(self, col: str, role: str, f: Field) -> float:
@@ -235,7 +235,7 @@ def _guess(sample: _Sample, spec: Role) -> _RoleGuess:
 
 
 def detect(table, role: str | None = None) -> Detection:
-    """Guess the role and the mapping of a table (``cxlib.data.io.Table``).
+    """Guess the role and the mapping of a table (``cxlib.data.table.Table``).
 
     Known exports (Shopify, Taobao, Ozon, Wildberries, UCI Online Retail, CDNOW, GA4, REES46, SurveyMonkey,
     Typeform, Google Forms, Zendesk, Freshdesk, experiment logs) are recognized by their headers and get a
@@ -502,7 +502,6 @@ def _recognizer_for(table, role: str, mapping: dict[str, str], detection: Detect
 def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: dict[str, str], table,
                  rec: Recognizer | None, value_map: cxvalues.ValueMap):
     first_row = getattr(table, "first_data_row", 2)
-    note_fn = getattr(cxio, "datetime_format_note", None)
     cols, issues, notes = {}, [], []
     for f in spec.fields:
         if f.name not in mapping:
@@ -513,7 +512,7 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
         if f.kind == "datetime":
             if rec is not None and rec.local_tz:
                 values = convert.localize(values, raw, rec.local_tz)
-            note = note_fn(convert.spread_sample(raw)) if note_fn and not _typed(raw) else None
+            note = datetime_format_note(convert.spread_sample(raw)) if not _typed(raw) else None
             if note:
                 notes.append(msg("Column '{column}' ({field}): {note}", column=given.get(f.name, src), field=f.name,
                                  note=note))
