@@ -15,8 +15,8 @@
 Pairwise p-values are corrected with Holm (``statsmodels.stats.multitest.multipletests``); a
 difference is called real when its Holm-adjusted p-value is below ``alpha``.
 
-Baseline (who is counted; ``cxlib.analyses.compare_baseline``). By default (``population="auto"``) a comparison counts only customers
-who can have both the metric and the groups' definitions: buyers (at least one valid order) when
+Baseline (who is counted; ``cxlib.analyses.compare_baseline``). By default (``population="auto"``) a
+comparison counts only customers who can have both the metric and the groups' definitions: buyers (at least one valid order) when
 the metric comes from orders (AOV, revenue per customer, repeat rate), and customers who answered
 the question when the metric or a group comes from the survey (NPS, CSAT, NPS bands, a rule on
 ``nps``). "Everyone else" is that baseline minus the other groups. So "detractors vs everyone
