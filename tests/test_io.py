@@ -1,4 +1,4 @@
-"""Tests for cxlib.data.io and the modules behind it (table, sniffing, formats, cells): bytes -> Table,
+"""Tests for cxlib.data.io and the modules behind it (table, sniffing, delimited, formats, cells): bytes -> Table,
 and the number / date / flag cell parsers.
 
 Oracles: hand-written expected tables, values formatted by Python itself (hypothesis round trips),

@@ -17,9 +17,10 @@ s1 occurrence only ("first" start). Options:
 - A breakdown value is the unit's value on its first s1 event (same instant: the earlier row of
   the file); trends use that event's time.
 
-Engine (``cxlib.analyses.funnel_compute``; breakdowns and their tests in ``cxlib.analyses.funnel_breakdown``;
-windows and durations as text in ``cxlib.core.durations``): DuckDB, one in-process connection per call.
-The frame is scanned once into a compact table of funnel events (unit hash, epoch microseconds, row id, bit mask of the steps each event matches).
+Engine (``cxlib.analyses.funnel_compute``; breakdowns and their tests in
+``cxlib.analyses.funnel_breakdown``; windows and durations as text in ``cxlib.core.durations``):
+DuckDB, one in-process connection per call. The frame is scanned once into a compact table of funnel
+events (unit hash, epoch microseconds, row id, bit mask of the steps each event matches).
 Each step is then one ASOF join (the greedy earliest match is optimal for every option above);
 s1 occurrences that share their s2 match are pruned to the latest one first, which changes no
 result without an exclusion step (with one, a later, deeper attempt may be excluded where an
@@ -470,7 +471,7 @@ def event_counts(ds: Dataset) -> pd.DataFrame:
     if "event" not in ds.df.columns:
         raise CxDataError(msg("the events table has no event column."), file=ds.name,
                           hint=msg("Map a column to it on the Data page."))
-    import duckdb  # imported on use: importing the module stays light
+    import duckdb                  # imported on use: importing the module stays light
     con = duckdb.connect(config={"threads": 2})
     try:
         con.register("src", pd.DataFrame({"ev": ds.df["event"]}, copy=False))
@@ -505,7 +506,7 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
                           hint=msg("Load an event log with user, event and timestamp columns."))
     warnings: list[Msg] = []
     frame, spec = prepare_events(ds, spec, warnings)
-    import duckdb  # imported on use: importing the module stays light
+    import duckdb                  # imported on use: importing the module stays light
     con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
     try:
         con.register("src", frame)

@@ -48,7 +48,7 @@ class BreakdownTest:
 
 
 def compute_breakdown(spec, values: pd.Series, level: np.ndarray, name: str,
-               warnings: list[Msg]) -> tuple[pd.DataFrame, BreakdownTest, tuple[np.ndarray, list]]:
+                      warnings: list[Msg]) -> tuple[pd.DataFrame, BreakdownTest, tuple[np.ndarray, list]]:
     k = len(spec.steps)
     codes, uniq = pd.factorize(values)
     counts = np.bincount(codes, minlength=len(uniq))

@@ -7,8 +7,9 @@ Public API (stable):
   gzip- or zip-compressed. Nothing evaluates cell content (no eval, no pickle, formulas stay text).
 
 Where the rest lives (all in ``cxlib.data``): ``table`` (:class:`Table`, :class:`Limits`),
-``sniffing`` (encoding, delimiter, header rows), ``formats`` (one reader per format), ``cells``
-(the number / date / flag cell parsers that give columns their types).
+``sniffing`` (encoding, delimiter, header rows), ``delimited`` (the CSV/TSV/TXT reader), ``formats``
+(the XLSX, XLS, Parquet and JSON-lines readers), ``cells`` (the number / date / flag cell parsers
+that give columns their types).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import zlib
 
 from cxlib.core.errors import CxDataError, CxLimitError
 from cxlib.core.messages import msg
-from cxlib.data.formats import read_json, read_parquet, read_text, read_xls, read_xlsx
+from cxlib.data.delimited import read_text
+from cxlib.data.formats import read_json, read_parquet, read_xls, read_xlsx
 from cxlib.data.sniffing import decode
 from cxlib.data.table import (
     NON_SPACE,

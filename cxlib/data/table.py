@@ -1,7 +1,7 @@
 """What every reader returns and obeys: the :class:`Table` of text cells and the :class:`Limits`.
 
-Also the checks and the finishing step the readers in ``cxlib.data.formats`` share (column and row
-limits, unique column names).
+Also what the readers (``cxlib.data.delimited``, ``cxlib.data.formats``) share: the column and row
+limit checks, unique column names, and the finishing step that makes the Table.
 """
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def _unique_names(raw: list[str | None]) -> list[str]:
 
 
 def finish_table(name: str, df: pd.DataFrame, names: list[str | None], encoding: str, delimiter: str | None,
-            header_rows: int, file_format: str, warnings: list[Msg], first: int, limits: Limits | None = None) -> Table:
+                 header_rows: int, file_format: str, warnings: list[Msg], first: int,
+                 limits: Limits | None = None) -> Table:
     check_columns(df.shape[1], name, limits or Limits.from_env())
     names = list(names) + [None] * (df.shape[1] - len(names))
     df = df.set_axis(_unique_names(names[: df.shape[1]]), axis=1)
