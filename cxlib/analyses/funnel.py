@@ -62,8 +62,7 @@ Order = Literal["any", "strict"]
 Start = Literal["any", "first"]
 Unit = Literal["user", "session"]
 Period = Literal["day", "week"]
-
-
+# Column names of the tables shown to people; an interface translates them for display.
 COLUMNS = (N_("step_index"), N_("step"), N_("units"), N_("conversion_from_first"), N_("ci_low_from_first"),
            N_("ci_high_from_first"), N_("conversion_from_previous"), N_("ci_low_from_previous"),
            N_("ci_high_from_previous"), N_("drop_off"), N_("drop_off_rate"), N_("from_step"), N_("to_step"),
@@ -72,11 +71,15 @@ COLUMNS = (N_("step_index"), N_("step"), N_("units"), N_("conversion_from_first"
            N_("p_holm"), N_("significant"), N_("period"), N_("converted"), N_("rate"), N_("ci_low"),
            N_("ci_high"), N_("user_id"), N_("session_id"), N_("bin_start_s"), N_("bin_end_s"))
 QUANTILES = (0.5, 0.75, 0.9, 0.95)
+# Readable headers of the time-to-convert table (time_to_convert_view); durations are text in their unit.
 TIME_COLUMNS = (N_("From"), N_("To"), N_("Median"), N_("75th percentile"), N_("90th percentile"),
                 N_("95th percentile"))
+# The usual path of a shop's event log, in order: the default funnel is the part of it the data has.
 PATH_EVENTS = ("session_start", "page_view", "view_item", "product_view", "view_item_list", "select_item",
                "add_to_cart", "view_cart", "begin_checkout", "add_shipping_info", "add_payment_info", "purchase")
 MAX_STEPS = 8
+# Edges (seconds) of the default time-to-convert histogram: ranges people name (under 10 s, 1 to 2 min,
+# 6 to 12 h, 3 to 7 d, ...), even on a log with a long tail; the last range is open.
 READABLE_EDGES = (0, 10, 30, 60, 120, 300, 600, 1800, 3600, 2 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400,
                   3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
 

@@ -13,6 +13,7 @@ from scipy import stats
 from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.stats import holm
 
+# Breakdown values cxlib makes itself (stored in English, e.g. in the JSON; an interface shows tr(value)).
 MISSING = N_("(missing)")
 OTHER = N_("Other")
 

@@ -204,6 +204,8 @@ _SHAPES = (
     ("serial", re.compile(r"0{5}(?:\.0+)?")),
 )
 _SLASH_PARTS = r"^(?P<a>\d{1,2})[/-](?P<b>\d{1,2})[/-]\d{2,4}(?:\D|$)"
+# Numbers read as dates must land in 1990-01-01..2035-01-01: keeps ids (541312140, 2103807459595387724)
+# and amounts from passing for Unix or Excel dates.
 _PLAUSIBLE_US = (631_152_000_000_000, 2_051_222_400_000_000)
 
 

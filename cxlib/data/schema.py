@@ -222,6 +222,8 @@ def _convert_all(df: pd.DataFrame, spec: Role, mapping: dict[str, str], given: d
 
 
 UNKNOWN_STATUS = cxvalues.UNKNOWN      # an order status label no table knows (kept apart from blank)
+# What unreadable cells are, completing ColumnIssue.sentence() ("... are {problem} and {action}").
+# TRANSLATORS: what unreadable cells are: "N cell(s) in column 'x' (field) are {problem} and ..."
 _NOT = {"datetime": msg("not dates"), "number": msg("not numbers"), "flag": msg("not yes/no or 0/1 values"),
         "id": "", "text": ""}
 
