@@ -26,13 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cxlib.analyses.clv_models import (
-    BGNBD,
-    LOG_BOUND,
-    GammaGamma,
-    fit_bgnbd,
-    fit_gamma_gamma,
-)
+from cxlib.analyses.clv_models import BGNBD, LOG_BOUND, GammaGamma, fit_bgnbd, fit_gamma_gamma
 from cxlib.analyses.retention import valid_orders
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, Msg, msg

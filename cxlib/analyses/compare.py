@@ -35,20 +35,9 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-from cxlib.analyses.compare_baseline import (
-    Population,
-    baseline_criteria,
-    selection_warnings,
-)
-from cxlib.analyses.segments import (
-    NPS_BANDS,
-    VALUE_TIERS,
-    CustomerView,
-    index_in,
-    join_clauses,
-    join_sentences,
-    name_msg,
-)
+from cxlib.analyses.compare_baseline import Population, baseline_criteria, selection_warnings
+from cxlib.analyses.segments import (NPS_BANDS, VALUE_TIERS, CustomerView, index_in, join_clauses, join_sentences,
+                                     name_msg)
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.result import Result

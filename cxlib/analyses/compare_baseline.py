@@ -10,13 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cxlib.analyses.segments import (
-    CustomerView,
-    index_in,
-    join_list,
-    join_sentences,
-    name_msg,
-)
+from cxlib.analyses.segments import CustomerView, index_in, join_list, join_sentences, name_msg
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
 

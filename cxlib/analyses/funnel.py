@@ -44,12 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxlib.analyses.funnel_breakdown import MISSING, BreakdownTest, compute_breakdown
-from cxlib.analyses.funnel_compute import (
-    PerUnit,
-    build_events,
-    paths_sql,
-    prepare_events,
-)
+from cxlib.analyses.funnel_compute import PerUnit, build_events, paths_sql, prepare_events
 from cxlib.core.durations import duration_text, format_window, parse_window
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, Msg, msg

@@ -18,31 +18,10 @@ import pyarrow.csv as pv
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
 from cxlib.data.cells import clean_text
-from cxlib.data.sniffing import (
-    DELIMS,
-    backslash_quoted,
-    count_header_rows,
-    csv_options,
-    line_offset,
-    merge_header,
-    preamble_rows,
-    sniff,
-    split_records,
-    table_width,
-)
-from cxlib.data.table import (
-    NO_ROWS_HINT,
-    NON_SPACE,
-    REEXPORT,
-    SAMPLE_BYTES,
-    STRING,
-    Limits,
-    MiB,
-    Table,
-    check_columns,
-    check_rows,
-    finish_table,
-)
+from cxlib.data.sniffing import (DELIMS, backslash_quoted, count_header_rows, csv_options, line_offset, merge_header,
+                                 preamble_rows, sniff, split_records, table_width)
+from cxlib.data.table import (NO_ROWS_HINT, NON_SPACE, REEXPORT, SAMPLE_BYTES, STRING, Limits, MiB, Table,
+                              check_columns, check_rows, finish_table)
 
 
 def read_text(utf8: bytes, name: str, limits: Limits, encoding: str) -> Table:

@@ -22,15 +22,7 @@ from cxlib.core.messages import msg
 from cxlib.data.delimited import read_text
 from cxlib.data.formats import read_json, read_parquet, read_xls, read_xlsx
 from cxlib.data.sniffing import decode
-from cxlib.data.table import (
-    NON_SPACE,
-    REEXPORT,
-    UPLOAD_TABLE,
-    Limits,
-    MiB,
-    Table,
-    with_notes,
-)
+from cxlib.data.table import NON_SPACE, REEXPORT, UPLOAD_TABLE, Limits, MiB, Table, with_notes
 
 __all__ = ["read_table"]
 

@@ -27,12 +27,7 @@ from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.core.messages import Msg, msg
 from cxlib.data import convert, counts, recognizers
 from cxlib.data import values as cxvalues
-from cxlib.data.cells import (
-    datetime_format_note,
-    parse_datetimes,
-    parse_flags,
-    parse_numbers,
-)
+from cxlib.data.cells import datetime_format_note, parse_datetimes, parse_flags, parse_numbers
 from cxlib.data.dataset import ColumnIssue, Dataset, Report
 from cxlib.data.detection import Detection, detect, missing_fields, typed, unknown_role
 from cxlib.data.recognizers import Recognizer
