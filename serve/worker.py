@@ -133,8 +133,8 @@ def parse(data: bytes, name: str, *, role: str | None = None, mapping: dict | No
           seconds: float | None = None, memory_mb: float | None = None, values: dict | None = None) -> Dataset:
     """``cxlib.data.loader.load_bytes`` in a worker process; raises its CxDataError, or CxLimitError when
     the file takes more than ``seconds`` or ``memory_mb`` (the worker is stopped then). ``limits``
-    default to this process's environment (``cxlib.data.io.Limits.from_env``)."""
-    from cxlib.data.io import Limits
+    default to this process's environment (``cxlib.data.table.Limits.from_env``)."""
+    from cxlib.data.table import Limits
     limits = limits or Limits.from_env()
     seconds = seconds or _env("CX_PARSE_SECONDS", 60)
     memory_mb = memory_mb or _env("CX_PARSE_MEMORY_MB", 3072)

@@ -1,4 +1,4 @@
-"""Tests for cxlib.analyses.clv: RFM summary, BG/NBD, Gamma-Gamma, historical and predictive CLV.
+"""Tests for cxlib.analyses.clv and clv_models: RFM summary, BG/NBD, Gamma-Gamma, historical and predictive CLV.
 
 Oracles: the CDNOW files shipped with lifetimes 0.11.3 (../shared/data/real/cdnow), the published
 estimates of Fader, Hardie & Lee (BG/NBD 2005: r 0.243, alpha 4.414, a 0.793, b 2.426, LL -9582.4;
@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from cxlib.analyses.clv import (BGNBD, CLVSpec, GammaGamma, bgnbd_log_likelihood, fit_bgnbd, fit_gamma_gamma,
-                       gamma_gamma_log_likelihood, historical_clv, predict_clv, rfm_summary,
-                       summarize_transactions)
+from cxlib.analyses.clv import CLVSpec, historical_clv, predict_clv, rfm_summary, summarize_transactions
+from cxlib.analyses.clv_models import (BGNBD, GammaGamma, bgnbd_log_likelihood, fit_bgnbd, fit_gamma_gamma,
+                                       gamma_gamma_log_likelihood)
 from cxlib.data.loader import from_frame
 from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError
@@ -395,7 +395,7 @@ def test_predict_clv_warns_when_nobody_seems_to_stop_buying():
 @pytest.mark.parametrize("params", [(0.3, 4.0, 0.8, 2.4), (2.0, 1.5, 3.0, 0.7)])
 def test_bgnbd_gradient_matches_finite_differences(params):
     from scipy.optimize import approx_fprime
-    from cxlib.analyses.clv import _bgnbd_ll_grad
+    from cxlib.analyses.clv_models import _bgnbd_ll_grad
     x = np.array([0, 0, 1, 2, 5, 9.0])
     tx, T = np.array([0, 0, 3.0, 10.0, 20.0, 30.5]), np.array([5.0, 40.0, 30.0, 31.0, 35.0, 38.0])
     ux, inv = np.unique(x, return_inverse=True)
@@ -408,7 +408,7 @@ def test_bgnbd_gradient_matches_finite_differences(params):
 @pytest.mark.parametrize("params", [(6.25, 3.74, 15.44), (0.8, 1.5, 2.0)])
 def test_gamma_gamma_gradient_matches_finite_differences(params):
     from scipy.optimize import approx_fprime
-    from cxlib.analyses.clv import _gg_ll_grad
+    from cxlib.analyses.clv_models import _gg_ll_grad
     x, m = np.array([1, 2, 2, 5, 9.0]), np.array([11.77, 22.35, 5.0, 40.0, 13.3])
     ux, inv = np.unique(x, return_inverse=True)
     f = lambda p: _gg_ll_grad(p, ux, inv, x, m, np.log(m), grad=False)[0]        # noqa: E731

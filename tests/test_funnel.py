@@ -16,8 +16,10 @@ from statsmodels.stats.proportion import proportion_confint
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame
 from cxlib.core.errors import CxDataError, CxNeedsMapping
-from cxlib.analyses.funnel import (FunnelSpec, Step, chi_square, cli_run, event_counts, format_window, funnel, holm,
-                          parse_window, wilson_ci)
+from cxlib.analyses.funnel import FunnelSpec, Step, cli_run, event_counts, funnel
+from cxlib.analyses.funnel_breakdown import chi_square
+from cxlib.core.durations import format_window, parse_window
+from cxlib.core.stats import holm, wilson_ci
 from cxlib.data.loader import load_path
 from tests.conftest import real_file
 from tests.funnel_reference import RefStep, counts, reference_funnel
@@ -160,7 +162,7 @@ def test_time_to_convert_quantiles_and_histogram_by_hand():
                                            (3600, "1 h"), (5400, "1.5 h"), (86400, "1 d"), (205619.44, "2.4 d"),
                                            (150 * 86400, "150 d"), (float("nan"), "n/a")])
 def test_durations_read_in_their_unit(seconds, text):
-    from cxlib.analyses.funnel import duration_text
+    from cxlib.core.durations import duration_text
     assert str(duration_text(seconds)) == text
 
 

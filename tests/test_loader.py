@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from cxlib.data import loader
-from cxlib.data import schema
+from cxlib.data.roles import ROLES
 from cxlib.core.errors import CxDataError, CxNeedsMapping
-from cxlib.data.io import Limits
+from cxlib.data.table import Limits
 from cxlib.core.messages import Msg
 
 
@@ -56,7 +56,7 @@ def test_missing_required_columns_keep_field_names_and_headers_as_data():
 
 
 def test_every_role_has_a_translatable_lower_case_noun_equal_to_its_label():
-    for spec in schema.ROLES:
+    for spec in ROLES:
         noun = loader.role_noun(spec.name)
         assert isinstance(noun, Msg) and noun == spec.label.lower()
 

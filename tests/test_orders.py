@@ -175,8 +175,8 @@ def test_taobao_gbk_net_revenue_by_hand():
 def _ozon_mapping() -> dict:
     from tests import exports
     from cxlib.data import io as cxio
-    from cxlib.data import schema
-    det = schema.detect(cxio.read_table(exports.ozon_postings(), "postings.csv"), role="orders")
+    from cxlib.data import detection
+    det = detection.detect(cxio.read_table(exports.ozon_postings(), "postings.csv"), role="orders")
     # Ozon postings carry no buyer id: every posting here goes to one delivery region = one "customer"
     return {**det.mapping, "customer_id": "Регион доставки"}
 

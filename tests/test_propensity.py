@@ -16,7 +16,8 @@ import cxlib as cx
 from cxlib.data.loader import from_frame
 from cxlib.data import engine
 from cxlib.analyses import propensity as P
-from cxlib.analyses.clv import BGNBD, summarize_transactions
+from cxlib.analyses.clv import summarize_transactions
+from cxlib.analyses.clv_models import BGNBD
 from cxlib.analyses.orders import prepare
 from cxlib.analyses.retention import valid_orders
 from tests.conftest import SAMPLE

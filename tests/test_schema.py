@@ -1,5 +1,5 @@
-"""Tests for cxlib.data.schema (detection, mapping, build, report), cxlib.data.recognizers, cxlib.core.statuses,
-cxlib.data.synonyms and cxlib.data.convert.
+"""Tests for cxlib.data.detection and cxlib.data.schema (detection, mapping, build, report),
+cxlib.data.recognizers, cxlib.core.statuses, cxlib.data.synonyms and cxlib.data.convert.
 
 Oracles: figures computed by hand on the small export files of tests/exports.py (documented in each
 generator's docstring), plain-pandas / plain-Python reference computations, and the counts published in
@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 
 from cxlib.data import convert
 from cxlib.data import recognizers
-from cxlib.data import schema
+from cxlib.data import detection, schema
 from cxlib.core import statuses
 from cxlib.data import io as cxio
+from cxlib.data.table import Table
 from cxlib.data.dataset import Dataset
+from cxlib.data.roles import ROLES, ROLES_BY_NAME
 from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.core.messages import Msg, translate
 from cxlib.data.synonyms import norm_header
@@ -32,9 +34,9 @@ from tests.conftest import real_file
 UTC = "UTC"
 
 
-def table(data: dict[str, list], name: str = "t.csv", first_data_row: int = 2) -> cxio.Table:
+def table(data: dict[str, list], name: str = "t.csv", first_data_row: int = 2) -> Table:
     """A Table the way io returns it: every cell text (or NA)."""
-    return cxio.Table(name, pd.DataFrame(data, dtype="string"), first_data_row=first_data_row)
+    return Table(name, pd.DataFrame(data, dtype="string"), first_data_row=first_data_row)
 
 
 def load(name: str, role: str | None = None) -> Dataset:
@@ -42,7 +44,7 @@ def load(name: str, role: str | None = None) -> Dataset:
     gen = exports.EXPORTS[name][0]
     tab = cxio.read_table(gen(), f"{name}.csv" if name not in ("wildberries_orders", "surveymonkey_responses")
                           else f"{name}.xlsx")
-    det = schema.detect(tab, role=role)
+    det = detection.detect(tab, role=role)
     return schema.build(tab, det.role, det.mapping, detection=det)
 
 
@@ -106,7 +108,7 @@ def test_every_export_is_recognized_with_its_role_and_mapping(name):
     gen, role, recognized = exports.EXPORTS[name]
     ds = load(name)
     assert (ds.role, ds.report.recognized_as) == (role, recognized)
-    assert ds.report.confidence >= schema.CONFIDENT
+    assert ds.report.confidence >= detection.CONFIDENT
     for canon, src in EXPECTED_MAPPING[name].items():
         assert ds.mapping.get(canon) == src, canon
     assert ds.report.rows_in > 0 and ds.report.rows > 0
@@ -119,7 +121,7 @@ def test_every_recognizer_has_an_export_fixture():
 
 def test_recognized_export_with_forced_other_role_falls_back_to_synonyms():
     tab = cxio.read_table(exports.zendesk_tickets(), "zendesk.csv")
-    det = schema.detect(tab, role="customers")
+    det = detection.detect(tab, role="customers")
     assert det.role == "customers" and det.recognized_as is None
 
 
@@ -188,8 +190,8 @@ def test_ozon_postings_sum_once_per_posting_and_moscow_time():
 def test_ozon_report_with_a_buyer_column_uses_it_and_does_not_warn():
     tab = cxio.read_table(exports.ozon_postings(), "ozon.csv")
     df = tab.df.assign(**{"Покупатель": pd.array(["Иван"] * 3 + ["Пётр", "Иван", "Анна"], dtype="string")})
-    tab = cxio.Table("ozon.csv", df)
-    det = schema.detect(tab)
+    tab = Table("ozon.csv", df)
+    det = detection.detect(tab)
     ds = schema.build(tab, det.role, det.mapping, detection=det)
     assert det.mapping["customer_id"] == "Покупатель" and ds.df["customer_id"].nunique() == 3
     assert not any("do not identify buyers" in w for w in ds.warnings)
@@ -223,7 +225,7 @@ def test_amount_from_quantity_times_price_when_no_total_column():
     tab = table({"order_id": ["A", "A", "B"], "customer_id": ["c1", "c1", "c2"],
                  "order_date": ["2024-01-01", "2024-01-01", "2024-01-02"], "qty": ["2", "1", "3"],
                  "unit_price": ["1.50", "4.00", "2.00"]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.role == "orders" and "amount" not in det.mapping
     ds = schema.build(tab, "orders", det.mapping, detection=det)
     assert ds.df.set_index("order_id")["amount"].to_dict() == {"A": 7.0, "B": 6.0}
@@ -236,7 +238,7 @@ def test_repeated_order_total_is_not_summed_but_line_amounts_are():
     lines = table({"order_id": ["A", "A", "B", "B"], "customer_id": ["c"] * 4,
                    "order_date": ["2024-01-01"] * 4, "total": ["6", "4", "5", "2"]})
     for tab, expected in ((repeated, {"A": 10.0, "B": 7.0}), (lines, {"A": 10.0, "B": 7.0})):
-        ds = schema.build(tab, "orders", schema.detect(tab).mapping)
+        ds = schema.build(tab, "orders", detection.detect(tab).mapping)
         assert ds.df.set_index("order_id")["amount"].to_dict() == expected
 
 
@@ -295,7 +297,7 @@ def test_surveymonkey_scores_labels_and_merged_headers(name):
 
 def test_typeform_modern_headers_are_recognized_too():
     tab = cxio.read_table(exports.typeform_responses(modern=True), "typeform.csv")
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.recognized_as == "Typeform responses export"
     assert det.mapping["answered_at"] == "Submit Date (UTC)"
     ds = schema.build(tab, det.role, det.mapping, detection=det)
@@ -355,8 +357,8 @@ def test_duration_units_read_from_header(header, expected):
 # --------------------------------------------------------------------------------------------
 def test_chinese_order_headers_with_unit_are_detected():
     tab = cxio.read_table(exports.orders_zh(), "orders_zh.csv")
-    det = schema.detect(tab)
-    assert det.role == "orders" and det.recognized_as is None and det.confidence >= schema.CONFIDENT
+    det = detection.detect(tab)
+    assert det.role == "orders" and det.recognized_as is None and det.confidence >= detection.CONFIDENT
     assert det.mapping == {"order_id": "订单号", "customer_id": "客户ID", "ordered_at": "下单时间",
                            "amount": "订单金额(元)", "status": "订单状态"}
     ds = schema.build(tab, "orders", det.mapping, detection=det)
@@ -366,8 +368,8 @@ def test_chinese_order_headers_with_unit_are_detected():
 
 def test_russian_order_headers_with_unit_are_detected():
     tab = cxio.read_table(exports.orders_ru(), "orders_ru.csv")
-    det = schema.detect(tab)
-    assert det.role == "orders" and det.confidence >= schema.CONFIDENT
+    det = detection.detect(tab)
+    assert det.role == "orders" and det.confidence >= detection.CONFIDENT
     assert det.mapping == {"customer_id": "ID покупателя", "ordered_at": "Дата заказа", "amount": "Сумма (руб.)",
                            "status": "Статус"}
     ds = schema.build(tab, "orders", det.mapping, detection=det)
@@ -380,7 +382,7 @@ def test_russian_order_headers_with_unit_are_detected():
     (exports.events_ru, {"user_id": "ID пользователя", "event": "Событие", "timestamp": "Время"}),
 ])
 def test_event_headers_in_chinese_and_russian(gen, mapping):
-    det = schema.detect(cxio.read_table(gen(), "events.csv"))
+    det = detection.detect(cxio.read_table(gen(), "events.csv"))
     assert det.role == "events" and det.mapping == mapping
 
 
@@ -404,59 +406,59 @@ def test_norm_header_is_idempotent_on_its_output(text):
 def test_likely_to_recommend_column_of_0_to_10_is_nps():
     tab = table({"Respondent": ["1", "2", "3"], "How likely are you to recommend us?": ["10", "7", "0"],
                  "Why?": ["great", "", "bad"]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.role == "responses"
     assert det.mapping["nps"] == "How likely are you to recommend us?" and det.mapping["comment"] == "Why?"
 
 
 def test_recommend_header_with_text_values_is_not_nps():
     tab = table({"id": ["1", "2"], "Would you recommend us? Please explain": ["yes because", "no idea"]})
-    assert "nps" not in schema.detect(tab, role="responses").mapping
+    assert "nps" not in detection.detect(tab, role="responses").mapping
 
 
 def test_status_column_found_by_its_values():
     tab = table({"customer_id": ["1", "2"], "order_date": ["2024-01-01", "2024-01-02"], "total": ["5", "6"],
                  "x": ["Delivered", "Cancelled"]})
-    assert schema.detect(tab).mapping["status"] == "x"
+    assert detection.detect(tab).mapping["status"] == "x"
 
 
 # --------------------------------------------------------------------------------------------
 # confidence
 # --------------------------------------------------------------------------------------------
 def test_ambiguous_headers_give_low_confidence_and_candidates():
-    det = schema.detect(table({"id": ["1", "2"], "date": ["2024-01-01", "2024-01-02"], "value": ["3", "4"]}))
-    assert det.confidence < schema.CONFIDENT
-    assert {r for r, _ in det.candidates} == set(schema.ROLES_BY_NAME)
+    det = detection.detect(table({"id": ["1", "2"], "date": ["2024-01-01", "2024-01-02"], "value": ["3", "4"]}))
+    assert det.confidence < detection.CONFIDENT
+    assert {r for r, _ in det.candidates} == set(ROLES_BY_NAME)
 
 
 def test_two_roles_fitting_equally_well_give_low_confidence():
-    det = schema.detect(table({"user_id": ["1", "2"], "event": ["view", "buy"], "variant": ["control", "b"],
+    det = detection.detect(table({"user_id": ["1", "2"], "event": ["view", "buy"], "variant": ["control", "b"],
                                "timestamp": ["2024-01-01", "2024-01-02"]}))
-    assert det.role in ("events", "experiment") and det.confidence < schema.CONFIDENT
+    assert det.role in ("events", "experiment") and det.confidence < detection.CONFIDENT
     assert {r for r, _ in det.candidates[:2]} == {"events", "experiment"}
 
 
 def test_tie_stays_low_even_when_the_winner_is_a_shape_recognized_export():
-    det = schema.detect(table({"user_id": ["1", "2"], "variant": ["control", "b"], "action": ["view", "buy"],
+    det = detection.detect(table({"user_id": ["1", "2"], "variant": ["control", "b"], "action": ["view", "buy"],
                                "timestamp": ["2024-01-01", "2024-01-02"], "converted": ["0", "1"]}))
     assert det.role == "experiment" and det.recognized_as == "Experiment assignment log"
-    assert det.confidence < schema.CONFIDENT
+    assert det.confidence < detection.CONFIDENT
 
 
 def test_unrecognizable_table_has_no_role():
-    det = schema.detect(table({"foo": ["1"], "bar": ["x"]}))
+    det = detection.detect(table({"foo": ["1"], "bar": ["x"]}))
     assert det.role is None and det.mapping == {} and det.confidence == 0
 
 
 def test_clear_canonical_headers_give_high_confidence():
-    det = schema.detect(table({"customer_id": ["1"], "order_date": ["2024-01-01"], "total": ["3"],
+    det = detection.detect(table({"customer_id": ["1"], "order_date": ["2024-01-01"], "total": ["3"],
                                "status": ["paid"], "currency": ["EUR"]}))
     assert det.role == "orders" and det.confidence >= 0.9
 
 
 def test_build_with_user_mapping_reports_full_confidence():
     tab = table({"id": ["1", "2"], "date": ["2024-01-01", "2024-01-02"], "value": ["3", "4"]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert schema.build(tab, "orders", det.mapping, detection=det).report.confidence == det.confidence
     mapping = {"customer_id": "id", "ordered_at": "date", "amount": "value"}
     assert schema.build(tab, "orders", mapping, detection=None).report.confidence == 1.0
@@ -489,7 +491,7 @@ def test_unknown_statuses_are_kept_apart_with_counts_and_file_rows():
     tab = table({"customer_id": ["1", "2", "3", "4"], "order_date": ["2024-01-01"] * 4,
                  "total": ["1", "2", "3", "4"], "status": ["paid", "on backorder", "on backorder", "weird"]},
                 first_data_row=5)
-    ds = schema.build(tab, "orders", schema.detect(tab).mapping)
+    ds = schema.build(tab, "orders", detection.detect(tab).mapping)
     # unknown is not blank: a blank status counts as completed, an unknown one must not count as valid
     assert ds.df["status"].tolist() == ["completed", "unknown", "unknown", "unknown"]
     issue = next(i for i in ds.report.issues if i.column == "status")
@@ -553,10 +555,10 @@ def test_report_counts_issues_with_file_rows_missing_duplicates_and_range():
 
 
 def test_report_carries_table_metadata_and_warnings():
-    tab = cxio.Table("x.csv", pd.DataFrame({"user_id": ["1"], "event": ["a"], "timestamp": ["2024-01-01"]},
+    tab = Table("x.csv", pd.DataFrame({"user_id": ["1"], "event": ["a"], "timestamp": ["2024-01-01"]},
                                           dtype="string"), encoding="cp1251", delimiter=";", header_rows=1,
                      file_format="csv", warnings=("2 ragged rows",))
-    ds = schema.build(tab, "events", schema.detect(tab).mapping)
+    ds = schema.build(tab, "events", detection.detect(tab).mapping)
     r = ds.report
     assert (r.encoding, r.delimiter, r.file_format) == ("cp1251", ";", "csv")
     assert r.warnings[0] == "2 ragged rows"
@@ -570,7 +572,7 @@ def test_required_field_fully_empty_is_a_warning():
 
 def test_source_columns_are_kept_as_text_after_canonical_ones():
     tab = table({"extra": ["007"], "user_id": ["u"], "event": ["view"], "timestamp": ["2024-01-01"]})
-    ds = schema.build(tab, "events", schema.detect(tab).mapping)
+    ds = schema.build(tab, "events", detection.detect(tab).mapping)
     assert list(ds.df.columns) == ["user_id", "event", "timestamp", "extra"]
     assert ds.df["extra"].iloc[0] == "007"
 
@@ -592,7 +594,7 @@ def test_missing_required_field_error_names_file_field_columns_and_fix():
 def test_missing_field_error_says_what_the_file_looks_like():
     tab = cxio.read_table(exports.zendesk_tickets(), "zendesk.csv")
     with pytest.raises(CxNeedsMapping, match="looks like Zendesk tickets export"):
-        schema.build(tab, "orders", schema.detect(tab, role="orders").mapping)
+        schema.build(tab, "orders", detection.detect(tab, role="orders").mapping)
 
 
 def test_mapping_to_a_column_not_in_the_file_is_a_clear_error():
@@ -611,13 +613,13 @@ def test_mapping_to_a_column_not_in_the_file_is_a_clear_error():
     ("tickets", {"ticket_id": "a"}, ["created_at"]),
 ])
 def test_missing_required(role, mapping, missing):
-    assert schema.missing_required(role, mapping) == missing
+    assert detection.missing_required(role, mapping) == missing
 
 
 def test_missing_required_knows_exports_without_buyer_ids():
     mapping = {"order_id": "a", "ordered_at": "b", "amount": "c"}
-    assert schema.missing_required("orders", mapping) == ["customer_id"]
-    assert schema.missing_required("orders", mapping, "Ozon seller postings report") == []
+    assert detection.missing_required("orders", mapping) == ["customer_id"]
+    assert detection.missing_required("orders", mapping, "Ozon seller postings report") == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -653,7 +655,7 @@ def test_inspect_contract_on_a_shopify_export(tmp_path, contract_problems):
 def _load_real(*parts: str) -> Dataset:
     path = real_file(*parts)
     tab = cxio.read_table(path.read_bytes(), path.name)
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     return schema.build(tab, det.role, det.mapping, detection=det)
 
 
@@ -712,7 +714,7 @@ def test_real_rees46_is_events_of_330_users():
 # --------------------------------------------------------------------------------------------
 def test_header_only_columns_still_map_and_build_an_empty_dataset():
     tab = table({"customer_id": [], "order_date": [], "total": []})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.role == "orders"
     ds = schema.build(tab, "orders", det.mapping, detection=det)
     assert (len(ds.df), ds.report.date_range, ds.report.duplicates) == (0, None, 0)
@@ -721,7 +723,7 @@ def test_header_only_columns_still_map_and_build_an_empty_dataset():
 
 def test_exact_header_with_unreadable_values_is_mapped_and_reported():
     tab = table({"user_id": ["u1", "u2"], "event": ["a", "b"], "timestamp": ["soon", "later"]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.mapping["timestamp"] == "timestamp"
     ds = schema.build(tab, "events", det.mapping, detection=det)
     assert any("Required field 'timestamp'" in w for w in ds.warnings)
@@ -731,7 +733,7 @@ def test_exact_header_with_unreadable_values_is_mapped_and_reported():
 def test_rows_without_order_id_stay_separate_orders():
     tab = table({"order_id": ["1", None, None, "1"], "customer_id": ["a", "b", "c", "a"],
                  "order_date": ["2024-01-01"] * 4, "total": ["5", "2", "3", None]})
-    ds = schema.build(tab, "orders", schema.detect(tab).mapping)
+    ds = schema.build(tab, "orders", detection.detect(tab).mapping)
     assert ds.df["amount"].tolist() == [5.0, 2.0, 3.0]
     assert any("2 row(s) have no order id" in w for w in ds.warnings)
 
@@ -740,17 +742,17 @@ def test_completed_order_with_refund_becomes_refunded_or_partially_refunded():
     tab = table({"order_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"], "order_date": ["2024-01-01"] * 3,
                  "total": ["10", "10", "10"], "status": ["delivered", "delivered", "delivered"],
                  "refund amount": ["10", "4", "0"]})
-    ds = schema.build(tab, "orders", schema.detect(tab).mapping)
+    ds = schema.build(tab, "orders", detection.detect(tab).mapping)
     assert ds.df["status"].tolist() == ["refunded", "partially_refunded", "completed"]
 
 
 def test_email_stands_in_for_a_missing_customer_id():
     tab = table({"Email": ["a@x.com", "b@x.com"], "Order date": ["2024-01-01", "2024-01-02"], "Total": ["1", "2"]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.role == "orders" and det.mapping["customer_id"] == "Email"
     with_id = table({"Customer ID": ["1", "2"], "Email": ["a@x.com", "b@x.com"], "Order date": ["2024-01-01"] * 2,
                      "Total": ["1", "2"]})
-    assert schema.detect(with_id).mapping == {"customer_id": "Customer ID", "email": "Email",
+    assert detection.detect(with_id).mapping == {"customer_id": "Customer ID", "email": "Email",
                                               "ordered_at": "Order date", "amount": "Total"}
 
 
@@ -762,7 +764,7 @@ def test_email_stands_in_for_a_missing_customer_id():
 def test_google_forms_in_russian_and_chinese(headers, nps_header):
     tab = table({headers[0]: ["05.03.2024 14:03:11", "06.03.2024 08:02:00"], headers[1]: ["9", "3"],
                  headers[2]: ["ok", ""]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert (det.role, det.recognized_as) == ("responses", "Google Forms responses")
     assert det.mapping["nps"] == nps_header and det.mapping["answered_at"] == headers[0]
     assert det.mapping["comment"] == headers[2]
@@ -790,23 +792,23 @@ def test_clock_durations_round_trip_to_minutes(seconds):
 def test_a_name_column_is_never_taken_for_an_order_id():
     tab = table({"name": ["Ann", "Ann"], "customer_id": ["1", "1"], "order_date": ["2024-01-01", "2024-02-01"],
                  "total": ["5", "7"]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert "order_id" not in det.mapping
     assert len(schema.build(tab, "orders", det.mapping).df) == 2
 
 
 def test_ga4_nested_session_param_name_is_found():
     tab = cxio.read_table(exports.ga4_events(), "ga4.csv")
-    tab = cxio.Table("ga4.csv", tab.df.rename(columns={"ga_session_id": "event_params.ga_session_id"}))
-    det = schema.detect(tab)
+    tab = Table("ga4.csv", tab.df.rename(columns={"ga_session_id": "event_params.ga_session_id"}))
+    det = detection.detect(tab)
     ds = schema.build(tab, det.role, det.mapping, detection=det)
     assert det.recognized_as == "GA4 BigQuery export (flattened)" and ds.df["session_id"].nunique() == 2
 
 
 def test_wildberries_without_basket_number_uses_srid():
     tab = cxio.read_table(exports.wildberries_orders(), "wb.xlsx")
-    tab = cxio.Table("wb.xlsx", tab.df.drop(columns=["Номер заказа"]))
-    det = schema.detect(tab)
+    tab = Table("wb.xlsx", tab.df.drop(columns=["Номер заказа"]))
+    det = detection.detect(tab)
     assert det.recognized_as == "Wildberries orders report" and det.mapping["order_id"] == "Srid"
     assert len(schema.build(tab, det.role, det.mapping, detection=det).df) == 4
 
@@ -818,8 +820,8 @@ def test_wildberries_without_basket_number_uses_srid():
 def test_experiment_log_header_variants(unit, arm, outcome, when):
     tab = table({unit: ["1", "2", "3", "4"], arm: ["control", "treatment", "control", "treatment"],
                  outcome: ["0", "1", "1", "0"], when: ["2024-01-01"] * 4})
-    det = schema.detect(tab)
-    assert det.role == "experiment" and det.confidence >= schema.CONFIDENT
+    det = detection.detect(tab)
+    assert det.role == "experiment" and det.confidence >= detection.CONFIDENT
     assert det.mapping == {"unit_id": unit, "variant": arm, "converted": outcome, "exposed_at": when}
 
 
@@ -834,10 +836,10 @@ def _extracted(path: str) -> set[str]:
 
 def test_role_labels_and_field_descriptions_are_message_ids():
     from cxlib.data import roles
-    ids = _extracted(schema.__file__) | _extracted(roles.__file__)
-    assert {r.label for r in schema.ROLES} <= ids
-    assert {f.help for r in schema.ROLES for f in r.fields if f.help} <= ids
-    assert {str(d) for d in schema._DATA_OF.values()} <= ids and set(schema._DATA_OF) == set(schema.ROLES_BY_NAME)
+    ids = _extracted(schema.__file__) | _extracted(detection.__file__) | _extracted(roles.__file__)
+    assert {r.label for r in ROLES} <= ids
+    assert {f.help for r in ROLES for f in r.fields if f.help} <= ids
+    assert {str(d) for d in schema._DATA_OF.values()} <= ids and set(schema._DATA_OF) == set(ROLES_BY_NAME)
 
 
 def test_report_warnings_and_issue_parts_are_msgs_with_their_values():
@@ -884,7 +886,8 @@ def _raised(monkeypatch, build) -> dict:
             super().__init__(message, **kw)
 
     monkeypatch.setattr(schema, "CxNeedsMapping", Recording)
-    monkeypatch.setattr(schema, "CxDataError", RecordingData)
+    for module in (schema, detection):
+        monkeypatch.setattr(module, "CxDataError", RecordingData)
     with pytest.raises(CxDataError):
         build()
     return seen
@@ -892,7 +895,7 @@ def _raised(monkeypatch, build) -> dict:
 
 def test_missing_field_error_is_whole_sentences_with_the_export_name_translatable(monkeypatch):
     tab = cxio.read_table(exports.zendesk_tickets(), "zendesk.csv")
-    seen = _raised(monkeypatch, lambda: schema.build(tab, "orders", schema.detect(tab, role="orders").mapping))
+    seen = _raised(monkeypatch, lambda: schema.build(tab, "orders", detection.detect(tab, role="orders").mapping))
     message, hint = seen["message"], seen["hint"]
     assert message.template == ("no column for the required field(s) {fields} of {data}. "
                                 "This file looks like {export} data.")
@@ -921,7 +924,7 @@ def test_mapping_errors_are_msgs(monkeypatch):
     assert columns.template == "{columns} and {more} more" and columns.params["more"] == 5
     seen = _raised(monkeypatch, lambda: schema.build(many, "orders", {"bogus": "c1"}))
     assert seen["message"].template == "'{field}' is not a field of {data}."
-    seen = _raised(monkeypatch, lambda: schema.detect(many, role="invoices"))
+    seen = _raised(monkeypatch, lambda: detection.detect(many, role="invoices"))
     assert (seen["message"].template, seen["hint"].template) == ("unknown role '{role}'.", "Use one of: {roles}.")
 
 
@@ -932,9 +935,9 @@ LOCAL = [(export, lang) for export, langs in exports.LOCAL_EXPORTS.items() for l
 @pytest.mark.parametrize("export, lang", LOCAL)
 def test_shop_exports_in_german_french_spanish_are_orders_with_every_column(export, lang):
     t = cxio.read_table(exports.local_orders(export, lang), f"{export}_{lang}.csv")
-    det = schema.detect(t)
+    det = detection.detect(t)
     spec = exports.LOCAL_EXPORTS[export][lang]
-    assert det.role == "orders" and det.confidence >= schema.CONFIDENT
+    assert det.role == "orders" and det.confidence >= detection.CONFIDENT
     assert det.mapping == {f: h for f, h in zip(exports.LOCAL_FIELDS[export], spec["headers"]) if f}
     ds = schema.build(t, "orders", det.mapping, detection=det)
     assert list(ds.df["status"]) == list(spec["statuses"].values())
@@ -945,8 +948,8 @@ def test_shop_exports_in_german_french_spanish_are_orders_with_every_column(expo
 
 def test_the_german_shop_list_is_orders_not_events():
     """Issue 20: the mapping form opened on "Events" for Bestellnummer;Kunde;Datum;Betrag;Status."""
-    det = schema.detect(cxio.read_table(exports.german_orders(), "bestellungen.csv"))
-    assert det.role == "orders" and det.confidence >= schema.CONFIDENT
+    det = detection.detect(cxio.read_table(exports.german_orders(), "bestellungen.csv"))
+    assert det.role == "orders" and det.confidence >= detection.CONFIDENT
     assert det.mapping == {"order_id": "Bestellnummer", "customer_id": "Kunde", "ordered_at": "Datum",
                            "amount": "Betrag", "status": "Status"}
 
@@ -962,7 +965,7 @@ def _dutch_orders() -> bytes:
 
 def test_money_and_dates_suggest_orders_when_headers_are_unknown():
     """Issue 20: a role guessed from amount + status + date must beat "Events" in the mapping form."""
-    det = schema.detect(cxio.read_table(_dutch_orders(), "nl.csv"))
+    det = detection.detect(cxio.read_table(_dutch_orders(), "nl.csv"))
     assert det.role is None                        # never applied without the user
     assert det.suggested == "orders"
     assert det.suggested_mapping == {"amount": "Bedrag", "ordered_at": "Datum", "status": "Staat"}
@@ -973,7 +976,7 @@ def test_money_and_dates_suggest_orders_when_headers_are_unknown():
 
 
 def test_no_suggestion_without_money():
-    det = schema.detect(table({"a": ["x", "y", "z"], "b": ["1", "2", "3"]}))
+    det = detection.detect(table({"a": ["x", "y", "z"], "b": ["1", "2", "3"]}))
     assert det.role is None and det.suggested is None and det.suggested_mapping == {}
 
 
@@ -982,7 +985,7 @@ def test_tickets_without_ticket_id_are_numbered_by_row_with_a_warning():
     tab = table({"Requester email": ["Anna@Example.com", "bob@example.org", "cy@example.net"],
                  "Created at": ["2026-01-02", "2026-01-03", "2026-01-04"],
                  "First reply time in minutes": ["30", "60", ""], "Satisfaction": ["good", "bad", ""]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.role == "tickets" and "ticket_id" not in det.mapping
     assert det.mapping["requester"] == "Requester email"
     ds = schema.build(tab, det.role, det.mapping, detection=det)
@@ -1002,5 +1005,5 @@ def test_responses_with_only_an_email_and_zendesk_requester_email_need_no_mappin
 def test_customers_file_phone_column_is_recognized():
     tab = table({"Customer ID": ["1", "2"], "Email": ["a@x.com", "b@x.com"], "Phone": ["030 123456", "+33 1 23"],
                  "City": ["Berlin", "Paris"]})
-    det = schema.detect(tab)
+    det = detection.detect(tab)
     assert det.role == "customers" and det.mapping["phone"] == "Phone" and det.mapping["customer_id"] == "Customer ID"

@@ -66,7 +66,7 @@ def test_a_file_over_the_memory_budget_is_stopped():
 
 
 def test_the_limits_of_the_caller_apply_in_the_worker():
-    from cxlib.data.io import Limits
+    from cxlib.data.table import Limits
     with pytest.raises(CxLimitError, match="over the 5-column limit"):
         worker.parse(ORDERS, "orders.csv", limits=Limits(max_columns=5))
 

@@ -7,7 +7,7 @@ import streamlit as st
 from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_
-from cxlib.data.schema import ROLES, ROLES_BY_NAME
+from cxlib.data.roles import ROLES, ROLES_BY_NAME
 from cxlib.core.statuses import display_label, label_key
 from cxlib.data.values import UNKNOWN, VOCABULARIES
 from ui import fmt, state

@@ -27,10 +27,10 @@ def load_upload(name: str, data: bytes, *, role: str | None = None, mapping: dic
     column mapping and a value mapping (``cxlib.data.values``) when given. In hosted mode an upload is parsed
     in a worker process with a time and memory budget, off this session's script thread (``trusted``:
     the app's own sample files, parsed here). Raises CxDataError with a user-facing message."""
-    from cxlib.data import io as cxio
+    from cxlib.data.table import Limits
     from serve import worker
     from ui.auth import hosted
-    limits = cxio.Limits.from_env()
+    limits = Limits.from_env()
     if len(data) > limits.max_bytes:
         raise CxDataError(msg("the file is {size:.0f} MB, over the {limit:.0f} MB limit.", size=len(data) / 2**20,
                               limit=limits.max_bytes / 2**20), file=name,

@@ -144,12 +144,13 @@ def label_columns(df, lang: str | None = None) -> dict:
 def _own_values() -> frozenset[str]:
     """Values cxlib writes into data columns (an empty group, all channels, the rest): labels to translate."""
     from cxlib.analyses import clv
-    from cxlib.analyses import funnel
+    from cxlib.analyses import funnel_breakdown
     from cxlib.analyses import orders
     from cxlib.analyses import segments
     from cxlib.analyses import support
     from cxlib.analyses import survey
-    return frozenset({orders.BLANK, survey.BLANK, support.BLANK, support.ALL, funnel.MISSING, funnel.OTHER,
+    return frozenset({orders.BLANK, survey.BLANK, support.BLANK, support.ALL, funnel_breakdown.MISSING,
+                      funnel_breakdown.OTHER,
                       clv.NO_SEGMENT, segments.NO_ORDERS})
 
 

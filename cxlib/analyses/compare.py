@@ -15,8 +15,8 @@
 Pairwise p-values are corrected with Holm (``statsmodels.stats.multitest.multipletests``); a
 difference is called real when its Holm-adjusted p-value is below ``alpha``.
 
-Baseline (who is counted). By default (``population="auto"``) a comparison counts only customers
-who can have both the metric and the groups' definitions: buyers (at least one valid order) when
+Baseline (who is counted; ``cxlib.analyses.compare_baseline``). By default (``population="auto"``) a
+comparison counts only customers who can have both the metric and the groups' definitions: buyers (at least one valid order) when
 the metric comes from orders (AOV, revenue per customer, repeat rate), and customers who answered
 the question when the metric or a group comes from the survey (NPS, CSAT, NPS bands, a rule on
 ``nps``). "Everyone else" is that baseline minus the other groups. So "detractors vs everyone
@@ -35,17 +35,17 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-from cxlib.core.result import Result
+from cxlib.analyses.compare_baseline import Population, baseline_criteria, selection_warnings
+from cxlib.analyses.segments import (NPS_BANDS, VALUE_TIERS, CustomerView, index_in, join_clauses, join_sentences,
+                                     name_msg)
 from cxlib.core.errors import CxDataError
-from cxlib.core.messages import Msg, N_, msg
+from cxlib.core.messages import N_, Msg, msg
+from cxlib.core.result import Result
 from cxlib.core.stats import holm, wilson_ci
-from cxlib.analyses.segments import NPS_BANDS, VALUE_TIERS, CustomerView, index_in, join_clauses, join_list, join_sentences, name_msg
 
 MetricKind = Literal["rate", "money", "nps"]
 EVERYONE_ELSE = N_("Everyone else")          # the group of the baseline's customers in no other compared group
 POPULATIONS: tuple[str, ...] = ("auto", "all", "buyers", "respondents")
-ORDER_METRICS = frozenset({"aov", "revenue_per_customer", "repeat_rate"})     # measured on valid orders
-SURVEY_FIELDS = {"nps": "nps", "nps_band": "nps", "csat": "csat"}        # customer fields answered in the survey
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,61 +90,6 @@ class Group:
     name: str
     mask: np.ndarray | None
     fields: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Population:
-    """Who a comparison counts (its baseline): buyers and/or customers who answered ``answered``
-    (``nps``, ``csat``, or ``survey`` for any answer); ``chosen`` is what was asked (auto, all,
-    buyers, respondents)."""
-
-    buyers: bool
-    answered: tuple[str, ...]
-    customers: int                   # customers in the baseline
-    total: int                       # customers in the view
-    chosen: str = "auto"
-    reason: str = ""                 # auto: "orders", "survey" or "both" (why this baseline is the fair one)
-
-    @property
-    def name(self) -> str:
-        """all | buyers | respondents | buyers_respondents"""
-        return ("buyers_respondents" if self.buyers and self.answered else "buyers" if self.buyers
-                else "respondents" if self.answered else "all")
-
-    def _questions(self) -> Msg:
-        if self.answered == ("nps",):
-            return msg("the NPS question")
-        if self.answered == ("csat",):
-            return msg("the CSAT question")
-        if set(self.answered) == {"nps", "csat"}:
-            return msg("the NPS and CSAT questions")
-        return msg("the survey")
-
-    def describe(self, metric: Msg | str = "") -> Msg:
-        """The baseline in one or two sentences: who is counted, and why when it was chosen automatically."""
-        n = dict(customers=self.customers, total=self.total)
-        if self.name == "buyers":
-            who = msg("Compared among customers with at least one valid order: {customers:,} of {total:,}.", **n)
-        elif self.name == "respondents":
-            who = msg("Compared among customers who answered {questions}: {customers:,} of {total:,}.",
-                      questions=self._questions(), **n)
-        elif self.name == "buyers_respondents":
-            who = msg("Compared among customers who answered {questions} and have at least one valid order: "
-                      "{customers:,} of {total:,}.", questions=self._questions(), **n)
-        else:
-            who = msg("Compared among all {total:,} customers, whether or not they bought or answered the survey.",
-                      total=self.total)
-        if self.chosen != "auto" or not self.reason:
-            return who
-        why = {"orders": msg("This is the fair baseline for {metric}, which comes from orders.", metric=metric),
-               "survey": msg("This is the fair baseline when the groups or the metric come from the survey."),
-               "both": msg("This is the fair baseline: the groups come from the survey and {metric} from orders.",
-                           metric=metric)}[self.reason]
-        return join_sentences([who, why])
-
-    def to_json(self) -> dict:
-        return {"baseline": self.name, "chosen": self.chosen, "answered": list(self.answered),
-                "customers": self.customers, "total": self.total}
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,9 +351,9 @@ def compare_segments(view: CustomerView, groups, metric: str, *, population: str
         raise CxDataError(msg("segment(s) {segments} do not match the customer table ({rows} rows).",
                               segments=", ".join(map(repr, wrong)), rows=n_rows),
                           hint=msg("Build masks over view.customers, e.g. with segment_groups()."))
-    fair, chosen, base = _baseline(view, m, groups, population)
+    fair, chosen, base = baseline_criteria(view, m, groups, population)
     masks = _group_masks(groups, base)
-    warnings: list[Msg] = _selection_warnings(view, m, masks, fair, chosen)
+    warnings: list[Msg] = selection_warnings(view, m, masks, fair, chosen)
     overlap = int((np.sum(list(masks.values()), axis=0) > 1).sum())
     if overlap:
         warnings.append(msg("{customers} customer(s) are in more than one of the compared segments; the tests "
@@ -438,9 +383,6 @@ def compare_segments(view: CustomerView, groups, metric: str, *, population: str
     return Comparison(m, gstats, pairs, omnibus_test, omnibus_p, alpha, tuple(warnings), pop)
 
 
-Criteria = tuple[bool, tuple[str, ...]]          # (buyers only, survey questions answered)
-
-
 def _as_groups(groups) -> list[Group]:
     """Groups from a dict (name -> mask or None) or a sequence of Group; names must differ."""
     if isinstance(groups, dict):
@@ -460,84 +402,11 @@ def _as_groups(groups) -> list[Group]:
     return out
 
 
-def _baseline(view: CustomerView, m: CompareMetric, groups: list[Group], population: str
-              ) -> tuple[Criteria, Criteria, np.ndarray]:
-    """(fair criteria, chosen criteria, baseline mask over view.customers)."""
-    c = view.customers
-    asked = {SURVEY_FIELDS[f] for g in groups for f in g.fields if f in SURVEY_FIELDS}
-    if m.name in ("nps", "csat"):
-        asked.add(m.name)
-    fair: Criteria = (m.name in ORDER_METRICS, tuple(sorted(asked)))
-    if population == "auto":
-        chosen = fair
-    elif population == "all":
-        chosen = (False, ())
-    elif population == "buyers":
-        chosen = (True, ())
-    else:
-        if not _answered(view, "survey").any():
-            raise CxDataError(msg("no survey answers are joined to customers, so there are no respondents to compare."),
-                              hint=msg("Pick a responses file with a customer id or email column, or another baseline."))
-        chosen = (False, fair[1] or ("survey",))
-    return fair, chosen, _criteria_mask(view, chosen)
-
-
-def _answered(view: CustomerView, question: str) -> np.ndarray:
-    """Customers with at least one usable answer to ``question`` (nps 0-10, csat; ``survey``: either)."""
-    c, r = view.customers, view.responses
-    found = []
-    for col in (("nps", "csat") if question == "survey" else (question,)):
-        if r is not None and col in r.columns:
-            ok = r[col].between(0, 10) if col == "nps" else r[col].notna()
-            found.append(index_in(c["customer_id"], r.loc[ok, "customer_id"].drop_duplicates()) >= 0)
-        elif col in c.columns:
-            found.append(c[col].notna().to_numpy(dtype=bool))
-    return np.logical_or.reduce(found) if found else np.zeros(len(c), dtype=bool)
-
-
-def _criteria_mask(view: CustomerView, criteria: Criteria) -> np.ndarray:
-    c = view.customers
-    mask = np.ones(len(c), dtype=bool)
-    if criteria[0]:
-        mask &= (c["orders"].fillna(0) > 0).to_numpy(dtype=bool)
-    for q in criteria[1]:
-        mask &= _answered(view, q)
-    return mask
-
-
 def _group_masks(groups: list[Group], base: np.ndarray) -> dict[str, np.ndarray]:
     """Each group within the baseline; everyone else = the baseline minus the other groups."""
     named = [np.asarray(g.mask, dtype=bool) for g in groups if g.mask is not None]
     others = np.logical_or.reduce(named) if named else np.zeros(len(base), dtype=bool)
     return {g.name: (base & ~others) if g.mask is None else (base & np.asarray(g.mask, dtype=bool)) for g in groups}
-
-
-def _selection_warnings(view: CustomerView, m: CompareMetric, masks: dict[str, np.ndarray], fair: Criteria,
-                        chosen: Criteria) -> list[Msg]:
-    """A warning per criterion of the fair baseline that the chosen one drops, when the groups differ
-    in the share of members who meet it (e.g. 'Everyone else' holds non-respondents, 'Detractors' none)."""
-    c = view.customers
-    checks = []
-    if fair[0] and not chosen[0]:
-        checks.append(("buyers", (c["orders"].fillna(0) > 0).to_numpy(dtype=bool)))
-    missing = tuple(q for q in fair[1] if q not in chosen[1])
-    if missing:
-        checks.append(("survey", _criteria_mask(view, (False, missing))))
-    out: list[Msg] = []
-    for kind, ok in checks:
-        shares = {name: float((~ok[mask]).mean()) for name, mask in masks.items() if mask.any()}
-        if len(shares) < 2 or max(shares.values()) - min(shares.values()) <= 0.01:
-            continue
-        groups = join_list([msg("{share:.0%} of '{segment}'", share=v, segment=name_msg(k)) for k, v in shares.items()])
-        if kind == "buyers":
-            out.append(msg("The groups differ in who can have {metric}: customers without a valid order make up "
-                           "{groups}, so a difference may come from who is in each group. Compare among buyers "
-                           "(the fair baseline) instead.", metric=m.label, groups=groups))
-        else:
-            out.append(msg("The groups differ in who answered the survey: customers who did not answer make up "
-                           "{groups}, so a difference may come from who answers surveys rather than from the "
-                           "answers. Compare among respondents (the fair baseline) instead.", groups=groups))
-    return out
 
 
 def _few_observations(g: GroupStat, m: CompareMetric) -> Msg:

@@ -17,13 +17,16 @@ s1 occurrence only ("first" start). Options:
 - A breakdown value is the unit's value on its first s1 event (same instant: the earlier row of
   the file); trends use that event's time.
 
-Engine: DuckDB, one in-process connection per call. The frame is scanned once into a compact table
-of funnel events (unit hash, epoch microseconds, row id, bit mask of the steps each event matches).
+Engine (``cxlib.analyses.funnel_compute``; breakdowns and their tests in
+``cxlib.analyses.funnel_breakdown``; windows and durations as text in ``cxlib.core.durations``):
+DuckDB, one in-process connection per call. The frame is scanned once into a compact table of funnel
+events (unit hash, epoch microseconds, row id, bit mask of the steps each event matches).
 Each step is then one ASOF join (the greedy earliest match is optimal for every option above);
 s1 occurrences that share their s2 match are pruned to the latest one first, which changes no
 result without an exclusion step (with one, a later, deeper attempt may be excluded where an
 earlier, shorter one is not, so every s1 occurrence stays an attempt). Units are joined on a
-64-bit hash of the id (probability of any collision below 3e-6 even with 10 million units). Per-unit results and statistics: pandas/numpy/scipy on small frames.
+64-bit hash of the id (probability of any collision below 3e-6 even with 10 million units).
+Per-unit results and statistics: pandas/numpy/scipy on small frames.
 The plain-Python oracle is tests/funnel_reference.py; benchmarks/bench_funnel.py times it all.
 """
 from __future__ import annotations
@@ -33,31 +36,27 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import stats
 
-from cxlib.data.dataset import Dataset
-from cxlib.core.result import Result
+from cxlib.analyses.funnel_breakdown import MISSING, BreakdownTest, compute_breakdown
+from cxlib.analyses.funnel_compute import PerUnit, build_events, paths_sql, prepare_events
+from cxlib.core.durations import duration_text, format_window, parse_window
 from cxlib.core.errors import CxDataError
+from cxlib.core.messages import N_, Msg, msg
+from cxlib.core.result import Result
+from cxlib.core.stats import wilson_ci
+from cxlib.data.dataset import Dataset
 from cxlib.data.roles import role_noun
-from cxlib.core.messages import Msg, N_, msg
-from cxlib.core.stats import holm, wilson_ci
-
-if TYPE_CHECKING:                    # pragma: no cover - typing only
-    import duckdb
 
 Order = Literal["any", "strict"]
 Start = Literal["any", "first"]
 Unit = Literal["user", "session"]
 Period = Literal["day", "week"]
-# Breakdown values cxlib makes itself (stored in English, e.g. in the JSON; an interface shows tr(value)).
-MISSING = N_("(missing)")
-OTHER = N_("Other")
 # Column names of the tables shown to people; an interface translates them for display.
 COLUMNS = (N_("step_index"), N_("step"), N_("units"), N_("conversion_from_first"), N_("ci_low_from_first"),
            N_("ci_high_from_first"), N_("conversion_from_previous"), N_("ci_low_from_previous"),
@@ -78,7 +77,6 @@ MAX_STEPS = 8
 # 6 to 12 h, 3 to 7 d, ...), even on a log with a long tail; the last range is open.
 READABLE_EDGES = (0, 10, 30, 60, 120, 300, 600, 1800, 3600, 2 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400,
                   3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
-_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 # --------------------------------------------------------------------------------- definition
@@ -229,54 +227,6 @@ _DESCRIBE = {
 }
 
 
-def parse_window(text: str | float | int) -> float:
-    """``"7d"``, ``"12h"``, ``"30m"``, ``"90s"``, ``"2w"`` (or a number of seconds) -> seconds."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*", str(text).lower())
-    if not m:
-        raise CxDataError(msg("cannot read the window {text!r}.", text=text),
-                          hint=msg("Write a number and a unit: 30m, 12h, 7d or 2w."))
-    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
-
-
-_DURATIONS = (
-    (7 * 86400, lambda n: msg("{count} week", count=n), lambda n: msg("{count} weeks", count=n)),
-    (86400, lambda n: msg("{count} day", count=n), lambda n: msg("{count} days", count=n)),
-    (3600, lambda n: msg("{count} hour", count=n), lambda n: msg("{count} hours", count=n)),
-    (60, lambda n: msg("{count} minute", count=n), lambda n: msg("{count} minutes", count=n)),
-)
-
-
-def format_window(seconds: float) -> Msg:
-    """``"7 days"``, ``"1 hour"``, ``"90 seconds"``: the largest whole unit."""
-    for size, one, many in _DURATIONS:
-        if seconds >= size and seconds % size == 0:
-            n = int(seconds // size)
-            return one(n) if n == 1 else many(n)
-    return msg("{seconds:g} seconds", seconds=seconds)
-
-
-def duration_text(seconds: float) -> Msg:
-    """A duration in the unit people read it in: ``29 s``, ``4.5 min``, ``3 h``, ``2.4 d`` (n/a when missing)."""
-    if seconds is None or not math.isfinite(seconds):
-        return msg("n/a")
-    if seconds < 60:
-        # TRANSLATORS: a duration: s = seconds, min = minutes, h = hours, d = days
-        return msg("{value:,.0f} s", value=seconds)
-    limit, size, one_decimal, whole = next(u for u in _DURATION_UNITS if seconds < u[0])
-    value = seconds / size
-    return (whole if value >= 100 or round(value, 1) == round(value) else one_decimal)(value)
-
-
-# (below, unit size in seconds, one decimal, whole number): minutes below 1 h, hours below 1 day, then days
-_DURATION_UNITS = (
-    (3600, 60, lambda v: msg("{value:,.1f} min", value=v), lambda v: msg("{value:,.0f} min", value=v)),
-    (86400, 3600, lambda v: msg("{value:,.1f} h", value=v), lambda v: msg("{value:,.0f} h", value=v)),
-    (math.inf, 86400, lambda v: msg("{value:,.1f} d", value=v), lambda v: msg("{value:,.0f} d", value=v)),
-)
-
-
 def default_steps(events: list[str]) -> list[str]:
     """The default funnel for a log whose events are ``events`` (most frequent first): the usual shop path
     (``PATH_EVENTS``) as far as the data has it, so up to purchase when purchases are logged; a log
@@ -292,36 +242,6 @@ def default_steps(events: list[str]) -> list[str]:
         middle = sorted(path[1:-1], key=rank.get)[:MAX_STEPS - 2]
         path = [path[0], *[e for e in path[1:-1] if e in middle], path[-1]]
     return path if len(path) >= 2 else list(events[:4])
-
-
-# --------------------------------------------------------------------------------- statistics
-def chi_square(table: np.ndarray) -> tuple[float, int, float, float]:
-    """Pearson chi-square test of independence (no continuity correction).
-
-    Returns ``(statistic, dof, p_value, min_expected)``; NaN statistic when a margin is empty."""
-    obs = np.asarray(table, dtype=float)
-    obs = obs[obs.sum(axis=1) > 0][:, obs.sum(axis=0) > 0]
-    if obs.ndim != 2 or min(obs.shape) < 2:
-        return math.nan, 0, math.nan, math.nan
-    expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / obs.sum()
-    chi2 = float(((obs - expected) ** 2 / expected).sum())
-    dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
-    return chi2, dof, float(stats.chi2.sf(chi2, dof)), float(expected.min())
-
-
-# --------------------------------------------------------------------------------- result
-@dataclass(frozen=True, eq=False)
-class BreakdownTest:
-    """Does full-funnel conversion differ across breakdown values? Pearson chi-square + Holm pairs."""
-
-    chi2: float
-    dof: int
-    p_value: float
-    pairwise: pd.DataFrame           # a, b, chi2, p_value, p_holm, significant
-
-    def to_json(self) -> dict:
-        return {"chi2": self.chi2, "dof": self.dof, "p_value": self.p_value,
-                "pairwise": self.pairwise.to_dict(orient="records")}
 
 
 @dataclass(frozen=True)
@@ -346,7 +266,7 @@ class FunnelResult(Result):
     excluded_units: int
     breakdown: pd.DataFrame | None   # value, step, step_index, units, conversion (from step 1)
     test: BreakdownTest | None
-    per_unit: "_PerUnit" = field(repr=False)   # level, step times and first-row ids per unit (arrays)
+    per_unit: "PerUnit" = field(repr=False)   # level, step times and first-row ids per unit (arrays)
     warnings: tuple[Msg, ...] = ()
 
     @functools.cached_property
@@ -543,47 +463,6 @@ class FunnelResult(Result):
         }
 
 
-class _PerUnit:
-    """Per-unit results as numpy arrays (epoch microseconds; int64 min where a unit has no such step),
-    plus the row of each unit's first step-1 event, whose ids are read from the event table only when
-    ``FunnelResult.paths`` is built (or the result is pickled, e.g. by Streamlit's cache)."""
-
-    _NAT = np.iinfo(np.int64).min
-
-    def __init__(self, table: pa.Table, source: pd.DataFrame, spec: FunnelSpec) -> None:
-        k = len(spec.steps)
-        col = (lambda name: pc.fill_null(table[name], self._NAT).to_numpy())
-        self.level = table["level"].to_numpy().astype(np.int64, copy=False)     # no NULL: excluded units are out
-        self.first_ts = col("first_ts")
-        self.times = [col(f"t{j}") for j in range(1, k + 1)]
-        self.rid = table["rid"].to_numpy()
-        self.id_names = ["user_id"] + (["session_id"] if spec.unit == "session" else [])
-        self._source = source[["u_id"] + (["s_id"] if spec.unit == "session" else [])]
-        self._ids: list[pd.Series] | None = None
-        self.value: tuple[np.ndarray, list] | None = None   # breakdown (codes, labels), set by the breakdown
-
-    def ids(self) -> list[pd.Series]:
-        if self._ids is None:
-            self._ids = [self._source[c].take(self.rid).reset_index(drop=True) for c in self._source.columns]
-            self._source = None
-        return self._ids
-
-    def __getstate__(self) -> dict:
-        self.ids()                                   # never pickle the whole event table
-        return self.__dict__
-
-    def frame(self) -> pd.DataFrame:
-        stamp = (lambda us: pd.Series(us.view("datetime64[us]"), copy=True).dt.tz_localize("UTC"))
-        cols = dict(zip(self.id_names, self.ids()))
-        if self.value is not None:
-            codes, labels = self.value
-            cols["value"] = pd.Series(np.asarray(labels, dtype=object)[codes], dtype="string")
-        cols["first_ts"] = stamp(self.first_ts)
-        cols["level"] = self.level
-        cols.update({f"t{j}": stamp(t) for j, t in enumerate(self.times, start=1)})
-        return pd.DataFrame(cols)
-
-
 # --------------------------------------------------------------------------------- engine
 def event_counts(ds: Dataset) -> pd.DataFrame:
     """Events of the dataset with their row counts, most frequent first (for step pickers)."""
@@ -598,21 +477,6 @@ def event_counts(ds: Dataset) -> pd.DataFrame:
                        "GROUP BY ev ORDER BY events DESC, event").df()
     finally:
         con.close()
-
-
-def resolve_column(ds: Dataset, name: str) -> str:
-    """A column of ``ds.df`` from a canonical name, the file's own header, or either case-insensitively."""
-    if name in ds.df.columns:
-        return name
-    source_to_canon = {src: canon for canon, src in ds.mapping.items()}
-    if name in source_to_canon and source_to_canon[name] in ds.df.columns:
-        return source_to_canon[name]
-    folded = {str(c).casefold(): c for c in ds.df.columns}
-    folded.update({str(s).casefold(): c for s, c in source_to_canon.items() if c in ds.df.columns})
-    if name.casefold() in folded:
-        return folded[name.casefold()]
-    raise CxDataError(msg("there is no column {column!r}.", column=name), file=ds.name,
-                      hint=msg("Columns: {columns}.", columns=", ".join(map(str, list(ds.df.columns)[:30]))))
 
 
 def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
@@ -639,196 +503,16 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
         raise CxDataError(msg("a funnel needs an events file, not {role}.", role=role_noun(ds.role)), file=ds.name,
                           hint=msg("Load an event log with user, event and timestamp columns."))
     warnings: list[Msg] = []
-    frame, spec = _prepare(ds, spec, warnings)
+    frame, spec = prepare_events(ds, spec, warnings)
     import duckdb                  # imported on use: importing the module stays light
     con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
     try:
         con.register("src", frame)
-        spec = _build_events(con, spec, warnings)
-        raw = con.sql(_paths_sql(spec)).to_arrow_table()
+        spec = build_events(con, spec, warnings)
+        raw = con.sql(paths_sql(spec)).to_arrow_table()
     finally:
         con.close()
     return _assemble(spec, raw, frame, warnings)
-
-
-def _prepare(ds: Dataset, spec: FunnelSpec, warnings: list[Msg]) -> tuple[pd.DataFrame, FunnelSpec]:
-    """The columns the SQL needs, under safe names (u_id, s_id, ts, ev, p<i>, bv); no copy of the data."""
-    df = ds.df
-    for col in ("user_id", "event", "timestamp"):
-        if col not in df.columns:
-            raise CxDataError(msg("the events table has no {column} column.", column=col), file=ds.name,
-                              hint=msg("Map a column to it on the Data page."))
-    if spec.unit == "session" and not ds.has("session_id"):
-        raise CxDataError(msg("a session funnel needs a session_id column."), file=ds.name,
-                          hint=msg("Map the session column, or use a user funnel."))
-    cols = {"u_id": df["user_id"], "ts": df["timestamp"], "ev": df["event"], "rid": np.arange(len(df))}
-    lo, hi = df["timestamp"].min(), df["timestamp"].max()
-    as_us = (lambda ts: int(np.datetime64(ts.tz_convert(None).to_datetime64(), "us").astype(np.int64)))
-    if pd.notna(lo) and max(-as_us(lo), as_us(hi)) >= _TS_LIMIT:
-        raise CxDataError(msg("timestamps run from {start} to {end}, outside the years 1400-2500 a funnel can use.",
-                              start=str(lo), end=str(hi)),
-                          file=ds.name, hint=msg("Check the timestamp column's format on the Data page."))
-    if spec.unit == "session":
-        cols["s_id"] = df["session_id"]
-    for i, s in enumerate(spec.steps + ((spec.exclude,) if spec.exclude else ())):
-        if s.prop is not None:
-            cols[f"p{i}"] = _as_text(df[resolve_column(ds, s.prop)])
-    by = None
-    if spec.by:
-        by = resolve_column(ds, spec.by)
-        cols["bv"] = _as_text(df[by])
-    dropped = int((df["user_id"].isna() | df["timestamp"].isna()).sum())
-    if dropped:
-        warnings.append(msg("{count:,} event(s) without a user or a time were left out.", count=dropped))
-    if spec.unit == "session" and (no_session := int(df["session_id"].isna().sum())):
-        warnings.append(msg("{count:,} event(s) without a session were left out of this session funnel.",
-                            count=no_session))
-    spec = FunnelSpec(spec.steps, spec.window_seconds, spec.order, spec.start, spec.unit, spec.exclude, by,
-                      spec.top_n, spec.period)
-    return pd.DataFrame(cols, copy=False), spec
-
-
-def _as_text(col: pd.Series) -> pd.Series:
-    return col if isinstance(col.dtype, pd.StringDtype) else col.astype("string")
-
-
-def _build_events(con: duckdb.DuckDBPyConnection, spec: FunnelSpec, warnings: list[Msg]) -> FunnelSpec:
-    """Create the compact ``ev`` table; step events not found as spelled are matched to the data's
-    unique case-insensitive spelling (the table is rebuilt then). Warns on absent events and on
-    property filters no event satisfies. Returns the spec with the data's spellings."""
-    con.execute(_events_sql(spec))
-    counts = _bit_counts(con, spec)
-    steps = spec.steps + ((spec.exclude,) if spec.exclude else ())
-    empty = sorted({s.event for s, n in zip(steps, counts) if n == 0})
-    absent = [e for e in empty if not con.sql(f"SELECT 1 FROM src WHERE ev = {_lit(e)} LIMIT 1").fetchall()]
-    fix: dict[str, str] = {}
-    if absent:
-        folded: dict[str, list[str]] = {}
-        for (name,) in con.sql("SELECT DISTINCT ev FROM src WHERE lower(trim(ev)) IN ("
-                               + ", ".join(_lit(e.strip().casefold()) for e in absent) + ")").fetchall():
-            folded.setdefault(name.strip().casefold(), []).append(name)
-        fix = {e: folded[e.strip().casefold()][0] for e in absent if len(folded.get(e.strip().casefold(), [])) == 1}
-    if fix:
-        rename = (lambda st: Step(fix.get(st.event, st.event), st.prop, st.value))
-        spec = FunnelSpec(tuple(map(rename, spec.steps)), spec.window_seconds, spec.order, spec.start, spec.unit,
-                          rename(spec.exclude) if spec.exclude else None, spec.by, spec.top_n, spec.period)
-        con.execute("DROP TABLE ev")
-        con.execute(_events_sql(spec))
-        counts = _bit_counts(con, spec)
-    for i, (st, n) in enumerate(zip(spec.steps, counts)):
-        if st.event in absent and st.event not in fix:
-            warnings.append(msg("The event '{event}' never occurs in this file; every later step is 0.",
-                                event=st.event))
-        elif n == 0 and st.prop is not None:
-            warnings.append(msg("No '{event}' event has {property} = {value} (step {step}); check the value's "
-                                "spelling.", event=st.event, property=st.prop, value=st.value, step=i + 1))
-    for a, b in zip(spec.steps, spec.steps[1:]):
-        if a == b:
-            warnings.append(msg("Two consecutive steps are both {step}: one event satisfies both.",
-                                step=a.describe()))
-    return spec
-
-
-def _bit_counts(con: duckdb.DuckDBPyConnection, spec: FunnelSpec) -> tuple[int, ...]:
-    """Events matching each step (and the exclusion step) in the ``ev`` table."""
-    n = len(spec.steps) + (1 if spec.exclude else 0)
-    return tuple(con.sql("SELECT " + ", ".join(f"count(*) FILTER (WHERE m & {1 << i} <> 0)" for i in range(n))
-                         + " FROM ev").fetchall()[0])
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _cond(i: int, step: Step) -> str:
-    """SQL condition for one step (``p{i}`` holds its property column as text)."""
-    if step.prop is None:
-        return f"ev = {_lit(step.event)}"
-    return f"(ev = {_lit(step.event)} AND p{i} = {_lit(step.value)})"
-
-
-_TS_LIMIT = 2**54          # |epoch microseconds| below this (years 1399-2540): integer tie-break keys fit
-
-
-def _events_sql(spec: FunnelSpec) -> str:
-    """One scan of the frame into a compact table of funnel-relevant events: unit hash, epoch
-    microseconds, row id and a bit mask of the steps (bit k: the exclusion step) each event matches."""
-    k = len(spec.steps)
-    session = spec.unit == "session"
-    key = "hash(u_id, s_id)" if session else "hash(u_id)"
-    valid = "u_id IS NOT NULL AND ts IS NOT NULL" + (" AND s_id IS NOT NULL" if session else "")
-    steps = spec.steps + ((spec.exclude,) if spec.exclude else ())
-    # bits of the steps without a property filter come from a join on the event name (no string
-    # comparison per step and row); steps with a filter add their bit where the property matches
-    bits: dict[str, int] = {}
-    for i, s in enumerate(steps):
-        bits[s.event] = bits.get(s.event, 0) | (1 << i if s.prop is None else 0)
-    names = ", ".join(f"({_lit(e)}, {b})" for e, b in sorted(bits.items()))
-    mask = " + ".join(["n.bits"] + [f"CASE WHEN {_cond(i, s)} THEN {1 << i} ELSE 0 END"
-                                    for i, s in enumerate(steps) if s.prop is not None])
-    return (f"CREATE TEMP TABLE ev AS SELECT * FROM (SELECT {key} AS u, epoch_us(ts) AS ts, rid, "
-            f"({mask})::UINTEGER AS m FROM src JOIN (VALUES {names}) n(name, bits) ON ev = n.name "
-            f"WHERE {valid}) WHERE m <> 0")
-
-
-def _paths_sql(spec: FunnelSpec) -> str:
-    """One row per unit with a step-1 event: the row id of its first step-1 event and that time, and
-    its deepest, earliest-completed attempt (level, t1..tk in epoch microseconds; NULL: excluded)."""
-    k = len(spec.steps)
-    ctes = [f"s{j} AS (SELECT u, ts FROM ev WHERE m & {1 << (j - 1)} <> 0)" for j in range(1, k + 1)]
-    # first step-1 event; ties at the same instant: the earlier row of the file
-    # (one aggregate of a positive key: time, then row id, in 55 + 40 bits; unpacked with shifts)
-    ctes.append(f"firsts AS (SELECT u, (k & {2**40 - 1})::BIGINT AS rid, (k >> 40)::BIGINT - {_TS_LIMIT} AS first_ts "
-                f"FROM (SELECT u, min((ts + {_TS_LIMIT})::HUGEINT * {2**40} + rid) AS k FROM ev "
-                "WHERE m & 1 <> 0 GROUP BY u))")
-    start = "(SELECT u, min(ts) AS ts FROM s1 GROUP BY u)" if spec.start == "first" else "s1"
-    if spec.exclude is None:
-        # of the s1 occurrences sharing their s2 match, the latest one dominates: keep only it
-        ctes.append(f"p2 AS (SELECT a.u, max(a.ts) AS t1, b.ts AS t2 FROM {start} a "
-                    f"ASOF LEFT JOIN s2 b ON a.u = b.u AND b.ts >= a.ts GROUP BY a.u, b.ts)")
-    else:
-        # no pruning: a later, deeper attempt may be excluded where an earlier, shorter one is not
-        ctes.append(f"p2 AS (SELECT a.u, a.ts AS t1, b.ts AS t2 FROM {start} a "
-                    f"ASOF LEFT JOIN s2 b ON a.u = b.u AND b.ts >= a.ts)")
-    w = int(round(spec.window_seconds * 1e6))
-    for j in range(3, k + 1):
-        ctes.append(f"p{j} AS (SELECT a.*, b.ts AS t{j} FROM p{j - 1} a "
-                    f"ASOF LEFT JOIN s{j} b ON a.u = b.u AND b.ts >= a.t{j - 1})")
-    last = f"p{k}"
-    oks = [f"t{j} <= t1 + {w}" for j in range(2, k + 1)]
-    if spec.order == "strict":
-        for j in range(1, k):
-            # first event of another funnel step strictly after step j (repeats of step j allowed)
-            ctes.append(f"v{j} AS (SELECT u, ts FROM ev WHERE m & {(1 << k) - 1} <> 0 AND m & {1 << (j - 1)} = 0)")
-            ctes.append(f"q{j} AS (SELECT a.*, b.ts AS n{j} FROM {last} a "
-                        f"ASOF LEFT JOIN v{j} b ON a.u = b.u AND b.ts > a.t{j})")
-            last = f"q{j}"
-        oks = [f"{ok} AND (n{j - 1} IS NULL OR n{j - 1} >= t{j})" for j, ok in zip(range(2, k + 1), oks)]
-    level = ("CASE " + " ".join(f"WHEN NOT coalesce({ok}, false) THEN {j - 1}" for j, ok in zip(range(2, k + 1), oks))
-             + f" ELSE {k} END")
-    ts_cols = ", ".join(f"t{j}" for j in range(1, k + 1))
-    ctes.append(f"lv AS (SELECT u, {ts_cols}, {level} AS level FROM {last})")
-    done = "CASE level " + " ".join(f"WHEN {j} THEN t{j}" for j in range(1, k + 1)) + " END"
-    ctes.append(f"att AS (SELECT *, {done} AS t_done FROM lv)")
-    att = "att"
-    if spec.exclude is not None:
-        ctes.append(f"x AS (SELECT u, ts FROM ev WHERE m & {1 << k} <> 0)")
-        ctes.append("kept AS (SELECT a.* FROM att a ASOF LEFT JOIN x b ON a.u = b.u AND b.ts > a.t1 "
-                    "WHERE b.ts IS NULL OR b.ts >= a.t_done)")
-        att = "kept"
-    # best attempt: deepest, then earliest completed, then latest start, as one integer key
-    # (level | inverted t_done | t1, each time offset into [0, 2^55))
-    rank = (f"level::HUGEINT * {2**110} + ({2**55 - 1} - (t_done + {_TS_LIMIT}))::HUGEINT * {2**55} "
-            f"+ (t1 + {_TS_LIMIT})")
-    path = ", ".join(f"t{j} := CASE WHEN level >= {j} THEN t{j} END" for j in range(1, k + 1))
-    ctes.append(f"best AS (SELECT u, arg_max(struct_pack(level := level, {path}), {rank}) AS b "
-                f"FROM {att} GROUP BY u)")
-    # a level-1 path completes earliest at the unit's first step-1 event (pruning may have dropped it)
-    t1 = "b.b.t1" if spec.exclude is not None else "CASE WHEN b.b.level = 1 THEN f.first_ts ELSE b.b.t1 END"
-    out = f"{t1} AS t1, " + ", ".join(
-        f"b.b.t{j} AS t{j}" for j in range(2, k + 1))
-    return ("WITH " + ",\n".join(ctes) + f"\nSELECT f.rid, f.first_ts, b.b.level AS level, {out} "
-            "FROM firsts f LEFT JOIN best b ON f.u = b.u")
 
 
 def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: list[Msg]) -> FunnelResult:
@@ -837,7 +521,7 @@ def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: li
     excluded = raw["level"].null_count
     if excluded:
         raw = raw.filter(pc.is_valid(raw["level"]))
-    per_unit = _PerUnit(raw, frame, spec)
+    per_unit = PerUnit(raw, frame, spec)
     level = per_unit.level
     units = tuple(int(n) for n in np.bincount(level, minlength=k + 1)[::-1].cumsum()[::-1][1:])
     name = "users" if spec.unit == "user" else "sessions"
@@ -856,55 +540,9 @@ def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: li
     if spec.by:
         # the breakdown value is the one on the unit's first step-1 row
         values = frame["bv"].take(per_unit.rid).reset_index(drop=True).fillna(MISSING)
-        breakdown, test, per_unit.value = _breakdown(spec, values, level, name, warnings)
+        breakdown, test, per_unit.value = compute_breakdown(spec, values, level, name, warnings)
     return FunnelResult(spec=spec, steps=tuple(s.label for s in spec.steps), units=units, excluded_units=excluded,
                         breakdown=breakdown, test=test, per_unit=per_unit, warnings=tuple(warnings))
-
-
-def _breakdown(spec: FunnelSpec, values: pd.Series, level: np.ndarray, name: str,
-               warnings: list[Msg]) -> tuple[pd.DataFrame, BreakdownTest, tuple[np.ndarray, list]]:
-    k = len(spec.steps)
-    codes, uniq = pd.factorize(values)
-    counts = np.bincount(codes, minlength=len(uniq))
-    names = np.asarray(uniq, dtype=object)
-    rank = np.lexsort((names.astype(str), -counts))            # most units first, then by value
-    pos = np.empty(len(uniq), dtype=np.int64)
-    if len(uniq) > spec.top_n:
-        warnings.append(msg("{field} has {count:,} values; the {shown} largest are shown and the other {rest:,} are "
-                            "grouped as '{other}'.", field=spec.by, count=len(uniq), shown=spec.top_n,
-                            rest=len(uniq) - spec.top_n, other=Msg(OTHER)))
-        pos[rank[:spec.top_n]] = np.arange(spec.top_n)
-        pos[rank[spec.top_n:]] = spec.top_n
-        order = list(names[rank[:spec.top_n]]) + [OTHER]
-    else:
-        pos[rank] = np.arange(len(uniq))
-        order = list(names[rank])
-    codes = pos[codes]
-    per = np.zeros((len(order), k), dtype=np.int64)          # units reaching >= step j, per value
-    for j in range(1, k + 1):
-        per[:, j - 1] = np.bincount(codes[level >= j], minlength=len(order))
-    rows = [{"value": v, "step_index": j, "step": spec.steps[j - 1].label, "units": int(per[i, j - 1]),
-             "conversion": per[i, j - 1] / per[i, 0] if per[i, 0] else math.nan}
-            for i, v in enumerate(order) for j in range(1, k + 1)]
-    frame = pd.DataFrame(rows, columns=["value", "step_index", "step", "units", "conversion"])
-    conv, total = per[:, k - 1], per[:, 0]
-    table = np.column_stack([conv, total - conv])
-    chi2, dof, p, min_exp = chi_square(table)
-    if not math.isnan(min_exp) and min_exp < 5:
-        warnings.append(msg("Some breakdown groups are small (expected count below 5): the chi-square test of "
-                            "conversion differences is approximate."))
-    pairs = []
-    for a in range(len(order)):
-        for b in range(a + 1, len(order)):
-            c2, _, pv, _ = chi_square(table[[a, b]])
-            pairs.append({"a": order[a], "b": order[b], "rate_a": conv[a] / total[a] if total[a] else math.nan,
-                          "rate_b": conv[b] / total[b] if total[b] else math.nan, "chi2": c2, "p_value": pv})
-    pw = pd.DataFrame(pairs, columns=["a", "b", "rate_a", "rate_b", "chi2", "p_value"])
-    ok = pw["p_value"].notna().to_numpy()
-    pw["p_holm"] = np.nan
-    pw.loc[ok, "p_holm"] = holm(pw.loc[ok, "p_value"].to_numpy())
-    pw["significant"] = pw["p_holm"] < 0.05
-    return frame, BreakdownTest(chi2, dof, p, pw), (codes, order)
 
 
 # --------------------------------------------------------------------------------- CLI

@@ -36,8 +36,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cxlib.core.errors import CxDataError
 from cxlib.analyses.funnel import Step
+from cxlib.core.errors import CxDataError
 from cxlib.core.messages import msg
 
 if TYPE_CHECKING:                     # pragma: no cover - typing only

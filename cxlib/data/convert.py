@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxlib.data import export
-from cxlib.data import io as cxio
+from cxlib.data.cells import parse_datetimes, parse_numbers
 from cxlib.core import statuses
 from cxlib.core.messages import msg
 
@@ -60,7 +60,7 @@ def ids(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 def numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("float64"), _false(series.index)
-    return cxio.parse_numbers(blank_na_tokens(series))
+    return parse_numbers(blank_na_tokens(series))
 
 
 def scores(series: pd.Series, field_name: str) -> tuple[pd.Series, pd.Series]:
@@ -71,7 +71,7 @@ def scores(series: pd.Series, field_name: str) -> tuple[pd.Series, pd.Series]:
     labels = {"csat": statuses.csat_table(s), "ces": statuses.CES_LABELS}.get(field_name, {})
     from_label, _ = statuses.map_labels(s, labels) if labels else (pd.Series(pd.NA, index=s.index), None)
     lead = s.str.extract(r"^\s*(\d+(?:[.,]\d+)?)(?:\s*(?:[-–—:.)(/]|$))", expand=False)
-    nums, _ = cxio.parse_numbers(lead)
+    nums, _ = parse_numbers(lead)
     values = pd.to_numeric(from_label, errors="coerce").astype("float64").fillna(nums)
     bad = s.notna() & values.isna()
     return values.astype("float64"), bad.fillna(False).astype(bool)
@@ -88,7 +88,7 @@ def minutes(series: pd.Series, header: str) -> tuple[pd.Series, pd.Series]:
         clock = parts[0].notna()
         as_clock = (parts[0].astype("float64") * 60 + parts[1].astype("float64")
                     + parts[2].astype("float64").fillna(0) / 60)
-        values, bad = cxio.parse_numbers(s.mask(clock))
+        values, bad = parse_numbers(s.mask(clock))
         factor = next((f for rx, f in _HEADER_UNITS if rx.search(str(header))), 1.0)
         values = (values * factor).where(~clock, as_clock)
         bad = bad & ~clock
@@ -101,7 +101,7 @@ def labels(series: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Seri
     return values.astype("string"), unknown
 
 
-# Currency marks the number parser strips (cxlib.data.io), as ISO 4217 codes. "¥"/"￥" and 元 are yuan (the
+# Currency marks the number parser strips (cxlib.data.cells), as ISO 4217 codes. "¥"/"￥" and 元 are yuan (the
 # Chinese exports this reads; Japanese yen would be written JPY).
 _CURRENCY_MARKS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "CNY", "￥": "CNY", "元": "CNY", "rmb": "CNY",
                    "₽": "RUB", "руб": "RUB", "р": "RUB", "₹": "INR", "₩": "KRW", "₺": "TRY", "₴": "UAH", "₸": "KZT"}
@@ -140,14 +140,14 @@ _SPACED_OFFSET = r"\s+([+-]\d{2}:?\d{2})$"
 
 
 def datetimes(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Timestamps via ``cxlib.data.io.parse_datetimes``; "2024-03-05 14:03:11 +0100" (Shopify: a space before
+    """Timestamps via ``cxlib.data.cells.parse_datetimes``; "2024-03-05 14:03:11 +0100" (Shopify: a space before
     the offset) is closed up first."""
     if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
-        return cxio.parse_datetimes(series)
+        return parse_datetimes(series)
     s = blank_na_tokens(series)
     if s.dropna().head(200).str.contains(r"\s[+-]\d{2}:?\d{2}$", regex=True).any():
         s = s.str.replace(_SPACED_OFFSET, r"\1", regex=True)
-    return cxio.parse_datetimes(s)
+    return parse_datetimes(s)
 
 
 def localize(values: pd.Series, raw: pd.Series, tz: str) -> pd.Series:

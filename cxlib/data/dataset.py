@@ -2,7 +2,7 @@
 
 A Dataset is one loaded file understood as one *role* (events, orders, responses, tickets,
 experiment, customers). Its ``df`` holds the canonical columns first, with canonical dtypes
-(see ``cxlib.data.schema.ROLES``), followed by any other source columns kept as text. ``mapping``
+(see ``cxlib.data.roles.ROLES``), followed by any other source columns kept as text. ``mapping``
 says which source column became which canonical field; ``report`` says what was understood
 and what was not.
 """

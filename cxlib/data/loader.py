@@ -8,9 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from cxlib.data import io as cxio
-from cxlib.data import schema
+from cxlib.data.table import Limits
+from cxlib.data import detection, schema
 from cxlib.data.dataset import Dataset, Report
-from cxlib.data.roles import role_noun
+from cxlib.data.roles import ROLES_BY_NAME, role_noun
 from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.core.messages import msg
 
@@ -20,7 +21,7 @@ def _column_list(columns) -> str:
 
 
 def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
-               limits: cxio.Limits | None = None, expect_role: str | None = None,
+               limits: Limits | None = None, expect_role: str | None = None,
                columns: dict[str, str | None] | None = None, values: dict[str, dict[str, str]] | None = None
                ) -> Dataset:
     """Understand an uploaded file.
@@ -45,7 +46,7 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     """
     table = cxio.read_table(data, name, limits)
     digest = hashlib.sha256(data).hexdigest()
-    det = schema.detect(table, role=role) if role else schema.detect(table)
+    det = detection.detect(table, role=role) if role else detection.detect(table)
     use_role = role or det.role
     headers = [str(c) for c in table.df.columns]
     if use_role is None:
@@ -62,11 +63,11 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
                           hint=msg("Pass --role {role} to force it, or use the matching command.", role=expect_role))
     use_mapping = dict(det.mapping if (mapping is None and det.role == use_role) else (mapping or {}))
     if mapping is None and det.role != use_role:
-        use_mapping = schema.detect(table, role=use_role).mapping
+        use_mapping = detection.detect(table, role=use_role).mapping
     use_mapping = with_columns(use_mapping, columns)
-    spec = schema.ROLES_BY_NAME[use_role]
+    spec = ROLES_BY_NAME[use_role]
     recognized = det.recognized_as if det.role == use_role else None
-    missing = schema.missing_required(use_role, use_mapping, recognized)
+    missing = detection.missing_required(use_role, use_mapping, recognized)
     if missing:
         # TRANSLATORS: {fields} are column names (order_date, amount); {role} is a kind of data ("orders").
         raise CxNeedsMapping(msg("no column found for {fields} ({role} data).", fields=", ".join(missing),
@@ -106,7 +107,7 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
         raise CxDataError(msg("file not found."), file=str(path), hint=msg("Check the path and try again."))
     if path.is_dir():
         raise CxDataError(msg("this is a folder, not a file."), file=str(path))
-    limits = kwargs.pop("limits", None) or cxio.Limits.from_env()
+    limits = kwargs.pop("limits", None) or Limits.from_env()
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise CxDataError(msg("the file is {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit.", size_mb=size / 2**20,
@@ -118,7 +119,7 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
 def from_frame(df: pd.DataFrame, role: str, name: str = "frame") -> Dataset:
     """Wrap an already-canonical frame (tests, notebooks): columns use canonical names; dtypes are
     coerced the way a loaded file's are (``schema.coerce``)."""
-    spec = schema.ROLES_BY_NAME[role]
+    spec = ROLES_BY_NAME[role]
     missing = [f for f in spec.required if f not in df.columns]
     if missing:
         raise ValueError(f"{name}: missing required column(s) {missing} for role {role!r}")

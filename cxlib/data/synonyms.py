@@ -4,7 +4,7 @@ Headers are compared in :func:`norm_header` form: NFKC (full-width -> ASCII), ca
 bracketed units such as "(元)", "(руб.)", "(UTC)" and trailing currency words dropped, then only letters
 and digits kept. So "Order Date", "order_date", "ORDER-DATE" and "Order date (UTC)" are all "orderdate".
 
-Three strengths of evidence, scored by ``cxlib.data.schema.detect``:
+Three strengths of evidence, scored by ``cxlib.data.detection.detect``:
 - ``SYNONYMS``: the whole normalized header equals a synonym (score 1.0);
 - ``WEAK_SYNONYMS``: a plausible but ambiguous header, e.g. "email" for customer_id, "id" (score 0.5);
 - ``KEYWORDS``: the normalized header *contains* the keyword, for long survey questions such as

@@ -8,7 +8,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cxlib.analyses.funnel import MISSING, OTHER, FunnelResult
+from cxlib.analyses.funnel import FunnelResult
+from cxlib.analyses.funnel_breakdown import MISSING, OTHER
 from cxlib.core.messages import Msg, N_, localize, msg
 
 _STEP_AXIS = alt.Axis(labelAngle=0, labelLimit=160)
