@@ -35,7 +35,7 @@ from scipy import stats
 from cxlib.data import engine
 from cxlib.data import identity
 from cxlib.data.dataset import Dataset
-from cxlib.core.definitions import DefinitionSet, load_definitions
+from cxlib.core.definitions import DefinitionSet
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.spec import Spec
@@ -711,9 +711,8 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
                         help="treat googlemail as gmail and ignore dots and +tags in gmail addresses")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs: DefinitionSet) -> dict:
     from cxlib.data.loader import load_path
-    defs = load_definitions(getattr(args, "definitions", None))
     extra = {}
     for option, role in (("customers_file", "customers"), ("responses", "responses"), ("tickets", "tickets")):
         path = getattr(args, option, None)

@@ -1026,7 +1026,9 @@ def parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
                           hint=msg("Use name=share pairs, e.g. control=50,treatment=50.")) from None
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs) -> dict:
+    """The A/B test's JSON (``defs``: read and checked like every command's; a unit-level file's figures
+    do not depend on them: the revenue definition applies to the orders used for CUPED, which the page takes)."""
     spec = ExperimentSpec(control=args.control, metric=args.metric, alpha=args.alpha, alternative=args.alternative,
                           split=parse_split(args.split), winsorize_pct=args.winsorize, bayesian=args.bayesian,
                           sequential=args.sequential, planned_users_per_variant=args.planned)

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
+from cxlib.data.columns import resolve_column
 from cxlib.data.dataset import Dataset
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
@@ -593,21 +594,6 @@ def event_counts(ds: Dataset) -> pd.DataFrame:
         con.close()
 
 
-def resolve_column(ds: Dataset, name: str) -> str:
-    """A column of ``ds.df`` from a canonical name, the file's own header, or either case-insensitively."""
-    if name in ds.df.columns:
-        return name
-    source_to_canon = {src: canon for canon, src in ds.mapping.items()}
-    if name in source_to_canon and source_to_canon[name] in ds.df.columns:
-        return source_to_canon[name]
-    folded = {str(c).casefold(): c for c in ds.df.columns}
-    folded.update({str(s).casefold(): c for s, c in source_to_canon.items() if c in ds.df.columns})
-    if name.casefold() in folded:
-        return folded[name.casefold()]
-    raise CxDataError(msg("there is no column {column!r}.", column=name), file=ds.name,
-                      hint=msg("Columns: {columns}.", columns=", ".join(map(str, list(ds.df.columns)[:30]))))
-
-
 def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
     """Compute a funnel over an events dataset.
 
@@ -927,9 +913,10 @@ def _split_steps(text: str) -> list[str]:
     return [p for p in (x.strip() for x in parts + [cur]) if p]
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs) -> dict:
+    """The funnel's JSON (``defs``: read and checked like every command's; no funnel figure depends on them)."""
     spec = FunnelSpec(steps=tuple(Step.parse(s) for s in _split_steps(args.steps)),
                       window_seconds=parse_window(args.window), order=args.order, start=args.start,
                       unit=args.unit, exclude=Step.parse(args.exclude) if args.exclude else None,
-                      by=args.by, top_n=args.top)
+                      by=resolve_column(ds, args.by) if args.by else None, top_n=args.top)
     return funnel(ds, spec).to_json()

@@ -1020,12 +1020,10 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scores-out", dest="scores_out", help="write the scored list here (CSV)")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs) -> dict:
     from pathlib import Path
 
-    from cxlib.core.definitions import load_definitions
     from cxlib.data.loader import load_path
-    defs = load_definitions(getattr(args, "definitions", None))
     events = load_path(args.events, role="events", expect_role="events") if getattr(args, "events", None) else None
     spec = PropensitySpec(horizon_days=parse_horizon(args.horizon), as_of=args.as_of)
     res = propensity(ds, events, spec, defs=defs)

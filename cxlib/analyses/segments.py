@@ -468,20 +468,15 @@ def cli_arguments(parser) -> None:
                         help="how equal values are scored (default: ties_share)")
 
 
-def cli_run(ds: Dataset, args) -> dict:
+def cli_run(ds: Dataset, args, defs) -> dict:
     as_of = None
-    if getattr(args, "as_of", None):
+    if args.as_of:
         try:
             as_of = date.fromisoformat(args.as_of)
         except ValueError:
             raise CxDataError(msg("--as-of {value} is not a date.", value=repr(args.as_of)),
                               hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
-    from cxlib.core.definitions import load_definitions
-    revenue = load_definitions(getattr(args, "definitions", None)).net_revenue
-    res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share"),
-                                  valid_statuses=tuple(revenue.valid_statuses),
-                                  subtract_refunds=revenue.subtract_refunds))
-    return res.to_json()
+    return compute_rfm(ds, RFMSpec.from_definitions(defs, as_of=as_of, quintile_method=args.ties)).to_json()
 
 
 
