@@ -77,9 +77,6 @@ class CustomersSpec(Spec):
                 raise CxDataError(msg("{name} must be a whole number of at least 1, got {value!r}.", name=name,
                                       value=v))
 
-    @classmethod
-    def _read(cls, name: str, value: object) -> object:
-        return _date(value) if name == "as_of" and value and not isinstance(value, date) else value
 
 
 def _date(value: str) -> date:

@@ -69,6 +69,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def command_table() -> str:
+    """The README's list of commands (Markdown), generated from the registry: one row per command."""
+    rows = ["| command | FILE | what it prints |", "|---|---|---|"]
+    for name, cmd in COMMANDS.items():
+        file = "SPEC.json" if name == "run" else (f"{cmd.role} file" if cmd.role else "any file")
+        rows.append(f"| `{name}` | {file} | {cmd.help} |")
+    return "\n".join(rows) + "\n"
+
+
 def _clean(obj):
     """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
     if isinstance(obj, dict):

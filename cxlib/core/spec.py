@@ -158,7 +158,7 @@ def _load(hint, value: object) -> object:
                 return _load(arg, value)
         return _tuples(value)
     if hint is date and not isinstance(value, date):
-        return _day(value)
+        return _day(value) if value != "" else None
     if (spec := _spec_class(hint)) is not None:
         return value if isinstance(value, spec) else spec.from_value(value)
     if origin is tuple and isinstance(value, (list, tuple)):
