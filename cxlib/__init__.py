@@ -46,12 +46,13 @@ import importlib
 from cxlib.core import result as _result
 from cxlib.core.errors import CxDataError, CxLimitError, CxNeedsMapping
 from cxlib.core.version import __version__
-from cxlib.data.dataset import ColumnIssue, Dataset, Report
 
 # Results are shown (titles, charts, notebook cards) by the presentation layer, loaded on first use.
 _result.set_presenter(lambda: importlib.import_module("cxlib.present.display"))
 
 _LAZY: dict[str, tuple[str, str]] = {
+    "Dataset": ("cxlib.data.dataset", "Dataset"), "Report": ("cxlib.data.dataset", "Report"),
+    "ColumnIssue": ("cxlib.data.dataset", "ColumnIssue"),
     "load": ("cxlib.data.loader", "load_path"), "load_path": ("cxlib.data.loader", "load_path"),
     "load_bytes": ("cxlib.data.loader", "load_bytes"), "from_frame": ("cxlib.data.loader", "from_frame"),
     "connect": ("cxlib.data.sources", "connect"),
@@ -99,7 +100,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "channels": ("cxlib.analyses.channels", "channels"), "ChannelsSpec": ("cxlib.analyses.channels", "ChannelsSpec"),
     "timing": ("cxlib.analyses.timing", "timing"), "TimingSpec": ("cxlib.analyses.timing", "TimingSpec"),
 }
-__all__ = sorted(["ColumnIssue", "CxDataError", "CxLimitError", "CxNeedsMapping", "Dataset", "Report", *_LAZY])
+__all__ = sorted(["CxDataError", "CxLimitError", "CxNeedsMapping", *_LAZY])
 
 
 def __getattr__(name: str):

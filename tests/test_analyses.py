@@ -216,7 +216,8 @@ def test_page_and_view_labels_are_the_apps_translatable_titles():
     from ui.nav import PAGES as NAV
     nav_labels = {p.label for p in NAV}
     assert all(p.label in nav_labels for p in analyses.PAGES)       # the same message ids as the sidebar
-    source = Path(analyses.__file__).read_text(encoding="utf-8")
+    from cxlib.analyses import runners
+    source = Path(runners.__file__).read_text(encoding="utf-8")
     views = {v for group in re.findall(r'_option\(options, "view", \(([^)]*)\)', source)
              for v in re.findall(r'"([a-z_]+)"', group)}
     assert views and views <= set(analyses.VIEW_LABELS)              # every view a spec can name has a label

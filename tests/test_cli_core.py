@@ -104,7 +104,7 @@ def test_unwritable_output_error_is_a_translatable_message_with_the_system_reaso
     from cxlib.core.messages import Msg
     target = tmp_path / "no" / "such" / "x.csv"
     with pytest.raises(CxDataError) as info:
-        cli_core.cli_run(load_path(events_file), argparse.Namespace(command="normalize", output=str(target)))
+        cli_core.normalize_run(load_path(events_file), argparse.Namespace(output=str(target)))
     err = info.value
     assert str(err) == f"{target}: cannot write the output (No such file or directory). Choose a writable path with -o."
     message = err.msg.params["text"].params["message"]
@@ -123,7 +123,7 @@ def test_command_line_errors_are_messages_and_print_the_same_english(monkeypatch
         made.append((template, params))
         return msg(template, **params)
     monkeypatch.setattr(cli, "msg", recording_msg)
-    monkeypatch.setitem(cli.COMMANDS, "ghost", ("cxlib.no_such_module", None, "not built"))
+    monkeypatch.setitem(cli.COMMANDS, "ghost", cli.Command("ghost", None, None, "not built", "cxlib.no_such_module"))
     assert cli.main(["ghost", str(events_file)]) == 2
     assert capsys.readouterr().err == "error: the 'ghost' command is not available in this version.\n"
     assert made == [("the '{command}' command is not available in this version.", {"command": "ghost"})]

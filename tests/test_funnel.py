@@ -386,7 +386,7 @@ def test_cli_run_accepts_file_column_names_and_event_case():
     class Args:
         steps, window, by, top = "view,BUY", "1h", "Device Type", 10
         order, start, unit, exclude = "any", "any", "user", None
-    out = cli_run(ds, Args())
+    out = cli_run(ds, Args(), None)
     assert out["users"] == [2, 1] and out["conversion_pct"] == [100.0, 50.0]
     assert out["breakdown"] == {"d": [1, 0], "m": [1, 1]}
     assert json.loads(json.dumps(out, default=str))["time_to_convert"][0]["median_s"] == 300

@@ -92,7 +92,8 @@ def test_rfm_spec_and_cli_follow_the_net_revenue_definition(tmp_path):
     assert spec.valid_statuses == ("completed",) and spec.subtract_refunds is False
     path = tmp_path / "defs.json"
     path.write_text(json.dumps(defs.to_json()), encoding="utf-8")
-    out = cli_run(small_orders(), argparse.Namespace(as_of="2024-06-30", ties="ties_share", definitions=str(path)))
+    from cxlib.core.definitions import load_definitions
+    out = cli_run(small_orders(), argparse.Namespace(as_of="2024-06-30", ties="ties_share"), load_definitions(str(path)))
     assert out["definition"]["valid_statuses"] == ["completed"] and out["customers"] == 4   # missing = completed
     assert json.dumps(out) == json.dumps(compute_rfm(small_orders(), spec).to_json())     # NaN-safe equality
 

@@ -24,7 +24,7 @@ per-group sufficient statistics, then the statistics in Python.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
@@ -35,9 +35,10 @@ from scipy import stats
 from cxlib.data import engine
 from cxlib.data import identity
 from cxlib.data.dataset import Dataset
-from cxlib.core.definitions import DefinitionSet, load_definitions
+from cxlib.core.definitions import DefinitionSet
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
+from cxlib.core.spec import Spec
 from cxlib.data.identity import IdentitySpec, Resolution
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.analyses.segments import NO_ORDERS, VALUE_TIERS, quintile_scores, score_grid, value_tiers, RFMSpec
@@ -55,7 +56,7 @@ ORDER_ATTRIBUTES = ("country", "channel")                     # per customer: th
 
 
 @dataclass(frozen=True)
-class CustomersSpec:
+class CustomersSpec(Spec):
     """What the Customer 360 analysis computes (JSON: ``to_json`` / strict ``from_json``)."""
 
     by: str | None = None            # a field (header or canonical name), repeat, segment, value_tier, nps_band
@@ -76,21 +77,6 @@ class CustomersSpec:
                 raise CxDataError(msg("{name} must be a whole number of at least 1, got {value!r}.", name=name,
                                       value=v))
 
-    def to_json(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["as_of"] = self.as_of.isoformat() if self.as_of else None
-        out["identity"] = self.identity.to_json()
-        return out
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "CustomersSpec":
-        if isinstance(obj, dict):
-            obj = dict(obj)
-            if obj.get("as_of"):
-                obj["as_of"] = _date(obj["as_of"])
-            if "identity" in obj:
-                obj["identity"] = IdentitySpec.from_json(obj["identity"])
-        return identity.strict_from_json(cls, obj)
 
 
 def _date(value: str) -> date:
@@ -722,9 +708,8 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
                         help="treat googlemail as gmail and ignore dots and +tags in gmail addresses")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs: DefinitionSet) -> dict:
     from cxlib.data.loader import load_path
-    defs = load_definitions(getattr(args, "definitions", None))
     extra = {}
     for option, role in (("customers_file", "customers"), ("responses", "responses"), ("tickets", "tickets")):
         path = getattr(args, option, None)

@@ -45,6 +45,7 @@ from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError
 from cxlib.data.roles import role_noun
 from cxlib.core.messages import N_, Msg, msg
+from cxlib.core.spec import Spec
 from cxlib.core.messages import lines as _lines, listing as _listing, sentences as _sentences
 
 Metric = Literal["converted", "revenue", "aov"]
@@ -62,7 +63,7 @@ MIN_CONVERSIONS = 10
 
 
 @dataclass(frozen=True)
-class ExperimentSpec:
+class ExperimentSpec(Spec):
     """How to read an experiment. Every field has a trustworthy default."""
 
     control: str | None = None                 # None: a variant named control/A/baseline…, else the first
@@ -94,16 +95,11 @@ class ExperimentSpec:
                                   percentile=self.winsorize_pct),
                               hint=msg("99 caps revenue at its 99th percentile."))
 
-    def to_json(self) -> dict:
-        d = asdict(self)
-        d["split"] = [list(p) for p in self.split]
-        return d
-
     @classmethod
-    def from_json(cls, obj: Mapping) -> "ExperimentSpec":
-        d = dict(obj)
-        d["split"] = tuple((str(k), float(v)) for k, v in d.get("split", ()))
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+    def _read(cls, name: str, value: object) -> object:
+        if name == "split":             # [["A", 0.5], ["B", 0.5]] -> (("A", 0.5), ("B", 0.5))
+            return tuple((str(k), float(v)) for k, v in value or ())
+        return value
 
     def describe(self) -> Msg:
         """The definition sentence: which test, at which level, with which options, against which split."""
@@ -1030,7 +1026,9 @@ def parse_split(text: str | None) -> tuple[tuple[str, float], ...]:
                           hint=msg("Use name=share pairs, e.g. control=50,treatment=50.")) from None
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs) -> dict:
+    """The A/B test's JSON (``defs``: read and checked like every command's; a unit-level file's figures
+    do not depend on them: the revenue definition applies to the orders used for CUPED, which the page takes)."""
     spec = ExperimentSpec(control=args.control, metric=args.metric, alpha=args.alpha, alternative=args.alternative,
                           split=parse_split(args.split), winsorize_pct=args.winsorize, bayesian=args.bayesian,
                           sequential=args.sequential, planned_users_per_variant=args.planned)

@@ -36,7 +36,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,8 @@ from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.result import Result
 from cxlib.core.stats import wilson_ci
 from cxlib.data.dataset import Dataset
+from cxlib.core.spec import Spec
+from cxlib.data.columns import resolve_column
 from cxlib.data.roles import role_noun
 
 Order = Literal["any", "strict"]
@@ -81,8 +83,10 @@ READABLE_EDGES = (0, 10, 30, 60, 120, 300, 600, 1800, 3600, 2 * 3600, 6 * 3600, 
 
 # --------------------------------------------------------------------------------- definition
 @dataclass(frozen=True, slots=True)
-class Step:
+class Step(Spec):
     """One funnel step: an event name, optionally restricted to events where column ``prop == value``."""
+
+    _aliases: ClassVar[dict[str, str]] = {"property": "prop"}
 
     event: str
     prop: str | None = None
@@ -107,19 +111,17 @@ class Step:
                               hint=msg("Write an event name, optionally with a filter: page_view[page=/checkout]."))
         return cls(m.group(1), m.group(2), m.group(3) if m.group(2) else None)
 
-    def to_json(self) -> dict:
-        return {"event": self.event, "prop": self.prop, "value": self.value}
-
     @classmethod
-    def from_json(cls, obj: dict | str) -> "Step":
-        if isinstance(obj, str):
-            return cls.parse(obj)
-        return cls(obj["event"], obj.get("prop", obj.get("property")), obj.get("value"))
+    def from_value(cls, value: object) -> "Step":
+        """A step in a saved funnel: its JSON object, or the short form ``"page_view[page=/checkout]"``."""
+        return cls.parse(value) if isinstance(value, str) else cls.from_json(value)
 
 
 @dataclass(frozen=True, slots=True)
-class FunnelSpec:
-    """A funnel definition, saved as JSON with the analysis."""
+class FunnelSpec(Spec):
+    """A funnel definition, saved as JSON with the analysis (``window`` such as "7d" is read too)."""
+
+    _aliases: ClassVar[dict[str, str]] = {"window": "window_seconds"}
 
     steps: tuple[Step, ...]
     window_seconds: float = 7 * 86400.0
@@ -165,19 +167,11 @@ class FunnelSpec:
         # TRANSLATORS: the funnel's definition clause as a sentence (in English: a full stop added)
         return msg("{main}.", main=main)
 
-    def to_json(self) -> dict:
-        return {"steps": [s.to_json() for s in self.steps], "window_seconds": self.window_seconds,
-                "order": self.order, "start": self.start, "unit": self.unit,
-                "exclude": self.exclude.to_json() if self.exclude else None, "by": self.by,
-                "top_n": self.top_n, "period": self.period}
-
     @classmethod
-    def from_json(cls, obj: dict) -> "FunnelSpec":
-        return cls(steps=tuple(Step.from_json(s) for s in obj["steps"]),
-                   window_seconds=float(obj.get("window_seconds", 7 * 86400)), order=obj.get("order", "any"),
-                   start=obj.get("start", "any"), unit=obj.get("unit", "user"),
-                   exclude=Step.from_json(obj["exclude"]) if obj.get("exclude") else None,
-                   by=obj.get("by"), top_n=int(obj.get("top_n", 10)), period=obj.get("period", "day"))
+    def _read(cls, name: str, value: object) -> object:
+        if name == "window_seconds":
+            return parse_window(value)
+        return value
 
 
 def _path(parts) -> Msg:
@@ -572,9 +566,10 @@ def _split_steps(text: str) -> list[str]:
     return [p for p in (x.strip() for x in parts + [cur]) if p]
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs) -> dict:
+    """The funnel's JSON (``defs``: read and checked like every command's; no funnel figure depends on them)."""
     spec = FunnelSpec(steps=tuple(Step.parse(s) for s in _split_steps(args.steps)),
                       window_seconds=parse_window(args.window), order=args.order, start=args.start,
                       unit=args.unit, exclude=Step.parse(args.exclude) if args.exclude else None,
-                      by=args.by, top_n=args.top)
+                      by=resolve_column(ds, args.by) if args.by else None, top_n=args.top)
     return funnel(ds, spec).to_json()

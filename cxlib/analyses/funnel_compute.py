@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
 from cxlib.data.dataset import Dataset
+from cxlib.data.columns import resolve_column
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import duckdb
@@ -62,21 +63,6 @@ class PerUnit:
         cols["level"] = self.level
         cols.update({f"t{j}": stamp(t) for j, t in enumerate(self.times, start=1)})
         return pd.DataFrame(cols)
-
-
-def resolve_column(ds: Dataset, name: str) -> str:
-    """A column of ``ds.df`` from a canonical name, the file's own header, or either case-insensitively."""
-    if name in ds.df.columns:
-        return name
-    source_to_canon = {src: canon for canon, src in ds.mapping.items()}
-    if name in source_to_canon and source_to_canon[name] in ds.df.columns:
-        return source_to_canon[name]
-    folded = {str(c).casefold(): c for c in ds.df.columns}
-    folded.update({str(s).casefold(): c for s, c in source_to_canon.items() if c in ds.df.columns})
-    if name.casefold() in folded:
-        return folded[name.casefold()]
-    raise CxDataError(msg("there is no column {column!r}.", column=name), file=ds.name,
-                      hint=msg("Columns: {columns}.", columns=", ".join(map(str, list(ds.df.columns)[:30]))))
 
 
 def prepare_events(ds: Dataset, spec, warnings: list[Msg]):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame  # noqa: F401 - the examples below use it
-from cxlib.core.definitions import DefinitionSet, load_definitions
+from cxlib.core.definitions import DefinitionSet
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
@@ -304,12 +304,10 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", help="also break orders down by this column (e.g. channel, country)")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
-    defs = load_definitions(getattr(args, "definitions", None))
+def cli_run(ds: Dataset, args: argparse.Namespace, defs: DefinitionSet) -> dict:
+    from cxlib.data.columns import resolve_column
     out = summarize(ds, defs).to_json()
-    by = getattr(args, "by", None)
-    if by:
-        col = by if by in ds.df.columns else next((c for c, s in ds.mapping.items() if s == by), by)
-        out["by"] = by_field(ds, col, defs).to_json()["rows"]
+    if args.by:
+        out["by"] = by_field(ds, resolve_column(ds, args.by), defs).to_json()["rows"]
     out["definition"] = defs.describe("net_revenue")
     return out

@@ -42,6 +42,7 @@ from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
+from cxlib.core.spec import Spec
 from cxlib.core.messages import Msg, N_, msg
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
@@ -62,30 +63,8 @@ TRAIN_SNAPSHOTS = 2                  # training snapshots per model: c - H and c
 # ----------------------------------------------------------------------------------------------
 # Spec
 # ----------------------------------------------------------------------------------------------
-class FlatSpec:
-    """JSON plumbing of a flat settings dataclass: ``to_json`` (its fields) and a strict ``from_json``
-    (unknown keys raise CxDataError naming the known ones)."""
-
-    __slots__ = ()
-
-    def to_json(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_json(cls, obj: dict):
-        names = [f.name for f in dataclasses.fields(cls)]
-        if not isinstance(obj, dict):
-            raise CxDataError(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__,
-                                  type=type(obj).__name__))
-        unknown = sorted(set(obj) - set(names))
-        if unknown:
-            raise CxDataError(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
-                              hint=msg("Known keys: {keys}.", keys=", ".join(sorted(names))))
-        return cls(**obj)
-
-
 @dataclass(frozen=True, slots=True)
-class PropensitySpec(FlatSpec):
+class PropensitySpec(Spec):
     """Settings of the readiness score."""
 
     horizon_days: int = 30
@@ -1041,12 +1020,10 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scores-out", dest="scores_out", help="write the scored list here (CSV)")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs) -> dict:
     from pathlib import Path
 
-    from cxlib.core.definitions import load_definitions
     from cxlib.data.loader import load_path
-    defs = load_definitions(getattr(args, "definitions", None))
     events = load_path(args.events, role="events", expect_role="events") if getattr(args, "events", None) else None
     spec = PropensitySpec(horizon_days=parse_horizon(args.horizon), as_of=args.as_of)
     res = propensity(ds, events, spec, defs=defs)

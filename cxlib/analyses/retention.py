@@ -628,14 +628,12 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", default=None, help="analysis date YYYY-MM-DD (default: last order date)")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs: DefinitionSet) -> dict:
     """``cohorts`` -> {customers, cohorts: [{cohort, customers, active, retention_pct}], churn, warnings}.
 
     Options override the definitions file (``--definitions``), which overrides the defaults.
     """
-    from cxlib.core.definitions import load_definitions
-    defs = load_definitions(getattr(args, "definitions", None))
-    base_c, base_ch = CohortSpec.from_json(defs.retention.to_json()), ChurnSpec.from_json(defs.churn.to_json())
+    base_c, base_ch = defs.retention, defs.churn
     cspec = CohortSpec(period=args.period or base_c.period,
                        max_periods=args.max_periods if args.max_periods is not None else base_c.max_periods)
     chspec = ChurnSpec(inactive_days=args.inactive_days if args.inactive_days is not None else base_ch.inactive_days,

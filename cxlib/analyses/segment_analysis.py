@@ -29,12 +29,13 @@ from cxlib.data.dataset import Dataset
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg, sentences
+from cxlib.core.spec import Spec
 from cxlib.analyses.segments import (CustomerView, RFMResult, RFMSpec, RuleSegment, RuleSpec, build_customer_view,
                             compute_rfm, rule_segments, segment_frame)
 
 
-@dataclass(frozen=True, slots=True)
-class CompareSpec:
+@dataclass(frozen=True)      # no slots: from_json calls super()
+class CompareSpec(Spec):
     """A comparison as saved: group keys (``rfm:Champions``, ``nps:detractor``, ``rule:<id>``,
     ``rest`` ...), the metric and the baseline (``compare.POPULATIONS``)."""
 
@@ -42,8 +43,10 @@ class CompareSpec:
     metric: str
     population: str = "auto"
 
-    def to_json(self) -> dict:
-        return {"groups": list(self.groups), "metric": self.metric, "population": self.population}
+    def __post_init__(self) -> None:
+        if self.population not in POPULATIONS:
+            raise CxDataError(msg("unknown baseline {population}.", population=repr(self.population)),
+                              hint=msg("Use one of: {options}.", options=", ".join(POPULATIONS)))
 
     @classmethod
     def from_json(cls, obj: dict) -> "CompareSpec":
@@ -52,15 +55,11 @@ class CompareSpec:
             raise CxDataError(msg("the saved comparison needs a list of groups and a metric."),
                               hint=msg('Write it as {"groups": ["nps:detractor", "nps:promoter"], '
                                        '"metric": "revenue_per_customer"}.'))
-        population = obj.get("population", "auto")
-        if population not in POPULATIONS:
-            raise CxDataError(msg("unknown baseline {population}.", population=repr(population)),
-                              hint=msg("Use one of: {options}.", options=", ".join(POPULATIONS)))
-        return cls(tuple(str(g) for g in groups), obj["metric"], population)
+        return super().from_json({**obj, "groups": [str(g) for g in groups]})
 
 
 @dataclass(frozen=True)
-class SegmentsSpec:
+class SegmentsSpec(Spec):
     """Everything the Segments page computes from: RFM, rule segments, the comparison. Its JSON is
     the RFM definition's (old saved analyses of the page open unchanged) plus ``rule_segments`` and
     ``compare``."""
@@ -75,12 +74,13 @@ class SegmentsSpec:
 
     @classmethod
     def from_json(cls, obj: dict) -> "SegmentsSpec":
-        rules = obj.get("rule_segments") or []
+        """The RFM keys go to :class:`RFMSpec` (which refuses unknown ones), plus the two keys of its own."""
+        rfm = dict(obj or {})
+        rules, compare = rfm.pop("rule_segments", None) or [], rfm.pop("compare", None)
         if not isinstance(rules, list):
             raise CxDataError(msg("rule_segments in the saved analysis must be a list."),
                               hint=msg('Write it as [{"name": "Detractors", "rule": "nps <= 6"}].'))
-        compare = obj.get("compare")
-        return cls(RFMSpec.from_json(obj), tuple(RuleSpec.from_json(r) for r in rules),
+        return cls(RFMSpec.from_json(rfm), tuple(RuleSpec.from_json(r) for r in rules),
                    CompareSpec.from_json(compare) if compare else None)
 
     def describe(self) -> Msg:

@@ -32,6 +32,7 @@ from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.messages import listing, sentences
+from cxlib.core.spec import Spec
 
 QuintileMethod = Literal["ties_share", "rank"]
 QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
@@ -42,8 +43,10 @@ ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the valu
 
 
 @dataclass(frozen=True, slots=True)
-class ScoreRule:
-    """Customers with ``r_min <= R <= r_max`` and ``fm_min <= FM <= fm_max`` are in ``segment``."""
+class ScoreRule(Spec):
+    """Customers with ``r_min <= R <= r_max`` and ``fm_min <= FM <= fm_max`` are in ``segment``.
+
+    Its JSON is ``{"segment", "r": [min, max], "fm": [min, max]}`` (as saved since the first version)."""
 
     segment: str
     r_min: int
@@ -56,7 +59,10 @@ class ScoreRule:
 
     @classmethod
     def from_json(cls, obj: dict) -> "ScoreRule":
-        return cls(str(obj["segment"]), int(obj["r"][0]), int(obj["r"][1]), int(obj["fm"][0]), int(obj["fm"][1]))
+        try:
+            return cls(str(obj["segment"]), *(int(obj[key][i]) for key in ("r", "fm") for i in (0, 1)))
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise cls._invalid(msg("{spec} needs {keys}", spec=cls.__name__, keys="segment, r, fm")) from None
 
 
 # Segment names are stored values (tables, JSON, rules such as ``segment = Lost``) and stay English;
@@ -180,7 +186,7 @@ def score_map_from_frame(df: pd.DataFrame) -> tuple[ScoreRule, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class RFMSpec:
+class RFMSpec(Spec):
     """How RFM is computed. ``as_of=None`` means the date of the latest valid order."""
 
     as_of: date | None = None
@@ -224,20 +230,11 @@ class RFMSpec:
                    "({ties}) and mapped to segments by R score and FM = (F + M) / 2 rounded up.",
                    statuses=statuses, net=net, ties=ties)
 
-    def to_json(self) -> dict:
-        return {"as_of": self.as_of.isoformat() if self.as_of else None, "valid_statuses": list(self.valid_statuses),
-                "subtract_refunds": self.subtract_refunds, "quintile_method": self.quintile_method,
-                "score_map": [r.to_json() for r in self.score_map]}
-
     @classmethod
-    def from_json(cls, obj: dict) -> "RFMSpec":
-        as_of = obj.get("as_of")
-        return cls(as_of=date.fromisoformat(as_of) if as_of else None,
-                   valid_statuses=tuple(obj.get("valid_statuses", DEFAULT_VALID_STATUSES)),
-                   subtract_refunds=bool(obj.get("subtract_refunds", True)),
-                   score_map=tuple(ScoreRule.from_json(r) for r in obj["score_map"]) if obj.get("score_map")
-                   else DEFAULT_SCORE_MAP,
-                   quintile_method=obj.get("quintile_method", "ties_share"))
+    def _read(cls, name: str, value: object) -> object:
+        if name == "score_map" and not value:          # an empty map: the default one
+            return DEFAULT_SCORE_MAP
+        return value
 
 
 def _order(v: np.ndarray, ids) -> np.ndarray:
@@ -471,20 +468,15 @@ def cli_arguments(parser) -> None:
                         help="how equal values are scored (default: ties_share)")
 
 
-def cli_run(ds: Dataset, args) -> dict:
+def cli_run(ds: Dataset, args, defs) -> dict:
     as_of = None
-    if getattr(args, "as_of", None):
+    if args.as_of:
         try:
             as_of = date.fromisoformat(args.as_of)
         except ValueError:
             raise CxDataError(msg("--as-of {value} is not a date.", value=repr(args.as_of)),
                               hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
-    from cxlib.core.definitions import load_definitions
-    revenue = load_definitions(getattr(args, "definitions", None)).net_revenue
-    res = compute_rfm(ds, RFMSpec(as_of=as_of, quintile_method=getattr(args, "ties", "ties_share"),
-                                  valid_statuses=tuple(revenue.valid_statuses),
-                                  subtract_refunds=revenue.subtract_refunds))
-    return res.to_json()
+    return compute_rfm(ds, RFMSpec.from_definitions(defs, as_of=as_of, quintile_method=args.ties)).to_json()
 
 
 
@@ -684,8 +676,13 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
 
 
 # ---- rule segments and member lists ------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
+def _bad_rule() -> CxDataError:
+    return CxDataError(msg("a rule segment in the saved analysis needs a name and a rule (text)."),
+                       hint=msg('Write it as {"name": "Detractors", "rule": "nps <= 6"}.'))
+
+
+@dataclass(frozen=True)      # no slots: from_json calls super()
+class RuleSpec(Spec):
     """A named rule segment as saved. ``id`` identifies it while its name or rule is edited (the
     Segments page keeps a renamed segment selected in Compare by it)."""
 
@@ -693,15 +690,19 @@ class RuleSpec:
     rule: str
     id: str = ""
 
-    def to_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "rule": self.rule}
+    def __post_init__(self) -> None:
+        if not isinstance(self.rule, str) or not isinstance(self.name, str) or not isinstance(self.id, str):
+            raise _bad_rule()
 
     @classmethod
     def from_json(cls, obj: dict) -> "RuleSpec":
-        if not isinstance(obj, dict) or not isinstance(obj.get("rule"), str) or not isinstance(obj.get("name"), str):
-            raise CxDataError(msg("a rule segment in the saved analysis needs a name and a rule (text)."),
-                              hint=msg('Write it as {"name": "Detractors", "rule": "nps <= 6"}.'))
-        return cls(name=obj["name"], rule=obj["rule"], id=str(obj.get("id") or ""))
+        if not isinstance(obj, dict) or not {"name", "rule"} <= set(obj):
+            raise _bad_rule()
+        return super().from_json(obj)
+
+    @classmethod
+    def _read(cls, name: str, value: object) -> object:
+        return str(value or "") if name == "id" else value
 
 
 @dataclass(frozen=True)

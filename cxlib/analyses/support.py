@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame  # noqa: F401 - the examples below use it
-from cxlib.core.definitions import DefinitionSet, SlaDef, load_definitions
+from cxlib.core.definitions import DefinitionSet, SlaDef
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
@@ -261,8 +261,7 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first response SLA in hours (default: the definitions' value, 24)")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
-    defs = load_definitions(getattr(args, "definitions", None))
+def cli_run(ds: Dataset, args: argparse.Namespace, defs: DefinitionSet) -> dict:
     hours = getattr(args, "sla_hours", None)
     if hours is not None and not (np.isfinite(hours) and hours > 0):
         raise CxDataError(msg("--sla-hours must be a number of hours above 0, got {hours}.", hours=hours),

@@ -23,7 +23,7 @@ from scipy import stats
 
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame  # noqa: F401 - the examples below use it
-from cxlib.core.definitions import DefinitionSet, load_definitions
+from cxlib.core.definitions import DefinitionSet
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
@@ -550,13 +550,11 @@ def cli_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", help="also break NPS/CSAT down by this column")
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
-    defs = load_definitions(getattr(args, "definitions", None))
-    res = summarize(ds, defs)
-    out = res.to_json()
-    by = getattr(args, "by", None)
-    if by:
-        col = by if by in ds.df.columns else next((c for c, s in ds.mapping.items() if s == by), by)
+def cli_run(ds: Dataset, args: argparse.Namespace, defs: DefinitionSet) -> dict:
+    from cxlib.data.columns import resolve_column
+    out = summarize(ds, defs).to_json()
+    if args.by:
+        col = resolve_column(ds, args.by)
         out["by"] = {m: by_segment(ds, m, col, defs).to_json()["groups"] for m in available(ds)}
     out["definitions"] = {m: defs.describe(m) for m in available(ds)}
     return out

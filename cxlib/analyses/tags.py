@@ -41,8 +41,9 @@ import pandas as pd
 from cxlib.data import engine
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
+from cxlib.core.spec import Spec
 from cxlib.core.messages import Msg, N_, msg, sentences
-from cxlib.analyses.propensity import (DAY, FlatSpec, _check_role, _day, _order_facts, _time_filter, no_valid_orders,
+from cxlib.analyses.propensity import (DAY, _check_role, _day, _order_facts, _time_filter, no_valid_orders,
                               valid_orders_expr)
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
@@ -61,7 +62,7 @@ TRIGGERS = (N_("thanks"), N_("follow-up"), N_("birthday"))
 
 
 @dataclass(frozen=True, slots=True)
-class TagSpec(FlatSpec):
+class TagSpec(Spec):
     """Thresholds of the tags and trigger lists (see the module docstring for the rules)."""
 
     as_of: str | None = None

@@ -10,9 +10,12 @@ from cxlib.core.errors import CxDataError
 from cxlib.core.messages import msg
 
 
-def cli_arguments(parser: argparse.ArgumentParser, command: str) -> None:
-    if command == "normalize":
-        parser.add_argument("-o", "--output", required=True, help="where to write the canonical CSV")
+def cli_arguments(parser: argparse.ArgumentParser) -> None:
+    """``inspect`` has no options of its own."""
+
+
+def normalize_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", required=True, help="where to write the canonical CSV")
 
 
 def inspect_json(ds: Dataset) -> dict:
@@ -26,15 +29,18 @@ def inspect_json(ds: Dataset) -> dict:
             "warnings": []}
 
 
-def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
+def cli_run(ds: Dataset, args: argparse.Namespace, defs=None) -> dict:
+    return inspect_json(ds)
+
+
+def normalize_run(ds: Dataset, args: argparse.Namespace, defs=None) -> dict:
     out = inspect_json(ds)
-    if args.command == "normalize":
-        target = Path(args.output)
-        try:
-            target.write_bytes(export.to_csv_bytes(ds.df))
-        except OSError as err:
-            # the system's reason (strerror) is kept as it is
-            raise CxDataError(msg("cannot write the output ({reason}).", reason=err.strerror), file=str(target),
-                              hint=msg("Choose a writable path with -o.")) from None
-        out["output"] = str(target)
+    target = Path(args.output)
+    try:
+        target.write_bytes(export.to_csv_bytes(ds.df))
+    except OSError as err:
+        # the system's reason (strerror) is kept as it is
+        raise CxDataError(msg("cannot write the output ({reason}).", reason=err.strerror), file=str(target),
+                          hint=msg("Choose a writable path with -o.")) from None
+    out["output"] = str(target)
     return out

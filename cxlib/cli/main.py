@@ -1,37 +1,35 @@
 """Command line: ``python -m cxlib COMMAND FILE [options] --json``.
 
-Each analysis command lives in its own module, registered in ``COMMANDS``; the module provides
-``cli_arguments(parser)`` (its options) and ``cli_run(dataset, args) -> dict`` (the JSON object).
-This file owns loading, error handling and printing, so every command follows the same rules:
-bad input -> exit 2 and one ``error: ...`` line on stderr, never a traceback.
+The analysis commands come from the one registry (:data:`cxlib.analyses.registry.COMMANDS`); this
+file adds the commands about files (``inspect``, ``normalize``) and ``run`` (replay a saved analysis),
+and owns what every command shares: loading FILE (``--role``, ``--map``, ``--mapping``), reading
+``--definitions``, error handling and printing. Bad input -> exit 2 and one ``error: ...`` line on
+stderr, never a traceback.
+
+A command's own options are added only when that command runs (its module is imported then), so
+``--help`` imports no pandas, scipy or DuckDB.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import sys
 from pathlib import Path
 
+from cxlib.analyses.registry import COMMANDS as ANALYSIS_COMMANDS
+from cxlib.analyses.registry import Command
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import msg
 
-# command -> (module, role the file must have, one-line help)
-COMMANDS: dict[str, tuple[str, str | None, str]] = {
-    "inspect": ("cxlib.cli.inspect", None, "detect role, encoding and columns of a file"),
-    "normalize": ("cxlib.cli.inspect", None, "write the canonical table of a file as CSV"),
-    "orders": ("cxlib.analyses.orders", "orders", "order metrics: orders, customers, net revenue, repeat customers"),
-    "survey": ("cxlib.analyses.survey", "responses", "NPS, CSAT and CES from survey responses"),
-    "support": ("cxlib.analyses.support", "tickets", "first reply times, SLA and ticket CSAT"),
-    "funnel": ("cxlib.analyses.funnel", "events", "funnel users and conversion per step"),
-    "abtest": ("cxlib.analyses.experiment", "experiment", "A/B test: lifts, p-values, SRM and a verdict"),
-    "rfm": ("cxlib.analyses.segments", "orders", "RFM scores and named segments"),
-    "cohorts": ("cxlib.analyses.retention", "orders", "monthly retention cohorts"),
-    "customers": ("cxlib.analyses.customers", "orders", "Customer 360: orders, customers, survey and tickets joined per "
-                  "person; NPS, tickets and revenue by group"),
-    "propensity": ("cxlib.analyses.propensity", "orders", "readiness score: probability of a valid order within the horizon, "
-                   "with its backtest"),
+# The commands about files themselves, then every analysis of the registry.
+COMMANDS: dict[str, Command] = {
+    "inspect": Command("inspect", None, None, "detect role, encoding and columns of a file", "cxlib.cli.inspect"),
+    "normalize": Command("normalize", None, None, "write the canonical table of a file as CSV", "cxlib.cli.inspect",
+                         "normalize"),
+    **{c.name: c for c in ANALYSIS_COMMANDS},
+    "run": Command("run", None, None, "replay an analysis saved from any page (SPEC.json) and print its JSON",
+                   "cxlib.cli.replay"),
 }
 
 
@@ -42,29 +40,42 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command`` (the one being run) gets its own options, imported from its module."""
     parser = _Parser(prog="python -m cxlib", description="CX Workbench command line. "
                      "Also: python -m cxlib users add|remove|list (hosted-mode accounts).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, (module, role, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("file", help="input file (CSV, TSV, TXT, XLSX, XLS, Parquet, JSON lines; .gz/.zip ok)")
-        p.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
-        p.add_argument("--role", help="force the role instead of detecting it")
-        p.add_argument("--definitions", help="metric definitions JSON saved from the app")
-        p.add_argument("--map", action="append", default=[], metavar="FIELD.VALUE=CANONICAL",
-                       help="map one value of a categorical field, e.g. status.bezahlt=completed (repeatable)")
-        p.add_argument("--mapping", metavar="FILE.json",
-                       help='columns and values: {"columns": {"order_id": "Bestellnummer"}, '
-                            '"values": {"status": {"bezahlt": "completed"}}}')
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:                          # a module not built yet: command unavailable
-            p.set_defaults(_missing=module)
+    for name, cmd in COMMANDS.items():
+        p = sub.add_parser(name, help=cmd.help, description=cmd.help)
+        if name != command:
             continue
-        if hasattr(mod, "cli_arguments"):
-            mod.cli_arguments(p) if module != "cxlib.cli.inspect" else mod.cli_arguments(p, name)
+        if name == "run":
+            p.add_argument("file", metavar="SPEC.json", help="a saved analysis (the app's 'Save analysis spec')")
+        else:
+            p.add_argument("file", help="input file (CSV, TSV, TXT, XLSX, XLS, Parquet, JSON lines; .gz/.zip ok)")
+        p.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
+        p.add_argument("--definitions", help="metric definitions JSON saved from the app")
+        if name != "run":
+            p.add_argument("--role", help="force the role instead of detecting it")
+            p.add_argument("--map", action="append", default=[], metavar="FIELD.VALUE=CANONICAL",
+                           help="map one value of a categorical field, e.g. status.bezahlt=completed (repeatable)")
+            p.add_argument("--mapping", metavar="FILE.json",
+                           help='columns and values: {"columns": {"order_id": "Bestellnummer"}, '
+                                '"values": {"status": {"bezahlt": "completed"}}}')
+        try:
+            cmd.add_arguments(p)
+        except (ImportError, AttributeError):        # a module not built yet: command unavailable
+            p.set_defaults(_missing=cmd.glue)
     return parser
+
+
+def command_table() -> str:
+    """The README's list of commands (Markdown), generated from the registry: one row per command."""
+    rows = ["| command | FILE | what it prints |", "|---|---|---|"]
+    for name, cmd in COMMANDS.items():
+        file = "SPEC.json" if name == "run" else (f"{cmd.role} file" if cmd.role else "any file")
+        rows.append(f"| `{name}` | {file} | {cmd.help} |")
+    return "\n".join(rows) + "\n"
 
 
 def _clean(obj):
@@ -91,24 +102,32 @@ def _mapping_options(args: argparse.Namespace, role: str | None) -> dict:
             "values": values.merged(given.values, values.parse_map_args(args.map)) or None}
 
 
+def _command(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["users"]:                    # account management for hosted mode (no FILE)
         from cxlib.saved.users import cli
         return cli(argv[1:])
-    args = build_parser().parse_args(argv)
+    args = build_parser(_command(argv)).parse_args(argv)
     if getattr(args, "_missing", None):
         sys.stderr.write("error: " + msg("the '{command}' command is not available in this version.",
                                          command=args.command) + "\n")
         return 2
-    module, role, _ = COMMANDS[args.command]
+    cmd = COMMANDS[args.command]
     try:
-        from cxlib.data.loader import load_path
-        path = Path(args.file)
-        ds = load_path(path, expect_role=role, **_mapping_options(args, role))
-        mod = importlib.import_module(module)
-        out = mod.cli_run(ds, args)
-        out["warnings"] = list(dict.fromkeys([str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]))
+        from cxlib.core.definitions import load_definitions
+        defs = load_definitions(args.definitions)
+        if cmd.name == "run":
+            out = cmd.run(None, args, defs)
+        else:
+            from cxlib.data.loader import load_path
+            ds = load_path(Path(args.file), expect_role=cmd.role, **_mapping_options(args, cmd.role))
+            out = cmd.run(ds, args, defs)
+            out["warnings"] = [str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]
+        out["warnings"] = list(dict.fromkeys(str(w) for w in out.get("warnings", [])))
     except CxDataError as err:
         sys.stderr.write("error: " + " ".join(str(err).split()) + "\n")
         return 2

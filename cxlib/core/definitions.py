@@ -27,6 +27,7 @@ from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.messages import listing as _listing
 from cxlib.core.periods import CLVSpec, ChurnSpec, CohortSpec
+from cxlib.core.spec import Spec
 
 ORDER_STATES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
                                  "partially_refunded")
@@ -85,32 +86,15 @@ def _check_events(name: str, value: object) -> None:
         raise _bad(msg("{name} must be a non-empty list of event names, got {value!r}", name=name, value=value))
 
 
-class _Spec:
-    """Shared JSON plumbing for the small definition dataclasses (lists <-> tuples)."""
+class _Def(Spec):
+    """The definitions' JSON errors say "invalid definition: ..." and point to the Definitions page."""
 
-    def to_json(self) -> dict:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
-                for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_json(cls, obj: dict):
-        if not isinstance(obj, dict):
-            raise _bad(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__, type=type(obj).__name__))
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(obj) - names)
-        if unknown:
-            raise _bad(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
-                       hint=msg("Known keys: {keys}.", keys=", ".join(sorted(names))))
-        kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in obj.items()}
-        try:
-            return cls(**kwargs)
-        except TypeError as err:       # Python's own wording about the arguments: kept as it is
-            # TRANSLATORS: {spec} is a settings group's name in the file (e.g. NpsDef), {error} the problem found
-            raise _bad(msg("{spec}: {error}", spec=cls.__name__, error=str(err))) from None
+    __slots__ = ()
+    _invalid = staticmethod(_bad)
 
 
 @dataclass(frozen=True)
-class NpsDef(_Spec):
+class NpsDef(_Def):
     """NPS bands on a 0-10 scale: promoters >= promoter_min, detractors <= detractor_max."""
 
     promoter_min: int = 9
@@ -129,7 +113,7 @@ class NpsDef(_Spec):
 
 
 @dataclass(frozen=True)
-class CsatDef(_Spec):
+class CsatDef(_Def):
     """CSAT on a 1..scale_max scale; headline = top-2-box % or mean."""
 
     scale_max: int = 5               # 5, 7 or 10 (scale starts at 1)
@@ -154,7 +138,7 @@ class CsatDef(_Spec):
 
 
 @dataclass(frozen=True)
-class CesDef(_Spec):
+class CesDef(_Def):
     """Customer effort score: scale, and which answers count as 'easy'."""
 
     scale: CesScale = "1-7"
@@ -188,7 +172,7 @@ class CesDef(_Spec):
 
 
 @dataclass(frozen=True)
-class RevenueDef(_Spec):
+class RevenueDef(_Def):
     """Which normalized order states are valid orders, and whether refunds are subtracted."""
 
     valid_statuses: tuple[str, ...] = ("completed", "refunded", "partially_refunded")
@@ -217,7 +201,7 @@ class RevenueDef(_Spec):
 
 
 @dataclass(frozen=True)
-class RepeatDef(_Spec):
+class RepeatDef(_Def):
     """A repeat customer has at least ``min_orders`` valid orders."""
 
     min_orders: int = 2
@@ -231,7 +215,7 @@ class RepeatDef(_Spec):
 
 
 @dataclass(frozen=True)
-class CartDef(_Spec):
+class CartDef(_Def):
     """Cart abandonment = 1 - users who purchased / users who created a cart (events)."""
 
     cart_events: tuple[str, ...] = ("add_to_cart",)
@@ -249,7 +233,7 @@ class CartDef(_Spec):
 
 
 @dataclass(frozen=True)
-class SlaDef(_Spec):
+class SlaDef(_Def):
     """First-response SLA in hours."""
 
     first_response_hours: float = 24.0
@@ -265,7 +249,7 @@ class SlaDef(_Spec):
 
 
 @dataclass(frozen=True)
-class ClvMethodDef(_Spec):
+class ClvMethodDef(_Def):
     """Which CLV the scorecard shows: historical (net revenue so far) or predictive."""
 
     method: ClvMethod = "historical"
@@ -278,23 +262,17 @@ class ClvMethodDef(_Spec):
                    "averaged over customers.")
 
 
-def _foreign_to_json(spec) -> dict:
-    return dict(spec.to_json())
-
-
-def _foreign_from_json(cls, obj):
-    """Parse a spec owned by another module, rejecting unknown keys and wrapping its errors."""
-    if not isinstance(obj, dict):
-        raise _bad(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__, type=type(obj).__name__))
-    known = set(cls().to_json())
-    unknown = sorted(set(obj) - known)
-    if unknown:
-        raise _bad(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
-                   hint=msg("Known keys: {keys}.", keys=", ".join(sorted(known))))
+def _part_from_json(cls, obj):
+    """Parse one part of a saved set; a period spec's own errors are said as definition errors."""
     try:
         return cls.from_json(obj)
-    except (CxDataError, TypeError, ValueError) as err:
-        raise _bad(msg("{spec}: {error}", spec=cls.__name__, error=_error_msg(err))) from None
+    except CxDataError as err:
+        if issubclass(cls, _Def):
+            raise
+        settings = isinstance(err.message, Msg) and err.message.template.startswith("invalid settings")
+        problem = err.message.params.get("problem") if settings else None
+        raise _bad(msg("{spec}: {error}", spec=cls.__name__, error=problem or _error_msg(err)),
+                   hint=err.hint or _FIX_HINT) from None
 
 
 @dataclass(frozen=True)
@@ -351,7 +329,6 @@ _SPECS: dict[str, type] = {
     "cart": CartDef, "sla": SlaDef, "churn": ChurnSpec, "retention": CohortSpec, "clv": CLVSpec,
     "clv_method": ClvMethodDef,
 }
-_FOREIGN = ("churn", "retention", "clv")
 
 
 @dataclass(frozen=True)
@@ -484,7 +461,7 @@ class DefinitionSet:
     def to_json(self) -> dict:
         out: dict = {"version": VERSION}
         for name in _SPECS:
-            out[name] = _foreign_to_json(getattr(self, name)) if name in _FOREIGN else getattr(self, name).to_json()
+            out[name] = getattr(self, name).to_json()
         out["targets"] = {k: self.targets[k] for k in METRICS_BY_NAME if k in self.targets}   # stable order
         return out
 
@@ -507,8 +484,7 @@ class DefinitionSet:
         if unknown:
             raise _bad(msg("unknown key(s) {keys}", keys=", ".join(unknown)),
                        hint=msg("Known keys: version, targets, {keys}.", keys=", ".join(_SPECS)))
-        kwargs = {name: (_foreign_from_json(spec, obj[name]) if name in _FOREIGN else spec.from_json(obj[name]))
-                  for name, spec in _SPECS.items() if name in obj}
+        kwargs = {name: _part_from_json(spec, obj[name]) for name, spec in _SPECS.items() if name in obj}
         targets = obj.get("targets")              # absent: the default targets
         if targets is not None and not isinstance(targets, dict):
             raise _bad(msg("targets must be an object {shape}", shape="{metric: value}"))     # JSON notation

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
+from cxlib.core.spec import Spec
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import pandas as pd
@@ -24,7 +25,7 @@ UNIT_DAYS = {"day": 1.0, "week": 7.0}
 
 
 @dataclass(frozen=True, slots=True)
-class CohortSpec:
+class CohortSpec(Spec):
     """How cohorts are built: by the month (or ISO week) of each customer's first valid order."""
 
     period: Period = "month"
@@ -38,13 +39,6 @@ class CohortSpec:
             raise CxDataError(msg("the number of cohort periods must be at least 1."),
                               hint=msg("Choose 1 or more periods, e.g. 12 months."))
 
-    def to_json(self) -> dict:
-        return {"period": self.period, "max_periods": int(self.max_periods)}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "CohortSpec":
-        return cls(period=obj.get("period", "month"), max_periods=int(obj.get("max_periods", 12)))
-
     def describe(self) -> Msg:
         if self.period == "week":
             return msg("Customers are grouped by the week of their first valid order (completed, refunded or "
@@ -56,7 +50,7 @@ class CohortSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class ChurnSpec:
+class ChurnSpec(Spec):
     """Churn definition: no valid order in the ``inactive_days`` days up to the analysis date."""
 
     inactive_days: int = 90
@@ -68,13 +62,6 @@ class ChurnSpec:
                               hint=msg("Set inactive days to a positive number such as 90."))
         if self.as_of is not None:
             parse_day(self.as_of)   # fail early on a bad date
-
-    def to_json(self) -> dict:
-        return {"inactive_days": int(self.inactive_days), "as_of": self.as_of}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "ChurnSpec":
-        return cls(inactive_days=int(obj.get("inactive_days", 90)), as_of=obj.get("as_of"))
 
     def describe(self) -> Msg:
         days = int(self.inactive_days)
@@ -107,7 +94,7 @@ def parse_day(value: str | pd.Timestamp) -> pd.Timestamp:
 
 
 @dataclass(frozen=True, slots=True)
-class CLVSpec:
+class CLVSpec(Spec):
     """Predictive CLV settings: horizon, time unit of the model, calibration end and profit margin."""
 
     horizon_days: int = 365
@@ -124,16 +111,6 @@ class CLVSpec:
         if not 0 < float(self.margin) <= 1:
             raise CxDataError(msg("the margin {margin} is not a fraction in (0, 1].", margin=self.margin),
                               hint=msg("Give the profit margin as a fraction, e.g. 0.3 for 30%."))
-
-    def to_json(self) -> dict:
-        return {"horizon_days": int(self.horizon_days), "time_unit": self.time_unit, "count_per": self.count_per,
-                "calibration_end": self.calibration_end, "margin": float(self.margin)}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "CLVSpec":
-        return cls(horizon_days=int(obj.get("horizon_days", 365)), time_unit=obj.get("time_unit", "week"),
-                   count_per=obj.get("count_per", "day"), calibration_end=obj.get("calibration_end"),
-                   margin=float(obj.get("margin", 1.0)))
 
     def describe(self) -> Msg:
         days, margin, end = int(self.horizon_days), float(self.margin), self.calibration_end

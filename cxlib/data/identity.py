@@ -26,13 +26,14 @@ and are reported as ambiguous.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import pandas as pd
 
 from cxlib.data import engine
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
+from cxlib.core.spec import Spec
 from cxlib.core.messages import Msg, N_, msg
 
 # -- vocabularies ----------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ REGIONS: dict[str, tuple[str, str, tuple[int, int]]] = {
 
 
 @dataclass(frozen=True)
-class IdentitySpec:
+class IdentitySpec(Spec):
     """How rows are linked to persons (see the module docstring)."""
 
     gmail_rules: bool = False        # googlemail -> gmail, dots and +tags removed on gmail only
@@ -78,13 +79,6 @@ class IdentitySpec:
                 or self.max_identifiers < 2:
             raise CxDataError(msg("the identifier limit per person must be a whole number of at least 2."))
 
-    def to_json(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "IdentitySpec":
-        return strict_from_json(cls, obj)
-
     def describe(self) -> Msg:
         gmail = (msg("gmail addresses without dots and +tags") if self.gmail_rules
                  else msg("gmail addresses as written"))
@@ -93,18 +87,6 @@ class IdentitySpec:
                    "case, {gmail}), else phone (E.164, default region {region}); placeholders never join; a "
                    "person with more than {limit} identifiers is reported, not merged.", gmail=gmail,
                    region=region, limit=self.max_identifiers)
-
-
-def strict_from_json(cls, obj):
-    """A frozen spec from JSON, rejecting unknown keys with the allowed ones."""
-    if not isinstance(obj, dict):
-        raise CxDataError(msg("{spec} must be a JSON object, got {type}", spec=cls.__name__, type=type(obj).__name__))
-    names = [f.name for f in fields(cls)]
-    unknown = sorted(set(obj) - set(names))
-    if unknown:
-        raise CxDataError(msg("unknown key(s) {keys} in {spec}", keys=", ".join(unknown), spec=cls.__name__),
-                          hint=msg("Known keys: {keys}.", keys=", ".join(names)))
-    return cls(**obj)
 
 
 # -- normalization: one reference in Python, one engine expression; tests require they agree ------------

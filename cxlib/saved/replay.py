@@ -43,192 +43,31 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from cxlib.analyses import funnel as _funnel
+from cxlib.analyses.registry import ANALYSES, ANALYSES_BY_NAME
+from cxlib.analyses.registry import Analysis as Page
+from cxlib.analyses.runners import RFM_BY, options_of
 from cxlib.data.dataset import Dataset
 from cxlib.core.definitions import DefinitionSet
 from cxlib.core.result import Result
 from cxlib.present.display import chart, chart_kinds, definition_of, title_of, to_html
 from cxlib.core.errors import CxDataError
-from cxlib.core.messages import Msg, N_, msg
+from cxlib.core.messages import N_, msg
 from cxlib.saved.workspace import AnalysisSpec, Workspace
 
-funnel, FunnelSpec, Step = _funnel.funnel, _funnel.FunnelSpec, _funnel.Step
-
 DataArg = str | os.PathLike | Dataset | Sequence[str | os.PathLike | Dataset] | Mapping[str, Dataset]
-Runner = Callable[[list[Dataset], dict, DefinitionSet], object]
 
 
-def _option(options: Mapping, key: str, allowed: tuple[str, ...], default: str) -> str:
-    value = options.get(key, default)
-    if value not in allowed:
-        raise CxDataError(msg("unknown {option} {value!r} in the saved analysis.", option=key, value=value),
-                          hint=msg("Use one of: {options}.", options=", ".join(allowed)))
-    return value
-
-
-def _need(options: Mapping, key: str, page: str) -> str:
-    value = options.get(key)
-    if not value:
-        raise CxDataError(msg("the {page} analysis needs the option {option!r}.", page=page, option=key),
-                          hint=msg("Add \"{option}\": ... to its options.", option=key))
-    return value
-
-
-def _of_role(datasets: list[Dataset], role: str) -> Dataset | None:
-    return next((d for d in datasets if d.role == role), None)
-
-
-def _primary(datasets: list[Dataset], role: str, page: str) -> Dataset:
-    ds = datasets[0]
-    if ds.role != role:
-        from cxlib.data.roles import role_noun
-        label = PAGES_BY_NAME[page].label if page in PAGES_BY_NAME else page
-        # TRANSLATORS: {page} is a page title (Funnels, Orders...); {role} and {file_role} kinds of data
-        raise CxDataError(msg("the {page} page analyses {role} data, but '{file}' is {file_role} data.",
-                              page=Msg(label), role=role_noun(role), file=ds.name, file_role=role_noun(ds.role)),
-                          file=ds.name, hint=msg("Choose a file of {role} data.", role=role_noun(role)))
-    return ds
-
-
-# ---------------------------------------------------------------------------------------------
-# Runners: (datasets, options, definitions) -> result, exactly as the page computes it
-def run_scorecard(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import scorecard
-    return scorecard.build(datasets, defs)
-
-
-def run_survey(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import survey
-    ds = _primary(datasets, "responses", "survey")
-    view = _option(options, "view", ("summary", "trend", "segment"), "summary")
-    if view == "summary":
-        return survey.summarize(ds, defs)
-    metric = _option(options, "metric", ("nps", "csat", "ces"), "nps")
-    if view == "trend":
-        return survey.over_time(ds, metric, _option(options, "freq", ("month", "week"), "month"), defs)
-    return survey.by_segment(ds, metric, _need(options, "by", "survey"), defs)
-
-
-def run_orders(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import orders
-    ds = _primary(datasets, "orders", "orders")
-    view = _option(options, "view", ("summary", "trend", "by"), "summary")
-    if view == "summary":
-        return orders.summarize(ds, defs)
-    if view == "trend":
-        return orders.over_time(ds, _option(options, "freq", ("month", "week", "day"), "month"), defs)
-    return orders.by_field(ds, _need(options, "by", "orders"), defs)
-
-
-def run_support(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import support
-    ds = _primary(datasets, "tickets", "support")
-    view = _option(options, "view", ("summary", "trend"), "summary")
-    if view == "trend":
-        return support.over_time(ds, _option(options, "freq", ("week", "month"), "week"), defs)
-    return support.summarize(ds, defs, customers=_of_role(datasets[1:], "customers"),
-                             sla_hours=options.get("sla_hours"))
-
-
-def run_funnel(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    ds = _primary(datasets, "events", "funnel")
-    body = dict(options)
-    if "window" in body:
-        body["window_seconds"] = _funnel.parse_window(body.pop("window"))
-    if not body.get("steps"):
-        raise CxDataError(msg("the funnel analysis has no steps."), hint=msg('Add "steps": ["view_item", "purchase"].'))
-    return _funnel.funnel(ds, _funnel.FunnelSpec.from_json(body))
-
-
-def run_segments(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import segment_analysis
-    from cxlib.analyses import segments
-    ds = _primary(datasets, "orders", "segments")
-    if options.get("rule_segments") or options.get("compare"):
-        extra = {role: _of_role(datasets[1:], role) for role in ("customers", "responses", "tickets")}
-        return segment_analysis.analyze_segments(ds, segment_analysis.SegmentsSpec.from_json(options), defs=defs,
-                                                 **extra)
-    spec = (segments.RFMSpec.from_json(options) if options
-            else segments.RFMSpec.from_definitions(defs))
-    return segments.compute_rfm(ds, spec)
-
-
-# The Retention page's RFM breakdowns; the label names the breakdown in titles ("Historical CLV by {field}").
-RFM_BY = {"segment": msg("RFM segment"), "value_tier": msg("Value tier")}
-
-
-def run_retention(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import clv
-    from cxlib.analyses import retention
-    ds = _primary(datasets, "orders", "retention")
-    view = _option(options, "view", ("cohorts", "churn", "retention_rate", "churn_trend", "churn_list", "clv",
-                                     "historical_clv"), "cohorts")
-    cohort = retention.CohortSpec.from_json(options.get("cohort") or defs.retention.to_json())
-    churn = retention.ChurnSpec.from_json(options.get("churn") or defs.churn.to_json())
-    if view == "cohorts":
-        return retention.cohort_table(ds, cohort, defs=defs)
-    if view == "churn":
-        return retention.churn_rate(ds, churn, defs=defs)
-    if view == "retention_rate":
-        return retention.retention_rate(ds, churn, defs=defs)
-    if view == "churn_trend":
-        return retention.churn_trend(ds, churn, options.get("freq", cohort.period), defs=defs)
-    if view == "churn_list":
-        return retention.churn_list(ds, churn, options.get("at_risk_days"), defs=defs)
-    clv_spec = clv.CLVSpec.from_json(options.get("clv") or defs.clv.to_json())
-    if view == "clv":
-        return clv.predict_clv(ds, clv_spec, defs=defs)
-    by = options.get("by") or None
-    if by in RFM_BY:                 # as the Retention page: RFM labels as of the calibration end
-        from cxlib.analyses.segments import RFMSpec, compute_rfm
-        as_of = date.fromisoformat(clv_spec.calibration_end) if clv_spec.calibration_end else None
-        rfm = compute_rfm(ds, RFMSpec.from_definitions(defs, as_of=as_of)).customers
-        labels = pd.Series(rfm[by].astype("string").to_numpy(), index=rfm["customer_id"], name=RFM_BY[by])
-        return clv.historical_clv(ds, segments=labels, defs=defs)
-    return clv.historical_clv(ds, by=by, defs=defs)
-
-
-def run_experiment(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import experiment
-    ds = _primary(datasets, "experiment", "experiment")
-    spec = experiment.ExperimentSpec.from_json(options)
-    orders = _of_role(datasets[1:], "orders") if spec.metric == "revenue" else None
-    return experiment.analyze(ds, spec, orders=orders)
-
-
-def run_customers(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    from cxlib.analyses import customers
-    extra = {role: _of_role(datasets[1:], role) for role in ("customers", "responses", "tickets")}
-    return customers.customers(_primary(datasets, "orders", "customers"), spec=customers.CustomersSpec.from_json(options),
-                               defs=defs, **extra)
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page that can be saved and reopened: its primary role and how to run it."""
-
-    name: str                        # stored in saved specs ("funnel"); never translated
-    role: str | None                 # role of the primary dataset (None: any, e.g. the scorecard)
-    runner: Runner
-    label: str = ""                  # what people read (the app's page title), marked for translation
-
-
-PAGES: tuple[Page, ...] = (
-    Page("scorecard", None, run_scorecard, N_("Scorecard")), Page("survey", "responses", run_survey, N_("Survey")),
-    Page("orders", "orders", run_orders, N_("Orders")), Page("support", "tickets", run_support, N_("Support")),
-    Page("funnel", "events", run_funnel, N_("Funnels")), Page("segments", "orders", run_segments, N_("Segments")),
-    Page("retention", "orders", run_retention, N_("Retention")),
-    Page("experiment", "experiment", run_experiment, N_("Experiments")),
-    Page("customers", "orders", run_customers, N_("Customers")),
-)
+# The pages that can be saved and reopened: the one registry of analyses (name, role, label, runner).
+PAGES: tuple[Page, ...] = ANALYSES
+PAGES_BY_NAME: dict[str, Page] = ANALYSES_BY_NAME
 # What the ``view`` option's values are called where people read them.
 VIEW_LABELS: dict[str, str] = {
     "summary": N_("Summary"), "trend": N_("Trend"), "segment": N_("By segment"), "by": N_("By a column"),
@@ -236,7 +75,6 @@ VIEW_LABELS: dict[str, str] = {
     "churn_trend": N_("Churn trend"), "churn_list": N_("Churned and at-risk customers"), "clv": N_("Predicted CLV"),
     "historical_clv": N_("Historical CLV"),
 }
-PAGES_BY_NAME: dict[str, Page] = {p.name: p for p in PAGES}
 
 
 def _page(name: str) -> Page:
@@ -275,7 +113,7 @@ def run(page: str, data: Dataset | Sequence[Dataset], options: Mapping | None = 
     datasets = [data] if isinstance(data, Dataset) else list(data)
     if not datasets:
         raise CxDataError(msg("no dataset to analyse."), hint=msg("Pass the dataset the analysis was saved with."))
-    return _page(page).runner(datasets, dict(options or {}), _definitions(definitions))
+    return _page(page).run(datasets, dict(options or {}), _definitions(definitions))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,7 +171,8 @@ class Analysis(Result):
 
 # ---------------------------------------------------------------------------------------------
 # Loading specs and data
-def _read_spec(spec: AnalysisSpec | Mapping | str | os.PathLike, workspace: Workspace | None) -> AnalysisSpec:
+def read_spec(spec: AnalysisSpec | Mapping | str | os.PathLike, workspace: Workspace | None = None) -> AnalysisSpec:
+    """A saved analysis from a JSON file, its dict, an :class:`AnalysisSpec` or an id in ``workspace``."""
     if isinstance(spec, AnalysisSpec):
         return spec
     if isinstance(spec, Mapping):
@@ -446,56 +285,15 @@ def open_analysis(spec: AnalysisSpec | Mapping | str | os.PathLike, *, data: Dat
     >>> a = cx.open_analysis("checkout_funnel.json", data="sample_data/events.csv")   # doctest: +SKIP
     >>> a.chart()                    # the page's chart, drawn with the analysis's definitions  # doctest: +SKIP
     """
-    saved = _read_spec(spec, workspace)
+    saved = read_spec(spec, workspace)
     page = _page(saved.page)
     datasets = _resolve_data(saved, data, workspace)
     defs = _definitions(saved.definitions)
-    return Analysis(saved, page.runner(datasets, dict(saved.options), defs), defs, tuple(datasets))
+    return Analysis(saved, page.run(datasets, dict(saved.options), defs), defs, tuple(datasets))
 
 
 # ---------------------------------------------------------------------------------------------
 # Exporting specs
-def _options_of(result: object) -> tuple[str, dict]:
-    """Page and options that reproduce ``result`` (for results that carry their settings)."""
-    name = type(result).__name__
-    if name == "FunnelResult":
-        return "funnel", result.spec.to_json()
-    if name in ("RFMResult", "SegmentsResult"):
-        return "segments", result.spec.to_json()
-    if name == "ExperimentResult":
-        if not result.data_hash:
-            raise CxDataError(msg("an A/B test typed in as counts has no dataset to save."),
-                              hint=msg("Save the counts yourself, or analyse the unit-level file."))
-        return "experiment", result.spec.to_json()
-    if name == "CustomersResult":
-        return "customers", result.spec.to_json()
-    if name == "CohortResult":
-        return "retention", {"view": "cohorts", "cohort": result.spec.to_json()}
-    if name == "ChurnTrend":
-        return "retention", {"view": "churn_trend", "churn": result.spec.to_json(), "freq": result.freq}
-    if name == "ChurnList":
-        return "retention", {"view": "churn_list", "churn": result.spec.to_json(), "at_risk_days": result.at_risk_days}
-    if name == "CLVResult":
-        return "retention", {"view": "clv", "clv": result.spec.to_json()}
-    if name == "HistoricalCLV":
-        by = {v: k for k, v in RFM_BY.items()}.get(result.by, result.by)
-        return "retention", {"view": "historical_clv", "by": by}
-    if name == "GroupedResult":
-        if result.by in ("week", "month"):
-            return "survey", {"view": "trend", "metric": result.metric, "freq": result.by}
-        return "survey", {"view": "segment", "metric": result.metric, "by": result.by}
-    if name == "OrdersTable":
-        return "orders", ({"view": "trend", "freq": result.freq} if result.freq else {"view": "by", "by": result.by})
-    if name == "SupportTrend":
-        return "support", {"view": "trend", "freq": result.freq}
-    simple = {"SurveySummary": "survey", "OrdersSummary": "orders", "SupportSummary": "support",
-              "Scorecard": "scorecard"}
-    if name in simple:
-        return simple[name], ({"view": "summary"} if name != "Scorecard" else {})
-    raise CxDataError(msg("cannot tell how to reproduce a {name} from the object alone.", name=name),
-                      hint=msg("Call make_spec(page_name, dataset, options) with the page's options."))
-
-
 def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], options: Mapping | None = None,
               definitions: DefinitionSet | Mapping | None = None, title: str = "", *, author: str = "") -> AnalysisSpec:
     """A saved-analysis spec the app (and :func:`open_analysis`) can reopen.
@@ -530,7 +328,7 @@ def make_spec(result_or_page: object, dataset: Dataset | Sequence[Dataset], opti
     if isinstance(result_or_page, str):
         page, opts = _page(result_or_page).name, {}
     else:
-        page, opts = _options_of(result_or_page)
+        page, opts = options_of(result_or_page)
     defs = _definitions(definitions)
     return AnalysisSpec(dataset_id=datasets[0].key, page=page, options=json.loads(json.dumps({**opts, **(options or {})})),
                         definitions=defs.to_json(), title=title, author=author,
@@ -567,5 +365,5 @@ def spec_to_file(spec: AnalysisSpec, path: str | os.PathLike) -> Path:
     return path
 
 
-__all__ = ["PAGES", "PAGES_BY_NAME", "VIEW_LABELS", "Analysis", "Page", "make_spec", "mapping_of", "open_analysis",
-           "run", "spec_to_file"]
+__all__ = ["PAGES", "PAGES_BY_NAME", "RFM_BY", "VIEW_LABELS", "Analysis", "Page", "make_spec", "mapping_of",
+           "open_analysis", "read_spec", "run", "spec_to_file"]
