@@ -145,3 +145,17 @@ def test_braze_and_russian_exports_are_recognized_with_the_same_numbers():
         got = {c["channel"]: (c["sent"], c["click_rate_pct"], c["conversion_rate_pct"])
                for c in channels(ds).to_json()["channels"]}
         assert got == {"email": (1, 100.0, 100.0), "push": (2, 50.0, 50.0)}, name
+
+
+def test_cli_keeps_the_contract_on_the_sample_messages(contract_problems):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    path = str(root / "sample_data/messages_klaviyo.csv")
+    assert contract_problems("channels", path, "--tz", "Europe/Berlin") == []
+    out = subprocess.run([sys.executable, "-m", "cxlib", "channels", path, "--tz", "Europe/Berlin", "--json"],
+                         capture_output=True, text=True, cwd=root, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["channels"] == channels(cx.load(path), ChannelsSpec(tz="Europe/Berlin")).to_json()["channels"]

@@ -137,3 +137,22 @@ def test_spec_round_trips_and_describes_itself():
     assert TimingSpec.from_json(spec.to_json()) == spec
     assert "America/New_York" in str(spec.describe())
     assert np.isfinite(spec.max_ci_width)
+
+
+def test_cli_keeps_the_contract_and_prints_the_library_numbers(contract_problems):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    assert contract_problems("timing", str(root / "sample_data/orders_shopify.csv"), "--tz", "Europe/Berlin") == []
+    out = subprocess.run([sys.executable, "-m", "cxlib", "timing", "sample_data/events.csv", "--tz", "Europe/Berlin",
+                          "--by", "device", "--json"], capture_output=True, text=True, cwd=root, timeout=300)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    want = timing(cx.load(root / "sample_data/events.csv"), TimingSpec(tz="Europe/Berlin", by="device"))
+    assert got["best_converting"] == want.to_json()["best_converting"]
+    assert sum(r["count"] for r in got["heatmap"]) == int(want.cells["count"].sum())
+    bad = subprocess.run([sys.executable, "-m", "cxlib", "timing", "sample_data/events.csv", "--tz", "Mars/X"],
+                         capture_output=True, text=True, cwd=root, timeout=300)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown time zone")

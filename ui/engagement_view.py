@@ -1,21 +1,19 @@
 """The Engagement page's sections: when customers act, which channel works, who is ready to buy, tags.
 
-Each section computes through the one runner (``ui.runner``) with an analysis function defined here
-(``(datasets, options, definitions) -> result``), so a rerun that changes nothing recomputes nothing.
+Each section computes through the one runner (``ui.runner``): timing, channels and the readiness score
+are registered analyses (so Save and share replays them); tags and trigger lists use an analysis
+function defined here. A rerun that changes nothing recomputes nothing.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from cxlib.analyses import channels as ch
-from cxlib.analyses import propensity as prop
 from cxlib.analyses import tags as tg
-from cxlib.analyses import timing as tm
 from cxlib.core.definitions import DefinitionSet
 from cxlib.data.dataset import Dataset
 from ui import runner
 from ui.charts import show_chart
-from ui.downloads import download_chart, download_table
+from ui.downloads import download_chart, download_table, spec_download
 from ui.i18n import t, tr
 from ui.pickers import dataset_label, option_labels
 from ui.tables import show_table
@@ -27,19 +25,6 @@ ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Madrid
 
 
 # -- analyses (module level: the runner keys its cache on their names) ------------------------------------
-def timing_of(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    return tm.timing(datasets[0], tm.TimingSpec.from_json(options), defs)
-
-
-def channels_of(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    return ch.channels(datasets[0], ch.ChannelsSpec.from_json(options))
-
-
-def readiness_of(datasets: list[Dataset], options: dict, defs: DefinitionSet):
-    events = datasets[1] if len(datasets) > 1 else None
-    return prop.propensity(datasets[0], events, prop.PropensitySpec.from_json(options), defs=defs)
-
-
 def tags_of(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     return tg.customer_tags(datasets[0], tg.TagSpec.from_json(options), defs=defs)
 
@@ -67,12 +52,13 @@ def timing_section(sources: list[Dataset], tz: str, defs: DefinitionSet) -> None
     by_id = {d.key: d for d in sources}
     pick = st.selectbox(t("Data"), ids, key="eng_timing_data",
                         format_func=option_labels(ids, lambda i: dataset_label(by_id[i])))
-    res = runner.run("engagement", [by_id[pick]], {"tz": tz}, defs, analysis=timing_of, stop=False)
+    res = runner.run("timing", [by_id[pick]], {"tz": tz}, defs, stop=False)
     if res is None:
         return
     st.markdown(esc(tr(res.sentence())))
     caption(res.spec.describe())
     show_warnings(res.warnings)
+    spec_download(res, [by_id[pick]], key="spec_timing", title=t("When customers act"))
     for kind in res.chart_kinds():
         chart = res.chart(kind)
         show_chart(chart)
@@ -85,12 +71,13 @@ def channels_section(messages: Dataset | None, tz: str, defs: DefinitionSet) -> 
         st.info(t("Load a campaign recipient export (Klaviyo, Mailchimp, Braze or a sheet with recipient, sent at, "
                   "channel, clicked, placed order) on the Data page to compare channels."), icon=":material/info:")
         return
-    res = runner.run("engagement", [messages], {"tz": tz}, defs, analysis=channels_of, stop=False)
+    res = runner.run("channels", [messages], {"tz": tz}, defs, stop=False)
     if res is None:
         return
     st.markdown(esc(tr(res.describe())))
     caption(res.spec.describe())
     show_warnings(res.warnings)
+    spec_download(res, [messages], key="spec_channels", title=t("Channels"))
     for kind in res.chart_kinds():
         show_chart(res.chart(kind))
     show_table(res.overall(), width="stretch")
@@ -105,7 +92,7 @@ def readiness_section(orders: Dataset, events: Dataset | None, defs: DefinitionS
                                format_func=lambda d: t("{days} days", days=d))
     data = [orders] + ([events] if events is not None else [])
     with st.spinner(t("Scoring customers and backtesting the score...")):
-        res = runner.run("engagement", data, {"horizon_days": horizon}, defs, analysis=readiness_of, stop=False)
+        res = runner.run("propensity", data, {"horizon_days": horizon}, defs, stop=False)
     if res is None:
         return
     st.markdown(esc(tr(res.summary())))
@@ -113,6 +100,7 @@ def readiness_section(orders: Dataset, events: Dataset | None, defs: DefinitionS
         st.warning(esc(tr(res.gate)), icon=":material/warning:")
     caption(res.describe())
     show_warnings(res.warnings)
+    spec_download(res, data, key="spec_readiness", title=t("Ready to buy"))
     kinds = [k for k in res.chart_kinds() if k != "bands"]
     cols = st.columns(max(1, len(kinds)))
     for col, kind in zip(cols, kinds):

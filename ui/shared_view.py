@@ -147,14 +147,16 @@ def _kind_label(kind: str | None) -> str:
             "value_tiers": t("Value tiers"), "compare": t("Compare segments"), "heatmap": t("Cohorts"), "histogram": t("Distribution"),
             "top": t("Top customers"), "lift": t("Lift"), "rates": t("Rates"),
             "match": t("Match report"), "by_band": t("Tickets by NPS band"),
-            "band_value": t("Net revenue and repurchase by NPS band")}.get(kind or "", kind or t("Chart"))
+            "band_value": t("Net revenue and repurchase by NPS band"), "counts": t("Heatmap"),
+            "send_hour": t("Conversion by send hour"), "fatigue": t("Fatigue"), "evidence": t("Evidence"),
+            "calibration": t("Calibration"), "gains": t("Gains"), "bands": t("Readiness bands")}.get(kind or "", kind or t("Chart"))
 
 
 def page_label(page: str) -> str:
     """The app page a saved analysis comes from, in words."""
-    return {"scorecard": t("Scorecard"), "survey": t("Survey"), "orders": t("Orders"), "support": t("Support"),
-            "funnel": t("Funnels"), "segments": t("Segments"), "retention": t("Retention"),
-            "experiment": t("Experiments"), "customers": t("Customers")}.get(page, page)
+    from cxlib.analyses.registry import ANALYSES_BY_NAME
+    entry = ANALYSES_BY_NAME.get(page)
+    return tr(entry.label) if entry else page
 
 
 def _when(created_at: str) -> str:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cxlib.analyses.timing import _local, bucket_keys, bucket_minutes, zone
+from cxlib.analyses.timing import _by_column, _local, bucket_keys, bucket_minutes, zone
 from cxlib.core.abstats import proportion_test
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
@@ -191,7 +191,6 @@ def channels(ds: Dataset, spec: ChannelsSpec | None = None) -> ChannelsResult:
     if not ds.has("sent_at"):
         raise CxDataError(msg("{name} has no send times.", name=ds.name),
                           hint=msg("Map the column with the time each message was sent on the Data page."))
-    from cxlib.analyses.timing import _by_column
     by = _by_column(ds, spec.by)
     has = frozenset(f for f in FLAGS if ds.has(f))
     warnings: list[Msg] = []
@@ -249,6 +248,16 @@ def _fatigue(t: ir.Table, spec: ChannelsSpec) -> pd.DataFrame:
     return _rates(agg.drop(columns="level"), {"converted"})[["channel", "prior_7d", "sent", "converted",
                                                              "conversion_rate", "conversion_ci_low",
                                                              "conversion_ci_high"]]
+
+
+# command line: python -m cxlib channels MESSAGES [--tz ZONE] [--by FIELD] --json
+def cli_arguments(parser) -> None:
+    parser.add_argument("--tz", default="UTC", help="the shop's time zone for send hours (IANA name, default UTC)")
+    parser.add_argument("--by", help="also break the rates down by this column (segment, campaign, ...)")
+
+
+def cli_run(ds: Dataset, args, defs) -> dict:
+    return channels(ds, ChannelsSpec(tz=args.tz, by=getattr(args, "by", None))).to_json()
 
 
 __all__ = ["ChannelsResult", "ChannelsSpec", "FLAGS", "channels", "fatigue_expr"]

@@ -82,6 +82,12 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("retention", "orders", N_("Retention"), "cxlib.analyses.retention", f"{_R}:run_retention"),
     Analysis("experiment", "experiment", N_("Experiments"), "cxlib.analyses.experiment", f"{_R}:run_experiment",
              "ExperimentSpec"),
+    Analysis("customers", "orders", N_("Customers"), "cxlib.analyses.customers", f"{_R}:run_customers",
+             "CustomersSpec"),
+    Analysis("timing", None, N_("Engagement"), "cxlib.analyses.timing", f"{_R}:run_timing", "TimingSpec"),
+    Analysis("channels", "messages", N_("Engagement"), "cxlib.analyses.channels", f"{_R}:run_channels", "ChannelsSpec"),
+    Analysis("propensity", "orders", N_("Engagement"), "cxlib.analyses.propensity", f"{_R}:run_propensity",
+             "PropensitySpec"),
 )
 ANALYSES_BY_NAME: dict[str, Analysis] = {a.name: a for a in ANALYSES}
 
@@ -104,10 +110,14 @@ COMMANDS: tuple[Command, ...] = (
             _C, "clv"),
     Command("scorecard", "scorecard", None, "the scorecard's metrics against their targets (one file of each "
             "role: orders, responses, tickets, events)", _C, "scorecard"),
-    Command("customers", None, "orders", "Customer 360: orders, customers, survey and tickets joined per "
+    Command("customers", "customers", "orders", "Customer 360: orders, customers, survey and tickets joined per "
             "person; NPS, tickets and revenue by group", "cxlib.analyses.customers"),
-    Command("propensity", None, "orders", "readiness score: probability of a valid order within the horizon, "
+    Command("propensity", "propensity", "orders", "readiness score: probability of a valid order within the horizon, "
             "with its backtest", "cxlib.analyses.propensity"),
+    Command("timing", "timing", None, "orders, events, answers or tickets by weekday and hour in the shop's "
+            "time zone", "cxlib.analyses.timing"),
+    Command("channels", "channels", "messages", "click, conversion and unsubscribe rates per message sent, by "
+            "channel; send hour and fatigue", "cxlib.analyses.channels"),
 )
 COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 

@@ -156,11 +156,38 @@ def run_experiment(datasets: list[Dataset], options: dict, defs: DefinitionSet):
 
 # ---------------------------------------------------------------------------------------------
 # The other way: the page and options of a result
+def run_customers(datasets: list[Dataset], options: dict, defs: DefinitionSet):
+    from cxlib.analyses import customers
+    extra = {role: _of_role(datasets[1:], role) for role in ("customers", "responses", "tickets")}
+    return customers.customers(_primary(datasets, "orders", "customers"), spec=customers.CustomersSpec.from_json(options),
+                               defs=defs, **extra)
+
+
+def run_timing(datasets: list[Dataset], options: dict, defs: DefinitionSet):
+    from cxlib.analyses import timing
+    return timing.timing(datasets[0], timing.TimingSpec.from_json(options), defs)
+
+
+def run_channels(datasets: list[Dataset], options: dict, defs: DefinitionSet):
+    from cxlib.analyses import channels
+    return channels.channels(_primary(datasets, "messages", "channels"), channels.ChannelsSpec.from_json(options))
+
+
+def run_propensity(datasets: list[Dataset], options: dict, defs: DefinitionSet):
+    from cxlib.analyses import propensity
+    return propensity.propensity(_primary(datasets, "orders", "propensity"), _of_role(datasets[1:], "events"),
+                                 propensity.PropensitySpec.from_json(options), defs=defs)
+
+
 def options_of(result: object) -> tuple[str, dict]:
     """Page and options that reproduce ``result`` (for results that carry their settings)."""
     name = type(result).__name__
     if name == "FunnelResult":
         return "funnel", result.spec.to_json()
+    if name in ("CustomersResult", "TimingResult", "ChannelsResult", "PropensityResult"):
+        page = {"CustomersResult": "customers", "TimingResult": "timing", "ChannelsResult": "channels",
+                "PropensityResult": "propensity"}[name]
+        return page, result.spec.to_json()
     if name in ("RFMResult", "SegmentsResult"):
         return "segments", result.spec.to_json()
     if name == "ExperimentResult":

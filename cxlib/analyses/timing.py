@@ -318,16 +318,23 @@ def _best(cells: pd.DataFrame, spec: TimingSpec, by: str | None) -> dict | None:
 
 
 def _by_column(ds: Dataset, by: str | None) -> str | None:
-    """``by`` as a column of the dataset: a canonical name or the file's own header."""
-    if not by:
-        return None
-    if by in ds.df.columns:
-        return by
-    source = {str(v).strip().lower(): k for k, v in (ds.mapping or {}).items()}
-    if str(by).strip().lower() in source and source[str(by).strip().lower()] in ds.df.columns:
-        return source[str(by).strip().lower()]
-    raise CxDataError(msg("{name} has no column {by}.", name=ds.name, by=repr(by)),
-                      hint=msg("Use one of: {columns}.", columns=", ".join(map(str, ds.df.columns[:20]))))
+    """``by`` as a column of the dataset (a canonical name or the file's own header), or None."""
+    from cxlib.data.columns import resolve_column
+    return resolve_column(ds, by) if by else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# command line: python -m cxlib timing FILE [--tz ZONE] [--by FIELD] [--event NAME] --json
+def cli_arguments(parser) -> None:
+    parser.add_argument("--tz", default="UTC", help="the shop's time zone, an IANA name such as Europe/Berlin "
+                                                   "(default UTC)")
+    parser.add_argument("--by", help="break the heatmap down by this column (file header or canonical name)")
+    parser.add_argument("--event", default="purchase", help="conversion event for rates on events (default purchase)")
+
+
+def cli_run(ds: Dataset, args, defs: DefinitionSet) -> dict:
+    spec = TimingSpec(tz=args.tz, by=getattr(args, "by", None), conversion_event=args.event)
+    return timing(ds, spec, defs).to_json()
 
 
 __all__ = ["TimingResult", "TimingSpec", "WEEKDAYS", "bucket_keys", "bucket_minutes", "timing", "zone"]
