@@ -7,13 +7,14 @@ import streamlit as st
 import ui
 from cxlib.core import definitions as D
 from cxlib.core.errors import CxDataError
+from cxlib.core.statuses import ORDER_STATUSES
 from ui import t, tr
 from ui.scorecard_view import held_for_question, percent_question
 from ui.widgets import date_input_format, status_label
 
 ui.shell(t("Definitions"), icon=":material/rule:")
 defs = ui.definitions()
-STATES = list(D.ORDER_STATES)
+STATES = list(ORDER_STATUSES)
 
 
 def _values(d: D.DefinitionSet) -> dict:

@@ -2,8 +2,9 @@
 
 Definitions (DESIGN.md "Default metric definitions"):
 
-- valid orders are those with status completed, refunded or partially_refunded; a missing status
-  counts as completed; net = amount - refunded (missing refunded -> 0);
+- valid orders and their net revenue follow the one rule of :mod:`cxlib.data.orders` under the
+  revenue definition in use (default: status completed, refunded or partially refunded; a missing
+  status counts as completed; line items collapsed; net = amount - refunded);
 - a customer is *churned* at an analysis date when they have no valid order in the ``inactive_days``
   days up to and including that date (default 90); only customers whose first valid order is on or
   before the date are counted;
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cxlib.data.dataset import Dataset
+from cxlib.data.orders import order_frame, revenue_rule, rule_notes
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.data.roles import role_noun
@@ -39,8 +41,6 @@ from cxlib.core.stats import wilson_ci
 if TYPE_CHECKING:
     from cxlib.core.definitions import DefinitionSet
 
-VALID_STATUSES = ("completed", "refunded", "partially_refunded")
-ORDER_STATES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
 SMALL_COHORT = 30            # cohorts smaller than this get a noise warning
 DAY = pd.Timedelta(days=1)
 
@@ -69,24 +69,9 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
     if ds.role != "orders":
         raise CxDataError(msg("retention needs an orders dataset, not {role}.", role=role_noun(ds.role)), file=ds.name,
                           hint=msg("Load an orders export (customer, order date, amount)."))
-    statuses = tuple(defs.net_revenue.valid_statuses) if defs is not None else VALID_STATUSES
-    subtract = bool(defs.net_revenue.subtract_refunds) if defs is not None else True
-    df = ds.df
-    warnings: list[Msg] = []
-    status = (df["status"].astype("string").str.strip().str.lower() if "status" in df.columns
-              else pd.Series(pd.NA, index=df.index, dtype="string"))
-    status = status.fillna("completed")
-    unknown = ~status.isin(ORDER_STATES)
-    if unknown.any():
-        ex = ", ".join(repr(v) for v in status[unknown].unique()[:3])
-        warnings.append(msg("{orders} order(s) have an unrecognized status (e.g. {examples}) and are not counted "
-                            "as valid orders.", orders=int(unknown.sum()), examples=ex))
-    refunded = df["refunded"] if ("refunded" in df.columns and subtract) else pd.Series(0.0, index=df.index)
-    amount = df["amount"].astype("float64")
-    frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"),
-                          "ordered_at": df["ordered_at"],
-                          "net": amount - refunded.astype("float64").fillna(0.0),
-                          "valid": status.isin(statuses).to_numpy(dtype=bool)})
+    rev = revenue_rule(defs)
+    frame = order_frame(ds.df, rev)
+    warnings: list[Msg] = list(rule_notes(frame, len(ds.df)))
     unusable = frame["customer_id"].isna() | frame["ordered_at"].isna()
     if unusable.any():
         warnings.append(msg("{orders} order(s) without a customer or an order date were left out.",
@@ -96,18 +81,13 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
         raise CxDataError(msg("no order has both a customer and an order date."), file=ds.name,
                           hint=msg("Check the mapping of customer_id and ordered_at on the Data page."))
     data_end = frame["ordered_at"].max().normalize()
-    valid = frame[frame["valid"]].drop(columns="valid")
+    valid = frame.loc[frame["valid"], ["customer_id", "ordered_at", "net", "_row"]]
     if valid.empty:
-        raise CxDataError(msg("no valid order (status {statuses}) was found.", statuses=", ".join(statuses)),
+        raise CxDataError(msg("no valid order (status {statuses}) was found.", statuses=", ".join(rev.valid_statuses)),
                           file=ds.name, hint=msg("Check the status column mapping, or remove it to count every "
                                                  "order as completed."))
-    no_amount = valid["net"].isna()
-    if no_amount.any():
-        warnings.append(msg("{orders} valid order(s) have no amount; they count as orders with 0 net revenue.",
-                            orders=int(no_amount.sum())))
-        valid = valid.assign(net=valid["net"].fillna(0.0))
-    valid = valid.assign(row=valid.index.to_numpy(), code=pd.factorize(valid["customer_id"])[0])
-    valid = valid.reset_index(drop=True)
+    valid = valid.rename(columns={"_row": "row"}).reset_index(drop=True)
+    valid = valid.assign(code=pd.factorize(valid["customer_id"])[0])
     return ValidOrders(valid, data_end, tuple(warnings))
 
 
@@ -605,7 +585,8 @@ def churn_list(ds: Dataset, spec: ChurnSpec | None = None, at_risk_days: int | N
     listed = per[per["status"] != ""].copy()
     if "email" in ds.df.columns:
         last_row = o.sort_values("ordered_at", kind="mergesort").groupby("code")["row"].last()
-        listed["email"] = ds.df["email"].astype("string").reindex(last_row.reindex(listed.index)).to_numpy()
+        rows = last_row.reindex(listed.index).to_numpy()           # positions in ds.df
+        listed["email"] = ds.df["email"].astype("string").iloc[rows].to_numpy()
     listed["rank"] = listed["status"].map({"at_risk": 0, "churned": 1})
     listed = listed.sort_values(["rank", "net_revenue_window", "net_revenue", "customer_id"],
                                 ascending=[True, False, False, True], kind="mergesort")

@@ -25,22 +25,8 @@ from typing import Literal, get_args
 
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
-from cxlib.core.messages import listing as _listing
 from cxlib.core.periods import CLVSpec, ChurnSpec, CohortSpec
-
-ORDER_STATES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
-                                 "partially_refunded")
-# How the revenue definition's sentence names the states (the stored values stay as above).
-_STATE_WORDS: dict[str, str] = {
-    "completed": N_("completed"), "in_transit": N_("in transit"), "pending": N_("pending"),
-    "cancelled": N_("cancelled"), "refunded": N_("refunded"), "partially_refunded": N_("partially refunded"),
-}
-
-
-def status_words(statuses) -> Msg | str:
-    """Order statuses as translatable words in a list: ``completed, refunded, partially refunded``."""
-    return _listing([Msg(_STATE_WORDS.get(s, s)) for s in statuses])
-
+from cxlib.core.statuses import ORDER_STATUSES, status_words
 
 CsatMode = Literal["top2_pct", "mean"]
 CesScale = Literal["1-7", "1-5", "0-10"]
@@ -195,14 +181,14 @@ class RevenueDef(_Spec):
     subtract_refunds: bool = True
 
     def __post_init__(self) -> None:
-        bad = [s for s in self.valid_statuses if s not in ORDER_STATES] if isinstance(
+        bad = [s for s in self.valid_statuses if s not in ORDER_STATUSES] if isinstance(
             self.valid_statuses, tuple) else [self.valid_statuses]
         if bad:
             raise _bad(msg("valid order statuses must be a non-empty list of {allowed}; got {found}",
-                           allowed=", ".join(ORDER_STATES), found=bad))
+                           allowed=", ".join(ORDER_STATUSES), found=bad))
         if not self.valid_statuses:
             raise _bad(msg("valid order statuses must be a non-empty list of {allowed}; got none",
-                           allowed=", ".join(ORDER_STATES)))
+                           allowed=", ".join(ORDER_STATUSES)))
         if not isinstance(self.subtract_refunds, bool):
             raise _bad(msg("subtract_refunds must be true or false"))
 
