@@ -39,8 +39,8 @@ def gen():
 
 
 # ---------------------------------------------------------------------------------------------- engine
-def test_valid_orders_expr_equals_the_pandas_rule_on_the_sample_shop(sample):
-    got = engine.execute(P.valid_orders_expr(sample)).sort_values(["customer_id", "ordered_at"]).reset_index(drop=True)
+def test_customer_orders_expr_equals_the_pandas_rule_on_the_sample_shop(sample):
+    got = engine.execute(P.customer_orders_expr(sample)).sort_values(["customer_id", "ordered_at"]).reset_index(drop=True)
     want = valid_orders(sample).orders.sort_values(["customer_id", "ordered_at"]).reset_index(drop=True)
     assert len(got) == len(want) == 2401
     assert (got["customer_id"].astype(str) == want["customer_id"].astype(str)).all()
@@ -48,7 +48,7 @@ def test_valid_orders_expr_equals_the_pandas_rule_on_the_sample_shop(sample):
     np.testing.assert_allclose(got["net"], want["net"])
 
 
-def test_valid_orders_expr_collapses_line_items_like_orders_prepare():
+def test_customer_orders_expr_collapses_line_items_like_orders_prepare():
     df = pd.DataFrame({
         "order_id": ["1", "1", "1", "2", "3", None, "4", "5"],
         "customer_id": ["a", "a", "a", "b", "c", "c", None, "d"],
@@ -59,7 +59,7 @@ def test_valid_orders_expr_collapses_line_items_like_orders_prepare():
     ds = from_frame(df, "orders")
     work, _ = prepare(ds)
     want = work[work["valid"] & work["customer_id"].notna() & work["ordered_at"].notna()]
-    got = engine.execute(P.valid_orders_expr(ds))
+    got = engine.execute(P.customer_orders_expr(ds))
     key = ["customer_id", "ordered_at"]
     want = want[key + ["net"]].sort_values(key).reset_index(drop=True)
     got = got.sort_values(key).reset_index(drop=True)
@@ -96,7 +96,7 @@ def test_snapshots_equal_a_pandas_computation_at_every_cutoff():
     s = shop(400, seed=5, days=300)
     orders = s.orders.assign(net=s.orders["amount"] - s.orders["refunded"])
     cuts = [s.cut - pd.Timedelta(days=30 * k) for k in range(4)]
-    frame = P.snapshots(P.valid_orders_expr(from_frame(s.orders, "orders")),
+    frame = P.snapshots(P.customer_orders_expr(from_frame(s.orders, "orders")),
                         from_frame(s.events, "events"), [int(c.timestamp()) for c in cuts], 30)
     for c in cuts[1:]:
         got = frame[frame["cutoff"] == int(c.timestamp())].set_index("customer_id")
@@ -114,7 +114,7 @@ def test_snapshots_equal_a_pandas_computation_at_every_cutoff():
 
 def test_bgnbd_inputs_equal_clv_summary_on_the_sample_shop(sample):
     cutoff = pd.Timestamp("2026-09-01", tz="UTC")
-    frame = P.snapshots(P.valid_orders_expr(sample), None, [int(cutoff.timestamp())], 30)
+    frame = P.snapshots(P.customer_orders_expr(sample), None, [int(cutoff.timestamp())], 30)
     frame = frame[frame["orders"] > 0].set_index("customer_id")
     got = P.bgnbd_inputs(frame)
     vo = valid_orders(sample).orders

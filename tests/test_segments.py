@@ -80,7 +80,7 @@ def test_unknown_statuses_are_excluded_with_a_warning():
                                           "completed", "cancelled", "completed"])
     res = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
     assert "b" not in set(res.customers["customer_id"])
-    assert any(w.startswith("2 order(s) have a status that is not understood ('paid')") for w in res.warnings)
+    assert any(w.startswith("2 order(s) have an unrecognized status (e.g. 'paid')") for w in res.warnings)   # the rule's one note
 
 
 def test_rfm_spec_and_cli_follow_the_net_revenue_definition(tmp_path):

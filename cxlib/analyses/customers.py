@@ -35,6 +35,7 @@ from scipy import stats
 from cxlib.data import engine
 from cxlib.data import identity
 from cxlib.data.dataset import Dataset
+from cxlib.data.orders import order_expr
 from cxlib.core.definitions import DefinitionSet, load_definitions
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
@@ -99,34 +100,6 @@ def _date(value: str) -> date:
     except ValueError:
         raise CxDataError(msg("--as-of {value} is not a date.", value=repr(value)),
                           hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
-
-
-# ---- the valid-orders rule on the engine ------------------------------------------------------------
-def valid_orders_expr(orders, defs: DefinitionSet | None = None):
-    """One row per order with ``_row`` (first line's row), ``order_id``, ``ordered_at``, ``status``
-    (normalized, missing -> completed), ``valid`` and ``net`` (amount - refunded when refunds are
-    subtracted): the rule of :func:`cxlib.analyses.orders.prepare`, line items of one order id collapsed
-    (amounts summed, the refund taken once, other fields from the first line that has them)."""
-    import ibis
-    defs = defs or DefinitionSet.default()
-    t = orders
-    cols = set(t.columns)
-    if "order_id" in cols:
-        keyed = t.filter(t.order_id.notnull())
-        first = {c: keyed[c].first(order_by=keyed._row) for c in ("ordered_at", "status", "customer_id")
-                 if c in cols}
-        agg = keyed.group_by("order_id").aggregate(
-            _row=keyed._row.min(), amount=keyed.amount.sum(),
-            **({"refunded": keyed.refunded.max()} if "refunded" in cols else {}), **first)
-        loose = t.filter(t.order_id.isnull()).select(*agg.columns)
-        t = agg.union(loose)
-    status = (t.status.cast("string").strip().lower().fill_null("completed") if "status" in cols
-              else ibis.literal("completed"))
-    refunded = t.refunded.fill_null(0.0) if "refunded" in cols else ibis.literal(0.0)
-    net = t.amount - refunded if defs.net_revenue.subtract_refunds else t.amount
-    keep = [c for c in ("order_id",) if c in t.columns]
-    return t.select("_row", *keep, "ordered_at", status=status,
-                    valid=status.isin(list(defs.net_revenue.valid_statuses)), net=net.cast("float64"))
 
 
 # ---- helpers -------------------------------------------------------------------------------------------
@@ -294,7 +267,7 @@ def customers(orders: Dataset, customers: Dataset | None = None, responses: Data
         return _attach(tables[role], res.keys_for(index[role]), "_row")
 
     # valid orders with their customer key, up to as_of
-    vo = valid_orders_expr(tables["orders"], defs)
+    vo = order_expr(tables["orders"], defs)          # every order, the one rule's valid and net
     vo = _attach(vo, res.keys_for(index["orders"]).select("_row", "customer_key"), "_row")
     valid = vo.filter(vo.valid & vo.customer_key.notnull() & vo.ordered_at.notnull())
     last = engine.execute(valid.ordered_at.max())
@@ -740,4 +713,4 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
     return out
 
 
-__all__ = ["CustomersSpec", "CustomersResult", "customers", "valid_orders_expr", "SPECIAL_FIELDS", "NPS_BANDS"]
+__all__ = ["CustomersSpec", "CustomersResult", "customers", "SPECIAL_FIELDS", "NPS_BANDS"]

@@ -42,6 +42,8 @@ from cxlib.core import abstats
 from cxlib.data import counts
 from cxlib.core.abstats import Alternative, LiftTest
 from cxlib.data.dataset import Dataset
+from cxlib.data.orders import valid_orders
+from cxlib.core.definitions import DefinitionSet
 from cxlib.core.errors import CxDataError
 from cxlib.data.roles import role_noun
 from cxlib.core.messages import N_, Msg, msg
@@ -375,11 +377,11 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
     return units, checks, warnings
 
 
-def pre_period_revenue(units: pd.DataFrame, orders: Dataset) -> pd.Series:
-    """Each unit's net revenue (amount − refunded over valid orders: completed, refunded, partially
-    refunded, or no status) from orders placed
-    before the unit's exposure (or before the experiment's first exposure when a unit has none).
-    Units are matched on ``unit_id == customer_id``. Returns a float Series aligned with ``units``."""
+def pre_period_revenue(units: pd.DataFrame, orders: Dataset, defs: DefinitionSet | None = None) -> pd.Series:
+    """Each unit's net revenue over its valid orders (the one rule of :mod:`cxlib.data.orders` under
+    ``defs.net_revenue``; default: completed, refunded, partially refunded or no status, amount minus
+    refunded) placed before the unit's exposure (or before the experiment's first exposure when a unit
+    has none). Units are matched on ``unit_id == customer_id``. Returns a float Series aligned with ``units``."""
     if orders.role != "orders":
         raise CxDataError(msg("'{file}' is {role} data, not orders.", file=orders.name, role=role_noun(orders.role)),
                           hint=msg("Pick an orders dataset for CUPED."))
@@ -388,11 +390,7 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset) -> pd.Series:
         raise CxDataError(msg("CUPED needs exposure times to know what is 'before the experiment'."),
                           hint=msg("Map the exposure time column (exposed_at), or turn CUPED off."))
     start = start.fillna(start.min())
-    o = orders.df
-    net = o["amount"].fillna(0.0) - (o["refunded"].fillna(0.0) if "refunded" in o.columns else 0.0)
-    valid = ["completed", "refunded", "partially_refunded"]            # DESIGN.md net revenue; missing = completed
-    keep = (o["status"].isna() | o["status"].isin(valid)) if "status" in o.columns else pd.Series(True, index=o.index)
-    od = pd.DataFrame({"unit_id": o["customer_id"], "ordered_at": o["ordered_at"], "net": net}).loc[keep.to_numpy(bool)]
+    od = valid_orders(orders.df, defs)[["customer_id", "ordered_at", "net"]].rename(columns={"customer_id": "unit_id"})
     u = pd.DataFrame({"row": np.arange(len(units)), "unit_id": units["unit_id"].to_numpy(), "start": start.to_numpy()})
     m = u.merge(od, on="unit_id", how="inner")
     m = m.loc[m["ordered_at"] < m["start"]]
@@ -437,7 +435,7 @@ def _split(names: list[str], spec: ExperimentSpec) -> tuple[dict[str, float], tu
 # ---------------------------------------------------------------- analysis
 
 def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset | None = None,
-            **options) -> ExperimentResult:
+            defs: DefinitionSet | None = None, **options) -> ExperimentResult:
     """Analyse an experiment dataset (one or more rows per unit).
 
     Parameters
@@ -446,6 +444,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
     spec : an :class:`ExperimentSpec`; keyword ``options`` override its fields.
     orders : an orders Dataset with pre-experiment purchases of the same users (customer_id = unit_id),
         used for CUPED on the revenue metrics when ``spec.cuped``.
+    defs : the definitions whose revenue rule gives the pre-period revenue (default definitions).
 
     Examples
     --------
@@ -476,7 +475,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
                             "were capped.", cap=cap, percentile=spec.winsorize_pct, units=n_capped))
     raw_y = y
     if spec.metric == "revenue" and orders is not None and spec.cuped:
-        x = pre_period_revenue(units, orders).to_numpy(float)
+        x = pre_period_revenue(units, orders, defs).to_numpy(float)
         y, theta, red = abstats.cuped(y, x)
         cuped_info = CupedInfo(theta, red, int((x != 0).sum()))
         if theta == 0:

@@ -2,7 +2,7 @@
 
 Everything is computed from data strictly before the as-of date ``D`` (midnight UTC).
 
-1. Engine (Ibis, portable): valid orders (:func:`valid_orders_expr`) and, when given, events are
+1. Engine (Ibis, portable): valid orders (:func:`customer_orders_expr`, the one rule) and, when given, events are
    summarized per customer at several cut-offs ``c`` in one query each (:func:`snapshot_exprs`): for
    data before ``c`` - valid orders, first/last order, net spend, orders in the last 30/90/365 days,
    distinct purchase days (BG/NBD frequency); sessions, item views, carts and clicks in the last
@@ -40,6 +40,7 @@ import pandas as pd
 
 from cxlib.data import engine
 from cxlib.data.dataset import Dataset
+from cxlib.data.orders import order_expr, revenue_rule, unknown_status, valid_orders_expr
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
@@ -48,7 +49,6 @@ if TYPE_CHECKING:                    # pragma: no cover - typing only
     from cxlib.core.definitions import DefinitionSet
 
 DAY = 86_400
-VALID_STATUSES = ("completed", "refunded", "partially_refunded")
 EVENT_WINDOWS = (7, 30, 90)          # days of engagement counted before a cut-off
 EVENT_LOOKBACK = 90                  # events older than this before a cut-off are not read
 BANDS = (N_("ready"), N_("warming"), N_("not now"))
@@ -147,76 +147,29 @@ def parse_horizon(text) -> int:
 # ----------------------------------------------------------------------------------------------
 # Engine: valid orders and per-customer snapshots
 # ----------------------------------------------------------------------------------------------
-def _revenue_rule(defs: DefinitionSet | None) -> tuple[tuple[str, ...], bool]:
-    if defs is None:
-        return VALID_STATUSES, True
-    return tuple(defs.net_revenue.valid_statuses), bool(defs.net_revenue.subtract_refunds)
-
-
-def _collapsed(t, extra: dict | None = None):
-    """One row per order: rows sharing an order_id (line items) summed, as ``orders.prepare`` does.
-
-    Amounts are summed (empty when every line is empty), refunds take the largest line value (Shopify
-    repeats the order's refund on its lines), customer and time the earliest value and the status the
-    one non-empty value (line-item exports give it on the first line only; when lines disagree the
-    largest value in text order is taken, where pandas takes the first line's). ``extra`` maps more
-    output columns to ``(expression on t, "min" | "max")``: how the order's lines combine."""
-    import ibis
-    cols = t.columns
-    extra = extra or {}
-    status = t.status.cast("string") if "status" in cols else ibis.null().cast("string")
-    refunded = t.refunded.cast("float64") if "refunded" in cols else ibis.null().cast("float64")
-    base = t.select(order_id=t.order_id.cast("string") if "order_id" in cols else ibis.null().cast("string"),
-                    customer_id=t.customer_id.cast("string"), ordered_at=t.ordered_at,
-                    amount=t.amount.cast("float64"), refunded=refunded, status=status,
-                    **{name: expr for name, (expr, _) in extra.items()})
-    if "order_id" not in cols:
-        return base
-    keyed = base.filter(base.order_id.notnull())
-    grouped = keyed.group_by("order_id").aggregate(
-        customer_id=keyed.customer_id.min(), ordered_at=keyed.ordered_at.min(), amount=keyed.amount.sum(),
-        refunded=keyed.refunded.max(), status=keyed.status.max(),
-        **{name: getattr(keyed[name], how)() for name, (_, how) in extra.items()})
-    return grouped.union(base.filter(base.order_id.isnull()).select(*grouped.columns))
-
-
 def no_valid_orders(defs: DefinitionSet | None, name: str | None) -> CxDataError:
     """The error for a file without any valid order before the analysis date."""
-    return CxDataError(msg("no valid order (status {statuses}) was found.", statuses=", ".join(_revenue_rule(defs)[0])),
+    return CxDataError(msg("no valid order (status {statuses}) was found.",
+                           statuses=", ".join(revenue_rule(defs).valid_statuses)),
                        file=name, hint=msg("Check the status column mapping, or remove it to count every order as "
                                            "completed."))
 
 
-def _status_expr(t):
-    import ibis
-    return ibis.coalesce(t.status.strip().lower(), ibis.literal("completed"))
-
-
-def valid_orders_expr(orders, defs: DefinitionSet | None = None, extra=None):
-    """Valid orders as an Ibis table ``customer_id, ordered_at, net`` (one row per order).
-
-    The rule of :func:`cxlib.analyses.orders.prepare` and :func:`cxlib.analyses.retention.valid_orders`: line items of
-    one order collapsed; an order is valid when its status (trimmed, lower case, missing ->
-    completed) is one of ``defs.net_revenue.valid_statuses``; net = amount - refunded (missing
-    refunded -> 0) when refunds are subtracted; orders without a customer or a date are left out.
-    ``extra``: more columns, as ``name -> (a function of the orders table giving an expression, "min" |
-    "max")`` (how an order's lines combine).
-    """
-    src = engine.table(orders)
-    t = _collapsed(src, {name: (fn(src), how) for name, (fn, how) in (extra or {}).items()})
-    statuses, subtract = _revenue_rule(defs)
-    net = (t.amount - t.refunded.fill_null(0.0)) if subtract else t.amount
-    keep = _status_expr(t).isin(list(statuses)) & t.customer_id.notnull() & t.ordered_at.notnull()
-    return t.filter(keep).select("customer_id", "ordered_at", *(extra or {}), net=net.cast("float64"))
+def customer_orders_expr(orders, defs: DefinitionSet | None = None, extra=None):
+    """Valid orders with a customer and a date, as an Ibis table ``customer_id, ordered_at, net`` (+ ``extra``):
+    :func:`cxlib.data.orders.valid_orders_expr` (the one rule) less orders nobody or no day can be given to.
+    ``extra``: more columns, ``name -> (function of the orders table -> expression, "first" | "min" | "max" |
+    "sum")`` (how an order's lines combine)."""
+    t = valid_orders_expr(orders, defs, extra)
+    t = t.filter(t.customer_id.notnull() & t.ordered_at.notnull())
+    return t.select("customer_id", "ordered_at", *(extra or {}), "net")
 
 
 def _order_facts(orders) -> dict:
     """Small aggregates for warnings and the default as-of date: orders, unknown statuses, unusable rows,
     last order time (epoch seconds)."""
-    t = _collapsed(engine.table(orders))
-    status = _status_expr(t)
-    from cxlib.analyses.retention import ORDER_STATES
-    expr = t.aggregate(orders=t.count(), unknown=(~status.isin(list(ORDER_STATES))).sum(),
+    t = order_expr(engine.table(orders))
+    expr = t.aggregate(orders=t.count(), unknown=unknown_status(t).sum(),
                        unusable=(t.customer_id.isnull() | t.ordered_at.isnull()).sum(),
                        last=t.ordered_at.epoch_seconds().max())
     row = engine.execute(expr).iloc[0]
@@ -868,7 +821,7 @@ def propensity(orders, events=None, spec: PropensitySpec | None = None, *, defs:
     H, d = int(spec.horizon_days), int(D.timestamp())
     h = H * DAY
     cutoffs = [d - k * h for k in range(spec.folds + TRAIN_SNAPSHOTS + 1)]
-    valid = valid_orders_expr(_time_filter(orders, "ordered_at", D), defs)      # nothing on or after D is read
+    valid = customer_orders_expr(_time_filter(orders, "ordered_at", D), defs)      # nothing on or after D is read
     ev = _time_filter(events, "timestamp", D) if events is not None else None
     frame = snapshots(valid, ev, cutoffs, H)
     has_events = ev is not None
@@ -1064,4 +1017,4 @@ def cli_run(ds: Dataset, args: argparse.Namespace) -> dict:
 
 __all__ = ["Backtest", "Fold", "PropensityResult", "PropensitySpec", "bands", "band_thresholds", "calibration_table",
            "delong_auc", "gains", "holdout_csv", "holdout_list", "parse_horizon", "propensity", "scores_csv",
-           "snapshots", "valid_orders_expr"]
+           "snapshots", "customer_orders_expr"]

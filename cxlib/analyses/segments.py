@@ -6,6 +6,9 @@ RFM (as of a date ``D``, over *valid* orders placed on or before ``D``):
 - frequency ``F``: number of valid orders;
 - monetary ``M``: net revenue, ``sum(amount - refunded)`` (``refunded`` missing -> 0).
 
+Valid orders and net revenue follow the one rule of :mod:`cxlib.data.orders` (line items collapsed);
+``RFMSpec.valid_statuses``/``subtract_refunds`` are that rule's revenue definition (``RFMSpec.revenue``).
+
 Quintile scores 1-5 (5 = best: most recent, most orders, most revenue). Customers are sorted by
 the value (recency reversed) and then by ``customer_id``, numbered 1..n, and cut into five
 equal-count bins: ``score = max(1, ceil(5 * (rank - 1) / (n - 1)))`` -- exactly
@@ -27,7 +30,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxlib.core.definitions import RevenueDef
+from cxlib.core.statuses import ORDER_STATUSES, status_words
 from cxlib.data.dataset import Dataset
+from cxlib.data.orders import order_frame, rule_notes
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
@@ -35,8 +41,6 @@ from cxlib.core.messages import listing, sentences
 
 QuintileMethod = Literal["ties_share", "rank"]
 QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
-ORDER_STATUSES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
-DEFAULT_VALID_STATUSES = ("completed", "refunded", "partially_refunded")
 NO_ORDERS = N_("No orders")               # segment of customers-file rows without a valid order
 ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the value on the latest valid order
 
@@ -184,7 +188,7 @@ class RFMSpec:
     """How RFM is computed. ``as_of=None`` means the date of the latest valid order."""
 
     as_of: date | None = None
-    valid_statuses: tuple[str, ...] = DEFAULT_VALID_STATUSES
+    valid_statuses: tuple[str, ...] = RevenueDef().valid_statuses     # the revenue rule RFM counts with
     subtract_refunds: bool = True
     score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP
     quintile_method: QuintileMethod = "ties_share"
@@ -200,6 +204,11 @@ class RFMSpec:
                               hint=msg("Use one of: {methods}.", methods=", ".join(QUINTILE_METHODS)))
         score_grid(self.score_map)
 
+    @property
+    def revenue(self) -> RevenueDef:
+        """The revenue definition these valid statuses and refund handling make (the one rule's input)."""
+        return RevenueDef(tuple(self.valid_statuses), bool(self.subtract_refunds))
+
     @classmethod
     def from_definitions(cls, defs, **changes) -> "RFMSpec":
         """Valid statuses and refund handling from a ``cxlib.core.definitions.DefinitionSet``'s net revenue."""
@@ -210,7 +219,6 @@ class RFMSpec:
         net = msg("amount minus refunds") if self.subtract_refunds else msg("order amount")
         ties = (msg("equal values share a score") if self.quintile_method == "ties_share"
                 else msg("equal-sized bins, ties split by customer id"))
-        from cxlib.core.definitions import status_words
         statuses = status_words(self.valid_statuses)
         if self.as_of:
             # TRANSLATORS: {net} ("amount minus refunds" / "order amount") and {ties} are phrases
@@ -233,7 +241,7 @@ class RFMSpec:
     def from_json(cls, obj: dict) -> "RFMSpec":
         as_of = obj.get("as_of")
         return cls(as_of=date.fromisoformat(as_of) if as_of else None,
-                   valid_statuses=tuple(obj.get("valid_statuses", DEFAULT_VALID_STATUSES)),
+                   valid_statuses=tuple(obj.get("valid_statuses", RevenueDef().valid_statuses)),
                    subtract_refunds=bool(obj.get("subtract_refunds", True)),
                    score_map=tuple(ScoreRule.from_json(r) for r in obj["score_map"]) if obj.get("score_map")
                    else DEFAULT_SCORE_MAP,
@@ -335,32 +343,17 @@ def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[Msg]) -> tuple[
         if col not in df.columns:
             raise CxDataError(msg("RFM needs an orders table with '{column}'.", column=col), file=orders.name,
                               hint=msg("Map the customer id, order date and amount columns on the Data page."))
-    status = (df["status"].astype("string").str.strip().str.lower().fillna("completed")
-              if "status" in df.columns else pd.Series("completed", index=df.index, dtype="string"))
-    refunded = df["refunded"].fillna(0.0) if ("refunded" in df.columns and spec.subtract_refunds) else 0.0
-    frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"), "ordered_at": df["ordered_at"],
-                          "net": df["amount"] - refunded,
-                          "email": df["email"].astype("string") if "email" in df.columns else pd.NA})
-    for col in ORDER_ATTRIBUTES:
-        if col in df.columns:
-            frame[col] = df[col].astype("string")
-    unknown = ~status.isin(ORDER_STATUSES)
-    if unknown.any():
-        examples = ", ".join(repr(v) for v in status[unknown].value_counts().index[:3])
-        warnings.append(msg("{orders} order(s) have a status that is not understood ({examples}) and are not "
-                            "counted as valid; map the status column on the Data page if they are sales.",
-                            orders=int(unknown.sum()), examples=examples))
-    frame = frame[status.isin(spec.valid_statuses).to_numpy()]
+    attrs = [c for c in ORDER_ATTRIBUTES if c in df.columns]
+    frame = order_frame(df, spec.revenue, ("email", *attrs))
+    warnings.extend(rule_notes(frame, len(df)))
+    frame = frame.loc[frame["valid"], ["customer_id", "ordered_at", "net"]].assign(
+        email=frame["email"].astype("string") if "email" in frame.columns else pd.NA,
+        **{c: frame[c].astype("string") for c in attrs})
     no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
     if no_id.any():
         warnings.append(msg("{orders} valid order(s) have no customer id or order date and are left out of RFM.",
                             orders=int(no_id.sum())))
         frame = frame[~no_id]
-    no_amount = frame["net"].isna()
-    if no_amount.any():
-        warnings.append(msg("{orders} valid order(s) have no amount; they count as orders with 0 revenue.",
-                            orders=int(no_amount.sum())))
-        frame = frame.assign(net=frame["net"].fillna(0.0))
     if frame.empty:
         raise CxDataError(msg("there are no valid orders with a customer id and a date to score."), file=orders.name,
                           hint=msg("Valid statuses are {statuses}; check the status column or widen the definition.",
