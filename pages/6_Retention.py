@@ -82,7 +82,7 @@ with tab_cohorts:
     m3.metric(t("Ordered again 1 period later"), fmt.pct(curve[1], 1) if 1 in curve else "—")
     heat = charts.cohort_heatmap(cohorts, title=t("Retention by cohort of first valid order"))
     ui.show_chart(heat)
-    ui.caption(cohort_spec.describe())
+    ui.caption(cohort_spec.describe(defs))
     ui.show_warnings(cohorts.warnings)
     ui.download_chart(heat, "cohorts.png", key="dl_cohorts_png")
     ui.download_table(cohorts.to_frame(), "cohorts.csv", key="dl_cohorts_csv")
@@ -94,7 +94,7 @@ with tab_churn:
         col.metric(label, fmt.pct(res.value, 1) if res.n else "—", help=t(
             "95% CI {lo:.1%} to {hi:.1%}; {n:,} customers", lo=res.ci95[0], hi=res.ci95[1], n=res.n)
             if res.n else None)
-    ui.caption(churn_spec.describe())
+    ui.caption(churn_spec.describe(defs))
     ui.caption(churn_spec.describe_retention())
     churn_list_section(ds, defs, churn_spec)
     if not trend.table.empty:

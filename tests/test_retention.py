@@ -345,7 +345,9 @@ def test_sentences_are_msg_templates_with_values():
     assert summary.template.startswith("{metric} on {date}: {rate:.1%} ({count:,} of {n:,} customers;")
     assert summary.params["metric"].template == "Churn rate" and summary.params["n"] == churn.n
     assert isinstance(churn.sentence, Msg) and churn.sentence.params["days"] == 365
-    assert ChurnSpec(30, "2024-02-01").describe().params == {"days": 30, "date": "2024-02-01"}
+    params = ChurnSpec(30, "2024-02-01").describe().params
+    assert (params["days"], params["date"], str(params["statuses"])) == (30, "2024-02-01",
+                                                                         "completed, refunded, partially refunded")
     with pytest.raises(CxDataError) as exc:
         CohortSpec(period="day")
     assert exc.value.message.params == {"period": "'day'"} and exc.value.hint.template == "Use 'month' or 'week'."
@@ -409,3 +411,19 @@ def test_churn_list_on_the_sample_shop_matches_a_pandas_computation():
         assert got[col].to_numpy() == pytest.approx(truth[col].to_numpy(), abs=1e-6), col
     assert res.totals() == {"churned": {"customers": 771, "net_revenue_window": 51541.5, "net_revenue": 61094.77},
                             "at_risk": {"customers": 99, "net_revenue_window": 8406.96, "net_revenue": 15530.53}}
+
+
+def test_cohort_and_churn_captions_name_the_valid_statuses_in_use():
+    from cxlib.core.definitions import DefinitionSet, RevenueDef
+    from cxlib.present.display import view_of
+    defs = DefinitionSet.default().replace(net_revenue=RevenueDef(("completed", "in_transit")))
+    assert "(status completed, refunded, partially refunded)" in str(CohortSpec().describe())
+    assert "(status completed, in transit)" in str(ChurnSpec(60).describe(defs))
+    assert "(status completed, in transit)" in str(ChurnSpec(60).describe(defs.net_revenue))   # a RevenueDef too
+    assert "(status completed, in transit)" in str(defs.describe("churn_rate"))
+    ds = orders(SHOP)
+    cohorts, trend = cohort_table(ds, defs=defs), churn_trend(ds, ChurnSpec(30), defs=defs)
+    for res in (cohorts, trend):
+        assert "(status completed, in transit)" in str(view_of(res).definition(res))
+        assert "(status completed, in transit)" in str(res.to_json()["definition"])
+    assert "in transit" in str(churn_rate(ds, ChurnSpec(30), defs=defs).sentence)

@@ -32,6 +32,7 @@ import pandas as pd
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import order_frame, revenue_rule, rule_notes
 from cxlib.core.result import Result
+from cxlib.core.definitions import RevenueDef
 from cxlib.core.errors import CxDataError
 from cxlib.data.roles import role_noun
 from cxlib.core.messages import Msg, N_, msg, sentences
@@ -129,6 +130,7 @@ class CohortResult(Result):
     customers: int
     data_end: str                    # ISO date of the last order in the data
     warnings: tuple[str, ...] = ()
+    revenue: RevenueDef | None = None    # the revenue rule whose valid orders were counted (captions name it)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -168,7 +170,7 @@ class CohortResult(Result):
                             "active": [int(a) for a in g["active"]],
                             "retention_pct": [round(float(r) * 100, 2) for r in g["retention"]]})
         return {"customers": int(self.customers), "period": self.spec.period, "data_end": self.data_end,
-                "cohorts": cohorts, "definition": self.spec.describe(), "spec": self.spec.to_json(),
+                "cohorts": cohorts, "definition": self.spec.describe(self.revenue), "spec": self.spec.to_json(),
                 "warnings": list(self.warnings)}
 
 
@@ -239,7 +241,7 @@ def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: Definitio
                         msg("The last month in the data ({period}) is incomplete, so its retention is understated.",
                             period=last))
     return CohortResult(spec=spec, table=table.reset_index(drop=True), customers=int(sizes.sum()),
-                        data_end=vo.data_end.date().isoformat(), warnings=tuple(warnings))
+                        data_end=vo.data_end.date().isoformat(), warnings=tuple(warnings), revenue=revenue_rule(defs))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -337,7 +339,7 @@ def churn_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSe
     if 0 < n < SMALL_COHORT:
         warnings.append(msg("Only {customers} customers are counted; the churn rate is uncertain.", customers=n))
     return RateResult("churn_rate", churned / n if n else float("nan"), churned, n,
-                      (lo, hi), as_of.date().isoformat(), spec.describe(), tuple(warnings))
+                      (lo, hi), as_of.date().isoformat(), spec.describe(defs), tuple(warnings))
 
 
 def _window_warnings(vo: ValidOrders, as_of: pd.Timestamp, spec: ChurnSpec) -> list[Msg]:
@@ -403,6 +405,7 @@ class ChurnTrend(Result):
     freq: Period
     table: pd.DataFrame              # as_of, customers, churned, churn_rate, ci_low, ci_high
     warnings: tuple[str, ...] = ()
+    revenue: RevenueDef | None = None    # the revenue rule whose valid orders were counted (captions name it)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -421,7 +424,7 @@ class ChurnTrend(Result):
         pts = [{"as_of": r.as_of, "customers": int(r.customers), "churned": int(r.churned),
                 "churn_rate": float(r.churn_rate), "ci95": [float(r.ci_low), float(r.ci_high)]}
                for r in self.table.itertuples(index=False)]
-        return {"freq": self.freq, "points": pts, "definition": self.spec.describe(),
+        return {"freq": self.freq, "points": pts, "definition": self.spec.describe(self.revenue),
                 "spec": self.spec.to_json(), "warnings": list(self.warnings)}
 
 
@@ -456,7 +459,7 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
         table = pd.DataFrame({"as_of": pd.Series(dtype="string"), "customers": pd.Series(dtype="int64"),
                               "churned": pd.Series(dtype="int64"), "churn_rate": pd.Series(dtype="float64"),
                               "ci_low": pd.Series(dtype="float64"), "ci_high": pd.Series(dtype="float64")})
-        return ChurnTrend(spec, freq, table, tuple(warnings))
+        return ChurnTrend(spec, freq, table, tuple(warnings), revenue_rule(defs))
     customers, active = _counts_at(vo.orders, days + DAY, int(spec.inactive_days))
     churned = customers - active
     lo, hi = wilson_ci(churned, customers)
@@ -467,7 +470,7 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
                           N_("ci_low"): lo, N_("ci_high"): hi})               # headers people read
     if len(table) < 3:
         warnings.append(msg("Fewer than 3 points in the churn trend; the data covers too short a period."))
-    return ChurnTrend(spec, freq, table, tuple(warnings))
+    return ChurnTrend(spec, freq, table, tuple(warnings), revenue_rule(defs))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Literal, get_args
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.periods import CLVSpec, ChurnSpec, CohortSpec
-from cxlib.core.statuses import ORDER_STATUSES, status_words
+from cxlib.core.statuses import DEFAULT_VALID_STATUSES, ORDER_STATUSES, status_words
 
 CsatMode = Literal["top2_pct", "mean"]
 CesScale = Literal["1-7", "1-5", "0-10"]
@@ -177,7 +177,7 @@ class CesDef(_Spec):
 class RevenueDef(_Spec):
     """Which normalized order states are valid orders, and whether refunds are subtracted."""
 
-    valid_statuses: tuple[str, ...] = ("completed", "refunded", "partially_refunded")
+    valid_statuses: tuple[str, ...] = DEFAULT_VALID_STATUSES
     subtract_refunds: bool = True
 
     def __post_init__(self) -> None:
@@ -431,12 +431,16 @@ class DefinitionSet:
         if metric == "clv":
             return self.clv_method.describe() if self.clv_method.method == "historical" else self.clv.describe()
         if metric in _SPECS:
-            return getattr(self, metric).describe()
+            return self._sentence(getattr(self, metric))
         m = METRICS_BY_NAME.get(metric)
         if m is None:
             raise CxDataError(msg("unknown metric {metric!r}.", metric=metric),
                               hint=msg("Known metrics: {metrics}.", metrics=", ".join(METRICS_BY_NAME)))
-        return getattr(self, m.definition).describe()
+        return self._sentence(getattr(self, m.definition))
+
+    def _sentence(self, spec) -> Msg:
+        """A definition's sentence; cohorts and churn name the valid statuses of this set's revenue rule."""
+        return spec.describe(self) if isinstance(spec, (ChurnSpec, CohortSpec)) else spec.describe()
 
     def target(self, metric: str) -> float | None:
         return self.targets.get(metric)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
+from cxlib.core.statuses import valid_status_words
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import pandas as pd
@@ -45,14 +46,17 @@ class CohortSpec:
     def from_json(cls, obj: dict) -> "CohortSpec":
         return cls(period=obj.get("period", "month"), max_periods=int(obj.get("max_periods", 12)))
 
-    def describe(self) -> Msg:
+    def describe(self, defs=None) -> Msg:
+        """The caption; ``defs`` (DefinitionSet or RevenueDef) names the valid statuses in use."""
+        statuses = valid_status_words(defs)
+        # TRANSLATORS: {statuses} lists order statuses ("completed, refunded, partially refunded")
         if self.period == "week":
-            return msg("Customers are grouped by the week of their first valid order (completed, refunded or "
-                       "partially refunded); each cell is the share of the cohort with a valid order k weeks later, "
-                       "for k up to {max_periods}.", max_periods=self.max_periods)
-        return msg("Customers are grouped by the month of their first valid order (completed, refunded or "
-                   "partially refunded); each cell is the share of the cohort with a valid order k months later, "
-                   "for k up to {max_periods}.", max_periods=self.max_periods)
+            return msg("Customers are grouped by the week of their first valid order (status {statuses}); each "
+                       "cell is the share of the cohort with a valid order k weeks later, for k up to "
+                       "{max_periods}.", statuses=statuses, max_periods=self.max_periods)
+        return msg("Customers are grouped by the month of their first valid order (status {statuses}); each "
+                   "cell is the share of the cohort with a valid order k months later, for k up to "
+                   "{max_periods}.", statuses=statuses, max_periods=self.max_periods)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +80,17 @@ class ChurnSpec:
     def from_json(cls, obj: dict) -> "ChurnSpec":
         return cls(inactive_days=int(obj.get("inactive_days", 90)), as_of=obj.get("as_of"))
 
-    def describe(self) -> Msg:
-        days = int(self.inactive_days)
+    def describe(self, defs=None) -> Msg:
+        """The caption; ``defs`` (DefinitionSet or RevenueDef) names the valid statuses in use."""
+        days, statuses = int(self.inactive_days), valid_status_words(defs)
+        # TRANSLATORS: {statuses} lists order statuses ("completed, refunded, partially refunded")
         if self.as_of:
-            return msg("A customer is churned when they have no valid order (completed, refunded or partially "
-                       "refunded) in the {days} days up to the analysis date (on {date}); customers count from "
-                       "their first valid order.", days=days, date=self.as_of)
-        return msg("A customer is churned when they have no valid order (completed, refunded or partially "
-                   "refunded) in the {days} days up to the analysis date (on the date of the last order in the "
-                   "data); customers count from their first valid order.", days=days)
+            return msg("A customer is churned when they have no valid order (status {statuses}) in the {days} "
+                       "days up to the analysis date (on {date}); customers count from their first valid order.",
+                       statuses=statuses, days=days, date=self.as_of)
+        return msg("A customer is churned when they have no valid order (status {statuses}) in the {days} days "
+                   "up to the analysis date (on the date of the last order in the data); customers count from "
+                   "their first valid order.", statuses=statuses, days=days)
 
     def describe_retention(self) -> Msg:
         return msg("Retention rate: of the customers with a valid order in the {days} days before the latest "

@@ -25,6 +25,7 @@ if TYPE_CHECKING:                    # pragma: no cover - typing only; importing
 ORDER_STATUSES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
                                    "partially_refunded")
 MISSING_STATUS = "completed"         # an order without a status counts as this state
+DEFAULT_VALID_STATUSES: tuple[str, ...] = ("completed", "refunded", "partially_refunded")   # RevenueDef's default
 
 # What a person reads for each canonical value. The values themselves are stored and compared (and
 # written in the CLI's JSON), so they stay English; an interface translates these labels for display.
@@ -49,6 +50,13 @@ _STATE_WORDS: dict[str, str] = {
 def status_words(statuses) -> Msg | str:
     """Order statuses as translatable words in a list: ``completed, refunded, partially refunded``."""
     return _listing([Msg(_STATE_WORDS.get(s, s)) for s in statuses])
+
+
+def valid_status_words(defs=None) -> Msg | str:
+    """The valid statuses of the revenue definition in use, as words: ``defs`` is a DefinitionSet, a
+    RevenueDef or None (the default definition)."""
+    rev = getattr(defs, "net_revenue", defs)
+    return status_words(rev.valid_statuses if rev is not None else DEFAULT_VALID_STATUSES)
 
 
 def display_label(value: object) -> str:

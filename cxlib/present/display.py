@@ -224,12 +224,12 @@ VIEWS: dict[type, View] = {
                                      lambda r: r.metric.describe(),
                                      {"segments": _no_defs(lambda: _cseg().comparison_chart)}),
     CohortResult: View(lambda r: _cohort_title(r.spec.period),
-                                         lambda r: r.spec.describe(),
+                                         lambda r: r.spec.describe(r.revenue),
                                          {"heatmap": _no_defs(lambda: _cr().cohort_heatmap)}),
     RateResult: View(
         lambda r: msg("Churn rate") if r.metric == "churn_rate" else msg("Retention rate"), lambda r: r.sentence, {}),
     ChurnList: View(lambda r: msg("Churned and at-risk customers"), lambda r: r.describe(), {}),
-    ChurnTrend: View(lambda r: msg("Churn trend"), lambda r: r.spec.describe(),
+    ChurnTrend: View(lambda r: msg("Churn trend"), lambda r: r.spec.describe(r.revenue),
                                        {"trend": _no_defs(lambda: _cr().churn_trend_chart)}),
     HistoricalCLV: View(
         lambda r: msg("Historical CLV by {field}", field=r.by) if r.by else msg("Historical CLV"),
