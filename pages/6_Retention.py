@@ -10,7 +10,8 @@ from cxlib.present import charts_retention as charts
 from cxlib.analyses.clv import CLVSpec, historical_clv, predict_clv
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_
-from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate
+from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, cohort_table, retention_rate
+from cxlib.analyses.churn import churn_trend
 from cxlib.analyses.segments import RFMSpec, compute_rfm
 from ui import fmt, t, tr
 from ui.churn_view import churn_list_section

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cxlib as cx
+from cxlib.analyses import churn as churn_mod
 from cxlib.analyses import clv, experiment, retention, segments
 from cxlib.analyses import orders as orders_mod
 from cxlib.core.definitions import DefinitionSet, RevenueDef
@@ -157,7 +158,7 @@ def test_every_analysis_counts_the_same_valid_orders_and_net_revenue(name, ds):
     vo = retention.valid_orders(ds).orders
     assert (len(vo), round(float(vo["net"].sum()), 2)) == (n, net)
     end = (rule["ordered_at"].max() + pd.Timedelta(days=400)).date().isoformat()
-    gone = retention.churn_list(ds, ChurnSpec(inactive_days=1, as_of=end), 0).to_frame()   # everyone churned
+    gone = churn_mod.churn_list(ds, ChurnSpec(inactive_days=1, as_of=end), 0).to_frame()   # everyone churned
     assert (int(gone["orders"].sum()), round(float(gone["net_revenue"].sum()), 2)) == (n, net)
     cohorts = retention.cohort_table(ds, CohortSpec()).table
     assert int(cohorts.loc[cohorts["period"] == 0, "customers"].sum()) == rule["customer_id"].nunique()

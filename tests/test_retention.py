@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame
 from cxlib.core.errors import CxDataError
-from cxlib.analyses.retention import (ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate,
-                             valid_orders)
+from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, cohort_table, retention_rate, valid_orders
+from cxlib.analyses.churn import churn_trend
 from cxlib.core.stats import wilson_ci
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -355,7 +355,7 @@ def test_sentences_are_msg_templates_with_values():
 
 # ---- churned / at-risk list with the revenue at stake (issue 20, finding 6) -------------------------
 def test_churn_list_matches_hand_computation():
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     # as of 2024-04-28, 30-day churn window, at risk 10 days before it (last order 20-29 days ago):
     #   a last Apr 2 (26 days): at risk, window Mar 4..Apr 2 = 5, all 35;  c last Mar 30 (29 days): at risk,
     #   window Mar 1..Mar 30 = 15 (not Feb 25), all 80;  d Mar 15 (44): churned 60/60;  b Jan 20 (99, the
@@ -381,13 +381,13 @@ def test_churn_list_matches_hand_computation():
 
 
 def test_churn_list_rejects_an_at_risk_window_as_long_as_the_churn_window():
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     with pytest.raises(CxDataError, match="from 0 to 29 days"):
         churn_list(orders(SHOP), ChurnSpec(30, "2024-04-28"), at_risk_days=30)
 
 
 def test_churn_list_email_is_the_last_orders():
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
                        "ordered_at": ["2024-01-01", "2024-02-01", "2024-06-01"], "amount": [1.0, 2.0, 3.0],
                        "email": ["old@x.com", "=new@x.com", "b@x.com"]})
@@ -399,7 +399,7 @@ def test_churn_list_email_is_the_last_orders():
 
 def test_churn_list_on_the_sample_shop_matches_a_pandas_computation():
     from cxlib.data.loader import load_path
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     from tests import sample_oracles as so
     res = churn_list(load_path(ROOT / "sample_data/orders_shopify.csv"), ChurnSpec(90), at_risk_days=30)
     truth = so.churn_list(90, 30).set_index("customer_id").sort_index()

@@ -6,7 +6,8 @@ import json
 import streamlit as st
 
 from cxlib.core.errors import CxDataError
-from cxlib.analyses.retention import CHURN_STATUS_LABELS, ChurnSpec, churn_list, default_at_risk_days
+from cxlib.analyses.retention import ChurnSpec
+from cxlib.analyses.churn import CHURN_STATUS_LABELS, churn_list, default_at_risk_days
 from ui import fmt
 from ui.i18n import t, tr
 from ui.nav import link

@@ -29,8 +29,8 @@ from cxlib.data.dataset import Dataset
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg, sentences
-from cxlib.analyses.segments import (CustomerView, RFMResult, RFMSpec, RuleSegment, RuleSpec, build_customer_view,
-                            compute_rfm, rule_segments, segment_frame)
+from cxlib.analyses.segments import CustomerView, RFMResult, RFMSpec, compute_rfm
+from cxlib.analyses.segment_view import RuleSegment, RuleSpec, build_customer_view, rule_segments, segment_frame
 
 
 @dataclass(frozen=True, slots=True)

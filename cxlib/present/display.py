@@ -42,10 +42,12 @@ from cxlib.analyses.experiment import ExperimentResult
 from cxlib.analyses.funnel import FunnelResult
 from cxlib.analyses.orders import OrdersSummary, OrdersTable
 from cxlib.analyses.power import PowerPlan
-from cxlib.analyses.retention import ChurnList, ChurnTrend, CohortResult, RateResult
+from cxlib.analyses.retention import CohortResult, RateResult
+from cxlib.analyses.churn import ChurnList, ChurnTrend
 from cxlib.analyses.scorecard import Scorecard
 from cxlib.analyses.segment_analysis import SegmentsResult
-from cxlib.analyses.segments import RFMResult, RuleSegment
+from cxlib.analyses.segments import RFMResult
+from cxlib.analyses.segment_view import RuleSegment
 from cxlib.analyses.support import SupportSummary, SupportTrend
 from cxlib.analyses.survey import GroupedResult, NpsResult, ScaleResult, SurveySummary
 from cxlib.core.errors import CxDataError
