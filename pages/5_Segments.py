@@ -8,8 +8,10 @@ from cxlib.present import charts_segments as charts
 from cxlib.analyses.compare import comparison_groups
 from cxlib.core.errors import CxDataError
 from cxlib.analyses.segment_analysis import CompareSpec, SegmentsResult, SegmentsSpec, run_comparison
-from cxlib.analyses.segments import NO_ORDERS, ORDER_STATUSES, RFMSpec, compute_rfm, score_map_frame, score_map_from_frame, value_tier_frame
-from cxlib.analyses.segment_view import build_customer_view, members_frame, rule_segments_frame, segment_frame, shares_customers
+from cxlib.analyses.segments import (NO_ORDERS, ORDER_STATUSES, RFMSpec, build_customer_view, compute_rfm,
+                                     shares_customers, value_tier_frame)
+from cxlib.analyses.rfm_scores import score_map_frame, score_map_from_frame
+from cxlib.analyses.segment_members import members_frame, rule_segments_frame, segment_frame
 from ui import fmt, t, tr
 from ui.segments_view import compare_panel, rule_segments_editor, rule_specs, show_comparison
 from ui.widgets import column_label, dataset_currency, date_input_format, status_label

@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from cxlib.present import charts_experiment as charts
 from cxlib.analyses import experiment as ex
+from cxlib.analyses import experiment_events as exe, experiment_units as exu, experiment_words as exw
 from cxlib.present import memo
 from cxlib.analyses import power
 from cxlib.core.errors import CxDataError
@@ -26,7 +27,7 @@ def run(_ds, key: str, spec_json: str, _orders=None, orders_key: str = "") -> ex
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def joined(_exp, exp_key: str, _events, events_key: str, event: str, window: str):
-    return ex.conversions_from_events(_exp, _events, event, window)
+    return exe.conversions_from_events(_exp, _events, event, window)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -38,7 +39,7 @@ def memo_html(_res: ex.ExperimentResult, result_json: str, question: str, lang: 
 
 def ask_question(res: ex.ExperimentResult, key: str) -> str:
     """The question the test answers: a text field holding the test's own question until the user types one."""
-    default, seen = tr(ex.default_question(res)), f"{key}_default"
+    default, seen = tr(exw.default_question(res)), f"{key}_default"
     if st.session_state.get(seen) != default:
         if st.session_state.get(key) in (None, "", st.session_state.get(seen)):
             st.session_state[key] = default
@@ -125,7 +126,7 @@ with tab_data:
     names = sorted(str(v) for v in ds.df["variant"].dropna().unique())
     metrics = ["converted"] + (["revenue", "aov"] if ds.has("revenue") else [])
     c = st.columns(4)
-    control = c[0].selectbox(t("Control"), names, index=names.index(ex.pick_control(names)) if names else 0,
+    control = c[0].selectbox(t("Control"), names, index=names.index(exu.pick_control(names)) if names else 0,
                              key="exp_control")
     metric = c[1].selectbox(t("Metric"), metrics, key="exp_metric", format_func=ui.option_labels(metrics, lambda m: tr(ex.METRIC_LABELS[m])))
     alpha = c[2].selectbox(t("Significance level"), [0.05, 0.01, 0.10], key="exp_alpha", format_func=ui.option_labels([0.05, 0.01, 0.10], fmt.num))

@@ -17,7 +17,7 @@ from cxlib.analyses import churn as churn_mod
 from cxlib.analyses import scorecard
 from cxlib.analyses import segment_analysis
 from cxlib.analyses import segments
-from cxlib.analyses import segment_view
+from cxlib.analyses import segment_members
 from cxlib.analyses import support
 from cxlib.analyses import survey
 from cxlib.core.definitions import DefinitionSet, NpsDef
@@ -43,7 +43,7 @@ def _direct(d: dict[str, cx.Dataset], defs: DefinitionSet) -> dict[str, tuple[li
     cspec, chspec = retention.CohortSpec("week", 8), retention.ChurnSpec(60, "2026-09-30")
     clv_spec = clv.CLVSpec(horizon_days=180)
     sspec = segment_analysis.SegmentsSpec(
-        segments.RFMSpec(), (segment_view.RuleSpec("Unhappy", "nps <= 6", "1"), segment_view.RuleSpec("DE", "country = DE", "2")),
+        segments.RFMSpec(), (segment_members.RuleSpec("Unhappy", "nps <= 6", "1"), segment_members.RuleSpec("DE", "country = DE", "2")),
         segment_analysis.CompareSpec(("rule:1", "nps:promoter", "rest"), "revenue_per_customer"))
     xspec = experiment.ExperimentSpec(metric="revenue", alpha=0.01, winsorize_pct=99.0)
     return {

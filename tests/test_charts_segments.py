@@ -10,7 +10,7 @@ from cxlib.present.charts_segments import comparison_chart, rfm_grid_chart, segm
 from cxlib.data.loader import from_frame
 from cxlib.analyses.compare import compare_segments, segment_groups
 from cxlib.analyses.segments import RFMSpec, compute_rfm, value_tier_frame
-from cxlib.analyses.segment_view import build_customer_view
+from cxlib.analyses.segments import build_customer_view
 from tests.test_segments import generated_orders
 
 

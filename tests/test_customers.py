@@ -26,10 +26,8 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxlib as cx
-from cxlib.analyses import customers as cu
 from cxlib.analyses import orders as orders_mod
 from cxlib.analyses.customers import CustomersSpec
-from cxlib.core.definitions import DefinitionSet
 from cxlib.data import engine
 from cxlib.core.errors import CxDataError
 from cxlib.data.identity import IdentitySpec

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import cxlib as cx
 from cxlib.analyses import churn as churn_mod
-from cxlib.analyses import clv, experiment, retention, segments
+from cxlib.analyses import clv, experiment_units, retention, segments
 from cxlib.analyses import orders as orders_mod
 from cxlib.core.definitions import DefinitionSet, RevenueDef
 from cxlib.core.periods import ChurnSpec, CohortSpec
@@ -166,7 +166,7 @@ def test_every_analysis_counts_the_same_valid_orders_and_net_revenue(name, ds):
     assert (int(hist["orders"].sum()), round(float(hist["net_revenue"].sum()), 2)) == (n, net)
     units = pd.DataFrame({"unit_id": rule["customer_id"].unique()}).assign(
         exposed_at=pd.Timestamp(end, tz="UTC"))
-    assert round(float(experiment.pre_period_revenue(units, ds).sum()), 2) == net
+    assert round(float(experiment_units.pre_period_revenue(units, ds).sum()), 2) == net
 
 
 def test_line_item_file_figures_by_hand():

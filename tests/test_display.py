@@ -23,7 +23,7 @@ from cxlib.analyses import churn as churn_mod
 from cxlib.analyses import scorecard
 from cxlib.analyses import segment_analysis
 from cxlib.analyses import segments
-from cxlib.analyses import segment_view
+from cxlib.analyses import segment_members
 from cxlib.analyses import support
 from cxlib.analyses import survey
 from cxlib.analyses.compare import compare_segments, segment_groups
@@ -43,7 +43,7 @@ def _results(d: dict[str, cx.Dataset]) -> dict[str, object]:
     """One instance of every public result class, computed on the sample data."""
     o, s, t = d["orders"], d["responses"], d["tickets"]
     rfm = cx.rfm(o)
-    view = segment_view.build_customer_view(rfm)
+    view = segments.build_customer_view(rfm)
     groups = segment_groups(view, ["Champions", "Lost"])
     steps = (cx.Step("view_item"), cx.Step("add_to_cart"), cx.Step("purchase"))
     return {
@@ -53,7 +53,7 @@ def _results(d: dict[str, cx.Dataset]) -> dict[str, object]:
         "SupportTrend": support.over_time(t), "Scorecard": scorecard.build([o, s, t]), "RFMResult": rfm,
         "Comparison": compare_segments(view, groups, "aov", n_boot=200),
         "SegmentsResult": segment_analysis.analyze_segments(o, segment_analysis.SegmentsSpec(
-            rules=(segment_view.RuleSpec("Unhappy", "nps <= 6", "1"),),
+            rules=(segment_members.RuleSpec("Unhappy", "nps <= 6", "1"),),
             compare=segment_analysis.CompareSpec(("rule:1", "nps:promoter", "rest"), "nps")), responses=s),
         "ChurnList": churn_mod.churn_list(o),
         "CohortResult": retention.cohort_table(o), "ChurnTrend": churn_mod.churn_trend(o),

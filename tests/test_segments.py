@@ -20,8 +20,10 @@ from cxlib.data.loader import from_frame
 from cxlib.core.errors import CxDataError
 from cxlib.data.export import to_csv_bytes
 from cxlib.analyses.segment_rules import parse_rule, rule_mask
-from cxlib.analyses.segments import DEFAULT_SCORE_MAP, RFMSpec, ScoreRule, compute_rfm, quintile_scores, score_grid, score_map_frame, score_map_from_frame, value_tier_frame
-from cxlib.analyses.segment_view import build_customer_view, members_frame, rule_segment, shares_customers
+from cxlib.analyses.segments import RFMSpec, compute_rfm, quintile_scores, value_tier_frame
+from cxlib.analyses.rfm_scores import DEFAULT_SCORE_MAP, ScoreRule, score_grid, score_map_frame, score_map_from_frame
+from cxlib.analyses.segment_members import members_frame, rule_segment
+from cxlib.analyses.segments import build_customer_view, shares_customers
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared/data/real"
@@ -544,7 +546,7 @@ def test_latest_nps_skips_out_of_range_answers_and_gets_a_band():
 
 
 def test_several_rule_segments_with_names_fields_and_errors():
-    from cxlib.analyses.segment_view import RuleSpec, rule_segments, rule_segments_frame
+    from cxlib.analyses.segment_members import RuleSpec, rule_segments, rule_segments_frame
     view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))))
     segs = rule_segments(view, [RuleSpec("Loyal", "orders >= 2", id="1"), RuleSpec("Big", "net_revenue > 50", id="2")])
     assert [(s.name, s.customers, s.id, s.fields) for s in segs] == [("Loyal", 2, "1", {"orders"}),
@@ -569,7 +571,7 @@ def test_rule_fields_are_every_field_a_rule_reads():
 
 
 def test_segment_table_has_a_no_orders_row_with_shares_of_all_customers():
-    from cxlib.analyses.segment_view import segment_frame
+    from cxlib.analyses.segment_members import segment_frame
     rfm = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
     customers = from_frame(pd.DataFrame({"customer_id": ["a", "b", "q", "e"]}), "customers")
     table = segment_frame(rfm, build_customer_view(rfm, customers=customers))
@@ -582,7 +584,7 @@ def test_segment_table_has_a_no_orders_row_with_shares_of_all_customers():
 
 def test_no_orders_segment_of_the_sample_shop_is_customers_without_a_valid_order():
     from cxlib.data.loader import load_path
-    from cxlib.analyses.segment_view import segment_frame
+    from cxlib.analyses.segment_members import segment_frame
     from tests import sample_oracles as so
     rfm = compute_rfm(load_path(ROOT / "sample_data/orders_shopify.csv"))
     view = build_customer_view(rfm, load_path(ROOT / "sample_data/customers.csv"))

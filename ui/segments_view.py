@@ -10,7 +10,7 @@ import streamlit as st
 
 from cxlib.analyses.compare import METRICS, POPULATIONS, Comparison, Group
 from cxlib.core.errors import CxDataError
-from cxlib.analyses.segment_view import RuleSegment, RuleSpec, rule_segment
+from cxlib.analyses.segment_members import RuleSegment, RuleSpec, rule_segment
 from ui.i18n import t, tr
 from ui.text import caption, esc, show_error, show_warnings
 from ui.widgets import option_labels, show_chart, show_table, sig

@@ -15,7 +15,8 @@ from cxlib.data.dataset import Dataset
 from cxlib.core.definitions import DefinitionSet
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, msg
-from cxlib.analyses.segments import NO_ORDERS, VALUE_TIERS, quintile_scores, score_grid, value_tiers, RFMSpec
+from cxlib.analyses.segments import NO_ORDERS, VALUE_TIERS, quintile_scores, value_tiers, RFMSpec
+from cxlib.analyses.rfm_scores import score_grid
 from cxlib.core.stats import proportion_ci
 from cxlib.analyses.survey import mean_ci, nps_ci
 
@@ -239,7 +240,7 @@ def _group_order(by: str | None, groups: list[str]) -> list[str]:
     fixed = {"nps_band": NPS_BANDS, "repeat": REPEAT_GROUPS,
              "value_tier": tuple(t for t, _ in VALUE_TIERS) + (NO_ORDERS,)}.get(by or "")
     if by == "segment":
-        from cxlib.analyses.segments import SEGMENT_NAMES
+        from cxlib.analyses.rfm_scores import SEGMENT_NAMES
         fixed = SEGMENT_NAMES + (NO_ORDERS,)
     head = [g for g in (fixed or ()) if g in groups]
     rest = sorted(g for g in groups if g not in head and g != BLANK)

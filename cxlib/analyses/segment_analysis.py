@@ -30,7 +30,8 @@ from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg, sentences
 from cxlib.analyses.segments import CustomerView, RFMResult, RFMSpec, compute_rfm
-from cxlib.analyses.segment_view import RuleSegment, RuleSpec, build_customer_view, rule_segments, segment_frame
+from cxlib.analyses.segment_members import RuleSegment, RuleSpec, rule_segments, segment_frame
+from cxlib.analyses.segments import build_customer_view
 
 
 @dataclass(frozen=True, slots=True)

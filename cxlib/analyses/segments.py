@@ -38,46 +38,12 @@ from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.messages import listing, sentences
+from cxlib.analyses.rfm_scores import DEFAULT_SCORE_MAP, ScoreRule, score_grid
 
 QuintileMethod = Literal["ties_share", "rank"]
 QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
 NO_ORDERS = N_("No orders")               # segment of customers-file rows without a valid order
 ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the value on the latest valid order
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRule:
-    """Customers with ``r_min <= R <= r_max`` and ``fm_min <= FM <= fm_max`` are in ``segment``."""
-
-    segment: str
-    r_min: int
-    r_max: int
-    fm_min: int
-    fm_max: int
-
-    def to_json(self) -> dict:
-        return {"segment": self.segment, "r": [self.r_min, self.r_max], "fm": [self.fm_min, self.fm_max]}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "ScoreRule":
-        return cls(str(obj["segment"]), int(obj["r"][0]), int(obj["r"][1]), int(obj["fm"][0]), int(obj["fm"][1]))
-
-
-# Segment names are stored values (tables, JSON, rules such as ``segment = Lost``) and stay English;
-# they are marked so that an interface translates them where it shows them.
-DEFAULT_SCORE_MAP: tuple[ScoreRule, ...] = (
-    ScoreRule(N_("Champions"), 5, 5, 4, 5),
-    ScoreRule(N_("Loyal"), 3, 4, 4, 5),
-    ScoreRule(N_("Potential loyalists"), 4, 5, 2, 3),
-    ScoreRule(N_("New"), 5, 5, 1, 1),
-    ScoreRule(N_("Promising"), 4, 4, 1, 1),
-    ScoreRule(N_("Need attention"), 3, 3, 1, 3),
-    ScoreRule(N_("At risk"), 1, 2, 3, 4),
-    ScoreRule(N_("Can't lose"), 1, 2, 5, 5),
-    ScoreRule(N_("Hibernating"), 2, 2, 1, 2),
-    ScoreRule(N_("Lost"), 1, 1, 1, 2),
-)
-SEGMENT_NAMES: tuple[str, ...] = tuple(r.segment for r in DEFAULT_SCORE_MAP)
 
 
 def join_list(items: list) -> Msg | str:
@@ -118,63 +84,6 @@ def name_msg(name: object) -> Msg:
     """A segment or tier name as a value inside a sentence: an interface translates it when it is a
     marked name (``"At risk"``) and shows it as it is when it is the user's own (``"VIP Berlin"``)."""
     return Msg(str(name))
-
-
-def score_grid(score_map: tuple[ScoreRule, ...]) -> np.ndarray:
-    """5x5 array of segment names, ``grid[r - 1, fm - 1]``; raises CxDataError unless every cell is
-    covered exactly once."""
-    grid = np.full((5, 5), None, dtype=object)
-    problems: list[Msg] = []
-    for rule in score_map:
-        bounds = (rule.r_min, rule.r_max, rule.fm_min, rule.fm_max)
-        if not str(rule.segment).strip():
-            problems.append(msg("a rule has no segment name"))
-            continue
-        if any(not 1 <= b <= 5 for b in bounds) or rule.r_min > rule.r_max or rule.fm_min > rule.fm_max:
-            problems.append(msg("'{segment}' has ranges R {r_min}-{r_max}, FM {fm_min}-{fm_max}; "
-                                "scores run from 1 to 5 and min must not exceed max", segment=name_msg(rule.segment),
-                                r_min=rule.r_min, r_max=rule.r_max, fm_min=rule.fm_min, fm_max=rule.fm_max))
-            continue
-        for r in range(rule.r_min, rule.r_max + 1):
-            for fm in range(rule.fm_min, rule.fm_max + 1):
-                if grid[r - 1, fm - 1] is not None:
-                    problems.append(msg("cell R={r}, FM={fm} is in both '{segment}' and '{other}'", r=r, fm=fm,
-                                        segment=name_msg(grid[r - 1, fm - 1]), other=name_msg(rule.segment)))
-                else:
-                    grid[r - 1, fm - 1] = rule.segment
-    missing = [f"R={r}, FM={fm}" for r in range(1, 6) for fm in range(1, 6) if grid[r - 1, fm - 1] is None]
-    if missing and not problems:
-        cells = ", ".join(missing[:5])                   # score notation, the same in every language
-        problems.append(msg("no segment covers {cells} ...", cells=cells) if len(missing) > 5
-                        else msg("no segment covers {cells}", cells=cells))
-    if problems:
-        raise CxDataError(msg("the RFM score map is not valid: {problems}.", problems=join_clauses(problems[:4])),
-                          hint=msg("Every combination of R score (1-5) and FM score (1-5) must belong to exactly "
-                                   "one segment; fix the ranges or reset to the default map."))
-    return grid
-
-
-def score_map_frame(score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP) -> pd.DataFrame:
-    """The score map as an editable table (segment, r_min, r_max, fm_min, fm_max)."""
-    return pd.DataFrame([{"segment": r.segment, "r_min": r.r_min, "r_max": r.r_max,
-                          "fm_min": r.fm_min, "fm_max": r.fm_max} for r in score_map])
-
-
-def score_map_from_frame(df: pd.DataFrame) -> tuple[ScoreRule, ...]:
-    """Score map from an edited table; validated (CxDataError names the problem)."""
-    rules = []
-    for i, row in enumerate(df.to_dict("records"), start=1):
-        if all(pd.isna(v) or str(v).strip() == "" for v in row.values()):
-            continue
-        try:
-            bounds = (int(row[k]) for k in ("r_min", "r_max", "fm_min", "fm_max"))
-            rules.append(ScoreRule(str(row["segment"]).strip(), *bounds))
-        except (TypeError, ValueError, KeyError):
-            raise CxDataError(msg("row {row} of the score map needs a segment name and four whole numbers 1-5 "
-                                  "(r_min, r_max, fm_min, fm_max).", row=i)) from None
-    rules = tuple(rules)
-    score_grid(rules)
-    return rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,3 +443,136 @@ def index_in(values: pd.Series, value_set: pd.Series) -> np.ndarray:
     faster than ``isin``/``get_indexer`` on text columns."""
     found = pc.index_in(pa.array(values.astype("string")), value_set=pa.array(value_set.astype("string")))
     return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _norm_email(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip().str.lower().replace("", pd.NA)
+
+
+def _match(ids: pd.Series | None, emails: pd.Series | None, known_ids: pd.Series,
+           email_to_id: pd.Series) -> tuple[pd.Series, int, int]:
+    """customer_id per row: by customer id first, else by normalized email."""
+    n = len(ids if ids is not None else emails)
+    out = pd.Series(pd.NA, index=range(n), dtype="string")
+    by_id = 0
+    if ids is not None:
+        ids = ids.astype("string").str.strip().reset_index(drop=True)
+        found = index_in(ids, known_ids) >= 0
+        out = ids.where(found, pd.NA).astype("string")
+        by_id = int(out.notna().sum())
+    by_email = 0
+    if emails is not None and len(email_to_id):
+        via = _norm_email(emails.reset_index(drop=True)).map(email_to_id).astype("string")
+        fill = out.isna() & via.notna()
+        out = out.mask(fill, via)
+        by_email = int(fill.sum())
+    return out, by_id, by_email
+
+
+def _latest(df: pd.DataFrame, col: str, time_col: str | None) -> pd.Series:
+    d = df[df[col].notna() & (df[col].between(0, 10) if col == "nps" else True)]     # NPS: answers 0-10 only
+    if time_col and time_col in d.columns:
+        d = d.sort_values(time_col, kind="mergesort", na_position="first")
+    return d.groupby("customer_id", sort=False)[col].last()
+
+
+def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
+    """True when ``other`` (customers, responses or tickets) has a customer id or an email that also
+    appears in one of ``sources`` (orders, customers): a cheap test of whether a join makes sense."""
+    ids = [d.df["customer_id"].astype("string").str.strip() for d in sources if d is not None and "customer_id" in d.df]
+    emails = [_norm_email(d.df["email"]) for d in sources if d is not None and "email" in d.df]
+    ids = pd.concat(ids).dropna() if ids else pd.Series([], dtype="string")
+    emails = pd.concat(emails).dropna() if emails else pd.Series([], dtype="string")
+    d = other.df
+    for col in ("customer_id", "requester"):
+        if col in d.columns and d[col].astype("string").str.strip().isin(ids).any():
+            return True
+    for col in ("email", "requester"):
+        if col in d.columns and _norm_email(d[col]).isin(emails).any():
+            return True
+    return False
+
+
+def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, responses: Dataset | None = None,
+                        tickets: Dataset | None = None, *, promoter_min: int = 9, detractor_max: int = 6
+                        ) -> CustomerView:
+    """Join customer attributes, survey responses and tickets to the RFM table (customer id first,
+    else email normalized to lower case without spaces); counts of matched/unmatched rows in ``joins``.
+
+    With responses, ``nps`` and ``csat`` are each customer's latest answer (NPS: the latest answer
+    0-10) and ``nps_band`` its band (:func:`nps_band` with ``promoter_min``/``detractor_max``).
+
+    Attributes in both the customers file and the orders (email, country, channel) take the
+    customers file's value, falling back to the latest order's; other clashing columns of the
+    customers file get a ``_attr`` suffix."""
+    base = rfm.customers.copy()
+    joins: list[JoinStats] = []
+    warnings: list[Msg] = []
+    if customers is not None:
+        attrs = customers.df.copy()
+        attrs["customer_id"] = attrs["customer_id"].astype("string").str.strip()
+        attrs = attrs[attrs["customer_id"].notna()]
+        dup = attrs["customer_id"].duplicated()
+        if dup.any():
+            warnings.append(msg("{repeated} repeated customer id(s) in {file}; the first row of each is used.",
+                                repeated=int(dup.sum()), file=customers.name))
+            attrs = attrs[~dup]
+        shared = [c for c in attrs.columns if c in base.columns and c != "customer_id"
+                  and (c == "email" or c in ORDER_ATTRIBUTES)]        # customers file wins, orders fill gaps
+        clash = [c for c in attrs.columns if c in base.columns and c != "customer_id" and c not in shared]
+        attrs = attrs.rename(columns={c: f"{c}_attr" for c in shared + clash})
+        in_rfm = attrs["customer_id"].isin(base["customer_id"])
+        base = base.merge(attrs, on="customer_id", how="outer", sort=True)
+        for col in shared:
+            base[col] = base[f"{col}_attr"].astype("string").fillna(base[col].astype("string"))
+            base = base.drop(columns=f"{col}_attr")
+        no_orders = base["orders"].isna()
+        base.loc[no_orders, ["orders", "net_revenue"]] = 0
+        base["orders"] = base["orders"].astype(int)
+        base["segment"] = base["segment"].astype("string").fillna(NO_ORDERS)
+        joins.append(JoinStats("customers", len(attrs), int(in_rfm.sum()), 0, int((~in_rfm).sum())))
+    base["email_norm"] = _norm_email(base["email"]) if "email" in base.columns else pd.NA
+    emails = base.dropna(subset=["email_norm"]).drop_duplicates("email_norm")
+    email_to_id = pd.Series(emails["customer_id"].to_numpy(), index=emails["email_norm"].to_numpy())
+    resp_out = None
+    if responses is not None:
+        r = responses.df
+        ids = r["customer_id"] if responses.has("customer_id") else None
+        em = r["email"] if responses.has("email") else None
+        if ids is None and em is None:
+            warnings.append(msg("{file} has no customer id or email column, so responses cannot be joined.",
+                                file=responses.name))
+        else:
+            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
+            keep = [c for c in ("nps", "csat", "ces", "answered_at") if c in r.columns]
+            resp_out = r[keep].reset_index(drop=True).assign(customer_id=cid)
+            resp_out = resp_out[resp_out["customer_id"].notna()].reset_index(drop=True)
+            joins.append(JoinStats("responses", len(r), by_id, by_em, len(r) - by_id - by_em))
+            for col in ("nps", "csat"):
+                if col in resp_out.columns:
+                    base[col] = base["customer_id"].map(_latest(resp_out, col, "answered_at")).astype(float)
+            if "nps" in base.columns:
+                base["nps_band"] = nps_band(base["nps"], promoter_min, detractor_max)
+    tick_out = None
+    if tickets is not None:
+        t = tickets.df
+        ids = next((t[c] for c in ("customer_id", "requester") if c in t.columns and t[c].notna().any()), None)
+        em = next((t[c] for c in ("email", "requester_email", "requester")
+                   if c in t.columns and t[c].notna().any()), None)
+        if ids is None and em is None:
+            warnings.append(msg("{file} has no customer id, email or requester column, so tickets cannot be joined.",
+                                file=tickets.name))
+        else:
+            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
+            tick_out = pd.DataFrame({"ticket_id": t["ticket_id"].to_numpy(), "customer_id": cid})
+            tick_out = tick_out[tick_out["customer_id"].notna()].reset_index(drop=True)
+            joins.append(JoinStats("tickets", len(t), by_id, by_em, len(t) - by_id - by_em))
+            counts = tick_out.groupby("customer_id").size()
+            base["tickets"] = base["customer_id"].map(counts).fillna(0).astype(int)
+    for j in joins:
+        if j.source != "customers" and j.rows and j.matched == 0:
+            warnings.append(msg("none of the {rows} responses rows match a customer by id or email.", rows=j.rows)
+                            if j.source == "responses" else
+                            msg("none of the {rows} tickets rows match a customer by id or email.", rows=j.rows))
+    return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.orders, responses=resp_out,
+                        tickets=tick_out, joins=tuple(joins), warnings=tuple(rfm.warnings) + tuple(warnings))

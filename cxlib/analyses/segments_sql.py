@@ -13,7 +13,8 @@ import pandas as pd
 
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import valid_orders_expr
-from cxlib.analyses.segments import RFMSpec, score_grid
+from cxlib.analyses.segments import RFMSpec
+from cxlib.analyses.rfm_scores import score_grid
 
 RFM_SQL = """
 WITH valid AS (

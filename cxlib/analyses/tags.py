@@ -42,8 +42,9 @@ from cxlib.data import engine
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg, sentences
-from cxlib.analyses.propensity import (DAY, FlatSpec, _check_role, _day, _order_facts, _time_filter, no_valid_orders,
-                              customer_orders_expr)
+from cxlib.analyses.propensity import _check_role, _order_facts, _time_filter, no_valid_orders, customer_orders_expr
+from cxlib.analyses.propensity_model import DAY
+from cxlib.analyses.propensity_result import FlatSpec, _day
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     from cxlib.core.definitions import DefinitionSet

@@ -47,7 +47,7 @@ from cxlib.analyses.churn import ChurnList, ChurnTrend
 from cxlib.analyses.scorecard import Scorecard
 from cxlib.analyses.segment_analysis import SegmentsResult
 from cxlib.analyses.segments import RFMResult
-from cxlib.analyses.segment_view import RuleSegment
+from cxlib.analyses.segment_members import RuleSegment
 from cxlib.analyses.support import SupportSummary, SupportTrend
 from cxlib.analyses.survey import GroupedResult, NpsResult, ScaleResult, SurveySummary
 from cxlib.core.errors import CxDataError
