@@ -14,9 +14,11 @@ from cxlib.analyses import customers
 from cxlib.analyses import experiment
 from cxlib.analyses import orders
 from cxlib.analyses import retention
+from cxlib.analyses import churn as churn_mod
 from cxlib.analyses import scorecard
 from cxlib.analyses import segment_analysis
 from cxlib.analyses import segments
+from cxlib.analyses import segment_members
 from cxlib.analyses import support
 from cxlib.analyses import survey
 from cxlib.core.definitions import DefinitionSet, NpsDef
@@ -43,7 +45,7 @@ def _direct(d: dict[str, cx.Dataset], defs: DefinitionSet) -> dict[str, tuple[li
     cspec, chspec = retention.CohortSpec("week", 8), retention.ChurnSpec(60, "2026-09-30")
     clv_spec = clv.CLVSpec(horizon_days=180)
     sspec = segment_analysis.SegmentsSpec(
-        segments.RFMSpec(), (segments.RuleSpec("Unhappy", "nps <= 6", "1"), segments.RuleSpec("DE", "country = DE", "2")),
+        segments.RFMSpec(), (segment_members.RuleSpec("Unhappy", "nps <= 6", "1"), segment_members.RuleSpec("DE", "country = DE", "2")),
         segment_analysis.CompareSpec(("rule:1", "nps:promoter", "rest"), "revenue_per_customer"))
     xspec = experiment.ExperimentSpec(metric="revenue", alpha=0.01, winsorize_pct=99.0)
     return {
@@ -66,9 +68,9 @@ def _direct(d: dict[str, cx.Dataset], defs: DefinitionSet) -> dict[str, tuple[li
         "retention-rate": ([o], {"view": "retention_rate", "churn": chspec.to_json()},
                            retention.retention_rate(o, chspec, defs=defs)),
         "retention-list": ([o], {"view": "churn_list", "churn": chspec.to_json(), "at_risk_days": 20},
-                           retention.churn_list(o, chspec, 20, defs=defs)),
+                           churn_mod.churn_list(o, chspec, 20, defs=defs)),
         "retention-trend": ([o], {"view": "churn_trend", "churn": chspec.to_json(), "freq": "week"},
-                            retention.churn_trend(o, chspec, "week", defs=defs)),
+                            churn_mod.churn_trend(o, chspec, "week", defs=defs)),
         "retention-clv": ([o], {"view": "clv", "clv": clv_spec.to_json()}, clv.predict_clv(o, clv_spec, defs=defs)),
         "retention-historical": ([o], {"view": "historical_clv", "by": "channel"}, clv.historical_clv(o, by="channel", defs=defs)),
         "experiment": ([d["experiment"]], xspec.to_json(), experiment.analyze(d["experiment"], xspec)),

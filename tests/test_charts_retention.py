@@ -13,7 +13,8 @@ from cxlib.present.charts_retention import (churn_trend_chart, clv_histogram, cl
 from cxlib.data.loader import from_frame
 from cxlib.analyses.clv import historical_clv, predict_clv
 from cxlib.data.dataset import Dataset
-from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_trend, cohort_table
+from cxlib.analyses.retention import ChurnSpec, CohortSpec, cohort_table
+from cxlib.analyses.churn import churn_trend
 
 
 def spec(chart) -> dict:

@@ -9,7 +9,8 @@ import pytest
 from cxlib.present.charts_segments import comparison_chart, rfm_grid_chart, segment_share_chart, value_tier_chart
 from cxlib.data.loader import from_frame
 from cxlib.analyses.compare import compare_segments, segment_groups
-from cxlib.analyses.segments import RFMSpec, build_customer_view, compute_rfm, value_tier_frame
+from cxlib.analyses.segments import RFMSpec, compute_rfm, value_tier_frame
+from cxlib.analyses.segments import build_customer_view
 from tests.test_segments import generated_orders
 
 

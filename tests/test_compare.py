@@ -321,7 +321,7 @@ def test_baseline_errors_name_the_problem():
 
 def test_comparison_groups_keys_survive_a_rename():
     from cxlib.analyses.compare import comparison_groups
-    from cxlib.analyses.segments import RuleSpec, rule_segments
+    from cxlib.analyses.segment_members import RuleSpec, rule_segments
     view = survey_view()
     view.customers["segment"] = "Champions"
     before = comparison_groups(view, ["Champions"], rule_segments(view, [RuleSpec("Unhappy", "nps <= 6", id="7")]))
@@ -345,7 +345,9 @@ def test_detractors_on_the_sample_shop_match_a_pandas_computation():
     respondents (the fair baseline) there is no real difference, also against promoters."""
     from cxlib.analyses.compare import EVERYONE_ELSE, Group, nps_band_groups
     from cxlib.data.loader import load_path
-    from cxlib.analyses.segments import build_customer_view, compute_rfm, rule_segment
+    from cxlib.analyses.segments import compute_rfm
+    from cxlib.analyses.segment_members import rule_segment
+    from cxlib.analyses.segments import build_customer_view
     from tests import sample_oracles as so
     base = Path(__file__).resolve().parent.parent / "sample_data"
     rfm = compute_rfm(load_path(base / "orders_shopify.csv"))

@@ -26,10 +26,8 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxlib as cx
-from cxlib.analyses import customers as cu
 from cxlib.analyses import orders as orders_mod
 from cxlib.analyses.customers import CustomersSpec
-from cxlib.core.definitions import DefinitionSet
 from cxlib.data import engine
 from cxlib.core.errors import CxDataError
 from cxlib.data.identity import IdentitySpec
@@ -394,33 +392,7 @@ def test_crm_typeform_freshdesk_shapes(crm):
     assert (g["Berlin"]["ces_ci_low"], g["Berlin"]["ces_ci_high"]) == pytest.approx((6.5 - half, 6.5 + half))
 
 
-# ---- the valid-orders rule on the engine equals the pandas rule -----------------------------------------------
-def _engine_vs_pandas(ds):
-    t = engine.table(ds.df.assign(_row=np.arange(len(ds.df))))
-    got = engine.execute(cu.valid_orders_expr(t, DefinitionSet.default()).order_by("_row"))
-    ref, _ = orders_mod.prepare(ds)
-    return got, ref
-
-
-def test_valid_orders_expr_equals_the_pandas_rule_on_the_sample_shop():
-    got, ref = _engine_vs_pandas(cx.load(SAMPLE / "orders_shopify.csv"))
-    ref = ref.sort_values("order_id").reset_index(drop=True)
-    got = got.sort_values("order_id").reset_index(drop=True)
-    assert got["order_id"].tolist() == ref["order_id"].tolist()
-    assert got["valid"].tolist() == ref["valid"].tolist() and got["status"].tolist() == ref["status"].tolist()
-    np.testing.assert_allclose(got["net"].to_numpy(float), ref["net"].to_numpy(float))
-
-
-def test_valid_orders_expr_collapses_line_items_like_pandas():
-    lines = pd.DataFrame({"order_id": ["A", "A", "B", None, "C"], "customer_id": ["x", "x", "y", "z", "z"],
-                          "ordered_at": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
-                          "amount": [10.0, 5.0, 7.0, 3.0, 9.0], "refunded": [2.0, 2.0, None, None, 9.0],
-                          "status": ["completed", None, "cancelled", None, "refunded"]})
-    got, ref = _engine_vs_pandas(cx.from_frame(lines, "orders"))
-    key = (lambda f: f.assign(k=f["order_id"].fillna("~")).sort_values("k").reset_index(drop=True))
-    got, ref = key(got), key(ref)
-    assert got["valid"].tolist() == ref["valid"].tolist() == [True, False, True, True]
-    np.testing.assert_allclose(got["net"].to_numpy(float), ref["net"].to_numpy(float))   # 13, 7, 0, 3
+# (the valid-orders rule itself, pandas against engine: tests/test_data_orders.py)
 
 
 def test_sample_shop_customers_in_one_call():

@@ -19,9 +19,11 @@ from cxlib.present import display
 from cxlib.analyses import orders
 from cxlib.analyses import power
 from cxlib.analyses import retention
+from cxlib.analyses import churn as churn_mod
 from cxlib.analyses import scorecard
 from cxlib.analyses import segment_analysis
 from cxlib.analyses import segments
+from cxlib.analyses import segment_members
 from cxlib.analyses import support
 from cxlib.analyses import survey
 from cxlib.analyses.compare import compare_segments, segment_groups
@@ -51,10 +53,10 @@ def _results(d: dict[str, cx.Dataset]) -> dict[str, object]:
         "SupportTrend": support.over_time(t), "Scorecard": scorecard.build([o, s, t]), "RFMResult": rfm,
         "Comparison": compare_segments(view, groups, "aov", n_boot=200),
         "SegmentsResult": segment_analysis.analyze_segments(o, segment_analysis.SegmentsSpec(
-            rules=(segments.RuleSpec("Unhappy", "nps <= 6", "1"),),
+            rules=(segment_members.RuleSpec("Unhappy", "nps <= 6", "1"),),
             compare=segment_analysis.CompareSpec(("rule:1", "nps:promoter", "rest"), "nps")), responses=s),
-        "ChurnList": retention.churn_list(o),
-        "CohortResult": retention.cohort_table(o), "ChurnTrend": retention.churn_trend(o),
+        "ChurnList": churn_mod.churn_list(o),
+        "CohortResult": retention.cohort_table(o), "ChurnTrend": churn_mod.churn_trend(o),
         "HistoricalCLV": clv.historical_clv(o, by="channel"), "CLVResult": clv.predict_clv(o),
         "ExperimentResult": cx.abtest(d["experiment"]),
         "FunnelResult": cx.funnel(d["events"], cx.FunnelSpec(steps, by="device")),

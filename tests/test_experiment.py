@@ -17,6 +17,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
 from cxlib.analyses import experiment as ex
+from cxlib.analyses import experiment_events as exe, experiment_units as exu, experiment_words as exw
 from cxlib.data.loader import from_frame
 from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError
@@ -176,8 +177,8 @@ def test_sequential_option_widens_intervals_and_suppresses_peeking_warning():
 def test_control_is_picked_by_name_then_alphabetically():
     assert ex.analyze_counts({"treatment": (100, 5), "Control": (100, 4)}).control == "Control"
     assert ex.analyze_counts({"v2": (100, 5), "v1": (100, 4)}).control == "v1"
-    assert ex.pick_control(["new_checkout", "old_checkout"]) == "old_checkout"
-    assert ex.pick_control(["B", "A", "Control group"]) == "A"
+    assert exu.pick_control(["new_checkout", "old_checkout"]) == "old_checkout"
+    assert exu.pick_control(["B", "A", "Control group"]) == "A"
 
 
 @pytest.mark.parametrize("call,needle", [
@@ -231,7 +232,7 @@ def test_conversions_from_events_matches_a_pandas_reference():
         "timestamp": [t0 + pd.Timedelta("2D"), t0 + pd.Timedelta("8D"), t0, t0, t0 + pd.Timedelta("7D"), t0,
                       t0 + pd.Timedelta("3D")],
         "revenue": [10.0, 20, 0, 5, 7, 1, 3]})
-    out = ex.conversions_from_events(from_frame(assign, "experiment"), from_frame(events, "events"),
+    out = exe.conversions_from_events(from_frame(assign, "experiment"), from_frame(events, "events"),
                                      "purchase", "7d")
     ref = assign.merge(events[events.event == "purchase"], left_on="unit_id", right_on="user_id", how="left")
     inside = (ref.timestamp >= ref.exposed_at) & (ref.timestamp <= ref.exposed_at + pd.Timedelta("7D"))
@@ -250,7 +251,7 @@ def test_conversions_from_events_names_the_known_events_when_the_event_is_missin
     e = from_frame(pd.DataFrame({"user_id": ["u1"], "event": ["view"],
                                          "timestamp": [pd.Timestamp("2024-01-01", tz="UTC")]}), "events")
     with pytest.raises(CxDataError, match="Events found: view"):
-        ex.conversions_from_events(a, e, "purchase")
+        exe.conversions_from_events(a, e, "purchase")
 
 
 # ------------------------------------------------------------------ real data
@@ -335,12 +336,12 @@ def test_cli_abtest_bad_control_is_one_error_line(exp_csv):
 @pytest.mark.parametrize("text,expected", [("7d", "7D"), ("24h", "1D"), ("30min", "30min"), ("2w", "14D"),
                                            ("90s", "90s")])
 def test_parse_window_matches_pandas(text, expected):
-    assert ex.parse_window(text) == pd.Timedelta(expected)
+    assert exe.parse_window(text) == pd.Timedelta(expected)
 
 
 def test_parse_window_rejects_nonsense():
     with pytest.raises(CxDataError, match="7d"):
-        ex.parse_window("a week")
+        exe.parse_window("a week")
 
 
 def test_cuped_ignores_cancelled_pre_period_orders():
@@ -348,7 +349,7 @@ def test_cuped_ignores_cancelled_pre_period_orders():
     orders = from_frame(pd.DataFrame({
         "customer_id": ["u1", "u1", "u2"], "ordered_at": [pd.Timestamp("2024-01-05", tz="UTC")] * 3,
         "amount": [10.0, 50.0, 7.0], "status": ["completed", "cancelled", None], "refunded": [2.0, 0, None]}), "orders")
-    assert ex.pre_period_revenue(units, orders).tolist() == [8.0, 7.0]
+    assert exu.pre_period_revenue(units, orders).tolist() == [8.0, 7.0]
 
 
 def test_variant_value_intervals_match_scipy_and_wilson():
@@ -521,7 +522,7 @@ def test_decision_headline_and_one_reason(counts, options, call, start):
     res = ex.analyze_counts(counts, **options)
     d = res.decision
     assert d.call == call and d.sentence.startswith(start), d.sentence
-    assert str(d.headline) == ({"ship": f"Ship {d.variant}"}.get(call) or str(ex.CALLS[call]))
+    assert str(d.headline) == ({"ship": f"Ship {d.variant}"}.get(call) or str(exw.CALLS[call]))
     assert d.sentence.count(". ") == 0 and d.sentence.endswith(".")                 # one sentence
     assert res.to_json()["decision"] == d.to_json() and d.to_json()["call"] == call
 
@@ -536,6 +537,6 @@ def test_ship_sentence_quotes_the_low_end_that_the_test_guarantees_is_a_gain():
 
 def test_default_question_names_the_variant_and_the_metric():
     one = ex.analyze_counts({"A": (1000, 40), "B": (1000, 50)})
-    assert ex.default_question(one) == "Does B change conversion compared with A?"
+    assert exw.default_question(one) == "Does B change conversion compared with A?"
     three = ex.analyze_counts({"A": (1000, 40), "B": (1000, 50), "C": (1000, 45)})
-    assert ex.default_question(three) == "Does any variant change conversion compared with A?"
+    assert exw.default_question(three) == "Does any variant change conversion compared with A?"

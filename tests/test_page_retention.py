@@ -132,7 +132,7 @@ def test_page_in_chinese_and_russian(lang):
 # ---- issue 20, finding 6: the churned / at-risk list with revenue at stake -------------------------
 def test_churn_tab_lists_churned_and_at_risk_customers_with_revenue_at_stake():
     """Before the fix the Churn tab had no customer list and no revenue at stake."""
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     ds = shop()
     at = run_page(ds)
     assert not at.exception

@@ -16,6 +16,8 @@ import cxlib as cx
 from cxlib.data.loader import from_frame
 from cxlib.data import engine
 from cxlib.analyses import propensity as P
+from cxlib.analyses import propensity_model as PM
+from cxlib.analyses import propensity_result as PR
 from cxlib.analyses.clv import summarize_transactions
 from cxlib.analyses.clv_models import BGNBD
 from cxlib.analyses.orders import prepare
@@ -40,8 +42,8 @@ def gen():
 
 
 # ---------------------------------------------------------------------------------------------- engine
-def test_valid_orders_expr_equals_the_pandas_rule_on_the_sample_shop(sample):
-    got = engine.execute(P.valid_orders_expr(sample)).sort_values(["customer_id", "ordered_at"]).reset_index(drop=True)
+def test_customer_orders_expr_equals_the_pandas_rule_on_the_sample_shop(sample):
+    got = engine.execute(P.customer_orders_expr(sample)).sort_values(["customer_id", "ordered_at"]).reset_index(drop=True)
     want = valid_orders(sample).orders.sort_values(["customer_id", "ordered_at"]).reset_index(drop=True)
     assert len(got) == len(want) == 2401
     assert (got["customer_id"].astype(str) == want["customer_id"].astype(str)).all()
@@ -49,7 +51,7 @@ def test_valid_orders_expr_equals_the_pandas_rule_on_the_sample_shop(sample):
     np.testing.assert_allclose(got["net"], want["net"])
 
 
-def test_valid_orders_expr_collapses_line_items_like_orders_prepare():
+def test_customer_orders_expr_collapses_line_items_like_orders_prepare():
     df = pd.DataFrame({
         "order_id": ["1", "1", "1", "2", "3", None, "4", "5"],
         "customer_id": ["a", "a", "a", "b", "c", "c", None, "d"],
@@ -60,7 +62,7 @@ def test_valid_orders_expr_collapses_line_items_like_orders_prepare():
     ds = from_frame(df, "orders")
     work, _ = prepare(ds)
     want = work[work["valid"] & work["customer_id"].notna() & work["ordered_at"].notna()]
-    got = engine.execute(P.valid_orders_expr(ds))
+    got = engine.execute(P.customer_orders_expr(ds))
     key = ["customer_id", "ordered_at"]
     want = want[key + ["net"]].sort_values(key).reset_index(drop=True)
     got = got.sort_values(key).reset_index(drop=True)
@@ -97,7 +99,7 @@ def test_snapshots_equal_a_pandas_computation_at_every_cutoff():
     s = shop(400, seed=5, days=300)
     orders = s.orders.assign(net=s.orders["amount"] - s.orders["refunded"])
     cuts = [s.cut - pd.Timedelta(days=30 * k) for k in range(4)]
-    frame = P.snapshots(P.valid_orders_expr(from_frame(s.orders, "orders")),
+    frame = P.snapshots(P.customer_orders_expr(from_frame(s.orders, "orders")),
                         from_frame(s.events, "events"), [int(c.timestamp()) for c in cuts], 30)
     for c in cuts[1:]:
         got = frame[frame["cutoff"] == int(c.timestamp())].set_index("customer_id")
@@ -115,9 +117,9 @@ def test_snapshots_equal_a_pandas_computation_at_every_cutoff():
 
 def test_bgnbd_inputs_equal_clv_summary_on_the_sample_shop(sample):
     cutoff = pd.Timestamp("2026-09-01", tz="UTC")
-    frame = P.snapshots(P.valid_orders_expr(sample), None, [int(cutoff.timestamp())], 30)
+    frame = P.snapshots(P.customer_orders_expr(sample), None, [int(cutoff.timestamp())], 30)
     frame = frame[frame["orders"] > 0].set_index("customer_id")
-    got = P.bgnbd_inputs(frame)
+    got = PM.bgnbd_inputs(frame)
     vo = valid_orders(sample).orders
     want = summarize_transactions(vo[vo["ordered_at"] < cutoff], "customer_id", "ordered_at", "net",
                                   calibration_end="2026-08-31", time_unit="week", count_per="day")
@@ -144,7 +146,7 @@ def test_bgnbd_probability_of_an_order_matches_numerical_integration():
             return stay * alive + drop * dead
 
         want = 1 - mass(True) / mass(False)
-        assert P.bgnbd_probability(model, t, x, t_x, T) == pytest.approx(want, rel=1e-6)
+        assert PM.bgnbd_probability(model, t, x, t_x, T) == pytest.approx(want, rel=1e-6)
 
 
 # ---------------------------------------------------------------------------------------------- metrics
@@ -163,7 +165,7 @@ def test_delong_auc_matches_sklearn_and_the_brute_force_variance(rows):
     s = np.array([r[1] for r in rows], dtype=float)          # few distinct values: many ties
     if y.sum() < 2 or (1 - y).sum() < 2:
         return
-    auc, lo, hi = P.delong_auc(y, s)
+    auc, lo, hi = PM.delong_auc(y, s)
     want, var = _brute_delong(y, s)
     assert auc == pytest.approx(roc_auc_score(y, s)) == pytest.approx(want)
     half = 1.959963984540054 * np.sqrt(var)
@@ -173,19 +175,19 @@ def test_delong_auc_matches_sklearn_and_the_brute_force_variance(rows):
 def test_gains_and_calibration_by_hand():
     y = np.array([1, 0, 1, 0, 0, 0, 0, 0, 1, 0])
     s = np.arange(10, 0, -1, dtype=float)                    # the first row scores highest
-    g = P.gains(y, s, shares=(0.1, 0.2, 0.3))
+    g = PM.gains(y, s, shares=(0.1, 0.2, 0.3))
     assert g[0.1] == pytest.approx((1 / 3, 1 / 0.3))          # top 1 of 10: one buyer of three, rate 1 vs 0.3
     assert g[0.3] == pytest.approx((2 / 3, (2 / 3) / 0.3))
-    cal = P.calibration_table(y, s / 10, bins=2)
+    cal = PM.calibration_table(y, s / 10, bins=2)
     assert cal["customers"].tolist() == [5, 5] and cal["observed"].tolist() == [0.2, 0.4]
     assert cal["predicted"].tolist() == pytest.approx([0.3, 0.8])
 
 
 def test_bands_follow_the_documented_thresholds():
-    ready, warming = P.band_thresholds(0.1)
+    ready, warming = PR.band_thresholds(0.1)
     assert (ready, warming) == pytest.approx((0.2, 0.1))
-    assert P.band_thresholds(0.8) == pytest.approx((0.9, 0.8))             # (1 + b) / 2 caps 2b
-    assert P.bands(np.array([0.25, 0.2, 0.15, 0.05]), (ready, warming)).tolist() == [
+    assert PR.band_thresholds(0.8) == pytest.approx((0.9, 0.8))             # (1 + b) / 2 caps 2b
+    assert PR.bands(np.array([0.25, 0.2, 0.15, 0.05]), (ready, warming)).tolist() == [
         "ready", "ready", "warming", "not now"]
 
 
@@ -262,7 +264,7 @@ def test_contributions_add_up_to_the_plain_model_log_odds():
     rng = np.random.default_rng(3)
     X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.exponential(size=400), "c": np.ones(400)})
     y = (X["a"] + rng.normal(size=400) > 0.5).astype(int)
-    m = P.fit_model(X, y)
+    m = PM.fit_model(X, y)
     assert m.features == ("a", "b")                                          # a constant input is dropped
     logit = m.contributions(X).sum(axis=1) + m.plain[-1].intercept_[0]
     p = m.plain.predict_proba(X[list(m.features)].to_numpy())[:, 1]
@@ -284,7 +286,7 @@ def test_holdout_is_seeded_stratified_by_band_and_reads_as_an_experiment(gen):
     assert h.equals(res.holdout()) and not h.equals(res.holdout(seed=99))
     for band, group in h.groupby("band"):
         assert (group["variant"] == "holdout").sum() == round(0.1 * len(group)), band
-    exp = cx.load_bytes(P.holdout_csv(res), "holdout.csv", role="experiment")
+    exp = cx.load_bytes(PR.holdout_csv(res), "holdout.csv", role="experiment")
     assert exp.df["variant"].value_counts().to_dict() == h["variant"].value_counts().to_dict()
 
 
@@ -292,27 +294,27 @@ def test_scores_csv_is_formula_neutral():
     df = pd.DataFrame({"customer_id": ["=HYPERLINK(1)", "b"], "ordered_at": ["2024-01-01", "2024-01-02"],
                        "amount": [1.0, 2.0]})
     res = P.propensity(from_frame(df, "orders"), horizon_days=30)
-    text = P.scores_csv(res).decode("utf-8-sig")
+    text = PR.scores_csv(res).decode("utf-8-sig")
     assert text.splitlines()[0] == "customer_id,score,band,reasons" and "'=HYPERLINK(1)" in text
     assert res.method == "recency" and res.backtest.auc != res.backtest.auc     # nothing to backtest: NaN
 
 
 def test_spec_from_json_is_strict_and_validates():
-    assert P.PropensitySpec.from_json(P.PropensitySpec(horizon_days=14).to_json()).horizon_days == 14
+    assert PR.PropensitySpec.from_json(PR.PropensitySpec(horizon_days=14).to_json()).horizon_days == 14
     with pytest.raises(cx.CxDataError, match="unknown key.*horizon.*Known keys"):
-        P.PropensitySpec.from_json({"horizon": 30})
+        PR.PropensitySpec.from_json({"horizon": 30})
     with pytest.raises(cx.CxDataError, match="horizon"):
-        P.PropensitySpec(horizon_days=0)
-    assert P.parse_horizon("30d") == 30 and P.parse_horizon("2w") == 14 and P.parse_horizon("45") == 45
+        PR.PropensitySpec(horizon_days=0)
+    assert PR.parse_horizon("30d") == 30 and PR.parse_horizon("2w") == 14 and PR.parse_horizon("45") == 45
     with pytest.raises(cx.CxDataError):
-        P.parse_horizon("36h")
+        PR.parse_horizon("36h")
 
 
 def test_public_entry_point(sample):
     res = cx.propensity(sample, horizon_days=30)
-    assert isinstance(res, P.PropensityResult) and cx.PropensitySpec is P.PropensitySpec
+    assert isinstance(res, PR.PropensityResult) and cx.PropensitySpec is PR.PropensitySpec
     assert res.as_of == "2026-11-01" and len(res.customers) == 1180
-    assert set(res.customers["band"]) <= set(P.BANDS)
+    assert set(res.customers["band"]) <= set(PR.BANDS)
 
 
 # ---------------------------------------------------------------------------------------------- command line

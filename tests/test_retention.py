@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame
 from cxlib.core.errors import CxDataError
-from cxlib.analyses.retention import (ChurnSpec, CohortSpec, churn_rate, churn_trend, cohort_table, retention_rate,
-                             valid_orders)
+from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, cohort_table, retention_rate, valid_orders
+from cxlib.analyses.churn import churn_trend
 from cxlib.core.stats import wilson_ci
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,7 +345,9 @@ def test_sentences_are_msg_templates_with_values():
     assert summary.template.startswith("{metric} on {date}: {rate:.1%} ({count:,} of {n:,} customers;")
     assert summary.params["metric"].template == "Churn rate" and summary.params["n"] == churn.n
     assert isinstance(churn.sentence, Msg) and churn.sentence.params["days"] == 365
-    assert ChurnSpec(30, "2024-02-01").describe().params == {"days": 30, "date": "2024-02-01"}
+    params = ChurnSpec(30, "2024-02-01").describe().params
+    assert (params["days"], params["date"], str(params["statuses"])) == (30, "2024-02-01",
+                                                                         "completed, refunded, partially refunded")
     with pytest.raises(CxDataError) as exc:
         CohortSpec(period="day")
     assert exc.value.message.params == {"period": "'day'"} and exc.value.hint.template == "Use 'month' or 'week'."
@@ -353,7 +355,7 @@ def test_sentences_are_msg_templates_with_values():
 
 # ---- churned / at-risk list with the revenue at stake (issue 20, finding 6) -------------------------
 def test_churn_list_matches_hand_computation():
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     # as of 2024-04-28, 30-day churn window, at risk 10 days before it (last order 20-29 days ago):
     #   a last Apr 2 (26 days): at risk, window Mar 4..Apr 2 = 5, all 35;  c last Mar 30 (29 days): at risk,
     #   window Mar 1..Mar 30 = 15 (not Feb 25), all 80;  d Mar 15 (44): churned 60/60;  b Jan 20 (99, the
@@ -379,13 +381,13 @@ def test_churn_list_matches_hand_computation():
 
 
 def test_churn_list_rejects_an_at_risk_window_as_long_as_the_churn_window():
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     with pytest.raises(CxDataError, match="from 0 to 29 days"):
         churn_list(orders(SHOP), ChurnSpec(30, "2024-04-28"), at_risk_days=30)
 
 
 def test_churn_list_email_is_the_last_orders():
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     df = pd.DataFrame({"order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
                        "ordered_at": ["2024-01-01", "2024-02-01", "2024-06-01"], "amount": [1.0, 2.0, 3.0],
                        "email": ["old@x.com", "=new@x.com", "b@x.com"]})
@@ -397,7 +399,7 @@ def test_churn_list_email_is_the_last_orders():
 
 def test_churn_list_on_the_sample_shop_matches_a_pandas_computation():
     from cxlib.data.loader import load_path
-    from cxlib.analyses.retention import churn_list
+    from cxlib.analyses.churn import churn_list
     from tests import sample_oracles as so
     res = churn_list(load_path(ROOT / "sample_data/orders_shopify.csv"), ChurnSpec(90), at_risk_days=30)
     truth = so.churn_list(90, 30).set_index("customer_id").sort_index()
@@ -409,3 +411,19 @@ def test_churn_list_on_the_sample_shop_matches_a_pandas_computation():
         assert got[col].to_numpy() == pytest.approx(truth[col].to_numpy(), abs=1e-6), col
     assert res.totals() == {"churned": {"customers": 771, "net_revenue_window": 51541.5, "net_revenue": 61094.77},
                             "at_risk": {"customers": 99, "net_revenue_window": 8406.96, "net_revenue": 15530.53}}
+
+
+def test_cohort_and_churn_captions_name_the_valid_statuses_in_use():
+    from cxlib.core.definitions import DefinitionSet, RevenueDef
+    from cxlib.present.display import view_of
+    defs = DefinitionSet.default().replace(net_revenue=RevenueDef(("completed", "in_transit")))
+    assert "(status completed, refunded, partially refunded)" in str(CohortSpec().describe())
+    assert "(status completed, in transit)" in str(ChurnSpec(60).describe(defs))
+    assert "(status completed, in transit)" in str(ChurnSpec(60).describe(defs.net_revenue))   # a RevenueDef too
+    assert "(status completed, in transit)" in str(defs.describe("churn_rate"))
+    ds = orders(SHOP)
+    cohorts, trend = cohort_table(ds, defs=defs), churn_trend(ds, ChurnSpec(30), defs=defs)
+    for res in (cohorts, trend):
+        assert "(status completed, in transit)" in str(view_of(res).definition(res))
+        assert "(status completed, in transit)" in str(res.to_json()["definition"])
+    assert "in transit" in str(churn_rate(ds, ChurnSpec(30), defs=defs).sentence)

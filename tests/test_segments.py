@@ -20,9 +20,10 @@ from cxlib.data.loader import from_frame
 from cxlib.core.errors import CxDataError
 from cxlib.data.export import to_csv_bytes
 from cxlib.analyses.segment_rules import parse_rule, rule_mask
-from cxlib.analyses.segments import (DEFAULT_SCORE_MAP, RFMSpec, ScoreRule, build_customer_view, compute_rfm,
-                            members_frame, quintile_scores, rule_segment, score_grid, score_map_frame,
-                            score_map_from_frame, shares_customers, value_tier_frame)
+from cxlib.analyses.segments import RFMSpec, compute_rfm, quintile_scores, value_tier_frame
+from cxlib.analyses.rfm_scores import DEFAULT_SCORE_MAP, ScoreRule, score_grid, score_map_frame, score_map_from_frame
+from cxlib.analyses.segment_members import members_frame, rule_segment
+from cxlib.analyses.segments import build_customer_view, shares_customers
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).resolve().parents[2] / "shared/data/real"
@@ -80,7 +81,7 @@ def test_unknown_statuses_are_excluded_with_a_warning():
                                           "completed", "cancelled", "completed"])
     res = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
     assert "b" not in set(res.customers["customer_id"])
-    assert any(w.startswith("2 order(s) have a status that is not understood ('paid')") for w in res.warnings)
+    assert any(w.startswith("2 order(s) have an unrecognized status (e.g. 'paid')") for w in res.warnings)   # the rule's one note
 
 
 def test_rfm_spec_and_cli_follow_the_net_revenue_definition(tmp_path):
@@ -546,7 +547,7 @@ def test_latest_nps_skips_out_of_range_answers_and_gets_a_band():
 
 
 def test_several_rule_segments_with_names_fields_and_errors():
-    from cxlib.analyses.segments import RuleSpec, rule_segments, rule_segments_frame
+    from cxlib.analyses.segment_members import RuleSpec, rule_segments, rule_segments_frame
     view = build_customer_view(compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30))))
     segs = rule_segments(view, [RuleSpec("Loyal", "orders >= 2", id="1"), RuleSpec("Big", "net_revenue > 50", id="2")])
     assert [(s.name, s.customers, s.id, s.fields) for s in segs] == [("Loyal", 2, "1", {"orders"}),
@@ -571,7 +572,7 @@ def test_rule_fields_are_every_field_a_rule_reads():
 
 
 def test_segment_table_has_a_no_orders_row_with_shares_of_all_customers():
-    from cxlib.analyses.segments import segment_frame
+    from cxlib.analyses.segment_members import segment_frame
     rfm = compute_rfm(small_orders(), RFMSpec(as_of=date(2024, 6, 30)))
     customers = from_frame(pd.DataFrame({"customer_id": ["a", "b", "q", "e"]}), "customers")
     table = segment_frame(rfm, build_customer_view(rfm, customers=customers))
@@ -584,7 +585,7 @@ def test_segment_table_has_a_no_orders_row_with_shares_of_all_customers():
 
 def test_no_orders_segment_of_the_sample_shop_is_customers_without_a_valid_order():
     from cxlib.data.loader import load_path
-    from cxlib.analyses.segments import segment_frame
+    from cxlib.analyses.segment_members import segment_frame
     from tests import sample_oracles as so
     rfm = compute_rfm(load_path(ROOT / "sample_data/orders_shopify.csv"))
     view = build_customer_view(rfm, load_path(ROOT / "sample_data/customers.csv"))

@@ -22,7 +22,9 @@ def _spec_classes() -> list[type]:
     from cxlib.analyses.funnel import FunnelSpec, Step
     from cxlib.analyses.propensity import PropensitySpec
     from cxlib.analyses.segment_analysis import CompareSpec, SegmentsSpec
-    from cxlib.analyses.segments import RFMSpec, RuleSpec, ScoreRule
+    from cxlib.analyses.rfm_scores import ScoreRule
+    from cxlib.analyses.segment_members import RuleSpec
+    from cxlib.analyses.segments import RFMSpec
     from cxlib.analyses.tags import TagSpec
     from cxlib.data.identity import IdentitySpec
     return [NpsDef, CsatDef, CesDef, RevenueDef, RepeatDef, CartDef, SlaDef, ClvMethodDef, CohortSpec, ChurnSpec,
@@ -38,7 +40,8 @@ def test_every_spec_derives_from_the_one_base():
 def _examples() -> list[Spec]:
     from cxlib.analyses.funnel import FunnelSpec, Step
     from cxlib.analyses.segment_analysis import CompareSpec
-    from cxlib.analyses.segments import RuleSpec, ScoreRule
+    from cxlib.analyses.rfm_scores import ScoreRule
+    from cxlib.analyses.segment_members import RuleSpec
     needs = {FunnelSpec: lambda: FunnelSpec((Step("view"), Step("buy", "page", "/x")), exclude=Step("refund")),
              Step: lambda: Step("view"), ScoreRule: lambda: ScoreRule("Champions", 5, 5, 4, 5),
              RuleSpec: lambda: RuleSpec("Big", "orders >= 2", "1"),

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxlib.analyses.retention import CHURN_STATUS_LABELS, ChurnSpec, default_at_risk_days
+from cxlib.analyses.retention import ChurnSpec
+from cxlib.analyses.churn import CHURN_STATUS_LABELS, default_at_risk_days
 from ui import fmt, runner
 from ui.downloads import download_table, spec_download
 from ui.i18n import t, tr

@@ -11,7 +11,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cxlib.analyses.customers import CustomersResult, SPECIAL_FIELDS
+from cxlib.analyses.customers import CustomersResult
+from cxlib.analyses.customers_groups import SPECIAL_FIELDS
 from cxlib.data.dataset import Dataset
 from cxlib.data.roles import role_noun
 from cxlib.present import charts_customers as charts

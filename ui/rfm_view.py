@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cxlib.analyses.rfm_scores import score_map_frame, score_map_from_frame
+from cxlib.analyses.segment_members import members_frame, segment_frame
 from cxlib.analyses.segments import (NO_ORDERS, ORDER_STATUSES, RFMSpec, build_customer_view, compute_rfm,
-                                     members_frame, score_map_frame, score_map_from_frame, segment_frame,
                                      shares_customers, value_tier_frame)
 from cxlib.core.definitions import DefinitionSet
 from cxlib.data.dataset import Dataset

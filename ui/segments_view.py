@@ -10,7 +10,7 @@ import streamlit as st
 
 from cxlib.analyses.compare import METRICS, POPULATIONS, Comparison, Group
 from cxlib.core.errors import CxDataError
-from cxlib.analyses.segments import RuleSegment, RuleSpec, members_frame, rule_segment, rule_segments_frame
+from cxlib.analyses.segment_members import RuleSegment, RuleSpec, members_frame, rule_segment, rule_segments_frame
 from ui import fmt
 from ui.charts import show_chart
 from ui.downloads import download_table

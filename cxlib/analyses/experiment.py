@@ -28,7 +28,6 @@ Example
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import asdict, dataclass, replace
 from typing import Literal, Mapping
 
@@ -39,27 +38,23 @@ from scipy import stats
 from cxlib.core.result import Result
 from cxlib.core.stats import holm, wilson_ci
 from cxlib.core import abstats
-from cxlib.data import counts
 from cxlib.core.abstats import Alternative, LiftTest
 from cxlib.data.dataset import Dataset
+from cxlib.core.definitions import DefinitionSet
 from cxlib.core.errors import CxDataError
 from cxlib.data.roles import role_noun
 from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.spec import Spec
-from cxlib.core.messages import lines as _lines, listing as _listing, sentences as _sentences
+from cxlib.core.messages import lines as _lines, listing as _listing
+from cxlib.analyses.experiment_words import Decision, METRIC_LABELS, _caveats, _verdict, _warnings, decide
+from cxlib.analyses.experiment_units import DataChecks, _split, _units, pick_control, pre_period_revenue
 
 Metric = Literal["converted", "revenue", "aov"]
 Correction = Literal["holm", "none"]
-# Metric names as they sit inside sentences ("B raised {metric} from ..."); Msg so a sentence translates them.
-# TRANSLATORS: a metric's name inside A/B sentences ("B raised {metric} from ...", "Lift in {metric} over A"), lower case
-METRIC_LABELS: dict[str, Msg] = {"converted": msg("conversion"), "revenue": msg("revenue per user"),
-                                 "aov": msg("average order value")}
 # The same names as a heading or column title.
 # TRANSLATORS: a metric's name as a heading or column title
 METRIC_TITLES: dict[str, Msg] = {"converted": msg("Conversion"), "revenue": msg("Revenue per user"),
                                  "aov": msg("Average order value")}
-CONTROL_NAMES = ("control", "a", "baseline", "original", "old", "base", "default", "champion", "existing", "current")
-MIN_CONVERSIONS = 10
 
 
 @dataclass(frozen=True)
@@ -146,43 +141,6 @@ _TESTS: dict[tuple[str, str], Msg] = {
     ("larger", "aov"): msg("a one-sided comparison of a ratio counted per user, variant better (delta-method t-test)"),
     ("smaller", "aov"): msg("a one-sided comparison of a ratio counted per user, variant worse (delta-method t-test)"),
 }
-
-
-@dataclass(frozen=True)
-class DataChecks:
-    """What the data checks found, before any statistics."""
-
-    rows: int = 0
-    units: int = 0                             # units analysed
-    rows_missing_unit_or_variant: int = 0
-    duplicate_rows: int = 0
-    units_with_several_rows: int = 0
-    units_in_multiple_variants: int = 0
-    rows_in_multiple_variants: int = 0
-    expected_split: tuple[tuple[str, float], ...] = ()
-    observed: tuple[tuple[str, int], ...] = ()
-    missing_variants: tuple[str, ...] = ()     # named in the intended split, no users
-    srm_p_value: float = 1.0
-    srm_flag: bool = False
-
-    def sentences(self) -> list[Msg]:
-        # TRANSLATORS: a variant's name and its number of users
-        obs = _listing([msg("{variant}: {users:,}", variant=k, users=v) for k, v in self.observed], ", ")
-        out = [msg("{units:,} units analysed ({observed}).", units=self.units, observed=obs)]
-        if self.rows:
-            out.append(msg("{rows:,} rows read; {missing:,} without unit or variant, {duplicates:,} exact duplicates, "
-                           "{multi_units:,} units in more than one variant ({multi_rows:,} rows), {several:,} units "
-                           "with several rows (collapsed).", rows=self.rows, missing=self.rows_missing_unit_or_variant,
-                           duplicates=self.duplicate_rows, multi_units=self.units_in_multiple_variants,
-                           multi_rows=self.rows_in_multiple_variants, several=self.units_with_several_rows))
-        split = _listing([msg("{variant} {share:.1%}", variant=k, share=v) for k, v in self.expected_split], " / ")
-        if self.srm_flag:
-            out.append(msg("Sample ratio check against {split}: {p_value} - MISMATCH.", split=split,
-                           p_value=_p_eq(self.srm_p_value)))
-        else:
-            out.append(msg("Sample ratio check against {split}: {p_value} - no mismatch.", split=split,
-                           p_value=_p_eq(self.srm_p_value)))
-        return out
 
 
 @dataclass(frozen=True)
@@ -309,131 +267,11 @@ def _json_safe(obj):
     return obj
 
 
-# ---------------------------------------------------------------- data preparation
-
-def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str]]:
-    """One row per analysable unit (unit_id, variant, converted, revenue, orders, exposed_at, n) + checks.
-
-    Vectorized on integer codes (one factorization of unit and variant, then bincounts), so a
-    few million rows take seconds, not minutes."""
-    df = ds.df
-    warnings: list[Msg] = []
-    if metric == "converted" and not ds.has("converted"):
-        if not ds.has("revenue"):
-            raise CxDataError(msg("the experiment has neither a 'converted' nor a 'revenue' column."), file=ds.name,
-                              hint=msg("Map a 0/1 conversion column (or a revenue column) on the Data page."))
-        warnings.append(msg("No conversion column: a unit counts as converted when its revenue is above 0."))
-    if metric in ("revenue", "aov") and not ds.has("revenue"):
-        raise CxDataError(msg("the {metric} metric needs a 'revenue' column.", metric=METRIC_LABELS[metric]),
-                          file=ds.name, hint=msg("Map the revenue column, or choose the conversion metric."))
-    n_rows = len(df)
-    kept = counts.assignment_rows(df)                     # the rows every analysis keeps (one place)
-    uid, u_names, vid, v_names = kept.unit, kept.unit_names, kept.variant, kept.variant_names
-    nv = max(len(v_names), 1)
-    has_conv = "converted" in df.columns
-    conv = df["converted"].to_numpy(float) if has_conv else np.full(n_rows, np.nan)
-    rev = df["revenue"].to_numpy(float) if "revenue" in df.columns else np.full(n_rows, np.nan)
-    orders = pd.to_numeric(df["orders"], errors="coerce").to_numpy(float) if "orders" in df.columns else None
-    t = (df["exposed_at"].to_numpy("datetime64[us]").view("int64") if "exposed_at" in df.columns
-         else np.full(n_rows, np.iinfo("int64").min))
-    bad, dup, in_multi, keep = kept.missing, kept.duplicate, kept.multi, kept.keep
-    pair = uid.astype("int64") * nv + vid
-    codes, keys = pd.factorize(pair[keep])
-    n_units = len(keys)
-    c, r = conv[keep], rev[keep]
-    if has_conv and metric == "converted" and np.isnan(c).any():
-        warnings.append(msg("{rows:,} rows have no conversion value; they count as not converted.",
-                            rows=int(np.isnan(c).sum())))
-    if ds.has("revenue") and np.isnan(r).any() and metric != "converted":
-        warnings.append(msg("{rows:,} rows have no revenue; they count as 0.", rows=int(np.isnan(r).sum())))
-    c = np.nan_to_num(c) if has_conv else (np.nan_to_num(r) > 0) * 1.0
-    o = np.nan_to_num(orders[keep]) if orders is not None else c
-    n = np.bincount(codes, minlength=n_units)
-    exposed = pd.Series(t[keep]).where(t[keep] != np.iinfo("int64").min).groupby(codes).min().reindex(range(n_units))
-    units = pd.DataFrame({
-        "unit_id": np.asarray(u_names, dtype=object)[keys // nv],
-        "variant": pd.Categorical.from_codes(keys % nv, categories=[str(v) for v in v_names]),
-        "converted": (np.bincount(codes, weights=c > 0, minlength=n_units) > 0) * 1.0,
-        "revenue": np.bincount(codes, weights=np.nan_to_num(r), minlength=n_units),
-        "orders": np.bincount(codes, weights=o, minlength=n_units),
-        "exposed_at": pd.to_datetime(exposed.to_numpy(), unit="us", utc=True),
-        "n": n})
-    multi_units = kept.units_in_multiple_variants
-    several = int((n > 1).sum())
-    checks = DataChecks(rows=n_rows, units=n_units, rows_missing_unit_or_variant=int(bad.sum()),
-                        duplicate_rows=int(dup.sum()), units_with_several_rows=several,
-                        units_in_multiple_variants=multi_units, rows_in_multiple_variants=int(in_multi.sum()))
-    # what was left out, stated once: loading states it for a loaded file (the same sentences)
-    warnings += [w for w in counts.assignment_notes(kept) if w not in ds.report.warnings]
-    if several:
-        warnings.append(msg("{units:,} units have several rows in their variant; they were combined into one "
-                            "(converted if any row converted, revenue summed).", units=several))
-    return units, checks, warnings
-
-
-def pre_period_revenue(units: pd.DataFrame, orders: Dataset) -> pd.Series:
-    """Each unit's net revenue (amount − refunded over valid orders: completed, refunded, partially
-    refunded, or no status) from orders placed
-    before the unit's exposure (or before the experiment's first exposure when a unit has none).
-    Units are matched on ``unit_id == customer_id``. Returns a float Series aligned with ``units``."""
-    if orders.role != "orders":
-        raise CxDataError(msg("'{file}' is {role} data, not orders.", file=orders.name, role=role_noun(orders.role)),
-                          hint=msg("Pick an orders dataset for CUPED."))
-    start = units["exposed_at"]
-    if start.isna().all():
-        raise CxDataError(msg("CUPED needs exposure times to know what is 'before the experiment'."),
-                          hint=msg("Map the exposure time column (exposed_at), or turn CUPED off."))
-    start = start.fillna(start.min())
-    o = orders.df
-    net = o["amount"].fillna(0.0) - (o["refunded"].fillna(0.0) if "refunded" in o.columns else 0.0)
-    valid = ["completed", "refunded", "partially_refunded"]            # DESIGN.md net revenue; missing = completed
-    keep = (o["status"].isna() | o["status"].isin(valid)) if "status" in o.columns else pd.Series(True, index=o.index)
-    od = pd.DataFrame({"unit_id": o["customer_id"], "ordered_at": o["ordered_at"], "net": net}).loc[keep.to_numpy(bool)]
-    u = pd.DataFrame({"row": np.arange(len(units)), "unit_id": units["unit_id"].to_numpy(), "start": start.to_numpy()})
-    m = u.merge(od, on="unit_id", how="inner")
-    m = m.loc[m["ordered_at"] < m["start"]]
-    sums = m.groupby("row")["net"].sum()
-    return pd.Series(sums.reindex(np.arange(len(units)), fill_value=0.0).to_numpy(), index=units.index)
-
-
-def pick_control(names: list[str], control: str | None = None) -> str:
-    """``control`` when given (it must exist), else a variant named control/A/baseline/original…,
-    else the alphabetically first."""
-    if control is not None:
-        if control not in names:
-            raise CxDataError(msg("control variant '{control}' is not in the data.", control=control),
-                              hint=msg("Variants found: {variants}.", variants=", ".join(names[:20])))
-        return control
-    for cand in CONTROL_NAMES:                     # exact name first ("A", "control")
-        for n in names:
-            if n.strip().lower() == cand:
-                return n
-    for cand in CONTROL_NAMES[:1] + CONTROL_NAMES[2:]:   # then a word of the name ("old_checkout")
-        for n in names:
-            if cand in re.split(r"[^0-9a-z]+", n.lower()):
-                return n
-    return sorted(names)[0]
-
-
-def _split(names: list[str], spec: ExperimentSpec) -> tuple[dict[str, float], tuple[str, ...]]:
-    if not spec.split:
-        return {n: 1 / len(names) for n in names}, ()
-    w = {k: float(v) for k, v in spec.split}
-    if any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
-        raise CxDataError(msg("the intended split must be non-negative shares."),
-                          hint=msg("E.g. control=50, treatment=50."))
-    unknown = [n for n in names if n not in w]
-    if unknown:
-        raise CxDataError(msg("the intended split does not name variant(s) {variants}.", variants=", ".join(unknown)),
-                          hint=msg("Give a share for every variant in the data."))
-    total = sum(w.values())
-    return {k: w[k] / total for k in [*names, *(k for k in w if k not in names)]}, tuple(k for k in w if k not in names)
-
 
 # ---------------------------------------------------------------- analysis
 
 def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset | None = None,
-            **options) -> ExperimentResult:
+            defs: DefinitionSet | None = None, **options) -> ExperimentResult:
     """Analyse an experiment dataset (one or more rows per unit).
 
     Parameters
@@ -442,6 +280,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
     spec : an :class:`ExperimentSpec`; keyword ``options`` override its fields.
     orders : an orders Dataset with pre-experiment purchases of the same users (customer_id = unit_id),
         used for CUPED on the revenue metrics when ``spec.cuped``.
+    defs : the definitions whose revenue rule gives the pre-period revenue (default definitions).
 
     Examples
     --------
@@ -472,7 +311,7 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
                             "were capped.", cap=cap, percentile=spec.winsorize_pct, units=n_capped))
     raw_y = y
     if spec.metric == "revenue" and orders is not None and spec.cuped:
-        x = pre_period_revenue(units, orders).to_numpy(float)
+        x = pre_period_revenue(units, orders, defs).to_numpy(float)
         y, theta, red = abstats.cuped(y, x)
         cuped_info = CupedInfo(theta, red, int((x != 0).sum()))
         if theta == 0:
@@ -615,391 +454,6 @@ def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -
         t = replace(t, abs_ci=abs_ci, rel_ci=rel_ci, p_value=p, test=t.test + " (always-valid)",
                     ci_level=1 - spec.alpha)
     return t, mw, bayes
-
-
-# ---------------------------------------------------------------- words
-
-class _Signed(float):
-    """A change that prints with a real minus sign (U+2212) under any format: ``−3.1``, ``+12.7``."""
-
-    __slots__ = ()
-
-    def __format__(self, spec: str) -> str:
-        return float.__format__(self, spec).replace("-", "\u2212")
-
-
-
-
-
-
-
-
-def _p_eq(p: float, name: Msg | None = None) -> Msg:
-    """'p = 0.03' or 'p < 0.001'; ``name`` says which p-value (one-sided, always-valid)."""
-    name = msg("p") if name is None else name
-    if not np.isfinite(p):
-        # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"; {p_value} is "n/a" (not available)
-        return msg("{name} = {p_value}", name=name, p_value=msg("n/a"))
-    if p < 0.001:
-        # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"
-        return msg("{name} < {limit:g}", name=name, limit=0.001)
-    if p < 0.01:
-        # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"
-        return msg("{name} = {p_value:.3f}", name=name, p_value=float(p))
-    # TRANSLATORS: {name} is "p", "p-value", "one-sided p-value" or "always-valid p-value"
-    return msg("{name} = {p_value:.2f}", name=name, p_value=float(p))
-
-
-def _fmt_value(x: float, metric: str) -> Msg:
-    if not np.isfinite(x):
-        return msg("n/a")
-    if metric == "converted":
-        # TRANSLATORS: a conversion rate in percent
-        return msg("{percent:.2f} %", percent=float(x) * 100)
-    # TRANSLATORS: revenue per user or average order value
-    return msg("{value:,.2f}", value=float(x))
-
-
-def _fmt_pct(x: float) -> Msg:
-    """A relative change in percent with its sign: ``+12.7 %``, ``−3.1 %``."""
-    if not np.isfinite(x):
-        return msg("n/a")
-    # TRANSLATORS: a relative change in percent, with its sign
-    return msg("{change:+.1f} %", change=_Signed(x * 100))
-
-
-def _test_name(spec: ExperimentSpec, c: Comparison) -> Msg:
-    """The technical name of the method behind a p-value and its intervals, said in brackets."""
-    if c.sequential:
-        # TRANSLATORS: technical names of statistical methods, shown in brackets after plain words
-        return msg("always-valid confidence sequence")
-    return _METHOD_NAMES[spec.metric]
-
-
-_METHOD_NAMES: dict[str, Msg] = {"converted": msg("score test"), "revenue": msg("Welch t-test"),
-                                 "aov": msg("delta-method t-test")}
-
-
-def comparison_sentence(spec: ExperimentSpec, a: VariantSummary, b: VariantSummary, c: Comparison) -> Msg:
-    """What changed, by how much and how sure, in plain words with the statistics' names in brackets:
-    whole sentences (what happened; the likely range; how unlikely by chance), one template each."""
-    t = c.test
-    adjusted = c.p_value_adjusted != t.p_value
-    p_val = c.p_value_adjusted if adjusted else t.p_value
-    if c.sequential:
-        p_name = msg("always-valid p-value")
-    else:
-        p_name = msg("one-sided p-value") if spec.alternative != "two-sided" else msg("p-value")
-    v = dict(variant=b.name, control=a.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(a.value, spec.metric),
-             after=_fmt_value(b.value, spec.metric), lift=_fmt_pct(t.rel_lift), level=t.ci_level * 100,
-             low=_fmt_pct(t.rel_ci[0]), high=_fmt_pct(t.rel_ci[1]), p_value=_p_eq(p_val, p_name),
-             alpha=spec.alpha * 100, test=_test_name(spec, c))
-    if c.significant and t.abs_lift > 0:
-        happened = msg("{variant} raised {metric} from {before} to {after} ({lift}).", **v)
-    elif c.significant:
-        happened = msg("{variant} lowered {metric} from {before} to {after} ({lift}).", **v)
-    elif spec.alternative == "larger":
-        happened = msg("{variant} did not detectably increase {metric}: {before} in {control} vs {after} ({lift}).", **v)
-    elif spec.alternative == "smaller":
-        happened = msg("{variant} did not detectably decrease {metric}: {before} in {control} vs {after} ({lift}).", **v)
-    else:
-        happened = msg("{variant} did not detectably change {metric}: {before} in {control} vs {after} ({lift}).", **v)
-    if adjusted:      # Holm adjusts p-values, not intervals: say so, or an interval excluding 0 reads as significant
-        likely = msg("The true change is likely between {low} and {high} ({level:.0f} % confidence interval, not "
-                     "widened for comparing several variants).", **v)
-    else:
-        likely = msg("The true change is likely between {low} and {high} ({level:.0f} % confidence interval).", **v)
-    if c.significant and adjusted:
-        chance = msg("Even allowing for the several variants compared, a difference this large would be unlikely if "
-                     "{variant} changed nothing ({p_value} after Holm correction, {test}; significant at {alpha:g} %).",
-                     **v)
-    elif c.significant:
-        chance = msg("A difference this large would be unlikely if {variant} changed nothing ({p_value}, {test}; "
-                     "significant at {alpha:g} %).", **v)
-    elif adjusted:
-        chance = msg("Allowing for the several variants compared, a difference this large could be chance ({p_value} "
-                     "after Holm correction, {test}; not significant at {alpha:g} %).", **v)
-    else:
-        chance = msg("A difference this large could be chance ({p_value}, {test}; not significant at {alpha:g} %).",
-                     **v)
-    parts = [happened, likely, chance]
-    if not c.significant and spec.alternative == "larger" and t.rel_ci[1] < 0:
-        parts.append(msg("It moved the other way ({lift}), which a one-sided test for an increase cannot call "
-                         "significant; look at it before shipping.", lift=v["lift"]))
-    if not c.significant and spec.alternative == "smaller" and t.rel_ci[0] > 0:
-        parts.append(msg("It moved the other way ({lift}), which a one-sided test for a decrease cannot call "
-                         "significant; look at it before shipping.", lift=v["lift"]))
-    return _sentences(parts)
-
-
-def default_question(res: "ExperimentResult") -> Msg:
-    """The question a test answers when the user has not typed one (the decision memo's title)."""
-    metric = METRIC_LABELS[res.spec.metric]
-    if len(res.comparisons) == 1:
-        return msg("Does {variant} change {metric} compared with {control}?", variant=res.comparisons[0].variant,
-                   metric=metric, control=res.control)
-    return msg("Does any variant change {metric} compared with {control}?", metric=metric, control=res.control)
-
-
-def _verdict(spec, variants, comps, checks: DataChecks) -> Msg | str:
-    by = {v.name: v for v in variants}
-    parts = [comparison_sentence(spec, variants[0], by[c.variant], c) for c in comps]
-    if checks.srm_flag:
-        observed = _listing([msg("{variant} {users:,}", variant=k, users=v) for k, v in checks.observed], " / ")
-        return msg("Not trustworthy: the users per variant ({observed}) do not match the intended split (sample ratio "
-                   "mismatch, {p_value}), so assignment or tracking is broken and the lifts below may be biased. Fix "
-                   "the cause before deciding. As measured: {results}", observed=observed,
-                   p_value=_p_eq(checks.srm_p_value), results=_sentences(parts))
-    if len(parts) > 2:
-        sig = [c.variant for c in comps if c.significant]
-        if sig:
-            head = msg("{significant} of {total} variants differ significantly from {control} ({variants}).",
-                       significant=len(sig), total=len(comps), control=variants[0].name, variants=", ".join(sig))
-        else:
-            head = msg("{significant} of {total} variants differ significantly from {control}.",
-                       significant=0, total=len(comps), control=variants[0].name)
-        return msg("{first} {second}", first=head,
-                   second=_sentences([p for p, c in zip(parts, comps) if c.significant]))
-    return _sentences(parts)
-
-
-Call = Literal["ship", "dont_ship_yet", "no_change"]
-# The decision's headline words (the JSON keeps the call's code; an interface shows the headline).
-CALLS: dict[str, str] = {"ship": N_("Ship"), "dont_ship_yet": N_("Don't ship yet"),
-                         "no_change": N_("No detectable change")}
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What to do, in one sentence that starts with the headline and gives the reason."""
-
-    call: Call
-    variant: str | None                        # the variant to ship (ship), or the one the reason is about
-    sentence: Msg                              # "Ship B, because it raised conversion ... (+1.6 %)."
-
-    @property
-    def headline(self) -> Msg:
-        if self.call == "ship":
-            return msg("Ship {variant}", variant=self.variant)
-        return Msg(CALLS[self.call])
-
-    def to_json(self) -> dict:
-        return {"call": self.call, "variant": self.variant, "headline": str(self.headline),
-                "sentence": str(self.sentence)}
-
-
-def decide(spec: ExperimentSpec, variants, comps, checks: DataChecks) -> Decision:
-    """Ship / Don't ship yet / No detectable change, with the reason in one sentence.
-
-    Don't ship yet when the data cannot be trusted (sample ratio mismatch), when the planned sample is
-    not reached (fixed-horizon tests), when a variant made things significantly worse and none better,
-    or when the winner's evidence is fragile (too few conversions, mean and rank tests disagreeing on
-    revenue). Ship the variant with the largest significant gain otherwise; no detectable change when
-    no variant differs significantly.
-    """
-    by = {v.name: v for v in variants}
-    control = variants[0]
-    if checks.srm_flag:
-        return Decision("dont_ship_yet", None, msg(
-            "Don't ship yet, because the users per variant do not match the intended split (sample ratio mismatch, "
-            "{p_value}): fix the assignment or tracking first.", p_value=_p_eq(checks.srm_p_value)))
-    smallest = min(v.users for v in variants)
-    if spec.planned_users_per_variant and not spec.sequential and smallest < spec.planned_users_per_variant:
-        return Decision("dont_ship_yet", None, msg(
-            "Don't ship yet, because the planned sample is not reached ({smallest:,} of {planned:,} users per "
-            "variant) and stopping early makes false wins likely.", smallest=smallest,
-            planned=spec.planned_users_per_variant))
-    gains = [c for c in comps if c.significant and c.test.abs_lift > 0]
-    losses = [c for c in comps if c.significant and c.test.abs_lift < 0]
-    if gains:
-        best = max(gains, key=lambda c: c.test.rel_lift if np.isfinite(c.test.rel_lift) else c.test.abs_lift)
-        b = by[best.variant]
-        v = dict(variant=b.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(control.value, spec.metric),
-                 after=_fmt_value(b.value, spec.metric), lift=_fmt_pct(best.test.rel_lift),
-                 low=_fmt_pct(best.test.rel_ci[0]))
-        few = spec.metric == "converted" and min(b.conversions, control.conversions) < MIN_CONVERSIONS
-        if few:
-            return Decision("dont_ship_yet", b.name, msg(
-                "Don't ship yet, because {variant}'s gain rests on fewer than {minimum} conversions in an arm, too "
-                "few to trust the result.", variant=b.name, minimum=MIN_CONVERSIONS))
-        if best.mann_whitney_p is not None and not spec.sequential and best.mann_whitney_p >= spec.alpha:
-            return Decision("dont_ship_yet", b.name, msg(
-                "Don't ship yet, because {variant}'s higher {metric} comes from a few large values: the rank test "
-                "finds no difference ({p_value}).", p_value=_p_eq(best.mann_whitney_p), **v))
-        if losses:
-            worse = ", ".join(c.variant for c in losses)
-            return Decision("ship", b.name, msg(
-                "Ship {variant}, because it raised {metric} from {before} to {after} ({lift}) and even the low end "
-                "of its likely range is a gain ({low}); do not ship {worse}, which did worse.", worse=worse, **v))
-        return Decision("ship", b.name, msg(
-            "Ship {variant}, because it raised {metric} from {before} to {after} ({lift}) and even the low end of "
-            "its likely range is a gain ({low}).", **v))
-    if losses:
-        worst = min(losses, key=lambda c: c.test.abs_lift)
-        b = by[worst.variant]
-        return Decision("dont_ship_yet", b.name, msg(
-            "Don't ship yet, because {variant} lowered {metric} from {before} to {after} ({lift}): keep {control}.",
-            variant=b.name, metric=METRIC_LABELS[spec.metric], before=_fmt_value(control.value, spec.metric),
-            after=_fmt_value(b.value, spec.metric), lift=_fmt_pct(worst.test.rel_lift), control=control.name))
-    if len(comps) == 1:
-        c = comps[0]
-        low, high = c.test.rel_ci
-        if (spec.alternative == "larger" and high < 0) or (spec.alternative == "smaller" and low > 0):
-            return Decision("dont_ship_yet", c.variant, msg(
-                "Don't ship yet, because {variant} moved {metric} the other way ({lift}), which this one-sided test "
-                "cannot call significant: look at it before deciding.", variant=c.variant,
-                metric=METRIC_LABELS[spec.metric], lift=_fmt_pct(c.test.rel_lift)))
-        return Decision("no_change", c.variant, msg(
-            "No detectable change, because {variant}'s likely change ({low} to {high}) includes no change; more "
-            "users would narrow it.", variant=c.variant, low=_fmt_pct(c.test.rel_ci[0]),
-            high=_fmt_pct(c.test.rel_ci[1])))
-    return Decision("no_change", None, msg(
-        "No detectable change, because no variant's {metric} differs from {control} by more than chance; more users "
-        "would narrow the intervals.", metric=METRIC_LABELS[spec.metric], control=control.name))
-
-
-def _warnings(spec, variants, comps, checks, cuped_info) -> list[Msg]:
-    out = []
-    if checks.srm_flag:
-        out.append(msg("Sample ratio mismatch ({p_value}, flagged below {threshold:g}): the split of users differs "
-                       "from the intended one; the result is not trustworthy until the cause is found.",
-                       p_value=_p_eq(checks.srm_p_value), threshold=spec.srm_threshold))
-    if spec.metric == "converted":
-        few = [v.name for v in variants if v.conversions < MIN_CONVERSIONS or v.users - v.conversions < MIN_CONVERSIONS]
-        if few:
-            out.append(msg("Fewer than {minimum} conversions (or non-conversions) in {variants}: the normal "
-                           "approximation behind the p-value and intervals is unreliable.",
-                           minimum=MIN_CONVERSIONS, variants=", ".join(few)))
-    if spec.planned_users_per_variant and not spec.sequential:
-        smallest = min(v.users for v in variants)
-        if smallest < spec.planned_users_per_variant:
-            out.append(msg("The planned sample ({planned:,} users per variant) is not reached yet (smallest variant: "
-                           "{smallest:,}). Stopping early on a significant result inflates false positives (peeking); "
-                           "wait for the plan, or use the sequential option.",
-                           planned=spec.planned_users_per_variant, smallest=smallest))
-    for c in comps:                  # robustness check (fixed-horizon, so not against always-valid p-values)
-        if (c.mann_whitney_p is not None and not spec.sequential
-                and (c.mann_whitney_p < spec.alpha) != (c.test.p_value < spec.alpha)):
-            v = dict(variant=c.variant, welch_p=_p_eq(c.test.p_value), rank_p=_p_eq(c.mann_whitney_p))
-            if spec.winsorize_pct:
-                out.append(msg("For {variant}, the Welch t-test on means ({welch_p}) and the Mann-Whitney rank test "
-                               "({rank_p}) disagree: revenue is skewed or mostly zero, so the difference in means is "
-                               "uncertain.", **v))
-            else:
-                out.append(msg("For {variant}, the Welch t-test on means ({welch_p}) and the Mann-Whitney rank test "
-                               "({rank_p}) disagree: revenue is skewed or mostly zero, so the difference in means is "
-                               "uncertain; consider capping revenue (winsorizing).", **v))
-    if spec.sequential and spec.alternative != "two-sided":
-        out.append(msg("Sequential intervals and p-values are two-sided; the one-sided setting was not applied to "
-                       "them."))
-    return out
-
-
-def _caveats(spec, comps, cuped_info) -> list[Msg]:
-    out = []
-    if len(comps) > 1:
-        if spec.correction == "holm":
-            out.append(msg("With {comparisons} variants compared with the control, each p-value is raised so that the "
-                           "chance of any false win stays at the significance level (Holm correction); the intervals "
-                           "are not widened.", comparisons=len(comps)))
-        else:
-            out.append(msg("With {comparisons} variants compared with the control, the p-values are NOT raised for the "
-                           "extra chances of a false win (no multiple-comparison correction); the intervals are not "
-                           "widened either.", comparisons=len(comps)))
-    if spec.alternative != "two-sided":
-        out.append(msg("The test looks in one direction only (one-sided), so the interval shown is the {level:.0%} "
-                       "interval, whose relevant end matches that test.", level=1 - 2 * spec.alpha))
-    if cuped_info and cuped_info.theta != 0:
-        out.append(msg("Revenue before the test of {units:,} units was used to remove noise that existed before it "
-                       "(CUPED), reducing the variance by {reduction:.1%}.", units=cuped_info.units_with_pre_data,
-                       reduction=cuped_info.variance_reduction))
-    if spec.metric == "aov":
-        out.append(msg("Average order value is a ratio: its uncertainty is counted per user, the unit that was "
-                       "randomized, not per order (delta method)."))
-    if spec.sequential:
-        out.append(msg("The p-value and both intervals come from one always-valid confidence sequence (the relative "
-                       "one by Fieller's method), so a result is significant exactly when its interval excludes no "
-                       "change, however often the results are looked at."))
-    elif spec.metric == "converted":
-        out.append(msg("The p-value and both intervals come from one method (score test), so a result is significant "
-                       "exactly when its interval excludes no change."))
-    else:
-        out.append(msg("The p-value and both intervals come from one test (Welch t-test; the relative interval by "
-                       "Fieller's method), so a result is significant exactly when its interval excludes no change."))
-    return out
-
-
-# ---------------------------------------------------------------- events + assignments
-
-_UNITS = {"w": "weeks", "d": "days", "h": "hours", "min": "minutes", "m": "minutes", "s": "seconds"}
-
-
-def parse_window(window: str | pd.Timedelta) -> pd.Timedelta:
-    """'7d', '24h', '30min', '2w', '90s' (or a Timedelta) -> Timedelta."""
-    if isinstance(window, pd.Timedelta):
-        return window
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)\s*", str(window).lower())
-    if not m:
-        raise CxDataError(msg("cannot read the window {window!r}.", window=window),
-                          hint=msg("Use e.g. 7d, 24h or 30min."))
-    return pd.Timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
-
-
-def conversions_from_events(experiment: Dataset, events: Dataset, event: str, window: str | pd.Timedelta = "7d"
-                            ) -> Dataset:
-    """Experiment dataset whose ``converted`` says whether the unit did ``event`` within ``window`` after
-    its exposure (``exposed_at <= timestamp <= exposed_at + window``) and whose ``revenue`` sums the
-    events' revenue in that window (when events carry revenue). Units match on unit_id = user_id.
-    One DuckDB range join, no per-user loop. Rows without exposure time get converted = NaN.
-
-    Examples
-    --------
-    >>> import cxlib as cx
-    >>> exp = cx.load("sample_data/experiment_checkout.csv")
-    >>> events = cx.load("sample_data/events.csv")
-    >>> joined = cx.conversions_from_events(exp, events, "purchase", "7d")
-    >>> joined.role, "converted" in joined.df.columns
-    ('experiment', True)
-    """
-    import duckdb
-    win = parse_window(window)
-    if win <= pd.Timedelta(0):
-        raise CxDataError(msg("the conversion window must be positive."), hint=msg("Use e.g. 7d."))
-    if not experiment.has("exposed_at"):
-        raise CxDataError(msg("the assignments have no exposure time."), file=experiment.name,
-                          hint=msg("Map the exposure timestamp (exposed_at) to join events within a window."))
-    names = events.df["event"].dropna().unique()
-    if event not in set(names):
-        raise CxDataError(msg("event '{event}' does not occur in the events data.", event=event), file=events.name,
-                          hint=msg("Events found: {events}.", events=", ".join(map(str, sorted(names)[:15]))))
-    u = pd.DataFrame({"rid": np.arange(len(experiment.df)), "unit_id": experiment.df["unit_id"].astype(object),
-                      "t0": experiment.df["exposed_at"]})
-    e = events.df.loc[events.df["event"] == event]
-    ev = pd.DataFrame({"user_id": e["user_id"].astype(object), "ts": e["timestamp"],
-                       "rev": e["revenue"] if "revenue" in e.columns else 0.0})
-    con = duckdb.connect()
-    try:
-        con.register("u", u)
-        con.register("ev", ev)
-        out = con.execute("""
-            SELECT u.rid, count(ev.user_id) AS hits, coalesce(sum(ev.rev), 0) AS rev
-            FROM u LEFT JOIN ev ON ev.user_id = u.unit_id AND ev.ts >= u.t0
-                 AND ev.ts <= u.t0 + to_microseconds(?::BIGINT)
-            GROUP BY u.rid ORDER BY u.rid""", [int(win / pd.Timedelta(microseconds=1))]).df()
-    finally:
-        con.close()
-    df = experiment.df.copy()
-    conv = (out["hits"].to_numpy() > 0).astype(float)
-    df["converted"] = np.where(df["exposed_at"].isna().to_numpy(), np.nan, conv)
-    if "revenue" in events.df.columns and not experiment.has("revenue"):
-        df["revenue"] = out["rev"].to_numpy(float)
-    report = replace(experiment.report, warnings=experiment.report.warnings + (
-        (msg("{units:,} units have no exposure time: conversion unknown.", units=int(df["exposed_at"].isna().sum())),)
-        if df["exposed_at"].isna().any() else ()))
-    # TRANSLATORS: how conversion was read: an event name, then a time window such as 7d
-    mapping = {**experiment.mapping, "converted": msg("{event} within {window}", event=event, window=window)}
-    return Dataset(name=f"{experiment.name} + {events.name}", role="experiment", df=df, mapping=mapping,
-                   report=report, content_hash=f"{experiment.content_hash}|{events.content_hash}|{event}|{win}")
 
 
 # ---------------------------------------------------------------- command line

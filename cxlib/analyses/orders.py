@@ -1,9 +1,8 @@
 """Order metrics: orders, customers, valid orders, net revenue, AOV, repeat customers, trends.
 
-An orders dataset has one row per order (the schema collapses line-item exports). Valid orders
-and net revenue follow :class:`cxlib.core.definitions.RevenueDef`: an order is valid when its
-normalized status is one of ``valid_statuses`` (a missing status counts as ``completed``); its
-net amount is ``amount - refunded`` (missing refunded -> 0) when refunds are subtracted.
+Valid orders and net revenue follow the one rule of :mod:`cxlib.data.orders` under
+:class:`cxlib.core.definitions.RevenueDef` (line items collapsed, a missing status counts as
+``completed``, net = ``amount - refunded`` when refunds are subtracted, a missing amount adds 0).
 """
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame  # noqa: F401 - the examples below use it
+from cxlib.data.orders import order_frame, rule_notes
 from cxlib.core.definitions import DefinitionSet
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
@@ -30,11 +30,10 @@ COLUMNS = (N_("period"), N_("orders"), N_("valid_orders"), N_("net_revenue"), N_
            N_("repeat_customers"), N_("repeat_rate"))
 
 
-def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """The order table with ``status`` filled, ``valid`` (bool) and ``net`` (money) columns.
-
-    Rows that share an ``order_id`` (an uncollapsed line-item export) are collapsed to one order:
-    amounts and refunds summed, other fields from the first row. Returns ``(frame, warnings)``.
+def prepare(ds: Dataset, defs: DefinitionSet | None = None, extra: tuple[str, ...] = ()
+            ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Every order (:func:`cxlib.data.orders.order_frame`: line items collapsed, ``status`` filled,
+    ``valid`` and ``net``) with currency, channel, country and ``extra`` columns. Returns ``(frame, warnings)``.
     """
     defs = defs or DefinitionSet.default()
     df = ds.df
@@ -43,33 +42,11 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
             raise CxDataError(msg("the orders table has no {column} column.", column=col), file=ds.name, column=col,
                               hint=msg("Map it on the Data page (or rename the column) and try again."))
     warnings: list[Msg] = []
-    keep = [c for c in ("order_id", "customer_id", "ordered_at", "amount", "refunded", "status", "currency",
-                        "channel", "country") if c in df.columns]
-    work = df[keep].copy()
-    if "customer_id" not in work.columns or not work["customer_id"].notna().any():
-        work["customer_id"] = pd.Series(pd.NA, index=work.index, dtype="string")
+    work = order_frame(df, defs, ("currency", "channel", "country", *extra))
+    if not work["customer_id"].notna().any():
         warnings.append(msg("The file does not identify customers: customer counts and repeat rates are not "
                             "available."))
-    if "order_id" in work.columns and work["order_id"].dropna().duplicated().any():
-        dup = int(work["order_id"].dropna().duplicated().sum())
-        warnings.append(msg("{count} row(s) repeat an order number already seen: treated as line items of the "
-                            "same order and summed.", count=dup))
-        work = _collapse(work)
-    work["status"] = (work["status"].astype("string").str.strip().str.lower().fillna("completed")
-                      if "status" in work.columns else pd.Series("completed", index=work.index, dtype="string"))
-    unknown = ~work["status"].isin(["completed", "in_transit", "pending", "cancelled", "refunded",
-                                    "partially_refunded"])
-    if unknown.any():
-        ex = ", ".join(repr(s) for s in work.loc[unknown, "status"].unique()[:3])     # the file's own values
-        warnings.append(msg("{count} order(s) have an unrecognized status (e.g. {examples}) and are not counted as "
-                            "valid orders.", count=int(unknown.sum()), examples=ex))
-    refunded = work["refunded"].fillna(0.0) if "refunded" in work.columns else 0.0
-    amount = work["amount"]
-    work["valid"] = work["status"].isin(list(defs.net_revenue.valid_statuses)).astype(bool)
-    work["net"] = amount - refunded if defs.net_revenue.subtract_refunds else amount
-    missing_amount = int((work["valid"] & amount.isna()).sum())
-    if missing_amount:
-        warnings.append(msg("{count} valid order(s) have no amount and add nothing to revenue.", count=missing_amount))
+    warnings += rule_notes(work, len(df))
     no_customer = int(work["customer_id"].isna().sum())
     if 0 < no_customer < len(work):
         warnings.append(msg("{count} order(s) have no customer id: counted in orders and revenue, not in customers "
@@ -80,21 +57,6 @@ def prepare(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[pd.DataFram
             warnings.append(msg("Orders are in {count} currencies ({currencies}); amounts are added as they are, "
                                 "without conversion.", count=len(cur), currencies=", ".join(map(str, cur[:5]))))
     return work, tuple(warnings)
-
-
-def _collapse(work: pd.DataFrame) -> pd.DataFrame:
-    """Line rows of one order id -> one order; rows without an order id stay orders of their own."""
-    blank = work["order_id"].isna()
-    if blank.any():
-        return pd.concat([_collapse(work[~blank]), work[blank]], ignore_index=True)
-    agg = {c: "first" for c in work.columns if c != "order_id"}
-    agg["amount"] = "sum"
-    if "refunded" in work.columns:
-        agg["refunded"] = "max"      # Shopify repeats the order's refunded amount on its line rows
-    first = work.groupby("order_id", sort=False, dropna=False).agg(agg)
-    first["amount"] = first["amount"].where(
-        work.groupby("order_id", sort=False, dropna=False)["amount"].count() > 0)
-    return first.reset_index()
 
 
 @dataclass(frozen=True)
@@ -263,12 +225,7 @@ def by_field(ds: Dataset, by: str, defs: DefinitionSet | None = None, *, max_gro
     if by not in ds.df.columns:
         raise CxDataError(msg("no column {column!r} to break orders down by.", column=by), file=ds.name,
                           hint=msg("Columns: {columns}.", columns=", ".join(map(str, ds.df.columns[:20]))))
-    work, warnings = prepare(ds, defs)
-    if by not in work.columns:
-        src = ds.df[by]
-        if len(src) != len(work):   # collapsed line items: take the first value per order
-            src = ds.df.groupby("order_id", sort=False)[by].first().reindex(work["order_id"]).reset_index(drop=True)
-        work = work.assign(**{by: src.to_numpy()})
+    work, warnings = prepare(ds, defs, (by,))         # collapsed line items: the order's first value
     key = work[by].astype("string").str.strip().fillna(BLANK).replace("", BLANK)
     frame = _table(work, key, by).sort_values("net_revenue", ascending=False, kind="stable")
     if len(frame) > max_groups:

@@ -116,6 +116,7 @@ RFM_BY = {"segment": msg("RFM segment"), "value_tier": msg("Value tier")}
 
 def run_retention(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     from cxlib.analyses import clv
+    from cxlib.analyses import churn as churn_mod
     from cxlib.analyses import retention
     ds = _primary(datasets, "orders", "retention")
     view = _option(options, "view", ("cohorts", "churn", "retention_rate", "churn_trend", "churn_list", "clv",
@@ -129,9 +130,9 @@ def run_retention(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     if view == "retention_rate":
         return retention.retention_rate(ds, churn, defs=defs)
     if view == "churn_trend":
-        return retention.churn_trend(ds, churn, options.get("freq", cohort.period), defs=defs)
+        return churn_mod.churn_trend(ds, churn, options.get("freq", cohort.period), defs=defs)
     if view == "churn_list":
-        return retention.churn_list(ds, churn, options.get("at_risk_days"), defs=defs)
+        return churn_mod.churn_list(ds, churn, options.get("at_risk_days"), defs=defs)
     clv_spec = clv.CLVSpec.from_json(options.get("clv") or defs.clv.to_json())
     if view == "clv":
         return clv.predict_clv(ds, clv_spec, defs=defs)
@@ -151,7 +152,7 @@ def run_experiment(datasets: list[Dataset], options: dict, defs: DefinitionSet):
     ds = _primary(datasets, "experiment", "experiment")
     spec = experiment.ExperimentSpec.from_json(options)
     orders = _of_role(datasets[1:], "orders") if spec.metric == "revenue" else None
-    return experiment.analyze(ds, spec, orders=orders)
+    return experiment.analyze(ds, spec, orders=orders, defs=defs)
 
 
 # ---------------------------------------------------------------------------------------------

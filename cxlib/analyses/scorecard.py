@@ -253,6 +253,7 @@ def retention_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     """Churn and retention rate via cxlib.analyses.retention (absent module or no customer ids -> no tiles)."""
     try:
         from cxlib.analyses import retention
+        from cxlib.analyses import churn as churn_mod
     except ImportError:
         return []
     if not ds.has("customer_id"):
@@ -262,7 +263,7 @@ def retention_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     if churn.n:
         trend = None
         try:
-            tr = retention.churn_trend(ds, defs.churn, "month", **_with_defs(retention.churn_trend, defs)).table
+            tr = churn_mod.churn_trend(ds, defs.churn, "month", **_with_defs(churn_mod.churn_trend, defs)).table
             trend = _trend(tr["as_of"], 100 * tr["churn_rate"]) if len(tr) else None
         except CxDataError:
             pass

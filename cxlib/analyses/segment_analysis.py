@@ -30,8 +30,9 @@ from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg, sentences
 from cxlib.core.spec import Spec
-from cxlib.analyses.segments import (CustomerView, RFMResult, RFMSpec, RuleSegment, RuleSpec, build_customer_view,
-                            compute_rfm, rule_segments, segment_frame)
+from cxlib.analyses.segments import CustomerView, RFMResult, RFMSpec, compute_rfm
+from cxlib.analyses.segment_members import RuleSegment, RuleSpec, rule_segments, segment_frame
+from cxlib.analyses.segments import build_customer_view
 
 
 @dataclass(frozen=True)      # no slots: from_json calls super()

@@ -6,6 +6,9 @@ RFM (as of a date ``D``, over *valid* orders placed on or before ``D``):
 - frequency ``F``: number of valid orders;
 - monetary ``M``: net revenue, ``sum(amount - refunded)`` (``refunded`` missing -> 0).
 
+Valid orders and net revenue follow the one rule of :mod:`cxlib.data.orders` (line items collapsed);
+``RFMSpec.valid_statuses``/``subtract_refunds`` are that rule's revenue definition (``RFMSpec.revenue``).
+
 Quintile scores 1-5 (5 = best: most recent, most orders, most revenue). Customers are sorted by
 the value (recency reversed) and then by ``customer_id``, numbered 1..n, and cut into five
 equal-count bins: ``score = max(1, ceil(5 * (rank - 1) / (n - 1)))`` -- exactly
@@ -27,59 +30,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxlib.core.definitions import RevenueDef
+from cxlib.core.statuses import ORDER_STATUSES, status_words
 from cxlib.data.dataset import Dataset
+from cxlib.data.orders import order_frame, rule_notes
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.messages import listing, sentences
 from cxlib.core.spec import Spec
+from cxlib.analyses.rfm_scores import DEFAULT_SCORE_MAP, ScoreRule, score_grid
 
 QuintileMethod = Literal["ties_share", "rank"]
 QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
-ORDER_STATUSES = ("completed", "in_transit", "pending", "cancelled", "refunded", "partially_refunded")
-DEFAULT_VALID_STATUSES = ("completed", "refunded", "partially_refunded")
 NO_ORDERS = N_("No orders")               # segment of customers-file rows without a valid order
 ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the value on the latest valid order
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRule(Spec):
-    """Customers with ``r_min <= R <= r_max`` and ``fm_min <= FM <= fm_max`` are in ``segment``.
-
-    Its JSON is ``{"segment", "r": [min, max], "fm": [min, max]}`` (as saved since the first version)."""
-
-    segment: str
-    r_min: int
-    r_max: int
-    fm_min: int
-    fm_max: int
-
-    def to_json(self) -> dict:
-        return {"segment": self.segment, "r": [self.r_min, self.r_max], "fm": [self.fm_min, self.fm_max]}
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "ScoreRule":
-        try:
-            return cls(str(obj["segment"]), *(int(obj[key][i]) for key in ("r", "fm") for i in (0, 1)))
-        except (KeyError, IndexError, TypeError, ValueError):
-            raise cls._invalid(msg("{spec} needs {keys}", spec=cls.__name__, keys="segment, r, fm")) from None
-
-
-# Segment names are stored values (tables, JSON, rules such as ``segment = Lost``) and stay English;
-# they are marked so that an interface translates them where it shows them.
-DEFAULT_SCORE_MAP: tuple[ScoreRule, ...] = (
-    ScoreRule(N_("Champions"), 5, 5, 4, 5),
-    ScoreRule(N_("Loyal"), 3, 4, 4, 5),
-    ScoreRule(N_("Potential loyalists"), 4, 5, 2, 3),
-    ScoreRule(N_("New"), 5, 5, 1, 1),
-    ScoreRule(N_("Promising"), 4, 4, 1, 1),
-    ScoreRule(N_("Need attention"), 3, 3, 1, 3),
-    ScoreRule(N_("At risk"), 1, 2, 3, 4),
-    ScoreRule(N_("Can't lose"), 1, 2, 5, 5),
-    ScoreRule(N_("Hibernating"), 2, 2, 1, 2),
-    ScoreRule(N_("Lost"), 1, 1, 1, 2),
-)
-SEGMENT_NAMES: tuple[str, ...] = tuple(r.segment for r in DEFAULT_SCORE_MAP)
 
 
 def join_list(items: list) -> Msg | str:
@@ -122,75 +87,12 @@ def name_msg(name: object) -> Msg:
     return Msg(str(name))
 
 
-
-
-
-
-
-
-def score_grid(score_map: tuple[ScoreRule, ...]) -> np.ndarray:
-    """5x5 array of segment names, ``grid[r - 1, fm - 1]``; raises CxDataError unless every cell is
-    covered exactly once."""
-    grid = np.full((5, 5), None, dtype=object)
-    problems: list[Msg] = []
-    for rule in score_map:
-        bounds = (rule.r_min, rule.r_max, rule.fm_min, rule.fm_max)
-        if not str(rule.segment).strip():
-            problems.append(msg("a rule has no segment name"))
-            continue
-        if any(not 1 <= b <= 5 for b in bounds) or rule.r_min > rule.r_max or rule.fm_min > rule.fm_max:
-            problems.append(msg("'{segment}' has ranges R {r_min}-{r_max}, FM {fm_min}-{fm_max}; "
-                                "scores run from 1 to 5 and min must not exceed max", segment=name_msg(rule.segment),
-                                r_min=rule.r_min, r_max=rule.r_max, fm_min=rule.fm_min, fm_max=rule.fm_max))
-            continue
-        for r in range(rule.r_min, rule.r_max + 1):
-            for fm in range(rule.fm_min, rule.fm_max + 1):
-                if grid[r - 1, fm - 1] is not None:
-                    problems.append(msg("cell R={r}, FM={fm} is in both '{segment}' and '{other}'", r=r, fm=fm,
-                                        segment=name_msg(grid[r - 1, fm - 1]), other=name_msg(rule.segment)))
-                else:
-                    grid[r - 1, fm - 1] = rule.segment
-    missing = [f"R={r}, FM={fm}" for r in range(1, 6) for fm in range(1, 6) if grid[r - 1, fm - 1] is None]
-    if missing and not problems:
-        cells = ", ".join(missing[:5])                   # score notation, the same in every language
-        problems.append(msg("no segment covers {cells} ...", cells=cells) if len(missing) > 5
-                        else msg("no segment covers {cells}", cells=cells))
-    if problems:
-        raise CxDataError(msg("the RFM score map is not valid: {problems}.", problems=join_clauses(problems[:4])),
-                          hint=msg("Every combination of R score (1-5) and FM score (1-5) must belong to exactly "
-                                   "one segment; fix the ranges or reset to the default map."))
-    return grid
-
-
-def score_map_frame(score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP) -> pd.DataFrame:
-    """The score map as an editable table (segment, r_min, r_max, fm_min, fm_max)."""
-    return pd.DataFrame([{"segment": r.segment, "r_min": r.r_min, "r_max": r.r_max,
-                          "fm_min": r.fm_min, "fm_max": r.fm_max} for r in score_map])
-
-
-def score_map_from_frame(df: pd.DataFrame) -> tuple[ScoreRule, ...]:
-    """Score map from an edited table; validated (CxDataError names the problem)."""
-    rules = []
-    for i, row in enumerate(df.to_dict("records"), start=1):
-        if all(pd.isna(v) or str(v).strip() == "" for v in row.values()):
-            continue
-        try:
-            bounds = (int(row[k]) for k in ("r_min", "r_max", "fm_min", "fm_max"))
-            rules.append(ScoreRule(str(row["segment"]).strip(), *bounds))
-        except (TypeError, ValueError, KeyError):
-            raise CxDataError(msg("row {row} of the score map needs a segment name and four whole numbers 1-5 "
-                                  "(r_min, r_max, fm_min, fm_max).", row=i)) from None
-    rules = tuple(rules)
-    score_grid(rules)
-    return rules
-
-
 @dataclass(frozen=True, slots=True)
 class RFMSpec(Spec):
     """How RFM is computed. ``as_of=None`` means the date of the latest valid order."""
 
     as_of: date | None = None
-    valid_statuses: tuple[str, ...] = DEFAULT_VALID_STATUSES
+    valid_statuses: tuple[str, ...] = RevenueDef().valid_statuses     # the revenue rule RFM counts with
     subtract_refunds: bool = True
     score_map: tuple[ScoreRule, ...] = DEFAULT_SCORE_MAP
     quintile_method: QuintileMethod = "ties_share"
@@ -206,6 +108,11 @@ class RFMSpec(Spec):
                               hint=msg("Use one of: {methods}.", methods=", ".join(QUINTILE_METHODS)))
         score_grid(self.score_map)
 
+    @property
+    def revenue(self) -> RevenueDef:
+        """The revenue definition these valid statuses and refund handling make (the one rule's input)."""
+        return RevenueDef(tuple(self.valid_statuses), bool(self.subtract_refunds))
+
     @classmethod
     def from_definitions(cls, defs, **changes) -> "RFMSpec":
         """Valid statuses and refund handling from a ``cxlib.core.definitions.DefinitionSet``'s net revenue."""
@@ -216,7 +123,6 @@ class RFMSpec(Spec):
         net = msg("amount minus refunds") if self.subtract_refunds else msg("order amount")
         ties = (msg("equal values share a score") if self.quintile_method == "ties_share"
                 else msg("equal-sized bins, ties split by customer id"))
-        from cxlib.core.definitions import status_words
         statuses = status_words(self.valid_statuses)
         if self.as_of:
             # TRANSLATORS: {net} ("amount minus refunds" / "order amount") and {ties} are phrases
@@ -332,32 +238,17 @@ def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[Msg]) -> tuple[
         if col not in df.columns:
             raise CxDataError(msg("RFM needs an orders table with '{column}'.", column=col), file=orders.name,
                               hint=msg("Map the customer id, order date and amount columns on the Data page."))
-    status = (df["status"].astype("string").str.strip().str.lower().fillna("completed")
-              if "status" in df.columns else pd.Series("completed", index=df.index, dtype="string"))
-    refunded = df["refunded"].fillna(0.0) if ("refunded" in df.columns and spec.subtract_refunds) else 0.0
-    frame = pd.DataFrame({"customer_id": df["customer_id"].astype("string"), "ordered_at": df["ordered_at"],
-                          "net": df["amount"] - refunded,
-                          "email": df["email"].astype("string") if "email" in df.columns else pd.NA})
-    for col in ORDER_ATTRIBUTES:
-        if col in df.columns:
-            frame[col] = df[col].astype("string")
-    unknown = ~status.isin(ORDER_STATUSES)
-    if unknown.any():
-        examples = ", ".join(repr(v) for v in status[unknown].value_counts().index[:3])
-        warnings.append(msg("{orders} order(s) have a status that is not understood ({examples}) and are not "
-                            "counted as valid; map the status column on the Data page if they are sales.",
-                            orders=int(unknown.sum()), examples=examples))
-    frame = frame[status.isin(spec.valid_statuses).to_numpy()]
+    attrs = [c for c in ORDER_ATTRIBUTES if c in df.columns]
+    frame = order_frame(df, spec.revenue, ("email", *attrs))
+    warnings.extend(rule_notes(frame, len(df)))
+    frame = frame.loc[frame["valid"], ["customer_id", "ordered_at", "net"]].assign(
+        email=frame["email"].astype("string") if "email" in frame.columns else pd.NA,
+        **{c: frame[c].astype("string") for c in attrs})
     no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
     if no_id.any():
         warnings.append(msg("{orders} valid order(s) have no customer id or order date and are left out of RFM.",
                             orders=int(no_id.sum())))
         frame = frame[~no_id]
-    no_amount = frame["net"].isna()
-    if no_amount.any():
-        warnings.append(msg("{orders} valid order(s) have no amount; they count as orders with 0 revenue.",
-                            orders=int(no_amount.sum())))
-        frame = frame.assign(net=frame["net"].fillna(0.0))
     if frame.empty:
         raise CxDataError(msg("there are no valid orders with a customer id and a date to score."), file=orders.name,
                           hint=msg("Valid statuses are {statuses}; check the status column or widen the definition.",
@@ -477,7 +368,6 @@ def cli_run(ds: Dataset, args, defs) -> dict:
             raise CxDataError(msg("--as-of {value} is not a date.", value=repr(args.as_of)),
                               hint=msg("Write it as YYYY-MM-DD, e.g. 2024-06-30.")) from None
     return compute_rfm(ds, RFMSpec.from_definitions(defs, as_of=as_of, quintile_method=args.ties)).to_json()
-
 
 
 # ---- joins: customers, survey responses and tickets onto the RFM table -----------------------
@@ -673,160 +563,3 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
                             msg("none of the {rows} tickets rows match a customer by id or email.", rows=j.rows))
     return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.orders, responses=resp_out,
                         tickets=tick_out, joins=tuple(joins), warnings=tuple(rfm.warnings) + tuple(warnings))
-
-
-# ---- rule segments and member lists ------------------------------------------------------------
-def _bad_rule() -> CxDataError:
-    return CxDataError(msg("a rule segment in the saved analysis needs a name and a rule (text)."),
-                       hint=msg('Write it as {"name": "Detractors", "rule": "nps <= 6"}.'))
-
-
-@dataclass(frozen=True)      # no slots: from_json calls super()
-class RuleSpec(Spec):
-    """A named rule segment as saved. ``id`` identifies it while its name or rule is edited (the
-    Segments page keeps a renamed segment selected in Compare by it)."""
-
-    name: str
-    rule: str
-    id: str = ""
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.rule, str) or not isinstance(self.name, str) or not isinstance(self.id, str):
-            raise _bad_rule()
-
-    @classmethod
-    def from_json(cls, obj: dict) -> "RuleSpec":
-        if not isinstance(obj, dict) or not {"name", "rule"} <= set(obj):
-            raise _bad_rule()
-        return super().from_json(obj)
-
-    @classmethod
-    def _read(cls, name: str, value: object) -> object:
-        return str(value or "") if name == "id" else value
-
-
-@dataclass(frozen=True)
-class RuleSegment(Result):
-    """Customers matching a rule such as ``country = DE and orders >= 2``."""
-
-    name: str
-    rule: str
-    mask: np.ndarray                 # aligned with CustomerView.customers
-    customers: int
-    share_pct: float                 # of all customers in the view
-    net_revenue: float
-    revenue_share_pct: float
-    fields: frozenset[str] = frozenset()     # customer-table fields the rule reads (nps: a survey group)
-    id: str = ""
-
-    def describe(self) -> Msg:
-        return msg("Segment '{name}': customers matching {rule}.", name=name_msg(self.name), rule=" ".join(self.rule.split()))
-
-    def summary(self) -> Msg:
-        return msg("{customers} customers ({share_pct:.2f}% of all) match; they bring {net_revenue:,.2f} net revenue "
-                   "({revenue_share_pct:.2f}% of the total).", customers=self.customers, share_pct=self.share_pct,
-                   net_revenue=self.net_revenue, revenue_share_pct=self.revenue_share_pct)
-
-    def to_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "rule": self.rule, "customers": self.customers,
-                "share_pct": self.share_pct, "net_revenue": self.net_revenue,
-                "revenue_share_pct": self.revenue_share_pct, "fields": sorted(self.fields)}
-
-
-def rule_segment(view: CustomerView, rule: str, name: str = N_("Rule segment"), *, id: str = "") -> RuleSegment:
-    """Evaluate ``rule`` (see :mod:`cxlib.analyses.segment_rules`) on the customer table.
-
-    Examples
-    --------
-    >>> import cxlib as cx
-    >>> seg = cx.rule_segment(cx.rfm(cx.load("sample_data/orders_shopify.csv")), "country = DE and orders >= 2")
-    >>> seg.summary()[:30]
-    '119 customers (10.08% of all) '
-    """
-    from cxlib.analyses.segment_rules import evaluate, field_kinds, fields_of, parse_rule
-    c = view.customers
-    node = parse_rule(rule, field_kinds(c))
-    mask = evaluate(node, c)
-    rev = c["net_revenue"].fillna(0.0)
-    total = float(rev.sum())
-    seg_rev = float(rev[mask].sum())
-    return RuleSegment(name=name, rule=rule, mask=mask, customers=int(mask.sum()),
-                       share_pct=round(100 * float(mask.mean()), 2) if len(c) else 0.0,
-                       net_revenue=round(seg_rev, 2),
-                       revenue_share_pct=round(100 * seg_rev / total, 2) if total else 0.0,
-                       fields=fields_of(node), id=id)
-
-
-def rule_segments(view: CustomerView, specs) -> tuple[RuleSegment, ...]:
-    """Several named rule segments at once (a sequence of :class:`RuleSpec`), in the order given.
-
-    Raises ``CxDataError`` naming the segment when its rule does not parse, its name is empty, or two
-    segments share a name (compared groups are told apart by name).
-
-    >>> import cxlib as cx
-    >>> view = cx.rfm(cx.load("sample_data/orders_shopify.csv"))
-    >>> [s.customers for s in rule_segments(view, [RuleSpec("Big", "net_revenue >= 500"), RuleSpec("DE", "country = DE")])]
-    [39, 432]
-    """
-    out: list[RuleSegment] = []
-    seen: set[str] = set()
-    for spec in specs:
-        name = str(spec.name).strip()
-        if not name:
-            raise CxDataError(msg("the rule segment {rule} has no name.", rule=repr(spec.rule)),
-                              hint=msg("Give each rule segment a name, e.g. Detractors."))
-        if name in seen:
-            raise CxDataError(msg("two rule segments are called '{name}'.", name=name_msg(name)),
-                              hint=msg("Give each rule segment its own name."))
-        seen.add(name)
-        try:
-            out.append(rule_segment(view, spec.rule, name, id=spec.id))
-        except CxDataError as err:
-            raise CxDataError(msg("segment '{name}': {problem}", name=name_msg(name), problem=err.message),
-                              hint=err.hint) from None
-    return tuple(out)
-
-
-def rule_segments_frame(segments) -> pd.DataFrame:
-    """One row per rule segment: name, rule, customers and their share of customers and net revenue."""
-    cols = [N_("segment"), N_("rule"), N_("customers"), N_("share_pct"), N_("net_revenue"), N_("revenue_share_pct")]
-    return pd.DataFrame([{"segment": s.name, "rule": " ".join(s.rule.split()), "customers": s.customers,
-                          "share_pct": s.share_pct, "net_revenue": s.net_revenue,
-                          "revenue_share_pct": s.revenue_share_pct} for s in segments], columns=cols)
-
-
-def segment_frame(rfm: RFMResult, view: CustomerView) -> pd.DataFrame:
-    """The RFM segment table (``RFMResult.to_frame``) with a last row for the customers-file rows
-    without a valid order (segment ``"No orders"``: 0 orders, 0 revenue), shares over every customer
-    of ``view``. Without such customers it is the RFM table itself."""
-    table = rfm.to_frame()
-    c = view.customers
-    missing = int((c["segment"] == NO_ORDERS).sum())
-    if not missing:
-        return table
-    columns = table.columns
-    row = {"segment": NO_ORDERS, "customers": missing, "net_revenue": 0.0, "revenue_share_pct": 0.0,
-           "recency_days_median": float("nan"), "orders_mean": 0.0, "net_revenue_mean": 0.0}
-    table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
-    table["customers_pct"] = (100 * table["customers"] / len(c)).round(2)
-    return table[columns]
-
-
-# Headers people read in the member list (one-letter scores r, f, m and acronyms stay as they are).
-MEMBER_COLUMNS = (N_("customer_id"), N_("email"), N_("segment"), N_("value_tier"), N_("orders"), N_("net_revenue"),
-                  N_("aov"), N_("recency_days"), N_("last_order_at"), "r", "f", "m", "rfm", N_("country"), "nps",
-                  N_("nps_band"), "csat", N_("tickets"))
-
-
-def members_frame(view: CustomerView, mask: np.ndarray | None = None, segment_name: str | None = None) -> pd.DataFrame:
-    """Member list for campaigns: id, email, segment and metrics (export with
-    ``cxlib.data.export.to_csv_bytes``, which neutralizes formulas)."""
-    c = view.customers if mask is None else view.customers[np.asarray(mask, dtype=bool)]
-    out = c[[col for col in MEMBER_COLUMNS if col in c.columns]].copy()
-    for col in ("net_revenue", "aov"):
-        if col in out.columns:
-            out[col] = out[col].round(2)
-    if segment_name is not None:
-        out.insert(2, N_("list"), segment_name)
-    out = out.sort_values(["net_revenue", "customer_id"], ascending=[False, True], kind="mergesort")
-    return out.reset_index(drop=True)

@@ -1,29 +1,30 @@
 """RFM as one SQL query (DuckDB): the scale path of ``cxlib.analyses.segments.compute_rfm``.
 
-The query uses only portable SQL (GROUP BY, window ``ROW_NUMBER``/``RANK``, integer arithmetic,
+Valid orders come from the one rule, :func:`cxlib.data.orders.valid_orders_expr`, compiled by Ibis
+into a view ``valid_orders`` of the same database; the query starts from that view. It uses only portable SQL (GROUP BY, window ``ROW_NUMBER``/``RANK``, integer arithmetic,
 a join to the 25-cell score grid), so the same statement runs where large order tables already
 live (BigQuery, ClickHouse, Snowflake, Spark SQL) with at most date-function renames. Tests check
 it returns exactly the scores and segments of the pandas implementation.
 """
 from __future__ import annotations
 
-import duckdb
+import ibis
 import pandas as pd
 
 from cxlib.data.dataset import Dataset
-from cxlib.analyses.segments import RFMSpec, score_grid
+from cxlib.data.orders import valid_orders_expr
+from cxlib.analyses.segments import RFMSpec
+from cxlib.analyses.rfm_scores import score_grid
 
 RFM_SQL = """
 WITH valid AS (
-    SELECT customer_id, ordered_at,
-           amount - CASE WHEN $subtract THEN coalesce(refunded, 0) ELSE 0 END AS net
-    FROM orders
-    WHERE coalesce(status, 'completed') IN (SELECT unnest($statuses))
-      AND customer_id IS NOT NULL AND ordered_at IS NOT NULL
+    SELECT customer_id, ordered_at, net
+    FROM valid_orders
+    WHERE customer_id IS NOT NULL AND ordered_at IS NOT NULL
       AND ordered_at < CAST($as_of AS DATE) + INTERVAL 1 DAY
 ),
 per_customer AS (
-    SELECT customer_id, count(*) AS orders, sum(coalesce(net, 0)) AS net_revenue,
+    SELECT customer_id, count(*) AS orders, sum(net) AS net_revenue,
            date_diff('day', CAST(max(ordered_at) AS DATE), CAST($as_of AS DATE)) AS recency_days
     FROM valid GROUP BY customer_id
 ),
@@ -56,26 +57,19 @@ def rfm_duckdb(orders: Dataset, spec: RFMSpec | None = None) -> pd.DataFrame:
     ``spec.as_of=None`` means the date of the latest valid order, as in ``compute_rfm``."""
     spec = spec or RFMSpec()
     df = orders.df
-    frame = pd.DataFrame({
-        "customer_id": df["customer_id"].astype("string"),
-        "ordered_at": df["ordered_at"].dt.tz_convert("UTC").dt.tz_localize(None),   # naive UTC: no ICU needed
-        "amount": df["amount"],
-        "refunded": df["refunded"] if "refunded" in df.columns else float("nan"),
-        "status": df["status"].astype("string").str.strip().str.lower() if "status" in df.columns else pd.NA,
-    }).astype({"status": "string", "refunded": "float64"})
+    naive = df.assign(ordered_at=df["ordered_at"].dt.tz_convert("UTC").dt.tz_localize(None))  # naive UTC: no ICU
     grid = score_grid(spec.score_map)
     grid_df = pd.DataFrame([{"r": r, "fm": fm, "segment": grid[r - 1, fm - 1]} for r in range(1, 6) for fm in range(1, 6)])
-    con = duckdb.connect()
+    db = ibis.duckdb.connect()
+    con = db.con
     try:
-        con.register("orders", frame)
+        db.create_view("valid_orders", valid_orders_expr(naive, spec.revenue), overwrite=True)
         con.register("grid", grid_df)
         as_of = spec.as_of
         if as_of is None:
-            as_of = con.execute(
-                "SELECT CAST(max(ordered_at) AS DATE) FROM orders WHERE coalesce(status, 'completed') "
-                "IN (SELECT unnest($s)) AND customer_id IS NOT NULL", {"s": list(spec.valid_statuses)}).fetchone()[0]
-        params = {"subtract": spec.subtract_refunds, "statuses": list(spec.valid_statuses),
-                  "as_of": as_of.isoformat(), "ties": spec.quintile_method == "ties_share"}
+            as_of = con.execute("SELECT CAST(max(ordered_at) AS DATE) FROM valid_orders "
+                                "WHERE customer_id IS NOT NULL").fetchone()[0]
+        params = {"as_of": as_of.isoformat(), "ties": spec.quintile_method == "ties_share"}
         return con.execute(RFM_SQL, params).df()
     finally:
-        con.close()
+        db.disconnect()

@@ -1,7 +1,7 @@
 """Customer tags and trigger lists, each with its rule in words and its count.
 
 Tags (valid orders strictly before the as-of date ``D``; valid orders and net revenue as in
-:func:`cxlib.analyses.propensity.valid_orders_expr`):
+:func:`cxlib.analyses.propensity.customer_orders_expr`):
 
 - **favourite category**: the category with the highest *lift* - the customer's share of orders in it
   divided by the shop's share - among categories the customer bought at least ``favourite_min_orders``
@@ -43,8 +43,9 @@ from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.spec import Spec
 from cxlib.core.messages import Msg, N_, msg, sentences
-from cxlib.analyses.propensity import (DAY, _check_role, _day, _order_facts, _time_filter, no_valid_orders,
-                              valid_orders_expr)
+from cxlib.analyses.propensity import _check_role, _order_facts, _time_filter, no_valid_orders, customer_orders_expr
+from cxlib.analyses.propensity_model import DAY
+from cxlib.analyses.propensity_result import _day
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     from cxlib.core.definitions import DefinitionSet
@@ -278,7 +279,7 @@ def customer_tags(orders, spec: TagSpec | None = None, *, defs: DefinitionSet | 
         extra["category"] = (lambda t, c=category[0]: t[c].cast("string").strip(), "min")
     if discount:
         extra["discounted"] = (_discounted(discount), "max")
-    vo = valid_orders_expr(src, defs, extra)
+    vo = customer_orders_expr(src, defs, extra)
     o = vo.mutate(e=vo.ordered_at.epoch_seconds().cast("int64"))
     # gaps between consecutive orders of a customer (a window: portable; ties give a gap of 0)
     w = ibis.window(group_by=o.customer_id, order_by=o.e)
@@ -420,7 +421,7 @@ def trigger_lists(orders, events=None, customers=None, spec: TagSpec | None = No
     orders = engine.table(orders)
     D = _as_of(orders, spec, name)
     d = int(D.timestamp())
-    vo = valid_orders_expr(_time_filter(orders, "ordered_at", D), defs)
+    vo = customer_orders_expr(_time_filter(orders, "ordered_at", D), defs)
     o = vo.mutate(e=vo.ordered_at.epoch_seconds().cast("int64"))
     lists, rules, warnings = {}, [], []
     # thanks

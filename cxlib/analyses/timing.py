@@ -246,14 +246,10 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
     minutes = bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
     warnings: list[Msg] = []
     if role == "orders":
-        from cxlib.analyses.customers import valid_orders_expr
+        from cxlib.data.orders import valid_orders_expr          # the one valid-orders rule
         cols = [c for c in ("order_id", "ordered_at", "status", "customer_id", "amount", "refunded", by) if c and c in ds.df]
         t = engine.table(ds.df[cols].assign(_row=np.arange(len(ds.df))))
-        vo = valid_orders_expr(t, defs)
-        if by and by not in vo.columns:           # the order's value of ``by`` from its first line
-            first_by = t.group_by("order_id").aggregate(**{by: t[by].first(order_by=t._row)})
-            vo = vo.left_join(first_by, "order_id").drop("order_id_right")
-        vo = vo.filter(vo.valid)
+        vo = valid_orders_expr(t, defs, extra={by: by} if by and by not in ("customer_id",) else None)
         counts = engine.execute(_counts_expr(vo, "ordered_at", None, by, minutes))
     else:
         cols = [c for c in (time, "user_id", "event", by) if c and c in ds.df]

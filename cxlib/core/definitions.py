@@ -25,23 +25,9 @@ from typing import Literal, get_args
 
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
-from cxlib.core.messages import listing as _listing
 from cxlib.core.periods import CLVSpec, ChurnSpec, CohortSpec
 from cxlib.core.spec import Spec
-
-ORDER_STATES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
-                                 "partially_refunded")
-# How the revenue definition's sentence names the states (the stored values stay as above).
-_STATE_WORDS: dict[str, str] = {
-    "completed": N_("completed"), "in_transit": N_("in transit"), "pending": N_("pending"),
-    "cancelled": N_("cancelled"), "refunded": N_("refunded"), "partially_refunded": N_("partially refunded"),
-}
-
-
-def status_words(statuses) -> Msg | str:
-    """Order statuses as translatable words in a list: ``completed, refunded, partially refunded``."""
-    return _listing([Msg(_STATE_WORDS.get(s, s)) for s in statuses])
-
+from cxlib.core.statuses import DEFAULT_VALID_STATUSES, ORDER_STATUSES, status_words
 
 CsatMode = Literal["top2_pct", "mean"]
 CesScale = Literal["1-7", "1-5", "0-10"]
@@ -175,18 +161,18 @@ class CesDef(_Def):
 class RevenueDef(_Def):
     """Which normalized order states are valid orders, and whether refunds are subtracted."""
 
-    valid_statuses: tuple[str, ...] = ("completed", "refunded", "partially_refunded")
+    valid_statuses: tuple[str, ...] = DEFAULT_VALID_STATUSES
     subtract_refunds: bool = True
 
     def __post_init__(self) -> None:
-        bad = [s for s in self.valid_statuses if s not in ORDER_STATES] if isinstance(
+        bad = [s for s in self.valid_statuses if s not in ORDER_STATUSES] if isinstance(
             self.valid_statuses, tuple) else [self.valid_statuses]
         if bad:
             raise _bad(msg("valid order statuses must be a non-empty list of {allowed}; got {found}",
-                           allowed=", ".join(ORDER_STATES), found=bad))
+                           allowed=", ".join(ORDER_STATUSES), found=bad))
         if not self.valid_statuses:
             raise _bad(msg("valid order statuses must be a non-empty list of {allowed}; got none",
-                           allowed=", ".join(ORDER_STATES)))
+                           allowed=", ".join(ORDER_STATUSES)))
         if not isinstance(self.subtract_refunds, bool):
             raise _bad(msg("subtract_refunds must be true or false"))
 
@@ -422,12 +408,16 @@ class DefinitionSet:
         if metric == "clv":
             return self.clv_method.describe() if self.clv_method.method == "historical" else self.clv.describe()
         if metric in _SPECS:
-            return getattr(self, metric).describe()
+            return self._sentence(getattr(self, metric))
         m = METRICS_BY_NAME.get(metric)
         if m is None:
             raise CxDataError(msg("unknown metric {metric!r}.", metric=metric),
                               hint=msg("Known metrics: {metrics}.", metrics=", ".join(METRICS_BY_NAME)))
-        return getattr(self, m.definition).describe()
+        return self._sentence(getattr(self, m.definition))
+
+    def _sentence(self, spec) -> Msg:
+        """A definition's sentence; cohorts and churn name the valid statuses of this set's revenue rule."""
+        return spec.describe(self) if isinstance(spec, (ChurnSpec, CohortSpec)) else spec.describe()
 
     def target(self, metric: str) -> float | None:
         return self.targets.get(metric)

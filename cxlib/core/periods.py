@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
 from cxlib.core.spec import Spec
+from cxlib.core.statuses import valid_status_words
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import pandas as pd
@@ -39,14 +40,17 @@ class CohortSpec(Spec):
             raise CxDataError(msg("the number of cohort periods must be at least 1."),
                               hint=msg("Choose 1 or more periods, e.g. 12 months."))
 
-    def describe(self) -> Msg:
+    def describe(self, defs=None) -> Msg:
+        """The caption; ``defs`` (DefinitionSet or RevenueDef) names the valid statuses in use."""
+        statuses = valid_status_words(defs)
+        # TRANSLATORS: {statuses} lists order statuses ("completed, refunded, partially refunded")
         if self.period == "week":
-            return msg("Customers are grouped by the week of their first valid order (completed, refunded or "
-                       "partially refunded); each cell is the share of the cohort with a valid order k weeks later, "
-                       "for k up to {max_periods}.", max_periods=self.max_periods)
-        return msg("Customers are grouped by the month of their first valid order (completed, refunded or "
-                   "partially refunded); each cell is the share of the cohort with a valid order k months later, "
-                   "for k up to {max_periods}.", max_periods=self.max_periods)
+            return msg("Customers are grouped by the week of their first valid order (status {statuses}); each "
+                       "cell is the share of the cohort with a valid order k weeks later, for k up to "
+                       "{max_periods}.", statuses=statuses, max_periods=self.max_periods)
+        return msg("Customers are grouped by the month of their first valid order (status {statuses}); each "
+                   "cell is the share of the cohort with a valid order k months later, for k up to "
+                   "{max_periods}.", statuses=statuses, max_periods=self.max_periods)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +67,17 @@ class ChurnSpec(Spec):
         if self.as_of is not None:
             parse_day(self.as_of)   # fail early on a bad date
 
-    def describe(self) -> Msg:
-        days = int(self.inactive_days)
+    def describe(self, defs=None) -> Msg:
+        """The caption; ``defs`` (DefinitionSet or RevenueDef) names the valid statuses in use."""
+        days, statuses = int(self.inactive_days), valid_status_words(defs)
+        # TRANSLATORS: {statuses} lists order statuses ("completed, refunded, partially refunded")
         if self.as_of:
-            return msg("A customer is churned when they have no valid order (completed, refunded or partially "
-                       "refunded) in the {days} days up to the analysis date (on {date}); customers count from "
-                       "their first valid order.", days=days, date=self.as_of)
-        return msg("A customer is churned when they have no valid order (completed, refunded or partially "
-                   "refunded) in the {days} days up to the analysis date (on the date of the last order in the "
-                   "data); customers count from their first valid order.", days=days)
+            return msg("A customer is churned when they have no valid order (status {statuses}) in the {days} "
+                       "days up to the analysis date (on {date}); customers count from their first valid order.",
+                       statuses=statuses, days=days, date=self.as_of)
+        return msg("A customer is churned when they have no valid order (status {statuses}) in the {days} days "
+                   "up to the analysis date (on the date of the last order in the data); customers count from "
+                   "their first valid order.", statuses=statuses, days=days)
 
     def describe_retention(self) -> Msg:
         return msg("Retention rate: of the customers with a valid order in the {days} days before the latest "

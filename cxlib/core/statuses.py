@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from cxlib.core.messages import Msg, N_
+from cxlib.core.messages import listing as _listing
 
-from cxlib.core.messages import N_
+if TYPE_CHECKING:                    # pragma: no cover - typing only; importing the vocabularies stays light
+    import pandas as pd
 
+# THE list of normalized order states (every other module imports it from here).
 ORDER_STATUSES: tuple[str, ...] = ("completed", "in_transit", "pending", "cancelled", "refunded",
                                    "partially_refunded")
+MISSING_STATUS = "completed"         # an order without a status counts as this state
+DEFAULT_VALID_STATUSES: tuple[str, ...] = ("completed", "refunded", "partially_refunded")   # RevenueDef's default
 
 # What a person reads for each canonical value. The values themselves are stored and compared (and
 # written in the CLI's JSON), so they stay English; an interface translates these labels for display.
@@ -32,6 +38,25 @@ SATISFACTION_LABELS: dict[str, str] = {
     "good": N_("Good"), "bad": N_("Bad"), "offered": N_("Survey offered, not answered"),
     "unoffered": N_("Survey not offered"),
 }
+
+
+# How sentences name the states in running text (definitions, captions); the stored values stay as above.
+_STATE_WORDS: dict[str, str] = {
+    "completed": N_("completed"), "in_transit": N_("in transit"), "pending": N_("pending"),
+    "cancelled": N_("cancelled"), "refunded": N_("refunded"), "partially_refunded": N_("partially refunded"),
+}
+
+
+def status_words(statuses) -> Msg | str:
+    """Order statuses as translatable words in a list: ``completed, refunded, partially refunded``."""
+    return _listing([Msg(_STATE_WORDS.get(s, s)) for s in statuses])
+
+
+def valid_status_words(defs=None) -> Msg | str:
+    """The valid statuses of the revenue definition in use, as words: ``defs`` is a DefinitionSet, a
+    RevenueDef or None (the default definition)."""
+    rev = getattr(defs, "net_revenue", defs)
+    return status_words(rev.valid_statuses if rev is not None else DEFAULT_VALID_STATUSES)
 
 
 def display_label(value: object) -> str:

@@ -10,7 +10,8 @@ import pandas as pd
 
 from cxlib.analyses.clv import CLVResult, HistoricalCLV
 from cxlib.core.messages import Msg, N_, localize, msg
-from cxlib.analyses.retention import ChurnTrend, CohortResult
+from cxlib.analyses.retention import CohortResult
+from cxlib.analyses.churn import ChurnTrend
 
 
 def cohort_heatmap(res: CohortResult, title: str | None = None) -> alt.LayerChart:

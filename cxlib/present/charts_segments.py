@@ -23,7 +23,7 @@ def _names(values: pd.Series) -> pd.Series:
 def segment_share_chart(rfm: RFMResult, title: str | None = None, table: pd.DataFrame | None = None) -> alt.Chart:
     """Per segment: % of customers next to % of net revenue (grouped horizontal bars). ``rfm`` is an
     RFMResult or a ``segment_analysis.SegmentsResult`` (whose table adds the "No orders" customers);
-    ``table`` (``segments.segment_frame``) overrides ``rfm.to_frame()``."""
+    ``table`` (``segment_members.segment_frame``) overrides ``rfm.to_frame()``."""
     t = (rfm.to_frame() if table is None else table).copy()
     t["segment"] = _names(t["segment"])
     long = pd.concat([

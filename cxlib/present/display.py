@@ -45,10 +45,12 @@ from cxlib.analyses.funnel import FunnelResult
 from cxlib.analyses.orders import OrdersSummary, OrdersTable
 from cxlib.analyses.power import PowerPlan
 from cxlib.analyses.propensity import PropensityResult
-from cxlib.analyses.retention import ChurnList, ChurnTrend, CohortResult, RateResult
+from cxlib.analyses.retention import CohortResult, RateResult
+from cxlib.analyses.churn import ChurnList, ChurnTrend
 from cxlib.analyses.scorecard import Scorecard
 from cxlib.analyses.segment_analysis import SegmentsResult
-from cxlib.analyses.segments import RFMResult, RuleSegment
+from cxlib.analyses.segments import RFMResult
+from cxlib.analyses.segment_members import RuleSegment
 from cxlib.analyses.support import SupportSummary, SupportTrend
 from cxlib.analyses.survey import GroupedResult, NpsResult, ScaleResult, SurveySummary
 from cxlib.analyses.timing import TimingResult
@@ -248,12 +250,12 @@ VIEWS: dict[type, View] = {
                                      lambda r: r.metric.describe(),
                                      {"segments": _no_defs(lambda: _cseg().comparison_chart)}),
     CohortResult: View(lambda r: _cohort_title(r.spec.period),
-                                         lambda r: r.spec.describe(),
+                                         lambda r: r.spec.describe(r.revenue),
                                          {"heatmap": _no_defs(lambda: _cr().cohort_heatmap)}),
     RateResult: View(
         lambda r: msg("Churn rate") if r.metric == "churn_rate" else msg("Retention rate"), lambda r: r.sentence, {}),
     ChurnList: View(lambda r: msg("Churned and at-risk customers"), lambda r: r.describe(), {}),
-    ChurnTrend: View(lambda r: msg("Churn trend"), lambda r: r.spec.describe(),
+    ChurnTrend: View(lambda r: msg("Churn trend"), lambda r: r.spec.describe(r.revenue),
                                        {"trend": _no_defs(lambda: _cr().churn_trend_chart)}),
     HistoricalCLV: View(
         lambda r: msg("Historical CLV by {field}", field=r.by) if r.by else msg("Historical CLV"),

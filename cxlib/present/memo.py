@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 
 import altair as alt
 
-from cxlib.analyses.experiment import METRIC_TITLES, ExperimentResult, _listing, default_question
+from cxlib.analyses.experiment import METRIC_TITLES, ExperimentResult, _listing
+from cxlib.analyses.experiment_words import default_question
 from cxlib.core.messages import Msg, N_, msg, set_translator
 from cxlib.core.version import __version__
 
