@@ -253,3 +253,25 @@ def test_chart_titles_go_through_the_installed_translator(data, translator):
     assert charts.sparkline(sc.tile("nps")).to_dict()["description"] == "ZZ{metric} trend".replace("{metric}", "ZZNPS")
     nps = next(iter(charts.nps_distribution(survey.nps(data["responses"]), 9, 6).to_dict()["datasets"].values()))
     assert {r["group"] for r in nps} <= {"ZZdetractor", "ZZpassive", "ZZpromoter"}
+
+
+def test_events_without_a_cart_event_give_a_no_data_tile():
+    """Bug: event data with no add_to_cart event crashed the whole scorecard (a `.dt` call on the empty
+    series of first cart times, whose dtype is lost when the times are tz-aware)."""
+    ev = from_frame(pd.DataFrame({
+        "user_id": ["u1", "u1", "u2"], "event": ["page_view", "purchase", "page_view"],
+        "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05", "2024-01-02 09:00"], utc=True)}),
+        "events", name="events.csv")
+    rate, ci, n, weekly = scorecard.cart_abandonment(ev)
+    assert n == 0 and np.isnan(rate) and all(np.isnan(ci)) and weekly.empty
+    tile = scorecard.build([ev]).tile("cart_abandonment")
+    assert tile is not None and tile.status == "no data" and tile.n == 0
+    assert tile.formatted() == "n/a"
+    note = " ".join(tile.warnings)
+    assert "events.csv" in note and "add_to_cart" in note and "no cart event" in note
+    assert charts.sparkline(tile) is None
+    charts.scorecard_overview([tile]).to_dict()                      # the PNG export still draws
+    ev.df.loc[ev.df["event"] == "page_view", "event"] = "add_to_cart"
+    ev.df.loc[0, "timestamp"] = pd.NaT                               # a cart event without a readable time
+    rate, _, n, weekly = scorecard.cart_abandonment(ev)
+    assert n == 2 and rate == pytest.approx(1 / 2) and len(weekly) == 1     # u1 bought; u2 (2024-01-02) did not

@@ -153,3 +153,20 @@ def test_issue20_finding3_a_fraction_typed_for_a_percent_asks_did_you_mean():
     at.button(key="target_csat_use_pct").click().run()                # "did you mean 75 %?" -> yes
     assert at.session_state["definitions"].target("csat") == 75
     assert not [w for w in at.warning if "did you mean" in w.value.lower()]
+
+
+def test_events_without_a_cart_event_show_a_tile_saying_so():
+    """Bug: an event log with no add_to_cart event crashed the home page; the tile now says why it is empty."""
+    ev = from_frame(pd.DataFrame({
+        "user_id": ["u1", "u1", "u2"], "event": ["page_view", "purchase", "page_view"],
+        "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05", "2024-01-02 09:00"], utc=True)}),
+        "events", name="clicks.csv")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["samples_loaded"] = True
+    at.session_state["datasets"] = {ev.key: ev}
+    at.run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Cart abandonment"] and at.metric[0].value == "n/a"
+    assert "No data" in _badges(at)[0]
+    notes = [x.value for x in at.text]
+    assert any("clicks.csv has no cart event (add_to_cart)" in n for n in notes), notes

@@ -304,13 +304,15 @@ def cart_abandonment(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[fl
     buyers = set(df.loc[ev.isin(list(defs.cart.purchase_events)).fillna(False).to_numpy(), "user_id"].dropna())
     first = carts.dropna(subset=["user_id"]).groupby("user_id", observed=True)["timestamp"].min()
     n = len(first)
+    if not n:                        # no cart event: nothing to rate (and no times to group by period)
+        return np.nan, (np.nan, np.nan), 0, pd.DataFrame(columns=["period", "carts", "purchased", "rate"])
     bought = first.index.isin(list(buyers))
     k = int(bought.sum())
-    p, lo, hi = proportion_ci(k, n) if n else (np.nan, np.nan, np.nan)
-    per = pd.DataFrame({"ts": first.to_numpy(), "bought": bought})
+    p, lo, hi = proportion_ci(k, n)
+    per = pd.DataFrame({"ts": first.reset_index(drop=True), "bought": bought})      # keeps the datetime dtype
     per = per.dropna(subset=["ts"])
     freq = _freq(per["ts"]) if len(per) else "week"
-    naive = per["ts"].dt.tz_convert("UTC").dt.tz_localize(None) if len(per) and per["ts"].dt.tz else per["ts"]
+    naive = per["ts"].dt.tz_convert("UTC").dt.tz_localize(None) if per["ts"].dt.tz else per["ts"]
     per["period"] = naive.dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
     weekly = per.groupby("period").agg(carts=("bought", "size"), purchased=("bought", "sum")).reset_index()
     weekly["rate"] = 1 - weekly["purchased"] / weekly["carts"]
@@ -319,8 +321,11 @@ def cart_abandonment(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[fl
 
 def event_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     rate, ci, n, weekly = cart_abandonment(ds, defs)
-    if not n:
-        return []
+    if not n:                        # the tile stays, saying why it has no value
+        note = msg("{file} has no cart event ({cart_events}), so cart abandonment cannot be computed; name the "
+                   "events that mean 'added to cart' on the Definitions page.", file=ds.name,
+                   cart_events=", ".join(defs.cart.cart_events))
+        return [_tile("cart_abandonment", defs, np.nan, None, 0, ds, warnings=(note,))]
     return [_tile("cart_abandonment", defs, 100 * rate, tuple(100 * x for x in ci), n, ds,
                   _trend(weekly["period"], 100 * weekly["rate"]))]
 
