@@ -151,8 +151,10 @@ def test_3_wide_and_heavy_files_get_a_clear_answer_and_others_keep_working(serve
         token = log_in(server, "vic", source="127.0.0.31")
         other = run_page(server.url, cookies={"cx_login": token}, page="Saved_analysis")   # while it is parsed
         assert "Logged in as vic" in other.text and "Shared analyses" in other.text
-        expect(pg.get_by_text(re.compile(r"heavy\.csv: reading the file took more than 8 s, the limit for one "
-                                         r"file"))).to_be_visible()
+        # ~7 s of detection on an idle machine, over the 8 s budget on a busy one: either way a clear answer
+        expect(pg.get_by_text(re.compile(r"heavy\.csv: (reading the file took more than 8 s, the limit for one "
+                                         r"file|could not tell what kind of data this is)")).first).to_be_visible(
+            timeout=60_000)
         wait_idle(pg)
     for name, columns in (("cli_million.csv", 1_000_000), ("cli_five_thousand.csv", 5_000)):
         cli = subprocess.run([sys.executable, "-m", "cxlib", "inspect", str(_wide(tmp_path / name, columns)), "--json"],
