@@ -151,6 +151,25 @@ def test_churn_tab_lists_churned_and_at_risk_customers_with_revenue_at_stake():
     assert {m.label: m.value for m in at.metric}["At risk of churning"] == "0"
 
 
+@pytest.mark.parametrize("lang, words", [("en", {"Churned", "At risk of churning"}), ("ru", {"Ушли", "Скоро уйдут"})])
+def test_churn_list_csv_names_the_status_as_the_table_does(monkeypatch, lang, words):
+    """The download used to keep the raw codes (churned / at_risk) while the table showed words."""
+    import ui.churn_view as view
+    from ui.tables import export_frame
+    sent = {}
+    real = view.download_table
+
+    def spy(df, name, **kw):                     # runs inside the page's run: the session's language
+        sent[kw["key"]] = export_frame(df, kw.get("labels"))
+        return real(df, name, **kw)
+    monkeypatch.setattr(view, "download_table", spy)
+    at = run_page(shop(), lang=lang)
+    assert not at.exception
+    frame = sent["dl_churn_list_csv"]
+    status = next(c for c in frame.columns if set(frame[c]) & words)
+    assert set(frame[status]) <= words
+
+
 def test_churn_tab_on_the_sample_shop_matches_a_pandas_computation():
     if not (ROOT / "sample_data/MANIFEST.json").exists():
         pytest.skip("sample data not generated in this checkout")

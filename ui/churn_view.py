@@ -40,9 +40,10 @@ def churn_list_section(ds, defs, spec: ChurnSpec) -> None:
             total=money(totals[status]["net_revenue"])))
     caption(res.describe())
     table = res.to_frame()
-    show_table(table.head(500), labels={"status": lambda v: tr(CHURN_STATUS_LABELS.get(v, v))})
-    download_table(table, "churned_customers.csv", key="dl_churn_list_csv",
-                   label=t("Download the list (CSV)"))
+    status = {"status": lambda v: tr(CHURN_STATUS_LABELS.get(v, v))}     # the same words on screen and in the file
+    show_table(table.head(500), labels=status)
+    download_table(table, "churned_customers.csv", key="dl_churn_list_csv", label=t("Download the list (CSV)"),
+                   labels=status)
     spec_download(res, ds, key="spec_retention_churn_list", title=t("Churned and at-risk customers"))
     st.caption(t("The RFM segments 'At risk' and 'Can't lose' (customers who bought often and much, but not lately) "
                  "are on the Segments page, with their members to download."))
