@@ -44,15 +44,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxlib.analyses.funnel_breakdown import MISSING, BreakdownTest, compute_breakdown
-from cxlib.analyses.funnel_compute import PerUnit, build_events, paths_sql, prepare_events
+from cxlib.analyses.funnel_compute import (
+    FrameRows,
+    PerUnit,
+    build_events,
+    paths_sql,
+    prepare_events,
+    prepare_source,
+)
 from cxlib.core.durations import duration_text, format_window, parse_window
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.result import Result
-from cxlib.core.stats import wilson_ci
-from cxlib.data.dataset import Dataset
 from cxlib.core.spec import Spec
+from cxlib.core.stats import wilson_ci
 from cxlib.data.columns import resolve_column
+from cxlib.data.dataset import Dataset
 from cxlib.data.roles import role_noun
 
 Order = Literal["any", "strict"]
@@ -103,7 +110,7 @@ class Step(Spec):
         return msg("'{event}' where {property} = {value}", event=self.event, property=self.prop, value=self.value)
 
     @classmethod
-    def parse(cls, text: str) -> "Step":
+    def parse(cls, text: str) -> Step:
         """``"page_view"`` or ``"page_view[page=/checkout]"``."""
         m = re.fullmatch(r"\s*([^\[\]]+?)\s*(?:\[\s*([^=\]]+?)\s*=\s*([^\]]*?)\s*\])?\s*", text)
         if not m or not m.group(1):
@@ -112,7 +119,7 @@ class Step(Spec):
         return cls(m.group(1), m.group(2), m.group(3) if m.group(2) else None)
 
     @classmethod
-    def from_value(cls, value: object) -> "Step":
+    def from_value(cls, value: object) -> Step:
         """A step in a saved funnel: its JSON object, or the short form ``"page_view[page=/checkout]"``."""
         return cls.parse(value) if isinstance(value, str) else cls.from_json(value)
 
@@ -260,7 +267,7 @@ class FunnelResult(Result):
     excluded_units: int
     breakdown: pd.DataFrame | None   # value, step, step_index, units, conversion (from step 1)
     test: BreakdownTest | None
-    per_unit: "PerUnit" = field(repr=False)   # level, step times and first-row ids per unit (arrays)
+    per_unit: PerUnit = field(repr=False)   # level, step times and first-row ids per unit (arrays)
     warnings: tuple[Msg, ...] = ()
 
     @functools.cached_property
@@ -309,7 +316,7 @@ class FunnelResult(Result):
             d = (u.times[b - 1][reached] - u.times[a - 1][reached]) / 1e6
             q = np.quantile(d, QUANTILES) if len(d) else [math.nan] * 4
             rows.append({"from_step": a, "to_step": b, "from": self.steps[a - 1], "to": self.steps[b - 1],
-                         "n": int(len(d)), "median_s": q[0], "p75_s": q[1], "p90_s": q[2], "p95_s": q[3]})
+                         "n": len(d), "median_s": q[0], "p75_s": q[1], "p90_s": q[2], "p95_s": q[3]})
         return pd.DataFrame(rows)
 
     def time_to_convert_view(self) -> pd.DataFrame:
@@ -359,7 +366,7 @@ class FunnelResult(Result):
         return pd.DataFrame({"bin_start_s": start, "bin_end_s": end, "units": counts, "overflow": overflow,
                              "label": labels})
 
-    def biggest_drop_off(self) -> "DropOff | None":
+    def biggest_drop_off(self) -> DropOff | None:
         """The step after which the largest share of units did not continue (ties: more units lost, then
         the earlier step); None when no one entered or no one dropped off."""
         f = self.to_frame()
@@ -460,17 +467,24 @@ class FunnelResult(Result):
 # --------------------------------------------------------------------------------- engine
 def event_counts(ds: Dataset) -> pd.DataFrame:
     """Events of the dataset with their row counts, most frequent first (for step pickers)."""
-    if "event" not in ds.df.columns:
+    if "event" not in ds.columns:
         raise CxDataError(msg("the events table has no event column."), file=ds.name,
                           hint=msg("Map a column to it on the Data page."))
-    import duckdb                  # imported on use: importing the module stays light
+    import duckdb  # imported on use: importing the module stays light
     con = duckdb.connect(config={"threads": 2})
     try:
-        con.register("src", pd.DataFrame({"ev": ds.df["event"]}, copy=False))
+        if ds.on_engine:
+            con.execute(f"CREATE VIEW src AS SELECT event AS ev FROM read_parquet({_sql_text(ds.parquet)})")
+        else:
+            con.register("src", pd.DataFrame({"ev": ds.df["event"]}, copy=False))
         return con.sql("SELECT ev AS event, count(*) AS events FROM src WHERE ev IS NOT NULL "
                        "GROUP BY ev ORDER BY events DESC, event").df()
     finally:
         con.close()
+
+
+def _sql_text(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
@@ -497,25 +511,29 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
         raise CxDataError(msg("a funnel needs an events file, not {role}.", role=role_noun(ds.role)), file=ds.name,
                           hint=msg("Load an event log with user, event and timestamp columns."))
     warnings: list[Msg] = []
-    frame, spec = prepare_events(ds, spec, warnings)
-    import duckdb                  # imported on use: importing the module stays light
+    import duckdb  # imported on use: importing the module stays light
     con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
     try:
-        con.register("src", frame)
+        if ds.on_engine:           # the canonical Parquet file: no pandas frame at all
+            rows, spec = prepare_source(con, ds, spec, warnings)
+        else:
+            frame, spec = prepare_events(ds, spec, warnings)
+            con.register("src", frame)
+            rows = FrameRows(frame)
         spec = build_events(con, spec, warnings)
         raw = con.sql(paths_sql(spec)).to_arrow_table()
     finally:
         con.close()
-    return _assemble(spec, raw, frame, warnings)
+    return _assemble(spec, raw, rows, warnings)
 
 
-def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: list[Msg]) -> FunnelResult:
+def _assemble(spec: FunnelSpec, raw: pa.Table, rows, warnings: list[Msg]) -> FunnelResult:
     """Counts, breakdown and chi-square tests from the per-unit rows (one per unit, numpy/pandas)."""
     k = len(spec.steps)
     excluded = raw["level"].null_count
     if excluded:
         raw = raw.filter(pc.is_valid(raw["level"]))
-    per_unit = PerUnit(raw, frame, spec)
+    per_unit = PerUnit(raw, rows, spec)
     level = per_unit.level
     units = tuple(int(n) for n in np.bincount(level, minlength=k + 1)[::-1].cumsum()[::-1][1:])
     name = "users" if spec.unit == "user" else "sessions"
@@ -533,7 +551,7 @@ def _assemble(spec: FunnelSpec, raw: pa.Table, frame: pd.DataFrame, warnings: li
     breakdown, test = None, None
     if spec.by:
         # the breakdown value is the one on the unit's first step-1 row
-        values = frame["bv"].take(per_unit.rid).reset_index(drop=True).fillna(MISSING)
+        values = rows.take(["bv"], per_unit.rid)[0].fillna(MISSING)
         breakdown, test, per_unit.value = compute_breakdown(spec, values, level, name, warnings)
     return FunnelResult(spec=spec, steps=tuple(s.label for s in spec.steps), units=units, excluded_units=excluded,
                         breakdown=breakdown, test=test, per_unit=per_unit, warnings=tuple(warnings))

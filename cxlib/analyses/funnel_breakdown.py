@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.stats import holm
@@ -30,7 +30,7 @@ def chi_square(table: np.ndarray) -> tuple[float, int, float, float]:
     expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / obs.sum()
     chi2 = float(((obs - expected) ** 2 / expected).sum())
     dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
-    return chi2, dof, float(stats.chi2.sf(chi2, dof)), float(expected.min())
+    return chi2, dof, float(special.chdtrc(dof, chi2)), float(expected.min())
 
 
 # --------------------------------------------------------------------------------- result

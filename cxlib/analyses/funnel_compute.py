@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
-from cxlib.data.dataset import Dataset
 from cxlib.data.columns import resolve_column
+from cxlib.data.dataset import Dataset
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import duckdb
@@ -31,7 +31,7 @@ class PerUnit:
 
     _NAT = np.iinfo(np.int64).min
 
-    def __init__(self, table: pa.Table, source: pd.DataFrame, spec) -> None:
+    def __init__(self, table: pa.Table, source: FrameRows | ParquetRows, spec) -> None:
         k = len(spec.steps)
         col = (lambda name: pc.fill_null(table[name], self._NAT).to_numpy())
         self.level = table["level"].to_numpy().astype(np.int64, copy=False)     # no NULL: excluded units are out
@@ -39,13 +39,14 @@ class PerUnit:
         self.times = [col(f"t{j}") for j in range(1, k + 1)]
         self.rid = table["rid"].to_numpy()
         self.id_names = ["user_id"] + (["session_id"] if spec.unit == "session" else [])
-        self._source = source[["u_id"] + (["s_id"] if spec.unit == "session" else [])]
+        self._source = source
+        self._id_columns = ["u_id"] + (["s_id"] if spec.unit == "session" else [])
         self._ids: list[pd.Series] | None = None
         self.value: tuple[np.ndarray, list] | None = None   # breakdown (codes, labels), set by the breakdown
 
     def ids(self) -> list[pd.Series]:
         if self._ids is None:
-            self._ids = [self._source[c].take(self.rid).reset_index(drop=True) for c in self._source.columns]
+            self._ids = self._source.take(self._id_columns, self.rid)
             self._source = None
         return self._ids
 
@@ -68,13 +69,7 @@ class PerUnit:
 def prepare_events(ds: Dataset, spec, warnings: list[Msg]):
     """The columns the SQL needs, under safe names (u_id, s_id, ts, ev, p<i>, bv); no copy of the data."""
     df = ds.df
-    for col in ("user_id", "event", "timestamp"):
-        if col not in df.columns:
-            raise CxDataError(msg("the events table has no {column} column.", column=col), file=ds.name,
-                              hint=msg("Map a column to it on the Data page."))
-    if spec.unit == "session" and not ds.has("session_id"):
-        raise CxDataError(msg("a session funnel needs a session_id column."), file=ds.name,
-                          hint=msg("Map the session column, or use a user funnel."))
+    _check_columns(ds, set(df.columns), spec)
     cols = {"u_id": df["user_id"], "ts": df["timestamp"], "ev": df["event"], "rid": np.arange(len(df))}
     lo, hi = df["timestamp"].min(), df["timestamp"].max()
     as_us = (lambda ts: int(np.datetime64(ts.tz_convert(None).to_datetime64(), "us").astype(np.int64)))
@@ -91,17 +86,98 @@ def prepare_events(ds: Dataset, spec, warnings: list[Msg]):
     if spec.by:
         by = resolve_column(ds, spec.by)
         cols["bv"] = _as_text(df[by])
-    dropped = int((df["user_id"].isna() | df["timestamp"].isna()).sum())
-    if dropped:
-        warnings.append(msg("{count:,} event(s) without a user or a time were left out.", count=dropped))
-    if spec.unit == "session" and (no_session := int(df["session_id"].isna().sum())):
-        warnings.append(msg("{count:,} event(s) without a session were left out of this session funnel.",
-                            count=no_session))
+    _drop_warnings(warnings, int((df["user_id"].isna() | df["timestamp"].isna()).sum()),
+                   int(df["session_id"].isna().sum()) if spec.unit == "session" else 0)
     return pd.DataFrame(cols, copy=False), replace(spec, by=by)
 
 
 def _as_text(col: pd.Series) -> pd.Series:
     return col if isinstance(col.dtype, pd.StringDtype) else col.astype("string")
+
+
+class FrameRows:
+    """Rows of the prepared frame by row id (the pandas path)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def take(self, columns: list[str], rid: np.ndarray) -> list[pd.Series]:
+        return [self.frame[c].take(rid).reset_index(drop=True) for c in columns]
+
+
+class ParquetRows:
+    """Rows of a canonical Parquet file by row number (the engine path): only the rows asked for are read."""
+
+    def __init__(self, path: str, exprs: dict[str, str]) -> None:
+        self.path, self.exprs = path, exprs
+
+    def take(self, columns: list[str], rid: np.ndarray) -> list[pd.Series]:
+        import duckdb
+
+        from cxlib.data.canonical_file import arrow_frame
+        con = duckdb.connect(config={"threads": 2})
+        try:
+            con.register("rids", pa.table({"pos": np.arange(len(rid), dtype=np.int64),
+                                           "rid": np.asarray(rid, dtype=np.int64)}))
+            cols = ", ".join(f"{self.exprs[c]} AS {c}" for c in columns)
+            got = con.sql(f"SELECT {cols} FROM rids r LEFT JOIN read_parquet({_lit(self.path)}, file_row_number=true) "
+                          "s ON s.file_row_number = r.rid ORDER BY r.pos").to_arrow_table()
+        finally:
+            con.close()
+        frame = arrow_frame(got)
+        return [frame[c].reset_index(drop=True) for c in columns]
+
+
+def prepare_source(con: duckdb.DuckDBPyConnection, ds: Dataset, spec, warnings: list[Msg]):
+    """The engine path of :func:`prepare_events`: the view ``src`` over the dataset's canonical Parquet file
+    (row id = row number in the file), the same checks and warnings from one aggregate; no pandas frame."""
+    cols = set(ds.columns)
+    _check_columns(ds, cols, spec)
+    exprs = {"u_id": '"user_id"', "ts": '"timestamp"', "ev": '"event"', "rid": "file_row_number"}
+    if spec.unit == "session":
+        exprs["s_id"] = '"session_id"'
+    for i, s in enumerate(spec.steps + ((spec.exclude,) if spec.exclude else ())):
+        if s.prop is not None:
+            exprs[f"p{i}"] = f"CAST({_q(resolve_column(ds, s.prop))} AS VARCHAR)"
+    by = None
+    if spec.by:
+        by = resolve_column(ds, spec.by)
+        exprs["bv"] = f"CAST({_q(by)} AS VARCHAR)"
+    con.execute("CREATE VIEW src AS SELECT " + ", ".join(f"{e} AS {k}" for k, e in exprs.items())
+                + f" FROM read_parquet({_lit(ds.parquet)}, file_row_number=true)")
+    session = "count(*) FILTER (WHERE s_id IS NULL)" if spec.unit == "session" else "0"
+    lo, hi, dropped, no_session = con.sql(
+        f"SELECT epoch_us(min(ts)), epoch_us(max(ts)), count(*) FILTER (WHERE u_id IS NULL OR ts IS NULL), {session} "
+        "FROM src").fetchall()[0]
+    if lo is not None and max(-lo, hi) >= TS_LIMIT:
+        stamp = (lambda us: str(pd.Timestamp(us, unit="us", tz="UTC")))
+        raise CxDataError(msg("timestamps run from {start} to {end}, outside the years 1400-2500 a funnel can use.",
+                              start=stamp(lo), end=stamp(hi)),
+                          file=ds.name, hint=msg("Check the timestamp column's format on the Data page."))
+    _drop_warnings(warnings, int(dropped), int(no_session))
+    return ParquetRows(ds.parquet, exprs), replace(spec, by=by)
+
+
+def _check_columns(ds: Dataset, cols, spec) -> None:
+    for col in ("user_id", "event", "timestamp"):
+        if col not in cols:
+            raise CxDataError(msg("the events table has no {column} column.", column=col), file=ds.name,
+                              hint=msg("Map a column to it on the Data page."))
+    if spec.unit == "session" and not ds.has("session_id"):
+        raise CxDataError(msg("a session funnel needs a session_id column."), file=ds.name,
+                          hint=msg("Map the session column, or use a user funnel."))
+
+
+def _drop_warnings(warnings: list[Msg], dropped: int, no_session: int) -> None:
+    if dropped:
+        warnings.append(msg("{count:,} event(s) without a user or a time were left out.", count=dropped))
+    if no_session:
+        warnings.append(msg("{count:,} event(s) without a session were left out of this session funnel.",
+                            count=no_session))
+
+
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def build_events(con: duckdb.DuckDBPyConnection, spec, warnings: list[Msg]):

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as _st
+from scipy import special as _sp
 
 
 def wilson_ci(successes, n, alpha: float = 0.05):
@@ -17,7 +17,7 @@ def wilson_ci(successes, n, alpha: float = 0.05):
     ``proportion_confint(method="wilson")``.
     """
     x, m = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    z = _st.norm.ppf(1 - alpha / 2)
+    z = _sp.ndtri(1 - alpha / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = x / m
         centre = (p + z * z / (2 * m)) / (1 + z * z / m)

@@ -87,16 +87,63 @@ class Report:
         return list(self.warnings) + [i.sentence() for i in self.issues]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, eq=False)
 class Dataset:
-    """One file understood as one role."""
+    """One file understood as one role.
 
-    name: str                        # file name as uploaded
+    A file the engine read itself (:mod:`cxlib.data.canonical`) keeps its canonical table as a Parquet file
+    (``parquet``): analyses that run on the engine read it there, and ``df`` is read from it only when a
+    pandas frame is asked for (on first use, then kept)."""
+
+    name: str
     role: str
-    df: pd.DataFrame
-    mapping: dict[str, str]          # canonical field -> source column
+    _df: pd.DataFrame | None = field(default=None, repr=False)
+    mapping: dict[str, str] = field(default_factory=dict)   # canonical field -> source column
     report: Report = field(default_factory=Report)
     content_hash: str = ""           # sha256 of the uploaded bytes (or of the frame)
+    parquet: str | None = None       # the canonical table as a Parquet file (engine-loaded files)
+
+    def __init__(self, name: str, role: str, df: pd.DataFrame | None = None, mapping: dict[str, str] | None = None,
+                 report: Report | None = None, content_hash: str = "", parquet: str | None = None, *,
+                 _df: pd.DataFrame | None = None) -> None:
+        frame = df if df is not None else _df
+        if frame is None and parquet is None:
+            raise ValueError("a Dataset needs a frame or a canonical Parquet file")
+        for key, value in (("name", name), ("role", role), ("_df", frame), ("mapping", dict(mapping or {})),
+                           ("report", report if report is not None else Report()), ("content_hash", content_hash),
+                           ("parquet", None if parquet is None else str(parquet))):
+            object.__setattr__(self, key, value)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """The canonical table as pandas (read from the canonical Parquet file on first use)."""
+        if self._df is None:
+            from cxlib.data.canonical_file import read_frame
+            object.__setattr__(self, "_df", read_frame(self.parquet))
+        return self._df
+
+    @property
+    def on_engine(self) -> bool:
+        """True while the canonical table lives only in its Parquet file (no pandas copy made yet)."""
+        return self._df is None
+
+    @property
+    def columns(self) -> list[str]:
+        """The canonical table's columns, without reading the table."""
+        if self._df is not None:
+            return [str(c) for c in self._df.columns]
+        from cxlib.data.canonical_file import frame_columns
+        return frame_columns(self.parquet)
+
+    def engine_table(self):
+        """The canonical table as an Ibis table on this thread's DuckDB: over the Parquet file when there
+        is one, else over the pandas frame."""
+        import ibis
+        if self._df is None:
+            from cxlib.data import engine
+            t = engine.backend().read_parquet(self.parquet)
+            return t.select(*self.columns)
+        return ibis.memtable(self._df)
 
     @property
     def key(self) -> str:
@@ -118,4 +165,8 @@ class Dataset:
 
     def has(self, field_name: str) -> bool:
         """True when the canonical field is present and not entirely empty."""
+        if self._df is None:
+            rows = self.report.rows_in
+            return field_name in self.columns and (field_name not in self.report.missing
+                                                   or self.report.missing[field_name] < rows)
         return field_name in self.df.columns and bool(self.df[field_name].notna().any())

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import hashlib
-
-import pandas as pd
 from dataclasses import replace
 from pathlib import Path
 
-from cxlib.data import io as cxio
-from cxlib.data.table import Limits
-from cxlib.data import detection, schema
-from cxlib.data.dataset import Dataset, Report
-from cxlib.data.roles import ROLES_BY_NAME, role_noun
+import pandas as pd
+
 from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.core.messages import msg
+from cxlib.data import canonical, detection, schema
+from cxlib.data import io as cxio
+from cxlib.data.dataset import Dataset, Report
+from cxlib.data.roles import ROLES_BY_NAME, role_noun
+from cxlib.data.table import Limits
+
 
 def _column_list(columns) -> str:
     """The file's first headers, "a, b, c" (data: never translated)."""
@@ -46,6 +47,17 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     """
     table = cxio.read_table(data, name, limits)
     digest = hashlib.sha256(data).hexdigest()
+    use_role, use_mapping, det = plan(table, name, role=role, mapping=mapping, expect_role=expect_role,
+                                      columns=columns)
+    headers = [str(c) for c in table.df.columns]
+    ds = schema.build(table, use_role, use_mapping, content_hash=digest, detection=det, values=values)
+    return replace(ds, report=replace(ds.report, source_columns=tuple(headers)))
+
+
+def plan(table, name: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
+         expect_role: str | None = None, columns: dict[str, str | None] | None = None):
+    """(role, mapping, detection) for a table: detected unless given, checked (clear errors when the role
+    is not the expected one or a required field has no column)."""
     det = detection.detect(table, role=role) if role else detection.detect(table)
     use_role = role or det.role
     headers = [str(c) for c in table.df.columns]
@@ -75,8 +87,7 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
                              hint=msg("Columns found: {columns}. Pick the columns on the Data page or rename them "
                                       "in the file.", columns=_column_list(headers)),
                              columns=headers, role=use_role, mapping=use_mapping, missing=missing)
-    ds = schema.build(table, use_role, use_mapping, content_hash=digest, detection=det, values=values)
-    return replace(ds, report=replace(ds.report, source_columns=tuple(headers)))
+    return use_role, use_mapping, det
 
 
 def with_columns(mapping: dict[str, str], columns: dict[str, str | None] | None) -> dict[str, str]:
@@ -113,7 +124,35 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
         raise CxDataError(msg("the file is {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit.", size_mb=size / 2**20,
                               limit_mb=limits.max_bytes / 2**20),
                           file=path.name, hint=msg("Split the file or filter it to the period you need."))
+    if size > canonical.min_bytes():
+        ds = load_on_engine(path, limits=limits, **kwargs)
+        if ds is not None:
+            return ds
     return load_bytes(path.read_bytes(), path.name, limits=limits, **kwargs)
+
+
+def load_on_engine(path: Path, *, limits: Limits, role: str | None = None, mapping: dict[str, str] | None = None,
+                   expect_role: str | None = None, columns: dict[str, str | None] | None = None,
+                   values: dict[str, dict[str, str]] | None = None, sample_bytes: int | None = None
+                   ) -> Dataset | None:
+    """A large file read by the engine into canonical Parquet (:mod:`cxlib.data.canonical`), or None when
+    it must be read the careful way (messy formats, value maps, roles whose rows are not their units). Role and
+    mapping come from the file's first rows, as :func:`load_bytes` finds them; a file whose first rows do not
+    say what it is goes the careful way, which then gives the clear error."""
+    if values:
+        return None
+    sample = canonical.sample_table(path, limits, sample_bytes or canonical.SAMPLE_BYTES)
+    if sample is None:
+        return None
+    try:
+        use_role, use_mapping, det = plan(sample, path.name, role=role, mapping=mapping, expect_role=expect_role,
+                                          columns=columns)
+    except CxDataError:
+        return None
+    ds = canonical.build(path, sample, use_role, use_mapping, det, limits)
+    if ds is None:
+        return None
+    return replace(ds, report=replace(ds.report, source_columns=tuple(str(c) for c in sample.df.columns)))
 
 
 def from_frame(df: pd.DataFrame, role: str, name: str = "frame") -> Dataset:

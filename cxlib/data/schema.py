@@ -27,7 +27,12 @@ from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.core.messages import Msg, msg
 from cxlib.data import convert, counts, recognizers
 from cxlib.data import values as cxvalues
-from cxlib.data.cells import datetime_format_note, parse_datetimes, parse_flags, parse_numbers
+from cxlib.data.cells import (
+    datetime_format_note,
+    parse_datetimes,
+    parse_flags,
+    parse_numbers,
+)
 from cxlib.data.dataset import ColumnIssue, Dataset, Report
 from cxlib.data.detection import Detection, detect, missing_fields, typed, unknown_role
 from cxlib.data.recognizers import Recognizer
@@ -104,17 +109,16 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     absent = rec is not None and any(f not in use_map for f in rec.absent_ok)
     warnings = list(getattr(table, "warnings", ())) + ([rec.note] if absent and rec.note else [])
     warnings += value_notes + notes + dup_notes
-    warnings += _empty_required(frame, spec, mapping, rec)
+    missing = {f.name: int(frame[f.name].isna().sum()) for f in spec.fields if f.name in frame}
+    warnings += empty_required(missing, len(frame), spec, mapping, rec)
     formulas = convert.formula_cells(table.df)
-    if formulas:
-        warnings.append(msg("{count:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); "
-                            "they are kept as text and neutralized in every export.", count=formulas))
+    warnings += formula_warnings(formulas)
     report = Report(
         rows_in=len(table.df), rows=len(frame) if units is None else units, encoding=getattr(table, "encoding", "utf-8"),
         delimiter=getattr(table, "delimiter", ","), header_rows=getattr(table, "header_rows", 1),
         file_format=getattr(table, "file_format", "csv"), recognized_as=rec.name if rec else None,
         confidence=_confidence(role, mapping, detection), issues=tuple(issues),
-        missing={f.name: int(frame[f.name].isna().sum()) for f in spec.fields if f.name in frame},
+        missing=missing,
         duplicates=duplicates, date_range=_date_range(frame, spec), formulas=formulas,
         warnings=tuple(dict.fromkeys(warnings)), values=inventory, value_map=value_map)
     digest = content_hash or hashlib.sha256(hashes.to_numpy().tobytes()).hexdigest()
@@ -350,15 +354,28 @@ def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int
         return n, ([msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)]
                    if n else []), None
     n = int(hashes.duplicated().sum())
-    return n, ([msg("{count:,} row(s) are exact copies of an earlier row.", count=n)] if n else []), None
+    return n, duplicate_row_warnings(n), None
 
 
-def _empty_required(frame: pd.DataFrame, spec: Role, mapping: dict[str, str], rec: Recognizer | None) -> list[str]:
+def duplicate_row_warnings(count: int) -> list[Msg]:
+    """The report's sentence on rows identical to an earlier row (none when there are none)."""
+    return [msg("{count:,} row(s) are exact copies of an earlier row.", count=count)] if count else []
+
+
+def formula_warnings(count: int) -> list[Msg]:
+    """The report's sentence on formula-looking text cells (none when there are none)."""
+    return [msg("{count:,} text cell(s) look like spreadsheet formulas (start with =, +, - or @); they are kept "
+                "as text and neutralized in every export.", count=count)] if count else []
+
+
+def empty_required(missing: dict[str, int], rows: int, spec: Role, mapping: dict[str, str],
+                   rec: Recognizer | None) -> list[Msg]:
+    """A sentence per required field that is empty in every row (``missing``: empty cells per field)."""
     out = []
     skip = set(rec.absent_ok) if rec else set()
     fields = list(spec.required) + list(ONE_OF.get(spec.name, ()))
     for name in fields:
-        if name in frame and name not in skip and len(frame) and frame[name].isna().all():
+        if name in missing and name not in skip and rows and missing[name] == rows:
             out.append(msg("Required field '{field}' (column '{column}') has no usable value.", field=name,
                            column=mapping.get(name, name)))
     return out

@@ -1,0 +1,416 @@
+"""Large files read by the engine: one DuckDB pass from the file to a canonical Parquet table, kept per content hash.
+
+The careful readers (:mod:`cxlib.data.io`, :mod:`cxlib.data.schema`) understand every messy export, but they
+convert in pandas and hold the whole file in memory. A large file in plain formats does not need them for
+every row: this module lets them understand a *sample* (the file's first rows: encoding, delimiter, role,
+mapping, formats), then converts the whole file in one streaming DuckDB pass and writes the canonical table to
+``<cache>/<sha256>-<key>.parquet`` with the counts the report needs. A second load of the same bytes with the
+same role and mapping reads that file and converts nothing.
+
+The engine is used only where its conversion is provably the careful one, otherwise :func:`build` returns
+``None`` and the caller reads the file the careful way (same numbers, slower):
+
+- a Parquet file (typed columns keep their types), or delimited UTF-8 text with one header row;
+- a role whose rows are its units (events);
+- on the sample, the careful reader found nothing to warn about (no unreadable cell, no guessed format, no
+  value to map) and DuckDB's conversion of the same first rows equals its frame exactly;
+- on the whole file, every cell is in the plain formats the SQL converts (ISO-8601 timestamps, plain decimal
+  numbers), no cell is an Excel ``="..."`` wrapper and no line is blank: one such cell anywhere and the
+  whole file goes the careful way.
+
+Files at or below ``CX_ENGINE_LOAD_MIN_MB`` (default 8 MB) are always read the careful way: they take well
+under a second. The cache folder is ``CX_CACHE_DIR`` (default ``~/.cache/cxlib``); ``CX_ENGINE_MEMORY`` caps
+DuckDB's memory while converting (default 1GB; it spills to the cache folder beyond that).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cxlib.core.version import __version__
+from cxlib.data.canonical_file import FLAG as _FLAG
+from cxlib.data.canonical_file import HASH as _HASH
+from cxlib.data.canonical_file import arrow_frame, frame_columns, read_frame
+from cxlib.data.roles import ROLES_BY_NAME
+from cxlib.data.table import Limits, Table, check_rows
+
+if TYPE_CHECKING:                     # pragma: no cover - typing only
+    import pandas as pd
+
+    from cxlib.data.dataset import Dataset
+
+FAST_ROLES = frozenset({"events"})
+SAMPLE_BYTES = 2 << 20               # the careful readers look at the first 2 MB (~40,000 event rows)
+SAMPLE_ROWS = 50_000                 # ... or the first 50,000 rows of a Parquet file
+FORMAT = 1                           # bump when the canonical file's layout or conversion changes
+_UTF8 = ("utf-8", "utf-8-sig", "ascii")
+_DELIMITERS = (",", ";", "\t", "|")
+# The plain formats the SQL converts; anything else sends the file to the careful readers.
+_NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)"
+_NUMERIC_TEXT = r"\s*[-+]?\(?[\d\s.,']*\d[\d\s.,']*\)?%?\s*"      # convert._NUMERIC_TEXT, in RE2
+
+
+def min_bytes() -> int:
+    return int(float(os.environ.get("CX_ENGINE_LOAD_MIN_MB") or 8) * 2**20)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("CX_CACHE_DIR") or Path.home() / ".cache" / "cxlib") / "canonical"
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of the file's bytes, read in 16 MB blocks (never the whole file in memory)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 24):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _kind(path: Path) -> str | None:
+    """"parquet" or "text" by the file's first bytes (never by its name); None for containers and binaries."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head[:2] in (b"\x1f\x8b", b"PK") or b"\x00" in head:
+        return None
+    return "text"
+
+
+def sample_table(path: Path, limits: Limits, sample_bytes: int = SAMPLE_BYTES) -> Table | None:
+    """The careful reader's table of the file's first rows, or None when the engine cannot read this file."""
+    from cxlib.data import io as cxio
+    kind = _kind(path)
+    if kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        pf = pq.ParquetFile(path)
+        check_rows(pf.metadata.num_rows, path.name, limits)
+        first = next(pf.iter_batches(batch_size=SAMPLE_ROWS), None)
+        if first is None:
+            return None
+        buf = io.BytesIO()
+        pq.write_table(pa.Table.from_batches([first]), buf)
+        return cxio.read_table(buf.getvalue(), path.name, limits)
+    if kind != "text":
+        return None
+    with open(path, "rb") as f:
+        data = f.read(sample_bytes + 1)
+    if len(data) <= sample_bytes:                # the whole file: nothing to gain
+        return None
+    data = data[: data.rfind(b"\n") + 1]
+    if not data:
+        return None
+    table = cxio.read_table(data, path.name, limits)
+    if (table.file_format != "csv" or table.encoding not in _UTF8 or table.delimiter not in _DELIMITERS
+            or table.header_rows != 1 or table.first_data_row != 2):
+        return None
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# SQL: raw cells -> canonical columns, the same way cxlib.data.schema converts them
+# --------------------------------------------------------------------------------------------
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+# Python's whitespace (str.isspace / str.strip), as one RE2 class.
+_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace()) + "]"
+_FORMULA_START = ("(left({cell}, 1) = '=' OR left({cell}, 1) = '+' OR left({cell}, 1) = '-' OR left({cell}, 1) = '@' "
+                  "OR left({cell}, 1) = chr(9) OR left({cell}, 1) = chr(13))")
+
+
+def _na_tokens() -> list[str]:
+    from cxlib.data.convert import NA_TOKENS
+    return [_lit(t) for t in sorted(NA_TOKENS)]
+
+
+class _Plan:
+    """The query from the raw relation to the canonical table, in layers so each cell is cleaned once:
+
+    - ``r{i}``: the raw cell; ``s{i}``: stripped, blank -> NULL (``str.strip``, the careful ``text``);
+    - ``k{i}``: the cell as the careful reader keeps it (whitespace-only -> NULL); ``n{i}``: ``s{i}`` with the
+      NA tokens ('N/A', 'none', '-' ...) -> NULL (``convert.blank_na_tokens``);
+    - the canonical columns, then ``__cx_flag``: bit 1 a mapped cell in a format the SQL does not convert the
+      careful way, bit 2 an Excel ="..." wrapper, the formula-looking text cells counted from bit 3; and
+      ``__cx_row``, a hash of the row's cells (duplicate rows).
+    """
+
+    def __init__(self, role: str, mapping: dict[str, str], sample: Table, types: dict[str, str]) -> None:
+        spec = ROLES_BY_NAME[role]
+        cols = [str(c) for c in sample.df.columns]
+        self.ok, self.names = True, []
+        self.index = {c: i for i, c in enumerate(cols)}
+        self.text = [types[c] == "VARCHAR" for c in cols]
+        layer1 = []
+        for i, c in enumerate(cols):
+            layer1.append(f"{_q(c)} AS r{i}")
+            if self.text[i]:
+                # cells that start and end with a visible ASCII character need no stripping (most cells)
+                layer1.append(f"CASE WHEN unicode({_q(c)}) BETWEEN 33 AND 126 AND unicode(right({_q(c)}, 1)) BETWEEN 33 "
+                              f"AND 126 THEN {_q(c)} ELSE nullif(regexp_replace({_q(c)}, '^{_WS}+|{_WS}+$', '', 'g'), '') "
+                              f"END AS s{i}")
+        layer2 = ["*"] + [f"CASE WHEN s{i} IS NULL THEN NULL ELSE r{i} END AS k{i}" for i in range(len(cols))
+                          if self.text[i]]
+        select, bad = [], []
+        used = set(mapping.values())
+        for f in spec.fields:
+            if f.name not in mapping:
+                continue
+            i = self.index[mapping[f.name]]
+            expr, fails, needs_na = self._convert(f, i, types[cols[i]], sample.df[cols[i]])
+            if expr is None:
+                self.ok = False
+                return
+            if needs_na and f"n{i}" not in " ".join(layer2):
+                # ORs, not IN or list_contains: DuckDB turns a long list into a join, which loses the row order
+                tokens = " OR ".join(f"lower(s{i}) = {t}" for t in _na_tokens())
+                layer2.append(f"CASE WHEN length(s{i}) <= 14 AND ({tokens}) THEN NULL ELSE s{i} END AS n{i}")
+            select.append(f"{expr} AS {_q(f.name)}")
+            self.names.append(f.name)
+            if fails:
+                bad.append(fails)
+        for i, c in enumerate(cols):                    # unmapped columns stay text (schema._extras)
+            if c in used:
+                continue
+            name = c if spec.field(c) is None else f"{c} (source)"
+            select.append(f"CAST({f'k{i}' if self.text[i] else f'r{i}'} AS VARCHAR) AS {_q(name)}")
+            self.names.append(name)
+        texts = [i for i in range(len(cols)) if self.text[i]]
+        flags = [f"coalesce({' OR '.join(bad)}, false)::INTEGER" if bad else "0"]       # NULL cells: no flag
+        if texts:
+            flags.append("coalesce(" + " OR ".join(f"starts_with(k{i}, '=\"')" for i in texts) + ", false)::INTEGER * 2")
+            flags.append("(" + " + ".join(
+                f"(CASE WHEN {_FORMULA_START.format(cell=f'k{i}')} AND NOT regexp_full_match(k{i}, {_lit(_NUMERIC_TEXT)}) "
+                "THEN 1 ELSE 0 END)" for i in texts) + ") * 8")
+        hashed = [f"k{i}" if self.text[i] else
+                  (f"CASE WHEN isnan(r{i}) THEN NULL ELSE r{i} END" if types[c] in ("DOUBLE", "FLOAT") else f"r{i}")
+                  for i, c in enumerate(cols)]
+        self._layers = (", ".join(layer1), ", ".join(layer2))
+        self._select = ", ".join(select)
+        self._extra = f"{' + '.join(flags)} AS {_FLAG}, hash({', '.join(hashed)}) AS {_HASH}"
+
+    def sql(self, source: str, *, limit: int | None = None, report: bool = True) -> str:
+        """The canonical table (``limit``: of the file's first rows; ``report``: with the per-row columns)."""
+        first, second = self._layers
+        head = f" LIMIT {limit}" if limit is not None else ""
+        extra = f", {self._extra}" if report else ""
+        # nested subqueries, not a WITH: a materialized CTE would not keep the file's row order
+        return (f"SELECT {self._select}{extra} FROM (SELECT {second} FROM (SELECT {first} FROM "
+                f"(SELECT * FROM {source}{head})))")
+
+    @staticmethod
+    def _convert(f, i: int, typ: str, values: pd.Series) -> tuple[str | None, str | None, bool]:
+        """(SQL of the canonical column, SQL true where a present cell is not in a plain format, whether it
+        reads ``n{i}``), or (None, ...) when this column's type or content needs the careful reader."""
+        text = typ == "VARCHAR"
+        if f.kind in ("id", "text"):
+            if text:
+                present = values.dropna().astype(str).str.strip()
+                present = present[present != ""]
+                if f.kind == "id" and len(present) and present.str.fullmatch(r"-?\d+\.0+").all():
+                    return None, None, False            # ids written as floats ("12.0"): the careful reader
+                return f"s{i}", None, False
+            if f.kind == "id" and typ in _INTEGERS:
+                return f"CAST(r{i} AS VARCHAR)", None, False
+            return None, None, False
+        if f.name in ("nps", "csat", "ces") or f.name.endswith("_minutes") or f.kind == "flag":
+            return None, None, False
+        if f.kind == "datetime":
+            if typ in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_MS", "TIMESTAMP_S"):
+                return f"CAST(r{i} AS TIMESTAMPTZ)", None, False
+            if not text:
+                return None, None, False
+            # a cell DuckDB cannot read, or one it reads that is not shaped like an ISO date (DuckDB also
+            # takes 'infinity' and 'epoch'); cheaper than a regular expression on every cell
+            fails = (f"(n{i} IS NOT NULL AND (try_cast(n{i} AS TIMESTAMPTZ) IS NULL OR substr(n{i}, 5, 1) <> '-' "
+                     f"OR substr(n{i}, 8, 1) <> '-' OR length(n{i}) > 32 "
+                     f"OR NOT regexp_full_match(substr(n{i}, 1, 10), '\\d{{4}}-\\d{{2}}-\\d{{2}}')))")
+            return f"try_cast(n{i} AS TIMESTAMPTZ)", fails, True
+        if f.kind == "number":
+            if typ in ("DOUBLE", "FLOAT"):
+                return f"CASE WHEN isnan(r{i}) THEN NULL ELSE CAST(r{i} AS DOUBLE) END", None, False
+            if typ in _INTEGERS or typ == "DECIMAL":
+                return f"CAST(r{i} AS DOUBLE)", None, False
+            if not text:
+                return None, None, False
+            return (f"try_cast(n{i} AS DOUBLE)",
+                    f"(n{i} IS NOT NULL AND NOT regexp_full_match(n{i}, {_lit(_NUMBER)}))", True)
+        return None, None, False
+
+
+_INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "HUGEINT")
+
+
+def _threads() -> int:
+    from cxlib.data.engine import _threads as engine_threads
+    return engine_threads()
+
+
+def _connect(spill: Path):
+    import duckdb
+    spill.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(config={"threads": _threads(), "preserve_insertion_order": True,
+                                  "memory_limit": os.environ.get("CX_ENGINE_MEMORY") or "1GB",
+                                  "temp_directory": str(spill)})
+
+
+def _reader(path: Path, sample: Table) -> str:
+    if sample.file_format == "parquet":
+        return f"read_parquet({_lit(str(path))})"
+    cols = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in sample.df.columns) + "}"
+    return (f"read_csv({_lit(str(path))}, delim={_lit(sample.delimiter)}, quote='\"', escape='\"', header=true, "
+            f"auto_detect=false, columns={cols}, strict_mode=true, null_padding=false)")
+
+
+def _types(con, source: str) -> dict[str, str]:
+    rows = con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    out = {}
+    for name, typ, *_ in rows:
+        typ = str(typ).upper()
+        out[name] = "DECIMAL" if typ.startswith("DECIMAL") else typ
+    return out
+
+
+def build(path: Path, sample: Table, role: str, mapping: dict[str, str], detection, limits: Limits,
+          digest: str | None = None) -> Dataset | None:
+    """The Dataset of the whole file on the engine, or None when the careful readers must read it."""
+    from cxlib.data import schema
+    if role not in FAST_ROLES:
+        return None
+    rec = schema._recognizer_for(sample, role, mapping, detection)
+    if rec is not None and (rec.prepare is not None or rec.local_tz):
+        return None
+    careful = schema.build(sample, role, mapping, detection=detection)
+    report = careful.report
+    counted = _count_sentences()
+    if (report.issues or report.values or report.value_map or sample.warnings
+            or any(getattr(w, "template", w) not in counted for w in report.warnings)):
+        return None
+    digest = digest or file_digest(path)
+    key = hashlib.sha256(json.dumps([FORMAT, __version__, role, sorted(mapping.items())]).encode()).hexdigest()[:16]
+    folder = cache_dir()
+    target = folder / f"{digest}-{key}.parquet"
+    stats_file = target.with_suffix(".json")
+    stats = _read_stats(stats_file) if target.exists() else None
+    if stats is None:
+        stats = _convert(path, sample, role, mapping, careful.df, target, folder)
+        if stats is None:
+            return None
+        stats_file.write_text(json.dumps(stats))
+    check_rows(stats["rows"], sample.name, limits)
+    if stats["rows"] == 0:
+        return None
+    return _dataset(path, role, mapping, careful, rec, stats, str(target), digest)
+
+
+def _read_stats(path: Path) -> dict | None:
+    try:
+        stats = json.loads(path.read_text())
+        return stats if isinstance(stats, dict) and stats.get("format") == FORMAT else None
+    except (OSError, ValueError):
+        return None
+
+
+def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expected: pd.DataFrame,
+             target: Path, folder: Path) -> dict | None:
+    """Convert the whole file into ``target`` (a temporary name, then renamed) and count what the report
+    needs; None (and nothing left behind) when the careful readers must read it."""
+    import duckdb
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.parquet")
+    con = _connect(folder / "spill")
+    try:
+        source = _reader(path, sample)
+        plan = _Plan(role, mapping, sample, _types(con, source))
+        if not plan.ok:
+            return None
+        con.execute("SET threads = 1")              # the file's first rows, in the file's order
+        head = con.sql(plan.sql(source, limit=len(expected), report=False)).to_arrow_table()
+        con.execute(f"SET threads = {_threads()}")
+        if not _same(arrow_frame(head), expected):
+            return None
+        con.execute(f"COPY ({plan.sql(source)}) TO {_lit(str(tmp))} "
+                    "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144)")
+        stats = _count(con, tmp, plan.names, role)
+        if stats is None:
+            return None
+        os.replace(tmp, target)
+        return stats
+    except (duckdb.Error, OSError, UnicodeError):
+        return None
+    finally:
+        con.close()
+        tmp.unlink(missing_ok=True)
+
+
+def _count(con, tmp: Path, names: list[str], role: str) -> dict | None:
+    """Rows, unconvertible cells, duplicates, formula cells, empty cells per field, date range."""
+    spec = ROLES_BY_NAME[role]
+    fields = [n for n in names if spec.field(n) is not None]
+    t = f"read_parquet({_lit(str(tmp))})"
+    main = spec.main_time if spec.main_time in fields else None
+    parts = ["count(*)", f"count(*) FILTER (WHERE {_FLAG} & 3 <> 0)", f"count(DISTINCT {_HASH})",
+             f"coalesce(sum({_FLAG} >> 3), 0)"]
+    parts += [f"count(*) - count({_q(n)})" for n in fields]
+    if main:
+        parts += [f"strftime(min({_q(main)}), '%Y-%m-%d')", f"strftime(max({_q(main)}), '%Y-%m-%d')"]
+    row = con.sql(f"SELECT {', '.join(parts)} FROM {t}").fetchall()[0]
+    rows, unusable, distinct, formulas = (int(x) for x in row[:4])
+    if unusable:
+        return None
+    missing = dict(zip(fields, (int(x) for x in row[4:4 + len(fields)])))
+    lo, hi = (row[-2], row[-1]) if main else (None, None)
+    return {"format": FORMAT, "rows": rows, "duplicates": rows - distinct, "formulas": formulas,
+            "missing": missing, "date_range": [lo, hi] if lo is not None else None}
+
+
+def _same(got: pd.DataFrame, expected: pd.DataFrame) -> bool:
+    import pandas as pd
+    if list(got.columns) != [str(c) for c in expected.columns] or len(got) != len(expected):
+        return False
+    try:
+        pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), check_exact=True)
+    except AssertionError:
+        return False
+    return True
+
+
+def _dataset(path: Path, role: str, mapping: dict[str, str], careful, rec, stats: dict, target: str,
+             digest: str) -> Dataset:
+    """The Dataset: the careful reader's report of the sample with the whole file's counts and sentences."""
+    from dataclasses import replace
+
+    from cxlib.data import schema
+    from cxlib.data.dataset import Dataset
+    spec, rows = ROLES_BY_NAME[role], stats["rows"]
+    warnings = (schema.duplicate_row_warnings(stats["duplicates"])
+                + schema.empty_required(stats["missing"], rows, spec, mapping, rec)
+                + schema.formula_warnings(stats["formulas"]))
+    report = replace(careful.report, rows_in=rows, rows=rows, missing=dict(stats["missing"]),
+                     duplicates=stats["duplicates"], formulas=stats["formulas"], warnings=tuple(warnings),
+                     date_range=tuple(stats["date_range"]) if stats["date_range"] else None)
+    return Dataset(name=path.name, role=role, mapping=dict(mapping), report=report, content_hash=digest,
+                   parquet=target)
+
+
+def _count_sentences() -> set[str]:
+    """Templates of the report sentences that only restate counts (recomputed for the whole file)."""
+    from cxlib.data import schema
+    from cxlib.data.roles import ROLES
+    out = {m.template for m in schema.duplicate_row_warnings(1) + schema.formula_warnings(1)}
+    for spec in ROLES:
+        out |= {m.template for m in schema.empty_required(dict.fromkeys(spec.required, 1), 1, spec, {}, None)}
+    return out
+
+
+__all__ = ["arrow_frame", "build", "cache_dir", "file_digest", "frame_columns", "min_bytes", "read_frame", "sample_table"]

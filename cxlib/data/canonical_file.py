@@ -1,0 +1,36 @@
+"""A canonical Parquet file read back (kept apart from :mod:`cxlib.data.canonical`, which writes it, so that
+the Dataset can read its table without importing the readers)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:                     # pragma: no cover - typing only
+    import pandas as pd
+
+HASH, FLAG = "__cx_row", "__cx_flag"   # per-row columns of the file that only the load report reads
+
+
+def frame_columns(parquet: str) -> list[str]:
+    """The canonical columns of a cache file (its per-row report columns left out)."""
+    import pyarrow.parquet as pq
+    return [n for n in pq.read_schema(parquet).names if n not in (HASH, FLAG)]
+
+
+def arrow_frame(table) -> pd.DataFrame:
+    """An Arrow table from DuckDB or the file as pandas with the careful readers' dtypes (text as pyarrow-backed
+    ``string``, timestamps in UTC)."""
+    import pandas as pd
+    import pyarrow as pa
+    string = pd.StringDtype("pyarrow")
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:          # DuckDB says Etc/UTC
+            table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp(f.type.unit, "UTC")))
+    return table.to_pandas(types_mapper={pa.string(): string, pa.large_string(): string}.get)
+
+
+def read_frame(parquet: str) -> pd.DataFrame:
+    """The canonical table as the careful readers build it (same columns, dtypes and values)."""
+    import pyarrow.parquet as pq
+    return arrow_frame(pq.read_table(parquet, columns=frame_columns(parquet)))
+
+__all__ = ["FLAG", "HASH", "arrow_frame", "frame_columns", "read_frame"]

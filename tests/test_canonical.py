@@ -1,0 +1,257 @@
+"""cxlib.data.canonical: large files read by the engine into canonical Parquet.
+
+The oracle is the careful reader (``load_bytes``): on every file the engine path either gives exactly its
+frame, report and analysis results, or declines (returns None) so the careful reader reads the file.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import string
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxlib.analyses.funnel import FunnelSpec, Step, event_counts, funnel
+from cxlib.core.errors import CxDataError
+from cxlib.data import canonical
+from cxlib.data.loader import load_bytes, load_on_engine, load_path
+from cxlib.data.table import Limits
+
+SAMPLE = 4_000          # bytes the careful reader looks at in these tests (the files are larger)
+STEPS = ("page_view", "view_item", "add_to_cart", "purchase")
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def events_frame(n: int = 3_000, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2026-03-01", tz="UTC")
+    ts = start + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s") \
+        + pd.to_timedelta(rng.integers(0, 10**6, n), unit="us")
+    return pd.DataFrame({
+        "user_id": [f"u{x}" for x in rng.integers(0, n // 8, n)],
+        "event": rng.choice(list(STEPS), n, p=[0.5, 0.3, 0.15, 0.05]),
+        "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "device": rng.choice(["mobile", "desktop", "tablet"], n),
+        "page": rng.choice(["/", "/p/1", "/cart"], n),
+    })
+
+
+def as_json(result) -> str:
+    return json.dumps(result.to_json(), sort_keys=True, default=str)      # NaN == NaN as text
+
+
+def write_csv(path, df: pd.DataFrame, tail: str = "") -> None:
+    path.write_text(df.to_csv(index=False) + tail, encoding="utf-8")
+
+
+def both(path):
+    """(engine Dataset or None, careful Dataset) of one file."""
+    engine = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    careful = load_bytes(path.read_bytes(), path.name)
+    return engine, careful
+
+
+def assert_same(engine, careful) -> None:
+    assert engine is not None and engine.on_engine
+    for name in ("rows_in", "rows", "missing", "duplicates", "date_range", "formulas", "warnings", "confidence",
+                 "source_columns", "encoding", "delimiter", "header_rows", "file_format", "issues", "values"):
+        assert getattr(engine.report, name) == getattr(careful.report, name), name
+    assert engine.mapping == careful.mapping and engine.role == careful.role
+    assert engine.content_hash == careful.content_hash
+    assert engine.columns == list(careful.df.columns)
+    pd.testing.assert_frame_equal(engine.df, careful.df)
+
+
+def test_a_plain_event_csv_gives_the_careful_frame_report_and_funnel(tmp_path):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    engine, careful = both(path)
+    assert engine is not None and engine.on_engine
+    spec = FunnelSpec(tuple(Step(s) for s in STEPS), 7 * 86400, by="device")
+    a, b = funnel(engine, spec), funnel(careful, spec)
+    assert engine.on_engine                                  # the funnel never made a pandas copy
+    assert as_json(a) == as_json(b) and a.units[0] > 100
+    order = ["user_id"]
+    pd.testing.assert_frame_equal(a.paths.sort_values(order).reset_index(drop=True),
+                                  b.paths.sort_values(order).reset_index(drop=True))
+    pd.testing.assert_frame_equal(event_counts(engine), event_counts(careful))
+    assert_same(engine, careful)
+
+
+def test_step_filters_session_funnels_and_exclusions_agree(tmp_path):
+    df = events_frame(seed=11)
+    df["session_id"] = [f"s{x}" for x in np.random.default_rng(1).integers(0, 900, len(df))]
+    path = tmp_path / "events.csv"
+    write_csv(path, df)
+    engine, careful = both(path)
+    for spec in (FunnelSpec((Step("page_view", "page", "/"), Step("add_to_cart"), Step("purchase")), 86400),
+                 FunnelSpec(tuple(Step(s) for s in STEPS), 3 * 86400, unit="session"),
+                 FunnelSpec(tuple(Step(s) for s in STEPS[:3]), 7 * 86400, exclude=Step("purchase"), order="strict")):
+        assert as_json(funnel(engine, spec)) == as_json(funnel(careful, spec))
+    assert engine.on_engine
+
+
+def test_typed_parquet_keeps_its_types_and_matches_the_careful_reader(tmp_path):
+    df = events_frame(seed=3)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+    df["user_id"] = df["user_id"].str[1:].astype("int64")
+    df["revenue"] = np.where(df["event"] == "purchase", 19.5, np.nan)
+    path = tmp_path / "events.parquet"
+    df.to_parquet(path)
+    engine = load_on_engine(path, limits=Limits.from_env())
+    careful = load_bytes(path.read_bytes(), path.name)
+    assert_same(engine, careful)
+    assert engine.df["revenue"].sum() == pytest.approx(careful.df["revenue"].sum())
+
+
+def test_whitespace_na_tokens_blank_cells_duplicates_and_formulas_count_as_the_careful_reader(tmp_path):
+    df = events_frame(seed=5)
+    tail = ("  u1 ,page_view,2026-03-02T10:00:00Z, mobile ,/\n"
+            "u2,view_item,N/A,,/\n"
+            "u2,view_item,N/A,,/\n"
+            "u3,purchase,2026-03-02 11:00:00+02:00,tablet,=HYPERLINK(\"x\")\n"
+            "u4,page_view,2026-03-02,desktop,-5\n"
+            "u5,page_view,2026-03-03T01:02:03,   ,+cmd\n")
+    path = tmp_path / "events.csv"
+    write_csv(path, df, tail)
+    engine, careful = both(path)
+    assert_same(engine, careful)
+    assert careful.report.duplicates == 1 and careful.report.formulas == 2
+    assert careful.report.missing["timestamp"] == 2
+
+
+@pytest.mark.parametrize("tail", [
+    "u9,page_view,05/03/2026 10:00,mobile,/\n",          # another date format after the sample
+    "u9,page_view,2026-03-05T10:00:00Z,mobile,=\"007\"\n",   # an Excel text wrapper
+    "u9,page_view,yesterday,mobile,/\n",                 # not a date at all: the careful reader names the row
+])
+def test_a_cell_the_sql_cannot_convert_the_careful_way_sends_the_file_to_the_careful_reader(tmp_path, tail):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame(), tail)
+    engine, careful = both(path)
+    assert engine is None and careful.report.rows == 3_001
+    assert not list((tmp_path / "cache").glob("**/*.parquet"))        # nothing half-written left behind
+
+
+def test_revenue_with_a_decimal_comma_declines(tmp_path):
+    df = events_frame()
+    df["revenue"] = ""
+    path = tmp_path / "events.csv"
+    write_csv(path, df, "u9,purchase,2026-03-05T10:00:00Z,mobile,/,\"12,50\"\n")
+    engine, careful = both(path)
+    assert engine is None and careful.df["revenue"].iloc[-1] == 12.5
+
+
+def test_other_roles_value_maps_and_small_files_use_the_careful_reader(tmp_path, monkeypatch):
+    orders = pd.DataFrame({"order_id": range(2000), "customer_id": [f"c{i % 300}" for i in range(2000)],
+                           "order_date": "2026-01-05", "amount": 10.0})
+    path = tmp_path / "orders.csv"
+    write_csv(path, orders)
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
+    ev = tmp_path / "events.csv"
+    write_csv(ev, events_frame())
+    assert load_on_engine(ev, limits=Limits.from_env(), sample_bytes=SAMPLE,
+                          values={"event": {"page_view": "view"}}) is None
+    assert load_path(ev).on_engine is False                       # under CX_ENGINE_LOAD_MIN_MB
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "0.01")
+    monkeypatch.setattr(canonical, "SAMPLE_BYTES", SAMPLE)
+    assert load_path(ev).on_engine is True
+
+
+def test_the_second_load_reuses_the_canonical_file_and_other_bytes_do_not(tmp_path, monkeypatch):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    first, careful = both(path)
+    monkeypatch.setattr(canonical, "_convert", lambda *a, **k: pytest.fail("converted twice"))
+    again = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    assert again.parquet == first.parquet
+    assert_same(again, careful)
+    monkeypatch.undo()
+    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path / "cache"))
+    write_csv(path, events_frame(seed=99))
+    other = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    assert other.parquet != first.parquet
+
+
+def test_a_damaged_count_file_is_rebuilt(tmp_path):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    first = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    stats = first.parquet.replace(".parquet", ".json")
+    with open(stats, "w") as f:
+        f.write("{not json")
+    again = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    with open(stats) as f:
+        assert again.report.rows == first.report.rows and json.loads(f.read())["rows"] == first.report.rows
+
+
+def test_the_row_limit_applies_to_the_whole_file(tmp_path, monkeypatch):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    monkeypatch.setenv("CX_MAX_ROWS", "2000")
+    with pytest.raises(CxDataError, match="over the 2,000-row limit"):
+        load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+
+
+def test_the_dataset_reads_its_frame_only_when_asked_and_pickles_lazily(tmp_path):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    ds = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    assert ds.on_engine and ds.has("device") and not ds.has("session_id")
+    assert ds.columns[:4] == ["user_id", "event", "timestamp", "device"]
+    back = pickle.loads(pickle.dumps(ds))
+    assert back.on_engine and back.parquet == ds.parquet
+    assert len(ds.df) == 3_000 and not ds.on_engine
+    t = ds.engine_table()
+    assert int(t.count().execute()) == 3_000
+
+
+_cell = st.sampled_from(["", " ", "N/A", "none", "-", "  x ", "x", "=1", "+3", "\u00a0y", "ж"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["u1", " u2", "u3 ", "", "N/A", "42"]),
+                               st.sampled_from(["page_view", "purchase", " view_item", "none"]),
+                               st.sampled_from(["2026-03-01T10:00:00Z", "2026-03-01 10:00:00", "", "n/a",
+                                                "2026-03-02T23:59:59.5+01:00", "2026-03-03", "03/04/2026",
+                                                "2026-13-01"]),
+                               _cell), min_size=1, max_size=40))
+def test_property_the_engine_equals_the_careful_reader_or_declines(tmp_path, rows):
+    body = "\n".join(",".join(f'"{c}"' if ("," in c or '"' in c) else c for c in r) for r in rows)
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame(400), body + "\n")
+    for f in (tmp_path / "cache").glob("*"):
+        f.unlink() if f.is_file() else None
+    try:
+        careful = load_bytes(path.read_bytes(), path.name)
+    except CxDataError:
+        return
+    engine = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    if engine is not None:
+        assert_same(engine, careful)
+
+
+def test_ids_written_as_floats_decline(tmp_path):
+    df = events_frame()
+    df["user_id"] = [f"{i % 50}.0" for i in range(len(df))]
+    path = tmp_path / "events.csv"
+    write_csv(path, df)
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
+
+
+def test_text_that_is_not_a_table_declines_quietly(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("".join(random_line(i) for i in range(400)))
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
+
+
+def random_line(i: int) -> str:
+    return string.ascii_lowercase[i % 26] * (i % 40 + 1) + "\n"
