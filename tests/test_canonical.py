@@ -6,6 +6,7 @@ frame, report and analysis results, or declines (returns None) so the careful re
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import string
 
@@ -255,3 +256,38 @@ def test_text_that_is_not_a_table_declines_quietly(tmp_path):
 
 def random_line(i: int) -> str:
     return string.ascii_lowercase[i % 26] * (i % 40 + 1) + "\n"
+
+
+def test_an_upload_s_bytes_take_the_same_path_and_keep_the_upload_s_name(tmp_path, monkeypatch):
+    path = tmp_path / "spool-name.csv"
+    write_csv(path, events_frame())
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "0.01")
+    monkeypatch.setattr(canonical, "SAMPLE_BYTES", SAMPLE)
+    ds = load_bytes(path.read_bytes(), "My events.csv")
+    assert ds.on_engine and ds.name == "My events.csv"
+    assert not list((tmp_path / "cache" / "canonical").glob("*.upload"))     # the spooled bytes are gone
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "100")
+    careful = load_bytes(path.read_bytes(), "My events.csv")
+    assert_same(ds, careful)
+
+
+def test_a_declined_file_is_remembered_and_not_converted_again(tmp_path, monkeypatch):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame(), "u9,page_view,yesterday,mobile,/\n")
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
+    monkeypatch.setattr(canonical, "_convert", lambda *a, **k: pytest.fail("converted again"))
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
+
+
+def test_the_cache_keeps_the_most_recently_used_files_within_its_size(tmp_path, monkeypatch):
+    paths = []
+    for seed in (1, 2, 3):
+        path = tmp_path / f"events{seed}.csv"
+        write_csv(path, events_frame(seed=seed))
+        paths.append(load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE).parquet)
+    size = max(os.path.getsize(p) for p in paths)
+    monkeypatch.setenv("CX_CACHE_MAX_MB", str(2.5 * size / 2**20))
+    load_on_engine(tmp_path / "events1.csv", limits=Limits.from_env(), sample_bytes=SAMPLE)   # used again
+    removed = canonical.prune(canonical.cache_dir())
+    assert removed == 1
+    assert os.path.exists(paths[0]) and not os.path.exists(paths[1]) and os.path.exists(paths[2])

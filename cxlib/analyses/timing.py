@@ -242,7 +242,7 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
                                    role=role_noun(role)))
     by = _by_column(ds, spec.by)
     tz = zone(spec.tz)
-    first, last = ds.df[time].min(), ds.df[time].max()
+    first, last = _time_range(ds, time)
     minutes = bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
     warnings: list[Msg] = []
     if role == "orders":
@@ -252,15 +252,15 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
         vo = valid_orders_expr(t, defs, extra={by: by} if by and by not in ("customer_id",) else None)
         counts = engine.execute(_counts_expr(vo, "ordered_at", None, by, minutes))
     else:
-        cols = [c for c in (time, "user_id", "event", by) if c and c in ds.df]
-        t = engine.table(ds.df[cols])
+        cols = [c for c in (time, "user_id", "event", by) if c and c in ds.columns]
+        t = ds.engine_table().select(*cols) if ds.on_engine else engine.table(ds.df[cols])
         counts = engine.execute(_counts_expr(t, time, None, by, minutes))
     cells = _local(counts, tz, minutes)
     keys = ["weekday", "hour"] + (["by"] if by else [])
     cells = cells.groupby(keys, as_index=False)["count"].sum()
     rates = None
     if role == "events" and ds.has("user_id"):
-        if not (ds.df["event"].astype("string") == spec.conversion_event).any():
+        if not int(engine.execute(t.filter(t.event.cast("string") == spec.conversion_event).count())):
             warnings.append(msg("No '{event}' events: conversion rates are not shown.", event=spec.conversion_event))
         else:
             rates = _local(engine.execute(_rates_expr(t, time, "user_id", spec.conversion_event, by, minutes)),
@@ -295,6 +295,15 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
         warnings.append(msg("Only {days:.0f} days of data: each slot is seen at most {n} time(s); read the "
                             "heatmap as indicative.", days=weeks * 7, n=math.ceil(weeks)))
     return TimingResult(spec, role, out, float(weeks), busiest, best, tuple(warnings))
+
+
+def _time_range(ds: Dataset, time: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last time of the dataset (on the engine when its table lives there)."""
+    if not ds.on_engine:
+        return ds.df[time].min(), ds.df[time].max()
+    t = ds.engine_table()
+    row = engine.execute(t.aggregate(first=t[time].min(), last=t[time].max())).iloc[0]
+    return pd.Timestamp(row["first"]).tz_convert("UTC"), pd.Timestamp(row["last"]).tz_convert("UTC")
 
 
 def _best(cells: pd.DataFrame, spec: TimingSpec, by: str | None) -> dict | None:

@@ -71,10 +71,8 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _kind(path: Path) -> str | None:
+def _kind(head: bytes) -> str | None:
     """"parquet" or "text" by the file's first bytes (never by its name); None for containers and binaries."""
-    with open(path, "rb") as f:
-        head = f.read(8)
     if head.startswith(b"PAR1"):
         return "parquet"
     if head[:2] in (b"\x1f\x8b", b"PK") or b"\x00" in head:
@@ -82,35 +80,43 @@ def _kind(path: Path) -> str | None:
     return "text"
 
 
-def sample_table(path: Path, limits: Limits, sample_bytes: int = SAMPLE_BYTES) -> Table | None:
-    """The careful reader's table of the file's first rows, or None when the engine cannot read this file."""
+def sample_table(source: Path | bytes, limits: Limits, sample_bytes: int = SAMPLE_BYTES,
+                 name: str | None = None) -> Table | None:
+    """The careful reader's table of the first rows of a file (a path, or an upload's bytes), or None when the
+    engine cannot read it."""
     from cxlib.data import io as cxio
-    kind = _kind(path)
+    name = name or (source.name if isinstance(source, Path) else "upload")
+    head = source[:8] if isinstance(source, bytes) else _head(source, 8)
+    kind = _kind(head)
     if kind == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
-        pf = pq.ParquetFile(path)
-        check_rows(pf.metadata.num_rows, path.name, limits)
+        pf = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+        check_rows(pf.metadata.num_rows, name, limits)
         first = next(pf.iter_batches(batch_size=SAMPLE_ROWS), None)
         if first is None:
             return None
         buf = io.BytesIO()
         pq.write_table(pa.Table.from_batches([first]), buf)
-        return cxio.read_table(buf.getvalue(), path.name, limits)
+        return cxio.read_table(buf.getvalue(), name, limits)
     if kind != "text":
         return None
-    with open(path, "rb") as f:
-        data = f.read(sample_bytes + 1)
+    data = source[: sample_bytes + 1] if isinstance(source, bytes) else _head(source, sample_bytes + 1)
     if len(data) <= sample_bytes:                # the whole file: nothing to gain
         return None
     data = data[: data.rfind(b"\n") + 1]
     if not data:
         return None
-    table = cxio.read_table(data, path.name, limits)
+    table = cxio.read_table(data, name, limits)
     if (table.file_format != "csv" or table.encoding not in _UTF8 or table.delimiter not in _DELIMITERS
             or table.header_rows != 1 or table.first_data_row != 2):
         return None
     return table
+
+
+def _head(path: Path, n: int) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,9 +288,10 @@ def _types(con, source: str) -> dict[str, str]:
     return out
 
 
-def build(path: Path, sample: Table, role: str, mapping: dict[str, str], detection, limits: Limits,
+def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str], detection, limits: Limits,
           digest: str | None = None) -> Dataset | None:
-    """The Dataset of the whole file on the engine, or None when the careful readers must read it."""
+    """The Dataset of a whole file (a path, or an upload's bytes) on the engine, or None when the careful readers
+    must read it. A file the engine declined once is remembered and declined at once the next time."""
     from cxlib.data import schema
     if role not in FAST_ROLES:
         return None
@@ -297,24 +304,77 @@ def build(path: Path, sample: Table, role: str, mapping: dict[str, str], detecti
     if (report.issues or report.values or report.value_map or sample.warnings
             or any(getattr(w, "template", w) not in counted for w in report.warnings)):
         return None
-    digest = digest or file_digest(path)
+    if digest is None:
+        digest = hashlib.sha256(source).hexdigest() if isinstance(source, bytes) else file_digest(source)
     key = hashlib.sha256(json.dumps([FORMAT, __version__, role, sorted(mapping.items())]).encode()).hexdigest()[:16]
     folder = cache_dir()
     target = folder / f"{digest}-{key}.parquet"
     stats_file = target.with_suffix(".json")
-    stats = _read_stats(stats_file) if target.exists() else None
-    if stats is None:
-        stats = _convert(path, sample, role, mapping, careful.df, target, folder)
+    stats = _read_stats(stats_file)
+    if stats is not None and stats.get("declined"):
+        return None
+    if stats is None or not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        stats = _convert_source(source, digest, sample, role, mapping, careful.df, target, folder)
+        try:
+            _write_stats(stats_file, stats or {"format": FORMAT, "declined": True})
+        except OSError:                               # a full or read-only disk: not remembered, still right
+            pass
         if stats is None:
             return None
-        stats_file.write_text(json.dumps(stats))
+        prune(folder, keep=target)
+    else:
+        os.utime(target)                              # recently used: kept longest by prune()
     check_rows(stats["rows"], sample.name, limits)
     if stats["rows"] == 0:
         return None
-    return _dataset(path, role, mapping, careful, rec, stats, str(target), digest)
+    return _dataset(sample.name, role, mapping, careful, rec, stats, str(target), digest)
+
+
+def _convert_source(source: Path | bytes, digest: str, sample: Table, role: str, mapping: dict[str, str],
+                    expected: "pd.DataFrame", target: Path, folder: Path) -> dict | None:
+    """:func:`_convert` of a path, or of an upload's bytes spooled to a file for DuckDB (removed afterwards)."""
+    if isinstance(source, Path):
+        return _convert(source, sample, role, mapping, expected, target, folder)
+    spool = folder / f".{digest}.{os.getpid()}.upload"
+    try:
+        spool.write_bytes(source)
+        return _convert(spool, sample, role, mapping, expected, target, folder)
+    finally:
+        spool.unlink(missing_ok=True)
+
+
+def _write_stats(path: Path, stats: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(stats))
+    os.replace(tmp, path)
+
+
+def max_cache_bytes() -> int:
+    return int(float(os.environ.get("CX_CACHE_MAX_MB") or 4096) * 2**20)
+
+
+def prune(folder: Path, keep: Path | None = None) -> int:
+    """Remove the least recently used canonical files until the folder holds at most ``CX_CACHE_MAX_MB``
+    (default 4 GB); ``keep`` is never removed. Returns how many files were removed."""
+    files = sorted(folder.glob("*.parquet"), key=lambda f: f.stat().st_mtime)
+    total = sum(f.stat().st_size for f in files)
+    removed = 0
+    for f in files:
+        if total <= max_cache_bytes():
+            break
+        if keep is not None and f == keep:
+            continue
+        total -= f.stat().st_size
+        f.unlink(missing_ok=True)
+        f.with_suffix(".json").unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def _read_stats(path: Path) -> dict | None:
+    if not path.exists():
+        return None
     try:
         stats = json.loads(path.read_text())
         return stats if isinstance(stats, dict) and stats.get("format") == FORMAT else None
@@ -385,7 +445,7 @@ def _same(got: pd.DataFrame, expected: pd.DataFrame) -> bool:
     return True
 
 
-def _dataset(path: Path, role: str, mapping: dict[str, str], careful, rec, stats: dict, target: str,
+def _dataset(name: str, role: str, mapping: dict[str, str], careful, rec, stats: dict, target: str,
              digest: str) -> Dataset:
     """The Dataset: the careful reader's report of the sample with the whole file's counts and sentences."""
     from dataclasses import replace
@@ -399,7 +459,7 @@ def _dataset(path: Path, role: str, mapping: dict[str, str], careful, rec, stats
     report = replace(careful.report, rows_in=rows, rows=rows, missing=dict(stats["missing"]),
                      duplicates=stats["duplicates"], formulas=stats["formulas"], warnings=tuple(warnings),
                      date_range=tuple(stats["date_range"]) if stats["date_range"] else None)
-    return Dataset(name=path.name, role=role, mapping=dict(mapping), report=report, content_hash=digest,
+    return Dataset(name=name, role=role, mapping=dict(mapping), report=report, content_hash=digest,
                    parquet=target)
 
 
@@ -413,4 +473,5 @@ def _count_sentences() -> set[str]:
     return out
 
 
-__all__ = ["arrow_frame", "build", "cache_dir", "file_digest", "frame_columns", "min_bytes", "read_frame", "sample_table"]
+__all__ = ["arrow_frame", "build", "cache_dir", "file_digest", "frame_columns", "min_bytes", "prune", "read_frame",
+           "sample_table"]

@@ -45,8 +45,13 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
     >>> ds.role, ds.report.rows
     ('events', 1)
     """
-    table = cxio.read_table(data, name, limits)
     digest = hashlib.sha256(data).hexdigest()
+    if len(data) > canonical.min_bytes():
+        ds = _on_engine(bytes(data), name, limits=limits or Limits.from_env(), digest=digest, role=role,
+                        mapping=mapping, expect_role=expect_role, columns=columns, values=values)
+        if ds is not None:
+            return ds
+    table = cxio.read_table(data, name, limits)
     use_role, use_mapping, det = plan(table, name, role=role, mapping=mapping, expect_role=expect_role,
                                       columns=columns)
     headers = [str(c) for c in table.df.columns]
@@ -139,17 +144,24 @@ def load_on_engine(path: Path, *, limits: Limits, role: str | None = None, mappi
     it must be read the careful way (messy formats, value maps, roles whose rows are not their units). Role and
     mapping come from the file's first rows, as :func:`load_bytes` finds them; a file whose first rows do not
     say what it is goes the careful way, which then gives the clear error."""
+    return _on_engine(Path(path), Path(path).name, limits=limits, role=role, mapping=mapping,
+                      expect_role=expect_role, columns=columns, values=values, sample_bytes=sample_bytes)
+
+
+def _on_engine(source: Path | bytes, name: str, *, limits: Limits, digest: str | None = None, role=None,
+               mapping=None, expect_role=None, columns=None, values=None, sample_bytes: int | None = None
+               ) -> Dataset | None:
     if values:
         return None
-    sample = canonical.sample_table(path, limits, sample_bytes or canonical.SAMPLE_BYTES)
+    sample = canonical.sample_table(source, limits, sample_bytes or canonical.SAMPLE_BYTES, name=name)
     if sample is None:
         return None
     try:
-        use_role, use_mapping, det = plan(sample, path.name, role=role, mapping=mapping, expect_role=expect_role,
+        use_role, use_mapping, det = plan(sample, name, role=role, mapping=mapping, expect_role=expect_role,
                                           columns=columns)
     except CxDataError:
         return None
-    ds = canonical.build(path, sample, use_role, use_mapping, det, limits)
+    ds = canonical.build(source, sample, use_role, use_mapping, det, limits, digest=digest)
     if ds is None:
         return None
     return replace(ds, report=replace(ds.report, source_columns=tuple(str(c) for c in sample.df.columns)))
