@@ -332,7 +332,7 @@ def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str
 
 
 def _convert_source(source: Path | bytes, digest: str, sample: Table, role: str, mapping: dict[str, str],
-                    expected: "pd.DataFrame", target: Path, folder: Path) -> dict | None:
+                    expected: pd.DataFrame, target: Path, folder: Path) -> dict | None:
     """:func:`_convert` of a path, or of an upload's bytes spooled to a file for DuckDB (removed afterwards)."""
     if isinstance(source, Path):
         return _convert(source, sample, role, mapping, expected, target, folder)
