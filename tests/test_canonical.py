@@ -127,6 +127,9 @@ def test_whitespace_na_tokens_blank_cells_duplicates_and_formulas_count_as_the_c
     assert_same(engine, careful)
     assert careful.report.duplicates == 1 and careful.report.formulas == 2
     assert careful.report.missing["timestamp"] == 2
+    spec = FunnelSpec(tuple(Step(s) for s in STEPS[:2]), 86400)
+    a, b = funnel(engine, spec), funnel(careful, spec)      # the events without a time are left out, and said so
+    assert as_json(a) == as_json(b) and any("without a user or a time" in str(w) for w in a.warnings)
 
 
 @pytest.mark.parametrize("tail", [
@@ -291,3 +294,16 @@ def test_the_cache_keeps_the_most_recently_used_files_within_its_size(tmp_path, 
     removed = canonical.prune(canonical.cache_dir())
     assert removed == 1
     assert os.path.exists(paths[0]) and not os.path.exists(paths[1]) and os.path.exists(paths[2])
+
+
+def test_an_unchanged_file_is_not_hashed_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    os.utime(path, (1_700_000_000, 1_700_000_000))        # last changed long ago: its digest may be kept
+    first = canonical.file_digest(path)
+    calls = []
+    real = canonical.hashlib.sha256
+    monkeypatch.setattr(canonical.hashlib, "sha256", lambda *a: (calls.append(1) if not a else None) or real(*a))
+    assert canonical.file_digest(path) == first and not calls
+    write_csv(path, events_frame(seed=8))                  # changed now: hashed again, not remembered
+    assert canonical.file_digest(path) != first and calls

@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,12 +64,35 @@ def cache_dir() -> Path:
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of the file's bytes, read in 16 MB blocks (never the whole file in memory)."""
+    """sha256 of the file's bytes, read in 16 MB blocks (never the whole file in memory). Like git's index, the
+    digest of a file unchanged since it was last hashed (same size, modification time and inode) is read back
+    from the cache folder instead of hashing the file again."""
+    memo = _memo_file(path)
+    st = path.stat()
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    try:
+        known = json.loads(memo.read_text())
+        if known.get("stamp") == stamp and re.fullmatch(r"[0-9a-f]{64}", str(known.get("sha256"))):
+            return known["sha256"]
+    except (OSError, ValueError, AttributeError):
+        pass
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(1 << 24):
             h.update(block)
+    import time
+    if time.time() - st.st_mtime > 2:      # a file changed within the clock's tick could keep its stamp: not kept
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.write_text(json.dumps({"stamp": stamp, "sha256": h.hexdigest()}))
+        except OSError:
+            pass
     return h.hexdigest()
+
+
+def _memo_file(path: Path) -> Path:
+    where = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32]
+    return cache_dir() / "digests" / f"{where}.json"
 
 
 def _kind(head: bytes) -> str | None:
