@@ -221,7 +221,7 @@ class _Plan:
         if texts:
             flags.append("coalesce(" + " OR ".join(f"starts_with(k{i}, '=\"')" for i in texts) + ", false)::INTEGER * 2")
             flags.append("(" + " + ".join(
-                f"(CASE WHEN {_FORMULA_START.format(cell=f'k{i}')} AND NOT regexp_full_match(k{i}, {_lit(_NUMERIC_TEXT)}) "
+                f"(CASE WHEN (k{i} < '.' OR (k{i} >= '=' AND k{i} < 'A')) AND {_FORMULA_START.format(cell=f'k{i}')} AND NOT regexp_full_match(k{i}, {_lit(_NUMERIC_TEXT)}) "
                 "THEN 1 ELSE 0 END)" for i in texts) + ") * 8")
         hashed = [f"k{i}" if self.text[i] else
                   (f"CASE WHEN isnan(r{i}) THEN NULL ELSE r{i} END" if types[c] in ("DOUBLE", "FLOAT") else f"r{i}")
@@ -264,8 +264,7 @@ class _Plan:
             # a cell DuckDB cannot read, or one it reads that is not shaped like an ISO date (DuckDB also
             # takes 'infinity' and 'epoch'); cheaper than a regular expression on every cell
             fails = (f"(n{i} IS NOT NULL AND (try_cast(n{i} AS TIMESTAMPTZ) IS NULL OR substr(n{i}, 5, 1) <> '-' "
-                     f"OR substr(n{i}, 8, 1) <> '-' OR length(n{i}) > 32 "
-                     f"OR NOT regexp_full_match(substr(n{i}, 1, 10), '\\d{{4}}-\\d{{2}}-\\d{{2}}')))")
+                     f"OR substr(n{i}, 8, 1) <> '-' OR length(n{i}) > 32 OR n{i} < '0' OR n{i} >= ':'))")
             return f"try_cast(n{i} AS TIMESTAMPTZ)", fails, True
         if f.kind == "number":
             if typ in ("DOUBLE", "FLOAT"):
