@@ -188,7 +188,11 @@ def _too_big(name: str, memory_mb: float) -> CxLimitError:
 
 # -- the cache -------------------------------------------------------------------------------------
 def frame_bytes(ds: Dataset) -> int:
-    """Memory a dataset's table takes (deep: text cells included)."""
+    """Memory a dataset's table takes (deep: text cells included). A table the engine keeps in its canonical
+    Parquet file is not read for this: its file size stands for it (the frame is read only if a page asks)."""
+    if ds.on_engine:
+        import os
+        return os.path.getsize(ds.parquet)
     return int(ds.df.memory_usage(index=True, deep=True).sum())
 
 
