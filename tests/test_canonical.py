@@ -155,10 +155,10 @@ def test_revenue_with_a_decimal_comma_declines(tmp_path):
 
 
 def test_other_roles_value_maps_and_small_files_use_the_careful_reader(tmp_path, monkeypatch):
-    orders = pd.DataFrame({"order_id": range(2000), "customer_id": [f"c{i % 300}" for i in range(2000)],
-                           "order_date": "2026-01-05", "amount": 10.0})
-    path = tmp_path / "orders.csv"
-    write_csv(path, orders)
+    answers = pd.DataFrame({"respondent_id": range(2000), "customer_id": [f"c{i % 300}" for i in range(2000)],
+                            "answered_at": "2026-01-05", "nps": [i % 11 for i in range(2000)]})
+    path = tmp_path / "survey.csv"
+    write_csv(path, answers)
     assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
     ev = tmp_path / "events.csv"
     write_csv(ev, events_frame())
@@ -307,3 +307,73 @@ def test_an_unchanged_file_is_not_hashed_again_and_a_changed_one_is(tmp_path, mo
     assert canonical.file_digest(path) == first and not calls
     write_csv(path, events_frame(seed=8))                  # changed now: hashed again, not remembered
     assert canonical.file_digest(path) != first and calls
+
+
+# ------------------------------------------------------------------------------------------------- orders
+def orders_frame(n: int = 3_000, seed: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    amount = np.round(rng.gamma(2.0, 30.0, n), 2)
+    status = rng.choice(["paid", "Completed", "refunded", "cancelled", "partially_refunded", "оплачен", "",
+                         "Versandt", "pending"], n)
+    refunded = np.where(status == "refunded", amount, np.where(rng.random(n) < 0.05, np.round(amount / 2, 2), 0.0))
+    refunded = np.where((status == "refunded") & (rng.random(n) < 0.3), np.nan, refunded)   # whole amount, unsaid
+    return pd.DataFrame({
+        "order_id": [f"#{100000 + i}" for i in range(n)],
+        "customer_id": [f"c{x}" for x in rng.integers(0, n // 3, n)],
+        "created_at": (pd.Timestamp("2025-01-01", tz="UTC")
+                       + pd.to_timedelta(rng.integers(0, 400 * 86400, n), unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
+        "total": amount, "status": status, "refunded": refunded,
+        "country": rng.choice(["DE", "FR", "", "US"], n),
+    })
+
+
+def test_an_order_file_gives_the_careful_frame_report_statuses_refunds_and_values(tmp_path):
+    path = tmp_path / "orders.csv"
+    write_csv(path, orders_frame(), "#900001,c1,2025-03-01 10:00:00,12.5,,,DE\n"
+                                    ",c2,2025-03-02 10:00:00,7,paid,0,FR\n")     # no status; no order id
+    engine, careful = both(path)
+    assert engine is not None and engine.role == "orders"
+    assert_same(engine, careful)
+    assert careful.report.values["status"] and any("refund" in str(w) for w in careful.report.warnings)
+    from cxlib.analyses.orders import summarize
+    assert summarize(engine).to_json() == summarize(careful).to_json()
+
+
+@pytest.mark.parametrize("change", ["line items", "unknown status", "credit notes", "currency header"])
+def test_orders_that_need_the_careful_steps_decline(tmp_path, change):
+    df = orders_frame()
+    if change == "line items":
+        df.loc[len(df) - 1, "order_id"] = df.loc[0, "order_id"]
+    elif change == "unknown status":
+        df.loc[len(df) - 1, "status"] = "in der Schwebe"
+    elif change == "credit notes":
+        df = df.drop(columns=["status"]).assign(order_id=[str(100000 + i) for i in range(len(df))])
+        df.loc[len(df) - 1, "order_id"] = "C100"
+    else:
+        df = df.rename(columns={"total": "Total (EUR)"})
+    path = tmp_path / "orders.csv"
+    write_csv(path, df)
+    engine, careful = both(path)
+    assert engine is None and careful.report.rows > 0
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["#1", "#2", "", "x9"]),
+                               st.sampled_from(["12.5", "", "0", "-3", "1,5", "N/A"]),
+                               st.sampled_from(["paid", "refunded", "Cancelled", "", "n/a", "???", "partially refunded"]),
+                               st.sampled_from(["", "0", "12.5", "5", "abc"])), min_size=1, max_size=12))
+def test_property_orders_on_the_engine_equal_the_careful_reader_or_decline(tmp_path, rows):
+    body = "".join(f"{oid}{i},c{i % 3},2025-02-0{1 + i % 9} 10:00:00,{amt},{st},{ref},DE\n"
+                   if oid else f",c{i % 3},2025-02-01 10:00:00,{amt},{st},{ref},DE\n"
+                   for i, (oid, amt, st, ref) in enumerate(rows))
+    path = tmp_path / "orders.csv"
+    write_csv(path, orders_frame(400), body.replace(",1,5,", ',"1,5",'))
+    for f in (tmp_path / "cache").glob("**/*"):
+        f.unlink() if f.is_file() else None
+    try:
+        careful = load_bytes(path.read_bytes(), path.name)
+    except CxDataError:
+        return
+    engine = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    if engine is not None:
+        assert_same(engine, careful)

@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxlib.core.version import __version__
+from cxlib.data import canonical_orders
 from cxlib.data.canonical_file import FLAG as _FLAG
 from cxlib.data.canonical_file import HASH as _HASH
-from cxlib.data.canonical_file import arrow_frame, frame_columns, read_frame
+from cxlib.data.canonical_file import HIDDEN, arrow_frame, frame_columns, read_frame
 from cxlib.data.roles import ROLES_BY_NAME
 from cxlib.data.table import Limits, Table, check_rows
 
@@ -44,7 +45,8 @@ if TYPE_CHECKING:                     # pragma: no cover - typing only
 
     from cxlib.data.dataset import Dataset
 
-FAST_ROLES = frozenset({"events"})
+FAST_ROLES = frozenset({"events", "orders"})
+DEFERRED = frozenset({("orders", "status")})  # fields whose labels are read through a table: finished afterwards
 SAMPLE_BYTES = 2 << 20               # the careful readers look at the first 2 MB (~40,000 event rows)
 SAMPLE_ROWS = 50_000                 # ... or the first 50,000 rows of a Parquet file
 FORMAT = 1                           # bump when the canonical file's layout or conversion changes
@@ -192,13 +194,19 @@ class _Plan:
                               f"END AS s{i}")
         layer2 = ["*"] + [f"CASE WHEN s{i} IS NULL THEN NULL ELSE r{i} END AS k{i}" for i in range(len(cols))
                           if self.text[i]]
-        select, bad = [], []
+        select, bad, hidden = [], [], []
+        self.deferred: dict[str, str] = {}      # field -> hidden column of its cleaned text (finished afterwards)
         used = set(mapping.values())
         for f in spec.fields:
             if f.name not in mapping:
                 continue
             i = self.index[mapping[f.name]]
-            expr, fails, needs_na = self._convert(f, i, types[cols[i]], sample.df[cols[i]])
+            if (role, f.name) in DEFERRED and self.text[i]:
+                expr, fails, needs_na = "CAST(NULL AS VARCHAR)", None, True      # its value: from the table of labels
+                hidden.append(f"n{i} AS {_q(HIDDEN + f.name)}")
+                self.deferred[f.name] = HIDDEN + f.name
+            else:
+                expr, fails, needs_na = self._convert(f, i, types[cols[i]], sample.df[cols[i]])
             if expr is None:
                 self.ok = False
                 return
@@ -227,7 +235,7 @@ class _Plan:
                   (f"CASE WHEN isnan(r{i}) THEN NULL ELSE r{i} END" if types[c] in ("DOUBLE", "FLOAT") else f"r{i}")
                   for i, c in enumerate(cols)]
         self._layers = (", ".join(layer1), ", ".join(layer2))
-        self._select = ", ".join(select)
+        self._select = ", ".join(select + hidden)
         self._extra = f"{' + '.join(flags)} AS {_FLAG}, hash({', '.join(hashed)}) AS {_HASH}"
 
     def sql(self, source: str, *, limit: int | None = None, report: bool = True) -> str:
@@ -321,10 +329,12 @@ def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str
     rec = schema._recognizer_for(sample, role, mapping, detection)
     if rec is not None and (rec.prepare is not None or rec.local_tz):
         return None
+    if role == "orders" and not canonical_orders.eligible(mapping, sample):
+        return None
     careful = schema.build(sample, role, mapping, detection=detection)
     report = careful.report
     counted = _count_sentences()
-    if (report.issues or report.values or report.value_map or sample.warnings
+    if (report.issues or (report.values and role != "orders") or report.value_map or sample.warnings
             or any(getattr(w, "template", w) not in counted for w in report.warnings)):
         return None
     if digest is None:
@@ -419,14 +429,31 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
             return None
         con.execute("SET threads = 1")              # the file's first rows, in the file's order
         head = con.sql(plan.sql(source, limit=len(expected), report=False)).to_arrow_table()
+        if role == "orders":
+            con.register("head1", head)
+            done = canonical_orders.finish(con, "head1", plan.names, mapping)
+            head = None if done is None else con.sql(done[0]).to_arrow_table()
         con.execute(f"SET threads = {_threads()}")
-        if not _same(arrow_frame(head), expected):
+        if head is None or not _same(arrow_frame(head.select(frame_names(head))), expected):
             return None
-        con.execute(f"COPY ({plan.sql(source)}) TO {_lit(str(tmp))} "
-                    "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144)")
+        con.execute(f"COPY ({plan.sql(source)}) TO {_lit(str(tmp))} ({_PARQUET})")
         stats = _count(con, tmp, plan.names, role)
         if stats is None:
             return None
+        if role == "orders":
+            done = canonical_orders.finish(con, f"read_parquet({_lit(str(tmp))})", plan.names, mapping)
+            if done is None:
+                return None
+            final = tmp.with_name(tmp.name + ".orders")
+            con.execute(f"COPY ({done[0]}) TO {_lit(str(final))} ({_PARQUET})")
+            stats["orders"] = done[1]
+            fields = list(stats["missing"])                 # statuses and refunds are final only now
+            empty = con.sql("SELECT " + ", ".join(f"count(*) - count({_q(n)})" for n in fields)
+                            + f" FROM read_parquet({_lit(str(final))})").fetchall()[0]
+            stats["missing"] = dict(zip(fields, (int(x) for x in empty)))
+            if plan.deferred:
+                stats["values"] = {k: [list(v) for v in vs] for k, vs in canonical_orders.inventory(str(tmp)).items()}
+            os.replace(final, tmp)
         os.replace(tmp, target)
         return stats
     except (duckdb.Error, OSError, UnicodeError):
@@ -434,6 +461,14 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
     finally:
         con.close()
         tmp.unlink(missing_ok=True)
+
+
+_PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
+
+
+def frame_names(table) -> list[str]:
+    """An Arrow table's canonical columns (the load's own columns left out)."""
+    return [n for n in table.schema.names if not n.startswith("__cx_")]
 
 
 def _count(con, tmp: Path, names: list[str], role: str) -> dict | None:
@@ -476,12 +511,14 @@ def _dataset(name: str, role: str, mapping: dict[str, str], careful, rec, stats:
     from cxlib.data import schema
     from cxlib.data.dataset import Dataset
     spec, rows = ROLES_BY_NAME[role], stats["rows"]
-    warnings = (schema.duplicate_row_warnings(stats["duplicates"])
+    warnings = (canonical_orders.notes(stats.get("orders", {}))
+                + schema.duplicate_row_warnings(stats["duplicates"])
                 + schema.empty_required(stats["missing"], rows, spec, mapping, rec)
                 + schema.formula_warnings(stats["formulas"]))
     report = replace(careful.report, rows_in=rows, rows=rows, missing=dict(stats["missing"]),
                      duplicates=stats["duplicates"], formulas=stats["formulas"], warnings=tuple(warnings),
-                     date_range=tuple(stats["date_range"]) if stats["date_range"] else None)
+                     date_range=tuple(stats["date_range"]) if stats["date_range"] else None,
+                     values={k: tuple(tuple(v) for v in vs) for k, vs in stats.get("values", {}).items()})
     return Dataset(name=name, role=role, mapping=dict(mapping), report=report, content_hash=digest,
                    parquet=target)
 
@@ -491,6 +528,7 @@ def _count_sentences() -> set[str]:
     from cxlib.data import schema
     from cxlib.data.roles import ROLES
     out = {m.template for m in schema.duplicate_row_warnings(1) + schema.formula_warnings(1)}
+    out |= canonical_orders.note_templates()
     for spec in ROLES:
         out |= {m.template for m in schema.empty_required(dict.fromkeys(spec.required, 1), 1, spec, {}, None)}
     return out

@@ -8,12 +8,13 @@ if TYPE_CHECKING:                     # pragma: no cover - typing only
     import pandas as pd
 
 HASH, FLAG = "__cx_row", "__cx_flag"   # per-row columns of the file that only the load report reads
+HIDDEN = "__cx_raw_"                   # + field: a field's cleaned text, kept while the load finishes it
 
 
 def frame_columns(parquet: str) -> list[str]:
     """The canonical columns of a cache file (its per-row report columns left out)."""
     import pyarrow.parquet as pq
-    return [n for n in pq.read_schema(parquet).names if n not in (HASH, FLAG)]
+    return [n for n in pq.read_schema(parquet).names if not n.startswith("__cx_")]
 
 
 def arrow_frame(table) -> pd.DataFrame:
@@ -33,4 +34,4 @@ def read_frame(parquet: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
     return arrow_frame(pq.read_table(parquet, columns=frame_columns(parquet)))
 
-__all__ = ["FLAG", "HASH", "arrow_frame", "frame_columns", "read_frame"]
+__all__ = ["FLAG", "HASH", "HIDDEN", "arrow_frame", "frame_columns", "read_frame"]

@@ -12,17 +12,17 @@ import re
 import numpy as np
 import pandas as pd
 
+from cxlib.core import statuses
+from cxlib.core.messages import Msg, msg
 from cxlib.data import export
 from cxlib.data.cells import parse_datetimes, parse_numbers
-from cxlib.core import statuses
-from cxlib.core.messages import msg
 
 # Cells that mean "no answer": treated as empty, never as unreadable.
 NA_TOKENS = frozenset({"n/a", "na", "nan", "none", "null", "-", "—", "–", "not applicable", "no answer",
                        "#n/a", "不适用", "无", "нет ответа", "н/д", "нет данных"})
-_HEADER_UNITS = ((re.compile(r"\b(hrs?|hours?)\b|小时|час", re.I), 60.0),
-                 (re.compile(r"\b(secs?|seconds?)\b|秒|сек", re.I), 1 / 60),
-                 (re.compile(r"\bdays?\b|天|дн", re.I), 1440.0))
+_HEADER_UNITS = ((re.compile(r"\b(hrs?|hours?)\b|小时|час", re.IGNORECASE), 60.0),
+                 (re.compile(r"\b(secs?|seconds?)\b|秒|сек", re.IGNORECASE), 1 / 60),
+                 (re.compile(r"\bdays?\b|天|дн", re.IGNORECASE), 1440.0))
 _NUMERIC_TEXT = r"\s*[-+]?\(?[\d\s.,']*\d[\d\s.,']*\)?%?\s*"
 
 
@@ -223,8 +223,7 @@ def collapse_orders(frame: pd.DataFrame, amount_agg: str = "auto") -> tuple[pd.D
     if no_id.any():
         codes = codes.copy()
         codes[no_id] = len(uniques) + np.arange(int(no_id.sum()))     # each id-less row is its own order
-        notes.append(msg("{count} row(s) have no order id; each was kept as a separate order.",
-                         count=int(no_id.sum())))
+        notes += no_order_id_notes(int(no_id.sum()))
     if int(codes.max(initial=-1)) + 1 == len(frame):
         return _drop_line_fields(frame, frame.get("quantity")), notes
     key = pd.Series(codes, index=frame.index, name="__order")
@@ -240,6 +239,27 @@ def collapse_orders(frame: pd.DataFrame, amount_agg: str = "auto") -> tuple[pd.D
     notes.append(msg("{lines:,} line rows were combined into {orders:,} orders (one row per order id).",
                      lines=len(frame), orders=len(out)))
     return out, notes
+
+
+def no_order_id_notes(count: int) -> list[Msg]:
+    """The sentence on rows without an order id (none when there are none)."""
+    return [msg("{count} row(s) have no order id; each was kept as a separate order.", count=count)] if count else []
+
+
+def refund_notes(marked: int, whole: int, part: int) -> list[Msg]:
+    """The sentences on statuses made to agree with refund amounts (:func:`refund_statuses`), in its order."""
+    notes = []
+    if marked:
+        notes.append(msg("{count:,} order(s) with a refund amount were marked refunded or partially_refunded "
+                         "(a cancelled order counts as refunded only when all of it was paid back).", count=marked))
+    if whole:
+        notes.append(msg("{count:,} refunded order(s) have no refund amount: their whole amount is taken as "
+                         "refunded.", count=whole))
+    if part:
+        notes.append(msg("{count:,} partially refunded order(s) have no refund amount: nothing is subtracted "
+                         "for them, so net revenue may be overstated. Map the refund column if the file has one.",
+                         count=part))
+    return notes
 
 
 def _amount_style(amount: pd.Series, key: pd.Series) -> str:
@@ -295,7 +315,6 @@ def refund_statuses(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """
     if not {"status", "amount"} <= set(frame.columns):
         return frame, []
-    notes: list[str] = []
     st = frame["status"]
     had_column = "refunded" in frame.columns
     refund = frame["refunded"].astype("float64") if had_column else pd.Series(np.nan, index=frame.index)
@@ -307,20 +326,12 @@ def refund_statuses(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if completed.any() or closed.any():
         out["status"] = st.mask((completed | closed) & full, "refunded").mask(completed & ~full, "partially_refunded") \
             .astype("string")
-        notes.append(msg("{count:,} order(s) with a refund amount were marked refunded or partially_refunded "
-                         "(a cancelled order counts as refunded only when all of it was paid back).",
-                         count=int((completed | closed).sum())))
     st = out["status"]
     whole = st.eq("refunded").fillna(False) & refund.isna()
     if whole.any():
         refund = refund.mask(whole, frame["amount"])
-        notes.append(msg("{count:,} refunded order(s) have no refund amount: their whole amount is taken as "
-                         "refunded.", count=int(whole.sum())))
     part = st.eq("partially_refunded").fillna(False) & refund.isna()
-    if part.any():
-        notes.append(msg("{count:,} partially refunded order(s) have no refund amount: nothing is subtracted "
-                         "for them, so net revenue may be overstated. Map the refund column if the file has one.",
-                         count=int(part.sum())))
+    notes = refund_notes(int((completed | closed).sum()), int(whole.sum()), int(part.sum()))
     if had_column or whole.any():
         out["refunded"] = refund
     return out, notes
