@@ -11,7 +11,9 @@ warnings, value maps) as the same data exported as a file, with the file path's 
 3. only the mapped columns (and the few a recognized export's special handling reads, e.g. Shopify's
    ``Cancelled at``) are read from the whole table, turned into text the same way and built by
    :func:`cxlib.data.schema.build`, the careful path every file goes through;
-4. what the report counts over whole rows (rows that are exact copies of an earlier row, formula-looking
+4. the content hash (``Dataset.key``: caches, saved analyses) does not depend on the order the engine returns
+   rows in;
+5. what the report counts over whole rows (rows that are exact copies of an earlier row, formula-looking
    cells in the columns not read) is counted by the engine, so the report equals the file's.
 
 The Dataset's name is ``"<table> @ <URL>"`` with the password shown as ``***``: no field, warning, error or
@@ -91,9 +93,19 @@ def _load(src, table: str, name: str, limits: Limits, *, role, mapping, columns,
     text = formats.read_arrow(whole, name, limits, file_format)
     rest = [names[i] for i in range(len(names)) if i not in set(keep)]
     copies, formulas = _whole_row_counts(t, rows, rest, use_role, use_mapping) if rest else (None, 0)
-    ds = schema.build(text, use_role, use_mapping, detection=det, values=values, copies=copies,
-                      formulas_elsewhere=formulas)
+    ds = schema.build(text, use_role, use_mapping, content_hash=_digest(text), detection=det, values=values,
+                      copies=copies, formulas_elsewhere=formulas)
     return replace(ds, report=replace(ds.report, source_columns=tuple(labels)))
+
+
+def _digest(text) -> str:
+    """The content hash of the rows read, whatever order the engine returned them in (a table has none)."""
+    import hashlib
+
+    import numpy as np
+
+    from cxlib.data.convert import row_hashes
+    return hashlib.sha256(np.sort(row_hashes(text.df).to_numpy()).tobytes()).hexdigest()
 
 
 def _needed(labels: list[str], mapping: dict[str, str], det, role: str) -> list[int]:
