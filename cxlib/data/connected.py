@@ -60,19 +60,37 @@ def load_table(url: str, table: str, *, role: str | None = None, mapping: dict[s
     ('events', 1, True)
     """
     from cxlib.data.sources import connect, scrub
-    limits = limits or Limits.from_env()
     src = connect(url)
-    name = f"{str(table or '').strip()} @ {src.url}"
     try:
-        return _load(src, str(table or "").strip(), name, limits, role=role, mapping=mapping, columns=columns,
-                     values=values, expect_role=expect_role)
+        return _guarded(src, table, lambda err: scrub(err, url), role=role, mapping=mapping, columns=columns,
+                        values=values, expect_role=expect_role, limits=limits)
+    finally:
+        src.close()
+
+
+def load_source_table(src, table: str, *, role: str | None = None, mapping: dict[str, str] | None = None,
+                      columns: dict[str, str | None] | None = None, values: dict[str, dict[str, str]] | None = None,
+                      expect_role: str | None = None, limits: Limits | None = None) -> Dataset:
+    """:func:`load_table` on a source already open (:func:`cxlib.data.sources.connect`), left open: the Data
+    page keeps the connection, never the URL, to read the table again with another mapping."""
+    from cxlib.data.sources import mask_text
+    return _guarded(src, table, lambda err: mask_text(str(err).strip().splitlines()[0] if str(err).strip()
+                                                      else type(err).__name__),
+                    role=role, mapping=mapping, columns=columns, values=values, expect_role=expect_role, limits=limits)
+
+
+def _guarded(src, table, reason, *, limits: Limits | None, **options) -> Dataset:
+    """The table read by :func:`_load`; an engine's own error becomes one sentence (``reason(err)``: its text
+    without the password)."""
+    table = str(table or "").strip()
+    name = f"{table} @ {src.url}"
+    try:
+        return _load(src, table, name, limits or Limits.from_env(), **options)
     except (CxDataError, MemoryError):
         raise
     except Exception as err:                 # noqa: BLE001 - an engine error becomes one sentence, no password
-        raise CxDataError(msg("could not read the table: {reason}", reason=scrub(err, url)), file=name,
+        raise CxDataError(msg("could not read the table: {reason}", reason=reason(err)), file=name,
                           hint=msg("Check that the table can be read with this user, and try again.")) from None
-    finally:
-        src.close()
 
 
 def _load(src, table: str, name: str, limits: Limits, *, role, mapping, columns, values, expect_role) -> Dataset:
@@ -137,4 +155,4 @@ def _whole_row_counts(t, rows: int, rest: list[str], role: str, mapping: dict[st
     return copies, int(total.execute())
 
 
-__all__ = ["SAMPLE_ROWS", "load_table"]
+__all__ = ["SAMPLE_ROWS", "load_source_table", "load_table"]
