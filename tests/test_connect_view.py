@@ -137,7 +137,7 @@ def test_a_postgres_table_saved_and_shared_never_holds_the_password(postgres_url
     page, session = _rendered(at), _session(at)
     for secret in (PASSWORD, quote(PASSWORD, safe=""), quote(PASSWORD)):
         assert secret not in page and secret not in session and secret.encode() not in stored
-    assert "orders_page @ postgres://cx:***@127.0.0.1".encode() in stored   # the dataset's masked name was saved
+    assert b"orders_page @ postgres://cx:***@127.0.0.1" in stored   # the dataset's masked name was saved
 
 
 def test_a_hosted_instance_offers_no_connection(hosted):  # noqa: F811 - the fixture imported above
