@@ -11,8 +11,7 @@ def test_every_public_name_resolves():
 
 
 def test_short_names_point_at_the_analysis_functions():
-    from cxlib.analyses import experiment
-    from cxlib.analyses import segments
+    from cxlib.analyses import experiment, segments
     assert cxlib.rfm is segments.compute_rfm and cxlib.abtest is experiment.analyze
 
 

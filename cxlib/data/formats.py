@@ -17,9 +17,23 @@ import pyarrow.compute as pc
 from cxlib.core.errors import CxDataError, CxLimitError
 from cxlib.core.messages import Msg, msg
 from cxlib.data.cells import clean_text
-from cxlib.data.sniffing import count_header_rows, merge_header, preamble_rows, table_width
-from cxlib.data.table import (NO_ROWS_HINT, REEXPORT, Limits, MiB, Table, check_columns, check_rows, finish_table,
-                              with_notes)
+from cxlib.data.sniffing import (
+    count_header_rows,
+    merge_header,
+    preamble_rows,
+    table_width,
+)
+from cxlib.data.table import (
+    NO_ROWS_HINT,
+    REEXPORT,
+    Limits,
+    MiB,
+    Table,
+    check_columns,
+    check_rows,
+    finish_table,
+    with_notes,
+)
 
 
 # --------------------------------------------------------------------------------------------
