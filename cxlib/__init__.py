@@ -55,7 +55,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ColumnIssue": ("cxlib.data.dataset", "ColumnIssue"),
     "load": ("cxlib.data.loader", "load_path"), "load_path": ("cxlib.data.loader", "load_path"),
     "load_bytes": ("cxlib.data.loader", "load_bytes"), "from_frame": ("cxlib.data.loader", "from_frame"),
-    "connect": ("cxlib.data.sources", "connect"),
+    "connect": ("cxlib.data.sources", "connect"), "load_table": ("cxlib.data.connected", "load_table"),
     "DefinitionSet": ("cxlib.core.definitions", "DefinitionSet"), "METRICS": ("cxlib.core.definitions", "METRICS"),
     "METRICS_BY_NAME": ("cxlib.core.definitions", "METRICS_BY_NAME"),
     "nps": ("cxlib.analyses.survey", "nps"), "csat": ("cxlib.analyses.survey", "csat"), "ces": ("cxlib.analyses.survey", "ces"),

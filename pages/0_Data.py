@@ -5,6 +5,7 @@ import ui
 from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.data.schema import ROLES_BY_NAME
 from ui import state
+from ui.connect_view import render_connect
 from ui.data_view import raw_store, render_dataset, render_pending
 from ui.i18n import t, tr
 
@@ -39,6 +40,7 @@ for up in uploads or []:
     added = True
 if added:
     st.rerun()          # redraw the sidebar with the new dataset
+render_connect()        # a table in a database or a cluster (local mode)
 
 for name, err in list(errors.items()):
     c1, c2 = st.columns([10, 1])

@@ -19,7 +19,7 @@ _SKIP_FIELDS = {"id", "key", "form_id", "icon", "url", "page", "type", "format",
                 "page_script_hash", "default", "width", "height", "color", "alignment", "arrow_data",
                 "column_config", "column_order", "selection_mode", "file_name", "mime_type",
                 "deprecated_url", "query_string", "page_name", "url_path", "default_value",
-                "deferred_file_id"}
+                "deferred_file_id", "autocomplete"}
 
 # Names, units and acronyms written the same way in every language.
 KEEP = {
@@ -36,6 +36,7 @@ KEEP = {
     "and", "or", "in", "contains",  # keywords of the segment rule language, typed as they are
     "auc", "klaviyo", "mailchimp", "braze", "iana",
     "campaign", "holdout",           # the variant values of a hold-out list (data the Experiments page reads)
+    "duckdb", "postgresql", "postgres", "spark", "pyspark", "snowflake", "clickhouse", "trino",   # engines
 }
 # Terms written the same way in every language's analytics vocabulary.
 _TERMS = re.compile(r"JSON Lines|P\(alive\)|Top-2-box|always-valid|\b[A-Z][a-z]+/[A-Za-z_]+\b", re.IGNORECASE)
@@ -44,7 +45,7 @@ _CODE = re.compile(r"`[^`]*`|\b\w+(?:\.\w+)+\(?\)?|\b\w*_\w*\b")
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
 _DIRECTIVE = re.compile(r":[a-z]+(?:-[a-z]+)*\[|:material/[a-z_]+:")
-_URL = re.compile(r"https?://\S+|\S+@\S+")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S*|\S+@\S+")      # any scheme: https://, duckdb:///path, pyspark://
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 

@@ -11,8 +11,7 @@ def test_every_public_name_resolves():
 
 
 def test_short_names_point_at_the_analysis_functions():
-    from cxlib.analyses import experiment
-    from cxlib.analyses import segments
+    from cxlib.analyses import experiment, segments
     assert cxlib.rfm is segments.compute_rfm and cxlib.abtest is experiment.analyze
 
 
@@ -48,7 +47,7 @@ def _function(name: str):
 
 
 # The analysis each page of the app runs, by its public name (the README: "one call away").
-PAGES = {"Scorecard": ["scorecard"], "Data": ["load"], "Survey": ["survey", "nps", "csat", "ces", "survey_by",
+PAGES = {"Scorecard": ["scorecard"], "Data": ["load", "load_table"], "Survey": ["survey", "nps", "csat", "ces", "survey_by",
          "survey_over_time", "comments"], "Orders": ["orders", "orders_over_time", "orders_by", "customer_table"],
          "Support": ["support", "support_over_time"], "Funnels": ["funnel", "FunnelSpec", "event_counts"],
          "Segments": ["rfm", "customer_view", "rule_segment", "compare_segments", "segment_groups", "value_tier_frame",

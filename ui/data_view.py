@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_
-from cxlib.data.roles import ROLES, ROLES_BY_NAME
 from cxlib.core.statuses import display_label, label_key
+from cxlib.data.dataset import Dataset
+from cxlib.data.roles import ROLES, ROLES_BY_NAME
 from cxlib.data.values import UNKNOWN, VOCABULARIES
 from ui import fmt, state
 from ui.downloads import download_table
@@ -87,7 +87,7 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
     show_table(ds.df.head(50), width="stretch")
     b1, b2 = st.columns(2)
     with b1:
-        download_table(ds.df, f"{ds.name.rsplit('.', 1)[0]}_clean.csv", key=f"dl_{ds_id}",
+        download_table(ds.df, f"{_stem(ds.name)}_clean.csv", key=f"dl_{ds_id}",
                        label=t("Download cleaned table (CSV)"))
     with b2:
         if st.button(t("Remove this dataset"), key=f"rm_{ds_id}", icon=":material/delete:"):
@@ -95,8 +95,28 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
             st.rerun()
 
 
-def _mapping_editor(ds_id: str, ds: Dataset) -> None:
+def _reader(ds: Dataset):
+    """How ``ds`` is read again with another mapping (``reader(role=, mapping=, values=) -> Dataset``): its
+    uploaded bytes, or the table it was read from on a connection kept open; None for sample data."""
     raw = raw_store().get(ds.content_hash)
+    if raw is not None:
+        name, data = raw
+        return lambda **how: state.load_upload(name, data, **how)
+    table = state.table_sources().get(ds.content_hash)
+    if table is None:
+        return None
+    src, name = table
+
+    def read(**how) -> Dataset:
+        from cxlib.data.connected import load_source_table
+        new = load_source_table(src, name, **how)
+        state.table_sources()[new.content_hash] = (src, name)
+        return new
+    return read
+
+
+def _mapping_editor(ds_id: str, ds: Dataset) -> None:
+    raw = _reader(ds)
     with st.expander(t("Kind of data and column mapping"), expanded=ds.report.confidence < 0.6):
         if raw is None:
             st.caption(t("The mapping of sample data is fixed. Upload the file to change it."))
@@ -108,11 +128,10 @@ def _mapping_editor(ds_id: str, ds: Dataset) -> None:
             _reload(ds_id, raw, role=picked[0], mapping=picked[1], values=kept)
 
 
-def _reload(ds_id: str, raw: tuple[str, bytes], **how) -> None:
-    """Read the uploaded file again with another column or value mapping, in place of the dataset."""
-    name, data = raw
+def _reload(ds_id: str, reader, **how) -> None:
+    """Read the uploaded file (or the table) again with another column or value mapping, in place of the dataset."""
     try:
-        new = state.load_upload(name, data, role=how["role"], mapping=how["mapping"], values=how["values"] or None)
+        new = reader(role=how["role"], mapping=how["mapping"], values=how["values"] or None)
     except CxDataError as err:
         show_error(err)
         return
@@ -132,7 +151,7 @@ def _value_editor(ds_id: str, ds: Dataset) -> None:
     inventory = ds.report.values or {}
     if not inventory:
         return
-    raw = raw_store().get(ds.content_hash)
+    raw = _reader(ds)
     unknown = any(entry[2] == UNKNOWN for entries in inventory.values() for entry in entries)
     with st.expander(t("Values and what they count as"), expanded=unknown):
         st.caption(t("Each value of the fields the analyses depend on, how often it occurs ({unit}) and what it "
@@ -208,6 +227,14 @@ def render_pending(name: str, data: bytes, err) -> None:
         st.session_state["last_added"] = state.add(ds)
         st.session_state.get("pending_files", {}).pop(name, None)
         st.rerun()
+
+
+def _stem(name: str) -> str:
+    """A download's file name from the dataset's: ``orders.csv`` -> ``orders``, ``orders @ postgres://...`` ->
+    ``orders``."""
+    if " @ " in name:
+        return _slug(name.split(" @ ", 1)[0])
+    return name.rsplit(".", 1)[0]
 
 
 def _slug(name: str) -> str:

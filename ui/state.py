@@ -13,9 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import msg
+from cxlib.data.dataset import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
@@ -51,6 +51,12 @@ def cache_key(ds: Dataset) -> str:
     """Key for caching a result that shows the dataset's file name: content key *and* name, so a
     session uploading the same bytes under another name never gets the first session's name back."""
     return f"{ds.key}:{ds.name}"
+
+
+def table_sources() -> dict[str, tuple[object, str]]:
+    """content_hash -> (open :class:`cxlib.data.sources.Source`, table name): how a table connected on the Data
+    page is read again with another mapping. The connection is kept, never the URL typed to open it."""
+    return st.session_state.setdefault("table_sources", {})
 
 
 def datasets() -> dict[str, Dataset]:

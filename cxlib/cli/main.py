@@ -2,9 +2,10 @@
 
 The analysis commands come from the one registry (:data:`cxlib.analyses.registry.COMMANDS`); this
 file adds the commands about files (``inspect``, ``normalize``) and ``run`` (replay a saved analysis),
-and owns what every command shares: loading FILE (``--role``, ``--map``, ``--mapping``), reading
-``--definitions``, error handling and printing. Bad input -> exit 2 and one ``error: ...`` line on
-stderr, never a traceback.
+and owns what every command shares: loading FILE, or ``--source URL --table NAME`` instead of FILE (a
+table in DuckDB, PostgreSQL, Spark or a warehouse, :func:`cxlib.data.connected.load_table`), with
+``--role``, ``--map`` and ``--mapping``; reading ``--definitions``, error handling and printing. Bad input
+-> exit 2 and one ``error: ...`` line on stderr, never a traceback (and never a source's password).
 
 A command's own options are added only when that command runs (its module is imported then), so
 ``--help`` imports no pandas, scipy or DuckDB.
@@ -35,6 +36,9 @@ COMMANDS: dict[str, Command] = {
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:          # argparse exits 2 already; keep one line
+        from cxlib.data.sources import mask_text
+
+        message = mask_text(message)                # argparse may echo an argument: a URL with its password
         command = self.prog.removeprefix("python -m cxlib").strip()      # "" for the top-level parser
         sys.stderr.write(f"error: {message} (see {' '.join(filter(None, ['python -m cxlib', command, '--help']))})\n")
         sys.exit(2)
@@ -52,7 +56,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if name == "run":
             p.add_argument("file", metavar="SPEC.json", help="a saved analysis (the app's 'Save analysis spec')")
         else:
-            p.add_argument("file", help="input file (CSV, TSV, TXT, XLSX, XLS, Parquet, JSON lines; .gz/.zip ok)")
+            p.add_argument("file", nargs="?", help="input file (CSV, TSV, TXT, XLSX, XLS, Parquet, JSON lines; "
+                           ".gz/.zip ok); or --source and --table instead")
+            p.add_argument("--source", metavar="URL", help="read a table instead of FILE: duckdb:///path.db, "
+                           "postgres://user:password@host:5432/db, pyspark://, bigquery://project/dataset, ...")
+            p.add_argument("--table", metavar="NAME", help="the table (or schema.table) of --source to read")
         p.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
         p.add_argument("--definitions", help="metric definitions JSON saved from the app")
         if name != "run":
@@ -102,6 +110,47 @@ def _mapping_options(args: argparse.Namespace, role: str | None) -> dict:
             "values": values.merged(given.values, values.parse_map_args(args.map)) or None}
 
 
+def _input_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the command's input: exactly one of FILE or --source with --table."""
+    source, table = getattr(args, "source", None), getattr(args, "table", None)
+    if args.file and (source or table):
+        return msg("give either FILE or --source URL --table NAME, not both.")
+    if not args.file and not source and not table:
+        return msg("name the input: a FILE, or --source URL --table NAME.")
+    if source and not table:
+        return msg("--source needs --table NAME: the table to read.")
+    if table and not source:
+        return msg("--table needs --source URL: where the table is.")
+    return None
+
+
+def _load(args: argparse.Namespace, cmd: Command):
+    """The command's dataset: FILE, or the table --table of --source, read and mapped the same way."""
+    options = _mapping_options(args, cmd.role)
+    if args.source:
+        from cxlib.data.connected import load_table
+        return load_table(args.source, args.table, expect_role=cmd.role, **options)
+    from cxlib.data.loader import load_path
+    return load_path(Path(args.file), expect_role=cmd.role, **options)
+
+
+def _hide_passwords(text: str, argv: list[str]) -> str:
+    """``text`` without the password of any --source URL in ``argv`` (for the last-resort error line)."""
+    from urllib.parse import quote
+
+    from cxlib.data.sources import mask_text, parse_url
+    urls = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--source"]
+    urls += [a.partition("=")[2] for a in argv if a.startswith("--source=")]
+    for url in urls:
+        try:
+            secret = parse_url(url).password
+        except CxDataError:
+            secret = None
+        for form in {secret, quote(secret, safe=""), quote(secret)} if secret else ():
+            text = text.replace(form, "***")
+    return mask_text(text)
+
+
 def _command(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
@@ -117,14 +166,17 @@ def main(argv: list[str] | None = None) -> int:
                                          command=args.command) + "\n")
         return 2
     cmd = COMMANDS[args.command]
+    problem = _input_problem(args) if cmd.name != "run" else None
+    if problem:
+        sys.stderr.write(f"error: {problem} (see python -m cxlib {cmd.name} --help)\n")
+        return 2
     try:
         from cxlib.core.definitions import load_definitions
         defs = load_definitions(args.definitions)
         if cmd.name == "run":
             out = cmd.run(None, args, defs)
         else:
-            from cxlib.data.loader import load_path
-            ds = load_path(Path(args.file), expect_role=cmd.role, **_mapping_options(args, cmd.role))
+            ds = _load(args, cmd)
             out = cmd.run(ds, args, defs)
             out["warnings"] = [str(w) for w in ds.warnings] + [str(w) for w in out.get("warnings", [])]
         out["warnings"] = list(dict.fromkeys(str(w) for w in out.get("warnings", [])))
@@ -133,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except MemoryError:
         sys.stderr.write("error: " + msg("{file}: the file is too large to analyse in memory; split it or filter "
-                                         "it first.", file=args.file) + "\n")
+                                         "it first.", file=args.file or args.table) + "\n")
         return 2
     sys.stdout.write(json.dumps(_clean(out), ensure_ascii=False) + "\n")
     return 0
@@ -146,8 +198,8 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("error: " + msg("interrupted") + "\n")
         sys.exit(2)
-    except Exception as exc:  # last resort: the contract forbids tracebacks
-        detail = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"   # Python's own text
+    except Exception as exc:  # noqa: BLE001 - last resort: the contract forbids tracebacks
+        detail = _hide_passwords(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}", sys.argv[1:])
         sys.stderr.write("error: " + msg("unexpected failure ({detail}); please report it with the file's first "
                                          "lines.", detail=detail) + "\n")
         sys.exit(1)

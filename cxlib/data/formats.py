@@ -17,9 +17,23 @@ import pyarrow.compute as pc
 from cxlib.core.errors import CxDataError, CxLimitError
 from cxlib.core.messages import Msg, msg
 from cxlib.data.cells import clean_text
-from cxlib.data.sniffing import count_header_rows, merge_header, preamble_rows, table_width
-from cxlib.data.table import (NO_ROWS_HINT, REEXPORT, Limits, MiB, Table, check_columns, check_rows, finish_table,
-                              with_notes)
+from cxlib.data.sniffing import (
+    count_header_rows,
+    merge_header,
+    preamble_rows,
+    table_width,
+)
+from cxlib.data.table import (
+    NO_ROWS_HINT,
+    REEXPORT,
+    Limits,
+    MiB,
+    Table,
+    check_columns,
+    check_rows,
+    finish_table,
+    with_notes,
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,8 +244,7 @@ def read_parquet(data: bytes, name: str, limits: Limits) -> Table:
                                    "limit.", size_mb=size / MiB, limit_mb=limits.max_decompressed_bytes / MiB),
                                file=name, hint=msg("Upload a smaller extract."))
         tbl = pf.read()
-        cols = {i: pd.Series(pd.arrays.ArrowStringArray(clean_text(_arrow_text(tbl.column(i)))), copy=False)
-                for i in range(tbl.num_columns)}
+        cols = _text_columns(tbl)
     except (CxDataError, MemoryError):
         raise
     except Exception as err:   # pyarrow: ArrowInvalid, OSError, bad UTF-8... on damaged footers or pages
@@ -240,6 +253,20 @@ def read_parquet(data: bytes, name: str, limits: Limits) -> Table:
     if tbl.num_rows == 0:
         raise CxDataError(msg("the file has a header but no data rows."), file=name, hint=REEXPORT)
     return finish_table(name, pd.DataFrame(cols), list(tbl.schema.names), "utf-8", None, 1, "parquet", [], 1, limits)
+
+
+def read_arrow(tbl: pa.Table, name: str, limits: Limits, file_format: str = "parquet") -> Table:
+    """An Arrow table (a database table read by its engine) -> text columns, exactly as :func:`read_parquet`
+    turns the same columns of a Parquet file into text; the caller checks rows and columns first."""
+    if tbl.num_rows == 0:
+        raise CxDataError(msg("the table has no rows."), file=name, hint=msg("Check the table name and its filter."))
+    return finish_table(name, pd.DataFrame(_text_columns(tbl)), list(tbl.schema.names), "utf-8", None, 1,
+                        file_format, [], 1, limits)
+
+
+def _text_columns(tbl: pa.Table) -> dict[int, pd.Series]:
+    return {i: pd.Series(pd.arrays.ArrowStringArray(clean_text(_arrow_text(tbl.column(i)))), copy=False)
+            for i in range(tbl.num_columns)}
 
 
 def _arrow_text(col: pa.ChunkedArray) -> pa.ChunkedArray:

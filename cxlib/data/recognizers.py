@@ -40,6 +40,9 @@ class Recognizer:
     prepare: Prepare | None = None
     resolve: Callable[[pd.DataFrame], dict[str, str] | None] | None = None
     note: str = ""                                   # one sentence (a Msg) added to the report's warnings
+    # headers (compared as ``norm_header`` forms) that ``prepare`` reads besides the mapped columns: a table read
+    # column by column (``cxlib.data.connected``) reads these too
+    reads: tuple[str, ...] = ()
 
     def match(self, df: pd.DataFrame) -> dict[str, str] | None:
         """Mapping canonical -> column when this export is recognized, else None."""
@@ -194,7 +197,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("status", ("Financial Status",)), ("refunded", ("Refunded Amount",)),
                        ("currency", ("Currency",)), ("channel", ("Source",)),
                        ("country", ("Billing Country", "Shipping Country")), ("email", ("Email",))),
-        amount_agg="first", prepare=_shopify),
+        amount_agg="first", prepare=_shopify, reads=("cancelledat",)),
     Recognizer(
         N_("Taobao/Tmall seller orders export"), "orders",
         signature=(("订单编号",), ("买家会员名",), ("订单状态",)),
@@ -211,7 +214,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("quantity", ("Количество",)),
                        ("currency", ("Код валюты отправления", "Код валюты покупателя", "Валюта")),
                        ("customer_id", ("Покупатель", "ID покупателя", "Email покупателя"))),
-        absent_ok=("customer_id",), amount_agg="sum", local_tz="Europe/Moscow", prepare=_ozon,
+        absent_ok=("customer_id",), amount_agg="sum", local_tz="Europe/Moscow", prepare=_ozon, reads=("номеротправления",),
         note=msg("Ozon reports do not identify buyers: customer counts, repeat rates and RFM are not available.")),
     Recognizer(
         N_("Wildberries orders report"), "orders",
@@ -222,6 +225,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("status", ("Статус", "Статус заказа")), ("country", ("Страна", "countryName")),
                        ("customer_id", ("Покупатель", "ID покупателя"))),
         absent_ok=("customer_id",), amount_agg="sum", local_tz="Europe/Moscow", prepare=_wildberries,
+        reads=("отменазаказа", "iscancel", "отменен"),
         note=msg("Wildberries reports do not identify buyers: customer counts, repeat rates and RFM are not "
                  "available.")),
     Recognizer(
@@ -250,13 +254,13 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
                        ("channel", ("traffic_source.medium", "traffic_source_medium")),
                        ("revenue", ("ecommerce.purchase_revenue", "ecommerce_purchase_revenue",
                                     "event_value_in_usd"))),
-        prepare=_ga4),
+        prepare=_ga4, reads=("gasessionid", "eventparamsgasessionid", "eventparamsgasessionidvalue", "sessionid")),
     Recognizer(
         N_("REES46-style event log"), "events",
         signature=(("event_time",), ("event_type",), ("user_id",), ("user_session",)),
         mapping=_fixed(("user_id", ("user_id",)), ("event", ("event_type",)), ("timestamp", ("event_time",)),
                        ("session_id", ("user_session",))),
-        prepare=_rees46),
+        prepare=_rees46, reads=("price",)),
     Recognizer(
         N_("SurveyMonkey responses export"), "responses",
         signature=(("Respondent ID",), ("Collector ID",), ("Start Date",), ("End Date",)),

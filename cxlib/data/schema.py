@@ -63,7 +63,8 @@ def coerce(series: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
 
 # ---------------------------------------------------------------- build
 def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
-          detection: Detection | None = None, values: cxvalues.ValueMap | None = None) -> Dataset:
+          detection: Detection | None = None, values: cxvalues.ValueMap | None = None,
+          copies: int | None = None, formulas_elsewhere: int = 0) -> Dataset:
     """Turn a table into a Dataset of ``role`` using ``mapping`` (canonical field -> source column).
 
     Renames and converts the mapped columns to canonical dtypes (categorical values through ``values``, a
@@ -72,6 +73,10 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     fills the :class:`~cxlib.data.dataset.Report` (issues with file rows, missing cells, duplicates, date range,
     formula-looking cells, each categorical value with its count, warnings). Raises :class:`CxDataError`
     when a required field is not mapped or the value map cannot be used.
+
+    A table read column by column (:mod:`cxlib.data.connected`) counts on its engine what needs every column:
+    ``copies``, rows that are exact copies of an earlier row (None: counted on ``table``), and
+    ``formulas_elsewhere``, formula-looking text cells in the columns not read.
     """
     if role not in ROLES_BY_NAME:
         raise unknown_role(table, role)
@@ -100,7 +105,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
         notes.append(msg("The file has no ticket id column: tickets are numbered by row (1 to {count}).",
                          count=len(frame)))
     hashes = convert.row_hashes(table.df)
-    duplicates, dup_notes, units = _duplicates(hashes, frame, spec)
+    duplicates, dup_notes, units = _duplicates(hashes, frame, spec, copies)
     if role == "orders":
         frame, order_notes = _orders(frame, rec)
         notes += order_notes
@@ -111,7 +116,7 @@ def build(table, role: str, mapping: dict[str, str], *, content_hash: str = "",
     warnings += value_notes + notes + dup_notes
     missing = {f.name: int(frame[f.name].isna().sum()) for f in spec.fields if f.name in frame}
     warnings += empty_required(missing, len(frame), spec, mapping, rec)
-    formulas = convert.formula_cells(table.df)
+    formulas = convert.formula_cells(table.df) + formulas_elsewhere
     warnings += formula_warnings(formulas)
     report = Report(
         rows_in=len(table.df), rows=len(frame) if units is None else units, encoding=getattr(table, "encoding", "utf-8"),
@@ -339,7 +344,8 @@ def _ordered(frame: pd.DataFrame, spec: Role) -> pd.DataFrame:
     return frame[canon + [c for c in frame.columns if c not in canon]].reset_index(drop=True)
 
 
-def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int, list[str], int | None]:
+def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role,
+                copies: int | None = None) -> tuple[int, list[str], int | None]:
     """(duplicates, notes, units): duplicate unit ids for one-row-per-unit roles, else rows identical to an
     earlier row. ``units`` is what ``rows`` counts (DESIGN: the role's units) when it is not one per row of
     the final table: for an assignment log, the units every analysis keeps (``cxlib.data.counts``), with exact
@@ -353,7 +359,7 @@ def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role) -> tuple[int
         n = int(ids.duplicated().sum())
         return n, ([msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)]
                    if n else []), None
-    n = int(hashes.duplicated().sum())
+    n = int(hashes.duplicated().sum()) if copies is None else int(copies)
     return n, duplicate_row_warnings(n), None
 
 

@@ -37,6 +37,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from cxlib.core.errors import CxDataError
@@ -128,6 +129,11 @@ def mask_url(url: str) -> str:
         return _mask_text(str(url))
 
 
+def mask_text(text: str) -> str:
+    """``text`` (any message) with the password of every ``scheme://user:password@`` in it replaced by ``***``."""
+    return _mask_text(str(text))
+
+
 def _mask_text(text: str) -> str:
     """Mask ``user:password@`` in text that is not a usable URL (best effort, never shows the password)."""
     return re.sub(r"(://[^:/@?#]*):[^/?#]*@", r"\1:***@", text)      # up to the last @ of the netloc
@@ -155,7 +161,7 @@ class Source:
                 schema, _, table = name.rpartition(".")
                 return self.backend.table(table, database=schema)
             return self.backend.table(name)
-        except Exception as err:             # noqa: BLE001 - any engine error becomes one clear sentence
+        except Exception:             # noqa: BLE001 - any engine error becomes one clear sentence
             raise CxDataError(msg("there is no table {table!r} in {url}.", table=name, url=self._url),
                               hint=msg("Tables there: {tables}.", tables=self._some_tables())) from None
 
@@ -180,10 +186,10 @@ class Source:
         if self.engine != "pyspark":
             try:
                 self.backend.disconnect()
-            except Exception:                # noqa: BLE001 - closing twice or a dropped server
+            except Exception:                # noqa: BLE001, S110 - closing twice or a dropped server
                 pass
 
-    def __enter__(self) -> "Source":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -236,6 +242,13 @@ def _scrub(err: BaseException, url: SourceURL) -> str:
             text = text.replace(secret, "***")
     return _mask_text(text)
 
+
+def scrub(err: BaseException, url: str) -> str:
+    """An engine error's first line as it may be shown: without the password of ``url`` in any spelling."""
+    try:
+        return _scrub(err, parse_url(url))
+    except CxDataError:
+        return _mask_text((str(err).strip().splitlines() or [type(err).__name__])[0])
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -329,4 +342,5 @@ def _open_other(url: SourceURL):
 _OPEN = {"duckdb": _open_duckdb, "postgres": _open_postgres, "pyspark": _open_pyspark,
          "bigquery": _open_other, "snowflake": _open_other, "clickhouse": _open_other, "trino": _open_other}
 
-__all__ = ["ENGINES", "SPARK_DEFAULTS", "Source", "SourceURL", "connect", "mask_url", "parse_url", "spark_session"]
+__all__ = ["ENGINES", "SPARK_DEFAULTS", "Source", "SourceURL", "connect", "mask_text", "mask_url", "parse_url",
+           "scrub", "spark_session"]
