@@ -6,7 +6,7 @@ from cxlib.core.errors import CxDataError, CxNeedsMapping
 from cxlib.data.schema import ROLES_BY_NAME
 from ui import state
 from ui.connect_view import render_connect
-from ui.data_view import raw_store, render_dataset, render_pending
+from ui.data_view import raw_store, reading, render_dataset, render_pending
 from ui.i18n import t, tr
 
 ui.shell(t("Data"), icon=":material/folder_open:")
@@ -25,7 +25,7 @@ for up in uploads or []:
         continue
     seen.add(token)
     data = up.getvalue()
-    with st.spinner(t("Reading {name}…", name=up.name)):
+    with reading(up.name):
         try:
             ds = state.load_upload(up.name, data)
         except CxNeedsMapping as err:

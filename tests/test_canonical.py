@@ -377,3 +377,18 @@ def test_property_orders_on_the_engine_equal_the_careful_reader_or_decline(tmp_p
     engine = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
     if engine is not None:
         assert_same(engine, careful)
+
+
+def test_a_conversion_reports_its_progress_from_the_caller_s_thread(tmp_path):
+    import threading
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame(20_000))
+    seen: list[tuple[float, str]] = []
+    with canonical.reporting(lambda f: seen.append((f, threading.current_thread().name))):
+        ds = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    assert ds is not None and seen and seen[-1][0] == 1.0
+    assert all(0 <= f <= 1 for f, _ in seen) and {name for _, name in seen} == {threading.current_thread().name}
+    again = []
+    with canonical.reporting(again.append):
+        load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)     # nothing to convert: no report
+    assert again == []

@@ -165,3 +165,23 @@ def test_one_count_per_thing_in_sidebar_data_page_and_experiment():
     assert not at.exception
     about_rows = [w.value for w in at.warning if "duplicate" in w.value or "more than one variant" in w.value]
     assert len(about_rows) == 1 and "12,016 rows read" in about_rows[0] and "11,990 units remain" in about_rows[0]
+
+
+def test_a_large_upload_is_converted_by_the_engine_and_its_funnel_needs_no_pandas_copy(tmp_path, monkeypatch):
+    import numpy as np
+    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "1")
+    rng = np.random.default_rng(3)
+    n = 60_000                                          # ~2.8 MB: more than the 2 MB the careful reader samples
+    rows = "".join(f"u{u},{e},2026-03-{1 + d:02d}T10:{m:02d}:00Z,mobile\n" for u, e, d, m in
+                   zip(rng.integers(0, 5000, n), rng.choice(["page_view", "add_to_cart", "purchase"], n),
+                       rng.integers(0, 28, n), rng.integers(0, 60, n)))
+    csv = ("user_id,event,timestamp,device\n" + rows).encode()
+    at = _fresh()
+    at.file_uploader(key="uploader").set_value(("big events.csv", csv, "text/csv")).run()
+    assert not at.exception
+    ds = next(iter(at.session_state["datasets"].values()))
+    assert ds.on_engine and ds.report.rows == n and ds.name == "big events.csv"
+    at.switch_page("pages/4_Funnels.py").run()
+    assert not at.exception
+    assert next(iter(at.session_state["datasets"].values())).on_engine

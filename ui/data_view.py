@@ -1,6 +1,8 @@
 """The Data page's per-dataset panel: what was understood, the mapping editor, report, preview."""
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
 
@@ -84,15 +86,30 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
     _mapping_editor(ds_id, ds)
     _value_editor(ds_id, ds)
     st.caption(t("Preview (first 50 rows of the cleaned table)"))
-    show_table(ds.df.head(50), width="stretch")
+    show_table(ds.head(50), width="stretch")
     b1, b2 = st.columns(2)
     with b1:
-        download_table(ds.df, f"{_stem(ds.name)}_clean.csv", key=f"dl_{ds_id}",
+        download_table(lambda: ds.df, f"{_stem(ds.name)}_clean.csv", key=f"dl_{ds_id}",
                        label=t("Download cleaned table (CSV)"))
     with b2:
         if st.button(t("Remove this dataset"), key=f"rm_{ds_id}", icon=":material/delete:"):
             state.remove(ds_id)
             st.rerun()
+
+
+@contextlib.contextmanager
+def reading(name: str):
+    """A spinner while a file is read and, when the engine converts a large file, a progress bar too (it
+    appears with the first report of progress; the careful readers report none)."""
+    from cxlib.data.canonical import reporting
+    slot = st.empty()
+
+    def show(fraction: float) -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        slot.progress(fraction, text=ui_esc(t("Converting {name}: {percent:.0f}%", name=name, percent=fraction * 100)))
+    with st.spinner(ui_esc(t("Reading {name}…", name=name))), reporting(show):
+        yield
+    slot.empty()
 
 
 def _reader(ds: Dataset):
@@ -245,7 +262,7 @@ def _source_columns(ds: Dataset) -> list[str]:
     if ds.report.source_columns:                  # the file's own headers
         return list(ds.report.source_columns)
     mapped = list(ds.mapping.values())
-    extra = [c for c in ds.df.columns if c not in ds.mapping]
+    extra = [c for c in ds.columns if c not in ds.mapping]
     return list(dict.fromkeys(mapped + extra))
 
 

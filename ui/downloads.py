@@ -33,9 +33,17 @@ def download_chart(chart, filename: str, *, key: str, label: str | None = None) 
 
 def download_table(df, filename: str, *, key: str, label: str | None = None, labels=None) -> None:
     """CSV download: translated headers and labels (segment names, tiers, statuses: ``export_frame``)
-    over raw, locale-neutral numbers; spreadsheet formulas neutralized and timestamps in ISO-8601 UTC."""
-    frame = export_frame(df, labels)
-    st.download_button(label or t("Download table (CSV)"), data=lambda: export.to_csv_bytes(frame),
+    over raw, locale-neutral numbers; spreadsheet formulas neutralized and timestamps in ISO-8601 UTC.
+    ``df`` may be a function returning the frame: it is then read only when the button is pressed."""
+    if callable(df):
+        def data() -> bytes:
+            return export.to_csv_bytes(export_frame(df(), labels))
+    else:
+        frame = export_frame(df, labels)
+
+        def data() -> bytes:
+            return export.to_csv_bytes(frame)
+    st.download_button(label or t("Download table (CSV)"), data=data,
                        file_name=filename, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:")
 

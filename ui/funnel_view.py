@@ -52,7 +52,7 @@ def spec_inputs(ds: Dataset, ev) -> fn.FunnelSpec:
         exclude = c[2].selectbox(t("Exclude attempts with"), [None] + events, key="funnel_exclude",
                                  format_func=option_labels([None, *events], lambda e: t("(none)") if e is None else label(e)))
         skip = {"user_id", "session_id", "event", "timestamp", "revenue"}
-        fields = [col for col in ds.df.columns if col not in skip]
+        fields = [col for col in ds.columns if col not in skip]
         by = c[3].selectbox(t("Break down by"), [None] + fields, key="funnel_by",
                             format_func=option_labels([None, *fields], lambda f: t("(none)") if f is None else str(f)))
         with st.expander(t("Filter a step by a property (e.g. page_view where page = /checkout)")):

@@ -24,6 +24,8 @@ DuckDB's memory while converting (default 1GB; it spills to the cache folder bey
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import io
 import json
@@ -436,7 +438,7 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
         con.execute(f"SET threads = {_threads()}")
         if head is None or not _same(arrow_frame(head.select(frame_names(head))), expected):
             return None
-        con.execute(f"COPY ({plan.sql(source)}) TO {_lit(str(tmp))} ({_PARQUET})")
+        _run(con, f"COPY ({plan.sql(source)}) TO {_lit(str(tmp))} ({_PARQUET})")
         stats = _count(con, tmp, plan.names, role)
         if stats is None:
             return None
@@ -464,6 +466,48 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
 
 
 _PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
+_PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cx_load_progress", default=None)
+
+
+@contextlib.contextmanager
+def reporting(callback):
+    """While the block runs, a file converted by the engine reports how far it is: ``callback(fraction)`` with
+    0..1, called from the caller's own thread (so an app may draw a progress bar from it)."""
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def _run(con, sql: str) -> None:
+    """Run ``sql``; with a progress callback set (:func:`reporting`), in a thread while this one reports
+    DuckDB's progress of the query every 0.2 s."""
+    callback = _PROGRESS.get()
+    if callback is None:
+        con.execute(sql)
+        return
+    import threading
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(sql)
+        except BaseException as err:               # raised again in the caller's thread
+            failed.append(err)
+    worker = threading.Thread(target=work, name="cx-convert", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+        try:
+            done = float(con.query_progress())
+        except Exception:                          # noqa: BLE001 - progress is a nicety, never an error
+            done = -1.0
+        if 0 <= done <= 100:
+            callback(done / 100)
+    if failed:
+        raise failed[0]
+    callback(1.0)
 
 
 def frame_names(table) -> list[str]:
@@ -534,5 +578,5 @@ def _count_sentences() -> set[str]:
     return out
 
 
-__all__ = ["arrow_frame", "build", "cache_dir", "file_digest", "frame_columns", "min_bytes", "prune", "read_frame",
+__all__ = ["arrow_frame", "build", "reporting", "cache_dir", "file_digest", "frame_columns", "min_bytes", "prune", "read_frame",
            "sample_table"]

@@ -34,4 +34,15 @@ def read_frame(parquet: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
     return arrow_frame(pq.read_table(parquet, columns=frame_columns(parquet)))
 
-__all__ = ["FLAG", "HASH", "HIDDEN", "arrow_frame", "frame_columns", "read_frame"]
+def read_head(parquet: str, n: int) -> "pd.DataFrame":
+    """The first ``n`` rows of a canonical file, as :func:`read_frame` gives them (only the first row group read)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    f = pq.ParquetFile(parquet)
+    columns = frame_columns(parquet)
+    batch = next(f.iter_batches(batch_size=max(n, 1), columns=columns), None)
+    table = pa.Table.from_batches([batch]) if batch is not None else f.schema_arrow.empty_table().select(columns)
+    return arrow_frame(table.slice(0, n))
+
+
+__all__ = ["FLAG", "HASH", "HIDDEN", "read_head", "arrow_frame", "frame_columns", "read_frame"]

@@ -135,6 +135,13 @@ class Dataset:
         from cxlib.data.canonical_file import frame_columns
         return frame_columns(self.parquet)
 
+    def head(self, n: int = 50) -> pd.DataFrame:
+        """The first ``n`` rows of the canonical table (read from its Parquet file alone when it has one)."""
+        if self._df is None:
+            from cxlib.data.canonical_file import read_head
+            return read_head(self.parquet, n)
+        return self._df.head(n)
+
     def engine_table(self):
         """The canonical table as an Ibis table on this thread's DuckDB: over the Parquet file when there
         is one, else over the pandas frame."""
