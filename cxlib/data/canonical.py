@@ -493,7 +493,7 @@ def _run(con, sql: str) -> None:
     def work() -> None:
         try:
             con.execute(sql)
-        except BaseException as err:               # raised again in the caller's thread
+        except BaseException as err:  # noqa: BLE001 - raised again in the caller's thread
             failed.append(err)
     worker = threading.Thread(target=work, name="cx-convert", daemon=True)
     worker.start()
@@ -578,5 +578,15 @@ def _count_sentences() -> set[str]:
     return out
 
 
-__all__ = ["arrow_frame", "build", "reporting", "cache_dir", "file_digest", "frame_columns", "min_bytes", "prune", "read_frame",
-           "sample_table"]
+__all__ = [
+    "arrow_frame",
+    "build",
+    "cache_dir",
+    "file_digest",
+    "frame_columns",
+    "min_bytes",
+    "prune",
+    "read_frame",
+    "reporting",
+    "sample_table",
+]

@@ -34,7 +34,7 @@ def read_frame(parquet: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
     return arrow_frame(pq.read_table(parquet, columns=frame_columns(parquet)))
 
-def read_head(parquet: str, n: int) -> "pd.DataFrame":
+def read_head(parquet: str, n: int) -> pd.DataFrame:
     """The first ``n`` rows of a canonical file, as :func:`read_frame` gives them (only the first row group read)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -45,4 +45,4 @@ def read_head(parquet: str, n: int) -> "pd.DataFrame":
     return arrow_frame(table.slice(0, n))
 
 
-__all__ = ["FLAG", "HASH", "HIDDEN", "read_head", "arrow_frame", "frame_columns", "read_frame"]
+__all__ = ["FLAG", "HASH", "HIDDEN", "arrow_frame", "frame_columns", "read_frame", "read_head"]
