@@ -24,6 +24,8 @@ from cxlib.data.table import Limits
 from tests.conftest import SAMPLE
 from tests.engines import PASSWORD
 
+ROOT = SAMPLE.parent
+
 # command -> (sample file, table name, extra arguments)
 COMMANDS = {
     "orders": ("orders_shopify.csv", "orders", []),
@@ -264,3 +266,27 @@ def test_spark_table_gives_the_files_orders(spark_source, file_results, capsys, 
     code, got, err = _run(capsys, "orders", "--source", "pyspark://", "--table", "orders_spark")
     assert code == 0, err
     assert got == file_results["orders"]
+
+
+@pytest.mark.slow
+def test_the_readme_parity_example_prints_the_files_counts_on_postgres_and_spark(pg_url, spark_source, capsys,
+                                                                                   tmp_path):
+    """README, "Data in a database or a cluster": the three funnel lines of the parity example, run as written
+    (the PostgreSQL URL is this test's server; the Spark session holds the sample events as `events`)."""
+    import re
+    import shlex
+
+    from tests.engines import load_spark
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- parity example")[1].split("```bash")[1].split("```")[0]
+    lines = [shlex.split(line)[1:] for line in block.strip().splitlines() if line.startswith("cxlib funnel")]
+    assert len(lines) == 3
+    load_spark(spark_source, "events", _arrow("events.csv"), tmp_path)
+    counts = []
+    for argv in lines:
+        argv = [re.sub(r"^postgres://.*", pg_url, a) for a in argv]
+        argv = [str(ROOT / a) if a.startswith("sample_data/") else a for a in argv]
+        code, got, err = _run(capsys, *argv)
+        assert code == 0, err
+        counts.append((got["users"], got.get("breakdown")))
+    assert counts[0][0][0] > 0 and counts[0] == counts[1] == counts[2]
