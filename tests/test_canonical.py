@@ -392,3 +392,19 @@ def test_a_conversion_reports_its_progress_from_the_caller_s_thread(tmp_path):
     with canonical.reporting(again.append):
         load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)     # nothing to convert: no report
     assert again == []
+
+
+def test_a_large_new_file_is_hashed_while_it_is_converted_and_named_by_its_digest(tmp_path, monkeypatch):
+    import hashlib
+
+    from cxlib.data import canonical_cache
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    monkeypatch.setattr(canonical_cache, "SMALL", 0)          # "large": hashed alongside the conversion
+    ds = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert ds.content_hash == digest and os.path.basename(ds.parquet).startswith(digest)
+    assert not list(canonical.cache_dir().glob(".pending-*"))
+    monkeypatch.setattr(canonical, "_convert", lambda *a, **k: pytest.fail("converted twice"))
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE).parquet == ds.parquet

@@ -30,12 +30,20 @@ import hashlib
 import io
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxlib.core.version import __version__
 from cxlib.data import canonical_orders
+from cxlib.data.canonical_cache import (
+    Hashing,
+    cache_dir,
+    digest_now,
+    file_digest,
+    known_digest,
+    min_bytes,
+    prune,
+)
 from cxlib.data.canonical_file import FLAG as _FLAG
 from cxlib.data.canonical_file import HASH as _HASH
 from cxlib.data.canonical_file import HIDDEN, arrow_frame, frame_columns, read_frame
@@ -57,46 +65,6 @@ _DELIMITERS = (",", ";", "\t", "|")
 # The plain formats the SQL converts; anything else sends the file to the careful readers.
 _NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)"
 _NUMERIC_TEXT = r"\s*[-+]?\(?[\d\s.,']*\d[\d\s.,']*\)?%?\s*"      # convert._NUMERIC_TEXT, in RE2
-
-
-def min_bytes() -> int:
-    return int(float(os.environ.get("CX_ENGINE_LOAD_MIN_MB") or 8) * 2**20)
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("CX_CACHE_DIR") or Path.home() / ".cache" / "cxlib") / "canonical"
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of the file's bytes, read in 16 MB blocks (never the whole file in memory). Like git's index, the
-    digest of a file unchanged since it was last hashed (same size, modification time and inode) is read back
-    from the cache folder instead of hashing the file again."""
-    memo = _memo_file(path)
-    st = path.stat()
-    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
-    try:
-        known = json.loads(memo.read_text())
-        if known.get("stamp") == stamp and re.fullmatch(r"[0-9a-f]{64}", str(known.get("sha256"))):
-            return known["sha256"]
-    except (OSError, ValueError, AttributeError):
-        pass
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 24):
-            h.update(block)
-    import time
-    if time.time() - st.st_mtime > 2:      # a file changed within the clock's tick could keep its stamp: not kept
-        try:
-            memo.parent.mkdir(parents=True, exist_ok=True)
-            memo.write_text(json.dumps({"stamp": stamp, "sha256": h.hexdigest()}))
-        except OSError:
-            pass
-    return h.hexdigest()
-
-
-def _memo_file(path: Path) -> Path:
-    where = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32]
-    return cache_dir() / "digests" / f"{where}.json"
 
 
 def _kind(head: bytes) -> str | None:
@@ -339,20 +307,32 @@ def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str
     if (report.issues or (report.values and role != "orders") or report.value_map or sample.warnings
             or any(getattr(w, "template", w) not in counted for w in report.warnings)):
         return None
-    if digest is None:
-        digest = hashlib.sha256(source).hexdigest() if isinstance(source, bytes) else file_digest(source)
+    hashing = None
+    if digest is None and isinstance(source, bytes):
+        digest = hashlib.sha256(source).hexdigest()
+    elif digest is None:
+        digest = known_digest(source)
+        if digest is None and digest_now(source):
+            digest = file_digest(source)
+        elif digest is None:                          # a large file not seen before: hashed while it is converted
+            hashing = Hashing(source)
     key = hashlib.sha256(json.dumps([FORMAT, __version__, role, sorted(mapping.items())]).encode()).hexdigest()[:16]
     folder = cache_dir()
-    target = folder / f"{digest}-{key}.parquet"
-    stats_file = target.with_suffix(".json")
-    stats = _read_stats(stats_file)
+    target = folder / f"{digest}-{key}.parquet" if digest else None
+    stats = _read_stats(target.with_suffix(".json")) if target else None
     if stats is not None and stats.get("declined"):
         return None
     if stats is None or not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        stats = _convert_source(source, digest, sample, role, mapping, careful.df, target, folder)
+        pending = target or folder / f".pending-{os.getpid()}-{key}.parquet"
+        stats = _convert_source(source, digest or "pending", sample, role, mapping, careful.df, pending, folder)
+        if hashing is not None:
+            digest = hashing.result()
+            target = folder / f"{digest}-{key}.parquet"
+            if stats is not None:
+                os.replace(pending, target)
         try:
-            _write_stats(stats_file, stats or {"format": FORMAT, "declined": True})
+            _write_stats(target.with_suffix(".json"), stats or {"format": FORMAT, "declined": True})
         except OSError:                               # a full or read-only disk: not remembered, still right
             pass
         if stats is None:
@@ -383,28 +363,6 @@ def _write_stats(path: Path, stats: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(stats))
     os.replace(tmp, path)
-
-
-def max_cache_bytes() -> int:
-    return int(float(os.environ.get("CX_CACHE_MAX_MB") or 4096) * 2**20)
-
-
-def prune(folder: Path, keep: Path | None = None) -> int:
-    """Remove the least recently used canonical files until the folder holds at most ``CX_CACHE_MAX_MB``
-    (default 4 GB); ``keep`` is never removed. Returns how many files were removed."""
-    files = sorted(folder.glob("*.parquet"), key=lambda f: f.stat().st_mtime)
-    total = sum(f.stat().st_size for f in files)
-    removed = 0
-    for f in files:
-        if total <= max_cache_bytes():
-            break
-        if keep is not None and f == keep:
-            continue
-        total -= f.stat().st_size
-        f.unlink(missing_ok=True)
-        f.with_suffix(".json").unlink(missing_ok=True)
-        removed += 1
-    return removed
 
 
 def _read_stats(path: Path) -> dict | None:
