@@ -71,6 +71,19 @@ def assert_same(engine, careful) -> None:
     pd.testing.assert_frame_equal(engine.df, careful.df)
 
 
+def equal_or_declined(path, cache) -> None:
+    """The property every file meets: the engine's Dataset equals the careful reader's, or there is none."""
+    for f in cache.glob("**/*"):                 # each example starts from an empty cache
+        f.unlink() if f.is_file() else None
+    try:
+        careful = load_bytes(path.read_bytes(), path.name)
+    except CxDataError:
+        return
+    engine = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
+    if engine is not None:
+        assert_same(engine, careful)
+
+
 def test_a_plain_event_csv_gives_the_careful_frame_report_and_funnel(tmp_path):
     path = tmp_path / "events.csv"
     write_csv(path, events_frame())
@@ -232,15 +245,7 @@ def test_property_the_engine_equals_the_careful_reader_or_declines(tmp_path, row
     body = "\n".join(",".join(f'"{c}"' if ("," in c or '"' in c) else c for c in r) for r in rows)
     path = tmp_path / "events.csv"
     write_csv(path, events_frame(400), body + "\n")
-    for f in (tmp_path / "cache").glob("*"):
-        f.unlink() if f.is_file() else None
-    try:
-        careful = load_bytes(path.read_bytes(), path.name)
-    except CxDataError:
-        return
-    engine = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
-    if engine is not None:
-        assert_same(engine, careful)
+    equal_or_declined(path, tmp_path / "cache")
 
 
 def test_ids_written_as_floats_decline(tmp_path):
@@ -368,15 +373,7 @@ def test_property_orders_on_the_engine_equal_the_careful_reader_or_decline(tmp_p
                    for i, (oid, amt, st, ref) in enumerate(rows))
     path = tmp_path / "orders.csv"
     write_csv(path, orders_frame(400), body.replace(",1,5,", ',"1,5",'))
-    for f in (tmp_path / "cache").glob("**/*"):
-        f.unlink() if f.is_file() else None
-    try:
-        careful = load_bytes(path.read_bytes(), path.name)
-    except CxDataError:
-        return
-    engine = load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE)
-    if engine is not None:
-        assert_same(engine, careful)
+    equal_or_declined(path, tmp_path / "cache")
 
 
 def test_a_conversion_reports_its_progress_from_the_caller_s_thread(tmp_path):
