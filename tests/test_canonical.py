@@ -405,3 +405,16 @@ def test_a_large_new_file_is_hashed_while_it_is_converted_and_named_by_its_diges
     assert not list(canonical.cache_dir().glob(".pending-*"))
     monkeypatch.setattr(canonical, "_convert", lambda *a, **k: pytest.fail("converted twice"))
     assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE).parquet == ds.parquet
+
+
+def test_without_a_writable_cache_folder_the_careful_reader_reads_the_file(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("CX_CACHE_DIR", str(blocked))
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame())
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "0.01")
+    monkeypatch.setattr(canonical, "SAMPLE_BYTES", SAMPLE)
+    ds = load_path(path)
+    assert not ds.on_engine and ds.report.rows == 3_000

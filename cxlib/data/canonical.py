@@ -323,7 +323,10 @@ def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str
     if stats is not None and stats.get("declined"):
         return None
     if stats is None or not target.exists():
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:                               # no writable cache folder: the careful readers
+            return None
         pending = target or folder / f".pending-{os.getpid()}-{key}.parquet"
         stats = _convert_source(source, digest or "pending", sample, role, mapping, careful.df, pending, folder)
         if hashing is not None:
@@ -381,7 +384,10 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
     needs; None (and nothing left behind) when the careful readers must read it."""
     import duckdb
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.parquet")
-    con = _connect(folder / "spill")
+    try:
+        con = _connect(folder / "spill")
+    except (duckdb.Error, OSError):
+        return None
     try:
         source = _reader(path, sample)
         plan = _Plan(role, mapping, sample, _types(con, source))
