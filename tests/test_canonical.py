@@ -168,10 +168,10 @@ def test_revenue_with_a_decimal_comma_declines(tmp_path):
 
 
 def test_other_roles_value_maps_and_small_files_use_the_careful_reader(tmp_path, monkeypatch):
-    answers = pd.DataFrame({"respondent_id": range(2000), "customer_id": [f"c{i % 300}" for i in range(2000)],
-                            "answered_at": "2026-01-05", "nps": [i % 11 for i in range(2000)]})
-    path = tmp_path / "survey.csv"
-    write_csv(path, answers)
+    tickets = pd.DataFrame({"ticket_id": range(2000), "created_at": "2026-01-05 10:00",
+                            "channel": "email", "first_response_minutes": [i % 300 for i in range(2000)]})
+    path = tmp_path / "tickets.csv"
+    write_csv(path, tickets)
     assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
     ev = tmp_path / "events.csv"
     write_csv(ev, events_frame())
@@ -418,3 +418,57 @@ def test_without_a_writable_cache_folder_the_careful_reader_reads_the_file(tmp_p
     monkeypatch.setattr(canonical, "SAMPLE_BYTES", SAMPLE)
     ds = load_path(path)
     assert not ds.on_engine and ds.report.rows == 3_000
+
+
+# ------------------------------------------------------------------------------------------------ survey
+def survey_frame(n: int = 3_000, seed: int = 6) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "respondent_id": [f"r{i}" for i in range(n)],
+        "customer_id": [f"c{x}" for x in rng.integers(0, n // 2, n)],
+        "answered_at": (pd.Timestamp("2026-02-01", tz="UTC")
+                        + pd.to_timedelta(rng.integers(0, 60 * 86400, n), unit="s")).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "nps": rng.choice(["10", "9", "7", "3", "0", "", "10 - Extremely likely"], n),
+        "csat": rng.choice(["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "", "5", "4"], n),
+        "comment": rng.choice(["great, fast", "slow delivery", "", "=cmd"], n),
+    })
+
+
+def test_a_survey_file_gives_the_careful_frame_report_scores_and_values(tmp_path):
+    from cxlib.analyses.survey import summarize
+    path = tmp_path / "survey.csv"
+    write_csv(path, survey_frame(), "r7,c1,2026-03-01T10:00:00Z,8,Satisfied,again\n")   # a repeated respondent
+    engine, careful = both(path)
+    assert engine is not None and engine.role == "responses"
+    assert_same(engine, careful)
+    assert careful.report.duplicates == 1 and careful.report.values.get("csat")
+    assert json.dumps(summarize(engine).to_json(), sort_keys=True, default=str) == \
+        json.dumps(summarize(careful).to_json(), sort_keys=True, default=str)
+
+
+def test_typed_survey_scores_in_parquet_match_the_careful_reader(tmp_path):
+    df = survey_frame(seed=9).assign(nps=lambda d: np.random.default_rng(1).integers(0, 11, len(d)),
+                                     csat=lambda d: np.random.default_rng(2).integers(1, 6, len(d)).astype(float))
+    path = tmp_path / "survey.parquet"
+    df.to_parquet(path)
+    assert_same(load_on_engine(path, limits=Limits.from_env()), load_bytes(path.read_bytes(), path.name))
+
+
+def test_a_score_the_careful_converter_cannot_read_declines(tmp_path):
+    path = tmp_path / "survey.csv"
+    write_csv(path, survey_frame(), "r9999,c1,2026-03-01T10:00:00Z,not sure,Satisfied,x\n")
+    engine, careful = both(path)
+    assert engine is None and careful.report.issues
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["r1", "r2", "", "r3"]),
+                               st.sampled_from(["10", "", "9 - very likely", "N/A", "7.5", "11", "abc", "0"]),
+                               st.sampled_from(["Very satisfied", "", "3", "Neutral", "meh", "4,5", "Unsatisfied"])),
+                     min_size=1, max_size=12))
+def test_property_survey_answers_on_the_engine_equal_the_careful_reader_or_decline(tmp_path, rows):
+    body = "".join(f"{rid},c1,2026-03-0{1 + i % 9}T10:00:00Z,{nps},\"{csat}\",x\n"
+                   for i, (rid, nps, csat) in enumerate(rows))
+    path = tmp_path / "survey.csv"
+    write_csv(path, survey_frame(400), body)
+    equal_or_declined(path, tmp_path / "cache")

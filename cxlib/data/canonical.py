@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxlib.core.version import __version__
-from cxlib.data import canonical_orders
+from cxlib.data import canonical_orders, canonical_responses
 from cxlib.data.canonical_cache import (
     Hashing,
     cache_dir,
@@ -55,11 +55,12 @@ if TYPE_CHECKING:                     # pragma: no cover - typing only
 
     from cxlib.data.dataset import Dataset
 
-FAST_ROLES = frozenset({"events", "orders"})
-DEFERRED = frozenset({("orders", "status")})  # fields whose labels are read through a table: finished afterwards
+FAST_ROLES = frozenset({"events", "orders", "responses"})
+# fields whose labels are read through a table (canonical_labels): converted in a second pass
+DEFERRED = frozenset({("orders", "status"), ("responses", "nps"), ("responses", "csat"), ("responses", "ces")})
 SAMPLE_BYTES = 2 << 20               # the careful readers look at the first 2 MB (~40,000 event rows)
 SAMPLE_ROWS = 50_000                 # ... or the first 50,000 rows of a Parquet file
-FORMAT = 1                           # bump when the canonical file's layout or conversion changes
+FORMAT = 2                           # bump when the canonical file's layout or conversion changes
 _UTF8 = ("utf-8", "utf-8-sig", "ascii")
 _DELIMITERS = (",", ";", "\t", "|")
 # The plain formats the SQL converts; anything else sends the file to the careful readers.
@@ -232,6 +233,8 @@ class _Plan:
             if f.kind == "id" and typ in _INTEGERS:
                 return f"CAST(r{i} AS VARCHAR)", None, False
             return None, None, False
+        if f.name in ("nps", "csat", "ces") and typ in (*_INTEGERS, "DOUBLE", "FLOAT", "DECIMAL"):
+            return f"CASE WHEN isnan(CAST(r{i} AS DOUBLE)) THEN NULL ELSE CAST(r{i} AS DOUBLE) END", None, False
         if f.name in ("nps", "csat", "ces") or f.name.endswith("_minutes") or f.kind == "flag":
             return None, None, False
         if f.kind == "datetime":
@@ -299,12 +302,12 @@ def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str
     rec = schema._recognizer_for(sample, role, mapping, detection)
     if rec is not None and (rec.prepare is not None or rec.local_tz):
         return None
-    if role == "orders" and not canonical_orders.eligible(mapping, sample):
+    if role in _FINISH and not _FINISH[role].eligible(mapping, sample):
         return None
     careful = schema.build(sample, role, mapping, detection=detection)
     report = careful.report
     counted = _count_sentences()
-    if (report.issues or (report.values and role != "orders") or report.value_map or sample.warnings
+    if (report.issues or (report.values and role not in _FINISH) or report.value_map or sample.warnings
             or any(getattr(w, "template", w) not in counted for w in report.warnings)):
         return None
     hashing = None
@@ -395,9 +398,10 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
             return None
         con.execute("SET threads = 1")              # the file's first rows, in the file's order
         head = con.sql(plan.sql(source, limit=len(expected), report=False)).to_arrow_table()
-        if role == "orders":
+        finisher = _FINISH.get(role)
+        if finisher is not None:
             con.register("head1", head)
-            done = canonical_orders.finish(con, "head1", plan.names, mapping)
+            done = finisher.finish(con, "head1", plan.names, mapping, plan.deferred)
             head = None if done is None else con.sql(done[0]).to_arrow_table()
         con.execute(f"SET threads = {_threads()}")
         if head is None or not _same(arrow_frame(head.select(frame_names(head))), expected):
@@ -406,19 +410,19 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
         stats = _count(con, tmp, plan.names, role)
         if stats is None:
             return None
-        if role == "orders":
-            done = canonical_orders.finish(con, f"read_parquet({_lit(str(tmp))})", plan.names, mapping)
+        if finisher is not None:
+            done = finisher.finish(con, f"read_parquet({_lit(str(tmp))})", plan.names, mapping, plan.deferred)
             if done is None:
                 return None
-            final = tmp.with_name(tmp.name + ".orders")
+            final = tmp.with_name(tmp.name + ".finished")
             con.execute(f"COPY ({done[0]}) TO {_lit(str(final))} ({_PARQUET})")
-            stats["orders"] = done[1]
-            fields = list(stats["missing"])                 # statuses and refunds are final only now
+            stats["finish"] = done[1]
+            fields = list(stats["missing"])                 # labelled fields (and refunds) are final only now
             empty = con.sql("SELECT " + ", ".join(f"count(*) - count({_q(n)})" for n in fields)
                             + f" FROM read_parquet({_lit(str(final))})").fetchall()[0]
             stats["missing"] = dict(zip(fields, (int(x) for x in empty)))
-            if plan.deferred:
-                stats["values"] = {k: [list(v) for v in vs] for k, vs in canonical_orders.inventory(str(tmp)).items()}
+            found = finisher.inventory(str(tmp), plan.deferred)
+            stats["values"] = {k: [list(v) for v in vs] for k, vs in found.items()}
             os.replace(final, tmp)
         os.replace(tmp, target)
         return stats
@@ -430,6 +434,8 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
 
 
 _PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
+# roles whose careful steps after conversion run as a second SQL pass (eligible, finish, inventory, notes, ...)
+_FINISH = {"orders": canonical_orders, "responses": canonical_responses}
 _PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cx_load_progress", default=None)
 
 
@@ -519,12 +525,14 @@ def _dataset(name: str, role: str, mapping: dict[str, str], careful, rec, stats:
     from cxlib.data import schema
     from cxlib.data.dataset import Dataset
     spec, rows = ROLES_BY_NAME[role], stats["rows"]
-    warnings = (canonical_orders.notes(stats.get("orders", {}))
-                + schema.duplicate_row_warnings(stats["duplicates"])
+    finisher, counts = _FINISH.get(role), stats.get("finish", {})
+    duplicates, said = (finisher.duplicates(counts, stats["duplicates"]) if finisher is not None
+                        else (stats["duplicates"], schema.duplicate_row_warnings(stats["duplicates"])))
+    warnings = ((finisher.notes(counts) if finisher is not None else []) + said
                 + schema.empty_required(stats["missing"], rows, spec, mapping, rec)
                 + schema.formula_warnings(stats["formulas"]))
     report = replace(careful.report, rows_in=rows, rows=rows, missing=dict(stats["missing"]),
-                     duplicates=stats["duplicates"], formulas=stats["formulas"], warnings=tuple(warnings),
+                     duplicates=duplicates, formulas=stats["formulas"], warnings=tuple(warnings),
                      date_range=tuple(stats["date_range"]) if stats["date_range"] else None,
                      values={k: tuple(tuple(v) for v in vs) for k, vs in stats.get("values", {}).items()})
     return Dataset(name=name, role=role, mapping=dict(mapping), report=report, content_hash=digest,
@@ -536,7 +544,8 @@ def _count_sentences() -> set[str]:
     from cxlib.data import schema
     from cxlib.data.roles import ROLES
     out = {m.template for m in schema.duplicate_row_warnings(1) + schema.formula_warnings(1)}
-    out |= canonical_orders.note_templates()
+    for finisher in _FINISH.values():
+        out |= finisher.note_templates()
     for spec in ROLES:
         out |= {m.template for m in schema.empty_required(dict.fromkeys(spec.required, 1), 1, spec, {}, None)}
     return out

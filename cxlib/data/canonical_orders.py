@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxlib.data.canonical_file import HIDDEN
+from cxlib.data import canonical_labels
 
 if TYPE_CHECKING:                     # pragma: no cover - typing only
     from cxlib.data.table import Table
 
-MAX_LABELS = 1_000                    # distinct status labels the SQL maps one by one
 _ST, _ST2 = "__cx_st", "__cx_st2"
 
 
@@ -40,20 +39,16 @@ def eligible(mapping: dict[str, str], sample: Table) -> bool:
     from cxlib.data import convert
     if {"quantity", "unit_price", "items"} & set(mapping) or "amount" not in mapping:
         return False
-    if "currency" not in mapping and convert.currencies(pd.Series(["1"], dtype="string"), mapping["amount"]) is not None:
-        return False
-    return True
+    return "currency" in mapping or convert.currencies(pd.Series(["1"], dtype="string"), mapping["amount"]) is None
 
 
-def finish(con, relation: str, names: list[str], mapping: dict[str, str]) -> tuple[str, dict] | None:
+def finish(con, relation: str, names: list[str], mapping: dict[str, str], deferred: dict[str, str] | None = None
+           ) -> tuple[str, dict] | None:
     """(the SELECT of the finished table from ``relation``, the counts its notes need), or None when the file
     must go the careful way."""
-    import pandas as pd
-
     from cxlib.core import statuses
     from cxlib.data import convert
     ids = '"order_id"' if "order_id" in mapping else None
-    raw = _q(HIDDEN + "status")
     counts = ["count(*)"]
     if ids:
         counts += [f"count(*) - count({ids})", f"count(DISTINCT {ids}) = count({ids})"]
@@ -65,14 +60,10 @@ def finish(con, relation: str, names: list[str], mapping: dict[str, str]) -> tup
             return None                                  # line items or credit notes: the careful reader
         return f"SELECT {', '.join(map(_q, names))} FROM {relation}", {"no_id": int(row[1]) if ids else 0,
                                                                        "refunds": [0, 0, 0]}
-    labels = [r[0] for r in con.sql(f"SELECT DISTINCT {raw} FROM {relation} WHERE {raw} IS NOT NULL").fetchall()]
-    if len(labels) > MAX_LABELS:
+    status = canonical_labels.mapped(con, relation, "status",
+                                     lambda v: convert.labels(v, statuses.ORDER_STATUS_TABLE))
+    if status is None:
         return None
-    values, unknown = convert.labels(pd.Series(labels, dtype="string"), statuses.ORDER_STATUS_TABLE)
-    if bool(unknown.any()):
-        return None
-    whens = " ".join(f"WHEN {raw} = {_lit(v)} THEN {_lit(c)}" for v, c in zip(labels, values) if not pd.isna(c))
-    status = f"CASE {whens} END" if whens else "CAST(NULL AS VARCHAR)"
     had = "refunded" in mapping
     refund = '"refunded"' if had else "CAST(NULL AS DOUBLE)"
     paid = f"(coalesce({refund}, 0) > 0)"
@@ -104,17 +95,15 @@ def finish(con, relation: str, names: list[str], mapping: dict[str, str]) -> tup
             {"no_id": int(row[1]) if ids else 0, "refunds": [marked, whole_n, part_n]})
 
 
-def inventory(parquet: str) -> dict:
+def inventory(parquet: str, deferred: dict[str, str]) -> dict:
     """The value inventory of statuses, by the careful code, from the cleaned labels in file order."""
-    import pyarrow.parquet as pq
+    return canonical_labels.inventory(parquet, "orders", [f for f in ("status",) if f in deferred])
 
+
+def duplicates(counts: dict, rows_duplicates: int) -> tuple[int, list]:
+    """The report's duplicates and its sentence: copies of a row."""
     from cxlib.data import schema
-    from cxlib.data.canonical_file import arrow_frame
-    from cxlib.data.roles import ROLES_BY_NAME
-    labels = arrow_frame(pq.read_table(parquet, columns=[HIDDEN + "status"]))[HIDDEN + "status"]
-    frame = labels.to_frame(schema._RAW + "status")
-    _, found = schema._value_inventory(frame, ROLES_BY_NAME["orders"], {})
-    return found
+    return rows_duplicates, schema.duplicate_row_warnings(rows_duplicates)
 
 
 def notes(counts: dict) -> list:
@@ -128,4 +117,4 @@ def note_templates() -> set[str]:
     return {m.template for m in convert.no_order_id_notes(1) + convert.refund_notes(1, 1, 1)}
 
 
-__all__ = ["MAX_LABELS", "eligible", "finish", "inventory", "note_templates", "notes"]
+__all__ = ["duplicates", "eligible", "finish", "inventory", "note_templates", "notes"]

@@ -357,10 +357,14 @@ def _duplicates(hashes: pd.Series, frame: pd.DataFrame, spec: Role,
     if id_field and id_field in frame:
         ids = frame[id_field].dropna()
         n = int(ids.duplicated().sum())
-        return n, ([msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=n, field=id_field)]
-                   if n else []), None
+        return n, repeated_id_warnings(n, id_field), None
     n = int(hashes.duplicated().sum()) if copies is None else int(copies)
     return n, duplicate_row_warnings(n), None
+
+
+def repeated_id_warnings(count: int, field: str) -> list[Msg]:
+    """The report's sentence on rows whose unit id (ticket, respondent, customer) was seen earlier."""
+    return [msg("{count:,} row(s) repeat a {field} seen earlier in the file.", count=count, field=field)] if count else []
 
 
 def duplicate_row_warnings(count: int) -> list[Msg]:

@@ -1,0 +1,58 @@
+"""Fields whose cells are read through a table of labels (order statuses, survey scores written as words): on the
+engine, the file's *distinct* cleaned values go through the careful converter in one call (so a column-level
+choice, such as which CSAT scale the labels belong to, is made as the careful reader makes it), and the SQL maps
+each value to what the converter said. One value the converter cannot read sends the file the careful way."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cxlib.data.canonical_file import HIDDEN
+
+MAX_DISTINCT = 1_000                  # distinct values the SQL maps one by one
+
+
+def q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def lit(value) -> str:
+    if isinstance(value, float):
+        return repr(value) + "::DOUBLE"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def mapped(con, relation: str, field: str, convert: Callable, sql_type: str = "VARCHAR") -> str | None:
+    """SQL of ``field``'s canonical value from its hidden cleaned-text column in ``relation``, through
+    ``convert(pandas Series of the distinct values) -> (values, bad)``; None when a value is not understood (or
+    there are more than :data:`MAX_DISTINCT`)."""
+    import pandas as pd
+    raw = q(HIDDEN + field)
+    distinct = [r[0] for r in con.sql(f"SELECT DISTINCT {raw} FROM {relation} WHERE {raw} IS NOT NULL").fetchall()]
+    if len(distinct) > MAX_DISTINCT:
+        return None
+    if not distinct:
+        return f"CAST(NULL AS {sql_type})"
+    values, bad = convert(pd.Series(distinct, dtype="string"))
+    if bool(bad.any()):
+        return None
+    whens = " ".join(f"WHEN {raw} = {lit(v)} THEN {lit(c)}" for v, c in zip(distinct, values) if not pd.isna(c))
+    return f"CAST(CASE {whens} END AS {sql_type})" if whens else f"CAST(NULL AS {sql_type})"
+
+
+def inventory(parquet: str, role: str, fields: list[str]) -> dict:
+    """The value inventory of ``fields`` by the careful code (:func:`cxlib.data.schema._value_inventory`), from
+    their cleaned text in file order."""
+    import pyarrow.parquet as pq
+
+    from cxlib.data import schema
+    from cxlib.data.canonical_file import arrow_frame
+    from cxlib.data.roles import ROLES_BY_NAME
+    if not fields:
+        return {}
+    table = arrow_frame(pq.read_table(parquet, columns=[HIDDEN + f for f in fields]))
+    frame = table.rename(columns={HIDDEN + f: schema._RAW + f for f in fields})
+    _, found = schema._value_inventory(frame, ROLES_BY_NAME[role], {})
+    return found
+
+
+__all__ = ["MAX_DISTINCT", "inventory", "lit", "mapped", "q"]
