@@ -168,10 +168,10 @@ def test_revenue_with_a_decimal_comma_declines(tmp_path):
 
 
 def test_other_roles_value_maps_and_small_files_use_the_careful_reader(tmp_path, monkeypatch):
-    tickets = pd.DataFrame({"ticket_id": range(2000), "created_at": "2026-01-05 10:00",
-                            "channel": "email", "first_response_minutes": [i % 300 for i in range(2000)]})
-    path = tmp_path / "tickets.csv"
-    write_csv(path, tickets)
+    assignments = pd.DataFrame({"user_id": [f"u{i}" for i in range(2000)], "variant": ["A", "B"] * 1000,
+                                "converted": [i % 7 == 0 for i in range(2000)]})
+    path = tmp_path / "experiment.csv"
+    write_csv(path, assignments)
     assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
     ev = tmp_path / "events.csv"
     write_csv(ev, events_frame())
@@ -472,3 +472,38 @@ def test_property_survey_answers_on_the_engine_equal_the_careful_reader_or_decli
     path = tmp_path / "survey.csv"
     write_csv(path, survey_frame(400), body)
     equal_or_declined(path, tmp_path / "cache")
+
+
+# ----------------------------------------------------------------------------------------------- tickets
+def tickets_frame(n: int = 3_000, seed: int = 12) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "Ticket ID": [str(1000 + i) for i in range(n)],
+        "Created at": (pd.Timestamp("2026-04-01", tz="UTC")
+                       + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
+        "Channel": rng.choice(["email", "Chat", " phone ", "", "web"], n),
+        "First reply time (hours)": rng.choice(["0.5", "2", "", "12.25", "N/A"], n),
+        "Resolution minutes": rng.choice(["30", "600", "", "45.5"], n),
+        "Satisfaction": rng.choice(["Good", "bad", "offered", "unoffered", ""], n),
+    })
+
+
+def test_a_ticket_file_gives_the_careful_frame_report_times_ratings_and_values(tmp_path):
+    from cxlib.analyses.support import summarize
+    path = tmp_path / "tickets.csv"
+    write_csv(path, tickets_frame(), "1007,2026-04-02 10:00:00,email,1,20,Good\n")     # a repeated ticket id
+    engine, careful = both(path)
+    assert engine is not None and engine.role == "tickets"
+    assert_same(engine, careful)
+    assert careful.report.duplicates == 1 and set(careful.report.values) == {"satisfaction", "channel"}
+    assert json.dumps(summarize(engine).to_json(), sort_keys=True, default=str) == \
+        json.dumps(summarize(careful).to_json(), sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("tail", ["1999,2026-04-02 10:00:00,email,1:20,20,Good\n",       # a clock duration
+                                  "1999,2026-04-02 10:00:00,email,1,20,so-so\n"])          # a rating no table knows
+def test_tickets_the_careful_reader_must_read_decline(tmp_path, tail):
+    path = tmp_path / "tickets.csv"
+    write_csv(path, tickets_frame(), tail)
+    engine, careful = both(path)
+    assert engine is None and careful.report.rows == 3_001

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxlib.core.version import __version__
-from cxlib.data import canonical_orders, canonical_responses
+from cxlib.data import canonical_orders, canonical_responses, canonical_tickets
 from cxlib.data.canonical_cache import (
     Hashing,
     cache_dir,
@@ -55,9 +55,11 @@ if TYPE_CHECKING:                     # pragma: no cover - typing only
 
     from cxlib.data.dataset import Dataset
 
-FAST_ROLES = frozenset({"events", "orders", "responses"})
+FAST_ROLES = frozenset({"events", "orders", "responses", "tickets"})
+LISTED = frozenset({("tickets", "channel")})  # fields converted as text whose values the report also lists
 # fields whose labels are read through a table (canonical_labels): converted in a second pass
-DEFERRED = frozenset({("orders", "status"), ("responses", "nps"), ("responses", "csat"), ("responses", "ces")})
+DEFERRED = frozenset({("orders", "status"), ("responses", "nps"), ("responses", "csat"), ("responses", "ces"),
+                      ("tickets", "satisfaction")})
 SAMPLE_BYTES = 2 << 20               # the careful readers look at the first 2 MB (~40,000 event rows)
 SAMPLE_ROWS = 50_000                 # ... or the first 50,000 rows of a Parquet file
 FORMAT = 2                           # bump when the canonical file's layout or conversion changes
@@ -174,10 +176,12 @@ class _Plan:
             i = self.index[mapping[f.name]]
             if (role, f.name) in DEFERRED and self.text[i]:
                 expr, fails, needs_na = "CAST(NULL AS VARCHAR)", None, True      # its value: from the table of labels
+            else:
+                expr, fails, needs_na = self._convert(f, i, types[cols[i]], sample.df[cols[i]], cols[i])
+            if ((role, f.name) in DEFERRED or (role, f.name) in LISTED) and self.text[i]:
+                needs_na = True                          # its cleaned text: for the table of labels, the value list
                 hidden.append(f"n{i} AS {_q(HIDDEN + f.name)}")
                 self.deferred[f.name] = HIDDEN + f.name
-            else:
-                expr, fails, needs_na = self._convert(f, i, types[cols[i]], sample.df[cols[i]])
             if expr is None:
                 self.ok = False
                 return
@@ -219,7 +223,7 @@ class _Plan:
                 f"(SELECT * FROM {source}{head})))")
 
     @staticmethod
-    def _convert(f, i: int, typ: str, values: pd.Series) -> tuple[str | None, str | None, bool]:
+    def _convert(f, i: int, typ: str, values: pd.Series, header: str) -> tuple[str | None, str | None, bool]:
         """(SQL of the canonical column, SQL true where a present cell is not in a plain format, whether it
         reads ``n{i}``), or (None, ...) when this column's type or content needs the careful reader."""
         text = typ == "VARCHAR"
@@ -235,6 +239,12 @@ class _Plan:
             return None, None, False
         if f.name in ("nps", "csat", "ces") and typ in (*_INTEGERS, "DOUBLE", "FLOAT", "DECIMAL"):
             return f"CASE WHEN isnan(CAST(r{i} AS DOUBLE)) THEN NULL ELSE CAST(r{i} AS DOUBLE) END", None, False
+        if f.name.endswith("_minutes") and typ == "VARCHAR":
+            # plain numbers in the header's unit (convert.minutes); a clock duration (1:20) goes the careful way
+            from cxlib.data.convert import _HEADER_UNITS
+            factor = next((x for rx, x in _HEADER_UNITS if rx.search(str(header))), 1.0)
+            return (f"try_cast(n{i} AS DOUBLE) * {factor!r}",
+                    f"(n{i} IS NOT NULL AND NOT regexp_full_match(n{i}, {_lit(_NUMBER)}))", True)
         if f.name in ("nps", "csat", "ces") or f.name.endswith("_minutes") or f.kind == "flag":
             return None, None, False
         if f.kind == "datetime":
@@ -435,7 +445,7 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
 
 _PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
 # roles whose careful steps after conversion run as a second SQL pass (eligible, finish, inventory, notes, ...)
-_FINISH = {"orders": canonical_orders, "responses": canonical_responses}
+_FINISH = {"orders": canonical_orders, "responses": canonical_responses, "tickets": canonical_tickets}
 _PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cx_load_progress", default=None)
 
 
