@@ -507,3 +507,14 @@ def test_tickets_the_careful_reader_must_read_decline(tmp_path, tail):
     write_csv(path, tickets_frame(), tail)
     engine, careful = both(path)
     assert engine is None and careful.report.rows == 3_001
+
+
+def test_a_parquet_file_over_the_decompressed_limit_is_refused_as_the_careful_reader_refuses_it(tmp_path, monkeypatch):
+    df = events_frame()
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+    path = tmp_path / "events.parquet"
+    df.to_parquet(path)
+    monkeypatch.setenv("CX_MAX_DECOMPRESSED_MB", "0.01")
+    assert load_on_engine(path, limits=Limits.from_env()) is None
+    with pytest.raises(CxDataError, match="MB of data"):
+        load_bytes(path.read_bytes(), path.name)

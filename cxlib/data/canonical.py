@@ -91,7 +91,10 @@ def sample_table(source: Path | bytes, limits: Limits, sample_bytes: int = SAMPL
         import pyarrow as pa
         import pyarrow.parquet as pq
         pf = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-        check_rows(pf.metadata.num_rows, name, limits)
+        meta = pf.metadata
+        check_rows(meta.num_rows, name, limits)
+        if sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)) > limits.max_decompressed_bytes:
+            return None                  # the careful reader refuses it with its own message
         first = next(pf.iter_batches(batch_size=SAMPLE_ROWS), None)
         if first is None:
             return None
