@@ -14,7 +14,7 @@ try:
 except CxDataError as err:
     ui.show_error(err)
     st.stop()
-with st.spinner(t("Computing the funnel over {n:,} events...", n=len(ds.df))):
+with st.spinner(t("Computing the funnel over {n:,} events...", n=ds.report.rows if ds.on_engine else len(ds.df))):
     res = runner.run("funnel", ds, spec.to_json())
 
 sessions = res.unit_name == "sessions"
