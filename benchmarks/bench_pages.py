@@ -219,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import ARGS, CHROMIUM, _start_server, _stop
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        print(f"pages benchmark not run: chromium not found at {CHROMIUM} (make browser)")
+        return 1
     scratch = Path(tempfile.mkdtemp(prefix="cx-bench-pages-"))
     env = {"CX_MODE": "local", "CX_DATA_DIR": str(scratch / "data"), "CX_CACHE_DIR": str(scratch / "cache"),
            "CX_MAX_UPLOAD_MB": "1000"}
