@@ -10,6 +10,7 @@ import streamlit as st
 from cxlib.data import export
 from ui.charts import localized, show_chart
 from ui.i18n import t
+from ui.lang import language
 from ui.tables import export_frame
 
 
@@ -25,10 +26,14 @@ def chart_png(chart) -> bytes:
 
 
 def download_chart(chart, filename: str, *, key: str, label: str | None = None) -> None:
-    """PNG download of an Altair chart (rendered offline with vl-convert, only when clicked)."""
-    spec = localized(chart).to_json()
-    st.download_button(label or t("Download chart (PNG)"), data=lambda: _png(spec), file_name=filename,
-                       mime="image/png", key=key, on_click="ignore", icon=":material/image:")
+    """PNG download of an Altair chart (rendered offline with vl-convert, only when clicked).
+
+    The localized spec is made when clicked too: sizing the labels and validating the spec cost 20-100 ms
+    a chart, on every rerun of a page that nobody downloads from. The language is read now (the click is
+    served outside the script run, where the session cannot be read)."""
+    lang = language()
+    st.download_button(label or t("Download chart (PNG)"), data=lambda: _png(localized(chart, lang).to_json()),
+                       file_name=filename, mime="image/png", key=key, on_click="ignore", icon=":material/image:")
 
 
 def download_table(df, filename: str, *, key: str, label: str | None = None, labels=None) -> None:
@@ -62,7 +67,8 @@ def spec_download(result, datasets, *, key: str, title: str = "") -> None:
     st.download_button(t("Save analysis spec (JSON)"), data=build, file_name=f"{key}.json", mime="application/json",
                        key=key, on_click="ignore", icon=":material/save:",
                        help=t("Reopen it on the Saved analysis page, or in a notebook with cx.open_analysis()."))
-    from ui.share import save_and_share         # and the same analysis stored, with a link to it
+    # and the same analysis stored, with a link to it
+    from ui.share import save_and_share
     save_and_share(result, data, key=key, title=title)
 
 

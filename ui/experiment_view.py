@@ -73,7 +73,7 @@ def show_results(res: ExperimentResult) -> None:
         return "< " + fmt.num(0.001, 3) if x < 0.001 else fmt.num(x, 3)
 
     def significant(x) -> str:
-        return "—" if x is None or x != x else (t("yes") if x else t("no"))
+        return "—" if x is None or x != x else (t("yes") if x else t("no"))  # noqa: PLR0124 (NaN)
 
     def variant(name) -> str:
         if name == res.control and "control" not in str(name).lower():
@@ -128,14 +128,15 @@ def show_result(res: ex.ExperimentResult, key: str) -> ex.ExperimentResult:
     caption(res.spec.describe())
     for note in res.caveats:
         caption(note)
-    memo_md = memo.memo_markdown(res, question, translate=tr)
     with st.expander(t("Decision memo (preview)")):     # memo_markdown escapes every text that came from a file
         st.markdown(memo.memo_markdown(res, question, translate=tr, provenance=False))
     d = st.columns(4)
     with d[0]:
         download_table(res.to_frame(), "ab_results.csv", key=f"{key}_dl_csv", label=t("Results (CSV)"))
-    lang = language()                  # the deferred HTML download runs outside the script run
-    d[1].download_button(t("Decision memo (Markdown)"), data=memo_md, file_name="decision_memo.md",
+    lang = language()                  # the deferred downloads run outside the script run
+    # the memo with its provenance (package versions read from disk) is written when asked for, as the HTML one
+    d[1].download_button(t("Decision memo (Markdown)"), file_name="decision_memo.md",
+                         data=lambda: memo.memo_markdown(res, question, translate=lambda x: tr(x, lang)),
                          mime="text/markdown", key=f"{key}_dl_md", on_click="ignore", icon=":material/description:")
     d[2].download_button(t("Decision memo (HTML)"), file_name="decision_memo.html",
                          data=lambda: memo.memo_html(res, question=question or None, translate=lambda x: tr(x, lang),
