@@ -518,3 +518,22 @@ def test_a_parquet_file_over_the_decompressed_limit_is_refused_as_the_careful_re
     assert load_on_engine(path, limits=Limits.from_env()) is None
     with pytest.raises(CxDataError, match="MB of data"):
         load_bytes(path.read_bytes(), path.name)
+
+
+def test_order_headlines_on_the_engine_equal_the_careful_ones_with_currencies_and_gaps(tmp_path, monkeypatch):
+    from cxlib.analyses.orders import summarize
+    monkeypatch.setenv("CX_ENGINE_ANALYSIS_MIN_ROWS", "0")      # else a table this small computes in pandas
+    df = orders_frame(seed=21)
+    df["currency"] = np.where(np.arange(len(df)) % 5 == 0, "USD", "EUR")
+    df.loc[df.index % 11 == 0, "customer_id"] = ""
+    df.loc[df.index % 13 == 0, "total"] = np.nan
+    path = tmp_path / "orders.csv"
+    write_csv(path, df)
+    engine, careful = both(path)
+    assert engine is not None
+    a, b = summarize(engine), summarize(careful)
+    assert engine.on_engine                                  # the headlines never read the table into pandas
+    monkeypatch.setenv("CX_ENGINE_ANALYSIS_MIN_ROWS", "1000000")
+    assert as_json(summarize(engine)) == as_json(b)
+    assert as_json(a) == as_json(b)
+    assert any("currencies" in str(w) for w in a.warnings) and any("no customer id" in str(w) for w in a.warnings)

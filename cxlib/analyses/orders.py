@@ -13,13 +13,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cxlib.core.definitions import DefinitionSet
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import N_, Msg, msg
+from cxlib.core.result import Result
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame  # noqa: F401 - the examples below use it
 from cxlib.data.orders import order_frame, rule_notes
-from cxlib.core.definitions import DefinitionSet
-from cxlib.core.result import Result
-from cxlib.core.errors import CxDataError
-from cxlib.core.messages import Msg, N_, msg
 
 Freq = Literal["day", "week", "month"]
 _FREQ = {"day": "D", "week": "W-SUN", "month": "M"}
@@ -123,10 +123,22 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> OrdersSummary:
     """
     from cxlib.core.stats import proportion_ci
     defs = defs or DefinitionSet.default()
+    from cxlib.analyses.orders_engine import on_engine
+    if on_engine(ds):                # a large table stays in the engine: aggregates only
+        from cxlib.analyses.orders_engine import figures
+        f = figures(ds, defs)
+        rate, lo, hi = proportion_ci(f["repeat"], f["buyers"]) if f["buyers"] else (np.nan, np.nan, np.nan)
+        return OrdersSummary(
+            orders=f["orders"], customers=f["customers"], valid_orders=f["valid"], net_revenue=f["net"],
+            aov=f["net"] / f["valid"] if f["valid"] else float("nan"), repeat_customers=f["repeat"],
+            buyers=f["buyers"], repeat_rate=float(rate), repeat_rate_ci95=(float(lo), float(hi)),
+            first_order_at=f["first"], last_order_at=f["last"], status_counts=f["status_counts"],
+            currency=f["currency"], description=defs.describe("net_revenue"),
+            warnings=f["warnings"] + ((msg("The orders table is empty."),) if f["empty"] else ()))
     work, warnings = prepare(ds, defs)
     valid = work[work["valid"]]
     per_customer = valid.groupby("customer_id", dropna=True).size()
-    buyers = int(len(per_customer))
+    buyers = len(per_customer)
     repeat = int((per_customer >= defs.repeat.min_orders).sum())
     rate, lo, hi = proportion_ci(repeat, buyers) if buyers else (np.nan, np.nan, np.nan)
     net = float(valid["net"].sum())

@@ -142,14 +142,19 @@ class Dataset:
             return read_head(self.parquet, n)
         return self._df.head(n)
 
-    def engine_table(self):
+    def engine_table(self, *, row: bool = False):
         """The canonical table as an Ibis table on this thread's DuckDB: over the Parquet file when there
-        is one, else over the pandas frame."""
+        is one, else over the pandas frame. ``row``: with ``_row``, each row's position in the table."""
         import ibis
         if self._df is None:
             from cxlib.data import engine
-            t = engine.backend().read_parquet(self.parquet)
-            return t.select(*self.columns)
+            t = engine.backend().read_parquet(self.parquet, file_row_number=row)
+            cols = [*self.columns, *(["file_row_number"] if row else [])]
+            t = t.select(*cols)
+            return t.rename(_row="file_row_number") if row else t
+        if row:
+            import numpy as np
+            return ibis.memtable(self._df.assign(_row=np.arange(len(self._df), dtype="int64")))
         return ibis.memtable(self._df)
 
     @property

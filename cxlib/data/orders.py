@@ -145,12 +145,14 @@ def _rows(source) -> ir.Table:
     return source if "_row" in source.columns else source.mutate(_row=ibis.row_number().cast("int64"))
 
 
-def order_expr(source, defs: DefinitionSet | RevenueDef | None = None, extra: Mapping | None = None) -> ir.Table:
+def order_expr(source, defs: DefinitionSet | RevenueDef | None = None, extra: Mapping | None = None, *,
+               one_row_per_order: bool = False) -> ir.Table:
     """:func:`order_frame` on the engine: one row per order with :data:`ORDER_COLUMNS` plus ``extra``.
 
     ``source``: an Ibis table (with ``_row`` for an exact "first line"), a Dataset or a DataFrame.
     ``extra`` maps output names to a column name, or to ``(function of the source table -> expression,
-    how)`` with ``how`` one of :data:`HOW` (how an order's lines combine)."""
+    how)`` with ``how`` one of :data:`HOW` (how an order's lines combine). ``one_row_per_order``: the caller
+    knows no order id repeats (a canonical table the engine loaded), so no lines are combined."""
     import ibis
     rev = revenue_rule(defs)
     t = _rows(source)
@@ -168,7 +170,7 @@ def order_expr(source, defs: DefinitionSet | RevenueDef | None = None, extra: Ma
                     customer_id=col("customer_id", "string"), ordered_at=t.ordered_at,
                     amount=col("amount", "float64"), refunded=col("refunded", "float64"),
                     status=col("status", "string"), **{n: fn(t) for n, (fn, _) in extras.items()})
-    if "order_id" in cols:
+    if "order_id" in cols and not one_row_per_order:
         k = base.filter(base.order_id.notnull())
 
         def first(c):
