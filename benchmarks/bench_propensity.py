@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--horizon", type=int, default=30)
     ap.add_argument("--seed", type=int, default=20261207)
-    args = ap.parse_args(argv)
+    ap.add_argument("--quick", action="store_true", help="10,000 customers: a check that it runs")
+    args, _ = ap.parse_known_args(argv)            # run.py hands every benchmark the same options
+    if args.quick:
+        args.customers = 10_000
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         sizes = generate(folder, args.customers, args.seed, args.horizon)
