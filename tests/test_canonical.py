@@ -537,3 +537,11 @@ def test_order_headlines_on_the_engine_equal_the_careful_ones_with_currencies_an
     assert as_json(summarize(engine)) == as_json(b)
     assert as_json(a) == as_json(b)
     assert any("currencies" in str(w) for w in a.warnings) and any("no customer id" in str(w) for w in a.warnings)
+
+
+def test_blank_lines_are_skipped_as_the_careful_reader_skips_them(tmp_path):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame(), "\nu1,page_view,2026-03-02T10:00:00Z,mobile,/\n\n")
+    engine, careful = both(path)
+    assert_same(engine, careful)
+    assert careful.report.rows == 3_001

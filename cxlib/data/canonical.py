@@ -11,12 +11,14 @@ The engine is used only where its conversion is provably the careful one, otherw
 ``None`` and the caller reads the file the careful way (same numbers, slower):
 
 - a Parquet file (typed columns keep their types), or delimited UTF-8 text with one header row;
-- a role whose rows are its units (events);
-- on the sample, the careful reader found nothing to warn about (no unreadable cell, no guessed format, no
-  value to map) and DuckDB's conversion of the same first rows equals its frame exactly;
+- events, orders with one row per order, survey answers or support tickets (:data:`FAST_ROLES`); the careful
+  steps that follow the conversion for the last three run as a second SQL pass (:mod:`canonical_orders`,
+  :mod:`canonical_responses`, :mod:`canonical_tickets`; labelled fields through :mod:`canonical_labels`);
+- on the sample, the careful reader found nothing to warn about but counts (no unreadable cell, no guessed
+  format, no value to map) and DuckDB's conversion of the same first rows equals its frame exactly;
 - on the whole file, every cell is in the plain formats the SQL converts (ISO-8601 timestamps, plain decimal
-  numbers), no cell is an Excel ``="..."`` wrapper and no line is blank: one such cell anywhere and the
-  whole file goes the careful way.
+  numbers, labels the careful tables know) and no cell is an Excel ``="..."`` wrapper: one such cell
+  anywhere and the whole file goes the careful way (and is remembered as such).
 
 Files at or below ``CX_ENGINE_LOAD_MIN_MB`` (default 8 MB) are always read the careful way: they take well
 under a second. The cache folder is ``CX_CACHE_DIR`` (default ``~/.cache/cxlib``); ``CX_ENGINE_MEMORY`` caps
