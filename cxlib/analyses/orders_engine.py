@@ -38,7 +38,8 @@ def figures(ds: Dataset, defs) -> dict:
     known = t.status.isin(list(ORDER_STATUSES))
     head = engine.execute(t.aggregate(
         orders=t.count(), customers=t.customer_id.nunique(), valid=t.valid.sum(),
-        net=t.net.sum(where=t.valid), first=t.ordered_at.min(), last=t.ordered_at.max(),
+        net=t.net.cast("decimal(38, 6)").sum(where=t.valid).cast("float64"),      # exact: same in every run
+        first=t.ordered_at.min(), last=t.ordered_at.max(),
         no_customer=(t.customer_id.isnull()).sum(), any_customer=t.customer_id.notnull().any(),
         unknown=(~known).sum(), no_amount=(t.valid & t.amount.isnull()).sum())).iloc[0]
     v = t.filter(t.valid & t.customer_id.notnull())

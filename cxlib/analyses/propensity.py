@@ -37,13 +37,44 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cxlib.analyses.propensity_model import (
+    DAY,
+    EVENT_LOOKBACK,
+    _pipeline,
+    _varying,
+    baselines,
+    bgnbd_inputs,
+    calibration_table,
+    delong_auc,
+    fit_model,
+    gains,
+    model_reasons,
+    plain_reasons,
+    raw_features,
+    transform,
+)
+from cxlib.analyses.propensity_result import (
+    BANDS,
+    Backtest,
+    Fold,
+    PropensityResult,
+    PropensitySpec,
+    _day,
+    band_thresholds,
+    bands,
+    parse_horizon,
+    scores_csv,
+)
+from cxlib.core.errors import CxDataError
+from cxlib.core.messages import N_, Msg, msg
 from cxlib.data import engine
 from cxlib.data.dataset import Dataset
-from cxlib.data.orders import order_expr, revenue_rule, unknown_status, valid_orders_expr
-from cxlib.core.errors import CxDataError
-from cxlib.core.messages import Msg, N_, msg
-from cxlib.analyses.propensity_model import DAY, EVENT_LOOKBACK, _pipeline, _varying, baselines, bgnbd_inputs, calibration_table, delong_auc, fit_model, gains, model_reasons, plain_reasons, raw_features, transform
-from cxlib.analyses.propensity_result import BANDS, Backtest, Fold, PropensityResult, PropensitySpec, _day, band_thresholds, bands, parse_horizon, scores_csv
+from cxlib.data.orders import (
+    order_expr,
+    revenue_rule,
+    unknown_status,
+    valid_orders_expr,
+)
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     from cxlib.core.definitions import DefinitionSet
@@ -108,14 +139,16 @@ def snapshot_exprs(valid, events, cutoffs: list[int], horizon_days: int):
     # cut-offs are midnights UTC and windows whole days: orders summed per customer and day first (a day
     # is in or out of every window as a whole), which also makes "distinct purchase days" a row count
     o = o.mutate(day=(o.e // DAY).cast("int64"))
-    daily = o.group_by(["customer_id", "day"]).aggregate(n=o.count(), net=o.net.sum(), first=o.e.min(),
-                                                         last=o.e.max())
+    # money summed as exact decimals: a parallel float sum adds in a different order from run to run, and the
+    # last bits then flip a rounded figure ("average order 47.62" / "47.63") between two identical runs
+    daily = o.group_by(["customer_id", "day"]).aggregate(n=o.count(), net=o.net.cast("decimal(38, 6)").sum(),
+                                                         first=o.e.min(), last=o.e.max())
     j = daily.cross_join(cuts)
     start = j.day * DAY
     j = j.filter(start < j.cutoff + h)
     before = start < j.cutoff
     agg = {"orders": j.n.sum(where=before), "first": j.first.min(where=before), "last": j.last.max(where=before),
-           "net": j.net.sum(where=before), "days": j.day.count(where=before),
+           "net": j.net.sum(where=before).cast("float64"), "days": j.day.count(where=before),
            "first_day": j.day.min(where=before), "last_day": j.day.max(where=before),
            "future": j.n.sum(where=~before)}
     for w in (30, 90, 365):
