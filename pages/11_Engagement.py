@@ -14,12 +14,18 @@ customers = (of_role("customers") or [None])[0]
 defs = ui.definitions()
 tz = view.pick_zone("eng_tz")
 
-when, channels, ready, tags = st.tabs([t("When"), t("Channels"), t("Ready to buy"), t("Tags and triggers")])
-with when:
-    view.timing_section([d for d in (orders, events, messages) if d is not None], tz, defs)
-with channels:
-    view.channels_section(messages, tz, defs)
-with ready:
-    view.readiness_section(orders, events, defs)
-with tags:
-    view.tags_section(orders, events, customers, defs)
+# only the tab shown runs (a tab switch reruns the page): the readiness score alone is seconds of model fits
+when, channels, ready, tags = st.tabs([t("When"), t("Channels"), t("Ready to buy"), t("Tags and triggers")],
+                                      key="eng_tab", on_change="rerun")
+if when.open:
+    with when:
+        view.timing_section([d for d in (orders, events, messages) if d is not None], tz, defs)
+if channels.open:
+    with channels:
+        view.channels_section(messages, tz, defs)
+if ready.open:
+    with ready:
+        view.readiness_section(orders, events, defs)
+if tags.open:
+    with tags:
+        view.tags_section(orders, events, customers, defs)

@@ -16,13 +16,34 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "11_Engagement.py")
 
 
-def _app(*datasets, lang: str | None = None) -> AppTest:
+TABS = ("When", "Channels", "Ready to buy", "Tags and triggers")
+
+
+def _app(*datasets, lang: str | None = None, tab: str | None = None) -> AppTest:
+    """The page on ``tab`` (its label as shown; the first tab by default): only the tab shown runs."""
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.session_state["samples_loaded"] = True
     at.session_state["datasets"] = {d.key: d for d in datasets}
     if lang:
         at.session_state["lang"] = lang
+    if tab:
+        at.session_state["eng_tab"] = tab
     return at.run()
+
+
+def _every_tab(*datasets) -> tuple[str, list[str], list]:
+    """Each tab in turn: the markdown text, chart titles and AppTests of all four."""
+    runs = [_app(*datasets, tab=tab) for tab in TABS]
+    text = " ".join(m.value for at in runs for m in at.markdown)
+    return text, [x for at in runs for x in _titles(at)], runs
+
+
+def test_only_the_tab_shown_runs(shop):
+    orders, events, messages = shop
+    at = _app(orders, events, messages)
+    assert not at.exception
+    assert any("by weekday and hour" in x for x in _titles(at))
+    assert not any("beat the baselines" in x for x in _titles(at))          # the readiness score did not run
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +63,10 @@ def _titles(at) -> list[str]:
 
 def test_every_section_draws_on_the_sample_shop_with_messages(shop):
     orders, events, messages = shop
-    at = _app(orders, events, messages)
-    assert not at.exception
-    text = " ".join(m.value for m in at.markdown)
+    text, titles, runs = _every_tab(orders, events, messages)
+    assert not any(at.exception for at in runs)
     want = cx.timing(orders, cx.TimingSpec(tz="UTC"))
     assert str(want.sentence()) in text.replace("\\", "")                   # the same sentence as the library
-    titles = _titles(at)
     assert any("by weekday and hour (UTC)" in x for x in titles)
     assert any("Rates per message sent" in x for x in titles)
     assert any("beat the baselines" in x for x in titles)
@@ -68,7 +87,7 @@ def test_time_zone_changes_the_heatmap(shop):
 
 def test_without_messages_the_channels_tab_says_what_to_load(shop):
     orders, events, _ = shop
-    at = _app(orders, events)
+    at = _app(orders, events, tab="Channels")
     assert not at.exception
     assert any("campaign recipient export" in i.value for i in at.info)
 
@@ -84,8 +103,9 @@ def test_an_unknown_zone_is_an_error_box_not_a_traceback(shop):
 
 @pytest.mark.parametrize("lang, word", [("zh", "转化"), ("ru", "Конверсия")])
 def test_page_in_chinese_and_russian(shop, lang, word):
+    from ui.i18n import catalog
     orders, events, messages = shop
-    at = _app(orders, events, messages, lang=lang)
-    assert not at.exception
-    assert any(word in json.dumps(s, ensure_ascii=False) for s in _specs(at))
-    assert np.isfinite(len(at.markdown))
+    runs = [_app(orders, events, messages, lang=lang, tab=catalog(lang).get(tab) or tab) for tab in TABS]
+    assert not any(at.exception for at in runs)
+    assert any(word in json.dumps(s, ensure_ascii=False) for at in runs for s in _specs(at))
+    assert all(np.isfinite(len(at.markdown)) for at in runs)
