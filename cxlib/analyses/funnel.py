@@ -60,6 +60,7 @@ from cxlib.core.spec import Spec
 from cxlib.core.stats import wilson_ci
 from cxlib.data.columns import resolve_column
 from cxlib.data.dataset import Dataset
+from cxlib.data.engine import sql_text
 from cxlib.data.roles import role_noun
 
 Order = Literal["any", "strict"]
@@ -474,17 +475,13 @@ def event_counts(ds: Dataset) -> pd.DataFrame:
     con = duckdb.connect(config={"threads": 2})
     try:
         if ds.on_engine:
-            con.execute(f"CREATE VIEW src AS SELECT event AS ev FROM read_parquet({_sql_text(ds.parquet)})")
+            con.execute(f"CREATE VIEW src AS SELECT event AS ev FROM read_parquet({sql_text(ds.parquet)})")
         else:
             con.register("src", pd.DataFrame({"ev": ds.df["event"]}, copy=False))
         return con.sql("SELECT ev AS event, count(*) AS events FROM src WHERE ev IS NOT NULL "
                        "GROUP BY ev ORDER BY events DESC, event").df()
     finally:
         con.close()
-
-
-def _sql_text(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:

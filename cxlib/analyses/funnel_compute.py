@@ -19,6 +19,8 @@ from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
 from cxlib.data.columns import resolve_column
 from cxlib.data.dataset import Dataset
+from cxlib.data.engine import sql_name as _q
+from cxlib.data.engine import sql_text as _lit
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import duckdb
@@ -188,10 +190,6 @@ def _drop_warnings(warnings: list[Msg], dropped: int, no_session: int) -> None:
                             count=no_session))
 
 
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def build_events(con: duckdb.DuckDBPyConnection, spec, warnings: list[Msg]):
     """Create the compact ``ev`` table; step events not found as spelled are matched to the data's
     unique case-insensitive spelling (the table is rebuilt then). Warns on absent events and on
@@ -234,10 +232,6 @@ def _bit_counts(con: duckdb.DuckDBPyConnection, spec) -> tuple[int, ...]:
     n = len(spec.steps) + (1 if spec.exclude else 0)
     return tuple(con.sql("SELECT " + ", ".join(f"count(*) FILTER (WHERE m & {1 << i} <> 0)" for i in range(n))
                          + " FROM ev").fetchall()[0])
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _cond(i: int, step) -> str:

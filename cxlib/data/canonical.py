@@ -49,6 +49,9 @@ from cxlib.data.canonical_cache import (
 from cxlib.data.canonical_file import FLAG as _FLAG
 from cxlib.data.canonical_file import HASH as _HASH
 from cxlib.data.canonical_file import HIDDEN, arrow_frame, frame_columns, read_frame
+from cxlib.data.engine import _threads
+from cxlib.data.engine import sql_name as _q
+from cxlib.data.engine import sql_text as _lit
 from cxlib.data.roles import ROLES_BY_NAME
 from cxlib.data.table import Limits, Table, check_rows
 
@@ -126,14 +129,6 @@ def _head(path: Path, n: int) -> bytes:
 # --------------------------------------------------------------------------------------------
 # SQL: raw cells -> canonical columns, the same way cxlib.data.schema converts them
 # --------------------------------------------------------------------------------------------
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 # Python's whitespace (str.isspace / str.strip), as one RE2 class.
 _WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace()) + "]"
 _FORMULA_START = ("(left({cell}, 1) = '=' OR left({cell}, 1) = '+' OR left({cell}, 1) = '-' OR left({cell}, 1) = '@' "
@@ -275,11 +270,6 @@ class _Plan:
 
 
 _INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "HUGEINT")
-
-
-def _threads() -> int:
-    from cxlib.data.engine import _threads as engine_threads
-    return engine_threads()
 
 
 def _connect(spill: Path):

@@ -7,18 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cxlib.data.canonical_file import HIDDEN
+from cxlib.data.engine import sql_name as q
+from cxlib.data.engine import sql_text
 
 MAX_DISTINCT = 1_000                  # distinct values the SQL maps one by one
 
 
-def q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def lit(value) -> str:
-    if isinstance(value, float):
-        return repr(value) + "::DOUBLE"
-    return "'" + str(value).replace("'", "''") + "'"
+    """A SQL literal of a converted value: a float as a DOUBLE, anything else as text."""
+    return repr(value) + "::DOUBLE" if isinstance(value, float) else sql_text(value)
 
 
 def mapped(con, relation: str, field: str, convert: Callable, sql_type: str = "VARCHAR") -> str | None:

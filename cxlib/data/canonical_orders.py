@@ -17,19 +17,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxlib.data import canonical_labels
+from cxlib.data.engine import sql_name as _q
 
 if TYPE_CHECKING:                     # pragma: no cover - typing only
     from cxlib.data.table import Table
 
 _ST, _ST2 = "__cx_st", "__cx_st2"
-
-
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def eligible(mapping: dict[str, str], sample: Table) -> bool:

@@ -82,4 +82,14 @@ def _backend_of(expr):
         return backend()
 
 
-__all__ = ["backend", "execute", "table"]
+def sql_name(name: object) -> str:
+    """A column or table name quoted for SQL written by hand: ``a"b`` becomes ``"a""b"``."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def sql_text(text: object) -> str:
+    """A text literal for SQL written by hand: ``it's`` becomes ``'it''s'``."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+__all__ = ["backend", "execute", "sql_name", "sql_text", "table"]
