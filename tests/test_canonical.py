@@ -545,3 +545,15 @@ def test_blank_lines_are_skipped_as_the_careful_reader_skips_them(tmp_path):
     engine, careful = both(path)
     assert_same(engine, careful)
     assert careful.report.rows == 3_001
+
+
+def test_a_file_the_engine_declines_is_not_offered_to_it_twice(tmp_path, monkeypatch):
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame(), "u9,page_view,05/03/2026 10:00,mobile,/\n")      # another date format
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "0.01")
+    monkeypatch.setattr(canonical, "SAMPLE_BYTES", SAMPLE)
+    calls = []
+    real = canonical.sample_table
+    monkeypatch.setattr(canonical, "sample_table", lambda *a, **k: calls.append(1) or real(*a, **k))
+    ds = load_path(path)
+    assert not ds.on_engine and ds.report.rows == 3_001 and len(calls) == 1

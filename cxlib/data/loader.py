@@ -51,6 +51,13 @@ def load_bytes(data: bytes, name: str, *, role: str | None = None, mapping: dict
                         mapping=mapping, expect_role=expect_role, columns=columns, values=values)
         if ds is not None:
             return ds
+    return _careful(data, name, digest, role=role, mapping=mapping, limits=limits, expect_role=expect_role,
+                    columns=columns, values=values)
+
+
+def _careful(data: bytes, name: str, digest: str, *, role=None, mapping=None, limits=None, expect_role=None,
+             columns=None, values=None) -> Dataset:
+    """The careful readers on the whole file (:func:`load_bytes` once the engine has declined it)."""
     table = cxio.read_table(data, name, limits)
     use_role, use_mapping, det = plan(table, name, role=role, mapping=mapping, expect_role=expect_role,
                                       columns=columns)
@@ -133,7 +140,8 @@ def load_path(path: str | Path, **kwargs) -> Dataset:
         ds = load_on_engine(path, limits=limits, **kwargs)
         if ds is not None:
             return ds
-    return load_bytes(path.read_bytes(), path.name, limits=limits, **kwargs)
+    data = path.read_bytes()        # the engine declined (or the file is small): not asked again
+    return _careful(data, path.name, hashlib.sha256(data).hexdigest(), limits=limits, **kwargs)
 
 
 def load_on_engine(path: Path, *, limits: Limits, role: str | None = None, mapping: dict[str, str] | None = None,
