@@ -52,4 +52,39 @@ def inventory(parquet: str, role: str, fields: list[str]) -> dict:
     return found
 
 
-__all__ = ["MAX_DISTINCT", "inventory", "lit", "mapped", "q"]
+def finish(con, relation: str, names: list[str], deferred: dict[str, str], fields: dict[str, tuple[Callable, str]],
+           id_field: str | None) -> tuple[str, dict] | None:
+    """The second pass of a role whose rows are its units: the SELECT of ``names`` from ``relation`` with each
+    labelled field of ``fields`` (field -> (careful converter, SQL type)) :func:`mapped`, and the count of rows
+    repeating ``id_field`` (``{"repeated": n}``); None when a value is not understood."""
+    exprs = {}
+    for field, (convert, sql_type) in fields.items():
+        if field in deferred:
+            sql = mapped(con, relation, field, convert, sql_type)
+            if sql is None:
+                return None
+            exprs[field] = sql
+    counts: dict = {}
+    if id_field is not None:
+        c = q(id_field)
+        counts["repeated"] = int(con.sql(f"SELECT count({c}) - count(DISTINCT {c}) FROM {relation}").fetchall()[0][0])
+    cols = [f"{exprs[n]} AS {q(n)}" if n in exprs else q(n) for n in names]
+    return f"SELECT {', '.join(cols)} FROM {relation}", counts
+
+
+def duplicates(counts: dict, rows_duplicates: int, id_field: str) -> tuple[int, list]:
+    """The report's duplicates and its sentence (:func:`cxlib.data.schema._duplicates`): rows repeating
+    ``id_field`` when :func:`finish` counted them, else copies of a row."""
+    from cxlib.data import schema
+    if "repeated" in counts:
+        return counts["repeated"], schema.repeated_id_warnings(counts["repeated"], id_field)
+    return rows_duplicates, schema.duplicate_row_warnings(rows_duplicates)
+
+
+def note_templates() -> set[str]:
+    """Templates of the count sentences :func:`duplicates` writes."""
+    from cxlib.data import schema
+    return {m.template for m in schema.repeated_id_warnings(1, "id") + schema.duplicate_row_warnings(1)}
+
+
+__all__ = ["MAX_DISTINCT", "duplicates", "finish", "inventory", "lit", "mapped", "note_templates", "q"]

@@ -10,7 +10,6 @@ after the cells are converted, as SQL over the converted table.
 from __future__ import annotations
 
 from cxlib.data import canonical_labels
-from cxlib.data.canonical_labels import q
 
 SCORES = ("nps", "csat", "ces")
 
@@ -25,19 +24,9 @@ def finish(con, relation: str, names: list[str], mapping: dict[str, str], deferr
     """(the SELECT of the finished table from ``relation``, the counts its notes need), or None when the file
     must go the careful way."""
     from cxlib.data import convert
-    exprs = {}
-    for field in SCORES:
-        if field in deferred:
-            sql = canonical_labels.mapped(con, relation, field, lambda v, f=field: convert.scores(v, f), "DOUBLE")
-            if sql is None:
-                return None
-            exprs[field] = sql
-    counts: dict = {}
-    if "respondent_id" in mapping:
-        rid = q("respondent_id")
-        counts["repeated"] = int(con.sql(f"SELECT count({rid}) - count(DISTINCT {rid}) FROM {relation}").fetchall()[0][0])
-    cols = [f"{exprs[n]} AS {q(n)}" if n in exprs else q(n) for n in names]
-    return f"SELECT {', '.join(cols)} FROM {relation}", counts
+    fields = {f: ((lambda v, f=f: convert.scores(v, f)), "DOUBLE") for f in SCORES}
+    return canonical_labels.finish(con, relation, names, deferred, fields,
+                                   "respondent_id" if "respondent_id" in mapping else None)
 
 
 def inventory(parquet: str, deferred: dict[str, str]) -> dict:
@@ -49,16 +38,11 @@ def notes(counts: dict) -> list:
 
 
 def duplicates(counts: dict, rows_duplicates: int) -> tuple[int, list]:
-    """The report's duplicates and its sentence: repeated respondent ids when the file has them, else copies."""
-    from cxlib.data import schema
-    if "repeated" in counts:
-        return counts["repeated"], schema.repeated_id_warnings(counts["repeated"], "respondent_id")
-    return rows_duplicates, schema.duplicate_row_warnings(rows_duplicates)
+    """Repeated respondent ids when the file has them, else copies of a row."""
+    return canonical_labels.duplicates(counts, rows_duplicates, "respondent_id")
 
 
-def note_templates() -> set[str]:
-    from cxlib.data import schema
-    return {m.template for m in schema.repeated_id_warnings(1, "respondent_id")}
+note_templates = canonical_labels.note_templates
 
 
 __all__ = ["SCORES", "duplicates", "eligible", "finish", "inventory", "note_templates", "notes"]

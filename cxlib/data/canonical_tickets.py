@@ -12,7 +12,6 @@ the cells are converted, as SQL over the converted table.
 from __future__ import annotations
 
 from cxlib.data import canonical_labels
-from cxlib.data.canonical_labels import q
 
 LISTED = ("satisfaction", "channel")
 
@@ -27,17 +26,8 @@ def finish(con, relation: str, names: list[str], mapping: dict[str, str], deferr
     must go the careful way."""
     from cxlib.core import statuses
     from cxlib.data import convert
-    exprs = {}
-    if "satisfaction" in deferred:
-        sql = canonical_labels.mapped(con, relation, "satisfaction",
-                                      lambda v: convert.labels(v, statuses.SATISFACTION_TABLE))
-        if sql is None:
-            return None
-        exprs["satisfaction"] = sql
-    tid = q("ticket_id")
-    repeated = int(con.sql(f"SELECT count({tid}) - count(DISTINCT {tid}) FROM {relation}").fetchall()[0][0])
-    cols = [f"{exprs[n]} AS {q(n)}" if n in exprs else q(n) for n in names]
-    return f"SELECT {', '.join(cols)} FROM {relation}", {"repeated": repeated}
+    fields = {"satisfaction": ((lambda v: convert.labels(v, statuses.SATISFACTION_TABLE)), "VARCHAR")}
+    return canonical_labels.finish(con, relation, names, deferred, fields, "ticket_id")
 
 
 def inventory(parquet: str, deferred: dict[str, str]) -> dict:
@@ -49,14 +39,11 @@ def notes(counts: dict) -> list:
 
 
 def duplicates(counts: dict, rows_duplicates: int) -> tuple[int, list]:
-    """Repeated ticket ids and their sentence (the careful reader's rule for tickets)."""
-    from cxlib.data import schema
-    return counts["repeated"], schema.repeated_id_warnings(counts["repeated"], "ticket_id")
+    """Repeated ticket ids (the careful reader's rule for tickets)."""
+    return canonical_labels.duplicates(counts, rows_duplicates, "ticket_id")
 
 
-def note_templates() -> set[str]:
-    from cxlib.data import schema
-    return {m.template for m in schema.repeated_id_warnings(1, "ticket_id")}
+note_templates = canonical_labels.note_templates
 
 
 __all__ = ["LISTED", "duplicates", "eligible", "finish", "inventory", "note_templates", "notes"]
