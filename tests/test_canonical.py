@@ -557,3 +557,13 @@ def test_a_file_the_engine_declines_is_not_offered_to_it_twice(tmp_path, monkeyp
     monkeypatch.setattr(canonical, "sample_table", lambda *a, **k: calls.append(1) or real(*a, **k))
     ds = load_path(path)
     assert not ds.on_engine and ds.report.rows == 3_001 and len(calls) == 1
+
+
+def test_a_wide_file_whose_later_column_is_read_first_stays_on_the_engine(tmp_path):
+    df = events_frame()
+    wide = pd.DataFrame({"user_id": df["user_id"], "revenue": np.where(df["event"] == "purchase", "19.5", ""),
+                         **{f"c{j}": "x" for j in range(2, 10)}, "timestamp": df["timestamp"], "event": df["event"]})
+    path = tmp_path / "events.csv"
+    write_csv(path, wide)
+    engine, careful = both(path)
+    assert_same(engine, careful)

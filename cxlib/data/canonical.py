@@ -167,7 +167,7 @@ class _Plan:
                               f"END AS s{i}")
         layer2 = ["*"] + [f"CASE WHEN s{i} IS NULL THEN NULL ELSE r{i} END AS k{i}" for i in range(len(cols))
                           if self.text[i]]
-        select, bad, hidden = [], [], []
+        select, bad, hidden, cleaned = [], [], [], set()      # cleaned: columns that have their n{i}
         self.deferred: dict[str, str] = {}      # field -> hidden column of its cleaned text (finished afterwards)
         used = set(mapping.values())
         for f in spec.fields:
@@ -185,7 +185,8 @@ class _Plan:
             if expr is None:
                 self.ok = False
                 return
-            if needs_na and f"n{i}" not in " ".join(layer2):
+            if needs_na and i not in cleaned:
+                cleaned.add(i)
                 # ORs, not IN or list_contains: DuckDB turns a long list into a join, which loses the row order
                 tokens = " OR ".join(f"lower(s{i}) = {t}" for t in _na_tokens())
                 layer2.append(f"CASE WHEN length(s{i}) <= 14 AND ({tokens}) THEN NULL ELSE s{i} END AS n{i}")
