@@ -567,3 +567,14 @@ def test_a_wide_file_whose_later_column_is_read_first_stays_on_the_engine(tmp_pa
     write_csv(path, wide)
     engine, careful = both(path)
     assert_same(engine, careful)
+
+
+def test_a_damaged_parquet_file_gets_the_careful_reader_s_message(tmp_path):
+    df = events_frame()
+    path = tmp_path / "events.parquet"
+    df.to_parquet(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:4] + b"\x00" * 64 + data[68:-12] + b"\xff" * 8 + data[-4:])     # footer length wrong
+    assert load_on_engine(path, limits=Limits.from_env()) is None
+    with pytest.raises(CxDataError, match="damaged"):
+        load_bytes(path.read_bytes(), path.name)

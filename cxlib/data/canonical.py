@@ -95,12 +95,18 @@ def sample_table(source: Path | bytes, limits: Limits, sample_bytes: int = SAMPL
     if kind == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
-        pf = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-        meta = pf.metadata
+        try:
+            pf = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+            meta = pf.metadata
+        except Exception:                # noqa: BLE001 - a damaged file: the careful reader says so, with its words
+            return None
         check_rows(meta.num_rows, name, limits)
         if sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)) > limits.max_decompressed_bytes:
             return None                  # the careful reader refuses it with its own message
-        first = next(pf.iter_batches(batch_size=SAMPLE_ROWS), None)
+        try:
+            first = next(pf.iter_batches(batch_size=SAMPLE_ROWS), None)
+        except Exception:                # noqa: BLE001 - a damaged page: the careful reader says so
+            return None
         if first is None:
             return None
         buf = io.BytesIO()
