@@ -109,9 +109,10 @@ def sample_table(source: Path | bytes, limits: Limits, sample_bytes: int = SAMPL
             return None
         if first is None:
             return None
-        buf = io.BytesIO()
-        pq.write_table(pa.Table.from_batches([first]), buf)
-        return cxio.read_table(buf.getvalue(), name, limits)
+        from cxlib.data.formats import (
+            read_arrow,  # what read_parquet makes of the same columns
+        )
+        return read_arrow(pa.Table.from_batches([first]), name, limits)
     if kind != "text":
         return None
     data = source[: sample_bytes + 1] if isinstance(source, bytes) else _head(source, sample_bytes + 1)
