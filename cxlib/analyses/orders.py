@@ -123,8 +123,7 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> OrdersSummary:
     """
     from cxlib.core.stats import proportion_ci
     defs = defs or DefinitionSet.default()
-    from cxlib.analyses.orders_engine import on_engine
-    if on_engine(ds):                # a large table stays in the engine: aggregates only
+    if ds.aggregate_on_engine:       # a large table stays in the engine: aggregates only
         from cxlib.analyses.orders_engine import figures
         f = figures(ds, defs)
         rate, lo, hi = proportion_ci(f["repeat"], f["buyers"]) if f["buyers"] else (np.nan, np.nan, np.nan)

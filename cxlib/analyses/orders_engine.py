@@ -14,16 +14,6 @@ from cxlib.data.dataset import Dataset
 from cxlib.data.orders import ORDER_STATUSES, order_expr
 
 
-def on_engine(ds: Dataset) -> bool:
-    """True when the headlines are computed on the engine: the table lives there and has more rows than
-    ``CX_ENGINE_ANALYSIS_MIN_ROWS`` (default 2,000,000). Below that, reading it into pandas is faster on this
-    machine (1M orders: 0.9 s against 1.8 s for the whole command, most of it Ibis's import and compile); above
-    it, memory is what counts."""
-    import os
-    limit = int(float(os.environ.get("CX_ENGINE_ANALYSIS_MIN_ROWS") or 2_000_000))
-    return ds.on_engine and ds.report.rows > limit
-
-
 def figures(ds: Dataset, defs) -> dict:
     """Every figure :class:`cxlib.analyses.orders.OrdersSummary` holds but the interval, and its warnings."""
     import pandas as pd
@@ -88,4 +78,4 @@ def figures(ds: Dataset, defs) -> dict:
             "currency": currency, "warnings": tuple(warnings), "empty": orders == 0}
 
 
-__all__ = ["figures", "on_engine"]
+__all__ = ["figures"]

@@ -128,6 +128,16 @@ class Dataset:
         return self._df is None
 
     @property
+    def aggregate_on_engine(self) -> bool:
+        """True when analyses compute on the engine (aggregates only, no pandas copy of the table): the
+        table lives in its Parquet file and has more rows than ``CX_ENGINE_ANALYSIS_MIN_ROWS`` (default
+        2,000,000). Below that, reading it into pandas is faster on this machine (1M orders: 0.9 s against
+        1.8 s for the whole command, most of it Ibis's import and compile); above it, memory is what counts."""
+        import os
+        limit = int(float(os.environ.get("CX_ENGINE_ANALYSIS_MIN_ROWS") or 2_000_000))
+        return self.on_engine and self.report.rows > limit
+
+    @property
     def columns(self) -> list[str]:
         """The canonical table's columns, without reading the table."""
         if self._df is not None:
