@@ -169,7 +169,8 @@ class _Plan:
             layer1.append(f"{_q(c)} AS r{i}")
             if self.text[i]:
                 # cells that start and end with a visible ASCII character need no stripping (most cells)
-                layer1.append(f"CASE WHEN unicode({_q(c)}) BETWEEN 33 AND 126 AND unicode(right({_q(c)}, 1)) BETWEEN 33 "
+                # (substr(.., -1): the last code point; right(.., 1) is the last grapheme, 3x slower to find)
+                layer1.append(f"CASE WHEN unicode({_q(c)}) BETWEEN 33 AND 126 AND unicode(substr({_q(c)}, -1)) BETWEEN 33 "
                               f"AND 126 THEN {_q(c)} ELSE nullif(regexp_replace({_q(c)}, '^{_WS}+|{_WS}+$', '', 'g'), '') "
                               f"END AS s{i}")
         layer2 = ["*"] + [f"CASE WHEN s{i} IS NULL THEN NULL ELSE r{i} END AS k{i}" for i in range(len(cols))
@@ -262,8 +263,9 @@ class _Plan:
                 return None, None, False
             # a cell DuckDB cannot read, or one it reads that is not shaped like an ISO date (DuckDB also
             # takes 'infinity' and 'epoch'); cheaper than a regular expression on every cell
-            fails = (f"(n{i} IS NOT NULL AND (try_cast(n{i} AS TIMESTAMPTZ) IS NULL OR substr(n{i}, 5, 1) <> '-' "
-                     f"OR substr(n{i}, 8, 1) <> '-' OR length(n{i}) > 32 OR n{i} < '0' OR n{i} >= ':'))")
+            # (LIKE, not two substr calls: a third of the cost; a cell DuckDB reads as a time is ASCII up to there)
+            fails = (f"(n{i} IS NOT NULL AND (try_cast(n{i} AS TIMESTAMPTZ) IS NULL OR n{i} NOT LIKE '____-__-%' "
+                     f"OR length(n{i}) > 32 OR n{i} < '0' OR n{i} >= ':'))")
             return f"try_cast(n{i} AS TIMESTAMPTZ)", fails, True
         if f.kind == "number":
             if typ in ("DOUBLE", "FLOAT"):
