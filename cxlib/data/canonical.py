@@ -11,9 +11,10 @@ The engine is used only where its conversion is provably the careful one, otherw
 ``None`` and the caller reads the file the careful way (same numbers, slower):
 
 - a Parquet file (typed columns keep their types), or delimited UTF-8 text with one header row;
-- events, orders with one row per order, survey answers or support tickets (:data:`FAST_ROLES`); the careful
-  steps that follow the conversion for the last three run as a second SQL pass (:mod:`canonical_orders`,
-  :mod:`canonical_responses`, :mod:`canonical_tickets`; labelled fields through :mod:`canonical_labels`);
+- events, orders with one row per order, survey answers, support tickets or experiment assignments
+  (:data:`FAST_ROLES`); the careful steps that follow the conversion for the last four run as a second SQL pass
+  (:mod:`canonical_orders`, :mod:`canonical_responses`, :mod:`canonical_tickets`, :mod:`canonical_experiment`;
+  labelled fields through :mod:`canonical_labels`);
 - on the sample, the careful reader found nothing to warn about but counts (no unreadable cell, no guessed
   format, no value to map) and DuckDB's conversion of the same first rows equals its frame exactly;
 - on the whole file, every cell is in the plain formats the SQL converts (ISO-8601 timestamps, plain decimal
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxlib.core.version import __version__
-from cxlib.data import canonical_orders, canonical_responses, canonical_tickets
+from cxlib.data import canonical_experiment, canonical_orders, canonical_responses, canonical_tickets
 from cxlib.data.canonical_cache import (
     Hashing,
     cache_dir,
@@ -60,11 +61,11 @@ if TYPE_CHECKING:                     # pragma: no cover - typing only
 
     from cxlib.data.dataset import Dataset
 
-FAST_ROLES = frozenset({"events", "orders", "responses", "tickets"})
-LISTED = frozenset({("tickets", "channel")})  # fields converted as text whose values the report also lists
+FAST_ROLES = frozenset({"events", "orders", "responses", "tickets", "experiment"})
+LISTED = frozenset({("tickets", "channel"), ("experiment", "variant")})  # fields converted as text whose values the report also lists
 # fields whose labels are read through a table (canonical_labels): converted in a second pass
 DEFERRED = frozenset({("orders", "status"), ("responses", "nps"), ("responses", "csat"), ("responses", "ces"),
-                      ("tickets", "satisfaction")})
+                      ("tickets", "satisfaction"), ("experiment", "converted")})
 SAMPLE_BYTES = 2 << 20               # the careful readers look at the first 2 MB (~40,000 event rows)
 SAMPLE_ROWS = 50_000                 # ... or the first 50,000 rows of a Parquet file
 FORMAT = 2                           # bump when the canonical file's layout or conversion changes
@@ -151,8 +152,9 @@ class _Plan:
     """The query from the raw relation to the canonical table, in layers so each cell is cleaned once:
 
     - ``r{i}``: the raw cell; ``s{i}``: stripped, blank -> NULL (``str.strip``, the careful ``text``);
-    - ``k{i}``: the cell as the careful reader keeps it (whitespace-only -> NULL); ``n{i}``: ``s{i}`` with the
-      NA tokens ('N/A', 'none', '-' ...) -> NULL (``convert.blank_na_tokens``);
+    - ``k{i}``: the cell as the careful reader keeps it (whitespace-only -> NULL); ``l{i}``: a short ``s{i}`` in
+      lower case; ``n{i}``: ``s{i}`` with the NA tokens ('N/A', 'none', '-' ...) -> NULL
+      (``convert.blank_na_tokens``);
     - the canonical columns, then ``__cx_flag``: bit 1 a mapped cell in a format the SQL does not convert the
       careful way, bit 2 an Excel ="..." wrapper, the formula-looking text cells counted from bit 3; and
       ``__cx_row``, a hash of the row's cells (duplicate rows).
@@ -175,6 +177,7 @@ class _Plan:
                               f"END AS s{i}")
         layer2 = ["*"] + [f"CASE WHEN s{i} IS NULL THEN NULL ELSE r{i} END AS k{i}" for i in range(len(cols))
                           if self.text[i]]
+        layer3 = ["*"]
         select, bad, hidden, cleaned = [], [], [], set()      # cleaned: columns that have their n{i}
         self.deferred: dict[str, str] = {}      # field -> hidden column of its cleaned text (finished afterwards)
         used = set(mapping.values())
@@ -195,9 +198,11 @@ class _Plan:
                 return
             if needs_na and i not in cleaned:
                 cleaned.add(i)
-                # ORs, not IN or list_contains: DuckDB turns a long list into a join, which loses the row order
-                tokens = " OR ".join(f"lower(s{i}) = {t}" for t in _na_tokens())
-                layer2.append(f"CASE WHEN length(s{i}) <= 14 AND ({tokens}) THEN NULL ELSE s{i} END AS n{i}")
+                # the lower case once (l{i}, a layer below), then ORs: not IN or list_contains, DuckDB turns a long
+                # list into a join, which loses the row order
+                layer2.append(f"CASE WHEN length(s{i}) <= 14 THEN lower(s{i}) END AS l{i}")
+                tokens = " OR ".join(f"l{i} = {t}" for t in _na_tokens())
+                layer3.append(f"CASE WHEN {tokens} THEN NULL ELSE s{i} END AS n{i}")
             select.append(f"{expr} AS {_q(f.name)}")
             self.names.append(f.name)
             if fails:
@@ -218,18 +223,18 @@ class _Plan:
         hashed = [f"k{i}" if self.text[i] else
                   (f"CASE WHEN isnan(r{i}) THEN NULL ELSE r{i} END" if types[c] in ("DOUBLE", "FLOAT") else f"r{i}")
                   for i, c in enumerate(cols)]
-        self._layers = (", ".join(layer1), ", ".join(layer2))
+        self._layers = (", ".join(layer1), ", ".join(layer2), ", ".join(layer3))
         self._select = ", ".join(select + hidden)
         self._extra = f"{' + '.join(flags)} AS {_FLAG}, hash({', '.join(hashed)}) AS {_HASH}"
 
     def sql(self, source: str, *, limit: int | None = None, report: bool = True) -> str:
         """The canonical table (``limit``: of the file's first rows; ``report``: with the per-row columns)."""
-        first, second = self._layers
+        first, second, third = self._layers
         head = f" LIMIT {limit}" if limit is not None else ""
         extra = f", {self._extra}" if report else ""
         # nested subqueries, not a WITH: a materialized CTE would not keep the file's row order
-        return (f"SELECT {self._select}{extra} FROM (SELECT {second} FROM (SELECT {first} FROM "
-                f"(SELECT * FROM {source}{head})))")
+        return (f"SELECT {self._select}{extra} FROM (SELECT {third} FROM (SELECT {second} FROM (SELECT {first} FROM "
+                f"(SELECT * FROM {source}{head}))))")
 
     @staticmethod
     def _convert(f, i: int, typ: str, values: pd.Series, header: str) -> tuple[str | None, str | None, bool]:
@@ -450,7 +455,8 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
 
 _PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
 # roles whose careful steps after conversion run as a second SQL pass (eligible, finish, inventory, notes, ...)
-_FINISH = {"orders": canonical_orders, "responses": canonical_responses, "tickets": canonical_tickets}
+_FINISH = {"orders": canonical_orders, "responses": canonical_responses, "tickets": canonical_tickets,
+           "experiment": canonical_experiment}
 _PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cx_load_progress", default=None)
 
 
@@ -546,7 +552,8 @@ def _dataset(name: str, role: str, mapping: dict[str, str], careful, rec, stats:
     warnings = ((finisher.notes(counts) if finisher is not None else []) + said
                 + schema.empty_required(stats["missing"], rows, spec, mapping, rec)
                 + schema.formula_warnings(stats["formulas"]))
-    report = replace(careful.report, rows_in=rows, rows=rows, missing=dict(stats["missing"]),
+    # an assignment log counts its units, not its rows (cxlib.data.counts)
+    report = replace(careful.report, rows_in=rows, rows=counts.get("units", rows), missing=dict(stats["missing"]),
                      duplicates=duplicates, formulas=stats["formulas"], warnings=tuple(warnings),
                      date_range=tuple(stats["date_range"]) if stats["date_range"] else None,
                      values={k: tuple(tuple(v) for v in vs) for k, vs in stats.get("values", {}).items()})
