@@ -168,11 +168,11 @@ def test_revenue_with_a_decimal_comma_declines(tmp_path):
 
 
 def test_other_roles_value_maps_and_small_files_use_the_careful_reader(tmp_path, monkeypatch):
-    assignments = pd.DataFrame({"user_id": [f"u{i}" for i in range(2000)], "variant": ["A", "B"] * 1000,
-                                "converted": [i % 7 == 0 for i in range(2000)]})
-    path = tmp_path / "experiment.csv"
-    write_csv(path, assignments)
-    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE) is None
+    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(2000)],
+                              "email": [f"c{i}@example.com" for i in range(2000)], "country": ["DE", "FR"] * 1000})
+    path = tmp_path / "customers.csv"
+    write_csv(path, customers)
+    assert load_on_engine(path, limits=Limits.from_env(), sample_bytes=SAMPLE, role="customers") is None
     ev = tmp_path / "events.csv"
     write_csv(ev, events_frame())
     assert load_on_engine(ev, limits=Limits.from_env(), sample_bytes=SAMPLE,

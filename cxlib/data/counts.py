@@ -67,22 +67,29 @@ def assignment_rows(df: pd.DataFrame) -> AssignmentRows:
 
 def assignment_notes(rows: AssignmentRows) -> list[Msg]:
     """What was left out and how many units remain, as sentences (none when every row counts)."""
+    return left_out_notes(rows.rows, int(rows.duplicate.sum()), int(rows.missing.sum()), int(rows.multi.sum()),
+                          rows.units_in_multiple_variants, rows.units)
+
+
+def left_out_notes(rows: int, duplicate: int, missing: int, multi_rows: int, multi_units: int, units: int
+                   ) -> list[Msg]:
+    """:func:`assignment_notes` from its counts (the engine counts them in SQL: cxlib.data.canonical_experiment)."""
     parts = []
-    if rows.duplicate.any():
-        parts.append(msg("{count:,} exact duplicate row(s)", count=int(rows.duplicate.sum())))
-    if rows.missing.any():
-        parts.append(msg("{count:,} row(s) without a unit id or a variant", count=int(rows.missing.sum())))
-    if rows.multi.any():
+    if duplicate:
+        parts.append(msg("{count:,} exact duplicate row(s)", count=duplicate))
+    if missing:
+        parts.append(msg("{count:,} row(s) without a unit id or a variant", count=missing))
+    if multi_rows:
         parts.append(msg("the {count:,} row(s) of {units:,} unit(s) seen in more than one variant",
-                         count=int(rows.multi.sum()), units=rows.units_in_multiple_variants))
+                         count=multi_rows, units=multi_units))
     if not parts:
         return []
     # TRANSLATORS: {parts} lists what was left out, e.g. "6 exact duplicate row(s); the 20 row(s) of 10 unit(s) ..."
-    out = [msg("{rows:,} rows read; left out: {parts}. {units:,} units remain, in every analysis.", rows=rows.rows,
-               parts=listing(parts, "; "), units=rows.units)]
-    if rows.multi.any():
+    out = [msg("{rows:,} rows read; left out: {parts}. {units:,} units remain, in every analysis.", rows=rows,
+               parts=listing(parts, "; "), units=units)]
+    if multi_rows:
         out.append(msg("A unit must stay in one variant: check how units were assigned."))
     return out
 
 
-__all__ = ["AssignmentRows", "assignment_notes", "assignment_rows"]
+__all__ = ["AssignmentRows", "assignment_notes", "assignment_rows", "left_out_notes"]
