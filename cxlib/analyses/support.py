@@ -8,6 +8,7 @@ Ticket CSAT = good / (good + bad); "offered" and "unoffered" ratings are exclude
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,7 +43,7 @@ def _rating(series: pd.Series) -> pd.Series:
 
 def _check(ds: Dataset) -> None:
     for col in ("ticket_id", "created_at"):
-        if col not in ds.df.columns:
+        if col not in ds.columns:
             raise CxDataError(msg("the tickets table has no {column} column.", column=col), file=ds.name, column=col,
                               hint=msg("Map it on the Data page (or rename the column) and try again."))
 
@@ -51,34 +52,89 @@ def _sla_minutes(defs: DefinitionSet) -> float:
     return defs.sla.first_response_hours * 60.0
 
 
+def _channels(values: pd.Series) -> pd.Series:
+    """The channel group of each value: its text, trimmed; empty -> (blank)."""
+    return values.astype("string").str.strip().fillna(BLANK).replace("", BLANK)
+
+
 def _channel(ds: Dataset) -> pd.Series:
     if "channel" in ds.df.columns:
-        return ds.df["channel"].astype("string").str.strip().fillna(BLANK).replace("", BLANK)
+        return _channels(ds.df["channel"])
     return pd.Series(ALL, index=ds.df.index, dtype="string")
 
 
-def _agg(frame: pd.DataFrame, key: str, sla_min: float) -> pd.DataFrame:
-    """Per-group ticket table (vectorized)."""
-    fr = frame["first_reply_minutes"]
-    w = frame.assign(answered=fr.notna().astype("int64"),
-                     within=(fr <= sla_min).where(fr.notna()).astype("float64"),
-                     good=(frame["rating"] == "good").fillna(False).astype("int64"),
-                     rated=frame["rating"].notna().astype("int64"))
-    g = w.groupby(key, sort=True, observed=True, dropna=True)
-    out = g.agg(tickets=("ticket_id", "size"), answered=("answered", "sum"), within_sla=("within", "sum"),
-                good=("good", "sum"), rated=("rated", "sum"))
-    out["first_reply_median_min"] = g["first_reply_minutes"].median()
-    out["first_reply_p90_min"] = g["first_reply_minutes"].quantile(0.9)
-    out["resolution_median_min"] = g["resolution_minutes"].median()
-    out["resolution_p90_min"] = g["resolution_minutes"].quantile(0.9)
+def _period(ts: pd.Series, freq: Freq) -> pd.Series:
+    """The first day of each timestamp's calendar week (Monday) or month, in UTC."""
+    naive = ts.dt.tz_convert("UTC").dt.tz_localize(None) if ts.dt.tz is not None else ts
+    return naive.dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
+
+
+# The figures per group come from sufficient statistics, the same on both paths: counts per group and, for the
+# medians and 90th percentiles, the group's times at the ranks the interpolation reads (pandas' rule: linear
+# between order statistics; the median is the middle value or the mean of the two middle ones).
+QUANTILES = ((0.5, "median_min"), (0.9, "p90_min"))
+TIMES = (("first_reply_minutes", "answered", "first_reply"), ("resolution_minutes", "resolved", "resolution"))
+_COLS = ["tickets", "answered", "unanswered", "first_reply_median_min", "first_reply_p90_min", "within_sla",
+         "within_sla_pct", "resolution_median_min", "resolution_p90_min", "good", "rated", "csat_good_pct"]
+
+
+def _ranks(n: int) -> list[int]:
+    """The ranks (0-based, ascending) of ``n`` values that the median and the 90th percentile read."""
+    if n <= 0:
+        return []
+    out = {n // 2} if n % 2 else {n // 2 - 1, n // 2}
+    for q, _ in QUANTILES[1:]:
+        h = q * (n - 1)
+        out |= {int(h)} | ({int(h) + 1} if h % 1 else set())
+    return sorted(out)
+
+
+def _quantile(at: Callable[[int], float], n: int, q: float) -> float:
+    """The ``q`` quantile of ``n`` values from the value at each rank (``at``), as pandas computes it."""
+    if n <= 0:
+        return float("nan")
+    if q == 0.5:
+        return float(at(n // 2)) if n % 2 else (at(n // 2 - 1) + at(n // 2)) / 2
+    h = q * (n - 1)
+    lo, frac = int(h), h % 1
+    return float(at(lo)) if frac == 0 else at(lo) + (at(lo + 1) - at(lo)) * frac
+
+
+def _table(counts: pd.DataFrame, picks: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The per-group ticket table from ``counts`` (index: the group; tickets, answered, within_sla, good, rated,
+    resolved) and ``picks`` (key, column, rank, value: the times at the ranks :func:`_ranks` names)."""
+    out = counts[["tickets", "answered", "within_sla", "good", "rated"]].astype("int64")
+    at = {(k, c, int(r)): float(v) for k, c, r, v in picks[["key", "column", "rank", "value"]].itertuples(index=False)}
+    for column, size, prefix in TIMES:
+        for q, suffix in QUANTILES:
+            out[f"{prefix}_{suffix}"] = np.array(
+                [_quantile(lambda r, k=k, c=column: at[(k, c, r)], int(n), q) for k, n in counts[size].items()],
+                dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         out["within_sla_pct"] = 100.0 * out["within_sla"] / out["answered"].replace(0, np.nan)
         out["csat_good_pct"] = 100.0 * out["good"] / out["rated"].replace(0, np.nan)
-    out["within_sla"] = out["within_sla"].astype("int64")
     out["unanswered"] = out["tickets"] - out["answered"]
-    cols = ["tickets", "answered", "unanswered", "first_reply_median_min", "first_reply_p90_min", "within_sla",
-            "within_sla_pct", "resolution_median_min", "resolution_p90_min", "good", "rated", "csat_good_pct"]
-    return out[cols].reset_index()
+    out.index.name = key
+    return out[_COLS].reset_index()
+
+
+def _agg(frame: pd.DataFrame, key: str, sla_min: float) -> pd.DataFrame:
+    """Per-group ticket table of a pandas frame (:func:`_frame`), vectorized."""
+    fr, res = frame["first_reply_minutes"], frame["resolution_minutes"]
+    w = frame.assign(answered=fr.notna().astype("int64"), within=(fr <= sla_min).astype("int64"),
+                     good=(frame["rating"] == "good").fillna(False).astype("int64"),
+                     rated=frame["rating"].notna().astype("int64"), resolved=res.notna().astype("int64"))
+    counts = w.groupby(key, sort=True, observed=True, dropna=True).agg(
+        tickets=("ticket_id", "size"), answered=("answered", "sum"), within_sla=("within", "sum"),
+        good=("good", "sum"), rated=("rated", "sum"), resolved=("resolved", "sum"))
+    parts = []
+    for column, size, _ in TIMES:
+        s = frame[[key, column]].dropna().sort_values([key, column], kind="stable")
+        s = s.assign(rank=s.groupby(key, observed=True).cumcount())
+        wanted = pd.DataFrame([(k, r) for k, n in counts[size].items() for r in _ranks(int(n))], columns=[key, "rank"])
+        s = s.merge(wanted, on=[key, "rank"]) if len(wanted) else s.iloc[:0]
+        parts.append(pd.DataFrame({"key": s[key], "column": column, "rank": s["rank"], "value": s[column]}))
+    return _table(counts, pd.concat(parts, ignore_index=True), key)
 
 
 def _frame(ds: Dataset) -> pd.DataFrame:
@@ -91,6 +147,37 @@ def _frame(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame({"ticket_id": df["ticket_id"], "created_at": df["created_at"], "channel": _channel(ds),
                          "first_reply_minutes": fr.where(fr >= 0), "resolution_minutes": res.where(res >= 0),
                          "rating": rating})
+
+
+def _on_engine(ds: Dataset, key, sla_min: float, name: str, keys: pd.Index | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the per-group ticket table, the counts per group) computed on the engine
+    (:mod:`cxlib.analyses.support_engine`) for groups ``key`` (see its ``counts``); ``keys`` turns the engine's
+    group numbers into the table's groups."""
+    from cxlib.analyses import support_engine as se
+    good, bad = [], []
+    if "satisfaction" in ds.columns:
+        raw = se.distinct(ds, "satisfaction").dropna()
+        rating = _rating(raw)
+        good, bad = raw[rating == "good"].tolist(), raw[rating == "bad"].tolist()
+    counts = se.counts(ds, key, sla_min, good, bad)
+    counts = counts[counts.index.notna()]
+    picks = se.order_statistics(ds, key, counts, _ranks)
+    picks = picks[picks["key"].notna()]
+    if keys is not None:
+        counts.index = keys[counts.index.astype("int64")]
+        picks = picks.assign(key=np.asarray(keys[picks["key"].astype("int64")], dtype=object))
+    return _table(counts.sort_index(), picks, name), counts
+
+
+def _channel_key(ds: Dataset):
+    """The engine's channel groups: each distinct channel mapped by :func:`_channels` (one group, (all), when
+    the file has no channel column)."""
+    if "channel" not in ds.columns:
+        return ALL
+    from cxlib.analyses.support_engine import distinct
+    raw = distinct(ds, "channel").dropna()
+    return "channel", pd.DataFrame({"raw": raw, "key": _channels(raw)}), BLANK
 
 
 @dataclass(frozen=True)
@@ -168,14 +255,21 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
     if sla_hours is not None:
         defs = defs.replace(sla=SlaDef(float(sla_hours)))
     _check(ds)
-    frame = _frame(ds)
     sla_min = _sla_minutes(defs)
-    total = _agg(frame.assign(_all="all"), "_all", sla_min).iloc[0] if len(frame) else None
-    by_channel = _agg(frame, "channel", sla_min).sort_values("tickets", ascending=False, kind="stable")
+    if ds.aggregate_on_engine:          # a large table stays in the engine: counts and order statistics only
+        total, counts = _on_engine(ds, "all", sla_min, "_all")
+        by_channel = _on_engine(ds, _channel_key(ds), sla_min, "channel")[0]
+        tickets, neg = int(counts["tickets"].sum()), int(counts["negative"].sum())
+    else:
+        frame = _frame(ds)
+        total, by_channel, tickets = _agg(frame.assign(_all="all"), "_all", sla_min), _agg(frame, "channel", sla_min), \
+            len(frame)
+        neg = int((ds.df.get("first_reply_minutes", pd.Series(dtype=float)) < 0).sum())
+    total = total.iloc[0] if tickets else None
+    by_channel = by_channel.sort_values("tickets", ascending=False, kind="stable")
     warnings: list[Msg] = []
-    if "first_reply_minutes" not in ds.df.columns:
+    if "first_reply_minutes" not in ds.columns:
         warnings.append(msg("No first reply time column: reply times and SLA cannot be computed."))
-    neg = int((ds.df.get("first_reply_minutes", pd.Series(dtype=float)) < 0).sum())
     if neg:
         warnings.append(msg("{count} ticket(s) have a negative first reply time and were treated as unanswered.",
                             count=neg))
@@ -184,7 +278,7 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
     good, rated = int(get("good") or 0), int(get("rated") or 0)
     if 0 < answered < 30:
         warnings.append(msg("Only {count} answered tickets: reply-time figures are uncertain.", count=answered))
-    if answered == 0 and "first_reply_minutes" in ds.df.columns:
+    if answered == 0 and "first_reply_minutes" in ds.columns:
         warnings.append(msg("No ticket has a first reply yet: % within SLA is undefined (reported as 0 in the "
                             "command-line output, which needs a number)."))
     if 0 < rated < 30:
@@ -192,11 +286,15 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None, *, customers: Data
     _, slo, shi = proportion_ci(within, answered) if answered else (0, np.nan, np.nan)
     _, clo, chi = proportion_ci(good, rated) if rated else (0, np.nan, np.nan)
     per_1000 = None
-    if customers is not None and "customer_id" in customers.df.columns:
-        n_cust = int(customers.df["customer_id"].nunique(dropna=True))
-        per_1000 = 1000.0 * len(frame) / n_cust if n_cust else None
+    if customers is not None and "customer_id" in customers.columns:
+        if customers.aggregate_on_engine:
+            from cxlib.analyses.support_engine import customer_count
+            n_cust = customer_count(customers)
+        else:
+            n_cust = int(customers.df["customer_id"].nunique(dropna=True))
+        per_1000 = 1000.0 * tickets / n_cust if n_cust else None
     return SupportSummary(
-        tickets=len(frame), answered=answered, unanswered=len(frame) - answered,
+        tickets=tickets, answered=answered, unanswered=tickets - answered,
         first_reply_median_min=get("first_reply_median_min"), first_reply_p90_min=get("first_reply_p90_min"),
         within_sla=within, within_sla_pct=get("within_sla_pct"), within_sla_ci95=(100 * slo, 100 * shi),
         resolution_median_min=get("resolution_median_min"), resolution_p90_min=get("resolution_p90_min"),
@@ -245,12 +343,18 @@ def over_time(ds: Dataset, freq: Freq = "week", defs: DefinitionSet | None = Non
     """
     defs = defs or DefinitionSet.default()
     _check(ds)
-    frame = _frame(ds)
-    ts = frame["created_at"]
-    naive = ts.dt.tz_convert("UTC").dt.tz_localize(None) if ts.dt.tz is not None else ts
-    frame["period"] = naive.dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
-    out = _agg(frame, "period", _sla_minutes(defs))
-    undated = int(ts.isna().sum())
+    if ds.aggregate_on_engine:          # periods of the distinct UTC days, mapped on the engine
+        from cxlib.analyses import support_engine as se
+        days = se.distinct_days(ds)
+        codes, periods = pd.factorize(_period(pd.to_datetime(days, unit="D", utc=True), freq))
+        key = ("day", pd.DataFrame({"raw": days.to_numpy(), "key": codes}), None)
+        out = _on_engine(ds, key, _sla_minutes(defs), "period", keys=pd.Index(periods))[0]
+        undated = se.undated(ds)
+    else:
+        frame = _frame(ds)
+        frame["period"] = _period(frame["created_at"], freq)
+        out = _agg(frame, "period", _sla_minutes(defs))
+        undated = int(frame["created_at"].isna().sum())
     warnings = ((msg("{count} ticket(s) have no creation date and are left out of the trend.", count=undated),)
                 if undated else ())
     return SupportTrend(freq, out, defs.describe("first_reply_sla"), warnings)

@@ -29,8 +29,8 @@ from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.messages import sentences as _sentences
 from cxlib.core.stats import proportion_ci
+from cxlib.analyses.survey_scores import CSAT_LABELS, Scores, SurveyMetric, clean_scores, from_cells  # noqa: F401
 
-SurveyMetric = Literal["nps", "csat", "ces"]
 Freq = Literal["week", "month"]
 Z95 = 1.959963984540054
 MIN_N = 30                            # below this, a result carries a small-sample warning
@@ -38,97 +38,6 @@ BLANK = N_("(blank)")                 # group of answers whose segment value is 
 # Column names of the tables shown to people (to_frame()); an interface translates them for display.
 COLUMNS = (N_("score"), N_("responses"), N_("group"), N_("n"), N_("value"), N_("ci_low"), N_("ci_high"),
            N_("metric"), N_("answered_at"), N_("respondent_id"), N_("comment"))
-
-CSAT_LABELS: dict[str, int] = {
-    "very dissatisfied": 1, "dissatisfied": 2, "neither satisfied nor dissatisfied": 3, "neutral": 3,
-    "satisfied": 4, "very satisfied": 5,
-    "非常不满意": 1, "不满意": 2, "一般": 3, "满意": 4, "非常满意": 5,
-    "совсем не удовлетворен": 1, "очень недоволен": 1, "недоволен": 2, "нейтрально": 3, "доволен": 4,
-    "очень доволен": 5,
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# Cleaning
-@dataclass(frozen=True)
-class Scores:
-    """Valid answers of one score column, with what was dropped and why."""
-
-    values: pd.Series                # float64, valid answers only (index = row of the dataset)
-    blank: int
-    non_numeric: int
-    out_of_range: int
-    warnings: tuple[Msg, ...] = ()
-
-
-def _bounds(metric: SurveyMetric, defs: DefinitionSet) -> tuple[float, float]:
-    if metric == "nps":
-        return 0.0, 10.0
-    if metric == "csat":
-        return 1.0, float(defs.csat.scale_max)
-    lo, hi = defs.ces.bounds
-    return float(lo), float(hi)
-
-
-def clean_scores(series: pd.Series, metric: SurveyMetric, defs: DefinitionSet | None = None) -> Scores:
-    """Parse one score column; count and drop blanks, non-numeric and out-of-range answers.
-
-    Text CSAT labels ("Very satisfied" ... "Very dissatisfied", also zh/ru) map to 1-5.
-    Non-integer answers (e.g. 7.5) are kept if within the scale.
-    """
-    defs = defs or DefinitionSet.default()
-    lo, hi = _bounds(metric, defs)
-    label = metric.upper()
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        num = series.astype("float64")
-        blank_mask = num.isna()
-        non_num_mask = pd.Series(False, index=series.index)
-    else:
-        text = series.astype("string").str.strip()
-        blank_mask = text.isna() | (text == "")
-        num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
-        if metric == "csat":
-            mapped = text.str.lower().map(CSAT_LABELS).astype("float64")
-            num = num.fillna(mapped)
-        non_num_mask = num.isna() & ~blank_mask
-        blank_mask = blank_mask.fillna(True).astype(bool)
-        non_num_mask = non_num_mask.fillna(False).astype(bool)
-    out_mask = num.notna() & ((num < lo) | (num > hi))
-    warnings: list[Msg] = []
-    if non_num_mask.any():
-        ex = ", ".join(repr(str(v)) for v in series[non_num_mask].astype(str).unique()[:3])   # the file's text
-        # TRANSLATORS: {metric} is NPS, CSAT or CES; {examples} are answers quoted from the file
-        warnings.append(msg("{count} {metric} answer(s) are not numbers (e.g. {examples}) and were excluded.",
-                            count=int(non_num_mask.sum()), metric=label, examples=ex))
-    out_note = None
-    if out_mask.any():
-        ex = ", ".join(f"{v:g}" for v in num[out_mask].unique()[:3])       # answers as written in the file
-        count = int(out_mask.sum())
-        if metric == "csat" and num[out_mask].max() <= 10:
-            out_note = msg("{count} {metric} answer(s) are outside the {low:g}-{high:g} scale (e.g. {examples}) and "
-                           "were excluded. If this survey uses a 1-7 or 1-10 scale, change the CSAT scale in "
-                           "Definitions.", count=count, metric=label, low=lo, high=hi, examples=ex)
-        else:
-            out_note = msg("{count} {metric} answer(s) are outside the {low:g}-{high:g} scale (e.g. {examples}) and "
-                           "were excluded.", count=count, metric=label, low=lo, high=hi, examples=ex)
-        warnings.append(out_note)
-    keep = num.notna() & ~out_mask
-    n_out, n_num = int(out_mask.sum()), int(num.notna().sum())
-    if metric != "nps" and n_out >= max(5, 0.1 * n_num) and num[num.notna()].between(0, 10).all():
-        # Many answers beyond the defined scale that fit a wider one (1-7, 1-10, 0-10): the survey
-        # uses another scale. A share computed on the answers that happen to fit would be biased,
-        # so nothing is computed until the definition says which scale it is.
-        warnings = [w for w in warnings if w is not out_note]       # keep the non-numeric note
-        warnings.append(msg("{count} of {total} {metric} answers are outside the {low:g}-{high:g} scale of the "
-                            "definition (answers from {lowest:g} to {highest:g}): the survey seems to use another "
-                            "scale. {metric} is not computed until its scale is set in Definitions (or with "
-                            "--definitions).", count=n_out, total=n_num, metric=label, low=lo, high=hi,
-                            lowest=num.min(), highest=num.max()))
-        keep = pd.Series(False, index=series.index)
-        out_mask = num.notna()              # every numeric answer is excluded: its scale is unknown
-    return Scores(values=num[keep], blank=int(blank_mask.sum()), non_numeric=int(non_num_mask.sum()),
-                  out_of_range=int(out_mask.sum()), warnings=tuple(warnings))
-
 
 # ---------------------------------------------------------------------------------------------
 # Interval formulas (vectorized: accept scalars or arrays)
@@ -243,11 +152,37 @@ def _pct(k: int, n: int) -> float | None:
     return round(100.0 * k / n, 2) if n else None
 
 
-def _column(ds: Dataset, metric: str) -> pd.Series:
-    if metric not in ds.df.columns:
+def _column(ds: Dataset, metric: str) -> str:
+    if metric not in ds.columns:
         raise CxDataError(msg("this survey has no {metric} column.", metric=metric.upper()), file=ds.name,
                           column=metric, hint=msg("Map a score column to it on the Data page, or pick another metric."))
-    return ds.df[metric]
+    return metric
+
+
+def _scores(ds: Dataset, metric: SurveyMetric, defs: DefinitionSet) -> Scores:
+    """The verdict on one score column: from the engine's counts per distinct cell when the table stays there
+    (:attr:`Dataset.aggregate_on_engine`), else from the pandas column."""
+    if ds.aggregate_on_engine:
+        return _counted(ds, metric, defs)[0]
+    return clean_scores(ds.df[_column(ds, metric)], metric, defs)
+
+
+def _counted(ds: Dataset, metric: SurveyMetric, defs: DefinitionSet, **keys) -> tuple[Scores, pd.DataFrame]:
+    """On the engine: the verdict on ``metric`` and its valid answers (``v``) with their counts (``n``) per
+    distinct cell and ``keys`` (:func:`cxlib.analyses.survey_engine.cells`)."""
+    from cxlib.analyses.survey_engine import cells
+    from cxlib.analyses.survey_scores import parse
+    c = cells(ds, _column(ds, metric), **keys)
+    whole = (c.groupby("cell", dropna=False, sort=False).agg(n=("n", "sum"), first=("first", "min"))
+             .sort_values("first", kind="stable"))
+    sc, _ = from_cells(whole.index.to_series(), whole["n"], metric, defs)
+    num = parse(c["cell"], metric)[0]
+    return sc, c.assign(v=num)[sc.keep(num)]
+
+
+def _dist_sums(sc: Scores) -> tuple[np.ndarray, np.ndarray, int]:
+    """(valid values ascending, answers per value, n)."""
+    return sc.counts.index.to_numpy(dtype="float64"), sc.counts.to_numpy(dtype="int64"), int(sc.counts.sum())
 
 
 def nps(ds: Dataset, defs: DefinitionSet | None = None) -> NpsResult:
@@ -261,26 +196,23 @@ def nps(ds: Dataset, defs: DefinitionSet | None = None) -> NpsResult:
     25.0
     """
     defs = defs or DefinitionSet.default()
-    sc = clean_scores(_column(ds, "nps"), "nps", defs)
-    v = sc.values
-    n = len(v)
-    prom = int((v >= defs.nps.promoter_min).sum())
-    det = int((v <= defs.nps.detractor_max).sum())
+    sc = _scores(ds, "nps", defs)
+    v, c, n = _dist_sums(sc)
+    prom = int(c[v >= defs.nps.promoter_min].sum())
+    det = int(c[v <= defs.nps.detractor_max].sum())
     score, lo, hi = nps_ci(prom, det, n) if n else (np.nan, np.nan, np.nan)
-    dist = tuple(int(x) for x in np.bincount(np.floor(v.to_numpy()).astype(int), minlength=11)[:11]) if n else (0,) * 11
+    dist = tuple(int(x) for x in np.bincount(np.floor(v).astype(int), weights=c, minlength=11)[:11]) if n else (0,) * 11
     return NpsResult(float(score), n, prom, n - prom - det, det, (float(lo), float(hi)), dist,
                      sc.warnings + _small(n, "NPS"))
 
 
 def _scale(ds: Dataset, metric: Literal["csat", "ces"], defs: DefinitionSet) -> ScaleResult:
-    sc = clean_scores(_column(ds, metric), metric, defs)
-    v = sc.values
-    n = len(v)
-    good = int(_good_mask(v, metric, defs).sum())
-    mean, mlo, mhi = mean_ci(v.sum(), (v ** 2).sum(), n) if n else (np.nan, np.nan, np.nan)
+    sc = _scores(ds, metric, defs)
+    v, c, n = _dist_sums(sc)
+    good = int(c[_good_mask(v, metric, defs)].sum())
+    mean, mlo, mhi = mean_ci((v * c).sum(), (v ** 2 * c).sum(), n) if n else (np.nan, np.nan, np.nan)
     p, plo, phi = proportion_ci(good, n) if n else (np.nan, np.nan, np.nan)
-    counts = v.value_counts().sort_index()
-    dist = tuple((float(k), int(c)) for k, c in counts.items())
+    dist = tuple((float(k), int(x)) for k, x in zip(v, c))
     share, share_ci = float(p) * 100, (float(plo) * 100, float(phi) * 100)
     if metric == "csat" and defs.csat.mode == "mean":
         headline, head_ci = float(mean), (float(mlo), float(mhi))
@@ -292,7 +224,8 @@ def _scale(ds: Dataset, metric: Literal["csat", "ces"], defs: DefinitionSet) -> 
                        dist, sc.warnings + _small(n, metric.upper()))
 
 
-def _good_mask(v: pd.Series, metric: str, defs: DefinitionSet) -> pd.Series:
+def _good_mask(v, metric: str, defs: DefinitionSet):
+    """Which answers (an array or Series of valid values) are top-2-box (CSAT) or easy (CES)."""
     if metric == "csat":
         return v >= defs.csat.top2_min
     if metric == "ces":
@@ -361,18 +294,17 @@ class GroupedResult(Result):
         return msg("{metric} by {field}: {groups} groups.", metric=name, field=self.by, groups=groups)
 
 
-def _grouped(v: pd.Series, keys: pd.Series, metric: SurveyMetric, defs: DefinitionSet) -> pd.DataFrame:
-    """Vectorized per-group value + CI from counts and sums."""
-    work = pd.DataFrame({"g": keys.loc[v.index], "v": v})
+def _grouped(counts: pd.DataFrame, metric: SurveyMetric, defs: DefinitionSet) -> pd.DataFrame:
+    """Per-group value + CI from answers per group and value (columns ``g``, ``v``, ``n``), vectorized."""
+    c = counts.groupby(["g", "v"], observed=True, dropna=True, sort=True)["n"].sum().reset_index()
+    v, n = c["v"].astype("float64"), c["n"].astype("float64")
+    work = pd.DataFrame({"g": c["g"], "n": n, "total": v * n, "total_sq": v ** 2 * n})
     if metric == "nps":
-        work["prom"] = (work["v"] >= defs.nps.promoter_min).astype(float)
-        work["det"] = (work["v"] <= defs.nps.detractor_max).astype(float)
+        work["prom"] = n.where(v >= defs.nps.promoter_min, 0.0)
+        work["det"] = n.where(v <= defs.nps.detractor_max, 0.0)
     else:
-        work["good"] = _good_mask(work["v"], metric, defs).astype(float)
-    work["v2"] = work["v"] ** 2
-    agg = work.groupby("g", observed=True, dropna=True, sort=True).agg(
-        n=("v", "size"), total=("v", "sum"), total_sq=("v2", "sum"),
-        **({"prom": ("prom", "sum"), "det": ("det", "sum")} if metric == "nps" else {"good": ("good", "sum")}))
+        work["good"] = n.where(_good_mask(v, metric, defs), 0.0)
+    agg = work.groupby("g", observed=True, dropna=True, sort=True).sum()
     if metric == "nps":
         val, lo, hi = nps_ci(agg["prom"], agg["det"], agg["n"])
     elif metric == "csat" and defs.csat.mode == "top2_pct":
@@ -383,6 +315,11 @@ def _grouped(v: pd.Series, keys: pd.Series, metric: SurveyMetric, defs: Definiti
                         "value": np.asarray(val, dtype="float64"), "ci_low": np.asarray(lo, dtype="float64"),
                         "ci_high": np.asarray(hi, dtype="float64")})
     return out.reset_index(drop=True)
+
+
+def _segment(values: pd.Series) -> pd.Series:
+    """The group of each value of a breakdown column: its text, trimmed; empty -> (blank)."""
+    return values.astype("string").str.strip().fillna(BLANK).replace("", BLANK)
 
 
 def by_segment(ds: Dataset, metric: SurveyMetric, by: str, defs: DefinitionSet | None = None,
@@ -400,12 +337,16 @@ def by_segment(ds: Dataset, metric: SurveyMetric, by: str, defs: DefinitionSet |
     [['DE', 2, 100.0], ['FR', 2, -50.0]]
     """
     defs = defs or DefinitionSet.default()
-    if by not in ds.df.columns:
+    if by not in ds.columns:
         raise CxDataError(msg("no column {column!r} to break down by.", column=by), file=ds.name,
-                          hint=msg("Columns: {columns}.", columns=", ".join(map(str, ds.df.columns[:20]))))
-    sc = clean_scores(_column(ds, metric), metric, defs)
-    keys = ds.df[by].astype("string").str.strip().fillna(BLANK).replace("", BLANK)
-    frame = _grouped(sc.values, keys, metric, defs).sort_values("n", ascending=False, kind="stable")
+                          hint=msg("Columns: {columns}.", columns=", ".join(map(str, ds.columns[:20]))))
+    if ds.aggregate_on_engine:
+        sc, c = _counted(ds, metric, defs, by=by)
+        counts = pd.DataFrame({"g": _segment(c["key"]), "v": c["v"], "n": c["n"]})
+    else:
+        sc = clean_scores(ds.df[_column(ds, metric)], metric, defs)
+        counts = pd.DataFrame({"g": _segment(ds.df[by]).loc[sc.values.index], "v": sc.values, "n": 1})
+    frame = _grouped(counts, metric, defs).sort_values("n", ascending=False, kind="stable")
     warnings = list(sc.warnings)
     if len(frame) > max_groups:
         warnings.append(msg("{count} values of {field}: showing the {shown} largest.", count=len(frame), field=by,
@@ -441,13 +382,20 @@ def over_time(ds: Dataset, metric: SurveyMetric, freq: Freq = "month",
     if not ds.has("answered_at"):
         raise CxDataError(msg("this survey has no answer date, so there is no trend to show."), file=ds.name,
                           column="answered_at", hint=msg("Map a date column to answered_at on the Data page."))
-    sc = clean_scores(_column(ds, metric), metric, defs)
-    when = ds.df["answered_at"]
-    keep = sc.values.index[when.loc[sc.values.index].notna().to_numpy()]
-    v = sc.values.loc[keep]
-    frame = _grouped(v, _period(when, freq), metric, defs)
+    if ds.aggregate_on_engine:
+        sc, c = _counted(ds, metric, defs, daily=True)
+        dated = c["day"].notna()
+        when = pd.to_datetime(c["day"][dated].astype("int64"), unit="D", utc=True)      # each UTC day
+        counts = pd.DataFrame({"g": _period(when, freq), "v": c["v"][dated], "n": c["n"][dated]})
+        undated = int(c["n"][~dated].sum())
+    else:
+        sc = clean_scores(ds.df[_column(ds, metric)], metric, defs)
+        when = ds.df["answered_at"].loc[sc.values.index]
+        dated = when.notna()
+        counts = pd.DataFrame({"g": _period(when[dated], freq), "v": sc.values[dated], "n": 1})
+        undated = int((~dated).sum())
+    frame = _grouped(counts, metric, defs)
     warnings = list(sc.warnings)
-    undated = len(sc.values) - len(v)
     if undated:
         warnings.append(msg("{count} answer(s) have no date and are left out of the trend.", count=undated))
     return GroupedResult(metric, freq, frame, defs.describe(metric), tuple(warnings))
@@ -471,17 +419,26 @@ def comments(ds: Dataset, search: str = "", metric: SurveyMetric | None = None, 
     """
     if not ds.has("comment"):
         return pd.DataFrame({"comment": pd.Series(dtype="string")})
-    cols = [c for c in ("answered_at", "respondent_id", metric or "", "nps", "csat", "ces") if c in ds.df.columns]
+    cols = [c for c in ("answered_at", "respondent_id", metric or "", "nps", "csat", "ces") if c in ds.columns]
     cols = list(dict.fromkeys(c for c in cols if c))
+    if ds.aggregate_on_engine:          # the engine filters, orders and caps; the rule below checks its rows
+        from cxlib.analyses.survey_engine import comment_rows
+        frame = comment_rows(ds, cols, search.strip(), limit)
+        return frame[_commented(frame["comment"], search)].reset_index(drop=True)
     frame = ds.df[cols + ["comment"]]
-    text = frame["comment"].astype("string")
-    mask = text.notna() & (text.str.strip() != "")
-    if search.strip():
-        mask &= text.str.contains(re.escape(search.strip()), case=False, regex=True, na=False)
-    out = frame[mask.fillna(False).astype(bool)]
+    out = frame[_commented(frame["comment"], search)]
     if "answered_at" in out.columns:
         out = out.sort_values("answered_at", ascending=False, kind="stable", na_position="last")
     return out.head(limit).reset_index(drop=True)
+
+
+def _commented(comment: pd.Series, search: str) -> pd.Series:
+    """Rows with a non-empty comment that contains ``search`` (literally, ignoring case) when one is given."""
+    text = comment.astype("string")
+    mask = text.notna() & (text.str.strip() != "")
+    if search.strip():
+        mask &= text.str.contains(re.escape(search.strip()), case=False, regex=True, na=False)
+    return mask.fillna(False).astype(bool)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,8 +475,6 @@ class SurveySummary(Result):
         return _sentences(parts)
 
 
-
-
 def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> SurveySummary:
     """Every score metric the survey has (NPS, CSAT, CES), with warnings.
 
@@ -543,7 +498,8 @@ def summarize(ds: Dataset, defs: DefinitionSet | None = None) -> SurveySummary:
     res_csat = csat(ds, defs) if "csat" in have else None
     res_ces = ces(ds, defs) if "ces" in have else None
     warnings = tuple(w for r in (res_nps, res_csat, res_ces) if r for w in r.warnings)
-    return SurveySummary(len(ds.df), res_nps, res_csat, res_ces, warnings)
+    rows = int(ds.engine_table().count().execute()) if ds.aggregate_on_engine else len(ds.df)
+    return SurveySummary(rows, res_nps, res_csat, res_ces, warnings)
 
 
 def cli_arguments(parser: argparse.ArgumentParser) -> None:

@@ -44,6 +44,7 @@ def backend():
     if con is None:
         import ibis
         con = ibis.duckdb.connect(threads=_threads())
+        con.raw_sql("SET TimeZone = 'UTC'")   # dates and periods in UTC, as the careful path reads timestamps
         _local.backend = con
     return con
 
