@@ -1,0 +1,102 @@
+"""cxlib.analyses.retention_engine: retention, churn, RFM and CLV statistics from per-customer aggregates.
+
+The oracle is the careful path (the file read into pandas): on a large table kept in its Parquet file
+(``ds.aggregate_on_engine``) every analysis gives exactly the careful result's JSON, and reads no pandas copy
+of the table (``ds.on_engine`` stays True).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlib.analyses.churn import churn_trend
+from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, cohort_table, retention_rate
+from cxlib.core.errors import CxDataError
+from cxlib.data.dataset import Dataset
+from tests.test_canonical import as_json, both, orders_frame, write_csv
+
+
+@pytest.fixture(autouse=True)
+def _engine(tmp_path, monkeypatch):
+    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CX_ENGINE_ANALYSIS_MIN_ROWS", "0")       # else a table this small computes in pandas
+
+
+def messy_orders(seed: int = 21) -> pd.DataFrame:
+    """Orders over 400 days: cancelled, pending, refunded and unknown statuses, blank customers, missing
+    amounts and dates, a few big spenders and many one-order customers (ties in every quintile)."""
+    df = orders_frame(seed=seed)
+    df.loc[df.index % 11 == 0, "customer_id"] = ""
+    df.loc[df.index % 13 == 0, "total"] = np.nan
+    df.loc[df.index % 17 == 0, "created_at"] = ""
+    df["email"] = np.where(df.index % 3 == 0, "", "m" + (df.index % 50).astype(str) + "@x.org")
+    return df
+
+
+@pytest.fixture(scope="module", params=["file", "frame"])
+def datasets(request, tmp_path_factory):
+    """(engine Dataset, careful Dataset) of one messy orders file: converted by the engine ("file"), or the
+    careful frame with unrecognized statuses (the engine declines such files) written to Parquet ("frame")."""
+    import os
+    old = os.environ.get("CX_CACHE_DIR")
+    path = tmp_path_factory.mktemp("orders") / "orders.csv"
+    os.environ["CX_CACHE_DIR"] = str(path.parent / "cache")
+    try:
+        write_csv(path, messy_orders())
+        engine, careful = both(path)
+    finally:
+        os.environ.pop("CX_CACHE_DIR") if old is None else os.environ.__setitem__("CX_CACHE_DIR", old)
+    if request.param == "frame":
+        df = careful.df.assign(status=careful.df["status"].where(careful.df.index % 29 != 0, "on hold?"))
+        careful = Dataset(careful.name, "orders", df, careful.mapping, careful.report, careful.content_hash)
+        df.to_parquet(path.with_suffix(".parquet"))
+        engine = Dataset(careful.name, "orders", None, careful.mapping, careful.report, careful.content_hash,
+                         parquet=str(path.with_suffix(".parquet")))
+    assert engine is not None and engine.on_engine
+    return engine, careful
+
+
+def same(engine, careful, fn) -> str:
+    """``fn``'s JSON on the engine Dataset, checked equal to the careful one's, with no pandas copy made."""
+    assert engine.aggregate_on_engine
+    a, b = as_json(fn(engine)), as_json(fn(careful))
+    assert engine.on_engine                                # the analysis never read the table into pandas
+    assert a == b
+    return a
+
+
+@pytest.mark.parametrize("spec", [CohortSpec(), CohortSpec(period="week", max_periods=30),
+                                  CohortSpec(max_periods=3)], ids=["month", "week", "short"])
+def test_cohorts_on_the_engine_equal_the_careful_ones(datasets, spec):
+    out = same(*datasets, lambda d: cohort_table(d, spec))
+    assert "without a customer or an order date" in out and "no amount" in out
+    assert ("unrecognized status (e.g. 'on hold?')" in out) == bool((datasets[1].df["status"] == "on hold?").any())
+
+
+@pytest.mark.parametrize("spec", [ChurnSpec(), ChurnSpec(inactive_days=60, as_of="2025-09-30"),
+                                  ChurnSpec(inactive_days=30, as_of="2027-01-01"),
+                                  ChurnSpec(as_of="2025-01-20")], ids=["default", "as_of", "after", "early"])
+def test_churn_and_retention_rates_on_the_engine_equal_the_careful_ones(datasets, spec):
+    same(*datasets, lambda d: churn_rate(d, spec))
+    same(*datasets, lambda d: retention_rate(d, spec))
+
+
+@pytest.mark.parametrize("freq", ["month", "week"])
+def test_churn_trend_on_the_engine_equals_the_careful_one(datasets, freq):
+    out = same(*datasets, lambda d: churn_trend(d, ChurnSpec(inactive_days=45), freq))
+    assert '"points": [{' in out
+
+
+def test_a_table_without_valid_orders_gets_the_careful_error(tmp_path):
+    df = messy_orders()
+    df["status"], df["refunded"] = "cancelled", np.nan
+    path = tmp_path / "orders.csv"
+    write_csv(path, df)
+    engine, careful = both(path)
+    errors = []
+    for ds in (engine, careful):
+        with pytest.raises(CxDataError) as err:
+            cohort_table(ds)
+        errors.append(str(err.value))
+    assert errors[0] == errors[1] and "no valid order" in errors[0]
