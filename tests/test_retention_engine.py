@@ -6,11 +6,15 @@ of the table (``ds.on_engine`` stays True).
 """
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from cxlib.analyses.churn import churn_trend
+from cxlib.analyses.segments import RFMSpec, compute_rfm
 from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, cohort_table, retention_rate
 from cxlib.core.errors import CxDataError
 from cxlib.data.dataset import Dataset
@@ -57,13 +61,31 @@ def datasets(request, tmp_path_factory):
     return engine, careful
 
 
-def same(engine, careful, fn) -> str:
-    """``fn``'s JSON on the engine Dataset, checked equal to the careful one's, with no pandas copy made."""
+def same(engine, careful, fn, *, rel: float = 0.0) -> str:
+    """``fn``'s JSON on the engine Dataset, checked equal to the careful one's, with no pandas copy made.
+    ``rel``: numbers may differ by this relative amount (an unrounded mean of per-customer money, which the
+    engine sums exactly and pandas in floats, can differ in its last digit); everything else is identical."""
     assert engine.aggregate_on_engine
     a, b = as_json(fn(engine)), as_json(fn(careful))
     assert engine.on_engine                                # the analysis never read the table into pandas
-    assert a == b
+    if rel:
+        x, y = nested(json.loads(a)), nested(json.loads(b))
+        assert x.keys() == y.keys()
+        for k in x:
+            num = isinstance(x[k], float) and isinstance(y[k], float)
+            assert x[k] == pytest.approx(y[k], rel=rel, abs=0) if num else x[k] == y[k], k
+    else:
+        assert a == b
     return a
+
+
+def nested(x, key: str = "") -> dict:
+    """A JSON value flattened to {path: leaf}, for approximate comparison."""
+    if isinstance(x, dict):
+        return {k: v for name, item in x.items() for k, v in nested(item, f"{key}/{name}").items()}
+    if isinstance(x, list):
+        return {k: v for i, item in enumerate(x) for k, v in nested(item, f"{key}/{i}").items()}
+    return {key: x}
 
 
 @pytest.mark.parametrize("spec", [CohortSpec(), CohortSpec(period="week", max_periods=30),
@@ -100,3 +122,30 @@ def test_a_table_without_valid_orders_gets_the_careful_error(tmp_path):
             cohort_table(ds)
         errors.append(str(err.value))
     assert errors[0] == errors[1] and "no valid order" in errors[0]
+
+
+@pytest.mark.parametrize("spec", [RFMSpec(), RFMSpec(quintile_method="rank"), RFMSpec(as_of=date(2025, 10, 1))],
+                         ids=["ties", "rank", "as_of"])
+def test_rfm_on_the_engine_equals_the_careful_one(datasets, spec):
+    engine, careful = datasets
+    out = same(engine, careful, lambda d: compute_rfm(d, spec), rel=1e-12)
+    a, b = compute_rfm(engine, spec), compute_rfm(careful, spec)
+    # money per customer: the engine's exact decimal sum, pandas's float sum (equal to 1e-12; shown rounded)
+    pd.testing.assert_frame_equal(a.customers, b.customers, check_exact=False, rtol=1e-12)
+    money = ["net_revenue", "aov"]
+    pd.testing.assert_frame_equal(a.customers.drop(columns=money), b.customers.drop(columns=money), check_exact=True)
+    assert len(a.orders) == 0 and engine.on_engine                       # no order rows came back ...
+    pd.testing.assert_frame_equal(a.order_rows(), b.order_rows().reset_index(drop=True))   # ... until asked for
+    assert "left out of RFM" in out
+
+
+def test_rfm_on_the_engine_gives_the_careful_errors(tmp_path):
+    path = tmp_path / "orders.csv"
+    write_csv(path, messy_orders())
+    engine, careful = both(path)
+    errors = []
+    for ds in (engine, careful):
+        with pytest.raises(CxDataError) as err:
+            compute_rfm(ds, RFMSpec(as_of=date(2024, 6, 1)))
+        errors.append(str(err.value))
+    assert errors[0] == errors[1] and "on or before 2024-06-01" in errors[0]

@@ -167,5 +167,37 @@ def window_counts(eo: EngineOrders, end: pd.Timestamp, n_days: pd.Timedelta) -> 
     return (0 if pd.isna(r["n"]) else int(r["n"])), (0 if pd.isna(r["retained"]) else int(r["retained"]))
 
 
-__all__ = ["EngineOrders", "checked", "cohort_counts", "counts_at", "money", "orders_table", "period_number",
-           "valid_orders", "window_counts"]
+# ----------------------------------------------------------------------------------------------------------
+# Customers: RFM and historical CLV
+# ----------------------------------------------------------------------------------------------------------
+def customer_frame(t, attrs: tuple[str, ...] = (), first: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per customer of the orders ``t`` (customer_id, ordered_at, net, _row, and the columns named):
+    orders, net_revenue (exact sum), first_order_at, last_order_at; per column of ``attrs`` its value on the
+    latest order that has one (pandas's ``last`` after a stable sort by date), per column of ``first`` its
+    value on the first order (by date, then file order), missing or not. Sorted by customer id."""
+    by = [t.ordered_at, t._row]
+    c = engine.execute(t.group_by("customer_id").aggregate(
+        orders=t.count(), net_revenue=money(t.net), first_order_at=t.ordered_at.min(),
+        last_order_at=t.ordered_at.max(), **{a: t[a].last(order_by=by) for a in attrs},
+        **{f: t[f].first(order_by=by, include_null=True) for f in first}))
+    c = utc(c, "first_order_at", "last_order_at").astype({"orders": "int64", "net_revenue": "float64"})
+    c = c.astype({col: "string" for col in ("customer_id", *attrs, *first)})
+    return c.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def rfm_orders(ds: Dataset, rev: RevenueDef, attrs: tuple[str, ...]):
+    """The valid orders RFM scores (with the columns ``attrs`` as text) and the counts its warnings need:
+    the rule's notes, valid orders without a customer or date, usable valid orders and the latest one."""
+    t, n, notes = orders_table(ds, rev, {a: (lambda s, a=a: s[a].cast("string"), "first") for a in attrs})
+    v = t.filter(t.valid & t.customer_id.notnull() & t.ordered_at.notnull())
+    return v, n, notes
+
+
+def rfm_later(v, cutoff: pd.Timestamp) -> int:
+    """Valid orders placed on or after ``cutoff`` (the day after the as-of date)."""
+    import ibis
+    return int(engine.execute(v.aggregate(n=(v.ordered_at >= ibis.literal(cutoff)).sum()))["n"].iloc[0] or 0)
+
+
+__all__ = ["EngineOrders", "checked", "cohort_counts", "counts_at", "customer_frame", "money", "orders_table",
+           "period_number", "rfm_later", "rfm_orders", "valid_orders", "window_counts"]
