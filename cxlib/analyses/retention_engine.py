@@ -105,12 +105,13 @@ def orders_table(ds: Dataset, rev: RevenueDef, extra: dict | None = None):
     return t, counts, notes
 
 
-def valid_orders(ds: Dataset, rev: RevenueDef) -> EngineOrders:
-    """The valid orders of retention (:func:`cxlib.analyses.retention.valid_orders`) on the engine."""
-    t, n, notes = orders_table(ds, rev)
+def valid_orders(ds: Dataset, rev: RevenueDef, extra: dict | None = None) -> EngineOrders:
+    """The valid orders of retention (:func:`cxlib.analyses.retention.valid_orders`) on the engine; ``extra``:
+    more columns, as :func:`cxlib.data.orders.order_expr` takes them."""
+    t, n, notes = orders_table(ds, rev, extra)
     warnings = checked(ds, rev, notes, n["unusable"], n["usable"], n["valid"])
     v = t.filter(t.valid & t.customer_id.notnull() & t.ordered_at.notnull())
-    return EngineOrders(v.select("customer_id", "ordered_at", "net", "_row"), n["end"].normalize(),
+    return EngineOrders(v.select("customer_id", "ordered_at", "net", "_row", *(extra or {})), n["end"].normalize(),
                         n["first_valid"].normalize(), tuple(warnings))
 
 
@@ -185,6 +186,25 @@ def customer_frame(t, attrs: tuple[str, ...] = (), first: tuple[str, ...] = ()) 
     return c.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
+def clv_periods(eo: EngineOrders, end: pd.Timestamp, count_per: str) -> pd.DataFrame:
+    """Per customer, over the valid orders up to the day ``end``, merged per ``count_per`` period: the first and
+    last period number, periods with a purchase, the value of all of them and of the first, orders and net
+    revenue: :func:`cxlib.analyses.clv.summarize_transactions`'s inputs. Customers come in the order of their
+    first such order in the file, as pandas numbers them."""
+    import ibis
+    o = eo.table
+    o = o.filter(o.ordered_at < ibis.literal(end + DAY))
+    o = o.mutate(p=period_number(o.ordered_at, count_per), v=o.net.cast("decimal(38, 6)"))
+    per = o.group_by(["customer_id", "p"]).aggregate(v=o.v.sum(), k=o.count(), at=o._row.min())
+    c = per.group_by("customer_id").aggregate(
+        first=per.p.min(), last=per.p.max(), n=per.count(), total=per.v.sum().cast("float64"),
+        first_v=per.v.first(order_by=per.p).cast("float64"), orders=per.k.sum(), net=per.v.sum().cast("float64"),
+        at=per.at.min())
+    c = engine.execute(c.order_by("at")).astype({"first": "int64", "last": "int64", "n": "int64", "orders": "int64"})
+    return c.set_index(pd.Index(c["customer_id"].to_numpy(dtype=object), name="customer_id")).drop(
+        columns=["customer_id", "at"])
+
+
 def rfm_orders(ds: Dataset, rev: RevenueDef, attrs: tuple[str, ...]):
     """The valid orders RFM scores (with the columns ``attrs`` as text) and the counts its warnings need:
     the rule's notes, valid orders without a customer or date, usable valid orders and the latest one."""
@@ -199,5 +219,5 @@ def rfm_later(v, cutoff: pd.Timestamp) -> int:
     return int(engine.execute(v.aggregate(n=(v.ordered_at >= ibis.literal(cutoff)).sum()))["n"].iloc[0] or 0)
 
 
-__all__ = ["EngineOrders", "checked", "cohort_counts", "counts_at", "customer_frame", "money", "orders_table",
+__all__ = ["EngineOrders", "checked", "clv_periods", "cohort_counts", "counts_at", "customer_frame", "money", "orders_table",
            "period_number", "rfm_later", "rfm_orders", "valid_orders", "window_counts"]
