@@ -17,8 +17,14 @@ from hypothesis import strategies as st
 
 from cxlib.analyses.churn import churn_trend
 from cxlib.analyses.clv import CLVSpec, historical_clv, predict_clv, rfm_summary
+from cxlib.analyses.retention import (
+    ChurnSpec,
+    CohortSpec,
+    churn_rate,
+    cohort_table,
+    retention_rate,
+)
 from cxlib.analyses.segments import RFMSpec, compute_rfm
-from cxlib.analyses.retention import ChurnSpec, CohortSpec, churn_rate, cohort_table, retention_rate
 from cxlib.core.errors import CxDataError
 from cxlib.data.dataset import Dataset
 from tests.test_canonical import as_json, both, orders_frame, write_csv
@@ -198,6 +204,7 @@ def test_per_customer_aggregates_equal_pandas_groupby(rows):
     """customer_frame (the engine's per-customer aggregates) against pandas's groupby on any orders: counts,
     exact money sums, first/last order, the latest value that is not empty and the value on the first order."""
     import ibis
+
     from cxlib.analyses.retention_engine import customer_frame
     df = pd.DataFrame(rows, columns=["customer_id", "day", "cents", "tag"]).assign(
         ordered_at=lambda d: pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(d["day"] * 7, unit="h"),
