@@ -18,7 +18,7 @@ from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg, sentences
 from cxlib.core.periods import PERIODS, ChurnSpec, Period
 from cxlib.core.stats import wilson_ci
-from cxlib.analyses.retention import DAY, _as_of, _counts_at, _window_warnings, valid_orders
+from cxlib.analyses.retention import DAY, _as_of, _window_warnings, counts_at, order_source, valid_orders
 
 if TYPE_CHECKING:
     from cxlib.core.definitions import DefinitionSet
@@ -71,9 +71,9 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
     if freq not in PERIODS:
         raise CxDataError(msg("unknown trend frequency {frequency}.", frequency=repr(freq)),
                           hint=msg("Use 'month' or 'week'."))
-    vo = valid_orders(ds, defs)
+    vo = order_source(ds, defs)
     as_of = _as_of(vo, spec)
-    start = vo.orders["ordered_at"].min().normalize() + pd.Timedelta(days=int(spec.inactive_days))
+    start = vo.start + pd.Timedelta(days=int(spec.inactive_days))
     rule = "ME" if freq == "month" else "W-SUN"
     days = pd.date_range(start, as_of, freq=rule, tz="UTC") if start <= as_of else pd.DatetimeIndex([], tz="UTC")
     days = days.normalize().as_unit("us")
@@ -87,7 +87,7 @@ def churn_trend(ds: Dataset, spec: ChurnSpec | None = None, freq: Period = "mont
                               "churned": pd.Series(dtype="int64"), "churn_rate": pd.Series(dtype="float64"),
                               "ci_low": pd.Series(dtype="float64"), "ci_high": pd.Series(dtype="float64")})
         return ChurnTrend(spec, freq, table, tuple(warnings), revenue_rule(defs))
-    customers, active = _counts_at(vo.orders, days + DAY, int(spec.inactive_days))
+    customers, active = counts_at(vo, days + DAY, int(spec.inactive_days))
     churned = customers - active
     lo, hi = wilson_ci(churned, customers)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -27,7 +27,10 @@ import numpy as np
 import pandas as pd
 
 from cxlib.analyses.clv_models import BGNBD, LOG_BOUND, GammaGamma, fit_bgnbd, fit_gamma_gamma
-from cxlib.analyses.retention import valid_orders
+from cxlib.analyses import retention_engine
+from cxlib.analyses.retention import _orders_only, order_source, valid_orders
+from cxlib.data.orders import revenue_rule
+from cxlib.analyses.retention_engine import EngineOrders
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.periods import UNIT_DAYS, CLVSpec, CountPeriod, TimeUnit, parse_day
@@ -64,16 +67,40 @@ def summarize_transactions(df: pd.DataFrame, customer: str, time: str, value: st
                       "v": (df[value].to_numpy(dtype=float)[keep] if value else 0.0)})
     per = t.groupby(["c", "p"], sort=True)["v"].sum().reset_index()
     g = per.groupby("c", sort=True)
-    first, last, n, total = g["p"].min(), g["p"].max(), g["p"].size(), g["v"].sum()
-    first_v = per.drop_duplicates("c", keep="first").set_index("c")["v"].reindex(total.index)
+    first_v = per.drop_duplicates("c", keep="first").set_index("c")["v"]
+    periods = pd.DataFrame({"first": g["p"].min(), "last": g["p"].max(), "n": g["p"].size(), "total": g["v"].sum()})
+    periods = periods.assign(first_v=first_v.reindex(periods.index))
+    periods.index = pd.Index(np.asarray(uniques)[periods.index.to_numpy()], name=customer)
+    return _summary(periods, end, time_unit, count_per)
+
+
+def _summary(periods: pd.DataFrame, end: pd.Timestamp, time_unit: TimeUnit, count_per: CountPeriod) -> pd.DataFrame:
+    """frequency, recency, T and monetary_value from each customer's first and last period number, periods
+    with a purchase (``n``), the value of all of them (``total``) and of the first (``first_v``)."""
     end_p = _period_number(pd.Series([end]), count_per)[0]
     unit = UNIT_DAYS[time_unit] / (7.0 if count_per == "week" else 1.0)   # periods per time unit
-    freq = (n - 1).astype("int64")
-    monetary = np.where(freq > 0, (total - first_v) / freq.clip(lower=1), 0.0)
-    out = pd.DataFrame({"frequency": freq.to_numpy(), "recency": ((last - first) / unit).to_numpy(),
-                        "T": ((end_p - first) / unit).to_numpy(), "monetary_value": monetary},
-                       index=pd.Index(np.asarray(uniques)[total.index.to_numpy()], name=customer))
-    return out
+    freq = (periods["n"] - 1).astype("int64")
+    monetary = np.where(freq > 0, (periods["total"] - periods["first_v"]) / freq.clip(lower=1), 0.0)
+    return pd.DataFrame({"frequency": freq.to_numpy(), "recency": ((periods["last"] - periods["first"]) / unit)
+                         .to_numpy(), "T": ((end_p - periods["first"]) / unit).to_numpy(),
+                         "monetary_value": monetary}, index=periods.index)
+
+
+def _customers(ds: Dataset, spec: CLVSpec, defs: DefinitionSet | None) -> tuple[pd.DataFrame, pd.Timestamp, list]:
+    """The BG/NBD summary per customer with their orders and net revenue up to the calibration end, that day
+    and the warnings; from the engine's per-customer aggregates when the table stays there."""
+    vo = order_source(ds, defs)
+    end = parse_day(spec.calibration_end) if spec.calibration_end else vo.data_end
+    if isinstance(vo, EngineOrders):
+        per = retention_engine.clv_periods(vo, end, spec.count_per)
+        summ = _summary(per, end, spec.time_unit, spec.count_per)
+        return summ.assign(orders=per["orders"].to_numpy(), net_revenue=per["net"].to_numpy()), end, list(vo.warnings)
+    summ = summarize_transactions(vo.orders, "customer_id", "ordered_at", "net", calibration_end=end,
+                                  time_unit=spec.time_unit, count_per=spec.count_per)
+    hist = vo.orders[vo.orders["ordered_at"] < end + pd.Timedelta(days=1)].groupby(
+        "customer_id", observed=True)["net"].agg(["size", "sum"])
+    return summ.assign(orders=hist["size"].reindex(summ.index).to_numpy(),
+                       net_revenue=hist["sum"].reindex(summ.index).to_numpy()), end, list(vo.warnings)
 
 
 def _period_number(ts: pd.Series, count_per: CountPeriod) -> np.ndarray:
@@ -89,11 +116,7 @@ def rfm_summary(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
     One row per customer (index ``customer_id``): frequency, recency, T (in ``spec.time_unit``),
     monetary_value (mean net revenue of repeat purchases).
     """
-    spec = spec or CLVSpec()
-    vo = valid_orders(ds, defs)
-    return summarize_transactions(vo.orders, "customer_id", "ordered_at", "net",
-                                  calibration_end=spec.calibration_end or vo.data_end,
-                                  time_unit=spec.time_unit, count_per=spec.count_per)
+    return _customers(ds, spec or CLVSpec(), defs)[0].drop(columns=["orders", "net_revenue"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -150,24 +173,45 @@ def historical_clv(ds: Dataset, by: str | None = None, segments: pd.Series | Non
     >>> cx.historical_clv(cx.load("sample_data/orders_shopify.csv")).summary()[:40]
     '1,180 customers, net revenue 139,889.34;'
     """
+    by = None if segments is not None else by
+    if ds.aggregate_on_engine:          # per-customer aggregates (and the value on the first order) from the engine
+        _orders_only(ds)
+        extra = {"seg": (lambda s: s[by].cast("string"), "first")} if by in ds.columns else None
+        vo = retention_engine.valid_orders(ds, revenue_rule(defs), extra)
+        _has_column(ds, by)
+        cust = retention_engine.customer_frame(vo.table, first=("seg",) if by else ()).set_index("customer_id")
+        return _historical(cust, cust.pop("seg") if by else None, by, segments, list(vo.warnings))
     vo = valid_orders(ds, defs)
+    _has_column(ds, by)
     o = vo.orders
-    warnings = list(vo.warnings)
     g = o.groupby("customer_id", sort=True, observed=True)
     cust = pd.DataFrame({"orders": g.size(), "net_revenue": g["net"].sum(),
                          "first_order_at": g["ordered_at"].min(), "last_order_at": g["ordered_at"].max()})
+    first = None
+    if by:
+        frame = o.assign(seg=ds.df[by].astype("string").to_numpy()[o["row"].to_numpy()])
+        first = frame.sort_values(["ordered_at", "row"], kind="stable").drop_duplicates("customer_id").set_index(
+            "customer_id")["seg"]
+    return _historical(cust, first, by, segments, list(vo.warnings))
+
+
+def _has_column(ds: Dataset, by: str | None) -> None:
+    if by and by not in ds.columns:
+        raise CxDataError(msg("column {column} is not in the dataset.", column=repr(by)), file=ds.name,
+                          hint=msg("Pick one of: {columns}.", columns=", ".join(map(str, ds.columns))))
+
+
+def _historical(cust: pd.DataFrame, first: pd.Series | None, by: str | None, segments: pd.Series | None,
+                warnings: list) -> HistoricalCLV:
+    """Historical CLV from one row per customer (orders, net_revenue, first/last order, indexed by id) and the
+    value of ``by`` on each customer's first valid order."""
     if segments is not None:
         seg = segments.copy()
         seg.index = seg.index.astype("string")
         cust["segment"] = seg.astype("string").reindex(cust.index).fillna(NO_SEGMENT).to_numpy()
         label = segments.name if isinstance(segments.name, str) else N_("segment")
     elif by:
-        if by not in ds.df.columns:
-            raise CxDataError(msg("column {column} is not in the dataset.", column=repr(by)), file=ds.name,
-                              hint=msg("Pick one of: {columns}.", columns=", ".join(map(str, ds.df.columns))))
-        frame = o.assign(seg=ds.df[by].astype("string").to_numpy()[o["row"].to_numpy()])
-        firsts = frame.sort_values(["ordered_at", "row"], kind="stable").drop_duplicates("customer_id")
-        cust["segment"] = firsts.set_index("customer_id")["seg"].reindex(cust.index).fillna(NO_SEGMENT).to_numpy()
+        cust["segment"] = first.reindex(cust.index).fillna(NO_SEGMENT).to_numpy()
         label = by
     else:
         cust["segment"] = ALL_CUSTOMERS
@@ -247,15 +291,7 @@ def predict_clv(ds: Dataset, spec: CLVSpec | None = None, *, defs: DefinitionSet
     True
     """
     spec = spec or CLVSpec()
-    vo = valid_orders(ds, defs)
-    end = parse_day(spec.calibration_end) if spec.calibration_end else vo.data_end
-    summ = summarize_transactions(vo.orders, "customer_id", "ordered_at", "net", calibration_end=end,
-                                  time_unit=spec.time_unit, count_per=spec.count_per)
-    hist = vo.orders[vo.orders["ordered_at"] < end + pd.Timedelta(days=1)].groupby(
-        "customer_id", observed=True)["net"].agg(["size", "sum"])
-    c = summ.assign(orders=hist["size"].reindex(summ.index).to_numpy(),
-                    net_revenue=hist["sum"].reindex(summ.index).to_numpy())
-    warnings = list(vo.warnings)
+    c, end, warnings = _customers(ds, spec, defs)
     repeaters = int((c["frequency"] > 0).sum())
     bg = gg = None
     nan = np.full(len(c), np.nan)

@@ -11,7 +11,7 @@ from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
 from cxlib.data import engine
 from cxlib.data.dataset import Dataset
-from cxlib.data.orders import ORDER_STATUSES, order_expr
+from cxlib.data.orders import order_expr, rule_notes_expr, unknown_status
 
 
 def figures(ds: Dataset, defs) -> dict:
@@ -25,13 +25,12 @@ def figures(ds: Dataset, defs) -> dict:
     extra = {"currency": "currency"} if "currency" in ds.columns else None
     # a canonical table the engine loaded has one row per order (files with line items are read the careful way)
     t = order_expr(ds.engine_table(row=True), defs, extra, one_row_per_order=True)
-    known = t.status.isin(list(ORDER_STATUSES))
     head = engine.execute(t.aggregate(
         orders=t.count(), customers=t.customer_id.nunique(), valid=t.valid.sum(),
         net=t.net.cast("decimal(38, 6)").sum(where=t.valid).cast("float64"),      # exact: same in every run
         first=t.ordered_at.min(), last=t.ordered_at.max(),
         no_customer=(t.customer_id.isnull()).sum(), any_customer=t.customer_id.notnull().any(),
-        unknown=(~known).sum(), no_amount=(t.valid & t.amount.isnull()).sum())).iloc[0]
+        unknown=unknown_status(t).sum(), no_amount=(t.valid & t.amount.isnull()).sum())).iloc[0]
     v = t.filter(t.valid & t.customer_id.notnull())
     per = v.group_by("customer_id").aggregate(n=v.count())
     repeat_min = defs.repeat.min_orders
@@ -42,18 +41,7 @@ def figures(ds: Dataset, defs) -> dict:
     if not bool(head["any_customer"]):
         warnings.append(msg("The file does not identify customers: customer counts and repeat rates are not "
                             "available."))
-    if lines > orders:
-        warnings.append(msg("{count} row(s) repeat an order number already seen: treated as line items of the "
-                            "same order and summed.", count=lines - orders))
-    if int(head["unknown"]):
-        u = t.filter(~known)
-        first = u.group_by("status").aggregate(at=u._row.min()).order_by("at").limit(3)
-        ex = ", ".join(repr(s) for s in engine.execute(first)["status"])
-        warnings.append(msg("{count} order(s) have an unrecognized status (e.g. {examples}) and are not counted as "
-                            "valid orders.", count=int(head["unknown"]), examples=ex))
-    if int(head["no_amount"]):
-        warnings.append(msg("{count} valid order(s) have no amount and add nothing to revenue.",
-                            count=int(head["no_amount"])))
+    warnings += rule_notes_expr(t, lines, orders, int(head["unknown"]), int(head["no_amount"] or 0))
     no_customer = int(head["no_customer"])
     if 0 < no_customer < orders:
         warnings.append(msg("{count} order(s) have no customer id: counted in orders and revenue, not in customers "

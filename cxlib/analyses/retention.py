@@ -38,6 +38,8 @@ from cxlib.data.roles import role_noun
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.periods import PERIODS, ChurnSpec, CohortSpec, Period, parse_day
 from cxlib.core.stats import wilson_ci
+from cxlib.analyses import retention_engine
+from cxlib.analyses.retention_engine import EngineOrders, checked
 
 if TYPE_CHECKING:
     from cxlib.core.definitions import DefinitionSet
@@ -58,6 +60,11 @@ class ValidOrders:
     data_end: pd.Timestamp           # midnight UTC of the last day with any order (valid or not)
     warnings: tuple[str, ...] = ()
 
+    @property
+    def start(self) -> pd.Timestamp:
+        """Midnight UTC of the first valid order's day."""
+        return self.orders["ordered_at"].min().normalize()
+
 
 def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
     """The valid orders of an orders dataset, with net revenue per order.
@@ -67,29 +74,33 @@ def valid_orders(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders:
     a customer or a date are left out with a warning. Raises ``CxDataError`` when ``ds`` is not an
     orders dataset or holds no usable valid order.
     """
-    if ds.role != "orders":
-        raise CxDataError(msg("retention needs an orders dataset, not {role}.", role=role_noun(ds.role)), file=ds.name,
-                          hint=msg("Load an orders export (customer, order date, amount)."))
+    _orders_only(ds)
     rev = revenue_rule(defs)
     frame = order_frame(ds.df, rev)
-    warnings: list[Msg] = list(rule_notes(frame, len(ds.df)))
+    notes = rule_notes(frame, len(ds.df))
     unusable = frame["customer_id"].isna() | frame["ordered_at"].isna()
-    if unusable.any():
-        warnings.append(msg("{orders} order(s) without a customer or an order date were left out.",
-                            orders=int(unusable.sum())))
     frame = frame[~unusable]
-    if frame.empty:
-        raise CxDataError(msg("no order has both a customer and an order date."), file=ds.name,
-                          hint=msg("Check the mapping of customer_id and ordered_at on the Data page."))
+    warnings = checked(ds, rev, notes, int(unusable.sum()), len(frame), int(frame["valid"].sum()))
     data_end = frame["ordered_at"].max().normalize()
     valid = frame.loc[frame["valid"], ["customer_id", "ordered_at", "net", "_row"]]
-    if valid.empty:
-        raise CxDataError(msg("no valid order (status {statuses}) was found.", statuses=", ".join(rev.valid_statuses)),
-                          file=ds.name, hint=msg("Check the status column mapping, or remove it to count every "
-                                                 "order as completed."))
     valid = valid.rename(columns={"_row": "row"}).reset_index(drop=True)
     valid = valid.assign(code=pd.factorize(valid["customer_id"])[0])
     return ValidOrders(valid, data_end, tuple(warnings))
+
+
+def _orders_only(ds: Dataset) -> None:
+    if ds.role != "orders":
+        raise CxDataError(msg("retention needs an orders dataset, not {role}.", role=role_noun(ds.role)), file=ds.name,
+                          hint=msg("Load an orders export (customer, order date, amount)."))
+
+
+def order_source(ds: Dataset, defs: DefinitionSet | None = None) -> ValidOrders | EngineOrders:
+    """The valid orders every retention statistic starts from: :func:`valid_orders` (pandas), or, for a large
+    table in its Parquet file (``ds.aggregate_on_engine``), the same orders as an engine table."""
+    if ds.aggregate_on_engine:
+        _orders_only(ds)
+        return retention_engine.valid_orders(ds, revenue_rule(defs))
+    return valid_orders(ds, defs)
 
 
 def _period_index(ts: pd.Series, period: Period) -> np.ndarray:
@@ -200,17 +211,25 @@ def cohort_table(ds: Dataset, spec: CohortSpec | None = None, *, defs: Definitio
     '1,180 customers in 12 monthly cohort(s).'
     """
     spec = spec or CohortSpec()
-    vo = valid_orders(ds, defs)
-    o = vo.orders
-    p = _period_index(o["ordered_at"], spec.period)
-    cust = o["code"].to_numpy()
-    first = pd.Series(p).groupby(cust).transform("min").to_numpy()
-    k = p - first
+    vo = order_source(ds, defs)
+    if isinstance(vo, EngineOrders):
+        sizes, active = retention_engine.cohort_counts(vo, spec.period, spec.max_periods)
+    else:
+        o = vo.orders
+        p = _period_index(o["ordered_at"], spec.period)
+        cust = o["code"].to_numpy()
+        first = pd.Series(p).groupby(cust).transform("min").to_numpy()
+        cells = pd.DataFrame({"customer_id": cust, "cohort": first, "period": p - first})
+        sizes = cells.loc[cells["period"] == 0].drop_duplicates("customer_id").groupby("cohort").size()
+        active = (cells[cells["period"] <= spec.max_periods].drop_duplicates()
+                  .groupby(["cohort", "period"]).size())
+    return _cohorts(sizes, active, vo, spec, defs)
+
+
+def _cohorts(sizes: pd.Series, active: pd.Series, vo: ValidOrders | EngineOrders, spec: CohortSpec,
+             defs: DefinitionSet | None) -> CohortResult:
+    """The cohort table from customers per cohort and active customers per (cohort, period)."""
     last_p = int(_period_index(pd.Series([vo.data_end]), spec.period)[0])
-    cells = pd.DataFrame({"customer_id": cust, "cohort": first, "period": k})
-    sizes = cells.loc[cells["period"] == 0].drop_duplicates("customer_id").groupby("cohort").size()
-    active = (cells[cells["period"] <= spec.max_periods].drop_duplicates()
-              .groupby(["cohort", "period"]).size())
     # every observable (cohort, k): cohort + k up to the data's last period
     grid = [(c, kk) for c in sizes.index for kk in range(0, min(spec.max_periods, last_p - c) + 1)]
     idx = pd.MultiIndex.from_tuples(grid, names=["cohort", "period"])
@@ -290,8 +309,15 @@ def _pct(x: float) -> float | None:
     return None if not np.isfinite(x) else round(float(x) * 100, 2)
 
 
-def _as_of(vo: ValidOrders, spec: ChurnSpec) -> pd.Timestamp:
+def _as_of(vo: ValidOrders | EngineOrders, spec: ChurnSpec) -> pd.Timestamp:
     return parse_day(spec.as_of) if spec.as_of else vo.data_end
+
+
+def counts_at(vo: ValidOrders | EngineOrders, ends: pd.DatetimeIndex, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_counts_at` of the valid orders, on the engine when they live there."""
+    if isinstance(vo, EngineOrders):
+        return retention_engine.counts_at(vo, ends, days)
+    return _counts_at(vo.orders, ends, days)
 
 
 def _counts_at(o: pd.DataFrame, ends: pd.DatetimeIndex, days: int) -> tuple[np.ndarray, np.ndarray]:
@@ -329,9 +355,9 @@ def churn_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSe
     0.62
     """
     spec = spec or ChurnSpec()
-    vo = valid_orders(ds, defs)
+    vo = order_source(ds, defs)
     as_of = _as_of(vo, spec)
-    n, active = (int(v[0]) for v in _counts_at(vo.orders, pd.DatetimeIndex([as_of + DAY]), int(spec.inactive_days)))
+    n, active = (int(v[0]) for v in counts_at(vo, pd.DatetimeIndex([as_of + DAY]), int(spec.inactive_days)))
     churned = n - active
     lo, hi = wilson_ci(churned, n)
     warnings = list(vo.warnings)
@@ -342,10 +368,9 @@ def churn_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: DefinitionSe
                       (lo, hi), as_of.date().isoformat(), spec.describe(defs), tuple(warnings))
 
 
-def _window_warnings(vo: ValidOrders, as_of: pd.Timestamp, spec: ChurnSpec) -> list[Msg]:
+def _window_warnings(vo: ValidOrders | EngineOrders, as_of: pd.Timestamp, spec: ChurnSpec) -> list[Msg]:
     out = []
-    start = vo.orders["ordered_at"].min().normalize()
-    if as_of - start < pd.Timedelta(days=int(spec.inactive_days)):
+    if as_of - vo.start < pd.Timedelta(days=int(spec.inactive_days)):
         out.append(msg("The data starts less than {days} days before the analysis date, so no customer can be "
                        "churned yet; the rate is not meaningful.", days=int(spec.inactive_days)))
     if as_of > vo.data_end:
@@ -370,15 +395,18 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
     0.32
     """
     spec = spec or ChurnSpec()
-    vo = valid_orders(ds, defs)
+    vo = order_source(ds, defs)
     as_of = _as_of(vo, spec)
     n_days = pd.Timedelta(days=int(spec.inactive_days))
     end = as_of + DAY
-    o = vo.orders
-    prev = np.unique(o.loc[(o["ordered_at"] >= end - 2 * n_days) & (o["ordered_at"] < end - n_days), "code"])
-    curr = np.unique(o.loc[(o["ordered_at"] >= end - n_days) & (o["ordered_at"] < end), "code"])
-    n = len(prev)
-    retained = int(np.isin(curr, prev).sum())
+    if isinstance(vo, EngineOrders):
+        n, retained = retention_engine.window_counts(vo, end, n_days)
+    else:
+        o = vo.orders
+        prev = np.unique(o.loc[(o["ordered_at"] >= end - 2 * n_days) & (o["ordered_at"] < end - n_days), "code"])
+        curr = np.unique(o.loc[(o["ordered_at"] >= end - n_days) & (o["ordered_at"] < end), "code"])
+        n = len(prev)
+        retained = int(np.isin(curr, prev).sum())
     lo, hi = wilson_ci(retained, n)
     warnings = list(vo.warnings)
     if n == 0:
@@ -386,7 +414,7 @@ def retention_rate(ds: Dataset, spec: ChurnSpec | None = None, *, defs: Definiti
                             "cannot be computed.", days=int(spec.inactive_days)))
     elif n < SMALL_COHORT:
         warnings.append(msg("Only {customers} customers are counted; the retention rate is uncertain.", customers=n))
-    if as_of - o["ordered_at"].min().normalize() < 2 * n_days - DAY:
+    if as_of - vo.start < 2 * n_days - DAY:
         warnings.append(msg("The data covers less than two {days}-day windows before the analysis date; the "
                             "previous window is incomplete.", days=int(spec.inactive_days)))
     return RateResult("retention_rate", retained / n if n else float("nan"), retained, n,

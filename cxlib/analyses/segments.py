@@ -21,7 +21,7 @@ data (a tuple of :class:`ScoreRule`), editable, validated to cover each of the 2
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -33,18 +33,18 @@ import pyarrow.compute as pc
 from cxlib.core.definitions import RevenueDef
 from cxlib.core.statuses import ORDER_STATUSES, status_words
 from cxlib.data.dataset import Dataset
-from cxlib.data.orders import order_frame, rule_notes
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.messages import listing, sentences
 from cxlib.core.spec import Spec
+from cxlib.analyses import rfm_inputs
 from cxlib.analyses.rfm_scores import DEFAULT_SCORE_MAP, ScoreRule, score_grid
 
 QuintileMethod = Literal["ties_share", "rank"]
 QUINTILE_METHODS: tuple[str, ...] = ("ties_share", "rank")
 NO_ORDERS = N_("No orders")               # segment of customers-file rows without a valid order
-ORDER_ATTRIBUTES = ("country", "channel", "currency")   # per customer: the value on the latest valid order
+ORDER_ATTRIBUTES = rfm_inputs.ORDER_ATTRIBUTES          # per customer: the value on the latest valid order
 
 
 def join_list(items: list) -> Msg | str:
@@ -177,10 +177,15 @@ class RFMResult(Result):
 
     customers: pd.DataFrame          # customer_id, email, orders, net_revenue, aov, first/last_order_at,
     #                                  recency_days, r, f, m, fm, rfm, segment, value_tier
-    orders: pd.DataFrame             # customer_id, ordered_at, net (valid orders up to as_of)
+    orders: pd.DataFrame             # customer_id, ordered_at, net (valid orders up to as_of; empty on the engine)
     as_of: date
     spec: RFMSpec
     warnings: tuple[str, ...] = ()
+    source: Dataset | None = field(default=None, repr=False)   # engine path: where order_rows() reads them
+
+    def order_rows(self) -> pd.DataFrame:
+        """The valid orders used, one row per order: ``orders``, or on the engine path read when asked for."""
+        return self.orders if self.source is None else rfm_inputs.engine_orders(self.source, self.spec, self.as_of)
 
     @property
     def segment_counts(self) -> dict[str, int]:
@@ -232,40 +237,6 @@ class RFMResult(Result):
                 "segment_table": self.to_frame().to_dict("records"), "warnings": list(self.warnings)}
 
 
-def _valid_orders(orders: Dataset, spec: RFMSpec, warnings: list[Msg]) -> tuple[pd.DataFrame, date]:
-    df = orders.df
-    for col in ("customer_id", "ordered_at", "amount"):
-        if col not in df.columns:
-            raise CxDataError(msg("RFM needs an orders table with '{column}'.", column=col), file=orders.name,
-                              hint=msg("Map the customer id, order date and amount columns on the Data page."))
-    attrs = [c for c in ORDER_ATTRIBUTES if c in df.columns]
-    frame = order_frame(df, spec.revenue, ("email", *attrs))
-    warnings.extend(rule_notes(frame, len(df)))
-    frame = frame.loc[frame["valid"], ["customer_id", "ordered_at", "net"]].assign(
-        email=frame["email"].astype("string") if "email" in frame.columns else pd.NA,
-        **{c: frame[c].astype("string") for c in attrs})
-    no_id = frame["customer_id"].isna() | frame["ordered_at"].isna()
-    if no_id.any():
-        warnings.append(msg("{orders} valid order(s) have no customer id or order date and are left out of RFM.",
-                            orders=int(no_id.sum())))
-        frame = frame[~no_id]
-    if frame.empty:
-        raise CxDataError(msg("there are no valid orders with a customer id and a date to score."), file=orders.name,
-                          hint=msg("Valid statuses are {statuses}; check the status column or widen the definition.",
-                                   statuses=", ".join(spec.valid_statuses)))
-    as_of = spec.as_of or frame["ordered_at"].max().date()
-    cutoff = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
-    later = frame["ordered_at"] >= cutoff
-    if later.any():
-        warnings.append(msg("{orders} valid order(s) placed after {date} are ignored.",
-                            orders=int(later.sum()), date=as_of.isoformat()))
-        frame = frame[~later]
-    if frame.empty:
-        raise CxDataError(msg("no valid orders were placed on or before {date}.", date=as_of.isoformat()),
-                          hint=msg("Choose a later as-of date."))
-    return frame.reset_index(drop=True), as_of
-
-
 def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     """RFM scores and named segments for every customer with a valid order.
 
@@ -290,12 +261,16 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
     """
     spec = spec or RFMSpec()
     warnings: list[Msg] = []
-    valid, as_of = _valid_orders(orders, spec, warnings)
-    valid = valid.sort_values("ordered_at", kind="mergesort")
-    attrs = {col: (col, "last") for col in ORDER_ATTRIBUTES if col in valid.columns}   # from the latest order
-    c = valid.groupby("customer_id", sort=True).agg(
-        email=("email", "last"), orders=("net", "size"), net_revenue=("net", "sum"),
-        first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"), **attrs).reset_index()
+    if orders.aggregate_on_engine:       # a large table stays in the engine: per-customer aggregates only
+        c, as_of = rfm_inputs.engine_customers(orders, spec, warnings)
+        valid = rfm_inputs.NO_ORDERS_FRAME
+    else:
+        valid, as_of = rfm_inputs.valid_orders(orders, spec, warnings)
+        valid = valid.sort_values("ordered_at", kind="mergesort")
+        attrs = {col: (col, "last") for col in ORDER_ATTRIBUTES if col in valid.columns}   # from the latest order
+        c = valid.groupby("customer_id", sort=True).agg(
+            email=("email", "last"), orders=("net", "size"), net_revenue=("net", "sum"),
+            first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"), **attrs).reset_index()
     c["orders"] = c["orders"].astype(int)
     c["aov"] = c["net_revenue"] / c["orders"]
     last_day = c["last_order_at"].dt.tz_convert("UTC").dt.normalize()
@@ -320,7 +295,7 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
             warnings.append(msg("{measure} has only {distinct} distinct value(s), so its scores use fewer than "
                                 "5 levels.", measure=name, distinct=int(distinct)))
     return RFMResult(customers=c, orders=valid[["customer_id", "ordered_at", "net"]], as_of=as_of, spec=spec,
-                     warnings=tuple(warnings))
+                     warnings=tuple(warnings), source=orders if orders.aggregate_on_engine else None)
 
 
 # Tier names are stored values (like segment names), marked for display in the interface's language.
@@ -561,5 +536,5 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
             warnings.append(msg("none of the {rows} responses rows match a customer by id or email.", rows=j.rows)
                             if j.source == "responses" else
                             msg("none of the {rows} tickets rows match a customer by id or email.", rows=j.rows))
-    return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.orders, responses=resp_out,
+    return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.order_rows(), responses=resp_out,
                         tickets=tick_out, joins=tuple(joins), warnings=tuple(rfm.warnings) + tuple(warnings))

@@ -116,16 +116,21 @@ def valid_orders(orders: pd.DataFrame | Any, defs: DefinitionSet | RevenueDef | 
 def rule_notes(frame: pd.DataFrame, lines: int) -> tuple[Msg, ...]:
     """What the rule did that a person should know: line items collapsed, unrecognized statuses, valid
     orders without an amount. ``frame`` is :func:`order_frame`'s output, ``lines`` the input's row count."""
-    notes: list[Msg] = []
-    if lines > len(frame):
-        notes.append(msg("{count} row(s) repeat an order number already seen: treated as line items of the "
-                         "same order and summed.", count=lines - len(frame)))
     unknown = ~frame["status"].isin(ORDER_STATUSES)
-    if unknown.any():
-        ex = ", ".join(repr(s) for s in frame.loc[unknown, "status"].unique()[:3])     # the file's own values
+    examples = frame.loc[unknown, "status"].unique()[:3]                # the file's own values
+    return _notes(lines, len(frame), int(unknown.sum()), examples,
+                  int((frame["valid"] & frame["amount"].isna()).sum()))
+
+
+def _notes(lines: int, orders: int, unknown: int, examples, no_amount: int) -> tuple[Msg, ...]:
+    """:func:`rule_notes` from its counts (the same sentences on pandas and on the engine)."""
+    notes: list[Msg] = []
+    if lines > orders:
+        notes.append(msg("{count} row(s) repeat an order number already seen: treated as line items of the "
+                         "same order and summed.", count=lines - orders))
+    if unknown:
         notes.append(msg("{count} order(s) have an unrecognized status (e.g. {examples}) and are not counted as "
-                         "valid orders.", count=int(unknown.sum()), examples=ex))
-    no_amount = int((frame["valid"] & frame["amount"].isna()).sum())
+                         "valid orders.", count=unknown, examples=", ".join(repr(s) for s in examples)))
     if no_amount:
         notes.append(msg("{count} valid order(s) have no amount and add nothing to revenue.", count=no_amount))
     return tuple(notes)
@@ -201,5 +206,17 @@ def unknown_status(t: ir.Table):
     return ~t.status.isin(list(ORDER_STATUSES))
 
 
-__all__ = ["ORDER_COLUMNS", "order_expr", "order_frame", "revenue_rule", "rule_notes", "unknown_status",
-           "valid_orders", "valid_orders_expr"]
+def rule_notes_expr(t: ir.Table, lines: int, orders: int, unknown: int, no_amount: int) -> tuple[Msg, ...]:
+    """:func:`rule_notes` on the engine: ``t`` is :func:`order_expr`'s table (with ``_row``), the counts its
+    aggregates (orders, orders of an unknown status, valid orders without an amount); the examples of
+    unknown statuses are the first three in file order, as pandas finds them."""
+    examples: list[str] = []
+    if unknown:
+        u = t.filter(unknown_status(t))
+        first = u.group_by("status").aggregate(at=u._row.min()).order_by("at").limit(3)
+        examples = [str(s) for s in engine.execute(first)["status"]]
+    return _notes(lines, orders, unknown, examples, no_amount)
+
+
+__all__ = ["ORDER_COLUMNS", "order_expr", "order_frame", "revenue_rule", "rule_notes", "rule_notes_expr",
+           "unknown_status", "valid_orders", "valid_orders_expr"]
