@@ -231,12 +231,15 @@ def test_the_dataset_reads_its_frame_only_when_asked_and_pickles_lazily(tmp_path
     assert int(t.count().execute()) == 3_000
 
 
-_cell = st.sampled_from(["", " ", "N/A", "none", "-", "  x ", "x", "=1", "+3", "\u00a0y", "ж"])
+# whitespace at either end, ASCII or not (the conversion's fast path tests the first and last code point), a
+# combining mark last, NA tokens in any case and script
+_cell = st.sampled_from(["", " ", "N/A", "none", "-", "  x ", "x", "=1", "+3", "\u00a0y", "ж", "y\u3000", "\u2003z",
+                         "e\u0301", "NONE", "Н/Д", "—", "\u00a0"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.sampled_from(["u1", " u2", "u3 ", "", "N/A", "42"]),
-                               st.sampled_from(["page_view", "purchase", " view_item", "none"]),
+                               st.sampled_from(["page_view", "purchase", " view_item", "none", "purchase\u2009"]),
                                st.sampled_from(["2026-03-01T10:00:00Z", "2026-03-01 10:00:00", "", "n/a",
                                                 "2026-03-02T23:59:59.5+01:00", "2026-03-03", "03/04/2026",
                                                 "2026-13-01"]),
