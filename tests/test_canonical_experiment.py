@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxlib.analyses.experiment import analyze
-from cxlib.data.table import Limits
 from cxlib.data.loader import load_on_engine
+from cxlib.data.table import Limits
 from tests.test_canonical import SAMPLE, assert_same, both, equal_or_declined, write_csv
 
 

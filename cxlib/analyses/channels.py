@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cxlib.analyses.timing import _by_column, _local, bucket_keys, bucket_minutes, zone
+from cxlib.analyses.timing import _by_column, _local, _time_range, bucket_keys, bucket_minutes, zone
 from cxlib.core.abstats import proportion_test
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
@@ -197,8 +197,9 @@ def channels(ds: Dataset, spec: ChannelsSpec | None = None) -> ChannelsResult:
     if "converted" not in has:
         warnings.append(msg("{name} has no placed-order column: conversion rates, channel tests and fatigue are not "
                             "shown.", name=ds.name))
-    cols = ["recipient", "sent_at", *(["channel"] if "channel" in ds.df else []), *has, *([by] if by else [])]
-    t = engine.table(ds.df[list(dict.fromkeys(cols))])
+    cols = list(dict.fromkeys(["recipient", "sent_at", *(["channel"] if "channel" in ds.columns else []), *has,
+                               *([by] if by else [])]))
+    t = ds.engine_table().select(*cols) if ds.on_engine else engine.table(ds.df[cols])
     t = t.filter(t.sent_at.notnull())
     chan = (t.channel.cast("string").strip().lower().fill_null(NO_CHANNEL) if "channel" in t.columns
             else ibis.literal(NO_CHANNEL))
@@ -207,7 +208,7 @@ def channels(ds: Dataset, spec: ChannelsSpec | None = None) -> ChannelsResult:
     per = _rates(engine.execute(_flags_expr(t, keys, has)).sort_values(["channel", *([by] if by else [])],
                                                                          ignore_index=True), has)
     tz = zone(spec.tz)
-    first, last = ds.df["sent_at"].min(), ds.df["sent_at"].max()
+    first, last = _time_range(ds, "sent_at")
     minutes = bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
     hour_keys = ["channel", *bucket_keys(t.sent_at, minutes)]
     hourly = _local(engine.execute(_flags_expr(t, hour_keys, has & {"converted"})), tz, minutes)

@@ -247,8 +247,10 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
     warnings: list[Msg] = []
     if role == "orders":
         from cxlib.data.orders import valid_orders_expr          # the one valid-orders rule
-        cols = [c for c in ("order_id", "ordered_at", "status", "customer_id", "amount", "refunded", by) if c and c in ds.df]
-        t = engine.table(ds.df[cols].assign(_row=np.arange(len(ds.df))))
+        cols = [c for c in ("order_id", "ordered_at", "status", "customer_id", "amount", "refunded", by)
+                if c and c in ds.columns]
+        t = (ds.engine_table(row=True).select(*cols, "_row") if ds.on_engine
+             else engine.table(ds.df[cols].assign(_row=np.arange(len(ds.df)))))
         vo = valid_orders_expr(t, defs, extra={by: by} if by and by not in ("customer_id",) else None)
         counts = engine.execute(_counts_expr(vo, "ordered_at", None, by, minutes))
     else:

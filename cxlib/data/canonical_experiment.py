@@ -2,7 +2,7 @@
 ``experiment`` after the cells are converted, as SQL over the converted table.
 
 - conversion flags written as text (1/0, yes/no, true/false, да/нет, 是/否, ...): their distinct cleaned values go
-  through the careful converter (:func:`cxlib.data.cells.parse_flags`) and the SQL maps each value
+  through the careful converter (:func:`cxlib.data.canonical_labels.flags`) and the SQL maps each value
   (:mod:`cxlib.data.canonical_labels`); one value it cannot read sends the file the careful way;
 - the rows every analysis keeps, counted as :func:`cxlib.data.counts.assignment_rows` decides them: rows without a
   unit or a variant, exact copies of an earlier row (on the canonical fields), units seen in more than one
@@ -28,10 +28,7 @@ def finish(con, relation: str, names: list[str], mapping: dict[str, str], deferr
            ) -> tuple[str, dict] | None:
     """(the SELECT of the finished table from ``relation``, the counts its notes need), or None when the file
     must go the careful way."""
-    from cxlib.data.cells import parse_flags
-    from cxlib.data.convert import blank_na_tokens
-    fields = {"converted": ((lambda v: parse_flags(blank_na_tokens(v))), "DOUBLE")}
-    done = canonical_labels.finish(con, relation, names, deferred, fields, None)
+    done = canonical_labels.finish(con, relation, names, deferred, {"converted": canonical_labels.flags()}, None)
     if done is None:
         return None
     select, counts = done

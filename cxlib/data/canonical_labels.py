@@ -36,6 +36,14 @@ def mapped(con, relation: str, field: str, convert: Callable, sql_type: str = "V
     return f"CAST(CASE {whens} END AS {sql_type})" if whens else f"CAST(NULL AS {sql_type})"
 
 
+def flags() -> tuple[Callable, str]:
+    """The careful converter of a yes/no field (NA tokens blanked, then :func:`cxlib.data.cells.parse_flags`) and
+    its SQL type, for :func:`finish`."""
+    from cxlib.data.cells import parse_flags
+    from cxlib.data.convert import blank_na_tokens
+    return (lambda v: parse_flags(blank_na_tokens(v))), "DOUBLE"
+
+
 def inventory(parquet: str, role: str, fields: list[str]) -> dict:
     """The value inventory of ``fields`` by the careful code (:func:`cxlib.data.schema._value_inventory`), from
     their cleaned text in file order."""
@@ -87,4 +95,4 @@ def note_templates() -> set[str]:
     return {m.template for m in schema.repeated_id_warnings(1, "id") + schema.duplicate_row_warnings(1)}
 
 
-__all__ = ["MAX_DISTINCT", "duplicates", "finish", "inventory", "lit", "mapped", "note_templates", "q"]
+__all__ = ["MAX_DISTINCT", "duplicates", "finish", "flags", "inventory", "lit", "mapped", "note_templates", "q"]
