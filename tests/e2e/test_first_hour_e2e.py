@@ -173,7 +173,11 @@ def _pick_groups(pg, multiselect, labels: list[str], empty_note: str) -> None:
             wait_idle(pg, SLOW)
         for label in labels:
             multiselect.get_by_role("combobox").fill(label.split(" (")[0])  # the list shows ten: filter it
-            pg.get_by_role("option", name=label, exact=True).click()
+            try:
+                pg.get_by_role("option", name=label, exact=True).click(timeout=SLOW / 4)
+            except PlaywrightTimeout:          # a rerun redrew the list while it was filtered: start again
+                pg.keyboard.press("Escape")
+                break
             wait_idle(pg, SLOW)
             pg.keyboard.press("Escape")
         wait_idle(pg, SLOW)
