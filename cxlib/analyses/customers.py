@@ -84,8 +84,9 @@ def _date(value: str) -> date:
 
 # ---- helpers -------------------------------------------------------------------------------------------
 def _frame_table(ds: Dataset):
-    """The dataset's canonical table on the engine with ``_row`` (its row position)."""
-    return engine.table(ds.df.assign(_row=np.arange(len(ds.df), dtype="int64")))
+    """The dataset's canonical table on the engine with ``_row`` (its row position): over its canonical Parquet
+    file when it has one, so a large export is joined without a pandas copy."""
+    return ds.engine_table(row=True)
 
 
 def _attach(table, other, key: str = "customer_key"):

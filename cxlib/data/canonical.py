@@ -11,10 +11,11 @@ The engine is used only where its conversion is provably the careful one, otherw
 ``None`` and the caller reads the file the careful way (same numbers, slower):
 
 - a Parquet file (typed columns keep their types), or delimited UTF-8 text with one header row;
-- events, orders with one row per order, survey answers, support tickets, experiment assignments or message
-  logs (:data:`FAST_ROLES`); the careful steps that follow the conversion for all but events run as a second SQL
-  pass (:mod:`canonical_orders`, :mod:`canonical_responses`, :mod:`canonical_tickets`,
-  :mod:`canonical_experiment`, :mod:`canonical_messages`; labelled fields through :mod:`canonical_labels`);
+- every role (:data:`FAST_ROLES`): events, orders with one row per order, survey answers, support tickets,
+  experiment assignments, message logs and customer lists; the careful steps that follow the conversion for all
+  but events run as a second SQL pass (:mod:`canonical_orders`, :mod:`canonical_responses`,
+  :mod:`canonical_tickets`, :mod:`canonical_experiment`, :mod:`canonical_messages`, :mod:`canonical_customers`;
+  labelled fields through :mod:`canonical_labels`);
 - on the sample, the careful reader found nothing to warn about but counts (no unreadable cell, no guessed
   format, no value to map) and DuckDB's conversion of the same first rows equals its frame exactly;
 - on the whole file, every cell is in the plain formats the SQL converts (ISO-8601 timestamps, plain decimal
@@ -37,8 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxlib.core.version import __version__
-from cxlib.data import (canonical_experiment, canonical_messages, canonical_orders, canonical_responses,
-                        canonical_tickets)
+from cxlib.data import (canonical_customers, canonical_experiment, canonical_messages, canonical_orders,
+                        canonical_responses, canonical_tickets)
 from cxlib.data.canonical_cache import (
     Hashing,
     cache_dir,
@@ -62,7 +63,7 @@ if TYPE_CHECKING:                     # pragma: no cover - typing only
 
     from cxlib.data.dataset import Dataset
 
-FAST_ROLES = frozenset({"events", "orders", "responses", "tickets", "experiment", "messages"})
+FAST_ROLES = frozenset({"events", "orders", "responses", "tickets", "experiment", "messages", "customers"})
 LISTED = frozenset({("tickets", "channel"), ("experiment", "variant")})  # fields converted as text whose values the report also lists
 # fields whose labels are read through a table (canonical_labels): converted in a second pass
 DEFERRED = frozenset({("orders", "status"), ("responses", "nps"), ("responses", "csat"), ("responses", "ces"),
@@ -458,7 +459,7 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
 _PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
 # roles whose careful steps after conversion run as a second SQL pass (eligible, finish, inventory, notes, ...)
 _FINISH = {"orders": canonical_orders, "responses": canonical_responses, "tickets": canonical_tickets,
-           "experiment": canonical_experiment, "messages": canonical_messages}
+           "experiment": canonical_experiment, "messages": canonical_messages, "customers": canonical_customers}
 _PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cx_load_progress", default=None)
 
 

@@ -212,7 +212,7 @@ ROW_KEYS = {"orders": "order_id", "customers": "customer_id", "responses": "resp
 def source_for(ds, table) -> Source:
     """The identifier columns of a Dataset by its role: customer id, e-mail, phone; a tickets file's
     ``requester`` is an e-mail when it holds one, else a customer id."""
-    cols = set(ds.df.columns)
+    cols = set(ds.columns)
     has = (lambda c: c in cols and ds.has(c))
     key = ROW_KEYS.get(ds.role)
     cid = "customer_id" if has("customer_id") else ("requester" if ds.role == "tickets" and has("requester") else None)
