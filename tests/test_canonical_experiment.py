@@ -91,3 +91,27 @@ def test_property_assignments_on_the_engine_equal_the_careful_reader_or_decline(
     path = tmp_path / "experiment.csv"
     write_csv(path, assignments(400), body)
     equal_or_declined(path, tmp_path / "cache")
+
+
+def test_conversions_from_an_events_file_join_on_the_engine_as_in_pandas(tmp_path):
+    """Assignments and events both converted by the engine: the joined dataset is a canonical file of its own,
+    equal to the pandas join, and the A/B test on it equals the careful one."""
+    from cxlib.analyses.experiment_events import conversions_from_events
+    from tests.test_canonical import events_frame
+    units = assignments(seed=3).drop(columns=["converted", "revenue"])
+    units["exposed_at"] = (pd.Timestamp("2026-03-01", tz="UTC")
+                           + pd.to_timedelta(np.arange(len(units)) % 600, unit="h")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    units.loc[units.index % 97 == 0, "exposed_at"] = ""                  # no exposure: conversion unknown
+    events = events_frame(seed=11)
+    events["user_id"] = [f"u{i % 3_000}" for i in range(len(events))]
+    write_csv(tmp_path / "experiment.csv", units)
+    write_csv(tmp_path / "events.csv", events)
+    (x_engine, x_careful), (e_engine, e_careful) = both(tmp_path / "experiment.csv"), both(tmp_path / "events.csv")
+    assert x_engine is not None and e_engine is not None
+    a = conversions_from_events(x_engine, e_engine, "purchase", "7d")
+    b = conversions_from_events(x_careful, e_careful, "purchase", "7d")
+    assert a.on_engine and x_engine.on_engine and e_engine.on_engine
+    assert a.report == b.report and a.mapping == b.mapping and a.content_hash == b.content_hash
+    assert a.df["converted"].sum() > 10
+    pd.testing.assert_frame_equal(a.df, b.df)
+    assert as_json(analyze(a)) == as_json(analyze(b))

@@ -3,6 +3,7 @@ window after each unit's exposure (the A/B test on them: :mod:`cxlib.analyses.ex
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 
@@ -51,10 +52,18 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     if not experiment.has("exposed_at"):
         raise CxDataError(msg("the assignments have no exposure time."), file=experiment.name,
                           hint=msg("Map the exposure timestamp (exposed_at) to join events within a window."))
-    names = events.df["event"].dropna().unique()
+    names = _event_names(events)
     if event not in set(names):
         raise CxDataError(msg("event '{event}' does not occur in the events data.", event=event), file=events.name,
                           hint=msg("Events found: {events}.", events=", ".join(map(str, sorted(names)[:15]))))
+    key = f"{experiment.content_hash}|{events.content_hash}|{event}|{win}"
+    name = f"{experiment.name} + {events.name}"
+    if experiment.parquet and events.parquet:           # both converted by the engine: one query, no pandas copy
+        joined = _joined_on_engine(experiment, events, event, win, key)
+        if joined is not None:
+            target, no_time = joined
+            return Dataset(name=name, role="experiment", parquet=target, content_hash=key,
+                           **_described(experiment, event, window, no_time))
     u = pd.DataFrame({"rid": np.arange(len(experiment.df)), "unit_id": experiment.df["unit_id"].astype(object),
                       "t0": experiment.df["exposed_at"]})
     e = events.df.loc[events.df["event"] == event]
@@ -76,13 +85,76 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     df["converted"] = np.where(df["exposed_at"].isna().to_numpy(), np.nan, conv)
     if "revenue" in events.df.columns and not experiment.has("revenue"):
         df["revenue"] = out["rev"].to_numpy(float)
+    return Dataset(name=name, role="experiment", df=df, content_hash=key,
+                   **_described(experiment, event, window, int(df["exposed_at"].isna().sum())))
+
+
+def _described(experiment: Dataset, event: str, window, no_time: int) -> dict:
+    """The joined Dataset's report (the assignments' own, and how many units have no exposure time) and mapping
+    (how conversion was read)."""
     report = replace(experiment.report, warnings=experiment.report.warnings + (
-        (msg("{units:,} units have no exposure time: conversion unknown.", units=int(df["exposed_at"].isna().sum())),)
-        if df["exposed_at"].isna().any() else ()))
+        (msg("{units:,} units have no exposure time: conversion unknown.", units=no_time),) if no_time else ()))
     # TRANSLATORS: how conversion was read: an event name, then a time window such as 7d
     mapping = {**experiment.mapping, "converted": msg("{event} within {window}", event=event, window=window)}
-    return Dataset(name=f"{experiment.name} + {events.name}", role="experiment", df=df, mapping=mapping,
-                   report=report, content_hash=f"{experiment.content_hash}|{events.content_hash}|{event}|{win}")
+    return {"report": report, "mapping": mapping}
+
+
+def _event_names(events: Dataset) -> list:
+    if not events.on_engine:
+        return list(events.df["event"].dropna().unique())
+    import duckdb
+
+    from cxlib.data.engine import sql_text
+    with duckdb.connect() as con:
+        return [r[0] for r in con.sql(f"SELECT DISTINCT event FROM read_parquet({sql_text(events.parquet)}) "
+                                      "WHERE event IS NOT NULL").fetchall()]
+
+
+def _joined_on_engine(experiment: Dataset, events: Dataset, event: str, win: pd.Timedelta, key: str
+                      ) -> tuple[str, int] | None:
+    """:func:`conversions_from_events` of two canonical Parquet files: the same range join in one DuckDB query,
+    written in the assignments' row order to a canonical file of its own (in the cache folder, named by both
+    inputs and the event and window), so the joined Dataset stays on the engine too. Returns (that file, units
+    without an exposure time), or None when the cache folder cannot be written."""
+    import hashlib
+
+    import duckdb
+
+    from cxlib.data.canonical_cache import cache_dir
+    from cxlib.data.engine import sql_name as q
+    from cxlib.data.engine import sql_text
+    cols = experiment.columns
+    new = {"converted": "CASE WHEN x.exposed_at IS NULL THEN NULL ELSE (coalesce(h.hits, 0) > 0)::DOUBLE END"}
+    if "revenue" in events.columns and not experiment.has("revenue"):
+        new["revenue"] = "coalesce(h.rev, 0)::DOUBLE"
+    select = [f"{new[c]} AS {q(c)}" if c in new else f"x.{q(c)}" for c in cols]
+    select += [f"{e} AS {q(c)}" for c, e in new.items() if c not in cols]
+    rev = "e.revenue" if "revenue" in events.columns else "0.0"
+    exp, ev = sql_text(experiment.parquet), sql_text(events.parquet)
+    micros = int(win / pd.Timedelta(microseconds=1))
+    sql = (f"SELECT {', '.join(select)} FROM read_parquet({exp}, file_row_number=true) x LEFT JOIN ("
+           f"SELECT u.file_row_number AS rid, count(e.user_id) AS hits, coalesce(sum({rev}), 0) AS rev "
+           f"FROM read_parquet({exp}, file_row_number=true) u JOIN read_parquet({ev}) e "
+           f"ON e.user_id = u.unit_id AND e.timestamp >= u.exposed_at "
+           f"AND e.timestamp <= u.exposed_at + to_microseconds({micros}::BIGINT) "
+           f"WHERE e.event = {sql_text(event)} GROUP BY u.file_row_number) h ON h.rid = x.file_row_number "
+           "ORDER BY x.file_row_number")
+    target = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()}-events-join.parquet"
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": True})
+    try:
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"COPY ({sql}) TO {sql_text(str(tmp))} (FORMAT parquet, COMPRESSION snappy)")
+            os.replace(tmp, target)
+        os.utime(target)                                 # recently used: kept longest by the cache's pruning
+        no_time = con.sql(f"SELECT count(*) - count(exposed_at) FROM read_parquet({exp})").fetchall()[0][0]
+    except (duckdb.Error, OSError):
+        return None
+    finally:
+        con.close()
+        tmp.unlink(missing_ok=True)
+    return str(target), int(no_time)
 
 
 __all__ = ["conversions_from_events", "parse_window"]
