@@ -141,10 +141,11 @@ def customer_groups(p: Prepared) -> pd.DataFrame:
         {"customer_id": "string", "valid_orders": "int64", "net_revenue": "float64"})
 
 
-def net_moments(ds: Dataset, defs, per_customer: bool = False) -> tuple[float, float, int]:
+def net_moments(ds: Dataset, defs, per_customer: bool = False) -> tuple[float, float, int, str | None]:
     """Sum, sum of squares and count of the valid orders' net revenue (``per_customer``: of each customer's net
-    revenue): the sufficient statistics of a mean and its interval."""
-    t = prepare(ds, defs).table
+    revenue): the sufficient statistics of a mean and its interval; and the most frequent currency."""
+    p = prepare(ds, defs)
+    t = p.table
     v = t.filter(t.valid)
     if per_customer:
         v = v.filter(v.customer_id.notnull())
@@ -152,7 +153,7 @@ def net_moments(ds: Dataset, defs, per_customer: bool = False) -> tuple[float, f
     x = v.net.cast("float64")
     r = engine.execute(v.aggregate(s=money(v.net), s2=(x * x).sum(), n=v.count())).iloc[0]
     n = int(r["n"] or 0)
-    return (float(r["s"]) if n else 0.0), (float(r["s2"]) if n else 0.0), n
+    return (float(r["s"]) if n else 0.0), (float(r["s2"]) if n else 0.0), n, p.currency
 
 
 def currency_mode(ds: Dataset) -> str | None:
