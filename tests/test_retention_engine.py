@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxlib.analyses.churn import churn_trend
+from cxlib.analyses.churn import churn_list, churn_trend
 from cxlib.analyses.clv import CLVSpec, historical_clv, predict_clv, rfm_summary
 from cxlib.analyses.retention import (
     ChurnSpec,
@@ -222,3 +222,17 @@ def test_per_customer_aggregates_equal_pandas_groupby(rows):
     exact = df.groupby("customer_id", sort=True)["cents"].sum().to_numpy() / 100      # integer cents: exact
     assert got["net_revenue"].tolist() == exact.tolist()
     assert got["net_revenue"].to_numpy() == pytest.approx(want["net_revenue"].to_numpy(), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("spec,at_risk", [(ChurnSpec(), None), (ChurnSpec(inactive_days=60, as_of="2025-09-30"), 20),
+                                          (ChurnSpec(inactive_days=30, as_of="2027-01-01"), 0)],
+                         ids=["default", "as_of", "after"])
+def test_churn_list_on_the_engine_equals_the_careful_one(datasets, spec, at_risk):
+    """Per-customer aggregates on the engine, the e-mail of the listed customers' last valid orders fetched by
+    row number: the same list, in the same order, with the same money (summed exactly on both paths)."""
+    engine, careful = datasets
+    out = same(engine, careful, lambda d: churn_list(d, spec, at_risk))
+    a, b = churn_list(engine, spec, at_risk).table, churn_list(careful, spec, at_risk).table
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert engine.on_engine and "email" in a.columns and a["email"].notna().any() and a["email"].isna().any()
+    assert '"churned": {"customers": 0' not in out

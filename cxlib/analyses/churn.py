@@ -11,14 +11,16 @@ import numpy as np
 import pandas as pd
 
 from cxlib.data.dataset import Dataset
-from cxlib.data.orders import revenue_rule
+from cxlib.data.orders import MONEY_SCALE, money_units, revenue_rule
 from cxlib.core.result import Result
 from cxlib.core.definitions import RevenueDef
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg, sentences
 from cxlib.core.periods import PERIODS, ChurnSpec, Period
 from cxlib.core.stats import wilson_ci
-from cxlib.analyses.retention import DAY, _as_of, _window_warnings, counts_at, order_source, valid_orders
+from cxlib.analyses import retention_engine
+from cxlib.analyses.retention import DAY, _as_of, _window_warnings, counts_at, order_source
+from cxlib.analyses.retention_engine import EngineOrders
 
 if TYPE_CHECKING:
     from cxlib.core.definitions import DefinitionSet
@@ -166,6 +168,25 @@ class ChurnList(Result):
                 "warnings": list(self.warnings)}
 
 
+def _customers(orders: pd.DataFrame, end: pd.Timestamp, days: int) -> pd.DataFrame:
+    """Per customer, over the valid orders before ``end``: customer_id, first_order_at, last_order_at, orders,
+    net_revenue, net_revenue_window (the orders from ``days - 1`` days before the last one's day) and row (of the
+    last valid order: latest date, then latest in the file). Money is summed exactly, as on the engine."""
+    o = orders[orders["ordered_at"] < end]
+    o = o.assign(units=money_units(o["net"]))
+    g = o.groupby("code", sort=False)
+    per = pd.DataFrame({"customer_id": g["customer_id"].first(), "first_order_at": g["ordered_at"].min(),
+                        "last_order_at": g["ordered_at"].max(), "orders": g.size(),
+                        "net_revenue": g["units"].sum() / MONEY_SCALE})
+    last_day = per["last_order_at"].dt.tz_convert("UTC").dt.normalize()
+    start = (last_day + DAY - pd.Timedelta(days=days)).reindex(o["code"]).to_numpy()
+    in_window = o["ordered_at"].to_numpy() >= start
+    window = o.loc[in_window, "units"].groupby(o.loc[in_window, "code"]).sum()
+    per["net_revenue_window"] = window.reindex(per.index, fill_value=0) / MONEY_SCALE
+    per["row"] = o.sort_values("ordered_at", kind="mergesort").groupby("code")["row"].last().reindex(per.index)
+    return per
+
+
 def default_at_risk_days(inactive_days: int) -> int:
     """30 days, or a third of a shorter churn window."""
     return min(30, int(inactive_days) // 3)
@@ -195,25 +216,23 @@ def churn_list(ds: Dataset, spec: ChurnSpec | None = None, at_risk_days: int | N
         raise CxDataError(msg("the at-risk window must be from 0 to {most} days (shorter than the churn window).",
                               most=days - 1),
                           hint=msg("Choose fewer days, e.g. 30 with a 90-day churn window."))
-    vo = valid_orders(ds, defs)
+    vo = order_source(ds, defs)
     as_of = _as_of(vo, spec)
-    o = vo.orders[vo.orders["ordered_at"] < as_of + DAY]
-    g = o.groupby("code", sort=False)
-    per = pd.DataFrame({"customer_id": g["customer_id"].first(), "first_order_at": g["ordered_at"].min(),
-                        "last_order_at": g["ordered_at"].max(), "orders": g.size(), "net_revenue": g["net"].sum()})
+    if isinstance(vo, EngineOrders):            # one row per customer leaves the engine
+        per = retention_engine.churn_customers(vo, as_of + DAY, days)
+    else:
+        per = _customers(vo.orders, as_of + DAY, days)
     last_day = per["last_order_at"].dt.tz_convert("UTC").dt.normalize()
     per["days_since_last_order"] = (as_of - last_day).dt.days.astype(np.int64)
-    start = (last_day + DAY - pd.Timedelta(days=days)).reindex(o["code"]).to_numpy()
-    in_window = o["ordered_at"].to_numpy() >= start
-    per["net_revenue_window"] = o.loc[in_window, "net"].groupby(o.loc[in_window, "code"]).sum().reindex(
-        per.index, fill_value=0.0)
     since = per["days_since_last_order"]
     per["status"] = np.where(since >= days, "churned", np.where(since >= days - at_risk_days, "at_risk", ""))
     listed = per[per["status"] != ""].copy()
-    if "email" in ds.df.columns:
-        last_row = o.sort_values("ordered_at", kind="mergesort").groupby("code")["row"].last()
-        rows = last_row.reindex(listed.index).to_numpy()           # positions in ds.df
-        listed["email"] = ds.df["email"].astype("string").iloc[rows].to_numpy()
+    if "email" in ds.columns:                  # the e-mail on each listed customer's last valid order
+        rows = listed["row"].to_numpy(dtype=np.int64)      # positions in the canonical table
+        if isinstance(vo, EngineOrders):
+            listed["email"] = retention_engine.values_at_rows(ds, "email", rows).to_numpy()
+        else:
+            listed["email"] = ds.df["email"].astype("string").iloc[rows].to_numpy()
     listed["rank"] = listed["status"].map({"at_risk": 0, "churned": 1})
     listed = listed.sort_values(["rank", "net_revenue_window", "net_revenue", "customer_id"],
                                 ascending=[True, False, False, True], kind="mergesort")

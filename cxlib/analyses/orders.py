@@ -19,7 +19,7 @@ from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.result import Result
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame  # noqa: F401 - the examples below use it
-from cxlib.data.orders import order_frame, rule_notes
+from cxlib.data.orders import MONEY_SCALE, money_units, order_frame, rule_notes
 
 Freq = Literal["day", "week", "month"]
 _FREQ = {"day": "D", "week": "W-SUN", "month": "M"}
@@ -161,16 +161,46 @@ def _period(ts: pd.Series, freq: Freq) -> pd.Series:
 
 
 def _table(work: pd.DataFrame, key: pd.Series, name: str) -> pd.DataFrame:
-    w = work.assign(_k=key, _vnet=work["net"].where(work["valid"], 0.0).fillna(0.0),
+    w = work.assign(_k=key, _vnet=money_units(work["net"].where(work["valid"], 0.0)),
                     _vcust=work["customer_id"].where(work["valid"]))
     out = w.groupby("_k", dropna=True, sort=True, observed=True).agg(
         orders=("valid", "size"), valid_orders=("valid", "sum"), net_revenue=("_vnet", "sum"),
         customers=("_vcust", "nunique"))
+    out["net_revenue"] = out["net_revenue"] / MONEY_SCALE        # exact sums, as the engine's
+    return _finish(out.reset_index(), name)
+
+
+def _finish(groups: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The table from its counts per group (column ``_k``: period or group; orders, valid_orders, net_revenue,
+    customers), in key order, with AOV: the pandas and the engine paths end here."""
+    out = groups.sort_values("_k", kind="stable").set_index("_k")
     out["valid_orders"] = out["valid_orders"].astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         out["aov"] = out["net_revenue"] / out["valid_orders"].replace(0, np.nan)
     out.index.name = name
     return out.reset_index()
+
+
+def _group_key(values: pd.Series) -> pd.Series:
+    """The group of each value of a breakdown column: its text, trimmed; empty or missing -> (blank)."""
+    return values.astype("string").str.strip().fillna(BLANK).replace("", BLANK)
+
+
+def _undated(warnings: tuple[Msg, ...], undated: int) -> tuple[Msg, ...]:
+    if undated:
+        warnings += (msg("{count} order(s) have no date and are left out of the trend.", count=undated),)
+    return warnings
+
+
+def _largest(frame: pd.DataFrame, by: str, warnings: tuple[Msg, ...], max_groups: int
+             ) -> tuple[pd.DataFrame, tuple[Msg, ...]]:
+    """Groups by net revenue, largest first; beyond ``max_groups`` the rest is left out, with a warning."""
+    frame = frame.sort_values("net_revenue", ascending=False, kind="stable")
+    if len(frame) > max_groups:
+        warnings += (msg("{count} values of {field}: showing the {shown} largest by net revenue.", count=len(frame),
+                         field=by, shown=max_groups),)
+        frame = frame.head(max_groups)
+    return frame.reset_index(drop=True), warnings
 
 
 @dataclass(frozen=True)
@@ -211,10 +241,14 @@ def over_time(ds: Dataset, freq: Freq = "month", defs: DefinitionSet | None = No
     [[2.0, 30.0, 15.0], [1.0, 5.0, 5.0]]
     """
     defs = defs or DefinitionSet.default()
+    if ds.aggregate_on_engine:       # a large table stays in the engine: counts per period only
+        from cxlib.analyses import orders_engine
+        p = orders_engine.prepare(ds, defs)
+        frame = _finish(orders_engine.period_groups(p, freq), "period")
+        warnings = _undated(p.warnings, int(p.head["undated"] or 0))
+        return OrdersTable("period", frame, defs.describe("net_revenue"), warnings, freq)
     work, warnings = prepare(ds, defs)
-    undated = int(work["ordered_at"].isna().sum())
-    if undated:
-        warnings += (msg("{count} order(s) have no date and are left out of the trend.", count=undated),)
+    warnings = _undated(warnings, int(work["ordered_at"].isna().sum()))
     frame = _table(work, _period(work["ordered_at"], freq), "period")
     return OrdersTable("period", frame, defs.describe("net_revenue"), warnings, freq)
 
@@ -233,17 +267,21 @@ def by_field(ds: Dataset, by: str, defs: DefinitionSet | None = None, *, max_gro
     [['web', 2, 30.0], ['app', 1, 5.0]]
     """
     defs = defs or DefinitionSet.default()
-    if by not in ds.df.columns:
+    columns = ds.columns
+    if by not in columns:
         raise CxDataError(msg("no column {column!r} to break orders down by.", column=by), file=ds.name,
-                          hint=msg("Columns: {columns}.", columns=", ".join(map(str, ds.df.columns[:20]))))
-    work, warnings = prepare(ds, defs, (by,))         # collapsed line items: the order's first value
-    key = work[by].astype("string").str.strip().fillna(BLANK).replace("", BLANK)
-    frame = _table(work, key, by).sort_values("net_revenue", ascending=False, kind="stable")
-    if len(frame) > max_groups:
-        warnings += (msg("{count} values of {field}: showing the {shown} largest by net revenue.", count=len(frame),
-                         field=by, shown=max_groups),)
-        frame = frame.head(max_groups)
-    return OrdersTable(by, frame.reset_index(drop=True), defs.describe("net_revenue"), warnings)
+                          hint=msg("Columns: {columns}.", columns=", ".join(map(str, columns[:20]))))
+    if ds.aggregate_on_engine:       # a large table stays in the engine: counts per group only
+        from cxlib.analyses import orders_engine
+        from cxlib.data.orders import ORDER_COLUMNS
+        p = orders_engine.prepare(ds, defs, None if by in ORDER_COLUMNS else {by: by})
+        frame = _finish(orders_engine.field_groups(p, by, _group_key), by)
+        warnings = p.warnings
+    else:
+        work, warnings = prepare(ds, defs, (by,))         # collapsed line items: the order's first value
+        frame = _table(work, _group_key(work[by]), by)
+    frame, warnings = _largest(frame, by, warnings, max_groups)
+    return OrdersTable(by, frame, defs.describe("net_revenue"), warnings)
 
 
 def customer_table(ds: Dataset, defs: DefinitionSet | None = None) -> pd.DataFrame:
@@ -260,11 +298,16 @@ def customer_table(ds: Dataset, defs: DefinitionSet | None = None) -> pd.DataFra
     [['a', 2, 30.0], ['b', 1, 5.0]]
     """
     defs = defs or DefinitionSet.default()
-    work, _ = prepare(ds, defs)
-    valid = work[work["valid"] & work["customer_id"].notna()]
-    out = valid.groupby("customer_id", sort=False).agg(
-        valid_orders=("valid", "size"), net_revenue=("net", "sum"),
-        first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"))
+    if ds.aggregate_on_engine:       # one row per customer leaves the engine, in the order pandas finds them
+        from cxlib.analyses import orders_engine
+        out = orders_engine.customer_groups(orders_engine.prepare(ds, defs)).set_index("customer_id")
+    else:
+        work, _ = prepare(ds, defs)
+        valid = work[work["valid"] & work["customer_id"].notna()]
+        out = valid.assign(net=money_units(valid["net"])).groupby("customer_id", sort=False).agg(
+            valid_orders=("valid", "size"), net_revenue=("net", "sum"),
+            first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"))
+        out["net_revenue"] = out["net_revenue"] / MONEY_SCALE    # exact sums, as the engine's
     return out.sort_values("net_revenue", ascending=False, kind="stable").reset_index()
 
 

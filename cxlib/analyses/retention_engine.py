@@ -21,7 +21,12 @@ from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
 from cxlib.data import engine
 from cxlib.data.dataset import Dataset
-from cxlib.data.orders import order_expr, rule_notes_expr, unknown_status
+from cxlib.data.orders import (
+    money_sum_expr,
+    order_expr,
+    rule_notes_expr,
+    unknown_status,
+)
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
     import ibis.expr.types as ir
@@ -33,7 +38,7 @@ _SHIFT = 7 * 200_000                 # whole weeks added before dividing: floor 
 
 def money(x) -> ir.Value:
     """A sum of money, exact: decimals added (in any order, the same result), shown as a float."""
-    return x.cast("decimal(38, 6)").sum().cast("float64")
+    return money_sum_expr(x)
 
 
 def period_number(ts, period: str) -> ir.IntegerValue:
@@ -205,6 +210,38 @@ def clv_periods(eo: EngineOrders, end: pd.Timestamp, count_per: str) -> pd.DataF
         columns=["customer_id", "at"])
 
 
+def churn_customers(eo: EngineOrders, end: pd.Timestamp, days: int) -> pd.DataFrame:
+    """:func:`cxlib.analyses.churn._customers` on the engine: per customer, over the valid orders before
+    ``end``, the first and last valid order, orders, net revenue (exact), the net revenue of the orders from
+    ``days - 1`` days before the last one's day, and the row of the last valid order (latest, then last in the
+    file)."""
+    import ibis
+    o = eo.table
+    o = o.filter(o.ordered_at < ibis.literal(end))
+    o = o.mutate(_start=o.ordered_at.max().over(ibis.window(group_by="customer_id")).truncate("D")
+                 - ibis.interval(days=days - 1))
+    c = engine.execute(o.group_by("customer_id").aggregate(
+        first_order_at=o.ordered_at.min(), last_order_at=o.ordered_at.max(), orders=o.count(),
+        net_revenue=money_sum_expr(o.net), net_revenue_window=money_sum_expr(o.net, o.ordered_at >= o._start),
+        row=o._row.last(order_by=[o.ordered_at, o._row])))
+    c = utc(c, "first_order_at", "last_order_at").fillna({"net_revenue_window": 0.0})
+    return c.astype({"customer_id": "string", "orders": "int64", "net_revenue": "float64",
+                     "net_revenue_window": "float64", "row": "int64"})
+
+
+def values_at_rows(ds: Dataset, column: str, rows) -> pd.Series:
+    """``column``'s values (as ``string``) at the table's rows ``rows`` (positions), in that order: only those
+    rows leave the engine."""
+    import ibis
+
+    from cxlib.analyses.survey_engine import fetch
+    t = ds.engine_table(row=True)
+    want = ibis.memtable(pd.DataFrame({"_want": np.asarray(rows, dtype="int64")}).drop_duplicates())
+    j = t.join(want, t._row == want._want)
+    got = fetch(j.select(_row=j._row, v=j[column]))
+    return got.set_index("_row")["v"].astype("string").reindex(np.asarray(rows, dtype="int64"))
+
+
 def rfm_orders(ds: Dataset, rev: RevenueDef, attrs: tuple[str, ...]):
     """The valid orders RFM scores (with the columns ``attrs`` as text) and the counts its warnings need:
     the rule's notes, valid orders without a customer or date, usable valid orders and the latest one."""
@@ -219,5 +256,5 @@ def rfm_later(v, cutoff: pd.Timestamp) -> int:
     return int(engine.execute(v.aggregate(n=(v.ordered_at >= ibis.literal(cutoff)).sum()))["n"].iloc[0] or 0)
 
 
-__all__ = ["EngineOrders", "checked", "clv_periods", "cohort_counts", "counts_at", "customer_frame", "money", "orders_table",
-           "period_number", "rfm_later", "rfm_orders", "valid_orders", "window_counts"]
+__all__ = ["EngineOrders", "checked", "churn_customers", "clv_periods", "cohort_counts", "counts_at", "customer_frame", "money", "orders_table",
+           "period_number", "rfm_later", "rfm_orders", "valid_orders", "values_at_rows", "window_counts"]

@@ -149,7 +149,20 @@ class Scorecard(Result):
 # ---------------------------------------------------------------------------------------------
 def _freq(ts: pd.Series) -> Literal["week", "month"]:
     ts = ts.dropna()
-    return "month" if len(ts) and (ts.max() - ts.min()) > pd.Timedelta(days=120) else "week"
+    return _freq_between(ts.min(), ts.max()) if len(ts) else "week"
+
+
+def _freq_between(first, last) -> Literal["week", "month"]:
+    """Monthly trends for data spanning more than 120 days, else weekly."""
+    return "month" if first is not None and (last - first) > pd.Timedelta(days=120) else "week"
+
+
+def _span_freq(ds: Dataset, column: str) -> Literal["week", "month"]:
+    """:func:`_freq` of a time column of ``ds``; a large table gives only its first and last value."""
+    if ds.aggregate_on_engine:
+        from cxlib.analyses.scorecard_engine import span
+        return _freq_between(*span(ds, column))
+    return _freq(ds.df[column])
 
 
 def _trend(period: pd.Series, value: pd.Series) -> pd.DataFrame:
@@ -171,7 +184,7 @@ def survey_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     tiles = []
     have = survey_mod.available(ds)
     dated = ds.has("answered_at")
-    freq = _freq(ds.df["answered_at"]) if dated else "month"
+    freq = _span_freq(ds, "answered_at") if dated else "month"
     for metric in have:
         if metric == "nps":
             r = survey_mod.nps(ds, defs)
@@ -194,10 +207,9 @@ def order_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     s = orders_mod.summarize(ds, defs)
     if not s.valid_orders:
         return []
-    t = orders_mod.over_time(ds, _freq(ds.df["ordered_at"]), defs).frame
-    work, _ = orders_mod.prepare(ds, defs)
-    net = work.loc[work["valid"], "net"].dropna()
-    _, alo, ahi = survey_mod.mean_ci(net.sum(), (net ** 2).sum(), len(net))
+    t = orders_mod.over_time(ds, _span_freq(ds, "ordered_at"), defs).frame
+    total, squares, n, _ = _net_moments(ds, defs, per_customer=False)
+    _, alo, ahi = survey_mod.mean_ci(total, squares, n)
     tiles = [
         _tile("net_revenue", defs, s.net_revenue, None, s.valid_orders, ds, _trend(t["period"], t["net_revenue"]),
               s.warnings, s.currency),
@@ -214,14 +226,24 @@ def clv_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     """Mean CLV per customer: historical (net revenue so far) or predictive, per ``defs.clv_method``."""
     if defs.clv_method.method == "predictive":
         return _predictive_clv(ds, defs)
-    work, _ = orders_mod.prepare(ds, defs)
-    cust = work[work["valid"] & work["customer_id"].notna()].groupby("customer_id")["net"].sum()
-    if not len(cust):
+    total, squares, n, currency = _net_moments(ds, defs, per_customer=True)
+    if not n:
         return []
-    clv, lo, hi = survey_mod.mean_ci(cust.sum(), (cust ** 2).sum(), len(cust))
+    clv, lo, hi = survey_mod.mean_ci(total, squares, n)
+    return [_tile("clv", defs, float(clv), (float(lo), float(hi)), n, ds, currency=currency)]
+
+
+def _net_moments(ds: Dataset, defs: DefinitionSet, *, per_customer: bool) -> tuple[float, float, int, str | None]:
+    """Sum, sum of squares and count of the valid orders' net revenue (``per_customer``: of each customer's),
+    and the orders' most frequent currency: a mean's sufficient statistics, on the engine for a large table."""
+    if ds.aggregate_on_engine:
+        from cxlib.analyses import orders_engine
+        return orders_engine.net_moments(ds, defs, per_customer)
+    work, _ = orders_mod.prepare(ds, defs)
+    valid = work[work["valid"]]
+    x = valid.groupby("customer_id")["net"].sum() if per_customer else valid["net"].dropna()
     cur = work["currency"].dropna().mode() if "currency" in work.columns else pd.Series([], dtype=object)
-    return [_tile("clv", defs, float(clv), (float(lo), float(hi)), len(cust), ds,
-                  currency=str(cur.iloc[0]) if len(cur) else None)]
+    return float(x.sum()), float((x ** 2).sum()), len(x), str(cur.iloc[0]) if len(cur) else None
 
 
 def _predictive_clv(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
@@ -239,9 +261,13 @@ def _predictive_clv(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     if v.empty:
         return []
     # no CI: the spread of per-customer predictions says nothing about the model's own uncertainty
-    cur = ds.df["currency"].dropna().mode() if "currency" in ds.df.columns else pd.Series([], dtype=object)
-    return [_tile("clv", defs, float(v.mean()), None, len(v), ds,
-                  currency=str(cur.iloc[0]) if len(cur) else None, warnings=res.warnings)]
+    if ds.aggregate_on_engine:
+        from cxlib.analyses.orders_engine import currency_mode
+        currency = currency_mode(ds)
+    else:
+        cur = ds.df["currency"].dropna().mode() if "currency" in ds.df.columns else pd.Series([], dtype=object)
+        currency = str(cur.iloc[0]) if len(cur) else None
+    return [_tile("clv", defs, float(v.mean()), None, len(v), ds, currency=currency, warnings=res.warnings)]
 
 
 def _with_defs(fn, defs: DefinitionSet) -> dict:
@@ -278,7 +304,7 @@ def retention_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
 
 def support_tiles(ds: Dataset, defs: DefinitionSet) -> list[Tile]:
     s = support_mod.summarize(ds, defs)
-    tr = support_mod.over_time(ds, _freq(ds.df["created_at"]), defs).frame
+    tr = support_mod.over_time(ds, _span_freq(ds, "created_at"), defs).frame
     tiles = []
     if s.answered:
         tiles.append(_tile("first_reply_sla", defs, s.within_sla_pct, s.within_sla_ci95, s.answered, ds,
@@ -298,24 +324,38 @@ def cart_abandonment(ds: Dataset, defs: DefinitionSet | None = None) -> tuple[fl
     (users grouped by the week or month of their first cart event).
     """
     defs = defs or DefinitionSet.default()
+    cart, purchase = list(defs.cart.cart_events), list(defs.cart.purchase_events)
+    if ds.aggregate_on_engine:       # per cart user on the engine: counts and periods leave it
+        from cxlib.analyses import scorecard_engine
+        n, k, first, last = scorecard_engine.cart_counts(ds, cart, purchase)
+        if not n:
+            return _abandonment(0, 0, None)
+        return _abandonment(n, k, scorecard_engine.cart_periods(ds, cart, purchase, _freq_between(first, last)))
     df = ds.df
     ev = df["event"].astype("string")
-    carts = df.loc[ev.isin(list(defs.cart.cart_events)).fillna(False).to_numpy(), ["user_id", "timestamp"]]
-    buyers = set(df.loc[ev.isin(list(defs.cart.purchase_events)).fillna(False).to_numpy(), "user_id"].dropna())
+    carts = df.loc[ev.isin(cart).fillna(False).to_numpy(), ["user_id", "timestamp"]]
+    buyers = set(df.loc[ev.isin(purchase).fillna(False).to_numpy(), "user_id"].dropna())
     first = carts.dropna(subset=["user_id"]).groupby("user_id", observed=True)["timestamp"].min()
-    n = len(first)
-    if not n:                        # no cart event: nothing to rate (and no times to group by period)
-        return np.nan, (np.nan, np.nan), 0, pd.DataFrame(columns=["period", "carts", "purchased", "rate"])
+    if not len(first):
+        return _abandonment(0, 0, None)
     bought = first.index.isin(list(buyers))
-    k = int(bought.sum())
-    p, lo, hi = proportion_ci(k, n)
     per = pd.DataFrame({"ts": first.reset_index(drop=True), "bought": bought})      # keeps the datetime dtype
     per = per.dropna(subset=["ts"])
     freq = _freq(per["ts"]) if len(per) else "week"
     naive = per["ts"].dt.tz_convert("UTC").dt.tz_localize(None) if per["ts"].dt.tz else per["ts"]
     per["period"] = naive.dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
     weekly = per.groupby("period").agg(carts=("bought", "size"), purchased=("bought", "sum")).reset_index()
-    weekly["rate"] = 1 - weekly["purchased"] / weekly["carts"]
+    return _abandonment(len(first), int(bought.sum()), weekly)
+
+
+def _abandonment(n: int, k: int, weekly: pd.DataFrame | None
+                 ) -> tuple[float, tuple[float, float], int, pd.DataFrame]:
+    """Cart abandonment from its counts: ``n`` cart users, ``k`` of them purchased, ``weekly`` (period, carts,
+    purchased) per period of the first cart event."""
+    if not n:                        # no cart event: nothing to rate (and no times to group by period)
+        return np.nan, (np.nan, np.nan), 0, pd.DataFrame(columns=["period", "carts", "purchased", "rate"])
+    p, lo, hi = proportion_ci(k, n)
+    weekly = weekly.assign(rate=1 - weekly["purchased"] / weekly["carts"])
     return 1 - float(p), (1 - float(hi), 1 - float(lo)), n, weekly
 
 

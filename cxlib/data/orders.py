@@ -54,7 +54,20 @@ def _extra(extra: Sequence[str] | Mapping[str, str] | None) -> dict[str, str]:
     return out
 
 
+MONEY_SCALE = 1_000_000               # money is summed exactly, in millionths (the engine's decimal(38, 6))
+
+
 # ---- pandas ----------------------------------------------------------------------------------------------
+def money_units(amounts: pd.Series) -> pd.Series:
+    """Amounts as whole millionths (int64): their sums are exact in any order, and a sum divided by
+    :data:`MONEY_SCALE` is the same float as :func:`money_sum_expr` gives on the engine.
+
+    >>> (money_units(pd.Series([0.1, 0.2])).sum() / MONEY_SCALE, pd.Series([0.1, 0.2]).sum())
+    (np.float64(0.3), np.float64(0.30000000000000004))
+    """
+    return (amounts.astype("float64").fillna(0.0) * MONEY_SCALE).round().astype("int64")
+
+
 def _column(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     if name not in df.columns:
         return pd.Series(pd.NA if dtype == "string" else np.nan, index=df.index, dtype=dtype)
@@ -194,6 +207,11 @@ def order_expr(source, defs: DefinitionSet | RevenueDef | None = None, extra: Ma
     return out.select(*ORDER_COLUMNS, *extras)
 
 
+def money_sum_expr(x, where=None):
+    """Engine expression: a sum of money, exact (decimals added: in any order the same result), as a float."""
+    return x.cast("decimal(38, 6)").sum(where=where).cast("float64")
+
+
 def valid_orders_expr(source, defs: DefinitionSet | RevenueDef | None = None,
                       extra: Mapping | None = None) -> ir.Table:
     """:func:`valid_orders` on the engine: the valid rows of :func:`order_expr`, without ``valid``."""
@@ -218,5 +236,5 @@ def rule_notes_expr(t: ir.Table, lines: int, orders: int, unknown: int, no_amoun
     return _notes(lines, orders, unknown, examples, no_amount)
 
 
-__all__ = ["ORDER_COLUMNS", "order_expr", "order_frame", "revenue_rule", "rule_notes", "rule_notes_expr",
+__all__ = ["MONEY_SCALE", "ORDER_COLUMNS", "money_sum_expr", "money_units", "order_expr", "order_frame", "revenue_rule", "rule_notes", "rule_notes_expr",
            "unknown_status", "valid_orders", "valid_orders_expr"]
