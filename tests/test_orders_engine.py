@@ -6,16 +6,14 @@ its JSON is the same text (money summed exactly on both paths), and no pandas co
 """
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from cxlib.analyses import orders
 from cxlib.core.errors import CxDataError
-from cxlib.data.dataset import Dataset
-from tests.test_canonical import as_json, both, write_csv
+from tests.engine_pairs import cli_both_ways, orders_pair
+from tests.test_canonical import as_json, write_csv
 from tests.test_retention_engine import messy_orders
 
 
@@ -39,23 +37,7 @@ def messy_shop(seed: int = 21) -> pd.DataFrame:
 def datasets(request, tmp_path_factory):
     """(engine Dataset, careful Dataset): the file converted by the engine, or the careful frame with an
     unrecognized status (which the engine's converter declines) written to Parquet."""
-    import os
-    old = os.environ.get("CX_CACHE_DIR")
-    path = tmp_path_factory.mktemp("orders") / "orders.csv"
-    os.environ["CX_CACHE_DIR"] = str(path.parent / "cache")
-    try:
-        write_csv(path, messy_shop())
-        engine, careful = both(path)
-    finally:
-        os.environ.pop("CX_CACHE_DIR") if old is None else os.environ.__setitem__("CX_CACHE_DIR", old)
-    if request.param == "frame":
-        df = careful.df.assign(status=careful.df["status"].where(careful.df.index % 29 != 0, "on hold?"))
-        careful = Dataset(careful.name, "orders", df, careful.mapping, careful.report, careful.content_hash)
-        df.to_parquet(path.with_suffix(".parquet"))
-        engine = Dataset(careful.name, "orders", None, careful.mapping, careful.report, careful.content_hash,
-                         parquet=str(path.with_suffix(".parquet")))
-    assert engine is not None and engine.on_engine
-    return engine, careful
+    return orders_pair(request.param, tmp_path_factory.mktemp("orders"), messy_shop())
 
 
 def same(engine, careful, fn):
@@ -123,14 +105,7 @@ def test_money_sums_are_exact_on_both_paths():
 
 
 def test_cli_orders_json_is_the_same_on_the_engine_and_the_careful_way(tmp_path, monkeypatch, capsys):
-    from cxlib.cli.main import main
-    from cxlib.data import canonical
     path = tmp_path / "orders.csv"
     write_csv(path, messy_shop())
-    monkeypatch.setattr(canonical, "SAMPLE_BYTES", 4_000)
-    out = {}
-    for way, min_mb in (("engine", "0.01"), ("careful", "1000")):
-        monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", min_mb)
-        assert main(["orders", str(path), "--by", "channel", "--json"]) == 0
-        out[way] = json.loads(capsys.readouterr().out)
-    assert out["engine"] == out["careful"] and len(out["engine"]["by"]) == 5
+    engine, careful = cli_both_ways(monkeypatch, capsys, ["orders", str(path), "--by", "channel", "--json"])
+    assert engine == careful and len(engine["by"]) == 5

@@ -26,7 +26,7 @@ from cxlib.analyses.retention import (
 )
 from cxlib.analyses.segments import RFMSpec, compute_rfm
 from cxlib.core.errors import CxDataError
-from cxlib.data.dataset import Dataset
+from tests.engine_pairs import orders_pair
 from tests.test_canonical import as_json, both, orders_frame, write_csv
 
 
@@ -51,23 +51,7 @@ def messy_orders(seed: int = 21) -> pd.DataFrame:
 def datasets(request, tmp_path_factory):
     """(engine Dataset, careful Dataset) of one messy orders file: converted by the engine ("file"), or the
     careful frame with unrecognized statuses (the engine declines such files) written to Parquet ("frame")."""
-    import os
-    old = os.environ.get("CX_CACHE_DIR")
-    path = tmp_path_factory.mktemp("orders") / "orders.csv"
-    os.environ["CX_CACHE_DIR"] = str(path.parent / "cache")
-    try:
-        write_csv(path, messy_orders())
-        engine, careful = both(path)
-    finally:
-        os.environ.pop("CX_CACHE_DIR") if old is None else os.environ.__setitem__("CX_CACHE_DIR", old)
-    if request.param == "frame":
-        df = careful.df.assign(status=careful.df["status"].where(careful.df.index % 29 != 0, "on hold?"))
-        careful = Dataset(careful.name, "orders", df, careful.mapping, careful.report, careful.content_hash)
-        df.to_parquet(path.with_suffix(".parquet"))
-        engine = Dataset(careful.name, "orders", None, careful.mapping, careful.report, careful.content_hash,
-                         parquet=str(path.with_suffix(".parquet")))
-    assert engine is not None and engine.on_engine
-    return engine, careful
+    return orders_pair(request.param, tmp_path_factory.mktemp("orders"), messy_orders())
 
 
 def same(engine, careful, fn, *, rel: float = 0.0) -> str:

@@ -6,13 +6,12 @@ engine's Dataset must never have read its table into pandas.
 """
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from cxlib.analyses import support
+from tests.engine_pairs import cli_both_ways
 from tests.test_canonical import as_json, both, write_csv
 
 
@@ -94,14 +93,7 @@ def test_order_statistics_give_pandas_median_and_p90_on_any_group_size():
 
 
 def test_cli_json_is_the_same_on_the_engine_and_the_careful_way(tmp_path, monkeypatch, capsys):
-    from cxlib.cli.main import main
-    from cxlib.data import canonical
     path = tmp_path / "tickets.csv"
     write_csv(path, messy_tickets())
-    monkeypatch.setattr(canonical, "SAMPLE_BYTES", 4_000)
-    out = {}
-    for way, min_mb in (("engine", "0.01"), ("careful", "1000")):
-        monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", min_mb)
-        assert main(["support", str(path), "--json"]) == 0
-        out[way] = json.loads(capsys.readouterr().out)
-    assert out["engine"] == out["careful"] and out["engine"]["tickets"] == 3_001
+    engine, careful = cli_both_ways(monkeypatch, capsys, ["support", str(path), "--json"])
+    assert engine == careful and engine["tickets"] == 3_001

@@ -6,8 +6,6 @@ the engine's Dataset must never have read its table into pandas.
 """
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +14,7 @@ from hypothesis import strategies as st
 
 from cxlib.analyses import survey
 from cxlib.core.definitions import CsatDef, DefinitionSet
+from tests.engine_pairs import cli_both_ways
 from tests.test_canonical import as_json, both, write_csv
 
 
@@ -95,17 +94,10 @@ def test_comments_on_the_engine_are_the_careful_rows_newest_first_capped(tmp_pat
 
 
 def test_cli_json_is_the_same_on_the_engine_and_the_careful_way(tmp_path, monkeypatch, capsys):
-    from cxlib.cli.main import main
-    from cxlib.data import canonical
     path = tmp_path / "survey.csv"
     write_csv(path, messy_survey())
-    monkeypatch.setattr(canonical, "SAMPLE_BYTES", 4_000)
-    out = {}
-    for way, min_mb in (("engine", "0.01"), ("careful", "1000")):
-        monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", min_mb)
-        assert main(["survey", str(path), "--by", "country", "--json"]) == 0
-        out[way] = json.loads(capsys.readouterr().out)
-    assert out["engine"] == out["careful"] and out["engine"]["nps"]["n"] > 0
+    engine, careful = cli_both_ways(monkeypatch, capsys, ["survey", str(path), "--by", "country", "--json"])
+    assert engine == careful and engine["nps"]["n"] > 0
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
