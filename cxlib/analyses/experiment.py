@@ -324,7 +324,12 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
 
 
 def _units_of(ds: Dataset, metric: str):
-    """The units and the statistics source."""
+    """The units and the statistics source: on the engine for a large table that lives in its Parquet file
+    (aggregates only: :mod:`cxlib.analyses.experiment_engine`), else from the table read into pandas. A table
+    with an ``orders`` column is never loaded by the engine (it is read the careful way), so it stays in pandas."""
+    if ds.aggregate_on_engine and "orders" not in ds.columns:
+        from cxlib.analyses.experiment_engine import EngineUnits
+        return EngineUnits(ds, metric)
     return FrameUnits(ds, metric)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -205,7 +206,7 @@ class FrameUnits:
         self.names = [str(v) for v in pd.unique(self.frame["variant"])]
         self.metric = metric
 
-    def __enter__(self) -> FrameUnits:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -248,7 +248,7 @@ class Moments:
     syy: float = 0.0
     sxy: float = 0.0
 
-    def __add__(self, other: "Moments") -> "Moments":
+    def __add__(self, other: Moments) -> Moments:
         return Moments(self.n + other.n, self.sx + other.sx, self.sy + other.sy, self.sxx + other.sxx,
                        self.syy + other.syy, self.sxy + other.sxy)
 
@@ -297,7 +297,7 @@ class RatioStats:
         return cls(n, float(m.mean()), float(d.mean()), float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1]))
 
     @classmethod
-    def from_sums(cls, s: "Moments") -> "RatioStats":
+    def from_sums(cls, s: Moments) -> RatioStats:
         """The same statistics from sums over the units (``x`` = m, ``y`` = d), as an engine computes them;
         equal to :meth:`from_arrays` up to rounding (see :class:`Moments`)."""
         if s.n < 2:
@@ -473,7 +473,7 @@ def mann_whitney(u_x: float, n_x: int, n_y: int, tie_term: float, alternative: A
     u_y = n_x * n_y - u_x
     u, f = {"larger": (u_x, 1), "smaller": (u_y, 1)}.get(alternative, (max(u_x, u_y), 2))
     if (n_x <= 8 or n_y <= 8) and tie_term == 0:
-        x, y = _ranks_with_u(int(round(u_x)), n_x, n_y)
+        x, y = _ranks_with_u(round(u_x), n_x, n_y)
         side = {"larger": "greater", "smaller": "less"}.get(alternative, "two-sided")
         return float(stats.mannwhitneyu(x, y, alternative=side, method="exact").pvalue)
     n = n_x + n_y
