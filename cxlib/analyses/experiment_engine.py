@@ -5,7 +5,7 @@ The rows kept are those :func:`cxlib.data.counts.assignment_rows` keeps (each di
 once, rows with a unit and a variant, units in one variant only), collapsed per unit as
 :func:`cxlib.analyses.experiment_units._units` collapses them: converted when any row converted (or has revenue
 above 0 without a conversion column), revenue summed with a missing value as 0, orders summed, the first
-exposure. That table of units (one row per unit and variant, with the unit's number of variants) is computed once
+exposure. That table of units (one row per unit, with its number of variants) is computed once
 and cached on the engine; only small results leave it:
 
 - the counts of the data checks and of the warnings, and the variants in order of first appearance;
@@ -61,9 +61,11 @@ def _int(x) -> int:
 
 
 def unit_table(ds: Dataset):
-    """One row per unit and variant among the distinct rows with a unit and a variant: n (rows), converted (0/1),
-    revenue, orders, exposed_at, conv_missing and rev_missing (rows without a value), at (first row), nv (the
-    unit's variants: 1 for the units every analysis keeps)."""
+    """One row per unit among the distinct rows with a unit and a variant: nv (the unit's variants: 1 for the
+    units every analysis keeps, whose other columns are then those of their one variant), variant, n (rows),
+    converted (0/1), revenue, orders, exposed_at, conv_missing and rev_missing (rows without a value), at (the
+    unit's first row). Two aggregations, per unit and variant then per unit (a window counting each unit's
+    variants costs twice as much on DuckDB)."""
     import ibis
     t = ds.engine_table(row=True)
     p = t.filter(t.unit_id.notnull() & t.variant.notnull())
@@ -73,10 +75,13 @@ def unit_table(ds: Dataset):
     c = ibis.ifelse(_absent(conv), 0.0, conv) if "converted" in t.columns else (r > 0).cast("float64")
     exposed = rows.exposed_at if "exposed_at" in t.columns else ibis.null().cast("timestamp('UTC')")
     rows = rows.mutate(c=c, r=r, e=exposed, cm=_absent(conv).cast("int64"), rm=_absent(rev).cast("int64"))
-    per = rows.group_by(["unit_id", "variant"]).aggregate(
+    pair = rows.group_by(["unit_id", "variant"]).aggregate(
         n=rows.count(), converted=(rows.c > 0).cast("int64").max(), revenue=rows.r.sum(), orders=rows.c.sum(),
         exposed_at=rows.e.min(), conv_missing=rows.cm.sum(), rev_missing=rows.rm.sum(), at=rows.at.min())
-    return per.mutate(nv=per.variant.count().over(ibis.window(group_by=per.unit_id)))
+    return pair.group_by("unit_id").aggregate(
+        nv=pair.count(), variant=pair.variant.min(), n=pair.n.sum(), converted=pair.converted.max(),
+        revenue=pair.revenue.sum(), orders=pair.orders.sum(), exposed_at=pair.exposed_at.min(),
+        conv_missing=pair.conv_missing.sum(), rev_missing=pair.rev_missing.sum(), at=pair.at.min())
 
 
 class EngineUnits:
@@ -92,7 +97,7 @@ class EngineUnits:
         self._per = per = unit_table(ds).cache()
         kept = per.nv == 1
         c = engine.execute(per.aggregate(
-            distinct=per.n.sum(), multi_units=per.unit_id.nunique(where=per.nv > 1),
+            distinct=per.n.sum(), multi_units=(per.nv > 1).sum(),
             multi_rows=per.n.sum(where=per.nv > 1), units=kept.sum(), several=(kept & (per.n > 1)).sum(),
             conv_missing=per.conv_missing.sum(where=kept), rev_missing=per.rev_missing.sum(where=kept))).iloc[0]
         c = {k: _int(v) for k, v in c.items()}
