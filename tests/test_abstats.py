@@ -364,3 +364,73 @@ def test_chance_to_beat_is_a_probability_and_symmetric(ca, cb, extra):
     back, _, _ = abstats.beta_binomial(cb, n, ca, n)
     assert 0 <= ctb <= 1 and lb >= 0 and la >= 0
     assert ctb + back == pytest.approx(1.0, abs=1e-6)
+
+
+# ------------------------------------------------------------------ from sums (what an engine returns)
+
+SIDES = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}
+values = st.lists(st.one_of(st.integers(0, 6).map(float), st.floats(-1e3, 1e3, allow_nan=False)),
+                  min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=values, y=values, alt=st.sampled_from(list(SIDES)))
+def test_mann_whitney_from_rank_sums_matches_scipy(x, y, alt):
+    """U exactly, the p-value to 1e-12 (the tie term is summed in another order), in both of scipy's regimes:
+    exact (a sample of at most 8 values, no ties) and the normal approximation with tie and continuity
+    corrections."""
+    u, ties = abstats.rank_sums_of(x, y)
+    oracle = stats.mannwhitneyu(x, y, alternative=SIDES[alt])
+    assert u == oracle.statistic
+    assert abstats.mann_whitney(u, len(x), len(y), ties, alt) == pytest.approx(oracle.pvalue, rel=1e-12, abs=1e-300)
+
+
+def test_mann_whitney_from_counts_with_a_huge_tie_matches_scipy():
+    rng = np.random.default_rng(3)
+    x = np.where(rng.random(300_000) < .9, 0.0, rng.gamma(2, 20, 300_000).round(1))
+    y = np.where(rng.random(250_000) < .88, 0.0, rng.gamma(2, 21, 250_000).round(1))
+    u, ties = abstats.rank_sums_of(x, y)
+    oracle = stats.mannwhitneyu(x, y)
+    assert u == oracle.statistic
+    assert abstats.mann_whitney(u, len(x), len(y), ties) == pytest.approx(oracle.pvalue, rel=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(v=st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=60),
+       pct=st.one_of(st.sampled_from([50, 90, 95, 99, 99.5, 99.9]), st.floats(50, 99.999)))
+def test_percentile_from_two_order_statistics_is_numpys_to_the_last_bit(v, pct):
+    s = np.sort(v)
+    assert abstats.percentile(lambda i: s[i], len(v), pct) == np.percentile(v, pct)
+
+
+def _moments(x, y) -> abstats.Moments:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return abstats.Moments(len(x), x.sum(), y.sum(), (x * x).sum(), (y * y).sum(), (x * y).sum())
+
+
+def test_ratio_stats_from_sums_equal_those_from_arrays():
+    rng = np.random.default_rng(4)
+    orders = rng.poisson(1.2, 5_000).astype(float)
+    revenue = orders * rng.gamma(2, 30, 5_000)
+    a, b = abstats.RatioStats.from_arrays(revenue, orders), abstats.RatioStats.from_sums(_moments(revenue, orders))
+    assert b.n == a.n
+    for name in ("mean_m", "mean_d", "var_m", "var_d", "cov_md"):
+        assert getattr(b, name) == pytest.approx(getattr(a, name), rel=1e-9), name
+    assert abstats.RatioStats.from_sums(_moments([3.0], [1.0])) == abstats.RatioStats.from_arrays([3.0], [1.0])
+
+
+@pytest.mark.parametrize("with_x", [True, False])
+def test_cuped_from_sums_equals_cuped_on_arrays(with_x):
+    """theta, the reduction and each arm's adjusted mean and variance, by the algebra in cuped_from_sums."""
+    rng = np.random.default_rng(5)
+    x = np.where(rng.random(4_000) < .6, 0.0, rng.gamma(2, 40, 4_000)) if with_x else np.zeros(4_000)
+    y = 0.5 * x + rng.gamma(1.5, 20, 4_000)
+    arm = rng.random(4_000) < .5
+    adj, theta, red = abstats.cuped(y, x)
+    pooled = _moments(x, y)
+    theta2, red2 = abstats.cuped_from_sums(pooled)
+    assert theta2 == pytest.approx(theta, rel=1e-9) and red2 == pytest.approx(red, rel=1e-9, abs=1e-15)
+    for keep in (arm, ~arm):
+        part = _moments(x[keep], y[keep])
+        assert abstats.cuped_mean(part, theta2, pooled.mean_x) == pytest.approx(adj[keep].mean(), rel=1e-9)
+        assert abstats.cuped_variance(part, theta2) == pytest.approx(np.var(adj[keep], ddof=1), rel=1e-9)

@@ -47,7 +47,7 @@ from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.spec import Spec
 from cxlib.core.messages import lines as _lines, listing as _listing
 from cxlib.analyses.experiment_words import Decision, METRIC_LABELS, _caveats, _verdict, _warnings, decide
-from cxlib.analyses.experiment_units import DataChecks, _split, _units, pick_control, pre_period_revenue
+from cxlib.analyses.experiment_units import Arm, Covariate, DataChecks, FrameUnits, _split, pick_control
 
 Metric = Literal["converted", "revenue", "aov"]
 Correction = Literal["holm", "none"]
@@ -294,58 +294,61 @@ def analyze(ds: Dataset, spec: ExperimentSpec | None = None, *, orders: Dataset 
         raise CxDataError(msg("'{file}' is {role} data, not an experiment.", file=ds.name, role=role_noun(ds.role)),
                           hint=msg("Pick an experiment dataset (unit id and variant per row)."))
     spec = replace(spec or ExperimentSpec(), **options)
-    units, checks, warnings = _units(ds, spec.metric)
-    names = [str(v) for v in pd.unique(units["variant"])]
-    if len(names) < 2:
-        raise CxDataError(msg("only one variant ({variants}) has usable rows; an A/B test needs two or more.",
-                              variants=", ".join(names) or msg("none")),
-                          file=ds.name, hint=msg("Check the variant column and the excluded rows."))
-    control = pick_control(names, spec.control)
+    with _units_of(ds, spec.metric) as units:
+        names = units.names
+        if len(names) < 2:
+            raise CxDataError(msg("only one variant ({variants}) has usable rows; an A/B test needs two or more.",
+                                  variants=", ".join(names) or msg("none")),
+                              file=ds.name, hint=msg("Check the variant column and the excluded rows."))
+        control = pick_control(names, spec.control)
+        order = [control] + sorted(n for n in names if n != control)
+        warnings, cap = list(units.warnings), None
+        if spec.metric != "converted" and spec.winsorize_pct:
+            cap, n_capped = units.cap(spec.winsorize_pct)
+            warnings.append(msg("Revenue was capped at {cap:,.2f} (the {percentile:g}th percentile); {units:,} units "
+                                "were capped.", cap=cap, percentile=spec.winsorize_pct, units=n_capped))
+        covariate = Covariate(orders, defs) if spec.metric == "revenue" and orders is not None and spec.cuped else None
+        arms, cuped = units.arms(order, cap, covariate)
+        ranks = {n: units.rank_sums(control, n, cap) for n in order[1:]} if spec.metric == "revenue" else {}
     cuped_info = None
-    y = units["revenue"].to_numpy(float)
-    if spec.metric != "converted" and spec.winsorize_pct:
-        cap = float(np.percentile(y, spec.winsorize_pct))
-        n_capped = int((y > cap).sum())
-        y = np.minimum(y, cap)
-        warnings.append(msg("Revenue was capped at {cap:,.2f} (the {percentile:g}th percentile); {units:,} units "
-                            "were capped.", cap=cap, percentile=spec.winsorize_pct, units=n_capped))
-    raw_y = y
-    if spec.metric == "revenue" and orders is not None and spec.cuped:
-        x = pre_period_revenue(units, orders, defs).to_numpy(float)
-        y, theta, red = abstats.cuped(y, x)
-        cuped_info = CupedInfo(theta, red, int((x != 0).sum()))
-        if theta == 0:
+    if cuped is not None:
+        cuped_info = CupedInfo(*cuped)
+        if cuped_info.theta == 0:
             warnings.append(msg("CUPED had no effect: no unit has pre-experiment revenue that varies."))
-    units = units.assign(value=y, raw_value=raw_y)
-    order = [control] + sorted(n for n in names if n != control)
-    g = units.groupby("variant", observed=True, sort=False)
-    agg = g.agg(users=("unit_id", "size"), conversions=("converted", "sum"), revenue=("raw_value", "sum"),
-                ysum=("value", "sum"), yvar=("value", "var"), orders=("orders", "sum")).reindex(order)
-    arrays = {n: grp for n, grp in g} if spec.metric != "converted" else {}
     weights, missing = _split(order, spec)
-    checks = replace(checks, expected_split=tuple(weights.items()), missing_variants=missing)
-    has_rev = "revenue" in ds.df.columns and ds.has("revenue")
-    variants = [_variant_summary(spec, n, agg.loc[n], arrays, has_rev) for n in order]
+    checks = replace(units.checks, expected_split=tuple(weights.items()), missing_variants=missing)
+    has_rev = "revenue" in ds.columns and ds.has("revenue")
+    variants = [_variant_summary(spec, n, arms[n], has_rev) for n in order]
     return _finish(spec, control, variants, checks, warnings, ds.name, ds.content_hash, cuped_info,
-                   arrays=arrays, agg=agg)
+                   arms=arms, ranks=ranks)
 
 
-def _variant_summary(spec: ExperimentSpec, name: str, r: pd.Series, arrays: dict, has_rev: bool) -> VariantSummary:
+def _units_of(ds: Dataset, metric: str):
+    """The units and the statistics source: on the engine for a large table that lives in its Parquet file
+    (aggregates only: :mod:`cxlib.analyses.experiment_engine`), else from the table read into pandas. A table
+    with an ``orders`` column is never loaded by the engine (it is read the careful way), so it stays in pandas."""
+    if ds.aggregate_on_engine and "orders" not in ds.columns:
+        from cxlib.analyses.experiment_engine import EngineUnits
+        return EngineUnits(ds, metric)
+    return FrameUnits(ds, metric)
+
+
+def _variant_summary(spec: ExperimentSpec, name: str, arm: Arm, has_rev: bool) -> VariantSummary:
     """Counts, conversion rate (Wilson CI) and the analysed metric's value with its interval:
     Wilson (conversion), Student t (revenue per user), delta method (ratio metrics)."""
-    users, conv = int(r["users"]), int(r["conversions"])
+    users, conv = arm.users, arm.conversions
     rate_ci = wilson_ci(conv, users, spec.alpha)
     value, value_ci = conv / users, rate_ci
     if spec.metric == "revenue":
-        value = float(r["ysum"]) / users
-        half = (stats.t.ppf(1 - spec.alpha / 2, users - 1) * np.sqrt(r["yvar"] / users)) if users > 1 else np.nan
+        value = arm.mean
+        half = (stats.t.ppf(1 - spec.alpha / 2, users - 1) * np.sqrt(arm.var / users)) if users > 1 else np.nan
         value_ci = (value - half, value + half)
     elif spec.metric == "aov":
-        rs = abstats.RatioStats.from_arrays(arrays[name]["raw_value"], arrays[name]["orders"])
+        rs = arm.ratio
         value = rs.ratio
         half = stats.norm.ppf(1 - spec.alpha / 2) * np.sqrt(rs.unit_variance / users) if users > 1 else np.nan
         value_ci = (value - half, value + half)
-    revenue = float(r["revenue"]) if has_rev else None
+    revenue = arm.revenue if has_rev else None
     return VariantSummary(name, users, conv, conv / users, rate_ci, revenue,
                           revenue / users if revenue is not None else None, float(value),
                           (float(value_ci[0]), float(value_ci[1])))
@@ -397,8 +400,10 @@ def analyze_counts(counts: Mapping[str, tuple[int, int]], spec: ExperimentSpec |
     return _finish(spec, control, variants, checks, [], msg("counts typed in"), "", None)
 
 
-def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_info, *, arrays=None, agg=None
+def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_info, *, arms=None, ranks=None
             ) -> ExperimentResult:
+    """The statistics on the variants' sufficient statistics (``arms``: :class:`Arm` per variant; ``ranks``: the
+    Mann-Whitney rank sums per variant against the control), the same whichever path computed them."""
     weights = dict(checks.expected_split)
     obs = [v.users for v in variants] + [0 for _ in checks.missing_variants]
     w = [weights[v.name] for v in variants] + [weights[m] for m in checks.missing_variants]
@@ -411,7 +416,7 @@ def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_in
     ctrl = variants[0]
     raw = []
     for v in variants[1:]:
-        raw.append((v, _compare(spec, ctrl, v, agg, arrays, sum(x.users for x in variants))))
+        raw.append((v, _compare(spec, ctrl, v, arms, ranks)))
     ps = [t.p_value for _, (t, _mw, _b) in raw]
     adj = [float(x) for x in holm(ps)] if spec.correction == "holm" and len(ps) > 1 else ps
     comps = tuple(Comparison(v.name, control, spec.metric, t, p_adj, bool(p_adj < spec.alpha), mw,
@@ -424,7 +429,7 @@ def _finish(spec, control, variants, checks, warnings, name, data_hash, cuped_in
                             cuped_info, name, data_hash, decide(spec, variants, comps, checks))
 
 
-def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -> tuple:
+def _compare(spec, a: VariantSummary, b: VariantSummary, arms, ranks) -> tuple:
     mw = bayes = None
     if spec.metric == "converted":
         t = abstats.proportion_test(a.conversions, a.users, b.conversions, b.users, alpha=spec.alpha,
@@ -434,15 +439,11 @@ def _compare(spec, a: VariantSummary, b: VariantSummary, agg, arrays, n_total) -
             ctb, loss_b, _ = abstats.beta_binomial(a.conversions, a.users, b.conversions, b.users)
             bayes = (ctb, loss_b)                       # P(variant > control), loss if shipped
     elif spec.metric == "revenue":
-        ra, rb = agg.loc[a.name], agg.loc[b.name]
-        va, vb = float(ra["yvar"]), float(rb["yvar"])
+        va, vb = arms[a.name].var, arms[b.name].var
         t = abstats.mean_test(a.value, va, a.users, b.value, vb, b.users, alpha=spec.alpha, alternative=spec.alternative)
-        mw = float(stats.mannwhitneyu(arrays[b.name]["raw_value"], arrays[a.name]["raw_value"],
-                                      alternative={"two-sided": "two-sided", "larger": "greater",
-                                                   "smaller": "less"}[spec.alternative]).pvalue)
+        mw = abstats.mann_whitney(*ranks[b.name], alternative=spec.alternative)
     else:
-        sa = abstats.RatioStats.from_arrays(arrays[a.name]["raw_value"], arrays[a.name]["orders"])
-        sb = abstats.RatioStats.from_arrays(arrays[b.name]["raw_value"], arrays[b.name]["orders"])
+        sa, sb = arms[a.name].ratio, arms[b.name].ratio
         t = abstats.ratio_test(sa, sb, alpha=spec.alpha, alternative=spec.alternative)
         va, vb = sa.unit_variance, sb.unit_variance
     if spec.sequential and np.isfinite(t.abs_lift):

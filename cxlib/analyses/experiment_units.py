@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 import pandas as pd
 
+from cxlib.core import abstats
 from cxlib.data import counts
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import valid_orders
@@ -62,12 +64,8 @@ class DataChecks:
         return out
 
 
-def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str]]:
-    """One row per analysable unit (unit_id, variant, converted, revenue, orders, exposed_at, n) + checks.
-
-    Vectorized on integer codes (one factorization of unit and variant, then bincounts), so a
-    few million rows take seconds, not minutes."""
-    df = ds.df
+def column_checks(ds: Dataset, metric: str) -> list[Msg]:
+    """The columns ``metric`` needs (an error when one is missing) and the first warning (no conversion column)."""
     warnings: list[Msg] = []
     if metric == "converted" and not ds.has("converted"):
         if not ds.has("revenue"):
@@ -77,6 +75,35 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
     if metric in ("revenue", "aov") and not ds.has("revenue"):
         raise CxDataError(msg("the {metric} metric needs a 'revenue' column.", metric=METRIC_LABELS[metric]),
                           file=ds.name, hint=msg("Map the revenue column, or choose the conversion metric."))
+    return warnings
+
+
+def row_warnings(ds: Dataset, metric: str, conv_missing: int, rev_missing: int, left_out: list[Msg], several: int
+                 ) -> list[Msg]:
+    """What the rows kept say, after :func:`column_checks`: kept rows without a conversion value (for the
+    conversion metric) or without revenue (for the others), what was left out (unless loading said it) and the
+    units whose rows were combined. ``conv_missing`` counts only when the table has a conversion column."""
+    warnings: list[Msg] = []
+    if metric == "converted" and conv_missing:
+        warnings.append(msg("{rows:,} rows have no conversion value; they count as not converted.",
+                            rows=conv_missing))
+    if ds.has("revenue") and rev_missing and metric != "converted":
+        warnings.append(msg("{rows:,} rows have no revenue; they count as 0.", rows=rev_missing))
+    # what was left out, stated once: loading states it for a loaded file (the same sentences)
+    warnings += [w for w in left_out if w not in ds.report.warnings]
+    if several:
+        warnings.append(msg("{units:,} units have several rows in their variant; they were combined into one "
+                            "(converted if any row converted, revenue summed).", units=several))
+    return warnings
+
+
+def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str]]:
+    """One row per analysable unit (unit_id, variant, converted, revenue, orders, exposed_at, n) + checks.
+
+    Vectorized on integer codes (one factorization of unit and variant, then bincounts), so a
+    few million rows take seconds, not minutes."""
+    df = ds.df
+    warnings = column_checks(ds, metric)
     n_rows = len(df)
     kept = counts.assignment_rows(df)                     # the rows every analysis keeps (one place)
     uid, u_names, vid, v_names = kept.unit, kept.unit_names, kept.variant, kept.variant_names
@@ -92,11 +119,7 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
     codes, keys = pd.factorize(pair[keep])
     n_units = len(keys)
     c, r = conv[keep], rev[keep]
-    if has_conv and metric == "converted" and np.isnan(c).any():
-        warnings.append(msg("{rows:,} rows have no conversion value; they count as not converted.",
-                            rows=int(np.isnan(c).sum())))
-    if ds.has("revenue") and np.isnan(r).any() and metric != "converted":
-        warnings.append(msg("{rows:,} rows have no revenue; they count as 0.", rows=int(np.isnan(r).sum())))
+    conv_missing, rev_missing = (int(np.isnan(c).sum()) if has_conv else 0), int(np.isnan(r).sum())
     c = np.nan_to_num(c) if has_conv else (np.nan_to_num(r) > 0) * 1.0
     o = np.nan_to_num(orders[keep]) if orders is not None else c
     n = np.bincount(codes, minlength=n_units)
@@ -114,11 +137,7 @@ def _units(ds: Dataset, metric: str) -> tuple[pd.DataFrame, DataChecks, list[str
     checks = DataChecks(rows=n_rows, units=n_units, rows_missing_unit_or_variant=int(bad.sum()),
                         duplicate_rows=int(dup.sum()), units_with_several_rows=several,
                         units_in_multiple_variants=multi_units, rows_in_multiple_variants=int(in_multi.sum()))
-    # what was left out, stated once: loading states it for a loaded file (the same sentences)
-    warnings += [w for w in counts.assignment_notes(kept) if w not in ds.report.warnings]
-    if several:
-        warnings.append(msg("{units:,} units have several rows in their variant; they were combined into one "
-                            "(converted if any row converted, revenue summed).", units=several))
+    warnings += row_warnings(ds, metric, conv_missing, rev_missing, counts.assignment_notes(kept), several)
     return units, checks, warnings
 
 
@@ -127,13 +146,10 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset, defs: DefinitionSet
     ``defs.net_revenue``; default: completed, refunded, partially refunded or no status, amount minus
     refunded) placed before the unit's exposure (or before the experiment's first exposure when a unit
     has none). Units are matched on ``unit_id == customer_id``. Returns a float Series aligned with ``units``."""
-    if orders.role != "orders":
-        raise CxDataError(msg("'{file}' is {role} data, not orders.", file=orders.name, role=role_noun(orders.role)),
-                          hint=msg("Pick an orders dataset for CUPED."))
+    check_orders(orders)
     start = units["exposed_at"]
     if start.isna().all():
-        raise CxDataError(msg("CUPED needs exposure times to know what is 'before the experiment'."),
-                          hint=msg("Map the exposure time column (exposed_at), or turn CUPED off."))
+        raise no_exposure()
     start = start.fillna(start.min())
     od = valid_orders(orders.df, defs)[["customer_id", "ordered_at", "net"]].rename(columns={"customer_id": "unit_id"})
     u = pd.DataFrame({"row": np.arange(len(units)), "unit_id": units["unit_id"].to_numpy(), "start": start.to_numpy()})
@@ -141,6 +157,96 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset, defs: DefinitionSet
     m = m.loc[m["ordered_at"] < m["start"]]
     sums = m.groupby("row")["net"].sum()
     return pd.Series(sums.reindex(np.arange(len(units)), fill_value=0.0).to_numpy(), index=units.index)
+
+
+def check_orders(orders: Dataset) -> None:
+    """CUPED's covariate comes from an orders dataset."""
+    if orders.role != "orders":
+        raise CxDataError(msg("'{file}' is {role} data, not orders.", file=orders.name, role=role_noun(orders.role)),
+                          hint=msg("Pick an orders dataset for CUPED."))
+
+
+def no_exposure() -> CxDataError:
+    """The error when no unit has an exposure time (CUPED cannot tell what came before the experiment)."""
+    return CxDataError(msg("CUPED needs exposure times to know what is 'before the experiment'."),
+                       hint=msg("Map the exposure time column (exposed_at), or turn CUPED off."))
+
+
+# ---------------------------------------------------------------- sufficient statistics per variant
+
+@dataclass(frozen=True)
+class Arm:
+    """One variant's sufficient statistics: all the tests read (the same from pandas and from the engine)."""
+
+    users: int
+    conversions: int
+    revenue: float                         # per-unit revenue (after the cap) summed
+    mean: float                            # the analysed per-unit value's mean (revenue after the cap and CUPED)
+    var: float                             # its sample variance (ddof 1)
+    ratio: abstats.RatioStats | None = None   # revenue / orders with the user as the unit (aov)
+
+
+@dataclass(frozen=True)
+class Covariate:
+    """CUPED's pre-period revenue: the orders it comes from and the revenue definition applied to them."""
+
+    orders: Dataset
+    defs: DefinitionSet | None = None
+
+
+class FrameUnits:
+    """The units of a table read into pandas (:func:`_units`) and each variant's statistics from their arrays.
+
+    The engine's twin is :class:`cxlib.analyses.experiment_engine.EngineUnits`; both give the names (in order
+    of first appearance), the checks, the warnings, the winsorization cap, the :class:`Arm` of each variant
+    (with CUPED: ``(theta, variance_reduction, units_with_pre_data)``) and the Mann-Whitney rank sums."""
+
+    def __init__(self, ds: Dataset, metric: str) -> None:
+        self.frame, self.checks, self.warnings = _units(ds, metric)
+        self.names = [str(v) for v in pd.unique(self.frame["variant"])]
+        self.metric = metric
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def _revenue(self, cap: float | None) -> np.ndarray:
+        y = self.frame["revenue"].to_numpy(float)
+        return y if cap is None else np.minimum(y, cap)
+
+    def cap(self, pct: float) -> tuple[float, int]:
+        """The winsorization cap (the pooled ``pct`` percentile of revenue per unit) and the units above it."""
+        y = self._revenue(None)
+        cap = float(np.percentile(y, pct))
+        return cap, int((y > cap).sum())
+
+    def arms(self, order: list[str], cap: float | None, covariate: Covariate | None
+             ) -> tuple[dict[str, Arm], tuple[float, float, int] | None]:
+        y = raw = self._revenue(cap)
+        cuped = None
+        if covariate is not None:
+            x = pre_period_revenue(self.frame, covariate.orders, covariate.defs).to_numpy(float)
+            y, theta, red = abstats.cuped(y, x)
+            cuped = (theta, red, int((x != 0).sum()))
+        units = self.frame.assign(value=y, raw_value=raw)
+        g = units.groupby("variant", observed=True, sort=False)
+        agg = g.agg(users=("unit_id", "size"), conversions=("converted", "sum"), revenue=("raw_value", "sum"),
+                    ysum=("value", "sum"), yvar=("value", "var")).reindex(order)
+        groups = {n: grp for n, grp in g} if self.metric == "aov" else {}
+        arms = {n: Arm(int(r["users"]), int(r["conversions"]), float(r["revenue"]), float(r["ysum"]) / int(r["users"]),
+                       float(r["yvar"]),
+                       abstats.RatioStats.from_arrays(groups[n]["raw_value"], groups[n]["orders"]) if groups else None)
+                for n, r in agg.iterrows()}
+        return arms, cuped
+
+    def rank_sums(self, control: str, variant: str, cap: float | None) -> tuple[float, int, int, float]:
+        """(U of the variant, its units, the control's units, the tie term) over their revenue per unit."""
+        y, v = self._revenue(cap), self.frame["variant"].to_numpy()
+        b, a = y[v == variant], y[v == control]
+        u, ties = abstats.rank_sums_of(b, a)
+        return u, len(b), len(a), ties
 
 
 def pick_control(names: list[str], control: str | None = None) -> str:
@@ -177,4 +283,5 @@ def _split(names: list[str], spec) -> tuple[dict[str, float], tuple[str, ...]]:
     return {k: w[k] / total for k in [*names, *(k for k in w if k not in names)]}, tuple(k for k in w if k not in names)
 
 
-__all__ = ["CONTROL_NAMES", "DataChecks", "pick_control", "pre_period_revenue"]
+__all__ = ["CONTROL_NAMES", "Arm", "Covariate", "DataChecks", "FrameUnits", "check_orders", "column_checks", "no_exposure",
+           "pick_control", "pre_period_revenue", "row_warnings"]

@@ -233,6 +233,50 @@ def mean_test(mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float
 
 
 @dataclass(frozen=True, slots=True)
+class Moments:
+    """Sums over ``n`` units of two per-unit values ``x`` and ``y``: what an engine returns instead of the values.
+
+    The sample (ddof = 1) variances and covariance follow from them:
+    ``Var(x) = (Σx² − (Σx)²/n) / (n − 1)`` and ``Cov(x, y) = (Σxy − Σx Σy / n) / (n − 1)``. They equal the
+    two-pass values numpy computes from the arrays up to rounding: the relative error grows with
+    ``mean² / variance``, about 1e-15 for revenue per user."""
+
+    n: int
+    sx: float = 0.0
+    sy: float = 0.0
+    sxx: float = 0.0
+    syy: float = 0.0
+    sxy: float = 0.0
+
+    def __add__(self, other: Moments) -> Moments:
+        return Moments(self.n + other.n, self.sx + other.sx, self.sy + other.sy, self.sxx + other.sxx,
+                       self.syy + other.syy, self.sxy + other.sxy)
+
+    @property
+    def mean_x(self) -> float:
+        return self.sx / self.n if self.n else float("nan")
+
+    @property
+    def mean_y(self) -> float:
+        return self.sy / self.n if self.n else float("nan")
+
+    def _co(self, sab: float, sa: float, sb: float) -> float:
+        return (sab - sa * sb / self.n) / (self.n - 1) if self.n > 1 else float("nan")
+
+    @property
+    def var_x(self) -> float:
+        return self._co(self.sxx, self.sx, self.sx)
+
+    @property
+    def var_y(self) -> float:
+        return self._co(self.syy, self.sy, self.sy)
+
+    @property
+    def cov(self) -> float:
+        return self._co(self.sxy, self.sx, self.sy)
+
+
+@dataclass(frozen=True, slots=True)
 class RatioStats:
     """Sufficient statistics of a ratio metric sum(m) / sum(d) over n randomized units."""
 
@@ -251,6 +295,14 @@ class RatioStats:
             return cls(n, float(m.mean()) if n else 0.0, float(d.mean()) if n else 0.0, 0.0, 0.0, 0.0)
         cov = np.cov(m, d, ddof=1)
         return cls(n, float(m.mean()), float(d.mean()), float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1]))
+
+    @classmethod
+    def from_sums(cls, s: Moments) -> RatioStats:
+        """The same statistics from sums over the units (``x`` = m, ``y`` = d), as an engine computes them;
+        equal to :meth:`from_arrays` up to rounding (see :class:`Moments`)."""
+        if s.n < 2:
+            return cls(s.n, s.sx / s.n if s.n else 0.0, s.sy / s.n if s.n else 0.0, 0.0, 0.0, 0.0)
+        return cls(s.n, s.mean_x, s.mean_y, s.var_x, s.var_y, s.cov)
 
     @property
     def ratio(self) -> float:
@@ -356,3 +408,110 @@ def cuped(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float, float]:
     theta = float(np.cov(y, x, ddof=1)[0, 1] / vx)
     adj = y - theta * (x - x.mean())
     return adj, theta, float(1 - np.var(adj, ddof=1) / vy)
+
+
+def cuped_from_sums(pooled: Moments) -> tuple[float, float]:
+    """:func:`cuped`'s ``(theta, variance_reduction)`` from sums over all units (``x`` the covariate, ``y`` the
+    outcome). With ``theta = Cov(y, x) / Var(x)``, the adjusted value ``y − theta (x − mean(x))`` has variance
+    ``Var(y) − 2 theta Cov + theta² Var(x)``, so the reduction is ``1 − that / Var(y)`` (= corr², written
+    the long way as :func:`cuped` computes it)."""
+    vx = pooled.var_x if pooled.n > 1 else 0.0
+    vy = pooled.var_y if pooled.n > 1 else 0.0
+    if not (vx > 0 and vy > 0):
+        return 0.0, 0.0
+    theta = pooled.cov / vx
+    return float(theta), float(1 - cuped_variance(pooled, theta) / vy)
+
+
+def cuped_mean(arm: Moments, theta: float, pooled_mean_x: float) -> float:
+    """The mean of ``y − theta (x − pooled_mean_x)`` over one arm's units, from its sums."""
+    return (arm.sy - theta * (arm.sx - arm.n * pooled_mean_x)) / arm.n if arm.n else float("nan")
+
+
+def cuped_variance(arm: Moments, theta: float) -> float:
+    """The sample variance of ``y − theta (x − c)`` over the units summed in ``arm`` (any constant ``c``):
+    ``Var(y) − 2 theta Cov(y, x) + theta² Var(x)``."""
+    if theta == 0:
+        return arm.var_y
+    return arm.var_y - 2 * theta * arm.cov + theta ** 2 * arm.var_x
+
+
+def rank_sums(counts_x: np.ndarray, counts_y: np.ndarray) -> tuple[float, float]:
+    """Mann-Whitney's ``U`` of sample x and the tie term ``Σ(t³ − t)`` from the counts of x and of y at each
+    distinct value of the pooled samples, in ascending order of the value. Each value's units share its
+    midrank ``before + (t + 1) / 2`` (``before``: units at smaller values, ``t``: units at this value);
+    ``U = Σ count_x · midrank − n_x (n_x + 1) / 2``. An engine computes the same two numbers with a window
+    over the distinct values (:mod:`cxlib.analyses.experiment_engine`)."""
+    cx, cy = np.asarray(counts_x, float), np.asarray(counts_y, float)
+    t = cx + cy
+    before = np.cumsum(t) - t
+    n_x = cx.sum()
+    u = float((cx * (2 * before + t + 1)).sum() / 2 - n_x * (n_x + 1) / 2)
+    return u, float((t ** 3 - t).sum())
+
+
+def rank_sums_of(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """:func:`rank_sums` of two samples of values."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    values, inverse = np.unique(np.concatenate([x, y]), return_inverse=True)
+    k = len(values)
+    return rank_sums(np.bincount(inverse[:len(x)], minlength=k), np.bincount(inverse[len(x):], minlength=k))
+
+
+def mann_whitney(u_x: float, n_x: int, n_y: int, tie_term: float, alternative: Alternative = "two-sided") -> float:
+    """The p-value of ``scipy.stats.mannwhitneyu(x, y, alternative)`` (its default method, continuity
+    correction on) from ``U`` of x, the sample sizes and the tie term (:func:`rank_sums`): "larger" means x
+    tends to be larger.
+
+    Normal approximation with the tie correction ``σ² = n_x n_y / 12 · ((n + 1) − Σ(t³ − t) / (n (n − 1)))``
+    and ``z = (U − n_x n_y / 2 − 0.5) / σ`` where U is the statistic of the tail tested (two-sided: the larger
+    of U and ``n_x n_y − U``, p doubled). Like scipy, the exact null distribution is used when a sample has at
+    most 8 values and there are no ties; it depends on the sizes and U alone, so scipy computes it here from
+    ranks that give the same U."""
+    if n_x <= 0 or n_y <= 0:
+        return float("nan")
+    u_y = n_x * n_y - u_x
+    u, f = {"larger": (u_x, 1), "smaller": (u_y, 1)}.get(alternative, (max(u_x, u_y), 2))
+    if (n_x <= 8 or n_y <= 8) and tie_term == 0:
+        x, y = _ranks_with_u(round(u_x), n_x, n_y)
+        side = {"larger": "greater", "smaller": "less"}.get(alternative, "two-sided")
+        return float(stats.mannwhitneyu(x, y, alternative=side, method="exact").pvalue)
+    n = n_x + n_y
+    s = np.sqrt(n_x * n_y / 12 * ((n + 1) - np.float64(tie_term) / (n * (n - 1))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (np.float64(u) - n_x * n_y / 2 - 0.5) / s
+    return float(np.clip(special.ndtr(-z) * f, 0.0, 1.0))
+
+
+def _ranks_with_u(u: int, n_x: int, n_y: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two samples without ties (the ranks 1..n_x+n_y split in two) whose x has Mann-Whitney statistic ``u``:
+    x starts at the lowest ranks and its largest ranks move up until their sum is ``u + n_x (n_x + 1) / 2``."""
+    n = n_x + n_y
+    x = np.arange(1, n_x + 1)
+    for i in range(n_x - 1, -1, -1):
+        step = min(u, n - (n_x - 1 - i) - x[i])
+        x[i] += step
+        u -= step
+    y = np.setdiff1d(np.arange(1, n + 1), x)
+    return x.astype(float), y.astype(float)
+
+
+def percentile(at, n: int, pct: float) -> float:
+    """``np.percentile(values, pct)`` (linear interpolation) of ``n`` values from the value at a 0-based rank
+    in ascending order (``at(rank)``), reading only the two ranks numpy reads and interpolating as numpy does,
+    so an engine that returns those two order statistics gives the same number to the last bit."""
+    lo, hi, gamma = percentile_ranks(n, pct)
+    a = np.float64(at(lo))
+    b = a if hi == lo else np.float64(at(hi))
+    d = b - a
+    return float(b - d * (1 - gamma) if gamma >= 0.5 else a + d * gamma)
+
+
+def percentile_ranks(n: int, pct: float) -> tuple[int, int, float]:
+    """The two 0-based ranks ``np.percentile(values, pct)`` reads among ``n`` values, and the weight of the
+    second: numpy's ``(n − 1) q`` with ``q = pct / 100``."""
+    v = (n - 1) * np.true_divide(pct, 100)
+    if v >= n - 1:
+        return n - 1, n - 1, 0.0
+    lo = int(np.floor(v))
+    return lo, lo + 1, float(v - lo)

@@ -17,7 +17,7 @@ from cxlib.data import canonical_labels
 from cxlib.data.canonical_labels import q
 
 LISTED = ("variant",)
-_KEY = ("unit_id", "variant", "converted", "revenue", "exposed_at")     # the canonical fields a copy repeats
+KEY = ("unit_id", "variant", "converted", "revenue", "exposed_at")     # the canonical fields a copy repeats
 
 
 def eligible(mapping: dict[str, str], sample) -> bool:
@@ -32,7 +32,7 @@ def finish(con, relation: str, names: list[str], mapping: dict[str, str], deferr
     if done is None:
         return None
     select, counts = done
-    key = ", ".join(q(f) for f in _KEY if f in names)
+    key = ", ".join(q(f) for f in KEY if f in names)
     present = "unit_id IS NOT NULL AND variant IS NOT NULL"
     rows, missing = con.sql(f"SELECT count(*), count(*) FILTER (WHERE NOT ({present})) FROM ({select})").fetchall()[0]
     # rows kept once (a copy of an earlier row is left out), the variants of each unit among them
@@ -68,4 +68,4 @@ def note_templates() -> set[str]:
     return {m.template for m in left_out_notes(2, 1, 1, 1, 1, 1)}
 
 
-__all__ = ["LISTED", "duplicates", "eligible", "finish", "inventory", "note_templates", "notes"]
+__all__ = ["KEY", "LISTED", "duplicates", "eligible", "finish", "inventory", "note_templates", "notes"]
