@@ -24,7 +24,7 @@ The engine is used only where its conversion is provably the careful one, otherw
 
 Files at or below ``CX_ENGINE_LOAD_MIN_MB`` (default 8 MB) are always read the careful way: they take well
 under a second. The cache folder is ``CX_CACHE_DIR`` (default ``~/.cache/cxlib``); ``CX_ENGINE_MEMORY`` caps
-DuckDB's memory while converting (default 1GB; it spills to the cache folder beyond that).
+DuckDB's memory while converting and analysing (default 1GB; it spills to the cache folder beyond that).
 """
 from __future__ import annotations
 
@@ -292,10 +292,11 @@ _INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", 
 
 def _connect(spill: Path):
     import duckdb
+
+    from cxlib.data.engine import limits
     spill.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(config={"threads": _threads(), "preserve_insertion_order": True,
-                                  "memory_limit": os.environ.get("CX_ENGINE_MEMORY") or "1GB",
-                                  "temp_directory": str(spill)})
+                                  **limits(), "temp_directory": str(spill)})
 
 
 def _reader(path: Path, sample: Table) -> str:

@@ -38,12 +38,19 @@ def _threads() -> int:
     return int(os.environ.get("CX_ENGINE_THREADS") or min(4, os.cpu_count() or 1))
 
 
+def limits() -> dict[str, str]:
+    """DuckDB's memory bound and where it spills beyond it, for every connection cxlib opens on large data:
+    ``CX_ENGINE_MEMORY`` (default 1GB) and the cache folder's ``spill``."""
+    from cxlib.data.canonical_cache import cache_dir
+    return {"memory_limit": os.environ.get("CX_ENGINE_MEMORY") or "1GB", "temp_directory": str(cache_dir() / "spill")}
+
+
 def backend():
-    """This thread's in-process DuckDB backend (created on first use)."""
+    """This thread's in-process DuckDB backend (created on first use), its memory bounded by :func:`limits`."""
     con = getattr(_local, "backend", None)
     if con is None:
         import ibis
-        con = ibis.duckdb.connect(threads=_threads())
+        con = ibis.duckdb.connect(threads=_threads(), **limits())
         con.raw_sql("SET TimeZone = 'UTC'")   # dates and periods in UTC, as the careful path reads timestamps
         _local.backend = con
     return con
