@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from cxlib.core.messages import N_, Msg, msg
 from cxlib.core.stats import holm
@@ -30,7 +29,8 @@ def chi_square(table: np.ndarray) -> tuple[float, int, float, float]:
     expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / obs.sum()
     chi2 = float(((obs - expected) ** 2 / expected).sum())
     dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
-    return chi2, dof, float(special.chdtrc(dof, chi2)), float(expected.min())
+    from scipy.special import chdtrc       # here, not at import (see cxlib.core.stats.wilson_ci)
+    return chi2, dof, float(chdtrc(dof, chi2)), float(expected.min())
 
 
 # --------------------------------------------------------------------------------- result
