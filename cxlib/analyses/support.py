@@ -124,16 +124,19 @@ def _agg(frame: pd.DataFrame, key: str, sla_min: float) -> pd.DataFrame:
     w = frame.assign(answered=fr.notna().astype("int64"), within=(fr <= sla_min).astype("int64"),
                      good=(frame["rating"] == "good").fillna(False).astype("int64"),
                      rated=frame["rating"].notna().astype("int64"), resolved=res.notna().astype("int64"))
-    counts = w.groupby(key, sort=True, observed=True, dropna=True).agg(
-        tickets=("ticket_id", "size"), answered=("answered", "sum"), within_sla=("within", "sum"),
-        good=("good", "sum"), rated=("rated", "sum"), resolved=("resolved", "sum"))
+    groups = w.groupby(key, sort=True, observed=True, dropna=True)
+    counts = groups.agg(tickets=("ticket_id", "size"), answered=("answered", "sum"), within_sla=("within", "sum"),
+                        good=("good", "sum"), rated=("rated", "sum"), resolved=("resolved", "sum"))
+    code = groups.ngroup().fillna(-1).to_numpy("int64")       # each row's group, as counts orders them (-1: none)
     parts = []
     for column, size, _ in TIMES:
-        s = frame[[key, column]].dropna().sort_values([key, column], kind="stable")
-        s = s.assign(rank=s.groupby(key, observed=True).cumcount())
-        wanted = pd.DataFrame([(k, r) for k, n in counts[size].items() for r in _ranks(int(n))], columns=[key, "rank"])
-        s = s.merge(wanted, on=[key, "rank"]) if len(wanted) else s.iloc[:0]
-        parts.append(pd.DataFrame({"key": s[key], "column": column, "rank": s["rank"], "value": s[column]}))
+        values = frame[column].to_numpy("float64")
+        ok = (code >= 0) & ~np.isnan(values)
+        group, values = code[ok], values[ok]
+        ordered = values[np.lexsort((values, group))]         # by group, then time: ranks are offsets
+        starts = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(counts)))[:-1]])
+        picks = [(k, r, ordered[starts[g] + r]) for g, (k, n) in enumerate(counts[size].items()) for r in _ranks(int(n))]
+        parts.append(pd.DataFrame(picks, columns=["key", "rank", "value"]).assign(column=column))
     return _table(counts, pd.concat(parts, ignore_index=True), key)
 
 
