@@ -135,7 +135,8 @@ def _agg(frame: pd.DataFrame, key: str, sla_min: float) -> pd.DataFrame:
         group, values = code[ok], values[ok]
         ordered = values[np.lexsort((values, group))]         # by group, then time: ranks are offsets
         starts = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(counts)))[:-1]])
-        picks = [(k, r, ordered[starts[g] + r]) for g, (k, n) in enumerate(counts[size].items()) for r in _ranks(int(n))]
+        picks = [(k, r, ordered[starts[g] + r]) for g, (k, n) in enumerate(counts[size].items())
+                 for r in _ranks(int(n))]
         parts.append(pd.DataFrame(picks, columns=["key", "rank", "value"]).assign(column=column))
     return _table(counts, pd.concat(parts, ignore_index=True), key)
 
