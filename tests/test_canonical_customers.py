@@ -1,4 +1,4 @@
-"""Customer lists converted by the engine (cxlib/data/canonical_customers.py) equal the careful reader's: the
+"""Customer lists converted by the engine (cxlib/data/canonical_rows.py) equal the careful reader's: the
 frame (ids and text stripped, sign-up times) and the report (repeated customer ids, empty cells)."""
 from __future__ import annotations
 

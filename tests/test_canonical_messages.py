@@ -1,4 +1,4 @@
-"""Message logs converted by the engine (cxlib/data/canonical_messages.py) equal the careful reader's, and the channel
+"""Message logs converted by the engine (cxlib/data/canonical_rows.py) equal the careful reader's, and the channel
 and send-time analyses on them run on the canonical Parquet file with the careful path's figures."""
 from __future__ import annotations
 

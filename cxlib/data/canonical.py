@@ -13,9 +13,8 @@ The engine is used only where its conversion is provably the careful one, otherw
 - a Parquet file (typed columns keep their types), or delimited UTF-8 text with one header row;
 - every role (:data:`FAST_ROLES`): events, orders with one row per order, survey answers, support tickets,
   experiment assignments, message logs and customer lists; the careful steps that follow the conversion for all
-  but events run as a second SQL pass (:mod:`canonical_orders`, :mod:`canonical_responses`,
-  :mod:`canonical_tickets`, :mod:`canonical_experiment`, :mod:`canonical_messages`, :mod:`canonical_customers`;
-  labelled fields through :mod:`canonical_labels`);
+  but events run as a second SQL pass (:mod:`canonical_orders`, :mod:`canonical_experiment`, and for the roles
+  whose rows are their units :mod:`canonical_rows`; labelled fields through :mod:`canonical_labels`);
 - on the sample, the careful reader found nothing to warn about but counts (no unreadable cell, no guessed
   format, no value to map) and DuckDB's conversion of the same first rows equals its frame exactly;
 - on the whole file, every cell is in the plain formats the SQL converts (ISO-8601 timestamps, plain decimal
@@ -38,8 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxlib.core.version import __version__
-from cxlib.data import (canonical_customers, canonical_experiment, canonical_messages, canonical_orders,
-                        canonical_responses, canonical_tickets)
+from cxlib.data import canonical_experiment, canonical_orders, canonical_rows
 from cxlib.data.canonical_cache import (
     Hashing,
     cache_dir,
@@ -68,7 +66,7 @@ LISTED = frozenset({("tickets", "channel"), ("experiment", "variant")})  # field
 # fields whose labels are read through a table (canonical_labels): converted in a second pass
 DEFERRED = frozenset({("orders", "status"), ("responses", "nps"), ("responses", "csat"), ("responses", "ces"),
                       ("tickets", "satisfaction"), ("experiment", "converted"),
-                      *(("messages", f) for f in canonical_messages.FLAGS)})
+                      *(("messages", f) for f in canonical_rows.FLAGS)})
 SAMPLE_BYTES = 2 << 20               # the careful readers look at the first 2 MB (~40,000 event rows)
 SAMPLE_ROWS = 50_000                 # ... or the first 50,000 rows of a Parquet file
 FORMAT = 2                           # bump when the canonical file's layout or conversion changes
@@ -459,8 +457,9 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
 
 _PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
 # roles whose careful steps after conversion run as a second SQL pass (eligible, finish, inventory, notes, ...)
-_FINISH = {"orders": canonical_orders, "responses": canonical_responses, "tickets": canonical_tickets,
-           "experiment": canonical_experiment, "messages": canonical_messages, "customers": canonical_customers}
+_FINISH = {"orders": canonical_orders, "experiment": canonical_experiment, "responses": canonical_rows.RESPONSES,
+           "tickets": canonical_rows.TICKETS, "messages": canonical_rows.MESSAGES,
+           "customers": canonical_rows.CUSTOMERS}
 _PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cx_load_progress", default=None)
 
 
