@@ -12,6 +12,7 @@ import string
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -124,6 +125,26 @@ def test_typed_parquet_keeps_its_types_and_matches_the_careful_reader(tmp_path):
     careful = load_bytes(path.read_bytes(), path.name)
     assert_same(engine, careful)
     assert engine.df["revenue"].sum() == pytest.approx(careful.df["revenue"].sum())
+
+
+@pytest.mark.parametrize("dirty", [None, " u7", "", "N/A", "=cmd"])
+def test_a_typed_event_parquet_already_canonical_is_copied_as_it_is(tmp_path, dirty):
+    """Text already clean and a UTC time: the canonical file is the file itself (no conversion written); one cell
+    that would change (spaces, an empty id) sends it through the conversion; either way the careful reader's
+    (an id "N/A" stays an id; a formula-looking cell is counted, not changed)."""
+    df = events_frame(seed=13)[["user_id", "event", "timestamp", "device"]]
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+    if dirty is not None:
+        df.loc[40, "device" if dirty == "=cmd" else "user_id"] = dirty
+    df = pd.concat([df, df.iloc[:3]], ignore_index=True)                 # copied rows
+    path = tmp_path / "events.parquet"
+    df.to_parquet(path)
+    engine = load_on_engine(path, limits=Limits.from_env())
+    careful = load_bytes(path.read_bytes(), path.name)
+    assert_same(engine, careful)
+    copied = pq.read_schema(engine.parquet).names == list(df.columns)
+    assert copied == (dirty in (None, "N/A", "=cmd")) and careful.report.duplicates == 3
+    assert careful.report.formulas == (dirty == "=cmd")
 
 
 def test_whitespace_na_tokens_blank_cells_duplicates_and_formulas_count_as_the_careful_reader(tmp_path):

@@ -27,12 +27,11 @@ DuckDB's memory while converting and analysing (default 1GB; it spills to the ca
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import hashlib
 import io
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +49,7 @@ from cxlib.data.canonical_cache import (
 from cxlib.data.canonical_file import FLAG as _FLAG
 from cxlib.data.canonical_file import HASH as _HASH
 from cxlib.data.canonical_file import HIDDEN, arrow_frame, frame_columns, read_frame
+from cxlib.data.canonical_progress import reporting, run as _run
 from cxlib.data.engine import _threads
 from cxlib.data.engine import sql_name as _q
 from cxlib.data.engine import sql_text as _lit
@@ -180,6 +180,7 @@ class _Plan:
                           if self.text[i]]
         layer3 = ["*"]
         select, bad, hidden, cleaned = [], [], [], set()      # cleaned: columns that have their n{i}
+        same: list[str] | None = []             # where a cell stays as it is (None: the columns change)
         self.deferred: dict[str, str] = {}      # field -> hidden column of its cleaned text (finished afterwards)
         used = set(mapping.values())
         for f in spec.fields:
@@ -206,6 +207,10 @@ class _Plan:
                 layer3.append(f"CASE WHEN {tokens} THEN NULL ELSE s{i} END AS n{i}")
             select.append(f"{expr} AS {_q(f.name)}")
             self.names.append(f.name)
+            if same is not None and cols[i] == f.name and expr == f"s{i}":
+                same.append(f"s{i} IS NOT DISTINCT FROM r{i}")
+            elif not (cols[i] == f.name and expr == f"CAST(r{i} AS TIMESTAMPTZ)" and types[cols[i]] == _TSTZ):
+                same = None
             if fails:
                 bad.append(fails)
         for i, c in enumerate(cols):                    # unmapped columns stay text (schema._extras)
@@ -227,12 +232,16 @@ class _Plan:
         self._layers = (", ".join(layer1), ", ".join(layer2), ", ".join(layer3))
         self._select = ", ".join(select + hidden)
         self._extra = f"{' + '.join(flags)} AS {_FLAG}, hash({', '.join(hashed)}) AS {_HASH}"
+        # a typed file (Parquet) whose canonical table would be its own columns, in its order, unchanged
+        self.kept = None if same is None or hidden or self.names != cols else " AND ".join(same) or "true"
 
-    def sql(self, source: str, *, limit: int | None = None, report: bool = True) -> str:
-        """The canonical table (``limit``: of the file's first rows; ``report``: with the per-row columns)."""
+    def sql(self, source: str, *, limit: int | None = None, report: bool = True, kept: bool = False) -> str:
+        """The canonical table (``limit``: of the file's first rows; ``report``: with the per-row columns;
+        ``kept``: and whether the row's cells stay as they are, :attr:`kept`)."""
         first, second, third = self._layers
         head = f" LIMIT {limit}" if limit is not None else ""
         extra = f", {self._extra}" if report else ""
+        extra += f", {self.kept} AS __cx_kept" if kept else ""
         # nested subqueries, not a WITH: a materialized CTE would not keep the file's row order
         return (f"SELECT {self._select}{extra} FROM (SELECT {third} FROM (SELECT {second} FROM (SELECT {first} FROM "
                 f"(SELECT * FROM {source}{head}))))")
@@ -285,6 +294,7 @@ class _Plan:
         return None, None, False
 
 
+_TSTZ = "TIMESTAMP WITH TIME ZONE"
 _INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "HUGEINT")
 
 
@@ -428,8 +438,14 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
         con.execute(f"SET threads = {_threads()}")
         if head is None or not _same(arrow_frame(head.select(frame_names(head))), expected):
             return None
+        if plan.kept is not None and role in _AS_IS:       # a typed file already canonical: counted, then copied
+            stats = _count(con, f"({plan.sql(source, kept=True)})", plan.names, role, kept=True)
+            if stats is not None and stats.pop("changed") == 0:
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, target)
+                return stats
         _run(con, f"COPY ({plan.sql(source)}) TO {_lit(str(tmp))} ({_PARQUET})")
-        stats = _count(con, tmp, plan.names, role)
+        stats = _count(con, f"read_parquet({_lit(str(tmp))})", plan.names, role)
         if stats is None:
             return None
         if finisher is not None:
@@ -456,78 +472,37 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
 
 
 _PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
+_AS_IS = frozenset({"events"})       # roles without a second pass: a typed file already canonical is copied
 # roles whose careful steps after conversion run as a second SQL pass (eligible, finish, inventory, notes, ...)
 _FINISH = {"orders": canonical_orders, "experiment": canonical_experiment, "responses": canonical_rows.RESPONSES,
            "tickets": canonical_rows.TICKETS, "messages": canonical_rows.MESSAGES,
            "customers": canonical_rows.CUSTOMERS}
-_PROGRESS: contextvars.ContextVar = contextvars.ContextVar("cx_load_progress", default=None)
-
-
-@contextlib.contextmanager
-def reporting(callback):
-    """While the block runs, a file converted by the engine reports how far it is: ``callback(fraction)`` with
-    0..1, called from the caller's own thread (so an app may draw a progress bar from it)."""
-    token = _PROGRESS.set(callback)
-    try:
-        yield
-    finally:
-        _PROGRESS.reset(token)
-
-
-def _run(con, sql: str) -> None:
-    """Run ``sql``; with a progress callback set (:func:`reporting`), in a thread while this one reports
-    DuckDB's progress of the query every 0.2 s."""
-    callback = _PROGRESS.get()
-    if callback is None:
-        con.execute(sql)
-        return
-    import threading
-    failed: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            con.execute(sql)
-        except BaseException as err:  # noqa: BLE001 - raised again in the caller's thread
-            failed.append(err)
-    worker = threading.Thread(target=work, name="cx-convert", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.2)
-        try:
-            done = float(con.query_progress())
-        except Exception:                          # noqa: BLE001 - progress is a nicety, never an error
-            done = -1.0
-        if 0 <= done <= 100:
-            callback(done / 100)
-    if failed:
-        raise failed[0]
-    callback(1.0)
-
-
 def frame_names(table) -> list[str]:
     """An Arrow table's canonical columns (the load's own columns left out)."""
     return [n for n in table.schema.names if not n.startswith("__cx_")]
 
 
-def _count(con, tmp: Path, names: list[str], role: str) -> dict | None:
-    """Rows, unconvertible cells, duplicates, formula cells, empty cells per field, date range."""
+def _count(con, t: str, names: list[str], role: str, kept: bool = False) -> dict | None:
+    """Rows, unconvertible cells, duplicates, formula cells, empty cells per field, date range of the relation
+    ``t``; ``kept``: and the rows whose cells change (``changed``)."""
     spec = ROLES_BY_NAME[role]
     fields = [n for n in names if spec.field(n) is not None]
-    t = f"read_parquet({_lit(str(tmp))})"
     main = spec.main_time if spec.main_time in fields else None
     parts = ["count(*)", f"count(*) FILTER (WHERE {_FLAG} & 3 <> 0)", f"count(DISTINCT {_HASH})",
              f"coalesce(sum({_FLAG} >> 3), 0)"]
     parts += [f"count(*) - count({_q(n)})" for n in fields]
     if main:
         parts += [f"strftime(min({_q(main)}), '%Y-%m-%d')", f"strftime(max({_q(main)}), '%Y-%m-%d')"]
-    row = con.sql(f"SELECT {', '.join(parts)} FROM {t}").fetchall()[0]
+    row = con.sql(f"SELECT {', '.join(parts)}{', count(*) FILTER (WHERE NOT __cx_kept)' if kept else ''} "
+                  f"FROM {t}").fetchall()[0]
+    row, changed = (row[:-1], {"changed": int(row[-1])}) if kept else (row, {})
     rows, unusable, distinct, formulas = (int(x) for x in row[:4])
     if unusable:
         return None
     missing = dict(zip(fields, (int(x) for x in row[4:4 + len(fields)])))
     lo, hi = (row[-2], row[-1]) if main else (None, None)
     return {"format": FORMAT, "rows": rows, "duplicates": rows - distinct, "formulas": formulas,
-            "missing": missing, "date_range": [lo, hi] if lo is not None else None}
+            "missing": missing, "date_range": [lo, hi] if lo is not None else None, **changed}
 
 
 def _same(got: pd.DataFrame, expected: pd.DataFrame) -> bool:
