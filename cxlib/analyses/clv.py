@@ -176,11 +176,13 @@ def historical_clv(ds: Dataset, by: str | None = None, segments: pd.Series | Non
     by = None if segments is not None else by
     if ds.aggregate_on_engine:          # per-customer aggregates (and the value on the first order) from the engine
         _orders_only(ds)
-        extra = {"seg": (lambda s: s[by].cast("string"), "first")} if by in ds.columns else None
+        extra = {"seg": (lambda s: s[by], "first")} if by in ds.columns else None
         vo = retention_engine.valid_orders(ds, revenue_rule(defs), extra)
         _has_column(ds, by)
         cust = retention_engine.customer_frame(vo.table, first=("seg",) if by else ()).set_index("customer_id")
-        return _historical(cust, cust.pop("seg") if by else None, by, segments, list(vo.warnings))
+        # the value as it is typed, to text here: pandas writes numbers and times as the pandas path shows them
+        first = cust.pop("seg").astype("string") if by else None
+        return _historical(cust, first, by, segments, list(vo.warnings))
     vo = valid_orders(ds, defs)
     _has_column(ds, by)
     o = vo.orders
