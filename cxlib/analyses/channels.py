@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cxlib.analyses.timing import _by_column, _local, _time_range, bucket_keys, bucket_minutes, zone
+from cxlib.analyses.timing import _by_column, _local, bucket_keys, bucket_minutes, zone
 from cxlib.core.abstats import proportion_test
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
@@ -208,7 +208,7 @@ def channels(ds: Dataset, spec: ChannelsSpec | None = None) -> ChannelsResult:
     per = _rates(engine.execute(_flags_expr(t, keys, has)).sort_values(["channel", *([by] if by else [])],
                                                                          ignore_index=True), has)
     tz = zone(spec.tz)
-    first, last = _time_range(ds, "sent_at")
+    first, last = ds.time_range("sent_at")
     minutes = bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
     hour_keys = ["channel", *bucket_keys(t.sent_at, minutes)]
     hourly = _local(engine.execute(_flags_expr(t, hour_keys, has & {"converted"})), tz, minutes)

@@ -82,11 +82,10 @@ def figures(ds: Dataset, defs) -> dict:
     buyers_repeat = engine.execute(per.aggregate(buyers=per.count(), repeat=(per.n >= repeat_min).sum())).iloc[0]
     statuses = engine.execute(t.group_by("status").aggregate(n=t.count()))
     orders = int(head["orders"])
-    stamp = (lambda x: None if x is None or pd.isna(x) else pd.Timestamp(x).tz_convert("UTC"))
     return {"orders": orders, "customers": int(head["customers"]), "valid": int(head["valid"] or 0),
             "net": float(head["net"]) if not pd.isna(head["net"]) else 0.0,
             "buyers": int(buyers_repeat["buyers"]), "repeat": int(buyers_repeat["repeat"] or 0),
-            "first": stamp(head["first"]), "last": stamp(head["last"]),
+            "first": engine.stamp(head["first"]), "last": engine.stamp(head["last"]),
             "status_counts": {str(s): int(n) for s, n in statuses.sort_values(["n", "status"], ascending=[False, True])
                               .itertuples(index=False, name=None)},
             "currency": p.currency, "warnings": p.warnings, "empty": orders == 0}
@@ -116,9 +115,8 @@ def field_groups(p: Prepared, by: str, group_key) -> pd.DataFrame:
     Series, as the careful path holds them) into their groups; ``_k``: the group."""
     import ibis
 
-    from cxlib.analyses.survey_engine import fetch
     t = p.table
-    raw = fetch(t.select(_v=t[by]).distinct())["_v"]
+    raw = engine.fetch(t.select(_v=t[by]).distinct())["_v"]
     keys = group_key(raw)
     null_key = keys[raw.isna()].iloc[0] if raw.isna().any() else None
     m = ibis.memtable(pd.DataFrame({"_mv": raw[raw.notna()], "_mk": keys[raw.notna()].astype(object)}))

@@ -51,11 +51,6 @@ def period_number(ts, period: str) -> ir.IntegerValue:
     return days if period == "day" else (days + _SHIFT) // 7 - _SHIFT // 7
 
 
-def stamp(x) -> pd.Timestamp | None:
-    """An engine timestamp as a UTC ``pd.Timestamp`` (None when missing)."""
-    return None if x is None or pd.isna(x) else pd.Timestamp(x).tz_convert("UTC")
-
-
 def utc(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
     """Timestamp columns of an engine result as pandas's own ``datetime64[us, UTC]``."""
     return frame.assign(**{c: pd.to_datetime(frame[c], utc=True).astype("datetime64[us, UTC]") for c in cols})
@@ -105,7 +100,8 @@ def orders_table(ds: Dataset, rev: RevenueDef, extra: dict | None = None):
         last_valid=t.ordered_at.max(where=good))).iloc[0]
     counts = {k: (int(head[k]) if not pd.isna(head[k]) else 0)
               for k in ("orders", "unknown", "no_amount", "unusable", "valid_unusable", "usable", "valid")}
-    counts.update(end=stamp(head["end"]), first_valid=stamp(head["first_valid"]), last_valid=stamp(head["last_valid"]))
+    counts.update(end=engine.stamp(head["end"]), first_valid=engine.stamp(head["first_valid"]),
+                  last_valid=engine.stamp(head["last_valid"]))
     notes = rule_notes_expr(t, ds.report.rows_in, counts["orders"], counts["unknown"], counts["no_amount"])
     return t, counts, notes
 
@@ -234,11 +230,10 @@ def values_at_rows(ds: Dataset, column: str, rows) -> pd.Series:
     rows leave the engine."""
     import ibis
 
-    from cxlib.analyses.survey_engine import fetch
     t = ds.engine_table(row=True)
     want = ibis.memtable(pd.DataFrame({"_want": np.asarray(rows, dtype="int64")}).drop_duplicates())
     j = t.join(want, t._row == want._want)
-    got = fetch(j.select(_row=j._row, v=j[column]))
+    got = engine.fetch(j.select(_row=j._row, v=j[column]))
     return got.set_index("_row")["v"].astype("string").reindex(np.asarray(rows, dtype="int64"))
 
 

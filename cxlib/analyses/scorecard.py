@@ -158,11 +158,8 @@ def _freq_between(first, last) -> Literal["week", "month"]:
 
 
 def _span_freq(ds: Dataset, column: str) -> Literal["week", "month"]:
-    """:func:`_freq` of a time column of ``ds``; a large table gives only its first and last value."""
-    if ds.aggregate_on_engine:
-        from cxlib.analyses.scorecard_engine import span
-        return _freq_between(*span(ds, column))
-    return _freq(ds.df[column])
+    """:func:`_freq` of a time column of ``ds``, from its first and last value (:meth:`Dataset.time_range`)."""
+    return _freq_between(*ds.time_range(column))
 
 
 def _trend(period: pd.Series, value: pd.Series) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 """The scorecard's own aggregates on the engine, for Datasets whose canonical table lives in its Parquet file.
 
 Each tile's figure comes from its analysis (orders, survey, support, retention), which already computes on the
-engine; the scorecard itself needs only a time column's first and last value (to choose a weekly or monthly
-trend) and, for cart abandonment, per user with a cart event: the first cart event's time and whether the user
+engine, and a time column's first and last value is :meth:`Dataset.time_range`; the scorecard itself needs, for
+cart abandonment, per user with a cart event: the first cart event's time and whether the user
 purchased. Those are counted here; the rates, intervals and periods stay in :mod:`cxlib.analyses.scorecard`.
 """
 from __future__ import annotations
@@ -13,13 +13,6 @@ from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 
 _TRUNC = {"week": "W", "month": "M"}        # ISO weeks start on Monday, as pandas's W-SUN periods
-
-
-def span(ds: Dataset, column: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """The first and last value of a time column (None, None when it has none)."""
-    t = ds.engine_table()
-    r = engine.execute(t.aggregate(lo=t[column].min(), hi=t[column].max())).iloc[0]
-    return (None, None) if pd.isna(r["lo"]) else (pd.Timestamp(r["lo"]), pd.Timestamp(r["hi"]))
 
 
 def _cart_users(ds: Dataset, cart_events: list[str], purchase_events: list[str]):
@@ -53,4 +46,4 @@ def cart_periods(ds: Dataset, cart_events: list[str], purchase_events: list[str]
     return out.sort_values("period").reset_index(drop=True)[["period", "carts", "purchased"]]
 
 
-__all__ = ["cart_counts", "cart_periods", "span"]
+__all__ = ["cart_counts", "cart_periods"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cxlib.analyses.survey_engine import fetch, utc_day
 from cxlib.data.dataset import Dataset
+from cxlib.data.engine import fetch, utc_day
 
 if TYPE_CHECKING:                     # pragma: no cover - typing only
     import pandas as pd

@@ -11,21 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxlib.data.dataset import Dataset
+from cxlib.data.engine import fetch, utc_day
 
 if TYPE_CHECKING:                     # pragma: no cover - typing only
     import pandas as pd
-
-
-def fetch(expr) -> pd.DataFrame:
-    """``expr``'s result as pandas with the dtypes the canonical table has in pandas (text as ``string``,
-    timestamps in UTC), so the careful code reads it as it reads ``ds.df``."""
-    from cxlib.data.canonical_file import arrow_frame
-    return arrow_frame(expr.to_pyarrow())
-
-
-def utc_day(ts):
-    """Days since 1970-01-01 of a timestamp expression, in UTC (the engine's session time zone)."""
-    return (ts.epoch_seconds() / 86400).floor().cast("int64")
 
 
 def cells(ds: Dataset, metric: str, *, by: str | None = None, daily: bool = False) -> pd.DataFrame:
@@ -54,4 +43,4 @@ def comment_rows(ds: Dataset, cols: list[str], search: str, limit: int) -> pd.Da
     return fetch(t.filter(keep).order_by(order).limit(limit).select(*cols, "comment"))
 
 
-__all__ = ["cells", "comment_rows", "fetch", "utc_day"]
+__all__ = ["cells", "comment_rows"]

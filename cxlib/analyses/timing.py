@@ -242,7 +242,7 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
                                    role=role_noun(role)))
     by = _by_column(ds, spec.by)
     tz = zone(spec.tz)
-    first, last = _time_range(ds, time)
+    first, last = ds.time_range(time)
     minutes = bucket_minutes(tz, first.to_pydatetime(), last.to_pydatetime())
     warnings: list[Msg] = []
     if role == "orders":
@@ -297,15 +297,6 @@ def timing(ds: Dataset, spec: TimingSpec | None = None, defs: DefinitionSet | No
         warnings.append(msg("Only {days:.0f} days of data: each slot is seen at most {n} time(s); read the "
                             "heatmap as indicative.", days=weeks * 7, n=math.ceil(weeks)))
     return TimingResult(spec, role, out, float(weeks), busiest, best, tuple(warnings))
-
-
-def _time_range(ds: Dataset, time: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last time of the dataset (on the engine when its table lives there)."""
-    if not ds.on_engine:
-        return ds.df[time].min(), ds.df[time].max()
-    t = ds.engine_table()
-    row = engine.execute(t.aggregate(first=t[time].min(), last=t[time].max())).iloc[0]
-    return pd.Timestamp(row["first"]).tz_convert("UTC"), pd.Timestamp(row["last"]).tz_convert("UTC")
 
 
 def _best(cells: pd.DataFrame, spec: TimingSpec, by: str | None) -> dict | None:

@@ -185,6 +185,18 @@ class Dataset:
     def warnings(self) -> list[str]:
         return self.report.all_warnings()
 
+    def time_range(self, column: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The first and last value of a time column, (None, None) when it has none: one aggregate on the
+        engine while the table lives only in its Parquet file."""
+        if self._df is None:
+            from cxlib.data import engine
+            t = self.engine_table()
+            row = engine.execute(t.aggregate(first=t[column].min(), last=t[column].max())).iloc[0]
+            first, last = engine.stamp(row["first"]), engine.stamp(row["last"])
+        else:
+            first, last = self._df[column].min(), self._df[column].max()
+        return (None, None) if first is None or pd.isna(first) else (first, last)
+
     def has(self, field_name: str) -> bool:
         """True when the canonical field is present and not entirely empty."""
         if self._df is None:

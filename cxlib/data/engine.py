@@ -90,6 +90,24 @@ def _backend_of(expr):
         return backend()
 
 
+def fetch(expr) -> pd.DataFrame:
+    """``expr``'s result as pandas with the dtypes a canonical table has in pandas (text as ``string``, timestamps
+    in UTC), so the careful code reads it as it reads ``ds.df``; :func:`execute` gives Ibis's own dtypes."""
+    from cxlib.data.canonical_file import arrow_frame
+    return arrow_frame(expr.to_pyarrow())
+
+
+def utc_day(ts):
+    """Days since 1970-01-01 of a timestamp expression, in UTC (the engine's session time zone)."""
+    return (ts.epoch_seconds() / 86400).floor().cast("int64")
+
+
+def stamp(value) -> pd.Timestamp | None:
+    """A timestamp an engine returned as a UTC ``pd.Timestamp`` (None when missing)."""
+    import pandas as pd
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("UTC")
+
+
 def sql_name(name: object) -> str:
     """A column or table name quoted for SQL written by hand: ``a"b`` becomes ``"a""b"``."""
     return '"' + str(name).replace('"', '""') + '"'
@@ -100,4 +118,4 @@ def sql_text(text: object) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-__all__ = ["backend", "execute", "sql_name", "sql_text", "table"]
+__all__ = ["backend", "execute", "fetch", "sql_name", "sql_text", "stamp", "table", "utc_day"]
