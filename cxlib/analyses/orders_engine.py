@@ -19,7 +19,7 @@ from cxlib.core.messages import Msg, msg
 from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import money_sum_expr as money
-from cxlib.data.orders import order_expr, rule_notes_expr, unknown_status
+from cxlib.data.orders import money_exact, order_expr, rule_notes_expr, unknown_status
 
 _TRUNC = {"day": "D", "week": "W", "month": "M"}     # ISO weeks start on Monday, as pandas's W-SUN periods
 
@@ -147,7 +147,7 @@ def net_moments(ds: Dataset, defs, per_customer: bool = False) -> tuple[float, f
     v = t.filter(t.valid)
     if per_customer:
         v = v.filter(v.customer_id.notnull())
-        v = v.group_by("customer_id").aggregate(net=v.net.cast("decimal(38, 6)").sum())
+        v = v.group_by("customer_id").aggregate(net=money_exact(v.net).sum())
     x = v.net.cast("float64")
     r = engine.execute(v.aggregate(s=money(v.net), s2=(x * x).sum(), n=v.count())).iloc[0]
     n = int(r["n"] or 0)

@@ -70,6 +70,7 @@ from cxlib.core.messages import N_, Msg, msg
 from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import (
+    money_exact,
     order_expr,
     revenue_rule,
     unknown_status,
@@ -141,7 +142,7 @@ def snapshot_exprs(valid, events, cutoffs: list[int], horizon_days: int):
     o = o.mutate(day=(o.e // DAY).cast("int64"))
     # money summed as exact decimals: a parallel float sum adds in a different order from run to run, and the
     # last bits then flip a rounded figure ("average order 47.62" / "47.63") between two identical runs
-    daily = o.group_by(["customer_id", "day"]).aggregate(n=o.count(), net=o.net.cast("decimal(38, 6)").sum(),
+    daily = o.group_by(["customer_id", "day"]).aggregate(n=o.count(), net=money_exact(o.net).sum(),
                                                          first=o.e.min(), last=o.e.max())
     j = daily.cross_join(cuts)
     start = j.day * DAY

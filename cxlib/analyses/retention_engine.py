@@ -22,6 +22,7 @@ from cxlib.core.messages import Msg, msg
 from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import (
+    money_exact,
     money_sum_expr,
     order_expr,
     rule_notes_expr,
@@ -34,11 +35,6 @@ if TYPE_CHECKING:                    # pragma: no cover - typing only
 DAY = pd.Timedelta(days=1)
 MONDAY = pd.Timestamp("1970-01-05", tz="UTC")        # period numbers count days or ISO weeks from this Monday
 _SHIFT = 7 * 200_000                 # whole weeks added before dividing: floor division on positive numbers only
-
-
-def money(x) -> ir.Value:
-    """A sum of money, exact: decimals added (in any order, the same result), shown as a float."""
-    return money_sum_expr(x)
 
 
 def period_number(ts, period: str) -> ir.IntegerValue:
@@ -179,7 +175,7 @@ def customer_frame(t, attrs: tuple[str, ...] = (), first: tuple[str, ...] = ()) 
     value on the first order (by date, then file order), missing or not. Sorted by customer id."""
     by = [t.ordered_at, t._row]
     c = engine.execute(t.group_by("customer_id").aggregate(
-        orders=t.count(), net_revenue=money(t.net), first_order_at=t.ordered_at.min(),
+        orders=t.count(), net_revenue=money_sum_expr(t.net), first_order_at=t.ordered_at.min(),
         last_order_at=t.ordered_at.max(), **{a: t[a].last(order_by=by) for a in attrs},
         **{f: t[f].first(order_by=by, include_null=True) for f in first}))
     c = utc(c, "first_order_at", "last_order_at").astype({"orders": "int64", "net_revenue": "float64"})
@@ -195,7 +191,7 @@ def clv_periods(eo: EngineOrders, end: pd.Timestamp, count_per: str) -> pd.DataF
     import ibis
     o = eo.table
     o = o.filter(o.ordered_at < ibis.literal(end + DAY))
-    o = o.mutate(p=period_number(o.ordered_at, count_per), v=o.net.cast("decimal(38, 6)"))
+    o = o.mutate(p=period_number(o.ordered_at, count_per), v=money_exact(o.net))
     per = o.group_by(["customer_id", "p"]).aggregate(v=o.v.sum(), k=o.count(), at=o._row.min())
     c = per.group_by("customer_id").aggregate(
         first=per.p.min(), last=per.p.max(), n=per.count(), total=per.v.sum().cast("float64"),
@@ -251,5 +247,5 @@ def rfm_later(v, cutoff: pd.Timestamp) -> int:
     return int(engine.execute(v.aggregate(n=(v.ordered_at >= ibis.literal(cutoff)).sum()))["n"].iloc[0] or 0)
 
 
-__all__ = ["EngineOrders", "checked", "churn_customers", "clv_periods", "cohort_counts", "counts_at", "customer_frame", "money", "orders_table",
+__all__ = ["EngineOrders", "checked", "churn_customers", "clv_periods", "cohort_counts", "counts_at", "customer_frame", "orders_table",
            "period_number", "rfm_later", "rfm_orders", "valid_orders", "values_at_rows", "window_counts"]

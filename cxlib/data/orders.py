@@ -207,9 +207,16 @@ def order_expr(source, defs: DefinitionSet | RevenueDef | None = None, extra: Ma
     return out.select(*ORDER_COLUMNS, *extras)
 
 
+def money_exact(x):
+    """Engine expression: an amount as an exact decimal in millionths (:data:`MONEY_SCALE`), so that sums of it
+    are the same in any order (a parallel float sum adds in another order from run to run)."""
+    return x.cast("decimal(38, 6)")
+
+
 def money_sum_expr(x, where=None):
-    """Engine expression: a sum of money, exact (decimals added: in any order the same result), as a float."""
-    return x.cast("decimal(38, 6)").sum(where=where).cast("float64")
+    """Engine expression: a sum of money, exact (:func:`money_exact` added: in any order the same result), as a
+    float."""
+    return money_exact(x).sum(where=where).cast("float64")
 
 
 def valid_orders_expr(source, defs: DefinitionSet | RevenueDef | None = None,
@@ -236,5 +243,5 @@ def rule_notes_expr(t: ir.Table, lines: int, orders: int, unknown: int, no_amoun
     return _notes(lines, orders, unknown, examples, no_amount)
 
 
-__all__ = ["MONEY_SCALE", "ORDER_COLUMNS", "money_sum_expr", "money_units", "order_expr", "order_frame", "revenue_rule", "rule_notes", "rule_notes_expr",
+__all__ = ["MONEY_SCALE", "ORDER_COLUMNS", "money_exact", "money_sum_expr", "money_units", "order_expr", "order_frame", "revenue_rule", "rule_notes", "rule_notes_expr",
            "unknown_status", "valid_orders", "valid_orders_expr"]
