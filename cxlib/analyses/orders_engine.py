@@ -113,16 +113,12 @@ def period_groups(p: Prepared, freq: str) -> pd.DataFrame:
 def field_groups(p: Prepared, by: str, group_key) -> pd.DataFrame:
     """:func:`_groups` per group of the column ``by``: ``group_key`` turns the column's distinct values (a pandas
     Series, as the careful path holds them) into their groups; ``_k``: the group."""
-    import ibis
-
     t = p.table
     raw = engine.fetch(t.select(_v=t[by]).distinct())["_v"]
     keys = group_key(raw)
     null_key = keys[raw.isna()].iloc[0] if raw.isna().any() else None
-    m = ibis.memtable(pd.DataFrame({"_mv": raw[raw.notna()], "_mk": keys[raw.notna()].astype(object)}))
-    j = t.left_join(m, t[by] == m._mv)
-    key = j._mk if null_key is None else j._mk.fill_null(ibis.literal(null_key))
-    return _groups(j, key).astype({"_k": "string"})
+    j = engine.lookup(t, t[by], raw[raw.notna()], keys[raw.notna()], null_key, name="_key")
+    return _groups(j, j._key).astype({"_k": "string"})
 
 
 def customer_groups(p: Prepared) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cxlib.data.dataset import Dataset
-from cxlib.data.engine import fetch, utc_day
+from cxlib.data.engine import fetch, lookup, utc_day
 
 if TYPE_CHECKING:                     # pragma: no cover - typing only
     import pandas as pd
@@ -43,11 +43,8 @@ def _keyed(ds: Dataset, key: str | tuple[str, pd.DataFrame, object]):
     if isinstance(key, str):
         return t.mutate(key=ibis.literal(key))
     source, mapping, null_key = key
-    t = t.mutate(__raw=utc_day(t.created_at) if source == "day" else t[source])
-    m = ibis.memtable(mapping.rename(columns={"raw": "__m_raw", "key": "__m_key"}))
-    j = t.left_join(m, t["__raw"] == m["__m_raw"])
-    k = j["__m_key"] if null_key is None else j["__m_key"].fill_null(ibis.literal(null_key))
-    return j.mutate(key=k).drop("__raw", "__m_raw", "__m_key")
+    value = utc_day(t.created_at) if source == "day" else t[source]
+    return lookup(t, value, mapping["raw"], mapping["key"], null_key)
 
 
 def _time(t, column: str):

@@ -108,6 +108,20 @@ def stamp(value) -> pd.Timestamp | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("UTC")
 
 
+def lookup(t, value, raw, keys, missing=None, name: str = "key"):
+    """``t`` with a column ``name``: each row's ``value`` looked up in the small table ``raw`` -> ``keys`` (two
+    pandas sequences, e.g. a column's distinct values and what a pandas rule makes of them), joined on the
+    engine; a value the table lacks (a null) gets ``missing``."""
+    import ibis
+    import pandas as pd
+    m = ibis.memtable(pd.DataFrame({"__m_raw": pd.Series(raw).reset_index(drop=True),
+                                    "__m_key": pd.Series(keys).astype(object).reset_index(drop=True)}))
+    t = t.mutate(__raw=value)
+    j = t.left_join(m, t["__raw"] == m["__m_raw"])
+    k = j["__m_key"] if missing is None else j["__m_key"].fill_null(ibis.literal(missing))
+    return j.mutate(**{name: k}).drop("__raw", "__m_raw", "__m_key")
+
+
 def sql_name(name: object) -> str:
     """A column or table name quoted for SQL written by hand: ``a"b`` becomes ``"a""b"``."""
     return '"' + str(name).replace('"', '""') + '"'
@@ -118,4 +132,4 @@ def sql_text(text: object) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-__all__ = ["backend", "execute", "fetch", "sql_name", "sql_text", "stamp", "table", "utc_day"]
+__all__ = ["backend", "execute", "fetch", "lookup", "sql_name", "sql_text", "stamp", "table", "utc_day"]
