@@ -52,7 +52,8 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     if not experiment.has("exposed_at"):
         raise CxDataError(msg("the assignments have no exposure time."), file=experiment.name,
                           hint=msg("Map the exposure timestamp (exposed_at) to join events within a window."))
-    names = _event_names(events)
+    from cxlib.analyses.funnel import event_counts         # the step pickers' list, on the engine when it can be
+    names = event_counts(events)["event"].tolist()
     if event not in set(names):
         raise CxDataError(msg("event '{event}' does not occur in the events data.", event=event), file=events.name,
                           hint=msg("Events found: {events}.", events=", ".join(map(str, sorted(names)[:15]))))
@@ -97,17 +98,6 @@ def _described(experiment: Dataset, event: str, window, no_time: int) -> dict:
     # TRANSLATORS: how conversion was read: an event name, then a time window such as 7d
     mapping = {**experiment.mapping, "converted": msg("{event} within {window}", event=event, window=window)}
     return {"report": report, "mapping": mapping}
-
-
-def _event_names(events: Dataset) -> list:
-    if not events.on_engine:
-        return list(events.df["event"].dropna().unique())
-    import duckdb
-
-    from cxlib.data.engine import sql_text
-    with duckdb.connect() as con:
-        return [r[0] for r in con.sql(f"SELECT DISTINCT event FROM read_parquet({sql_text(events.parquet)}) "
-                                      "WHERE event IS NOT NULL").fetchall()]
 
 
 def _joined_on_engine(experiment: Dataset, events: Dataset, event: str, win: pd.Timedelta, key: str
