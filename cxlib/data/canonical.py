@@ -42,6 +42,7 @@ from cxlib.data.canonical_cache import (
     cache_dir,
     digest_now,
     file_digest,
+    hash_file,
     known_digest,
     min_bytes,
     prune,
@@ -348,7 +349,7 @@ def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str
     elif digest is None:
         digest = known_digest(source)
         if digest is None and digest_now(source):
-            digest = file_digest(source)
+            digest = hash_file(source)
         elif digest is None:                          # a large file not seen before: hashed while it is converted
             hashing = Hashing(source)
     key = hashlib.sha256(json.dumps([FORMAT, __version__, role, sorted(mapping.items())]).encode()).hexdigest()[:16]

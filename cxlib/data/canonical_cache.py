@@ -37,8 +37,11 @@ def file_digest(path: Path) -> str:
     digest of a file unchanged since it was last hashed is read back instead (:func:`known_digest`); a file
     changed in the last 2 s is not remembered (a change within the clock's tick could keep its stamp)."""
     known = known_digest(path)
-    if known is not None:
-        return known
+    return known if known is not None else hash_file(path)
+
+
+def hash_file(path: Path) -> str:
+    """:func:`file_digest` of a file whose digest is not known: its bytes hashed, and the digest remembered."""
     st = path.stat()
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -65,7 +68,7 @@ def digest_now(path: Path) -> bool:
 
 
 class Hashing:
-    """:func:`file_digest` in a thread (hashlib and DuckDB both release the GIL, so the two overlap)."""
+    """:func:`hash_file` in a thread (hashlib and DuckDB both release the GIL, so the two overlap)."""
 
     def __init__(self, path: Path) -> None:
         import threading
@@ -75,7 +78,7 @@ class Hashing:
 
     def _work(self, path: Path) -> None:
         try:
-            self._out.append(file_digest(path))
+            self._out.append(hash_file(path))
         except Exception as err:  # noqa: BLE001 - raised again in the caller's thread by result()
             self._out.append(err)
 
@@ -113,5 +116,5 @@ def prune(folder: Path, keep: Path | None = None) -> int:
     return removed
 
 
-__all__ = ["SMALL", "Hashing", "cache_dir", "digest_now", "file_digest", "known_digest", "max_cache_bytes",
+__all__ = ["SMALL", "Hashing", "cache_dir", "digest_now", "file_digest", "hash_file", "known_digest", "max_cache_bytes",
            "min_bytes", "prune"]
