@@ -144,18 +144,11 @@ def _import_while_reading() -> None:
 
 def _hide_passwords(text: str, argv: list[str]) -> str:
     """``text`` without the password of any --source URL in ``argv`` (for the last-resort error line)."""
-    from urllib.parse import quote
-
-    from cxlib.data.sources import mask_text, parse_url
+    from cxlib.data.sources import hide_password, mask_text
     urls = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--source"]
     urls += [a.partition("=")[2] for a in argv if a.startswith("--source=")]
     for url in urls:
-        try:
-            secret = parse_url(url).password
-        except CxDataError:
-            secret = None
-        for form in {secret, quote(secret, safe=""), quote(secret)} if secret else ():
-            text = text.replace(form, "***")
+        text = hide_password(text, url)
     return mask_text(text)
 
 

@@ -236,19 +236,28 @@ def _importable(module: str) -> bool:
 
 def _scrub(err: BaseException, url: SourceURL) -> str:
     """The first line of an engine's error message without the password in any spelling."""
-    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    if url.password:
-        for secret in {url.password, quote(url.password, safe=""), quote(url.password)}:
-            text = text.replace(secret, "***")
+    return _without_password((str(err).strip().splitlines() or [type(err).__name__])[0], url.password)
+
+
+def _without_password(text: str, password: str | None) -> str:
+    """``text`` with ``password`` in any spelling (as typed, percent-encoded) and any URL's password masked."""
+    for secret in {password, quote(password, safe=""), quote(password)} if password else ():
+        text = text.replace(secret, "***")
     return _mask_text(text)
+
+
+def hide_password(text: str, url: str) -> str:
+    """``text`` (a message, a traceback) as it may be shown: without the password of ``url`` in any spelling."""
+    try:
+        password = parse_url(url).password
+    except CxDataError:
+        password = None
+    return _without_password(str(text), password)
 
 
 def scrub(err: BaseException, url: str) -> str:
     """An engine error's first line as it may be shown: without the password of ``url`` in any spelling."""
-    try:
-        return _scrub(err, parse_url(url))
-    except CxDataError:
-        return _mask_text((str(err).strip().splitlines() or [type(err).__name__])[0])
+    return hide_password((str(err).strip().splitlines() or [type(err).__name__])[0], url)
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -343,4 +352,4 @@ _OPEN = {"duckdb": _open_duckdb, "postgres": _open_postgres, "pyspark": _open_py
          "bigquery": _open_other, "snowflake": _open_other, "clickhouse": _open_other, "trino": _open_other}
 
 __all__ = ["ENGINES", "SPARK_DEFAULTS", "Source", "SourceURL", "connect", "mask_text", "mask_url", "parse_url",
-           "scrub", "spark_session"]
+           "hide_password", "scrub", "spark_session"]
