@@ -1,6 +1,7 @@
 """cxlib.core.abstats checked against statsmodels, scipy, gbstats (GrowthBook) and hand computations."""
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -383,6 +384,24 @@ def test_mann_whitney_from_rank_sums_matches_scipy(x, y, alt):
     oracle = stats.mannwhitneyu(x, y, alternative=SIDES[alt])
     assert u == oracle.statistic
     assert abstats.mann_whitney(u, len(x), len(y), ties, alt) == pytest.approx(oracle.pvalue, rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(samples=st.lists(values, min_size=2, max_size=5))
+def test_kruskal_from_rank_sums_matches_scipy(samples):
+    """Kruskal-Wallis from each sample's rank sum (midranks over the pooled values), its size and the tie term:
+    scipy's p-value, and NaN where scipy refuses (every value the same)."""
+    pooled = np.concatenate(samples)
+    ranks = stats.rankdata(pooled)
+    edges = np.cumsum([0] + [len(x) for x in samples])
+    sums = [ranks[a:b].sum() for a, b in itertools.pairwise(edges)]
+    _, counts = np.unique(pooled, return_counts=True)
+    ties = float((counts.astype(float) ** 3 - counts).sum())
+    got = abstats.kruskal(sums, [len(x) for x in samples], ties)
+    if len(counts) == 1:
+        assert math.isnan(got)
+        return
+    assert got == pytest.approx(stats.kruskal(*samples).pvalue, rel=1e-9, abs=1e-300)
 
 
 def test_mann_whitney_from_counts_with_a_huge_tie_matches_scipy():

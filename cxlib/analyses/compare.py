@@ -239,14 +239,63 @@ def _group_stat(name: str, x: np.ndarray, kind: MetricKind, alpha: float) -> Gro
         lo, hi = wilson_ci(k, n, alpha)
         return GroupStat(name, n, k / n, float(lo), float(hi), k)
     if kind == "money":
-        m = float(x.mean())
-        if n < 2:
-            return GroupStat(name, n, m, float("nan"), float("nan"))
-        half = stats.t.ppf(1 - alpha / 2, n - 1) * float(x.std(ddof=1)) / np.sqrt(n)
-        return GroupStat(name, n, m, m - half, m + half)
+        return _money_stat(name, n, float(x.mean()), float(x.std(ddof=1)) if n > 1 else float("nan"), alpha)
     score = 100 * float(x.mean())
     half = 100 * stats.norm.ppf(1 - alpha / 2) * np.sqrt(_nps_var(x) / n)
     return GroupStat(name, n, score, score - half, score + half)
+
+
+def _money_stat(name: str, n: int, mean: float, sd: float, alpha: float) -> GroupStat:
+    """A mean with its t interval, from the group's size, mean and sample standard deviation."""
+    if n == 0:
+        return GroupStat(name, 0, float("nan"), float("nan"), float("nan"))
+    if n < 2:
+        return GroupStat(name, n, mean, float("nan"), float("nan"))
+    half = stats.t.ppf(1 - alpha / 2, n - 1) * sd / np.sqrt(n)
+    return GroupStat(name, n, mean, mean - half, mean + half)
+
+
+def _money_pair(mean_a: float, var_a: float, na: int, mean_b: float, var_b: float, nb: int, alpha: float,
+                tests) -> tuple:
+    """(diff, ci_low, ci_high, test, p, mw_p) of two means from their sizes, means and sample variances; ``tests``
+    gives (Welch p, Mann-Whitney p), asked only when both groups have 2 values and some spread."""
+    nan = float("nan")
+    if na < 2 or nb < 2:
+        return (mean_a - mean_b if na and nb else nan), nan, nan, N_("Welch t"), nan, None
+    diff = mean_a - mean_b
+    va, vb = var_a / na, var_b / nb
+    se = np.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff, N_("Welch t"), nan, nan
+    df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))     # Welch-Satterthwaite df
+    half = stats.t.ppf(1 - alpha / 2, df) * se
+    p, mw = tests()
+    return diff, diff - half, diff + half, N_("Welch t"), p, mw
+
+
+def _aov_on_engine(view: CustomerView, masks: dict[str, np.ndarray], alpha: float) -> tuple:
+    """(group stats, pair rows, omnibus) of average order value with the orders left on the engine: the same
+    numbers as from the groups' order values, from per-group moments and rank sums
+    (:mod:`cxlib.analyses.compare_engine`)."""
+    from cxlib.analyses.compare_engine import OrderGroups
+    from cxlib.core import abstats
+    groups = OrderGroups(view.orders, view.customers["customer_id"], masks)
+    mom = groups.moments()
+    gstats = tuple(_money_stat(name, g.n, g.mean, float(np.sqrt(g.var)), alpha) for name, g in mom.items())
+
+    def tests(a: str, b: str) -> tuple[float, float]:
+        ga, gb = mom[a], mom[b]
+        p = stats.ttest_ind_from_stats(ga.mean, np.sqrt(ga.var), ga.n, gb.mean, np.sqrt(gb.var), gb.n,
+                                       equal_var=False).pvalue
+        return float(p), abstats.mann_whitney(*groups.mann_whitney(a, b))
+    raw = [(a, b, *_money_pair(mom[a].mean, mom[a].var, mom[a].n, mom[b].mean, mom[b].var, mom[b].n, alpha,
+                               lambda a=a, b=b: tests(a, b))) for a, b in combinations(mom, 2)]
+    present = [name for name, g in mom.items() if g.n]
+    if len(present) < 2:
+        return gstats, raw, (N_("none"), float("nan"))
+    ranks, sizes, tie_term, distinct = groups.kruskal(present)
+    p = float("nan") if distinct < 2 else abstats.kruskal(ranks, sizes, tie_term)
+    return gstats, raw, (N_("Kruskal-Wallis"), p)
 
 
 def _pair(a: str, xa: np.ndarray, b: str, xb: np.ndarray, kind: MetricKind, alpha: float,
@@ -264,18 +313,11 @@ def _pair(a: str, xa: np.ndarray, b: str, xb: np.ndarray, kind: MetricKind, alph
         p = float(proportions_ztest([ka, kb], [na, nb])[1]) if 0 < pooled < 1 else nan
         return diff, float(lo), float(hi), N_("two-proportion z"), p, None
     if kind == "money":
-        if na < 2 or nb < 2:
-            return (float(xa.mean() - xb.mean()) if na and nb else nan), nan, nan, N_("Welch t"), nan, None
-        diff = float(xa.mean() - xb.mean())
-        va, vb = xa.var(ddof=1) / na, xb.var(ddof=1) / nb
-        se = np.sqrt(va + vb)
-        if se == 0:
-            return diff, diff, diff, N_("Welch t"), nan, nan
-        df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))     # Welch-Satterthwaite df
-        half = stats.t.ppf(1 - alpha / 2, df) * se
-        p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)
-        mw = float(stats.mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
-        return diff, diff - half, diff + half, N_("Welch t"), p, mw
+        def tests() -> tuple[float, float]:
+            return (float(stats.ttest_ind(xa, xb, equal_var=False).pvalue),
+                    float(stats.mannwhitneyu(xa, xb, alternative="two-sided").pvalue))
+        return _money_pair(float(xa.mean()) if na else nan, float(xa.var(ddof=1)) if na > 1 else nan, na,
+                           float(xb.mean()) if nb else nan, float(xb.var(ddof=1)) if nb > 1 else nan, nb, alpha, tests)
     if na == 0 or nb == 0:
         return nan, nan, nan, N_("NPS z + bootstrap CI"), nan, None
     diff = 100 * float(xa.mean() - xb.mean())
@@ -358,15 +400,19 @@ def compare_segments(view: CustomerView, groups, metric: str, *, population: str
     if overlap:
         warnings.append(msg("{customers} customer(s) are in more than one of the compared segments; the tests "
                             "assume separate groups, so treat p-values as approximate.", customers=overlap))
-    pos = _positions(view, m)
-    obs = {name: _observations(view, mask, m, csat_top, pos, (promoter_min, detractor_max))
-           for name, mask in masks.items()}
-    gstats = tuple(_group_stat(name, x, m.kind, alpha) for name, x in obs.items())
+    if m.name == "aov" and not isinstance(view.orders, pd.DataFrame):          # a large table's orders
+        gstats, raw, (omnibus_test, omnibus_p) = _aov_on_engine(view, masks, alpha)
+    else:
+        pos = _positions(view, m)
+        obs = {name: _observations(view, mask, m, csat_top, pos, (promoter_min, detractor_max))
+               for name, mask in masks.items()}
+        gstats = tuple(_group_stat(name, x, m.kind, alpha) for name, x in obs.items())
+        rng = np.random.default_rng(seed)
+        raw = [(a, b, *_pair(a, obs[a], b, obs[b], m.kind, alpha, rng, n_boot)) for a, b in combinations(obs, 2)]
+        omnibus_test, omnibus_p = _omnibus(obs, m.kind)
     for g in gstats:
         if g.n < 30:
             warnings.append(_few_observations(g, m))
-    rng = np.random.default_rng(seed)
-    raw = [(a, b, *_pair(a, obs[a], b, obs[b], m.kind, alpha, rng, n_boot)) for a, b in combinations(obs, 2)]
     p_holm = holm([np.nan if r[6] is None else r[6] for r in raw])
     mw_holm = holm([np.nan if r[7] is None else r[7] for r in raw]) if m.kind == "money" else [None] * len(raw)
     pairs = tuple(PairTest(a, b, diff, lo, hi, test, p, float(ph), bool(np.isfinite(ph) and ph < alpha),
@@ -377,7 +423,6 @@ def compare_segments(view: CustomerView, groups, metric: str, *, population: str
             warnings.append(msg("{a} vs {b}: the Welch t-test and the Mann-Whitney test disagree, so the difference "
                                 "depends on a few large values; look at the distribution before acting on it.",
                                 a=name_msg(p.a), b=name_msg(p.b)))
-    omnibus_test, omnibus_p = _omnibus(obs, m.kind)
     reason = ("both" if fair[0] and fair[1] else "orders" if fair[0] else "survey" if fair[1] else "")
     pop = Population(chosen[0], chosen[1], int(base.sum()), n_rows, population, reason)
     return Comparison(m, gstats, pairs, omnibus_test, omnibus_p, alpha, tuple(warnings), pop)

@@ -8,6 +8,7 @@ and errors are the same sentences on both paths.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -15,7 +16,6 @@ import pandas as pd
 from cxlib.analyses import retention_engine as eng
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, msg
-from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import order_frame, rule_notes
 
@@ -88,14 +88,20 @@ def engine_customers(orders: Dataset, spec, warnings: list[Msg]) -> tuple[pd.Dat
     return c[first + [a for a in attrs if a not in first]], as_of                 # pandas's column order
 
 
-def engine_orders(orders: Dataset, spec, as_of: date) -> pd.DataFrame:
-    """The valid orders RFM counted as of ``as_of``, one row per order (customer_id, ordered_at, net), read from
-    the engine: for views that need orders themselves (the average order value of a customer group)."""
-    v, _, _ = eng.rfm_orders(orders, spec.revenue, ())
-    v = v.filter(v.ordered_at < pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1))
-    v = v.order_by(["ordered_at", "_row"])                                  # pandas's order: by date, stable
-    out = eng.utc(engine.execute(v.select("customer_id", "ordered_at", "net")), "ordered_at")
-    return out.astype({"customer_id": "string", "net": "float64"})
+@dataclass(frozen=True)
+class EngineOrderValues:
+    """The valid orders RFM counted as of ``as_of``, left on the engine: a large table's orders never reach pandas.
+    :meth:`table` is their ``customer_id`` and ``net``; a comparison of average order value aggregates it
+    (:mod:`cxlib.analyses.compare_engine`). ``RFMResult.orders`` is the same orders as pandas on the pandas path."""
+
+    source: Dataset
+    spec: object                     # the RFMSpec whose revenue rule picked the orders
+    as_of: date
+
+    def table(self):
+        v, _, _ = eng.rfm_orders(self.source, self.spec.revenue, ())
+        v = v.filter(v.ordered_at < pd.Timestamp(self.as_of, tz="UTC") + pd.Timedelta(days=1))
+        return v.select("customer_id", "net")
 
 
-__all__ = ["ORDER_ATTRIBUTES", "engine_customers", "engine_orders", "valid_orders"]
+__all__ = ["ORDER_ATTRIBUTES", "EngineOrderValues", "engine_customers", "valid_orders"]

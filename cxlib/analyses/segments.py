@@ -183,9 +183,10 @@ class RFMResult(Result):
     warnings: tuple[str, ...] = ()
     source: Dataset | None = field(default=None, repr=False)   # engine path: where order_rows() reads them
 
-    def order_rows(self) -> pd.DataFrame:
-        """The valid orders used, one row per order: ``orders``, or on the engine path read when asked for."""
-        return self.orders if self.source is None else rfm_inputs.engine_orders(self.source, self.spec, self.as_of)
+    def order_values(self) -> pd.DataFrame | rfm_inputs.EngineOrderValues:
+        """The valid orders used: ``orders`` (one row per order), or on the engine path the same orders left on the
+        engine (:class:`~cxlib.analyses.rfm_inputs.EngineOrderValues`), which comparisons aggregate there."""
+        return self.orders if self.source is None else rfm_inputs.EngineOrderValues(self.source, self.spec, self.as_of)
 
     @property
     def segment_counts(self) -> dict[str, int]:
@@ -384,11 +385,12 @@ class CustomerView:
     """Everything known per customer: RFM + attributes + latest NPS/CSAT + ticket count.
 
     ``customers`` has one row per customer (buyers, plus customers-file rows without a valid
-    order, whose ``segment`` is ``"No orders"``). ``responses``/``tickets`` keep the matched rows
-    (with ``customer_id``) for comparisons at the response/ticket level."""
+    order, whose ``segment`` is ``"No orders"``). ``orders`` are RFM's valid orders (:meth:`RFMResult.order_values`:
+    left on the engine for a large table). ``responses``/``tickets`` keep the matched rows (with ``customer_id``)
+    for comparisons at the response/ticket level."""
 
     customers: pd.DataFrame
-    orders: pd.DataFrame
+    orders: pd.DataFrame | rfm_inputs.EngineOrderValues
     responses: pd.DataFrame | None = None
     tickets: pd.DataFrame | None = None
     joins: tuple[JoinStats, ...] = ()
@@ -536,5 +538,5 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
             warnings.append(msg("none of the {rows} responses rows match a customer by id or email.", rows=j.rows)
                             if j.source == "responses" else
                             msg("none of the {rows} tickets rows match a customer by id or email.", rows=j.rows))
-    return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.order_rows(), responses=resp_out,
+    return CustomerView(customers=base.drop(columns="email_norm"), orders=rfm.order_values(), responses=resp_out,
                         tickets=tick_out, joins=tuple(joins), warnings=tuple(rfm.warnings) + tuple(warnings))

@@ -483,6 +483,22 @@ def mann_whitney(u_x: float, n_x: int, n_y: int, tie_term: float, alternative: A
     return float(np.clip(special.ndtr(-z) * f, 0.0, 1.0))
 
 
+def kruskal(rank_sums: np.ndarray, sizes: np.ndarray, tie_term: float) -> float:
+    """The p-value of ``scipy.stats.kruskal(*samples)`` from each sample's rank sum (midranks over the pooled
+    samples), the sample sizes and the tie term ``Σ(t³ − t)`` of the pooled values: what an engine returns
+    instead of the values (:mod:`cxlib.analyses.compare_engine`).
+
+    ``H = 12 / (N (N + 1)) · Σ R_i² / n_i − 3 (N + 1)``, divided by ``1 − Σ(t³ − t) / (N³ − N)``, against a
+    chi-square with (samples − 1) degrees of freedom. NaN when every value is the same (scipy raises then)."""
+    r, n = np.asarray(rank_sums, float), np.asarray(sizes, float)
+    total = n.sum()
+    ties = 1.0 - np.float64(tie_term) / (total ** 3 - total) if total > 1 else 0.0
+    if len(n) < 2 or ties == 0:
+        return float("nan")
+    h = 12.0 / (total * (total + 1)) * np.sum(r ** 2 / n) - 3 * (total + 1)
+    return float(stats.chi2.sf(h / ties, len(n) - 1))
+
+
 def _ranks_with_u(u: int, n_x: int, n_y: int) -> tuple[np.ndarray, np.ndarray]:
     """Two samples without ties (the ranks 1..n_x+n_y split in two) whose x has Mann-Whitney statistic ``u``:
     x starts at the lowest ranks and its largest ranks move up until their sum is ``u + n_x (n_x + 1) / 2``."""
