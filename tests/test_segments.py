@@ -249,6 +249,30 @@ def test_joins_match_by_customer_id_then_email():
         pd.DataFrame({"customer_id": ["y"], "email": ["z@x.com"]}), "customers"))        # via a customers file
 
 
+def _kept_in_parquet(ds: Dataset, folder: Path) -> Dataset:
+    """``ds`` as a Dataset whose table lives only in a Parquet file (no pandas copy until asked)."""
+    path = folder / f"{ds.role}-{id(ds)}.parquet"
+    ds.df.to_parquet(path)
+    return Dataset(ds.name, ds.role, None, ds.mapping, ds.report, ds.content_hash, parquet=str(path))
+
+
+def test_shares_customers_on_the_engine_answers_as_pandas_and_makes_no_copy(tmp_path):
+    orders = small_orders()
+    resp = from_frame(pd.DataFrame({"customer_id": [None, "zz"], "email": ["A@x.com", None], "nps": [9, 2]}),
+                      "responses")
+    tickets = from_frame(pd.DataFrame({"ticket_id": ["t1"], "created_at": "2024-06-01", "requester": ["d"]}), "tickets")
+    other = from_frame(pd.DataFrame({"customer_id": ["zz"], "email": ["Z@x.com"]}), "customers")
+    via = from_frame(pd.DataFrame({"customer_id": ["y"], "email": ["z@x.com"]}), "customers")
+    cases = [(resp, (orders,)), (tickets, (orders,)), (other, (orders,)), (other, (orders, via))]
+    for ds, sources in cases:
+        want = shares_customers(ds, *sources)
+        kept = [_kept_in_parquet(d, tmp_path) for d in (ds, *sources)]
+        assert shares_customers(kept[0], *kept[1:]) == want
+        assert shares_customers(ds, *kept[1:]) == want                # a pandas table against kept ones
+        assert all(d.on_engine for d in kept)
+    assert [shares_customers(ds, *sources) for ds, sources in cases] == [True, True, False, True]
+
+
 def test_order_attributes_come_from_latest_order_unless_customers_file_has_them():
     df = small_orders().df.assign(country=["DE", "FR", "NL", None, "PL", "PL", "ES", "IT", "SE"])
     rfm = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))

@@ -442,7 +442,10 @@ def _latest(df: pd.DataFrame, col: str, time_col: str | None) -> pd.Series:
 
 def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
     """True when ``other`` (customers, responses or tickets) has a customer id or an email that also
-    appears in one of ``sources`` (orders, customers): a cheap test of whether a join makes sense."""
+    appears in one of ``sources`` (orders, customers): a cheap test of whether a join makes sense. A table kept
+    in its Parquet file is tested on the engine (no pandas copy)."""
+    if any(d is not None and d.on_engine for d in (other, *sources)):
+        return _shares_on_engine(other, [d for d in sources if d is not None])
     ids = [d.df["customer_id"].astype("string").str.strip() for d in sources if d is not None and "customer_id" in d.df]
     emails = [_norm_email(d.df["email"]) for d in sources if d is not None and "email" in d.df]
     ids = pd.concat(ids).dropna() if ids else pd.Series([], dtype="string")
@@ -454,6 +457,25 @@ def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
     for col in ("email", "requester"):
         if col in d.columns and _norm_email(d[col]).isin(emails).any():
             return True
+    return False
+
+
+def _shares_on_engine(other: Dataset, sources: list[Dataset]) -> bool:
+    """:func:`shares_customers` as engine queries: canonical text is already stripped, so ids compare as they are
+    and emails in lower case."""
+    def values(d: Dataset, col: str, email: bool):
+        t = d.engine_table()
+        v = t[col].cast("string")
+        v = v.lower() if email else v
+        return t.select(v=v).filter(v.notnull() & (v != ""))
+    for cols, email in ((("customer_id", "requester"), False), (("email", "requester"), True)):
+        known = [values(d, "email" if email else "customer_id", email) for d in sources
+                 if ("email" if email else "customer_id") in d.columns]
+        for col in (c for c in cols if c in other.columns and known):
+            found = values(other, col, email)
+            for k in known:
+                if int(found.semi_join(k, "v").limit(1).count().execute()):
+                    return True
     return False
 
 
