@@ -273,6 +273,30 @@ def test_shares_customers_on_the_engine_answers_as_pandas_and_makes_no_copy(tmp_
     assert [shares_customers(ds, *sources) for ds, sources in cases] == [True, True, False, True]
 
 
+@pytest.mark.parametrize("columns", [
+    {"customer_id": ["d", None, "zz", "a", None], "email": [None, "B@x.com", None, "nobody@x.com", "a@x.com"]},
+    {"requester": ["b@x.com", "B@x.com", "c", "zz", None]},
+    {"requester_email": ["A@x.com", None, "b@x.com", "q@x.com", "a@x.com"]},
+    {"customer_id": [None] * 5, "email": [None, "a@x.com", None, None, "d@x.com"]},
+    {"subject": ["x"] * 5}], ids=["id-then-email", "requester", "requester_email", "empty-ids", "none"])
+def test_tickets_kept_in_parquet_are_matched_on_the_engine_as_in_pandas(tmp_path, columns):
+    orders = small_orders().df.assign(email=["a@x.com", "a@x.com", "b@x.com", None, "d@x.com", None, None, None,
+                                             None])
+    rfm = compute_rfm(from_frame(orders, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    tickets = from_frame(pd.DataFrame({"ticket_id": [f"t{i}" for i in range(5)], "created_at": "2024-06-01",
+                                       **columns}), "tickets")
+    kept = _kept_in_parquet(tickets, tmp_path)
+    want, got = build_customer_view(rfm, tickets=tickets), build_customer_view(rfm, tickets=kept)
+    assert kept.on_engine                                        # matched without a pandas copy of the tickets
+    assert got.joins == want.joins and got.warnings == want.warnings
+    pd.testing.assert_frame_equal(got.customers, want.customers)
+    if want.tickets is None:
+        assert got.tickets is None and "cannot be joined" in " ".join(map(str, want.warnings))
+    else:
+        pd.testing.assert_frame_equal(got.tickets, want.tickets)
+        assert want.tickets["tickets"].sum() == want.joins[0].matched > 0
+
+
 def test_order_attributes_come_from_latest_order_unless_customers_file_has_them():
     df = small_orders().df.assign(country=["DE", "FR", "NL", None, "PL", "PL", "ES", "IT", "SE"])
     rfm = compute_rfm(from_frame(df, "orders"), RFMSpec(as_of=date(2024, 6, 30)))

@@ -386,8 +386,8 @@ class CustomerView:
 
     ``customers`` has one row per customer (buyers, plus customers-file rows without a valid
     order, whose ``segment`` is ``"No orders"``). ``orders`` are RFM's valid orders (:meth:`RFMResult.order_values`:
-    left on the engine for a large table). ``responses``/``tickets`` keep the matched rows (with ``customer_id``)
-    for comparisons at the response/ticket level."""
+    left on the engine for a large table). ``responses`` keeps the matched rows (with ``customer_id``) for
+    comparisons at the response level; ``tickets`` the matched tickets per customer (customer_id, tickets)."""
 
     customers: pd.DataFrame
     orders: pd.DataFrame | rfm_inputs.EngineOrderValues
@@ -445,7 +445,8 @@ def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
     appears in one of ``sources`` (orders, customers): a cheap test of whether a join makes sense. A table kept
     in its Parquet file is tested on the engine (no pandas copy)."""
     if any(d is not None and d.on_engine for d in (other, *sources)):
-        return _shares_on_engine(other, [d for d in sources if d is not None])
+        from cxlib.analyses.segments_engine import shares_customers as on_engine
+        return on_engine(other, [d for d in sources if d is not None])
     ids = [d.df["customer_id"].astype("string").str.strip() for d in sources if d is not None and "customer_id" in d.df]
     emails = [_norm_email(d.df["email"]) for d in sources if d is not None and "email" in d.df]
     ids = pd.concat(ids).dropna() if ids else pd.Series([], dtype="string")
@@ -460,23 +461,27 @@ def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
     return False
 
 
-def _shares_on_engine(other: Dataset, sources: list[Dataset]) -> bool:
-    """:func:`shares_customers` as engine queries: canonical text is already stripped, so ids compare as they are
-    and emails in lower case."""
-    def values(d: Dataset, col: str, email: bool):
-        t = d.engine_table()
-        v = t[col].cast("string")
-        v = v.lower() if email else v
-        return t.select(v=v).filter(v.notnull() & (v != ""))
-    for cols, email in ((("customer_id", "requester"), False), (("email", "requester"), True)):
-        known = [values(d, "email" if email else "customer_id", email) for d in sources
-                 if ("email" if email else "customer_id") in d.columns]
-        for col in (c for c in cols if c in other.columns and known):
-            found = values(other, col, email)
-            for k in known:
-                if int(found.semi_join(k, "v").limit(1).count().execute()):
-                    return True
-    return False
+TICKET_IDS = ("customer_id", "requester")                        # the first of these with a value: the id
+TICKET_EMAILS = ("email", "requester_email", "requester")        # the first of these with a value: the email
+
+
+def _ticket_counts(tickets: Dataset, known_ids: pd.Series, email_to_id: pd.Series
+                   ) -> tuple[pd.DataFrame, int, int, int] | None:
+    """(matched tickets per customer: customer_id, tickets; the tickets; matched by id; by email), or None when
+    the file has neither an id nor an email column with a value. A table kept in its Parquet file is matched on
+    the engine (:func:`cxlib.analyses.segments_engine.ticket_counts`)."""
+    if tickets.on_engine:
+        from cxlib.analyses.segments_engine import ticket_counts
+        return ticket_counts(tickets, known_ids, email_to_id, TICKET_IDS, TICKET_EMAILS)
+    t = tickets.df
+    ids = next((t[c] for c in TICKET_IDS if c in t.columns and t[c].notna().any()), None)
+    em = next((t[c] for c in TICKET_EMAILS if c in t.columns and t[c].notna().any()), None)
+    if ids is None and em is None:
+        return None
+    cid, by_id, by_em = _match(ids, em, known_ids, email_to_id)
+    counts = cid.dropna().value_counts(sort=False)
+    out = pd.DataFrame({"customer_id": counts.index.astype("string"), "tickets": counts.to_numpy(dtype=np.int64)})
+    return out.sort_values("customer_id", kind="stable").reset_index(drop=True), len(t), by_id, by_em
 
 
 def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, responses: Dataset | None = None,
@@ -541,20 +546,14 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
                 base["nps_band"] = nps_band(base["nps"], promoter_min, detractor_max)
     tick_out = None
     if tickets is not None:
-        t = tickets.df
-        ids = next((t[c] for c in ("customer_id", "requester") if c in t.columns and t[c].notna().any()), None)
-        em = next((t[c] for c in ("email", "requester_email", "requester")
-                   if c in t.columns and t[c].notna().any()), None)
-        if ids is None and em is None:
+        found = _ticket_counts(tickets, base["customer_id"], email_to_id)
+        if found is None:
             warnings.append(msg("{file} has no customer id, email or requester column, so tickets cannot be joined.",
                                 file=tickets.name))
         else:
-            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
-            tick_out = pd.DataFrame({"ticket_id": t["ticket_id"].to_numpy(), "customer_id": cid})
-            tick_out = tick_out[tick_out["customer_id"].notna()].reset_index(drop=True)
-            joins.append(JoinStats("tickets", len(t), by_id, by_em, len(t) - by_id - by_em))
-            counts = tick_out.groupby("customer_id").size()
-            base["tickets"] = base["customer_id"].map(counts).fillna(0).astype(int)
+            tick_out, rows, by_id, by_em = found
+            joins.append(JoinStats("tickets", rows, by_id, by_em, rows - by_id - by_em))
+            base["tickets"] = base["customer_id"].map(tick_out.set_index("customer_id")["tickets"]).fillna(0).astype(int)
     for j in joins:
         if j.source != "customers" and j.rows and j.matched == 0:
             warnings.append(msg("none of the {rows} responses rows match a customer by id or email.", rows=j.rows)
