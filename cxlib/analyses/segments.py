@@ -33,12 +33,13 @@ import pyarrow.compute as pc
 from cxlib.core.definitions import RevenueDef
 from cxlib.core.statuses import ORDER_STATUSES, status_words
 from cxlib.data.dataset import Dataset
+from cxlib.data.orders import MONEY_SCALE, money_units
 from cxlib.core.result import Result
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import Msg, N_, msg
 from cxlib.core.messages import listing, sentences
 from cxlib.core.spec import Spec
-from cxlib.analyses import rfm_inputs
+from cxlib.analyses import rfm_inputs, segments_engine
 from cxlib.analyses.rfm_scores import DEFAULT_SCORE_MAP, ScoreRule, score_grid
 
 QuintileMethod = Literal["ties_share", "rank"]
@@ -269,9 +270,11 @@ def compute_rfm(orders: Dataset, spec: RFMSpec | None = None) -> RFMResult:
         valid, as_of = rfm_inputs.valid_orders(orders, spec, warnings)
         valid = valid.sort_values("ordered_at", kind="mergesort")
         attrs = {col: (col, "last") for col in ORDER_ATTRIBUTES if col in valid.columns}   # from the latest order
-        c = valid.groupby("customer_id", sort=True).agg(
-            email=("email", "last"), orders=("net", "size"), net_revenue=("net", "sum"),
+        # money summed exactly, in millionths, as the engine sums it: equal totals tie in both (M scores, ranks)
+        c = valid.assign(_units=money_units(valid["net"])).groupby("customer_id", sort=True).agg(
+            email=("email", "last"), orders=("net", "size"), net_revenue=("_units", "sum"),
             first_order_at=("ordered_at", "min"), last_order_at=("ordered_at", "max"), **attrs).reset_index()
+        c["net_revenue"] = c["net_revenue"] / MONEY_SCALE
     c["orders"] = c["orders"].astype(int)
     c["aov"] = c["net_revenue"] / c["orders"]
     last_day = c["last_order_at"].dt.tz_convert("UTC").dt.normalize()
@@ -391,7 +394,7 @@ class CustomerView:
 
     customers: pd.DataFrame
     orders: pd.DataFrame | rfm_inputs.EngineOrderValues
-    responses: pd.DataFrame | None = None
+    responses: pd.DataFrame | segments_engine.EngineResponses | None = None
     tickets: pd.DataFrame | None = None
     joins: tuple[JoinStats, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -445,8 +448,7 @@ def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
     appears in one of ``sources`` (orders, customers): a cheap test of whether a join makes sense. A table kept
     in its Parquet file is tested on the engine (no pandas copy)."""
     if any(d is not None and d.on_engine for d in (other, *sources)):
-        from cxlib.analyses.segments_engine import shares_customers as on_engine
-        return on_engine(other, [d for d in sources if d is not None])
+        return segments_engine.shares_customers(other, [d for d in sources if d is not None])
     ids = [d.df["customer_id"].astype("string").str.strip() for d in sources if d is not None and "customer_id" in d.df]
     emails = [_norm_email(d.df["email"]) for d in sources if d is not None and "email" in d.df]
     ids = pd.concat(ids).dropna() if ids else pd.Series([], dtype="string")
@@ -461,6 +463,25 @@ def shares_customers(other: Dataset, *sources: Dataset | None) -> bool:
     return False
 
 
+def _responses(responses: Dataset, known_ids: pd.Series, email_to_id: pd.Series):
+    """(the matched answers, each customer's latest NPS and CSAT, rows, matched by id, by email), or None without
+    a customer id or email column. The matched answers are rows of nps, csat, ces, answered_at and customer_id; for a
+    table kept in its Parquet file they stay on the engine (:class:`~cxlib.analyses.segments_engine.EngineResponses`)."""
+    if responses.on_engine:
+        return segments_engine.responses(responses, known_ids, email_to_id)
+    r = responses.df
+    ids = r["customer_id"] if responses.has("customer_id") else None
+    em = r["email"] if responses.has("email") else None
+    if ids is None and em is None:
+        return None
+    cid, by_id, by_em = _match(ids, em, known_ids, email_to_id)
+    keep = [c for c in ("nps", "csat", "ces", "answered_at") if c in r.columns]
+    out = r[keep].reset_index(drop=True).assign(customer_id=cid)
+    out = out[out["customer_id"].notna()].reset_index(drop=True)
+    latest = {col: _latest(out, col, "answered_at") for col in ("nps", "csat") if col in out.columns}
+    return out, latest, len(r), by_id, by_em
+
+
 TICKET_IDS = ("customer_id", "requester")                        # the first of these with a value: the id
 TICKET_EMAILS = ("email", "requester_email", "requester")        # the first of these with a value: the email
 
@@ -471,8 +492,7 @@ def _ticket_counts(tickets: Dataset, known_ids: pd.Series, email_to_id: pd.Serie
     the file has neither an id nor an email column with a value. A table kept in its Parquet file is matched on
     the engine (:func:`cxlib.analyses.segments_engine.ticket_counts`)."""
     if tickets.on_engine:
-        from cxlib.analyses.segments_engine import ticket_counts
-        return ticket_counts(tickets, known_ids, email_to_id, TICKET_IDS, TICKET_EMAILS)
+        return segments_engine.ticket_counts(tickets, known_ids, email_to_id, TICKET_IDS, TICKET_EMAILS)
     t = tickets.df
     ids = next((t[c] for c in TICKET_IDS if c in t.columns and t[c].notna().any()), None)
     em = next((t[c] for c in TICKET_EMAILS if c in t.columns and t[c].notna().any()), None)
@@ -527,21 +547,15 @@ def build_customer_view(rfm: RFMResult, customers: Dataset | None = None, respon
     email_to_id = pd.Series(emails["customer_id"].to_numpy(), index=emails["email_norm"].to_numpy())
     resp_out = None
     if responses is not None:
-        r = responses.df
-        ids = r["customer_id"] if responses.has("customer_id") else None
-        em = r["email"] if responses.has("email") else None
-        if ids is None and em is None:
+        found = _responses(responses, base["customer_id"], email_to_id)
+        if found is None:
             warnings.append(msg("{file} has no customer id or email column, so responses cannot be joined.",
                                 file=responses.name))
         else:
-            cid, by_id, by_em = _match(ids, em, base["customer_id"], email_to_id)
-            keep = [c for c in ("nps", "csat", "ces", "answered_at") if c in r.columns]
-            resp_out = r[keep].reset_index(drop=True).assign(customer_id=cid)
-            resp_out = resp_out[resp_out["customer_id"].notna()].reset_index(drop=True)
-            joins.append(JoinStats("responses", len(r), by_id, by_em, len(r) - by_id - by_em))
-            for col in ("nps", "csat"):
-                if col in resp_out.columns:
-                    base[col] = base["customer_id"].map(_latest(resp_out, col, "answered_at")).astype(float)
+            resp_out, latest, rows, by_id, by_em = found
+            joins.append(JoinStats("responses", rows, by_id, by_em, rows - by_id - by_em))
+            for col, values in latest.items():
+                base[col] = base["customer_id"].map(values).astype(float)
             if "nps" in base.columns:
                 base["nps_band"] = nps_band(base["nps"], promoter_min, detractor_max)
     tick_out = None
