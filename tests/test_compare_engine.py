@@ -38,6 +38,60 @@ def views(request, tmp_path_factory):
         os.environ.pop("CX_ENGINE_ANALYSIS_MIN_ROWS")
 
 
+def answers(seed: int = 3, n: int = 1500) -> pd.DataFrame:
+    """Survey answers of the messy orders' customers: by id, by email (any case) or unmatched; NPS with typos
+    (11) and blanks, CSAT on 1-5, some without a time."""
+    rng = np.random.default_rng(seed)
+    k = rng.integers(0, 1200, n)
+    by_id = rng.random(n) < 0.6
+    return pd.DataFrame({
+        "respondent_id": [f"r{i}" for i in range(n)],
+        "customer_id": np.where(by_id, [f"c{i}" for i in k], None),
+        "email": np.where(by_id, None, [f"M{i % 50}@x.org" for i in k]),
+        "nps": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 12, n)).astype(float),
+        "csat": np.where(rng.random(n) < 0.2, np.nan, rng.integers(1, 6, n)).astype(float),
+        "answered_at": np.where(rng.random(n) < 0.1, None,
+                                (pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"))
+                                .strftime("%Y-%m-%d"))})
+
+
+@pytest.fixture(scope="module")
+def views_with_answers(tmp_path_factory):
+    """(engine orders, engine answers, engine view, careful view): RFM and the answers kept in Parquet files."""
+    import os
+    from cxlib.data.dataset import Dataset
+    from cxlib.data.loader import from_frame
+    os.environ["CX_ENGINE_ANALYSIS_MIN_ROWS"] = "0"
+    folder = tmp_path_factory.mktemp("answers")
+    try:
+        engine, careful = orders_pair("file", folder, messy_orders())
+        resp = from_frame(answers(), "responses")
+        path = folder / "answers.parquet"
+        resp.df.to_parquet(path)
+        kept = Dataset(resp.name, "responses", None, resp.mapping, resp.report, resp.content_hash, parquet=str(path))
+        return (engine, kept, build_customer_view(compute_rfm(engine), responses=kept),
+                build_customer_view(compute_rfm(careful), responses=resp))
+    finally:
+        os.environ.pop("CX_ENGINE_ANALYSIS_MIN_ROWS")
+
+
+@pytest.mark.parametrize("metric", ["nps", "csat", "aov", "revenue_per_customer"])
+@pytest.mark.parametrize("population", ["auto", "all"])
+def test_nps_bands_and_segments_with_answers_on_the_engine_equal_the_careful_comparison(views_with_answers, metric,
+                                                                                          population):
+    from cxlib.analyses.compare import nps_band_groups
+    engine, kept, on_engine, careful = views_with_answers
+    assert not isinstance(on_engine.responses, pd.DataFrame)          # the answers stayed on the engine
+    pd.testing.assert_frame_equal(on_engine.customers, careful.customers, check_exact=True)
+    assert on_engine.joins == careful.joins
+    for groups in (nps_band_groups, lambda v: segment_groups(v, ["Champions", "Lost", "Loyal"])):
+        got = compare_segments(on_engine, groups(on_engine), metric, population=population, promoter_min=8)
+        want = compare_segments(careful, groups(careful), metric, population=population, promoter_min=8)
+        same(json.loads(json.dumps(got.to_json(), default=str)), json.loads(json.dumps(want.to_json(), default=str)))
+        assert min(g.n for g in want.groups) > 0
+    assert engine.on_engine and kept.on_engine
+
+
 def same(a: dict, b: dict, rel: float = 1e-9) -> None:
     x, y = nested(a), nested(b)
     assert x.keys() == y.keys()
@@ -60,7 +114,7 @@ def both(views, groups_of, **kw) -> dict:
 
 def test_the_customer_tables_are_the_same(views):
     _, on_engine, careful = views
-    pd.testing.assert_frame_equal(on_engine.customers, careful.customers, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(on_engine.customers, careful.customers, check_exact=True)
 
 
 def test_rfm_segments_on_the_engine_equal_the_careful_comparison(views):

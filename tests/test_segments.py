@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cxlib.data import engine as engine_module
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame
 from cxlib.core.errors import CxDataError
@@ -295,6 +296,34 @@ def test_tickets_kept_in_parquet_are_matched_on_the_engine_as_in_pandas(tmp_path
     else:
         pd.testing.assert_frame_equal(got.tickets, want.tickets)
         assert want.tickets["tickets"].sum() == want.joins[0].matched > 0
+
+
+@pytest.mark.parametrize("with_time", [True, False], ids=["answered_at", "file order"])
+def test_responses_kept_in_parquet_are_matched_on_the_engine_as_in_pandas(tmp_path, with_time):
+    orders = small_orders().df.assign(email=["a@x.com", "a@x.com", "b@x.com", None, "d@x.com", None, None, None,
+                                             None])
+    rfm = compute_rfm(from_frame(orders, "orders"), RFMSpec(as_of=date(2024, 6, 30)))
+    answers = pd.DataFrame({
+        "respondent_id": [f"r{i}" for i in range(9)],
+        "customer_id": ["d", None, "zz", "a", "a", None, "d", "c", "b"],
+        "email": [None, "B@x.com", None, None, None, "a@x.com", None, None, None],
+        "nps": [10, 3, 9, 11, 7, 5, 2, None, 8], "csat": [5, None, 4, 3, 1, 2, None, 4, 5],
+        "answered_at": ["2024-06-01", "2024-06-02", None, "2024-06-05", "2024-06-03", None, "2024-06-01", None,
+                        "2024-05-01"]})
+    if not with_time:
+        answers = answers.drop(columns="answered_at")
+    resp = from_frame(answers, "responses")
+    kept = _kept_in_parquet(resp, tmp_path)
+    want, got = build_customer_view(rfm, responses=resp), build_customer_view(rfm, responses=kept)
+    assert kept.on_engine                                        # matched without a pandas copy of the answers
+    assert got.joins == want.joins and got.warnings == want.warnings
+    pd.testing.assert_frame_equal(got.customers, want.customers)
+    assert got.responses.columns == list(want.responses.columns)
+    rows = engine_module.execute(got.responses.table())
+    cols = list(want.responses.columns)
+    assert sorted(map(str, rows[cols].values.tolist())) == sorted(map(str, want.responses[cols].values.tolist()))
+    c = want.customers.set_index("customer_id")
+    assert c.loc["a", "nps"] == (7 if with_time else 5) and c.loc["d", "nps"] == 2   # a tie: the later row
 
 
 def test_order_attributes_come_from_latest_order_unless_customers_file_has_them():

@@ -214,9 +214,12 @@ def _observations(view: CustomerView, mask: np.ndarray, metric: CompareMetric, c
         return view.orders["net"].to_numpy(dtype=float)[member]
     if name == "ticket_rate":
         return (c["tickets"].fillna(0) > 0).to_numpy(dtype=float)
-    r = view.responses
     col = "nps" if name == "nps" else "csat"
-    vals = r[col].to_numpy(dtype=float)[member]
+    return _scores(view.responses[col].to_numpy(dtype=float)[member], name, csat_top, nps_bands)
+
+
+def _scores(vals: np.ndarray, name: str, csat_top: float, nps_bands: tuple[int, int]) -> np.ndarray:
+    """A group's NPS (-1/0/+1 per answer 0-10) or CSAT (1 when satisfied) observations from its answers."""
     vals = vals[~np.isnan(vals)]
     if name == "nps":
         vals = vals[(vals >= 0) & (vals <= 10)]
@@ -403,9 +406,13 @@ def compare_segments(view: CustomerView, groups, metric: str, *, population: str
     if m.name == "aov" and not isinstance(view.orders, pd.DataFrame):          # a large table's orders
         gstats, raw, (omnibus_test, omnibus_p) = _aov_on_engine(view, masks, alpha)
     else:
-        pos = _positions(view, m)
-        obs = {name: _observations(view, mask, m, csat_top, pos, (promoter_min, detractor_max))
-               for name, mask in masks.items()}
+        if m.needs == "responses" and not isinstance(view.responses, pd.DataFrame):     # answers on the engine
+            found = view.responses.values_by_group(m.name, view.customers["customer_id"], masks)
+            obs = {name: _scores(found[name], m.name, csat_top, (promoter_min, detractor_max)) for name in masks}
+        else:
+            pos = _positions(view, m)
+            obs = {name: _observations(view, mask, m, csat_top, pos, (promoter_min, detractor_max))
+                   for name, mask in masks.items()}
         gstats = tuple(_group_stat(name, x, m.kind, alpha) for name, x in obs.items())
         rng = np.random.default_rng(seed)
         raw = [(a, b, *_pair(a, obs[a], b, obs[b], m.kind, alpha, rng, n_boot)) for a, b in combinations(obs, 2)]

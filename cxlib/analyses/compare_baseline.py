@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from cxlib.analyses.segments import CustomerView, index_in, join_list, join_sentences, name_msg
 from cxlib.core.errors import CxDataError
@@ -98,11 +99,12 @@ def baseline_criteria(view: CustomerView, m, groups, population: str) -> tuple[C
 
 
 def _answered(view: CustomerView, question: str) -> np.ndarray:
-    """Customers with at least one usable answer to ``question`` (nps 0-10, csat; ``survey``: either)."""
+    """Customers with at least one usable answer to ``question`` (nps 0-10, csat; ``survey``: either). With the
+    answers on the engine: the customers whose latest usable answer is there, the same customers."""
     c, r = view.customers, view.responses
     found = []
     for col in (("nps", "csat") if question == "survey" else (question,)):
-        if r is not None and col in r.columns:
+        if isinstance(r, pd.DataFrame) and col in r.columns:
             ok = r[col].between(0, 10) if col == "nps" else r[col].notna()
             found.append(index_in(c["customer_id"], r.loc[ok, "customer_id"].drop_duplicates()) >= 0)
         elif col in c.columns:
