@@ -50,7 +50,7 @@ else:
 
 st.subheader(t("By segment"))
 skip = {"nps", "csat", "ces", "comment", "answered_at", "respondent_id", "customer_id", "email"}
-fields = [c for c in ds.df.columns if c not in skip and 1 < ds.df[c].nunique() <= 50]
+fields = [c for c, n in ds.distinct_counts(c for c in ds.columns if c not in skip).items() if 1 < n <= 50]
 if fields:
     by = st.selectbox(t("Break down by"), fields, key="survey_by")
     seg = runner.run("survey", ds, {"view": "segment", "metric": metric, "by": by}, defs)

@@ -38,7 +38,8 @@ ui.chart_with_downloads(chart, trend.to_frame(), png=f"revenue_by_{freq}.png", c
 st.subheader(t("By segment"))
 skip = {"order_id", "customer_id", "ordered_at", "amount", "refunded", "quantity", "unit_price", "items", "email"}
 fields = [f for f in ("channel", "country", "status", "currency") if ds.has(f)]
-fields += [f for f in ds.df.columns if f not in skip and f not in fields and 1 < ds.df[f].nunique() <= 50]
+fields += [f for f, n in ds.distinct_counts(f for f in ds.columns if f not in skip and f not in fields).items()
+           if 1 < n <= 50]
 if fields:
     by = st.selectbox(t("Break down by"), fields, key="orders_by")
     table = runner.run("orders", ds, {"view": "by", "by": by}, defs)

@@ -50,3 +50,28 @@ def test_report_warnings_keep_messages_and_add_issue_sentences():
     assert all(isinstance(w, Msg) for w in warnings)
     # a report read back from JSON has plain strings: still a sentence, phrases looked up by their text
     assert warnings[1].params["problem"].template == "not numbers"
+
+
+def test_distinct_values_and_counts_are_the_same_on_the_engine_and_make_no_copy(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from cxlib.data.dataset import Dataset
+    from cxlib.data.loader import from_frame
+    frame = pd.DataFrame({"order_id": [f"o{i}" for i in range(8)], "customer_id": list("aabbccdd"),
+                          "ordered_at": pd.date_range("2024-01-01", periods=8, tz="UTC"),
+                          "amount": [1.0, np.nan, 2.0, 2.0, np.nan, 3.0, 1.0, 1.0],
+                          "currency": ["usd", "USD", None, "USD", "usd", None, "USD", "usd"],
+                          "channel": ["web"] * 8})
+    ds = from_frame(frame, "orders")
+    path = tmp_path / "orders.parquet"
+    ds.df.to_parquet(path)
+    kept = Dataset(ds.name, "orders", None, ds.mapping, ds.report, ds.content_hash, parquet=str(path))
+    cols = ["customer_id", "amount", "currency", "channel", "nowhere"]
+    want = {c: int(ds.df[c].nunique()) for c in cols[:-1]}
+    assert kept.distinct_counts(cols) == ds.distinct_counts(cols) == want == {
+        "customer_id": 4, "amount": 3, "currency": 2, "channel": 1}
+    assert sorted(kept.distinct("currency")) == sorted(ds.distinct("currency")) == ["USD", "usd"]
+    assert len(kept.distinct("customer_id", limit=2)) == 2
+    assert kept.time_range("ordered_at") == ds.time_range("ordered_at")
+    assert kept.on_engine                                  # no pandas copy of the table was made

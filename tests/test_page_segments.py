@@ -289,3 +289,29 @@ def test_saved_segments_analysis_carries_every_rule_segment_and_the_comparison(m
         return " ".join(text) if isinstance(text, list) else str(text)
     assert any(title(el) == "Revenue per customer by segment, with 95% confidence intervals"
                for el in link.get("vega_lite_chart"))
+
+
+def test_tables_kept_in_parquet_give_the_same_page(tmp_path, monkeypatch):
+    """Orders, customers and answers each kept only in a Parquet file, aggregated on the engine: the same RFM table,
+    joins and comparisons (AOV and NPS) as from pandas copies, with no copy made."""
+    monkeypatch.setenv("CX_ENGINE_ANALYSIS_MIN_ROWS", "0")
+    kept = {}
+    for key, d in shop().items():
+        path = tmp_path / f"{d.role}.parquet"
+        d.df.to_parquet(path)
+        kept[key] = Dataset(d.name, d.role, None, d.mapping, d.report, d.content_hash, parquet=str(path))
+    shown = []
+    for datasets in (shop(), kept):
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.session_state["samples_removed"] = True
+        at.session_state["datasets"] = datasets
+        at.run()
+        at.multiselect(key="seg_cmp_groups").set_value(["rfm:Champions", "rfm:Lost", "rest"]).run()
+        texts = []
+        for metric in ("aov", "nps"):
+            at.selectbox(key="seg_cmp_metric").select(metric).run()
+            assert not at.exception
+            texts.append(" ".join(i.value for i in at.info))
+        shown.append((texts, [d.value.to_json() for d in at.dataframe]))
+    assert shown[0] == shown[1] and "Champions vs Lost" in shown[0][0][0]
+    assert all(d.on_engine for d in kept.values())                 # no pandas copy of any table

@@ -61,9 +61,10 @@ def by_options(files: list[Dataset]) -> list[str]:
     out = [f for f in SPECIAL_FIELDS if f != "nps_band"]
     for ds in files:
         if ds.role in ("orders", "customers"):
-            out += [c for c in ds.df.columns if c in ATTRIBUTES or (ds.role == "customers" and c not in out
-                    and c not in ("customer_id", "email", "phone", "signup_at", "birthday")
-                    and 1 < ds.df[c].nunique() <= 30)]
+            other = [c for c in ds.columns if ds.role == "customers" and c not in ATTRIBUTES and c not in out
+                     and c not in ("customer_id", "email", "phone", "signup_at", "birthday")]
+            few = {c for c, n in ds.distinct_counts(other).items() if 1 < n <= 30}   # on the engine when kept there
+            out += [c for c in ds.columns if c in ATTRIBUTES or c in few]
     return list(dict.fromkeys(out))
 
 

@@ -47,7 +47,7 @@ def with_events(ds: Dataset) -> Dataset:
         by_key = {d.key: d for d in events_all}
         ev_ds = by_key.get(e[0].selectbox(t("Events dataset"), ["-", *by_key], key="exp_events", format_func=option_labels(
                                               ["-", *by_key], lambda k: t("none") if k == "-" else dataset_label(by_key[k]))))
-        event = e[1].selectbox(t("Conversion event"), sorted(ev_ds.df["event"].dropna().unique()),
+        event = e[1].selectbox(t("Conversion event"), sorted(map(str, ev_ds.distinct("event"))),
                                key=f"exp_event_{ev_ds.key}") if ev_ds else None
         window = e[2].text_input(t("Window after exposure"), "7d", key="exp_window") if ev_ds else "7d"
     if ev_ds is not None and event:
@@ -58,7 +58,7 @@ def with_events(ds: Dataset) -> Dataset:
 def spec_inputs(ds: Dataset) -> tuple[ex.ExperimentSpec, Dataset | None]:
     """Control, metric, level, test and more options; the spec and the CUPED orders (revenue only).
     Raises CxDataError for a split that cannot be read."""
-    names = sorted(str(v) for v in ds.df["variant"].dropna().unique())
+    names = sorted(str(v) for v in ds.distinct("variant"))
     metrics = ["converted"] + (["revenue", "aov"] if ds.has("revenue") else [])
     c = st.columns(4)
     control = c[0].selectbox(t("Control"), names, index=names.index(ex.pick_control(names)) if names else 0,

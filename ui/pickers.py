@@ -55,7 +55,7 @@ def dataset_currency(ds: Dataset | None) -> str | None:
     (amounts are then shown as plain numbers)."""
     if ds is None or not ds.has("currency"):
         return None
-    codes = {str(v).strip().upper() for v in ds.df["currency"].dropna().unique()} - {""}
+    codes = {str(v).strip().upper() for v in ds.distinct("currency", limit=1000)} - {""}
     return codes.pop() if len(codes) == 1 else None
 
 

@@ -24,7 +24,7 @@ from ui.text import caption, show_warnings
 def settings(ds: Dataset, defs: DefinitionSet) -> tuple[CohortSpec, ChurnSpec, CLVSpec]:
     """The page's settings (defaults from the definitions) as the cohort, churn and CLV specs; raises
     CxDataError for settings that make no spec."""
-    last = ds.df["ordered_at"].max() if ds.has("ordered_at") else None
+    last = ds.time_range("ordered_at")[1] if ds.has("ordered_at") else None
     with st.expander(t("Settings for this page")):
         c1, c2, c3 = st.columns(3)
         period = c1.selectbox(t("Cohort period"), ["month", "week"], key="ret_period",

@@ -58,7 +58,7 @@ def rfm_inputs(orders: Dataset, defs: DefinitionSet) -> tuple[list[Dataset | Non
         customers = _optional(orders, "customers", t("Customer attributes"), "seg_customers")
         responses = _optional(orders, "responses", t("Survey responses"), "seg_responses", customers)
         tickets = _optional(orders, "tickets", t("Support tickets"), "seg_tickets", customers)
-        latest = orders.df["ordered_at"].max() if orders.has("ordered_at") else None
+        latest = orders.time_range("ordered_at")[1] if orders.has("ordered_at") else None
         as_of = c1.date_input(t("As of"), value=latest.date() if latest is not None else None,
                               format=date_input_format(), key=f"seg_as_of_{orders.key}")   # default per orders dataset
         method = c2.radio(t("Equal values"), ["ties_share", "rank"], key="seg_ties", format_func={

@@ -197,6 +197,29 @@ class Dataset:
             first, last = self._df[column].min(), self._df[column].max()
         return (None, None) if first is None or pd.isna(first) else (first, last)
 
+    def distinct_counts(self, columns) -> dict[str, int]:
+        """Distinct present values of each of ``columns`` the table has (pandas ``nunique``: no missing value, no
+        NaN), for pickers that offer only columns with a few values: one aggregate on the engine while the table
+        lives only in its Parquet file."""
+        cols = [c for c in columns if c in self.columns]
+        if self._df is not None or not cols:
+            return {c: int(self.df[c].nunique()) for c in cols}
+        from cxlib.data import engine
+        t = self.engine_table()
+        counts = {f"n{i}": (t[c].nunique(where=~t[c].isnan()) if t[c].type().is_floating() else t[c].nunique())
+                  for i, c in enumerate(cols)}
+        row = engine.execute(t.aggregate(**counts)).iloc[0]
+        return {c: int(row[f"n{i}"]) for i, c in enumerate(cols)}
+
+    def distinct(self, column: str, limit: int = 10_000) -> list:
+        """Up to ``limit`` distinct present values of ``column`` (in no particular order), for pickers: read on the
+        engine while the table lives only in its Parquet file."""
+        if self._df is not None:
+            return list(self._df[column].dropna().unique()[:limit])
+        from cxlib.data import engine
+        t = self.engine_table()
+        return engine.fetch(t.select(v=t[column]).filter(t[column].notnull()).distinct().limit(limit))["v"].tolist()
+
     def has(self, field_name: str) -> bool:
         """True when the canonical field is present and not entirely empty."""
         if self._df is None:
