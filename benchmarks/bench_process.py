@@ -48,7 +48,7 @@ PY = sys.executable
 FUNNEL_ARGS = ["--steps", ",".join(STEPS), "--window", "7d", "--by", "device", "--json"]
 # command -> role of the file it reads (the CLI's analysis commands)
 ANALYSES = {"inspect": "events", "funnel": "events", "orders": "orders", "rfm": "orders", "cohorts": "orders",
-            "survey": "responses", "support": "tickets", "abtest": "experiment"}
+            "survey": "responses", "support": "tickets", "abtest": "experiment", "compare": "orders"}
 NO_LIMIT = {"CX_MAX_UPLOAD_MB": "100000"}
 TIMEOUT_S = 600.0
 
@@ -204,7 +204,7 @@ def analyses(rows: int, inspect_rows: int, folder: Path) -> list[dict]:
     for command, role in ANALYSES.items():
         n = inspect_rows if command == "inspect" else rows
         path = make_file(role, n, "csv", folder)
-        extra = FUNNEL_ARGS if command == "funnel" else ["--json"]
+        extra = FUNNEL_ARGS if command == "funnel" else [*AGGREGATED.get(command, []), "--json"]
         env = fresh_cache()
         for state in ("cold", "warm"):                      # warm: the canonical file of the cold run reused
             res = run([PY, "-m", "cxlib", command, str(path), *extra], env)
@@ -215,7 +215,8 @@ def analyses(rows: int, inspect_rows: int, folder: Path) -> list[dict]:
     return out
 
 
-AGGREGATED = ("orders", "rfm", "cohorts", "survey", "support", "abtest")
+AGGREGATED = {"orders": [], "rfm": [], "cohorts": [], "survey": [], "support": [], "abtest": [],
+              "compare": ["--metric", "aov", "--groups", "rfm:Champions,rfm:Lost,rest"]}   # command -> its arguments
 
 
 def aggregates(rows: int, folder: Path) -> list[dict]:
@@ -224,13 +225,13 @@ def aggregates(rows: int, folder: Path) -> list[dict]:
     whether the JSON is the same (floats to 1e-9: sums in another order move the last digits)."""
     print(f"\n== analyses on {rows:,} rows kept by the engine: aggregates vs a pandas copy; {load()}", flush=True)
     out = []
-    for command in AGGREGATED:
+    for command, args in AGGREGATED.items():
         path = make_file(ANALYSES[command], rows, "csv", folder)
         env = fresh_cache()
         _check(run([PY, "-m", "cxlib", "inspect", str(path), "--json"], env), f"{command}: converting")
         got = {}
         for way, limit in (("engine", "0"), ("pandas", "1e12")):
-            res = _check(run([PY, "-m", "cxlib", command, str(path), "--json"],
+            res = _check(run([PY, "-m", "cxlib", command, str(path), *args, "--json"],
                              {**env, "CX_ENGINE_ANALYSIS_MIN_ROWS": limit}), f"{command} ({way})")
             got[way] = res
             out.append({"command": f"{command} {way}", "rows": rows, "file_mb": size_mb(path), **res})
