@@ -20,6 +20,7 @@ import pandas as pd
 
 from cxlib.analyses.experiment_engine import rank_sums
 from cxlib.analyses.rfm_inputs import EngineOrderValues
+from cxlib.analyses.segments_engine import group_members
 from cxlib.data import engine
 
 
@@ -34,15 +35,10 @@ class OrderGroups:
     """The valid orders of each group's members, joined on the engine; statistics are computed when asked."""
 
     def __init__(self, orders: EngineOrderValues, customer_ids: pd.Series, masks: dict[str, np.ndarray]) -> None:
-        import ibis
         self.names = list(masks)
-        ids = customer_ids.astype("string").reset_index(drop=True)
-        members = pd.DataFrame({
-            "customer_id": pd.concat([ids[np.asarray(m, dtype=bool)] for m in masks.values()], ignore_index=True),
-            "g": np.repeat(np.arange(len(masks), dtype=np.int64), [int(np.sum(m)) for m in masks.values()])})
         t = orders.table()
-        m = ibis.memtable(members.astype({"customer_id": object}))
-        j = t.inner_join(m, t.customer_id == m.customer_id)
+        m = group_members(customer_ids, masks)
+        j = t.inner_join(m, t.customer_id == m.m_id)
         self._orders = j.select(g=j.g, v=j.net.cast("float64"))
 
     def moments(self) -> dict[str, GroupMoments]:

@@ -22,6 +22,17 @@ def _values(d: Dataset, col: str, email: bool):
     return t.select(v=v).filter(v.notnull() & (v != ""))
 
 
+def group_members(customer_ids: pd.Series, masks: dict[str, np.ndarray]):
+    """The members of each group as a small engine table (``m_id``: customer id, ``g``: the group's position in
+    ``masks``), masks over ``customer_ids``; a customer in two groups is a member of both."""
+    import ibis
+    ids = customer_ids.astype("string").reset_index(drop=True)
+    members = pd.DataFrame({
+        "m_id": pd.concat([ids[np.asarray(m, dtype=bool)] for m in masks.values()], ignore_index=True),
+        "g": np.repeat(np.arange(len(masks), dtype=np.int64), [int(np.sum(m)) for m in masks.values()])})
+    return ibis.memtable(members.astype({"m_id": object}))
+
+
 def shares_customers(other: Dataset, sources: list[Dataset]) -> bool:
     """:func:`cxlib.analyses.segments.shares_customers` as semi-joins: an id of ``other`` (customer_id or
     requester) among the sources' customer ids, or an email (email or requester) among their emails."""
@@ -115,13 +126,8 @@ class EngineResponses:
     def values_by_group(self, col: str, customer_ids: pd.Series, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The answers to ``col`` (present ones) of each group's members, as values repeated by their counts: only
         the counts of each distinct answer per group leave the engine. A customer in two groups counts in both."""
-        import ibis
-        ids = customer_ids.astype("string").reset_index(drop=True)
-        members = pd.DataFrame({
-            "m_id": pd.concat([ids[np.asarray(m, dtype=bool)] for m in masks.values()], ignore_index=True),
-            "g": np.repeat(np.arange(len(masks), dtype=np.int64), [int(np.sum(m)) for m in masks.values()])})
         x = self.table()
-        m = ibis.memtable(members.astype({"m_id": object}))
+        m = group_members(customer_ids, masks)
         j = x.filter(x[col].notnull()).inner_join(m, x.customer_id == m.m_id)
         got = engine.execute(j.group_by(["g", j[col].cast("float64").name("v")]).aggregate(n=j.count()))
         out = {}
@@ -148,4 +154,4 @@ def responses(source: Dataset, known_ids: pd.Series, email_to_id: pd.Series
     return r, latest, rows, by_id, int(n["matched"]) - by_id
 
 
-__all__ = ["EngineResponses", "responses", "shares_customers", "ticket_counts"]
+__all__ = ["EngineResponses", "group_members", "responses", "shares_customers", "ticket_counts"]
