@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 from cxlib.core.errors import CxDataError
 from cxlib.core.messages import msg
@@ -45,7 +46,6 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     >>> joined.role, "converted" in joined.df.columns
     ('experiment', True)
     """
-    import duckdb
     win = parse_window(window)
     if win <= pd.Timedelta(0):
         raise CxDataError(msg("the conversion window must be positive."), hint=msg("Use e.g. 7d."))
@@ -70,7 +70,7 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     e = events.df.loc[events.df["event"] == event]
     ev = pd.DataFrame({"user_id": e["user_id"].astype(object), "ts": e["timestamp"],
                        "rev": e["revenue"] if "revenue" in e.columns else 0.0})
-    con = duckdb.connect()
+    con = engine.connect()
     try:
         con.register("u", u)
         con.register("ev", ev)
@@ -131,7 +131,7 @@ def _joined_on_engine(experiment: Dataset, events: Dataset, event: str, win: pd.
            "ORDER BY x.file_row_number")
     target = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()}-events-join.parquet"
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": True})
+    con = engine.connect(preserve_insertion_order=True)
     try:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,7 @@ from cxlib.core.spec import Spec
 from cxlib.core.stats import wilson_ci
 from cxlib.data.columns import resolve_column
 from cxlib.data.dataset import Dataset
+from cxlib.data import engine
 from cxlib.data.engine import sql_text
 from cxlib.data.roles import role_noun
 
@@ -471,8 +472,7 @@ def event_counts(ds: Dataset) -> pd.DataFrame:
     if "event" not in ds.columns:
         raise CxDataError(msg("the events table has no event column."), file=ds.name,
                           hint=msg("Map a column to it on the Data page."))
-    import duckdb  # imported on use: importing the module stays light
-    con = duckdb.connect(config={"threads": 2})
+    con = engine.connect()
     try:
         if ds.on_engine:
             con.execute(f"CREATE VIEW src AS SELECT event AS ev FROM read_parquet({sql_text(ds.parquet)})")
@@ -508,8 +508,7 @@ def funnel(ds: Dataset, spec: FunnelSpec) -> FunnelResult:
         raise CxDataError(msg("a funnel needs an events file, not {role}.", role=role_noun(ds.role)), file=ds.name,
                           hint=msg("Load an event log with user, event and timestamp columns."))
     warnings: list[Msg] = []
-    import duckdb  # imported on use: importing the module stays light
-    con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
+    con = engine.connect(preserve_insertion_order=False)
     try:
         if ds.on_engine:           # the canonical Parquet file: no pandas frame at all
             rows, spec = prepare_source(con, ds, spec, warnings)

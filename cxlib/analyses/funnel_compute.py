@@ -20,6 +20,7 @@ from cxlib.core.messages import Msg, msg
 from cxlib.data.columns import resolve_column
 from cxlib.data.dataset import Dataset
 from cxlib.data.engine import sql_name as _q
+from cxlib.data import engine
 from cxlib.data.engine import sql_text as _lit
 
 if TYPE_CHECKING:                    # pragma: no cover - typing only
@@ -114,10 +115,9 @@ class ParquetRows:
         self.path, self.exprs = path, exprs
 
     def take(self, columns: list[str], rid: np.ndarray) -> list[pd.Series]:
-        import duckdb
 
         from cxlib.data.canonical_file import arrow_frame
-        con = duckdb.connect(config={"threads": 2})
+        con = engine.connect()
         try:
             con.register("rids", pa.table({"pos": np.arange(len(rid), dtype=np.int64),
                                            "rid": np.asarray(rid, dtype=np.int64)}))

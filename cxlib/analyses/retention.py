@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from cxlib.data import engine
 from cxlib.data.dataset import Dataset
 from cxlib.data.orders import order_frame, revenue_rule, rule_notes
 from cxlib.core.result import Result
@@ -329,8 +330,7 @@ def _counts_at(o: pd.DataFrame, ends: pd.DatetimeIndex, days: int) -> tuple[np.n
     ends = ends.tz_convert("UTC") if ends.tz is not None else ends.tz_localize("UTC")
     customers = np.searchsorted(first, ends.tz_localize(None).to_numpy(dtype="datetime64[us]"), side="left")
     evals = pd.DataFrame({"i": np.arange(len(ends)), "hi": ends, "lo": ends - pd.Timedelta(days=days)})
-    import duckdb                  # imported on use: importing the module stays light
-    con = duckdb.connect()
+    con = engine.connect()
     try:
         con.register("o", o[["code", "ordered_at"]])
         con.register("e", evals)

@@ -45,6 +45,13 @@ def limits() -> dict[str, str]:
     return {"memory_limit": os.environ.get("CX_ENGINE_MEMORY") or "1GB", "temp_directory": str(cache_dir() / "spill")}
 
 
+def connect(**config):
+    """A raw DuckDB connection for what Ibis does not express (ASOF joins, row numbers of a Parquet file), with the
+    engine's threads and memory bound (:func:`limits`): a query beyond it spills to disk instead of growing."""
+    import duckdb
+    return duckdb.connect(config={"threads": _threads(), **limits(), **config})
+
+
 def backend():
     """This thread's in-process DuckDB backend (created on first use), its memory bounded by :func:`limits`."""
     con = getattr(_local, "backend", None)
