@@ -11,6 +11,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxlib.analyses.compare import EVERYONE_ELSE, compare_segments, segment_groups
 from cxlib.analyses.rfm_inputs import EngineOrderValues
@@ -59,6 +61,7 @@ def answers(seed: int = 3, n: int = 1500) -> pd.DataFrame:
 def views_with_answers(tmp_path_factory):
     """(engine orders, engine answers, engine view, careful view): RFM and the answers kept in Parquet files."""
     import os
+
     from cxlib.data.dataset import Dataset
     from cxlib.data.loader import from_frame
     os.environ["CX_ENGINE_ANALYSIS_MIN_ROWS"] = "0"
@@ -173,3 +176,78 @@ def test_cli_compare_aov_is_the_same_on_the_engine_and_the_careful_way(tmp_path,
     same(engine, careful)
     assert calls == [1]                                     # once: the engine way; the careful way listed values
     assert engine["metric"] == "aov" and len(engine["groups"]) == 2 and engine["groups"][0]["n"] > 30
+
+
+class _Orders:
+    """Order values on the engine without a file: what :class:`EngineOrderValues` gives compare_engine."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def table(self):
+        import ibis
+        return ibis.memtable(self.frame.astype({"customer_id": object}))
+
+
+money = st.one_of(st.sampled_from([0.0, 5.0, 9.99, 10.0, 120.5]), st.floats(-50, 500, allow_nan=False).map(
+    lambda x: round(x, 2)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(orders=st.lists(st.tuples(st.integers(0, 11), money), min_size=0, max_size=60),
+       groups=st.lists(st.lists(st.booleans(), min_size=12, max_size=12), min_size=2, max_size=4))
+def test_aov_from_engine_sums_equals_scipy_on_the_order_values(orders, groups):
+    """Any orders (ties, refunds below zero, customers without orders) and any groups (overlapping, empty, one
+    order): the comparison from per-group moments and rank sums equals the one from the listed order values."""
+    from cxlib.analyses.segments import CustomerView
+    ids = pd.Series([f"c{i}" for i in range(12)], dtype="string")
+    frame = pd.DataFrame({"customer_id": pd.Series([f"c{c}" for c, _ in orders], dtype="string"),
+                          "net": pd.Series([v for _, v in orders], dtype="float64")})
+    customers = pd.DataFrame({"customer_id": ids, "orders": [sum(c == i for c, _ in orders) for i in range(12)]})
+    masks = {f"g{i}": np.array(g) for i, g in enumerate(groups)}
+    want = compare_segments(CustomerView(customers, frame), masks, "aov", population="all")
+    got = compare_segments(CustomerView(customers, _Orders(frame)), masks, "aov", population="all")
+    unrounded = (lambda c: {"groups": [vars_of(g) for g in c.groups], "pairs": [vars_of(p) for p in c.pairs],
+                            "omnibus": [c.omnibus_test, c.omnibus_p], "warnings": [str(w) for w in c.warnings]})
+    same(unrounded(got), unrounded(want), rel=1e-8)          # the JSON rounds money: x.xx5 may round either way
+
+
+def vars_of(obj) -> dict:
+    return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in
+            ((k, getattr(obj, k)) for k in obj.__slots__)}
+
+
+score = st.one_of(st.none(), st.integers(0, 11))
+
+
+@settings(max_examples=40, deadline=None)
+@given(answers=st.lists(st.tuples(st.integers(0, 11), score, st.one_of(st.none(), st.integers(1, 5))), max_size=60),
+       groups=st.lists(st.lists(st.booleans(), min_size=12, max_size=12), min_size=2, max_size=4),
+       metric=st.sampled_from(["nps", "csat"]))
+def test_nps_and_csat_from_engine_counts_equal_the_listed_answers(answers, groups, metric):
+    """Any answers (blanks, an 11, customers without answers) and any groups: counting each group's answers on the
+    engine gives the comparison of the listed answers (the bootstrap too: it reads only the counts)."""
+    from cxlib.analyses.segments import CustomerView, _latest
+    from cxlib.analyses.segments_engine import EngineResponses
+    ids = pd.Series([f"c{i}" for i in range(12)], dtype="string")
+    frame = pd.DataFrame({"nps": pd.Series([n for _, n, _ in answers], dtype="float64"),
+                          "csat": pd.Series([c for _, _, c in answers], dtype="float64"),
+                          "customer_id": pd.Series([f"c{i}" for i, _, _ in answers], dtype="string")})
+    customers = pd.DataFrame({"customer_id": ids, "orders": 1})
+    for col in ("nps", "csat"):
+        customers[col] = customers["customer_id"].map(_latest(frame, col, None)).astype(float)
+
+    class Answers(EngineResponses):
+        columns = property(lambda self: list(frame.columns))
+
+        def table(self):
+            import ibis
+            return ibis.memtable(frame.astype({"customer_id": object}))
+    kept = Answers(None, None, None, ids, pd.Series(dtype="string"))
+    masks = {f"g{i}": np.array(g) for i, g in enumerate(groups)}
+    orders = pd.DataFrame({"customer_id": pd.Series(dtype="string"), "net": pd.Series(dtype="float64")})
+    want = compare_segments(CustomerView(customers, orders, responses=frame), masks, metric, population="all")
+    got = compare_segments(CustomerView(customers, orders, responses=kept), masks, metric, population="all")
+    unrounded = (lambda c: {"groups": [vars_of(g) for g in c.groups], "pairs": [vars_of(p) for p in c.pairs],
+                            "omnibus": [c.omnibus_test, c.omnibus_p], "warnings": [str(w) for w in c.warnings]})
+    same(unrounded(got), unrounded(want), rel=1e-12)
