@@ -115,3 +115,7 @@ def test_conversions_from_an_events_file_join_on_the_engine_as_in_pandas(tmp_pat
     assert a.df["converted"].sum() > 10
     pd.testing.assert_frame_equal(a.df, b.df)
     assert as_json(analyze(a)) == as_json(analyze(b))
+    mixed = conversions_from_events(x_careful, e_engine, "purchase", "7d")    # small assignments, events on the engine
+    assert e_engine.on_engine                                                  # the events were never read into pandas
+    pd.testing.assert_frame_equal(mixed.df, b.df)
+    assert mixed.report == b.report and mixed.mapping == b.mapping

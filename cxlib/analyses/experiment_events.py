@@ -67,13 +67,18 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
                            **_described(experiment, event, window, no_time))
     u = pd.DataFrame({"rid": np.arange(len(experiment.df)), "unit_id": experiment.df["unit_id"].astype(object),
                       "t0": experiment.df["exposed_at"]})
-    e = events.df.loc[events.df["event"] == event]
-    ev = pd.DataFrame({"user_id": e["user_id"].astype(object), "ts": e["timestamp"],
-                       "rev": e["revenue"] if "revenue" in e.columns else 0.0})
+    has_revenue = "revenue" in events.columns
     con = engine.connect()
     try:
         con.register("u", u)
-        con.register("ev", ev)
+        if events.on_engine:            # a large events table: the event's rows are read from its file, not pandas
+            from cxlib.data.engine import sql_text
+            con.execute(f"CREATE VIEW ev AS SELECT user_id, timestamp AS ts, {'revenue' if has_revenue else '0.0'} "
+                        f"AS rev FROM read_parquet({sql_text(events.parquet)}) WHERE event = {sql_text(event)}")
+        else:
+            e = events.df.loc[events.df["event"] == event]
+            con.register("ev", pd.DataFrame({"user_id": e["user_id"].astype(object), "ts": e["timestamp"],
+                                             "rev": e["revenue"] if has_revenue else 0.0}))
         out = con.execute("""
             SELECT u.rid, count(ev.user_id) AS hits, coalesce(sum(ev.rev), 0) AS rev
             FROM u LEFT JOIN ev ON ev.user_id = u.unit_id AND ev.ts >= u.t0
@@ -84,7 +89,7 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
     df = experiment.df.copy()
     conv = (out["hits"].to_numpy() > 0).astype(float)
     df["converted"] = np.where(df["exposed_at"].isna().to_numpy(), np.nan, conv)
-    if "revenue" in events.df.columns and not experiment.has("revenue"):
+    if has_revenue and not experiment.has("revenue"):
         df["revenue"] = out["rev"].to_numpy(float)
     return Dataset(name=name, role="experiment", df=df, content_hash=key,
                    **_described(experiment, event, window, int(df["exposed_at"].isna().sum())))
