@@ -540,3 +540,25 @@ def test_default_question_names_the_variant_and_the_metric():
     assert exw.default_question(one) == "Does B change conversion compared with A?"
     three = ex.analyze_counts({"A": (1000, 40), "B": (1000, 50), "C": (1000, 45)})
     assert exw.default_question(three) == "Does any variant change conversion compared with A?"
+
+
+def test_pre_period_revenue_from_orders_kept_on_the_engine_equals_pandas(tmp_path):
+    """CUPED's covariate with the orders kept in their Parquet file: the same per-unit sums, no pandas copy."""
+    from cxlib.data.dataset import Dataset
+    rng = np.random.default_rng(4)
+    n = 400
+    orders = from_frame(pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(n)], "customer_id": [f"u{i % 60}" for i in range(n)],
+        "ordered_at": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
+        "amount": rng.gamma(2, 30, n).round(2), "refunded": np.where(rng.random(n) < .1, 5.0, 0.0),
+        "status": rng.choice(["completed", "cancelled", "refunded", "pending"], n)}), "orders")
+    path = tmp_path / "orders.parquet"
+    orders.df.to_parquet(path)
+    kept = Dataset(orders.name, "orders", None, orders.mapping, orders.report, orders.content_hash, parquet=str(path))
+    units = pd.DataFrame({"unit_id": [f"u{i}" for i in range(70)],
+                          "exposed_at": [pd.Timestamp("2024-02-15", tz="UTC") + pd.Timedelta(days=i % 30)
+                                         if i % 9 else pd.NaT for i in range(70)]})
+    want = exu.pre_period_revenue(units, orders)
+    got = exu.pre_period_revenue(units, kept)
+    assert kept.on_engine and (want > 0).sum() > 30 and (want == 0).sum() > 5
+    assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-12, abs=1e-9)

@@ -151,12 +151,34 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset, defs: DefinitionSet
     if start.isna().all():
         raise no_exposure()
     start = start.fillna(start.min())
+    if orders.on_engine:                # a large orders table stays in its file: only per-unit sums come back
+        return _pre_period_on_engine(units, start, orders, defs)
     od = valid_orders(orders.df, defs)[["customer_id", "ordered_at", "net"]].rename(columns={"customer_id": "unit_id"})
     u = pd.DataFrame({"row": np.arange(len(units)), "unit_id": units["unit_id"].to_numpy(), "start": start.to_numpy()})
     m = u.merge(od, on="unit_id", how="inner")
     m = m.loc[m["ordered_at"] < m["start"]]
     sums = m.groupby("row")["net"].sum()
     return pd.Series(sums.reindex(np.arange(len(units)), fill_value=0.0).to_numpy(), index=units.index)
+
+
+def _pre_period_on_engine(units: pd.DataFrame, start: pd.Series, orders: Dataset,
+                          defs: DefinitionSet | None) -> pd.Series:
+    """:func:`pre_period_revenue` with the orders on the engine: the units (small) are joined to the valid orders
+    there (as the A/B engine path joins them, ``EngineUnits``) and each unit's sum comes back."""
+    import ibis
+
+    from cxlib.data import engine
+    from cxlib.data.orders import order_expr
+    o = order_expr(orders.engine_table(row=True), defs, one_row_per_order=True)
+    o = o.filter(o.valid).select(customer_id=o.customer_id, ordered_at=o.ordered_at, net=o.net)
+    u = ibis.memtable(pd.DataFrame({"row": np.arange(len(units), dtype=np.int64),
+                                    "unit_id": units["unit_id"].astype("string").astype(object).to_numpy(),
+                                    "start": start.to_numpy()}))
+    j = u.join(o, [u.unit_id == o.customer_id, o.ordered_at < u.start])
+    sums = engine.execute(j.group_by("row").aggregate(x=j.net.sum()))
+    out = np.zeros(len(units))
+    out[sums["row"].to_numpy(dtype=np.int64)] = sums["x"].to_numpy(dtype=float)
+    return pd.Series(out, index=units.index)
 
 
 def check_orders(orders: Dataset) -> None:
