@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from cxlib.data.dataset import Dataset
 from cxlib.data.loader import from_frame  # noqa: F401 - the examples below use it
@@ -60,7 +60,7 @@ def mean_ci(total, total_sq, n) -> tuple:
         mean = np.asarray(total, dtype="float64") / n
         var = (np.asarray(total_sq, dtype="float64") - n * mean ** 2) / (n - 1)
         se = np.sqrt(np.clip(var, 0, None) / n)
-        tcrit = stats.t.ppf(0.975, np.where(n > 1, n - 1, np.nan))
+        tcrit = special.stdtrit(np.where(n > 1, n - 1, np.nan), 0.975)   # stats.t.ppf's own function
     return mean, mean - tcrit * se, mean + tcrit * se
 
 
