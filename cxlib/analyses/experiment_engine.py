@@ -36,6 +36,7 @@ from cxlib.analyses.experiment_units import (
     check_orders,
     column_checks,
     no_exposure,
+    pre_period_sums,
     row_warnings,
 )
 from cxlib.core import abstats
@@ -43,7 +44,6 @@ from cxlib.data import engine
 from cxlib.data.canonical_experiment import KEY
 from cxlib.data.counts import left_out_notes
 from cxlib.data.dataset import Dataset
-from cxlib.data.orders import order_expr
 
 
 def _absent(x):
@@ -169,12 +169,8 @@ class EngineUnits:
         first = engine.execute(u.aggregate(m=u.exposed_at.min()))["m"].iloc[0]
         if first is None or pd.isna(first):
             raise no_exposure()
-        o = order_expr(covariate.orders.engine_table(row=True), covariate.defs,
-                       one_row_per_order=covariate.orders.on_engine)
-        o = o.filter(o.valid).select(customer_id=o.customer_id, ordered_at=o.ordered_at, net=o.net)
         s = u.select(key=u.unit_id.cast("string"), start=ibis.coalesce(u.exposed_at, u.exposed_at.min().over()))
-        j = s.join(o, [s.key == o.customer_id, o.ordered_at < s.start])
-        x = j.group_by("key").aggregate(x=j.net.sum())
+        x = pre_period_sums(s, covariate.orders, covariate.defs, "key")
         out = u.left_join(x, u.unit_id.cast("string") == x.key)
         return out.mutate(x=out.x.fill_null(0.0)).drop("key")
 

@@ -161,21 +161,28 @@ def pre_period_revenue(units: pd.DataFrame, orders: Dataset, defs: DefinitionSet
     return pd.Series(sums.reindex(np.arange(len(units)), fill_value=0.0).to_numpy(), index=units.index)
 
 
+def pre_period_sums(starts, orders: Dataset, defs: DefinitionSet | None, by: str):
+    """Engine expression: the net revenue of the valid orders (customer_id = ``key``) placed before ``start``, for
+    each row of the Ibis table ``starts`` (``key``, ``start`` and ``by``), summed per ``by`` (column ``x``): the
+    join of :func:`pre_period_revenue` for orders kept on the engine and for the A/B engine path (``EngineUnits``)."""
+    from cxlib.data.orders import order_expr
+    o = order_expr(orders.engine_table(row=True), defs, one_row_per_order=orders.on_engine)
+    o = o.filter(o.valid).select(customer_id=o.customer_id, ordered_at=o.ordered_at, net=o.net)
+    j = starts.join(o, [starts.key == o.customer_id, o.ordered_at < starts.start])
+    return j.group_by(by).aggregate(x=j.net.sum())
+
+
 def _pre_period_on_engine(units: pd.DataFrame, start: pd.Series, orders: Dataset,
                           defs: DefinitionSet | None) -> pd.Series:
-    """:func:`pre_period_revenue` with the orders on the engine: the units (small) are joined to the valid orders
-    there (as the A/B engine path joins them, ``EngineUnits``) and each unit's sum comes back."""
+    """:func:`pre_period_revenue` with the orders on the engine: the units (small) go to the engine and each
+    unit's sum comes back (:func:`pre_period_sums`)."""
     import ibis
 
     from cxlib.data import engine
-    from cxlib.data.orders import order_expr
-    o = order_expr(orders.engine_table(row=True), defs, one_row_per_order=True)
-    o = o.filter(o.valid).select(customer_id=o.customer_id, ordered_at=o.ordered_at, net=o.net)
     u = ibis.memtable(pd.DataFrame({"row": np.arange(len(units), dtype=np.int64),
-                                    "unit_id": units["unit_id"].astype("string").astype(object).to_numpy(),
+                                    "key": units["unit_id"].astype("string").astype(object).to_numpy(),
                                     "start": start.to_numpy()}))
-    j = u.join(o, [u.unit_id == o.customer_id, o.ordered_at < u.start])
-    sums = engine.execute(j.group_by("row").aggregate(x=j.net.sum()))
+    sums = engine.execute(pre_period_sums(u, orders, defs, "row"))
     out = np.zeros(len(units))
     out[sums["row"].to_numpy(dtype=np.int64)] = sums["x"].to_numpy(dtype=float)
     return pd.Series(out, index=units.index)
@@ -306,4 +313,4 @@ def _split(names: list[str], spec) -> tuple[dict[str, float], tuple[str, ...]]:
 
 
 __all__ = ["CONTROL_NAMES", "Arm", "Covariate", "DataChecks", "FrameUnits", "check_orders", "column_checks", "no_exposure",
-           "pick_control", "pre_period_revenue", "row_warnings"]
+           "pick_control", "pre_period_revenue", "pre_period_sums", "row_warnings"]
