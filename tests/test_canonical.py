@@ -72,6 +72,15 @@ def assert_same(engine, careful) -> None:
     pd.testing.assert_frame_equal(engine.df, careful.df)
 
 
+def assert_declines(path, frame: pd.DataFrame, tail: str):
+    """``frame`` written to ``path`` with the row ``tail`` after the sample: the engine declines the file and the
+    careful reader reads every row (3,001). Returns the careful Dataset."""
+    write_csv(path, frame, tail)
+    engine, careful = both(path)
+    assert engine is None and careful.report.rows == 3_001
+    return careful
+
+
 def equal_or_declined(path, cache) -> None:
     """The property every file meets: the engine's Dataset equals the careful reader's, or there is none."""
     for f in cache.glob("**/*"):                 # each example starts from an empty cache
@@ -172,10 +181,7 @@ def test_whitespace_na_tokens_blank_cells_duplicates_and_formulas_count_as_the_c
     "u9,page_view,yesterday,mobile,/\n",                 # not a date at all: the careful reader names the row
 ])
 def test_a_cell_the_sql_cannot_convert_the_careful_way_sends_the_file_to_the_careful_reader(tmp_path, tail):
-    path = tmp_path / "events.csv"
-    write_csv(path, events_frame(), tail)
-    engine, careful = both(path)
-    assert engine is None and careful.report.rows == 3_001
+    assert_declines(tmp_path / "events.csv", events_frame(), tail)
     assert not list((tmp_path / "cache").glob("**/*.parquet"))        # nothing half-written left behind
 
 
@@ -522,10 +528,7 @@ def test_a_ticket_file_gives_the_careful_frame_report_times_ratings_and_values(t
 @pytest.mark.parametrize("tail", ["1999,2026-04-02 10:00:00,email,1:20,20,Good\n",       # a clock duration
                                   "1999,2026-04-02 10:00:00,email,1,20,so-so\n"])          # a rating no table knows
 def test_tickets_the_careful_reader_must_read_decline(tmp_path, tail):
-    path = tmp_path / "tickets.csv"
-    write_csv(path, tickets_frame(), tail)
-    engine, careful = both(path)
-    assert engine is None and careful.report.rows == 3_001
+    assert_declines(tmp_path / "tickets.csv", tickets_frame(), tail)
 
 
 def test_a_parquet_file_over_the_decompressed_limit_is_refused_as_the_careful_reader_refuses_it(tmp_path, monkeypatch):

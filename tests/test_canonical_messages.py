@@ -10,7 +10,7 @@ import pytest
 
 from cxlib.analyses.channels import ChannelsSpec, channels
 from cxlib.analyses.timing import TimingSpec, timing
-from tests.test_canonical import assert_same, both, orders_frame, write_csv
+from tests.test_canonical import assert_declines, assert_same, both, orders_frame, write_csv
 
 
 @pytest.fixture(autouse=True)
@@ -51,10 +51,7 @@ def test_a_message_log_gives_the_careful_frame_report_and_channel_figures(tmp_pa
 
 
 def test_a_yes_no_cell_no_table_reads_declines(tmp_path):
-    path = tmp_path / "messages.csv"
-    write_csv(path, messages(), "5,2026-02-03 10:00:00,Email,perhaps,no,0,spring\n")
-    engine, careful = both(path)
-    assert engine is None and careful.report.rows == 3_001
+    assert_declines(tmp_path / "messages.csv", messages(), "5,2026-02-03 10:00:00,Email,perhaps,no,0,spring\n")
 
 
 def test_order_send_hours_run_on_the_canonical_file(tmp_path):
