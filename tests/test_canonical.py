@@ -136,15 +136,17 @@ def test_typed_parquet_keeps_its_types_and_matches_the_careful_reader(tmp_path):
     assert engine.df["revenue"].sum() == pytest.approx(careful.df["revenue"].sum())
 
 
-@pytest.mark.parametrize("dirty", [None, " u7", "", "N/A", "=cmd"])
+@pytest.mark.parametrize("dirty", [None, " u7", "", "N/A", "=cmd", "page:   "])
 def test_a_typed_event_parquet_already_canonical_is_copied_as_it_is(tmp_path, dirty):
     """Text already clean and a UTC time: the canonical file is the file itself (no conversion written); one cell
-    that would change (spaces, an empty id) sends it through the conversion; either way the careful reader's
-    (an id "N/A" stays an id; a formula-looking cell is counted, not changed)."""
-    df = events_frame(seed=13)[["user_id", "event", "timestamp", "device"]]
+    that would change (spaces, an empty id, a blank cell of a column no field reads) sends it through the
+    conversion; either way the careful reader's (an id "N/A" stays an id; a formula-looking cell is counted, not
+    changed)."""
+    df = events_frame(seed=13)[["user_id", "event", "timestamp", "device", "page"]]
     df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
     if dirty is not None:
-        df.loc[40, "device" if dirty == "=cmd" else "user_id"] = dirty
+        column, _, cell = dirty.rpartition(":")
+        df.loc[40, column or ("device" if dirty == "=cmd" else "user_id")] = cell
     df = pd.concat([df, df.iloc[:3]], ignore_index=True)                 # copied rows
     path = tmp_path / "events.parquet"
     df.to_parquet(path)

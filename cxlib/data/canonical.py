@@ -218,6 +218,10 @@ class _Plan:
             if c in used:
                 continue
             name = c if spec.field(c) is None else f"{c} (source)"
+            if same is not None and self.text[i]:         # a blank cell of its own becomes empty
+                same.append(f"k{i} IS NOT DISTINCT FROM r{i}")
+            elif not self.text[i]:                          # a typed column becomes text
+                same = None
             select.append(f"CAST({f'k{i}' if self.text[i] else f'r{i}'} AS VARCHAR) AS {_q(name)}")
             self.names.append(name)
         texts = [i for i in range(len(cols)) if self.text[i]]
