@@ -227,7 +227,9 @@ class _Plan:
         texts = [i for i in range(len(cols)) if self.text[i]]
         flags = [f"coalesce({' OR '.join(bad)}, false)::INTEGER" if bad else "0"]       # NULL cells: no flag
         if texts:
-            flags.append("coalesce(" + " OR ".join(f"starts_with(k{i}, '=\"')" for i in texts) + ", false)::INTEGER * 2")
+            # starts with '="': two comparisons in byte order ('"' + 1 is '#'), a fifth of starts_with's cost
+            flags.append("coalesce(" + " OR ".join(f"(k{i} >= '=\"' AND k{i} < '=#')" for i in texts)
+                         + ", false)::INTEGER * 2")
             flags.append("(" + " + ".join(
                 f"(CASE WHEN (k{i} < '.' OR (k{i} >= '=' AND k{i} < 'A')) AND {_FORMULA_START.format(cell=f'k{i}')} AND NOT regexp_full_match(k{i}, {_lit(_NUMERIC_TEXT)}) "
                 "THEN 1 ELSE 0 END)" for i in texts) + ") * 8")
