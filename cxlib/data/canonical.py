@@ -478,7 +478,7 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
         tmp.unlink(missing_ok=True)
 
 
-_PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144"
+_PARQUET = "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144, PARQUET_VERSION V2"
 _AS_IS = frozenset({"events"})       # roles without a second pass: a typed file already canonical is copied
 # roles whose careful steps after conversion run as a second SQL pass (eligible, finish, inventory, notes, ...)
 _FINISH = {"orders": canonical_orders, "experiment": canonical_experiment, "responses": canonical_rows.RESPONSES,
