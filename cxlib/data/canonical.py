@@ -225,29 +225,38 @@ class _Plan:
             select.append(f"CAST({f'k{i}' if self.text[i] else f'r{i}'} AS VARCHAR) AS {_q(name)}")
             self.names.append(name)
         texts = [i for i in range(len(cols)) if self.text[i]]
+        self._layers = (", ".join(layer1), ", ".join(layer2), ", ".join(layer3))
+        self._select = ", ".join(select + hidden)
+        self._extra = self._report_columns(bad, texts, cols, types, "k")
+        # where no cell changes (kept), a kept cell k{i} is the raw one: the cheaper raw cells serve the report
+        self._extra_kept = self._report_columns(bad, texts, cols, types, "r")
+        # a typed file (Parquet) whose canonical table would be its own columns, in its order, unchanged
+        self.kept = None if same is None or hidden or self.names != cols else " AND ".join(same) or "true"
+
+    @staticmethod
+    def _report_columns(bad: list[str], texts: list[int], cols: list[str], types: dict[str, str], cell: str) -> str:
+        """``__cx_flag`` and ``__cx_row`` (see the class) over the text cells ``{cell}{i}``: ``k`` as kept, or ``r``
+        raw where the two are known to be equal."""
         flags = [f"coalesce({' OR '.join(bad)}, false)::INTEGER" if bad else "0"]       # NULL cells: no flag
         if texts:
             # starts with '="': two comparisons in byte order ('"' + 1 is '#'), a fifth of starts_with's cost
-            flags.append("coalesce(" + " OR ".join(f"(k{i} >= '=\"' AND k{i} < '=#')" for i in texts)
+            flags.append("coalesce(" + " OR ".join(f"({cell}{i} >= '=\"' AND {cell}{i} < '=#')" for i in texts)
                          + ", false)::INTEGER * 2")
             flags.append("(" + " + ".join(
-                f"(CASE WHEN (k{i} < '.' OR (k{i} >= '=' AND k{i} < 'A')) AND {_FORMULA_START.format(cell=f'k{i}')} AND NOT regexp_full_match(k{i}, {_lit(_NUMERIC_TEXT)}) "
+                f"(CASE WHEN ({cell}{i} < '.' OR ({cell}{i} >= '=' AND {cell}{i} < 'A')) AND "
+                f"{_FORMULA_START.format(cell=f'{cell}{i}')} AND NOT regexp_full_match({cell}{i}, {_lit(_NUMERIC_TEXT)}) "
                 "THEN 1 ELSE 0 END)" for i in texts) + ") * 8")
-        hashed = [f"k{i}" if self.text[i] else
+        hashed = [f"{cell}{i}" if i in texts else
                   (f"CASE WHEN isnan(r{i}) THEN NULL ELSE r{i} END" if types[c] in ("DOUBLE", "FLOAT") else f"r{i}")
                   for i, c in enumerate(cols)]
-        self._layers = (", ".join(layer1), ", ".join(layer2), ", ".join(layer3))
-        self._select = ", ".join(select + hidden)
-        self._extra = f"{' + '.join(flags)} AS {_FLAG}, hash({', '.join(hashed)}) AS {_HASH}"
-        # a typed file (Parquet) whose canonical table would be its own columns, in its order, unchanged
-        self.kept = None if same is None or hidden or self.names != cols else " AND ".join(same) or "true"
+        return f"{' + '.join(flags)} AS {_FLAG}, hash({', '.join(hashed)}) AS {_HASH}"
 
     def sql(self, source: str, *, limit: int | None = None, report: bool = True, kept: bool = False) -> str:
         """The canonical table (``limit``: of the file's first rows; ``report``: with the per-row columns;
         ``kept``: and whether the row's cells stay as they are, :attr:`kept`)."""
         first, second, third = self._layers
         head = f" LIMIT {limit}" if limit is not None else ""
-        extra = f", {self._extra}" if report else ""
+        extra = f", {self._extra_kept if kept else self._extra}" if report else ""
         extra += f", {self.kept} AS __cx_kept" if kept else ""
         # nested subqueries, not a WITH: a materialized CTE would not keep the file's row order
         return (f"SELECT {self._select}{extra} FROM (SELECT {third} FROM (SELECT {second} FROM (SELECT {first} FROM "
