@@ -602,3 +602,38 @@ def test_a_damaged_parquet_file_gets_the_careful_reader_s_message(tmp_path):
     assert load_on_engine(path, limits=Limits.from_env()) is None
     with pytest.raises(CxDataError, match="damaged"):
         load_bytes(path.read_bytes(), path.name)
+
+
+_ZONE_CHECK = """
+import sys
+import pandas as pd
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from test_canonical import assert_same, both, events_frame, write_csv
+df = events_frame(seed=17)
+df.loc[:5, "timestamp"] = ["2026-03-01T00:10:00Z", "2026-03-31T23:50:00Z", "2026-03-01 00:20:00",
+                           "2026-03-31 23:55:00", "2026-03-02T01:00:00+05:00", "2026-03-02"]
+write_csv(Path({folder!r}) / "events.csv", df)
+typed = df.assign(timestamp=pd.to_datetime(df["timestamp"], utc=True, format="mixed").dt.tz_localize(None))
+typed.to_parquet(Path({folder!r}) / "events.parquet")                   # times without a zone
+for name in ("events.csv", "events.parquet"):
+    engine, careful = both(Path({folder!r}) / name)
+    assert_same(engine, careful)
+    print(name, engine.report.date_range)
+"""
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Tokyo"])
+def test_the_machines_time_zone_changes_nothing(tmp_path, zone):
+    """DuckDB reads times without an offset, and prints dates, in the machine's zone unless told otherwise; the
+    careful reader uses UTC. On a laptop in New York or Tokyo the engine gives the same times, dates and date range
+    (and does not decline the file: it would be read the slow way)."""
+    import subprocess
+    import sys
+    code = _ZONE_CHECK.format(root=os.path.dirname(__file__), folder=str(tmp_path))
+    env = {**os.environ, "TZ": zone, "CX_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
+                         cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.splitlines() == ["events.csv ('2026-03-01', '2026-03-31')",
+                                       "events.parquet ('2026-03-01', '2026-03-31')"]

@@ -315,12 +315,9 @@ _INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", 
 
 
 def _connect(spill: Path):
-    import duckdb
-
-    from cxlib.data.engine import limits
+    from cxlib.data.engine import connect
     spill.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(config={"threads": _threads(), "preserve_insertion_order": True,
-                                  **limits(), "temp_directory": str(spill)})
+    return connect(preserve_insertion_order=True, temp_directory=str(spill))
 
 
 def _reader(path: Path, sample: Table) -> str:

@@ -45,11 +45,20 @@ def limits() -> dict[str, str]:
     return {"memory_limit": os.environ.get("CX_ENGINE_MEMORY") or "1GB", "temp_directory": str(cache_dir() / "spill")}
 
 
+# Every DuckDB session reads and prints times in UTC, as the careful readers do, whatever the machine's own zone:
+# DuckDB's default is the local zone, where a time without an offset would be read hours off and a date range
+# would end on another day. (A setting of the session: ICU is not loaded yet when the connection's config is read.)
+UTC = "SET TimeZone = 'UTC'"
+
+
 def connect(**config):
     """A raw DuckDB connection for what Ibis does not express (ASOF joins, row numbers of a Parquet file), with the
-    engine's threads and memory bound (:func:`limits`): a query beyond it spills to disk instead of growing."""
+    engine's threads and memory bound (:func:`limits`): a query beyond it spills to disk instead of growing; times
+    in UTC (:data:`UTC`)."""
     import duckdb
-    return duckdb.connect(config={"threads": _threads(), **limits(), **config})
+    con = duckdb.connect(config={"threads": _threads(), **limits(), **config})
+    con.execute(UTC)
+    return con
 
 
 def backend():
@@ -58,7 +67,7 @@ def backend():
     if con is None:
         import ibis
         con = ibis.duckdb.connect(threads=_threads(), **limits())
-        con.raw_sql("SET TimeZone = 'UTC'")   # dates and periods in UTC, as the careful path reads timestamps
+        con.raw_sql(UTC)                      # dates and periods in UTC, as the careful path reads timestamps
         _local.backend = con
     return con
 

@@ -269,12 +269,16 @@ def _open_duckdb(url: SourceURL):
     import ibis
     opts = dict(url.options)
     path = url.path
+    from cxlib.data.engine import UTC
     if path in ("", ":memory:"):
-        return ibis.duckdb.connect()
-    if not Path(path).exists():
+        con = ibis.duckdb.connect()
+    elif not Path(path).exists():
         raise CxDataError(msg("there is no DuckDB database at {path}.", path=path),
                           hint=msg("Check the path: duckdb:///absolute/path.db or duckdb://relative/path.db."))
-    return ibis.duckdb.connect(path, read_only=_flag(opts.get("read_only")))
+    else:
+        con = ibis.duckdb.connect(path, read_only=_flag(opts.get("read_only")))
+    con.raw_sql(UTC)
+    return con
 
 
 def _open_postgres(url: SourceURL):
