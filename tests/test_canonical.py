@@ -275,6 +275,26 @@ def test_property_the_engine_equals_the_careful_reader_or_declines(tmp_path, row
     equal_or_declined(path, tmp_path / "cache")
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.tuples(st.integers(0, 399), st.sampled_from(["page", "device", "user_id", "event"]),
+                                st.one_of(_cell, st.sampled_from(["u1", "42", "=\"u4\"", "page_view", "purchase\u2009"]))),
+                      min_size=1, max_size=4),
+       duplicate=st.booleans())
+def test_property_a_typed_parquet_file_equals_the_careful_reader_or_declines(tmp_path, cells, duplicate):
+    """Typed times and a few text cells to clean, in the mapped fields and in a column no field reads (device is
+    mapped, page is not), anywhere in the file: copied as it is, converted or declined, the engine's Dataset is
+    the careful reader's."""
+    df = events_frame(400)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+    for row, column, cell in cells:
+        df.loc[row, column] = cell
+    if duplicate:
+        df = pd.concat([df, df.iloc[[cells[0][0]]]], ignore_index=True)
+    path = tmp_path / "events.parquet"
+    df.to_parquet(path)
+    equal_or_declined(path, tmp_path / "cache")
+
+
 def test_ids_written_as_floats_decline(tmp_path):
     df = events_frame()
     df["user_id"] = [f"{i % 50}.0" for i in range(len(df))]
