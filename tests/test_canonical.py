@@ -320,7 +320,7 @@ def test_an_upload_s_bytes_take_the_same_path_and_keep_the_upload_s_name(tmp_pat
     monkeypatch.setattr(canonical, "SAMPLE_BYTES", SAMPLE)
     ds = load_bytes(path.read_bytes(), "My events.csv")
     assert ds.on_engine and ds.name == "My events.csv"
-    assert not list((tmp_path / "cache" / "canonical").glob("*.upload"))     # the spooled bytes are gone
+    assert not [f for f in (tmp_path / "cache" / "canonical").iterdir() if f.name.startswith(".")]  # spool gone
     monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "100")
     careful = load_bytes(path.read_bytes(), "My events.csv")
     assert_same(ds, careful)
@@ -346,6 +346,49 @@ def test_the_cache_keeps_the_most_recently_used_files_within_its_size(tmp_path, 
     removed = canonical.prune(canonical.cache_dir())
     assert removed == 1
     assert os.path.exists(paths[0]) and not os.path.exists(paths[1]) and os.path.exists(paths[2])
+
+
+
+def test_pruning_leaves_files_being_written_and_files_gone_meanwhile(tmp_path, monkeypatch):
+    """Another session's conversion in progress (a hidden scratch file) is never removed, and a file another
+    pruning removed between the listing and its size does not stop this one."""
+    folder = canonical.cache_dir()
+    folder.mkdir(parents=True)
+    writing = canonical.scratch(folder, "abc-key.parquet")
+    writing.write_bytes(b"x" * 4096)
+    old = folder / "old-key.parquet"
+    old.write_bytes(b"y" * 4096)
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    (folder / "gone-key.parquet").symlink_to(folder / "nowhere.parquet")   # listed, then no size to read
+    monkeypatch.setenv("CX_CACHE_MAX_MB", "0")
+    assert canonical.prune(folder) == 1
+    assert writing.exists() and not old.exists()
+
+
+def test_scratch_names_are_unique_per_call_and_hidden(tmp_path):
+    names = {canonical.scratch(tmp_path, "d-k.parquet") for _ in range(50)}
+    assert len(names) == 50 and all(n.name.startswith(".") and n.parent == tmp_path for n in names)
+
+
+def test_sessions_converting_the_same_upload_at_once_all_get_the_careful_table(tmp_path, monkeypatch):
+    """A hosted server's sessions share one process: eight threads load the same bytes into an empty cache at once
+    (each spools, converts and renames into place); every one gets the careful reader's table and nothing half
+    written is left behind."""
+    from concurrent.futures import ThreadPoolExecutor
+    path = tmp_path / "events.csv"
+    write_csv(path, events_frame(n=20_000))
+    data = path.read_bytes()
+    monkeypatch.setattr(canonical, "SAMPLE_BYTES", SAMPLE)
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "100")
+    careful = load_bytes(data, "events.csv")
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "0.01")
+    with ThreadPoolExecutor(8) as pool:
+        loaded = list(pool.map(lambda _: load_bytes(data, "events.csv"), range(8)))
+    assert any(ds.on_engine for ds in loaded)
+    for ds in loaded:
+        pd.testing.assert_frame_equal(ds.df, careful.df)
+        assert ds.report.rows == careful.report.rows and ds.report.duplicates == careful.report.duplicates
+    assert not [f for f in canonical.cache_dir().iterdir() if f.name.startswith(".")]
 
 
 def test_an_unchanged_file_is_not_hashed_again_and_a_changed_one_is(tmp_path, monkeypatch):

@@ -115,7 +115,7 @@ def _joined_on_engine(experiment: Dataset, events: Dataset, event: str, win: pd.
 
     import duckdb
 
-    from cxlib.data.canonical_cache import cache_dir
+    from cxlib.data.canonical_cache import cache_dir, scratch
     from cxlib.data.engine import sql_name as q
     from cxlib.data.engine import sql_text
     cols = experiment.columns
@@ -135,7 +135,7 @@ def _joined_on_engine(experiment: Dataset, events: Dataset, event: str, win: pd.
            f"WHERE e.event = {sql_text(event)} GROUP BY u.file_row_number) h ON h.rid = x.file_row_number "
            "ORDER BY x.file_row_number")
     target = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()}-events-join.parquet"
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = scratch(target.parent, target.name)
     con = engine.connect(preserve_insertion_order=True)
     try:
         if not target.exists():

@@ -46,6 +46,7 @@ from cxlib.data.canonical_cache import (
     known_digest,
     min_bytes,
     prune,
+    scratch,
 )
 from cxlib.data.canonical_file import FLAG as _FLAG
 from cxlib.data.canonical_file import HASH as _HASH
@@ -377,7 +378,7 @@ def build(source: Path | bytes, sample: Table, role: str, mapping: dict[str, str
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:                               # no writable cache folder: the careful readers
             return None
-        pending = target or folder / f".pending-{os.getpid()}-{key}.parquet"
+        pending = target or scratch(folder, f"pending-{key}.parquet")
         stats = _convert_source(source, digest or "pending", sample, role, mapping, careful.df, pending, folder)
         if hashing is not None:
             digest = hashing.result()
@@ -404,7 +405,7 @@ def _convert_source(source: Path | bytes, digest: str, sample: Table, role: str,
     """:func:`_convert` of a path, or of an upload's bytes spooled to a file for DuckDB (removed afterwards)."""
     if isinstance(source, Path):
         return _convert(source, sample, role, mapping, expected, target, folder)
-    spool = folder / f".{digest}.{os.getpid()}.upload"
+    spool = scratch(folder, f"{digest}.upload")
     try:
         spool.write_bytes(source)
         return _convert(spool, sample, role, mapping, expected, target, folder)
@@ -413,7 +414,7 @@ def _convert_source(source: Path | bytes, digest: str, sample: Table, role: str,
 
 
 def _write_stats(path: Path, stats: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = scratch(path.parent, path.name)
     tmp.write_text(json.dumps(stats))
     os.replace(tmp, path)
 
@@ -433,7 +434,7 @@ def _convert(path: Path, sample: Table, role: str, mapping: dict[str, str], expe
     """Convert the whole file into ``target`` (a temporary name, then renamed) and count what the report
     needs; None (and nothing left behind) when the careful readers must read it."""
     import duckdb
-    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.parquet")
+    tmp = scratch(target.parent, target.name)
     try:
         con = _connect(folder / "spill")
     except (duckdb.Error, OSError):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import time
 from pathlib import Path
 
@@ -98,18 +99,35 @@ def max_cache_bytes() -> int:
     return int(float(os.environ.get("CX_CACHE_MAX_MB") or 4096) * 2**20)
 
 
+def scratch(folder: Path, name: str) -> Path:
+    """Where to write ``name`` in ``folder`` before it is renamed into place: unique to this call (process id and a
+    random part), so two sessions of one server converting the same upload at once never write the same file, and
+    hidden (a dot name), so :func:`prune` leaves it alone."""
+    return folder / f".{name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
+
+
 def prune(folder: Path, keep: Path | None = None) -> int:
     """Remove the least recently used canonical files until the folder holds at most ``CX_CACHE_MAX_MB``
-    (default 4 GB); ``keep`` is never removed. Returns how many files were removed."""
-    files = sorted(folder.glob("*.parquet"), key=lambda f: f.stat().st_mtime)
-    total = sum(f.stat().st_size for f in files)
+    (default 4 GB); ``keep`` is never removed, nor a file being written (:func:`scratch`). Returns how many files
+    were removed."""
+    files = []
+    for f in folder.glob("*.parquet"):
+        if f.name.startswith("."):
+            continue
+        try:
+            st = f.stat()
+        except OSError:                       # removed meanwhile (by another pruning)
+            continue
+        files.append((st.st_mtime, st.st_size, f))
+    files.sort(key=lambda x: x[0])
+    total = sum(size for _, size, _ in files)
     removed = 0
-    for f in files:
+    for _, size, f in files:
         if total <= max_cache_bytes():
             break
         if keep is not None and f == keep:
             continue
-        total -= f.stat().st_size
+        total -= size
         f.unlink(missing_ok=True)
         f.with_suffix(".json").unlink(missing_ok=True)
         removed += 1
@@ -117,4 +135,4 @@ def prune(folder: Path, keep: Path | None = None) -> int:
 
 
 __all__ = ["SMALL", "Hashing", "cache_dir", "digest_now", "file_digest", "hash_file", "known_digest", "max_cache_bytes",
-           "min_bytes", "prune"]
+           "min_bytes", "prune", "scratch"]
