@@ -75,3 +75,30 @@ def test_distinct_values_and_counts_are_the_same_on_the_engine_and_make_no_copy(
     assert len(kept.distinct("customer_id", limit=2)) == 2
     assert kept.time_range("ordered_at") == ds.time_range("ordered_at")
     assert kept.on_engine                                  # no pandas copy of the table was made
+
+
+def test_a_canonical_file_removed_by_the_cache_s_pruning_is_a_sentence_to_show_and_use_keeps_it(tmp_path):
+    """A session open while the cache folder's pruning removed its file: every way in (the engine table, pandas, the
+    columns, the first rows) says so as a CxDataError naming the file, not a missing-file error from DuckDB. While
+    the file is there, each use marks it as recently used, so the pruning (oldest first) spares it."""
+    import os
+
+    import pandas as pd
+    import pytest
+
+    from cxlib.core.errors import CxDataError
+    from cxlib.data.dataset import Dataset
+    from cxlib.data.loader import from_frame
+    ds = from_frame(pd.DataFrame({"user_id": ["a", "b"], "event": ["page_view", "purchase"],
+                                  "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02"], utc=True)}), "events")
+    path = tmp_path / "events.parquet"
+    ds.df.to_parquet(path)
+    kept = Dataset("My events.csv", "events", None, ds.mapping, ds.report, ds.content_hash, parquet=str(path))
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    assert kept.columns == ["user_id", "event", "timestamp"]
+    assert os.path.getmtime(path) > 1_700_000_000                  # used now
+    path.unlink()
+    for use in (lambda: kept.engine_table(), lambda: kept.df, lambda: kept.columns, lambda: kept.head(5)):
+        with pytest.raises(CxDataError, match="removed from the cache folder") as err:
+            use()
+        assert err.value.file == "My events.csv" and "Load the file again" in str(err.value.hint)

@@ -167,16 +167,20 @@ def test_one_count_per_thing_in_sidebar_data_page_and_experiment():
     assert len(about_rows) == 1 and "12,016 rows read" in about_rows[0] and "11,990 units remain" in about_rows[0]
 
 
-def test_a_large_upload_is_converted_by_the_engine_and_its_funnel_needs_no_pandas_copy(tmp_path, monkeypatch):
+def _big_events_csv(n: int = 60_000) -> bytes:
+    """~2.8 MB of events: more than the 2 MB the careful reader samples, so the engine converts it."""
     import numpy as np
-    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "1")
     rng = np.random.default_rng(3)
-    n = 60_000                                          # ~2.8 MB: more than the 2 MB the careful reader samples
     rows = "".join(f"u{u},{e},2026-03-{1 + d:02d}T10:{m:02d}:00Z,mobile\n" for u, e, d, m in
                    zip(rng.integers(0, 5000, n), rng.choice(["page_view", "add_to_cart", "purchase"], n),
                        rng.integers(0, 28, n), rng.integers(0, 60, n)))
-    csv = ("user_id,event,timestamp,device\n" + rows).encode()
+    return ("user_id,event,timestamp,device\n" + rows).encode()
+
+
+def test_a_large_upload_is_converted_by_the_engine_and_its_funnel_needs_no_pandas_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "1")
+    n, csv = 60_000, _big_events_csv(60_000)
     at = _fresh()
     at.file_uploader(key="uploader").set_value(("big events.csv", csv, "text/csv")).run()
     assert not at.exception
@@ -185,3 +189,26 @@ def test_a_large_upload_is_converted_by_the_engine_and_its_funnel_needs_no_panda
     at.switch_page("pages/4_Funnels.py").run()
     assert not at.exception
     assert next(iter(at.session_state["datasets"].values())).on_engine
+
+
+def test_an_upload_whose_engine_copy_the_cache_removed_is_taken_out_with_a_word_and_loads_again(tmp_path,
+                                                                                               monkeypatch):
+    """The cache folder's pruning removed a session's canonical file (the session was open while many newer files
+    came in): every page still draws, the sidebar says which file to load again and the dataset leaves the session;
+    uploading the same bytes again converts them again instead of handing back the removed file."""
+    import os
+    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "1")
+    csv = _big_events_csv()
+    at = _fresh()
+    at.file_uploader(key="uploader").set_value(("big events.csv", csv, "text/csv")).run()
+    gone = next(iter(at.session_state["datasets"].values())).parquet
+    os.unlink(gone)
+    at.switch_page("pages/4_Funnels.py").run()
+    assert not at.exception and not at.session_state["datasets"]
+    assert any("big events" in w.value and "was removed from the cache folder" in w.value for w in at.sidebar.warning)
+    at.switch_page("pages/0_Data.py").run()
+    assert not at.exception and not at.sidebar.warning                   # said once
+    at.file_uploader(key="uploader").set_value(("big events.csv", csv, "text/csv")).run()
+    again = next(iter(at.session_state["datasets"].values()))
+    assert not at.exception and again.on_engine and os.path.exists(again.parquet)

@@ -29,6 +29,9 @@ def shell(title: str, *, icon: str = ":material/analytics:", shared: bool = Fals
                 nav.link(entry.path, tr(entry.label), entry.icon)
         st.divider()
         loaded = state.datasets()
+        for name in state.take_gone():
+            st.warning(esc(t("{dataset} was removed from the cache folder to make room for newer files: load it "
+                             "again on the Data page.", dataset=name)), icon=":material/info:")
         if loaded and account.is_editor:
             st.caption(t("Loaded data"))
             from cxlib.data.schema import ROLES_BY_NAME

@@ -37,6 +37,8 @@ def load_upload(name: str, data: bytes, *, role: str | None = None, mapping: dic
                           hint=msg("Split the file or filter it to the period you need."))
     key = worker.ParseCache.key(data, name, role, {"mapping": mapping, "values": values, "limits": repr(limits)})
     ds = worker.CACHE.get(key)
+    if ds is not None and ds.parquet and not os.path.exists(ds.parquet):   # its canonical file was pruned: again
+        ds = None
     if ds is None:
         if hosted() and not trusted and os.environ.get("CX_PARSE_IN_PROCESS") != "1":
             ds = worker.parse(data, name, role=role, mapping=mapping, limits=limits, values=values)
@@ -60,7 +62,17 @@ def table_sources() -> dict[str, tuple[object, str]]:
 
 
 def datasets() -> dict[str, Dataset]:
-    return st.session_state.setdefault("datasets", {})
+    """The session's datasets. One whose canonical file the engine's cache folder removed to make room (a session
+    left open while many newer files were loaded) is taken out, and its name kept for :func:`take_gone`."""
+    store = st.session_state.setdefault("datasets", {})
+    for key in [k for k, d in store.items() if d.parquet and not os.path.exists(d.parquet)]:
+        st.session_state.setdefault("datasets_gone", []).append(store.pop(key).name)
+    return store
+
+
+def take_gone() -> list[str]:
+    """Names of the datasets :func:`datasets` took out since the last call (to say so once)."""
+    return st.session_state.pop("datasets_gone", [])
 
 
 def of_role(role: str) -> list[Dataset]:

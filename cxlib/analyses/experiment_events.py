@@ -125,7 +125,7 @@ def _joined_on_engine(experiment: Dataset, events: Dataset, event: str, win: pd.
     select = [f"{new[c]} AS {q(c)}" if c in new else f"x.{q(c)}" for c in cols]
     select += [f"{e} AS {q(c)}" for c, e in new.items() if c not in cols]
     rev = "e.revenue" if "revenue" in events.columns else "0.0"
-    exp, ev = sql_text(experiment.parquet), sql_text(events.parquet)
+    exp, ev = sql_text(experiment.canonical_file()), sql_text(events.canonical_file())
     micros = int(win / pd.Timedelta(microseconds=1))
     sql = (f"SELECT {', '.join(select)} FROM read_parquet({exp}, file_row_number=true) x LEFT JOIN ("
            f"SELECT u.file_row_number AS rid, count(e.user_id) AS hits, coalesce(sum({rev}), 0) AS rev "

@@ -475,7 +475,7 @@ def event_counts(ds: Dataset) -> pd.DataFrame:
     con = engine.connect()
     try:
         if ds.on_engine:
-            con.execute(f"CREATE VIEW src AS SELECT event AS ev FROM read_parquet({sql_text(ds.parquet)})")
+            con.execute(f"CREATE VIEW src AS SELECT event AS ev FROM read_parquet({sql_text(ds.canonical_file())})")
         else:
             con.register("src", pd.DataFrame({"ev": ds.df["event"]}, copy=False))
         return con.sql("SELECT ev AS event, count(*) AS events FROM src WHERE ev IS NOT NULL "

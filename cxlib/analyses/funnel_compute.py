@@ -146,7 +146,7 @@ def prepare_source(con: duckdb.DuckDBPyConnection, ds: Dataset, spec, warnings: 
         by = resolve_column(ds, spec.by)
         exprs["bv"] = f"CAST({_q(by)} AS VARCHAR)"
     con.execute("CREATE VIEW src AS SELECT " + ", ".join(f"{e} AS {k}" for k, e in exprs.items())
-                + f" FROM read_parquet({_lit(ds.parquet)}, file_row_number=true)")
+                + f" FROM read_parquet({_lit(ds.canonical_file())}, file_row_number=true)")
     if _checked_by_report(ds):       # the load report's counts already say: no empty user or time, years in range
         lo, dropped = None, 0
         no_session = ds.report.missing.get("session_id", 0) if spec.unit == "session" else 0

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cxlib.core.errors import CxDataError
 from cxlib.core.messages import N_, Msg, msg
 
 
@@ -119,8 +121,23 @@ class Dataset:
         """The canonical table as pandas (read from the canonical Parquet file on first use)."""
         if self._df is None:
             from cxlib.data.canonical_file import read_frame
-            object.__setattr__(self, "_df", read_frame(self.parquet))
+            object.__setattr__(self, "_df", read_frame(self.canonical_file()))
         return self._df
+
+    def canonical_file(self) -> str:
+        """The canonical Parquet file, marked as just used: the cache folder's pruning (``CX_CACHE_MAX_MB``) removes
+        the least recently used files first. Raises :class:`CxDataError` when it was removed all the same (a
+        session left open while many newer files were loaded): a sentence to show, not a missing-file error."""
+        try:
+            os.utime(self.parquet)
+        except FileNotFoundError:
+            raise CxDataError(msg("the engine's copy of this file was removed from the cache folder to make room for "
+                                  "newer files."), file=self.name,
+                              hint=msg("Load the file again. CX_CACHE_MAX_MB sets how much the cache folder keeps."),
+                              ) from None
+        except OSError:                  # a read-only cache folder: the file is there, only not marked as used
+            pass
+        return self.parquet
 
     @property
     def on_engine(self) -> bool:
@@ -133,7 +150,6 @@ class Dataset:
         table lives in its Parquet file and has more rows than ``CX_ENGINE_ANALYSIS_MIN_ROWS`` (default
         2,000,000). Below that, reading it into pandas is faster on this machine (1M orders: 0.9 s against
         1.8 s for the whole command, most of it Ibis's import and compile); above it, memory is what counts."""
-        import os
         limit = int(float(os.environ.get("CX_ENGINE_ANALYSIS_MIN_ROWS") or 2_000_000))
         return self.on_engine and self.report.rows > limit
 
@@ -143,13 +159,13 @@ class Dataset:
         if self._df is not None:
             return [str(c) for c in self._df.columns]
         from cxlib.data.canonical_file import frame_columns
-        return frame_columns(self.parquet)
+        return frame_columns(self.canonical_file())
 
     def head(self, n: int = 50) -> pd.DataFrame:
         """The first ``n`` rows of the canonical table (read from its Parquet file alone when it has one)."""
         if self._df is None:
             from cxlib.data.canonical_file import read_head
-            return read_head(self.parquet, n)
+            return read_head(self.canonical_file(), n)
         return self._df.head(n)
 
     def engine_table(self, *, row: bool = False):
@@ -158,7 +174,7 @@ class Dataset:
         import ibis
         if self._df is None:
             from cxlib.data import engine
-            t = engine.backend().read_parquet(self.parquet, file_row_number=row)
+            t = engine.backend().read_parquet(self.canonical_file(), file_row_number=row)
             cols = [*self.columns, *(["file_row_number"] if row else [])]
             t = t.select(*cols)
             return t.rename(_row="file_row_number") if row else t
