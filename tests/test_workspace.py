@@ -182,3 +182,37 @@ def test_every_file_the_workspace_creates_is_private(tmp_path, ds):
         assert [oct(d.stat().st_mode & 0o777) for d in dirs] == ["0o700", "0o700"]
     finally:
         os.umask(old)
+
+
+def test_a_large_table_is_stored_and_opened_without_a_pandas_copy(tmp_path, monkeypatch):
+    """An upload the engine converted (hosted: up to 200 MB) is stored from its canonical file a row group at a
+    time, and opened again on the engine: saving or replaying an analysis never reads the table into pandas."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from cxlib.data import canonical
+    from cxlib.data.loader import load_on_engine
+    from cxlib.data.table import Limits
+    monkeypatch.setenv("CX_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(5)
+    n = 40_000
+    frame = pd.DataFrame({"user_id": [f"u{x}" for x in rng.integers(0, 3000, n)],
+                          "event": rng.choice(["page_view", "add_to_cart", "purchase"], n),
+                          "timestamp": pd.Timestamp("2026-03-01", tz="UTC") + pd.to_timedelta(
+                              rng.integers(0, 30 * 86400, n), unit="s"),
+                          "device": rng.choice(["mobile", "desktop"], n)})
+    source = tmp_path / "events.csv"
+    frame.assign(timestamp=frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(source, index=False)
+    ds = load_on_engine(source, limits=Limits.from_env(), sample_bytes=4_000)
+    assert ds is not None and ds.on_engine
+    assert any(c.startswith("__cx_") for c in pq.read_schema(ds.parquet).names)     # the load's own columns
+    ws = Workspace(tmp_path / "ws")
+    ds_id = ws.put_dataset(ds, owner="ann")
+    assert ds.on_engine                                              # stored without a pandas copy
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "0")
+    back = ws.get_dataset(ds_id)
+    assert back.on_engine and back.columns == ds.columns == ["user_id", "event", "timestamp", "device"]
+    pd.testing.assert_frame_equal(back.df, canonical.read_frame(ds.parquet))
+    assert back.report == ds.report and back.key == ds.key
+    monkeypatch.setenv("CX_ENGINE_LOAD_MIN_MB", "100")               # a small stored table is read as before
+    assert not ws.get_dataset(ds_id).on_engine

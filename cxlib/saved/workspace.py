@@ -108,6 +108,19 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _copy_table(ds: Dataset, target: Path) -> None:
+    """The canonical columns of an engine-loaded dataset's file written to ``target``, a row group at a time (the
+    file's per-row load columns left out), so storing a large table never holds it in memory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    source = pq.ParquetFile(ds.canonical_file())
+    columns = ds.columns
+    schema = pa.schema([source.schema_arrow.field(c) for c in columns])
+    with pq.ParquetWriter(target, schema, compression="snappy") as out:
+        for i in range(source.num_row_groups):
+            out.write_table(source.read_row_group(i, columns=columns))
+
+
 def report_to_json(report: Report) -> dict:
     return asdict(report)
 
@@ -177,7 +190,10 @@ class Workspace:
             if not path.exists():
                 tmp = path.with_suffix(".tmp")
                 try:
-                    ds.df.to_parquet(tmp, index=False)
+                    if ds.on_engine:          # a large table: copied from its canonical file, never read into pandas
+                        _copy_table(ds, tmp)
+                    else:
+                        ds.df.to_parquet(tmp, index=False)
                 except (ValueError, TypeError) as err:        # pyarrow.ArrowInvalid is a ValueError
                     tmp.unlink(missing_ok=True)
                     raise CxDataError(f"this table cannot be stored ({err}).", file=ds.name,
@@ -206,8 +222,12 @@ class Workspace:
         if not path.exists():
             raise NotFound("the data of this dataset is missing from the workspace.", file=name,
                            hint="Upload the file again.")
-        return Dataset(name=name, role=role, df=pd.read_parquet(path), mapping=json.loads(mapping),
-                       report=report_from_json(json.loads(report)), content_hash=content_hash)
+        kept = dict(name=name, role=role, mapping=json.loads(mapping), report=report_from_json(json.loads(report)),
+                    content_hash=content_hash)
+        from cxlib.data.canonical_cache import min_bytes
+        if path.stat().st_size >= min_bytes():      # large, as its upload was: analysed on the engine from this file
+            return Dataset(parquet=str(path), **kept)
+        return Dataset(df=pd.read_parquet(path), **kept)
 
     def list_datasets(self, owner: str | None = None) -> list[DatasetInfo]:
         """Stored datasets: all (with their first uploader as owner), or those ``owner`` holds a record of."""
