@@ -102,3 +102,22 @@ def test_a_canonical_file_removed_by_the_cache_s_pruning_is_a_sentence_to_show_a
         with pytest.raises(CxDataError, match="removed from the cache folder") as err:
             use()
         assert err.value.file == "My events.csv" and "Load the file again" in str(err.value.hint)
+
+
+def test_the_most_common_value_is_the_same_on_the_engine_and_in_pandas(tmp_path):
+    """Ties go to the smallest value, as ``Series.mode`` orders them; a column with no value gives None."""
+    import pandas as pd
+
+    from cxlib.data.dataset import Dataset
+    from cxlib.data.loader import from_frame
+    frame = pd.DataFrame({"order_id": [f"o{i}" for i in range(7)], "customer_id": list("abcdefg"),
+                          "ordered_at": pd.date_range("2024-01-01", periods=7, tz="UTC"), "amount": [1.0] * 7,
+                          "currency": ["USD", "EUR", None, "EUR", "USD", "GBP", None],
+                          "channel": [None] * 7})
+    ds = from_frame(frame, "orders")
+    path = tmp_path / "orders.parquet"
+    ds.df.to_parquet(path)
+    kept = Dataset(ds.name, "orders", None, ds.mapping, ds.report, ds.content_hash, parquet=str(path))
+    assert kept.most_common("currency") == ds.most_common("currency") == "EUR"
+    assert kept.most_common("channel") is ds.most_common("channel") is None
+    assert kept.on_engine

@@ -236,6 +236,20 @@ class Dataset:
         t = self.engine_table()
         return engine.fetch(t.select(v=t[column]).filter(t[column].notnull()).distinct().limit(limit))["v"].tolist()
 
+    def most_common(self, column: str):
+        """The most frequent present value of ``column`` as text (ties: the smallest, as ``Series.mode`` gives it),
+        or None when it has none: counted on the engine while the table lives only in its Parquet file."""
+        if self._df is not None:
+            top = self._df[column].dropna().astype(str).mode()
+            return str(top.iloc[0]) if len(top) else None
+        import ibis
+
+        from cxlib.data import engine
+        t = self.engine_table()
+        v = t.select(v=t[column].cast("string")).filter(ibis._.v.notnull())
+        top = engine.fetch(v.group_by("v").aggregate(n=v.count()).order_by([ibis.desc("n"), "v"]).limit(1))
+        return str(top["v"].iloc[0]) if len(top) else None
+
     def has(self, field_name: str) -> bool:
         """True when the canonical field is present and not entirely empty."""
         if self._df is None:

@@ -154,8 +154,7 @@ class Analysis(Result):
         ds = self.datasets[0] if self.datasets else None
         if self.spec.page == "orders" and type(self.result).__name__ == "OrdersTable" and ds is not None:
             if ds.has("currency"):
-                cur = ds.df["currency"].dropna().astype(str)
-                return {"currency": cur.mode().iloc[0] if len(cur) else None}
+                return {"currency": ds.most_common("currency")}
         return {}
 
     def chart(self, kind: str | None = None, *, defs: DefinitionSet | None = None, **options):
