@@ -56,3 +56,15 @@ def test_a_carriage_return_in_a_cell_cannot_start_a_row_with_a_formula():
     text = export.to_csv_bytes(pd.DataFrame({"c": ["\r=1+1", "a\r\nb"]})).decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     assert back["c"].tolist() == ["'\n=1+1", "a\nb"]
+
+
+def test_a_text_column_with_no_value_at_all_exports():
+    """A column the shop never fills (a coupon code, say) is all empty in the careful table's pyarrow strings;
+    the download and `normalize` raised ArrowInvalid on it."""
+    from cxlib.data.loader import load_bytes
+    ds = load_bytes(b"user_id,event,timestamp,coupon\nu1,page_view,2024-01-01,\nu2,=buy,2024-01-02,\n", "e.csv")
+    assert ds.df["coupon"].isna().all()
+    text = export.to_csv_bytes(ds.df).decode("utf-8-sig")
+    assert text.splitlines() == ["user_id,event,timestamp,coupon", "u1,page_view,2024-01-01T00:00:00Z,",
+                                 "u2,'=buy,2024-01-02T00:00:00Z,"]
+    assert export.count_formulas(ds.df) == 1

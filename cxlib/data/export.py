@@ -22,7 +22,8 @@ def _text_cells(s: pd.Series, test) -> pd.Series:
     """Boolean mask of the text cells of ``s`` for which ``test(value)`` holds (all False for non-text columns)."""
     if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
         return pd.Series(False, index=s.index)
-    return s.map(test, na_action="ignore").fillna(False).astype(bool)
+    # as objects first: a text column with no value at all maps to itself, a pyarrow string that takes no False
+    return s.map(test, na_action="ignore").astype(object).fillna(False).astype(bool)
 
 
 def neutralize(df: pd.DataFrame) -> pd.DataFrame:
