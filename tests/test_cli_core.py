@@ -136,3 +136,28 @@ def test_command_line_errors_are_messages_and_print_the_same_english(monkeypatch
                                        "filter it first.\n")
     assert made[-1] == ("{file}: the file is too large to analyse in memory; split it or filter it first.",
                         {"file": "big.csv"})
+
+
+def test_normalize_of_a_file_the_engine_converts_is_the_careful_csv(tmp_path):
+    """A file above the engine's threshold is written from its canonical Parquet file a part at a time: the same
+    bytes as the careful reader's table gives (formulas neutralized, ISO times, an all-empty column kept)."""
+    import os
+
+    import numpy as np
+    rng = np.random.default_rng(4)
+    n = 60_000                                               # ~2.9 MB: more than the 2 MB the careful reader samples
+    rows = "".join(f"u{u},{e},2026-03-{1 + d:02d}T10:{m:02d}:00Z,\n" for u, e, d, m in
+                   zip(rng.integers(0, 5000, n), rng.choice(["page_view", "=cmd()", "purchase"], n),
+                       rng.integers(0, 28, n), rng.integers(0, 60, n)))
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,event,timestamp,coupon\n" + rows)
+    outs = {}
+    for way, min_mb in (("engine", "1"), ("careful", "100")):
+        env = {**os.environ, "CX_ENGINE_LOAD_MIN_MB": min_mb, "CX_CACHE_DIR": str(tmp_path / "cache")}
+        target = tmp_path / f"{way}.csv"
+        p = subprocess.run([sys.executable, "-m", "cxlib", "normalize", str(path), "-o", str(target), "--json"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+        assert p.returncode == 0, p.stderr
+        outs[way] = target.read_bytes()
+    assert list((tmp_path / "cache" / "canonical").glob("*.parquet"))          # the engine did convert it
+    assert outs["engine"] == outs["careful"] and outs["engine"].count(b"'=cmd()") > 10_000

@@ -58,6 +58,28 @@ def test_a_carriage_return_in_a_cell_cannot_start_a_row_with_a_formula():
     assert back["c"].tolist() == ["'\n=1+1", "a\nb"]
 
 
+_cells = st.one_of(st.none(), st.sampled_from(["=1+1", "-3", "+x", "@a", "\tt", "a\r\nb", "\r=2", "ok", "", "N/A"]),
+                   st.text(max_size=6))
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(_cells, st.one_of(st.none(), st.floats(allow_nan=False, width=32)),
+                               st.one_of(st.none(), st.integers(0, 2_000_000_000))), min_size=0, max_size=12),
+       cuts=st.lists(st.integers(0, 12), max_size=3))
+def test_a_table_written_in_parts_is_the_csv_of_the_whole_table(rows, cuts):
+    """write_csv over any split of a table (text with formulas and line breaks, numbers, times and empty cells)
+    gives the bytes to_csv_bytes gives for the whole table: one BOM, one header, the same cells."""
+    texts, amounts, times = zip(*rows) if rows else ((), (), ())
+    df = pd.DataFrame({"text": pd.array(list(texts), dtype="string"),
+                       "amount": pd.array([float("nan") if a is None else a for a in amounts], dtype="float64"),
+                       "at": pd.to_datetime(pd.Series(list(times), dtype="float64"), unit="s", utc=True)})
+    bounds = sorted({0, len(df), *(min(c, len(df)) for c in cuts)})
+    parts = [df.iloc[a:b] for a, b in zip(bounds, bounds[1:])] or [df]
+    out = io.BytesIO()
+    export.write_csv(parts, out)
+    assert out.getvalue() == export.to_csv_bytes(df)
+
+
 def test_a_text_column_with_no_value_at_all_exports():
     """A column the shop never fills (a coupon code, say) is all empty in the careful table's pyarrow strings;
     the download and `normalize` raised ArrowInvalid on it."""

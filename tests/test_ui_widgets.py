@@ -178,3 +178,37 @@ def test_segments_page_csv_downloads_hold_translated_segment_names(monkeypatch, 
     assert at_risk in segments.iloc[:, 0].tolist() and "At risk" not in segments.iloc[:, 0].tolist()
     members = downloads.files["segment_members.csv"].decode("utf-8-sig")
     assert top in members and "Top 10%" not in members and "Champions" not in members
+
+
+def test_the_data_page_download_of_a_table_kept_by_the_engine_is_its_csv_without_a_pandas_copy(monkeypatch,
+                                                                                                 tmp_path):
+    """The cleaned-table download of an upload the engine converted reads its Parquet file a part at a time: the
+    same bytes as the CSV of the careful table, and the dataset keeps no pandas copy."""
+    import numpy as np
+    import ui.downloads
+    from streamlit.testing.v1 import AppTest
+
+    from cxlib.data import canonical_file, export
+    from cxlib.data.dataset import Dataset
+    from cxlib.data.loader import from_frame
+    from tests.conftest import ROOT
+    rng = np.random.default_rng(2)
+    n = 1_200
+    ds = from_frame(pd.DataFrame({"user_id": [f"u{x}" for x in rng.integers(0, 90, n)],
+                                  "event": rng.choice(["page_view", "=cmd()", "purchase"], n),
+                                  "timestamp": pd.Timestamp("2026-01-01", tz="UTC")
+                                  + pd.to_timedelta(rng.integers(0, 86400 * 9, n), unit="s")}), "events",
+                    name="big.csv")
+    path = tmp_path / "events.parquet"
+    ds.df.to_parquet(path, row_group_size=500)
+    kept = Dataset("big.csv", "events", None, ds.mapping, ds.report, ds.content_hash, parquet=str(path))
+    monkeypatch.setattr(canonical_file, "iter_frames", lambda p, rows=250_000, real=canonical_file.iter_frames: real(p, 300))
+    downloads = _Downloads(ui.downloads.st)
+    monkeypatch.setattr(ui.downloads, "st", downloads)
+    at = AppTest.from_file(str(ROOT / "pages" / "0_Data.py"), default_timeout=120)
+    at.session_state["samples_removed"] = True
+    at.session_state["datasets"] = {kept.key: kept}
+    at.run()
+    assert not at.exception, at.exception
+    assert downloads.files["big_clean.csv"] == export.to_csv_bytes(ds.df)
+    assert at.session_state["datasets"][kept.key].on_engine

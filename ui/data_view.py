@@ -89,7 +89,7 @@ def render_dataset(ds_id: str, ds: Dataset) -> None:
     show_table(ds.head(50), width="stretch")
     b1, b2 = st.columns(2)
     with b1:
-        download_table(lambda: ds.df, f"{_stem(ds.name)}_clean.csv", key=f"dl_{ds_id}",
+        download_table(ds.frames, f"{_stem(ds.name)}_clean.csv", key=f"dl_{ds_id}",
                        label=t("Download cleaned table (CSV)"))
     with b2:
         if st.button(t("Remove this dataset"), key=f"rm_{ds_id}", icon=":material/delete:"):

@@ -3,8 +3,10 @@
 chart with its two downloads side by side."""
 from __future__ import annotations
 
+import io
 import json
 
+import pandas as pd
 import streamlit as st
 
 from cxlib.data import export
@@ -39,10 +41,15 @@ def download_chart(chart, filename: str, *, key: str, label: str | None = None) 
 def download_table(df, filename: str, *, key: str, label: str | None = None, labels=None) -> None:
     """CSV download: translated headers and labels (segment names, tiers, statuses: ``export_frame``)
     over raw, locale-neutral numbers; spreadsheet formulas neutralized and timestamps in ISO-8601 UTC.
-    ``df`` may be a function returning the frame: it is then read only when the button is pressed."""
+    ``df`` may be a function returning the frame, or an iterator of its parts (``Dataset.frames``): it is then
+    read only when the button is pressed, a part at a time."""
     if callable(df):
         def data() -> bytes:
-            return export.to_csv_bytes(export_frame(df(), labels))
+            got = df()
+            parts = [got] if isinstance(got, pd.DataFrame) else got
+            buf = io.BytesIO()
+            export.write_csv((export_frame(part, labels) for part in parts), buf)
+            return buf.getvalue()
     else:
         frame = export_frame(df, labels)
 

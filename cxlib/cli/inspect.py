@@ -37,7 +37,8 @@ def normalize_run(ds: Dataset, args: argparse.Namespace, defs=None) -> dict:
     out = inspect_json(ds)
     target = Path(args.output)
     try:
-        target.write_bytes(export.to_csv_bytes(ds.df))
+        with open(target, "wb") as csv:                 # a part at a time: never the whole table in pandas
+            export.write_csv(ds.frames(), csv)
     except OSError as err:
         # the system's reason (strerror) is kept as it is
         raise CxDataError(msg("cannot write the output ({reason}).", reason=err.strerror), file=str(target),

@@ -2,6 +2,7 @@
 the Dataset can read its table without importing the readers)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:                     # pragma: no cover - typing only
@@ -34,6 +35,21 @@ def read_frame(parquet: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
     return arrow_frame(pq.read_table(parquet, columns=frame_columns(parquet)))
 
+def iter_frames(parquet: str, rows: int = 250_000) -> Iterator[pd.DataFrame]:
+    """The canonical table as :func:`read_frame` gives it, ``rows`` at a time (an empty frame for an empty table):
+    for exports that must not hold the whole table in pandas."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    f = pq.ParquetFile(parquet)
+    columns = frame_columns(parquet)
+    empty = True
+    for batch in f.iter_batches(batch_size=rows, columns=columns):
+        empty = False
+        yield arrow_frame(pa.Table.from_batches([batch]))
+    if empty:
+        yield arrow_frame(f.schema_arrow.empty_table().select(columns))
+
+
 def read_head(parquet: str, n: int) -> pd.DataFrame:
     """The first ``n`` rows of a canonical file, as :func:`read_frame` gives them (only the first row group read)."""
     import pyarrow as pa
@@ -45,4 +61,4 @@ def read_head(parquet: str, n: int) -> pd.DataFrame:
     return arrow_frame(table.slice(0, n))
 
 
-__all__ = ["FLAG", "HASH", "HIDDEN", "arrow_frame", "frame_columns", "read_frame", "read_head"]
+__all__ = ["FLAG", "HASH", "HIDDEN", "arrow_frame", "frame_columns", "iter_frames", "read_frame", "read_head"]

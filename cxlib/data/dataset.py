@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -160,6 +161,15 @@ class Dataset:
             return [str(c) for c in self._df.columns]
         from cxlib.data.canonical_file import frame_columns
         return frame_columns(self.canonical_file())
+
+    def frames(self, rows: int = 250_000) -> Iterator[pd.DataFrame]:
+        """The canonical table ``rows`` at a time (read from its Parquet file a part at a time when it has one):
+        for exports of the whole table (:func:`cxlib.data.export.write_csv`)."""
+        if self._df is None:
+            from cxlib.data.canonical_file import iter_frames
+            yield from iter_frames(self.canonical_file(), rows)
+        else:
+            yield self._df
 
     def head(self, n: int = 50) -> pd.DataFrame:
         """The first ``n`` rows of the canonical table (read from its Parquet file alone when it has one)."""

@@ -7,6 +7,8 @@ Numbers (including negative numbers stored as numbers) are left alone.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -68,9 +70,22 @@ def _line_breaks_as_newlines(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(df: pd.DataFrame, *, index: bool = False) -> bytes:
     """UTF-8 (with BOM, so Excel opens it correctly) CSV, formulas neutralized, timestamps ISO-8601 UTC."""
+    return _csv_part(df, index=index, first=True)
+
+
+def write_csv(frames: Iterable[pd.DataFrame], out: BinaryIO) -> None:
+    """:func:`to_csv_bytes` of the frames one after another (same columns), written to ``out`` as one CSV, byte for
+    byte the CSV of their concatenation: one BOM, one header. A large table goes out a part at a time."""
+    first = True
+    for df in frames:
+        out.write(_csv_part(df, index=False, first=first))
+        first = False
+
+
+def _csv_part(df: pd.DataFrame, *, index: bool, first: bool) -> bytes:
     buf = io.StringIO()
-    _line_breaks_as_newlines(neutralize(_iso_utc(df))).to_csv(buf, index=index)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    _line_breaks_as_newlines(neutralize(_iso_utc(df))).to_csv(buf, index=index, header=first)
+    return (("\ufeff" if first else "") + buf.getvalue()).encode("utf-8")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "data") -> bytes:
