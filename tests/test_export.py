@@ -90,3 +90,21 @@ def test_a_text_column_with_no_value_at_all_exports():
     assert text.splitlines() == ["user_id,event,timestamp,coupon", "u1,page_view,2024-01-01T00:00:00Z,",
                                  "u2,'=buy,2024-01-02T00:00:00Z,"]
     assert export.count_formulas(ds.df) == 1
+
+
+_mixed = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True, width=32),
+                   st.sampled_from(["=1", "-2", "+", "@x", "\tx", "\r", "a\rb", "ok", "", "N/A", "é=", " =x"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(_mixed, max_size=10), as_text=st.booleans())
+def test_the_vectorized_masks_find_exactly_the_cells_the_per_cell_rule_finds(cells, as_text):
+    """Formula-looking and carriage-return cells of an object column mixing text, numbers, booleans and gaps, or
+    of the careful table's pyarrow strings, are the cells looks_like_formula and '\\r' in ... pick one by one."""
+    s = pd.Series(cells, dtype=object)
+    if as_text:
+        s = pd.Series([c if isinstance(c, str) else None for c in cells], dtype="string[pyarrow]")
+    want = [export.looks_like_formula(v) if isinstance(v, str) else False for v in s.astype(object)]
+    assert export._formulas(s).tolist() == want
+    want_cr = [isinstance(v, str) and "\r" in v for v in s.astype(object)]
+    assert export._text_cells(s, lambda t: t.contains("\r", regex=False)).tolist() == want_cr

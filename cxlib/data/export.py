@@ -21,11 +21,20 @@ def looks_like_formula(value: object) -> bool:
 
 
 def _text_cells(s: pd.Series, test) -> pd.Series:
-    """Boolean mask of the text cells of ``s`` for which ``test(value)`` holds (all False for non-text columns)."""
+    """Boolean mask of the text cells of ``s`` for which ``test(s.str)`` holds, vectorized (all False for columns
+    without text): ``test`` is e.g. ``lambda t: t.startswith(FORMULA_PREFIXES)``."""
     if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
         return pd.Series(False, index=s.index)
-    # as objects first: a text column with no value at all maps to itself, a pyarrow string that takes no False
-    return s.map(test, na_action="ignore").astype(object).fillna(False).astype(bool)
+    try:
+        found = test(s.str)
+    except AttributeError:                 # an object column without a single text cell
+        return pd.Series(False, index=s.index)
+    # as objects first: NA (and a non-text cell of an object column) is False; a pyarrow mask takes no False
+    return found.astype(object).fillna(False).astype(bool)
+
+
+def _formulas(s: pd.Series) -> pd.Series:
+    return _text_cells(s, lambda t: t.startswith(FORMULA_PREFIXES))
 
 
 def neutralize(df: pd.DataFrame) -> pd.DataFrame:
@@ -33,7 +42,7 @@ def neutralize(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        mask = _text_cells(s, looks_like_formula)
+        mask = _formulas(s)
         if mask.any():
             out[col] = s.astype(object).where(~mask, "'" + s.astype(str))
     out.columns = [("'" + c) if looks_like_formula(c) else c for c in map(str, out.columns)]
@@ -42,7 +51,7 @@ def neutralize(df: pd.DataFrame) -> pd.DataFrame:
 
 def count_formulas(df: pd.DataFrame) -> int:
     """How many text cells in ``df`` look like spreadsheet formulas."""
-    return sum(int(_text_cells(df[col], looks_like_formula).sum()) for col in df.columns)
+    return sum(int(_formulas(df[col]).sum()) for col in df.columns)
 
 
 def _iso_utc(df: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +71,7 @@ def _line_breaks_as_newlines(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        has_cr = _text_cells(s, lambda v: isinstance(v, str) and "\r" in v)
+        has_cr = _text_cells(s, lambda t: t.contains("\r", regex=False))
         if has_cr.any():
             out[col] = s.astype(object).where(~has_cr, s.astype(str).str.replace("\r\n?", "\n", regex=True))
     return out
