@@ -35,6 +35,7 @@ def read_frame(parquet: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
     return arrow_frame(pq.read_table(parquet, columns=frame_columns(parquet)))
 
+
 def iter_frames(parquet: str, rows: int = 250_000) -> Iterator[pd.DataFrame]:
     """The canonical table as :func:`read_frame` gives it, ``rows`` at a time (an empty frame for an empty table):
     for exports that must not hold the whole table in pandas."""
