@@ -7,7 +7,8 @@ table, are joined to the valid orders there, and only these come back:
 - per group: the orders, their mean and sample variance (DuckDB's ``var_samp``, a stable one-pass algorithm),
   for the t interval of each mean and the Welch test of each pair;
 - per pair: Mann-Whitney's U and tie term (:func:`cxlib.analyses.experiment_engine.rank_sums`);
-- over all groups: each group's rank sum and the tie term, for Kruskal-Wallis (:func:`cxlib.core.abstats.kruskal`).
+- over all groups: each group's rank sum and the tie term, for Kruskal-Wallis (:func:`cxlib.core.abstats.kruskal`),
+  in one query (:func:`cxlib.analyses.experiment_engine.midrank_sums`, which ``rank_sums`` also uses).
 
 A customer in two groups has their orders in both, as when each group's order values are listed in pandas.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxlib.analyses.experiment_engine import rank_sums
+from cxlib.analyses.experiment_engine import midrank_sums, rank_sums
 from cxlib.analyses.rfm_inputs import EngineOrderValues
 from cxlib.analyses.segments_engine import group_members
 from cxlib.data import engine
@@ -61,19 +62,10 @@ class OrderGroups:
 
     def kruskal(self, present: list[str]) -> tuple[np.ndarray, np.ndarray, float, int]:
         """(each group's rank sum, its orders, the tie term, the distinct values) over the groups ``present``."""
-        import ibis
-        o = self._orders
-        o = o.filter(o.g.isin([self.names.index(p) for p in present]))
-        per = o.group_by(["v", "g"]).aggregate(c=o.count().cast("float64"))
-        tv = per.group_by("v").aggregate(t=per.c.sum())
-        tv = tv.mutate(before=tv.t.sum().over(ibis.cumulative_window(order_by=tv.v)) - tv.t)
-        j = per.inner_join(tv, "v")
-        sums = engine.execute(j.group_by("g").aggregate(twice=(j.c * (2 * j.before + j.t + 1)).sum(), n=j.c.sum()))
-        ties = engine.execute(tv.aggregate(ties=(tv.t ** 3 - tv.t).sum(), k=tv.count())).iloc[0]
-        by = {int(r.g): r for r in sums.itertuples()}
         idx = [self.names.index(p) for p in present]
-        return (np.array([float(by[i].twice) / 2 for i in idx]), np.array([float(by[i].n) for i in idx]),
-                float(ties["ties"]), int(ties["k"]))
+        o = self._orders
+        sums, sizes, _, ties, distinct = midrank_sums(o.filter(o.g.isin(idx)), "g", idx)
+        return sums, sizes, ties, distinct
 
 
 __all__ = ["GroupMoments", "OrderGroups"]

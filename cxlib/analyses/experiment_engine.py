@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Self
 
+import numpy as np
 import pandas as pd
 
 from cxlib.analyses.experiment_units import (
@@ -182,15 +183,27 @@ class EngineUnits:
 
 def rank_sums(t, variant: str) -> tuple[float, int, int, float]:
     """:func:`cxlib.core.abstats.rank_sums` of the values ``v`` of the rows of ``t`` in ``variant`` (x) against
-    the others (y), on the engine: per distinct value its rows in x and in all, a running sum for the rows below
-    it (each value's midrank), and only the rank sum, the sizes and the tie term leave the engine."""
+    the others (y), on the engine (:func:`midrank_sums`): Mann-Whitney's U of x, the sizes and the tie term."""
+    sums, sizes, n, ties, _ = midrank_sums(t, "variant", [variant])
+    nx = int(sizes[0])
+    return float(sums[0]) - nx * (nx + 1) / 2, nx, n - nx, ties
+
+
+def midrank_sums(t, column: str, groups: list) -> tuple[np.ndarray, np.ndarray, int, float, int]:
+    """Over all rows of ``t``, the midranks of their values ``v``: for each of ``groups``, the rank sum and the
+    number of the rows whose ``column`` is that group; the rows in all, the tie term ``Σ(t³ − t)`` and the distinct
+    values. One query: per distinct value its rows in each group and in all, and a running sum of the rows below
+    it (each value's midrank); only these sums leave the engine."""
     import ibis
-    g = t.group_by("v").aggregate(cx=(t.variant == variant).cast("float64").sum(), t=t.count().cast("float64"))
+    g = t.group_by("v").aggregate(t=t.count().cast("float64"),
+                                  **{f"c{i}": (t[column] == x).cast("float64").sum() for i, x in enumerate(groups)})
     g = g.mutate(before=g.t.sum().over(ibis.cumulative_window(order_by=g.v)) - g.t)
-    r = engine.execute(g.aggregate(twice=(g.cx * (2 * g.before + g.t + 1)).sum(), ties=(g.t ** 3 - g.t).sum(),
-                                   nx=g.cx.sum(), n=g.t.sum())).iloc[0]
-    nx, n = _int(r["nx"]), _int(r["n"])
-    return float(r["twice"]) / 2 - nx * (nx + 1) / 2, nx, n - nx, float(r["ties"])
+    r = engine.execute(g.aggregate(ties=(g.t ** 3 - g.t).sum(), n=g.t.sum(), k=g.count(),
+                                   **{f"r{i}": (g[f"c{i}"] * (2 * g.before + g.t + 1)).sum() for i in range(len(groups))},
+                                   **{f"n{i}": g[f"c{i}"].sum() for i in range(len(groups))})).iloc[0]
+    sums = np.array([float(r[f"r{i}"] or 0) / 2 for i in range(len(groups))])
+    sizes = np.array([float(_int(r[f"n{i}"])) for i in range(len(groups))])
+    return sums, sizes, _int(r["n"]), float(r["ties"] or 0), _int(r["k"])
 
 
-__all__ = ["EngineUnits", "rank_sums", "unit_table"]
+__all__ = ["EngineUnits", "midrank_sums", "rank_sums", "unit_table"]
