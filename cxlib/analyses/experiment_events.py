@@ -73,7 +73,7 @@ def conversions_from_events(experiment: Dataset, events: Dataset, event: str, wi
         con.register("u", u)
         if events.on_engine:            # a large events table: the event's rows are read from its file, not pandas
             con.execute(f"CREATE VIEW ev AS SELECT user_id, timestamp AS ts, {'revenue' if has_revenue else '0.0'} "
-                        f"AS rev FROM read_parquet({engine.sql_text(events.parquet)}) WHERE event = "
+                        f"AS rev FROM read_parquet({engine.sql_text(events.canonical_file())}) WHERE event = "
                         f"{engine.sql_text(event)}")
         else:
             e = events.df.loc[events.df["event"] == event]
