@@ -145,8 +145,9 @@ def prepare_source(con: duckdb.DuckDBPyConnection, ds: Dataset, spec, warnings: 
     if spec.by:
         by = resolve_column(ds, spec.by)
         exprs["bv"] = f"CAST({_q(by)} AS VARCHAR)"
+    path = ds.canonical_file()
     con.execute("CREATE VIEW src AS SELECT " + ", ".join(f"{e} AS {k}" for k, e in exprs.items())
-                + f" FROM read_parquet({_lit(ds.canonical_file())}, file_row_number=true)")
+                + f" FROM read_parquet({_lit(path)}, file_row_number=true)")
     if _checked_by_report(ds):       # the load report's counts already say: no empty user or time, years in range
         lo, dropped = None, 0
         no_session = ds.report.missing.get("session_id", 0) if spec.unit == "session" else 0
@@ -161,7 +162,7 @@ def prepare_source(con: duckdb.DuckDBPyConnection, ds: Dataset, spec, warnings: 
                               start=stamp(lo), end=stamp(hi)),
                           file=ds.name, hint=msg("Check the timestamp column's format on the Data page."))
     _drop_warnings(warnings, int(dropped), int(no_session))
-    return ParquetRows(ds.parquet, exprs), replace(spec, by=by)
+    return ParquetRows(path, exprs), replace(spec, by=by)
 
 
 def _checked_by_report(ds: Dataset) -> bool:
