@@ -37,7 +37,7 @@ def load_upload(name: str, data: bytes, *, role: str | None = None, mapping: dic
                           hint=msg("Split the file or filter it to the period you need."))
     key = worker.ParseCache.key(data, name, role, {"mapping": mapping, "values": values, "limits": repr(limits)})
     ds = worker.CACHE.get(key)
-    if ds is not None and ds.parquet and not os.path.exists(ds.parquet):   # its canonical file was pruned: again
+    if ds is not None and _file_gone(ds):        # its canonical file was pruned: parsed again
         ds = None
     if ds is None:
         if hosted() and not trusted and os.environ.get("CX_PARSE_IN_PROCESS") != "1":
@@ -65,9 +65,14 @@ def datasets() -> dict[str, Dataset]:
     """The session's datasets. One whose canonical file the engine's cache folder removed to make room (a session
     left open while many newer files were loaded) is taken out, and its name kept for :func:`take_gone`."""
     store = st.session_state.setdefault("datasets", {})
-    for key in [k for k, d in store.items() if d.parquet and not os.path.exists(d.parquet)]:
+    for key in [k for k, d in store.items() if _file_gone(d)]:
         st.session_state.setdefault("datasets_gone", []).append(store.pop(key).name)
     return store
+
+
+def _file_gone(ds: Dataset) -> bool:
+    """True when the engine's cache folder removed the dataset's canonical file (pruning: CX_CACHE_MAX_MB)."""
+    return bool(ds.parquet) and not os.path.exists(ds.parquet)
 
 
 def take_gone() -> list[str]:
